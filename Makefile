@@ -1,0 +1,248 @@
+# Pagoda - build, boot and test.
+#
+#   make            build/kernel.elf (with symbols) and compile_commands.json
+#   make iso        build/pagoda.iso, bootable by BIOS and UEFI (hybrid)
+#   make run        boot the ISO in QEMU, serial console on this terminal
+#                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi)
+#   make gdb        boot halted with a gdbstub and attach gdb
+#   make test       host unit tests, the selftest boot, QEMU integration tests
+#   make clean
+#
+# Every target that needs a tool first runs scripts/deps.sh, which installs
+# what is missing (Debian/Ubuntu) and does nothing when all is present.
+
+BUILD := build
+CC := gcc
+LD := ld
+NASM := nasm
+OBJCOPY := objcopy
+PYTHON := python3
+
+# Quiet by default: one line per step. `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @echo
+endif
+
+MEM ?= 256M
+SMP ?= 1
+ACCEL ?= tcg
+FIRMWARE ?= bios
+OVMF := /usr/share/ovmf/OVMF.fd
+
+# ---------------------------------------------------------------------------
+# Kernel sources: an explicit list, in boot order within each directory.
+
+KERNEL_ASM := \
+	boot/boot.asm \
+	kernel/arch/x86_64/isr.asm
+
+KERNEL_C := \
+	kernel/kmain.c \
+	kernel/arch/x86_64/gdt.c \
+	kernel/arch/x86_64/idt.c \
+	kernel/arch/x86_64/trap.c \
+	kernel/arch/x86_64/backtrace.c \
+	kernel/arch/x86_64/pic.c \
+	kernel/arch/x86_64/pit.c \
+	kernel/arch/x86_64/cpu_features.c \
+	kernel/bootinfo.c \
+	kernel/acpi.c \
+	kernel/power.c \
+	kernel/timer.c \
+	kernel/ksyms.c \
+	kernel/line_editor.c \
+	kernel/shell.c \
+	kernel/selftest.c \
+	kernel/selftest_command.c \
+	kernel/crash.c \
+	drivers/serial.c \
+	drivers/vga.c \
+	drivers/console.c \
+	lib/string.c \
+	lib/printf.c \
+	lib/parse.c \
+	lib/panic.c \
+	lib/errno.c
+
+# Test suites that run both in the kernel (selftest) and on the host.
+UNIT_TESTS := \
+	tests/unit/test_lib.c \
+	tests/unit/test_bootinfo.c \
+	tests/unit/test_line_editor.c \
+	tests/unit/test_shell.c
+
+KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
+	$(UNIT_TESTS:%.c=$(BUILD)/%.o)
+
+KERNEL_CFLAGS := \
+	-std=gnu11 -O2 -g \
+	-Wall -Wextra -Werror \
+	-ffreestanding \
+	-fno-builtin \
+	-fno-stack-protector \
+	-fno-pic -fno-pie \
+	-mcmodel=kernel \
+	-mno-red-zone \
+	-mno-mmx -mno-sse -mno-sse2 -mno-80387 \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables \
+	-I. -MMD -MP
+# -ffreestanding/-fno-builtin: no hosted libc; our lib/ provides what we use.
+# -fno-pic -mcmodel=kernel: code linked at -2 GiB, addressed with 32-bit
+#   sign-extended immediates (the top 2 GiB of the address space).
+# -mno-red-zone: interrupts push onto the current stack, which would clobber
+#   the 128 bytes below RSP that the SysV ABI lets leaf functions use.
+# -mno-mmx/-mno-sse*/-mno-80387: no FPU/SSE state in the kernel, so interrupt
+#   entry need not save it.
+# -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer: every function, leaf
+#   ones included, keeps an RBP chain, which backtraces follow (backtrace.c).
+# -fno-asynchronous-unwind-tables: no .eh_frame; nothing unwinds C++-style.
+
+# lib/string.c implements memcpy/memset: stop GCC from turning its loops
+# back into calls to memcpy/memset (infinite recursion).
+STRING_CFLAGS := -fno-tree-loop-distribute-patterns
+
+NASMFLAGS := -f elf64 -g -F dwarf -w+all -w-reloc-abs-qword -w-reloc-rel-dword -MD
+LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kernel.ld
+# max-page-size=0x1000: segments 4 KiB aligned in the file, which keeps the
+#   multiboot2 header within the first 32 KiB where GRUB looks for it.
+
+# ---------------------------------------------------------------------------
+# Host unit tests: the same sources, built for Linux with sanitizers.
+
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-builtin -fno-omit-frame-pointer $(STRING_CFLAGS)
+HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c \
+	kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
+
+HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
+	$(BUILD)/host/fuzz_bootinfo
+
+.PHONY: all iso run gdb test clean deps
+all: $(BUILD)/kernel.elf compile_commands.json
+
+deps:
+	@sh scripts/deps.sh
+
+# ---------------------------------------------------------------------------
+# Kernel: two links, so the image can carry its own symbol table. Objects
+# depend on the Makefile so that a flag change rebuilds them.
+
+$(BUILD)/%.o: %.c Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  CC     $@"
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(if $(filter lib/string.c,$<),$(STRING_CFLAGS)) -c $< -o $@
+
+$(BUILD)/%.o: %.asm Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  NASM   $@"
+	$(Q)$(NASM) $(NASMFLAGS) $(@:.o=.d) -o $@ $<
+
+$(BUILD)/ksyms_empty.c: scripts/gen_ksyms.py
+	@mkdir -p $(BUILD)
+	$(say) "  GEN    $@"
+	$(Q)$(PYTHON) scripts/gen_ksyms.py /dev/null $@
+
+$(BUILD)/ksyms_empty.o $(BUILD)/ksyms.o: $(BUILD)/%.o: $(BUILD)/%.c
+	$(say) "  CC     $@"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o boot/kernel.ld
+	$(say) "  LD     $@"
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o
+
+$(BUILD)/ksyms.c: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.py
+	$(say) "  GEN    $@"
+	$(Q)nm $< > $(BUILD)/kernel.pass1.nm
+	$(Q)$(PYTHON) scripts/gen_ksyms.py $(BUILD)/kernel.pass1.nm $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld
+	$(say) "  LD     $@"
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	$(Q)nm $@ > $(BUILD)/kernel.nm
+	$(Q)$(PYTHON) scripts/gen_ksyms.py --check $(BUILD)/kernel.pass1.nm $(BUILD)/kernel.nm
+
+# ---------------------------------------------------------------------------
+# ISO: GRUB for both BIOS (i386-pc) and UEFI (x86_64-efi) in one image.
+
+iso: $(BUILD)/pagoda.iso
+
+$(BUILD)/pagoda.iso: $(BUILD)/kernel.elf grub.cfg iso/README.txt | deps
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	$(say) "  ISO    $@"
+	$(Q)cp grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(Q)cp iso/README.txt $(BUILD)/iso/README.txt
+	$(Q)$(OBJCOPY) --strip-debug $(BUILD)/kernel.elf $(BUILD)/iso/boot/pagoda.elf
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Running.
+
+QEMU_FIRMWARE_bios :=
+QEMU_FIRMWARE_uefi := -bios $(OVMF)
+QEMU_MACHINE := -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cdrom $(BUILD)/pagoda.iso \
+	-boot d -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	$(QEMU_FIRMWARE_$(FIRMWARE))
+# -serial mon:stdio: the serial line on this terminal, with QEMU's monitor
+#   behind Ctrl-A C; Ctrl-A X quits.
+# isa-debug-exit: lets the kernel end QEMU with a status (selftest mode).
+
+run: $(BUILD)/pagoda.iso
+	@echo "Booting Pagoda ($(FIRMWARE), $(ACCEL), $(MEM)). Quit QEMU with Ctrl-A X."
+	qemu-system-x86_64 $(QEMU_MACHINE) -serial mon:stdio
+
+gdb: $(BUILD)/pagoda.iso
+	@echo "QEMU waits for gdb on localhost:1234; quit gdb to stop QEMU."
+	@echo "The serial console goes to $(BUILD)/gdb-serial.log (tail -f it in another terminal)."
+	qemu-system-x86_64 $(QEMU_MACHINE) -serial file:$(BUILD)/gdb-serial.log \
+		-S -gdb tcp:127.0.0.1:1234 & \
+	gdb -q -x scripts/gdbinit $(BUILD)/kernel.elf; kill %1 2>/dev/null || true
+
+# ---------------------------------------------------------------------------
+# Tests. scripts/run_tests.py runs every suite and prints the total line.
+
+$(BUILD)/host/test_lib: tests/unit/test_lib.c $(HOST_COMMON) | deps
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_bootinfo: tests/unit/test_bootinfo.c kernel/bootinfo.c \
+		tests/host/shell_stubs.c $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/fuzz_bootinfo: tests/host/fuzz_bootinfo.c kernel/bootinfo.c \
+		tests/host/shell_stubs.c lib/string.c lib/printf.c lib/parse.c lib/panic.c \
+		lib/errno.c tests/host/host_stubs.c
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_shell: tests/unit/test_line_editor.c tests/unit/test_shell.c \
+		kernel/line_editor.c kernel/shell.c tests/host/console_stubs.c $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+test: $(HOST_TESTS) $(BUILD)/pagoda.iso
+	$(PYTHON) scripts/run_tests.py
+
+# ---------------------------------------------------------------------------
+# Editor support: compile_commands.json for clangd and friends.
+
+compile_commands.json: Makefile scripts/gen_compile_commands.py
+	$(say) "  GEN    $@"
+	$(Q)$(PYTHON) scripts/gen_compile_commands.py "$(CC) $(KERNEL_CFLAGS)" \
+		$(KERNEL_C) $(UNIT_TESTS) > $@
+
+clean:
+	rm -rf $(BUILD) compile_commands.json
+
+-include $(KERNEL_OBJS:.o=.d) $(BUILD)/ksyms.d $(BUILD)/ksyms_empty.d

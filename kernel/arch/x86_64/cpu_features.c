@@ -1,0 +1,137 @@
+/*
+ * cpu_features.c - CPUID decoding and the `cpuinfo` command.
+ *
+ * Where each bit comes from (SDM Vol. 2A, CPUID):
+ *   leaf 1 EDX:           PAE 6, TSC 4, APIC 9, PGE 13, PAT 16
+ *   leaf 1 ECX:           PCID 17, x2APIC 21, hypervisor 31
+ *   leaf 7.0 EBX:         SMEP 7, INVPCID 10, SMAP 20
+ *   leaf 0x80000001 EDX:  NX 20, 1 GiB pages 26
+ *   leaf 0x80000007 EDX:  invariant TSC 8
+ *   leaf 0x80000008 EAX:  physical bits 7-0, linear bits 15-8
+ */
+#include "kernel/arch/x86_64/cpu_features.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/shell.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define BIT(n) (1u << (n))
+
+struct cpu_features cpu_features;
+
+static void copy_regs(char *dst, const struct cpuid_regs *r)
+{
+	memcpy(dst, &r->eax, 4);
+	memcpy(dst + 4, &r->ebx, 4);
+	memcpy(dst + 8, &r->ecx, 4);
+	memcpy(dst + 12, &r->edx, 4);
+}
+
+void cpu_features_init(void)
+{
+	struct cpu_features *f = &cpu_features;
+	struct cpuid_regs r = cpuid(0, 0);
+
+	f->max_leaf = r.eax;
+	memcpy(f->vendor, &r.ebx, 4);
+	memcpy(f->vendor + 4, &r.edx, 4);
+	memcpy(f->vendor + 8, &r.ecx, 4);
+	f->vendor[12] = '\0';
+
+	r = cpuid(1, 0);
+	uint32_t base_family = (r.eax >> 8) & 0xf, base_model = (r.eax >> 4) & 0xf;
+	f->family = base_family == 0xf ? base_family + ((r.eax >> 20) & 0xff) : base_family;
+	f->model = base_family == 0x6 || base_family == 0xf
+			   ? base_model + (((r.eax >> 16) & 0xf) << 4) : base_model;
+	f->stepping = r.eax & 0xf;
+	f->tsc = r.edx & BIT(4);
+	f->pae = r.edx & BIT(6);
+	f->apic = r.edx & BIT(9);
+	f->pge = r.edx & BIT(13);
+	f->pat = r.edx & BIT(16);
+	f->pcid = r.ecx & BIT(17);
+	f->x2apic = r.ecx & BIT(21);
+	f->hypervisor = r.ecx & BIT(31);
+
+	if (f->max_leaf >= 7) {
+		r = cpuid(7, 0);
+		f->smep = r.ebx & BIT(7);
+		f->invpcid = r.ebx & BIT(10);
+		f->smap = r.ebx & BIT(20);
+	}
+
+	f->max_extended_leaf = cpuid(0x80000000, 0).eax;
+	if (f->max_extended_leaf >= 0x80000001) {
+		r = cpuid(0x80000001, 0);
+		f->nx = r.edx & BIT(20);
+		f->page_1g = r.edx & BIT(26);
+	}
+	if (f->max_extended_leaf >= 0x80000004) {
+		char raw[49];
+		for (uint32_t i = 0; i < 3; i++) {
+			r = cpuid(0x80000002 + i, 0);
+			copy_regs(raw + 16 * i, &r);
+		}
+		raw[48] = '\0';
+		const char *p = raw;
+		while (*p == ' ')
+			p++;
+		strlcpy(f->brand, p, sizeof(f->brand));
+	}
+	if (f->max_extended_leaf >= 0x80000007)
+		f->invariant_tsc = cpuid(0x80000007, 0).edx & BIT(8);
+	if (f->max_extended_leaf >= 0x80000008) {
+		r = cpuid(0x80000008, 0);
+		f->phys_bits = r.eax & 0xff;
+		f->virt_bits = (r.eax >> 8) & 0xff;
+	} else {
+		f->phys_bits = 36; /* the architectural default without the leaf */
+		f->virt_bits = 48;
+	}
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static int cmd_cpuinfo(int argc, char **argv)
+{
+	const struct cpu_features *f = &cpu_features;
+
+	(void)argv;
+	if (argc != 1) {
+		shell_print_usage(shell_find("cpuinfo"));
+		return -EINVAL;
+	}
+	kprintf("vendor:        %s\n", f->vendor);
+	kprintf("model name:    %s\n", f->brand[0] ? f->brand : "(not reported)");
+	kprintf("family:        %u  model: %u  stepping: %u\n", f->family, f->model, f->stepping);
+	kprintf("address sizes: %u bits physical, %u bits virtual\n", f->phys_bits, f->virt_bits);
+	kprintf("hypervisor:    %s\n", yes_no(f->hypervisor));
+	kprintf("memory-management features:\n");
+	kprintf("  nx:          %-3s  no-execute pages (EFER.NXE, PTE bit 63)\n", yes_no(f->nx));
+	kprintf("  pae:         %-3s  physical address extension\n", yes_no(f->pae));
+	kprintf("  pge:         %-3s  global pages kept across CR3 loads\n", yes_no(f->pge));
+	kprintf("  pdpe1gb:     %-3s  1 GiB pages\n", yes_no(f->page_1g));
+	kprintf("  pcid:        %-3s  process-context identifiers in CR3\n", yes_no(f->pcid));
+	kprintf("  invpcid:     %-3s  INVPCID instruction\n", yes_no(f->invpcid));
+	kprintf("  smep:        %-3s  kernel may not execute user pages\n", yes_no(f->smep));
+	kprintf("  smap:        %-3s  kernel may not touch user pages by accident\n",
+		yes_no(f->smap));
+	kprintf("  pat:         %-3s  page attribute table (write-combining)\n", yes_no(f->pat));
+	kprintf("other:\n");
+	kprintf("  tsc:         %-3s  invariant: %s\n", yes_no(f->tsc), yes_no(f->invariant_tsc));
+	kprintf("  apic:        %-3s  x2apic: %s\n", yes_no(f->apic), yes_no(f->x2apic));
+	return 0;
+}
+
+SHELL_COMMAND(cpuinfo, "the CPU and the memory-management features it has",
+	      "usage: cpuinfo\n"
+	      "  Prints the vendor and model, the physical and virtual address widths,\n"
+	      "  and whether the CPU has each feature the memory manager can use:\n"
+	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
+	      "  Every line is `name: yes|no` so scripts can read it.\n",
+	      cmd_cpuinfo);

@@ -1,0 +1,102 @@
+/*
+ * gdt.c - our own GDT and TSS, replacing the boot GDT from boot.asm.
+ *
+ * Layout (8-byte descriptors, the TSS takes two):
+ *   0x00 null   0x08 kernel code   0x10 kernel data   0x18 (unused, SYSRET's
+ *   32-bit slot)   0x20 user data   0x28 user code   0x30 TSS (16 bytes)
+ * Base and limit are ignored for 64-bit code/data; only the access bits
+ * (present, DPL, code/data, L) matter (SDM Vol. 3A 3.4.5). Called once on the
+ * boot CPU with interrupts off.
+ */
+#include "kernel/arch/x86_64/gdt.h"
+
+#include "lib/compiler.h"
+#include "lib/string.h"
+
+/* Access-byte and flag bits of a segment descriptor (SDM Vol. 3A 3.4.5). */
+#define SEG_ACCESSED (1ull << 40) /* set by the CPU on use; preset to avoid a write */
+#define SEG_WRITABLE (1ull << 41) /* data: writable; code: readable */
+#define SEG_CODE (1ull << 43)     /* executable segment */
+#define SEG_NOT_SYSTEM (1ull << 44) /* code/data (1) rather than a system descriptor (0) */
+#define SEG_DPL(n) ((uint64_t)(n) << 45) /* privilege level 0..3 */
+#define SEG_PRESENT (1ull << 47)
+#define SEG_LONG (1ull << 53)     /* 64-bit code segment */
+#define SEG_TSS_AVAILABLE (9ull << 40) /* system type: 64-bit TSS, not busy */
+
+/* The 64-bit task-state segment (SDM Vol. 3A 8.7); packed: RSP0 is misaligned. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];     /* stack for entry from ring 0..2 */
+	uint64_t reserved1;
+	uint64_t ist[7];     /* interrupt stack table, IST1..IST7 */
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base; /* past the limit: no I/O permission bitmap */
+} __packed;
+STATIC_ASSERT(sizeof(struct tss) == 104, "TSS must be 104 bytes");
+
+static struct tss tss;
+static uint64_t gdt[8];
+static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
+
+struct __packed descriptor_pointer {
+	uint16_t limit;
+	uint64_t base;
+};
+
+void gdt_init(void)
+{
+	const uint64_t data = SEG_PRESENT | SEG_NOT_SYSTEM | SEG_WRITABLE | SEG_ACCESSED;
+	const uint64_t code = data | SEG_CODE | SEG_LONG;
+
+	gdt[0] = 0;
+	gdt[GDT_KERNEL_CODE / 8] = code | SEG_DPL(0);
+	gdt[GDT_KERNEL_DATA / 8] = data | SEG_DPL(0);
+	gdt[3] = 0;
+	gdt[GDT_USER_DATA / 8] = data | SEG_DPL(3);
+	gdt[GDT_USER_CODE / 8] = code | SEG_DPL(3);
+
+	memset(&tss, 0, sizeof(tss));
+	for (int i = 0; i < 3; i++)
+		tss.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
+	tss.iomap_base = sizeof(tss);
+
+	/* A 16-byte system descriptor: base scattered over both halves. */
+	uint64_t base = (uint64_t)(uintptr_t)&tss;
+	uint64_t limit = sizeof(tss) - 1;
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TSS_AVAILABLE |
+			   SEG_PRESENT | (((limit >> 16) & 0xf) << 48) |
+			   (((base >> 24) & 0xff) << 56);
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+
+	struct descriptor_pointer ptr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+	__asm__ volatile("lgdt %0\n\t"
+			 /* Reload CS with a far return: push selector and target. */
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movw %w2, %%ax\n\t"
+			 "movw %%ax, %%ds\n\t"
+			 "movw %%ax, %%es\n\t"
+			 "movw %%ax, %%ss\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "movw %%ax, %%fs\n\t"
+			 "movw %%ax, %%gs\n\t"
+			 "ltr %w3"
+			 :
+			 : "m"(ptr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
+			 : "rax", "memory");
+}
+
+void gdt_set_kernel_stack(uint64_t rsp0)
+{
+	tss.rsp[0] = rsp0;
+}
+
+void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top)
+{
+	*bottom = (uint64_t)(uintptr_t)ist_stacks[ist - 1];
+	*top = *bottom + IST_STACK_SIZE;
+}

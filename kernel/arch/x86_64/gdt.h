@@ -1,0 +1,39 @@
+/*
+ * gdt.h - segments and the task-state segment.
+ *
+ * In long mode segmentation is mostly gone, but the CPU still needs a GDT for
+ * the code/data selectors of each privilege level and for the TSS, which
+ * holds the stack pointers the CPU switches to on an interrupt: RSP0 (entry
+ * from user mode) and the seven IST slots (Interrupt Stack Table, SDM Vol. 3A
+ * 6.14.5). An exception whose IDT gate names an IST slot always runs on that
+ * fresh stack, even when the interrupted stack is overflowed or corrupt:
+ * that is why #DF, NMI and #MC use one.
+ */
+#ifndef ARCH_X86_64_GDT_H
+#define ARCH_X86_64_GDT_H
+
+#include <stdint.h>
+
+/* Selectors. The user ones follow the order SYSRET expects (STAR MSR). */
+#define GDT_KERNEL_CODE 0x08
+#define GDT_KERNEL_DATA 0x10
+#define GDT_USER_DATA (0x20 | 3)
+#define GDT_USER_CODE (0x28 | 3)
+#define GDT_TSS 0x30
+
+/* IST slots (1-based, as in the IDT gate's IST field). */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI 2
+#define IST_MACHINE_CHECK 3
+#define IST_STACK_SIZE 8192
+
+/* Load our GDT and TSS, reload every segment register. Boot CPU, interrupts off. */
+void gdt_init(void);
+
+/* Set the stack the CPU switches to when an interrupt arrives from user mode. */
+void gdt_set_kernel_stack(uint64_t rsp0);
+
+/* The [bottom, top) range of IST stack `ist` (1..3), for backtrace bounds. */
+void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * pic.h - the two cascaded 8259A programmable interrupt controllers.
+ *
+ * At reset the master PIC delivers IRQ 0-7 on vectors 8-15, which collide
+ * with CPU exceptions (IRQ 0 would look like a double fault). pic_init()
+ * remaps IRQ 0-15 to vectors 32-47 and masks them all; drivers unmask the
+ * line they use through trap_register_irq(). Interrupts off while called.
+ */
+#ifndef ARCH_X86_64_PIC_H
+#define ARCH_X86_64_PIC_H
+
+#include <stdbool.h>
+
+#define PIC_IRQ_COUNT 16
+#define IRQ_TIMER 0    /* PIT channel 0 */
+#define IRQ_CASCADE 2  /* the slave PIC's line into the master */
+#define IRQ_COM1 4     /* 16550 serial port COM1 */
+
+/* Remap to vectors 32-47 and mask every line except the cascade. */
+void pic_init(void);
+
+void pic_unmask(int irq);
+void pic_mask(int irq);
+
+/* Acknowledge irq so the PIC can deliver the next one. */
+void pic_end_of_interrupt(int irq);
+
+/*
+ * True for a spurious IRQ 7 or 15 (the PIC raised the line, then withdrew
+ * it): such an interrupt must not be acknowledged (except the cascade for 15).
+ */
+bool pic_is_spurious(int irq);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * pit.h - the 8253/8254 programmable interval timer.
+ *
+ * Its input clock runs at 1.193182 MHz on every PC. Channel 0 drives IRQ 0:
+ * we program it as a rate generator for the periodic tick. Channel 2's gate
+ * and output are wired to port 0x61, which lets us time a fixed interval by
+ * polling, without interrupts: that is how the TSC frequency is measured.
+ */
+#ifndef ARCH_X86_64_PIT_H
+#define ARCH_X86_64_PIT_H
+
+#include <stdint.h>
+
+#define PIT_INPUT_HZ 1193182u
+
+/* Program channel 0 to interrupt hz times a second (19..1193182). */
+void pit_start_periodic(uint32_t hz);
+
+/*
+ * Measure the TSC frequency in Hz by counting TSC cycles over a 10 ms
+ * one-shot on channel 2. Interrupts may be on or off; takes about 10 ms.
+ */
+uint64_t pit_measure_tsc_hz(void);
+
+#endif

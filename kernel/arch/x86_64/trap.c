@@ -1,0 +1,182 @@
+/*
+ * trap.c - the one C entry point for every interrupt and exception.
+ *
+ * Order of business in trap_dispatch():
+ *   1. count the vector;
+ *   2. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
+ *      registered handler, then send end-of-interrupt;
+ *   3. exception with a registered handler that resolves it: return;
+ *   4. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
+ *   5. #BP (int3): the full report, then carry on after the int3;
+ *   6. anything else: the full report, then halt this CPU.
+ * Interrupts are off throughout (interrupt gates clear IF).
+ */
+#include "kernel/arch/x86_64/trap.h"
+
+#include "kernel/arch/x86_64/backtrace.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/pic.h"
+#include "kernel/ksyms.h"
+#include "lib/compiler.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+
+static irq_handler_t irq_handlers[PIC_IRQ_COUNT];
+static exception_handler_t exception_handlers[32];
+static uint64_t vector_counts[IDT_VECTORS];
+
+static const char *const exception_names[32] = {
+	[0] = "#DE Divide Error",
+	[1] = "#DB Debug",
+	[2] = "NMI Non-Maskable Interrupt",
+	[3] = "#BP Breakpoint",
+	[4] = "#OF Overflow",
+	[5] = "#BR BOUND Range Exceeded",
+	[6] = "#UD Invalid Opcode",
+	[7] = "#NM Device Not Available",
+	[8] = "#DF Double Fault",
+	[9] = "Coprocessor Segment Overrun",
+	[10] = "#TS Invalid TSS",
+	[11] = "#NP Segment Not Present",
+	[12] = "#SS Stack-Segment Fault",
+	[13] = "#GP General Protection",
+	[14] = "#PF Page Fault",
+	[16] = "#MF x87 Floating-Point Error",
+	[17] = "#AC Alignment Check",
+	[18] = "#MC Machine Check",
+	[19] = "#XM SIMD Floating-Point",
+	[20] = "#VE Virtualization",
+	[21] = "#CP Control Protection",
+	[28] = "#HV Hypervisor Injection",
+	[29] = "#VC VMM Communication",
+	[30] = "#SX Security",
+};
+
+const char *trap_exception_name(uint64_t vector)
+{
+	if (vector < 32 && exception_names[vector])
+		return exception_names[vector];
+	return "reserved";
+}
+
+void trap_register_irq(int irq, irq_handler_t handler)
+{
+	irq_handlers[irq] = handler;
+	pic_unmask(irq);
+}
+
+void trap_register_exception(int vector, exception_handler_t handler)
+{
+	exception_handlers[vector] = handler;
+}
+
+uint64_t trap_count(int vector)
+{
+	return vector_counts[vector];
+}
+
+/* Print the error code in words: what a student would look up in the SDM. */
+static void report_error_code(const struct trap_frame *f)
+{
+	uint64_t e = f->error_code;
+
+	kprintf("Error code: 0x%lx", e);
+	if (f->vector == VEC_PAGE_FAULT) {
+		kprintf(" = %s, %s, %s mode%s%s%s\n",
+			e & PF_PRESENT ? "protection violation" : "page not present",
+			e & PF_INSTRUCTION ? "instruction fetch" : e & PF_WRITE ? "write" : "read",
+			e & PF_USER ? "user" : "supervisor",
+			e & PF_RESERVED ? ", reserved bit set in a paging entry" : "",
+			e & PF_PROTECTION_KEY ? ", protection key" : "",
+			e & PF_SHADOW_STACK ? ", shadow stack" : "");
+		kprintf("Faulting address (CR2): 0x%016lx\n", read_cr2());
+		return;
+	}
+	switch (f->vector) {
+	case 10: case 11: case 12: case 13: case 17:
+		/* Selector error code (SDM Vol. 3A 6.13): 0 means "no selector involved". */
+		if (e == 0) {
+			kprintf(" (no segment selector involved%s)\n",
+				f->vector == VEC_GENERAL_PROTECTION
+					? "; a common cause is a non-canonical address" : "");
+		} else {
+			kprintf(" = %s%s index %lu%s\n", e & 1 ? "external event, " : "",
+				e & 2 ? "IDT" : e & 4 ? "LDT" : "GDT", (e >> 3) & 0x1fff,
+				e & 2 ? " (vector)" : "");
+		}
+		return;
+	default:
+		kprintf("\n");
+	}
+}
+
+static void print_symbol(uint64_t addr)
+{
+	uint64_t offset;
+	const char *name = ksyms_lookup(addr, &offset);
+
+	if (name)
+		kprintf("<%s+0x%lx>", name, offset);
+	else
+		kprintf("<?>");
+}
+
+void trap_report(const struct trap_frame *f)
+{
+	kprintf("\n*** CPU exception %lu: %s ***\n", f->vector, trap_exception_name(f->vector));
+	report_error_code(f);
+	kprintf("RIP: 0x%016lx ", f->rip);
+	print_symbol(f->rip);
+	kprintf("\nCS: 0x%02lx  SS: 0x%02lx  RFLAGS: 0x%08lx  RSP: 0x%016lx\n", f->cs, f->ss,
+		f->rflags, f->rsp);
+	kprintf("RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+	kprintf("R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", f->r8, f->r9, f->r10, f->r11);
+	kprintf("R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", f->r12, f->r13, f->r14, f->r15);
+	kprintf("CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx\n", read_cr0(), read_cr2(),
+		read_cr3(), read_cr4());
+	backtrace_print_trap(f->rip, f->rsp, f->rbp);
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+	uint64_t v = frame->vector;
+
+	vector_counts[v]++;
+	if (v >= IRQ_BASE && v < IRQ_BASE + PIC_IRQ_COUNT) {
+		int irq = (int)(v - IRQ_BASE);
+		if (pic_is_spurious(irq))
+			return;
+		if (irq_handlers[irq])
+			irq_handlers[irq]();
+		pic_end_of_interrupt(irq);
+		return;
+	}
+	if (v < 32 && exception_handlers[v] && exception_handlers[v](frame))
+		return;
+	if (v == VEC_NMI) {
+		kprintf("NMI received at ");
+		print_symbol(frame->rip);
+		kprintf(", continuing\n");
+		return;
+	}
+	trap_report(frame);
+	if (v == VEC_BREAKPOINT) {
+		kprintf("(breakpoint: continuing)\n");
+		return;
+	}
+	if (v >= 32)
+		kprintf("(vector %lu has no handler)\n", v);
+	kprintf("System halted.\n");
+	cpu_halt_forever();
+}
+
+/* panic() ends here (lib/panic.h): show how we got there, then stop. */
+void panic_stop(void)
+{
+	interrupts_disable();
+	backtrace_print_here();
+	kprintf("System halted.\n");
+	cpu_halt_forever();
+}

@@ -1,0 +1,88 @@
+/*
+ * kmain.c - the boot sequence, one line per subsystem.
+ *
+ * boot/boot.asm arrives here in 64-bit mode on the boot stack, interrupts
+ * off, with the early page tables (identity + direct map + kernel image)
+ * and these arguments:
+ *   magic      the multiboot2 magic (already checked by boot.asm)
+ *   mbi_phys   physical address of the multiboot2 boot information
+ *   entry_tsc  the TSC at the kernel's first instruction
+ * Each step below may use only what the steps above it set up.
+ */
+#include <stdint.h>
+
+#include "drivers/console.h"
+#include "drivers/serial.h"
+#include "drivers/vga.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/pic.h"
+#include "kernel/bootinfo.h"
+#include "kernel/power.h"
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+#include "mm/layout.h"
+
+/* Drop the boot identity map (PML4 slot 0): the user half is empty from here on. */
+static void boot_unmap_identity(void)
+{
+	uint64_t *pml4 = phys_to_virt(read_cr3() & ~0xfffull);
+	pml4[0] = 0;
+	write_cr3(read_cr3()); /* flush the TLB */
+}
+
+/* With `selftest` on the command line: run every suite, report, leave QEMU. */
+static void __attribute__((noreturn)) selftest_boot(void)
+{
+	unsigned passed = 0, failed = 0;
+
+	kprintf("selftest mode: running every in-kernel test suite\n");
+	selftest_run(NULL, &passed, &failed);
+	power_qemu_exit(failed == 0 && passed > 0 ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+	power_halt(); /* not in QEMU: stay here with the results on screen */
+}
+
+static void boot_banner(void)
+{
+	kprintf("\nPagoda - a teaching microkernel for x86-64\n");
+	kprintf("booted by %s; command line: \"%s\"\n",
+		boot_info.bootloader[0] ? boot_info.bootloader : "(unknown loader)", boot_info.cmdline);
+	kprintf("CPU: %s, %lu MHz TSC; ready in %lu us. Type 'help' for commands.\n",
+		cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor,
+		timer_tsc_hz() / 1000000, timer_boot_us());
+}
+
+void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
+{
+	static char err[160];
+
+	(void)magic;
+	serial_init();                       /* COM1 up: kprintf works from here */
+	kprintf_set_output(console_write);
+	gdt_init();                          /* our GDT; TSS with IST stacks for #DF/NMI/#MC */
+	idt_init();                          /* all 256 vectors -> trap_dispatch() */
+	boot_unmap_identity();               /* NULL and low addresses fault from now on */
+	if (bootinfo_parse(phys_to_virt(mbi_phys), mbi_phys, BOOTINFO_MAX_SIZE, &boot_info,
+			   err, sizeof(err)) != 0)
+		panic("kmain: malformed multiboot2 information: %s", err);
+	if (boot_info.framebuffer.present && boot_info.framebuffer.type == BOOTINFO_FB_EGA_TEXT)
+		vga_init(boot_info.framebuffer.addr, boot_info.framebuffer.width,
+			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
+	cpu_features_init();                 /* CPUID: what this CPU can do */
+	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
+	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
+	timer_init(entry_tsc);               /* TSC calibration, 100 Hz tick on IRQ 0 */
+	serial_enable_receive_irq();         /* keys arrive on IRQ 4 */
+	interrupts_enable();
+
+	if (bootinfo_cmdline_has(&boot_info, "selftest"))
+		selftest_boot();
+	timer_mark_ready();
+	boot_banner();
+	shell_run();                         /* the prompt; never returns */
+}

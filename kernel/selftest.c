@@ -1,0 +1,111 @@
+/*
+ * selftest.c - finds the registered test suites and runs them.
+ *
+ * Suites register themselves with SELFTEST_SUITE() (kernel/selftest.h), which
+ * puts a pointer to the suite in the linker section "selftest_suites". The
+ * linker lays all those pointers side by side and marks the ends with
+ * __start_selftest_suites and __stop_selftest_suites (GNU ld does that by
+ * itself for any section whose name is a C identifier; boot/kernel.ld does it
+ * explicitly). Running the tests is a walk over that array.
+ *
+ * Invariants (checklist):
+ *   - the section is never empty: this file adds one NULL entry, so the
+ *     __start/__stop symbols exist even in a program with no suite at all;
+ *     the walk skips NULL entries;
+ *   - the output lines match the format documented in selftest.h exactly.
+ * Context: the shell or the selftest boot; tests may use the heap and sleep.
+ */
+#include "kernel/selftest.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+extern const struct selftest_suite *const __start_selftest_suites[];
+extern const struct selftest_suite *const __stop_selftest_suites[];
+
+/* The placeholder that keeps the section (and its boundary symbols) in existence. */
+static const struct selftest_suite *const selftest_placeholder
+	__attribute__((used, section("selftest_suites"))) = NULL;
+
+/* Reasons formatted by CHECKF; valid until the next failure. */
+static char selftest_reason_buf[256];
+
+const char *selftest_reason(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(selftest_reason_buf, sizeof(selftest_reason_buf), fmt, ap);
+	va_end(ap);
+	return selftest_reason_buf;
+}
+
+void selftest_for_each_suite(void (*fn)(const struct selftest_suite *suite, void *arg), void *arg)
+{
+	for (const struct selftest_suite *const *p = __start_selftest_suites;
+	     p < __stop_selftest_suites; p++) {
+		if (*p)
+			fn(*p, arg);
+	}
+}
+
+/* What selftest_run passes through selftest_for_each_suite. */
+struct selftest_run_state {
+	const char *wanted; /* suite name, or NULL for all */
+	bool found;         /* some suite matched */
+	bool run;           /* false: only look for a match */
+	unsigned passed, failed;
+};
+
+static void selftest_run_suite(const struct selftest_suite *suite, void *arg)
+{
+	struct selftest_run_state *st = arg;
+
+	if (st->wanted && strcmp(suite->name, st->wanted) != 0)
+		return;
+	st->found = true;
+	if (!st->run)
+		return;
+
+	for (size_t i = 0; i < suite->count; i++) {
+		const struct selftest *t = &suite->tests[i];
+		const char *reason = t->fn ? t->fn() : "no test function";
+
+		if (reason) {
+			kprintf("selftest: FAIL %s/%s: %s\n", suite->name, t->name, reason);
+			st->failed++;
+		} else {
+			kprintf("selftest: PASS %s/%s\n", suite->name, t->name);
+			st->passed++;
+		}
+	}
+}
+
+/*
+ * Implementation note: a named suite is looked up before anything runs, so
+ * an unknown name prints nothing and the caller can word the error. passed
+ * and failed may be NULL when the caller only wants the printed report.
+ */
+int selftest_run(const char *suite, unsigned *passed, unsigned *failed)
+{
+	struct selftest_run_state st = {0};
+
+	if (suite && strcmp(suite, "all") != 0) {
+		st.wanted = suite;
+		selftest_for_each_suite(selftest_run_suite, &st);
+		if (!st.found)
+			return -ENOENT;
+	}
+	st.run = true;
+	selftest_for_each_suite(selftest_run_suite, &st);
+	kprintf("selftest: %u passed, %u failed\n", st.passed, st.failed);
+	if (passed)
+		*passed += st.passed;
+	if (failed)
+		*failed += st.failed;
+	return 0;
+}

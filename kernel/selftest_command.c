@@ -1,0 +1,46 @@
+/*
+ * selftest_command.c - the `selftest` shell command.
+ *
+ * Kept apart from selftest.c so that the runner also links into host test
+ * programs, which have no shell. Runs in the shell's context.
+ */
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+static void print_suite(const struct selftest_suite *suite, void *arg)
+{
+	(void)arg;
+	kprintf("  %-14s %2zu tests\n", suite->name, suite->count);
+	for (size_t i = 0; i < suite->count; i++)
+		kprintf("      %-28s %s\n", suite->tests[i].name, suite->tests[i].description);
+}
+
+static int cmd_selftest(int argc, char **argv)
+{
+	if (argc > 2) {
+		shell_print_usage(shell_find("selftest"));
+		return -EINVAL;
+	}
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		kprintf("test suites:\n");
+		selftest_for_each_suite(print_suite, NULL);
+		return 0;
+	}
+	int err = selftest_run(argc == 2 ? argv[1] : NULL, NULL, NULL);
+	if (err == -ENOENT) {
+		kprintf("selftest: no suite named '%s' (try 'selftest list')\n", argv[1]);
+		return err;
+	}
+	return err;
+}
+
+SHELL_COMMAND(selftest, "run the in-kernel test suites",
+	      "usage: selftest [all|SUITE|list]\n"
+	      "  Runs every suite (no argument or `all`) or the one named, printing one\n"
+	      "  line per test and a closing `selftest: N passed, N failed` line.\n"
+	      "  `selftest list` shows each suite with its tests and what they check.\n"
+	      "examples: selftest        selftest lib        selftest list\n",
+	      cmd_selftest);

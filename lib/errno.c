@@ -1,0 +1,29 @@
+/*
+ * errno.c - errno_name(): the symbolic name of an error number.
+ *
+ * Messages print "-ENOMEM" rather than "-12" so that a student need not look
+ * numbers up. The table is a switch over the values in lib/errno.h; add a
+ * case here whenever a number is added there. Context: any; no state.
+ */
+#include "lib/errno.h"
+
+const char *errno_name(int err)
+{
+	/* Accept -ENOMEM as well as ENOMEM; long so that -INT_MIN cannot overflow. */
+	long e = err < 0 ? -(long)err : err;
+
+	switch (e) {
+	case ENOENT: return "ENOENT";
+	case EIO: return "EIO";
+	case ENOMEM: return "ENOMEM";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EINVAL: return "EINVAL";
+	case ENOSPC: return "ENOSPC";
+	case ERANGE: return "ERANGE";
+	case ENOSYS: return "ENOSYS";
+	case ENOTSUP: return "ENOTSUP";
+	default: return "E?";
+	}
+}

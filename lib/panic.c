@@ -1,0 +1,41 @@
+/*
+ * panic.c - panic(): report a fatal error and hand over to panic_stop().
+ *
+ * The only state is a nesting counter, which protects against the panic path
+ * itself failing (kprintf faulting, panic_stop panicking):
+ *   depth 1: the normal case - print the full message, call panic_stop();
+ *   depth 2: panic while panicking - print the unformatted format string
+ *            (formatting may be what broke) and call panic_stop();
+ *   depth 3+: even that failed - print nothing and spin, since lib/ code
+ *            cannot halt the CPU itself.
+ * Context: any. Not made SMP-safe: Pagoda runs on one CPU.
+ */
+#include "lib/panic.h"
+
+#include <stdarg.h>
+
+#include "lib/printf.h"
+
+static volatile int panic_depth;
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	int depth = ++panic_depth;
+
+	if (depth == 2) {
+		kprintf("\nPANIC while panicking: %s\n", fmt);
+		panic_stop();
+	}
+	if (depth > 2) {
+		for (;;)
+			;
+	}
+
+	kprintf("\nPANIC: ");
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+	panic_stop();
+}

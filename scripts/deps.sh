@@ -1,0 +1,60 @@
+#!/bin/sh
+# deps.sh - install the host tools Pagoda needs to build, boot and test.
+#
+# Called by `make run`, `make test` and friends before they do anything. It
+# checks for each tool and installs only the Debian/Ubuntu packages that are
+# missing, with apt-get --no-install-recommends: directly as root, through
+# sudo otherwise. When everything is present it prints nothing and installs
+# nothing, so it is cheap to call on every build.
+set -eu
+
+# package:probe pairs. A probe is a command on PATH or an absolute file path.
+NEEDS="
+gcc:gcc
+make:make
+nasm:nasm
+python3:python3
+xorriso:xorriso
+mtools:mformat
+grub-common:grub-mkrescue
+grub-pc-bin:/usr/lib/grub/i386-pc/multiboot2.mod
+grub-efi-amd64-bin:/usr/lib/grub/x86_64-efi/multiboot2.mod
+qemu-system-x86:qemu-system-x86_64
+ovmf:/usr/share/ovmf/OVMF.fd
+gdb:gdb
+"
+
+missing=""
+for pair in $NEEDS; do
+    pkg=${pair%%:*}
+    probe=${pair#*:}
+    case "$probe" in
+        /*) [ -e "$probe" ] && continue ;;
+        *) command -v "$probe" >/dev/null 2>&1 && continue ;;
+    esac
+    missing="$missing $pkg"
+done
+
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps.sh: missing packages:$missing" >&2
+    echo "deps.sh: no apt-get here; install them with your package manager." >&2
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "deps.sh: need root or sudo to install:$missing" >&2
+    exit 1
+fi
+
+echo "deps.sh: installing missing packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086  # word splitting of the package list is intended
+$SUDO apt-get install -y -qq --no-install-recommends $missing
+echo "deps.sh: done"

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""run_tests.py - run every test suite and print one total line.
+
+Called by `make test` after the host test binaries and the ISO are built.
+Suites, in order:
+  1. host unit tests (build/host/*): the selftest tables and fuzzers compiled
+     for Linux with ASan/UBSan;
+  2. the selftest boot: the ISO booted with `selftest` on the kernel command
+     line (chosen through SMBIOS, see grub.cfg); the kernel runs every suite
+     and leaves QEMU through isa-debug-exit;
+  3. QEMU integration tests (tests/integration): the shell driven over the
+     serial line under BIOS and UEFI.
+Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
+`N passed, N failed`, and the exit status is non-zero on any failure.
+Usage: run_tests.py [host|selftest|integration]...  (default: all)
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+
+import pagoda  # noqa: E402
+import test_machine  # noqa: E402,F401  (registers tests)
+import test_shell  # noqa: E402,F401
+
+RESULT_RE = re.compile(r"^selftest: (PASS|FAIL) (\S+)(?:: (.*))?$")
+SUMMARY_RE = re.compile(r"^selftest: (\d+) passed, (\d+) failed$")
+
+
+class Totals:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.failures = []
+        self.notes = []
+
+    def record(self, name, ok, reason=""):
+        if ok:
+            self.passed += 1
+            print("PASS %s" % name)
+        else:
+            self.failed += 1
+            self.failures.append(name)
+            print("FAIL %s: %s" % (name, reason.rstrip()))
+        sys.stdout.flush()
+
+
+def parse_selftest_output(prefix, text, totals):
+    """Record each selftest line; return (passed, failed) from the summary or None."""
+    summary = None
+    for line in text.splitlines():
+        line = line.strip("\r")
+        m = RESULT_RE.match(line)
+        if m:
+            totals.record("%s/%s" % (prefix, m.group(2)), m.group(1) == "PASS", m.group(3) or "")
+        m = SUMMARY_RE.match(line)
+        if m:
+            summary = (int(m.group(1)), int(m.group(2)))
+    return summary
+
+
+def run_host(totals):
+    binaries = sorted(glob.glob(os.path.join(ROOT, "build", "host", "*")))
+    if not binaries:
+        totals.record("host", False, "no host test binaries in build/host (run make test)")
+    for path in binaries:
+        name = "host/" + os.path.basename(path)
+        try:
+            proc = subprocess.run([path], capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            totals.record(name, False, "timed out after 300 s")
+            continue
+        summary = parse_selftest_output(name, proc.stdout, totals)
+        if summary is None or proc.returncode != 0 and summary[1] == 0:
+            totals.record(name, False, "exit status %d, output:\n%s%s" % (
+                proc.returncode, proc.stdout[-2000:], proc.stderr[-3000:]))
+
+
+def run_selftest_boot(totals):
+    m = pagoda.Machine("selftest-boot", smbios_product="pagoda-selftest")
+    try:
+        status = m.wait_exit(300)
+        time.sleep(0.2)  # let the reader thread drain the socket
+        summary = parse_selftest_output("kernel", m.buf, totals)
+        if status is None:
+            totals.record("kernel/selftest-boot", False, "QEMU did not exit within 300 s")
+        elif summary is None:
+            totals.record("kernel/selftest-boot", False,
+                          "no summary line; serial output:\n" + m.buf[-3000:])
+        else:
+            expected = 33 if summary[1] == 0 and summary[0] > 0 else 35
+            totals.record("kernel/selftest-boot-exit-status", status == expected,
+                          "QEMU exit status %s, expected %d" % (status, expected))
+    finally:
+        m.close()
+
+
+def run_integration(totals):
+    for firmware in ("bios", "uefi"):
+        m = None
+        for name, description, fn, firmwares in pagoda.SHELL_TESTS:
+            if firmware not in firmwares:
+                continue
+            full = "integration/%s/%s" % (firmware, name)
+            try:
+                if m is None:
+                    m = pagoda.Machine("shell-" + firmware, firmware=firmware)
+                    seconds = m.wait_prompt()
+                    totals.notes.append("%s: QEMU start to first prompt %.2f s" % (firmware,
+                                                                                    seconds))
+                fn(m)
+                totals.record(full, True)
+            except (AssertionError, pagoda.MachineError) as e:
+                totals.record(full, False, "%s: %s" % (description, e))
+                if m is not None:
+                    m.close()
+                    m = None  # the next test gets a fresh machine
+        if m is not None:
+            m.close()
+    for name, description, fn, firmwares in pagoda.MACHINE_TESTS:
+        for firmware in firmwares:
+            full = "integration/%s/%s" % (firmware, name)
+            try:
+                fn(firmware)
+                totals.record(full, True)
+            except (AssertionError, pagoda.MachineError) as e:
+                totals.record(full, False, "%s: %s" % (description, e))
+
+
+def main():
+    suites = sys.argv[1:] or ["host", "selftest", "integration"]
+    totals = Totals()
+    started = time.monotonic()
+    for suite in suites:
+        print("== %s ==" % suite)
+        {"host": run_host, "selftest": run_selftest_boot,
+         "integration": run_integration}[suite](totals)
+    for note in totals.notes:
+        print("note: " + note)
+    if totals.failures:
+        print("failed: " + " ".join(totals.failures))
+    print("(%.0f s)" % (time.monotonic() - started))
+    print("%d passed, %d failed" % (totals.passed, totals.failed))
+    return 1 if totals.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+/*
+ * main.c - the entry point of every host test program.
+ *
+ * A host test binary is the unit-test files of one area (tests/unit/...)
+ * linked with the code they test, lib/, kernel/selftest.c and this file. The
+ * suites register themselves through the "selftest_suites" section exactly as
+ * in the kernel, so main only has to route kprintf to stdout and run them all.
+ * Exit status: 0 when at least one test ran and none failed, else 1 (an empty
+ * run is a failure: it usually means a suite did not get linked in).
+ * Hosted code: may use libc.
+ */
+#include <stdio.h>
+
+#include "kernel/selftest.h"
+#include "lib/printf.h"
+
+/* kprintf's output function: straight to stdout, flushed so a crash loses nothing. */
+static void host_write(const char *s, size_t n)
+{
+	fwrite(s, 1, n, stdout);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	unsigned passed = 0, failed = 0;
+
+	kprintf_set_output(host_write);
+	selftest_run(NULL, &passed, &failed);
+	return failed == 0 && passed > 0 ? 0 : 1;
+}

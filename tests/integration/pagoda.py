@@ -1,0 +1,243 @@
+"""pagoda.py - drive a Pagoda VM in QEMU as a user would, for integration tests.
+
+A Machine boots build/pagoda.iso in QEMU (TCG by default) with the serial
+port and the QEMU monitor on unix sockets, and offers:
+    m.wait_prompt()          wait until "pagoda> " starts a line
+    m.command("help")        type a line, return what it printed before the
+                             next prompt (CR removed, echo removed)
+    m.send(b"...")           raw bytes, as a terminal would send them
+    m.expect(r"regex")       wait for output matching regex
+    m.monitor("info tlb")    a QEMU monitor (HMP) command's output
+    m.wait_exit()            QEMU's exit status (isa-debug-exit: (code<<1)|1)
+Everything the serial line carried is also written to build/test-logs/NAME.log.
+Python 3 standard library only.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ISO = os.path.join(ROOT, "build", "pagoda.iso")
+LOG_DIR = os.path.join(ROOT, "build", "test-logs")
+OVMF = "/usr/share/ovmf/OVMF.fd"
+PROMPT = "pagoda> "
+# A prompt is "pagoda> " at the start of a line (re.M: ^ also matches right
+# after a newline that an earlier expect() already consumed).
+PROMPT_RE = re.compile(r"^pagoda> ", re.M)
+
+# Seconds. UEFI firmware under TCG is the slow part of a boot.
+BOOT_TIMEOUT = {"bios": 60, "uefi": 120}
+COMMAND_TIMEOUT = 30
+
+
+class MachineError(Exception):
+    pass
+
+
+class Machine:
+    def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
+                 extra_args=()):
+        self.name = name
+        self.firmware = firmware
+        self.dir = tempfile.mkdtemp(prefix="pagoda-")
+        serial_path = os.path.join(self.dir, "serial")
+        monitor_path = os.path.join(self.dir, "monitor")
+        args = ["qemu-system-x86_64", "-accel", os.environ.get("PAGODA_ACCEL", "tcg"),
+                "-m", mem, "-cdrom", ISO, "-boot", "d", "-display", "none",
+                "-no-reboot",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-monitor", "unix:%s,server=on,wait=off" % monitor_path,
+                "-chardev", "socket,id=serial0,path=%s,server=on,wait=on" % serial_path,
+                "-serial", "chardev:serial0"]
+        if cpu:
+            args += ["-cpu", cpu]
+        if firmware == "uefi":
+            args += ["-bios", OVMF]
+        if smbios_product:
+            args += ["-smbios", "type=1,product=%s" % smbios_product]
+        args += list(extra_args)
+        self.args = args
+        os.makedirs(LOG_DIR, exist_ok=True)
+        self.log = open(os.path.join(LOG_DIR, name + ".log"), "wb")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.serial = self._connect(serial_path)
+        self.monitor_sock = self._connect(monitor_path)
+        self.monitor_buf = b""
+        self.buf = ""          # everything received, decoded
+        self.pos = 0           # how far expect() has consumed
+        self.cond = threading.Condition()
+        self.closed = False
+        self.reader = threading.Thread(target=self._read_serial, daemon=True)
+        self.reader.start()
+        self._monitor_read_until_prompt(10)
+
+    def _connect(self, path):
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode(errors="replace")
+                raise MachineError("QEMU exited at start (%d): %s" % (self.proc.returncode, out))
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise MachineError("cannot connect to QEMU socket " + path)
+                time.sleep(0.05)
+
+    def _read_serial(self):
+        while True:
+            try:
+                data = self.serial.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                with self.cond:
+                    self.closed = True
+                    self.cond.notify_all()
+                return
+            self.log.write(data)
+            self.log.flush()
+            text = data.decode("latin-1").replace("\r", "")
+            with self.cond:
+                self.buf += text
+                self.cond.notify_all()
+
+    # -- serial ---------------------------------------------------------------
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.serial.sendall(data)
+
+    def expect(self, pattern, timeout=COMMAND_TIMEOUT):
+        """Wait for regex pattern after the current position; return the match."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = regex.search(self.buf, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    tail = self.buf[self.pos:][-600:]
+                    why = "QEMU exited" if self.closed else "timed out after %ss" % timeout
+                    raise MachineError("%s waiting for %r; output since last match:\n%s"
+                                       % (why, regex.pattern, tail))
+                self.cond.wait(min(left, 0.5))
+
+    def wait_prompt(self, timeout=None):
+        if timeout is None:
+            timeout = BOOT_TIMEOUT[self.firmware]
+        self.expect(PROMPT_RE, timeout)
+        return time.monotonic() - self.started
+
+    def command(self, line, timeout=COMMAND_TIMEOUT):
+        """Type line and Enter; return the output up to the next prompt.
+
+        Waits for the shell's echo of the line first, so that prompts left
+        over from earlier input are not mistaken for this command's end.
+        (Lines over 255 characters echo only their first 255.)
+        """
+        self.send(line + "\r")
+        self.expect(re.escape(line[:255]) + r"[^\n]*\n", timeout)
+        start = self.pos
+        self.expect(PROMPT_RE, timeout)
+        return self.buf[start:self.pos - len(PROMPT)]
+
+    def output_since(self, start):
+        return self.buf[start:]
+
+    # -- QEMU monitor -----------------------------------------------------------
+
+    def _monitor_read_until_prompt(self, timeout):
+        self.monitor_sock.settimeout(timeout)
+        while b"(qemu) " not in self.monitor_buf:
+            chunk = self.monitor_sock.recv(4096)
+            if not chunk:
+                raise MachineError("monitor closed")
+            self.monitor_buf += chunk
+        out, _, rest = self.monitor_buf.partition(b"(qemu) ")
+        self.monitor_buf = rest
+        return out.decode(errors="replace")
+
+    def monitor(self, cmd, timeout=10):
+        self.monitor_sock.sendall(cmd.encode() + b"\n")
+        out = self._monitor_read_until_prompt(timeout)
+        # HMP echoes the command (with terminal escapes); keep what follows it.
+        out = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out).replace("\r", "")
+        lines = out.split("\n")
+        return "\n".join(lines[1:]).strip()
+
+    # -- ending ---------------------------------------------------------------
+
+    def wait_exit(self, timeout=60):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def alive(self):
+        """True if the shell answers a trivial command with a fresh marker."""
+        self.marker = getattr(self, "marker", 0) + 1
+        word = "alive-%d" % self.marker
+        try:
+            self.send("\x03echo %s\r" % word)
+            self.expect(r"\n%s\n" % word, 15)
+            self.expect(PROMPT_RE, 15)
+            return True
+        except MachineError:
+            return False
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for s in (self.serial, self.monitor_sock):
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# -- test registration -----------------------------------------------------------
+#
+# @shell_test: fn(m) runs on a shared, already booted machine (one per firmware).
+# @machine_test: fn(firmware) boots machines of its own (for tests that halt,
+# crash or need special QEMU options).
+# Either returns None on success or raises AssertionError/MachineError.
+
+SHELL_TESTS = []
+MACHINE_TESTS = []
+
+
+def shell_test(description, firmwares=("bios", "uefi")):
+    def register(fn):
+        SHELL_TESTS.append((fn.__name__, description, fn, firmwares))
+        return fn
+    return register
+
+
+def machine_test(description, firmwares=("bios",)):
+    def register(fn):
+        MACHINE_TESTS.append((fn.__name__, description, fn, firmwares))
+        return fn
+    return register
+
+
+def check(cond, message):
+    if not cond:
+        raise AssertionError(message)

@@ -1,0 +1,142 @@
+"""test_machine.py - tests that need a machine of their own: CPU models,
+exception reports (the kernel halts), power-off, reboot and halt.
+"""
+import re
+
+from pagoda import Machine, check, machine_test
+
+
+def boot(name, firmware, **kwargs):
+    m = Machine(name, firmware=firmware, **kwargs)
+    m.wait_prompt()
+    return m
+
+
+def cpuinfo_flags(m):
+    out = m.command("cpuinfo")
+    flags = dict(re.findall(r"^\s*(\w+):\s+(yes|no)\b", out, re.M))
+    bits = re.search(r"(\d+) bits physical, (\d+) bits virtual", out)
+    check(bits, "cpuinfo shows no address sizes:\n" + out)
+    return flags, (int(bits.group(1)), int(bits.group(2))), out
+
+
+# (QEMU -cpu argument, features that must be "yes", features that must be "no")
+CPU_MODELS = [
+    ("qemu64,-nx,-pdpe1gb", [], ["nx", "pdpe1gb", "smep", "smap", "pcid", "invpcid"]),
+    ("qemu64,+nx,+pdpe1gb,+smep,+smap,phys-bits=40", ["nx", "pdpe1gb", "smep", "smap", "pae",
+                                                       "pge"], ["pcid", "invpcid"]),
+]
+
+
+@machine_test("cpuinfo agrees with the CPU model QEMU was given")
+def cpuinfo_matches_qemu(firmware):
+    for model, yes, no in CPU_MODELS:
+        m = boot("cpuinfo-" + firmware, firmware, cpu=model)
+        try:
+            flags, (phys, virt), out = cpuinfo_flags(m)
+            for f in yes:
+                check(flags.get(f) == "yes", "-cpu %s: %s should be yes:\n%s" % (model, f, out))
+            for f in no:
+                check(flags.get(f) == "no", "-cpu %s: %s should be no:\n%s" % (model, f, out))
+            check(virt == 48, "-cpu %s: expected 48 virtual bits, got %d" % (model, virt))
+            if "phys-bits=40" in model:
+                check(phys == 40, "-cpu %s: expected 40 physical bits, got %d" % (model, phys))
+            check("AuthenticAMD" in out or "GenuineIntel" in out, "no vendor:\n" + out)
+        finally:
+            m.close()
+
+
+CRASHES = [
+    # kind, exception name, words the report must contain
+    ("pf", "#PF Page Fault", ["page not present, write, supervisor mode",
+                              "Faulting address (CR2): 0x0000000000001000",
+                              "<crash_page_fault+"]),
+    ("gp", "#GP General Protection", ["non-canonical", "<crash_general_protection+"]),
+    ("ud", "#UD Invalid Opcode", ["<crash_invalid_opcode+"]),
+    ("de", "#DE Divide Error", ["<crash_divide_error+"]),
+]
+
+
+@machine_test("an exception prints a full, symbolized report and halts")
+def exception_reports(firmware):
+    for kind, name, words in CRASHES:
+        m = boot("crash-%s-%s" % (kind, firmware), firmware)
+        try:
+            start = m.pos
+            m.send("crash %s\r" % kind)
+            m.expect(r"System halted\.", 30)
+            out = m.output_since(start)
+            check("*** CPU exception" in out and name in out, "no %s header:\n%s" % (name, out))
+            for w in words + ["RIP: 0x", "RAX=", "R15=", "CR0=", "CR3=", "CR4=", "Backtrace:",
+                              "<cmd_crash+", "<shell_execute+"]:
+                check(w in out, "crash %s: report lacks %r:\n%s" % (kind, w, out))
+        finally:
+            m.close()
+
+
+@machine_test("crash bp reports the breakpoint and the kernel resumes")
+def breakpoint_resumes(firmware):
+    m = boot("crash-bp-" + firmware, firmware)
+    try:
+        out = m.command("crash bp")
+        check("#BP Breakpoint" in out, "no breakpoint report:\n" + out)
+        check("resumed" in out, "kernel did not resume after int3:\n" + out)
+        check(m.alive(), "shell dead after int3")
+    finally:
+        m.close()
+
+
+@machine_test("poweroff ends QEMU through ACPI S5", firmwares=("bios", "uefi"))
+def poweroff_exits(firmware):
+    m = boot("poweroff-" + firmware, firmware)
+    try:
+        m.send("poweroff\r")
+        status = m.wait_exit(30)
+        check(status == 0, "QEMU did not power off cleanly (status %r):\n%s"
+              % (status, m.buf[-500:]))
+    finally:
+        m.close()
+
+
+@machine_test("reboot resets the machine")
+def reboot_resets(firmware):
+    # -no-reboot makes QEMU exit on a reset instead of restarting.
+    m = boot("reboot-" + firmware, firmware)
+    try:
+        m.send("reboot\r")
+        status = m.wait_exit(30)
+        check(status == 0, "QEMU did not see a reset (status %r)" % status)
+        check("Rebooting" in m.buf, "no message before reset")
+    finally:
+        m.close()
+
+
+@machine_test("halt stops the machine and says so")
+def halt_stops(firmware):
+    m = boot("halt-" + firmware, firmware)
+    try:
+        m.send("halt\r")
+        m.expect(r"System halted", 30)
+        m.send("echo still here\r")
+        try:
+            m.expect(r"still here\n", 3)
+            alive = True
+        except Exception:
+            alive = False
+        check(not alive, "the shell still answers after halt")
+    finally:
+        m.close()
+
+
+@machine_test("bad arguments to the built-in commands are reported, the shell lives")
+def bad_arguments(firmware):
+    m = boot("badargs-" + firmware, firmware)
+    try:
+        for line in ["crash", "crash zz", "uptime extra", "cpuinfo x", "halt now",
+                     "reboot please", "poweroff -f", "selftest a b c", "help a b"]:
+            out = m.command(line)
+            check("usage" in out or "unknown" in out or "no command" in out
+                  or "too many" in out, "%r got no clear message:\n%s" % (line, out))
+        check(m.alive(), "shell dead after bad arguments")
+    finally:
+        m.close()

@@ -1,0 +1,232 @@
+/*
+ * test_shell.c - suite "shell": the command table, line splitting and the
+ * built-in commands `help` and `echo`.
+ *
+ * The tests call shell_execute() directly and capture what it prints by
+ * pointing kprintf at a static buffer for the duration of one call
+ * (test_run), then putting back whatever output function was there before
+ * (kprintf_get_output), so the suite behaves the same in the kernel, where
+ * that is the console, and on the host, where it is stdout.
+ *
+ * They rely only on `help` and `echo` existing (both live in shell.c);
+ * other commands may or may not be linked in.
+ *
+ * Freestanding (built into the kernel too): lib/ functions only.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+static char test_out[8192]; /* what the last test_run printed, NUL terminated */
+static size_t test_out_len;
+static char test_line[512];
+
+static void test_capture(const char *s, size_t n)
+{
+	size_t room = sizeof(test_out) - 1 - test_out_len;
+
+	if (n > room)
+		n = room;
+	memcpy(test_out + test_out_len, s, n);
+	test_out_len += n;
+	test_out[test_out_len] = '\0';
+}
+
+/* shell_execute(line) on a writable copy, with its output captured in test_out. */
+static int test_run(const char *line)
+{
+	kprintf_output_fn previous = kprintf_get_output();
+	int ret;
+
+	strlcpy(test_line, line, sizeof(test_line));
+	test_out_len = 0;
+	test_out[0] = '\0';
+	kprintf_set_output(test_capture);
+	ret = shell_execute(test_line);
+	kprintf_set_output(previous);
+	return ret;
+}
+
+/* Where needle first occurs in haystack, or NULL (there is no strstr in lib/). */
+static const char *test_find(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (const char *p = haystack; *p != '\0'; p++)
+		if (strncmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* The line of test_out that starts with "  NAME " (help's list format), or NULL. */
+static const char *test_find_list_line(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = test_out; p != NULL && *p != '\0';) {
+		if (strncmp(p, "  ", 2) == 0 && strncmp(p + 2, name, n) == 0 && p[2 + n] == ' ')
+			return p;
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+/* Column where the summary starts on a help list line. */
+static size_t test_summary_column(const char *line, const char *name)
+{
+	size_t col = 2 + strlen(name);
+
+	while (line[col] == ' ')
+		col++;
+	return col;
+}
+
+static const char *test_table_sorted(void)
+{
+	size_t count = shell_command_count();
+
+	CHECK(count >= 2);
+	for (size_t i = 0; i < count; i++)
+		CHECKF(shell_command_at(i) != NULL, "command %zu of %zu is NULL", i, count);
+	for (size_t i = 1; i < count; i++)
+		CHECKF(strcmp(shell_command_at(i - 1)->name, shell_command_at(i)->name) < 0,
+		       "'%s' listed before '%s'", shell_command_at(i - 1)->name,
+		       shell_command_at(i)->name);
+	CHECK(shell_command_at(count) == NULL);
+	return NULL;
+}
+
+static const char *test_find_commands(void)
+{
+	const struct shell_command *help = shell_find("help"), *echo = shell_find("echo");
+
+	CHECK(help != NULL && strcmp(help->name, "help") == 0 && help->fn != NULL);
+	CHECK(echo != NULL && strcmp(echo->name, "echo") == 0 && echo->fn != NULL);
+	CHECK(test_find(help->usage, "usage: help") != NULL);
+	CHECK(test_find(echo->usage, "usage: echo") != NULL);
+	CHECK(shell_find("nosuchcommand") == NULL);
+	CHECK(shell_find("") == NULL);
+	CHECK(shell_find("hel") == NULL && shell_find("helpx") == NULL);
+	CHECK(shell_find(NULL) == NULL);
+	return NULL;
+}
+
+static const char *test_help_list(void)
+{
+	const char *help_line, *echo_line;
+
+	CHECK(test_run("help") == 0);
+	/* every command, with its summary, one per line */
+	for (size_t i = 0; i < shell_command_count(); i++) {
+		const struct shell_command *cmd = shell_command_at(i);
+		const char *line = test_find_list_line(cmd->name);
+
+		CHECKF(line != NULL, "'%s' is not listed", cmd->name);
+		CHECKF(strncmp(line + test_summary_column(line, cmd->name), cmd->summary,
+			       strlen(cmd->summary)) == 0,
+		       "'%s' listed without its summary", cmd->name);
+	}
+	/* summaries form one column */
+	help_line = test_find_list_line("help");
+	echo_line = test_find_list_line("echo");
+	CHECK(help_line != NULL && echo_line != NULL);
+	CHECK(test_summary_column(help_line, "help") == test_summary_column(echo_line, "echo"));
+	CHECK(echo_line < help_line); /* alphabetical */
+	return NULL;
+}
+
+static const char *test_help_command(void)
+{
+	const struct shell_command *echo = shell_find("echo");
+
+	CHECK(echo != NULL);
+	CHECK(test_run("help echo") == 0);
+	CHECK(strncmp(test_out, "echo - ", 7) == 0);
+	CHECK(test_find(test_out, echo->summary) != NULL);
+	CHECK(test_find(test_out, echo->usage) != NULL);
+	CHECK(test_run("  help\thelp  ") == 0);
+	CHECK(test_find(test_out, "usage: help") != NULL);
+	return NULL;
+}
+
+static const char *test_help_errors(void)
+{
+	int ret = test_run("help nosuch");
+
+	CHECKF(ret == -ENOENT, "returned %d", ret);
+	CHECKF(strcmp(test_out, "help: no command 'nosuch' (try 'help')\n") == 0, "printed \"%s\"",
+	       test_out);
+	ret = test_run("help echo help");
+	CHECKF(ret == -EINVAL, "returned %d", ret);
+	CHECK(test_find(test_out, "usage: help") != NULL);
+	return NULL;
+}
+
+static const char *test_unknown_command(void)
+{
+	int ret = test_run("frobnicate now");
+
+	CHECKF(ret == -ENOENT, "returned %d", ret);
+	CHECKF(strcmp(test_out, "unknown command: frobnicate (try 'help')\n") == 0,
+	       "printed \"%s\"", test_out);
+	CHECK(test_run("HELP") == -ENOENT); /* names are case sensitive */
+	return NULL;
+}
+
+static const char *test_too_many_arguments(void)
+{
+	int ret;
+
+	/* 16 words are fine: echo and 15 arguments */
+	CHECK(test_run("echo 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15") == 0);
+	CHECK(strcmp(test_out, "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n") == 0);
+	/* 17 are not, and the command does not run */
+	ret = test_run("echo 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16");
+	CHECKF(ret == -EINVAL, "returned %d", ret);
+	CHECKF(strcmp(test_out, "too many arguments (max 16)\n") == 0, "printed \"%s\"", test_out);
+	CHECK(test_run("nosuch a b c d e f g h i j k l m n o p q r s t u v w x y z") == -EINVAL);
+	return NULL;
+}
+
+static const char *test_empty_lines(void)
+{
+	CHECK(test_run("") == 0 && test_out_len == 0);
+	CHECK(test_run("   ") == 0 && test_out_len == 0);
+	CHECK(test_run(" \t \t ") == 0 && test_out_len == 0);
+	return NULL;
+}
+
+static const char *test_echo(void)
+{
+	CHECK(test_run("echo  hello \t pagoda ") == 0);
+	CHECKF(strcmp(test_out, "hello pagoda\n") == 0, "printed \"%s\"", test_out);
+	CHECK(test_run("echo") == 0);
+	CHECK(strcmp(test_out, "\n") == 0);
+	CHECK(test_run("\techo 100% %s") == 0); /* words are data, never formats */
+	CHECK(strcmp(test_out, "100% %s\n") == 0);
+	return NULL;
+}
+
+static const struct selftest shell_tests[] = {
+	{"table_sorted", "shell_command_at lists every command in alphabetical order",
+	 test_table_sorted},
+	{"find", "shell_find finds help and echo by exact name only", test_find_commands},
+	{"help_list", "help lists every command with its summary in one column", test_help_list},
+	{"help_command", "help CMD prints the summary and the usage text", test_help_command},
+	{"help_errors", "help with an unknown command or extra words fails", test_help_errors},
+	{"unknown_command", "an unknown command is named and gives -ENOENT", test_unknown_command},
+	{"too_many_arguments", "16 words run, 17 are refused with -EINVAL",
+	 test_too_many_arguments},
+	{"empty_lines", "empty and blank lines do nothing and return 0", test_empty_lines},
+	{"echo", "echo joins its arguments with single spaces", test_echo},
+};
+
+SELFTEST_SUITE(shell, shell_tests);
