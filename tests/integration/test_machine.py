@@ -4,6 +4,7 @@ exception reports (the kernel halts), power-off, reboot and halt.
 import re
 
 from pagoda import Machine, check, machine_test
+from test_shell import vga_screen_text
 
 
 def boot(name, firmware, **kwargs):
@@ -138,5 +139,20 @@ def bad_arguments(firmware):
             check("usage" in out or "unknown" in out or "no command" in out
                   or "too many" in out, "%r got no clear message:\n%s" % (line, out))
         check(m.alive(), "shell dead after bad arguments")
+    finally:
+        m.close()
+
+
+@machine_test("a CPU without long mode gets a readable message, not a triple fault")
+def no_long_mode_message(firmware):
+    # GRUB itself runs on a 32-bit CPU; the kernel's 32-bit entry must refuse.
+    m = Machine("no-long-mode-" + firmware, firmware=firmware, cpu="qemu32")
+    try:
+        m.expect(r"this CPU has no 64-bit long mode", 60)
+        m.expect(r"Halted\.", 10)
+        check(m.wait_exit(2) is None, "QEMU exited (reset?) instead of halting")
+        screen = vga_screen_text(m)
+        check("this CPU has no 64-bit long mode" in screen,
+              "the message is not on the VGA screen:\n" + screen)
     finally:
         m.close()
