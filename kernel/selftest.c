@@ -6,13 +6,16 @@
  * linker lays all those pointers side by side and marks the ends with
  * __start_selftest_suites and __stop_selftest_suites (GNU ld does that by
  * itself for any section whose name is a C identifier; boot/kernel.ld does it
- * explicitly). Running the tests is a walk over that array.
+ * explicitly). Running the tests is a walk over that array. It also keeps
+ * the helpers tests share: the CHECKF reason buffer and a kprintf capture.
  *
  * Invariants (checklist):
  *   - the section is never empty: this file adds one NULL entry, so the
  *     __start/__stop symbols exist even in a program with no suite at all;
  *     the walk skips NULL entries;
- *   - the output lines match the format documented in selftest.h exactly.
+ *   - the output lines match the format documented in selftest.h exactly;
+ *   - selftest_capture_buf is always NUL-terminated, and while capturing,
+ *     selftest_capture_saved holds the output to restore (never our own).
  * Context: the shell or the selftest boot; tests may use the heap and sleep.
  */
 #include "kernel/selftest.h"
@@ -42,6 +45,49 @@ const char *selftest_reason(const char *fmt, ...)
 	kvsnprintf(selftest_reason_buf, sizeof(selftest_reason_buf), fmt, ap);
 	va_end(ap);
 	return selftest_reason_buf;
+}
+
+/* The capture of selftest_capture_begin/end. */
+static char selftest_capture_buf[SELFTEST_CAPTURE_SIZE];
+static size_t selftest_capture_len;
+static bool selftest_capturing;
+static kprintf_output_fn selftest_capture_saved; /* valid while capturing */
+
+/* The kprintf output function during a capture: append what fits, keep the NUL. */
+static void selftest_capture_write(const char *s, size_t n)
+{
+	size_t room = sizeof(selftest_capture_buf) - 1 - selftest_capture_len;
+
+	if (n > room)
+		n = room;
+	memcpy(selftest_capture_buf + selftest_capture_len, s, n);
+	selftest_capture_len += n;
+	selftest_capture_buf[selftest_capture_len] = '\0';
+}
+
+/*
+ * Implementation note: the "capturing" flag, not a comparison of the output
+ * function, tells a nested begin apart, so the function saved first (the
+ * console) is never overwritten by our own selftest_capture_write.
+ */
+void selftest_capture_begin(void)
+{
+	selftest_capture_len = 0;
+	selftest_capture_buf[0] = '\0';
+	if (!selftest_capturing) {
+		selftest_capture_saved = kprintf_get_output();
+		selftest_capturing = true;
+	}
+	kprintf_set_output(selftest_capture_write);
+}
+
+const char *selftest_capture_end(void)
+{
+	if (selftest_capturing) {
+		kprintf_set_output(selftest_capture_saved);
+		selftest_capturing = false;
+	}
+	return selftest_capture_buf;
 }
 
 void selftest_for_each_suite(void (*fn)(const struct selftest_suite *suite, void *arg), void *arg)

@@ -67,6 +67,29 @@ struct selftest_suite {
 /* Format a failure reason into a static buffer and return it (for CHECKF). */
 const char *selftest_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Bytes selftest_capture_begin() keeps, including the terminating NUL. */
+#define SELFTEST_CAPTURE_SIZE 8192
+
+/*
+ * Start capturing: from now on kprintf output goes into a static buffer of
+ * SELFTEST_CAPTURE_SIZE bytes instead of the current output function (which
+ * is saved). Output beyond SELFTEST_CAPTURE_SIZE - 1 bytes is dropped; the
+ * buffer is always NUL-terminated. Captures do not nest: a begin while one is
+ * running only empties the buffer and keeps the output saved by the first,
+ * so the one selftest_capture_end() still restores the right function.
+ * Context: tests (one at a time; the buffer is shared).
+ */
+void selftest_capture_begin(void);
+
+/*
+ * Stop capturing: give kprintf back the output function saved by
+ * selftest_capture_begin() and return the text captured since then. The text
+ * stays valid until the next selftest_capture_begin(). Without a capture
+ * running it changes nothing and returns the last captured text ("" at first).
+ * Context: as selftest_capture_begin().
+ */
+const char *selftest_capture_end(void);
+
 /*
  * Run every suite (suite == NULL or "all") or the one named; print one line
  * per test and the closing summary line. Adds the counts to *passed and

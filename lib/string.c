@@ -120,6 +120,25 @@ char *strchr(const char *s, int c)
 	}
 }
 
+/*
+ * Implementation note: try every start position in turn, including the
+ * terminating NUL (where only an empty needle matches); O(strlen(haystack) *
+ * strlen(needle)) at worst, which is fine for the short strings we search.
+ * strncmp stops at the first difference, so it never reads past haystack's
+ * NUL even when the rest of haystack is shorter than needle.
+ */
+char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (const char *p = haystack;; p++) {
+		if (strncmp(p, needle, n) == 0)
+			return (char *)p; /* const dropped, as for strchr */
+		if (*p == '\0')
+			return NULL;
+	}
+}
+
 size_t strlcpy(char *dest, const char *src, size_t size)
 {
 	size_t len = strlen(src);

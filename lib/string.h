@@ -51,6 +51,12 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 
 /*
+ * The first occurrence of the string needle in haystack (its terminating NUL
+ * not compared), or NULL. An empty needle is found at once: returns haystack.
+ */
+char *strstr(const char *haystack, const char *needle);
+
+/*
  * Copy src into dest (of size bytes), truncating if needed; dest is always
  * NUL-terminated when size > 0 and left untouched when size == 0. Returns
  * strlen(src): the result was truncated iff the return value >= size.

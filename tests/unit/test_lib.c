@@ -6,7 +6,8 @@
  * printf conversion, flag and length modifier with its edge values
  * (INT64_MIN, UINT64_MAX), truncation and the C99 return value; every parse
  * syntax rule and both overflow points; list insertion order, removal and
- * removal during iteration.
+ * removal during iteration. The printf suite also checks the kprintf
+ * capture of kernel/selftest.c that other suites rely on.
  * The file is freestanding (only lib/ functions) because the same tests are
  * linked into the kernel and run by the `selftest` command.
  */
@@ -111,6 +112,28 @@ static const char *test_strchr(void)
 	return NULL;
 }
 
+static const char *test_strstr(void)
+{
+	const char *s = "buddy allocator";
+
+	CHECK(strstr(s, "buddy") == s);               /* at the start */
+	CHECK(strstr(s, "y all") == s + 4);           /* in the middle */
+	CHECK(strstr(s, "ator") == s + strlen(s) - 4); /* at the end */
+	CHECK(strstr(s, "r") == s + strlen(s) - 1);   /* one character, last */
+	CHECK(strstr(s, "slab") == NULL);
+	CHECK(strstr(s, "allocators") == NULL);       /* runs past the end */
+	CHECK(strstr(s, "") == s);                    /* empty needle: haystack */
+	CHECK(strstr("", "") != NULL && *strstr("", "") == '\0');
+	CHECK(strstr("", "a") == NULL);
+	CHECK(strstr("ab", "abc") == NULL);           /* needle longer than haystack */
+	s = "aaab";
+	CHECK(strstr(s, "aab") == s + 1);             /* a partial match must not skip on */
+	CHECK(strstr(s, "aaab") == s && strstr(s, "aaaa") == NULL);
+	s = "abcabd";
+	CHECK(strstr(s, "abd") == s + 3);
+	return NULL;
+}
+
 static const char *test_strlcpy(void)
 {
 	char buf[8];
@@ -139,6 +162,8 @@ static const struct selftest string_tests[] = {
 	{"strlen", "strlen and strnlen, including the limit", test_strlen_strnlen},
 	{"strcmp", "strcmp/strncmp ordering, prefixes and limits", test_strcmp_strncmp},
 	{"strchr", "strchr finds characters and the terminator", test_strchr},
+	{"strstr", "strstr at start/middle/end, absent, empty and partial-match needles",
+	 test_strstr},
 	{"strlcpy", "strlcpy truncates, always terminates, returns strlen(src)", test_strlcpy},
 };
 SELFTEST_SUITE(string, string_tests);
@@ -406,6 +431,60 @@ static const char *test_kprintf_output(void)
 	return NULL;
 }
 
+/*
+ * selftest_capture_begin/end (kernel/selftest.c): the shared kprintf capture
+ * other suites use. After each selftest_capture_end() the test notes whether
+ * kprintf's output was given back, then puts it back itself before any CHECK
+ * can return, so even a broken capture cannot swallow the failure report.
+ */
+static bool test_capture_restored(kprintf_output_fn saved)
+{
+	bool restored = kprintf_get_output() == saved;
+
+	kprintf_set_output(saved);
+	return restored;
+}
+
+static const char *test_selftest_capture(void)
+{
+	kprintf_output_fn saved = kprintf_get_output(), during;
+	const char *text, *again;
+	bool restored, during_ok;
+	size_t len;
+
+	selftest_capture_begin();
+	during = kprintf_get_output();
+	kprintf("pmm: %u pages", 42u);
+	text = selftest_capture_end();
+	during_ok = during != saved && during != NULL;
+	CHECK(test_capture_restored(saved) && during_ok);
+	CHECKF(strcmp(text, "pmm: 42 pages") == 0, "captured \"%s\"", text);
+
+	/* A nested begin empties the buffer but keeps the first saved output. */
+	selftest_capture_begin();
+	kprintf("outer");
+	selftest_capture_begin();
+	kprintf("inner");
+	text = selftest_capture_end();
+	restored = test_capture_restored(saved);
+	again = selftest_capture_end(); /* nothing running: changes nothing */
+	CHECK(restored && test_capture_restored(saved));
+	CHECKF(strcmp(text, "inner") == 0, "nested capture gave \"%s\"", text);
+	CHECK(again == text);
+
+	/* 100 lines of 100 characters: only SELFTEST_CAPTURE_SIZE - 1 are kept. */
+	selftest_capture_begin();
+	for (int i = 0; i < 100; i++)
+		kprintf("%99s\n", "x");
+	text = selftest_capture_end();
+	CHECK(test_capture_restored(saved));
+	len = strlen(text);
+	CHECKF(len == SELFTEST_CAPTURE_SIZE - 1, "kept %zu bytes", len);
+	CHECK(text[98] == 'x' && text[99] == '\n' && text[8098] == 'x' && text[8099] == '\n');
+	CHECK(text[len - 1] == ' '); /* cut inside line 82 */
+	return NULL;
+}
+
 static const struct selftest printf_tests[] = {
 	{"plain", "literal text, %%, %c with width", test_printf_plain},
 	{"decimal", "%d %i %u with l/ll/z and INT64_MIN/UINT64_MAX", test_printf_decimal},
@@ -419,6 +498,8 @@ static const struct selftest printf_tests[] = {
 	{"truncation", "ksnprintf truncates, terminates, returns the full length",
 	 test_printf_truncation},
 	{"kprintf", "kprintf output goes to the output function in chunks", test_kprintf_output},
+	{"capture", "selftest_capture_begin/end capture, truncate, restore; nesting is harmless",
+	 test_selftest_capture},
 };
 SELFTEST_SUITE(printf, printf_tests);
 

@@ -2,11 +2,11 @@
  * test_shell.c - suite "shell": the command table, line splitting and the
  * built-in commands `help` and `echo`.
  *
- * The tests call shell_execute() directly and capture what it prints by
- * pointing kprintf at a static buffer for the duration of one call
- * (test_run), then putting back whatever output function was there before
- * (kprintf_get_output), so the suite behaves the same in the kernel, where
- * that is the console, and on the host, where it is stdout.
+ * The tests call shell_execute() directly and capture what it prints with
+ * selftest_capture_begin/end for the duration of one call (test_run), which
+ * puts back whatever output function was there before, so the suite behaves
+ * the same in the kernel, where that is the console, and on the host, where
+ * it is stdout.
  *
  * They rely only on `help` and `echo` existing (both live in shell.c);
  * other commands may or may not be linked in.
@@ -20,48 +20,21 @@
 #include "kernel/shell.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
-#include "lib/printf.h"
 #include "lib/string.h"
 
-static char test_out[8192]; /* what the last test_run printed, NUL terminated */
-static size_t test_out_len;
+static const char *test_out = ""; /* what the last test_run printed (selftest's capture) */
 static char test_line[512];
-
-static void test_capture(const char *s, size_t n)
-{
-	size_t room = sizeof(test_out) - 1 - test_out_len;
-
-	if (n > room)
-		n = room;
-	memcpy(test_out + test_out_len, s, n);
-	test_out_len += n;
-	test_out[test_out_len] = '\0';
-}
 
 /* shell_execute(line) on a writable copy, with its output captured in test_out. */
 static int test_run(const char *line)
 {
-	kprintf_output_fn previous = kprintf_get_output();
 	int ret;
 
 	strlcpy(test_line, line, sizeof(test_line));
-	test_out_len = 0;
-	test_out[0] = '\0';
-	kprintf_set_output(test_capture);
+	selftest_capture_begin();
 	ret = shell_execute(test_line);
-	kprintf_set_output(previous);
+	test_out = selftest_capture_end();
 	return ret;
-}
-
-/* Where needle first occurs in haystack, or NULL (there is no strstr in lib/). */
-static const char *test_find(const char *haystack, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (const char *p = haystack; *p != '\0'; p++)
-		if (strncmp(p, needle, n) == 0)
-			return p;
-	return NULL;
 }
 
 /* The line of test_out that starts with "  NAME " (help's list format), or NULL. */
@@ -110,8 +83,8 @@ static const char *test_find_commands(void)
 
 	CHECK(help != NULL && strcmp(help->name, "help") == 0 && help->fn != NULL);
 	CHECK(echo != NULL && strcmp(echo->name, "echo") == 0 && echo->fn != NULL);
-	CHECK(test_find(help->usage, "usage: help") != NULL);
-	CHECK(test_find(echo->usage, "usage: echo") != NULL);
+	CHECK(strstr(help->usage, "usage: help") != NULL);
+	CHECK(strstr(echo->usage, "usage: echo") != NULL);
 	CHECK(shell_find("nosuchcommand") == NULL);
 	CHECK(shell_find("") == NULL);
 	CHECK(shell_find("hel") == NULL && shell_find("helpx") == NULL);
@@ -150,10 +123,10 @@ static const char *test_help_command(void)
 	CHECK(echo != NULL);
 	CHECK(test_run("help echo") == 0);
 	CHECK(strncmp(test_out, "echo - ", 7) == 0);
-	CHECK(test_find(test_out, echo->summary) != NULL);
-	CHECK(test_find(test_out, echo->usage) != NULL);
+	CHECK(strstr(test_out, echo->summary) != NULL);
+	CHECK(strstr(test_out, echo->usage) != NULL);
 	CHECK(test_run("  help\thelp  ") == 0);
-	CHECK(test_find(test_out, "usage: help") != NULL);
+	CHECK(strstr(test_out, "usage: help") != NULL);
 	return NULL;
 }
 
@@ -166,7 +139,7 @@ static const char *test_help_errors(void)
 	       test_out);
 	ret = test_run("help echo help");
 	CHECKF(ret == -EINVAL, "returned %d", ret);
-	CHECK(test_find(test_out, "usage: help") != NULL);
+	CHECK(strstr(test_out, "usage: help") != NULL);
 	return NULL;
 }
 
@@ -198,9 +171,9 @@ static const char *test_too_many_arguments(void)
 
 static const char *test_empty_lines(void)
 {
-	CHECK(test_run("") == 0 && test_out_len == 0);
-	CHECK(test_run("   ") == 0 && test_out_len == 0);
-	CHECK(test_run(" \t \t ") == 0 && test_out_len == 0);
+	CHECK(test_run("") == 0 && strlen(test_out) == 0);
+	CHECK(test_run("   ") == 0 && strlen(test_out) == 0);
+	CHECK(test_run(" \t \t ") == 0 && strlen(test_out) == 0);
 	return NULL;
 }
 
