@@ -6,6 +6,7 @@
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi)
 #   make gdb        boot halted with a gdbstub and attach gdb
 #   make test       host unit tests, the selftest boot, QEMU integration tests
+#   make bench      host benchmarks of the memory manager (cycle counts)
 #   make clean
 #
 # Every target that needs a tool first runs scripts/deps.sh, which installs
@@ -49,6 +50,7 @@ KERNEL_C := \
 	kernel/arch/x86_64/pic.c \
 	kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpu_features.c \
+	kernel/arch/x86_64/mm_arch.c \
 	kernel/bootinfo.c \
 	kernel/acpi.c \
 	kernel/power.c \
@@ -59,6 +61,17 @@ KERNEL_C := \
 	kernel/selftest.c \
 	kernel/selftest_command.c \
 	kernel/crash.c \
+	kernel/bench.c \
+	mm/memmap.c \
+	mm/memblock.c \
+	mm/direct_map.c \
+	mm/page.c \
+	mm/buddy.c \
+	mm/pmm.c \
+	mm/meminfo.c \
+	mm/pmm_commands.c \
+	mm/alloc_command.c \
+	mm/pmm_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -73,10 +86,17 @@ UNIT_TESTS := \
 	tests/unit/test_lib.c \
 	tests/unit/test_bootinfo.c \
 	tests/unit/test_line_editor.c \
-	tests/unit/test_shell.c
+	tests/unit/test_shell.c \
+	tests/unit/test_memmap.c \
+	tests/unit/test_memblock.c \
+	tests/unit/test_pmm.c
+
+# Test suites that need the running kernel (real memory, the boot information).
+KERNEL_TESTS := \
+	tests/kernel/test_pmm_boot.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
-	$(UNIT_TESTS:%.c=$(BUILD)/%.o)
+	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
 
 KERNEL_CFLAGS := \
 	-std=gnu11 -O2 -g \
@@ -106,7 +126,7 @@ KERNEL_CFLAGS := \
 # back into calls to memcpy/memset (infinite recursion).
 STRING_CFLAGS := -fno-tree-loop-distribute-patterns
 
-NASMFLAGS := -f elf64 -g -F dwarf -w+all -w-reloc-abs-qword -w-reloc-rel-dword -MD
+NASMFLAGS := -f elf64 -g -F dwarf -w+all -w+error -MD
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kernel.ld
 # max-page-size=0x1000: segments 4 KiB aligned in the file, which keeps the
 #   multiboot2 header within the first 32 KiB where GRUB looks for it.
@@ -114,16 +134,22 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kern
 # ---------------------------------------------------------------------------
 # Host unit tests: the same sources, built for Linux with sanitizers.
 
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DPAGODA_HOST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-builtin -fno-omit-frame-pointer $(STRING_CFLAGS)
 HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c \
 	kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
 
-HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
-	$(BUILD)/host/fuzz_bootinfo
+# The memory manager over a simulated RAM arena (tests/host/arena.c).
+HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c tests/host/mm_arch_host.c \
+	tests/host/arena.c
+# -DPAGODA_HOST: phys_to_virt() points into the arena (mm/layout.h).
 
-.PHONY: all iso run gdb test clean deps
+HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
+	$(BUILD)/host/fuzz_bootinfo $(BUILD)/host/test_memmap $(BUILD)/host/fuzz_memmap \
+	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm
+
+.PHONY: all iso run gdb test bench clean deps
 all: $(BUILD)/kernel.elf compile_commands.json
 
 deps:
@@ -231,6 +257,37 @@ $(BUILD)/host/test_shell: tests/unit/test_line_editor.c tests/unit/test_shell.c 
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
+$(BUILD)/host/test_memmap: tests/unit/test_memmap.c tests/unit/test_memblock.c mm/memmap.c \
+		mm/memblock.c $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/fuzz_memmap: tests/host/fuzz_memmap.c mm/memmap.c lib/string.c lib/printf.c \
+		lib/errno.c lib/panic.c tests/host/host_stubs.c
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_buddy: tests/host/test_buddy.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_pmm: tests/unit/test_pmm.c tests/host/pmm_setup.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+# Host benchmarks: optimized, no sanitizers; `make bench` runs them. Not tests.
+$(BUILD)/bench/bench_pmm: tests/host/bench_pmm.c $(HOST_MM) $(HOST_COMMON:tests/host/main.c=)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
+
+bench: $(BUILD)/bench/bench_pmm
+	$(BUILD)/bench/bench_pmm
+
 test: $(HOST_TESTS) $(BUILD)/pagoda.iso
 	$(PYTHON) scripts/run_tests.py
 
@@ -240,7 +297,7 @@ test: $(HOST_TESTS) $(BUILD)/pagoda.iso
 compile_commands.json: Makefile scripts/gen_compile_commands.py
 	$(say) "  GEN    $@"
 	$(Q)$(PYTHON) scripts/gen_compile_commands.py "$(CC) $(KERNEL_CFLAGS)" \
-		$(KERNEL_C) $(UNIT_TESTS) > $@
+		$(KERNEL_C) $(UNIT_TESTS) $(KERNEL_TESTS) > $@
 
 clean:
 	rm -rf $(BUILD) compile_commands.json

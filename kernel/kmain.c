@@ -26,7 +26,9 @@
 #include "kernel/timer.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "mm/buddy.h"
 #include "mm/layout.h"
+#include "mm/pmm.h"
 
 /* Drop the boot identity map (PML4 slot 0): the user half is empty from here on. */
 static void boot_unmap_identity(void)
@@ -47,14 +49,20 @@ static void __attribute__((noreturn)) selftest_boot(void)
 	power_halt(); /* not in QEMU: stay here with the results on screen */
 }
 
+static uint64_t pmm_ready_tsc;
+
 static void boot_banner(void)
 {
 	kprintf("\nPagoda - a teaching microkernel for x86-64\n");
 	kprintf("booted by %s; command line: \"%s\"\n",
 		boot_info.bootloader[0] ? boot_info.bootloader : "(unknown loader)", boot_info.cmdline);
-	kprintf("CPU: %s, %lu MHz TSC; ready in %lu us. Type 'help' for commands.\n",
+	kprintf("CPU: %s, %lu MHz TSC\n",
 		cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor,
-		timer_tsc_hz() / 1000000, timer_boot_us());
+		timer_tsc_hz() / 1000000);
+	kprintf("memory: %lu MiB managed, %lu MiB free; page allocator ready %lu us after entry\n",
+		buddy_managed_pages() >> 8, buddy_free_pages() >> 8,
+		timer_tsc_to_us(pmm_ready_tsc - timer_entry_tsc()));
+	kprintf("ready in %lu us. Type 'help' for commands.\n", timer_boot_us());
 }
 
 void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
@@ -75,6 +83,10 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
+	pmm_init(&boot_info);                /* memory map, direct map, buddy allocator */
+	pmm_ready_tsc = rdtsc();
+	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
+		buddy_set_poisoning(true);   /* debug: catch writes to freed pages */
 	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
 	timer_init(entry_tsc);               /* TSC calibration, 100 Hz tick on IRQ 0 */
 	serial_enable_receive_irq();         /* keys arrive on IRQ 4 */

@@ -14,6 +14,7 @@
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/shell.h"
+#include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 
@@ -29,8 +30,14 @@ static void timer_irq(void)
 
 void timer_init(uint64_t entry_tsc)
 {
+	uint64_t a, b, c;
+
 	tsc_at_entry = entry_tsc;
-	tsc_hz = pit_measure_tsc_hz();
+	/* Median of three 10 ms measurements: one disturbed reading does not count. */
+	a = pit_measure_tsc_hz();
+	b = pit_measure_tsc_hz();
+	c = pit_measure_tsc_hz();
+	tsc_hz = MAX(MIN(a, b), MIN(MAX(a, b), c));
 	pit_start_periodic(TIMER_HZ);
 	trap_register_irq(IRQ_TIMER, timer_irq);
 }
@@ -56,6 +63,11 @@ uint64_t timer_tsc_to_us(uint64_t cycles)
 uint64_t timer_us_since_entry(void)
 {
 	return timer_tsc_to_us(rdtsc() - tsc_at_entry);
+}
+
+uint64_t timer_entry_tsc(void)
+{
+	return tsc_at_entry;
 }
 
 void timer_mark_ready(void)

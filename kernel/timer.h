@@ -32,6 +32,9 @@ uint64_t timer_tsc_to_us(uint64_t cycles);
 /* Microseconds since the kernel's first instruction, by the TSC. */
 uint64_t timer_us_since_entry(void);
 
+/* The TSC value at the kernel's first instruction. */
+uint64_t timer_entry_tsc(void);
+
 /* Record "the shell is ready" now; uptime reports entry-to-prompt time. */
 void timer_mark_ready(void);
 

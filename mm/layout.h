@@ -10,7 +10,11 @@
  * The direct map makes phys_to_virt()/virt_to_phys() a single addition or
  * subtraction. At boot it covers the first 4 GiB (boot/boot.asm builds it
  * with 2 MiB pages); the physical memory manager extends it to all of RAM.
- * Pure arithmetic: safe in any context, and on the host.
+ * Pure arithmetic: safe in any context.
+ *
+ * On the host (unit tests, built with -DPAGODA_HOST) "physical memory" is a
+ * simulated RAM arena in the test process: physical address 0 is the
+ * arena's first byte, so the same mm/ code runs unchanged over it.
  */
 #ifndef MM_LAYOUT_H
 #define MM_LAYOUT_H
@@ -26,18 +30,25 @@ typedef uint64_t virt_addr_t; /* a virtual address: what instructions use */
 #define BOOT_DIRECT_MAP_SIZE (4ull << 30)      /* mapped by boot.asm: 0 .. 4 GiB */
 
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1ull << PAGE_SHIFT) /* 4 KiB */
+#define PAGE_SIZE ((uint64_t)1 << PAGE_SHIFT) /* 4 KiB */
+
+#ifdef PAGODA_HOST
+extern uintptr_t host_arena_base; /* where the simulated RAM arena starts */
+#define DIRECT_MAP_START ((uint64_t)host_arena_base)
+#else
+#define DIRECT_MAP_START DIRECT_MAP_BASE
+#endif
 
 /* The direct-map address of physical address pa. */
 static inline void *phys_to_virt(phys_addr_t pa)
 {
-	return (void *)(uintptr_t)(pa + DIRECT_MAP_BASE);
+	return (void *)(uintptr_t)(pa + DIRECT_MAP_START);
 }
 
 /* The physical address behind direct-map address va (va must be in the direct map). */
 static inline phys_addr_t virt_to_phys(const void *va)
 {
-	return (phys_addr_t)(uintptr_t)va - DIRECT_MAP_BASE;
+	return (phys_addr_t)(uintptr_t)va - DIRECT_MAP_START;
 }
 
 /* The physical address of a kernel-image symbol (text, data, bss). */

@@ -5,6 +5,9 @@
  * linked with the code they test, lib/, kernel/selftest.c and this file. The
  * suites register themselves through the "selftest_suites" section exactly as
  * in the kernel, so main only has to route kprintf to stdout and run them all.
+ * A program whose suites need some state first (the `pmm` suite needs a live
+ * page allocator) links a file defining host_test_setup(), which runs before
+ * the suites; the weak declaration makes it optional.
  * Exit status: 0 when at least one test ran and none failed, else 1 (an empty
  * run is a failure: it usually means a suite did not get linked in).
  * Hosted code: may use libc.
@@ -21,11 +24,16 @@ static void host_write(const char *s, size_t n)
 	fflush(stdout);
 }
 
+/* Defined by programs that need it (tests/host/pmm_setup.c); NULL otherwise. */
+void host_test_setup(void) __attribute__((weak));
+
 int main(void)
 {
 	unsigned passed = 0, failed = 0;
 
 	kprintf_set_output(host_write);
+	if (host_test_setup)
+		host_test_setup();
 	selftest_run(NULL, &passed, &failed);
 	return failed == 0 && passed > 0 ? 0 : 1;
 }

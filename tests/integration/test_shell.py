@@ -8,7 +8,8 @@ import re
 from pagoda import check, shell_test
 
 COMMANDS = ["help", "echo", "bootinfo", "cpuinfo", "uptime", "reboot", "halt",
-            "poweroff", "selftest", "crash"]
+            "poweroff", "selftest", "crash", "memmap", "meminfo", "buddyinfo", "zoneinfo",
+            "fragmentation", "alloc", "free", "allocs", "exhaust", "pagepoison", "bench"]
 
 
 @shell_test("help lists every command with a summary")

@@ -1,0 +1,52 @@
+/*
+ * bench.c - the `bench` command and helpers for benchmarks (see bench.h).
+ */
+#include "kernel/bench.h"
+
+#include "kernel/shell.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+extern const struct benchmark *const __start_benchmarks[], *const __stop_benchmarks[];
+
+uint64_t bench_median(uint64_t *samples, size_t n)
+{
+	for (size_t i = 1; i < n; i++) /* insertion sort: n is small */
+		for (size_t j = i; j > 0 && samples[j - 1] > samples[j]; j--) {
+			uint64_t t = samples[j];
+			samples[j] = samples[j - 1];
+			samples[j - 1] = t;
+		}
+	return n ? samples[n / 2] : 0;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	if (argc == 2) {
+		for (const struct benchmark *const *b = __start_benchmarks; b < __stop_benchmarks;
+		     b++) {
+			if (strcmp((*b)->name, argv[1]) == 0) {
+				(*b)->run();
+				return 0;
+			}
+		}
+		kprintf("bench: no benchmark named '%s'\n", argv[1]);
+	} else if (argc > 2) {
+		shell_print_usage(shell_find("bench"));
+		return -EINVAL;
+	}
+	kprintf("benchmarks:\n");
+	for (const struct benchmark *const *b = __start_benchmarks; b < __stop_benchmarks; b++)
+		kprintf("  %-8s %s\n", (*b)->name, (*b)->description);
+	return argc == 2 ? -ENOENT : 0;
+}
+
+SHELL_COMMAND(bench, "run a benchmark (cycle counts, medians of repeated runs)",
+	      "usage: bench [NAME]\n"
+	      "  Without NAME, lists the benchmarks. Each prints cycles per operation\n"
+	      "  measured with the TSC, as the median of repeated runs. Under QEMU's\n"
+	      "  TCG the numbers are emulated cycles: compare them with each other,\n"
+	      "  not with real hardware.\n"
+	      "example: bench pmm\n",
+	      cmd_bench);

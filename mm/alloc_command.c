@@ -1,0 +1,179 @@
+/*
+ * alloc_command.c - `alloc`, `free` and `allocs`: allocate memory from the
+ * shell, watch the allocator's reports change, give it back.
+ *
+ * The shell remembers every allocation it made in a small table, so that
+ * `free ADDR` only ever frees what `alloc` handed out: an address it does
+ * not know (or one already freed) is refused with a message instead of
+ * reaching the allocator. One `free` serves every kind of allocation; the
+ * table says which allocator an address came from. Kinds so far:
+ *   pages  alloc -p ORDER [dma|dma32|normal]   buddy allocator, 2^ORDER pages
+ * (kmalloc and vmalloc join when the heap exists.)
+ * Invariant: a table entry exists exactly while its memory is allocated.
+ * Shell context.
+ */
+#include "kernel/shell.h"
+#include "lib/errno.h"
+#include "lib/parse.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/buddy.h"
+
+#define SHELL_ALLOCS_MAX 64
+
+enum shell_alloc_kind { SHELL_ALLOC_PAGES };
+
+struct shell_alloc {
+	bool used;
+	enum shell_alloc_kind kind;
+	uint64_t virt;     /* the address printed (direct map) */
+	phys_addr_t phys;  /* its physical address */
+	unsigned order;    /* pages: block order */
+};
+
+static struct shell_alloc shell_allocs[SHELL_ALLOCS_MAX];
+
+static struct shell_alloc *shell_alloc_slot(void)
+{
+	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++)
+		if (!shell_allocs[i].used)
+			return &shell_allocs[i];
+	return NULL;
+}
+
+/* The entry whose virtual or physical address is addr, or NULL. */
+static struct shell_alloc *shell_alloc_find(uint64_t addr)
+{
+	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++)
+		if (shell_allocs[i].used && (shell_allocs[i].virt == addr ||
+					     shell_allocs[i].phys == addr))
+			return &shell_allocs[i];
+	return NULL;
+}
+
+static const char *const zone_words[ZONE_COUNT] = {"dma", "dma32", "normal"};
+static const unsigned zone_flags[ZONE_COUNT] = {ALLOC_DMA, ALLOC_DMA32, 0};
+
+static int alloc_pages_command(int argc, char **argv)
+{
+	uint64_t order;
+	unsigned flags = 0;
+	int err;
+
+	if (argc < 3 || argc > 4) {
+		kprintf("alloc: -p needs an ORDER (0..%d)\n", MAX_ORDER);
+		return -EINVAL;
+	}
+	err = parse_u64_range(argv[2], 0, MAX_ORDER, &order);
+	if (err) {
+		kprintf("alloc: bad order '%s': %s (orders are 0..%d)\n", argv[2],
+			parse_error_text(err), MAX_ORDER);
+		return err;
+	}
+	if (argc == 4) {
+		int z;
+		for (z = 0; z < ZONE_COUNT && strcmp(argv[3], zone_words[z]) != 0; z++)
+			;
+		if (z == ZONE_COUNT) {
+			kprintf("alloc: unknown zone '%s' (dma, dma32 or normal)\n", argv[3]);
+			return -EINVAL;
+		}
+		flags = zone_flags[z];
+	}
+	struct shell_alloc *slot = shell_alloc_slot();
+	if (!slot) {
+		kprintf("alloc: the shell already holds %d allocations; free some first\n",
+			SHELL_ALLOCS_MAX);
+		return -ENOSPC;
+	}
+	struct page *page = alloc_pages(flags, (unsigned)order);
+	if (!page) {
+		kprintf("alloc: no free block of order %lu in zone %s or below\n", order,
+			argc == 4 ? argv[3] : "normal");
+		return -ENOMEM;
+	}
+	*slot = (struct shell_alloc){true, SHELL_ALLOC_PAGES,
+				     (uint64_t)(uintptr_t)page_address(page), page_to_phys(page),
+				     (unsigned)order};
+	kprintf("allocated order-%lu block (%lu KiB) in zone %s: phys 0x%lx virt 0x%lx\n", order,
+		4ul << order, zones[page->zone].name, slot->phys, slot->virt);
+	return 0;
+}
+
+static int cmd_alloc(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "-p") == 0)
+		return alloc_pages_command(argc, argv);
+	shell_print_usage(shell_find("alloc"));
+	return -EINVAL;
+}
+
+SHELL_COMMAND(alloc, "allocate memory (pages from the buddy allocator)",
+	      "usage: alloc -p ORDER [dma|dma32|normal]\n"
+	      "  -p ORDER  2^ORDER contiguous physical pages (ORDER 0..10: 4 KiB..4 MiB)\n"
+	      "            from the zone named (default normal), falling back to lower\n"
+	      "            zones. Prints the physical and direct-map address.\n"
+	      "  `free ADDR` gives it back; `allocs` lists what the shell holds.\n"
+	      "examples: alloc -p 0        alloc -p 9 dma32\n",
+	      cmd_alloc);
+
+static int cmd_free(int argc, char **argv)
+{
+	uint64_t addr;
+	int err;
+
+	if (argc != 2) {
+		shell_print_usage(shell_find("free"));
+		return -EINVAL;
+	}
+	err = parse_u64(argv[1], &addr);
+	if (err) {
+		kprintf("free: bad address '%s': %s\n", argv[1], parse_error_text(err));
+		return err;
+	}
+	struct shell_alloc *a = shell_alloc_find(addr);
+	if (!a) {
+		kprintf("free: 0x%lx was not allocated by the shell, or is already freed "
+			"(see 'allocs')\n", addr);
+		return -ENOENT;
+	}
+	err = free_pages(phys_to_page(a->phys), a->order);
+	if (err)
+		return err; /* free_pages reported it */
+	kprintf("freed order-%u block at phys 0x%lx\n", a->order, a->phys);
+	a->used = false;
+	return 0;
+}
+
+SHELL_COMMAND(free, "free what `alloc` allocated",
+	      "usage: free ADDR\n"
+	      "  ADDR is the physical or virtual address `alloc` printed. Addresses the\n"
+	      "  shell did not allocate, and second frees, are refused.\n"
+	      "example: free 0x7fe000\n",
+	      cmd_free);
+
+static int cmd_allocs(int argc, char **argv)
+{
+	size_t n = 0;
+
+	(void)argv;
+	if (argc != 1) {
+		shell_print_usage(shell_find("allocs"));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++) {
+		const struct shell_alloc *a = &shell_allocs[i];
+		if (!a->used)
+			continue;
+		kprintf("pages  order %-2u %6lu KiB  phys 0x%016lx  virt 0x%016lx\n", a->order,
+			4ul << a->order, a->phys, a->virt);
+		n++;
+	}
+	kprintf("%zu allocation(s) held by the shell\n", n);
+	return 0;
+}
+
+SHELL_COMMAND(allocs, "list what the shell allocated and has not freed",
+	      "usage: allocs\n"
+	      "  One line per live allocation made with `alloc`: kind, size, addresses.\n",
+	      cmd_allocs);

@@ -1,0 +1,181 @@
+/*
+ * buddy.h - the page allocator: zones, buddy free lists, per-CPU page caches.
+ *
+ * Physical memory is split into zones by address, because some devices can
+ * only reach low memory:
+ *   ZONE_DMA     [0, 16 MiB)    ISA DMA
+ *   ZONE_DMA32   [16 MiB, 4 GiB) 32-bit DMA
+ *   ZONE_NORMAL  [4 GiB, ...)   everything else
+ * A request names the highest zone it can use (ALLOC_DMA, ALLOC_DMA32, or
+ * neither for Normal) and falls back downward only: Normal -> DMA32 -> DMA.
+ *
+ * Within a zone, free memory is kept as blocks of 2^order pages, order
+ * 0..MAX_ORDER, each aligned to its size, on one free list per order. An
+ * allocation takes a block of the smallest order that has one and splits
+ * it in halves ("buddies") down to the order asked for; a free merges the
+ * block with its buddy (pfn ^ (1 << order)) as long as the buddy is free
+ * and of the same order. In front of the lists, each CPU keeps a short list
+ * of free single pages (per-CPU pages): most order-0 allocations and frees
+ * touch only that list, and it is refilled or drained in batches.
+ *
+ * Contracts for every function below: interrupts may be on or off (the
+ * allocator disables them around its lists); never called from an
+ * interrupt handler that interrupted the allocator itself (single CPU: there
+ * is none yet). Host-compilable.
+ */
+#ifndef MM_BUDDY_H
+#define MM_BUDDY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/list.h"
+#include "mm/arch.h"
+#include "mm/page.h"
+
+#define MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
+
+enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_COUNT };
+
+/* Allocation flags. */
+#define ALLOC_DMA (1u << 0)     /* highest zone allowed: DMA (< 16 MiB) */
+#define ALLOC_DMA32 (1u << 1)   /* highest zone allowed: DMA32 (< 4 GiB) */
+#define ALLOC_ZERO (1u << 2)    /* fill the block with zeroes */
+#define ALLOC_RESERVE (1u << 3) /* may go below the min watermark (emergencies, tests) */
+#define ALLOC_NO_SHRINK (1u << 4) /* do not call the shrinkers when memory is low */
+
+struct free_area {
+	struct list_node blocks; /* head pages of free blocks of this order */
+	size_t count;            /* blocks on the list */
+};
+
+struct per_cpu_pages {
+	struct list_node pages; /* free order-0 pages, PG_PCP set */
+	unsigned count;         /* pages on the list */
+	unsigned high;          /* drain a batch when count exceeds this */
+	unsigned batch;         /* pages moved per refill or drain */
+};
+
+struct zone_stats {
+	uint64_t alloc_pages;     /* successful alloc_pages() calls served by this zone */
+	uint64_t free_pages;      /* free_pages() calls into this zone */
+	uint64_t pcp_hits;        /* order-0 allocations served straight from a per-CPU list */
+	uint64_t pcp_refills;     /* batch refills of a per-CPU list */
+	uint64_t pcp_drains;      /* batch drains back to the buddy lists */
+	uint64_t splits;          /* blocks split in two */
+	uint64_t merges;          /* buddies merged */
+	uint64_t watermark_refusals; /* requests refused to keep the min reserve */
+};
+
+struct zone {
+	const char *name;          /* "DMA", "DMA32", "Normal" */
+	uint64_t start_pfn;        /* zone span [start_pfn, end_pfn), may contain holes */
+	uint64_t end_pfn;
+	uint64_t managed_pages;    /* pages handed to this zone by buddy_add_free_range() */
+	uint64_t free_pages;       /* free: on free lists and on per-CPU lists */
+	uint64_t watermark_min;    /* ordinary requests keep at least this many free */
+	uint64_t watermark_low;    /* below this, the shrinkers are called */
+	uint64_t watermark_high;   /* reclaim target (shown in zoneinfo) */
+	struct free_area free_area[MAX_ORDER + 1];
+	struct per_cpu_pages pcp[MM_MAX_CPUS];
+	struct zone_stats stats;
+};
+
+extern struct zone zones[ZONE_COUNT];
+
+/* Zone limits: physical addresses where DMA and DMA32 end (tests shrink them). */
+struct buddy_config {
+	phys_addr_t dma_limit;   /* default 16 MiB */
+	phys_addr_t dma32_limit; /* default 4 GiB */
+};
+
+/*
+ * Empty every zone and set the zone limits (both multiples of the largest
+ * block size). Call before page_descriptors_init() (which uses
+ * buddy_zone_of_pfn) and before adding memory.
+ */
+void buddy_init(const struct buddy_config *config);
+
+/* The zone of frame pfn under the current limits (for page_descriptors_init). */
+uint8_t buddy_zone_of_pfn(uint64_t pfn);
+
+/*
+ * Give the frames of [start, end) (page-aligned, all with descriptors) to
+ * the allocator as free memory, as blocks as large as alignment allows.
+ * Used once at boot for every range memblock has left.
+ */
+void buddy_add_free_range(phys_addr_t start, phys_addr_t end);
+
+/* Recompute each zone's watermarks from its managed pages (after adding memory). */
+void buddy_set_watermarks(void);
+
+/*
+ * Allocate 2^order contiguous frames (order 0..MAX_ORDER) from the highest
+ * zone flags allow, falling back to lower zones. The block is naturally
+ * aligned (its physical address is a multiple of its size), its head
+ * descriptor has PG_HEAD, order and refcount 1. Returns NULL when no zone
+ * allowed has such a block without going below its min watermark
+ * (ALLOC_RESERVE ignores the watermark), or for an order above MAX_ORDER.
+ * Never sleeps, never panics.
+ */
+struct page *alloc_pages(unsigned flags, unsigned order);
+
+/*
+ * Return the block headed by page, which alloc_pages(..., order) returned.
+ * Checked before anything changes; on error nothing is modified, a report
+ * naming the caller is printed, and the result is:
+ *   -EINVAL  page is NULL, has no descriptor or is PG_RESERVED (not managed RAM),
+ *            or order > MAX_ORDER
+ *   -EFAULT  page is not the head of an allocated block (a page inside one)
+ *   -ERANGE  the block was allocated with a different order
+ *   -EBUSY   double free: the page is already free
+ * Returns 0 on success.
+ */
+int free_pages(struct page *page, unsigned order);
+
+/* Single pages. */
+static inline struct page *alloc_page(unsigned flags) { return alloc_pages(flags, 0); }
+static inline int free_page(struct page *page) { return free_pages(page, 0); }
+
+/*
+ * Like free_pages() for a direct-map address or physical address: the
+ * caller's pointer is converted and checked (outside managed RAM: -EINVAL).
+ */
+int free_pages_phys(phys_addr_t pa, unsigned order);
+
+/* Move every per-CPU page of every zone back to the buddy lists. */
+void buddy_drain_pcp(void);
+
+/* Free pages in all zones (free lists + per-CPU lists), and managed pages. */
+uint64_t buddy_free_pages(void);
+uint64_t buddy_managed_pages(void);
+
+/*
+ * Free-page poisoning (debug): while on, freed pages are filled with
+ * PAGE_POISON_BYTE and checked when handed out again; a changed byte is
+ * reported as a use-after-free write (frame, offset, value) and counted.
+ */
+#define PAGE_POISON_BYTE 0x6b
+void buddy_set_poisoning(bool on);
+bool buddy_poisoning(void);
+uint64_t buddy_poison_violations(void);
+
+/*
+ * Shrinkers: functions that give memory back (the slab allocator's empty
+ * slabs, later). alloc_pages() calls them, once per request, when a zone
+ * is below its low watermark. Returns -ENOSPC when the table is full.
+ */
+typedef uint64_t (*shrinker_fn)(void); /* returns pages freed */
+int buddy_register_shrinker(shrinker_fn fn);
+
+/*
+ * Check every invariant of every zone (see buddy.c's opening comment);
+ * returns NULL or a description of the first violation. O(free blocks) for
+ * the lists plus one pass over all descriptors (a few loads per frame:
+ * stray flags and overlapping blocks show only there), interrupts off
+ * throughout. For tests and the `selftest` suites.
+ */
+const char *buddy_check_invariants(void);
+
+#endif

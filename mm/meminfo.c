@@ -1,0 +1,68 @@
+/*
+ * meminfo.c - the `meminfo` command: memory use in Linux's /proc/meminfo
+ * format, one "Key:   N kB" line each.
+ *
+ *   MemTotal      RAM managed by the page allocator
+ *   MemFree       of that, free (buddy free lists and per-CPU lists)
+ *   MemAvailable  what ordinary allocations can still get: free memory
+ *                 above the zones' min watermarks
+ *   Reserved      usable RAM the kernel keeps out of the allocator
+ *                 (kernel image, boot information, page descriptors, ...)
+ *   KernelImage   the kernel's loaded image, text through bss
+ *   PageTables    page-table pages (boot tables and the direct map)
+ *   PageDescriptors  the struct page arrays
+ *   Slab, VmallocUsed  the kernel heap (0 until the heap exists)
+ * Shell context.
+ */
+#include "kernel/shell.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "mm/buddy.h"
+#include "mm/memblock.h"
+#include "mm/page.h"
+
+extern char _kernel_phys_start[], _kernel_phys_end[];
+
+static void meminfo_line(const char *key, uint64_t bytes)
+{
+	kprintf("%-16s%10lu kB\n", key, bytes >> 10);
+}
+
+static int cmd_meminfo(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_print_usage(shell_find("meminfo"));
+		return -EINVAL;
+	}
+	uint64_t total = buddy_managed_pages() * PAGE_SIZE;
+	uint64_t free = buddy_free_pages() * PAGE_SIZE;
+	uint64_t min = 0;
+	for (int z = 0; z < ZONE_COUNT; z++)
+		min += zones[z].watermark_min * PAGE_SIZE;
+
+	meminfo_line("MemTotal:", total);
+	meminfo_line("MemFree:", free);
+	meminfo_line("MemAvailable:", free > min ? free - min : 0);
+	meminfo_line("Reserved:", memblock_memory_bytes() - total);
+	meminfo_line("KernelImage:",
+		     (uint64_t)(_kernel_phys_end - _kernel_phys_start));
+	meminfo_line("PageTables:", memblock_reserved_bytes_of("page tables"));
+	meminfo_line("PageDescriptors:", page_descriptors_bytes());
+	meminfo_line("Slab:", 0);
+	meminfo_line("VmallocUsed:", 0);
+	return 0;
+}
+
+SHELL_COMMAND(meminfo, "memory use, in Linux's /proc/meminfo format",
+	      "usage: meminfo\n"
+	      "  MemTotal         RAM managed by the page allocator\n"
+	      "  MemFree          free pages (buddy lists + per-CPU lists)\n"
+	      "  MemAvailable     free memory above the zones' min watermarks\n"
+	      "  Reserved         usable RAM kept out of the allocator\n"
+	      "  KernelImage      the kernel's loaded image (text, data, bss)\n"
+	      "  PageTables       page-table pages\n"
+	      "  PageDescriptors  struct page arrays (32 bytes per 4 KiB page)\n"
+	      "  Slab, VmallocUsed  the kernel heap\n"
+	      "  MemTotal + Reserved = the usable RAM of the kernel's memory map.\n",
+	      cmd_meminfo);
