@@ -4,6 +4,7 @@ These run on one shared machine per firmware (BIOS and UEFI), in order.
 """
 import random
 import re
+import time
 
 from pagoda import check, shell_test
 
@@ -151,7 +152,7 @@ def uptime_advances(m):
         check(found, "uptime output unexpected:\n" + out)
         return int(found.group(1))
     first = ticks()
-    m.command("selftest printf")  # takes a little while
+    time.sleep(0.3)  # QEMU's virtual clock follows the host's: ~30 ticks
     second = ticks()
     check(second > first, "ticks did not advance: %d then %d" % (first, second))
 
