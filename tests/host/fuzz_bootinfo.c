@@ -12,7 +12,7 @@
  *   - -EINVAL with a non-empty, NUL-terminated message;
  *   - 0 with the invariants of struct boot_info (counts within the arrays,
  *     strings NUL-terminated inside the block, RSDP inside and intact).
- * Deterministic: own xorshift PRNG, fixed seed; a failure names the
+ * Deterministic: lib/random.h, fixed seed; a failure names the
  * iteration, so it replays exactly. Output follows the selftest format.
  * Hosted code (libc); build with -fsanitize=address,undefined.
  */
@@ -26,6 +26,7 @@
 #include "kernel/bootinfo.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/random.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -42,22 +43,19 @@
 
 static struct boot_info fuzz_bi;
 
-/* ---- PRNG: xorshift64* ---------------------------------------------------- */
+/* ---- PRNG: lib/random.h, one stream from FUZZ_SEED ------------------------ */
 
 static uint64_t rng_state = FUZZ_SEED;
 
 static uint64_t rng_next(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return random_next(&rng_state);
 }
 
-/* Uniform-enough integer in [0, n), n > 0. */
+/* An integer in [0, n), n > 0. */
 static uint32_t rng_below(uint32_t n)
 {
-	return (uint32_t)(rng_next() >> 32) % n;
+	return (uint32_t)random_below(&rng_state, n);
 }
 
 /* ---- building valid seed blocks ------------------------------------------ */

@@ -20,7 +20,7 @@
  *     that nothing more restrictive touches is kept;
  *   - every malformed entry is reported in dropped_count.
  * The reference model computes with 128-bit integers, independently of the
- * code under test. Deterministic (own xorshift PRNG, fixed seed); a failure
+ * code under test. Deterministic (lib/random.h, fixed seed); a failure
  * names its iteration and prints the map to stderr. Output follows the
  * selftest format. Hosted code (libc); build with -fsanitize=address,undefined.
  */
@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/random.h"
 #include "mm/memmap.h"
 
 #define FUZZ_SEED 0x2545f4914f6cdd1dull
@@ -41,22 +42,19 @@ static struct memmap_entry fuzz_in[FUZZ_BIG_ENTRIES];
 static struct memmap fuzz_out;
 static char fuzz_reason[256];
 
-/* ---- PRNG: xorshift64* ------------------------------------------------------ */
+/* ---- PRNG: lib/random.h, one stream from FUZZ_SEED ------------------------------- */
 
 static uint64_t rng_state = FUZZ_SEED;
 
 static uint64_t rng_next(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return random_next(&rng_state);
 }
 
-/* Uniform-enough integer in [0, n), n > 0. */
+/* An integer in [0, n), n > 0. */
 static uint64_t rng_below(uint64_t n)
 {
-	return rng_next() % n;
+	return random_below(&rng_state, n);
 }
 
 /* ---- map generation ------------------------------------------------------------ */

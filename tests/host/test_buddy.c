@@ -18,6 +18,7 @@
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/random.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
 #include "mm/memblock.h"
@@ -587,16 +588,7 @@ static struct random_block random_held[ARENA_FRAMES]; /* the model's allocated b
 static size_t random_held_count;
 static uint64_t random_frames[ARENA_FRAMES / 64];     /* bitmap of allocated frames */
 static uint64_t random_allocated;                      /* frames allocated */
-static uint64_t random_state;
-
-/* xorshift64*: a small, good-enough generator that is the same everywhere. */
-static uint64_t random_next(void)
-{
-	random_state ^= random_state >> 12;
-	random_state ^= random_state << 25;
-	random_state ^= random_state >> 27;
-	return random_state * 0x2545f4914f6cdd1dull;
-}
+static uint64_t random_state;                          /* lib/random.h, from RANDOM_SEED */
 
 /* Mark frames [pfn, pfn + n) allocated (set) or free; false if one already was. */
 static bool random_mark(uint64_t pfn, uint64_t n, bool set)
@@ -632,8 +624,9 @@ static const char *random_check_refusal(unsigned flags, int highest, unsigned or
 static const char *random_alloc(void)
 {
 	static const unsigned zone_flags[8] = {ALLOC_DMA, ALLOC_DMA32, ALLOC_DMA32};
-	uint64_t r = random_next();
-	unsigned order = (unsigned)__builtin_ctzll(random_next() | (1ull << MAX_ORDER));
+	uint64_t r = random_next(&random_state);
+	uint64_t order_bits = random_next(&random_state) | (1ull << MAX_ORDER);
+	unsigned order = (unsigned)__builtin_ctzll(order_bits);
 	unsigned flags = zone_flags[r % 8] | ALLOC_NO_SHRINK;
 	int highest = flags & ALLOC_DMA ? ZONE_DMA : flags & ALLOC_DMA32 ? ZONE_DMA32 : ZONE_NORMAL;
 
@@ -662,7 +655,7 @@ static const char *random_alloc(void)
 
 static const char *random_free(void)
 {
-	size_t i = random_next() % random_held_count;
+	size_t i = random_below(&random_state, random_held_count);
 	struct random_block b = random_held[i];
 	uint64_t pfn = page_to_pfn(b.page), n = 1ull << b.order;
 
@@ -690,7 +683,8 @@ static const char *test_random(void)
 	random_state = RANDOM_SEED;
 	for (unsigned long step = 0; step < RANDOM_STEPS; step++) {
 		unsigned alloc_permille = (step / RANDOM_PHASE) % 2 ? 350 : 700;
-		bool alloc = random_held_count == 0 || random_next() % 1000 < alloc_permille;
+		bool alloc = random_held_count == 0 ||
+			     random_below(&random_state, 1000) < alloc_permille;
 		bad = alloc ? random_alloc() : random_free();
 		if (!bad && buddy_free_pages() + random_allocated != managed)
 			bad = selftest_reason("free %lu + allocated %lu != managed %lu",

@@ -1,13 +1,15 @@
 /*
- * test_lib.c - tests for lib/: suites "string", "printf", "parse" and "list".
+ * test_lib.c - tests for lib/: suites "string", "printf", "parse", "list" and
+ * "random".
  *
  * These functions are used by everything else, including the code that
  * reports test failures, so they are tested first and thoroughly: every
  * printf conversion, flag and length modifier with its edge values
  * (INT64_MIN, UINT64_MAX), truncation and the C99 return value; every parse
  * syntax rule and both overflow points; list insertion order, removal and
- * removal during iteration. The printf suite also checks the kprintf
- * capture of kernel/selftest.c that other suites rely on.
+ * removal during iteration; the random generator's exact sequence and
+ * bounds. The printf suite also checks the kprintf capture of
+ * kernel/selftest.c that other suites rely on.
  * The file is freestanding (only lib/ functions) because the same tests are
  * linked into the kernel and run by the `selftest` command.
  */
@@ -21,6 +23,7 @@
 #include "lib/list.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
+#include "lib/random.h"
 #include "lib/string.h"
 
 /* ----------------------------------------------------------------------- */
@@ -786,3 +789,49 @@ static const struct selftest list_tests[] = {
 	 test_list_safe_removal},
 };
 SELFTEST_SUITE(list, list_tests);
+
+/* ----------------------------------------------------------------------- */
+/* random */
+
+static const char *test_random_sequence(void)
+{
+	/* xorshift64* from seed 1, computed independently (Python, 64-bit wrap). */
+	static const uint64_t expected[] = {0x47e4ce4b896cdd1dull, 0xabcfa6a8e079651dull,
+					    0xb9d10d8feb731f57ull, 0x4db418a0bb1b019dull};
+	uint64_t state = 1, again = 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(expected); i++) {
+		uint64_t got = random_next(&state);
+		CHECKF(got == expected[i], "output %zu: 0x%lx, expected 0x%lx", i, got,
+		       expected[i]);
+		CHECK(state != 0);
+	}
+	/* random_below draws once per call: same state, same next output. */
+	CHECK(random_below(&again, 1000) == expected[0] % 1000);
+	CHECK(random_next(&again) == expected[1]);
+	return NULL;
+}
+
+static const char *test_random_below(void)
+{
+	static const uint64_t bounds[] = {1, 2, 7, 1000, 1ull << 40, UINT64_MAX};
+	uint64_t state = 0x9e3779b97f4a7c15ull;
+
+	for (size_t b = 0; b < ARRAY_SIZE(bounds); b++) {
+		bool hit_top = false; /* the largest value n - 1 comes up for small n */
+		for (int i = 0; i < 10000; i++) {
+			uint64_t r = random_below(&state, bounds[b]);
+			CHECKF(r < bounds[b], "random_below(%lu) gave %lu", bounds[b], r);
+			hit_top = hit_top || r == bounds[b] - 1;
+		}
+		CHECKF(hit_top || bounds[b] > 1000, "random_below(%lu) never gave %lu",
+		       bounds[b], bounds[b] - 1);
+	}
+	return NULL;
+}
+
+static const struct selftest random_tests[] = {
+	{"sequence", "seed 1 gives the known first xorshift64* outputs", test_random_sequence},
+	{"below", "random_below(n) stays in [0, n) over 10^4 draws per bound", test_random_below},
+};
+SELFTEST_SUITE(random, random_tests);

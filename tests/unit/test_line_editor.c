@@ -21,6 +21,7 @@
 #include "kernel/line_editor.h"
 #include "kernel/selftest.h"
 #include "lib/compiler.h"
+#include "lib/random.h"
 #include "lib/string.h"
 
 /* ---- fixtures --------------------------------------------------------- */
@@ -421,18 +422,6 @@ static const char *test_overflow(void)
 	return NULL;
 }
 
-/* xorshift64: a fixed, portable pseudo-random sequence. */
-static uint64_t test_xorshift(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
-
 /* s is at most LINE_MAX_LENGTH printable characters, NUL terminated. */
 static bool test_string_is_clean(const char *s)
 {
@@ -478,7 +467,7 @@ static const char *test_random_bytes(void)
 
 		test_setup();
 		for (int i = 0; i < 4096; i++) {
-			unsigned char c = (unsigned char)test_xorshift(&state);
+			unsigned char c = (unsigned char)random_next(&state);
 
 			if (line_editor_feed(&test_le, c) == LINE_DONE)
 				lines++;
