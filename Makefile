@@ -72,6 +72,10 @@ KERNEL_C := \
 	mm/pmm_commands.c \
 	mm/alloc_command.c \
 	mm/pmm_bench.c \
+	mm/paging.c \
+	mm/kernel_space.c \
+	mm/paging_commands.c \
+	mm/paging_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -79,7 +83,8 @@ KERNEL_C := \
 	lib/printf.c \
 	lib/parse.c \
 	lib/panic.c \
-	lib/errno.c
+	lib/errno.c \
+	lib/sort.c
 
 # Test suites that run both in the kernel (selftest) and on the host.
 UNIT_TESTS := \
@@ -93,7 +98,8 @@ UNIT_TESTS := \
 
 # Test suites that need the running kernel (real memory, the boot information).
 KERNEL_TESTS := \
-	tests/kernel/test_pmm_boot.c
+	tests/kernel/test_pmm_boot.c \
+	tests/kernel/test_kernel_space.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -137,7 +143,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kern
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DPAGODA_HOST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-builtin -fno-omit-frame-pointer $(STRING_CFLAGS)
-HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c \
+HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c lib/sort.c \
 	kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
 
 # The memory manager over a simulated RAM arena (tests/host/arena.c).
@@ -147,7 +153,7 @@ HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c tests/host/mm_arch_hos
 
 HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
 	$(BUILD)/host/fuzz_bootinfo $(BUILD)/host/test_memmap $(BUILD)/host/fuzz_memmap \
-	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm
+	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging
 
 .PHONY: all iso run gdb test bench clean deps
 all: $(BUILD)/kernel.elf compile_commands.json
@@ -274,6 +280,11 @@ $(BUILD)/host/test_buddy: tests/host/test_buddy.c $(HOST_MM) $(HOST_COMMON)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
+$(BUILD)/host/test_paging: tests/host/test_paging.c mm/paging.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
 $(BUILD)/host/test_pmm: tests/unit/test_pmm.c tests/host/pmm_setup.c $(HOST_MM) $(HOST_COMMON)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
@@ -285,8 +296,15 @@ $(BUILD)/bench/bench_pmm: tests/host/bench_pmm.c $(HOST_MM) $(HOST_COMMON:tests/
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
 
-bench: $(BUILD)/bench/bench_pmm
+$(BUILD)/bench/bench_vmm: tests/host/bench_vmm.c mm/paging.c $(HOST_MM) \
+		$(HOST_COMMON:tests/host/main.c=)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
+
+bench: $(BUILD)/bench/bench_pmm $(BUILD)/bench/bench_vmm
 	$(BUILD)/bench/bench_pmm
+	$(BUILD)/bench/bench_vmm
 
 test: $(HOST_TESTS) $(BUILD)/pagoda.iso
 	$(PYTHON) scripts/run_tests.py

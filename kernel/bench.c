@@ -10,17 +10,6 @@
 
 extern const struct benchmark *const __start_benchmarks[], *const __stop_benchmarks[];
 
-uint64_t bench_median(uint64_t *samples, size_t n)
-{
-	for (size_t i = 1; i < n; i++) /* insertion sort: n is small */
-		for (size_t j = i; j > 0 && samples[j - 1] > samples[j]; j--) {
-			uint64_t t = samples[j];
-			samples[j] = samples[j - 1];
-			samples[j - 1] = t;
-		}
-	return n ? samples[n / 2] : 0;
-}
-
 static int cmd_bench(int argc, char **argv)
 {
 	if (argc == 2) {

@@ -24,7 +24,7 @@ struct benchmark {
 	static const struct benchmark *const benchmark_ptr_##bench_name                 \
 		__attribute__((used, section("benchmarks"))) = &benchmark_##bench_name
 
-/* Sort samples[0..n) in place and return the median. */
-uint64_t bench_median(uint64_t *samples, size_t n);
+/* Benchmarks take medians with median_u64() from lib/sort.h. */
+#include "lib/sort.h"
 
 #endif

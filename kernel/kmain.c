@@ -27,6 +27,7 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/buddy.h"
+#include "mm/kernel_space.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
 
@@ -85,6 +86,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
 	pmm_init(&boot_info);                /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
+	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
 		buddy_set_poisoning(true);   /* debug: catch writes to freed pages */
 	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */

@@ -27,6 +27,15 @@ uint64_t arch_cycles(void);
 /* Write "name+0xoff" (or "0xaddr" if unknown) for code address addr into buf. */
 void arch_symbolize(uint64_t addr, char *buf, size_t size);
 
+/* Invalidate the TLB entry of one virtual page (invlpg; global entries too). */
+void arch_invalidate_page(uint64_t va);
+
+/* Flush the whole TLB; with include_global, global entries as well (CR4.PGE toggle). */
+void arch_flush_tlb(int include_global);
+
+/* Physical address of the PML4 the CPU uses now (CR3 without its flag bits). */
+uint64_t arch_current_root(void);
+
 #define MM_MAX_CPUS 4
 
 #endif

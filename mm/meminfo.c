@@ -9,7 +9,8 @@
  *   Reserved      usable RAM the kernel keeps out of the allocator
  *                 (kernel image, boot information, page descriptors, ...)
  *   KernelImage   the kernel's loaded image, text through bss
- *   PageTables    page-table pages (boot tables and the direct map)
+ *   PageTables    page-table pages: the boot-time ones (memblock) and the
+ *                 page-table engine's (kernel space, address spaces)
  *   PageDescriptors  the struct page arrays
  *   Slab, VmallocUsed  the kernel heap (0 until the heap exists)
  * Shell context.
@@ -20,6 +21,7 @@
 #include "mm/buddy.h"
 #include "mm/memblock.h"
 #include "mm/page.h"
+#include "mm/paging.h"
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -47,7 +49,9 @@ static int cmd_meminfo(int argc, char **argv)
 	meminfo_line("Reserved:", memblock_memory_bytes() - total);
 	meminfo_line("KernelImage:",
 		     (uint64_t)(_kernel_phys_end - _kernel_phys_start));
-	meminfo_line("PageTables:", memblock_reserved_bytes_of("page tables"));
+	meminfo_line("PageTables:", memblock_reserved_bytes_of("page tables") +
+				    (paging_stats.tables_allocated - paging_stats.tables_freed) *
+					    PAGE_SIZE);
 	meminfo_line("PageDescriptors:", page_descriptors_bytes());
 	meminfo_line("Slab:", 0);
 	meminfo_line("VmallocUsed:", 0);

@@ -35,7 +35,7 @@ static uint64_t bench_pairs(unsigned order, bool drain_each)
 		}
 		samples[run] = total / BENCH_OPS;
 	}
-	return bench_median(samples, BENCH_RUNS);
+	return median_u64(samples, BENCH_RUNS);
 }
 
 static void bench_pmm(void)

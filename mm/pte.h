@@ -38,6 +38,15 @@ typedef uint64_t pte_t;
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ull /* bits 51:12: physical address */
 
+/*
+ * Memory types through the PAT (SDM 11.12). The index of a page's type is
+ * PAT:PCD:PWT; the kernel programs IA32_PAT so that (Linux's layout):
+ *   index 0 WB   1 WC   2 UC-   3 UC   4 WB   5 WT   6 UC-   7 UC
+ * write-back: no bits; write-combining: PWT; uncached: PCD|PWT;
+ * write-through: PAT|PWT.
+ */
+#define PAT_LAYOUT 0x0007040600070106ull /* the IA32_PAT value for the table above */
+
 #define PT_ENTRIES 512
 #define PML4_SHIFT 39
 #define PDPT_SHIFT 30

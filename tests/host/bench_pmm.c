@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "lib/printf.h"
+#include "lib/sort.h"
 #include "mm/buddy.h"
 #include "tests/host/arena.h"
 
@@ -25,19 +26,6 @@
 static void bench_write(const char *s, size_t n)
 {
 	fwrite(s, 1, n, stdout);
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t median(uint64_t *samples, size_t n)
-{
-	qsort(samples, n, sizeof(samples[0]), compare_u64);
-	return samples[n / 2];
 }
 
 /* Cycles per alloc+free pair of order, timing BENCH_OPS pairs at once. */
@@ -51,7 +39,7 @@ static uint64_t bench_pairs(unsigned order)
 			free_pages(alloc_pages(0, order), order);
 		samples[run] = (arch_cycles() - t0) / BENCH_OPS;
 	}
-	return median(samples, BENCH_RUNS);
+	return median_u64(samples, BENCH_RUNS);
 }
 
 /*
@@ -72,7 +60,7 @@ static uint64_t bench_each(void (*setup)(void), void (*op)(void))
 		}
 		samples[run] = total / BENCH_OPS;
 	}
-	return median(samples, BENCH_RUNS);
+	return median_u64(samples, BENCH_RUNS);
 }
 
 static void order0_pair(void)

@@ -5,7 +5,10 @@
  * thread, so saving and restoring the interrupt state do nothing and the
  * CPU is always 0. Cycles come from the host's TSC, as in the kernel, so
  * the host benchmark and `bench pmm` count the same unit. Code addresses
- * are printed raw (no symbol table here). Hosted code: may use libc.
+ * are printed raw (no symbol table here). There is no TLB: invalidations
+ * and flushes are only counted, in globals the paging tests read, and the
+ * "current" address space is whichever PML4 a test puts in
+ * host_current_root. Hosted code: may use libc.
  */
 #include "mm/arch.h"
 
@@ -36,4 +39,28 @@ uint64_t arch_cycles(void)
 void arch_symbolize(uint64_t addr, char *buf, size_t size)
 {
 	ksnprintf(buf, size, "0x%lx", addr);
+}
+
+/* Read and reset by tests/host/test_paging.c. */
+uint64_t host_invalidated_pages; /* arch_invalidate_page() calls */
+uint64_t host_tlb_flushes;       /* arch_flush_tlb() calls */
+uint64_t host_global_flushes;    /* ... of them with include_global */
+uint64_t host_current_root;      /* what arch_current_root() returns (0: no space) */
+
+void arch_invalidate_page(uint64_t va)
+{
+	(void)va;
+	host_invalidated_pages++;
+}
+
+void arch_flush_tlb(int include_global)
+{
+	host_tlb_flushes++;
+	if (include_global)
+		host_global_flushes++;
+}
+
+uint64_t arch_current_root(void)
+{
+	return host_current_root;
 }

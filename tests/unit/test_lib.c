@@ -24,6 +24,7 @@
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/random.h"
+#include "lib/sort.h"
 #include "lib/string.h"
 
 /* ----------------------------------------------------------------------- */
@@ -835,3 +836,41 @@ static const struct selftest random_tests[] = {
 	{"below", "random_below(n) stays in [0, n) over 10^4 draws per bound", test_random_below},
 };
 SELFTEST_SUITE(random, random_tests);
+
+/* ---- sort ------------------------------------------------------------------ */
+
+static const char *test_sort_random(void)
+{
+	static uint64_t a[200];
+	uint64_t state = 42, sum = 0, sorted_sum = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(a); i++) {
+		a[i] = random_below(&state, 50); /* many duplicates */
+		sum += a[i];
+	}
+	sort_u64(a, ARRAY_SIZE(a));
+	for (size_t i = 0; i < ARRAY_SIZE(a); i++) {
+		CHECKF(i == 0 || a[i - 1] <= a[i], "a[%zu] = %lu > a[%zu] = %lu", i - 1, a[i - 1], i,
+		       a[i]);
+		sorted_sum += a[i];
+	}
+	CHECKF(sum == sorted_sum, "sorting changed the values (sum %lu -> %lu)", sum, sorted_sum);
+	return NULL;
+}
+
+static const char *test_median(void)
+{
+	uint64_t odd[] = {9, 1, 5, 3, 7}, even[] = {4, 1, 3, 2}, one[] = {6};
+
+	CHECK(median_u64(odd, ARRAY_SIZE(odd)) == 5);
+	CHECK(median_u64(even, ARRAY_SIZE(even)) == 3);
+	CHECK(median_u64(one, 1) == 6);
+	CHECK(median_u64(one, 0) == 0);
+	return NULL;
+}
+
+static const struct selftest sort_tests[] = {
+	{"random", "200 values with duplicates come out ascending, none lost", test_sort_random},
+	{"median", "median of odd, even, one and zero samples", test_median},
+};
+SELFTEST_SUITE(sort, sort_tests);

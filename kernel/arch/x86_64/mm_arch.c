@@ -45,3 +45,25 @@ void arch_symbolize(uint64_t addr, char *buf, size_t size)
 	else
 		ksnprintf(buf, size, "0x%lx", addr);
 }
+
+void arch_invalidate_page(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+
+void arch_flush_tlb(int include_global)
+{
+	if (include_global && (read_cr4() & CR4_PGE)) {
+		/* Clearing CR4.PGE flushes everything, global entries included (SDM 4.10.4.1). */
+		uint64_t cr4 = read_cr4();
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3()); /* reloading CR3 drops all non-global entries */
+	}
+}
+
+uint64_t arch_current_root(void)
+{
+	return read_cr3() & 0x000ffffffffff000ull;
+}

@@ -1,0 +1,134 @@
+/*
+ * kernel_space.c - builds the kernel address space (see kernel_space.h).
+ *
+ * Order matters: everything the CPU is about to use (the code running now,
+ * its stack in .bss, the direct map that reaches the page tables and the
+ * page descriptors) is mapped in the new tables before CR3 switches to them.
+ * Section boundaries come from boot/kernel.ld, which page-aligns each
+ * section so that each gets its own permissions.
+ */
+#include "mm/kernel_space.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpu_features.h"
+#include "lib/align.h"
+#include "lib/errno.h"
+#include "lib/panic.h"
+#include "mm/arch.h"
+#include "mm/pmm.h"
+
+#define MSR_PAT 0x277 /* SDM 11.12.2: page attribute table */
+
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[];
+extern char _kernel_end[];
+
+/*
+ * Kernel-half PML4 slots that later mappings will use, besides the direct
+ * map and the image (mapped below): each gets its PDPT now, because a space
+ * created later copies the kernel half's PML4 entries once (paging_create)
+ * and the engine never frees a kernel-half PDPT (paging.c).
+ */
+static const virt_addr_t kernel_slots_to_pin[] = {
+	0xffffc00000000000ull, /* experiments from the shell (docs/memory-layout.md) */
+	0xffffc80000000000ull, /* vmalloc area */
+};
+
+#define PCID_MAX 4095 /* CR3 bits 11:0 */
+
+struct address_space kernel_space;
+static struct address_space *current;
+static bool pcid_enabled;
+static uint16_t next_pcid = 1;
+
+struct address_space *current_space(void)
+{
+	return current;
+}
+
+static void kernel_map(virt_addr_t va, phys_addr_t pa, uint64_t size, unsigned flags,
+		       const char *what)
+{
+	int err = paging_map(&kernel_space, va, pa, size, flags | MAP_GLOBAL);
+
+	if (err)
+		panic("kernel_space_init: cannot map %s: %s", what, errno_name(err));
+}
+
+static void kernel_map_section(const char *start, const char *end, unsigned flags,
+			       const char *what)
+{
+	virt_addr_t va = (virt_addr_t)(uintptr_t)start;
+	uint64_t size = ALIGN_UP((uint64_t)(end - start), PAGE_SIZE);
+
+	kernel_map(va, kernel_image_to_phys(start), size, flags, what);
+}
+
+void kernel_space_init(void)
+{
+	paging_set_nx(cpu_features.nx);
+	paging_set_1g_pages(cpu_features.page_1g);
+	if (paging_create(&kernel_space, NULL) != 0)
+		panic("kernel_space_init: no memory for the PML4");
+
+	kernel_map_section(_text_start, _text_end, MAP_EXEC, "kernel text");
+	kernel_map_section(_rodata_start, _rodata_end, 0, "kernel rodata");
+	kernel_map_section(_data_start, _kernel_end, MAP_WRITE, "kernel data and bss");
+
+	/* The direct map: all of 0..4 GiB, then every usable range above. */
+	kernel_map(DIRECT_MAP_BASE, 0, 4ull << 30, MAP_WRITE, "the direct map below 4 GiB");
+	for (size_t i = 0; i < pmm_map.count; i++) {
+		const struct memmap_range *r = &pmm_map.ranges[i];
+		if (r->type != MEMMAP_USABLE || r->end <= (4ull << 30))
+			continue;
+		phys_addr_t start = r->start < (4ull << 30) ? 4ull << 30 : r->start;
+		kernel_map(DIRECT_MAP_BASE + start, start, r->end - start, MAP_WRITE,
+			   "RAM above 4 GiB in the direct map");
+	}
+	for (size_t i = 0; i < sizeof(kernel_slots_to_pin) / sizeof(kernel_slots_to_pin[0]); i++) {
+		/* Mapping a page creates the slot's PDPT; unmapping keeps it (pinned). */
+		kernel_map(kernel_slots_to_pin[i], 0, PAGE_SIZE, 0, "a kernel-half slot");
+		paging_unmap(&kernel_space, kernel_slots_to_pin[i], PAGE_SIZE);
+	}
+
+	if (cpu_features.pat)
+		wrmsr(MSR_PAT, PAT_LAYOUT);
+	uint64_t cr4 = read_cr4();
+	if (cpu_features.pge)
+		cr4 |= CR4_PGE;
+	if (cpu_features.smep)
+		cr4 |= CR4_SMEP;
+	if (cpu_features.smap)
+		cr4 |= CR4_SMAP;
+	write_cr4(cr4);
+	write_cr3(kernel_space.pml4);
+	current = &kernel_space;
+	if (cpu_features.pcid) {
+		/* Allowed only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1). */
+		write_cr4(read_cr4() | CR4_PCIDE);
+		pcid_enabled = true;
+	}
+}
+
+bool address_space_pcid_enabled(void)
+{
+	return pcid_enabled;
+}
+
+void address_space_switch(struct address_space *as)
+{
+	uint64_t cr3 = as->pml4;
+
+	if (pcid_enabled) {
+		if (as->pcid == 0 && as != &kernel_space) {
+			if (next_pcid > PCID_MAX) {
+				/* Out of identifiers: start over, forgetting every space's entries. */
+				next_pcid = 1;
+				arch_flush_tlb(1);
+			}
+			as->pcid = next_pcid++;
+		}
+		cr3 |= as->pcid;
+	}
+	write_cr3(cr3);
+	current = as;
+}

@@ -1,0 +1,43 @@
+/*
+ * kernel_space.h - the kernel's own address space, built with the page-table
+ * engine to replace the boot page tables.
+ *
+ *   kernel text     read + execute            (global)
+ *   kernel rodata   read-only, no-execute     (global)
+ *   data and bss    read-write, no-execute    (global)
+ *   direct map      read-write, no-execute    (global), all RAM and 0..4 GiB
+ * W^X holds everywhere: no page is both writable and executable. SMEP and
+ * SMAP are turned on when the CPU has them, CR4.PGE so that global kernel
+ * entries survive address-space switches, and the PAT is programmed with
+ * the layout in mm/pte.h (write-combining available). The kernel half of
+ * the PML4 (slots 256-511) is fixed after boot: every address space shares
+ * those entries, so they are created here and never freed.
+ * Boot CPU, after pmm_init().
+ */
+#ifndef MM_KERNEL_SPACE_H
+#define MM_KERNEL_SPACE_H
+
+#include "mm/paging.h"
+
+extern struct address_space kernel_space;
+
+/* Build the kernel address space and switch to it; panics if memory runs out. */
+void kernel_space_init(void);
+
+/* The address space the CPU is using now. */
+struct address_space *current_space(void);
+
+/*
+ * Make as the current address space: load CR3 with its PML4. When the CPU
+ * has PCIDs (CR4.PCIDE is then on), each space gets its own identifier on
+ * first use, so the TLB can hold several spaces' entries at once; the load
+ * still drops the stale entries of the space being entered (CR3 bit 63
+ * clear), because the engine does not invalidate spaces that are not
+ * current. Interrupts may be on; as must share the kernel half.
+ */
+void address_space_switch(struct address_space *as);
+
+/* Whether PCIDs are in use (the CPU has them and CR4.PCIDE is on). */
+bool address_space_pcid_enabled(void);
+
+#endif

@@ -1,0 +1,848 @@
+/*
+ * paging.c - the page-table engine (contracts in paging.h). One loop over a
+ * table of level descriptors {name, shift} does all walking: path_walk()
+ * reads the way down to va, descend() makes it (allocating tables, splitting
+ * a huge page in the way), range_next() steps through a range one leaf or
+ * hole at a time (a missing PML4 entry skips 512 GiB at once).
+ * Invariants (checklist):
+ *   - a table page's struct page `private` counts its present entries (kept
+ *     by entry_set(), the one writer; a split sets 512 at once), so "became
+ *     empty" is one comparison; no table is empty but the PML4 and the PDPTs
+ *     below kernel-half slots, which other spaces copy and which stay;
+ *   - table pages come from and go back to the buddy allocator, zeroed;
+ *   - what can fail (arguments, overlap, holes, allocations, splits) runs
+ *     before live entries change, so an error leaves translations as they were;
+ *   - a table page is freed only after the TLB invalidation (tlb_finish).
+ * Context: paging.h (callers serialize per space). Recursion at most 3 deep.
+ */
+#include "mm/paging.h"
+
+#include "lib/align.h"
+#include "lib/errno.h"
+#include "lib/list.h"
+#include "lib/printf.h"
+#include "mm/arch.h"
+#include "mm/buddy.h"
+#include "mm/page.h"
+
+enum { LEVEL_PML4, LEVEL_PDPT, LEVEL_PD, LEVEL_PT };
+
+/* The four levels, top down: an entry at level l covers 2^shift bytes. */
+static const struct paging_level {
+	const char *name;      /* the table's name, as in the SDM */
+	unsigned shift;        /* log2 of the bytes one entry covers */
+	const char *leaf_stop; /* a leaf here maps a page of this size (NULL: none can) */
+} levels[PAGING_LEVELS] = {
+	{"PML4", PML4_SHIFT, NULL},
+	{"PDPT", PDPT_SHIFT, "1 GiB page"},
+	{"PD", PD_SHIFT, "2 MiB page"},
+	{"PT", PT_SHIFT, "4 KiB page"},
+};
+
+#define PHYS_LIMIT (1ull << 52)        /* x86-64's architectural maximum */
+#define USER_HALF_END 0x0000800000000000ull /* first non-canonical address */
+#define KERNEL_SLOT_FIRST 256          /* PML4 slots 256..511: the kernel half */
+#define MAP_PROTECTION (MAP_WRITE | MAP_USER | MAP_EXEC | MAP_GLOBAL | MAP_CACHE_MASK)
+#define MAP_SIZE_MASK (MAP_SIZE_4K | MAP_SIZE_2M | MAP_SIZE_1G)
+#define INTERMEDIATE_BITS (PTE_PRESENT | PTE_WRITABLE) /* the leaf decides: see descend() */
+
+struct paging_stats paging_stats;
+
+static bool nx_usable = true;      /* EFER.NXE is on: bit 63 may be set */
+static bool pages_1g_usable = true; /* CPUID pdpe1gb: PDPT entries may be leaves */
+
+void paging_set_nx(bool usable)
+{
+	nx_usable = usable;
+}
+
+void paging_set_1g_pages(bool usable)
+{
+	pages_1g_usable = usable;
+}
+
+static uint64_t level_size(int level)
+{
+	return 1ull << levels[level].shift;
+}
+
+/* The table whose physical address is pa, through the direct map. */
+static pte_t *table_at(phys_addr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+/* The table that contains entry. */
+static pte_t *table_of(pte_t *entry)
+{
+	return (pte_t *)ALIGN_DOWN((uintptr_t)entry, PAGE_SIZE);
+}
+
+/* Does present entry e at level map a page (rather than point to a table)? */
+static bool entry_is_leaf(pte_t e, int level)
+{
+	return level == LEVEL_PT || (level != LEVEL_PML4 && (e & PTE_HUGE));
+}
+
+/* ---- entry encoding ----------------------------------------------------- */
+
+/* The PAT bit sits at bit 7 in a 4 KiB entry, where huge entries have PS. */
+static pte_t pat_bit(int level)
+{
+	return level == LEVEL_PT ? PTE_PAT : PTE_PAT_HUGE;
+}
+
+/* MAP_* cache type of each PAT index (mm/pte.h's layout; UC- reads as UC). */
+static const unsigned cache_of_pat_index[8] = {
+	0, MAP_WRITE_COMBINE, MAP_UNCACHED, MAP_UNCACHED,
+	0, MAP_WRITE_THROUGH, MAP_UNCACHED, MAP_UNCACHED,
+};
+
+/* The PAT index (PAT:PCD:PWT) of the one cache flag in flags. */
+static unsigned pat_index_of(unsigned flags)
+{
+	if (flags & MAP_UNCACHED)
+		return 3;
+	if (flags & MAP_WRITE_COMBINE)
+		return 1;
+	if (flags & MAP_WRITE_THROUGH)
+		return 5;
+	return 0; /* write-back */
+}
+
+/* The leaf entry mapping pa with flags at level (PT: 4 KiB, PD: 2 MiB, PDPT: 1 GiB). */
+static pte_t leaf_entry(phys_addr_t pa, unsigned flags, int level)
+{
+	unsigned pat = pat_index_of(flags);
+	pte_t e = pa | PTE_PRESENT;
+
+	if (level != LEVEL_PT)
+		e |= PTE_HUGE;
+	if (flags & MAP_WRITE)
+		e |= PTE_WRITABLE;
+	if (flags & MAP_USER)
+		e |= PTE_USER;
+	if (flags & MAP_GLOBAL)
+		e |= PTE_GLOBAL;
+	if (!(flags & MAP_EXEC) && nx_usable)
+		e |= PTE_NX; /* without EFER.NXE bit 63 is reserved: everything executes */
+	if (pat & 1)
+		e |= PTE_PWT;
+	if (pat & 2)
+		e |= PTE_PCD;
+	if (pat & 4)
+		e |= pat_bit(level);
+	return e;
+}
+
+/* The MAP_* flags leaf e at level stands for (leaf_entry's inverse). */
+static unsigned leaf_flags(pte_t e, int level)
+{
+	unsigned pat = (e & PTE_PWT ? 1 : 0) | (e & PTE_PCD ? 2 : 0) | (e & pat_bit(level) ? 4 : 0);
+	unsigned flags = cache_of_pat_index[pat];
+
+	if (e & PTE_WRITABLE)
+		flags |= MAP_WRITE;
+	if (e & PTE_USER)
+		flags |= MAP_USER;
+	if (!(e & PTE_NX))
+		flags |= MAP_EXEC;
+	if (e & PTE_GLOBAL)
+		flags |= MAP_GLOBAL;
+	return flags;
+}
+
+/* The physical address leaf e maps (bit 12 of a huge entry is PAT, not address). */
+static phys_addr_t leaf_address(pte_t e, int level)
+{
+	return e & PTE_ADDR_MASK & ~(level_size(level) - 1);
+}
+
+/* Bits of present entry e at level that must be 0 (the CPU faults on them). */
+static pte_t reserved_bits(pte_t e, int level)
+{
+	pte_t mask = nx_usable ? 0 : PTE_NX;
+
+	if (level == LEVEL_PML4)
+		mask |= PTE_HUGE; /* no 512 GiB pages */
+	else if (entry_is_leaf(e, level) && level != LEVEL_PT)
+		mask |= (level_size(level) - 1) & ~(PTE_PAT_HUGE | (PAGE_SIZE - 1)); /* 20:13 */
+	return e & mask;
+}
+
+/* ---- TLB batches -------------------------------------------------------- */
+
+/*
+ * What one operation must invalidate, gathered while it changes entries and
+ * acted on once at the end (Linux's mmu_gather): the pages whose present
+ * entries changed, and the table pages unlinked, which go back to the buddy
+ * allocator only after the invalidation.
+ */
+struct tlb_batch {
+	bool live;      /* this CPU may cache the range: current space or kernel half */
+	bool kernel;    /* kernel half: global entries must go too */
+	bool overflow;  /* more than PAGING_FLUSH_THRESHOLD pages: flush everything */
+	unsigned count; /* pages in page[] */
+	virt_addr_t page[PAGING_FLUSH_THRESHOLD];
+	virt_addr_t freed_va;           /* an address below an unlinked table */
+	struct list_node freed_tables;  /* their struct pages, via page->list */
+};
+
+static void tlb_begin(struct tlb_batch *tlb, const struct address_space *as, virt_addr_t va)
+{
+	tlb->kernel = va >= PAGING_KERNEL_HALF;
+	tlb->live = tlb->kernel || as->pml4 == arch_current_root();
+	tlb->overflow = false;
+	tlb->count = 0;
+	list_init(&tlb->freed_tables);
+}
+
+/* The present entry mapping va (any page size: one entry, one invalidation) changed. */
+static void tlb_add(struct tlb_batch *tlb, virt_addr_t va)
+{
+	if (tlb->overflow || (tlb->count && tlb->page[tlb->count - 1] == va))
+		return;
+	if (tlb->count == PAGING_FLUSH_THRESHOLD)
+		tlb->overflow = true;
+	else
+		tlb->page[tlb->count++] = va;
+}
+
+/*
+ * Invalidate, then free the unlinked tables. Any invlpg also empties the
+ * paging-structure caches (SDM 4.10.4.1), so unlinked tables need one only
+ * when no page was invalidated anyway.
+ */
+static void tlb_finish(struct tlb_batch *tlb)
+{
+	if (tlb->live) {
+		if (!tlb->count && !list_empty(&tlb->freed_tables))
+			tlb_add(tlb, tlb->freed_va);
+		if (tlb->overflow) {
+			arch_flush_tlb(tlb->kernel);
+			paging_stats.full_flushes++;
+		} else {
+			for (unsigned i = 0; i < tlb->count; i++)
+				arch_invalidate_page(tlb->page[i]);
+			paging_stats.invlpg += tlb->count;
+		}
+	}
+	struct page *page, *next;
+	list_for_each_entry_safe(page, next, &tlb->freed_tables, list) {
+		list_remove(&page->list);
+		page->private = 0;
+		free_page(page);
+	}
+}
+
+/* ---- table pages -------------------------------------------------------- */
+
+/* A zeroed table page for as (its present-entry count 0), or NULL. */
+static pte_t *table_alloc(struct address_space *as)
+{
+	struct page *page = alloc_page(ALLOC_ZERO);
+
+	if (!page)
+		return NULL;
+	page->private = 0;
+	as->table_pages++;
+	paging_stats.tables_allocated++;
+	return table_at(page_to_phys(page));
+}
+
+/* Hand table (already unlinked from its parent) to tlb, to be freed after the flush. */
+static void table_release(struct address_space *as, pte_t *table, virt_addr_t va,
+			  struct tlb_batch *tlb)
+{
+	list_add_tail(&tlb->freed_tables, &virt_to_page(table)->list);
+	tlb->freed_va = va;
+	as->table_pages--;
+	paging_stats.tables_freed++;
+}
+
+/* The present-entry count of table, kept in its page's descriptor. */
+static uint32_t *table_count(pte_t *table)
+{
+	return &virt_to_page(table)->private;
+}
+
+/* Write entry, keeping its table's count of present entries. */
+static void entry_set(pte_t *entry, pte_t value)
+{
+	uint32_t *count = table_count(table_of(entry));
+
+	if ((*entry & PTE_PRESENT) && !(value & PTE_PRESENT))
+		(*count)--;
+	else if (!(*entry & PTE_PRESENT) && (value & PTE_PRESENT))
+		(*count)++;
+	/* one 64-bit store: the CPU's page walker must never see half an entry */
+	*(volatile pte_t *)entry = value;
+}
+
+/* Present bits of the entry pointing to a table below va (user half: the leaf decides). */
+static pte_t intermediate_bits(virt_addr_t va, bool user)
+{
+	return INTERMEDIATE_BITS | (user || va < USER_HALF_END ? PTE_USER : 0);
+}
+
+/* ---- walking ------------------------------------------------------------ */
+
+/* The entries on the way down to va. */
+struct path {
+	pte_t *entry[PAGING_LEVELS]; /* va's entry at each level reached */
+	int depth;                   /* the last level: a leaf or a non-present entry */
+};
+
+/* Follow va down from the PML4 without changing anything. */
+static void path_walk(const struct address_space *as, virt_addr_t va, struct path *path)
+{
+	pte_t *table = table_at(as->pml4);
+
+	for (int level = LEVEL_PML4;; level++) {
+		pte_t *entry = &table[pt_index(va, levels[level].shift)];
+		path->entry[level] = entry;
+		path->depth = level;
+		if (!(*entry & PTE_PRESENT) || entry_is_leaf(*entry, level))
+			return;
+		table = table_at(*entry & PTE_ADDR_MASK);
+	}
+}
+
+/*
+ * Free the tables on va's path that are empty, bottom up, unlinking each
+ * from its parent (which may become empty in turn). Never the PML4, nor a
+ * PDPT below a kernel-half slot (shared by copy with other spaces).
+ */
+static void release_empty_tables(struct address_space *as, virt_addr_t va,
+				 struct tlb_batch *tlb)
+{
+	struct path path;
+
+	path_walk(as, va, &path);
+	for (int level = path.depth; level > LEVEL_PML4; level--) {
+		pte_t *table = table_of(path.entry[level]);
+		if (*table_count(table) != 0 || (level == LEVEL_PDPT && va >= PAGING_KERNEL_HALF))
+			return;
+		entry_set(path.entry[level - 1], 0);
+		table_release(as, table, va, tlb);
+	}
+}
+
+/*
+ * Replace huge leaf *entry at level (PDPT or PD), which maps va, by a table
+ * of 512 pages one level down with the same attributes: the translations do
+ * not change. The new table is filled before the parent entry is swapped,
+ * so a failed allocation changes nothing. Returns 0 or -ENOMEM.
+ */
+static int split_huge(struct address_space *as, pte_t *entry, int level, virt_addr_t va,
+		      struct tlb_batch *tlb)
+{
+	pte_t huge = *entry;
+	int child = level + 1;
+	pte_t attrs = huge & ~PTE_ADDR_MASK; /* flags, PS (bit 7), NX; PAT bit 12 is excluded */
+	phys_addr_t pa = leaf_address(huge, level);
+	pte_t *table = table_alloc(as);
+
+	if (!table)
+		return -ENOMEM;
+	if (child == LEVEL_PT) {
+		attrs &= ~PTE_HUGE;      /* bit 7 of a 4 KiB entry is PAT... */
+		if (huge & PTE_PAT_HUGE) /* ...which moves there from bit 12 */
+			attrs |= PTE_PAT;
+	} else {
+		attrs |= huge & PTE_PAT_HUGE; /* 2 MiB pages: PAT stays at bit 12 */
+	}
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		table[i] = (pa + i * level_size(child)) | attrs;
+	*table_count(table) = PT_ENTRIES;
+	entry_set(entry, virt_to_phys(table) | intermediate_bits(va, huge & PTE_USER));
+	tlb_add(tlb, ALIGN_DOWN(va, level_size(level))); /* the page size changed (SDM 4.10.2.3) */
+	paging_stats.splits++;
+	return 0;
+}
+
+/*
+ * The entry for va at target level, making the way down: missing tables are
+ * allocated, a huge page above target is split, and intermediate entries
+ * get the bits a leaf below them needs (PRESENT, WRITABLE, and USER in the
+ * user half or for a user leaf: access is then decided by the leaf alone).
+ * Returns NULL when a table page cannot be allocated; the tables this call
+ * created are freed again (a split already done stays: same translations).
+ */
+static pte_t *descend(struct address_space *as, virt_addr_t va, int target, bool user,
+		      struct tlb_batch *tlb)
+{
+	pte_t *table = table_at(as->pml4);
+	pte_t needed = intermediate_bits(va, user);
+
+	for (int level = LEVEL_PML4; level < target; level++) {
+		pte_t *entry = &table[pt_index(va, levels[level].shift)];
+		if (!(*entry & PTE_PRESENT)) {
+			pte_t *next = table_alloc(as);
+			if (!next) {
+				release_empty_tables(as, va, tlb);
+				return NULL;
+			}
+			entry_set(entry, virt_to_phys(next) | needed);
+		} else if (entry_is_leaf(*entry, level)) {
+			if (split_huge(as, entry, level, va, tlb)) {
+				release_empty_tables(as, va, tlb);
+				return NULL;
+			}
+		} else if ((*entry & needed) != needed) {
+			entry_set(entry, *entry | needed);
+			tlb_add(tlb, va); /* permissions widened: avoid a spurious fault */
+		}
+		table = table_at(*entry & PTE_ADDR_MASK);
+	}
+	return &table[pt_index(va, levels[target].shift)];
+}
+
+/*
+ * Unlink nothing, but free every table below table (at level, covering
+ * from va) and table itself, noting each present leaf for the TLB. Recursion
+ * depth: at most 3 (PDPT, PD, PT).
+ */
+static void free_subtree(struct address_space *as, pte_t *table, int level, virt_addr_t va,
+			 struct tlb_batch *tlb)
+{
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		pte_t e = table[i];
+		virt_addr_t entry_va = va + i * level_size(level);
+		if (!(e & PTE_PRESENT))
+			continue;
+		if (entry_is_leaf(e, level))
+			tlb_add(tlb, entry_va);
+		else
+			free_subtree(as, table_at(e & PTE_ADDR_MASK), level + 1, entry_va, tlb);
+	}
+	table_release(as, table, va, tlb);
+}
+
+/* Write leaf value into *entry (at level, for va), replacing whatever was there. */
+static void leaf_set(struct address_space *as, pte_t *entry, int level, virt_addr_t va,
+		     pte_t value, struct tlb_batch *tlb)
+{
+	pte_t old = *entry;
+
+	if (old & PTE_PRESENT) {
+		if (entry_is_leaf(old, level))
+			tlb_add(tlb, va);
+		else /* MAP_REPLACE of a table by a huge page: its subtree goes */
+			free_subtree(as, table_at(old & PTE_ADDR_MASK), level + 1, va, tlb);
+	}
+	entry_set(entry, value);
+}
+
+/* Make addr a boundary between leaves, splitting the huge page across it. 0 or -ENOMEM. */
+static int split_at(struct address_space *as, virt_addr_t addr, struct tlb_batch *tlb)
+{
+	struct path path;
+
+	if (!paging_canonical(addr))
+		return 0; /* the end of the user half: nothing can straddle it */
+	for (;;) { /* a 1 GiB page may need two splits */
+		path_walk(as, addr, &path);
+		pte_t *entry = path.entry[path.depth];
+		if (!(*entry & PTE_PRESENT) || IS_ALIGNED(addr, level_size(path.depth)))
+			return 0;
+		int err = split_huge(as, entry, path.depth, addr, tlb);
+		if (err)
+			return err;
+	}
+}
+
+/* Split the huge pages across either end of [va, va + size): then every leaf met is inside. */
+static int split_ends(struct address_space *as, virt_addr_t va, uint64_t size,
+		      struct tlb_batch *tlb)
+{
+	int err = split_at(as, va, tlb);
+
+	return err ? err : split_at(as, va + size, tlb);
+}
+
+/* ---- ranges ------------------------------------------------------------- */
+
+/* A walk over [first, last], one region (a leaf or a hole) at a time. */
+struct range_walk {
+	const struct address_space *as;
+	virt_addr_t next, last; /* the next region starts at next; the range ends at last */
+	bool done;
+	/* the current region, after range_next(): */
+	virt_addr_t addr;       /* its first byte inside the range */
+	virt_addr_t base;       /* its first byte (a multiple of size) */
+	uint64_t size;          /* what one entry at level covers */
+	int level;
+	pte_t *entry;           /* the leaf, or the non-present entry, covering it */
+};
+
+static void range_start(struct range_walk *rw, const struct address_space *as,
+			virt_addr_t first, virt_addr_t last)
+{
+	rw->as = as;
+	rw->next = first;
+	rw->last = last;
+	rw->done = false;
+}
+
+/* Move to the next region; false when the range is done. Inclusive ends: no overflow at 2^64. */
+static bool range_next(struct range_walk *rw)
+{
+	struct path path;
+
+	if (rw->done)
+		return false;
+	rw->addr = rw->next;
+	path_walk(rw->as, rw->addr, &path);
+	rw->level = path.depth;
+	rw->entry = path.entry[path.depth];
+	rw->size = level_size(rw->level);
+	rw->base = ALIGN_DOWN(rw->addr, rw->size);
+	virt_addr_t region_last = rw->base + (rw->size - 1);
+	if (region_last >= rw->last)
+		rw->done = true;
+	else
+		rw->next = region_last + 1;
+	return true;
+}
+
+/*
+ * Check a virtual range of as: size > 0, both aligned to align, no wrap,
+ * canonical, in one half, and not in a kernel half as only shares (its
+ * tables are the kernel space's: changed, and counted, through that one).
+ */
+static int check_range(const struct address_space *as, virt_addr_t va, uint64_t size,
+		       uint64_t align)
+{
+	virt_addr_t last = va + size - 1;
+
+	if (size == 0 || !IS_ALIGNED(va, align) || !IS_ALIGNED(size, align) || last < va)
+		return -EINVAL;
+	if (!paging_canonical(va) || !paging_canonical(last) || (va ^ last) >> 63)
+		return -EINVAL; /* the second test: the range crosses the canonical hole */
+	if (as->shares_kernel && va >= PAGING_KERNEL_HALF)
+		return -EINVAL;
+	return 0;
+}
+
+/* At most one cache type. */
+static bool one_cache_type(unsigned flags)
+{
+	unsigned cache = flags & MAP_CACHE_MASK;
+
+	return (cache & (cache - 1)) == 0;
+}
+
+/* ---- the operations ----------------------------------------------------- */
+
+int paging_create(struct address_space *as, const struct address_space *kernel)
+{
+	*as = (struct address_space){0};
+	pte_t *pml4 = table_alloc(as);
+
+	if (!pml4)
+		return -ENOMEM;
+	as->pml4 = virt_to_phys(pml4);
+	if (kernel) {
+		const pte_t *shared = table_at(kernel->pml4);
+		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++)
+			entry_set(&pml4[slot], shared[slot]);
+		as->shares_kernel = true;
+	}
+	return 0;
+}
+
+/* The address where PML4 slot begins (sign-extended for the kernel half). */
+static virt_addr_t slot_address(unsigned slot)
+{
+	return (virt_addr_t)((int64_t)((uint64_t)slot << (PML4_SHIFT + 16)) >> 16);
+}
+
+void paging_destroy(struct address_space *as)
+{
+	struct tlb_batch tlb;
+	pte_t *pml4 = table_at(as->pml4);
+	/* a space that does not share the kernel half owns it (the kernel's, a test's) */
+	unsigned slots = as->shares_kernel ? KERNEL_SLOT_FIRST : PT_ENTRIES;
+
+	tlb_begin(&tlb, as, 0);
+	for (unsigned slot = 0; slot < slots; slot++)
+		if (pml4[slot] & PTE_PRESENT)
+			free_subtree(as, table_at(pml4[slot] & PTE_ADDR_MASK), LEVEL_PDPT,
+				     slot_address(slot), &tlb);
+	table_release(as, pml4, 0, &tlb);
+	tlb_finish(&tlb);
+	as->pml4 = 0;
+}
+
+/* The level of the largest page allowed at va/pa with remaining bytes to go (and flags). */
+static int map_step_level(virt_addr_t va, phys_addr_t pa, uint64_t remaining, unsigned flags)
+{
+	if (flags & MAP_SIZE_1G)
+		return LEVEL_PDPT;
+	if (flags & MAP_SIZE_2M)
+		return LEVEL_PD;
+	if (flags & MAP_SIZE_4K)
+		return LEVEL_PT;
+	for (int level = pages_1g_usable ? LEVEL_PDPT : LEVEL_PD; level < LEVEL_PT; level++)
+		if (IS_ALIGNED(va | pa, level_size(level)) && remaining >= level_size(level))
+			return level;
+	return LEVEL_PT;
+}
+
+static int check_map(const struct address_space *as, virt_addr_t va, phys_addr_t pa,
+		     uint64_t size, unsigned flags)
+{
+	unsigned forced = flags & MAP_SIZE_MASK;
+	uint64_t align = flags & MAP_SIZE_1G ? PAGE_SIZE_1G :
+			 flags & MAP_SIZE_2M ? PAGE_SIZE_2M : PAGE_SIZE;
+
+	if ((flags & ~(MAP_PROTECTION | MAP_REPLACE | MAP_SIZE_MASK)) || !one_cache_type(flags) ||
+	    (forced & (forced - 1)))
+		return -EINVAL;
+	if ((flags & MAP_SIZE_1G) && !pages_1g_usable)
+		return -ENOTSUP;
+	int err = check_range(as, va, size, align);
+	if (err)
+		return err;
+	if (!IS_ALIGNED(pa, align) || size > PHYS_LIMIT || pa > PHYS_LIMIT - size)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * In two passes, so that only the first can fail: (1) make every table the
+ * steps need (and split huge pages in the way, with MAP_REPLACE); on
+ * -ENOMEM free the tables made so far, which are still empty; (2) write the
+ * leaves, which allocates nothing.
+ */
+int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
+	       unsigned flags)
+{
+	struct tlb_batch tlb;
+	struct range_walk rw;
+	bool user = flags & MAP_USER;
+	uint64_t done;
+	int level;
+	int err = check_map(as, va, pa, size, flags);
+
+	if (err)
+		return err;
+	if (!(flags & MAP_REPLACE)) {
+		range_start(&rw, as, va, va + size - 1);
+		while (range_next(&rw))
+			if (*rw.entry & PTE_PRESENT)
+				return -EEXIST;
+	}
+	tlb_begin(&tlb, as, va);
+	/* Each step maps one page, of the size map_step_level() picks there. Pass 1: */
+	for (done = 0; done < size; done += level_size(level)) {
+		level = map_step_level(va + done, pa + done, size - done, flags);
+		if (!descend(as, va + done, level, user, &tlb))
+			break;
+	}
+	if (done < size) {
+		for (uint64_t undone = 0; undone < done; undone += level_size(level)) {
+			level = map_step_level(va + undone, pa + undone, size - undone, flags);
+			release_empty_tables(as, va + undone, &tlb);
+		}
+		tlb_finish(&tlb);
+		return -ENOMEM;
+	}
+	/* Pass 2: */
+	for (done = 0; done < size; done += level_size(level)) {
+		level = map_step_level(va + done, pa + done, size - done, flags);
+		pte_t *entry = descend(as, va + done, level, user, &tlb); /* tables exist now */
+		leaf_set(as, entry, level, va + done, leaf_entry(pa + done, flags, level), &tlb);
+	}
+	tlb_finish(&tlb);
+	return 0;
+}
+
+int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size)
+{
+	struct tlb_batch tlb;
+	struct range_walk rw;
+	int err = check_range(as, va, size, PAGE_SIZE);
+
+	if (err)
+		return err;
+	tlb_begin(&tlb, as, va);
+	err = split_ends(as, va, size, &tlb);
+	if (!err) {
+		range_start(&rw, as, va, va + size - 1);
+		while (range_next(&rw)) {
+			if (!(*rw.entry & PTE_PRESENT))
+				continue;
+			entry_set(rw.entry, 0);
+			tlb_add(&tlb, rw.base);
+			if (*table_count(table_of(rw.entry)) == 0)
+				release_empty_tables(as, rw.base, &tlb);
+		}
+	}
+	tlb_finish(&tlb);
+	return err;
+}
+
+int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsigned flags)
+{
+	struct tlb_batch tlb;
+	struct range_walk rw;
+	int err = check_range(as, va, size, PAGE_SIZE);
+
+	if (err)
+		return err;
+	if ((flags & ~MAP_PROTECTION) || !one_cache_type(flags))
+		return -EINVAL;
+	range_start(&rw, as, va, va + size - 1);
+	while (range_next(&rw))
+		if (!(*rw.entry & PTE_PRESENT))
+			return -ENOENT;
+	tlb_begin(&tlb, as, va);
+	err = split_ends(as, va, size, &tlb);
+	if (!err) {
+		range_start(&rw, as, va, va + size - 1);
+		while (range_next(&rw)) {
+			pte_t old = *rw.entry;
+			pte_t value = leaf_entry(leaf_address(old, rw.level), flags, rw.level) |
+				      (old & (PTE_ACCESSED | PTE_DIRTY));
+			if (value == old)
+				continue;
+			/* descend() returns rw.entry, widening the entries above for MAP_USER */
+			pte_t *entry = descend(as, rw.base, rw.level, flags & MAP_USER, &tlb);
+			entry_set(entry, value);
+			tlb_add(&tlb, rw.base);
+		}
+	}
+	tlb_finish(&tlb);
+	return err;
+}
+
+int paging_translate(const struct address_space *as, virt_addr_t va,
+		     struct paging_translation *out)
+{
+	struct path path;
+
+	if (!paging_canonical(va))
+		return -EINVAL;
+	path_walk(as, va, &path);
+	pte_t e = *path.entry[path.depth];
+	if (!(e & PTE_PRESENT))
+		return -ENOENT;
+	out->page_size = level_size(path.depth);
+	out->pa = leaf_address(e, path.depth) + (va & (out->page_size - 1));
+	out->flags = leaf_flags(e, path.depth);
+	out->entry = e;
+	return 0;
+}
+
+/* Like path_walk, but recording for people, and refusing to follow a malformed entry. */
+int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_walk *out)
+{
+	phys_addr_t table = as->pml4;
+
+	if (!paging_canonical(va))
+		return -EINVAL;
+	out->mapped = false;
+	for (int level = LEVEL_PML4;; level++) {
+		pte_t e = table_at(table)[pt_index(va, levels[level].shift)];
+		out->level[level].name = levels[level].name;
+		out->level[level].index = pt_index(va, levels[level].shift);
+		out->level[level].table = table;
+		out->level[level].entry = e;
+		out->levels = level + 1;
+		if (!(e & PTE_PRESENT)) {
+			out->stop = "not present";
+			return 0;
+		}
+		if (reserved_bits(e, level)) {
+			out->stop = "reserved bits set";
+			return 0;
+		}
+		if (entry_is_leaf(e, level)) {
+			out->stop = levels[level].leaf_stop;
+			out->mapped = true;
+			return 0;
+		}
+		table = e & PTE_ADDR_MASK;
+	}
+}
+
+/* A run of pages for paging_for_each_range, growing until something differs. */
+struct run {
+	bool open;
+	virt_addr_t start, end; /* end exclusive; 0 at the top of the address space */
+	phys_addr_t pa;
+	uint64_t page_size;
+	unsigned flags;
+};
+
+/* Report run (if any) and close it; false when fn asked to stop. */
+static bool run_emit(struct run *run, paging_range_fn fn, void *arg)
+{
+	bool more = !run->open ||
+		    fn(run->start, run->end, run->pa, run->page_size, run->flags, arg);
+
+	run->open = false;
+	return more;
+}
+
+/* The part of [first, last] in one half: merge its leaves into runs. False: fn said stop. */
+static bool for_each_in_half(const struct address_space *as, virt_addr_t first, virt_addr_t last,
+			     struct run *run, paging_range_fn fn, void *arg)
+{
+	struct range_walk rw;
+
+	range_start(&rw, as, first, last);
+	while (range_next(&rw)) {
+		pte_t e = *rw.entry;
+		if (!(e & PTE_PRESENT)) {
+			if (!run_emit(run, fn, arg))
+				return false;
+			continue;
+		}
+		phys_addr_t pa = leaf_address(e, rw.level) + (rw.addr - rw.base);
+		unsigned flags = leaf_flags(e, rw.level);
+		virt_addr_t end = rw.done ? last + 1 : rw.next;
+		if (run->open && run->end == rw.addr && run->flags == flags &&
+		    run->page_size == rw.size && run->pa + (rw.addr - run->start) == pa) {
+			run->end = end;
+			continue;
+		}
+		if (!run_emit(run, fn, arg))
+			return false;
+		*run = (struct run){true, rw.addr, end, pa, rw.size, flags};
+	}
+	return true;
+}
+
+void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
+			   paging_range_fn fn, void *arg)
+{
+	struct run run = {0};
+	virt_addr_t last = to - 1; /* to == 0: the top of the address space */
+
+	if (to != 0 && from >= to)
+		return;
+	if (from < USER_HALF_END &&
+	    !for_each_in_half(as, from, last < USER_HALF_END ? last : USER_HALF_END - 1, &run,
+			      fn, arg))
+		return;
+	if (last >= PAGING_KERNEL_HALF &&
+	    !for_each_in_half(as, from > PAGING_KERNEL_HALF ? from : PAGING_KERNEL_HALF, last,
+			      &run, fn, arg))
+		return;
+	run_emit(&run, fn, arg);
+}
+
+const char *paging_flags_text(unsigned flags, char *buf, unsigned size)
+{
+	const char *cache = flags & MAP_UNCACHED ? " uc" :
+			    flags & MAP_WRITE_COMBINE ? " wc" :
+			    flags & MAP_WRITE_THROUGH ? " wt" : "";
+
+	ksnprintf(buf, size, "r%c%c%c%c%s", flags & MAP_WRITE ? 'w' : '-',
+		  flags & MAP_EXEC ? 'x' : '-', flags & MAP_USER ? 'u' : '-',
+		  flags & MAP_GLOBAL ? 'g' : '-', cache);
+	return buf;
+}

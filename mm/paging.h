@@ -1,0 +1,180 @@
+/*
+ * paging.h - the page-table engine: map, unmap, protect, translate and walk
+ * virtual ranges of an address space in x86-64 4-level paging.
+ *
+ * An address space is a tree of page tables rooted at its PML4 (see
+ * mm/pte.h for the entry format and the 48-bit address split). The engine
+ * manipulates that tree with one loop over the four levels, allocating
+ * table pages from the buddy allocator (zeroed) and giving back the ones
+ * that become empty. It maps with the largest page (1 GiB, 2 MiB, 4 KiB)
+ * that alignment and size allow, or one size on request, and splits a huge
+ * page when only part of it is unmapped or changes protection.
+ *
+ * Every operation checks its arguments first: non-canonical, misaligned or
+ * wrapping ranges return -EINVAL and never reach the tables. Operations
+ * either complete or leave the space as it was (a failed allocation halfway
+ * through a map rolls back).
+ *
+ * TLB: after changing live entries the engine invalidates the pages it
+ * touched with invlpg, or, past PAGING_FLUSH_THRESHOLD pages, flushes the
+ * whole TLB once (Linux switches at 33); counters of both are kept.
+ *
+ * Contracts: callers serialize operations on one address space (single CPU:
+ * the shell or boot code); interrupts may be on. Host-compilable: CR3 and
+ * invlpg go through mm/arch.h.
+ */
+#ifndef MM_PAGING_H
+#define MM_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/layout.h"
+#include "mm/pte.h"
+
+/* What a mapping allows: flags, not bools. Default (0): kernel, read-only, no-execute. */
+#define MAP_WRITE (1u << 0)       /* writable */
+#define MAP_USER (1u << 1)        /* ring 3 may access */
+#define MAP_EXEC (1u << 2)        /* instructions may be fetched (clears NX) */
+#define MAP_GLOBAL (1u << 3)      /* survives CR3 switches (kernel mappings) */
+#define MAP_UNCACHED (1u << 4)    /* UC: device registers */
+#define MAP_WRITE_COMBINE (1u << 5) /* WC through the PAT: frame buffers */
+#define MAP_WRITE_THROUGH (1u << 6) /* WT */
+#define MAP_CACHE_MASK (MAP_UNCACHED | MAP_WRITE_COMBINE | MAP_WRITE_THROUGH)
+/* Options of paging_map only. */
+#define MAP_REPLACE (1u << 8)     /* overwrite existing mappings instead of -EEXIST */
+#define MAP_SIZE_4K (1u << 9)     /* use only 4 KiB pages */
+#define MAP_SIZE_2M (1u << 10)    /* use only 2 MiB pages (range must be 2 MiB aligned) */
+#define MAP_SIZE_1G (1u << 11)    /* use only 1 GiB pages (range must be 1 GiB aligned) */
+
+#define PAGING_FLUSH_THRESHOLD 33 /* more pages than this: one full TLB flush */
+#define PAGING_LEVELS 4
+#define PAGING_KERNEL_HALF 0xffff800000000000ull /* PML4 slots 256-511, shared by every space */
+
+struct address_space {
+	phys_addr_t pml4;       /* physical address of the root table */
+	uint16_t pcid;          /* process-context identifier, 0 when unused */
+	bool shares_kernel;     /* PML4 slots 256-511 point to the kernel's tables */
+	uint64_t table_pages;   /* page-table pages owned (the PML4 included) */
+};
+
+/* Result of paging_translate. */
+struct paging_translation {
+	phys_addr_t pa;         /* physical address va maps to */
+	uint64_t page_size;     /* 4 KiB, 2 MiB or 1 GiB */
+	unsigned flags;         /* MAP_* of the mapping */
+	pte_t entry;            /* the leaf entry, raw */
+};
+
+/* Result of paging_walk: the entries met on the way down. */
+struct paging_walk {
+	int levels;             /* entries recorded (1..4) */
+	struct {
+		const char *name;   /* "PML4", "PDPT", "PD", "PT" */
+		unsigned index;     /* 0..511 */
+		phys_addr_t table;  /* physical address of the table */
+		pte_t entry;        /* the entry at index, raw */
+	} level[PAGING_LEVELS];
+	const char *stop;       /* why the walk ended: "not present", "1 GiB page", ... */
+	bool mapped;            /* ended at a present leaf */
+};
+
+struct paging_stats {
+	uint64_t invlpg;        /* single-page invalidations */
+	uint64_t full_flushes;  /* whole-TLB flushes */
+	uint64_t tables_allocated;
+	uint64_t tables_freed;
+	uint64_t splits;        /* huge pages split */
+};
+
+extern struct paging_stats paging_stats;
+
+/* Is va canonical (bits 63..47 all equal)? */
+static inline bool paging_canonical(virt_addr_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/*
+ * What the CPU supports, from CPUID, set once at boot before the first
+ * mapping (both default to true). Without NX (EFER.NXE off) bit 63 is
+ * reserved, so no entry gets PTE_NX and every page is executable. Without
+ * 1 GiB pages (CPUID pdpe1gb) paging_map picks at most 2 MiB pages and
+ * refuses MAP_SIZE_1G with -ENOTSUP.
+ */
+void paging_set_nx(bool usable);
+void paging_set_1g_pages(bool usable);
+
+/*
+ * Create an empty address space (a zeroed PML4 from the buddy allocator).
+ * With kernel non-NULL, the new space shares the kernel half (PML4 slots
+ * 256-511) of kernel. Returns 0 or -ENOMEM.
+ */
+int paging_create(struct address_space *as, const struct address_space *kernel);
+
+/*
+ * Free every page-table page of the user half, and the PML4 (the shared
+ * kernel half is left alone). The pages the space mapped are not freed:
+ * they belong to whoever mapped them. The space must not be the current one.
+ * A space created without a kernel owns its kernel half too and frees it:
+ * destroy the spaces sharing it first.
+ */
+void paging_destroy(struct address_space *as);
+
+/*
+ * Map [va, va + size) to [pa, pa + size) with flags (MAP_*). va, pa and
+ * size must be 4 KiB aligned (or aligned to the forced MAP_SIZE_*), size
+ * non-zero, neither range may wrap, the virtual range must be canonical and
+ * not cross the canonical hole, pa + size <= 2^52; flags hold at most one
+ * cache type and one MAP_SIZE_*. In a space that shares the kernel half,
+ * kernel-half ranges are -EINVAL here and in unmap and protect: the kernel
+ * half changes through the kernel's own space, and every space sees it.
+ * Returns 0; -EINVAL for bad arguments; -ENOTSUP for MAP_SIZE_1G without
+ * 1 GiB pages; -EEXIST if any page of the range is already mapped (unless
+ * MAP_REPLACE); -ENOMEM when a table page cannot be allocated (the space is
+ * as before: no page of the range changed, no table leaks).
+ */
+int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
+	       unsigned flags);
+
+/*
+ * Unmap [va, va + size) (4 KiB aligned, canonical, non-wrapping): holes are
+ * skipped; a huge page only partly inside is split first. Page-table pages
+ * that become empty are freed (the PML4 never is).
+ * Returns 0, -EINVAL, or -ENOMEM when a split cannot get a table page (then
+ * nothing is unmapped; a huge page at the other end may stay split, with
+ * the same translations).
+ */
+int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size);
+
+/*
+ * Give every mapped page of [va, va + size) the protection and caching in
+ * flags (MAP_WRITE/USER/EXEC/GLOBAL/cache bits), splitting huge pages only
+ * partly inside. Returns 0, -EINVAL, -ENOENT if part of the range is not
+ * mapped (nothing changed), -ENOMEM (no protection changed; as for unmap,
+ * a huge page may stay split).
+ */
+int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsigned flags);
+
+/* What va maps to. Returns 0 and fills *out, -ENOENT if unmapped, -EINVAL if non-canonical. */
+int paging_translate(const struct address_space *as, virt_addr_t va,
+		     struct paging_translation *out);
+
+/* Record the walk for va level by level. Returns 0 (even when not mapped) or -EINVAL. */
+int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_walk *out);
+
+/*
+ * Call fn for each maximal run of consecutive virtual pages in [from, to)
+ * that are mapped with the same flags and page size and physically
+ * contiguous (ptdump). to == 0 means the top of the address space; the
+ * canonical hole is skipped. fn returns false to stop.
+ */
+typedef bool (*paging_range_fn)(virt_addr_t start, virt_addr_t end, phys_addr_t pa,
+				uint64_t page_size, unsigned flags, void *arg);
+void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
+			   paging_range_fn fn, void *arg);
+
+/* "rw-ug" style text of flags into buf (for the shell). */
+const char *paging_flags_text(unsigned flags, char *buf, unsigned size);
+
+#endif

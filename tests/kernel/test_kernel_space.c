@@ -1,0 +1,144 @@
+/*
+ * test_kernel_space.c - kernel-only checks of the kernel address space
+ * (suite `kernel_space`): W^X, sections mapped as promised, an empty user
+ * half, and the engine agreeing with the CPU. Leaves everything as found.
+ */
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/selftest.h"
+#include "mm/buddy.h"
+#include "mm/kernel_space.h"
+#include "mm/paging.h"
+
+extern char _text_start[], _rodata_start[], _data_start[];
+
+struct wx_state {
+	virt_addr_t bad;
+	uint64_t ranges;
+};
+
+static bool check_wx(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+		     unsigned flags, void *arg)
+{
+	struct wx_state *st = arg;
+
+	(void)end, (void)pa, (void)page_size;
+	st->ranges++;
+	if ((flags & MAP_WRITE) && (flags & MAP_EXEC)) {
+		st->bad = start;
+		return false;
+	}
+	return true;
+}
+
+static const char *test_write_xor_execute(void)
+{
+	struct wx_state st = {0, 0};
+
+	paging_for_each_range(&kernel_space, 0xffff800000000000ull, 0, check_wx, &st);
+	CHECKF(st.bad == 0, "0x%lx is mapped writable and executable", st.bad);
+	CHECKF(st.ranges >= 3, "only %lu kernel ranges found", st.ranges);
+	return NULL;
+}
+
+static bool count_range(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+			unsigned flags, void *arg)
+{
+	(void)start, (void)end, (void)pa, (void)page_size, (void)flags;
+	(*(uint64_t *)arg)++;
+	return true;
+}
+
+static const char *test_user_half_empty(void)
+{
+	uint64_t n = 0;
+
+	paging_for_each_range(&kernel_space, 0, 0x0000800000000000ull, count_range, &n);
+	CHECKF(n == 0, "%lu mapped ranges in the user half of the kernel's space", n);
+	return NULL;
+}
+
+static const char *test_sections(void)
+{
+	struct paging_translation t;
+
+	CHECK(paging_translate(&kernel_space, (virt_addr_t)(uintptr_t)_text_start, &t) == 0);
+	CHECKF((t.flags & MAP_EXEC) && !(t.flags & MAP_WRITE), "text flags 0x%x", t.flags);
+	CHECK(paging_translate(&kernel_space, (virt_addr_t)(uintptr_t)_rodata_start, &t) == 0);
+	CHECKF(!(t.flags & (MAP_EXEC | MAP_WRITE)), "rodata flags 0x%x", t.flags);
+	CHECK(paging_translate(&kernel_space, (virt_addr_t)(uintptr_t)_data_start, &t) == 0);
+	CHECKF((t.flags & MAP_WRITE) && !(t.flags & MAP_EXEC), "data flags 0x%x", t.flags);
+	CHECKF(t.pa == kernel_image_to_phys(_data_start), "data at 0x%lx, expected 0x%lx", t.pa,
+	       kernel_image_to_phys(_data_start));
+	CHECK(paging_translate(&kernel_space, DIRECT_MAP_BASE + 0x100000, &t) == 0);
+	CHECKF(t.pa == 0x100000 && (t.flags & MAP_WRITE) && !(t.flags & MAP_EXEC),
+	       "direct map: pa 0x%lx flags 0x%x", t.pa, t.flags);
+	CHECK(read_cr3() == kernel_space.pml4);
+	return NULL;
+}
+
+static const char *test_address_space_lifecycle(void)
+{
+	struct address_space as;
+	uint64_t free_before = buddy_free_pages();
+
+	CHECK(paging_create(&as, &kernel_space) == 0);
+	struct page *frame = alloc_page(ALLOC_ZERO);
+	CHECK(frame != NULL);
+	CHECK(paging_map(&as, 0x400000, page_to_phys(frame), PAGE_SIZE, MAP_WRITE | MAP_USER) == 0);
+	struct paging_translation t;
+	CHECK(paging_translate(&as, 0x400000, &t) == 0 && t.pa == page_to_phys(frame));
+	/* The kernel half is shared: the kernel text translates the same. */
+	CHECK(paging_translate(&as, (virt_addr_t)(uintptr_t)_text_start, &t) == 0);
+	CHECK(t.pa == kernel_image_to_phys(_text_start));
+	paging_destroy(&as);
+	free_page(frame);
+	CHECKF(buddy_free_pages() == free_before, "free pages %lu -> %lu: tables leaked",
+	       free_before, buddy_free_pages());
+	return NULL;
+}
+
+static const char *test_switch(void)
+{
+	struct address_space as;
+	struct address_space *before = current_space();
+	uint64_t free_before = buddy_free_pages();
+
+	CHECK(paging_create(&as, &kernel_space) == 0);
+	struct page *frame = alloc_page(ALLOC_ZERO);
+	CHECK(frame != NULL);
+	*(volatile uint64_t *)page_address(frame) = 0x5a5a1234abcdull;
+	/* A supervisor page in the user half: the kernel may read it, even with SMAP. */
+	CHECK(paging_map(&as, 0x400000, page_to_phys(frame), PAGE_SIZE, 0) == 0);
+	address_space_switch(&as);
+	uint64_t seen = *(volatile uint64_t *)0x400000;
+	uint64_t cr3 = read_cr3();
+	phys_addr_t root = as.pml4;
+	uint16_t pcid = as.pcid;
+	address_space_switch(before);
+	paging_destroy(&as);
+	free_page(frame);
+	CHECKF(seen == 0x5a5a1234abcdull, "read 0x%lx through the new space", seen);
+	CHECKF((cr3 & PTE_ADDR_MASK) == root, "CR3 0x%lx while switched to 0x%lx", cr3, root);
+	if (address_space_pcid_enabled())
+		CHECKF((cr3 & 0xfff) == pcid && pcid != 0, "PCID %lu, expected %u", cr3 & 0xfff,
+		       pcid);
+	CHECK(read_cr3() == before->pml4 + (address_space_pcid_enabled() ? before->pcid : 0));
+	CHECKF(buddy_free_pages() == free_before, "free pages %lu -> %lu", free_before,
+	       buddy_free_pages());
+	return NULL;
+}
+
+static const struct selftest kernel_space_tests[] = {
+	{"switch", "switching CR3 to a new space (with a PCID when the CPU has them) and back",
+	 test_switch},
+	{"write_xor_execute", "no kernel page is both writable and executable",
+	 test_write_xor_execute},
+	{"user_half_empty", "nothing is mapped below 0x800000000000 in the kernel's space",
+	 test_user_half_empty},
+	{"sections", "text r-x, rodata r--, data rw-, direct map rw-, CR3 = kernel space",
+	 test_sections},
+	{"lifecycle", "a new space shares the kernel half; destroying it frees every table",
+	 test_address_space_lifecycle},
+};
+
+SELFTEST_SUITE(kernel_space, kernel_space_tests);
