@@ -76,6 +76,10 @@ KERNEL_C := \
 	mm/kernel_space.c \
 	mm/paging_commands.c \
 	mm/paging_bench.c \
+	mm/slab.c \
+	mm/kmalloc.c \
+	mm/vmalloc.c \
+	mm/heap_commands.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -153,7 +157,8 @@ HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c tests/host/mm_arch_hos
 
 HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
 	$(BUILD)/host/fuzz_bootinfo $(BUILD)/host/test_memmap $(BUILD)/host/fuzz_memmap \
-	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging
+	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging \
+	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc
 
 .PHONY: all iso run gdb test bench clean deps
 all: $(BUILD)/kernel.elf compile_commands.json
@@ -281,6 +286,17 @@ $(BUILD)/host/test_buddy: tests/host/test_buddy.c $(HOST_MM) $(HOST_COMMON)
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
 $(BUILD)/host/test_paging: tests/host/test_paging.c mm/paging.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_slab: tests/host/test_slab.c mm/slab.c mm/kmalloc.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_vmalloc: tests/host/test_vmalloc.c mm/vmalloc.c mm/paging.c $(HOST_MM) \
+		$(HOST_COMMON)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^

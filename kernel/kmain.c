@@ -28,6 +28,9 @@
 #include "lib/printf.h"
 #include "mm/buddy.h"
 #include "mm/kernel_space.h"
+#include "mm/kmalloc.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
 
@@ -87,6 +90,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	pmm_init(&boot_info);                /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
+	slab_init();                         /* slab caches; shrinker for low memory */
+	if (bootinfo_cmdline_has(&boot_info, "slab_debug"))
+		slab_set_debug(true);        /* red zones, poisoning, caller tracking */
+	kmalloc_init();                      /* kmalloc size classes 8 B .. 8 KiB */
+	vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE); /* guarded areas */
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
 		buddy_set_poisoning(true);   /* debug: catch writes to freed pages */
 	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */

@@ -18,17 +18,22 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
+#include "mm/kmalloc.h"
+#include "mm/vmalloc.h"
 
 #define SHELL_ALLOCS_MAX 64
 
-enum shell_alloc_kind { SHELL_ALLOC_PAGES };
+enum shell_alloc_kind { SHELL_ALLOC_PAGES, SHELL_ALLOC_KMALLOC, SHELL_ALLOC_VMALLOC };
+
+static const char *const kind_names[] = {"pages", "kmalloc", "vmalloc"};
 
 struct shell_alloc {
 	bool used;
 	enum shell_alloc_kind kind;
-	uint64_t virt;     /* the address printed (direct map) */
-	phys_addr_t phys;  /* its physical address */
+	uint64_t virt;     /* the address printed */
+	phys_addr_t phys;  /* pages and kmalloc: the physical address; vmalloc: none (0) */
 	unsigned order;    /* pages: block order */
+	uint64_t size;     /* bytes asked for */
 };
 
 static struct shell_alloc shell_allocs[SHELL_ALLOCS_MAX];
@@ -41,13 +46,14 @@ static struct shell_alloc *shell_alloc_slot(void)
 	return NULL;
 }
 
-/* The entry whose virtual or physical address is addr, or NULL. */
+/* The entry whose virtual (or, for pages, physical) address is addr, or NULL. */
 static struct shell_alloc *shell_alloc_find(uint64_t addr)
 {
-	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++)
-		if (shell_allocs[i].used && (shell_allocs[i].virt == addr ||
-					     shell_allocs[i].phys == addr))
+	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++) {
+		const struct shell_alloc *a = &shell_allocs[i];
+		if (a->used && (a->virt == addr || (a->kind == SHELL_ALLOC_PAGES && a->phys == addr)))
 			return &shell_allocs[i];
+	}
 	return NULL;
 }
 
@@ -94,9 +100,45 @@ static int alloc_pages_command(int argc, char **argv)
 	}
 	*slot = (struct shell_alloc){true, SHELL_ALLOC_PAGES,
 				     (uint64_t)(uintptr_t)page_address(page), page_to_phys(page),
-				     (unsigned)order};
+				     (unsigned)order, PAGE_SIZE << order};
 	kprintf("allocated order-%lu block (%lu KiB) in zone %s: phys 0x%lx virt 0x%lx\n", order,
 		4ul << order, zones[page->zone].name, slot->phys, slot->virt);
+	return 0;
+}
+
+#define SHELL_ALLOC_SIZE_MAX (64ull << 20) /* one shell allocation: at most 64 MiB */
+
+/* alloc SIZE (kmalloc) and alloc -v SIZE (vmalloc). */
+static int alloc_heap_command(bool virtually_contiguous, const char *size_text)
+{
+	uint64_t size;
+	int err = parse_u64_range(size_text, 1, SHELL_ALLOC_SIZE_MAX, &size);
+
+	if (err) {
+		kprintf("alloc: bad size '%s': %s (1 to 64M)\n", size_text, parse_error_text(err));
+		return err;
+	}
+	struct shell_alloc *slot = shell_alloc_slot();
+	if (!slot) {
+		kprintf("alloc: the shell already holds %d allocations; free some first\n",
+			SHELL_ALLOCS_MAX);
+		return -ENOSPC;
+	}
+	void *p = virtually_contiguous ? vmalloc(size) : kmalloc(size, 0);
+	if (!p) {
+		kprintf("alloc: out of memory for %lu bytes\n", size);
+		return -ENOMEM;
+	}
+	uint64_t va = (uint64_t)(uintptr_t)p;
+	*slot = (struct shell_alloc){true,
+				     virtually_contiguous ? SHELL_ALLOC_VMALLOC : SHELL_ALLOC_KMALLOC,
+				     va, virtually_contiguous ? 0 : virt_to_phys(p), 0, size};
+	if (virtually_contiguous)
+		kprintf("vmalloc'd %lu bytes at 0x%lx (%lu pages + a guard page)\n", size, va,
+			(size + PAGE_SIZE - 1) / PAGE_SIZE);
+	else
+		kprintf("kmalloc'd %lu bytes at 0x%lx (usable size %zu, phys 0x%lx)\n", size, va,
+			ksize(p), slot->phys);
 	return 0;
 }
 
@@ -104,17 +146,24 @@ static int cmd_alloc(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "-p") == 0)
 		return alloc_pages_command(argc, argv);
+	if (argc == 3 && strcmp(argv[1], "-v") == 0)
+		return alloc_heap_command(true, argv[2]);
+	if (argc == 2 && argv[1][0] != '-')
+		return alloc_heap_command(false, argv[1]);
 	shell_print_usage(shell_find("alloc"));
 	return -EINVAL;
 }
 
-SHELL_COMMAND(alloc, "allocate memory (pages from the buddy allocator)",
-	      "usage: alloc -p ORDER [dma|dma32|normal]\n"
+SHELL_COMMAND(alloc, "allocate memory: kmalloc, vmalloc or pages",
+	      "usage: alloc SIZE | alloc -v SIZE | alloc -p ORDER [dma|dma32|normal]\n"
+	      "  SIZE      kmalloc(SIZE): from the slab heap's size classes, or whole\n"
+	      "            pages past 8 KiB (SIZE 1 to 64M; K/M suffixes allowed)\n"
+	      "  -v SIZE   vmalloc(SIZE): virtually contiguous pages with a guard page\n"
 	      "  -p ORDER  2^ORDER contiguous physical pages (ORDER 0..10: 4 KiB..4 MiB)\n"
 	      "            from the zone named (default normal), falling back to lower\n"
 	      "            zones. Prints the physical and direct-map address.\n"
 	      "  `free ADDR` gives it back; `allocs` lists what the shell holds.\n"
-	      "examples: alloc -p 0        alloc -p 9 dma32\n",
+	      "examples: alloc 100   alloc -v 16K   alloc -p 0   alloc -p 9 dma32\n",
 	      cmd_alloc);
 
 static int cmd_free(int argc, char **argv)
@@ -137,10 +186,21 @@ static int cmd_free(int argc, char **argv)
 			"(see 'allocs')\n", addr);
 		return -ENOENT;
 	}
-	err = free_pages(phys_to_page(a->phys), a->order);
+	switch (a->kind) {
+	case SHELL_ALLOC_PAGES:
+		err = free_pages(phys_to_page(a->phys), a->order);
+		break;
+	case SHELL_ALLOC_KMALLOC:
+		kfree((void *)(uintptr_t)a->virt);
+		break;
+	case SHELL_ALLOC_VMALLOC:
+		err = vfree((void *)(uintptr_t)a->virt);
+		break;
+	}
 	if (err)
-		return err; /* free_pages reported it */
-	kprintf("freed order-%u block at phys 0x%lx\n", a->order, a->phys);
+		return err; /* the allocator reported it */
+	kprintf("freed %s allocation of %lu bytes at 0x%lx\n", kind_names[a->kind], a->size,
+		a->virt);
 	a->used = false;
 	return 0;
 }
@@ -165,8 +225,10 @@ static int cmd_allocs(int argc, char **argv)
 		const struct shell_alloc *a = &shell_allocs[i];
 		if (!a->used)
 			continue;
-		kprintf("pages  order %-2u %6lu KiB  phys 0x%016lx  virt 0x%016lx\n", a->order,
-			4ul << a->order, a->phys, a->virt);
+		kprintf("%-8s %10lu bytes  virt 0x%016lx", kind_names[a->kind], a->size, a->virt);
+		if (a->kind == SHELL_ALLOC_PAGES)
+			kprintf("  phys 0x%lx  order %u", a->phys, a->order);
+		kprintf("\n");
 		n++;
 	}
 	kprintf("%zu allocation(s) held by the shell\n", n);

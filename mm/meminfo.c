@@ -12,7 +12,8 @@
  *   PageTables    page-table pages: the boot-time ones (memblock) and the
  *                 page-table engine's (kernel space, address spaces)
  *   PageDescriptors  the struct page arrays
- *   Slab, VmallocUsed  the kernel heap (0 until the heap exists)
+ *   Slab          pages held by slab caches (kmalloc's and others)
+ *   VmallocUsed   pages mapped by vmalloc areas
  * Shell context.
  */
 #include "kernel/shell.h"
@@ -22,6 +23,8 @@
 #include "mm/memblock.h"
 #include "mm/page.h"
 #include "mm/paging.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -53,8 +56,8 @@ static int cmd_meminfo(int argc, char **argv)
 				    (paging_stats.tables_allocated - paging_stats.tables_freed) *
 					    PAGE_SIZE);
 	meminfo_line("PageDescriptors:", page_descriptors_bytes());
-	meminfo_line("Slab:", 0);
-	meminfo_line("VmallocUsed:", 0);
+	meminfo_line("Slab:", slab_total_bytes());
+	meminfo_line("VmallocUsed:", vmalloc_used_bytes());
 	return 0;
 }
 

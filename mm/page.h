@@ -49,7 +49,7 @@ struct page {
 	uint32_t refcount;     /* users of an allocated block (head page); 0 when free */
 	uint8_t order;         /* block order, valid with PG_BUDDY or PG_HEAD */
 	uint8_t zone;          /* enum zone_type of this frame */
-	uint16_t reserved16;   /* unused, keeps the layout explicit */
+	uint16_t reserved16;   /* slab: the owning cache's index + 1 (mm/slab.c) */
 	uint32_t private;      /* for the owner (e.g. slab object count) */
 };
 

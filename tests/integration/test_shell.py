@@ -11,7 +11,8 @@ from pagoda import check, shell_test
 COMMANDS = ["help", "echo", "bootinfo", "cpuinfo", "uptime", "reboot", "halt",
             "poweroff", "selftest", "crash", "memmap", "meminfo", "buddyinfo", "zoneinfo",
             "fragmentation", "alloc", "free", "allocs", "exhaust", "pagepoison", "bench",
-            "map", "unmap", "protect", "translate", "walk", "ptdump", "peek", "poke"]
+            "map", "unmap", "protect", "translate", "walk", "ptdump", "peek", "poke",
+            "slabinfo", "vmallocinfo", "leaks", "kmemtest", "slabdebug", "shrink"]
 
 
 @shell_test("help lists every command with a summary")

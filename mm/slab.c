@@ -1,0 +1,765 @@
+/*
+ * slab.c - the slab allocator (see slab.h for the interface).
+ *
+ * A slab is a block of 2^order pages from alloc_pages(). Its first struct
+ * page describes it; nothing is stored in the slab besides the objects, so
+ * power-of-two objects stay naturally aligned and pack without waste:
+ *   head page: flags PG_HEAD (buddy) | PG_SLAB, list = on the cache's
+ *              partial/full/empty list, reserved16 = cache table index + 1,
+ *              private = in-use count (bits 0-15) | free-list head (bits
+ *              16-31: byte offset of the first free object from the slab's
+ *              start; 0xffff none, 0xfffe "broken": free list corrupted)
+ *   other pages: flags PG_SLAB, private = distance in pages to the head
+ *
+ *  slab (non-debug), colour c:
+ *  +---------+--------+--------+--------+-- ... --+--------+-------+
+ *  | c * 64  | obj 0  | obj 1  | obj 2  |         | obj n-1| slack |
+ *  +---------+--------+--------+--------+-- ... --+--------+-------+
+ *             ^ a free object's first word points to the next free one
+ *
+ *  one object slot in debug mode (stride bytes, o = object start, aligned):
+ *  o-8      o               o+size            o+stride-16  o+stride-8
+ *  | left RZ | object        | right RZ (0xbb) | caller     | left RZ of
+ *  | 0xbb    | (free: next,  | >= 8 bytes      | (0 = free) | the next
+ *  |         |  then 0x6b)   |                 |            | object
+ *  Object 0's left red zone is the `lead` (max(8, align) bytes) before it.
+ *
+ * Colouring: slab k of a cache starts its objects (k mod colours) * 64
+ * bytes in, using the slack, so the first objects of different slabs fall
+ * in different cache sets; k is the slab's frame number >> order (no field).
+ * Order: the smallest with waste <= 1/8 of the slab, else the least waste.
+ *
+ * Invariants (checklist):
+ *   - a slab is on `full` exactly when its free list is empty (or broken),
+ *     on `empty` exactly when its in-use count is 0, else on `partial`;
+ *   - in-use = objects not on its free list (users + magazines + quarantine);
+ *   - active_objects = objects held by users; magazines hold only free objects
+ *     of their cache; debug caches never use magazines (every check runs at
+ *     the moment of alloc or free);
+ *   - after a report the object is quarantined (counted in `quarantined`,
+ *     never handed out again, its slab never freed); a corrupted free list
+ *     "breaks" its slab: the rest of its free objects are never used.
+ * Locking: interrupts off around list and magazine work (single CPU).
+ */
+#include "mm/slab.h"
+
+#include "lib/align.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/buddy.h"
+#include "mm/page.h"
+
+#define FREE_NONE 0xffffu   /* free-list head: no free object */
+#define FREE_BROKEN 0xfffeu /* free-list head: list corrupted, slab withdrawn */
+#define TRACK_FREE 0ull     /* debug caller word of a free object */
+#define TRACK_QUARANTINED 1ull
+#define MAGAZINE_BATCH (SLAB_MAGAZINE_SIZE / 2)
+#define KEEP_EMPTY_SLABS 1  /* empty slabs a cache keeps before shrink */
+#define COLOUR_STEP 64
+
+static struct slab_cache caches[SLAB_CACHES_MAX];
+static bool debug_default;
+
+/* ---- slab descriptors ------------------------------------------------- */
+
+static unsigned slab_inuse(const struct page *head)
+{
+	return head->private & 0xffffu;
+}
+
+static unsigned slab_free_offset(const struct page *head)
+{
+	return head->private >> 16;
+}
+
+static void slab_set(struct page *head, unsigned inuse, unsigned free_offset)
+{
+	head->private = (uint32_t)inuse | (uint32_t)free_offset << 16;
+}
+
+static uint8_t *slab_base(const struct page *head)
+{
+	return page_address(head);
+}
+
+/* Where object 0 of this slab starts: lead + colour. */
+static uint8_t *slab_first(const struct slab_cache *c, const struct page *head)
+{
+	uint64_t colour = (page_to_pfn(head) >> c->order) % c->colours;
+
+	return slab_base(head) + c->lead + colour * c->colour_step;
+}
+
+/* The debug caller word of the object at obj. */
+static uint64_t *track_of(const struct slab_cache *c, const void *obj)
+{
+	return (uint64_t *)((uintptr_t)obj + c->stride - 16);
+}
+
+/*
+ * The head page of the slab containing va, or NULL when va is not slab
+ * memory. Reads only descriptors, never va itself.
+ */
+static struct page *slab_head_of(const void *va)
+{
+	struct page *page = virt_to_page(va);
+
+	if (!page || !(page->flags & PG_SLAB))
+		return NULL;
+	if (!(page->flags & PG_HEAD))
+		page -= page->private;
+	return (page->flags & (PG_HEAD | PG_SLAB)) == (PG_HEAD | PG_SLAB) ? page : NULL;
+}
+
+static struct slab_cache *cache_of_head(const struct page *head)
+{
+	unsigned index = head->reserved16;
+
+	if (index == 0 || index > SLAB_CACHES_MAX || !caches[index - 1].in_use)
+		return NULL;
+	return &caches[index - 1];
+}
+
+struct slab_cache *slab_cache_of(const void *obj)
+{
+	struct page *head = obj ? slab_head_of(obj) : NULL;
+
+	return head ? cache_of_head(head) : NULL;
+}
+
+/* Is p NULL or the start of an object of this slab? (free-pointer check) */
+static bool valid_free_pointer(const struct slab_cache *c, const struct page *head, const void *p)
+{
+	if (!p)
+		return true;
+	const uint8_t *first = slab_first(c, head);
+	uintptr_t off = (uintptr_t)p - (uintptr_t)first;
+	return (uintptr_t)p >= (uintptr_t)first && off % c->stride == 0 &&
+	       off / c->stride < c->objects_per_slab;
+}
+
+static void report_caller(char *buf, size_t size, void *caller)
+{
+	arch_symbolize((uint64_t)(uintptr_t)caller, buf, size);
+}
+
+/* ---- layout --------------------------------------------------------------- */
+
+/* Choose stride, lead, order and colours for c's object size, align and mode. */
+static bool cache_layout(struct slab_cache *c, bool debug)
+{
+	size_t size8 = ALIGN_UP(c->object_size, (size_t)8);
+
+	c->debug = debug;
+	if (debug) {
+		c->lead = MAX((size_t)8, c->align);
+		c->stride = ALIGN_UP(size8 + 24, c->align); /* right RZ >= 8, caller, next left RZ */
+	} else {
+		c->lead = 0;
+		c->stride = ALIGN_UP(MAX(c->object_size, (size_t)8), c->align);
+	}
+	unsigned best = 0;
+	uint64_t best_waste_num = 1, best_waste_den = 0; /* best waste fraction so far: none */
+	for (unsigned order = 0; order <= SLAB_MAX_ORDER; order++) {
+		size_t bytes = PAGE_SIZE << order;
+		if (bytes < c->lead + c->stride)
+			continue;
+		size_t n = (bytes - c->lead) / c->stride, waste = bytes - n * c->stride;
+		if (best_waste_den == 0 || waste * best_waste_den < best_waste_num * bytes) {
+			best = order;
+			best_waste_num = waste;
+			best_waste_den = bytes;
+		}
+		if (waste * 8 <= bytes)
+			break;
+	}
+	if (best_waste_den == 0)
+		return false;
+	size_t bytes = PAGE_SIZE << best;
+	c->order = best;
+	c->pages_per_slab = 1u << best;
+	c->objects_per_slab = (unsigned)((bytes - c->lead) / c->stride);
+	c->colour_step = MAX((size_t)COLOUR_STEP, c->align);
+	c->colours = (unsigned)(best_waste_num - c->lead) / c->colour_step + 1;
+	return true;
+}
+
+/* ---- slabs ------------------------------------------------------------------ */
+
+/* Build a new slab for c from a fresh block; interrupts off. */
+static void slab_setup(struct slab_cache *c, struct page *head)
+{
+	uint8_t *first = slab_first(c, head);
+
+	head->flags |= PG_SLAB;
+	head->reserved16 = (uint16_t)(c - caches + 1);
+	for (unsigned i = 1; i < c->pages_per_slab; i++) {
+		head[i].flags |= PG_SLAB;
+		head[i].private = i;
+	}
+	if (c->debug)
+		memset(slab_base(head), SLAB_RED_ZONE_BYTE, PAGE_SIZE << c->order);
+	for (unsigned i = 0; i < c->objects_per_slab; i++) {
+		uint8_t *obj = first + i * c->stride;
+		if (c->debug) {
+			memset(obj, SLAB_POISON_BYTE, c->object_size);
+			*track_of(c, obj) = TRACK_FREE;
+		}
+		*(void **)obj = i + 1 < c->objects_per_slab ? obj + c->stride : NULL;
+	}
+	slab_set(head, 0, (unsigned)(first - slab_base(head)));
+	list_add(&c->empty, &head->list);
+	c->empty_slabs++;
+	c->slabs++;
+	c->slab_pages_total += c->pages_per_slab;
+	c->total_objects += c->objects_per_slab;
+}
+
+/* Give an empty slab back to the buddy allocator; interrupts off. */
+static void slab_release(struct slab_cache *c, struct page *head)
+{
+	list_remove(&head->list);
+	c->empty_slabs--;
+	c->slabs--;
+	c->slab_pages_total -= c->pages_per_slab;
+	c->total_objects -= c->objects_per_slab;
+	for (unsigned i = 0; i < c->pages_per_slab; i++) {
+		head[i].flags &= ~PG_SLAB;
+		head[i].private = 0;
+	}
+	head->reserved16 = 0;
+	free_pages(head, c->order);
+}
+
+/* Allocate and add a slab; interrupts must be ON or saved by the caller's caller. */
+static bool cache_grow(struct slab_cache *c)
+{
+	struct page *head = alloc_pages(0, c->order);
+
+	if (!head)
+		return false;
+	unsigned long irq = arch_irq_save();
+	slab_setup(c, head);
+	arch_irq_restore(irq);
+	return true;
+}
+
+/* Write-after-free check of a debug object just taken off a free list. */
+static bool poison_intact(struct slab_cache *c, uint8_t *obj, void *caller)
+{
+	for (size_t i = sizeof(void *); i < c->object_size; i++) {
+		if (obj[i] != SLAB_POISON_BYTE) {
+			char who[64];
+			report_caller(who, sizeof(who), caller);
+			kprintf("slab_alloc: write after free in object 0x%lx of cache %s (byte +%zu "
+				"= 0x%02x), found when allocating for %s; object quarantined\n",
+				(uint64_t)(uintptr_t)obj, c->name, i, obj[i], who);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * One object off the slab lists (partial first, then empty), or NULL when
+ * every slab is full. Checks the free pointer (and, in debug mode, the
+ * poison) and quarantines what fails. Interrupts off.
+ */
+static void *slab_take(struct slab_cache *c, void *caller)
+{
+	for (;;) {
+		struct page *head;
+		if (!list_empty(&c->partial)) {
+			head = list_first_entry(&c->partial, struct page, list);
+		} else if (!list_empty(&c->empty)) {
+			head = list_first_entry(&c->empty, struct page, list);
+			list_remove(&head->list);
+			list_add(&c->partial, &head->list);
+			c->empty_slabs--;
+		} else {
+			return NULL;
+		}
+		uint8_t *obj = slab_base(head) + slab_free_offset(head);
+		void *next = *(void **)obj;
+		unsigned inuse = slab_inuse(head) + 1;
+		if (unlikely(!valid_free_pointer(c, head, next))) {
+			char who[64];
+			report_caller(who, sizeof(who), caller);
+			kprintf("slab_alloc: corrupted free pointer 0x%lx in free object 0x%lx of cache "
+				"%s, found when allocating for %s; the slab's %u free objects are "
+				"withdrawn\n", (uint64_t)(uintptr_t)next, (uint64_t)(uintptr_t)obj,
+				c->name, who, c->objects_per_slab - inuse + 1);
+			c->quarantined += c->objects_per_slab - inuse + 1;
+			slab_set(head, c->objects_per_slab, FREE_BROKEN);
+			list_remove(&head->list);
+			list_add(&c->full, &head->list);
+			continue;
+		}
+		unsigned next_offset = next ? (unsigned)((uint8_t *)next - slab_base(head)) : FREE_NONE;
+		slab_set(head, inuse, next_offset);
+		if (!next) {
+			list_remove(&head->list);
+			list_add(&c->full, &head->list);
+		}
+		if (c->debug) {
+			if (!poison_intact(c, obj, caller)) {
+				*track_of(c, obj) = TRACK_QUARANTINED;
+				c->quarantined++;
+				continue;
+			}
+			*track_of(c, obj) = (uint64_t)(uintptr_t)caller;
+		}
+		return obj;
+	}
+}
+
+/* Put a free object back on its slab's free list. Interrupts off. */
+static void slab_put(struct slab_cache *c, struct page *head, void *obj)
+{
+	unsigned inuse = slab_inuse(head) - 1, free_offset = slab_free_offset(head);
+
+	if (free_offset == FREE_BROKEN) { /* a withdrawn slab: the object stays out of use */
+		slab_set(head, inuse + 1, FREE_BROKEN);
+		c->quarantined++;
+		return;
+	}
+	*(void **)obj = free_offset == FREE_NONE ? NULL : slab_base(head) + free_offset;
+	slab_set(head, inuse, (unsigned)((uint8_t *)obj - slab_base(head)));
+	if (inuse == 0) {
+		list_remove(&head->list);
+		if (c->empty_slabs >= KEEP_EMPTY_SLABS) {
+			list_add(&c->empty, &head->list); /* slab_release expects it listed */
+			c->empty_slabs++;
+			slab_release(c, head);
+		} else {
+			list_add(&c->empty, &head->list);
+			c->empty_slabs++;
+		}
+	} else if (free_offset == FREE_NONE) {
+		list_remove(&head->list);
+		list_add(&c->partial, &head->list);
+	}
+}
+
+/* Flush n objects from the top of a magazine back to their slabs. Interrupts off. */
+static void magazine_flush(struct slab_cache *c, struct slab_magazine *m, unsigned n)
+{
+	while (n-- > 0 && m->count > 0) {
+		void *obj = m->objects[--m->count];
+		slab_put(c, slab_head_of(obj), obj);
+	}
+}
+
+/* ---- allocation --------------------------------------------------------------- */
+
+/*
+ * Implementation note: the fast path is a magazine pop with interrupts off.
+ * A miss refills half a magazine from the slab lists, growing the cache
+ * with interrupts restored around alloc_pages() (which may call
+ * slab_shrink(); the lists are consistent at that point).
+ */
+void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
+{
+	void *obj = NULL;
+
+	if (!c || !c->in_use)
+		return NULL;
+	unsigned long irq = arch_irq_save();
+	if (c->debug) {
+		while (!(obj = slab_take(c, caller))) {
+			arch_irq_restore(irq);
+			bool grew = cache_grow(c);
+			irq = arch_irq_save();
+			if (!grew)
+				break;
+		}
+	} else {
+		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+		while (m->count == 0) {
+			void *got;
+			while (m->count < MAGAZINE_BATCH && (got = slab_take(c, caller)))
+				m->objects[m->count++] = got;
+			if (m->count > 0)
+				break;
+			arch_irq_restore(irq);
+			bool grew = cache_grow(c);
+			irq = arch_irq_save();
+			if (!grew)
+				break;
+		}
+		if (m->count > 0)
+			obj = m->objects[--m->count];
+	}
+	if (obj)
+		c->active_objects++;
+	arch_irq_restore(irq);
+	if (!obj)
+		return NULL;
+	if (flags & SLAB_ZERO)
+		memset(obj, 0, c->object_size);
+	if (c->ctor)
+		c->ctor(obj);
+	return obj;
+}
+
+void *slab_alloc(struct slab_cache *c, unsigned flags)
+{
+	return slab_alloc_caller(c, flags, __builtin_return_address(0));
+}
+
+/* ---- free --------------------------------------------------------------------- */
+
+/* The first byte of [p, p + n) that is not the red zone byte, or n. */
+static size_t red_zone_damage(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != SLAB_RED_ZONE_BYTE)
+			return i;
+	return n;
+}
+
+/*
+ * Everything wrong with freeing obj to c, as an error number with the text
+ * for the report in why; 0 if it is a good free. Reads only. Interrupts off.
+ */
+static int free_problem(struct slab_cache *c, const uint8_t *obj, struct page **head_out,
+			char *why, size_t size)
+{
+	struct page *head = slab_head_of(obj);
+	uint64_t va = (uint64_t)(uintptr_t)obj;
+
+	if (!head) {
+		ksnprintf(why, size, "0x%lx is not slab memory (freed to cache %s)", va, c->name);
+		return -EINVAL;
+	}
+	struct slab_cache *owner = cache_of_head(head);
+	if (owner != c) {
+		ksnprintf(why, size, "object 0x%lx belongs to cache %s, not %s", va,
+			  owner ? owner->name : "(none)", c->name);
+		return -EINVAL;
+	}
+	const uint8_t *first = slab_first(c, head);
+	uintptr_t off = (uintptr_t)obj - (uintptr_t)first;
+	if ((uintptr_t)obj < (uintptr_t)first || off / c->stride >= c->objects_per_slab ||
+	    off % c->stride >= c->object_size) {
+		ksnprintf(why, size, "0x%lx in cache %s is not inside any object", va, c->name);
+		return -EFAULT;
+	}
+	if (off % c->stride != 0) {
+		ksnprintf(why, size, "0x%lx is not an object start (object 0x%lx + %lu) in cache %s",
+			  va, va - off % c->stride, (uint64_t)(off % c->stride), c->name);
+		return -EFAULT;
+	}
+	*head_out = head;
+	if (c->debug) {
+		uint64_t track = *track_of(c, obj);
+		if (track == TRACK_FREE || track == TRACK_QUARANTINED) {
+			ksnprintf(why, size, "double free of object 0x%lx in cache %s%s", va, c->name,
+				  track == TRACK_QUARANTINED ? " (quarantined)" : "");
+			return -EBUSY;
+		}
+		size_t left = red_zone_damage(obj - 8, 8);
+		if (left < 8) {
+			ksnprintf(why, size, "red zone overwritten before object 0x%lx in cache %s "
+				  "(byte -%lu = 0x%02x)", va, c->name, (uint64_t)(8 - left),
+				  obj[-8 + (long)left]);
+			return -EIO;
+		}
+		size_t n = c->stride - 16 - c->object_size;
+		size_t right = red_zone_damage(obj + c->object_size, n);
+		if (right < n) {
+			ksnprintf(why, size, "red zone overwritten after object 0x%lx in cache %s "
+				  "(byte +%lu = 0x%02x)", va, c->name,
+				  (uint64_t)(c->object_size + right), obj[c->object_size + right]);
+			return -EIO;
+		}
+		return 0;
+	}
+	const struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+	bool in_magazine = slab_inuse(head) == 0;
+	for (unsigned i = 0; i < m->count && !in_magazine; i++)
+		in_magazine = m->objects[i] == obj;
+	if (in_magazine) {
+		ksnprintf(why, size, "double free of object 0x%lx in cache %s", va, c->name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int slab_free_caller(struct slab_cache *c, const void *obj, void *caller)
+{
+	char why[200], who[64];
+	struct page *head = NULL;
+
+	if (!obj)
+		return -EINVAL;
+	if (!c || !c->in_use) {
+		report_caller(who, sizeof(who), caller);
+		kprintf("slab_free: object 0x%lx freed to a cache that does not exist, by %s\n",
+			(uint64_t)(uintptr_t)obj, who);
+		return -EINVAL;
+	}
+	unsigned long irq = arch_irq_save();
+	int err = free_problem(c, obj, &head, why, sizeof(why));
+	if (err == -EIO) { /* red zone: quarantine the object */
+		*track_of(c, obj) = TRACK_QUARANTINED;
+		c->quarantined++;
+		c->active_objects--;
+	}
+	if (err) {
+		arch_irq_restore(irq);
+		report_caller(who, sizeof(who), caller);
+		kprintf("slab_free: %s, freed by %s\n", why, who);
+		return err;
+	}
+	void *o = (void *)(uintptr_t)obj;
+	c->active_objects--;
+	if (c->debug) {
+		memset(o, SLAB_POISON_BYTE, c->object_size);
+		*track_of(c, o) = TRACK_FREE;
+		slab_put(c, head, o);
+	} else {
+		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+		if (m->count == SLAB_MAGAZINE_SIZE)
+			magazine_flush(c, m, MAGAZINE_BATCH);
+		m->objects[m->count++] = o;
+	}
+	arch_irq_restore(irq);
+	return 0;
+}
+
+int slab_free(struct slab_cache *c, const void *obj)
+{
+	return slab_free_caller(c, obj, __builtin_return_address(0));
+}
+
+/* ---- caches ------------------------------------------------------------------ */
+
+void slab_init(void)
+{
+	memset(caches, 0, sizeof(caches));
+	buddy_register_shrinker(slab_shrink);
+}
+
+struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align,
+				     void (*ctor)(void *obj), unsigned flags)
+{
+	if (!name || size == 0 || size > SLAB_MAX_OBJECT_SIZE || (flags & ~SLAB_CACHE_DEBUG))
+		return NULL;
+	if (align == 0)
+		align = 8;
+	if (!IS_POWER_OF_TWO(align) || align > SLAB_MAX_OBJECT_SIZE)
+		return NULL;
+	unsigned long irq = arch_irq_save();
+	struct slab_cache *c = NULL;
+	for (size_t i = 0; i < SLAB_CACHES_MAX && !c; i++)
+		if (!caches[i].in_use)
+			c = &caches[i];
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		strlcpy(c->name, name, sizeof(c->name));
+		c->object_size = MAX(size, (size_t)8); /* room for the free pointer */
+		c->align = MAX(align, (size_t)8);
+		c->ctor = ctor;
+		c->flags = flags;
+		list_init(&c->partial);
+		list_init(&c->full);
+		list_init(&c->empty);
+		if (cache_layout(c, debug_default || (flags & SLAB_CACHE_DEBUG)))
+			c->in_use = true;
+		else
+			c = NULL;
+	}
+	arch_irq_restore(irq);
+	return c;
+}
+
+/* Empty c's magazines and free its empty slabs; returns pages freed. Interrupts off. */
+static uint64_t cache_shrink(struct slab_cache *c)
+{
+	uint64_t pages = 0;
+	struct page *head, *next;
+
+	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
+		magazine_flush(c, &c->magazines[cpu], SLAB_MAGAZINE_SIZE);
+	list_for_each_entry_safe(head, next, &c->empty, list) {
+		pages += c->pages_per_slab;
+		slab_release(c, head);
+	}
+	return pages;
+}
+
+/* Switch c to the current debug mode if it differs and c holds no slab. Interrupts off. */
+static bool cache_apply_mode(struct slab_cache *c)
+{
+	bool want = debug_default || (c->flags & SLAB_CACHE_DEBUG);
+
+	if (c->debug == want)
+		return true;
+	if (c->slabs > 0)
+		return false;
+	return cache_layout(c, want);
+}
+
+int slab_cache_destroy(struct slab_cache *c)
+{
+	if (!c || c < caches || c >= caches + SLAB_CACHES_MAX || !c->in_use)
+		return -EINVAL;
+	unsigned long irq = arch_irq_save();
+	cache_shrink(c);
+	if (c->slabs > 0) {
+		uint64_t active = c->active_objects, quarantined = c->quarantined;
+		arch_irq_restore(irq);
+		kprintf("slab_cache_destroy: cache %s still has %lu live and %lu quarantined "
+			"object(s); not destroyed\n", c->name, active, quarantined);
+		return -EBUSY;
+	}
+	c->in_use = false;
+	arch_irq_restore(irq);
+	return 0;
+}
+
+uint64_t slab_shrink(void)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
+		unsigned long irq = arch_irq_save();
+		if (caches[i].in_use) {
+			pages += cache_shrink(&caches[i]);
+			cache_apply_mode(&caches[i]);
+		}
+		arch_irq_restore(irq);
+	}
+	return pages;
+}
+
+int slab_set_debug(bool on)
+{
+	int err = 0;
+
+	debug_default = on;
+	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
+		unsigned long irq = arch_irq_save();
+		if (caches[i].in_use) {
+			cache_shrink(&caches[i]);
+			if (!cache_apply_mode(&caches[i]))
+				err = -EBUSY;
+		}
+		arch_irq_restore(irq);
+	}
+	return err;
+}
+
+bool slab_debug_enabled(void)
+{
+	return debug_default;
+}
+
+void slab_for_each_cache(void (*fn)(const struct slab_cache *c, void *arg), void *arg)
+{
+	for (size_t i = 0; i < SLAB_CACHES_MAX; i++)
+		if (caches[i].in_use)
+			fn(&caches[i], arg);
+}
+
+uint64_t slab_total_bytes(void)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < SLAB_CACHES_MAX; i++)
+		if (caches[i].in_use)
+			pages += caches[i].slab_pages_total;
+	return pages * PAGE_SIZE;
+}
+
+/* ---- leak report ----------------------------------------------------------- */
+
+#define LEAK_CALLERS_MAX 32
+
+struct leak_entry {
+	uint64_t caller, objects, bytes;
+};
+
+static struct leak_entry leak_table[LEAK_CALLERS_MAX];
+
+/* Count one live object of `bytes` allocated by caller; false if the table is full. */
+static bool leak_count(size_t *used, uint64_t caller, uint64_t bytes)
+{
+	for (size_t i = 0; i < *used; i++) {
+		if (leak_table[i].caller == caller) {
+			leak_table[i].objects++;
+			leak_table[i].bytes += bytes;
+			return true;
+		}
+	}
+	if (*used == LEAK_CALLERS_MAX)
+		return false;
+	leak_table[(*used)++] = (struct leak_entry){caller, 1, bytes};
+	return true;
+}
+
+/* Count the live objects of one slab (debug cache). */
+static void leak_scan_slab(const struct slab_cache *c, const struct page *head, size_t *used,
+			   uint64_t *untallied)
+{
+	uint8_t *first = slab_first(c, head);
+
+	for (unsigned i = 0; i < c->objects_per_slab; i++) {
+		uint64_t track = *track_of(c, first + i * c->stride);
+		if (track != TRACK_FREE && track != TRACK_QUARANTINED &&
+		    !leak_count(used, track, c->object_size))
+			(*untallied)++;
+	}
+}
+
+void slab_report_leaks(void)
+{
+	size_t used = 0;
+	uint64_t untracked = 0, untallied = 0, objects = 0, bytes = 0;
+	const struct page *head;
+
+	unsigned long irq = arch_irq_save();
+	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
+		const struct slab_cache *c = &caches[i];
+		if (!c->in_use)
+			continue;
+		if (!c->debug) {
+			untracked += c->active_objects;
+			continue;
+		}
+		list_for_each_entry(head, &c->partial, list)
+			leak_scan_slab(c, head, &used, &untallied);
+		list_for_each_entry(head, &c->full, list)
+			leak_scan_slab(c, head, &used, &untallied);
+	}
+	arch_irq_restore(irq);
+	/* Largest first: a selection sort of a table of at most 32 rows. */
+	for (size_t i = 0; i < used; i++) {
+		size_t max = i;
+		for (size_t j = i + 1; j < used; j++)
+			if (leak_table[j].bytes > leak_table[max].bytes)
+				max = j;
+		struct leak_entry t = leak_table[i];
+		leak_table[i] = leak_table[max];
+		leak_table[max] = t;
+	}
+	for (size_t i = 0; i < used; i++) {
+		char who[64];
+		report_caller(who, sizeof(who), (void *)(uintptr_t)leak_table[i].caller);
+		kprintf("leaks: %8lu object(s) %10lu bytes  %s\n", leak_table[i].objects,
+			leak_table[i].bytes, who);
+		objects += leak_table[i].objects;
+		bytes += leak_table[i].bytes;
+	}
+	kprintf("leaks: %lu live object(s), %lu bytes, from %lu caller(s)\n", objects, bytes,
+		(uint64_t)used);
+	if (untallied)
+		kprintf("leaks: %lu more object(s) from callers beyond the first %d\n", untallied,
+			LEAK_CALLERS_MAX);
+	if (untracked)
+		kprintf("leaks: %lu live object(s) in caches without debug mode (not tracked)\n",
+			untracked);
+}

@@ -1,0 +1,417 @@
+/*
+ * vmalloc.c - virtually contiguous kernel memory from scattered frames
+ * (vmalloc.h has the idea and the contracts).
+ *
+ * Two sorted lists describe the window: the live areas and the free ranges.
+ * Allocation is first fit over the free ranges, carving from the front of
+ * the first range large enough; vfree gives the range (area + guard) back
+ * and merges it with both neighbours, so repeated cycles do not fragment
+ * the window. Descriptors come from static pools (no heap needed). The
+ * frames of an area are not recorded anywhere but in its page tables:
+ * vfree finds them again with paging_translate.
+ * Invariants, all checked by vmalloc_check_invariants():
+ *   [ ] free ranges: sorted, non-empty, page-aligned, inside the window,
+ *       never touching (adjacent ranges are always merged);
+ *   [ ] areas: sorted, each [start, start + size + guard) inside the window;
+ *       areas and free ranges are disjoint and together cover the window;
+ *   [ ] every page of an area maps one 4 KiB frame read-write, no-execute;
+ *       its guard page maps nothing;
+ *   [ ] used_bytes is the sum of the areas' sizes; every descriptor is on
+ *       exactly one list (live or spare).
+ * Context: see vmalloc.h (process context, callers serialize).
+ */
+#include "mm/vmalloc.h"
+
+#include "lib/align.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "mm/arch.h"
+#include "mm/buddy.h"
+#include "mm/page.h"
+
+/* A free part of the window: [start, start + size). */
+struct vmalloc_range {
+	virt_addr_t start;
+	uint64_t size;
+	struct list_node link; /* on free_ranges (sorted) or spare_ranges */
+};
+
+/*
+ * Free ranges are the gaps around live areas, so there are at most
+ * (live areas + 1) of them: one more record than area descriptors is enough.
+ */
+#define VMALLOC_MAX_RANGES (VMALLOC_MAX_AREAS + 1)
+
+static struct vmalloc_area area_pool[VMALLOC_MAX_AREAS];
+static struct vmalloc_range range_pool[VMALLOC_MAX_RANGES];
+static struct list_node spare_areas = LIST_INIT(spare_areas);
+static struct list_node spare_ranges = LIST_INIT(spare_ranges);
+static struct list_node live_areas = LIST_INIT(live_areas);   /* sorted by start */
+static struct list_node free_ranges = LIST_INIT(free_ranges); /* sorted by start */
+
+static struct address_space *vm_space; /* NULL until vmalloc_init */
+static virt_addr_t vm_start;
+static uint64_t vm_size;
+static unsigned vm_map_flags;
+static uint64_t used_bytes;
+
+int vmalloc_init(struct address_space *as, virt_addr_t start, uint64_t size)
+{
+	virt_addr_t last = start + size - 1;
+
+	if (!as || !IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) ||
+	    size < 2 * PAGE_SIZE || last < start || !paging_canonical(start) ||
+	    !paging_canonical(last) || ((start ^ last) >> 47) != 0)
+		return -EINVAL;
+
+	list_init(&spare_areas);
+	list_init(&spare_ranges);
+	list_init(&live_areas);
+	list_init(&free_ranges);
+	for (size_t i = 0; i < VMALLOC_MAX_AREAS; i++)
+		list_add_tail(&spare_areas, &area_pool[i].link);
+	for (size_t i = 1; i < VMALLOC_MAX_RANGES; i++)
+		list_add_tail(&spare_ranges, &range_pool[i].link);
+	range_pool[0].start = start;
+	range_pool[0].size = size;
+	list_add(&free_ranges, &range_pool[0].link);
+
+	vm_space = as;
+	vm_start = start;
+	vm_size = size;
+	/* Kernel-half mappings are global like the rest of kernel_space (survive CR3 loads). */
+	vm_map_flags = MAP_WRITE | (start >= PAGING_KERNEL_HALF ? MAP_GLOBAL : 0);
+	used_bytes = 0;
+	return 0;
+}
+
+/*
+ * First fit: carve bytes from the front of the lowest free range that is
+ * large enough. Returns false when none is. A range used up entirely goes
+ * back to the spare records.
+ */
+static bool range_take(uint64_t bytes, virt_addr_t *out)
+{
+	struct vmalloc_range *r;
+
+	list_for_each_entry(r, &free_ranges, link) {
+		if (r->size < bytes)
+			continue;
+		*out = r->start;
+		r->start += bytes;
+		r->size -= bytes;
+		if (r->size == 0) {
+			list_remove(&r->link);
+			list_add(&spare_ranges, &r->link);
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Give [start, start + bytes) back to the free ranges, merged with the
+ * range just below and the one just above when they touch it:
+ *
+ *   [prev][given][next]  ->  [prev.............]   (both neighbours)
+ *   [prev][given] gap    ->  [prev.....]            (below only)
+ *   gap [given][next]    ->  [given.....]           (above only)
+ *   gap [given] gap      ->  a new record           (needs a spare record)
+ */
+static void range_give(virt_addr_t start, uint64_t bytes)
+{
+	struct list_node *pos;
+	struct vmalloc_range *prev = NULL, *next = NULL;
+
+	/* pos: the first range above start, or the list head if there is none */
+	list_for_each(pos, &free_ranges) {
+		if (list_entry(pos, struct vmalloc_range, link)->start > start)
+			break;
+	}
+	if (pos != &free_ranges)
+		next = list_entry(pos, struct vmalloc_range, link);
+	if (pos->prev != &free_ranges)
+		prev = list_entry(pos->prev, struct vmalloc_range, link);
+
+	bool merge_prev = prev && prev->start + prev->size == start;
+	bool merge_next = next && start + bytes == next->start;
+
+	if (merge_prev && merge_next) {
+		prev->size += bytes + next->size;
+		list_remove(&next->link);
+		list_add(&spare_ranges, &next->link);
+	} else if (merge_prev) {
+		prev->size += bytes;
+	} else if (merge_next) {
+		next->start = start;
+		next->size += bytes;
+	} else if (!list_empty(&spare_ranges)) {
+		struct vmalloc_range *r = list_first_entry(&spare_ranges, struct vmalloc_range, link);
+
+		list_remove(&r->link);
+		r->start = start;
+		r->size = bytes;
+		list_add_tail(pos, &r->link); /* just before pos: keeps the list sorted */
+	} else {
+		/* Cannot happen: at most live areas + 1 ranges exist (see VMALLOC_MAX_RANGES). */
+		kprintf("vmalloc: BUG: no range record for 0x%lx+0x%lx, range lost\n", start,
+			bytes);
+	}
+}
+
+/*
+ * Unmap the first pages pages from start and free their frames. Each page
+ * is unmapped before its frame is freed, so no stale mapping ever points to
+ * a free frame. paging_unmap cannot fail here: the pages are 4 KiB, nothing
+ * is split.
+ */
+static void unmap_and_free(virt_addr_t start, uint64_t pages)
+{
+	for (uint64_t i = 0; i < pages; i++) {
+		virt_addr_t va = start + i * PAGE_SIZE;
+		struct paging_translation t;
+
+		if (paging_translate(vm_space, va, &t) != 0) {
+			kprintf("vmalloc: BUG: page 0x%lx of an area is not mapped\n", va);
+			continue;
+		}
+		paging_unmap(vm_space, va, PAGE_SIZE);
+		free_page(phys_to_page(t.pa));
+	}
+}
+
+void *vmalloc_caller(size_t size, void *caller)
+{
+	if (!vm_space || size == 0 || size > vm_size - VMALLOC_GUARD_SIZE)
+		return NULL;
+	/* no overflow: size is below vm_size, a multiple of PAGE_SIZE */
+	uint64_t bytes = ALIGN_UP((uint64_t)size, PAGE_SIZE);
+	uint64_t pages = bytes / PAGE_SIZE;
+	virt_addr_t start;
+	uint64_t mapped;
+
+	if (list_empty(&spare_areas))
+		return NULL; /* all VMALLOC_MAX_AREAS descriptors in use */
+	if (!range_take(bytes + VMALLOC_GUARD_SIZE, &start))
+		return NULL;
+
+	/* One frame at a time: no contiguity asked of the buddy allocator. */
+	for (mapped = 0; mapped < pages; mapped++) {
+		struct page *page = alloc_page(ALLOC_ZERO);
+
+		if (!page)
+			goto rollback;
+		if (paging_map(vm_space, start + mapped * PAGE_SIZE, page_to_phys(page), PAGE_SIZE,
+			       vm_map_flags) != 0) {
+			free_page(page);
+			goto rollback;
+		}
+	}
+
+	struct vmalloc_area *area = list_first_entry(&spare_areas, struct vmalloc_area, link);
+	struct list_node *pos;
+
+	list_remove(&area->link);
+	area->start = start;
+	area->size = bytes;
+	area->pages = pages;
+	area->caller = caller;
+	list_for_each(pos, &live_areas) {
+		if (list_entry(pos, struct vmalloc_area, link)->start > start)
+			break;
+	}
+	list_add_tail(pos, &area->link); /* before the first area above: sorted */
+	used_bytes += bytes;
+	return (void *)(uintptr_t)start;
+
+rollback:
+	/* Empty tables are freed by paging_unmap, so nothing of the attempt is left. */
+	unmap_and_free(start, mapped);
+	range_give(start, bytes + VMALLOC_GUARD_SIZE);
+	return NULL;
+}
+
+void *vmalloc(size_t size)
+{
+	return vmalloc_caller(size, __builtin_return_address(0));
+}
+
+const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
+{
+	const struct vmalloc_area *a;
+
+	if (!vm_space)
+		return NULL;
+	list_for_each_entry(a, &live_areas, link) {
+		if (addr < a->start)
+			break; /* sorted: no later area can contain it */
+		if (addr - a->start < a->size + VMALLOC_GUARD_SIZE)
+			return a;
+	}
+	return NULL;
+}
+
+bool vmalloc_is_guard(virt_addr_t addr)
+{
+	const struct vmalloc_area *a = vmalloc_find(addr);
+
+	return a && addr - a->start >= a->size;
+}
+
+/* Print why vfree refused addr, naming the code that called it. */
+static void vfree_report(virt_addr_t addr, void *caller)
+{
+	char symbol[64], owner[64], why[160];
+	const struct vmalloc_area *a = vmalloc_find(addr);
+
+	arch_symbolize((uint64_t)(uintptr_t)caller, symbol, sizeof(symbol));
+	if (a) {
+		arch_symbolize((uint64_t)(uintptr_t)a->caller, owner, sizeof(owner));
+		ksnprintf(why, sizeof(why), "%s of area 0x%lx (%lu bytes, from %s)",
+			  addr - a->start >= a->size ? "in the guard page" : "inside", a->start,
+			  a->size, owner);
+	} else {
+		ksnprintf(why, sizeof(why), "no live area there (double free or bogus pointer)");
+	}
+	kprintf("vfree: 0x%lx is not the start of a vmalloc area: %s; by %s\n", addr, why,
+		symbol);
+}
+
+int vfree(const void *addr)
+{
+	virt_addr_t va = (virt_addr_t)(uintptr_t)addr;
+	struct vmalloc_area *a;
+
+	if (!addr)
+		return 0;
+	list_for_each_entry(a, &live_areas, link) {
+		if (a->start == va)
+			break;
+	}
+	if (&a->link == &live_areas) {
+		vfree_report(va, __builtin_return_address(0));
+		return -EINVAL;
+	}
+
+	unmap_and_free(a->start, a->pages);
+	range_give(a->start, a->size + VMALLOC_GUARD_SIZE);
+	used_bytes -= a->size;
+	list_remove(&a->link);
+	list_add(&spare_areas, &a->link);
+	return 0;
+}
+
+void vmalloc_for_each_area(void (*fn)(const struct vmalloc_area *a, void *arg), void *arg)
+{
+	const struct vmalloc_area *a;
+
+	list_for_each_entry(a, &live_areas, link)
+		fn(a, arg);
+}
+
+uint64_t vmalloc_used_bytes(void)
+{
+	return used_bytes;
+}
+
+size_t vmalloc_free_range_count(void)
+{
+	return list_count(&free_ranges);
+}
+
+uint64_t vmalloc_free_bytes(void)
+{
+	const struct vmalloc_range *r;
+	uint64_t bytes = 0;
+
+	list_for_each_entry(r, &free_ranges, link)
+		bytes += r->size;
+	return bytes;
+}
+
+/* The pages of a, then its guard: mapped 4 KiB read-write no-execute, then unmapped. */
+static const char *check_area_mappings(const struct vmalloc_area *a)
+{
+	static char why[128];
+	struct paging_translation t;
+
+	for (uint64_t i = 0; i < a->pages; i++) {
+		virt_addr_t va = a->start + i * PAGE_SIZE;
+
+		if (paging_translate(vm_space, va, &t) != 0 || t.page_size != PAGE_SIZE ||
+		    t.flags != vm_map_flags) {
+			ksnprintf(why, sizeof(why), "page 0x%lx of area 0x%lx badly mapped", va,
+				  a->start);
+			return why;
+		}
+	}
+	if (paging_translate(vm_space, a->start + a->size, &t) != -ENOENT) {
+		ksnprintf(why, sizeof(why), "guard page of area 0x%lx is mapped", a->start);
+		return why;
+	}
+	return NULL;
+}
+
+const char *vmalloc_check_invariants(void)
+{
+	const struct list_node *rp, *ap;
+	virt_addr_t cursor;
+	uint64_t used = 0;
+	size_t ranges = 0, areas = 0;
+
+	if (!vm_space)
+		return NULL;
+	/*
+	 * Walk both sorted lists together, in address order: every interval
+	 * must start exactly where the previous one ended (so none overlap and
+	 * together they cover the window), and no two free ranges may touch.
+	 */
+	cursor = vm_start;
+	rp = free_ranges.next;
+	ap = live_areas.next;
+	bool last_was_free = false;
+	while (rp != &free_ranges || ap != &live_areas) {
+		const struct vmalloc_range *r =
+			rp != &free_ranges ? list_entry(rp, struct vmalloc_range, link) : NULL;
+		const struct vmalloc_area *a =
+			ap != &live_areas ? list_entry(ap, struct vmalloc_area, link) : NULL;
+
+		if (r && (!a || r->start < a->start)) {
+			if (r->start != cursor)
+				return "free ranges and areas do not tile the window";
+			if (r->size == 0 || !IS_ALIGNED(r->size, PAGE_SIZE))
+				return "a free range is empty or not page-aligned";
+			if (last_was_free)
+				return "two free ranges touch (not merged)";
+			cursor += r->size;
+			last_was_free = true;
+			ranges++;
+			rp = rp->next;
+		} else {
+			if (a->start != cursor)
+				return "free ranges and areas do not tile the window";
+			if (a->pages == 0 || a->size != a->pages * PAGE_SIZE)
+				return "an area's size and page count disagree";
+			const char *why = check_area_mappings(a);
+			if (why)
+				return why;
+			cursor += a->size + VMALLOC_GUARD_SIZE;
+			used += a->size;
+			last_was_free = false;
+			areas++;
+			ap = ap->next;
+		}
+		if (cursor - vm_start > vm_size)
+			return "an interval runs past the end of the window";
+	}
+	if (cursor - vm_start != vm_size)
+		return "free ranges and areas do not cover the window";
+	if (used != used_bytes)
+		return "used_bytes is not the sum of the areas' sizes";
+	if (areas + list_count(&spare_areas) != VMALLOC_MAX_AREAS)
+		return "area descriptors lost or duplicated";
+	if (ranges + list_count(&spare_ranges) != VMALLOC_MAX_RANGES)
+		return "range records lost or duplicated";
+	return NULL;
+}
