@@ -6,7 +6,8 @@
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi)
 #   make gdb        boot halted with a gdbstub and attach gdb
 #   make test       host unit tests, the selftest boot, QEMU integration tests
-#   make bench      host benchmarks of the memory manager (cycle counts)
+#   make bench      host benchmarks of the memory manager (cycle counts; the heap
+#                   beside glibc, mimalloc and jemalloc, which it installs)
 #   make clean
 #
 # Every target that needs a tool first runs scripts/deps.sh, which installs
@@ -80,6 +81,7 @@ KERNEL_C := \
 	mm/kmalloc.c \
 	mm/vmalloc.c \
 	mm/heap_commands.c \
+	mm/heap_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -103,7 +105,8 @@ UNIT_TESTS := \
 # Test suites that need the running kernel (real memory, the boot information).
 KERNEL_TESTS := \
 	tests/kernel/test_pmm_boot.c \
-	tests/kernel/test_kernel_space.c
+	tests/kernel/test_kernel_space.c \
+	tests/kernel/test_heap.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -160,7 +163,7 @@ HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/t
 	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging \
 	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc
 
-.PHONY: all iso run gdb test bench clean deps
+.PHONY: all iso run gdb test bench bench-deps clean deps
 all: $(BUILD)/kernel.elf compile_commands.json
 
 deps:
@@ -318,9 +321,21 @@ $(BUILD)/bench/bench_vmm: tests/host/bench_vmm.c mm/paging.c $(HOST_MM) \
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
 
-bench: $(BUILD)/bench/bench_pmm $(BUILD)/bench/bench_vmm
+# The heap benchmark loads mimalloc and jemalloc with dlopen (-ldl) to set
+# them beside kmalloc and glibc; `deps.sh bench` installs them.
+$(BUILD)/bench/bench_heap: tests/host/bench_heap.c mm/slab.c mm/kmalloc.c $(HOST_MM) \
+		$(HOST_COMMON:tests/host/main.c=)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^ -ldl
+
+bench: bench-deps $(BUILD)/bench/bench_pmm $(BUILD)/bench/bench_vmm $(BUILD)/bench/bench_heap
 	$(BUILD)/bench/bench_pmm
 	$(BUILD)/bench/bench_vmm
+	$(BUILD)/bench/bench_heap
+
+bench-deps:
+	@sh scripts/deps.sh bench
 
 test: $(HOST_TESTS) $(BUILD)/pagoda.iso
 	$(PYTHON) scripts/run_tests.py

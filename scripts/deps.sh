@@ -6,6 +6,10 @@
 # missing, with apt-get --no-install-recommends: directly as root, through
 # sudo otherwise. When everything is present it prints nothing and installs
 # nothing, so it is cheap to call on every build.
+#
+# `sh scripts/deps.sh bench` (from `make bench`) also checks the allocators
+# the host heap benchmark compares kmalloc with: mimalloc and jemalloc. The
+# benchmark loads them with dlopen, so only their shared libraries matter.
 set -eu
 
 # package:probe pairs. A probe is a command on PATH or an absolute file path.
@@ -23,6 +27,13 @@ qemu-system-x86:qemu-system-x86_64
 ovmf:/usr/share/ovmf/OVMF.fd
 gdb:gdb
 "
+
+if [ "${1:-}" = "bench" ]; then
+    NEEDS="$NEEDS
+libmimalloc-dev:/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+libjemalloc-dev:/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+"
+fi
 
 missing=""
 for pair in $NEEDS; do

@@ -30,6 +30,8 @@ PROMPT = "pagoda> "
 # after a newline that an earlier expect() already consumed).
 PROMPT_RE = re.compile(r"^pagoda> ", re.M)
 
+STARTED = time.time()  # logs older than this run are overwritten
+
 # Seconds. UEFI firmware under TCG is the slow part of a boot.
 BOOT_TIMEOUT = {"bios": 60, "uefi": 120}
 COMMAND_TIMEOUT = 30
@@ -63,7 +65,12 @@ class Machine:
         args += list(extra_args)
         self.args = args
         os.makedirs(LOG_DIR, exist_ok=True)
-        self.log = open(os.path.join(LOG_DIR, name + ".log"), "wb")
+        log_path = os.path.join(LOG_DIR, name + ".log")
+        for n in range(2, 100):  # a second machine of the same name keeps the first log
+            if not os.path.exists(log_path) or os.path.getmtime(log_path) < STARTED:
+                break
+            log_path = os.path.join(LOG_DIR, "%s.%d.log" % (name, n))
+        self.log = open(log_path, "wb")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
