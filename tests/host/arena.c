@@ -78,3 +78,22 @@ int arena_build_default(void)
 {
 	return arena_build(NULL);
 }
+
+bool arena_ready_flat(uint64_t bytes)
+{
+	static struct arena_range ram[1];
+	static struct arena_layout layout;
+	static int built; /* 0 not yet, 1 built, -1 failed */
+
+	if (built == 0) {
+		ram[0] = (struct arena_range){0, bytes};
+		layout = (struct arena_layout){ram, 1, NULL, 0};
+		built = arena_build(&layout) == 0 ? 1 : -1;
+		for (int z = 0; built == 1 && z < ZONE_COUNT; z++) {
+			zones[z].watermark_min = 0;
+			zones[z].watermark_low = 0;
+			zones[z].watermark_high = 0;
+		}
+	}
+	return built == 1;
+}

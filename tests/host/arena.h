@@ -15,6 +15,7 @@
 #define TESTS_HOST_ARENA_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/layout.h"
@@ -47,5 +48,13 @@ int arena_build(const struct arena_layout *layout);
 
 /* arena_build(NULL). */
 int arena_build_default(void);
+
+/*
+ * Build, once per process, an allocator over one flat range [0, bytes) with
+ * every zone's watermarks at 0, so that k free pages allow exactly k
+ * allocations (tests of out-of-memory rollback need that). Later calls
+ * return the same answer without rebuilding. True on success.
+ */
+bool arena_ready_flat(uint64_t bytes);
 
 #endif

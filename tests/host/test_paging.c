@@ -40,25 +40,6 @@ extern uint64_t host_current_root;
 #define KERNEL_VA 0xffffc00000000000ull     /* a kernel-half address, 512 GiB aligned */
 #define RW (MAP_WRITE)
 
-/* Build the 64 MiB arena once; watermarks 0 so that k free pages give k allocations. */
-static bool arena_ready(void)
-{
-	static const struct arena_range ram[] = {{0, ARENA_BYTES}};
-	static const struct arena_layout layout = {ram, 1, NULL, 0};
-	static bool built;
-
-	if (!built) {
-		if (arena_build(&layout) != 0)
-			return false;
-		for (int z = 0; z < ZONE_COUNT; z++) {
-			zones[z].watermark_min = 0;
-			zones[z].watermark_low = 0;
-			zones[z].watermark_high = 0;
-		}
-		built = true;
-	}
-	return true;
-}
 
 static void tlb_counters_reset(void)
 {
@@ -69,7 +50,7 @@ static void tlb_counters_reset(void)
 #define BEGIN(as, before)                                                                  \
 	uint64_t before;                                                                    \
 	struct address_space as;                                                            \
-	CHECKF(arena_ready(), "cannot build the arena allocator");                          \
+	CHECKF(arena_ready_flat(ARENA_BYTES), "cannot build the arena allocator");                          \
 	before = buddy_free_pages();                                                        \
 	CHECK(paging_create(&as, NULL) == 0 && as.table_pages == 1);                        \
 	host_current_root = 0;                                                              \

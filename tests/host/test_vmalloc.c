@@ -37,31 +37,12 @@
 #define WINDOW_SIZE (1 * GIB) /* a small window: the tests never need more */
 #define VM_FLAGS (MAP_WRITE | MAP_GLOBAL) /* what vmalloc maps kernel-half pages with */
 
-/* Build the 64 MiB arena once; watermarks 0 so that k free pages give k allocations. */
-static bool arena_ready(void)
-{
-	static const struct arena_range ram[] = {{0, ARENA_BYTES}};
-	static const struct arena_layout layout = {ram, 1, NULL, 0};
-	static bool built;
-
-	if (!built) {
-		if (arena_build(&layout) != 0)
-			return false;
-		for (int z = 0; z < ZONE_COUNT; z++) {
-			zones[z].watermark_min = 0;
-			zones[z].watermark_low = 0;
-			zones[z].watermark_high = 0;
-		}
-		built = true;
-	}
-	return true;
-}
 
 /* Start a test: a fresh space as, a window of window_size bytes at WINDOW in it. */
 #define BEGIN_WINDOW(as, before, window_size)                                              \
 	uint64_t before;                                                                    \
 	struct address_space as;                                                            \
-	CHECKF(arena_ready(), "cannot build the arena allocator");                          \
+	CHECKF(arena_ready_flat(ARENA_BYTES), "cannot build the arena allocator");                          \
 	before = buddy_free_pages();                                                        \
 	CHECK(paging_create(&as, NULL) == 0);                                               \
 	CHECK(vmalloc_init(&as, WINDOW, (window_size)) == 0)
