@@ -64,6 +64,18 @@ struct selftest_suite {
 			return selftest_reason(__VA_ARGS__);                                   \
 	} while (0)
 
+/*
+ * Fail with the reason a helper returned, if it returned one:
+ *     CHECK_OK(check_invariants(map));
+ * for helpers that, like tests, return NULL or a reason.
+ */
+#define CHECK_OK(expr)                                                             \
+	do {                                                                           \
+		const char *reason_ = (expr);                                              \
+		if (reason_)                                                               \
+			return reason_;                                                        \
+	} while (0)
+
 /* Format a failure reason into a static buffer and return it (for CHECKF). */
 const char *selftest_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -89,14 +89,6 @@ static bool unmapped(const struct address_space *as, virt_addr_t va)
 	return paging_translate(as, va, &t) == -ENOENT;
 }
 
-/* Return the reason from an expression yielding one (translates, check_tables...). */
-#define CHECK_OK(expr)                                                                     \
-	do {                                                                                \
-		const char *reason_ = (expr);                                                \
-		if (reason_)                                                                  \
-			return reason_;                                                        \
-	} while (0)
-
 /*
  * Check the table tree below table (at level 0..3): each table's
  * page->private equals its present entries, no table below the PML4 is

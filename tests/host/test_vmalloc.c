@@ -69,14 +69,6 @@ static const char *end_test(struct address_space *as, uint64_t before, uint64_t 
 
 #define END(as, before) return end_test(&(as), before, WINDOW_SIZE)
 
-/* Return the reason from an expression yielding one. */
-#define CHECK_OK(expr)                                                                     \
-	do {                                                                                \
-		const char *reason_ = (expr);                                                \
-		if (reason_)                                                                  \
-			return reason_;                                                        \
-	} while (0)
-
 static virt_addr_t va_of(const void *p)
 {
 	return (virt_addr_t)(uintptr_t)p;

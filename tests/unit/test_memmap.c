@@ -28,14 +28,6 @@ static struct memmap test_map;
 static struct memmap test_map_other;
 static struct memmap_entry test_big_input[300];
 
-/* Return the reason of a failed helper from the calling test. */
-#define CHECK_OK(expr)                                                             \
-	do {                                                                           \
-		const char *reason_ = (expr);                                              \
-		if (reason_)                                                               \
-			return reason_;                                                        \
-	} while (0)
-
 /* Every invariant promised by mm/memmap.h, or the first one broken. */
 static const char *check_invariants(const struct memmap *map, unsigned phys_bits)
 {
