@@ -32,6 +32,15 @@
 /* Silence "unused" warnings for a parameter or variable that is deliberately unused. */
 #define __unused __attribute__((unused))
 
+/* Inline this small helper even where GCC would not (allocator fast paths).
+ * Host builds may already have glibc's identical definition. */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* Never inline: keeps a rare path's stack frame and code out of its fast caller. */
+#define __noinline __attribute__((noinline))
+
 /* Let GCC check calls like printf: fmt is argument a, the values start at b (0: a va_list). */
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 

@@ -7,6 +7,10 @@
  * them in kernel/arch/x86_64/mm_arch.c, the host tests in
  * tests/host/mm_arch_host.c (interrupts are a no-op there, cycles come from
  * the host's TSC, symbols are printed as raw addresses).
+ *
+ * The three calls on every allocation's fast path (interrupt save/restore
+ * and the CPU number) are inline functions here instead, a few instructions
+ * each: a call to another file would cost as much as the allocation.
  */
 #ifndef MM_ARCH_H
 #define MM_ARCH_H
@@ -14,12 +18,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define MM_MAX_CPUS 4
+
+#ifdef PAGODA_HOST
+/* Host tests: one thread and no interrupts to mask. */
+static inline unsigned long arch_irq_save(void) { return 0; }
+static inline void arch_irq_restore(unsigned long flags) { (void)flags; }
+static inline unsigned arch_cpu_id(void) { return 0; }
+#else
+#include "kernel/arch/x86_64/cpu.h"
+
 /* Disable interrupts, returning the previous state for arch_irq_restore(). */
-unsigned long arch_irq_save(void);
-void arch_irq_restore(unsigned long flags);
+static inline unsigned long arch_irq_save(void)
+{
+	unsigned long flags = read_rflags();
+
+	interrupts_disable();
+	return flags;
+}
+
+/* Enable interrupts again if they were on when flags was saved. */
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (flags & RFLAGS_IF)
+		interrupts_enable();
+}
 
 /* The current CPU's index, 0 .. MM_MAX_CPUS-1 (always 0 until SMP). */
-unsigned arch_cpu_id(void);
+static inline unsigned arch_cpu_id(void) { return 0; }
+#endif
 
 /* A cycle counter for benchmarks (rdtsc). */
 uint64_t arch_cycles(void);
@@ -35,7 +62,5 @@ void arch_flush_tlb(int include_global);
 
 /* Physical address of the PML4 the CPU uses now (CR3 without its flag bits). */
 uint64_t arch_current_root(void);
-
-#define MM_MAX_CPUS 4
 
 #endif

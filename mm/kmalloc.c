@@ -47,7 +47,7 @@ static const uint8_t small_class[24] = {
 };
 
 /* The class index for 1 <= size <= KMALLOC_MAX_CACHE_SIZE. */
-static unsigned class_of(size_t size)
+static __always_inline unsigned class_of(size_t size)
 {
 	if (size <= 192)
 		return small_class[(size - 1) / 8];
@@ -73,13 +73,9 @@ static unsigned large_order(size_t size)
 	return pages <= 1 ? 0 : 64 - (unsigned)__builtin_clzll(pages - 1);
 }
 
-static void *kmalloc_caller(size_t size, unsigned flags, void *caller)
+/* Requests above KMALLOC_MAX_CACHE_SIZE: a whole page block. */
+static void *kmalloc_large(size_t size, unsigned flags)
 {
-	if (size == 0)
-		return NULL;
-	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		return slab_alloc_caller(kmalloc_caches[class_of(size)],
-					 flags & KM_ZERO ? SLAB_ZERO : 0, caller);
 	if (size > (PAGE_SIZE << MAX_ORDER))
 		return NULL;
 	struct page *page = alloc_pages(flags & KM_ZERO ? ALLOC_ZERO : 0, large_order(size));
@@ -87,6 +83,15 @@ static void *kmalloc_caller(size_t size, unsigned flags, void *caller)
 		return NULL;
 	page->private = KMALLOC_LARGE_MAGIC;
 	return page_address(page);
+}
+
+STATIC_ASSERT(KM_ZERO == SLAB_ZERO, "kmalloc passes its flags to slab_alloc unchanged");
+
+static __always_inline void *kmalloc_caller(size_t size, unsigned flags, void *caller)
+{
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) /* 1 .. max; size 0 wraps */
+		return slab_alloc_caller(kmalloc_caches[class_of(size)], flags, caller);
+	return size ? kmalloc_large(size, flags) : NULL;
 }
 
 void *kmalloc(size_t size, unsigned flags)
@@ -105,16 +110,14 @@ static struct page *large_head(const void *p)
 	return page;
 }
 
-static void kfree_caller(const void *p, void *caller)
+/*
+ * kfree of p that is not in a slab: a large block, or a bad pointer.
+ * Called by slab_free_object() (see kfree_caller).
+ */
+static void kfree_large(const void *p, void *caller)
 {
-	if (!p)
-		return;
-	struct slab_cache *c = slab_cache_of(p);
-	if (c) {
-		slab_free_caller(c, p, caller);
-		return;
-	}
 	struct page *page = large_head(p);
+
 	if (page) {
 		page->private = 0;
 		free_pages(page, page->order);
@@ -124,6 +127,12 @@ static void kfree_caller(const void *p, void *caller)
 	arch_symbolize((uint64_t)(uintptr_t)caller, who, sizeof(who));
 	kprintf("kfree: 0x%lx is not a live kmalloc block (double free, or not from kmalloc), "
 		"freed by %s\n", (uint64_t)(uintptr_t)p, who);
+}
+
+static __always_inline void kfree_caller(const void *p, void *caller)
+{
+	if (p)
+		slab_free_object(p, caller, kfree_large);
 }
 
 void kfree(const void *p)

@@ -12,7 +12,9 @@
  *   [ ] every descriptor of a present section exists, including those of
  *       holes inside it: they stay PG_RESERVED forever, so the buddy
  *       allocator can look at any frame's buddy without a NULL check;
- *   [ ] flags bits 31:16 hold the descriptor's own section number.
+ *   [ ] flags bits 31:16 hold the descriptor's own section number;
+ *   [ ] page_flat_map[pfn] == page_sections[s][pfn & 0x7fff] for every
+ *       pfn < page_flat_pfns (the present sections 0..k-1 before a hole).
  * Boot CPU, before the buddy allocator; page_is_descriptor any time after.
  */
 #include "mm/page.h"
@@ -32,6 +34,8 @@ STATIC_ASSERT(MAX_SECTIONS <= 1ull << (32 - SECTION_FLAG_SHIFT),
 
 struct page **page_sections;
 uint32_t page_section_count;
+struct page *page_flat_map;
+uint64_t page_flat_pfns;
 
 /* The one allocation that holds every section's array: [start, end). */
 static struct page *descriptors_start, *descriptors_end;
@@ -111,6 +115,9 @@ int page_descriptors_init(uint8_t (*zone_of)(uint64_t pfn))
 		next += PAGES_PER_SECTION;
 	}
 	page_section_count = (uint32_t)sections;
+	page_flat_map = page_sections[0]; /* NULL, and the shortcut unused, if section 0 is a hole */
+	for (uint64_t s = 0; s < sections && page_sections[s]; s++)
+		page_flat_pfns += PAGES_PER_SECTION;
 	return 0;
 }
 
@@ -118,6 +125,8 @@ void page_descriptors_reset(void)
 {
 	page_sections = NULL;
 	page_section_count = 0;
+	page_flat_map = NULL;
+	page_flat_pfns = 0;
 	descriptors_start = descriptors_end = NULL;
 }
 

@@ -14,6 +14,11 @@
  *   +---------------------------+-----------------+
  *   page = page_sections[section] + index   (NULL section: no RAM there)
  *
+ * Shortcut: the sections from 0 up to the first hole have their arrays side
+ * by side, so for the pfns they cover (on a PC, all RAM below the PCI hole)
+ * page = page_flat_map + pfn, one add and no table load. pfn_to_page() and
+ * virt_to_page() take it first; kfree() is two loads shorter for it.
+ *
  * The section number is also kept in the top bits of page->flags, so
  * page_to_pfn() needs no search. Descriptors of frames that are not RAM or
  * that the kernel reserved (kernel image, boot information, ...) carry
@@ -61,11 +66,17 @@ struct page {
 extern struct page **page_sections;
 extern uint32_t page_section_count;
 
+/* The shortcut: descriptors of pfns 0 .. page_flat_pfns-1 form one array. */
+extern struct page *page_flat_map;
+extern uint64_t page_flat_pfns;
+
 /* The descriptor of frame pfn, or NULL if the frame has none (not RAM). */
 static inline struct page *pfn_to_page(uint64_t pfn)
 {
 	uint64_t section = pfn >> (SECTION_SHIFT - PAGE_SHIFT);
 
+	if (__builtin_expect(pfn < page_flat_pfns, 1))
+		return page_flat_map + pfn;
 	if (section >= page_section_count || !page_sections[section])
 		return NULL;
 	return page_sections[section] + (pfn & (PAGES_PER_SECTION - 1));

@@ -26,7 +26,8 @@
  *
  * Colouring: slab k of a cache starts its objects (k mod colours) * 64
  * bytes in, using the slack, so the first objects of different slabs fall
- * in different cache sets; k is the slab's frame number >> order (no field).
+ * in different cache sets; k is the slab's frame number >> order (no field),
+ * and colours is a power of two so "mod" is a mask on the free path.
  * Order: the smallest with waste <= 1/8 of the slab, else the least waste.
  *
  * Invariants (checklist):
@@ -60,6 +61,7 @@
 #define COLOUR_STEP 64
 
 static struct slab_cache caches[SLAB_CACHES_MAX];
+STATIC_ASSERT(sizeof(struct slab_cache) == 1024, "struct slab_cache: see the note in slab.h");
 static bool debug_default;
 
 /* ---- slab descriptors ------------------------------------------------- */
@@ -84,10 +86,10 @@ static uint8_t *slab_base(const struct page *head)
 	return page_address(head);
 }
 
-/* Where object 0 of this slab starts: lead + colour. */
-static uint8_t *slab_first(const struct slab_cache *c, const struct page *head)
+/* Where object 0 of this slab starts: lead + colour (colours is a power of two). */
+static __always_inline uint8_t *slab_first(const struct slab_cache *c, const struct page *head)
 {
-	uint64_t colour = (page_to_pfn(head) >> c->order) % c->colours;
+	uint64_t colour = (page_to_pfn(head) >> c->order) & (c->colours - 1);
 
 	return slab_base(head) + c->lead + colour * c->colour_step;
 }
@@ -102,24 +104,29 @@ static uint64_t *track_of(const struct slab_cache *c, const void *obj)
  * The head page of the slab containing va, or NULL when va is not slab
  * memory. Reads only descriptors, never va itself.
  */
-static struct page *slab_head_of(const void *va)
+static __always_inline struct page *slab_head_of(const void *va)
 {
 	struct page *page = virt_to_page(va);
 
-	if (!page || !(page->flags & PG_SLAB))
+	if (unlikely(!page))
 		return NULL;
-	if (!(page->flags & PG_HEAD))
-		page -= page->private;
+	if (likely((page->flags & (PG_HEAD | PG_SLAB)) == (PG_HEAD | PG_SLAB)))
+		return page;
+	if (!(page->flags & PG_SLAB))
+		return NULL;
+	page -= page->private; /* a later page of a multi-page slab */
 	return (page->flags & (PG_HEAD | PG_SLAB)) == (PG_HEAD | PG_SLAB) ? page : NULL;
 }
 
-static struct slab_cache *cache_of_head(const struct page *head)
+/*
+ * The cache a slab belongs to. No in_use test needed: a cache is destroyed
+ * only once it has no slab left, so every slab names a live cache.
+ */
+static __always_inline struct slab_cache *cache_of_head(const struct page *head)
 {
-	unsigned index = head->reserved16;
+	unsigned index = head->reserved16 - 1u; /* 0 (no cache) wraps to UINT_MAX */
 
-	if (index == 0 || index > SLAB_CACHES_MAX || !caches[index - 1].in_use)
-		return NULL;
-	return &caches[index - 1];
+	return likely(index < SLAB_CACHES_MAX) ? &caches[index] : NULL;
 }
 
 struct slab_cache *slab_cache_of(const void *obj)
@@ -140,6 +147,32 @@ static bool valid_free_pointer(const struct slab_cache *c, const struct page *he
 	       off / c->stride < c->objects_per_slab;
 }
 
+/*
+ * Is off (< 2^32) a multiple of the stride whose magic is m = 2^64 / stride
+ * rounded up? Lemire's divisibility test: off * m wraps below m exactly
+ * when stride divides off. One multiply instead of a 64-bit division.
+ */
+static inline bool stride_divides(uint64_t off, uint64_t magic)
+{
+	return off * magic <= magic - 1;
+}
+
+/*
+ * Is obj exactly the start of an object slot of its slab? For the free
+ * fast path, so for caches without debug mode (lead 0). Computed from obj's
+ * address alone: a slab is a buddy block, aligned to its size, so the slab
+ * number and the offset inside fall out of the physical address, with no
+ * struct page arithmetic. Same colour as slab_first().
+ */
+static __always_inline bool object_start(const struct slab_cache *c, const void *obj)
+{
+	phys_addr_t pa = virt_to_phys(obj);
+	uint64_t colour_offset = (pa >> c->colour_shift) & c->colour_mask;
+	uint64_t off = (pa & c->slab_mask) - colour_offset; /* wraps if below */
+
+	return off < c->objects_span && stride_divides(off, c->stride_magic);
+}
+
 static void report_caller(char *buf, size_t size, void *caller)
 {
 	arch_symbolize((uint64_t)(uintptr_t)caller, buf, size);
@@ -153,6 +186,7 @@ static bool cache_layout(struct slab_cache *c, bool debug)
 	size_t size8 = ALIGN_UP(c->object_size, (size_t)8);
 
 	c->debug = debug;
+	c->magazine_limit = debug ? 0 : SLAB_MAGAZINE_SIZE; /* debug frees take the slow path */
 	if (debug) {
 		c->lead = MAX((size_t)8, c->align);
 		c->stride = ALIGN_UP(size8 + 24, c->align); /* right RZ >= 8, caller, next left RZ */
@@ -182,7 +216,16 @@ static bool cache_layout(struct slab_cache *c, bool debug)
 	c->pages_per_slab = 1u << best;
 	c->objects_per_slab = (unsigned)((bytes - c->lead) / c->stride);
 	c->colour_step = MAX((size_t)COLOUR_STEP, c->align);
-	c->colours = (unsigned)(best_waste_num - c->lead) / c->colour_step + 1;
+	unsigned fit = (unsigned)(best_waste_num - c->lead) / c->colour_step + 1;
+	c->colours = 1u << (31 - __builtin_clz(fit)); /* the largest power of two <= fit */
+	c->objects_span = (uint32_t)(c->objects_per_slab * c->stride);
+	/* object_start(): colour offset = ((pa >> (12 + order)) & (colours - 1)) * step,
+	 * with step a power of two: one shift and one mask. */
+	c->slab_mask = (PAGE_SIZE << best) - 1;
+	unsigned step_log2 = (unsigned)__builtin_ctzll(c->colour_step);
+	c->colour_shift = PAGE_SHIFT + best - step_log2;
+	c->colour_mask = (uint64_t)(c->colours - 1) << step_log2;
+	c->stride_magic = UINT64_MAX / c->stride + 1;
 	return true;
 }
 
@@ -347,20 +390,31 @@ static void slab_put(struct slab_cache *c, struct page *head, void *obj)
 static void magazine_flush(struct slab_cache *c, struct slab_magazine *m, unsigned n)
 {
 	while (n-- > 0 && m->count > 0) {
-		void *obj = m->objects[--m->count];
-		slab_put(c, slab_head_of(obj), obj);
+		void *obj = m->slots[m->count--];
+		struct page *head = slab_head_of(obj);
+		/* A double free the fast path let through shows here: the slab is
+		 * gone, or has no object in use, or obj already heads its free list. */
+		if (unlikely(!head || cache_of_head(head) != c || slab_inuse(head) == 0 ||
+			     slab_base(head) + slab_free_offset(head) == obj)) {
+			kprintf("slab_free: double free of object 0x%lx in cache %s, found when "
+				"flushing the magazine; the second free is ignored\n",
+				(uint64_t)(uintptr_t)obj, c->name);
+			c->active_objects++; /* the fast path counted a free that did not happen */
+			continue;
+		}
+		slab_put(c, head, obj);
 	}
 }
 
 /* ---- allocation --------------------------------------------------------------- */
 
 /*
- * Implementation note: the fast path is a magazine pop with interrupts off.
- * A miss refills half a magazine from the slab lists, growing the cache
- * with interrupts restored around alloc_pages() (which may call
- * slab_shrink(); the lists are consistent at that point).
+ * The slow path of slab_alloc_caller(): debug caches, an empty magazine (a
+ * miss refills half a magazine from the slab lists, growing the cache with
+ * interrupts restored around alloc_pages(), which may call slab_shrink();
+ * the lists are consistent at that point), zeroing and constructors.
  */
-void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
+static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, void *caller)
 {
 	void *obj = NULL;
 
@@ -380,7 +434,7 @@ void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 		while (m->count == 0) {
 			void *got;
 			while (m->count < MAGAZINE_BATCH && (got = slab_take(c, caller)))
-				m->objects[m->count++] = got;
+				m->slots[++m->count] = got;
 			if (m->count > 0)
 				break;
 			arch_irq_restore(irq);
@@ -390,7 +444,7 @@ void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 				break;
 		}
 		if (m->count > 0)
-			obj = m->objects[--m->count];
+			obj = m->slots[m->count--];
 	}
 	if (obj)
 		c->active_objects++;
@@ -402,6 +456,27 @@ void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 	if (c->ctor)
 		c->ctor(obj);
 	return obj;
+}
+
+/*
+ * Implementation note: the fast path is a pop from this CPU's magazine with
+ * interrupts off, a dozen instructions that touch only the cache's own
+ * magazine and counter. Everything else is slab_alloc_slow().
+ */
+void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
+{
+	if (likely(c && !flags && !c->ctor)) { /* debug caches' magazines stay empty */
+		unsigned long irq = arch_irq_save();
+		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+		if (likely(m->count > 0)) {
+			void *obj = m->slots[m->count--];
+			c->active_objects++;
+			arch_irq_restore(irq);
+			return obj;
+		}
+		arch_irq_restore(irq);
+	}
+	return slab_alloc_slow(c, flags, caller);
 }
 
 void *slab_alloc(struct slab_cache *c, unsigned flags)
@@ -479,8 +554,8 @@ static int free_problem(struct slab_cache *c, const uint8_t *obj, struct page **
 	}
 	const struct slab_magazine *m = &c->magazines[arch_cpu_id()];
 	bool in_magazine = slab_inuse(head) == 0;
-	for (unsigned i = 0; i < m->count && !in_magazine; i++)
-		in_magazine = m->objects[i] == obj;
+	for (unsigned i = 1; i <= m->count && !in_magazine; i++)
+		in_magazine = m->slots[i] == obj;
 	if (in_magazine) {
 		ksnprintf(why, size, "double free of object 0x%lx in cache %s", va, c->name);
 		return -EBUSY;
@@ -488,7 +563,11 @@ static int free_problem(struct slab_cache *c, const uint8_t *obj, struct page **
 	return 0;
 }
 
-int slab_free_caller(struct slab_cache *c, const void *obj, void *caller)
+/*
+ * The slow path of a free: debug caches, a full magazine, and every free
+ * the fast path did not accept, which free_problem() then explains.
+ */
+static __noinline int slab_free_slow(struct slab_cache *c, const void *obj, void *caller)
 {
 	char why[200], who[64];
 	struct page *head = NULL;
@@ -524,10 +603,56 @@ int slab_free_caller(struct slab_cache *c, const void *obj, void *caller)
 		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
 		if (m->count == SLAB_MAGAZINE_SIZE)
 			magazine_flush(c, m, MAGAZINE_BATCH);
-		m->objects[m->count++] = o;
+		m->slots[++m->count] = o;
 	}
 	arch_irq_restore(irq);
 	return 0;
+}
+
+/*
+ * The fast path of a free of obj to its cache c: a push on this CPU's
+ * magazine once obj passes two cheap checks: it is an object start of its
+ * slab, and it is not the magazine's top (the latest free, freed again).
+ * A double free of an older object is caught when the magazine is flushed
+ * if its slab is empty by then or it heads the slab's free list
+ * (slab_put); the full search is the slow path's, and debug mode's.
+ */
+static __always_inline int free_fast(struct slab_cache *c, const void *obj, void *caller)
+{
+	unsigned long irq = arch_irq_save();
+	struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+	unsigned n = m->count;
+
+	if (likely(n < c->magazine_limit && object_start(c, obj) && m->slots[n] != obj)) {
+		m->slots[n + 1] = (void *)(uintptr_t)obj;
+		m->count = n + 1;
+		c->active_objects--;
+		arch_irq_restore(irq);
+		return 0;
+	}
+	arch_irq_restore(irq);
+	return slab_free_slow(c, obj, caller);
+}
+
+int slab_free_caller(struct slab_cache *c, const void *obj, void *caller)
+{
+	struct page *head = obj && c ? slab_head_of(obj) : NULL;
+
+	if (unlikely(!head || cache_of_head(head) != c))
+		return slab_free_slow(c, obj, caller);
+	return free_fast(c, obj, caller);
+}
+
+void slab_free_object(const void *obj, void *caller, void (*not_slab)(const void *, void *))
+{
+	struct page *head = slab_head_of(obj);
+	struct slab_cache *c = head ? cache_of_head(head) : NULL;
+
+	if (unlikely(!c)) {
+		not_slab(obj, caller); /* a tail call: kfree's fast path has no stack frame */
+		return;
+	}
+	free_fast(c, obj, caller);
 }
 
 int slab_free(struct slab_cache *c, const void *obj)

@@ -137,19 +137,37 @@ static void *checked_alloc(const struct allocator *a, size_t size)
 	return p;
 }
 
-/* Cycles per alloc+free pair of size bytes with a, timing PAIR_OPS pairs at once. */
-static uint64_t bench_pairs(const struct allocator *a, size_t size)
+/* One run of PAIR_OPS alloc+free pairs of size bytes with a: total cycles. */
+static uint64_t pairs_run(const struct allocator *a, size_t size)
 {
-	uint64_t samples[BENCH_RUNS];
+	uint64_t t0 = arch_cycles();
 
-	a->free(checked_alloc(a, size)); /* warm up: the first call fills caches */
-	for (int run = 0; run < BENCH_RUNS; run++) {
-		uint64_t t0 = arch_cycles();
-		for (int i = 0; i < PAIR_OPS; i++)
-			a->free(checked_alloc(a, size));
-		samples[run] = (arch_cycles() - t0) / PAIR_OPS;
-	}
-	return median_u64(samples, BENCH_RUNS);
+	for (int i = 0; i < PAIR_OPS; i++)
+		a->free(checked_alloc(a, size));
+	return arch_cycles() - t0;
+}
+
+/*
+ * Tenths of cycles per alloc+free pair of size bytes for every present
+ * allocator, into per_pair[]. The runs are interleaved (run 1 of each allocator, then
+ * run 2 of each, ...) so that a slow spell of the machine (a neighbour on
+ * the host, a frequency change) hits every allocator alike and the ratios
+ * stay fair; each figure is the median of its BENCH_RUNS runs.
+ */
+static void bench_pairs(size_t size, uint64_t per_pair[])
+{
+	static uint64_t samples[ALLOCATORS][BENCH_RUNS];
+
+	for (int a = 0; a < ALLOCATORS; a++)
+		if (allocators[a].present) /* warm up: the first call fills caches */
+			allocators[a].free(checked_alloc(&allocators[a], size));
+	for (int run = 0; run < BENCH_RUNS; run++)
+		for (int a = 0; a < ALLOCATORS; a++)
+			if (allocators[a].present)
+				samples[a][run] = pairs_run(&allocators[a], size) * 10 / PAIR_OPS;
+	for (int a = 0; a < ALLOCATORS; a++)
+		if (allocators[a].present)
+			per_pair[a] = median_u64(samples[a], BENCH_RUNS);
 }
 
 /* A size log-uniform over [8, 8192]: as many 16-32 byte blocks as 4-8 KiB ones. */
@@ -175,7 +193,7 @@ static void mixed_prepare(void)
 	}
 }
 
-/* Cycles per step (free a random live block, allocate a random size in its slot). */
+/* Tenths of cycles per step (free a random live block, allocate a random size in its slot). */
 static uint64_t bench_mixed(const struct allocator *a)
 {
 	static void *live[MIXED_LIVE];
@@ -190,7 +208,7 @@ static uint64_t bench_mixed(const struct allocator *a)
 			a->free(live[slot]);
 			live[slot] = checked_alloc(a, mixed_size[i]);
 		}
-		samples[run] = (arch_cycles() - t0) / MIXED_OPS;
+		samples[run] = (arch_cycles() - t0) * 10 / MIXED_OPS;
 	}
 	for (int i = 0; i < MIXED_LIVE; i++)
 		a->free(live[i]);
@@ -259,12 +277,15 @@ int main(int argc, char **argv)
 	mixed_prepare();
 
 	uint64_t cycles[WORKLOADS][ALLOCATORS];
-	for (size_t w = 0; w < WORKLOADS; w++)
+	for (size_t w = 0; w < WORKLOADS; w++) {
+		if (workloads[w].size) {
+			bench_pairs(workloads[w].size, cycles[w]);
+			continue;
+		}
 		for (int a = 0; a < ALLOCATORS; a++)
 			if (allocators[a].present)
-				cycles[w][a] = workloads[w].size ?
-					bench_pairs(&allocators[a], workloads[w].size) :
-					bench_mixed(&allocators[a]);
+				cycles[w][a] = bench_mixed(&allocators[a]);
+	}
 
 	printf("kernel heap on the host beside malloc libraries, TSC cycles per pair\n");
 	printf("(median of %d runs; %d pairs a run, mixed: %d steps over %d live blocks)\n",
@@ -283,7 +304,7 @@ int main(int argc, char **argv)
 		printf("  %-16s", workloads[w].name);
 		for (int a = 0; a < ALLOCATORS; a++) {
 			if (allocators[a].present)
-				printf(" %9llu", (unsigned long long)cycles[w][a]);
+				printf(" %9.1f", cycles[w][a] / 10.0);
 			else
 				printf(" %9s", "-");
 		}

@@ -90,6 +90,9 @@ static const char *test_sections(void)
 	CHECK(sizeof(struct page) == 32);
 	CHECKF(page_section_count == 4, "%u sections for RAM up to 400 MiB", page_section_count);
 	CHECK(page_sections[0] && !page_sections[1] && !page_sections[2] && page_sections[3]);
+	/* The flat shortcut covers section 0, up to the first missing section. */
+	CHECKF(page_flat_map == page_sections[0] && page_flat_pfns == PAGES_PER_SECTION,
+	       "flat shortcut: %lu pfns", page_flat_pfns);
 	CHECKF(page_descriptors_bytes() == 2 * MIB, "%lu bytes of descriptors for 2 sections",
 	       page_descriptors_bytes());
 	for (uint64_t s = 0; s < 4; s += 3) {
@@ -125,6 +128,25 @@ static const char *test_sections(void)
 	free_chained(&all);
 	CHECKF(in_hole == 0, "%lu of %lu pages handed out lie outside RAM", in_hole, n);
 	CHECK(n == buddy_managed_pages());
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
+static const char *test_flat_shortcut(void)
+{
+	/* RAM in sections 0-1 and 3: the shortcut covers 0-1, section 3 goes by the table. */
+	static const struct arena_range ram[] = {{0, 256 * MIB}, {384 * MIB, 392 * MIB}};
+	static const struct arena_layout layout = {ram, 2, NULL, 0};
+	BUILD(&layout);
+
+	CHECKF(page_flat_pfns == 2 * PAGES_PER_SECTION, "flat shortcut: %lu pfns", page_flat_pfns);
+	for (uint64_t s = 0; s < 4; s++) {
+		uint64_t pfn = s * PAGES_PER_SECTION + 12345;
+		struct page *by_table = page_sections[s] ? page_sections[s] + 12345 : NULL;
+		CHECKF(pfn_to_page(pfn) == by_table, "section %lu: shortcut and table disagree", s);
+		CHECK(!by_table || page_to_pfn(by_table) == pfn);
+	}
+	CHECK(pfn_to_page(2 * PAGES_PER_SECTION) == NULL); /* the first pfn past the shortcut */
 	CHECK_INVARIANTS();
 	return NULL;
 }
@@ -707,6 +729,8 @@ static const char *test_random(void)
 static const struct selftest buddy_tests[] = {
 	{"sections", "descriptors for RAM sections only; pfn round trip; nothing from holes",
 	 test_sections},
+	{"flat_shortcut", "pfn_to_page: the one-array shortcut below the first hole agrees "
+	 "with the table", test_flat_shortcut},
 	{"no_room", "no memory for the descriptor arrays: -ENOMEM", test_no_room_for_descriptors},
 	{"unaligned_ranges", "odd-sized ranges become aligned, fully merged blocks",
 	 test_unaligned_ranges},

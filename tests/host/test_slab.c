@@ -91,7 +91,10 @@ static const char *test_layout(void)
 					       "%zu, order %u would do", sizes[i], debug, c->order,
 					       bytes - used, bytes, o);
 				}
-			CHECK(c->colours == (bytes - used) / c->colour_step + 1);
+			size_t fit = (bytes - used) / c->colour_step + 1; /* colour offsets that fit */
+			CHECKF((c->colours & (c->colours - 1)) == 0 && c->colours <= fit &&
+			       c->colours * 2 > fit, "size %zu: %u colours, %zu fit", sizes[i],
+			       c->colours, fit);
 			void *p = slab_alloc(c, 0);
 			CHECK(p && (uintptr_t)p % c->align == 0);
 			CHECK(slab_free(c, p) == 0 && slab_cache_destroy(c) == 0);
@@ -253,6 +256,77 @@ static const char *test_bad_frees(void)
 	       occurrences(out, "not slab memory") == 1 && occurrences(out, "double free") == 1,
 	       "reports: %s", out);
 	CHECK(a->active_objects == 0 && b->active_objects == 1);
+	return NULL;
+}
+
+/*
+ * The free fast path's object-start test (a multiply instead of a division,
+ * colour from the address): over slabs of every colour and strides that
+ * are not powers of two, every byte offset inside an object but its first
+ * is refused with -EFAULT, and every object start is accepted. (A fast
+ * path that rejects wrongly is hidden by the slow path, which accepts
+ * again; one that accepts an inner pointer is what this catches.)
+ */
+static const char *test_free_object_starts(void)
+{
+	static const size_t sizes[][2] = {{96, 32}, {192, 64}, {64, 64}, {24, 8}, {1000, 8}};
+
+	FRESH();
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct slab_cache *c = slab_cache_create("starts", sizes[i][0], sizes[i][1], NULL, 0);
+		CHECK(c);
+		/* Enough objects for 2 * colours + 1 slabs: every colour, twice. */
+		size_t n = (2 * c->colours + 1) * c->objects_per_slab;
+		CHECKF(n <= 4096, "size %zu: %zu objects is too many for this test", sizes[i][0], n);
+		static uint8_t *objects[4096];
+		for (size_t k = 0; k < n; k++)
+			CHECK((objects[k] = slab_alloc(c, 0)));
+		unsigned tried = 0, refused = 0;
+		selftest_capture_begin();
+		for (size_t k = 0; k < n; k += 1 + k % 7) {
+			for (size_t off = 1; off < c->object_size; off++) {
+				tried++;
+				refused += slab_free(c, objects[k] + off) == -EFAULT;
+			}
+		}
+		const char *out = selftest_capture_end(); /* the capture keeps the first reports */
+		CHECKF(refused == tried && occurrences(out, "not an object start") > 0,
+		       "size %zu: %u of %u inner pointers refused", sizes[i][0], refused, tried);
+		CHECK(c->active_objects == n);
+		for (size_t k = 0; k < n; k++)
+			CHECKF(slab_free(c, objects[k]) == 0, "size %zu: object %zu refused",
+			       sizes[i][0], k);
+		CHECK(c->active_objects == 0 && slab_cache_destroy(c) == 0);
+	}
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
+/*
+ * Regression: without debug mode, a double free of an object that is not
+ * the magazine's top passes the fast path; the magazine flush must catch
+ * it (its slab empty, or the object already heading the free list) instead
+ * of putting the object on a free list twice or touching a released slab.
+ */
+static const char *test_double_free_found_at_flush(void)
+{
+	FRESH();
+	struct slab_cache *c = slab_cache_create("twice", 128, 0, NULL, 0);
+	uint8_t *a = slab_alloc(c, 0), *b = slab_alloc(c, 0);
+	CHECK(a && b);
+	CHECK(slab_free(c, a) == 0 && slab_free(c, b) == 0);
+	selftest_capture_begin();
+	int again = slab_free(c, a); /* b is the top: this passes the fast path */
+	slab_shrink();               /* flushes the magazine */
+	const char *out = selftest_capture_end();
+	CHECKF(again == 0 && occurrences(out, "found when flushing the magazine") == 1,
+	       "free again: %d, reports: %s", again, out);
+	CHECKF(c->active_objects == 0, "%lu active after the flush", c->active_objects);
+	uint8_t *x = slab_alloc(c, 0), *y = slab_alloc(c, 0);
+	CHECK(x && y && x != y);
+	CHECK(slab_free(c, x) == 0 && slab_free(c, y) == 0);
+	CHECK(slab_cache_destroy(c) == 0);
+	CHECK_INVARIANTS();
 	return NULL;
 }
 
@@ -455,6 +529,10 @@ static const struct selftest slab_tests[] = {
 	{"shrink", "free all + shrink gives back every page; shrinker on pressure", test_shrink},
 	{"bad_frees", "inner pointer, other cache, not slab, double free: reported, refused",
 	 test_bad_frees},
+	{"object_starts", "free fast path: every inner offset refused, every start accepted, "
+	 "all colours", test_free_object_starts},
+	{"double_free_found_at_flush", "an older double free is caught when the magazine "
+	 "flushes", test_double_free_found_at_flush},
 	{"red_zones", "overwrite after and before an object: one report each, quarantine",
 	 test_debug_red_zones},
 	{"write_after_free", "poison change reported once when reallocating",

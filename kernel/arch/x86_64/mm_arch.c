@@ -3,32 +3,13 @@
  *
  * Interrupt state is RFLAGS.IF: saving it and clearing it is how the
  * allocator keeps its lists consistent against interrupt handlers on one
- * CPU. Cycles are the TSC. Symbols come from the kernel's own table.
+ * CPU (those inline functions live in mm/arch.h). Cycles are the TSC. Symbols come from the kernel's own table.
  */
 #include "mm/arch.h"
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
 #include "lib/printf.h"
-
-unsigned long arch_irq_save(void)
-{
-	unsigned long flags = read_rflags();
-
-	interrupts_disable();
-	return flags;
-}
-
-void arch_irq_restore(unsigned long flags)
-{
-	if (flags & RFLAGS_IF)
-		interrupts_enable();
-}
-
-unsigned arch_cpu_id(void)
-{
-	return 0; /* one CPU until SMP arrives */
-}
 
 uint64_t arch_cycles(void)
 {
