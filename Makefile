@@ -40,7 +40,8 @@ OVMF := /usr/share/ovmf/OVMF.fd
 
 KERNEL_ASM := \
 	boot/boot.asm \
-	kernel/arch/x86_64/isr.asm
+	kernel/arch/x86_64/isr.asm \
+	kernel/arch/x86_64/context.asm
 
 KERNEL_C := \
 	kernel/kmain.c \
@@ -52,6 +53,8 @@ KERNEL_C := \
 	kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpu_features.c \
 	kernel/arch/x86_64/mm_arch.c \
+	kernel/arch/x86_64/insn.c \
+	kernel/arch/x86_64/page_fault.c \
 	kernel/bootinfo.c \
 	kernel/acpi.c \
 	kernel/power.c \
@@ -63,11 +66,14 @@ KERNEL_C := \
 	kernel/selftest_command.c \
 	kernel/crash.c \
 	kernel/bench.c \
+	kernel/recovery.c \
+	kernel/stack.c \
 	mm/memmap.c \
 	mm/memblock.c \
 	mm/direct_map.c \
 	mm/page.c \
 	mm/buddy.c \
+	mm/failinject.c \
 	mm/pmm.c \
 	mm/meminfo.c \
 	mm/pmm_commands.c \
@@ -82,6 +88,11 @@ KERNEL_C := \
 	mm/vmalloc.c \
 	mm/heap_commands.c \
 	mm/heap_bench.c \
+	mm/region.c \
+	mm/fault.c \
+	mm/anon.c \
+	mm/fault_commands.c \
+	mm/fault_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -106,7 +117,8 @@ UNIT_TESTS := \
 KERNEL_TESTS := \
 	tests/kernel/test_pmm_boot.c \
 	tests/kernel/test_kernel_space.c \
-	tests/kernel/test_heap.c
+	tests/kernel/test_heap.c \
+	tests/kernel/test_fault.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -154,14 +166,15 @@ HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c lib
 	kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
 
 # The memory manager over a simulated RAM arena (tests/host/arena.c).
-HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c tests/host/mm_arch_host.c \
+HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c mm/failinject.c tests/host/mm_arch_host.c \
 	tests/host/arena.c
 # -DPAGODA_HOST: phys_to_virt() points into the arena (mm/layout.h).
 
 HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
 	$(BUILD)/host/fuzz_bootinfo $(BUILD)/host/test_memmap $(BUILD)/host/fuzz_memmap \
 	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging \
-	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc
+	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc $(BUILD)/host/test_region \
+	$(BUILD)/host/test_fault $(BUILD)/host/test_insn
 
 .PHONY: all iso run gdb test bench bench-deps clean deps
 all: $(BUILD)/kernel.elf compile_commands.json
@@ -300,6 +313,26 @@ $(BUILD)/host/test_slab: tests/host/test_slab.c mm/slab.c mm/kmalloc.c $(HOST_MM
 
 $(BUILD)/host/test_vmalloc: tests/host/test_vmalloc.c mm/vmalloc.c mm/paging.c $(HOST_MM) \
 		$(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+# The region set of an address space (needs kmalloc for its array).
+$(BUILD)/host/test_region: tests/host/test_region.c mm/region.c mm/slab.c mm/kmalloc.c \
+		$(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+# Page-fault decisions, anonymous regions, COW over simulated faults.
+$(BUILD)/host/test_fault: tests/host/test_fault.c mm/fault.c mm/anon.c mm/region.c \
+		mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+# The #GP handler's instruction decoder (kernel/arch code, pure computation).
+$(BUILD)/host/test_insn: tests/host/test_insn.c kernel/arch/x86_64/insn.c $(HOST_COMMON)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^

@@ -3,12 +3,16 @@
  *
  * For seeing what the exception report looks like (trap.c) and for the tests
  * that check it. Each kind executes one faulting instruction from a function
- * of its own, so the report's RIP and backtrace name it. Until the fault
- * handler can abort a shell command (page-fault issue), every kind except
- * `bp` halts the kernel after the report.
+ * of its own, so the report's RIP and backtrace name it. Like any command,
+ * `crash` runs under the shell's recovery point, so after the report the
+ * command is aborted and the shell goes on (`bp` resumes by itself); with
+ * `halt`, the fault happens outside any recovery point, as in boot code,
+ * and halts the kernel.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/recovery.h"
 #include "kernel/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -55,11 +59,17 @@ static const struct {
 
 static int cmd_crash(int argc, char **argv)
 {
-	if (argc == 2) {
+	bool halt = argc == 3 && strcmp(argv[2], "halt") == 0;
+
+	if (argc == 2 || halt) {
 		for (size_t i = 0; i < sizeof(crash_kinds) / sizeof(crash_kinds[0]); i++) {
 			if (strcmp(argv[1], crash_kinds[i].name) == 0) {
-				kprintf("crash: %s\n", crash_kinds[i].what);
-				crash_kinds[i].fn();
+				kprintf("crash: %s%s\n", crash_kinds[i].what,
+					halt ? ", outside any recovery point" : "");
+				if (halt)
+					recovery_run_unguarded(crash_kinds[i].fn);
+				else
+					crash_kinds[i].fn();
 				kprintf("crash: the kernel resumed after the exception\n");
 				return 0;
 			}
@@ -71,12 +81,14 @@ static int cmd_crash(int argc, char **argv)
 }
 
 SHELL_COMMAND(crash, "raise a CPU exception on purpose (to see the report)",
-	      "usage: crash de|ud|pf|gp|bp\n"
+	      "usage: crash de|ud|pf|gp|bp [halt]\n"
 	      "  de  divide by zero              (#DE, vector 0)\n"
 	      "  ud  invalid opcode (ud2)        (#UD, vector 6)\n"
 	      "  pf  write to unmapped 0x1000    (#PF, vector 14)\n"
 	      "  gp  non-canonical address       (#GP, vector 13)\n"
 	      "  bp  breakpoint (int3)           (#BP, vector 3)\n"
-	      "  The kernel prints the exception report and halts: reboot to go on.\n"
-	      "example: crash pf\n",
+	      "  The kernel prints the exception report, then aborts the command and\n"
+	      "  goes on (the shell's recovery point). With `halt` the fault happens\n"
+	      "  outside any recovery point, as in boot code: the kernel halts.\n"
+	      "examples: crash pf   crash ud halt\n",
 	      cmd_crash);

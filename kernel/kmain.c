@@ -7,7 +7,9 @@
  *   magic      the multiboot2 magic (already checked by boot.asm)
  *   mbi_phys   physical address of the multiboot2 boot information
  *   entry_tsc  the TSC at the kernel's first instruction
- * Each step below may use only what the steps above it set up.
+ * Each step below may use only what the steps above it set up. Once vmalloc
+ * exists, boot moves from the static boot stack to a guarded one
+ * (kernel/stack.h) and goes on in kmain_on_main_stack().
  */
 #include <stdint.h>
 
@@ -18,11 +20,13 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"
 #include "kernel/shell.h"
+#include "kernel/stack.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -54,6 +58,8 @@ static void __attribute__((noreturn)) selftest_boot(void)
 }
 
 static uint64_t pmm_ready_tsc;
+static uint64_t boot_entry_tsc;
+static void kmain_on_main_stack(void);
 
 static void boot_banner(void)
 {
@@ -74,6 +80,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	static char err[160];
 
 	(void)magic;
+	boot_entry_tsc = entry_tsc;
 	serial_init();                       /* COM1 up: kprintf works from here */
 	kprintf_set_output(console_write);
 	gdt_init();                          /* our GDT; TSS with IST stacks for #DF/NMI/#MC */
@@ -97,8 +104,17 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE); /* guarded areas */
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
 		buddy_set_poisoning(true);   /* debug: catch writes to freed pages */
+	kernel_space_regions_init();         /* what each kernel range is, for the fault handler */
+	page_fault_init();                   /* #PF: demand paging, COW, reports; #GP decoding */
+	kernel_stacks_init();                /* guarded stacks: main, #PF and #DF handlers */
+	kernel_stack_run(kernel_stack_main(), kmain_on_main_stack); /* boot goes on there */
+}
+
+/* The second half of boot, on the guarded main stack; it ends in the shell. */
+static void kmain_on_main_stack(void)
+{
 	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
-	timer_init(entry_tsc);               /* TSC calibration, 100 Hz tick on IRQ 0 */
+	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
 	serial_enable_receive_irq();         /* keys arrive on IRQ 4 */
 	interrupts_enable();
 

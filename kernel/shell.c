@@ -24,6 +24,7 @@
 
 #include "drivers/console.h"
 #include "kernel/line_editor.h"
+#include "kernel/recovery.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -135,6 +136,24 @@ static size_t shell_split(char *line, char *argv[SHELL_MAX_ARGS + 1])
 	return argc;
 }
 
+/*
+ * Run cmd under a recovery point: if it faults, the trap code prints the
+ * report and comes back here through recovery_save() returning 1
+ * (kernel/recovery.h). A function of its own so that no local of the
+ * caller lives across the second return.
+ */
+static __noinline int shell_run_guarded(const struct shell_command *cmd, int argc, char **argv)
+{
+	struct recovery_point rp;
+
+	if (recovery_save(&rp) != 0)
+		return -EFAULT;
+	recovery_push(&rp, cmd->name);
+	int result = cmd->fn(argc, argv);
+	recovery_pop(&rp);
+	return result;
+}
+
 int shell_execute(char *line)
 {
 	char *argv[SHELL_MAX_ARGS + 1];
@@ -153,7 +172,7 @@ int shell_execute(char *line)
 		return -ENOENT;
 	}
 	/* On an error the command has already said what was wrong. */
-	return cmd->fn((int)argc, argv);
+	return shell_run_guarded(cmd, (int)argc, argv);
 }
 
 /* ---- the read-eval-print loop ----------------------------------------- */

@@ -13,6 +13,7 @@ const char *errno_name(int err)
 	long e = err < 0 ? -(long)err : err;
 
 	switch (e) {
+	case EPERM: return "EPERM";
 	case ENOENT: return "ENOENT";
 	case EIO: return "EIO";
 	case ENOMEM: return "ENOMEM";

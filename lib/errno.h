@@ -10,6 +10,7 @@
 #ifndef LIB_ERRNO_H
 #define LIB_ERRNO_H
 
+#define EPERM 1     /* not allowed (e.g. the wrong kind of region) */
 #define ENOENT 2    /* no such thing (command, entry, allocation) */
 #define EIO 5       /* the hardware did not do what was asked */
 #define ENOMEM 12   /* out of memory */

@@ -6,26 +6,38 @@
  * `free ADDR` only ever frees what `alloc` handed out: an address it does
  * not know (or one already freed) is refused with a message instead of
  * reaching the allocator. One `free` serves every kind of allocation; the
- * table says which allocator an address came from. Kinds so far:
- *   pages  alloc -p ORDER [dma|dma32|normal]   buddy allocator, 2^ORDER pages
- * (kmalloc and vmalloc join when the heap exists.)
+ * table says which allocator an address came from:
+ *   pages    alloc -p ORDER [dma|dma32|normal]   buddy allocator, 2^ORDER pages
+ *   kmalloc  alloc SIZE                          the slab heap
+ *   vmalloc  alloc -v SIZE                       guarded virtual areas
+ *   region   lazy, cow (mm/fault_commands.c)    anonymous regions, released
+ *                                                with anon_release()
  * Invariant: a table entry exists exactly while its memory is allocated.
  * Shell context.
  */
+#include "mm/shell_allocs.h"
+
 #include "kernel/shell.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/anon.h"
 #include "mm/buddy.h"
+#include "mm/kernel_space.h"
 #include "mm/kmalloc.h"
 #include "mm/vmalloc.h"
 
 #define SHELL_ALLOCS_MAX 64
 
-enum shell_alloc_kind { SHELL_ALLOC_PAGES, SHELL_ALLOC_KMALLOC, SHELL_ALLOC_VMALLOC };
+enum shell_alloc_kind {
+	SHELL_ALLOC_PAGES,
+	SHELL_ALLOC_KMALLOC,
+	SHELL_ALLOC_VMALLOC,
+	SHELL_ALLOC_REGION
+};
 
-static const char *const kind_names[] = {"pages", "kmalloc", "vmalloc"};
+static const char *const kind_names[] = {"pages", "kmalloc", "vmalloc", "region"};
 
 struct shell_alloc {
 	bool used;
@@ -34,6 +46,7 @@ struct shell_alloc {
 	phys_addr_t phys;  /* pages and kmalloc: the physical address; vmalloc: none (0) */
 	unsigned order;    /* pages: block order */
 	uint64_t size;     /* bytes asked for */
+	uint64_t start, end; /* region: the range anon_release() gives back */
 };
 
 static struct shell_alloc shell_allocs[SHELL_ALLOCS_MAX];
@@ -55,6 +68,22 @@ static struct shell_alloc *shell_alloc_find(uint64_t addr)
 			return &shell_allocs[i];
 	}
 	return NULL;
+}
+
+int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end)
+{
+	struct shell_alloc *slot = shell_alloc_slot();
+
+	if (!slot)
+		return -ENOSPC;
+	*slot = (struct shell_alloc){.used = true, .kind = SHELL_ALLOC_REGION, .virt = addr,
+				     .size = end - start, .start = start, .end = end};
+	return 0;
+}
+
+bool shell_alloc_has_room(void)
+{
+	return shell_alloc_slot() != NULL;
 }
 
 static const char *const zone_words[ZONE_COUNT] = {"dma", "dma32", "normal"};
@@ -98,9 +127,10 @@ static int alloc_pages_command(int argc, char **argv)
 			argc == 4 ? argv[3] : "normal");
 		return -ENOMEM;
 	}
-	*slot = (struct shell_alloc){true, SHELL_ALLOC_PAGES,
-				     (uint64_t)(uintptr_t)page_address(page), page_to_phys(page),
-				     (unsigned)order, PAGE_SIZE << order};
+	*slot = (struct shell_alloc){.used = true, .kind = SHELL_ALLOC_PAGES,
+				     .virt = (uint64_t)(uintptr_t)page_address(page),
+				     .phys = page_to_phys(page), .order = (unsigned)order,
+				     .size = PAGE_SIZE << order};
 	kprintf("allocated order-%lu block (%lu KiB) in zone %s: phys 0x%lx virt 0x%lx\n", order,
 		4ul << order, zones[page->zone].name, slot->phys, slot->virt);
 	return 0;
@@ -130,9 +160,9 @@ static int alloc_heap_command(bool virtually_contiguous, const char *size_text)
 		return -ENOMEM;
 	}
 	uint64_t va = (uint64_t)(uintptr_t)p;
-	*slot = (struct shell_alloc){true,
-				     virtually_contiguous ? SHELL_ALLOC_VMALLOC : SHELL_ALLOC_KMALLOC,
-				     va, virtually_contiguous ? 0 : virt_to_phys(p), 0, size};
+	*slot = (struct shell_alloc){
+		.used = true, .kind = virtually_contiguous ? SHELL_ALLOC_VMALLOC : SHELL_ALLOC_KMALLOC,
+		.virt = va, .phys = virtually_contiguous ? 0 : virt_to_phys(p), .size = size};
 	if (virtually_contiguous)
 		kprintf("vmalloc'd %lu bytes at 0x%lx (%lu pages + a guard page)\n", size, va,
 			(size + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -187,6 +217,12 @@ static int cmd_free(int argc, char **argv)
 		return -ENOENT;
 	}
 	switch (a->kind) {
+	case SHELL_ALLOC_REGION:
+		err = anon_release(&kernel_space, a->start, a->end);
+		if (err)
+			kprintf("free: cannot release region 0x%lx-0x%lx: %s\n", a->start, a->end,
+				errno_name(err));
+		break;
 	case SHELL_ALLOC_PAGES:
 		err = free_pages(phys_to_page(a->phys), a->order);
 		break;
@@ -205,10 +241,11 @@ static int cmd_free(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(free, "free what `alloc` allocated",
+SHELL_COMMAND(free, "free what `alloc`, `lazy` or `cow` allocated",
 	      "usage: free ADDR\n"
-	      "  ADDR is the physical or virtual address `alloc` printed. Addresses the\n"
-	      "  shell did not allocate, and second frees, are refused.\n"
+	      "  ADDR is the physical or virtual address `alloc` printed (or the address\n"
+	      "  `lazy` or `cow` printed: the region and its pages are released).\n"
+	      "  Addresses the shell did not allocate, and second frees, are refused.\n"
 	      "example: free 0x7fe000\n",
 	      cmd_free);
 
@@ -237,5 +274,6 @@ static int cmd_allocs(int argc, char **argv)
 
 SHELL_COMMAND(allocs, "list what the shell allocated and has not freed",
 	      "usage: allocs\n"
-	      "  One line per live allocation made with `alloc`: kind, size, addresses.\n",
+	      "  One line per live allocation made with `alloc`, `lazy` or `cow`: kind,\n"
+	      "  size, addresses.\n",
 	      cmd_allocs);

@@ -28,6 +28,7 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/failinject.h"
 
 /* A block's buddy is in the same MAX_ORDER-aligned group, so in the same section. */
 STATIC_ASSERT(SECTION_SHIFT - PAGE_SHIFT >= MAX_ORDER, "a largest block must fit in a section");
@@ -579,7 +580,7 @@ static struct page *alloc_pages_slow(unsigned flags, unsigned order, int highest
  */
 struct page *alloc_pages(unsigned flags, unsigned order)
 {
-	if (unlikely(order > MAX_ORDER))
+	if (unlikely(order > MAX_ORDER) || failinject_should_fail(FAILINJECT_PMM))
 		return NULL;
 	int highest = flags & ALLOC_DMA ? ZONE_DMA : flags & ALLOC_DMA32 ? ZONE_DMA32 : ZONE_NORMAL;
 
@@ -724,6 +725,28 @@ static int buddy_free(struct page *page, unsigned order, const char *who, void *
 int free_pages(struct page *page, unsigned order)
 {
 	return buddy_free(page, order, "free_pages", __builtin_return_address(0));
+}
+
+void page_get(struct page *page)
+{
+	ASSERT(page && (page->flags & PG_HEAD) && page->refcount > 0,
+	       "page_get: not an allocated block");
+	unsigned long irq = arch_irq_save();
+	page->refcount++;
+	arch_irq_restore(irq);
+}
+
+void page_put(struct page *page)
+{
+	ASSERT(page && (page->flags & PG_HEAD) && page->refcount > 0,
+	       "page_put: not an allocated block");
+	unsigned long irq = arch_irq_save();
+	bool last = page->refcount == 1;
+	if (!last)
+		page->refcount--;
+	arch_irq_restore(irq);
+	if (last)
+		buddy_free(page, page->order, "page_put", __builtin_return_address(0));
 }
 
 int free_pages_phys(phys_addr_t pa, unsigned order)

@@ -134,6 +134,16 @@ struct page *alloc_pages(unsigned flags, unsigned order);
  */
 int free_pages(struct page *page, unsigned order);
 
+/*
+ * Reference counts, for frames with several owners (copy-on-write sharing):
+ * a block comes from alloc_pages() with refcount 1; page_get() adds an
+ * owner; page_put() drops one, and the last page_put() frees the block
+ * (free_pages() of a block with more than one owner is a bug: it asserts).
+ * page must head an allocated block. Interrupts on or off.
+ */
+void page_get(struct page *page);
+void page_put(struct page *page);
+
 /* Single pages. */
 static inline struct page *alloc_page(unsigned flags) { return alloc_pages(flags, 0); }
 static inline int free_page(struct page *page) { return free_pages(page, 0); }

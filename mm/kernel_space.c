@@ -13,9 +13,12 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "lib/panic.h"
 #include "mm/arch.h"
 #include "mm/pmm.h"
+#include "mm/region.h"
+#include "mm/vmalloc.h"
 
 #define MSR_PAT 0x277 /* SDM 11.12.2: page attribute table */
 
@@ -107,6 +110,46 @@ void kernel_space_init(void)
 		write_cr4(read_cr4() | CR4_PCIDE);
 		pcid_enabled = true;
 	}
+}
+
+static struct region_set kernel_regions;
+
+static virt_addr_t image_va(const char *symbol)
+{
+	return (virt_addr_t)(uintptr_t)symbol;
+}
+
+static virt_addr_t image_va_end(const char *symbol)
+{
+	return ALIGN_UP(image_va(symbol), PAGE_SIZE);
+}
+
+/* Insert one region of the kernel's own layout; boot-time, so failure panics. */
+static void kernel_region(virt_addr_t start, virt_addr_t end, unsigned prot,
+			  enum region_kind kind, const char *name)
+{
+	struct region r = {.start = start, .end = end, .prot = prot, .kind = kind};
+
+	strlcpy(r.name, name, sizeof(r.name));
+	if (region_insert(&kernel_regions, &r) != 0)
+		panic("kernel_space_regions_init: cannot record region %s", name);
+}
+
+void kernel_space_regions_init(void)
+{
+	region_set_init(&kernel_regions);
+	kernel_region(DIRECT_MAP_BASE, VMALLOC_START - (8ull << 40), MAP_WRITE, REGION_DIRECT_MAP,
+		      "direct map");
+	kernel_region(VMALLOC_START, VMALLOC_START + VMALLOC_SIZE, MAP_WRITE, REGION_VMALLOC,
+		      "vmalloc");
+	/* Sections start page-aligned (boot/kernel.ld); their ends are rounded up. */
+	kernel_region(image_va(_text_start), image_va_end(_text_end), MAP_EXEC,
+		      REGION_KERNEL_IMAGE, "kernel text");
+	kernel_region(image_va(_rodata_start), image_va_end(_rodata_end), 0, REGION_KERNEL_IMAGE,
+		      "kernel rodata");
+	kernel_region(image_va(_data_start), image_va_end(_kernel_end), MAP_WRITE,
+		      REGION_KERNEL_IMAGE, "kernel data and bss");
+	kernel_space.regions = &kernel_regions;
 }
 
 bool address_space_pcid_enabled(void)

@@ -24,6 +24,14 @@ extern struct address_space kernel_space;
 /* Build the kernel address space and switch to it; panics if memory runs out. */
 void kernel_space_init(void);
 
+/*
+ * Describe the kernel space in regions (mm/region.h), for the page-fault
+ * handler and `regions`: the kernel image's text, rodata and data/bss, the
+ * direct map and the vmalloc window; `lazy` and `cow` add their own later.
+ * Panics if kmalloc cannot hold them. Boot, after kmalloc_init().
+ */
+void kernel_space_regions_init(void);
+
 /* The address space the CPU is using now. */
 struct address_space *current_space(void);
 

@@ -51,11 +51,15 @@
 #define PAGING_LEVELS 4
 #define PAGING_KERNEL_HALF 0xffff800000000000ull /* PML4 slots 256-511, shared by every space */
 
+struct region_set;
+
 struct address_space {
 	phys_addr_t pml4;       /* physical address of the root table */
 	uint16_t pcid;          /* process-context identifier, 0 when unused */
 	bool shares_kernel;     /* PML4 slots 256-511 point to the kernel's tables */
 	uint64_t table_pages;   /* page-table pages owned (the PML4 included) */
+	struct region_set *regions; /* what the space's ranges are for (mm/region.h), or NULL;
+				     * set by the space's owner, never touched by the engine */
 };
 
 /* Result of paging_translate. */

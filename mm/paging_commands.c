@@ -19,10 +19,12 @@
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/anon.h"
 #include "mm/buddy.h"
 #include "mm/direct_map.h"
 #include "mm/kernel_space.h"
 #include "mm/page.h"
+#include "mm/vmalloc.h"
 
 extern char _kernel_end[];
 
@@ -49,6 +51,10 @@ static const char *protected_range(virt_addr_t va, uint64_t size)
 		return "the kernel image (its code, data and the stack in use)";
 	if (va < direct_end && end > DIRECT_MAP_BASE)
 		return "the direct map of physical memory";
+	if (va < VMALLOC_START + VMALLOC_SIZE && end > VMALLOC_START)
+		return "the vmalloc window (the kernel's heap areas and stacks)";
+	if (va < ANON_WINDOW_START + ANON_WINDOW_SIZE && end > ANON_WINDOW_START)
+		return "the lazy window (regions the page-fault handler manages: use `touch`)";
 	return NULL;
 }
 

@@ -50,6 +50,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
+#include "mm/failinject.h"
 #include "mm/page.h"
 
 #define FREE_NONE 0xffffu   /* free-list head: no free object */
@@ -418,7 +419,7 @@ static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, vo
 {
 	void *obj = NULL;
 
-	if (!c || !c->in_use)
+	if (!c || !c->in_use || failinject_should_fail(FAILINJECT_SLAB))
 		return NULL;
 	unsigned long irq = arch_irq_save();
 	if (c->debug) {
@@ -465,7 +466,8 @@ static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, vo
  */
 void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 {
-	if (likely(c && !flags && !c->ctor)) { /* debug caches' magazines stay empty */
+	if (likely(c && !flags && !c->ctor && !failinject_countdown[FAILINJECT_SLAB])) {
+		/* (debug caches' magazines stay empty: they go to the slow path) */
 		unsigned long irq = arch_irq_save();
 		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
 		if (likely(m->count > 0)) {

@@ -12,7 +12,8 @@
  * Invariants, all checked by vmalloc_check_invariants():
  *   [ ] free ranges: sorted, non-empty, page-aligned, inside the window,
  *       never touching (adjacent ranges are always merged);
- *   [ ] areas: sorted, each [start, start + size + guard) inside the window;
+ *   [ ] areas: sorted, each [start - lead, start + size + guard) inside the
+ *       window (lead: the guard below a stack, else 0);
  *       areas and free ranges are disjoint and together cover the window;
  *   [ ] every page of an area maps one 4 KiB frame read-write, no-execute;
  *       its guard page maps nothing;
@@ -28,6 +29,7 @@
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
+#include "mm/failinject.h"
 #include "mm/page.h"
 
 /* A free part of the window: [start, start + size). */
@@ -181,20 +183,26 @@ static void unmap_and_free(virt_addr_t start, uint64_t pages)
 	}
 }
 
-void *vmalloc_caller(size_t size, void *caller)
+/* vmalloc_caller and vmalloc_stack: an area with lead guard bytes below it. */
+static void *area_alloc(size_t size, unsigned flags, void *caller)
 {
-	if (!vm_space || size == 0 || size > vm_size - VMALLOC_GUARD_SIZE)
+	uint64_t lead = flags & VMALLOC_STACK ? VMALLOC_GUARD_SIZE : 0;
+
+	if (!vm_space || size == 0 || size > vm_size - VMALLOC_GUARD_SIZE - lead)
+		return NULL;
+	if (failinject_should_fail(FAILINJECT_VMALLOC))
 		return NULL;
 	/* no overflow: size is below vm_size, a multiple of PAGE_SIZE */
 	uint64_t bytes = ALIGN_UP((uint64_t)size, PAGE_SIZE);
 	uint64_t pages = bytes / PAGE_SIZE;
-	virt_addr_t start;
+	virt_addr_t base, start;
 	uint64_t mapped;
 
 	if (list_empty(&spare_areas))
 		return NULL; /* all VMALLOC_MAX_AREAS descriptors in use */
-	if (!range_take(bytes + VMALLOC_GUARD_SIZE, &start))
+	if (!range_take(lead + bytes + VMALLOC_GUARD_SIZE, &base))
 		return NULL;
+	start = base + lead;
 
 	/* One frame at a time: no contiguity asked of the buddy allocator. */
 	for (mapped = 0; mapped < pages; mapped++) {
@@ -217,6 +225,8 @@ void *vmalloc_caller(size_t size, void *caller)
 	area->size = bytes;
 	area->pages = pages;
 	area->caller = caller;
+	area->flags = flags;
+	area->lead = lead;
 	list_for_each(pos, &live_areas) {
 		if (list_entry(pos, struct vmalloc_area, link)->start > start)
 			break;
@@ -228,13 +238,23 @@ void *vmalloc_caller(size_t size, void *caller)
 rollback:
 	/* Empty tables are freed by paging_unmap, so nothing of the attempt is left. */
 	unmap_and_free(start, mapped);
-	range_give(start, bytes + VMALLOC_GUARD_SIZE);
+	range_give(base, lead + bytes + VMALLOC_GUARD_SIZE);
 	return NULL;
+}
+
+void *vmalloc_caller(size_t size, void *caller)
+{
+	return area_alloc(size, 0, caller);
 }
 
 void *vmalloc(size_t size)
 {
-	return vmalloc_caller(size, __builtin_return_address(0));
+	return area_alloc(size, 0, __builtin_return_address(0));
+}
+
+void *vmalloc_stack(size_t size)
+{
+	return area_alloc(size, VMALLOC_STACK, __builtin_return_address(0));
 }
 
 const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
@@ -244,9 +264,9 @@ const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
 	if (!vm_space)
 		return NULL;
 	list_for_each_entry(a, &live_areas, link) {
-		if (addr < a->start)
+		if (addr < a->start - a->lead)
 			break; /* sorted: no later area can contain it */
-		if (addr - a->start < a->size + VMALLOC_GUARD_SIZE)
+		if (addr - (a->start - a->lead) < a->lead + a->size + VMALLOC_GUARD_SIZE)
 			return a;
 	}
 	return NULL;
@@ -256,7 +276,7 @@ bool vmalloc_is_guard(virt_addr_t addr)
 {
 	const struct vmalloc_area *a = vmalloc_find(addr);
 
-	return a && addr - a->start >= a->size;
+	return a && (addr < a->start || addr - a->start >= a->size);
 }
 
 /* Print why vfree refused addr, naming the code that called it. */
@@ -269,7 +289,8 @@ static void vfree_report(virt_addr_t addr, void *caller)
 	if (a) {
 		arch_symbolize((uint64_t)(uintptr_t)a->caller, owner, sizeof(owner));
 		ksnprintf(why, sizeof(why), "%s of area 0x%lx (%lu bytes, from %s)",
-			  addr - a->start >= a->size ? "in the guard page" : "inside", a->start,
+			  addr < a->start || addr - a->start >= a->size ? "in a guard page" : "inside",
+			  a->start,
 			  a->size, owner);
 	} else {
 		ksnprintf(why, sizeof(why), "no live area there (double free or bogus pointer)");
@@ -295,7 +316,7 @@ int vfree(const void *addr)
 	}
 
 	unmap_and_free(a->start, a->pages);
-	range_give(a->start, a->size + VMALLOC_GUARD_SIZE);
+	range_give(a->start - a->lead, a->lead + a->size + VMALLOC_GUARD_SIZE);
 	used_bytes -= a->size;
 	list_remove(&a->link);
 	list_add(&spare_areas, &a->link);
@@ -377,7 +398,7 @@ const char *vmalloc_check_invariants(void)
 		const struct vmalloc_area *a =
 			ap != &live_areas ? list_entry(ap, struct vmalloc_area, link) : NULL;
 
-		if (r && (!a || r->start < a->start)) {
+		if (r && (!a || r->start < a->start - a->lead)) {
 			if (r->start != cursor)
 				return "free ranges and areas do not tile the window";
 			if (r->size == 0 || !IS_ALIGNED(r->size, PAGE_SIZE))
@@ -389,14 +410,16 @@ const char *vmalloc_check_invariants(void)
 			ranges++;
 			rp = rp->next;
 		} else {
-			if (a->start != cursor)
+			if (a->start - a->lead != cursor)
 				return "free ranges and areas do not tile the window";
+			if (a->lead != (a->flags & VMALLOC_STACK ? VMALLOC_GUARD_SIZE : 0))
+				return "an area's lower guard does not match its flags";
 			if (a->pages == 0 || a->size != a->pages * PAGE_SIZE)
 				return "an area's size and page count disagree";
 			const char *why = check_area_mappings(a);
 			if (why)
 				return why;
-			cursor += a->size + VMALLOC_GUARD_SIZE;
+			cursor += a->lead + a->size + VMALLOC_GUARD_SIZE;
 			used += a->size;
 			last_was_free = false;
 			areas++;

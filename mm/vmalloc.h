@@ -13,7 +13,8 @@
  *      frame frame frame (anywhere in RAM)  frame
  *
  * Each area is followed by one unmapped guard page, so running off its end
- * faults at once instead of corrupting the next area. The pages are mapped
+ * faults at once instead of corrupting the next area; a kernel stack
+ * (vmalloc_stack) has one below it too, where an overflow lands. The pages are mapped
  * read-write and no-execute, global in the kernel half.
  *
  * Limits: VMALLOC_MAX_AREAS live areas at once (descriptors come from a
@@ -42,12 +43,17 @@
 #define VMALLOC_MAX_AREAS 1024              /* live areas at once (static descriptor pool) */
 #define VMALLOC_GUARD_SIZE PAGE_SIZE        /* unmapped page after each area */
 
+/* vmalloc_area flags. */
+#define VMALLOC_STACK (1u << 0) /* a kernel stack: one more guard page BELOW the area */
+
 /* One live allocation. Read-only for everyone but mm/vmalloc.c. */
 struct vmalloc_area {
 	virt_addr_t start;     /* first byte, page-aligned: what vmalloc returned */
 	uint64_t size;         /* mapped bytes (a multiple of PAGE_SIZE), guard excluded */
 	uint64_t pages;        /* size / PAGE_SIZE: frames owned */
 	void *caller;          /* code address that asked for it (for vmallocinfo) */
+	unsigned flags;        /* VMALLOC_STACK or 0 */
+	uint64_t lead;         /* guard bytes below start: PAGE_SIZE for a stack, else 0 */
 	struct list_node link; /* private: on the address-sorted list of live areas */
 };
 
@@ -78,6 +84,15 @@ void *vmalloc(size_t size);
 void *vmalloc_caller(size_t size, void *caller);
 
 /*
+ * A kernel stack of size bytes: vmalloc() with an unmapped guard page BELOW
+ * the area as well as after it, so a stack that overflows (grows down past
+ * its start) faults in the guard instead of running into the neighbour.
+ * Returns the area's start (the stack's lowest byte; its top is start +
+ * size) or NULL, as vmalloc(); free it with vfree().
+ */
+void *vmalloc_stack(size_t size);
+
+/*
  * Unmap and free the area starting at addr (a pointer vmalloc returned):
  * every frame goes back to the buddy allocator, page tables that become
  * empty are freed, and the range with its guard page becomes free again.
@@ -89,12 +104,13 @@ void *vmalloc_caller(size_t size, void *caller);
 int vfree(const void *addr);
 
 /*
- * The live area whose [start, start + size + guard) contains addr, or NULL.
- * O(live areas). Read-only: usable from the page-fault handler.
+ * The live area whose [start - lead, start + size + guard) contains addr,
+ * guard pages included, or NULL. O(live areas). Read-only: usable from the
+ * page-fault handler.
  */
 const struct vmalloc_area *vmalloc_find(virt_addr_t addr);
 
-/* Is addr inside the guard page of a live area? */
+/* Is addr inside a guard page (below a stack or after any area) of a live area? */
 bool vmalloc_is_guard(virt_addr_t addr);
 
 /* Call fn(area, arg) for each live area, in address order; fn must not vmalloc or vfree. */

@@ -25,7 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 import pagoda  # noqa: E402
-import test_heap  # noqa: E402,F401  (registers tests)
+import test_faults  # noqa: E402,F401  (registers tests)
+import test_heap  # noqa: E402,F401
 import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401

@@ -27,15 +27,10 @@
 #include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "tests/host/arena.h"
+#include "tests/host/heap_setup.h"
 
 /* A fresh page allocator, slab allocator (debug off) and kmalloc caches. */
-#define FRESH()                                                                            \
-	do {                                                                                \
-		CHECKF(arena_build_default() == 0, "cannot build the arena allocator");     \
-		slab_init();                                                                \
-		CHECK(slab_set_debug(false) == 0);                                          \
-		kmalloc_init();                                                             \
-	} while (0)
+#define FRESH() CHECKF(heap_fresh(), "cannot build the arena allocator and heap")
 
 #define CHECK_INVARIANTS()                                                                 \
 	do {                                                                                \

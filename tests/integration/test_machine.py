@@ -58,13 +58,13 @@ CRASHES = [
 ]
 
 
-@machine_test("an exception prints a full, symbolized report and halts")
+@machine_test("an exception outside a recovery point prints a full, symbolized report and halts")
 def exception_reports(firmware):
     for kind, name, words in CRASHES:
         m = boot("crash-%s-%s" % (kind, firmware), firmware)
         try:
             start = m.pos
-            m.send("crash %s\r" % kind)
+            m.send("crash %s halt\r" % kind)
             m.expect(r"System halted\.", 30)
             out = m.output_since(start)
             check("*** CPU exception" in out and name in out, "no %s header:\n%s" % (name, out))
@@ -73,6 +73,20 @@ def exception_reports(firmware):
                 check(w in out, "crash %s: report lacks %r:\n%s" % (kind, w, out))
         finally:
             m.close()
+
+
+@machine_test("an exception in a shell command is reported, the command aborted, the shell lives")
+def exception_aborts_command(firmware):
+    m = boot("crash-abort-" + firmware, firmware)
+    try:
+        for kind, name, words in CRASHES:
+            out = m.command("crash %s" % kind)
+            check(name in out and "(crash aborted by the fault above" in out,
+                  "crash %s was not reported and aborted:\n%s" % (kind, out))
+            check("System halted" not in out, "crash %s halted:\n%s" % (kind, out))
+        check(m.alive(), "shell dead after the crashes")
+    finally:
+        m.close()
 
 
 @machine_test("crash bp reports the breakpoint and the kernel resumes")

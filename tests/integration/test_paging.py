@@ -112,9 +112,13 @@ def bad_arguments(m):
         ("translate 0x1000000000000000", "not canonical"),
         ("walk 0x8000000000000000", "not canonical"),
         # Regression: huge sizes must be refused or handled quickly, never hang.
-        ("map 0x%x 0x3fff00000000" % BASE, "more than the free memory"),
-        ("unmap 0x%x 0x3fff00000000" % BASE, "unmapped"),
-        ("protect 0x%x 0x3fff00000000 r" % BASE, "not mapped"),
+        ("map 0x%x 0x3f00000000" % BASE, "more than the free memory"),
+        ("unmap 0x%x 0x3f00000000" % BASE, "unmapped"),
+        ("protect 0x%x 0x3f00000000 r" % BASE, "not mapped"),
+        # Regression: the shell must not unmap the kernel's stacks (vmalloc window).
+        ("unmap 0x%x 0x3fff00000000" % BASE, "refusing"),
+        ("unmap 0xffffc80000000000 4K", "vmalloc window"),
+        ("map 0xffffc04000000000 4K", "lazy window"),
     ]
     for line, words in cases:
         out = m.command(line)

@@ -3,8 +3,8 @@
  *
  * Invariants each frame must satisfy before it is read:
  *   - rbp is 8-byte aligned;
- *   - [rbp, rbp + 16) lies inside one known kernel stack (the boot stack or
- *     an IST stack);
+ *   - [rbp, rbp + 16) lies inside one known kernel stack (the boot stack,
+ *     a static IST stack, or a guarded stack of kernel/stack.h);
  *   - each frame is above the previous one (stacks grow down, so callers'
  *     frames have higher addresses), which also rules out loops.
  */
@@ -14,6 +14,7 @@
 
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/ksyms.h"
+#include "kernel/stack.h"
 #include "lib/printf.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -33,7 +34,7 @@ static bool on_known_stack(uint64_t addr, uint64_t size)
 		if (addr >= lo && addr + size <= hi)
 			return true;
 	}
-	return false;
+	return kernel_stack_find(addr, size) != NULL; /* the guarded stacks (kernel/stack.h) */
 }
 
 static void print_frame(int depth, uint64_t addr)

@@ -100,3 +100,8 @@ void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top)
 	*bottom = (uint64_t)(uintptr_t)ist_stacks[ist - 1];
 	*top = *bottom + IST_STACK_SIZE;
 }
+
+void gdt_set_ist(int ist, uint64_t top)
+{
+	tss.ist[ist - 1] = top;
+}

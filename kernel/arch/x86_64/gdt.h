@@ -7,7 +7,9 @@
  * from user mode) and the seven IST slots (Interrupt Stack Table, SDM Vol. 3A
  * 6.14.5). An exception whose IDT gate names an IST slot always runs on that
  * fresh stack, even when the interrupted stack is overflowed or corrupt:
- * that is why #DF, NMI and #MC use one.
+ * that is why #DF, NMI, #MC and #PF use one (#PF: a kernel stack overflow
+ * faults on its guard page, and the CPU could not push the #PF frame onto
+ * the overflowed stack).
  */
 #ifndef ARCH_X86_64_GDT_H
 #define ARCH_X86_64_GDT_H
@@ -25,7 +27,8 @@
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI 2
 #define IST_MACHINE_CHECK 3
-#define IST_STACK_SIZE 8192
+#define IST_PAGE_FAULT 4  /* from kernel_stacks_init(): a guarded vmalloc stack */
+#define IST_STACK_SIZE 8192 /* the boot-time static IST stacks (slots 1-3) */
 
 /* Load our GDT and TSS, reload every segment register. Boot CPU, interrupts off. */
 void gdt_init(void);
@@ -33,7 +36,10 @@ void gdt_init(void);
 /* Set the stack the CPU switches to when an interrupt arrives from user mode. */
 void gdt_set_kernel_stack(uint64_t rsp0);
 
-/* The [bottom, top) range of IST stack `ist` (1..3), for backtrace bounds. */
+/* The [bottom, top) range of boot-time IST stack `ist` (1..3), for backtrace bounds. */
 void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top);
+
+/* Make IST slot ist (1..7) switch to the stack whose top is top (16-byte aligned). */
+void gdt_set_ist(int ist, uint64_t top);
 
 #endif

@@ -8,7 +8,9 @@
  *   3. exception with a registered handler that resolves it: return;
  *   4. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
  *   5. #BP (int3): the full report, then carry on after the int3;
- *   6. anything else: the full report, then halt this CPU.
+ *   6. anything else: the full report; then, if a recovery point is active
+ *      (a shell command is running, kernel/recovery.h), abort back to it;
+ *      otherwise (or for #DF and #MC) halt this CPU.
  * Interrupts are off throughout (interrupt gates clear IF).
  */
 #include "kernel/arch/x86_64/trap.h"
@@ -18,6 +20,7 @@
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/ksyms.h"
+#include "kernel/recovery.h"
 #include "lib/compiler.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -168,6 +171,9 @@ void trap_dispatch(struct trap_frame *frame)
 	}
 	if (v >= 32)
 		kprintf("(vector %lu has no handler)\n", v);
+	/* A double fault or machine check leaves nothing to trust: always halt. */
+	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
+		return;
 	kprintf("System halted.\n");
 	cpu_halt_forever();
 }

@@ -1,0 +1,80 @@
+/*
+ * recovery.c - the stack of active recovery points (see recovery.h).
+ *
+ * Invariants (checklist):
+ *   [ ] `innermost` is the most recently pushed point not yet popped or
+ *       aborted to; each point's `outer` is the one active before it;
+ *   [ ] a point is active only while the function that saved it is still
+ *       running (recovery_pop before returning), so its saved stack is live.
+ * Single CPU; push/pop from process context, abort from the trap handler
+ * with interrupts off.
+ */
+#include "kernel/recovery.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+
+static struct recovery_point *innermost;
+
+void recovery_push(struct recovery_point *rp, const char *what)
+{
+	rp->what = what;
+	rp->outer = innermost;
+	rp->aborts = 0;
+	innermost = rp;
+}
+
+void recovery_pop(struct recovery_point *rp)
+{
+	ASSERT(innermost == rp, "recovery_pop: not the innermost recovery point");
+	innermost = rp->outer;
+}
+
+bool recovery_active(void)
+{
+	return innermost != NULL;
+}
+
+void recovery_run_unguarded(void (*fn)(void))
+{
+	struct recovery_point *saved = innermost;
+
+	innermost = NULL;
+	fn();
+	innermost = saved;
+}
+
+/*
+ * Implementation note: IRETQ restores RIP, CS, RFLAGS, RSP and SS from the
+ * frame and isr.asm pops the general registers from it, so writing the
+ * saved values into the frame is all it takes to land in recovery_save's
+ * caller with rax = 1, on its own stack, even if the fault was taken on an
+ * IST stack.
+ */
+bool recovery_abort(struct trap_frame *frame)
+{
+	struct recovery_point *rp = innermost;
+
+	if (!rp)
+		return false;
+	innermost = rp->outer;
+	rp->aborts++;
+	frame->rbx = rp->rbx;
+	frame->rbp = rp->rbp;
+	frame->r12 = rp->r12;
+	frame->r13 = rp->r13;
+	frame->r14 = rp->r14;
+	frame->r15 = rp->r15;
+	frame->rsp = rp->rsp;
+	frame->rip = rp->rip;
+	frame->rflags = rp->rflags;
+	frame->cs = GDT_KERNEL_CODE;
+	frame->ss = GDT_KERNEL_DATA;
+	frame->rax = 1; /* recovery_save's second return value */
+	kprintf("(%s aborted by the fault above; the kernel goes on)\n",
+		rp->what ? rp->what : "work");
+	return true;
+}

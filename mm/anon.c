@@ -1,0 +1,265 @@
+/*
+ * anon.c - anonymous regions: create, share copy-on-write, release (anon.h).
+ *
+ * Page tables are walked only where something is mapped
+ * (paging_for_each_range), so releasing a large, mostly untouched lazy
+ * region costs what was touched, not its size.
+ * Invariants (checklist), on top of mm/fault.c's:
+ *   [ ] every frame mapped in an anonymous region came from alloc_page()
+ *       and has one owner per mapping of it;
+ *   [ ] a failed call changes nothing: no region, no mapping, no refcount.
+ * Context: process context, one CPU.
+ */
+#include "mm/anon.h"
+
+#include "lib/align.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/buddy.h"
+#include "mm/page.h"
+#include "mm/region.h"
+
+/* Is [start, end) page-aligned, non-empty, canonical and not wrapping? */
+static bool good_range(virt_addr_t start, uint64_t size)
+{
+	return size > 0 && IS_ALIGNED(start, PAGE_SIZE) && IS_ALIGNED(size, PAGE_SIZE) &&
+	       start + size > start && paging_canonical(start) &&
+	       paging_canonical(start + size - 1);
+}
+
+virt_addr_t anon_find_free(const struct address_space *as, virt_addr_t window,
+			   uint64_t window_size, uint64_t bytes)
+{
+	const struct region_set *set = as->regions;
+	virt_addr_t candidate = window + PAGE_SIZE, end = window + window_size;
+
+	if (!set || bytes == 0)
+		return 0;
+	const struct region *r = region_find(set, window);
+	if (r)
+		candidate = MAX(candidate, r->end + PAGE_SIZE);
+	/* Regions are sorted: walk them upwards with region_next(). */
+	for (;;) {
+		if (candidate + bytes + PAGE_SIZE > end || candidate + bytes < candidate)
+			return 0;
+		const struct region *next = region_next(set, candidate - PAGE_SIZE);
+		if (!next || next->start >= candidate + bytes + PAGE_SIZE)
+			return candidate;
+		candidate = next->end + PAGE_SIZE;
+	}
+}
+
+virt_addr_t anon_create(struct address_space *as, virt_addr_t window, uint64_t window_size,
+			uint64_t size, const char *name)
+{
+	if (!as->regions || size == 0 || size > window_size)
+		return 0;
+	uint64_t bytes = ALIGN_UP(size, PAGE_SIZE);
+	virt_addr_t start = anon_find_free(as, window, window_size, bytes);
+	if (!start)
+		return 0;
+	struct region r = {.start = start, .end = start + bytes, .prot = MAP_WRITE,
+			   .kind = REGION_ANON};
+	strlcpy(r.name, name, sizeof(r.name));
+	return region_insert(as->regions, &r) == 0 ? start : 0;
+}
+
+virt_addr_t anon_create_stack(struct address_space *as, virt_addr_t window,
+			      uint64_t window_size, uint64_t size, uint64_t max_size,
+			      const char *name)
+{
+	if (!as->regions || size == 0 || max_size < size || max_size > window_size)
+		return 0;
+	uint64_t bytes = ALIGN_UP(size, PAGE_SIZE), max_bytes = ALIGN_UP(max_size, PAGE_SIZE);
+	/* guard page | room to grow (max - size) | the stack region (size) */
+	virt_addr_t base = anon_find_free(as, window, window_size, PAGE_SIZE + max_bytes);
+	if (!base)
+		return 0;
+	virt_addr_t limit = base + PAGE_SIZE, top = limit + max_bytes;
+	struct region guard = {.start = base, .end = limit, .kind = REGION_GUARD};
+	struct region stack = {.start = top - bytes, .end = top, .prot = MAP_WRITE,
+			       .kind = REGION_STACK, .grow_limit = limit};
+	strlcpy(guard.name, name, sizeof(guard.name));
+	strlcpy(stack.name, name, sizeof(stack.name));
+	if (region_insert(as->regions, &guard) != 0)
+		return 0;
+	if (region_insert(as->regions, &stack) != 0) {
+		region_remove(as->regions, guard.start, guard.end);
+		return 0;
+	}
+	return top;
+}
+
+/* Is every page of [start, end) inside ANON or COW regions? */
+static bool covered_by_anon(const struct region_set *set, virt_addr_t start, virt_addr_t end)
+{
+	while (start < end) {
+		const struct region *r = region_find(set, start);
+		if (!r || (r->kind != REGION_ANON && r->kind != REGION_COW))
+			return false;
+		start = r->end;
+	}
+	return true;
+}
+
+/* paging_for_each_range callback: the first mapped range, then stop. */
+struct first_range {
+	bool found;
+	virt_addr_t start, end;
+	uint64_t page_size;
+};
+
+static bool take_first(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+		       unsigned flags, void *arg)
+{
+	struct first_range *first = arg;
+
+	(void)pa;
+	(void)flags;
+	*first = (struct first_range){true, start, end, page_size};
+	return false;
+}
+
+/* The first mapped range of as in [from, to), clipped to it; false if none. */
+static bool next_mapped(const struct address_space *as, virt_addr_t from, virt_addr_t to,
+			struct first_range *out)
+{
+	out->found = false;
+	paging_for_each_range(as, from, to, take_first, out);
+	if (!out->found)
+		return false;
+	out->start = MAX(out->start, from);
+	out->end = MIN(out->end, to);
+	return out->start < out->end;
+}
+
+uint64_t anon_resident_pages(const struct address_space *as, virt_addr_t start, virt_addr_t end)
+{
+	struct first_range m;
+	uint64_t pages = 0;
+
+	while (start < end && next_mapped(as, start, end, &m)) {
+		pages += (m.end - m.start) / PAGE_SIZE;
+		start = m.end;
+	}
+	return pages;
+}
+
+/* Undo the first `done` bytes of a share: unmap them in dst, drop the owners added. */
+static void cow_unshare(struct address_space *dst, virt_addr_t dst_va, uint64_t done)
+{
+	struct first_range m;
+	virt_addr_t va = dst_va, end = dst_va + done;
+
+	while (va < end && next_mapped(dst, va, end, &m)) {
+		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
+			struct paging_translation t;
+			if (paging_translate(dst, p, &t) == 0) {
+				paging_unmap(dst, p, PAGE_SIZE);
+				page_put(phys_to_page(t.pa & ~(PAGE_SIZE - 1)));
+			}
+		}
+		va = m.end;
+	}
+}
+
+/*
+ * Implementation note: first map every shared frame into dst (read-only,
+ * one page_get each); only when all of that worked, write-protect the
+ * source and retype both ranges. A failure in the first phase is undone
+ * page by page; the second phase changes only existing entries and region
+ * records, whose room was made before.
+ */
+int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address_space *dst,
+		   virt_addr_t dst_va, uint64_t size, const char *name)
+{
+	if (!src->regions || !dst->regions || !good_range(src_va, size) ||
+	    !good_range(dst_va, size))
+		return -EINVAL;
+	if (src == dst && src_va < dst_va + size && dst_va < src_va + size)
+		return -EINVAL;
+	if (!covered_by_anon(src->regions, src_va, src_va + size))
+		return -ENOENT;
+	struct first_range m;
+	if (region_next(dst->regions, dst_va - 1) &&
+	    region_next(dst->regions, dst_va - 1)->start < dst_va + size)
+		return -EEXIST;
+	if (region_find(dst->regions, dst_va) || next_mapped(dst, dst_va, dst_va + size, &m))
+		return -EEXIST;
+
+	struct region twin = {.start = dst_va, .end = dst_va + size, .prot = MAP_WRITE,
+			      .kind = REGION_COW};
+	strlcpy(twin.name, name, sizeof(twin.name));
+	if (region_insert(dst->regions, &twin) != 0)
+		return -ENOMEM;
+
+	/* Phase 1: map the source's frames into dst, read-only. */
+	virt_addr_t va = src_va, end = src_va + size;
+	while (va < end && next_mapped(src, va, end, &m)) {
+		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
+			struct paging_translation t;
+			if (paging_translate(src, p, &t) != 0)
+				continue;
+			unsigned flags = (t.flags & ~MAP_WRITE) | MAP_SIZE_4K;
+			struct page *frame = phys_to_page(t.pa & ~(PAGE_SIZE - 1));
+			if (!frame || t.page_size != PAGE_SIZE ||
+			    paging_map(dst, dst_va + (p - src_va), t.pa & ~(PAGE_SIZE - 1),
+				       PAGE_SIZE, flags) != 0) {
+				cow_unshare(dst, dst_va, p - src_va);
+				region_remove(dst->regions, twin.start, twin.end);
+				return frame && t.page_size == PAGE_SIZE ? -ENOMEM : -EINVAL;
+			}
+			page_get(frame);
+		}
+		va = m.end;
+	}
+	/* Phase 2: write-protect the source; both sides are COW from now on. */
+	if (region_set_kind(src->regions, src_va, end, REGION_COW) != 0) {
+		cow_unshare(dst, dst_va, size);
+		region_remove(dst->regions, twin.start, twin.end);
+		return -ENOMEM;
+	}
+	va = src_va;
+	while (va < end && next_mapped(src, va, end, &m)) {
+		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
+			struct paging_translation t;
+			if (paging_translate(src, p, &t) == 0)
+				paging_protect(src, p, PAGE_SIZE, t.flags & ~MAP_WRITE);
+		}
+		va = m.end;
+	}
+	return 0;
+}
+
+int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end)
+{
+	if (!as->regions || end <= start || !good_range(start, end - start))
+		return -EINVAL;
+	for (virt_addr_t va = start; va < end;) {
+		const struct region *r = region_find(as->regions, va);
+		if (r && r->kind != REGION_ANON && r->kind != REGION_COW &&
+		    r->kind != REGION_STACK && r->kind != REGION_GUARD)
+			return -EPERM;
+		const struct region *next = r ? r : region_next(as->regions, va);
+		if (!next)
+			break;
+		va = r ? r->end : next->start;
+	}
+	/* Remove the records first: the only step that can fail (a split). */
+	int err = region_remove(as->regions, start, end);
+	if (err)
+		return err;
+	struct first_range m;
+	virt_addr_t va = start;
+	while (va < end && next_mapped(as, va, end, &m)) {
+		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
+			struct paging_translation t;
+			if (paging_translate(as, p, &t) != 0)
+				continue;
+			paging_unmap(as, p, PAGE_SIZE);
+			page_put(phys_to_page(t.pa & ~(PAGE_SIZE - 1)));
+		}
+		va = m.end;
+	}
+	return 0;
+}

@@ -1,0 +1,315 @@
+/*
+ * fault.c - deciding and resolving page faults (see fault.h).
+ *
+ * The decision, in the order fault_handle() asks:
+ *   1. reserved bit set in an entry          -> violation (corrupt tables)
+ *   2. a region contains the address:
+ *        guard region                        -> guard hit
+ *        vmalloc window                      -> ask vmalloc (step 3)
+ *        access the region's prot forbids    -> violation (write/exec/user)
+ *        page not present, anon/stack/COW    -> demand-zero
+ *        write to a present read-only page of a COW region
+ *                                            -> COW copy, or reuse if sole owner
+ *        the page already allows it          -> spurious (stale TLB entry)
+ *   3. no region: a vmalloc guard page       -> guard hit / kernel stack overflow
+ *      just below a stack region, within its growth limit -> stack growth
+ *      first page                            -> NULL dereference
+ *      else, by the error code               -> not mapped / write / exec / SMAP
+ * Invariants (checklist):
+ *   [ ] a frame mapped in a COW region is mapped read-only everywhere it is
+ *       shared, and its refcount counts the mappings (page_get per share);
+ *   [ ] a resolved fault changed exactly one page table entry (plus tables);
+ *   [ ] a violation changed nothing.
+ * Context: the #PF handler with interrupts off, or host tests.
+ */
+#include "mm/fault.h"
+
+#include "lib/align.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/arch.h"
+#include "mm/buddy.h"
+#include "mm/page.h"
+#include "mm/vmalloc.h"
+
+struct fault_stats fault_stats;
+
+/* The flags a page of region r is mapped with (COW pages: without MAP_WRITE). */
+static unsigned region_map_flags(const struct region *r, virt_addr_t va)
+{
+	unsigned flags = r->prot | MAP_SIZE_4K;
+
+	if (va >= PAGING_KERNEL_HALF)
+		flags |= MAP_GLOBAL; /* kernel-half mappings survive CR3 switches */
+	return flags;
+}
+
+/* Record a violation in f; returns -EFAULT for fault_handle to pass on. */
+static int violation(struct fault *f, enum fault_violation v)
+{
+	f->outcome = FAULT_VIOLATION;
+	f->violation = v;
+	fault_stats.violations++;
+	if (v == VIOLATION_GUARD || v == VIOLATION_STACK_OVERFLOW)
+		fault_stats.guard_hits++;
+	return -EFAULT;
+}
+
+/* Map one fresh zeroed frame at the page of va, as region r says. */
+static int demand_zero(struct address_space *as, const struct region *r, virt_addr_t page_va,
+		       struct fault *f, enum fault_outcome outcome)
+{
+	struct page *page = alloc_page(ALLOC_ZERO);
+
+	if (!page)
+		return violation(f, VIOLATION_NO_MEMORY);
+	/* (In a COW region too: a page never mapped before is shared with no one.) */
+	if (paging_map(as, page_va, page_to_phys(page), PAGE_SIZE, region_map_flags(r, page_va)) != 0) {
+		free_page(page); /* no table for it: nothing was mapped */
+		return violation(f, VIOLATION_NO_MEMORY);
+	}
+	f->outcome = outcome;
+	return 0;
+}
+
+/*
+ * A write to a present, read-only page of a COW region. The frame's
+ * refcount says how many mappings share it: more than one, copy it into a
+ * fresh frame and map that writable here; exactly one (the other side
+ * copied already or went away), make it writable in place.
+ */
+static int cow_break(struct address_space *as, const struct region *r, virt_addr_t page_va,
+		     const struct paging_translation *t, struct fault *f)
+{
+	struct page *old = phys_to_page(t->pa & ~(PAGE_SIZE - 1));
+	unsigned flags = region_map_flags(r, page_va) & ~MAP_SIZE_4K;
+
+	if (!old)
+		return violation(f, VIOLATION_WRITE_READ_ONLY); /* not RAM: nothing to copy */
+	if (old->refcount == 1) {
+		if (paging_protect(as, page_va, PAGE_SIZE, flags) != 0)
+			return violation(f, VIOLATION_NO_MEMORY);
+		fault_stats.cow_reuses++;
+		f->outcome = FAULT_COW_REUSE;
+		return 0;
+	}
+	struct page *copy = alloc_page(0);
+	if (!copy)
+		return violation(f, VIOLATION_NO_MEMORY);
+	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
+	if (paging_map(as, page_va, page_to_phys(copy), PAGE_SIZE,
+		       flags | MAP_SIZE_4K | MAP_REPLACE) != 0) {
+		free_page(copy);
+		return violation(f, VIOLATION_NO_MEMORY);
+	}
+	page_put(old); /* this mapping no longer shares it */
+	fault_stats.cow_copies++;
+	f->outcome = FAULT_COW_COPY;
+	return 0;
+}
+
+/* A fault in the vmalloc window: a guard page, or a bad access inside an area. */
+static int vmalloc_fault(virt_addr_t va, unsigned access, struct fault *f)
+{
+	const struct vmalloc_area *a = vmalloc_find(va);
+
+	f->area = a;
+	if (!a)
+		return violation(f, VIOLATION_NOT_MAPPED);
+	if (va < a->start)
+		return violation(f, a->flags & VMALLOC_STACK ? VIOLATION_STACK_OVERFLOW
+							     : VIOLATION_GUARD);
+	if (va - a->start >= a->size)
+		return violation(f, VIOLATION_GUARD);
+	if (access & FAULT_FETCH)
+		return violation(f, VIOLATION_EXEC_NX);
+	return violation(f, access & FAULT_USER ? VIOLATION_USER_KERNEL : VIOLATION_NOT_MAPPED);
+}
+
+/* The violation for an access the page tables refused, when no region says more. */
+static enum fault_violation by_error_code(virt_addr_t va, unsigned access)
+{
+	if (!(access & FAULT_PRESENT))
+		return va < PAGE_SIZE ? VIOLATION_NULL : VIOLATION_NOT_MAPPED;
+	if ((access & FAULT_USER) && va >= PAGING_KERNEL_HALF)
+		return VIOLATION_USER_KERNEL;
+	if (!(access & FAULT_USER) && va < PAGING_KERNEL_HALF)
+		return VIOLATION_KERNEL_USER; /* SMAP (data) or SMEP (fetch) */
+	if (access & FAULT_WRITE)
+		return VIOLATION_WRITE_READ_ONLY;
+	if (access & FAULT_FETCH)
+		return VIOLATION_EXEC_NX;
+	return VIOLATION_NOT_MAPPED;
+}
+
+/* Faults inside region r (a copy: the set may change below). */
+static int region_fault(struct address_space *as, const struct region *r, virt_addr_t va,
+			unsigned access, struct fault *f)
+{
+	virt_addr_t page_va = ALIGN_DOWN(va, PAGE_SIZE);
+	bool anonymous = r->kind == REGION_ANON || r->kind == REGION_STACK || r->kind == REGION_COW;
+
+	if (r->kind == REGION_GUARD)
+		return violation(f, VIOLATION_GUARD);
+	if (r->kind == REGION_VMALLOC)
+		return vmalloc_fault(va, access, f);
+	if ((access & FAULT_WRITE) && !(r->prot & MAP_WRITE))
+		return violation(f, VIOLATION_WRITE_READ_ONLY);
+	if ((access & FAULT_FETCH) && !(r->prot & MAP_EXEC))
+		return violation(f, VIOLATION_EXEC_NX);
+	if ((access & FAULT_USER) && !(r->prot & MAP_USER))
+		return violation(f, VIOLATION_USER_KERNEL);
+
+	struct paging_translation t;
+	bool mapped = paging_translate(as, page_va, &t) == 0;
+	if (!mapped) {
+		if (!anonymous)
+			return violation(f, VIOLATION_NOT_MAPPED);
+		int err = demand_zero(as, r, page_va, f, FAULT_DEMAND_ZERO);
+		if (!err)
+			fault_stats.demand_zero++;
+		return err;
+	}
+	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE)) {
+		if (r->kind == REGION_COW && t.page_size == PAGE_SIZE)
+			return cow_break(as, r, page_va, &t, f);
+		return violation(f, VIOLATION_WRITE_READ_ONLY); /* e.g. `protect` made it so */
+	}
+	if ((access & FAULT_FETCH) && !(t.flags & MAP_EXEC))
+		return violation(f, VIOLATION_EXEC_NX);
+	if (access & FAULT_PRESENT)
+		return violation(f, by_error_code(va, access));
+	/* Mapped now, "not present" then: another path mapped it, or a stale TLB entry. */
+	arch_invalidate_page(page_va);
+	fault_stats.spurious++;
+	f->outcome = FAULT_SPURIOUS;
+	return 0;
+}
+
+/*
+ * No region contains va. The one legitimate case is a stack region just
+ * above: grow it down to va's page if that stays within its limit.
+ */
+static int regionless_fault(struct address_space *as, virt_addr_t va, unsigned access,
+			    struct fault *f)
+{
+	if (va >= VMALLOC_START && va - VMALLOC_START < VMALLOC_SIZE)
+		return vmalloc_fault(va, access, f);
+	const struct region *next = as->regions ? region_next(as->regions, va) : NULL;
+	if (next && next->kind == REGION_STACK && !(access & FAULT_FETCH)) {
+		virt_addr_t page_va = ALIGN_DOWN(va, PAGE_SIZE);
+		f->in_region = true;
+		f->region = *next;
+		if (va < next->grow_limit)
+			return violation(f, VIOLATION_STACK_OVERFLOW);
+		if ((access & FAULT_WRITE) && !(next->prot & MAP_WRITE))
+			return violation(f, VIOLATION_WRITE_READ_ONLY);
+		int err = demand_zero(as, next, page_va, f, FAULT_STACK_GROWTH);
+		if (err)
+			return err;
+		if (region_grow_down(as->regions, next, page_va) != 0) {
+			/* cannot happen: checked above; undo the mapping to stay consistent */
+			struct paging_translation t;
+			if (paging_translate(as, page_va, &t) == 0) {
+				paging_unmap(as, page_va, PAGE_SIZE);
+				page_put(phys_to_page(t.pa));
+			}
+			return violation(f, VIOLATION_STACK_OVERFLOW);
+		}
+		f->region.start = page_va;
+		fault_stats.stack_growths++;
+		return 0;
+	}
+	return violation(f, by_error_code(va, access));
+}
+
+int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
+		 struct fault *f)
+{
+	*f = (struct fault){.address = address, .access = access, .outcome = FAULT_VIOLATION};
+	fault_stats.faults++;
+	if (!paging_canonical(address))
+		return violation(f, VIOLATION_NON_CANONICAL);
+	if (access & FAULT_RESERVED)
+		return violation(f, VIOLATION_RESERVED_BIT);
+	const struct region *r = as->regions ? region_find(as->regions, address) : NULL;
+	if (!r)
+		return regionless_fault(as, address, access, f);
+	f->in_region = true;
+	f->region = *r;
+	return region_fault(as, &f->region, address, access, f);
+}
+
+const char *fault_outcome_name(enum fault_outcome outcome)
+{
+	switch (outcome) {
+	case FAULT_SPURIOUS: return "already mapped (spurious fault, TLB entry refreshed)";
+	case FAULT_DEMAND_ZERO: return "demand-zero fault resolved";
+	case FAULT_COW_COPY: return "COW copy";
+	case FAULT_COW_REUSE: return "COW reuse (last owner: made writable in place)";
+	case FAULT_STACK_GROWTH: return "stack grown";
+	case FAULT_VIOLATION: return "violation";
+	}
+	return "?";
+}
+
+const char *fault_describe(const struct fault *f, char *buf, size_t size)
+{
+	char where[128] = "";
+	const char *noun = f->in_region ? "region" : "page";
+
+	if (f->area) {
+		char who[64];
+		arch_symbolize((uint64_t)(uintptr_t)f->area->caller, who, sizeof(who));
+		ksnprintf(where, sizeof(where), "%s 0x%lx-0x%lx (from %s)",
+			  f->area->flags & VMALLOC_STACK ? "kernel stack" : "vmalloc area",
+			  f->area->start, f->area->start + f->area->size, who);
+	} else if (f->in_region) {
+		ksnprintf(where, sizeof(where), "\"%s\" 0x%lx-0x%lx (%s)", f->region.name,
+			  f->region.start, f->region.end, region_kind_name(f->region.kind));
+	}
+	switch (f->violation) {
+	case VIOLATION_NONE:
+		ksnprintf(buf, size, "%s", fault_outcome_name(f->outcome));
+		break;
+	case VIOLATION_NULL:
+		ksnprintf(buf, size, "NULL dereference");
+		break;
+	case VIOLATION_NOT_MAPPED:
+		ksnprintf(buf, size, "not mapped%s%s", where[0] ? " in " : "", where);
+		break;
+	case VIOLATION_WRITE_READ_ONLY:
+		ksnprintf(buf, size, "write to read-only %s%s%s", noun, where[0] ? " " : "", where);
+		break;
+	case VIOLATION_EXEC_NX:
+		ksnprintf(buf, size, "execute of NX page%s%s", where[0] ? " in " : "", where);
+		break;
+	case VIOLATION_GUARD:
+		ksnprintf(buf, size, "access to guard page of %s", where[0] ? where : "a region");
+		break;
+	case VIOLATION_STACK_OVERFLOW:
+		ksnprintf(buf, size, "kernel stack overflow: guard page below %s",
+			  where[0] ? where : "a stack");
+		break;
+	case VIOLATION_RESERVED_BIT:
+		ksnprintf(buf, size, "reserved bit set in a paging entry (corrupt page tables)");
+		break;
+	case VIOLATION_USER_KERNEL:
+		ksnprintf(buf, size, "user access to kernel page");
+		break;
+	case VIOLATION_KERNEL_USER:
+		ksnprintf(buf, size, "kernel %s of user page (%s)",
+			  f->access & FAULT_FETCH ? "execute" : "access",
+			  f->access & FAULT_FETCH ? "SMEP" : "SMAP");
+		break;
+	case VIOLATION_NO_MEMORY:
+		ksnprintf(buf, size, "out of memory: no frame to resolve the fault in %s", where);
+		break;
+	case VIOLATION_NON_CANONICAL:
+		ksnprintf(buf, size, "non-canonical address");
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,112 @@
+/*
+ * fault.h - the page-fault handler's decisions: what a fault means, and
+ * resolving the legitimate ones.
+ *
+ * A page fault is the CPU saying "this access did not fit the page tables".
+ * Often that is on purpose: memory the kernel promised but has not yet
+ * provided. fault_handle() looks the address up in the address space's
+ * regions (mm/region.h) and either resolves the fault by changing the page
+ * tables, after which the CPU retries the instruction:
+ *   demand-zero   a page of an anonymous or stack region, touched for the
+ *                 first time: map one fresh zeroed frame;
+ *   copy-on-write a write to a shared read-only frame of a COW region: copy
+ *                 it (or, if this space is its only owner left, just make
+ *                 it writable), using the frame's reference count;
+ *   stack growth  a touch just below a stack region, above its growth
+ *                 limit: extend the region down and map the page;
+ * or calls it a violation and says which, in words, for the report.
+ *
+ * The CPU-specific part (reading CR2, decoding the error code, printing
+ * the registers) is in kernel/arch/x86_64/page_fault.c; this file is
+ * host-compilable and the host tests drive it with simulated faults.
+ * Context: the #PF handler (interrupts off), or tests; one CPU.
+ */
+#ifndef MM_FAULT_H
+#define MM_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/layout.h"
+#include "mm/paging.h"
+#include "mm/region.h"
+
+struct vmalloc_area;
+
+/* What the faulting access was: the arch code translates its error code into these. */
+#define FAULT_PRESENT (1u << 0)  /* the page was present: a protection violation */
+#define FAULT_WRITE (1u << 1)    /* a write (else a read or a fetch) */
+#define FAULT_USER (1u << 2)     /* from user mode */
+#define FAULT_RESERVED (1u << 3) /* a paging entry had a reserved bit set */
+#define FAULT_FETCH (1u << 4)    /* an instruction fetch */
+
+enum fault_outcome {
+	FAULT_SPURIOUS,       /* the page already allowed the access (stale TLB entry) */
+	FAULT_DEMAND_ZERO,    /* mapped a fresh zeroed page */
+	FAULT_COW_COPY,       /* copied a shared page, mapped the copy writable */
+	FAULT_COW_REUSE,      /* last owner of a COW page: made it writable in place */
+	FAULT_STACK_GROWTH,   /* grew a stack region down, mapped the page */
+	FAULT_VIOLATION,      /* not resolvable: see enum fault_violation */
+};
+
+enum fault_violation {
+	VIOLATION_NONE,
+	VIOLATION_NULL,            /* "NULL dereference": the first page */
+	VIOLATION_NOT_MAPPED,      /* "not mapped" */
+	VIOLATION_WRITE_READ_ONLY, /* "write to read-only region/page" */
+	VIOLATION_EXEC_NX,         /* "execute of NX page" */
+	VIOLATION_GUARD,           /* "access to guard page of <region or area>" */
+	VIOLATION_STACK_OVERFLOW,  /* "kernel stack overflow": the guard below a stack */
+	VIOLATION_RESERVED_BIT,    /* "reserved bit set" in a paging entry */
+	VIOLATION_USER_KERNEL,     /* "user access to kernel page" */
+	VIOLATION_KERNEL_USER,     /* "kernel access to user page" (SMAP/SMEP) */
+	VIOLATION_NO_MEMORY,       /* "out of memory": a legitimate fault with no frame left */
+	VIOLATION_NON_CANONICAL,   /* "non-canonical address" (reported by the #GP handler) */
+};
+
+/* Everything known about one fault, filled in by fault_handle(). */
+struct fault {
+	virt_addr_t address;        /* the faulting address (CR2) */
+	unsigned access;            /* FAULT_* */
+	enum fault_outcome outcome;
+	enum fault_violation violation;
+	bool in_region;             /* region holds a copy of the region involved */
+	struct region region;
+	const struct vmalloc_area *area; /* the vmalloc area involved, or NULL */
+};
+
+/* Counters of every outcome since boot (`vmstat`). */
+struct fault_stats {
+	uint64_t faults;           /* fault_handle() calls */
+	uint64_t demand_zero;
+	uint64_t cow_copies;
+	uint64_t cow_reuses;
+	uint64_t stack_growths;
+	uint64_t spurious;
+	uint64_t guard_hits;       /* guard pages and stack overflows */
+	uint64_t violations;       /* every violation, guard hits included */
+};
+extern struct fault_stats fault_stats;
+
+/*
+ * Decide and, when legitimate, resolve a fault at address with access
+ * (FAULT_*) in address space as (whose `regions` may be NULL: then only
+ * vmalloc areas and the page tables are consulted). Fills *f. Returns 0
+ * when resolved (the access may be retried), -EFAULT for a violation.
+ * Allocates one frame at most; never sleeps.
+ */
+int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
+		 struct fault *f);
+
+/*
+ * The violation in words, with the region or area it concerns, e.g.
+ * "access to guard page of vmalloc area 0xffffc80000000000-0xffffc80000004000
+ * (from cmd_alloc+0x3c)" or "write to read-only region \"lazy\"". Returns buf.
+ */
+const char *fault_describe(const struct fault *f, char *buf, size_t size);
+
+/* "demand-zero fault resolved", "COW copy", ...: the outcome in words. */
+const char *fault_outcome_name(enum fault_outcome outcome);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * fault_commands.c - watching page faults from the shell: `lazy`, `cow`,
+ * `regions`, `touch`, `stackoverflow`, `vmstat` and `failinject`.
+ *
+ * A typical session:
+ *   lazy 16K                 a demand-zero region: nothing mapped yet
+ *   translate VA             -> not mapped
+ *   touch VA w               -> demand-zero fault resolved, frame 0x...
+ *   cow VA 16K               its pages shared read-only with a twin range
+ *   touch TWIN w             -> COW copy: the twin gets its own frame
+ *   touch VA w               -> COW reuse: VA's frame has one owner left
+ *   free VA ; free TWIN      regions and frames given back
+ * Violations (touch 0, a write to a read-only region, stackoverflow) abort
+ * the command after the fault report; the prompt comes back (kernel/recovery.h).
+ * Shell context: the kernel address space.
+ */
+#include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/shell.h"
+#include "kernel/stack.h"
+#include "lib/align.h"
+#include "lib/errno.h"
+#include "lib/parse.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/anon.h"
+#include "mm/failinject.h"
+#include "mm/fault.h"
+#include "mm/kernel_space.h"
+#include "mm/region.h"
+#include "mm/shell_allocs.h"
+
+#define LAZY_SIZE_MAX (1ull << 30) /* one `lazy` region: at most 1 GiB */
+
+static int parse_size(const char *cmd, const char *what, const char *text, uint64_t *out)
+{
+	int err = parse_u64_range(text, 1, LAZY_SIZE_MAX, out);
+
+	if (err)
+		kprintf("%s: bad %s '%s': %s (1 to 1G; K/M/G suffixes allowed)\n", cmd, what, text,
+			parse_error_text(err));
+	return err;
+}
+
+/* ---- lazy ----------------------------------------------------------------- */
+
+static int cmd_lazy(int argc, char **argv)
+{
+	uint64_t size, max;
+	bool stack = argc == 4 && strcmp(argv[1], "-s") == 0;
+
+	if (!(argc == 2 && argv[1][0] != '-') && !stack) {
+		shell_print_usage(shell_find("lazy"));
+		return -EINVAL;
+	}
+	if (parse_size("lazy", "size", argv[stack ? 2 : 1], &size) ||
+	    (stack && parse_size("lazy", "maximum size", argv[3], &max)))
+		return -EINVAL;
+	if (stack && max < size) {
+		kprintf("lazy: the maximum size must be at least the size\n");
+		return -EINVAL;
+	}
+	if (!shell_alloc_has_room()) {
+		kprintf("lazy: the shell holds too many allocations; free some first\n");
+		return -ENOSPC;
+	}
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!stack) {
+		virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+					     size, "lazy");
+		if (!va) {
+			kprintf("lazy: no room for %lu bytes in the lazy window, or no memory\n", size);
+			return -ENOMEM;
+		}
+		shell_alloc_remember_region(va, va, va + size);
+		kprintf("lazy: 0x%lx-0x%lx (%lu pages), demand-zero, nothing mapped yet\n", va,
+			va + size, size / PAGE_SIZE);
+		kprintf("  `touch 0x%lx w` faults one page in; `free 0x%lx` gives it all back\n",
+			va, va);
+		return 0;
+	}
+	max = ALIGN_UP(max, PAGE_SIZE);
+	virt_addr_t top = anon_create_stack(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+					    size, max, "lazy-stack");
+	if (!top) {
+		kprintf("lazy: no room for a %lu-byte stack in the lazy window, or no memory\n",
+			max);
+		return -ENOMEM;
+	}
+	shell_alloc_remember_region(top, top - max - PAGE_SIZE, top);
+	kprintf("lazy: stack 0x%lx-0x%lx (top 0x%lx), grows down to 0x%lx, guard page at 0x%lx\n",
+		top - size, top, top, top - max, top - max - PAGE_SIZE);
+	kprintf("  `touch 0x%lx w` just below it grows it; `free 0x%lx` gives it all back\n",
+		top - size - 8, top);
+	return 0;
+}
+
+SHELL_COMMAND(lazy, "reserve a demand-zero region (pages appear when touched)",
+	      "usage: lazy SIZE | lazy -s SIZE MAX\n"
+	      "  Reserves SIZE bytes (rounded up to pages) in the kernel's lazy window\n"
+	      "  (0xffffc04000000000, 256 GiB) as an anonymous region; nothing is mapped\n"
+	      "  until a page is touched, when the page-fault handler maps a zeroed frame.\n"
+	      "  -s: a stack region of SIZE bytes that grows down on a touch just below\n"
+	      "  it, up to MAX bytes, with a guard page below that.\n"
+	      "  `regions` lists it, `touch` faults pages in, `free ADDR` releases it.\n"
+	      "examples: lazy 64K   lazy -s 8K 64K\n",
+	      cmd_lazy);
+
+/* ---- cow ------------------------------------------------------------------- */
+
+static int cmd_cow(int argc, char **argv)
+{
+	uint64_t va, size;
+
+	if (argc != 3) {
+		shell_print_usage(shell_find("cow"));
+		return -EINVAL;
+	}
+	int err = parse_u64(argv[1], &va);
+	if (err) {
+		kprintf("cow: bad address '%s': %s\n", argv[1], parse_error_text(err));
+		return err;
+	}
+	if (parse_size("cow", "size", argv[2], &size))
+		return -EINVAL;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!IS_ALIGNED(va, PAGE_SIZE)) {
+		kprintf("cow: 0x%lx is not page-aligned\n", va);
+		return -EINVAL;
+	}
+	if (!shell_alloc_has_room()) {
+		kprintf("cow: the shell holds too many allocations; free some first\n");
+		return -ENOSPC;
+	}
+	virt_addr_t twin = anon_find_free(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE, size);
+	if (!twin) {
+		kprintf("cow: no room for a twin of %lu bytes in the lazy window\n", size);
+		return -ENOMEM;
+	}
+	err = anon_cow_share(&kernel_space, va, &kernel_space, twin, size, "cow-twin");
+	if (err == -ENOENT)
+		kprintf("cow: 0x%lx-0x%lx is not all inside `lazy` (anonymous) regions\n", va,
+			va + size);
+	else if (err)
+		kprintf("cow: cannot share 0x%lx-0x%lx: %s\n", va, va + size, errno_name(err));
+	if (err)
+		return err;
+	shell_alloc_remember_region(twin, twin, twin + size);
+	uint64_t shared = anon_resident_pages(&kernel_space, va, va + size);
+	kprintf("cow: 0x%lx-0x%lx and its twin 0x%lx-0x%lx share %lu frame(s), read-only;\n", va,
+		va + size, twin, twin + size, shared);
+	kprintf("  a write to either side copies that page (`touch 0x%lx w`)\n", twin);
+	return 0;
+}
+
+SHELL_COMMAND(cow, "share a lazy range copy-on-write with a new twin range",
+	      "usage: cow VA SIZE\n"
+	      "  VA..VA+SIZE must lie in `lazy` regions. Every page mapped there is mapped\n"
+	      "  read-only in both VA's range and a new twin range (printed), and its\n"
+	      "  frame gains an owner. The first write to a shared page on either side\n"
+	      "  copies it (COW copy); a write to a page whose other owner is gone makes\n"
+	      "  it writable in place (COW reuse). `free TWIN` releases the twin.\n"
+	      "example: lazy 16K; touch VA w; cow VA 16K; touch TWIN w; translate VA\n",
+	      cmd_cow);
+
+/* ---- regions ----------------------------------------------------------------- */
+
+static bool print_region(const struct region *r, void *arg)
+{
+	char size[16];
+	uint64_t bytes = r->end - r->start;
+
+	(void)arg;
+	if (bytes >= (1ull << 40))
+		ksnprintf(size, sizeof(size), "%luT", bytes >> 40);
+	else if (bytes >= (1ull << 30))
+		ksnprintf(size, sizeof(size), "%luG", bytes >> 30);
+	else if (bytes >= (1ull << 20))
+		ksnprintf(size, sizeof(size), "%luM", bytes >> 20);
+	else
+		ksnprintf(size, sizeof(size), "%luK", bytes >> 10);
+	kprintf("%016lx-%016lx %c%c%c %-12s %6s  %-20s", r->start, r->end, 'r',
+		r->prot & MAP_WRITE ? 'w' : '-', r->prot & MAP_EXEC ? 'x' : '-',
+		region_kind_name(r->kind), size, r->name);
+	if (r->kind == REGION_ANON || r->kind == REGION_COW || r->kind == REGION_STACK)
+		kprintf(" %lu resident", anon_resident_pages(current_space(), r->start, r->end));
+	if (r->kind == REGION_STACK)
+		kprintf(", grows to 0x%lx", r->grow_limit);
+	kprintf("\n");
+	return true;
+}
+
+static int cmd_regions(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_print_usage(shell_find("regions"));
+		return -EINVAL;
+	}
+	const struct region_set *set = current_space()->regions;
+	if (!set) {
+		kprintf("regions: the current address space has no regions\n");
+		return 0;
+	}
+	kprintf("%-33s %-3s %-12s %6s  %-20s %s\n", "range", "prt", "kind", "size", "name",
+		"pages");
+	region_for_each(set, print_region, NULL);
+	kprintf("%zu region(s)\n", set->count);
+	return 0;
+}
+
+SHELL_COMMAND(regions, "list the regions of the current address space",
+	      "usage: regions\n"
+	      "  One line per region, like /proc/PID/maps: range, protection, kind,\n"
+	      "  size, name and, for anonymous regions, pages resident (mapped). The\n"
+	      "  page-fault handler decides what a fault means from these.\n",
+	      cmd_regions);
+
+/* ---- touch --------------------------------------------------------------------- */
+
+/* One access of each kind; noinline so a fault's RIP names them. */
+static __noinline uint8_t touch_read(volatile const uint8_t *p)
+{
+	return *p;
+}
+
+static __noinline void touch_write(uint8_t *p)
+{
+	/* A locked add of 0: one read-modify-write instruction, which faults as a
+	 * write (SDM Vol. 3A 4.7) and leaves the byte as it was. */
+	__asm__ volatile("lock addb $0, (%0)" ::"r"(p) : "memory");
+}
+
+static __noinline void touch_execute(uint64_t va)
+{
+	((void (*)(void))(uintptr_t)va)();
+}
+
+static int cmd_touch(int argc, char **argv)
+{
+	uint64_t va;
+	char mode = argc == 3 ? argv[2][0] : 'r';
+
+	if (argc < 2 || argc > 3 || (argc == 3 && (argv[2][1] != '\0' ||
+						   (mode != 'r' && mode != 'w' && mode != 'x')))) {
+		shell_print_usage(shell_find("touch"));
+		return -EINVAL;
+	}
+	int err = parse_u64(argv[1], &va);
+	if (err) {
+		kprintf("touch: bad address '%s': %s\n", argv[1], parse_error_text(err));
+		return err;
+	}
+	struct address_space *as = current_space();
+	struct paging_translation before;
+	bool was_mapped = paging_canonical(va) && paging_translate(as, va, &before) == 0;
+	if (mode == 'x') {
+		const struct region *r = as->regions ? region_find(as->regions, va) : NULL;
+		if ((was_mapped && (before.flags & MAP_EXEC)) || (r && (r->prot & MAP_EXEC))) {
+			kprintf("touch: 0x%lx is executable; jumping there would run whatever it "
+				"holds, so touch does not\n", va);
+			return -EPERM;
+		}
+	}
+	uint64_t since = fault_stats.faults;
+	switch (mode) {
+	case 'r': touch_read((const uint8_t *)(uintptr_t)va); break;
+	case 'w': touch_write((uint8_t *)(uintptr_t)va); break;
+	case 'x': touch_execute(va); break; /* faults: never returns here */
+	}
+	/* Still here: the access worked, perhaps after a resolved fault. */
+	struct fault f;
+	struct paging_translation after;
+	bool mapped = paging_translate(as, va, &after) == 0;
+	if (!page_fault_last(since, &f)) {
+		kprintf("0x%lx: %s, no fault%s\n", va, mode == 'w' ? "written" : "read",
+			was_mapped ? " (already mapped)" : "");
+		return 0;
+	}
+	kprintf("0x%lx: %s", va, fault_outcome_name(f.outcome));
+	if (mapped && f.outcome == FAULT_COW_COPY && was_mapped)
+		kprintf(": frame 0x%lx -> 0x%lx", before.pa & ~(PAGE_SIZE - 1),
+			after.pa & ~(PAGE_SIZE - 1));
+	else if (mapped)
+		kprintf(": frame 0x%lx", after.pa & ~(PAGE_SIZE - 1));
+	if (f.in_region)
+		kprintf(" in region \"%s\" (%s)", f.region.name, region_kind_name(f.region.kind));
+	kprintf("\n");
+	return 0;
+}
+
+SHELL_COMMAND(touch, "access one byte and say what the page-fault handler did",
+	      "usage: touch VA [r|w|x]\n"
+	      "  Reads (r, default), writes (w: a locked add of 0, so the byte keeps its\n"
+	      "  value) or executes (x: calls VA; refused where VA is executable) one byte\n"
+	      "  at VA, then says what happened: no fault, demand-zero fault resolved, COW\n"
+	      "  copy or reuse, stack grown. A violation (NULL dereference, write to a\n"
+	      "  read-only region, guard page, non-canonical address ...) is reported\n"
+	      "  with registers and a backtrace, and the command is aborted.\n"
+	      "examples: touch 0   touch 0xffffc04000001000 w   touch 0x8000000000000000\n",
+	      cmd_touch);
+
+/* ---- stackoverflow -------------------------------------------------------------- */
+
+static volatile uint64_t overflow_depth;
+static volatile bool keep_recursing = true; /* always true: GCC cannot see the end */
+
+/* Recurse with a 256-byte frame until the stack's guard page stops it. */
+static __noinline uint64_t recurse(uint64_t n)
+{
+	volatile uint8_t frame[256];
+
+	frame[0] = (uint8_t)n;
+	overflow_depth = n;
+	if (!keep_recursing)
+		return n;
+	return recurse(n + 1) + frame[0]; /* not a tail call: the frame stays */
+}
+
+static int cmd_stackoverflow(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_print_usage(shell_find("stackoverflow"));
+		return -EINVAL;
+	}
+	const struct kernel_stack *s = kernel_stack_find((uint64_t)(uintptr_t)&argc, 1);
+	kprintf("stackoverflow: recursing on the %s stack (0x%lx-0x%lx) until it hits the "
+		"guard page below it...\n", s ? s->name : "?", s ? s->bottom : 0, s ? s->top : 0);
+	return (int)recurse(0);
+}
+
+SHELL_COMMAND(stackoverflow, "recurse until the kernel stack's guard page stops it",
+	      "usage: stackoverflow\n"
+	      "  Calls a function that calls itself, 256 bytes a frame, on the shell's\n"
+	      "  16 KiB stack. The stack sits in vmalloc space with an unmapped guard page\n"
+	      "  below it, so the overflow page-faults there; the #PF handler runs on its\n"
+	      "  own IST stack and reports \"kernel stack overflow\" instead of the CPU\n"
+	      "  triple-faulting. The command is aborted; the shell goes on.\n",
+	      cmd_stackoverflow);
+
+/* ---- vmstat ----------------------------------------------------------------------- */
+
+static int cmd_vmstat(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_print_usage(shell_find("vmstat"));
+		return -EINVAL;
+	}
+	const struct fault_stats *s = &fault_stats;
+	kprintf("pgfault %lu\n", s->faults);
+	kprintf("pgfault_demand_zero %lu\n", s->demand_zero);
+	kprintf("pgfault_cow_copy %lu\n", s->cow_copies);
+	kprintf("pgfault_cow_reuse %lu\n", s->cow_reuses);
+	kprintf("pgfault_stack_growth %lu\n", s->stack_growths);
+	kprintf("pgfault_spurious %lu\n", s->spurious);
+	kprintf("pgfault_guard_hit %lu\n", s->guard_hits);
+	kprintf("pgfault_violation %lu\n", s->violations);
+	kprintf("tlb_invlpg %lu\n", paging_stats.invlpg);
+	kprintf("tlb_full_flush %lu\n", paging_stats.full_flushes);
+	for (int k = 0; k < FAILINJECT_KINDS; k++)
+		kprintf("failinject_%s %lu\n", failinject_kind_name(k), failinject_count(k));
+	return 0;
+}
+
+SHELL_COMMAND(vmstat, "page-fault and TLB counters (like /proc/vmstat)",
+	      "usage: vmstat\n"
+	      "  One `name value` line per counter since boot: page faults (total,\n"
+	      "  demand-zero, COW copies and reuses, stack growths, spurious, guard-page\n"
+	      "  hits, violations), TLB invalidations (single pages, full flushes) and\n"
+	      "  failures injected by `failinject`.\n",
+	      cmd_vmstat);
+
+/* ---- failinject ----------------------------------------------------------------------- */
+
+static int cmd_failinject(int argc, char **argv)
+{
+	if (argc == 1) {
+		for (int k = 0; k < FAILINJECT_KINDS; k++) {
+			kprintf("%-8s ", failinject_kind_name(k));
+			if (failinject_countdown[k])
+				kprintf("armed: allocation %lu from now fails", failinject_countdown[k]);
+			else
+				kprintf("off");
+			kprintf(", %lu injected so far\n", failinject_count(k));
+		}
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "off") == 0) {
+		failinject_off();
+		kprintf("failinject: off\n");
+		return 0;
+	}
+	int kind = -1;
+	for (int k = 0; k < FAILINJECT_KINDS; k++)
+		if (argc == 3 && strcmp(argv[1], failinject_kind_name(k)) == 0)
+			kind = k;
+	uint64_t n;
+	if (kind < 0 || parse_u64_range(argv[2], 1, 1000000, &n) != 0) {
+		shell_print_usage(shell_find("failinject"));
+		return -EINVAL;
+	}
+	failinject_arm(kind, n);
+	kprintf("failinject: allocation %lu of the next %s allocations will fail\n", n,
+		failinject_kind_name(kind));
+	return 0;
+}
+
+SHELL_COMMAND(failinject, "make the Nth next allocation of a kind fail",
+	      "usage: failinject [pmm|slab|vmalloc N | off]\n"
+	      "  pmm N      the Nth next page-frame allocation (alloc_pages) fails, once\n"
+	      "  slab N     the Nth next slab/kmalloc allocation fails\n"
+	      "  vmalloc N  the Nth next vmalloc fails\n"
+	      "  off        disarm all; without arguments: the current state\n"
+	      "  Every allocating path must then roll back: e.g. `failinject pmm 3` then\n"
+	      "  `map 0xffffc00000000000 4M` leaves no mapping and no page behind.\n"
+	      "example: failinject pmm 2\n",
+	      cmd_failinject);

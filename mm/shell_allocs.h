@@ -1,0 +1,22 @@
+/*
+ * shell_allocs.h - the shell's table of what it allocated (alloc_command.c),
+ * for other commands whose allocations `free` must release and `allocs`
+ * must list. Shell context.
+ */
+#ifndef MM_SHELL_ALLOCS_H
+#define MM_SHELL_ALLOCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Remember an anonymous region of the kernel space made by a command:
+ * `free addr` releases [start, end) with anon_release(). Returns 0, or
+ * -ENOSPC when the table is full (check shell_alloc_has_room() first).
+ */
+int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end);
+
+/* Is there room for one more entry? */
+bool shell_alloc_has_room(void);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * test_fault.c - kernel-only checks of page faults taken for real (suite
+ * `fault`): the CPU raises #PF, the handler resolves it, the instruction
+ * runs again. Demand-zero maps exactly the touched pages; a COW pair of
+ * address spaces shares frames until a write, which copies only that page
+ * while the other side keeps reading the old bytes, and reference counts
+ * and free memory return to their start when both sides are gone; a stack
+ * region grows on touches below it; a violation under a recovery point
+ * comes back to it. (tests/host/test_fault.c covers the decisions in
+ * detail over simulated faults.)
+ */
+#include "kernel/recovery.h"
+#include "kernel/selftest.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/anon.h"
+#include "mm/buddy.h"
+#include "mm/fault.h"
+#include "mm/kernel_space.h"
+#include "mm/page.h"
+#include "mm/paging.h"
+#include "mm/region.h"
+#include "mm/slab.h"
+
+#define USER_WINDOW 0x40000000ull /* lower half: empty in the kernel's own space */
+#define USER_WINDOW_SIZE (1ull << 30)
+
+static volatile uint8_t *at(virt_addr_t va)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)va;
+
+	__asm__("" : "+r"(p)); /* an address GCC must not reason about (e.g. 8: NULL + 8) */
+	return p;
+}
+
+static phys_addr_t frame_of(const struct address_space *as, virt_addr_t va)
+{
+	struct paging_translation t;
+
+	return paging_translate(as, va, &t) == 0 ? t.pa & ~(PAGE_SIZE - 1) : 0;
+}
+
+static const char *test_demand_zero(void)
+{
+	slab_shrink();
+	uint64_t free_before = buddy_free_pages();
+	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+				     16 * PAGE_SIZE, "selftest");
+	CHECK(va);
+	uint64_t faults = fault_stats.demand_zero;
+	at(va + 1 * PAGE_SIZE)[7] = 1;
+	at(va + 5 * PAGE_SIZE)[0] = 2;
+	CHECK(at(va + 9 * PAGE_SIZE)[4000] == 0); /* a read faults a zeroed page in too */
+	CHECKF(fault_stats.demand_zero == faults + 3, "%lu demand-zero faults, expected 3",
+	       fault_stats.demand_zero - faults);
+	CHECK(anon_resident_pages(&kernel_space, va, va + 16 * PAGE_SIZE) == 3);
+	CHECK(frame_of(&kernel_space, va + 5 * PAGE_SIZE) && !frame_of(&kernel_space, va) &&
+	      !frame_of(&kernel_space, va + 4 * PAGE_SIZE));
+	CHECK(at(va + PAGE_SIZE)[7] == 1 && at(va + 5 * PAGE_SIZE)[0] == 2);
+	CHECK(fault_stats.demand_zero == faults + 3); /* mapped now: no more faults */
+	CHECK(anon_release(&kernel_space, va, va + 16 * PAGE_SIZE) == 0);
+	slab_shrink();
+	CHECKF(buddy_free_pages() == free_before, "%ld pages kept",
+	       (long)(free_before - buddy_free_pages()));
+	return NULL;
+}
+
+/* A new address space sharing the kernel half, with an empty region set. */
+static int space_create(struct address_space *as, struct region_set *regions)
+{
+	int err = paging_create(as, &kernel_space);
+
+	region_set_init(regions);
+	as->regions = regions;
+	return err;
+}
+
+static void space_destroy(struct address_space *as)
+{
+	anon_release(as, USER_WINDOW, USER_WINDOW + USER_WINDOW_SIZE);
+	region_set_destroy(as->regions);
+	paging_destroy(as);
+}
+
+static const char *test_cow_pair(void)
+{
+	static struct address_space a, b;
+	static struct region_set a_regions, b_regions;
+
+	slab_shrink();
+	uint64_t free_before = buddy_free_pages();
+	CHECK(space_create(&a, &a_regions) == 0 && space_create(&b, &b_regions) == 0);
+	virt_addr_t va = anon_create(&a, USER_WINDOW, USER_WINDOW_SIZE, 4 * PAGE_SIZE, "data");
+	CHECK(va);
+
+	address_space_switch(&a);
+	for (int i = 0; i < 4; i++)
+		memset((void *)(uintptr_t)(va + i * PAGE_SIZE), 'A' + i, PAGE_SIZE);
+	address_space_switch(&kernel_space);
+	phys_addr_t frames[4];
+	for (int i = 0; i < 4; i++)
+		frames[i] = frame_of(&a, va + i * PAGE_SIZE);
+
+	CHECK(anon_cow_share(&a, va, &b, va, 4 * PAGE_SIZE, "twin") == 0);
+	for (int i = 0; i < 4; i++)
+		CHECKF(frame_of(&b, va + i * PAGE_SIZE) == frames[i] &&
+		       phys_to_page(frames[i])->refcount == 2, "page %d not shared", i);
+
+	uint64_t copies = fault_stats.cow_copies, faults = fault_stats.faults;
+	address_space_switch(&b);
+	bool reads_ok = at(va + 2 * PAGE_SIZE)[10] == 'C'; /* a read: no fault */
+	uint64_t faults_after_read = fault_stats.faults;
+	at(va + 2 * PAGE_SIZE)[10] = 'z';                  /* a write: one COW copy */
+	bool wrote = at(va + 2 * PAGE_SIZE)[10] == 'z' && at(va + 2 * PAGE_SIZE)[11] == 'C';
+	address_space_switch(&a);
+	bool other_side_old = at(va + 2 * PAGE_SIZE)[10] == 'C';
+	address_space_switch(&kernel_space);
+
+	CHECK(reads_ok && faults_after_read == faults);
+	CHECKF(wrote && fault_stats.cow_copies == copies + 1, "COW copies %lu",
+	       fault_stats.cow_copies - copies);
+	CHECK(other_side_old);
+	phys_addr_t copy = frame_of(&b, va + 2 * PAGE_SIZE);
+	CHECK(copy && copy != frames[2] && phys_to_page(frames[2])->refcount == 1);
+	for (int i = 0; i < 4; i++)
+		if (i != 2)
+			CHECKF(frame_of(&b, va + i * PAGE_SIZE) == frames[i] &&
+			       phys_to_page(frames[i])->refcount == 2, "page %d was copied", i);
+
+	space_destroy(&b);
+	for (int i = 0; i < 4; i++)
+		CHECKF(phys_to_page(frames[i])->refcount == 1, "page %d: refcount %u", i,
+		       phys_to_page(frames[i])->refcount);
+	space_destroy(&a);
+	slab_shrink();
+	CHECKF(buddy_free_pages() == free_before, "%ld pages kept",
+	       (long)(free_before - buddy_free_pages()));
+	return NULL;
+}
+
+static const char *test_stack_growth(void)
+{
+	virt_addr_t top = anon_create_stack(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+					    PAGE_SIZE, 4 * PAGE_SIZE, "selftest-stack");
+	CHECK(top);
+	uint64_t growths = fault_stats.stack_growths;
+	at(top - 1)[0] = 1;                  /* inside the region: demand-zero */
+	at(top - 3 * PAGE_SIZE)[0] = 3;      /* two pages below it: growth */
+	const struct region *r = region_find(kernel_space.regions, top - 3 * PAGE_SIZE);
+	CHECK(r && r->kind == REGION_STACK && r->start == top - 3 * PAGE_SIZE);
+	CHECK(fault_stats.stack_growths == growths + 1);
+	CHECK(anon_release(&kernel_space, top - 5 * PAGE_SIZE, top) == 0);
+	return NULL;
+}
+
+/* Fault on purpose under a recovery point; it must come back, reported. */
+static const char *test_recovery(void)
+{
+	static struct recovery_point rp;
+	static volatile int reached;
+
+	reached = 0;
+	selftest_capture_begin();
+	if (recovery_save(&rp) == 0) {
+		recovery_push(&rp, "selftest fault/recovery");
+		reached = 1;
+		(void)at(8)[0]; /* NULL + 8 */
+		reached = 2;    /* never: the fault aborts to recovery_save */
+		recovery_pop(&rp);
+	}
+	const char *out = selftest_capture_end();
+	CHECKF(reached == 1 && rp.aborts == 1, "reached %d, aborts %lu", reached, rp.aborts);
+	CHECKF(strstr(out, "NULL dereference") && strstr(out, "aborted"), "report: %.200s", out);
+	return NULL;
+}
+
+static const struct selftest fault_kernel_tests[] = {
+	{"demand_zero", "touching 3 of 16 lazy pages maps exactly those 3, zeroed",
+	 test_demand_zero},
+	{"cow_pair", "two spaces share until a write copies one page; refcounts and memory back",
+	 test_cow_pair},
+	{"stack_growth", "a touch below a stack region grows it", test_stack_growth},
+	{"recovery", "a NULL dereference under a recovery point is reported and comes back",
+	 test_recovery},
+};
+
+SELFTEST_SUITE(fault_kernel, fault_kernel_tests);
