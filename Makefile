@@ -8,6 +8,8 @@
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
 #                   beside glibc, mimalloc and jemalloc, which it installs)
+#   make lab LAB=n  a student skeleton of lab n in build/labs/labn (docs/labs/)
+#   make grade [LAB=n]  grade the labs (all, or lab n): points and Score: X/Y
 #   make clean
 #
 # Every target that needs a tool first runs scripts/deps.sh, which installs
@@ -101,7 +103,8 @@ KERNEL_C := \
 	lib/parse.c \
 	lib/panic.c \
 	lib/errno.c \
-	lib/sort.c
+	lib/sort.c \
+	lib/lab.c
 
 # Test suites that run both in the kernel (selftest) and on the host.
 UNIT_TESTS := \
@@ -162,7 +165,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kern
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DPAGODA_HOST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-builtin -fno-omit-frame-pointer $(STRING_CFLAGS)
-HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c lib/sort.c \
+HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c lib/sort.c lib/lab.c \
 	kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
 
 # The memory manager over a simulated RAM arena (tests/host/arena.c).
@@ -176,7 +179,7 @@ HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/t
 	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc $(BUILD)/host/test_region \
 	$(BUILD)/host/test_fault $(BUILD)/host/test_insn
 
-.PHONY: all iso run gdb test bench bench-deps clean deps
+.PHONY: all iso run gdb test bench bench-deps clean deps lab grade
 all: $(BUILD)/kernel.elf compile_commands.json
 
 deps:
@@ -361,6 +364,15 @@ $(BUILD)/bench/bench_heap: tests/host/bench_heap.c mm/slab.c mm/kmalloc.c $(HOST
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^ -ldl
+
+# Course labs (docs/labs/README.md): a student tree for lab LAB, and the grader.
+LAB ?=
+lab:
+	@test -n "$(LAB)" || { echo "usage: make lab LAB=1..5"; exit 2; }
+	python3 scripts/lab.py skeleton $(LAB) build/labs/lab$(LAB)
+
+grade: deps
+	python3 scripts/grade.py $(LAB)
 
 bench: bench-deps $(BUILD)/bench/bench_pmm $(BUILD)/bench/bench_vmm $(BUILD)/bench/bench_heap
 	$(BUILD)/bench/bench_pmm

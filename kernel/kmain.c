@@ -118,6 +118,7 @@ static void kmain_on_main_stack(void)
 	serial_enable_receive_irq();         /* keys arrive on IRQ 4 */
 	interrupts_enable();
 
+	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */
 	if (bootinfo_cmdline_has(&boot_info, "selftest"))
 		selftest_boot();
 	timer_mark_ready();

@@ -107,6 +107,21 @@ struct selftest_run_state {
 	unsigned passed, failed;
 };
 
+#define SELFTEST_RESULT_LINE_MAX 320
+
+static void (*result_output)(const char *line);
+static const char *(*runner)(const struct selftest *t);
+
+void selftest_set_result_output(void (*fn)(const char *line))
+{
+	result_output = fn;
+}
+
+void selftest_set_runner(const char *(*run)(const struct selftest *t))
+{
+	runner = run;
+}
+
 static void selftest_run_suite(const struct selftest_suite *suite, void *arg)
 {
 	struct selftest_run_state *st = arg;
@@ -119,7 +134,7 @@ static void selftest_run_suite(const struct selftest_suite *suite, void *arg)
 
 	for (size_t i = 0; i < suite->count; i++) {
 		const struct selftest *t = &suite->tests[i];
-		const char *reason = t->fn ? t->fn() : "no test function";
+		const char *reason = !t->fn ? "no test function" : runner ? runner(t) : t->fn();
 
 		if (reason) {
 			kprintf("selftest: FAIL %s/%s: %s\n", suite->name, t->name, reason);
@@ -127,6 +142,16 @@ static void selftest_run_suite(const struct selftest_suite *suite, void *arg)
 		} else {
 			kprintf("selftest: PASS %s/%s\n", suite->name, t->name);
 			st->passed++;
+		}
+		if (result_output) {
+			static char line[SELFTEST_RESULT_LINE_MAX];
+			if (reason)
+				ksnprintf(line, sizeof(line), "RESULT FAIL %s/%s: %s\n", suite->name,
+					  t->name, reason);
+			else
+				ksnprintf(line, sizeof(line), "RESULT PASS %s/%s\n", suite->name,
+					  t->name);
+			result_output(line);
 		}
 	}
 }

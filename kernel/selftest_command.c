@@ -2,13 +2,47 @@
  * selftest_command.c - the `selftest` shell command.
  *
  * Kept apart from selftest.c so that the runner also links into host test
- * programs, which have no shell. Runs in the shell's context.
+ * programs, which have no shell. Also the kernel's side of the runner: each
+ * test under a recovery point, results on the debug console for the
+ * grader. Runs in the shell's context.
  */
 #include "kernel/selftest.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/recovery.h"
 #include "kernel/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+
+/* A test under a recovery point: a fault fails it instead of stopping the run. */
+static const char *run_guarded(const struct selftest *t)
+{
+	static struct recovery_point rp; /* static: survives the second return */
+	const char *reason;
+
+	if (recovery_save(&rp) != 0)
+		return "the test faulted (see the report above) and was aborted";
+	recovery_push(&rp, t->name);
+	reason = t->fn();
+	recovery_pop(&rp);
+	return reason;
+}
+
+#define DEBUGCON_PORT 0xe9 /* QEMU's isa-debugcon: bytes written land in -debugcon's file */
+
+/* The grader's channel: QEMU's debug console (ignored where there is none). */
+static void debugcon_write(const char *line)
+{
+	for (; *line; line++)
+		outb(DEBUGCON_PORT, (uint8_t)*line);
+}
+
+void selftest_kernel_init(void)
+{
+	selftest_set_runner(run_guarded);
+	selftest_set_result_output(debugcon_write);
+}
 
 static void print_suite(const struct selftest_suite *suite, void *arg)
 {

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""lab.py - student skeletons from the reference code, by LAB markers.
+
+The reference code marks each part a student re-implements:
+
+        /* LAB 1 BEGIN buddy_split: give the unused halves back to the free lists */
+        ... the reference code ...
+        /* LAB 1 STUB
+        (void)zone;
+        lab_todo(1, "buddy_split");
+        return NULL;
+           LAB 1 END */
+
+In the reference build the stub is a comment. `lab.py skeleton N DIR` copies
+the tree (the files git tracks) to DIR and, for every part of lab N or
+later, replaces BEGIN..END by a TODO comment and the stub's lines; parts of
+earlier labs keep their reference code, markers removed, so labs build on
+each other. `lab.py check` verifies the markers: balanced, numbered 1-5,
+named, each with a stub. `lab.py parts [N]` lists them.
+
+Usage: lab.py check | parts [N] | skeleton N DIR [--only NAME]
+  --only NAME   stub only the part NAME (the test suite uses it to prove
+                that every part has a test that fails without it)
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABS = range(1, 6)
+SOURCE_EXT = (".c", ".h")
+
+BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\d+) BEGIN (\w+)(?:: (.*?))? \*/\s*$")
+STUB_RE = re.compile(r"^\s*/\* LAB (\d+) STUB\s*$")
+END_RE = re.compile(r"^\s*LAB (\d+) END \*/\s*$")
+ANY_RE = re.compile(r"LAB \d+ (BEGIN|STUB|END)")
+
+
+class Part:
+    def __init__(self, path, lab, name, what, begin, stub, end, indent):
+        self.path, self.lab, self.name, self.what = path, lab, name, what
+        self.begin, self.stub, self.end, self.indent = begin, stub, end, indent
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return [f for f in out.splitlines() if os.path.isfile(os.path.join(ROOT, f))]
+
+
+def parse(path, lines):
+    """The parts of one file; raises ValueError on a malformed marker."""
+    parts, i = [], 0
+    while i < len(lines):
+        m = BEGIN_RE.match(lines[i])
+        if not m:
+            if ANY_RE.search(lines[i]):
+                raise ValueError("%s:%d: marker outside a BEGIN..END part" % (path, i + 1))
+            i += 1
+            continue
+        indent, lab, name, what = m.group(1), int(m.group(2)), m.group(3), m.group(4) or ""
+        if lab not in LABS:
+            raise ValueError("%s:%d: lab %d is not 1-5" % (path, i + 1, lab))
+        stub = end = None
+        for j in range(i + 1, len(lines)):
+            s, e = STUB_RE.match(lines[j]), END_RE.match(lines[j])
+            if BEGIN_RE.match(lines[j]):
+                raise ValueError("%s:%d: part %s has no END before the next BEGIN"
+                                 % (path, i + 1, name))
+            if s:
+                if int(s.group(1)) != lab or stub is not None:
+                    raise ValueError("%s:%d: stray STUB in part %s" % (path, j + 1, name))
+                stub = j
+            if e:
+                if int(e.group(1)) != lab or stub is None:
+                    raise ValueError("%s:%d: END of part %s without its STUB"
+                                     % (path, j + 1, name))
+                end = j
+                break
+        if end is None:
+            raise ValueError("%s:%d: part %s is never ended" % (path, i + 1, name))
+        if "*/" in "".join(lines[stub + 1:end]) or "/*" in "".join(lines[stub + 1:end]):
+            raise ValueError("%s:%d: a stub may not contain comments" % (path, stub + 1))
+        parts.append(Part(path, lab, name, what, i, stub, end, indent))
+        i = end + 1
+    return parts
+
+
+def all_parts():
+    parts, names = [], set()
+    for path in tracked_files():
+        if not path.endswith(SOURCE_EXT):
+            continue
+        with open(os.path.join(ROOT, path)) as f:
+            lines = f.readlines()
+        for p in parse(path, lines):
+            if p.name in names:
+                raise ValueError("%s: part name %s used twice" % (path, p.name))
+            names.add(p.name)
+            parts.append(p)
+    return parts
+
+
+def transform(lines, parts, stubbed):
+    """lines with every part rewritten: stubbed(part) -> stub, else reference."""
+    out, i = [], 0
+    for p in sorted(parts, key=lambda p: p.begin):
+        out += lines[i:p.begin]
+        if stubbed(p):
+            out.append("%s/* LAB %d TODO %s%s (docs/labs/) */\n"
+                       % (p.indent, p.lab, p.name, ": " + p.what if p.what else ""))
+            out += lines[p.stub + 1:p.end]
+        else:
+            out += lines[p.begin + 1:p.stub]
+        i = p.end + 1
+    return out + lines[i:]
+
+
+def skeleton(lab, dest, only=None):
+    """Write the lab `lab` student tree to dest; return the stubbed parts."""
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    by_file = {}
+    for p in all_parts():
+        by_file.setdefault(p.path, []).append(p)
+    if only is not None:
+        stubbed = lambda p: p.name == only
+    else:
+        stubbed = lambda p: p.lab >= lab
+    stubs = []
+    for path in tracked_files():
+        src, dst = os.path.join(ROOT, path), os.path.join(dest, path)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if path in by_file:
+            with open(src) as f:
+                lines = f.readlines()
+            with open(dst, "w") as f:
+                f.writelines(transform(lines, by_file[path], stubbed))
+            stubs += [p for p in by_file[path] if stubbed(p)]
+        else:
+            shutil.copy2(src, dst)
+    if only is not None and not stubs:
+        raise ValueError("no part named %s" % only)
+    return stubs
+
+
+def main(argv):
+    if not argv or argv[0] not in ("check", "parts", "skeleton"):
+        print(__doc__.split("Usage:")[1].strip(), file=sys.stderr)
+        return 2
+    try:
+        parts = all_parts()
+        if argv[0] == "check":
+            for lab in LABS:
+                if not any(p.lab == lab for p in parts):
+                    raise ValueError("lab %d has no marked part" % lab)
+            print("lab markers: %d parts in %d files, balanced"
+                  % (len(parts), len({p.path for p in parts})))
+        elif argv[0] == "parts":
+            for p in parts:
+                if len(argv) < 2 or p.lab == int(argv[1]):
+                    print("lab %d  %-24s %s:%d  %s" % (p.lab, p.name, p.path, p.begin + 1,
+                                                        p.what))
+        else:
+            if len(argv) < 3:
+                raise ValueError("usage: lab.py skeleton N DIR [--only NAME]")
+            lab, dest = int(argv[1]), argv[2]
+            only = argv[argv.index("--only") + 1] if "--only" in argv else None
+            if lab not in LABS:
+                raise ValueError("LAB must be 1-5, not %d" % lab)
+            stubs = skeleton(lab, os.path.abspath(dest), only)
+            print("lab %d skeleton in %s: %d part(s) stubbed: %s"
+                  % (lab, dest, len(stubs), " ".join(p.name for p in stubs)))
+    except ValueError as e:
+        print("lab.py: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
