@@ -27,6 +27,7 @@
 #include "kernel/recovery.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -171,6 +172,7 @@ int shell_execute(char *line)
 		kprintf("unknown command: %s (try 'help')\n", argv[0]);
 		return -ENOENT;
 	}
+	lab_todo_forget(); /* a lab skeleton's stubs speak up again in this command */
 	/* On an error the command has already said what was wrong. */
 	return shell_run_guarded(cmd, (int)argc, argv);
 }

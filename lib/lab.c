@@ -2,7 +2,8 @@
  * lab.c - lab_todo(): the voice of a student skeleton's stubs (lab.h).
  *
  * Remembers up to LAB_PARTS_MAX part names (pointers to string literals) so
- * each is announced once, however often its stub runs. Single CPU.
+ * each is announced once, however often its stub runs, until the shell's
+ * next command (lab_todo_forget). Single CPU.
  */
 #include "lib/lab.h"
 
@@ -25,7 +26,7 @@ bool lab_todo(int lab, const char *part)
 	return false;
 }
 
-unsigned lab_todo_count(void)
+void lab_todo_forget(void)
 {
-	return announced_count;
+	announced_count = 0;
 }

@@ -20,7 +20,11 @@
  */
 bool lab_todo(int lab, const char *part);
 
-/* How many distinct parts have called lab_todo() (0 in the reference). */
-unsigned lab_todo_count(void);
+/*
+ * Forget which parts were announced, so that the next call for each says
+ * it again. The shell calls this before every command, so each command
+ * that runs into a stub says so, once, in its own output.
+ */
+void lab_todo_forget(void);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
 #include "mm/page.h"
@@ -164,6 +165,50 @@ static void cow_unshare(struct address_space *dst, virt_addr_t dst_va, uint64_t 
 }
 
 /*
+ * Phase 1 of a share: map every page mapped in src's [src_va, src_va + size)
+ * into dst at the same offset from dst_va, read-only, and give its frame one
+ * more owner (page_get): afterwards each shared frame's refcount counts its
+ * mappings. Returns 0, or on a failure undoes every page it mapped in dst
+ * (cow_unshare) and returns -ENOMEM (no page table for dst) or -EINVAL (a
+ * huge page, or a frame that is not RAM: nothing to count owners with).
+ */
+static int cow_share_frames(struct address_space *src, virt_addr_t src_va,
+			    struct address_space *dst, virt_addr_t dst_va, uint64_t size)
+{
+	/* LAB 4 BEGIN anon_share_frames: map src's pages into dst read-only, one page_get each */
+	struct first_range m;
+	virt_addr_t va = src_va, end = src_va + size;
+
+	while (va < end && next_mapped(src, va, end, &m)) {
+		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
+			struct paging_translation t;
+			if (paging_translate(src, p, &t) != 0)
+				continue;
+			unsigned flags = (t.flags & ~MAP_WRITE) | MAP_SIZE_4K;
+			struct page *frame = phys_to_page(t.pa & ~(PAGE_SIZE - 1));
+			if (!frame || t.page_size != PAGE_SIZE ||
+			    paging_map(dst, dst_va + (p - src_va), t.pa & ~(PAGE_SIZE - 1),
+				       PAGE_SIZE, flags) != 0) {
+				cow_unshare(dst, dst_va, p - src_va);
+				return frame && t.page_size == PAGE_SIZE ? -ENOMEM : -EINVAL;
+			}
+			page_get(frame);
+		}
+		va = m.end;
+	}
+	return 0;
+	/* LAB 4 STUB
+	(void)src;
+	(void)src_va;
+	(void)dst;
+	(void)dst_va;
+	(void)size;
+	lab_todo(4, "anon_share_frames");
+	return -ENOSYS;
+	   LAB 4 END */
+}
+
+/*
  * Implementation note: first map every shared frame into dst (read-only,
  * one page_get each); only when all of that worked, write-protect the
  * source and retype both ranges. A failure in the first phase is undone
@@ -194,32 +239,19 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
 		return -ENOMEM;
 
 	/* Phase 1: map the source's frames into dst, read-only. */
-	virt_addr_t va = src_va, end = src_va + size;
-	while (va < end && next_mapped(src, va, end, &m)) {
-		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
-			struct paging_translation t;
-			if (paging_translate(src, p, &t) != 0)
-				continue;
-			unsigned flags = (t.flags & ~MAP_WRITE) | MAP_SIZE_4K;
-			struct page *frame = phys_to_page(t.pa & ~(PAGE_SIZE - 1));
-			if (!frame || t.page_size != PAGE_SIZE ||
-			    paging_map(dst, dst_va + (p - src_va), t.pa & ~(PAGE_SIZE - 1),
-				       PAGE_SIZE, flags) != 0) {
-				cow_unshare(dst, dst_va, p - src_va);
-				region_remove(dst->regions, twin.start, twin.end);
-				return frame && t.page_size == PAGE_SIZE ? -ENOMEM : -EINVAL;
-			}
-			page_get(frame);
-		}
-		va = m.end;
+	int err = cow_share_frames(src, src_va, dst, dst_va, size);
+	if (err) {
+		region_remove(dst->regions, twin.start, twin.end);
+		return err;
 	}
 	/* Phase 2: write-protect the source; both sides are COW from now on. */
+	virt_addr_t end = src_va + size;
 	if (region_set_kind(src->regions, src_va, end, REGION_COW) != 0) {
 		cow_unshare(dst, dst_va, size);
 		region_remove(dst->regions, twin.start, twin.end);
 		return -ENOMEM;
 	}
-	va = src_va;
+	virt_addr_t va = src_va;
 	while (va < end && next_mapped(src, va, end, &m)) {
 		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
 			struct paging_translation t;

@@ -25,6 +25,7 @@
 #include "lib/align.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -149,10 +150,13 @@ static bool page_is_buddy(const struct page *page, const struct page *buddy, uns
  *
  * The buddy of the block at pfn is at pfn ^ 2^order (the other half of the
  * aligned block of twice the size); the merged block starts at the lower
- * of the two. Interrupts off; the caller updates zone->free_pages.
+ * of the two. Each merge takes the buddy off its free list and counts one
+ * in zone->stats.merges; the final block goes on the free list of its
+ * order (free_list_add). Interrupts off; the caller updates zone->free_pages.
  */
 static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned order)
 {
+	/* LAB 1 BEGIN buddy_merge: merge the block with its free buddy while it has one, then list it */
 	uint64_t pfn = page_to_pfn(page);
 
 	while (order < MAX_ORDER) {
@@ -170,20 +174,46 @@ static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned 
 		order++;
 	}
 	free_list_add(zone, page, order);
+	/* LAB 1 STUB
+	lab_todo(1, "buddy_merge");
+	free_list_add(zone, page, order);
+	   LAB 1 END */
 }
 
 /*
- * Take a block of exactly 2^order frames off the free lists: the first block
- * of the smallest order >= order that has one, halved until it is the right
- * size. Each split keeps the lower half and frees the upper half (the buddy)
- * one order down:
+ * Cut the block of 2^high frames headed by page, just taken off its free
+ * list, down to 2^low frames. Each split keeps the lower half and frees the
+ * upper half (the buddy) one order down:
  *
  *   want order 3; smallest free block: order 5 at pfn 0
  *   [0 ................ 32) -> [0 ...... 16)[16 ...... 32) -> [0 .. 8)[8 .. 16)
  *                              keep          order-4 list     keep    order-3 list
  *
- * Returns the head (PG_BUDDY cleared) or NULL. Interrupts off; the caller
- * updates zone->free_pages.
+ * So the frames after the kept block go back as one free block of each
+ * order from high - 1 down to low (free_list_add), each split counted in
+ * zone->stats.splits. Interrupts off; zone->free_pages does not change
+ * (the caller accounts for the whole request).
+ */
+static void buddy_split(struct zone *zone, struct page *page, unsigned high, unsigned low)
+{
+	/* LAB 1 BEGIN buddy_split: halve the block down to order low, freeing each upper half */
+	while (high > low) {
+		high--;
+		free_list_add(zone, page + BLOCK_PAGES(high), high);
+		zone->stats.splits++;
+	}
+	/* LAB 1 STUB
+	lab_todo(1, "buddy_split");
+	for (uint64_t i = BLOCK_PAGES(low); i < BLOCK_PAGES(high); i++)
+		free_list_add(zone, page + i, 0);
+	   LAB 1 END */
+}
+
+/*
+ * Take a block of exactly 2^order frames off the free lists: the first block
+ * of the smallest order >= order that has one, split down to the right size
+ * (buddy_split). Returns the head (PG_BUDDY cleared) or NULL. Interrupts
+ * off; the caller updates zone->free_pages.
  */
 static struct page *buddy_take_block(struct zone *zone, unsigned order)
 {
@@ -193,11 +223,7 @@ static struct page *buddy_take_block(struct zone *zone, unsigned order)
 			continue;
 		struct page *page = list_first_entry(&area->blocks, struct page, list);
 		free_list_remove(zone, page, o);
-		while (o > order) {
-			o--;
-			free_list_add(zone, page + BLOCK_PAGES(o), o);
-			zone->stats.splits++;
-		}
+		buddy_split(zone, page, o, order);
 		return page;
 	}
 	return NULL;
@@ -208,10 +234,16 @@ static struct page *buddy_take_block(struct zone *zone, unsigned order)
 
 /*
  * Move up to pcp->batch single pages from the free lists to the per-CPU
- * list, lowest addresses first. Returns how many. Interrupts off.
+ * list: each taken with buddy_take_block(zone, 0), marked PG_PCP and
+ * appended at the tail, so the list holds them in the order taken, lowest
+ * address first, and zone_take() hands them out in that order. Adds them
+ * to pcp->count, and counts one refill in zone->stats.pcp_refills if any
+ * moved. Returns how many (0: the free lists have no page left).
+ * Interrupts off; zone->free_pages does not change (per-CPU pages are free).
  */
 static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
 {
+	/* LAB 1 BEGIN pcp_refill: move a batch of single pages from the free lists to the per-CPU list */
 	unsigned n;
 
 	for (n = 0; n < pcp->batch; n++) {
@@ -225,16 +257,30 @@ static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
 	if (n)
 		zone->stats.pcp_refills++;
 	return n;
+	/* LAB 1 STUB
+	lab_todo(1, "pcp_refill");
+	struct page *page = buddy_take_block(zone, 0);
+	if (!page)
+		return 0;
+	page->flags |= PG_PCP;
+	list_add_tail(&pcp->pages, &page->list);
+	pcp->count++;
+	return 1;
+	   LAB 1 END */
 }
 
 /*
  * Give up to count pages of the per-CPU list back to the free lists,
- * merging them. They come from the tail: the pages freed longest ago, whose
- * contents are the least likely to still be in the cache. Returns how many.
- * Interrupts off.
+ * merged (buddy_merge_and_free at order 0). They come from the tail: frees
+ * push at the head and allocations pop there, so the tail holds the pages
+ * freed longest ago, whose contents are the least likely to still be in
+ * the CPU's cache. Each leaves with PG_PCP cleared and pcp->count one
+ * lower; a drain that moved pages counts once in zone->stats.pcp_drains.
+ * Returns how many. Interrupts off; zone->free_pages does not change.
  */
 static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned count)
 {
+	/* LAB 1 BEGIN pcp_drain: give up to count of the oldest per-CPU pages back to the free lists */
 	unsigned n;
 
 	for (n = 0; n < count && pcp->count > 0; n++) {
@@ -247,16 +293,37 @@ static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned
 	if (n)
 		zone->stats.pcp_drains++;
 	return n;
+	/* LAB 1 STUB
+	(void)count;
+	lab_todo(1, "pcp_drain");
+	if (pcp->count == 0)
+		return 0;
+	struct page *page = list_first_entry(&pcp->pages, struct page, list);
+	list_remove(&page->list);
+	page->flags &= ~PG_PCP;
+	pcp->count--;
+	buddy_merge_and_free(zone, page, 0);
+	return 1;
+	   LAB 1 END */
 }
 
-/* Empty every per-CPU list of every zone; returns the pages moved. Interrupts off. */
+/*
+ * Empty every per-CPU list of every zone; returns the pages moved.
+ * Interrupts off. (One pcp_drain() per list empties it; the loop only
+ * matters to a pcp_drain() that moves fewer, like lab 1's stub.)
+ */
 static uint64_t pcp_drain_all(void)
 {
 	uint64_t moved = 0;
+	unsigned n;
 
-	for (int z = 0; z < ZONE_COUNT; z++)
-		for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++)
-			moved += pcp_drain(&zones[z], &zones[z].pcp[cpu], zones[z].pcp[cpu].count);
+	for (int z = 0; z < ZONE_COUNT; z++) {
+		for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+			struct per_cpu_pages *pcp = &zones[z].pcp[cpu];
+			while (pcp->count > 0 && (n = pcp_drain(&zones[z], pcp, pcp->count)) > 0)
+				moved += n;
+		}
+	}
 	return moved;
 }
 

@@ -27,6 +27,7 @@
 #include "lib/align.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/arch.h"
@@ -36,8 +37,11 @@
 
 struct fault_stats fault_stats;
 
-/* The flags a page of region r is mapped with (COW pages: without MAP_WRITE). */
-static unsigned region_map_flags(const struct region *r, virt_addr_t va)
+/*
+ * The flags a page of region r is mapped with. (__unused: a lab skeleton
+ * stubs both of its callers.)
+ */
+static __unused unsigned region_map_flags(const struct region *r, virt_addr_t va)
 {
 	unsigned flags = r->prot | MAP_SIZE_4K;
 
@@ -57,10 +61,17 @@ static int violation(struct fault *f, enum fault_violation v)
 	return -EFAULT;
 }
 
-/* Map one fresh zeroed frame at the page of va, as region r says. */
+/*
+ * The first touch of page_va, in anonymous region r (or, for stack growth,
+ * just below stack region r): map one fresh zeroed frame there with r's
+ * flags (region_map_flags) and set f->outcome to outcome. Returns 0, or,
+ * when no frame or no page table can be had, the violation "out of memory"
+ * with nothing kept. The caller counts the outcome in fault_stats.
+ */
 static int demand_zero(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		       struct fault *f, enum fault_outcome outcome)
 {
+	/* LAB 4 BEGIN fault_demand_zero: map a fresh zeroed frame at page_va with r's flags */
 	struct page *page = alloc_page(ALLOC_ZERO);
 
 	if (!page)
@@ -72,17 +83,30 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 	}
 	f->outcome = outcome;
 	return 0;
+	/* LAB 4 STUB
+	(void)as;
+	(void)r;
+	(void)page_va;
+	(void)outcome;
+	lab_todo(4, "fault_demand_zero");
+	return violation(f, VIOLATION_NOT_MAPPED);
+	   LAB 4 END */
 }
 
 /*
- * A write to a present, read-only page of a COW region. The frame's
- * refcount says how many mappings share it: more than one, copy it into a
- * fresh frame and map that writable here; exactly one (the other side
- * copied already or went away), make it writable in place.
+ * A write to a present, read-only 4 KiB page of COW region r (t is its
+ * translation). The frame's refcount says how many mappings share it:
+ * more than one, copy it into a fresh frame, map that writable here in
+ * place of the old one and drop this mapping's reference (FAULT_COW_COPY);
+ * exactly one (the other side copied already or went away), make it
+ * writable in place (FAULT_COW_REUSE). Counts the outcome in fault_stats.
+ * No frame or table: "out of memory", nothing changed; a frame that is not
+ * RAM (no struct page): "write to read-only".
  */
 static int cow_break(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		     const struct paging_translation *t, struct fault *f)
 {
+	/* LAB 4 BEGIN fault_cow_break: copy the shared frame, or reuse it if this is its last owner */
 	struct page *old = phys_to_page(t->pa & ~(PAGE_SIZE - 1));
 	unsigned flags = region_map_flags(r, page_va) & ~MAP_SIZE_4K;
 
@@ -108,11 +132,25 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 	fault_stats.cow_copies++;
 	f->outcome = FAULT_COW_COPY;
 	return 0;
+	/* LAB 4 STUB
+	(void)as;
+	(void)r;
+	(void)page_va;
+	(void)t;
+	lab_todo(4, "fault_cow_break");
+	return violation(f, VIOLATION_WRITE_READ_ONLY);
+	   LAB 4 END */
 }
 
-/* A fault in the vmalloc window: a guard page, or a bad access inside an area. */
+/*
+ * A fault in the vmalloc window. Every page of a live area is mapped at
+ * once by vmalloc, so no fault here is legitimate: name the area and what
+ * was hit (the guard below a kernel stack, the guard after an area, or a
+ * bad access inside one).
+ */
 static int vmalloc_fault(virt_addr_t va, unsigned access, struct fault *f)
 {
+	/* LAB 5 BEGIN fault_vmalloc_classify: name what was hit: guard below a stack, guard after, inside */
 	const struct vmalloc_area *a = vmalloc_find(va);
 
 	f->area = a;
@@ -126,6 +164,12 @@ static int vmalloc_fault(virt_addr_t va, unsigned access, struct fault *f)
 	if (access & FAULT_FETCH)
 		return violation(f, VIOLATION_EXEC_NX);
 	return violation(f, access & FAULT_USER ? VIOLATION_USER_KERNEL : VIOLATION_NOT_MAPPED);
+	/* LAB 5 STUB
+	(void)va;
+	(void)access;
+	lab_todo(5, "fault_vmalloc_classify");
+	return violation(f, VIOLATION_NOT_MAPPED);
+	   LAB 5 END */
 }
 
 /* The violation for an access the page tables refused, when no region says more. */
@@ -189,6 +233,47 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 }
 
 /*
+ * A touch at va, just below the stack region `stack` (the set's own record,
+ * which region_grow_down moves; f->region holds a copy), not a fetch: map
+ * va's page (demand_zero, FAULT_STACK_GROWTH) and grow the region down to
+ * it (region_grow_down), then show the new start in f->region and count
+ * the growth. Below the region's grow_limit: "stack overflow"; a write to
+ * a read-only stack: "write to read-only"; nothing changed either way.
+ */
+static int stack_grow(struct address_space *as, const struct region *stack, virt_addr_t va,
+		      unsigned access, struct fault *f)
+{
+	/* LAB 4 BEGIN fault_stack_growth: challenge: grow the stack region down to va's page, within grow_limit */
+	virt_addr_t page_va = ALIGN_DOWN(va, PAGE_SIZE);
+
+	if (va < stack->grow_limit)
+		return violation(f, VIOLATION_STACK_OVERFLOW);
+	if ((access & FAULT_WRITE) && !(stack->prot & MAP_WRITE))
+		return violation(f, VIOLATION_WRITE_READ_ONLY);
+	int err = demand_zero(as, stack, page_va, f, FAULT_STACK_GROWTH);
+	if (err)
+		return err;
+	if (region_grow_down(as->regions, stack, page_va) != 0) {
+		/* cannot happen: checked above; undo the mapping to stay consistent */
+		struct paging_translation t;
+		if (paging_translate(as, page_va, &t) == 0) {
+			paging_unmap(as, page_va, PAGE_SIZE);
+			page_put(phys_to_page(t.pa));
+		}
+		return violation(f, VIOLATION_STACK_OVERFLOW);
+	}
+	f->region.start = page_va;
+	fault_stats.stack_growths++;
+	return 0;
+	/* LAB 4 STUB
+	(void)as;
+	(void)stack;
+	lab_todo(4, "fault_stack_growth");
+	return violation(f, by_error_code(va, access));
+	   LAB 4 END */
+}
+
+/*
  * No region contains va. The one legitimate case is a stack region just
  * above: grow it down to va's page if that stays within its limit.
  */
@@ -199,28 +284,9 @@ static int regionless_fault(struct address_space *as, virt_addr_t va, unsigned a
 		return vmalloc_fault(va, access, f);
 	const struct region *next = as->regions ? region_next(as->regions, va) : NULL;
 	if (next && next->kind == REGION_STACK && !(access & FAULT_FETCH)) {
-		virt_addr_t page_va = ALIGN_DOWN(va, PAGE_SIZE);
 		f->in_region = true;
 		f->region = *next;
-		if (va < next->grow_limit)
-			return violation(f, VIOLATION_STACK_OVERFLOW);
-		if ((access & FAULT_WRITE) && !(next->prot & MAP_WRITE))
-			return violation(f, VIOLATION_WRITE_READ_ONLY);
-		int err = demand_zero(as, next, page_va, f, FAULT_STACK_GROWTH);
-		if (err)
-			return err;
-		if (region_grow_down(as->regions, next, page_va) != 0) {
-			/* cannot happen: checked above; undo the mapping to stay consistent */
-			struct paging_translation t;
-			if (paging_translate(as, page_va, &t) == 0) {
-				paging_unmap(as, page_va, PAGE_SIZE);
-				page_put(phys_to_page(t.pa));
-			}
-			return violation(f, VIOLATION_STACK_OVERFLOW);
-		}
-		f->region.start = page_va;
-		fault_stats.stack_growths++;
-		return 0;
+		return stack_grow(as, next, va, access, f);
 	}
 	return violation(f, by_error_code(va, access));
 }

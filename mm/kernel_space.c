@@ -36,12 +36,10 @@ static const virt_addr_t kernel_slots_to_pin[] = {
 	0xffffc80000000000ull, /* vmalloc area */
 };
 
-#define PCID_MAX 4095 /* CR3 bits 11:0 */
-
 struct address_space kernel_space;
 static struct address_space *current;
 static bool pcid_enabled;
-static uint16_t next_pcid = 1;
+static struct pcid_pool pcids = PCID_POOL_INIT;
 
 struct address_space *current_space(void)
 {
@@ -162,14 +160,9 @@ void address_space_switch(struct address_space *as)
 	uint64_t cr3 = as->pml4;
 
 	if (pcid_enabled) {
-		if (as->pcid == 0 && as != &kernel_space) {
-			if (next_pcid > PCID_MAX) {
-				/* Out of identifiers: start over, forgetting every space's entries. */
-				next_pcid = 1;
-				arch_flush_tlb(1);
-			}
-			as->pcid = next_pcid++;
-		}
+		/* The kernel's space keeps PCID 0; any other gets one on its first switch. */
+		if (as != &kernel_space && paging_pcid_assign(&pcids, as))
+			arch_flush_tlb(1); /* out of identifiers: forget every space's entries */
 		cr3 |= as->pcid;
 	}
 	write_cr3(cr3);

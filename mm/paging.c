@@ -19,6 +19,7 @@
 
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/list.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
@@ -337,6 +338,7 @@ static void release_empty_tables(struct address_space *as, virt_addr_t va,
 static int split_huge(struct address_space *as, pte_t *entry, int level, virt_addr_t va,
 		      struct tlb_batch *tlb)
 {
+	/* LAB 2 BEGIN paging_split_huge: split a huge leaf into a table of 512 smaller pages */
 	pte_t huge = *entry;
 	int child = level + 1;
 	pte_t attrs = huge & ~PTE_ADDR_MASK; /* flags, PS (bit 7), NX; PAT bit 12 is excluded */
@@ -359,6 +361,15 @@ static int split_huge(struct address_space *as, pte_t *entry, int level, virt_ad
 	tlb_add(tlb, ALIGN_DOWN(va, level_size(level))); /* the page size changed (SDM 4.10.2.3) */
 	paging_stats.splits++;
 	return 0;
+	/* LAB 2 STUB
+	(void)as;
+	(void)entry;
+	(void)level;
+	(void)va;
+	(void)tlb;
+	lab_todo(2, "paging_split_huge");
+	return -ENOSYS;
+	   LAB 2 END */
 }
 
 /*
@@ -575,7 +586,29 @@ void paging_destroy(struct address_space *as)
 	as->pml4 = 0;
 }
 
-/* The level of the largest page allowed at va/pa with remaining bytes to go (and flags). */
+/*
+ * The level of the largest page that may map va to pa with remaining bytes
+ * to go: PDPT (1 GiB, when the CPU has 1 GiB pages), PD (2 MiB) or PT
+ * (4 KiB). A page of a size fits when va and pa are both multiples of it and
+ * remaining is at least as large.
+ */
+static int largest_page_level(virt_addr_t va, phys_addr_t pa, uint64_t remaining)
+{
+	/* LAB 2 BEGIN paging_page_size_choice: the largest page that alignment and size allow */
+	for (int level = pages_1g_usable ? LEVEL_PDPT : LEVEL_PD; level < LEVEL_PT; level++)
+		if (IS_ALIGNED(va | pa, level_size(level)) && remaining >= level_size(level))
+			return level;
+	return LEVEL_PT;
+	/* LAB 2 STUB
+	(void)va;
+	(void)pa;
+	(void)remaining;
+	lab_todo(2, "paging_page_size_choice");
+	return LEVEL_PT;
+	   LAB 2 END */
+}
+
+/* The level of the page paging_map uses at va/pa with remaining bytes to go (and flags). */
 static int map_step_level(virt_addr_t va, phys_addr_t pa, uint64_t remaining, unsigned flags)
 {
 	if (flags & MAP_SIZE_1G)
@@ -584,10 +617,25 @@ static int map_step_level(virt_addr_t va, phys_addr_t pa, uint64_t remaining, un
 		return LEVEL_PD;
 	if (flags & MAP_SIZE_4K)
 		return LEVEL_PT;
-	for (int level = pages_1g_usable ? LEVEL_PDPT : LEVEL_PD; level < LEVEL_PT; level++)
-		if (IS_ALIGNED(va | pa, level_size(level)) && remaining >= level_size(level))
-			return level;
-	return LEVEL_PT;
+	return largest_page_level(va, pa, remaining);
+}
+
+/*
+ * W^X: a mapping may be writable or executable, never both, so that no
+ * write (a bug's, an attacker's) can plant code the CPU will run. Returns
+ * 0 for flags that respect it, -EPERM for MAP_WRITE together with MAP_EXEC.
+ */
+static int check_wx(unsigned flags)
+{
+	/* LAB 2 BEGIN paging_wx_check: refuse flags that are writable and executable at once */
+	if ((flags & MAP_WRITE) && (flags & MAP_EXEC))
+		return -EPERM;
+	return 0;
+	/* LAB 2 STUB
+	(void)flags;
+	lab_todo(2, "paging_wx_check");
+	return 0;
+	   LAB 2 END */
 }
 
 static int check_map(const struct address_space *as, virt_addr_t va, phys_addr_t pa,
@@ -607,7 +655,7 @@ static int check_map(const struct address_space *as, virt_addr_t va, phys_addr_t
 		return err;
 	if (!IS_ALIGNED(pa, align) || size > PHYS_LIMIT || pa > PHYS_LIMIT - size)
 		return -EINVAL;
-	return 0;
+	return check_wx(flags);
 }
 
 /*
@@ -694,6 +742,9 @@ int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsi
 		return err;
 	if ((flags & ~MAP_PROTECTION) || !one_cache_type(flags))
 		return -EINVAL;
+	err = check_wx(flags);
+	if (err)
+		return err;
 	range_start(&rw, as, va, va + size - 1);
 	while (range_next(&rw))
 		if (!(*rw.entry & PTE_PRESENT))
@@ -833,6 +884,27 @@ void paging_for_each_range(const struct address_space *as, virt_addr_t from, vir
 			      &run, fn, arg))
 		return;
 	run_emit(&run, fn, arg);
+}
+
+bool paging_pcid_assign(struct pcid_pool *pool, struct address_space *as)
+{
+	/* LAB 2 BEGIN pcid_assign: give the space the next PCID; start over when used up */
+	bool used_up = false;
+
+	if (as->pcid != 0)
+		return false;
+	if (pool->next > PCID_MAX) {
+		pool->next = 1;
+		used_up = true;
+	}
+	as->pcid = pool->next++;
+	return used_up;
+	/* LAB 2 STUB
+	(void)pool;
+	(void)as;
+	lab_todo(2, "pcid_assign");
+	return false;
+	   LAB 2 END */
 }
 
 const char *paging_flags_text(unsigned flags, char *buf, unsigned size)

@@ -11,7 +11,8 @@
  * page when only part of it is unmapped or changes protection.
  *
  * Every operation checks its arguments first: non-canonical, misaligned or
- * wrapping ranges return -EINVAL and never reach the tables. Operations
+ * wrapping ranges return -EINVAL and never reach the tables, and so do
+ * flags that are writable and executable at once (-EPERM: W^X). Operations
  * either complete or leave the space as it was (a failed allocation halfway
  * through a map rolls back).
  *
@@ -33,7 +34,7 @@
 #include "mm/pte.h"
 
 /* What a mapping allows: flags, not bools. Default (0): kernel, read-only, no-execute. */
-#define MAP_WRITE (1u << 0)       /* writable */
+#define MAP_WRITE (1u << 0)       /* writable (never together with MAP_EXEC: W^X) */
 #define MAP_USER (1u << 1)        /* ring 3 may access */
 #define MAP_EXEC (1u << 2)        /* instructions may be fetched (clears NX) */
 #define MAP_GLOBAL (1u << 3)      /* survives CR3 switches (kernel mappings) */
@@ -133,10 +134,12 @@ void paging_destroy(struct address_space *as);
  * cache type and one MAP_SIZE_*. In a space that shares the kernel half,
  * kernel-half ranges are -EINVAL here and in unmap and protect: the kernel
  * half changes through the kernel's own space, and every space sees it.
- * Returns 0; -EINVAL for bad arguments; -ENOTSUP for MAP_SIZE_1G without
- * 1 GiB pages; -EEXIST if any page of the range is already mapped (unless
- * MAP_REPLACE); -ENOMEM when a table page cannot be allocated (the space is
- * as before: no page of the range changed, no table leaks).
+ * Returns 0; -EINVAL for bad arguments; -EPERM for MAP_WRITE with MAP_EXEC
+ * (W^X: nothing is mapped writable and executable at once); -ENOTSUP for
+ * MAP_SIZE_1G without 1 GiB pages; -EEXIST if any page of the range is
+ * already mapped (unless MAP_REPLACE); -ENOMEM when a table page cannot be
+ * allocated (the space is as before: no page of the range changed, no table
+ * leaks).
  */
 int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
 	       unsigned flags);
@@ -154,9 +157,10 @@ int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size);
 /*
  * Give every mapped page of [va, va + size) the protection and caching in
  * flags (MAP_WRITE/USER/EXEC/GLOBAL/cache bits), splitting huge pages only
- * partly inside. Returns 0, -EINVAL, -ENOENT if part of the range is not
- * mapped (nothing changed), -ENOMEM (no protection changed; as for unmap,
- * a huge page may stay split).
+ * partly inside. Returns 0, -EINVAL, -EPERM for MAP_WRITE with MAP_EXEC
+ * (W^X, as for paging_map), -ENOENT if part of the range is not mapped
+ * (nothing changed), -ENOMEM (no protection changed; as for unmap, a huge
+ * page may stay split).
  */
 int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsigned flags);
 
@@ -177,6 +181,29 @@ typedef bool (*paging_range_fn)(virt_addr_t start, virt_addr_t end, phys_addr_t 
 				uint64_t page_size, unsigned flags, void *arg);
 void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
 			   paging_range_fn fn, void *arg);
+
+/*
+ * PCIDs (process-context identifiers, SDM 4.10.1): with CR4.PCIDE on, the
+ * TLB tags each entry with the PCID in CR3 bits 11:0 when it was cached, so
+ * several spaces' entries can be in it at once. A pool hands out 1, 2, ...,
+ * PCID_MAX in order; 0 is the kernel space's (CR4.PCIDE may only be set
+ * while CR3 holds PCID 0). Initialize a pool with PCID_POOL_INIT.
+ */
+#define PCID_MAX 4095
+struct pcid_pool {
+	uint16_t next; /* the identifier to hand out next; PCID_MAX + 1: used up */
+};
+#define PCID_POOL_INIT {1}
+
+/*
+ * Give as the pool's next PCID if it has none yet (as->pcid == 0); a space
+ * that has one keeps it, and the pool does not change. When the pool is
+ * used up it starts over at 1, and the identifiers are then shared with
+ * spaces that got them before: returns true in that case, and the caller
+ * must flush the whole TLB, every PCID's entries, before using the new one.
+ * Returns false otherwise. Callers serialize (the space switch).
+ */
+bool paging_pcid_assign(struct pcid_pool *pool, struct address_space *as);
 
 /* "rw-ug" style text of flags into buf (for the shell). */
 const char *paging_flags_text(unsigned flags, char *buf, unsigned size);

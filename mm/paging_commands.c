@@ -112,6 +112,13 @@ static int report(const char *cmd, int err)
 	case -EEXIST:
 		kprintf("%s: part of the range is already mapped (unmap it first)\n", cmd);
 		break;
+	case -EPERM:
+		kprintf("%s: refusing writable and executable at once (W^X): choose w or x\n", cmd);
+		break;
+	case -ENOSYS:
+		kprintf("%s: the page-table engine cannot do this yet (a part is not implemented)\n",
+			cmd);
+		break;
 	case -ENOENT:
 		kprintf("%s: part of the range is not mapped\n", cmd);
 		break;
@@ -254,7 +261,8 @@ SHELL_COMMAND(map, "map virtual memory: fresh frames, or a given physical range"
 	      "  freshly allocated zeroed frames (4 KiB pages), which unmap frees.\n"
 	      "  FLAGS: any of r w x u g (read, write, execute, user, global) in one\n"
 	      "  word, plus uc / wc / wt (uncached, write-combining, write-through).\n"
-	      "  Default rw; never executable unless x is given.\n"
+	      "  Default rw; never executable unless x is given, and never both w and x\n"
+	      "  (W^X: the engine refuses writable and executable at once).\n"
 	      "examples: map 0xffffc00000000000 16K\n"
 	      "          map 0xffffc00040000000 4M 0x200000 r\n",
 	      cmd_map);
@@ -343,7 +351,7 @@ SHELL_COMMAND(protect, "change the permissions of mapped pages",
 	      "usage: protect VA SIZE FLAGS\n"
 	      "  Gives every page of the range the permissions FLAGS (r w x u g, uc wc\n"
 	      "  wt; see map), splitting huge pages only partly inside. Fails, changing\n"
-	      "  nothing, if part of the range is not mapped.\n"
+	      "  nothing, if part of the range is not mapped, or for w with x (W^X).\n"
 	      "example: protect 0xffffc00000000000 4K r\n",
 	      cmd_protect);
 

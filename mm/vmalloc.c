@@ -26,6 +26,7 @@
 #include "lib/align.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
@@ -183,24 +184,59 @@ static void unmap_and_free(virt_addr_t start, uint64_t pages)
 	}
 }
 
-/* vmalloc_caller and vmalloc_stack: an area with lead guard bytes below it. */
+/*
+ * Where the guard pages go. An area of `bytes` mapped bytes (a multiple of
+ * PAGE_SIZE) with flags takes [base, base + span) of the window, span
+ * returned; its pages start at base + *lead:
+ *
+ *   base                                              base + span
+ *   | lead guard (stacks only) | bytes: mapped pages | guard (every area) |
+ *                              ^ start = base + lead
+ *
+ * area_alloc, vfree, vmalloc_find and the invariant check all ask here, so
+ * they agree on the layout.
+ */
+static uint64_t area_layout(uint64_t bytes, unsigned flags, uint64_t *lead)
+{
+	/* LAB 5 BEGIN vmalloc_guard_layout: a guard page after every area, one more below a stack */
+	*lead = flags & VMALLOC_STACK ? VMALLOC_GUARD_SIZE : 0;
+	return *lead + bytes + VMALLOC_GUARD_SIZE;
+	/* LAB 5 STUB
+	(void)flags;
+	lab_todo(5, "vmalloc_guard_layout");
+	*lead = 0;
+	return bytes;
+	   LAB 5 END */
+}
+
+/* The window bytes a live area takes, guards included; it starts at a->start - a->lead. */
+static uint64_t area_span(const struct vmalloc_area *a)
+{
+	uint64_t lead;
+
+	return area_layout(a->size, a->flags, &lead);
+}
+
+/* vmalloc_caller and vmalloc_stack: an area with flags (VMALLOC_STACK or 0). */
 static void *area_alloc(size_t size, unsigned flags, void *caller)
 {
-	uint64_t lead = flags & VMALLOC_STACK ? VMALLOC_GUARD_SIZE : 0;
+	if (!vm_space || size == 0 || size > vm_size)
+		return NULL;
+	/* no overflow below: size <= vm_size < 2^48, and vm_size is page-aligned */
+	uint64_t bytes = ALIGN_UP((uint64_t)size, PAGE_SIZE);
+	uint64_t pages = bytes / PAGE_SIZE;
+	uint64_t lead, span = area_layout(bytes, flags, &lead);
 
-	if (!vm_space || size == 0 || size > vm_size - VMALLOC_GUARD_SIZE - lead)
+	if (span > vm_size)
 		return NULL;
 	if (failinject_should_fail(FAILINJECT_VMALLOC))
 		return NULL;
-	/* no overflow: size is below vm_size, a multiple of PAGE_SIZE */
-	uint64_t bytes = ALIGN_UP((uint64_t)size, PAGE_SIZE);
-	uint64_t pages = bytes / PAGE_SIZE;
 	virt_addr_t base, start;
 	uint64_t mapped;
 
 	if (list_empty(&spare_areas))
 		return NULL; /* all VMALLOC_MAX_AREAS descriptors in use */
-	if (!range_take(lead + bytes + VMALLOC_GUARD_SIZE, &base))
+	if (!range_take(span, &base))
 		return NULL;
 	start = base + lead;
 
@@ -238,7 +274,7 @@ static void *area_alloc(size_t size, unsigned flags, void *caller)
 rollback:
 	/* Empty tables are freed by paging_unmap, so nothing of the attempt is left. */
 	unmap_and_free(start, mapped);
-	range_give(base, lead + bytes + VMALLOC_GUARD_SIZE);
+	range_give(base, span);
 	return NULL;
 }
 
@@ -259,17 +295,25 @@ void *vmalloc_stack(size_t size)
 
 const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
 {
+	/* LAB 5 BEGIN vmalloc_find_guard: the live area that holds addr, its guard pages included */
 	const struct vmalloc_area *a;
 
 	if (!vm_space)
 		return NULL;
 	list_for_each_entry(a, &live_areas, link) {
-		if (addr < a->start - a->lead)
+		virt_addr_t base = a->start - a->lead;
+
+		if (addr < base)
 			break; /* sorted: no later area can contain it */
-		if (addr - (a->start - a->lead) < a->lead + a->size + VMALLOC_GUARD_SIZE)
+		if (addr - base < area_span(a))
 			return a;
 	}
 	return NULL;
+	/* LAB 5 STUB
+	(void)addr;
+	lab_todo(5, "vmalloc_find_guard");
+	return NULL;
+	   LAB 5 END */
 }
 
 bool vmalloc_is_guard(virt_addr_t addr)
@@ -316,7 +360,7 @@ int vfree(const void *addr)
 	}
 
 	unmap_and_free(a->start, a->pages);
-	range_give(a->start - a->lead, a->lead + a->size + VMALLOC_GUARD_SIZE);
+	range_give(a->start - a->lead, area_span(a));
 	used_bytes -= a->size;
 	list_remove(&a->link);
 	list_add(&spare_areas, &a->link);
@@ -351,7 +395,7 @@ uint64_t vmalloc_free_bytes(void)
 	return bytes;
 }
 
-/* The pages of a, then its guard: mapped 4 KiB read-write no-execute, then unmapped. */
+/* The pages of a mapped 4 KiB read-write no-execute; its guard pages unmapped. */
 static const char *check_area_mappings(const struct vmalloc_area *a)
 {
 	static char why[128];
@@ -369,6 +413,10 @@ static const char *check_area_mappings(const struct vmalloc_area *a)
 	}
 	if (paging_translate(vm_space, a->start + a->size, &t) != -ENOENT) {
 		ksnprintf(why, sizeof(why), "guard page of area 0x%lx is mapped", a->start);
+		return why;
+	}
+	if (a->lead && paging_translate(vm_space, a->start - PAGE_SIZE, &t) != -ENOENT) {
+		ksnprintf(why, sizeof(why), "guard page below stack 0x%lx is mapped", a->start);
 		return why;
 	}
 	return NULL;
@@ -410,16 +458,17 @@ const char *vmalloc_check_invariants(void)
 			ranges++;
 			rp = rp->next;
 		} else {
+			uint64_t lead, span = area_layout(a->size, a->flags, &lead);
 			if (a->start - a->lead != cursor)
 				return "free ranges and areas do not tile the window";
-			if (a->lead != (a->flags & VMALLOC_STACK ? VMALLOC_GUARD_SIZE : 0))
+			if (a->lead != lead)
 				return "an area's lower guard does not match its flags";
 			if (a->pages == 0 || a->size != a->pages * PAGE_SIZE)
 				return "an area's size and page count disagree";
 			const char *why = check_area_mappings(a);
 			if (why)
 				return why;
-			cursor += a->lead + a->size + VMALLOC_GUARD_SIZE;
+			cursor += span;
 			used += a->size;
 			last_was_free = false;
 			areas++;

@@ -9,6 +9,9 @@
  * the invariant checker catching planted corruption, and a long seeded
  * random run against a shadow model. Bad frees are tested by suite `pmm`
  * (tests/unit/test_pmm.c), which runs on the host's arena allocator too.
+ * split, merge, merge_rules, pcp_refill and pcp_drain each test one part of
+ * lab 1 (docs/labs/lab1-buddy.md) on a zone that is a single order-10
+ * block, and say in their failure what the part should have done.
  * Hosted code: may use libc, but the allocator is reached only through mm/.
  */
 #include <stdbool.h>
@@ -235,6 +238,290 @@ static const char *test_split_and_merge(void)
 	return NULL;
 }
 
+/* ---- lab 1: split, merge and the per-CPU lists, one part at a time -------- */
+
+#define ONE_BLOCK_PA (4 * MIB) /* the one free DMA32 block of one_block_layout */
+#define DMA32_ANY (ALLOC_DMA32 | ALLOC_RESERVE | ALLOC_NO_SHRINK) /* no watermark, no shrinker */
+
+/* The DMA32 free lists, for failure messages: "DMA32 free blocks of order 0-10: 1 0 ...". */
+static const char *dma32_lists_text(void)
+{
+	static char text[160];
+	int n = ksnprintf(text, sizeof(text), "DMA32 free blocks of order 0-10:");
+
+	for (unsigned o = 0; o <= MAX_ORDER && n < (int)sizeof(text); o++)
+		n += ksnprintf(text + n, sizeof(text) - (size_t)n, " %zu",
+			       zones[ZONE_DMA32].free_area[o].count);
+	return text;
+}
+
+/* The physical address of the first block on DMA32's free list of order o (0 if none). */
+static phys_addr_t dma32_first_block(unsigned o)
+{
+	const struct free_area *area = &zones[ZONE_DMA32].free_area[o];
+
+	if (list_empty(&area->blocks))
+		return 0;
+	return page_to_phys(list_first_entry(&area->blocks, struct page, list));
+}
+
+/* A fresh allocator whose DMA32 zone is one free order-10 block at 4 MiB (DMA is empty). */
+static const char *build_one_block(void)
+{
+	static const struct arena_range ram[] = {{0, ARENA_DEFAULT_SIZE}};
+	struct arena_layout layout = one_block_layout;
+
+	layout.ram = ram;
+	layout.ram_count = 1;
+	BUILD(&layout);
+	CHECKF(dma32_blocks_are(1u << MAX_ORDER) && dma32_first_block(MAX_ORDER) == ONE_BLOCK_PA,
+	       "setup: DMA32 should be one free order-10 block at 0x400000; %s",
+	       dma32_lists_text());
+	return NULL;
+}
+
+static const char *test_split(void)
+{
+	CHECK_OK(build_one_block());
+	struct zone *zone = &zones[ZONE_DMA32];
+
+	struct page *block = alloc_pages(DMA32_ANY, 3);
+	CHECKF(block, "alloc_pages(order 3) returned NULL although DMA32 had a free order-10 "
+	       "block");
+	CHECKF(page_to_phys(block) == ONE_BLOCK_PA, "alloc_pages(order 3) should keep the lower "
+	       "half at every split and so return 0x400000, the start of the order-10 block; it "
+	       "returned 0x%lx", page_to_phys(block));
+	CHECKF(dma32_blocks_are(0x3f8), "after an order-10 block is split for an order-3 request "
+	       "the free lists should hold one block of each order 3 to 9 (the upper halves); %s",
+	       dma32_lists_text());
+	for (unsigned o = 3; o < MAX_ORDER; o++) {
+		phys_addr_t want = ONE_BLOCK_PA + (PAGE_SIZE << o);
+		const struct page *head = phys_to_page(dma32_first_block(o));
+		CHECKF(page_to_phys(head) == want, "the free order-%u block should be the upper half "
+		       "at 0x%lx; it is at 0x%lx", o, want, page_to_phys(head));
+		CHECKF(head->order == o && (head->flags & PG_BUDDY), "the free block at 0x%lx should "
+		       "have PG_BUDDY and order %u (free_list_add does both); it has flags 0x%x, "
+		       "order %u", want, o, head->flags & PG_FLAG_MASK, head->order);
+	}
+	CHECKF(zone->stats.splits == 7, "an order-10 block split down to order 3 takes 7 splits; "
+	       "zone->stats.splits is %lu", zone->stats.splits);
+	CHECK_INVARIANTS();
+
+	/* Each later request is served by the block of its order, with no further split. */
+	for (unsigned o = 3; o < MAX_ORDER; o++) {
+		phys_addr_t want = ONE_BLOCK_PA + (PAGE_SIZE << o);
+		struct page *page = alloc_pages(DMA32_ANY, o);
+		CHECKF(page && page_to_phys(page) == want, "alloc_pages(order %u) should take the free "
+		       "order-%u block at 0x%lx; it returned 0x%lx", o, o, want,
+		       page ? page_to_phys(page) : 0);
+	}
+	CHECKF(zone->stats.splits == 7 && dma32_blocks_are(0), "blocks of the exact order need no "
+	       "split: splits went from 7 to %lu; %s", zone->stats.splits, dma32_lists_text());
+
+	/* The edge cases: one split (order 9 from 10), and none (order 10 from 10). */
+	CHECK_OK(build_one_block());
+	block = alloc_pages(DMA32_ANY, MAX_ORDER - 1);
+	CHECKF(block && page_to_phys(block) == ONE_BLOCK_PA && dma32_blocks_are(1u << 9) &&
+	       dma32_first_block(9) == ONE_BLOCK_PA + (2 * MIB) && zone->stats.splits == 1,
+	       "order 9 from an order-10 block: expected 0x400000 and one free order-9 block at "
+	       "0x600000 after 1 split; got 0x%lx, %lu split(s), %s",
+	       block ? page_to_phys(block) : 0, zone->stats.splits, dma32_lists_text());
+	CHECK_OK(build_one_block());
+	block = alloc_pages(DMA32_ANY, MAX_ORDER);
+	CHECKF(block && page_to_phys(block) == ONE_BLOCK_PA && dma32_blocks_are(0) &&
+	       zone->stats.splits == 0, "order 10 from an order-10 block: expected the block "
+	       "itself and no split; got 0x%lx, %lu split(s), %s", block ? page_to_phys(block) : 0,
+	       zone->stats.splits, dma32_lists_text());
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
+static const char *test_merge(void)
+{
+	CHECK_OK(build_one_block());
+	struct zone *zone = &zones[ZONE_DMA32];
+
+	/* The two halves: the first freed waits for its buddy, the second merges with it. */
+	struct page *low = alloc_pages(DMA32_ANY, 9), *high = alloc_pages(DMA32_ANY, 9);
+	CHECKF(low && high && page_to_phys(low) == ONE_BLOCK_PA &&
+	       page_to_phys(high) == ONE_BLOCK_PA + 2 * MIB,
+	       "setup: two order-9 allocations should get 0x400000 and 0x600000 (is buddy_split "
+	       "done?); got 0x%lx and 0x%lx", low ? page_to_phys(low) : 0,
+	       high ? page_to_phys(high) : 0);
+	CHECK(free_pages(low, 9) == 0);
+	CHECKF(dma32_blocks_are(1u << 9) && dma32_first_block(9) == ONE_BLOCK_PA,
+	       "0x400000 (order 9) freed while its buddy 0x600000 is allocated should wait on the "
+	       "order-9 list; %s", dma32_lists_text());
+	CHECK(free_pages(high, 9) == 0);
+	CHECKF(dma32_blocks_are(1u << MAX_ORDER) && dma32_first_block(MAX_ORDER) == ONE_BLOCK_PA,
+	       "freeing 0x600000 (order 9) while its buddy 0x400000 is free should merge the two "
+	       "into the order-10 block at 0x400000 (the lower address heads it); %s",
+	       dma32_lists_text());
+	CHECKF(zone->stats.merges == 1, "one merge should count 1 in zone->stats.merges, not %lu",
+	       zone->stats.merges);
+
+	/* The whole zone as 256 order-2 blocks, freed in a scrambled order. */
+	static struct page *blocks[256];
+	for (unsigned i = 0; i < 256; i++) {
+		blocks[i] = alloc_pages(DMA32_ANY, 2);
+		CHECKF(blocks[i], "setup: order-2 allocation %u of 256 returned NULL (is buddy_split "
+		       "done?); %s", i + 1, dma32_lists_text());
+	}
+	uint64_t merges = zone->stats.merges;
+	for (unsigned k = 0; k < 256; k++) {
+		unsigned i = (k * 97) % 256;
+		int err = free_pages(blocks[i], 2);
+		CHECKF(err == 0, "free_pages(0x%lx, 2) returned %d", page_to_phys(blocks[i]), err);
+	}
+	CHECKF(dma32_blocks_are(1u << MAX_ORDER) && dma32_first_block(MAX_ORDER) == ONE_BLOCK_PA,
+	       "after all 256 order-2 blocks of DMA32 are freed (in a scrambled order) they should "
+	       "have merged back into the one order-10 block at 0x400000; %s", dma32_lists_text());
+	CHECKF(zone->stats.merges - merges == 255, "256 blocks become one in 255 merges; "
+	       "zone->stats.merges counted %lu", zone->stats.merges - merges);
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
+static const char *test_merge_rules(void)
+{
+	CHECK_OK(build_one_block());
+	/* a = [0x400000, 0x404000) order 2; b and c the two order-1 halves of the next 16 KiB. */
+	struct page *a = alloc_pages(DMA32_ANY, 2);
+	struct page *b = alloc_pages(DMA32_ANY, 1);
+	struct page *c = alloc_pages(DMA32_ANY, 1);
+	CHECKF(a && b && c && page_to_phys(a) == ONE_BLOCK_PA &&
+	       page_to_phys(b) == ONE_BLOCK_PA + 0x4000 && page_to_phys(c) == ONE_BLOCK_PA + 0x6000,
+	       "setup: orders 2, 1, 1 should get 0x400000, 0x404000, 0x406000 (is buddy_split "
+	       "done?); got 0x%lx, 0x%lx, 0x%lx", a ? page_to_phys(a) : 0,
+	       b ? page_to_phys(b) : 0, c ? page_to_phys(c) : 0);
+	CHECK(dma32_blocks_are(0x3f8));
+
+	CHECK(free_pages(b, 1) == 0);
+	CHECKF(dma32_first_block(1) == ONE_BLOCK_PA + 0x4000 && dma32_blocks_are(0x3fa),
+	       "0x404000 (order 1) freed while its buddy 0x406000 is allocated must stay a free "
+	       "order-1 block; %s", dma32_lists_text());
+	CHECK(free_pages(a, 2) == 0);
+	CHECKF(dma32_first_block(2) == ONE_BLOCK_PA && dma32_first_block(1) == ONE_BLOCK_PA + 0x4000 &&
+	       dma32_blocks_are(0x3fe),
+	       "0x400000 (order 2) was freed while its buddy, the order-2 block at 0x404000, is only "
+	       "partly free (0x404000 is a free order-1 block, 0x406000 is allocated): the buddy "
+	       "must be free *and of the same order* to merge, so 0x400000 stays on the order-2 "
+	       "list; %s", dma32_lists_text());
+	CHECK_INVARIANTS();
+
+	/* The last piece: 0x406000 merges with 0x404000, then 0x400000, ... up to order 10. */
+	CHECK(free_pages(c, 1) == 0);
+	CHECKF(dma32_blocks_are(1u << MAX_ORDER) && dma32_first_block(MAX_ORDER) == ONE_BLOCK_PA,
+	       "freeing 0x406000 (order 1) completes every buddy pair: the merges should go on "
+	       "up to the order-10 block at 0x400000; %s", dma32_lists_text());
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
+static const char *test_pcp_refill(void)
+{
+	CHECK_OK(build_one_block());
+	struct zone *zone = &zones[ZONE_DMA32];
+	struct per_cpu_pages *pcp = &zone->pcp[0];
+	unsigned batch = pcp->batch;
+	CHECKF(batch == 8 && pcp->count == 0, "setup: 1024 pages give a batch of 8 (1024 / 128) "
+	       "and an empty per-CPU list; batch %u, %u pages listed", batch, pcp->count);
+
+	struct page *first = alloc_page(ALLOC_DMA32 | ALLOC_NO_SHRINK);
+	CHECKF(first, "alloc_page returned NULL: the per-CPU list was empty and the refill "
+	       "gave it nothing");
+	CHECKF(zone->stats.pcp_refills == 1 && pcp->count == batch - 1,
+	       "the first order-0 allocation should refill the empty per-CPU list with a batch of "
+	       "%u pages (counted once in stats.pcp_refills) and take one, leaving %u; the list "
+	       "holds %u after %lu refill(s)", batch, batch - 1, pcp->count,
+	       zone->stats.pcp_refills);
+	CHECKF(page_to_phys(first) == ONE_BLOCK_PA, "the refill should take the pages lowest "
+	       "address first and append each at the tail, so the first page handed out is "
+	       "0x400000; it was 0x%lx", page_to_phys(first));
+	unsigned i = 1;
+	struct page *page;
+	list_for_each_entry(page, &pcp->pages, list) {
+		phys_addr_t want = ONE_BLOCK_PA + i * PAGE_SIZE;
+		CHECKF(page_to_phys(page) == want && (page->flags & (PG_PCP | PG_BUDDY)) == PG_PCP,
+		       "per-CPU page %u should be 0x%lx with PG_PCP set and PG_BUDDY clear; it is "
+		       "0x%lx with flags 0x%x", i, want, page_to_phys(page),
+		       page->flags & PG_FLAG_MASK);
+		i++;
+	}
+	CHECKF(dma32_blocks_are(1024 - batch), "the refill takes its %u pages off the free lists, "
+	       "leaving [0x408000, 0x800000) as blocks of orders 3 to 9; %s", batch,
+	       dma32_lists_text());
+	CHECKF(zone->free_pages == 1023, "pages on a per-CPU list still count as free: "
+	       "free_pages should be 1023, it is %lu", zone->free_pages);
+	CHECK_INVARIANTS();
+
+	/* The rest of the batch: hits, in address order; then the second refill. */
+	for (i = 1; i <= batch; i++) {
+		phys_addr_t want = ONE_BLOCK_PA + i * PAGE_SIZE;
+		page = alloc_page(ALLOC_DMA32 | ALLOC_NO_SHRINK);
+		CHECKF(page && page_to_phys(page) == want, "order-0 allocation %u should get 0x%lx; "
+		       "it got 0x%lx", i + 1, want, page ? page_to_phys(page) : 0);
+	}
+	CHECKF(zone->stats.pcp_hits == batch - 1 && zone->stats.pcp_refills == 2 &&
+	       pcp->count == batch - 1, "%u allocations: expected %u per-CPU hits and 2 refills "
+	       "leaving %u pages listed; got %lu hits, %lu refills, %u listed", batch + 1,
+	       batch - 1, batch - 1, zone->stats.pcp_hits, zone->stats.pcp_refills, pcp->count);
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
+static const char *test_pcp_drain(void)
+{
+	CHECK_OK(build_one_block());
+	struct zone *zone = &zones[ZONE_DMA32];
+	struct per_cpu_pages *pcp = &zone->pcp[0];
+	unsigned batch = pcp->batch, high = pcp->high;
+	static struct page *pages[40];
+	CHECKF(batch == 8 && high == 24, "setup: batch 8 and high 24 expected; %u and %u", batch,
+	       high);
+
+	for (unsigned i = 0; i < 40; i++)
+		CHECKF((pages[i] = alloc_page(ALLOC_DMA32 | ALLOC_NO_SHRINK)),
+		       "setup: order-0 allocation %u of 40 returned NULL", i + 1);
+	unsigned listed = pcp->count;
+	uint64_t drains = zone->stats.pcp_drains;
+	buddy_drain_pcp();
+	CHECKF(pcp->count == 0 && list_empty(&pcp->pages), "buddy_drain_pcp() should give all %u "
+	       "per-CPU pages back to the free lists (pcp_drain with count = the list's length); "
+	       "%u are still listed", listed, pcp->count);
+	CHECKF(listed == 0 || zone->stats.pcp_drains == drains + 1, "a drain that moved pages "
+	       "counts once in zone->stats.pcp_drains: expected %lu, got %lu", drains + 1,
+	       zone->stats.pcp_drains);
+	CHECK_INVARIANTS();
+
+	/* Free one page at a time: the free that takes the list past high drains a batch. */
+	unsigned expect = 0;
+	for (unsigned i = 0; i < 40; i++) {
+		CHECK(free_page(pages[i]) == 0);
+		if (++expect > high)
+			expect -= batch;
+		CHECKF(pcp->count == expect, "after %u single-page frees the per-CPU list should "
+		       "hold %u pages (high %u, batch %u: the free that takes it past high gives %u "
+		       "back); it holds %u", i + 1, expect, high, batch, batch, pcp->count);
+	}
+	/* 40 frees, 2 drains: the 16 pages freed first went back, the last 24 are listed. */
+	for (unsigned i = 0; i < 40; i++) {
+		bool listed_now = (pages[i]->flags & PG_PCP) != 0;
+		CHECKF(listed_now == (i >= 16), "the page freed %u%s (0x%lx) %s on the per-CPU list: "
+		       "a drain takes the oldest pages, from the list's tail, so the first 16 freed "
+		       "should be back on the free lists and the last 24 listed", i + 1,
+		       i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", page_to_phys(pages[i]),
+		       listed_now ? "is still" : "is not");
+	}
+	CHECK_INVARIANTS();
+	buddy_drain_pcp();
+	CHECKF(pcp->count == 0 && dma32_blocks_are(1u << MAX_ORDER),
+	       "after the last drain every page is free again and merged: expected one order-10 "
+	       "block, an empty per-CPU list; %u listed, %s", pcp->count, dma32_lists_text());
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
 static const char *test_exhaustion(void)
 {
 	BUILD(NULL);
@@ -245,9 +532,12 @@ static const char *test_exhaustion(void)
 
 	list_init(&all);
 	uint64_t n = alloc_until_null(ALLOC_RESERVE | ALLOC_NO_SHRINK, 0, &all);
-	CHECKF(n == free && buddy_free_pages() == 0, "got %lu of %lu free pages", n, free);
+	CHECKF(n == free && buddy_free_pages() == 0, "single-page allocations until NULL should "
+	       "hand out all %lu free pages; they got %lu, and %lu are still counted free", free, n,
+	       buddy_free_pages());
 	for (unsigned order = 0; order <= MAX_ORDER; order++)
-		CHECK(alloc_pages(ALLOC_RESERVE, order) == NULL);
+		CHECKF(alloc_pages(ALLOC_RESERVE, order) == NULL, "with no page free, an order-%u "
+		       "request should return NULL", order);
 	CHECK_INVARIANTS();
 
 	/* Recovery: one page back, one page out. */
@@ -259,19 +549,26 @@ static const char *test_exhaustion(void)
 	free_chained(&all);
 	buddy_drain_pcp();
 	buddyinfo_take(&end);
-	CHECK(buddyinfo_same(&start, &end) && buddy_free_pages() == free);
+	CHECKF(buddyinfo_same(&start, &end) && buddy_free_pages() == free,
+	       "after every page has been freed again (and the per-CPU lists drained), the free "
+	       "lists should be exactly as at the start, every page merged back into its block; "
+	       "%s, %lu of %lu pages free", buddyinfo_same(&start, &end) ? "they are" : "they "
+	       "differ", buddy_free_pages(), free);
 
 	/* The same with the largest blocks: when they are gone, smaller ones remain. */
 	uint64_t big = 0;
 	for (int z = 0; z < ZONE_COUNT; z++)
 		big += zones[z].free_area[MAX_ORDER].count;
 	n = alloc_until_null(ALLOC_RESERVE | ALLOC_NO_SHRINK, MAX_ORDER, &all);
-	CHECKF(n == big && big > 0, "%lu of %lu order-%d blocks", n, big, MAX_ORDER);
+	CHECKF(n == big && big > 0, "order-%d allocations until NULL should get the %lu free "
+	       "order-%d blocks; they got %lu", MAX_ORDER, big, MAX_ORDER, n);
 	struct page *smaller = alloc_pages(ALLOC_RESERVE | ALLOC_NO_SHRINK, MAX_ORDER - 1);
-	CHECK(smaller && free_pages(smaller, MAX_ORDER - 1) == 0);
+	CHECKF(smaller && free_pages(smaller, MAX_ORDER - 1) == 0, "with the order-%d blocks gone "
+	       "an order-%d block should still be found", MAX_ORDER, MAX_ORDER - 1);
 	free_chained(&all);
 	buddyinfo_take(&end);
-	CHECK(buddyinfo_same(&start, &end));
+	CHECKF(buddyinfo_same(&start, &end), "after the order-%d blocks are freed the free lists "
+	       "should be exactly as at the start", MAX_ORDER);
 	CHECK_INVARIANTS();
 	return NULL;
 }
@@ -596,8 +893,8 @@ static const char *test_checker_catches(void)
 /* ---- a long random run against a shadow model ---------------------------- */
 
 #define RANDOM_STEPS 1000000
-#define RANDOM_CHECK_EVERY_STEP 50000 /* full invariant check after each of these first steps */
-#define RANDOM_CHECK_INTERVAL 1000     /* then after every this many */
+#define RANDOM_CHECK_EVERY_STEP 5000  /* full invariant check after each of these first steps */
+#define RANDOM_CHECK_INTERVAL 500      /* then after every this many */
 #define RANDOM_SEED 0x2545f4914f6cdd1dull
 #define RANDOM_PHASE 10000             /* steps between switching fill and drain phases */
 
@@ -713,7 +1010,11 @@ static const char *test_random(void)
 					      buddy_free_pages(), random_allocated, managed);
 		if (!bad && (step < RANDOM_CHECK_EVERY_STEP || step % RANDOM_CHECK_INTERVAL == 0))
 			bad = buddy_check_invariants();
-		CHECKF(!bad, "step %lu (seed 0x%llx): %s", step, RANDOM_SEED, bad);
+		if (bad) {
+			char why[200]; /* bad may be selftest_reason's buffer, which CHECKF reuses */
+			strlcpy(why, bad, sizeof(why));
+			CHECKF(false, "step %lu (seed 0x%llx): %s", step, RANDOM_SEED, why);
+		}
 	}
 	while (random_held_count > 0)
 		if ((bad = random_free()))
@@ -736,6 +1037,16 @@ static const struct selftest buddy_tests[] = {
 	 test_unaligned_ranges},
 	{"split_merge", "exact splits from one order-10 block, merged back to one",
 	 test_split_and_merge},
+	{"split", "alloc_pages splits: the lower half is kept, each upper half freed one order "
+	 "down", test_split},
+	{"merge", "free_pages merges a block with its free buddy, again and again, up to order 10",
+	 test_merge},
+	{"merge_rules", "no merge with an allocated buddy, nor with one that is only partly free",
+	 test_merge_rules},
+	{"pcp_refill", "an empty per-CPU list is refilled with a batch, lowest address first",
+	 test_pcp_refill},
+	{"pcp_drain", "a per-CPU list past high gives its oldest batch back; drain all empties it",
+	 test_pcp_drain},
 	{"exhaustion", "every free page then NULL; recovery; buddyinfo restored", test_exhaustion},
 	{"fallback_dma", "ALLOC_DMA gets DMA pages only, all of them", test_fallback_dma},
 	{"fallback_dma32", "ALLOC_DMA32: DMA32 first, then DMA, never Normal",

@@ -103,29 +103,91 @@ static uint8_t *bytes_of(phys_addr_t frame)
 	return phys_to_virt(frame);
 }
 
+/* The fault in words, for failure reasons (a static buffer: one at a time). */
+static const char *words(const struct fault *f)
+{
+	static char text[200];
+
+	return fault_describe(f, text, sizeof(text));
+}
+
+/*
+ * Simulate the fault (as, va, access) and require it resolved with outcome
+ * `expected`; NULL or the reason, naming `what`, the expected outcome and
+ * what fault_handle said instead.
+ */
+static const char *expect_resolved(struct address_space *as, virt_addr_t va, unsigned access,
+				   enum fault_outcome expected, const char *what, struct fault *f)
+{
+	int err = fault_handle(as, va, access, f);
+
+	CHECKF(err == 0 && f->outcome == expected,
+	       "%s at 0x%lx: expected \"%s\", got %s \"%s\"", what, va,
+	       fault_outcome_name(expected), err == 0 ? "resolved as" : "a violation:", words(f));
+	return NULL;
+}
+
+/*
+ * Map `pages` fresh frames by hand at va, read-write, page i filled with
+ * the byte 'a' + i: what resolved faults would leave, without the fault
+ * handler (so a COW test does not depend on demand-zero).
+ */
+static const char *populate(struct address_space *as, virt_addr_t va, int pages)
+{
+	for (int i = 0; i < pages; i++) {
+		struct page *page = alloc_page(0);
+		CHECKF(page, "no frame for page %d", i);
+		memset(page_address(page), 'a' + i, PAGE_SIZE);
+		CHECKF(paging_map(as, va + i * PAGE_SIZE, page_to_phys(page), PAGE_SIZE,
+				  MAP_WRITE | MAP_SIZE_4K) == 0, "cannot map page %d by hand", i);
+	}
+	return NULL;
+}
+
+/* A second address space with its own region set (release with destroy_space). */
+static const char *other_space(struct address_space *as, struct region_set *regions)
+{
+	CHECK(paging_create(as, NULL) == 0);
+	region_set_init(regions);
+	as->regions = regions;
+	return NULL;
+}
+
 static const char *test_demand_zero(void)
 {
 	BEGIN();
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 8 * PAGE_SIZE, "lazy");
 	CHECK(va && frame_of(&space, va, NULL) == 0);
-	uint64_t before = fault_stats.demand_zero;
+	uint64_t before = fault_stats.demand_zero, free_before = buddy_free_pages();
 	struct fault f;
-	CHECK(fault_handle(&space, va + 3 * PAGE_SIZE + 5, FAULT_WRITE, &f) == 0);
-	CHECKF(f.outcome == FAULT_DEMAND_ZERO && f.in_region && f.region.kind == REGION_ANON,
-	       "outcome %d", f.outcome);
-	bool writable;
+	CHECK_OK(expect_resolved(&space, va + 3 * PAGE_SIZE + 5, FAULT_WRITE, FAULT_DEMAND_ZERO,
+				 "first write to page 3 of a lazy region", &f));
+	CHECKF(f.in_region && f.region.kind == REGION_ANON, "the fault does not name the region");
+	bool writable = false;
 	phys_addr_t frame = frame_of(&space, va + 3 * PAGE_SIZE, &writable);
-	CHECK(frame && writable && fault_stats.demand_zero == before + 1);
+	CHECKF(frame && writable, "after the fault page 3 is %s",
+	       frame ? "mapped read-only (the region is rw-)" : "still not mapped");
+	CHECKF(fault_stats.demand_zero == before + 1, "fault_stats.demand_zero went up by %lu, not 1",
+	       fault_stats.demand_zero - before);
+	/* One frame, plus the page tables a fresh range needs (a PDPT, a PD, a PT). */
+	CHECKF(free_before - buddy_free_pages() >= 1 && free_before - buddy_free_pages() <= 4,
+	       "the fault took %lu pages: expected the frame and at most 3 page tables",
+	       free_before - buddy_free_pages());
 	for (size_t i = 0; i < PAGE_SIZE; i++)
-		CHECKF(bytes_of(frame)[i] == 0, "byte %zu of the new page is not zero", i);
+		CHECKF(bytes_of(frame)[i] == 0, "byte %zu of the new page is 0x%02x, not zero (use "
+		       "ALLOC_ZERO: a frame may hold an earlier owner's data)", i, bytes_of(frame)[i]);
 	/* Exactly that page: its neighbours are still unmapped. */
-	CHECK(anon_resident_pages(&space, va, va + 8 * PAGE_SIZE) == 1);
+	uint64_t resident = anon_resident_pages(&space, va, va + 8 * PAGE_SIZE);
+	CHECKF(resident == 1, "%lu pages of the region mapped after one fault, expected 1", resident);
 	CHECK(!frame_of(&space, va + 2 * PAGE_SIZE, NULL) &&
 	      !frame_of(&space, va + 4 * PAGE_SIZE, NULL));
 	/* The same fault again (a stale TLB entry) is spurious and maps nothing new. */
-	CHECK(fault_handle(&space, va + 3 * PAGE_SIZE, FAULT_WRITE, &f) == 0 &&
-	      f.outcome == FAULT_SPURIOUS);
+	CHECK_OK(expect_resolved(&space, va + 3 * PAGE_SIZE, FAULT_WRITE, FAULT_SPURIOUS,
+				 "the same fault again", &f));
 	CHECK(frame_of(&space, va + 3 * PAGE_SIZE, NULL) == frame);
+	/* A read of a fresh page faults a zeroed page in too. */
+	CHECK_OK(expect_resolved(&space, va + 6 * PAGE_SIZE, 0, FAULT_DEMAND_ZERO,
+				 "first read of page 6", &f));
 	END();
 }
 
@@ -135,7 +197,8 @@ static const char *test_cow_pair(void)
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "data");
 	struct fault f;
 	for (int i = 0; i < 3; i++) /* pages 0-2 mapped, page 3 not */
-		CHECK(fault_handle(&space, va + i * PAGE_SIZE, FAULT_WRITE, &f) == 0);
+		CHECK_OK(expect_resolved(&space, va + i * PAGE_SIZE, FAULT_WRITE, FAULT_DEMAND_ZERO,
+					 "a write to a lazy page", &f));
 	phys_addr_t frames[3];
 	for (int i = 0; i < 3; i++) {
 		frames[i] = frame_of(&space, va + i * PAGE_SIZE, NULL);
@@ -144,10 +207,9 @@ static const char *test_cow_pair(void)
 	uint64_t free_before_share = buddy_free_pages();
 	struct address_space other;
 	struct region_set other_regions;
-	CHECK(paging_create(&other, NULL) == 0);
-	region_set_init(&other_regions);
-	other.regions = &other_regions;
-	CHECK(anon_cow_share(&space, va, &other, va, 4 * PAGE_SIZE, "twin") == 0);
+	CHECK_OK(other_space(&other, &other_regions));
+	int err = anon_cow_share(&space, va, &other, va, 4 * PAGE_SIZE, "twin");
+	CHECKF(err == 0, "anon_cow_share returned %d, expected 0", err);
 	for (int i = 0; i < 3; i++) {
 		bool w1, w2;
 		CHECK(frame_of(&other, va + i * PAGE_SIZE, &w2) == frames[i]);
@@ -161,8 +223,8 @@ static const char *test_cow_pair(void)
 	      region_find(&other_regions, va)->kind == REGION_COW);
 
 	/* A write on the other side copies only that page. */
-	CHECK(fault_handle(&other, va + PAGE_SIZE, FAULT_PRESENT | FAULT_WRITE, &f) == 0);
-	CHECKF(f.outcome == FAULT_COW_COPY, "outcome %d", f.outcome);
+	CHECK_OK(expect_resolved(&other, va + PAGE_SIZE, FAULT_PRESENT | FAULT_WRITE,
+				 FAULT_COW_COPY, "a write to a shared page", &f));
 	bool writable;
 	phys_addr_t copy = frame_of(&other, va + PAGE_SIZE, &writable);
 	CHECK(copy && copy != frames[1] && writable && bytes_of(copy)[100] == 'b');
@@ -173,13 +235,13 @@ static const char *test_cow_pair(void)
 	CHECK(bytes_of(frames[1])[100] == 'b'); /* the first side still reads the old content */
 
 	/* The first side is now the sole owner of page 1: reuse in place. */
-	CHECK(fault_handle(&space, va + PAGE_SIZE, FAULT_PRESENT | FAULT_WRITE, &f) == 0);
-	CHECKF(f.outcome == FAULT_COW_REUSE, "outcome %d", f.outcome);
+	CHECK_OK(expect_resolved(&space, va + PAGE_SIZE, FAULT_PRESENT | FAULT_WRITE,
+				 FAULT_COW_REUSE, "a write by the last owner", &f));
 	CHECK(frame_of(&space, va + PAGE_SIZE, &writable) == frames[1] && writable);
 
 	/* Page 3 was never mapped: each side gets its own zeroed page. */
-	CHECK(fault_handle(&other, va + 3 * PAGE_SIZE, FAULT_WRITE, &f) == 0 &&
-	      f.outcome == FAULT_DEMAND_ZERO);
+	CHECK_OK(expect_resolved(&other, va + 3 * PAGE_SIZE, FAULT_WRITE, FAULT_DEMAND_ZERO,
+				 "a write to a never-mapped page of a COW region", &f));
 
 	/* Destroying one side gives back what only it owned; refcounts drop to 1. */
 	const char *why = destroy_space(&other);
@@ -191,21 +253,62 @@ static const char *test_cow_pair(void)
 	END();
 }
 
+static const char *test_cow_share(void)
+{
+	BEGIN();
+	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "data");
+	CHECK(va);
+	CHECK_OK(populate(&space, va, 3)); /* pages 0-2 mapped, page 3 not */
+	phys_addr_t frames[3];
+	for (int i = 0; i < 3; i++)
+		frames[i] = frame_of(&space, va + i * PAGE_SIZE, NULL);
+	struct address_space other;
+	struct region_set other_regions;
+	CHECK_OK(other_space(&other, &other_regions));
+	virt_addr_t twin = va + 16 * PAGE_SIZE; /* another address in the other space */
+	int err = anon_cow_share(&space, va, &other, twin, 4 * PAGE_SIZE, "twin");
+	CHECKF(err == 0, "anon_cow_share of 3 mapped pages returned %d, expected 0", err);
+	for (int i = 0; i < 3; i++) {
+		bool w_src = true, w_dst = true;
+		phys_addr_t src = frame_of(&space, va + i * PAGE_SIZE, &w_src);
+		phys_addr_t dst = frame_of(&other, twin + i * PAGE_SIZE, &w_dst);
+		CHECKF(src == frames[i], "page %d moved in the source (0x%lx -> 0x%lx)", i, frames[i],
+		       src);
+		CHECKF(dst == frames[i], "page %d: the twin maps 0x%lx, expected the source's frame "
+		       "0x%lx", i, dst, frames[i]);
+		CHECKF(!w_src && !w_dst, "page %d: shared frame still writable in the %s", i,
+		       w_src ? "source" : "twin");
+		uint32_t refs = phys_to_page(frames[i])->refcount;
+		CHECKF(refs == 2, "page %d: refcount %u, expected 2 (one per mapping: page_get)", i,
+		       refs);
+	}
+	CHECKF(!frame_of(&other, twin + 3 * PAGE_SIZE, NULL),
+	       "page 3 was never mapped in the source, but the twin maps it");
+	CHECK(region_find(&regions, va)->kind == REGION_COW);
+	CHECK(region_find(&other_regions, twin)->kind == REGION_COW);
+	/* Releasing the twin drops exactly the owners the share added. */
+	const char *why = destroy_space(&other);
+	if (why)
+		return why;
+	for (int i = 0; i < 3; i++)
+		CHECKF(phys_to_page(frames[i])->refcount == 1,
+		       "page %d: refcount %u after the twin is gone, expected 1", i,
+		       phys_to_page(frames[i])->refcount);
+	END();
+}
+
 static const char *test_cow_share_rolls_back(void)
 {
 	BEGIN();
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "data");
-	struct fault f;
-	for (int i = 0; i < 4; i++)
-		CHECK(fault_handle(&space, va + i * PAGE_SIZE, FAULT_WRITE, &f) == 0);
+	CHECK(va);
+	CHECK_OK(populate(&space, va, 4));
 	phys_addr_t frame0 = frame_of(&space, va, NULL);
 	int failures = 0;
 	for (uint64_t n = 1;; n++) {
 		struct address_space other;
 		struct region_set other_regions;
-		CHECK(paging_create(&other, NULL) == 0);
-		region_set_init(&other_regions);
-		other.regions = &other_regions;
+		CHECK_OK(other_space(&other, &other_regions));
 		uint64_t before = buddy_free_pages();
 		CHECK(failinject_arm(FAILINJECT_PMM, n) == 0);
 		int err = anon_cow_share(&space, va, &other, va, 4 * PAGE_SIZE, "twin");
@@ -217,10 +320,13 @@ static const char *test_cow_share_rolls_back(void)
 			break;
 		}
 		failures++;
-		CHECKF(err == -ENOMEM, "attempt %lu: %d", n, err);
-		CHECKF(buddy_free_pages() == before, "attempt %lu: %ld pages kept", n,
+		CHECKF(err == -ENOMEM, "allocation %lu failing: anon_cow_share returned %d, expected "
+		       "-ENOMEM (%d)", n, err, -ENOMEM);
+		CHECKF(buddy_free_pages() == before, "allocation %lu failing: %ld pages kept", n,
 		       (long)(before - buddy_free_pages()));
-		CHECK(other_regions.count == 0 && phys_to_page(frame0)->refcount == 1);
+		CHECKF(other_regions.count == 0 && phys_to_page(frame0)->refcount == 1,
+		       "allocation %lu failing: %zu twin regions left, refcount %u (expected 0, 1)", n,
+		       other_regions.count, phys_to_page(frame0)->refcount);
 		CHECK(region_find(&regions, va)->kind == REGION_ANON);
 		bool writable;
 		CHECK(frame_of(&space, va, &writable) == frame0 && writable);
@@ -233,25 +339,133 @@ static const char *test_cow_share_rolls_back(void)
 	END();
 }
 
+/*
+ * A COW pair made by hand, without anon_cow_share: one frame holding 'q',
+ * mapped read-only at a and at b, two COW regions, refcount 2.
+ */
+static const char *cow_by_hand(virt_addr_t *a, virt_addr_t *b, phys_addr_t *frame)
+{
+	*a = WINDOW + 8 * PAGE_SIZE;
+	*b = WINDOW + 24 * PAGE_SIZE;
+	struct region ra = {.start = *a, .end = *a + PAGE_SIZE, .prot = MAP_WRITE, .kind = REGION_COW};
+	struct region rb = {.start = *b, .end = *b + PAGE_SIZE, .prot = MAP_WRITE, .kind = REGION_COW};
+	strlcpy(ra.name, "cow-a", sizeof(ra.name));
+	strlcpy(rb.name, "cow-b", sizeof(rb.name));
+	CHECK(region_insert(&regions, &ra) == 0 && region_insert(&regions, &rb) == 0);
+	struct page *page = alloc_page(0);
+	CHECK(page);
+	memset(page_address(page), 'q', PAGE_SIZE);
+	*frame = page_to_phys(page);
+	CHECK(paging_map(&space, *a, *frame, PAGE_SIZE, MAP_SIZE_4K) == 0);
+	CHECK(paging_map(&space, *b, *frame, PAGE_SIZE, MAP_SIZE_4K) == 0);
+	page_get(page);
+	return NULL;
+}
+
+static const char *test_cow_copy(void)
+{
+	BEGIN();
+	virt_addr_t a, b;
+	phys_addr_t frame;
+	CHECK_OK(cow_by_hand(&a, &b, &frame));
+	uint64_t copies = fault_stats.cow_copies, free_before = buddy_free_pages();
+	struct fault f;
+	CHECK_OK(expect_resolved(&space, b + 12, FAULT_PRESENT | FAULT_WRITE, FAULT_COW_COPY,
+				 "a write to a frame with refcount 2", &f));
+	bool writable = false, a_writable = true;
+	phys_addr_t copy = frame_of(&space, b, &writable);
+	CHECKF(copy && copy != frame, "b still maps the shared frame 0x%lx: expected a copy", frame);
+	CHECKF(writable, "b's copy is mapped read-only: the write would fault again");
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		CHECKF(bytes_of(copy)[i] == 'q', "byte %zu of the copy is 0x%02x, expected 'q' (the "
+		       "shared frame's content)", i, bytes_of(copy)[i]);
+	CHECKF(frame_of(&space, a, &a_writable) == frame && !a_writable,
+	       "the other mapping (a) must keep the old frame, read-only");
+	CHECKF(phys_to_page(frame)->refcount == 1 && phys_to_page(copy)->refcount == 1,
+	       "refcounts after the copy: old frame %u, copy %u; expected 1 and 1 (page_put the old)",
+	       phys_to_page(frame)->refcount, phys_to_page(copy)->refcount);
+	CHECKF(free_before - buddy_free_pages() == 1, "the copy took %ld pages, expected 1",
+	       (long)(free_before - buddy_free_pages()));
+	CHECKF(fault_stats.cow_copies == copies + 1, "fault_stats.cow_copies went up by %lu, not 1",
+	       fault_stats.cow_copies - copies);
+	bytes_of(copy)[0] = 'X';
+	CHECK(bytes_of(frame)[0] == 'q'); /* a still reads the old content */
+	END();
+}
+
+static const char *test_cow_reuse(void)
+{
+	BEGIN();
+	virt_addr_t a, b;
+	phys_addr_t frame;
+	CHECK_OK(cow_by_hand(&a, &b, &frame));
+	/* b goes away: a is the frame's last owner. */
+	CHECK(anon_release(&space, b, b + PAGE_SIZE) == 0);
+	CHECK(phys_to_page(frame)->refcount == 1);
+	uint64_t reuses = fault_stats.cow_reuses, free_before = buddy_free_pages();
+	struct fault f;
+	CHECK_OK(expect_resolved(&space, a, FAULT_PRESENT | FAULT_WRITE, FAULT_COW_REUSE,
+				 "a write to a COW frame with refcount 1", &f));
+	bool writable = false;
+	phys_addr_t now = frame_of(&space, a, &writable);
+	CHECKF(now == frame, "a maps 0x%lx after the fault, expected the same frame 0x%lx (no "
+	       "copy for the last owner)", now, frame);
+	CHECKF(writable, "a's frame is still read-only after the fault");
+	CHECKF(buddy_free_pages() == free_before, "reusing took %ld pages, expected none",
+	       (long)(free_before - buddy_free_pages()));
+	CHECKF(phys_to_page(frame)->refcount == 1, "refcount %u, expected 1",
+	       phys_to_page(frame)->refcount);
+	CHECKF(fault_stats.cow_reuses == reuses + 1, "fault_stats.cow_reuses went up by %lu, not 1",
+	       fault_stats.cow_reuses - reuses);
+	END();
+}
+
+static const char *test_cow_without_memory(void)
+{
+	BEGIN();
+	virt_addr_t a, b;
+	phys_addr_t frame;
+	CHECK_OK(cow_by_hand(&a, &b, &frame));
+	uint64_t before = buddy_free_pages();
+	struct fault f;
+	CHECK(failinject_arm(FAILINJECT_PMM, 1) == 0);
+	int err = fault_handle(&space, b, FAULT_PRESENT | FAULT_WRITE, &f);
+	failinject_off();
+	CHECKF(err == -EFAULT && f.violation == VIOLATION_NO_MEMORY,
+	       "a COW copy with no frame left: expected \"out of memory\", got \"%s\"", words(&f));
+	bool writable = true;
+	CHECKF(frame_of(&space, b, &writable) == frame && !writable,
+	       "after the failed copy b must still map the shared frame, read-only");
+	CHECKF(phys_to_page(frame)->refcount == 2 && buddy_free_pages() == before,
+	       "after the failed copy: refcount %u (expected 2), %ld pages kept",
+	       phys_to_page(frame)->refcount, (long)(before - buddy_free_pages()));
+	END();
+}
+
 static const char *test_fault_without_memory(void)
 {
 	BEGIN();
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "lazy");
 	struct fault f;
 	/* The frame, then each page table of a fresh range, may be the one missing. */
-	for (uint64_t n = 1; n <= 4; n++) {
+	for (uint64_t n = 1; n <= 5; n++) {
 		uint64_t before = buddy_free_pages(), violations = fault_stats.violations;
 		CHECK(failinject_arm(FAILINJECT_PMM, n) == 0);
 		int err = fault_handle(&space, va, FAULT_WRITE, &f);
 		failinject_off();
 		if (err == 0) {
-			CHECK(n > 1 && frame_of(&space, va, NULL));
+			CHECKF(n > 1 && frame_of(&space, va, NULL),
+			       "allocation %lu failing: the fault was resolved but %s", n,
+			       n > 1 ? "nothing is mapped" : "no frame could be allocated");
 			break;
 		}
 		CHECKF(f.violation == VIOLATION_NO_MEMORY && fault_stats.violations == violations + 1,
-		       "attempt %lu: violation %d", n, f.violation);
+		       "allocation %lu failing: expected \"out of memory\", got \"%s\"", n, words(&f));
 		CHECKF(!frame_of(&space, va, NULL) && buddy_free_pages() == before,
-		       "attempt %lu: something stayed behind", n);
+		       "allocation %lu failing: %s, %ld pages kept", n,
+		       frame_of(&space, va, NULL) ? "the page is mapped" : "nothing mapped",
+		       (long)(before - buddy_free_pages()));
+		CHECKF(n < 5, "5 allocations failed in turn and the fault never resolved");
 	}
 	END();
 }
@@ -265,19 +479,42 @@ static const char *test_stack_growth(void)
 	virt_addr_t start = top - 2 * PAGE_SIZE, limit = top - 8 * PAGE_SIZE;
 	struct fault f;
 	/* Just below the start: grows, down to that page only. */
-	CHECK(fault_handle(&space, start - 8, FAULT_WRITE, &f) == 0);
-	CHECKF(f.outcome == FAULT_STACK_GROWTH, "outcome %d", f.outcome);
-	CHECK(region_find(&regions, start - 8)->start == start - PAGE_SIZE);
-	CHECK(frame_of(&space, start - PAGE_SIZE, NULL) && !frame_of(&space, start, NULL));
+	uint64_t growths = fault_stats.stack_growths;
+	CHECK_OK(expect_resolved(&space, start - 8, FAULT_WRITE, FAULT_STACK_GROWTH,
+				 "a write 8 bytes below a stack region", &f));
+	const struct region *r = region_find(&regions, start - 8);
+	CHECKF(r && r->kind == REGION_STACK && r->start == start - PAGE_SIZE,
+	       "after growing, the stack region should start at 0x%lx; it starts at 0x%lx",
+	       start - PAGE_SIZE, r ? r->start : 0);
+	CHECKF(f.in_region && f.region.start == start - PAGE_SIZE,
+	       "the fault's region copy should show the new start 0x%lx", start - PAGE_SIZE);
+	CHECKF(frame_of(&space, start - PAGE_SIZE, NULL) && !frame_of(&space, start, NULL),
+	       "expected exactly the new page mapped");
+	CHECKF(fault_stats.stack_growths == growths + 1, "fault_stats.stack_growths went up by %lu",
+	       fault_stats.stack_growths - growths);
+	/* An instruction fetch below a stack is no growth. */
+	CHECKF(fault_handle(&space, start - PAGE_SIZE - 8, FAULT_FETCH, &f) == -EFAULT,
+	       "a fetch below a stack region grew it");
+	CHECK(region_find(&regions, top - 1)->start == start - PAGE_SIZE);
 	/* Further down but within the limit: grows again. */
-	CHECK(fault_handle(&space, limit, FAULT_WRITE, &f) == 0 && f.outcome == FAULT_STACK_GROWTH);
-	CHECK(region_find(&regions, limit)->start == limit);
+	CHECK_OK(expect_resolved(&space, limit, FAULT_WRITE, FAULT_STACK_GROWTH,
+				 "a write at the stack's grow_limit", &f));
+	r = region_find(&regions, limit);
+	CHECKF(r && r->start == limit, "the stack region should start at its limit 0x%lx now",
+	       limit);
 	/* Below the limit: the guard page. */
 	CHECK(fault_handle(&space, limit - 1, FAULT_WRITE, &f) == -EFAULT);
-	CHECKF(f.violation == VIOLATION_GUARD && f.in_region, "violation %d", f.violation);
-	char text[200];
-	CHECKF(strstr(fault_describe(&f, text, sizeof(text)), "guard page of \"stack\""), "%s",
-	       text);
+	CHECKF(f.violation == VIOLATION_GUARD && f.in_region, "below the limit: \"%s\"", words(&f));
+	CHECKF(strstr(words(&f), "guard page of \"stack\""), "%s", words(&f));
+	/* Without its guard region, below the limit is a stack overflow; nothing mapped. */
+	CHECK(anon_release(&space, limit - PAGE_SIZE, limit) == 0);
+	uint64_t free_before = buddy_free_pages();
+	CHECK(fault_handle(&space, limit - 8, FAULT_WRITE, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_STACK_OVERFLOW,
+	       "a write below grow_limit (no guard region): expected a stack overflow, got \"%s\"",
+	       words(&f));
+	CHECKF(!frame_of(&space, limit - 8, NULL) && buddy_free_pages() == free_before,
+	       "the refused growth mapped or kept something");
 	END();
 }
 
@@ -319,25 +556,42 @@ static const char *test_violations(void)
 	END();
 }
 
+/* Fault at va with access; require the violation expected, naming area and saying `says`. */
+static const char *expect_vmalloc_violation(virt_addr_t va, unsigned access,
+					    enum fault_violation expected, virt_addr_t area,
+					    const char *says, const char *what)
+{
+	struct fault f;
+
+	CHECKF(fault_handle(&space, va, access, &f) == -EFAULT, "%s (0x%lx) was resolved", what,
+	       va);
+	CHECKF(f.violation == expected && f.area && f.area->start == area && strstr(words(&f), says),
+	       "%s (0x%lx): expected \"%s ... 0x%lx-...\", got \"%s\"%s", what, va, says, area,
+	       words(&f), f.area ? "" : " (no area recorded in f->area)");
+	return NULL;
+}
+
 static const char *test_vmalloc_guards(void)
 {
 	BEGIN();
 	void *area = vmalloc(3 * PAGE_SIZE), *stack = vmalloc_stack(2 * PAGE_SIZE);
 	CHECK(area && stack);
 	virt_addr_t a = (virt_addr_t)(uintptr_t)area, s = (virt_addr_t)(uintptr_t)stack;
-	struct fault f;
-	char text[200];
-	CHECK(fault_handle(&space, a + 3 * PAGE_SIZE, FAULT_WRITE, &f) == -EFAULT);
-	CHECKF(f.violation == VIOLATION_GUARD && f.area && f.area->start == a, "violation %d",
-	       f.violation);
-	CHECKF(strstr(fault_describe(&f, text, sizeof(text)), "guard page of vmalloc area"), "%s",
-	       text);
-	CHECK(fault_handle(&space, s - 16, FAULT_WRITE, &f) == -EFAULT);
-	CHECKF(f.violation == VIOLATION_STACK_OVERFLOW && f.area && f.area->start == s,
-	       "violation %d", f.violation);
-	CHECKF(strstr(fault_describe(&f, text, sizeof(text)), "kernel stack overflow"), "%s", text);
-	CHECK(fault_handle(&space, s + 2 * PAGE_SIZE, 0, &f) == -EFAULT &&
-	      f.violation == VIOLATION_GUARD);
+	uint64_t hits = fault_stats.guard_hits;
+	CHECK_OK(expect_vmalloc_violation(a + 3 * PAGE_SIZE, FAULT_WRITE, VIOLATION_GUARD, a,
+					  "access to guard page of vmalloc area",
+					  "a write just past a 3-page area"));
+	CHECK_OK(expect_vmalloc_violation(s - 16, FAULT_WRITE, VIOLATION_STACK_OVERFLOW, s,
+					  "kernel stack overflow: guard page below kernel stack",
+					  "a push 16 bytes below a kernel stack"));
+	CHECK_OK(expect_vmalloc_violation(s + 2 * PAGE_SIZE, 0, VIOLATION_GUARD, s,
+					  "access to guard page of kernel stack",
+					  "a read just above a kernel stack"));
+	CHECKF(fault_stats.guard_hits == hits + 3, "fault_stats.guard_hits went up by %lu, not 3",
+	       fault_stats.guard_hits - hits);
+	CHECK_OK(expect_vmalloc_violation(a + PAGE_SIZE, FAULT_PRESENT | FAULT_FETCH,
+					  VIOLATION_EXEC_NX, a, "execute of NX page in vmalloc area",
+					  "a fetch inside an area"));
 	CHECK(vfree(area) == 0 && vfree(stack) == 0);
 	const char *why = vmalloc_check_invariants();
 	CHECKF(!why, "vmalloc: %s", why);
@@ -349,17 +603,20 @@ static const char *test_release_keeps_shared(void)
 	BEGIN();
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 2 * PAGE_SIZE, "lazy");
 	struct fault f;
-	CHECK(fault_handle(&space, va, FAULT_WRITE, &f) == 0);
+	CHECK_OK(populate(&space, va, 1));
 	virt_addr_t twin = anon_find_free(&space, WINDOW, WINDOW_SIZE, 2 * PAGE_SIZE);
-	CHECK(twin && anon_cow_share(&space, va, &space, twin, 2 * PAGE_SIZE, "twin") == 0);
+	CHECK(twin);
+	int err = anon_cow_share(&space, va, &space, twin, 2 * PAGE_SIZE, "twin");
+	CHECKF(err == 0, "anon_cow_share returned %d, expected 0", err);
 	phys_addr_t frame = frame_of(&space, va, NULL);
 	CHECK(frame && frame_of(&space, twin, NULL) == frame);
 	CHECK(anon_release(&space, va, va + 2 * PAGE_SIZE) == 0);
 	CHECK(!region_find(&regions, va) && frame_of(&space, twin, NULL) == frame);
-	CHECK(phys_to_page(frame)->refcount == 1);
+	CHECKF(phys_to_page(frame)->refcount == 1, "refcount %u after releasing one side",
+	       phys_to_page(frame)->refcount);
 	/* The twin is now the sole owner: a write reuses the frame. */
-	CHECK(fault_handle(&space, twin, FAULT_PRESENT | FAULT_WRITE, &f) == 0 &&
-	      f.outcome == FAULT_COW_REUSE);
+	CHECK_OK(expect_resolved(&space, twin, FAULT_PRESENT | FAULT_WRITE, FAULT_COW_REUSE,
+				 "a write by the last owner", &f));
 	/* Overlapping or uncovered ranges are refused. */
 	CHECK(anon_cow_share(&space, twin, &space, twin + PAGE_SIZE, 2 * PAGE_SIZE, "x") == -EINVAL);
 	CHECK(anon_cow_share(&space, va, &space, va + 64 * PAGE_SIZE, PAGE_SIZE, "x") == -ENOENT);
@@ -369,17 +626,25 @@ static const char *test_release_keeps_shared(void)
 static const struct selftest fault_tests[] = {
 	{"demand_zero", "a touch maps exactly that page, zeroed; again: spurious",
 	 test_demand_zero},
-	{"cow_pair", "two spaces share frames until a write copies only that page; refcounts",
-	 test_cow_pair},
-	{"cow_share_rollback", "every failed allocation in a share leaves nothing behind",
-	 test_cow_share_rolls_back},
 	{"no_memory", "a fault with no frame or table left is a violation, nothing kept",
 	 test_fault_without_memory},
+	{"cow_share", "anon_cow_share maps each frame read-only on both sides, one owner more",
+	 test_cow_share},
+	{"cow_share_rollback", "every failed allocation in a share leaves nothing behind",
+	 test_cow_share_rolls_back},
+	{"cow_copy", "a write to a frame with two owners copies it; the other keeps the old",
+	 test_cow_copy},
+	{"cow_reuse", "a write by a frame's last owner makes it writable in place, no copy",
+	 test_cow_reuse},
+	{"cow_no_memory", "a COW copy with no frame left is a violation, nothing changed",
+	 test_cow_without_memory},
+	{"cow_pair", "two spaces share frames until a write copies only that page; refcounts",
+	 test_cow_pair},
 	{"stack_growth", "touches below a stack grow it to its limit; below: the guard",
 	 test_stack_growth},
 	{"violations", "NULL, not mapped, read-only, NX, user, reserved, non-canonical: words",
 	 test_violations},
-	{"vmalloc_guards", "guard after an area, guard below a stack: named in the report",
+	{"vmalloc_guards", "guard after an area, guard below a stack, NX inside: named in reports",
 	 test_vmalloc_guards},
 	{"release_keeps_shared", "releasing one side of a COW pair keeps the other's frames",
 	 test_release_keeps_shared},

@@ -21,6 +21,7 @@
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 #include "lib/list.h"
+#include "lib/printf.h"
 #include "lib/random.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
@@ -40,6 +41,27 @@ extern uint64_t host_current_root;
 #define KERNEL_VA 0xffffc00000000000ull     /* a kernel-half address, 512 GiB aligned */
 #define RW (MAP_WRITE)
 
+
+/* An engine result as text: "0" or "-EINVAL (-22)"; two buffers, for one message. */
+static const char *ret_text(int ret)
+{
+	static char buf[2][32];
+	static unsigned turn;
+
+	if (ret == 0)
+		return "0";
+	turn ^= 1;
+	ksnprintf(buf[turn], sizeof(buf[turn]), "-%s (%d)", errno_name(ret), ret);
+	return buf[turn];
+}
+
+/* Fail unless call returns expected, saying which call returned what. */
+#define CHECK_RET(call, expected)                                                          \
+	do {                                                                                \
+		int ret_ = (call);                                                          \
+		CHECKF(ret_ == (expected), "%s returned %s, expected %s", #call,             \
+		       ret_text(ret_), ret_text(expected));                                 \
+	} while (0)
 
 static void tlb_counters_reset(void)
 {
@@ -68,6 +90,12 @@ static const char *end_test(struct address_space *as, uint64_t before)
 	return NULL;
 }
 
+static const char *size_text(uint64_t page_size)
+{
+	return page_size == GIB ? "1 GiB" : page_size == 2 * MIB ? "2 MiB" :
+	       page_size == PAGE_SIZE ? "4 KiB" : "odd-sized";
+}
+
 /* Does va translate to pa with this page size and flags? NULL or why not. */
 static const char *translates(const struct address_space *as, virt_addr_t va, phys_addr_t pa,
 			      uint64_t page_size, unsigned flags)
@@ -75,10 +103,13 @@ static const char *translates(const struct address_space *as, virt_addr_t va, ph
 	struct paging_translation t;
 	int err = paging_translate(as, va, &t);
 
-	CHECKF(err == 0, "0x%lx: translate returned %d", va, err);
+	char got[24], want[24];
+
+	CHECKF(err == 0, "0x%lx: translate returned %s, expected it mapped", va, ret_text(err));
 	CHECKF(t.pa == pa && t.page_size == page_size && t.flags == flags,
-	       "0x%lx -> 0x%lx (%lu bytes, flags 0x%x), expected 0x%lx (%lu, 0x%x)", va, t.pa,
-	       t.page_size, t.flags, pa, page_size, flags);
+	       "0x%lx -> 0x%lx in a %s page [%s], expected 0x%lx in a %s page [%s]", va, t.pa,
+	       size_text(t.page_size), paging_flags_text(t.flags, got, sizeof(got)), pa,
+	       size_text(page_size), paging_flags_text(flags, want, sizeof(want)));
 	return NULL;
 }
 
@@ -209,7 +240,9 @@ static const char *test_map_2m(void)
 	phys_addr_t pa = 0x40200000;
 
 	CHECK(paging_map(&as, USER_VA + 2 * MIB, pa, 2 * MIB, RW) == 0);
-	CHECK(as.table_pages == 3); /* PML4, PDPT, PD */
+	CHECKF(as.table_pages == 3,
+	       "%lu table pages for one 2 MiB page, expected 3 (PML4, PDPT, PD: no page table)",
+	       as.table_pages);
 	CHECK_OK(translates(&as, USER_VA + 2 * MIB, pa, 2 * MIB, RW));
 	CHECK_OK(translates(&as, USER_VA + 4 * MIB - 1, pa + 2 * MIB - 1, 2 * MIB, RW));
 	CHECK(unmapped(&as, USER_VA + 4 * MIB) && unmapped(&as, USER_VA + 2 * MIB - 1));
@@ -223,10 +256,11 @@ static const char *test_map_1g(void)
 	BEGIN(as, before);
 	phys_addr_t pa = 7 * GIB; /* far beyond the arena: nothing dereferences it */
 
-	CHECK(paging_map(&as, USER_VA, pa, GIB, RW | MAP_EXEC) == 0);
-	CHECK(as.table_pages == 2); /* PML4, PDPT */
-	CHECK_OK(translates(&as, USER_VA, pa, GIB, RW | MAP_EXEC));
-	CHECK_OK(translates(&as, USER_VA + GIB - 8, pa + GIB - 8, GIB, RW | MAP_EXEC));
+	CHECK(paging_map(&as, USER_VA, pa, GIB, MAP_USER | MAP_EXEC) == 0);
+	CHECKF(as.table_pages == 2, "%lu table pages for one 1 GiB page, expected 2 (PML4, PDPT)",
+	       as.table_pages);
+	CHECK_OK(translates(&as, USER_VA, pa, GIB, MAP_USER | MAP_EXEC));
+	CHECK_OK(translates(&as, USER_VA + GIB - 8, pa + GIB - 8, GIB, MAP_USER | MAP_EXEC));
 	CHECK(unmapped(&as, USER_VA + GIB));
 	CHECK(paging_unmap(&as, USER_VA, GIB) == 0);
 	CHECK(unmapped(&as, USER_VA) && as.table_pages == 1);
@@ -240,7 +274,7 @@ static const char *test_flags_encoding(void)
 		pte_t set, clear; /* bits the 4 KiB entry must have, must not have */
 	} cases[] = {
 		{0, PTE_NX, PTE_WRITABLE | PTE_USER | PTE_GLOBAL | PTE_PWT | PTE_PCD | PTE_PAT},
-		{MAP_WRITE | MAP_EXEC, PTE_WRITABLE, PTE_NX},
+		{MAP_EXEC, 0, PTE_NX | PTE_WRITABLE},
 		{MAP_USER | MAP_GLOBAL, PTE_USER | PTE_GLOBAL | PTE_NX, PTE_WRITABLE},
 		{MAP_UNCACHED, PTE_PCD | PTE_PWT, PTE_PAT},
 		{MAP_WRITE_COMBINE, PTE_PWT, PTE_PCD | PTE_PAT},
@@ -302,7 +336,10 @@ static const char *test_size_choice(void)
 	/* 4 MiB + 8 KiB at 2 MiB aligned va and pa: two 2 MiB pages, then two 4 KiB pages. */
 	CHECK(paging_map(&as, USER_VA + 2 * MIB, 6 * MIB, 4 * MIB + 8 * KIB, RW) == 0);
 	runs_take(&as, 0, USER_VA + GIB, &runs);
-	CHECKF(runs.count == 2, "%u runs", runs.count);
+	CHECKF(runs.count == 2 && runs.run[0].page_size == 2 * MIB,
+	       "4 MiB + 8 KiB at 2 MiB aligned va and pa: expected a run of 2 MiB pages, then one "
+	       "of 4 KiB pages; got %u run(s), the first of %lu KiB pages", runs.count,
+	       runs.count ? runs.run[0].page_size >> 10 : 0);
 	CHECK_OK(run_is(&runs, 0, USER_VA + 2 * MIB, USER_VA + 6 * MIB, 6 * MIB, 2 * MIB, RW));
 	CHECK_OK(run_is(&runs, 1, USER_VA + 6 * MIB, USER_VA + 6 * MIB + 8 * KIB, 10 * MIB,
 			PAGE_SIZE, RW));
@@ -405,6 +442,51 @@ static const char *test_bad_arguments(void)
 	return end_test(&as, before);
 }
 
+/* ---- W^X ---------------------------------------------------------------- */
+
+static const char *test_write_xor_execute(void)
+{
+	static const unsigned wx[] = {
+		MAP_WRITE | MAP_EXEC,
+		MAP_WRITE | MAP_EXEC | MAP_USER | MAP_GLOBAL,
+		MAP_WRITE | MAP_EXEC | MAP_WRITE_COMBINE,
+	};
+	BEGIN(as, before);
+	struct paging_translation t;
+
+	/* Refused before anything changes: no table allocated, nothing mapped. */
+	for (size_t i = 0; i < sizeof(wx) / sizeof(wx[0]); i++) {
+		CHECK_RET(paging_map(&as, USER_VA, 0x100000, PAGE_SIZE, wx[i]), -EPERM);
+		CHECK_RET(paging_map(&as, USER_VA, 0, 2 * MIB, wx[i] | MAP_SIZE_2M), -EPERM);
+		CHECKF(as.table_pages == 1 && unmapped(&as, USER_VA),
+		       "a refused writable+executable map left %lu table pages (expected 1) and "
+		       "the page %s", as.table_pages,
+		       unmapped(&as, USER_VA) ? "unmapped" : "mapped");
+	}
+	/* Writable, or executable, is fine; so is read-only executable user code. */
+	CHECK_RET(paging_map(&as, USER_VA, 0x100000, PAGE_SIZE, RW), 0);
+	CHECK_RET(paging_map(&as, USER_VA + PAGE_SIZE, 0x101000, PAGE_SIZE, MAP_EXEC | MAP_USER),
+		  0);
+	/* MAP_REPLACE cannot turn a writable page into a writable and executable one. */
+	CHECK_RET(paging_map(&as, USER_VA, 0x100000, PAGE_SIZE, RW | MAP_EXEC | MAP_REPLACE),
+		  -EPERM);
+	CHECK_OK(translates(&as, USER_VA, 0x100000, PAGE_SIZE, RW));
+	/* protect: W+X refused and nothing changed; W, then X, one at a time, is fine. */
+	CHECK_RET(paging_protect(&as, USER_VA, 2 * PAGE_SIZE, RW | MAP_EXEC), -EPERM);
+	CHECK_OK(translates(&as, USER_VA, 0x100000, PAGE_SIZE, RW));
+	CHECK_OK(translates(&as, USER_VA + PAGE_SIZE, 0x101000, PAGE_SIZE, MAP_EXEC | MAP_USER));
+	CHECK_RET(paging_protect(&as, USER_VA, 2 * PAGE_SIZE, MAP_EXEC), 0);
+	CHECK_RET(paging_protect(&as, USER_VA, 2 * PAGE_SIZE, RW), 0);
+	CHECK(paging_translate(&as, USER_VA + PAGE_SIZE, &t) == 0);
+	CHECKF((t.entry & PTE_WRITABLE) && (t.entry & PTE_NX),
+	       "a writable page's entry 0x%lx lacks NX (bit 63)", t.entry);
+	/* Bad arguments stay -EINVAL, whatever the flags. */
+	CHECK_RET(paging_map(&as, USER_VA + 8, 0, PAGE_SIZE, RW | MAP_EXEC), -EINVAL);
+	CHECK_RET(paging_map(&as, USER_VA, 8, PAGE_SIZE, RW | MAP_EXEC), -EINVAL);
+	CHECK(paging_unmap(&as, USER_VA, 2 * PAGE_SIZE) == 0);
+	return end_test(&as, before);
+}
+
 /* ---- overlap and replace ----------------------------------------------- */
 
 static const char *test_overlap(void)
@@ -451,21 +533,25 @@ static const char *test_replace(void)
 	CHECK_OK(translates(&as, USER_VA + PAGE_SIZE, 0x301000, PAGE_SIZE, MAP_EXEC));
 
 	/* A 2 MiB page over 4 KiB pages: their page table goes. */
-	CHECK(as.table_pages == 4);
-	CHECK(paging_map(&as, USER_VA, 4 * MIB, 2 * MIB, RW | MAP_REPLACE) == 0);
-	CHECKF(as.table_pages == 3, "%lu table pages: the page table was not freed",
+	CHECKF(as.table_pages == 4, "%lu table pages for two 4 KiB pages, expected 4",
 	       as.table_pages);
+	CHECK_RET(paging_map(&as, USER_VA, 4 * MIB, 2 * MIB, RW | MAP_REPLACE | MAP_SIZE_2M), 0);
+	CHECKF(as.table_pages == 3,
+	       "%lu table pages after a 2 MiB page replaced a page table, expected 3 (one 2 MiB "
+	       "page, its page table freed)", as.table_pages);
 	CHECK_OK(translates(&as, USER_VA + PAGE_SIZE, 4 * MIB + PAGE_SIZE, 2 * MIB, RW));
 
 	/* A 1 GiB page over a page directory with a page table below it. */
 	CHECK(paging_map(&as, USER_VA + 8 * MIB, 0, PAGE_SIZE, RW) == 0);
 	CHECK(as.table_pages == 4);
-	CHECK(paging_map(&as, USER_VA, 8 * GIB, GIB, MAP_REPLACE) == 0);
-	CHECK(as.table_pages == 2);
+	CHECK_RET(paging_map(&as, USER_VA, 8 * GIB, GIB, MAP_REPLACE | MAP_SIZE_1G), 0);
+	CHECKF(as.table_pages == 2,
+	       "%lu table pages after a 1 GiB page replaced a page directory, expected 2",
+	       as.table_pages);
 	CHECK_OK(translates(&as, USER_VA + 8 * MIB, 8 * GIB + 8 * MIB, GIB, 0));
 
 	/* 4 KiB into a 1 GiB page: split twice, the rest keeps its translation. */
-	CHECK(paging_map(&as, USER_VA + 5 * MIB, 0x7000, PAGE_SIZE, RW | MAP_REPLACE) == 0);
+	CHECK_RET(paging_map(&as, USER_VA + 5 * MIB, 0x7000, PAGE_SIZE, RW | MAP_REPLACE), 0);
 	CHECK_OK(translates(&as, USER_VA + 5 * MIB, 0x7000, PAGE_SIZE, RW));
 	CHECK_OK(translates(&as, USER_VA + 5 * MIB + PAGE_SIZE, 8 * GIB + 5 * MIB + PAGE_SIZE,
 			    PAGE_SIZE, 0));
@@ -484,10 +570,15 @@ static const char *test_split_2m_by_unmap(void)
 	unsigned flags = RW | MAP_USER | MAP_GLOBAL;
 	uint64_t splits = paging_stats.splits;
 
-	CHECK(paging_map(&as, USER_VA, pa, 2 * MIB, flags) == 0);
-	CHECK(paging_unmap(&as, USER_VA + 7 * PAGE_SIZE, PAGE_SIZE) == 0);
-	CHECK(paging_stats.splits == splits + 1 && as.table_pages == 4);
-	CHECK(unmapped(&as, USER_VA + 7 * PAGE_SIZE));
+	/* MAP_SIZE_2M: a 2 MiB page whatever the page size choice does */
+	CHECK_RET(paging_map(&as, USER_VA, pa, 2 * MIB, flags | MAP_SIZE_2M), 0);
+	CHECK_OK(translates(&as, USER_VA, pa, 2 * MIB, flags));
+	CHECK_RET(paging_unmap(&as, USER_VA + 7 * PAGE_SIZE, PAGE_SIZE), 0);
+	CHECKF(paging_stats.splits == splits + 1 && as.table_pages == 4,
+	       "unmapping a 4 KiB page of a 2 MiB page: %lu split(s), %lu table pages; expected "
+	       "1 split, 4 table pages (PML4, PDPT, PD and the new page table)",
+	       paging_stats.splits - splits, as.table_pages);
+	CHECKF(unmapped(&as, USER_VA + 7 * PAGE_SIZE), "the unmapped page still translates");
 	for (unsigned i = 0; i < PT_ENTRIES; i++)
 		if (i != 7)
 			CHECK_OK(translates(&as, USER_VA + i * PAGE_SIZE, pa + i * PAGE_SIZE,
@@ -502,8 +593,8 @@ static const char *test_split_by_protect(void)
 	BEGIN(as, before);
 	phys_addr_t pa = 0x80000000;
 
-	CHECK(paging_map(&as, USER_VA, pa, 2 * MIB, RW) == 0);
-	CHECK(paging_protect(&as, USER_VA + MIB, 2 * PAGE_SIZE, MAP_EXEC) == 0);
+	CHECK_RET(paging_map(&as, USER_VA, pa, 2 * MIB, RW | MAP_SIZE_2M), 0);
+	CHECK_RET(paging_protect(&as, USER_VA + MIB, 2 * PAGE_SIZE, MAP_EXEC), 0);
 	CHECK_OK(translates(&as, USER_VA + MIB, pa + MIB, PAGE_SIZE, MAP_EXEC));
 	CHECK_OK(translates(&as, USER_VA + MIB + PAGE_SIZE, pa + MIB + PAGE_SIZE, PAGE_SIZE,
 			    MAP_EXEC));
@@ -511,13 +602,14 @@ static const char *test_split_by_protect(void)
 			    PAGE_SIZE, RW));
 	CHECK_OK(translates(&as, USER_VA, pa, PAGE_SIZE, RW));
 	/* A whole huge page changes in place, without a split. */
-	CHECK(paging_map(&as, USER_VA + 2 * MIB, pa, 2 * MIB, RW) == 0);
+	CHECK_RET(paging_map(&as, USER_VA + 2 * MIB, pa, 2 * MIB, RW | MAP_SIZE_2M), 0);
 	uint64_t splits = paging_stats.splits;
-	CHECK(paging_protect(&as, USER_VA + 2 * MIB, 2 * MIB, MAP_USER | MAP_UNCACHED) == 0);
-	CHECK(paging_stats.splits == splits);
+	CHECK_RET(paging_protect(&as, USER_VA + 2 * MIB, 2 * MIB, MAP_USER | MAP_UNCACHED), 0);
+	CHECKF(paging_stats.splits == splits, "protecting a whole 2 MiB page split it (%lu splits)",
+	       paging_stats.splits - splits);
 	CHECK_OK(translates(&as, USER_VA + 3 * MIB, pa + MIB, 2 * MIB, MAP_USER | MAP_UNCACHED));
 	/* A hole in the range: -ENOENT and nothing changed. */
-	CHECK(paging_protect(&as, USER_VA + 3 * MIB, 2 * MIB, RW) == -ENOENT);
+	CHECK_RET(paging_protect(&as, USER_VA + 3 * MIB, 2 * MIB, RW), -ENOENT);
 	CHECK_OK(translates(&as, USER_VA + 3 * MIB, pa + MIB, 2 * MIB, MAP_USER | MAP_UNCACHED));
 	CHECK_OK(check_tables(&as));
 	CHECK(paging_unmap(&as, USER_VA, 4 * MIB) == 0 && as.table_pages == 1);
@@ -530,18 +622,24 @@ static const char *test_split_1g(void)
 	phys_addr_t pa = 5 * GIB;
 	uint64_t splits = paging_stats.splits;
 
-	CHECK(paging_map(&as, USER_VA, pa, GIB, RW) == 0);
-	CHECK(paging_unmap(&as, USER_VA + 300 * MIB + 5 * PAGE_SIZE, PAGE_SIZE) == 0);
-	CHECK(paging_stats.splits == splits + 2 && as.table_pages == 4);
-	CHECK(unmapped(&as, USER_VA + 300 * MIB + 5 * PAGE_SIZE));
+	CHECK_RET(paging_map(&as, USER_VA, pa, GIB, RW | MAP_SIZE_1G), 0);
+	CHECK_OK(translates(&as, USER_VA, pa, GIB, RW));
+	CHECK_RET(paging_unmap(&as, USER_VA + 300 * MIB + 5 * PAGE_SIZE, PAGE_SIZE), 0);
+	CHECKF(paging_stats.splits == splits + 2 && as.table_pages == 4,
+	       "unmapping a 4 KiB page of a 1 GiB page: %lu split(s), %lu table pages; expected "
+	       "2 splits (1 GiB -> 2 MiB -> 4 KiB), 4 table pages", paging_stats.splits - splits,
+	       as.table_pages);
+	CHECKF(unmapped(&as, USER_VA + 300 * MIB + 5 * PAGE_SIZE),
+	       "the unmapped page still translates");
 	CHECK_OK(translates(&as, USER_VA + 300 * MIB + 4 * PAGE_SIZE,
 			    pa + 300 * MIB + 4 * PAGE_SIZE, PAGE_SIZE, RW));
 	CHECK_OK(translates(&as, USER_VA + 302 * MIB, pa + 302 * MIB, 2 * MIB, RW));
 	CHECK_OK(translates(&as, USER_VA + GIB - 1, pa + GIB - 1, 2 * MIB, RW));
 	CHECK_OK(translates(&as, USER_VA, pa, 2 * MIB, RW));
 	/* Unmapping a whole 2 MiB piece of it needs no page table. */
-	CHECK(paging_unmap(&as, USER_VA + 600 * MIB, 2 * MIB) == 0);
-	CHECK(unmapped(&as, USER_VA + 601 * MIB) && as.table_pages == 4);
+	CHECK_RET(paging_unmap(&as, USER_VA + 600 * MIB, 2 * MIB), 0);
+	CHECKF(unmapped(&as, USER_VA + 601 * MIB) && as.table_pages == 4,
+	       "unmapping a whole 2 MiB piece: %lu table pages, expected 4", as.table_pages);
 	CHECK_OK(check_tables(&as));
 	CHECK(paging_unmap(&as, USER_VA, GIB) == 0 && as.table_pages == 1);
 	return end_test(&as, before);
@@ -554,11 +652,12 @@ static const char *test_pat_bits_split(void)
 	struct paging_translation t;
 
 	/* 2 MiB write-through: PAT at bit 12; split into 4 KiB pages: PAT at bit 7. */
-	CHECK(paging_map(&as, USER_VA, pa, 2 * MIB, MAP_WRITE_THROUGH) == 0);
+	CHECK_RET(paging_map(&as, USER_VA, pa, 2 * MIB, MAP_WRITE_THROUGH | MAP_SIZE_2M), 0);
 	CHECK(paging_translate(&as, USER_VA, &t) == 0);
 	pte_t huge_wt = PTE_PAT_HUGE | PTE_HUGE | PTE_PWT;
-	CHECKF((t.entry & huge_wt) == huge_wt, "2 MiB WT entry 0x%lx", t.entry);
-	CHECK(paging_unmap(&as, USER_VA + 2 * PAGE_SIZE, PAGE_SIZE) == 0);
+	CHECKF((t.entry & huge_wt) == huge_wt,
+	       "2 MiB write-through entry 0x%lx, expected PS, PAT at bit 12 and PWT set", t.entry);
+	CHECK_RET(paging_unmap(&as, USER_VA + 2 * PAGE_SIZE, PAGE_SIZE), 0);
 	for (unsigned i = 0; i < 4; i++) {
 		if (i == 2)
 			continue;
@@ -567,18 +666,23 @@ static const char *test_pat_bits_split(void)
 				    MAP_WRITE_THROUGH));
 		CHECK(paging_translate(&as, USER_VA + i * PAGE_SIZE, &t) == 0);
 		CHECKF((t.entry & ~PTE_ADDR_MASK & ~PTE_NX) == (PTE_PRESENT | PTE_PAT | PTE_PWT),
-		       "4 KiB WT entry 0x%lx", t.entry);
+		       "4 KiB write-through entry 0x%lx after the split, expected the flag bits "
+		       "P, PWT and PAT at bit 7 (0x89) and the address 0x%lx", t.entry,
+		       pa + i * PAGE_SIZE);
 	}
 	/* 1 GiB write-through split into 2 MiB pages: PAT stays at bit 12. */
-	CHECK(paging_map(&as, USER_VA + GIB, 3 * GIB, GIB, MAP_WRITE_THROUGH) == 0);
-	CHECK(paging_protect(&as, USER_VA + GIB, 2 * MIB, MAP_WRITE_COMBINE) == 0);
+	CHECK_RET(paging_map(&as, USER_VA + GIB, 3 * GIB, GIB, MAP_WRITE_THROUGH | MAP_SIZE_1G), 0);
+	CHECK_RET(paging_protect(&as, USER_VA + GIB, 2 * MIB, MAP_WRITE_COMBINE), 0);
 	CHECK_OK(translates(&as, USER_VA + GIB, 3 * GIB, 2 * MIB, MAP_WRITE_COMBINE));
 	CHECK_OK(translates(&as, USER_VA + GIB + 2 * MIB, 3 * GIB + 2 * MIB, 2 * MIB,
 			    MAP_WRITE_THROUGH));
 	CHECK(paging_translate(&as, USER_VA + GIB + 2 * MIB, &t) == 0);
-	CHECK((t.entry & huge_wt) == huge_wt);
+	CHECKF((t.entry & huge_wt) == huge_wt,
+	       "2 MiB write-through entry 0x%lx from a 1 GiB split: PAT must stay at bit 12",
+	       t.entry);
 	CHECK(paging_translate(&as, USER_VA + GIB, &t) == 0);
-	CHECK((t.entry & (PTE_PAT_HUGE | PTE_PCD | PTE_PWT)) == PTE_PWT);
+	CHECKF((t.entry & (PTE_PAT_HUGE | PTE_PCD | PTE_PWT)) == PTE_PWT,
+	       "2 MiB write-combining entry 0x%lx, expected PWT only of PWT, PCD, PAT", t.entry);
 	CHECK(paging_unmap(&as, USER_VA, 2 * GIB) == 0 && as.table_pages == 1);
 	return end_test(&as, before);
 }
@@ -659,13 +763,15 @@ static const char *test_enomem_rollback(void)
 	}
 
 	/* A failed MAP_REPLACE leaves the old mapping whole. */
-	CHECK(paging_map(&as, USER_VA, 0x80000000, 2 * MIB, RW) == 0);
+	CHECK_RET(paging_map(&as, USER_VA, 0x80000000, 2 * MIB, RW | MAP_SIZE_2M), 0);
 	take_all_pages(&held);
 	int err = paging_map(&as, USER_VA + PAGE_SIZE, 0x5000, PAGE_SIZE, MAP_REPLACE);
 	int unmap_err = paging_unmap(&as, USER_VA + PAGE_SIZE, PAGE_SIZE);
 	int protect_err = paging_protect(&as, USER_VA + PAGE_SIZE, PAGE_SIZE, 0);
 	give_back(&held, UINT64_MAX);
-	CHECK(err == -ENOMEM && unmap_err == -ENOMEM && protect_err == -ENOMEM);
+	CHECKF(err == -ENOMEM && unmap_err == -ENOMEM && protect_err == -ENOMEM,
+	       "no free page to split a 2 MiB page: map, unmap and protect returned %d, %d, %d; "
+	       "expected -ENOMEM (-12) from each", err, unmap_err, protect_err);
 	CHECK_OK(translates(&as, USER_VA + PAGE_SIZE, 0x80001000, 2 * MIB, RW));
 	CHECK(paging_unmap(&as, USER_VA, 2 * MIB) == 0);
 	return end_test(&as, before);
@@ -698,7 +804,9 @@ static const char *test_tlb_counts(void)
 	CHECK(paging_map(&as, USER_VA, 0, 4 * MIB, RW) == 0);
 	tlb_counters_reset();
 	CHECK(paging_unmap(&as, USER_VA, 4 * MIB) == 0);
-	CHECK(host_invalidated_pages == 2);
+	CHECKF(host_invalidated_pages == 2 && host_tlb_flushes == 0,
+	       "unmapping 4 MiB mapped at 2 MiB aligned va and pa: %lu invlpg, %lu flushes; "
+	       "expected 2 invlpg, one per 2 MiB page", host_invalidated_pages, host_tlb_flushes);
 
 	/* Not the current space, user half: nothing to invalidate. */
 	host_current_root = 0;
@@ -714,6 +822,44 @@ static const char *test_tlb_counts(void)
 	CHECK(paging_unmap(&as, KERNEL_VA, 100 * PAGE_SIZE) == 0);
 	CHECK(host_tlb_flushes == 1 && host_global_flushes == 1);
 	return end_test(&as, before);
+}
+
+/* ---- PCIDs -------------------------------------------------------------- */
+
+static const char *test_pcid(void)
+{
+	struct pcid_pool pool = PCID_POOL_INIT;
+	struct address_space a = {0}, b = {0}, c = {0};
+	unsigned flushes = 0;
+
+	/* In order from 1; a space keeps its PCID, and the pool does not move. */
+	CHECKF(!paging_pcid_assign(&pool, &a) && a.pcid == 1,
+	       "first space got PCID %u, expected 1 (0 is the kernel's)", a.pcid);
+	CHECKF(!paging_pcid_assign(&pool, &b) && b.pcid == 2,
+	       "second space got PCID %u, expected 2", b.pcid);
+	CHECKF(!paging_pcid_assign(&pool, &a) && a.pcid == 1,
+	       "a space with PCID 1 was given %u on its next switch: it must keep it", a.pcid);
+	CHECKF(!paging_pcid_assign(&pool, &c) && c.pcid == 3,
+	       "third space got PCID %u, expected 3 (the pool moved for a space that had one?)",
+	       c.pcid);
+	/* Use up the rest: 4, ..., 4095 without a flush; then start over at 1, with one. */
+	for (unsigned want = 4; want <= PCID_MAX; want++) {
+		struct address_space s = {0};
+		bool flush = paging_pcid_assign(&pool, &s);
+		CHECKF(!flush && s.pcid == want, "space %u got PCID %u%s, expected %u without a "
+		       "flush", want, s.pcid, flush ? " and asked for a flush" : "", want);
+	}
+	for (unsigned n = 0; n < 2 * PCID_MAX; n++) {
+		struct address_space s = {0};
+		bool flush = paging_pcid_assign(&pool, &s);
+		unsigned want = n % PCID_MAX + 1;
+		flushes += flush;
+		CHECKF(s.pcid == want && flush == (want == 1),
+		       "after %u more spaces: PCID %u (expected %u), flush %s (expected only when "
+		       "starting over at 1)", n, s.pcid, want, flush ? "asked" : "not asked");
+	}
+	CHECKF(flushes == 2, "%u flushes in two more rounds of 4095 PCIDs, expected 2", flushes);
+	return NULL;
 }
 
 /* ---- walk and ranges --------------------------------------------------- */
@@ -746,10 +892,14 @@ static const char *test_walk(void)
 
 	CHECK(paging_map(&as, USER_VA + GIB + 2 * MIB, 0, 2 * MIB, 0) == 0);
 	CHECK(paging_walk(&as, USER_VA + GIB + 3 * MIB, &w) == 0);
-	CHECK(w.levels == 3 && w.mapped && strcmp(w.stop, "2 MiB page") == 0);
+	CHECKF(w.levels == 3 && w.mapped && strcmp(w.stop, "2 MiB page") == 0,
+	       "walk of a 2 MiB mapping: %d levels, stopped at \"%s\"; expected 3, \"2 MiB page\"",
+	       w.levels, w.stop);
 	CHECK(paging_map(&as, USER_VA + 2 * GIB, 0, GIB, 0) == 0);
 	CHECK(paging_walk(&as, USER_VA + 2 * GIB, &w) == 0);
-	CHECK(w.levels == 2 && w.mapped && strcmp(w.stop, "1 GiB page") == 0);
+	CHECKF(w.levels == 2 && w.mapped && strcmp(w.stop, "1 GiB page") == 0,
+	       "walk of a 1 GiB mapping: %d levels, stopped at \"%s\"; expected 2, \"1 GiB page\"",
+	       w.levels, w.stop);
 
 	/* PS in a PML4 entry is reserved: the walk stops there. */
 	pte_t *pml4 = phys_to_virt(as.pml4);
@@ -770,7 +920,8 @@ static const char *test_for_each_range(void)
 	/* 8 pages, then a 2 MiB page, contiguous in both spaces: two runs (page sizes). */
 	CHECK(paging_map(&as, va, 0x1000000 - 8 * PAGE_SIZE, 8 * PAGE_SIZE + 2 * MIB, RW) == 0);
 	runs_take(&as, 0, 0, &runs);
-	CHECKF(runs.count == 2, "%u runs", runs.count);
+	CHECKF(runs.count == 2, "%u runs, expected 2 (8 pages of 4 KiB, then one of 2 MiB)",
+	       runs.count);
 	CHECK_OK(run_is(&runs, 0, va, va + 8 * PAGE_SIZE, 0x1000000 - 8 * PAGE_SIZE, PAGE_SIZE,
 			RW));
 	CHECK_OK(run_is(&runs, 1, USER_VA + 2 * MIB, USER_VA + 4 * MIB, 0x1000000, 2 * MIB, RW));
@@ -911,21 +1062,25 @@ static const char *test_storm(void)
 			unsigned options = replace ? MAP_REPLACE : 0;
 			int err = paging_map(&as, va, pa, size, flags | options);
 			int expected = mapped && !replace ? -EEXIST : 0;
-			CHECKF(err == expected, "op %u: map returned %d, expected %d", op, err,
-			       expected);
+			CHECKF(err == expected,
+			       "op %u: map of %lu page(s) returned %s, expected %s", op, count,
+			       ret_text(err), ret_text(expected));
 			refused += err != 0;
 			for (uint64_t i = 0; !err && i < count; i++)
 				shadow[first + i] =
 					(struct shadow_page){true, pa + i * PAGE_SIZE, flags};
 		} else if (kind < 8) {
-			CHECKF(paging_unmap(&as, va, size) == 0, "op %u: unmap failed", op);
+			int err = paging_unmap(&as, va, size);
+			CHECKF(err == 0, "op %u: unmap of %lu page(s) returned %s, expected 0", op,
+			       count, ret_text(err));
 			for (uint64_t i = first; i < first + count; i++)
 				shadow[i].mapped = false;
 		} else {
 			int err = paging_protect(&as, va, size, flags);
 			int expected = mapped == count ? 0 : -ENOENT;
-			CHECKF(err == expected, "op %u: protect returned %d, expected %d", op, err,
-			       expected);
+			CHECKF(err == expected,
+			       "op %u: protect of %lu page(s) returned %s, expected %s", op, count,
+			       ret_text(err), ret_text(expected));
 			refused += err != 0;
 			for (uint64_t i = first; !err && i < first + count; i++)
 				shadow[i].flags = flags;
@@ -940,8 +1095,9 @@ static const char *test_storm(void)
 	for (uint64_t i = 0; i < STORM_PAGES; i++)
 		CHECK_OK(storm_check_page(&as, i));
 	/* the run must have reached the interesting paths, not only easy ones */
-	CHECKF(paging_stats.splits - splits > 100 && refused > 100, "%lu splits, %lu refusals",
-	       paging_stats.splits - splits, refused);
+	CHECKF(paging_stats.splits - splits > 100 && refused > 100,
+	       "%lu splits and %lu refusals in the run, expected more than 100 of each (are "
+	       "huge pages used?)", paging_stats.splits - splits, refused);
 	CHECK(paging_unmap(&as, STORM_BASE, STORM_PAGES * PAGE_SIZE) == 0);
 	CHECKF(as.table_pages == 1, "%lu table pages left after unmapping everything",
 	       as.table_pages);
@@ -960,6 +1116,8 @@ static const struct selftest paging_tests[] = {
 	 test_forced_sizes},
 	{"bad_arguments", "misaligned, non-canonical, wrapping, zero, hole-crossing: -EINVAL",
 	 test_bad_arguments},
+	{"write_xor_execute", "W^X: map and protect refuse writable+executable, nothing changed",
+	 test_write_xor_execute},
 	{"overlap", "exact/contained/containing/start/end overlap refused, adjacent accepted",
 	 test_overlap},
 	{"replace", "MAP_REPLACE: new target, subtrees freed, huge pages split", test_replace},
@@ -975,6 +1133,7 @@ static const struct selftest paging_tests[] = {
 	 test_enomem_rollback},
 	{"tlb", "invlpg per page, one flush past the threshold, none for other spaces",
 	 test_tlb_counts},
+	{"pcid", "PCIDs 1..4095 in order, kept per space, start over with a flush", test_pcid},
 	{"walk", "walk records levels and stop reasons", test_walk},
 	{"ranges", "for_each_range merges runs, splits them on flags/holes/pa",
 	 test_for_each_range},

@@ -74,6 +74,29 @@ static virt_addr_t va_of(const void *p)
 	return (virt_addr_t)(uintptr_t)p;
 }
 
+/* vmalloc_for_each_area callback: find the descriptor of the area starting at l->start. */
+struct area_lookup {
+	virt_addr_t start;
+	const struct vmalloc_area *found;
+};
+
+static void match_area(const struct vmalloc_area *a, void *arg)
+{
+	struct area_lookup *l = arg;
+
+	if (a->start == l->start)
+		l->found = a;
+}
+
+/* The live area starting at p, found without vmalloc_find (which is tested separately). */
+static const struct vmalloc_area *area_at(const void *p)
+{
+	struct area_lookup l = {va_of(p), NULL};
+
+	vmalloc_for_each_area(match_area, &l);
+	return l.found;
+}
+
 static bool unmapped(const struct address_space *as, virt_addr_t va)
 {
 	struct paging_translation t;
@@ -82,7 +105,7 @@ static bool unmapped(const struct address_space *as, virt_addr_t va)
 }
 
 /*
- * The area at p, asked for size bytes: page-aligned, its vmalloc_find entry
+ * The area at p, asked for size bytes: page-aligned, its descriptor
  * describing it, each page a distinct 4 KiB frame mapped read-write,
  * no-execute, holding zeroes and writable (a pattern written through the
  * frame reads back), and the guard page after it unmapped.
@@ -92,12 +115,13 @@ static const char *check_area(const struct address_space *as, void *p, size_t si
 	static phys_addr_t frames[512];
 	uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
 	virt_addr_t start = va_of(p);
-	const struct vmalloc_area *a = vmalloc_find(start);
+	const struct vmalloc_area *a = area_at(p);
 
 	CHECKF(p && start % PAGE_SIZE == 0, "vmalloc(%zu) gave %p", size, p);
 	CHECKF(start >= WINDOW && start < WINDOW + WINDOW_SIZE, "%p outside the window", p);
 	CHECK(pages <= 512);
-	CHECK(a && a->start == start && a->pages == pages && a->size == pages * PAGE_SIZE);
+	CHECKF(a, "no live area starts at %p", p);
+	CHECK(a->pages == pages && a->size == pages * PAGE_SIZE);
 	for (uint64_t i = 0; i < pages; i++) {
 		struct paging_translation t;
 		int err = paging_translate(as, start + i * PAGE_SIZE, &t);
@@ -139,8 +163,10 @@ static const char *test_sizes(void)
 	}
 	/* the areas are disjoint, each with its guard in between */
 	for (size_t i = 1; i < 4; i++)
-		CHECK(va_of(p[i]) >= va_of(p[i - 1]) + vmalloc_find(va_of(p[i - 1]))->size +
-					     PAGE_SIZE);
+		CHECKF(va_of(p[i]) >= va_of(p[i - 1]) + area_at(p[i - 1])->size + PAGE_SIZE,
+		       "area %zu starts 0x%lx bytes after area %zu, whose size is 0x%lx: no room "
+		       "for a guard page in between", i, va_of(p[i]) - va_of(p[i - 1]), i - 1,
+		       area_at(p[i - 1])->size);
 	const char *violation = vmalloc_check_invariants();
 	CHECKF(!violation, "%s", violation);
 	for (size_t i = 0; i < 4; i++) {
@@ -235,8 +261,58 @@ static const char *test_callers_and_walk(void)
 	CHECK(w.callers[0] == (void *)0x1234);
 	/* vmalloc records its own caller: an address in this function, not NULL or 0x1234 */
 	CHECK(w.callers[1] && w.callers[1] != (void *)0x1234);
-	CHECK(vmalloc_find(va_of(b))->caller == w.callers[1]);
+	CHECK(area_at(b)->caller == w.callers[1]);
 	CHECK(vfree(a) == 0 && vfree(b) == 0);
+	END(as, before);
+}
+
+static const char *test_guard_layout(void)
+{
+	BEGIN(as, before);
+	uint64_t free0 = vmalloc_free_bytes();
+	char *p = vmalloc(3 * PAGE_SIZE);
+	CHECK(p && va_of(p) == WINDOW); /* first fit in an empty window */
+	uint64_t taken = free0 - vmalloc_free_bytes();
+	CHECKF(taken == 4 * PAGE_SIZE, "a 3-page area took %lu pages of the window, expected 4 "
+	       "(3 pages + the guard page after them)", taken / PAGE_SIZE);
+	char *q = vmalloc(PAGE_SIZE);
+	CHECKF(va_of(q) == va_of(p) + 4 * PAGE_SIZE, "the next area starts %ld pages after a "
+	       "3-page area, expected 4 (an unmapped guard page in between)",
+	       (long)(va_of(q) - va_of(p)) / (long)PAGE_SIZE);
+	CHECKF(unmapped(&as, va_of(p) + 3 * PAGE_SIZE), "the guard page after the area is mapped");
+	const struct vmalloc_area *a = area_at(p);
+	CHECKF(a && a->lead == 0 && a->start == va_of(p), "a plain area has lead %lu, expected 0",
+	       a ? a->lead : 0);
+
+	/* A stack: one guard page below it as well, so it starts one page higher. */
+	uint64_t free1 = vmalloc_free_bytes();
+	char *s = vmalloc_stack(2 * PAGE_SIZE);
+	CHECK(s);
+	taken = free1 - vmalloc_free_bytes();
+	CHECKF(taken == 4 * PAGE_SIZE, "a 2-page stack took %lu pages of the window, expected 4 "
+	       "(guard below + 2 pages + guard after)", taken / PAGE_SIZE);
+	virt_addr_t base = va_of(q) + 2 * PAGE_SIZE; /* where q's guard ends */
+	CHECKF(va_of(s) == base + PAGE_SIZE, "the stack starts %ld pages after the free space "
+	       "begins, expected 1 (its lower guard page)", (long)(va_of(s) - base) / (long)PAGE_SIZE);
+	a = area_at(s);
+	CHECKF(a && a->lead == PAGE_SIZE && (a->flags & VMALLOC_STACK),
+	       "a stack's area should have lead %lu (one guard page below) and VMALLOC_STACK; it has "
+	       "lead %lu, flags 0x%x", PAGE_SIZE, a ? a->lead : 0, a ? a->flags : 0);
+	CHECKF(unmapped(&as, va_of(s) - PAGE_SIZE) && unmapped(&as, va_of(s) + 2 * PAGE_SIZE),
+	       "a guard page of the stack is mapped");
+	char *r = vmalloc(1);
+	CHECKF(va_of(r) == va_of(s) + 3 * PAGE_SIZE, "the area after a 2-page stack starts %ld "
+	       "pages after its start, expected 3 (2 pages + the guard after)",
+	       (long)(va_of(r) - va_of(s)) / (long)PAGE_SIZE);
+	const char *why = vmalloc_check_invariants();
+	CHECKF(!why, "vmalloc invariant: %s", why);
+
+	/* vfree gives back the guards too: the window is one free range again (END). */
+	CHECK(vfree(s) == 0);
+	CHECKF(vmalloc_free_bytes() == free1 - 2 * PAGE_SIZE,
+	       "after freeing the stack, %lu bytes free, expected %lu (its 4 pages back)",
+	       vmalloc_free_bytes(), free1 - 2 * PAGE_SIZE);
+	CHECK(vfree(p) == 0 && vfree(q) == 0 && vfree(r) == 0);
 	END(as, before);
 }
 
@@ -247,9 +323,13 @@ static const char *test_find_and_guard(void)
 	char *q = vmalloc(PAGE_SIZE);
 	virt_addr_t s = va_of(p);
 
-	CHECK(p && q && va_of(q) == s + 4 * PAGE_SIZE); /* first fit: q right after p's guard */
+	CHECK(p && q);
+	CHECKF(va_of(q) == s + 4 * PAGE_SIZE, "q starts %ld pages after p (3 pages), expected 4: "
+	       "first fit puts it right after p's guard page", (long)(va_of(q) - s) / (long)PAGE_SIZE);
 	const struct vmalloc_area *a = vmalloc_find(s);
-	CHECK(a && a->start == s && a->size == 3 * PAGE_SIZE);
+	CHECKF(a && a->start == s && a->size == 3 * PAGE_SIZE,
+	       "vmalloc_find(0x%lx), an area's first byte, returned %s", s,
+	       a ? "another area" : "NULL");
 	const virt_addr_t inside[] = {s, s + 1, s + PAGE_SIZE + 123, s + 3 * PAGE_SIZE - 1};
 	for (size_t i = 0; i < 4; i++) {
 		CHECKF(vmalloc_find(inside[i]) == a, "0x%lx not found in its area", inside[i]);
@@ -263,16 +343,49 @@ static const char *test_find_and_guard(void)
 		CHECK(unmapped(&as, guard[i] & ~(PAGE_SIZE - 1)));
 	}
 	/* the next page is q's, not p's; past q's guard and before the window: nothing */
-	CHECK(vmalloc_find(s + 4 * PAGE_SIZE) == vmalloc_find(va_of(q)));
-	CHECK(vmalloc_find(s + 4 * PAGE_SIZE) != a && !vmalloc_is_guard(s + 4 * PAGE_SIZE));
-	CHECK(vmalloc_is_guard(s + 5 * PAGE_SIZE));
+	CHECKF(vmalloc_find(s + 4 * PAGE_SIZE) == vmalloc_find(va_of(q)) &&
+	       vmalloc_find(s + 4 * PAGE_SIZE) != a && !vmalloc_is_guard(s + 4 * PAGE_SIZE),
+	       "the first byte of the next area (q) is not found as q's");
+	CHECKF(vmalloc_is_guard(s + 5 * PAGE_SIZE), "the guard page after q is not a guard");
 	const virt_addr_t outside[] = {s - 1, s + 6 * PAGE_SIZE, WINDOW + WINDOW_SIZE, 0,
 				       0xffffffff80000000ull};
 	for (size_t i = 0; i < 5; i++)
 		CHECKF(!vmalloc_find(outside[i]) && !vmalloc_is_guard(outside[i]),
 		       "0x%lx found in an area", outside[i]);
 	CHECK(vfree(q) == 0 && vfree(p) == 0);
-	CHECK(!vmalloc_find(s) && !vmalloc_is_guard(s + 3 * PAGE_SIZE));
+	CHECKF(!vmalloc_find(s) && !vmalloc_is_guard(s + 3 * PAGE_SIZE),
+	       "a freed area (or its guard) is still found");
+	END(as, before);
+}
+
+static const char *test_find_stack_guard(void)
+{
+	BEGIN(as, before);
+	char *p = vmalloc(PAGE_SIZE);
+	char *s = vmalloc_stack(2 * PAGE_SIZE);
+	CHECK(p && s);
+	virt_addr_t lo = va_of(s);
+	const struct vmalloc_area *a = vmalloc_find(lo);
+	CHECKF(a && a->start == lo, "vmalloc_find(0x%lx), the stack's first byte, returned %s", lo,
+	       a ? "another area" : "NULL");
+	const virt_addr_t below[] = {lo - 1, lo - 8, lo - PAGE_SIZE};
+	for (size_t i = 0; i < 3; i++) {
+		CHECKF(vmalloc_find(below[i]) == a, "0x%lx, in the guard page below the stack, not "
+		       "found as the stack's (vmalloc_find returned %s)", below[i],
+		       vmalloc_find(below[i]) ? "another area" : "NULL");
+		CHECKF(vmalloc_is_guard(below[i]), "0x%lx below the stack is not seen as a guard",
+		       below[i]);
+	}
+	CHECKF(vmalloc_find(lo + 2 * PAGE_SIZE) == a && vmalloc_is_guard(lo + 2 * PAGE_SIZE),
+	       "the guard page above the stack is not found as the stack's");
+	CHECKF(!vmalloc_is_guard(lo) && !vmalloc_is_guard(lo + 2 * PAGE_SIZE - 1),
+	       "the stack's own pages are taken for guards");
+	/* Below the stack's lower guard comes p's guard page, then p itself. */
+	virt_addr_t p_guard = lo - PAGE_SIZE - 1;
+	CHECKF(vmalloc_find(p_guard) == vmalloc_find(va_of(p)) && vmalloc_find(p_guard) != a,
+	       "0x%lx, in the guard after the area below, is not found as that area's", p_guard);
+	CHECK(vfree(s) == 0 && vfree(p) == 0);
+	CHECK(!vmalloc_find(lo - 1) && !vmalloc_is_guard(lo - 1));
 	END(as, before);
 }
 
@@ -335,12 +448,22 @@ static const char *test_window_exhaustion(void)
 	uint64_t free_pages = buddy_free_pages();
 	void *p = vmalloc(15 * PAGE_SIZE); /* 15 pages + guard: the whole window */
 
-	CHECK(p && vmalloc_free_range_count() == 0 && vmalloc_free_bytes() == 0);
+	CHECK(p);
+	CHECKF(vmalloc_free_range_count() == 0 && vmalloc_free_bytes() == 0,
+	       "a 15-page area in a 16-page window left %lu bytes free, expected 0 (its guard page "
+	       "takes the 16th)", vmalloc_free_bytes());
 	uint64_t full = buddy_free_pages();
 	CHECK(vmalloc(1) == NULL);
 	CHECK(buddy_free_pages() == full && vmalloc_used_bytes() == 15 * PAGE_SIZE);
 	CHECK(vfree(p) == 0);
-	CHECK(vmalloc(16 * PAGE_SIZE) == NULL); /* no room for its guard */
+	CHECKF(vmalloc(16 * PAGE_SIZE) == NULL, "a 16-page area fit a 16-page window: no guard");
+	/* a stack has two guards: 14 pages fill the window, 15 do not fit */
+	CHECKF(vmalloc_stack(15 * PAGE_SIZE) == NULL,
+	       "a 15-page stack fit a 16-page window: it needs 17 pages with its two guards");
+	void *s = vmalloc_stack(14 * PAGE_SIZE);
+	CHECKF(s && vmalloc_free_bytes() == 0, "a 14-page stack in a 16-page window: %p, %lu bytes "
+	       "left free (expected 0: guard, 14 pages, guard)", s, vmalloc_free_bytes());
+	CHECK(vfree(s) == 0);
 	CHECK(vmalloc(0) == NULL);
 	CHECK(vmalloc(SIZE_MAX) == NULL); /* rounding up would wrap */
 	CHECK(vmalloc(SIZE_MAX - PAGE_SIZE + 2) == NULL);
@@ -454,7 +577,7 @@ static const char *test_init_arguments(void)
 	CHECK(vmalloc_init(&as, 0x00007ffffff00000ull, 2 * MIB) == -EINVAL); /* crosses the hole */
 	CHECK(vmalloc_init(&as, 0xfffffffffff00000ull, 2 * MIB) == -EINVAL); /* wraps */
 	/* refused inits changed nothing: p is still live in the old window */
-	CHECK(vmalloc_find(va_of(p)) && vmalloc_used_bytes() == PAGE_SIZE);
+	CHECK(area_at(p) && vmalloc_used_bytes() == PAGE_SIZE);
 	CHECK(vfree(p) == 0);
 	END(as, before);
 }
@@ -463,12 +586,16 @@ static const struct selftest vmalloc_tests[] = {
 	{"sizes", "vmalloc(1, 4096, 4097, 1 MiB): aligned, zeroed, distinct frames, guard",
 	 test_sizes},
 	{"zeroed_on_reuse", "frames written and freed come back zeroed", test_zeroed_on_reuse},
+	{"guard_layout", "one guard page after every area, one more below a stack; freed too",
+	 test_guard_layout},
+	{"find_and_guard", "vmalloc_find/is_guard: start, middle, last byte, guard, outside",
+	 test_find_and_guard},
+	{"find_stack_guard", "vmalloc_find/is_guard: the guard below a stack, and above it",
+	 test_find_stack_guard},
 	{"vfree_errors", "bogus pointer, ptr+8, guard, double vfree: -EINVAL, report, no change",
 	 test_vfree_errors},
 	{"callers_and_walk", "callers recorded; for_each_area in order, sizes add up",
 	 test_callers_and_walk},
-	{"find_and_guard", "vmalloc_find/is_guard: start, middle, last byte, guard, outside",
-	 test_find_and_guard},
 	{"coalescing", "first fit reuses holes; vfree merges with both neighbours",
 	 test_coalescing},
 	{"random_cycles", "10^4 random alloc/free cycles: one free range, no page leaked",

@@ -43,14 +43,14 @@ class MachineError(Exception):
 
 class Machine:
     def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
-                 extra_args=()):
+                 extra_args=(), iso=ISO):
         self.name = name
         self.firmware = firmware
         self.dir = tempfile.mkdtemp(prefix="pagoda-")
         serial_path = os.path.join(self.dir, "serial")
         monitor_path = os.path.join(self.dir, "monitor")
         args = ["qemu-system-x86_64", "-accel", os.environ.get("PAGODA_ACCEL", "tcg"),
-                "-m", mem, "-cdrom", ISO, "-boot", "d", "-display", "none",
+                "-m", mem, "-cdrom", iso, "-boot", "d", "-display", "none",
                 "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-monitor", "unix:%s,server=on,wait=off" % monitor_path,

@@ -86,6 +86,25 @@ def huge_pages(m):
     m.command("unmap 0x%x 4M" % va)
 
 
+@shell_test("W^X: map and protect refuse writable+executable; w or x alone is fine")
+def write_xor_execute(m):
+    va = BASE + (14 << 30)
+    out = m.command("map 0x%x 8K rwx" % va)
+    check("W^X" in out, "map rwx was not refused with W^X:\n" + out)
+    check(kernel_translate(m, va) is None, "the refused map left 0x%x mapped" % va)
+    out = m.command("map 0x%x 8K rx" % va)
+    check("mapped" in out, "map rx failed:\n" + out)
+    out = m.command("protect 0x%x 8K rwx" % va)
+    check("W^X" in out, "protect rwx was not refused with W^X:\n" + out)
+    _, flags, _ = kernel_translate(m, va + 4096)
+    check(flags.startswith("r-x"), "after the refused protect the flags are %s, not r-x" % flags)
+    check("rw-" in m.command("protect 0x%x 8K rw" % va), "protect rw failed")
+    found = re.search(r"^%016x-%016x %016x -rw$" % (va, va + 8192, 8192), m.monitor("info mem"),
+                      re.M)
+    check(found, "QEMU's info mem does not show 0x%x as writable after protect rw" % va)
+    m.command("unmap 0x%x 8K" % va)
+
+
 def kernel_text_start(m):
     found = re.search(r"0x([0-9a-f]+)-0x[0-9a-f]+ -> 0x[0-9a-f]+\s+4K pages\s+r-x",
                       m.command("ptdump"))

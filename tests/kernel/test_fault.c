@@ -5,12 +5,14 @@
  * address spaces shares frames until a write, which copies only that page
  * while the other side keeps reading the old bytes, and reference counts
  * and free memory return to their start when both sides are gone; a stack
- * region grows on touches below it; a violation under a recovery point
- * comes back to it. (tests/host/test_fault.c covers the decisions in
- * detail over simulated faults.)
+ * region grows on touches below it; the stack the tests run on has its
+ * guard page; a violation under a recovery point comes back to it.
+ * (tests/host/test_fault.c covers the decisions in detail over simulated
+ * faults.)
  */
 #include "kernel/recovery.h"
 #include "kernel/selftest.h"
+#include "kernel/stack.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/anon.h"
@@ -21,6 +23,7 @@
 #include "mm/paging.h"
 #include "mm/region.h"
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 #define USER_WINDOW 0x40000000ull /* lower half: empty in the kernel's own space */
 #define USER_WINDOW_SIZE (1ull << 30)
@@ -153,6 +156,42 @@ static const char *test_stack_growth(void)
 	return NULL;
 }
 
+/*
+ * The stack this test runs on ("main", from vmalloc_stack) has an unmapped
+ * guard page below it, known to vmalloc as that stack's, and a fault there
+ * is named a kernel stack overflow. The fault is simulated (fault_handle),
+ * not taken: nothing is written.
+ */
+static const char *test_stack_guards(void)
+{
+	const struct kernel_stack *stack = kernel_stack_main();
+	uint64_t here = (uint64_t)(uintptr_t)&stack;
+	struct paging_translation t;
+	struct fault f;
+	char text[200];
+
+	CHECK(stack && stack->guarded);
+	CHECKF(here >= stack->bottom && here < stack->top,
+	       "the selftests do not run on the main stack");
+	virt_addr_t guard = stack->bottom - PAGE_SIZE;
+	CHECKF(paging_translate(&kernel_space, guard, &t) == -ENOENT,
+	       "the page below the main stack (0x%lx) is mapped: no guard page", guard);
+	const struct vmalloc_area *a = vmalloc_find(stack->bottom - 8);
+	CHECKF(a && a->start == stack->bottom && (a->flags & VMALLOC_STACK),
+	       "vmalloc_find(0x%lx), just below the main stack, does not give the stack's area",
+	       stack->bottom - 8);
+	CHECKF(vmalloc_is_guard(stack->bottom - 8) && vmalloc_is_guard(stack->top),
+	       "the pages below and above the main stack are not both guards");
+	CHECKF(fault_handle(&kernel_space, stack->bottom - 8, FAULT_WRITE, &f) == -EFAULT &&
+	       f.violation == VIOLATION_STACK_OVERFLOW && f.area == a,
+	       "a push just below the main stack: expected a kernel stack overflow, got \"%s\"",
+	       fault_describe(&f, text, sizeof(text)));
+	fault_describe(&f, text, sizeof(text));
+	CHECKF(strstr(text, "kernel stack overflow: guard page below kernel stack"), "report: %s",
+	       text);
+	return NULL;
+}
+
 /* Fault on purpose under a recovery point; it must come back, reported. */
 static const char *test_recovery(void)
 {
@@ -180,6 +219,8 @@ static const struct selftest fault_kernel_tests[] = {
 	{"cow_pair", "two spaces share until a write copies one page; refcounts and memory back",
 	 test_cow_pair},
 	{"stack_growth", "a touch below a stack region grows it", test_stack_growth},
+	{"stack_guards", "the main stack has a guard page below it; a fault there is an overflow",
+	 test_stack_guards},
 	{"recovery", "a NULL dereference under a recovery point is reported and comes back",
 	 test_recovery},
 };
