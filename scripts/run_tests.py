@@ -9,10 +9,12 @@ Suites, in order:
      line (chosen through SMBIOS, see grub.cfg); the kernel runs every suite
      and leaves QEMU through isa-debug-exit;
   3. QEMU integration tests (tests/integration): the shell driven over the
-     serial line under BIOS and UEFI.
+     serial line under BIOS and UEFI;
+  4. the lab machinery (tests/labs/check_labs.py): markers, skeletons that
+     build and fail their tests, the reference's full marks.
 Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
 `N passed, N failed`, and the exit status is non-zero on any failure.
-Usage: run_tests.py [host|selftest|integration]...  (default: all)
+Usage: run_tests.py [host|selftest|integration|labs]...  (default: all)
 """
 import glob
 import os
@@ -23,10 +25,14 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "labs"))
 
+import check_labs  # noqa: E402
 import pagoda  # noqa: E402
 import test_faults  # noqa: E402,F401  (registers tests)
 import test_heap  # noqa: E402,F401
+import test_lab1  # noqa: E402,F401
+import test_lab3  # noqa: E402,F401
 import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
@@ -137,13 +143,15 @@ def run_integration(totals):
 
 
 def main():
-    suites = sys.argv[1:] or ["host", "selftest", "integration"]
+    suites = sys.argv[1:] or ["host", "selftest", "integration", "labs"]
     totals = Totals()
     started = time.monotonic()
     for suite in suites:
         print("== %s ==" % suite)
+        suite_started = time.monotonic()
         {"host": run_host, "selftest": run_selftest_boot,
-         "integration": run_integration}[suite](totals)
+         "integration": run_integration, "labs": check_labs.run_labs}[suite](totals)
+        totals.notes.append("suite %s: %.0f s" % (suite, time.monotonic() - suite_started))
     for note in totals.notes:
         print("note: " + note)
     if totals.failures:

@@ -1,0 +1,222 @@
+"""check_labs.py - the `labs` suite of `make test`: the lab machinery works.
+
+For the course labs (docs/labs/) to be trusted, `make test` checks:
+  markers      scripts/lab.py check: every marker balanced, every lab has parts;
+  handout N    docs/labs/labN-*.md has every section a handout needs, and its
+               rubric table is tests/labs/labN.py's RUBRIC, row for row;
+  reference    the reference tree gets full marks from scripts/grade.py (all
+               labs: host tests, one selftest boot, the QEMU tests);
+  skeleton N   `lab.py skeleton N` builds (the ISO and the rubric's host
+               programs), and its quick grade (host tests) is below full
+               marks and names every stubbed part of lab N; it boots to the
+               shell, where the lab's skeleton_probe (tests/labs/labN.py),
+               commands that need the missing code, says TODO(lab N) and the
+               shell still answers;
+  part NAME    with only NAME stubbed, at least one of its lab's host tests
+               fails: no part goes untested;
+  batch        scripts/grade_batch.sh --quick grades a finished and an
+               untouched lab 3 submission right.
+Skeletons are built under build/labs/ from a copy of the reference's object
+files, so only the files a skeleton changes are compiled again.
+"""
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pagoda
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OBJECT_DIRS = ("boot", "kernel", "mm", "drivers", "lib", "tests")
+PART_RE = re.compile(r"^lab (\d) +(\w+) ")
+
+
+def run(cmd, cwd=ROOT, timeout=900):
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def parts():
+    code, out = run([sys.executable, "scripts/lab.py", "parts"])
+    return [(int(m.group(1)), m.group(2)) for m in map(PART_RE.match, out.splitlines()) if m]
+
+
+def rubric(lab):
+    """tests/labs/labN.py's names: RUBRIC, skeleton_probe, ..."""
+    path = os.path.join(ROOT, "tests", "labs", "lab%d.py" % lab)
+    scope = {}
+    with open(path) as f:
+        exec(f.read(), scope)
+    return scope
+
+
+def rubric_host_binaries(lab):
+    return sorted({t.split(":")[0] for _, kind, t, _ in rubric(lab)["RUBRIC"] if kind == "host"})
+
+
+HANDOUT_SECTIONS = ("Learning goal", "Background", "What to implement", "Hints and pitfalls",
+                    "Testing locally", "Rubric")
+RUBRIC_ROW_RE = re.compile(r"^\| (\d+) \| (\w+) \| `([^`]+)` \| (.*) \|$")
+
+
+def handout_matches_rubric(lab):
+    """None if lab N's handout has its sections and the grader's rubric, else why not."""
+    found = [f for f in os.listdir(os.path.join(ROOT, "docs", "labs"))
+             if f.startswith("lab%d-" % lab) and f.endswith(".md")]
+    if len(found) != 1:
+        return "expected one docs/labs/lab%d-*.md, found %s" % (lab, found or "none")
+    with open(os.path.join(ROOT, "docs", "labs", found[0])) as f:
+        text = f.read()
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    missing = [h for h in HANDOUT_SECTIONS if h not in headings]
+    if missing:
+        return "%s has no section %s" % (found[0], ", ".join("'## %s'" % h for h in missing))
+    table = text.split("\n## Rubric\n", 1)[1].split("\n## ", 1)[0]
+    rows = [(int(m.group(1)), m.group(2), m.group(3))
+            for m in map(RUBRIC_ROW_RE.match, table.splitlines()) if m]
+    graded = [(points, kind, test) for points, kind, test, _ in rubric(lab)["RUBRIC"]]
+    if rows != graded:
+        extra = [r for r in rows if r not in graded]
+        absent = [r for r in graded if r not in rows]
+        return ("the rubric table of %s is not tests/labs/lab%d.py's RUBRIC (points, kind, "
+                "test, in order); only in the handout: %s; only in the rubric: %s"
+                % (found[0], lab, extra or "-", absent or "-"))
+    total = sum(points for points, _, _ in graded)
+    if "%d points" % total not in table:
+        return "the rubric section of %s does not state the total, %d points" % (found[0], total)
+    return None
+
+
+def skeleton_boots(lab, dest):
+    """None if the lab's skeleton boots to a shell whose probe says TODO(lab N)."""
+    m = pagoda.Machine("skeleton%d" % lab, iso=os.path.join(dest, "build", "pagoda.iso"))
+    try:
+        m.wait_prompt()
+        out = rubric(lab)["skeleton_probe"](m)
+        if "TODO(lab %d)" % lab not in out:
+            return ("the lab %d skeleton's probe (skeleton_probe in tests/labs/lab%d.py) "
+                    "should say TODO(lab %d); it printed:\n%s" % (lab, lab, lab, out))
+        out = m.command("echo still here")
+        if "still here" not in out:
+            return "after the probe the shell no longer answers `echo`:\n" + out
+    except pagoda.MachineError as e:
+        return "the lab %d skeleton did not reach the shell or stopped answering: %s\n%s" % (
+            lab, e, m.buf[-2000:])
+    finally:
+        m.close()
+    return None
+
+
+def make_tree(dest, args):
+    """A skeleton in dest (lab.py skeleton ARGS), seeded with the reference's objects."""
+    # lab.py wants DIR right after N: "skeleton N DIR [--only NAME]".
+    code, out = run([sys.executable, "scripts/lab.py", "skeleton", args[0], dest] + args[1:])
+    if code != 0:
+        return out
+    for d in OBJECT_DIRS:
+        src = os.path.join(ROOT, "build", d)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(dest, "build", d), dirs_exist_ok=True)
+    return None
+
+
+def part_is_tested(lab, name):
+    """None if some host test of lab fails with only part `name` stubbed."""
+    dest = os.path.join(ROOT, "build", "labs", "part-" + name)
+    why = make_tree(dest, [str(lab), "--only", name])
+    if why is None:
+        code, out = run(["make", "-s"] + ["build/host/" + b for b in rubric_host_binaries(lab)],
+                        cwd=dest)
+        if code != 0:
+            why = "does not build with only %s stubbed:\n%s" % (name, out[-2000:])
+    if why is None:
+        code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
+        if code == 0:
+            why = "every host test of lab %d passes with %s stubbed:\n%s" % (
+                lab, name, out[-1500:])
+    shutil.rmtree(dest, ignore_errors=True)
+    return why
+
+
+def batch_grading_works():
+    """None if grade_batch.sh --quick scores two lab 3 submissions right.
+
+    "done" hands in the reference's lab 3 files (full marks), "todo" the
+    skeleton's untouched stubs (fewer points).
+    """
+    top = os.path.join(ROOT, "build", "labs", "batch")
+    shutil.rmtree(top, ignore_errors=True)
+    subs = os.path.join(top, "submissions")
+    files = sorted({p.split(":")[0] for p in
+                    (line.split()[3] for line in run([sys.executable, "scripts/lab.py", "parts",
+                                                      "3"])[1].splitlines())})
+    code, out = run([sys.executable, "scripts/lab.py", "skeleton", "3", os.path.join(top, "skel")])
+    if code != 0:
+        return out
+    for student, source in (("done", ROOT), ("todo", os.path.join(top, "skel"))):
+        for f in files:
+            os.makedirs(os.path.dirname(os.path.join(subs, student, f)), exist_ok=True)
+            shutil.copy(os.path.join(source, f), os.path.join(subs, student, f))
+    csv = os.path.join(top, "grades.csv")
+    code, out = run(["sh", "scripts/grade_batch.sh", "--quick", "3", subs, csv])
+    if code != 0 or not os.path.exists(csv):
+        return "grade_batch.sh failed (%d):\n%s" % (code, out[-2000:])
+    with open(csv) as f:
+        rows = {line.split(",")[0]: line.rstrip("\n").split(",") for line in f}
+    done, todo = rows.get("done"), rows.get("todo")
+    shutil.rmtree(top, ignore_errors=True)
+    if not done or not todo or done[1] != done[2] or done[3] or not todo[1].isdigit() or \
+            int(todo[1]) >= int(todo[2]):
+        return ("expected done with full marks and no flag, todo below full marks; the CSV "
+                "says %s" % rows)
+    return None
+
+
+def run_labs(totals):
+    code, out = run([sys.executable, "scripts/lab.py", "check"])
+    totals.record("labs/markers", code == 0, out)
+    if code != 0:
+        return
+    for lab in range(1, 6):
+        why = handout_matches_rubric(lab)
+        totals.record("labs/handout%d" % lab, why is None, why or "")
+    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    totals.record("labs/reference-full-marks", code == 0 and score and score.group(1) ==
+                  score.group(2), "the reference does not get full marks:\n" + out[-3000:])
+    all_parts = parts()
+    for lab in range(1, 6):
+        dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
+        why = make_tree(dest, [str(lab)])
+        binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
+        if why is None:
+            code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
+            why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
+                lab, out[-2000:])
+        totals.record("labs/skeleton%d-builds" % lab, why is None, why or "")
+        if why is not None:
+            continue
+        code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
+        score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+        stubbed = [name for n, name in all_parts if n >= lab]
+        named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
+        missing = [n for n, name in all_parts if n == lab and
+                   (not named or name not in named.group(1))]
+        ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
+        totals.record("labs/skeleton%d-grade" % lab, ok,
+                      "expected below full marks naming %s; got:\n%s"
+                      % (", ".join(stubbed), out[-2500:]))
+        why = skeleton_boots(lab, dest)
+        totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
+    # Independent jobs, two at a time (each is mostly one single-threaded
+    # compile): every part alone, and the batch grader.
+    jobs = [("labs/part-%s-tested" % name, part_is_tested, (lab, name))
+            for lab, name in all_parts]
+    jobs.append(("labs/batch-grading", batch_grading_works, ()))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [(name, pool.submit(fn, *args)) for name, fn, args in jobs]
+        for name, future in futures:
+            why = future.result()
+            totals.record(name, why is None, why or "")
