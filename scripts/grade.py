@@ -201,11 +201,12 @@ def report(lab, title, rubric, results, todos, quick):
 
 def main(argv):
     quick = "--quick" in argv
-    labs = [int(a) for a in argv if a != "--quick"] or [1, 2, 3, 4, 5]
-    for lab in labs:
-        if lab not in range(1, 6):
-            print("grade.py: LAB must be 1-5, not %d" % lab, file=sys.stderr)
+    words = [a for a in argv if a != "--quick"]
+    for word in words:
+        if word not in ("1", "2", "3", "4", "5"):
+            print("grade.py: LAB must be a lab number, 1-5, not '%s'" % word, file=sys.stderr)
             return 2
+    labs = [int(word) for word in words] or [1, 2, 3, 4, 5]
     started = time.monotonic()
     rubrics = {lab: load_rubric(lab) for lab in labs}
     results, todos = collect(rubrics, quick)

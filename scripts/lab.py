@@ -159,6 +159,8 @@ def main(argv):
             print("lab markers: %d parts in %d files, balanced"
                   % (len(parts), len({p.path for p in parts})))
         elif argv[0] == "parts":
+            if len(argv) > 1 and argv[1] not in [str(n) for n in LABS]:
+                raise ValueError("LAB must be a lab number, 1-5, not '%s'" % argv[1])
             for p in parts:
                 if len(argv) < 2 or p.lab == int(argv[1]):
                     print("lab %d  %-24s %s:%d  %s" % (p.lab, p.name, p.path, p.begin + 1,
@@ -166,10 +168,12 @@ def main(argv):
         else:
             if len(argv) < 3:
                 raise ValueError("usage: lab.py skeleton N DIR [--only NAME]")
+            if argv[1] not in [str(n) for n in LABS]:
+                raise ValueError("LAB must be a lab number, 1-5, not '%s'" % argv[1])
             lab, dest = int(argv[1]), argv[2]
+            if "--only" in argv and argv.index("--only") + 1 >= len(argv):
+                raise ValueError("--only needs a part's name (lab.py parts lists them)")
             only = argv[argv.index("--only") + 1] if "--only" in argv else None
-            if lab not in LABS:
-                raise ValueError("LAB must be 1-5, not %d" % lab)
             stubs = skeleton(lab, os.path.abspath(dest), only)
             print("lab %d skeleton in %s: %d part(s) stubbed: %s"
                   % (lab, dest, len(stubs), " ".join(p.name for p in stubs)))

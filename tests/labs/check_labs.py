@@ -2,6 +2,7 @@
 
 For the course labs (docs/labs/) to be trusted, `make test` checks:
   markers      scripts/lab.py check: every marker balanced, every lab has parts;
+  arguments    lab.py and grade.py refuse a bad LAB or part with a message;
   handout N    docs/labs/labN-*.md has every section a handout needs, and its
                rubric table is tests/labs/labN.py's RUBRIC, row for row;
   reference    the reference tree gets full marks from scripts/grade.py (all
@@ -15,7 +16,10 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
   part NAME    with only NAME stubbed, at least one of its lab's host tests
                fails: no part goes untested;
   batch        scripts/grade_batch.sh --quick grades a finished and an
-               untouched lab 3 submission right.
+               untouched lab 3 submission right;
+  unforgeable  the forged "RESULT PASS" line that selftest lab/console_cannot_forge
+               prints reaches the console but not the grader's channel, on the
+               host ($PAGODA_RESULTS) and in the kernel (the debug console).
 Skeletons are built under build/labs/ from a copy of the reference's object
 files, so only the files a skeleton changes are compiled again.
 """
@@ -25,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import pagoda
 
@@ -174,6 +179,72 @@ def batch_grading_works():
     return None
 
 
+FORGED = "RESULT PASS lab/forged_by_kprintf"
+GENUINE = "RESULT PASS lab/console_cannot_forge"
+
+
+def channel_verdict(console, channel):
+    """None if the forged line is on the console only and the genuine one in the channel."""
+    if FORGED not in console:
+        return "the forged line never reached the console:\n" + console[-1500:]
+    if FORGED in channel:
+        return "a line printed on the console reached the grader's channel:\n" + channel[-1500:]
+    if GENUINE not in channel:
+        return "the channel lacks %r:\n%s" % (GENUINE, channel[-1500:])
+    return None
+
+
+def results_unforgeable_host():
+    path = os.path.join(ROOT, "build", "labs", "forge.results")
+    if os.path.exists(path):
+        os.unlink(path)
+    proc = subprocess.run([os.path.join(ROOT, "build", "host", "test_lib")], capture_output=True,
+                          text=True, env=dict(os.environ, PAGODA_RESULTS=path), timeout=120)
+    channel = open(path).read() if os.path.exists(path) else ""
+    return channel_verdict(proc.stdout, channel)
+
+
+def results_unforgeable_kernel():
+    path = os.path.join(ROOT, "build", "labs", "forge.debugcon")
+    if os.path.exists(path):
+        os.unlink(path)
+    m = pagoda.Machine("forge-selftest", smbios_product="pagoda-selftest",
+                       extra_args=["-debugcon", "file:" + path])
+    try:
+        status = m.wait_exit(300)
+        time.sleep(0.2)  # let the reader thread drain the serial socket
+    finally:
+        m.close()
+    if status is None:
+        return "the selftest boot did not finish within 300 s"
+    channel = open(path, errors="replace").read() if os.path.exists(path) else ""
+    return channel_verdict(m.buf, channel)
+
+
+BAD_ARGUMENTS = [
+    (["scripts/lab.py", "skeleton", "abc", "build/labs/bad"], "LAB must be a lab number"),
+    (["scripts/lab.py", "skeleton", "6", "build/labs/bad"], "LAB must be a lab number"),
+    (["scripts/lab.py", "skeleton", "1", "build/labs/bad", "--only"], "needs a part's name"),
+    (["scripts/lab.py", "skeleton", "1", "build/labs/bad", "--only", "nosuch"],
+     "no part named nosuch"),
+    (["scripts/lab.py", "parts", "x"], "LAB must be a lab number"),
+    (["scripts/grade.py", "0"], "LAB must be a lab number"),
+    (["scripts/grade.py", "--quick", "two"], "LAB must be a lab number"),
+]
+
+
+def bad_arguments_refused():
+    """None if every bad call exits non-zero with its message and no traceback."""
+    wrong = []
+    for args, message in BAD_ARGUMENTS:
+        code, out = run([sys.executable] + args)
+        if code == 0 or message not in out or "Traceback" in out:
+            wrong.append("%s: exit %d, expected a refusal saying %r:\n%s"
+                         % (" ".join(args), code, message, out[-500:]))
+    shutil.rmtree(os.path.join(ROOT, "build", "labs", "bad"), ignore_errors=True)
+    return "\n".join(wrong) or None
+
+
 def run_labs(totals):
     code, out = run([sys.executable, "scripts/lab.py", "check"])
     totals.record("labs/markers", code == 0, out)
@@ -182,6 +253,11 @@ def run_labs(totals):
     for lab in range(1, 6):
         why = handout_matches_rubric(lab)
         totals.record("labs/handout%d" % lab, why is None, why or "")
+    why = bad_arguments_refused()
+    totals.record("labs/bad-arguments", why is None, why or "")
+    for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel)):
+        why = fn()
+        totals.record("labs/results-unforgeable-" + where, why is None, why or "")
     code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
     score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
     totals.record("labs/reference-full-marks", code == 0 and score and score.group(1) ==

@@ -906,8 +906,23 @@ static const char *test_lab_todo_once_per_command(void)
 	return NULL;
 }
 
+/*
+ * The grader reads results from its own channel (selftest_set_result_output),
+ * never from the console. This prints a forged result line on the console;
+ * the labs suite (tests/labs/check_labs.py) checks that it reached the
+ * console but not the results, in the kernel and on the host.
+ */
+static const char *test_lab_console_cannot_forge(void)
+{
+	kprintf("(the next line is forged on purpose; the grader must not count it)\n"
+		"RESULT PASS lab/forged_by_kprintf\n");
+	return NULL;
+}
+
 static const struct selftest lab_tests[] = {
 	{"todo_once_per_command", "a stub is announced once, and again after lab_todo_forget",
 	 test_lab_todo_once_per_command},
+	{"console_cannot_forge", "print a forged RESULT line (check_labs.py checks it is ignored)",
+	 test_lab_console_cannot_forge},
 };
 SELFTEST_SUITE(lab, lab_tests);
