@@ -3,8 +3,10 @@
 For the course labs (docs/labs/) to be trusted, `make test` checks:
   markers      scripts/lab.py check: every marker balanced, every lab has parts;
   arguments    lab.py and grade.py refuse a bad LAB or part with a message;
-  handout N    docs/labs/labN-*.md has every section a handout needs, and its
-               rubric table is tests/labs/labN.py's RUBRIC, row for row;
+  handout N    docs/labs/labN-*.md has every section a handout needs, a
+               "### k. `part`: `function(...)`" task for each of the lab's parts
+               naming the function the part lies in, and a rubric table that
+               is tests/labs/labN.py's RUBRIC, row for row;
   reference    the reference tree gets full marks from scripts/grade.py (all
                labs: host tests, one selftest boot, the QEMU tests);
   skeleton N   `lab.py skeleton N` builds (the ISO and the rubric's host
@@ -66,6 +68,39 @@ HANDOUT_SECTIONS = ("Learning goal", "Background", "What to implement", "Hints a
 RUBRIC_ROW_RE = re.compile(r"^\| (\d+) \| (\w+) \| `([^`]+)` \| (.*) \|$")
 
 
+TASK_RE = re.compile(r"^### \d+\. (?:Challenge, )?`(\w+)`: `(\w+)\(", re.M)
+FUNCTION_RE = re.compile(r"^[a-z_][\w \*]*?\b(\w+)\(")
+
+
+def enclosing_function(path, line):
+    """The name of the C function whose definition starts last before line (0-based)."""
+    with open(os.path.join(ROOT, path)) as f:
+        lines = f.readlines()[:line]
+    for text in reversed(lines):
+        m = FUNCTION_RE.match(text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def tasks_match_parts(lab, handout, text):
+    """None if the handout's tasks are the lab's parts, each naming its function."""
+    tasks = dict(TASK_RE.findall(text))
+    code, out = run([sys.executable, "scripts/lab.py", "parts", str(lab)])
+    parts = {}
+    for line in out.splitlines():
+        m = PART_RE.match(line)
+        if m:
+            where = line.split()[3].rsplit(":", 1)
+            parts[m.group(2)] = enclosing_function(where[0], int(where[1]) - 1)
+    if set(tasks) != set(parts):
+        return ("%s's tasks (### k. `part`: ...) name %s; lab %d's parts are %s"
+                % (handout, sorted(tasks), lab, sorted(parts)))
+    wrong = ["%s is in %s(), not %s()" % (name, parts[name], tasks[name]) for name in tasks
+             if tasks[name] != parts[name]]
+    return ("%s names the wrong functions: %s" % (handout, "; ".join(wrong))) if wrong else None
+
+
 def handout_matches_rubric(lab):
     """None if lab N's handout has its sections and the grader's rubric, else why not."""
     found = [f for f in os.listdir(os.path.join(ROOT, "docs", "labs"))
@@ -78,6 +113,9 @@ def handout_matches_rubric(lab):
     missing = [h for h in HANDOUT_SECTIONS if h not in headings]
     if missing:
         return "%s has no section %s" % (found[0], ", ".join("'## %s'" % h for h in missing))
+    why = tasks_match_parts(lab, found[0], text)
+    if why:
+        return why
     table = text.split("\n## Rubric\n", 1)[1].split("\n## ", 1)[0]
     rows = [(int(m.group(1)), m.group(2), m.group(3))
             for m in map(RUBRIC_ROW_RE.match, table.splitlines()) if m]
