@@ -62,6 +62,8 @@ bool recovery_abort(struct trap_frame *frame)
 		return false;
 	innermost = rp->outer;
 	rp->aborts++;
+	rp->fault_vector = frame->vector;
+	rp->fault_rip = frame->rip;
 	frame->rbx = rp->rbx;
 	frame->rbp = rp->rbp;
 	frame->r12 = rp->r12;

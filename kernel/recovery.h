@@ -32,6 +32,7 @@ struct recovery_point {
 	struct recovery_point *outer;          /* the point active before this one */
 	const char *what;                      /* what runs under it, for the abort message */
 	uint64_t aborts;                       /* faults that came back to this point */
+	uint64_t fault_vector, fault_rip;      /* the exception of the latest abort, and where */
 };
 
 /*
@@ -49,9 +50,10 @@ void recovery_pop(struct recovery_point *rp);
 
 /*
  * Called by the trap code after reporting a fatal exception: if a point is
- * active, pop it, rewrite frame to resume at its recovery_save() returning
- * 1 (interrupts as they were when it was saved) and return true; else
- * return false (the caller halts). Interrupts off.
+ * active, pop it, note the exception's vector and RIP in it (fault_vector,
+ * fault_rip), rewrite frame to resume at its recovery_save() returning 1
+ * (interrupts as they were when it was saved) and return true; else return
+ * false (the caller halts). Interrupts off.
  */
 bool recovery_abort(struct trap_frame *frame);
 

@@ -18,6 +18,7 @@
 #define KERNEL_SELFTEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct selftest {
 	const char *name;        /* short identifier, unique in its suite */
@@ -61,6 +62,17 @@ void selftest_set_runner(const char *(*run)(const struct selftest *t));
 
 /* Kernel only (selftest_command.c): install run_guarded and the debugcon channel. */
 void selftest_kernel_init(void);
+
+struct recovery_point;
+
+/*
+ * Kernel only: the failure reason of a test aborted back to rp by a fault,
+ * in one line (the grader's students may not see the console): the
+ * exception, for a page fault what the handler made of it (the latest
+ * fault after number faults_before, fault_stats.faults), and the function
+ * that faulted. Returns selftest_reason's buffer.
+ */
+const char *selftest_aborted_reason(const struct recovery_point *rp, uint64_t faults_before);
 
 /* Stringify helper for failure reasons. */
 #define SELFTEST_STR2(x) #x

@@ -9,20 +9,41 @@
 #include "kernel/selftest.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/ksyms.h"
 #include "kernel/recovery.h"
 #include "kernel/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/fault.h"
+
+/* E.g. "the test faulted and was aborted: Page Fault: not mapped in ... at demand_zero+0x1c". */
+const char *selftest_aborted_reason(const struct recovery_point *rp, uint64_t faults_before)
+{
+	uint64_t offset = 0;
+	const char *function = ksyms_lookup(rp->fault_rip, &offset);
+	struct fault f;
+	char what[200] = "";
+
+	if (rp->fault_vector == VEC_PAGE_FAULT && page_fault_last(faults_before, &f))
+		fault_describe(&f, what, sizeof(what));
+	return selftest_reason("the test faulted and was aborted: %s%s%s at %s+0x%lx (the full "
+			       "report is on the console)", trap_exception_name(rp->fault_vector),
+			       what[0] ? ": " : "", what, function ? function : "?", offset);
+}
 
 /* A test under a recovery point: a fault fails it instead of stopping the run. */
 static const char *run_guarded(const struct selftest *t)
 {
 	static struct recovery_point rp; /* static: survives the second return */
+	static uint64_t faults_before;   /* likewise */
 	const char *reason;
 
+	faults_before = fault_stats.faults;
 	if (recovery_save(&rp) != 0)
-		return "the test faulted (see the report above) and was aborted";
+		return selftest_aborted_reason(&rp, faults_before);
 	recovery_push(&rp, t->name);
 	reason = t->fn();
 	recovery_pop(&rp);

@@ -21,8 +21,10 @@ behaviour from Python.
 
 Each kind runs once for all the labs asked for (one selftest boot, one shell
 machine). Output: per lab, one line per test, "PASS|FAIL  points/max  kind
-test  what", the failure's reason indented below it, the TODO(lab N) parts
-the stubs announced; then "Score: X/Y". Exit status 0 only with full marks.
+test  what", the failure's reason indented below it (a kernel test that
+faulted names the exception, the fault and the function), the logs of the
+machines' consoles where a test of theirs failed, the TODO(lab N) parts the
+stubs announced; then "Score: X/Y". Exit status 0 only with full marks.
 """
 import importlib
 import importlib.util
@@ -84,7 +86,7 @@ def run_host(binaries, results, todos):
                                       % (binary, (proc.stdout + proc.stderr)[-1500:]))
 
 
-def run_kernel(results, todos):
+def run_kernel(results, todos, logs):
     """One selftest boot; record the debug console's RESULT lines."""
     import pagoda
     ok, out = make("iso")
@@ -102,6 +104,7 @@ def run_kernel(results, todos):
                                % KERNEL_TIMEOUT)
     finally:
         m.close()
+    logs["kernel"] = os.path.relpath(m.log.name, ROOT)
     todos.update(TODO_RE.findall(m.buf))
     found = {}
     with open(path) as f:
@@ -111,7 +114,7 @@ def run_kernel(results, todos):
         results["kernel:" + name] = outcome
 
 
-def run_qemu(tests, results, todos):
+def run_qemu(tests, results, todos, logs):
     """Each integration test on a shared machine (a fresh one after a failure)."""
     import pagoda
     if not make("iso")[0]:
@@ -125,6 +128,9 @@ def run_qemu(tests, results, todos):
             fn = getattr(importlib.import_module(module_name), function)
             if m is None:
                 m = pagoda.Machine("grade-shell")
+                # a fresh machine after each failure: grade-shell.log, grade-shell.2.log, ...
+                logs["qemu"] = os.path.join(os.path.relpath(pagoda.LOG_DIR, ROOT),
+                                            "grade-shell*.log")
                 m.wait_prompt()
             fn(m)
             results["qemu:" + t] = (True, "")
@@ -160,25 +166,26 @@ def outcome_of(kind, test, results):
 
 def collect(rubrics, quick):
     """Run every test the rubrics name, each kind once for all labs."""
-    results, todos = {}, set()
+    results, todos, logs = {}, set(), {}
     every = [entry for _, rubric in rubrics.values() for entry in rubric]
     run_host({t.split(":")[0] for _, kind, t, _ in every if kind == "host"}, results, todos)
     if quick:
-        return results, todos
+        return results, todos, logs
     if any(kind == "kernel" for _, kind, _, _ in every):
-        run_kernel(results, todos)
+        run_kernel(results, todos, logs)
     qemu = []
     for _, kind, t, _ in every:
         if kind == "qemu" and t not in qemu:
             qemu.append(t)
     if qemu:
-        run_qemu(qemu, results, todos)
-    return results, todos
+        run_qemu(qemu, results, todos, logs)
+    return results, todos, logs
 
 
-def report(lab, title, rubric, results, todos, quick):
+def report(lab, title, rubric, results, todos, logs, quick):
     """Print one lab's table; return (score, total)."""
     score = total = 0
+    failed_kinds = set()
     print("== lab %d: %s ==" % (lab, title))
     for points, kind, test, what in rubric:
         if quick and kind != "host":
@@ -190,8 +197,12 @@ def report(lab, title, rubric, results, todos, quick):
                                                 points if passed else 0, points, kind, test,
                                                 what))
         if not passed:
+            failed_kinds.add(kind)
             for line in (why or "failed").splitlines()[:12]:
                 print("        " + line)
+    for kind, machine in (("kernel", "the selftest boot"), ("qemu", "the shell tests")):
+        if kind in failed_kinds and kind in logs:
+            print("the console of %s, with the full fault reports: %s" % (machine, logs[kind]))
     mine = sorted({(int(n), part) for n, part in todos if int(n) == lab})
     if mine:
         print("parts not implemented yet (TODO): " + ", ".join(part for _, part in mine))
@@ -209,11 +220,11 @@ def main(argv):
     labs = [int(word) for word in words] or [1, 2, 3, 4, 5]
     started = time.monotonic()
     rubrics = {lab: load_rubric(lab) for lab in labs}
-    results, todos = collect(rubrics, quick)
+    results, todos, logs = collect(rubrics, quick)
     score = total = 0
     for lab in labs:
         title, rubric = rubrics[lab]
-        s, t = report(lab, title, rubric, results, todos, quick)
+        s, t = report(lab, title, rubric, results, todos, logs, quick)
         score, total = score + s, total + t
     print("(%.0f s%s)" % (time.monotonic() - started, "; host tests only" if quick else ""))
     print("Score: %d/%d" % (score, total))

@@ -197,8 +197,10 @@ static const char *test_recovery(void)
 {
 	static struct recovery_point rp;
 	static volatile int reached;
+	static uint64_t faults_before;
 
 	reached = 0;
+	faults_before = fault_stats.faults;
 	selftest_capture_begin();
 	if (recovery_save(&rp) == 0) {
 		recovery_push(&rp, "selftest fault/recovery");
@@ -210,6 +212,12 @@ static const char *test_recovery(void)
 	const char *out = selftest_capture_end();
 	CHECKF(reached == 1 && rp.aborts == 1, "reached %d, aborts %lu", reached, rp.aborts);
 	CHECKF(strstr(out, "NULL dereference") && strstr(out, "aborted"), "report: %.200s", out);
+	/* What a selftest that faulted fails with: the grader shows only this line. */
+	char why[256];
+	strlcpy(why, selftest_aborted_reason(&rp, faults_before), sizeof(why));
+	CHECKF(strstr(why, "Page Fault: NULL dereference") && strstr(why, " at test_recovery+0x"),
+	       "a faulting test's reason should name the exception, the fault and the function; "
+	       "it is \"%s\"", why);
 	return NULL;
 }
 
