@@ -16,7 +16,9 @@ the tree (the files git tracks) to DIR and, for every part of lab N or
 later, replaces BEGIN..END by a TODO comment and the stub's lines; parts of
 earlier labs keep their reference code, markers removed, so labs build on
 each other. `lab.py check` verifies the markers: balanced, numbered 1-5,
-named, each with a stub. `lab.py parts [N]` lists them.
+named, each with a stub. `lab.py parts [N]` lists them; in a student tree,
+where the markers have become TODO comments, it lists those ("TODO"), so a
+student sees what is left to do.
 
 Usage: lab.py check | parts [N] | skeleton N DIR [--only NAME]
   --only NAME   stub only the part NAME (the test suite uses it to prove
@@ -36,6 +38,7 @@ BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\d+) BEGIN (\w+)(?:: (.*?))? \*/\s*$")
 STUB_RE = re.compile(r"^\s*/\* LAB (\d+) STUB\s*$")
 END_RE = re.compile(r"^\s*LAB (\d+) END \*/\s*$")
 ANY_RE = re.compile(r"LAB \d+ (BEGIN|STUB|END)")
+TODO_RE = re.compile(r"^\s*/\* LAB (\d+) TODO (\w+)(?:: (.*?))? \(docs/labs/\) \*/\s*$")
 
 
 class Part:
@@ -45,9 +48,21 @@ class Part:
 
 
 def tracked_files():
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
-    return [f for f in out.splitlines() if os.path.isfile(os.path.join(ROOT, f))]
+    """The tree's files: what git tracks (and untracked ones it does not
+    ignore); outside a git checkout (a student tree), every file but build/."""
+    try:
+        out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        if os.path.isdir(os.path.join(ROOT, ".git")):
+            return [f for f in out.splitlines() if os.path.isfile(os.path.join(ROOT, f))]
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    files = []
+    for top, dirs, names in os.walk(ROOT):
+        skip = (".git", "build") if top == ROOT else (".git",)
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        files += [os.path.relpath(os.path.join(top, n), ROOT) for n in sorted(names)]
+    return files
 
 
 def parse(path, lines):
@@ -101,6 +116,20 @@ def all_parts():
             names.add(p.name)
             parts.append(p)
     return parts
+
+
+def todo_parts():
+    """The parts a student tree still has as stubs: (lab, name, path, line, what)."""
+    todos = []
+    for path in tracked_files():
+        if not path.endswith(SOURCE_EXT):
+            continue
+        with open(os.path.join(ROOT, path)) as f:
+            for i, line in enumerate(f):
+                m = TODO_RE.match(line)
+                if m:
+                    todos.append((int(m.group(1)), m.group(2), path, i, m.group(3) or ""))
+    return todos
 
 
 def transform(lines, parts, stubbed):
@@ -165,6 +194,9 @@ def main(argv):
                 if len(argv) < 2 or p.lab == int(argv[1]):
                     print("lab %d  %-24s %s:%d  %s" % (p.lab, p.name, p.path, p.begin + 1,
                                                         p.what))
+            for lab, name, path, line, what in todo_parts():
+                if len(argv) < 2 or lab == int(argv[1]):
+                    print("lab %d  %-24s %s:%d  TODO %s" % (lab, name, path, line + 1, what))
         else:
             if len(argv) < 3:
                 raise ValueError("usage: lab.py skeleton N DIR [--only NAME]")

@@ -11,7 +11,8 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
                labs: host tests, one selftest boot, the QEMU tests);
   skeleton N   `lab.py skeleton N` builds (the ISO and the rubric's host
                programs), and its quick grade (host tests) is below full
-               marks and names every stubbed part of lab N; it boots to the
+               marks and names every stubbed part of lab N; `lab.py parts N`
+               run in it lists those parts as TODO; it boots to the
                shell, where the lab's skeleton_probe (tests/labs/labN.py),
                commands that need the missing code, says TODO(lab N) and the
                shell still answers;
@@ -322,6 +323,13 @@ def run_labs(totals):
         totals.record("labs/skeleton%d-grade" % lab, ok,
                       "expected below full marks naming %s; got:\n%s"
                       % (", ".join(stubbed), out[-2500:]))
+        code, out = run([sys.executable, "scripts/lab.py", "parts", str(lab)], cwd=dest)
+        listed = sorted(m.group(2) for m in map(PART_RE.match, out.splitlines())
+                        if m and " TODO " in m.string)
+        want = sorted(name for n, name in all_parts if n == lab)
+        totals.record("labs/skeleton%d-lists-todo" % lab, code == 0 and listed == want,
+                      "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it printed "
+                      "(exit %d):\n%s" % (lab, lab, want, code, out[-1500:]))
         why = skeleton_boots(lab, dest)
         totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
     # Independent jobs, two at a time (each is mostly one single-threaded
