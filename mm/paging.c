@@ -159,8 +159,11 @@ static phys_addr_t leaf_address(pte_t e, int level)
 	return e & PTE_ADDR_MASK & ~(level_size(level) - 1);
 }
 
-/* Bits of present entry e at level that must be 0 (the CPU faults on them). */
-static pte_t reserved_bits(pte_t e, int level)
+/*
+ * Bits of present entry e at level that must be 0 (the CPU faults on them).
+ * (__unused: a lab skeleton stubs its one caller, paging_walk.)
+ */
+static __unused pte_t reserved_bits(pte_t e, int level)
 {
 	pte_t mask = nx_usable ? 0 : PTE_NX;
 
@@ -787,14 +790,23 @@ int paging_translate(const struct address_space *as, virt_addr_t va,
 	return 0;
 }
 
-/* Like path_walk, but recording for people, and refusing to follow a malformed entry. */
+/*
+ * Like path_walk, but recording for people, and refusing to follow a
+ * malformed entry: from the PML4 (as->pml4) down, record at each level the
+ * table's physical address, the index va selects in it and the entry found
+ * there; stop at an entry that is not present ("not present"), has reserved
+ * bits set ("reserved bits set") or is a leaf (levels[level].leaf_stop,
+ * e.g. "2 MiB page", and out->mapped), else follow the entry to the next
+ * table.
+ */
 int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_walk *out)
 {
-	phys_addr_t table = as->pml4;
-
 	if (!paging_canonical(va))
 		return -EINVAL;
 	out->mapped = false;
+	/* LAB 2 BEGIN paging_walk: follow va down the levels, recording each entry and why the walk stopped */
+	phys_addr_t table = as->pml4;
+
 	for (int level = LEVEL_PML4;; level++) {
 		pte_t e = table_at(table)[pt_index(va, levels[level].shift)];
 		out->level[level].name = levels[level].name;
@@ -817,6 +829,13 @@ int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_wa
 		}
 		table = e & PTE_ADDR_MASK;
 	}
+	/* LAB 2 STUB
+	(void)as;
+	out->levels = 0;
+	out->stop = "not walked";
+	lab_todo(2, "paging_walk");
+	return -ENOSYS;
+	   LAB 2 END */
 }
 
 /* A run of pages for paging_for_each_range, growing until something differs. */

@@ -168,7 +168,10 @@ int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsi
 int paging_translate(const struct address_space *as, virt_addr_t va,
 		     struct paging_translation *out);
 
-/* Record the walk for va level by level. Returns 0 (even when not mapped) or -EINVAL. */
+/*
+ * Record the walk for va level by level (the `walk` command). Returns 0
+ * (even when not mapped) or -EINVAL (va not canonical).
+ */
 int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_walk *out);
 
 /*

@@ -405,9 +405,14 @@ static int cmd_walk(int argc, char **argv)
 	}
 	if (parse_arg("walk", "address", argv[1], &va))
 		return -EINVAL;
-	if (paging_walk(current_space(), va, &w) != 0) {
+	int err = paging_walk(current_space(), va, &w);
+	if (err == -EINVAL) {
 		kprintf("0x%lx: not canonical (bits 63-47 must all equal bit 47)\n", va);
-		return -EINVAL;
+		return err;
+	}
+	if (err) {
+		kprintf("walk: the page-table walk failed (%s)\n", errno_name(err));
+		return err;
 	}
 	kprintf("walk of 0x%lx (CR3 = 0x%lx):\n", va, current_space()->pml4);
 	for (int i = 0; i < w.levels; i++) {

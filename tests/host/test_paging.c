@@ -870,25 +870,40 @@ static const char *test_walk(void)
 	struct paging_walk w;
 	virt_addr_t va = USER_VA + 0x12345000;
 
-	CHECK(paging_walk(&as, va, &w) == 0);
-	CHECK(w.levels == 1 && !w.mapped && strcmp(w.stop, "not present") == 0);
-	CHECK(w.level[0].table == as.pml4 && w.level[0].index == pt_index(va, PML4_SHIFT) &&
-	      strcmp(w.level[0].name, "PML4") == 0);
+	int err = paging_walk(&as, va, &w);
+	CHECKF(err == 0, "paging_walk of an unmapped address returned %d; expected 0 and the "
+	       "walk recorded", err);
+	CHECKF(w.levels == 1 && !w.mapped && strcmp(w.stop, "not present") == 0,
+	       "walk of 0x%lx in an empty space: %d levels, stop \"%s\"; expected 1 level (the "
+	       "PML4 entry is not present), stop \"not present\"", va, w.levels, w.stop);
+	CHECKF(w.level[0].table == as.pml4 && w.level[0].index == pt_index(va, PML4_SHIFT) &&
+	       strcmp(w.level[0].name, "PML4") == 0, "level 0 should be the PML4 at 0x%lx, index "
+	       "%u (bits 47-39 of va); it is %s at 0x%lx, index %u", as.pml4,
+	       pt_index(va, PML4_SHIFT), w.level[0].name, w.level[0].table, w.level[0].index);
 
 	CHECK(paging_map(&as, va, 0x777000, PAGE_SIZE, RW) == 0);
 	CHECK(paging_walk(&as, va, &w) == 0);
-	CHECK(w.levels == 4 && w.mapped && strcmp(w.stop, "4 KiB page") == 0);
+	CHECKF(w.levels == 4 && w.mapped && strcmp(w.stop, "4 KiB page") == 0,
+	       "walk of a 4 KiB mapping: %d levels, stop \"%s\"; expected 4, \"4 KiB page\"",
+	       w.levels, w.stop);
 	static const char *const names[] = {"PML4", "PDPT", "PD", "PT"};
 	unsigned index[] = {(unsigned)(va >> 39) & 511, (unsigned)(va >> 30) & 511,
 			    (unsigned)(va >> 21) & 511, (unsigned)(va >> 12) & 511};
 	for (int l = 0; l < 4; l++) {
-		CHECK(strcmp(w.level[l].name, names[l]) == 0 && w.level[l].index == index[l]);
+		CHECKF(strcmp(w.level[l].name, names[l]) == 0 && w.level[l].index == index[l],
+		       "level %d should be %s, index %u; it is %s, index %u", l, names[l],
+		       index[l], w.level[l].name, w.level[l].index);
 		if (l > 0)
-			CHECK(w.level[l].table == (w.level[l - 1].entry & PTE_ADDR_MASK));
+			CHECKF(w.level[l].table == (w.level[l - 1].entry & PTE_ADDR_MASK),
+			       "the %s table should be the one the %s entry points to (0x%lx); it is "
+			       "0x%lx", names[l], names[l - 1],
+			       (phys_addr_t)(w.level[l - 1].entry & PTE_ADDR_MASK), w.level[l].table);
 	}
 	CHECK((w.level[3].entry & PTE_ADDR_MASK) == 0x777000);
 	CHECK(paging_walk(&as, va + PAGE_SIZE, &w) == 0);
-	CHECK(w.levels == 4 && !w.mapped && strcmp(w.stop, "not present") == 0);
+	CHECKF(w.levels == 4 && !w.mapped && strcmp(w.stop, "not present") == 0,
+	       "walk of the unmapped page after a 4 KiB mapping: %d levels, stop \"%s\"; "
+	       "expected 4 (its PT entry is not present), \"not present\"", w.levels, w.stop);
 
 	CHECK(paging_map(&as, USER_VA + GIB + 2 * MIB, 0, 2 * MIB, 0) == 0);
 	CHECK(paging_walk(&as, USER_VA + GIB + 3 * MIB, &w) == 0);
@@ -904,9 +919,11 @@ static const char *test_walk(void)
 	/* PS in a PML4 entry is reserved: the walk stops there. */
 	pte_t *pml4 = phys_to_virt(as.pml4);
 	pml4[7] = PTE_PRESENT | PTE_HUGE;
-	int err = paging_walk(&as, 7ull << 39, &w);
+	err = paging_walk(&as, 7ull << 39, &w);
 	pml4[7] = 0;
-	CHECK(err == 0 && w.levels == 1 && !w.mapped && strcmp(w.stop, "reserved bits set") == 0);
+	CHECKF(err == 0 && w.levels == 1 && !w.mapped && strcmp(w.stop, "reserved bits set") == 0,
+	       "a PML4 entry with PS (reserved there) should stop the walk at level 1 with "
+	       "\"reserved bits set\"; got %d levels, stop \"%s\"", w.levels, w.stop);
 	CHECK(paging_unmap(&as, USER_VA, 3 * GIB) == 0);
 	return end_test(&as, before);
 }

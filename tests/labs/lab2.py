@@ -6,6 +6,11 @@ The handout's rubric table must match this list.
 TITLE = "Page tables: walk, map and unmap with huge pages, and W^X (challenge: PCID)"
 
 RUBRIC = [
+    # paging_walk: paging_walk() in mm/paging.c
+    (3, "host", "test_paging:paging/walk",
+     "paging_walk: each level's table, index and entry, and why the walk stopped"),
+    (1, "qemu", "test_paging.walk_and_ptdump",
+     "walk of a kernel address: its PML4, PDPT, PD entries and the stop; ptdump W^X"),
     # paging_page_size_choice: largest_page_level() in mm/paging.c
     (3, "host", "test_paging:paging/size_choice",
      "page size choice: 2M+2M+4K+4K, 1G+2M+4K, at most 2M without 1 GiB pages"),
