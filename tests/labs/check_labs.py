@@ -26,6 +26,7 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
 Skeletons are built under build/labs/ from a copy of the reference's object
 files, so only the files a skeleton changes are compiled again.
 """
+import collections
 import concurrent.futures
 import os
 import re
@@ -38,7 +39,8 @@ import pagoda
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OBJECT_DIRS = ("boot", "kernel", "mm", "drivers", "lib", "tests")
-PART_RE = re.compile(r"^lab (\d) +(\w+) ")
+PART_RE = re.compile(r"^lab (\d) +(\w+) +(\S+):(\d+)  (TODO )?")
+Part = collections.namedtuple("Part", "lab name path line todo")
 
 
 def run(cmd, cwd=ROOT, timeout=900):
@@ -46,9 +48,12 @@ def run(cmd, cwd=ROOT, timeout=900):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def parts():
-    code, out = run([sys.executable, "scripts/lab.py", "parts"])
-    return [(int(m.group(1)), m.group(2)) for m in map(PART_RE.match, out.splitlines()) if m]
+def parts(lab=None, cwd=ROOT):
+    """`lab.py parts [LAB]` run in cwd, as Parts (line 1-based; todo: a student tree's TODO)."""
+    code, out = run([sys.executable, "scripts/lab.py", "parts"] + ([str(lab)] if lab else []),
+                    cwd=cwd)
+    return [Part(int(m.group(1)), m.group(2), m.group(3), int(m.group(4)), bool(m.group(5)))
+            for m in map(PART_RE.match, out.splitlines()) if m]
 
 
 def rubric(lab):
@@ -87,18 +92,12 @@ def enclosing_function(path, line):
 def tasks_match_parts(lab, handout, text):
     """None if the handout's tasks are the lab's parts, each naming its function."""
     tasks = dict(TASK_RE.findall(text))
-    code, out = run([sys.executable, "scripts/lab.py", "parts", str(lab)])
-    parts = {}
-    for line in out.splitlines():
-        m = PART_RE.match(line)
-        if m:
-            where = line.split()[3].rsplit(":", 1)
-            parts[m.group(2)] = enclosing_function(where[0], int(where[1]) - 1)
-    if set(tasks) != set(parts):
+    functions = {p.name: enclosing_function(p.path, p.line - 1) for p in parts(lab)}
+    if set(tasks) != set(functions):
         return ("%s's tasks (### k. `part`: ...) name %s; lab %d's parts are %s"
-                % (handout, sorted(tasks), lab, sorted(parts)))
-    wrong = ["%s is in %s(), not %s()" % (name, parts[name], tasks[name]) for name in tasks
-             if tasks[name] != parts[name]]
+                % (handout, sorted(tasks), lab, sorted(functions)))
+    wrong = ["%s is in %s(), not %s()" % (name, functions[name], tasks[name]) for name in tasks
+             if tasks[name] != functions[name]]
     return ("%s names the wrong functions: %s" % (handout, "; ".join(wrong))) if wrong else None
 
 
@@ -193,9 +192,7 @@ def batch_grading_works():
     top = os.path.join(ROOT, "build", "labs", "batch")
     shutil.rmtree(top, ignore_errors=True)
     subs = os.path.join(top, "submissions")
-    files = sorted({p.split(":")[0] for p in
-                    (line.split()[3] for line in run([sys.executable, "scripts/lab.py", "parts",
-                                                      "3"])[1].splitlines())})
+    files = sorted({p.path for p in parts(3)})
     code, out = run([sys.executable, "scripts/lab.py", "skeleton", "3", os.path.join(top, "skel")])
     if code != 0:
         return out
@@ -315,27 +312,26 @@ def run_labs(totals):
             continue
         code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
         score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-        stubbed = [name for n, name in all_parts if n >= lab]
+        stubbed = [p.name for p in all_parts if p.lab >= lab]
         named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
-        missing = [n for n, name in all_parts if n == lab and
-                   (not named or name not in named.group(1))]
+        missing = [p.name for p in all_parts if p.lab == lab and
+                   (not named or p.name not in named.group(1))]
         ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
         totals.record("labs/skeleton%d-grade" % lab, ok,
                       "expected below full marks naming %s; got:\n%s"
                       % (", ".join(stubbed), out[-2500:]))
-        code, out = run([sys.executable, "scripts/lab.py", "parts", str(lab)], cwd=dest)
-        listed = sorted(m.group(2) for m in map(PART_RE.match, out.splitlines())
-                        if m and " TODO " in m.string)
-        want = sorted(name for n, name in all_parts if n == lab)
-        totals.record("labs/skeleton%d-lists-todo" % lab, code == 0 and listed == want,
-                      "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it printed "
-                      "(exit %d):\n%s" % (lab, lab, want, code, out[-1500:]))
+        listed = parts(lab, cwd=dest)
+        want = sorted(p.name for p in all_parts if p.lab == lab)
+        totals.record("labs/skeleton%d-lists-todo" % lab,
+                      sorted(p.name for p in listed if p.todo) == want,
+                      "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
+                      % (lab, lab, want, listed))
         why = skeleton_boots(lab, dest)
         totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
     # Independent jobs, two at a time (each is mostly one single-threaded
     # compile): every part alone, and the batch grader.
-    jobs = [("labs/part-%s-tested" % name, part_is_tested, (lab, name))
-            for lab, name in all_parts]
+    jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
+            for p in all_parts]
     jobs.append(("labs/batch-grading", batch_grading_works, ()))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, *args)) for name, fn, args in jobs]
