@@ -43,11 +43,17 @@ KERNEL_TIMEOUT = 300
 
 
 def load_rubric(lab):
+    """tests/labs/labN.py as a module: TITLE, RUBRIC, skeleton_probe."""
     path = os.path.join(ROOT, "tests", "labs", "lab%d.py" % lab)
     spec = importlib.util.spec_from_file_location("rubric_lab%d" % lab, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.TITLE, module.RUBRIC
+    return module
+
+
+def host_binaries(rubric):
+    """The host test programs (build/host/NAME) that rubric rows name."""
+    return sorted({t.split(":")[0] for _, kind, t, _ in rubric if kind == "host"})
 
 
 def make(*targets):
@@ -167,8 +173,8 @@ def outcome_of(kind, test, results):
 def collect(rubrics, quick):
     """Run every test the rubrics name, each kind once for all labs."""
     results, todos, logs = {}, set(), {}
-    every = [entry for _, rubric in rubrics.values() for entry in rubric]
-    run_host({t.split(":")[0] for _, kind, t, _ in every if kind == "host"}, results, todos)
+    every = [entry for module in rubrics.values() for entry in module.RUBRIC]
+    run_host(host_binaries(every), results, todos)
     if quick:
         return results, todos, logs
     if any(kind == "kernel" for _, kind, _, _ in every):
@@ -223,8 +229,7 @@ def main(argv):
     results, todos, logs = collect(rubrics, quick)
     score = total = 0
     for lab in labs:
-        title, rubric = rubrics[lab]
-        s, t = report(lab, title, rubric, results, todos, logs, quick)
+        s, t = report(lab, rubrics[lab].TITLE, rubrics[lab].RUBRIC, results, todos, logs, quick)
         score, total = score + s, total + t
     print("(%.0f s%s)" % (time.monotonic() - started, "; host tests only" if quick else ""))
     print("Score: %d/%d" % (score, total))

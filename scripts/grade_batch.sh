@@ -6,7 +6,7 @@
 #   tree (build/labs/labLAB), with their code. Run it in the reference tree.
 #   --quick: host tests only (grade.py --quick), for a first pass in seconds.
 #
-# A student's work is the files that hold the lab's parts (`lab.py parts
+# A student's work is the files that hold the lab's parts (`lab.py files
 # LAB`, e.g. mm/buddy.c for lab 1). Each submission is graded in a fresh
 # copy of the lab's skeleton with only those files taken from the student,
 # so the tests, the rubric, the grader and the harness (selftest.c, the
@@ -30,11 +30,7 @@ lab=$1
 dir=$2
 out=${3:-grades-lab$lab.csv}
 root=$(cd "$(dirname "$0")/.." && pwd)
-files=$(python3 "$root/scripts/lab.py" parts "$lab" | awk '{print $4}' | cut -d: -f1 | sort -u)
-if [ -z "$files" ]; then
-	echo "grade_batch.sh: lab $lab has no parts (LAB must be 1-5)" >&2
-	exit 2
-fi
+files=$(python3 "$root/scripts/lab.py" files "$lab") || exit 2
 template=$(mktemp -d)
 trap 'rm -rf "$template"' EXIT
 python3 "$root/scripts/lab.py" skeleton "$lab" "$template/tree" > /dev/null

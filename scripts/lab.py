@@ -18,9 +18,10 @@ earlier labs keep their reference code, markers removed, so labs build on
 each other. `lab.py check` verifies the markers: balanced, numbered 1-5,
 named, each with a stub. `lab.py parts [N]` lists them; in a student tree,
 where the markers have become TODO comments, it lists those ("TODO"), so a
-student sees what is left to do.
+student sees what is left to do. `lab.py files N` prints the files that hold
+lab N's parts, one per line: a student's work (scripts/grade_batch.sh).
 
-Usage: lab.py check | parts [N] | skeleton N DIR [--only NAME]
+Usage: lab.py check | parts [N] | files N | skeleton N DIR [--only NAME]
   --only NAME   stub only the part NAME (the test suite uses it to prove
                 that every part has a test that fails without it)
 """
@@ -50,13 +51,10 @@ class Part:
 def tracked_files():
     """The tree's files: what git tracks (and untracked ones it does not
     ignore); outside a git checkout (a student tree), every file but build/."""
-    try:
+    if os.path.isdir(os.path.join(ROOT, ".git")):
         out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        if os.path.isdir(os.path.join(ROOT, ".git")):
-            return [f for f in out.splitlines() if os.path.isfile(os.path.join(ROOT, f))]
-    except (OSError, subprocess.CalledProcessError):
-        pass
+        return [f for f in out.splitlines() if os.path.isfile(os.path.join(ROOT, f))]
     files = []
     for top, dirs, names in os.walk(ROOT):
         skip = (".git", "build") if top == ROOT else (".git",)
@@ -175,8 +173,15 @@ def skeleton(lab, dest, only=None):
     return stubs
 
 
+def lab_number(word):
+    """The lab number word names; ValueError unless it is 1-5."""
+    if word not in [str(n) for n in LABS]:
+        raise ValueError("LAB must be a lab number, 1-5, not '%s'" % word)
+    return int(word)
+
+
 def main(argv):
-    if not argv or argv[0] not in ("check", "parts", "skeleton"):
+    if not argv or argv[0] not in ("check", "parts", "files", "skeleton"):
         print(__doc__.split("Usage:")[1].strip(), file=sys.stderr)
         return 2
     try:
@@ -188,21 +193,25 @@ def main(argv):
             print("lab markers: %d parts in %d files, balanced"
                   % (len(parts), len({p.path for p in parts})))
         elif argv[0] == "parts":
-            if len(argv) > 1 and argv[1] not in [str(n) for n in LABS]:
-                raise ValueError("LAB must be a lab number, 1-5, not '%s'" % argv[1])
+            wanted = lab_number(argv[1]) if len(argv) > 1 else None
             for p in parts:
-                if len(argv) < 2 or p.lab == int(argv[1]):
+                if wanted in (None, p.lab):
                     print("lab %d  %-24s %s:%d  %s" % (p.lab, p.name, p.path, p.begin + 1,
                                                         p.what))
             for lab, name, path, line, what in todo_parts():
-                if len(argv) < 2 or lab == int(argv[1]):
+                if wanted in (None, lab):
                     print("lab %d  %-24s %s:%d  TODO %s" % (lab, name, path, line + 1, what))
+        elif argv[0] == "files":
+            if len(argv) != 2:
+                raise ValueError("usage: lab.py files N")
+            lab = lab_number(argv[1])
+            paths = {p.path for p in parts if p.lab == lab}
+            paths |= {path for n, _, path, _, _ in todo_parts() if n == lab}
+            print("\n".join(sorted(paths)))
         else:
             if len(argv) < 3:
                 raise ValueError("usage: lab.py skeleton N DIR [--only NAME]")
-            if argv[1] not in [str(n) for n in LABS]:
-                raise ValueError("LAB must be a lab number, 1-5, not '%s'" % argv[1])
-            lab, dest = int(argv[1]), argv[2]
+            lab, dest = lab_number(argv[1]), argv[2]
             if "--only" in argv and argv.index("--only") + 1 >= len(argv):
                 raise ValueError("--only needs a part's name (lab.py parts lists them)")
             only = argv[argv.index("--only") + 1] if "--only" in argv else None

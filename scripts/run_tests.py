@@ -26,6 +26,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "labs"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))  # grade.py, for check_labs
 
 import check_labs  # noqa: E402
 import pagoda  # noqa: E402

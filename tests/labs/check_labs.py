@@ -24,7 +24,9 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
                prints reaches the console but not the grader's channel, on the
                host ($PAGODA_RESULTS) and in the kernel (the debug console).
 Skeletons are built under build/labs/ from a copy of the reference's object
-files, so only the files a skeleton changes are compiled again.
+files, so only the files a skeleton changes are compiled again. Imported by
+scripts/run_tests.py, which puts tests/integration (pagoda) and scripts
+(grade) on the path.
 """
 import collections
 import concurrent.futures
@@ -36,6 +38,7 @@ import sys
 import time
 
 import pagoda
+from grade import host_binaries, load_rubric
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OBJECT_DIRS = ("boot", "kernel", "mm", "drivers", "lib", "tests")
@@ -56,17 +59,8 @@ def parts(lab=None, cwd=ROOT):
             for m in map(PART_RE.match, out.splitlines()) if m]
 
 
-def rubric(lab):
-    """tests/labs/labN.py's names: RUBRIC, skeleton_probe, ..."""
-    path = os.path.join(ROOT, "tests", "labs", "lab%d.py" % lab)
-    scope = {}
-    with open(path) as f:
-        exec(f.read(), scope)
-    return scope
-
-
 def rubric_host_binaries(lab):
-    return sorted({t.split(":")[0] for _, kind, t, _ in rubric(lab)["RUBRIC"] if kind == "host"})
+    return host_binaries(load_rubric(lab).RUBRIC)
 
 
 HANDOUT_SECTIONS = ("Learning goal", "Background", "What to implement", "Hints and pitfalls",
@@ -119,7 +113,7 @@ def handout_matches_rubric(lab):
     table = text.split("\n## Rubric\n", 1)[1].split("\n## ", 1)[0]
     rows = [(int(m.group(1)), m.group(2), m.group(3))
             for m in map(RUBRIC_ROW_RE.match, table.splitlines()) if m]
-    graded = [(points, kind, test) for points, kind, test, _ in rubric(lab)["RUBRIC"]]
+    graded = [(points, kind, test) for points, kind, test, _ in load_rubric(lab).RUBRIC]
     if rows != graded:
         extra = [r for r in rows if r not in graded]
         absent = [r for r in graded if r not in rows]
@@ -137,7 +131,7 @@ def skeleton_boots(lab, dest):
     m = pagoda.Machine("skeleton%d" % lab, iso=os.path.join(dest, "build", "pagoda.iso"))
     try:
         m.wait_prompt()
-        out = rubric(lab)["skeleton_probe"](m)
+        out = load_rubric(lab).skeleton_probe(m)
         if "TODO(lab %d)" % lab not in out:
             return ("the lab %d skeleton's probe (skeleton_probe in tests/labs/lab%d.py) "
                     "should say TODO(lab %d); it printed:\n%s" % (lab, lab, lab, out))
@@ -192,7 +186,7 @@ def batch_grading_works():
     top = os.path.join(ROOT, "build", "labs", "batch")
     shutil.rmtree(top, ignore_errors=True)
     subs = os.path.join(top, "submissions")
-    files = sorted({p.path for p in parts(3)})
+    files = run([sys.executable, "scripts/lab.py", "files", "3"])[1].split()
     code, out = run([sys.executable, "scripts/lab.py", "skeleton", "3", os.path.join(top, "skel")])
     if code != 0:
         return out
@@ -264,6 +258,7 @@ BAD_ARGUMENTS = [
     (["scripts/lab.py", "skeleton", "1", "build/labs/bad", "--only", "nosuch"],
      "no part named nosuch"),
     (["scripts/lab.py", "parts", "x"], "LAB must be a lab number"),
+    (["scripts/lab.py", "files", "0"], "LAB must be a lab number"),
     (["scripts/grade.py", "0"], "LAB must be a lab number"),
     (["scripts/grade.py", "--quick", "two"], "LAB must be a lab number"),
 ]
