@@ -62,14 +62,11 @@ KERNEL_C := \
 	kernel/power.c \
 	kernel/timer.c \
 	kernel/ksyms.c \
-	kernel/line_editor.c \
-	kernel/shell.c \
 	kernel/selftest.c \
-	kernel/selftest_command.c \
-	kernel/crash.c \
-	kernel/bench.c \
 	kernel/recovery.c \
 	kernel/stack.c \
+	kernel/shell/line_editor.c \
+	kernel/shell/shell.c \
 	mm/memmap.c \
 	mm/memblock.c \
 	mm/direct_map.c \
@@ -77,24 +74,28 @@ KERNEL_C := \
 	mm/buddy.c \
 	mm/failinject.c \
 	mm/pmm.c \
-	mm/meminfo.c \
-	mm/pmm_commands.c \
-	mm/alloc_command.c \
-	mm/pmm_bench.c \
 	mm/paging.c \
 	mm/kernel_space.c \
-	mm/paging_commands.c \
-	mm/paging_bench.c \
 	mm/slab.c \
 	mm/kmalloc.c \
 	mm/vmalloc.c \
-	mm/heap_commands.c \
-	mm/heap_bench.c \
 	mm/region.c \
 	mm/fault.c \
 	mm/anon.c \
-	mm/fault_commands.c \
-	mm/fault_bench.c \
+	kernel/commands/memmap_commands.c \
+	kernel/commands/meminfo_commands.c \
+	kernel/commands/pmm_commands.c \
+	kernel/commands/alloc_commands.c \
+	kernel/commands/paging_commands.c \
+	kernel/commands/heap_commands.c \
+	kernel/commands/fault_commands.c \
+	kernel/commands/crash_commands.c \
+	kernel/commands/selftest_commands.c \
+	kernel/commands/bench_commands.c \
+	kernel/bench/pmm_bench.c \
+	kernel/bench/paging_bench.c \
+	kernel/bench/heap_bench.c \
+	kernel/bench/fault_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -282,7 +283,7 @@ $(BUILD)/host/fuzz_bootinfo: tests/host/fuzz_bootinfo.c kernel/bootinfo.c \
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
 $(BUILD)/host/test_shell: tests/unit/test_line_editor.c tests/unit/test_shell.c \
-		kernel/line_editor.c kernel/shell.c tests/host/console_stubs.c $(HOST_COMMON)
+		kernel/shell/line_editor.c kernel/shell/shell.c tests/host/console_stubs.c $(HOST_COMMON)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^

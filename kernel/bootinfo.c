@@ -19,7 +19,7 @@
 
 #include <stdarg.h>
 
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"

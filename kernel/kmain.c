@@ -25,7 +25,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "kernel/stack.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"

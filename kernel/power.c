@@ -13,7 +13,7 @@
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/printf.h"

@@ -60,7 +60,7 @@ void selftest_set_result_output(void (*fn)(const char *line));
  */
 void selftest_set_runner(const char *(*run)(const struct selftest *t));
 
-/* Kernel only (selftest_command.c): install run_guarded and the debugcon channel. */
+/* Kernel only (kernel/commands/selftest_commands.c): install run_guarded and the debugcon channel. */
 void selftest_kernel_init(void);
 
 struct recovery_point;

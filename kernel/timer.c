@@ -13,7 +13,7 @@
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/printf.h"

@@ -1,7 +1,7 @@
 /*
  * bench_heap.c - the kernel heap (kmalloc over the slab allocator, on the
  * simulated RAM arena) beside the C libraries' general-purpose allocators,
- * on the host's CPU. The in-kernel twin is `bench heap` (mm/heap_bench.c).
+ * on the host's CPU. The in-kernel twin is `bench heap` (kernel/bench/heap_bench.c).
  *
  *   64 B / 256 B / 4 KiB pair   malloc+free of one size, over and over: the
  *                               fast path (kmalloc's per-CPU magazine)

@@ -1,6 +1,6 @@
 /*
  * bench_pmm.c - what the page allocator's common operations cost on the
- * host's CPU (the in-kernel twin is `bench pmm`, mm/pmm_bench.c).
+ * host's CPU (the in-kernel twin is `bench pmm`, kernel/bench/pmm_bench.c).
  *
  *   order 0, per-CPU hit   alloc+free of one page, served by the per-CPU list
  *   order 0, per-CPU miss  the per-CPU lists drained before each pair (not

@@ -1,7 +1,7 @@
 /*
  * console_stubs.c - the console driver's API for host test programs.
  *
- * kernel/shell.c calls console_write (line editor echo) and console_getc
+ * kernel/shell/shell.c calls console_write (line editor echo) and console_getc
  * (shell_run's input). On the host there is no serial port: writes go to
  * stdout so nothing printed is lost, and console_getc reports "no input"
  * with -1, which shell_run skips (host tests never call shell_run: it does

@@ -1,6 +1,6 @@
 /*
  * shell_stubs.c - the two shell functions a command's file calls, for host
- * tests that link such a file (kernel/bootinfo.c) without kernel/shell.c.
+ * tests that link such a file (kernel/bootinfo.c) without kernel/shell/shell.c.
  *
  * The real shell finds commands in the "shell_commands" linker section and
  * prints their usage text; the host tests of those files test their parsing
@@ -10,7 +10,7 @@
  */
 #include <stddef.h>
 
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/printf.h"
 
 const struct shell_command *shell_find(const char *name)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/line_editor.h"
+#include "kernel/shell/line_editor.h"
 #include "kernel/selftest.h"
 #include "lib/compiler.h"
 #include "lib/random.h"

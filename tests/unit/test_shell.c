@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "kernel/selftest.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/string.h"

@@ -12,7 +12,7 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

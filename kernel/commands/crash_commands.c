@@ -1,5 +1,5 @@
 /*
- * crash.c - the `crash` command: raise a CPU exception on purpose.
+ * crash_commands.c - the `crash` command: raise a CPU exception on purpose.
  *
  * For seeing what the exception report looks like (trap.c) and for the tests
  * that check it. Each kind executes one faulting instruction from a function
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "kernel/recovery.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

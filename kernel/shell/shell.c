@@ -18,12 +18,12 @@
  * Calling context: the shell runs on the boot thread with interrupts enabled
  * (console_getc sleeps in hlt); shell_execute is also called by tests.
  */
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 
 #include <stdbool.h>
 
 #include "drivers/console.h"
-#include "kernel/line_editor.h"
+#include "kernel/shell/line_editor.h"
 #include "kernel/recovery.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"

@@ -16,7 +16,7 @@
  *
  * Calling context: the shell thread, one byte at a time; no allocation.
  */
-#include "kernel/line_editor.h"
+#include "kernel/shell/line_editor.h"
 
 #include "lib/string.h"
 

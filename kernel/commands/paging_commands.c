@@ -13,7 +13,7 @@
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/errno.h"
 #include "lib/parse.h"

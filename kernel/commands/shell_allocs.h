@@ -1,5 +1,5 @@
 /*
- * shell_allocs.h - the shell's table of what it allocated (alloc_command.c),
+ * shell_allocs.h - the shell's table of what it allocated (alloc_commands.c),
  * for other commands whose allocations `free` must release and `allocs`
  * must list. Shell context.
  */

@@ -7,7 +7,7 @@
  * slabdebug (switches the debug checks) and shrink (gives empty slabs back
  * to the page allocator). Shell context.
  */
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
 #include "lib/printf.h"

@@ -9,7 +9,7 @@
  *   invlpg / full flush    the bare TLB operations, for the 33-page threshold
  * Medians over BENCH_RUNS runs of BENCH_OPS. Shell context, current space.
  */
-#include "kernel/bench.h"
+#include "kernel/bench/bench.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"

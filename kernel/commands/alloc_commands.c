@@ -1,5 +1,5 @@
 /*
- * alloc_command.c - `alloc`, `free` and `allocs`: allocate memory from the
+ * alloc_commands.c - `alloc`, `free` and `allocs`: allocate memory from the
  * shell, watch the allocator's reports change, give it back.
  *
  * The shell remembers every allocation it made in a small table, so that
@@ -10,14 +10,14 @@
  *   pages    alloc -p ORDER [dma|dma32|normal]   buddy allocator, 2^ORDER pages
  *   kmalloc  alloc SIZE                          the slab heap
  *   vmalloc  alloc -v SIZE                       guarded virtual areas
- *   region   lazy, cow (mm/fault_commands.c)    anonymous regions, released
+ *   region   lazy, cow (fault_commands.c)    anonymous regions, released
  *                                                with anon_release()
  * Invariant: a table entry exists exactly while its memory is allocated.
  * Shell context.
  */
-#include "mm/shell_allocs.h"
+#include "kernel/commands/shell_allocs.h"
 
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
 #include "lib/printf.h"

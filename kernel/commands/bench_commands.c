@@ -1,9 +1,9 @@
 /*
- * bench.c - the `bench` command and helpers for benchmarks (see bench.h).
+ * bench_commands.c - the `bench` command and helpers for benchmarks (see bench.h).
  */
-#include "kernel/bench.h"
+#include "kernel/bench/bench.h"
 
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

@@ -9,7 +9,7 @@
  * Each figure is the median over BENCH_RUNS runs of BENCH_OPS pairs. The
  * time from kmain to a ready allocator was measured at boot. Shell context.
  */
-#include "kernel/bench.h"
+#include "kernel/bench/bench.h"
 #include "kernel/timer.h"
 #include "lib/printf.h"
 #include "mm/buddy.h"

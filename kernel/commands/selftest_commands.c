@@ -1,5 +1,5 @@
 /*
- * selftest_command.c - the `selftest` shell command.
+ * selftest_commands.c - the `selftest` shell command.
  *
  * Kept apart from selftest.c so that the runner also links into host test
  * programs, which have no shell. Also the kernel's side of the runner: each
@@ -13,7 +13,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

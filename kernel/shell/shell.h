@@ -4,7 +4,7 @@
  * Each subsystem registers its own commands with SHELL_COMMAND(), which puts
  * a pointer into the linker section "shell_commands"; the shell finds them
  * there at run time, so mm/ and later subsystems add commands without
- * touching kernel/shell.c. Commands run in the shell's context: interrupts
+ * touching kernel/shell/shell.c. Commands run in the shell's context: interrupts
  * enabled, one CPU, may sleep waiting for input.
  */
 #ifndef KERNEL_SHELL_H

@@ -13,7 +13,7 @@
  * tests/host/bench_heap.c, sets the same workloads beside malloc libraries.
  * Shell context.
  */
-#include "kernel/bench.h"
+#include "kernel/bench/bench.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/kmalloc.h"

@@ -13,7 +13,7 @@
  * zero-fill fault, ~2.3 us per COW fault. Shell context; the regions live in
  * the kernel's lazy window and are released after each run.
  */
-#include "kernel/bench.h"
+#include "kernel/bench/bench.h"
 #include "lib/printf.h"
 #include "mm/anon.h"
 #include "mm/arch.h"

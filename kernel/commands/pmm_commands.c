@@ -7,7 +7,7 @@
  * free-page poisoning. Shell context (interrupts on); each snapshot is taken
  * with interrupts off so that it is consistent.
  */
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

@@ -1,5 +1,5 @@
 /*
- * meminfo.c - the `meminfo` command: memory use in Linux's /proc/meminfo
+ * meminfo_commands.c - the `meminfo` command: memory use in Linux's /proc/meminfo
  * format, one "Key:   N kB" line each.
  *
  *   MemTotal      RAM managed by the page allocator
@@ -16,7 +16,7 @@
  *   VmallocUsed   pages mapped by vmalloc areas
  * Shell context.
  */
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/buddy.h"

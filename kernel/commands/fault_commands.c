@@ -15,7 +15,7 @@
  * Shell context: the kernel address space.
  */
 #include "kernel/arch/x86_64/page_fault.h"
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "kernel/stack.h"
 #include "lib/align.h"
 #include "lib/errno.h"
@@ -27,7 +27,7 @@
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
 #include "mm/region.h"
-#include "mm/shell_allocs.h"
+#include "kernel/commands/shell_allocs.h"
 
 #define LAZY_SIZE_MAX (1ull << 30) /* one `lazy` region: at most 1 GiB */
 
