@@ -11,8 +11,9 @@
  * outside RAM, blocks the shell holds from `alloc -p`: mm/phys_owner.h
  * answers), below the CPU's physical-address width, and map and protect
  * keep W^X across aliases: no frame writable at one address and executable
- * at another (docs/memory-layout.md lists the aliases that remain). peek and poke translate first and only touch what is mapped with
- * the needed permission (until the page-fault handler can catch faults).
+ * at another (docs/memory-layout.md lists the aliases that remain). peek
+ * and poke translate first and only touch what is mapped with the needed
+ * permission (until the page-fault handler can catch faults).
  * Shell context.
  */
 #include "kernel/arch/x86_64/cpu.h"
@@ -208,7 +209,8 @@ static int check_aliases(const char *cmd, virt_addr_t va, uint64_t size, phys_ad
 		return 0; /* the engine refuses w with x itself, with its own message */
 	if (!conflict || !phys_find_alias(current_space(), pa, pa_size, conflict, va, size, &alias))
 		return 0;
-	bool direct = alias.va >= DIRECT_MAP_BASE && alias.va < DIRECT_MAP_BASE + direct_map_info.end;
+	bool direct = alias.va >= DIRECT_MAP_BASE &&
+		      alias.va < DIRECT_MAP_BASE + direct_map_info.end;
 	kprintf("%s: refusing %s: physical 0x%lx is also mapped %s at 0x%lx%s, and W^X holds "
 		"across aliases\n", cmd, conflict == MAP_WRITE ? "x" : "w", alias.pa,
 		conflict == MAP_WRITE ? "writable" : "executable", alias.va,
