@@ -82,6 +82,7 @@ KERNEL_C := \
 	mm/region.c \
 	mm/fault.c \
 	mm/anon.c \
+	mm/phys_owner.c \
 	kernel/commands/memmap_commands.c \
 	kernel/commands/meminfo_commands.c \
 	kernel/commands/pmm_commands.c \
@@ -178,7 +179,7 @@ HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/t
 	$(BUILD)/host/fuzz_bootinfo $(BUILD)/host/test_memmap $(BUILD)/host/fuzz_memmap \
 	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging \
 	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc $(BUILD)/host/test_region \
-	$(BUILD)/host/test_fault $(BUILD)/host/test_insn
+	$(BUILD)/host/test_fault $(BUILD)/host/test_insn $(BUILD)/host/test_phys_owner
 
 .PHONY: all iso run gdb test bench bench-deps clean deps lab grade
 all: $(BUILD)/kernel.elf compile_commands.json
@@ -306,6 +307,12 @@ $(BUILD)/host/test_buddy: tests/host/test_buddy.c $(HOST_MM) $(HOST_COMMON)
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
 $(BUILD)/host/test_paging: tests/host/test_paging.c mm/paging.c $(HOST_MM) $(HOST_COMMON)
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/host/test_phys_owner: tests/host/test_phys_owner.c mm/phys_owner.c mm/paging.c $(HOST_MM) \
+		$(HOST_COMMON)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^

@@ -690,6 +690,13 @@ static const struct page *block_around(const struct page *page, unsigned order)
 	return NULL;
 }
 
+const struct page *buddy_block_of(const struct page *page)
+{
+	if (page->flags & (PG_BUDDY | PG_PCP | PG_HEAD))
+		return page;
+	return block_around(page, 0);
+}
+
 /*
  * What is wrong with freeing the block of `order` at page: an error number
  * (buddy.h lists them) with an explanation written to why, or 0 for a good

@@ -154,6 +154,16 @@ static inline int free_page(struct page *page) { return free_pages(page, 0); }
  */
 int free_pages_phys(phys_addr_t pa, unsigned order);
 
+/*
+ * The head of the block that holds frame page: page itself when it heads a
+ * free block (PG_BUDDY), is a per-CPU page (PG_PCP) or heads an allocated
+ * block (PG_HEAD); otherwise the head of the free or allocated block around
+ * it; NULL when it is in none (PG_RESERVED frames). The head's flags say
+ * which, its order how large. page must be a descriptor. Reads only, in
+ * O(MAX_ORDER); interrupts off for an answer that stays true.
+ */
+const struct page *buddy_block_of(const struct page *page);
+
 /* Move every per-CPU page of every zone back to the buddy lists. */
 void buddy_drain_pcp(void);
 

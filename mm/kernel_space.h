@@ -5,8 +5,10 @@
  *   kernel text     read + execute            (global)
  *   kernel rodata   read-only, no-execute     (global)
  *   data and bss    read-write, no-execute    (global)
- *   direct map      read-write, no-execute    (global), all RAM and 0..4 GiB
- * W^X holds everywhere: no page is both writable and executable. SMEP and
+ *   direct map      read-write, no-execute    (global), all RAM and 0..4 GiB,
+ *                   but its alias of the kernel text and rodata read-only
+ * W^X holds everywhere: no page is both writable and executable, and no
+ * frame is writable at one address and executable at another. SMEP and
  * SMAP are turned on when the CPU has them, CR4.PGE so that global kernel
  * entries survive address-space switches, and the PAT is programmed with
  * the layout in mm/pte.h (write-combining available). The kernel half of

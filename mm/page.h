@@ -46,6 +46,7 @@
 #define PG_HEAD (1u << 3)     /* head of an allocated block; order valid */
 #define PG_POISONED (1u << 4) /* freed with poisoning on: contents must still be poison */
 #define PG_SLAB (1u << 5)     /* owned by the slab allocator (heap issue) */
+#define PG_TABLE (1u << 6)    /* a page-table page of the engine (mm/paging.c); Linux: PG_table */
 #define PG_FLAG_MASK 0xffffu
 
 struct page {

@@ -9,7 +9,8 @@
  *     by entry_set(), the one writer; a split sets 512 at once), so "became
  *     empty" is one comparison; no table is empty but the PML4 and the PDPTs
  *     below kernel-half slots, which other spaces copy and which stay;
- *   - table pages come from and go back to the buddy allocator, zeroed;
+ *   - table pages come from and go back to the buddy allocator, zeroed, and
+ *     carry PG_TABLE while they are tables (mm/phys_owner.c names them);
  *   - what can fail (arguments, overlap, holes, allocations, splits) runs
  *     before live entries change, so an error leaves translations as they were;
  *   - a table page is freed only after the TLB invalidation (tlb_finish).
@@ -235,6 +236,7 @@ static void tlb_finish(struct tlb_batch *tlb)
 	list_for_each_entry_safe(page, next, &tlb->freed_tables, list) {
 		list_remove(&page->list);
 		page->private = 0;
+		page->flags &= ~PG_TABLE;
 		free_page(page);
 	}
 }
@@ -249,6 +251,7 @@ static pte_t *table_alloc(struct address_space *as)
 	if (!page)
 		return NULL;
 	page->private = 0;
+	page->flags |= PG_TABLE;
 	as->table_pages++;
 	paging_stats.tables_allocated++;
 	return table_at(page_to_phys(page));

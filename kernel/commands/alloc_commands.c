@@ -12,7 +12,9 @@
  *   vmalloc  alloc -v SIZE                       guarded virtual areas
  *   region   lazy, cow (fault_commands.c)    anonymous regions, released
  *                                                with anon_release()
- * Invariant: a table entry exists exactly while its memory is allocated.
+ * Invariants:
+ *   [x] a table entry exists exactly while its memory is allocated
+ *   [x] a block from `alloc -p` is freed only when no `map` of it remains
  * Shell context.
  */
 #include "kernel/commands/shell_allocs.h"
@@ -24,8 +26,10 @@
 #include "lib/string.h"
 #include "mm/anon.h"
 #include "mm/buddy.h"
+#include "mm/direct_map.h"
 #include "mm/kernel_space.h"
 #include "mm/kmalloc.h"
+#include "mm/phys_owner.h"
 #include "mm/vmalloc.h"
 
 #define SHELL_ALLOCS_MAX 64
@@ -79,6 +83,34 @@ int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end)
 	*slot = (struct shell_alloc){.used = true, .kind = SHELL_ALLOC_REGION, .virt = addr,
 				     .size = end - start, .start = start, .end = end};
 	return 0;
+}
+
+bool shell_alloc_holds_pages(uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++) {
+		const struct shell_alloc *a = &shell_allocs[i];
+		if (a->used && a->kind == SHELL_ALLOC_PAGES && a->phys == start &&
+		    a->phys + (PAGE_SIZE << a->order) == end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is the block a (from `alloc -p`) still mapped somewhere besides the direct
+ * map (by `map VA SIZE PA`)? Says where: freeing it would leave that
+ * mapping pointing at a frame the allocator hands to someone else.
+ */
+static bool pages_still_mapped(const struct shell_alloc *a)
+{
+	struct phys_alias alias;
+
+	if (!phys_find_alias(current_space(), a->phys, PAGE_SIZE << a->order, 0, DIRECT_MAP_BASE,
+			     direct_map_info.end, &alias))
+		return false;
+	kprintf("free: 0x%lx is still mapped at 0x%lx (by `map`); unmap it first\n", alias.pa,
+		alias.va);
+	return true;
 }
 
 bool shell_alloc_has_room(void)
@@ -224,6 +256,8 @@ static int cmd_free(int argc, char **argv)
 				errno_name(err));
 		break;
 	case SHELL_ALLOC_PAGES:
+		if (pages_still_mapped(a))
+			return -EBUSY;
 		err = free_pages(phys_to_page(a->phys), a->order);
 		break;
 	case SHELL_ALLOC_KMALLOC:

@@ -7,12 +7,18 @@
  * stack in use), and the direct map. Frames that `map` allocated itself
  * (no PA given) are remembered per page in a small table and freed by
  * `unmap`; frames given by PA belong to whoever owns them and are left
- * alone. peek and poke translate first and only touch what is mapped with
- * the needed permission (until the page-fault handler can catch faults).
+ * alone. `map VA SIZE PA` maps only what nobody in the kernel owns (holes
+ * outside RAM, blocks the shell holds from `alloc -p`: mm/phys_owner.h
+ * answers), below the CPU's physical-address width, and map and protect
+ * keep W^X across aliases: no frame writable at one address and executable
+ * at another (docs/memory-layout.md lists the aliases that remain). peek
+ * and poke translate first and only touch what is mapped with the needed
+ * permission (until the page-fault handler can catch faults).
  * Shell context.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/commands/shell_allocs.h"
 #include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/errno.h"
@@ -24,6 +30,7 @@
 #include "mm/direct_map.h"
 #include "mm/kernel_space.h"
 #include "mm/page.h"
+#include "mm/phys_owner.h"
 #include "mm/vmalloc.h"
 
 extern char _kernel_end[];
@@ -149,6 +156,86 @@ static int check_shell_range(const char *cmd, virt_addr_t va, uint64_t size)
 	return 0;
 }
 
+/* phys_owner_allow_fn for `map`: the shell may map the blocks it holds from `alloc -p`. */
+static bool held_by_alloc_p(const struct phys_owner *owner, void *arg)
+{
+	(void)arg;
+	return owner->kind == PHYS_OWNER_ALLOCATED && shell_alloc_holds_pages(owner->start,
+									      owner->end);
+}
+
+/*
+ * May `map` map [pa, pa + size)? Not beyond the CPU's physical-address
+ * width, and not RAM the kernel owns (everything but holes and `alloc -p`
+ * blocks): a second mapping of a page table, the kernel image or a free
+ * frame would let `poke` corrupt the kernel. Prints why; 0, -ERANGE or -EPERM.
+ */
+static int check_map_phys(phys_addr_t pa, uint64_t size)
+{
+	unsigned bits = cpu_features.phys_bits;
+	uint64_t limit = bits >= 64 ? 0 : 1ull << bits;
+	struct phys_owner owner;
+	phys_addr_t at;
+	char text[96];
+
+	if (limit && (pa >= limit || size > limit - pa)) {
+		kprintf("map: 0x%lx-0x%lx is beyond the CPU's %u-bit physical address width "
+			"(physical addresses end at 0x%lx)\n", pa, pa + size - 1, bits, limit - 1);
+		return -ERANGE;
+	}
+	if (!phys_range_find_owned(pa, size, held_by_alloc_p, NULL, &at, &owner))
+		return 0;
+	kprintf("map: 0x%lx %s%s; refusing to map it (only holes outside RAM and blocks from "
+		"`alloc -p` can be mapped by address)\n", at,
+		phys_owner_text(&owner, text, sizeof(text)),
+		owner.kind == PHYS_OWNER_ALLOCATED || owner.kind == PHYS_OWNER_SLAB ?
+		" (not by `alloc -p`)" : "");
+	return -EPERM;
+}
+
+/*
+ * W^X across aliases: mapping [pa, pa + pa_size) with flags must not make a
+ * frame executable while another mapping of it (outside [va, va + size),
+ * the range being changed) is writable, nor writable while another is
+ * executable. Prints the alias; 0 or -EPERM.
+ */
+static int check_aliases(const char *cmd, virt_addr_t va, uint64_t size, phys_addr_t pa,
+			 uint64_t pa_size, unsigned flags)
+{
+	unsigned conflict = flags & MAP_EXEC ? MAP_WRITE : flags & MAP_WRITE ? MAP_EXEC : 0;
+	struct phys_alias alias;
+
+	if ((flags & MAP_WRITE) && (flags & MAP_EXEC))
+		return 0; /* the engine refuses w with x itself, with its own message */
+	if (!conflict || !phys_find_alias(current_space(), pa, pa_size, conflict, va, size, &alias))
+		return 0;
+	bool direct = alias.va >= DIRECT_MAP_BASE &&
+		      alias.va < DIRECT_MAP_BASE + direct_map_info.end;
+	kprintf("%s: refusing %s: physical 0x%lx is also mapped %s at 0x%lx%s, and W^X holds "
+		"across aliases\n", cmd, conflict == MAP_WRITE ? "x" : "w", alias.pa,
+		conflict == MAP_WRITE ? "writable" : "executable", alias.va,
+		direct ? " (the direct map keeps all RAM and the first 4 GiB writable)" : "");
+	return -EPERM;
+}
+
+/* protect: check_aliases for each mapped run of the range (paging_range_fn). */
+struct protect_alias_check {
+	virt_addr_t va;
+	uint64_t size;
+	unsigned flags;
+	int err;
+};
+
+static bool protect_check_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa,
+			      uint64_t page_size, unsigned flags, void *arg)
+{
+	struct protect_alias_check *c = arg;
+
+	(void)page_size, (void)flags;
+	c->err = check_aliases("protect", c->va, c->size, pa, end - start, c->flags);
+	return c->err == 0;
+}
+
 static const char *page_size_name(uint64_t size)
 {
 	return size == PAGE_SIZE_1G ? "1G" : size == PAGE_SIZE_2M ? "2M" : "4K";
@@ -231,8 +318,19 @@ static int cmd_map(int argc, char **argv)
 	if (err)
 		return err;
 	if (have_pa) {
+		err = check_map_phys(pa, size);
+		if (!err)
+			err = check_aliases("map", va, size, pa, size, flags);
+		if (err)
+			return err;
 		err = paging_map(current_space(), va, pa, size, flags);
 	} else {
+		if ((flags & MAP_EXEC) && !(flags & MAP_WRITE)) {
+			kprintf("map: refusing x for fresh frames: the direct map keeps every RAM "
+				"frame writable, and W^X holds across aliases (map x only a hole "
+				"outside the direct map by PA)\n");
+			return -EPERM;
+		}
 		if (size / PAGE_SIZE > buddy_free_pages()) {
 			kprintf("map: %lu KiB is more than the free memory (%lu KiB)\n", size >> 10,
 				buddy_free_pages() * (PAGE_SIZE >> 10));
@@ -263,8 +361,16 @@ SHELL_COMMAND(map, "map virtual memory: fresh frames, or a given physical range"
 	      "  word, plus uc / wc / wt (uncached, write-combining, write-through).\n"
 	      "  Default rw; never executable unless x is given, and never both w and x\n"
 	      "  (W^X: the engine refuses writable and executable at once).\n"
+	      "  PA must lie below the CPU's physical-address width, and must not be RAM\n"
+	      "  the kernel owns: the kernel image, page tables, page descriptors, boot\n"
+	      "  information, free frames and frames the kernel allocated are refused,\n"
+	      "  naming the owner. Holes outside RAM (devices, firmware) and blocks from\n"
+	      "  `alloc -p` can be mapped. W^X holds across aliases too: x is refused\n"
+	      "  for a frame mapped writable elsewhere (the direct map keeps all RAM and\n"
+	      "  the first 4 GiB writable, so fresh frames never get x), w for a frame\n"
+	      "  mapped executable elsewhere.\n"
 	      "examples: map 0xffffc00000000000 16K\n"
-	      "          map 0xffffc00040000000 4M 0x200000 r\n",
+	      "          map 0xffffc00040000000 4M 0xe0000000 r\n",
 	      cmd_map);
 
 static int cmd_unmap(int argc, char **argv)
@@ -340,6 +446,10 @@ static int cmd_protect(int argc, char **argv)
 			return -EINVAL;
 	if (check_shell_range("protect", va, size))
 		return -EINVAL;
+	struct protect_alias_check aliases = {va, size, flags, 0};
+	paging_for_each_range(current_space(), va, va + size, protect_check_run, &aliases);
+	if (aliases.err)
+		return aliases.err;
 	int err = paging_protect(current_space(), va, size, flags);
 	if (err)
 		return report("protect", err);
@@ -351,7 +461,9 @@ SHELL_COMMAND(protect, "change the permissions of mapped pages",
 	      "usage: protect VA SIZE FLAGS\n"
 	      "  Gives every page of the range the permissions FLAGS (r w x u g, uc wc\n"
 	      "  wt; see map), splitting huge pages only partly inside. Fails, changing\n"
-	      "  nothing, if part of the range is not mapped, or for w with x (W^X).\n"
+	      "  nothing, if part of the range is not mapped, for w with x (W^X), for x\n"
+	      "  on a frame mapped writable elsewhere (the direct map maps all RAM so)\n"
+	      "  and for w on a frame mapped executable elsewhere (W^X across aliases).\n"
 	      "example: protect 0xffffc00000000000 4K r\n",
 	      cmd_protect);
 

@@ -16,6 +16,12 @@
  */
 int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end);
 
+/*
+ * Is [start, end) exactly a block of pages the shell holds from `alloc -p`?
+ * (`map VA SIZE PA` maps such blocks and refuses every other frame of RAM.)
+ */
+bool shell_alloc_holds_pages(uint64_t start, uint64_t end);
+
 /* Is there room for one more entry? */
 bool shell_alloc_has_room(void);
 

@@ -9,6 +9,7 @@ import re
 from pagoda import check, shell_test
 
 BASE = 0xffffc00000000000  # the range docs/memory-layout.md leaves for experiments
+ABOVE_RAM_PA = 0x4000000000  # 256 GiB: no RAM, outside the direct map, below 2^39
 
 
 def qemu_gpa(m, va):
@@ -58,30 +59,42 @@ def translate_matches_qemu(m):
     check(found and int(found.group(1)) > 0, "no invlpg counted after unmaps:\n" + out)
 
 
+def alloc_pages(m, order=0):
+    """`alloc -p ORDER`: the physical address of the block the shell now holds."""
+    out = m.command("alloc -p %d" % order)
+    found = re.search(r"phys 0x([0-9a-f]+)", out)
+    check(found, "alloc -p %d printed:\n%s" % (order, out))
+    return int(found.group(1), 16)
+
+
 @shell_test("a poke through one mapping is seen through another mapping of the same frame")
 def alias_poke_peek(m):
     a, b = BASE + (10 << 30), BASE + (11 << 30)
-    check("mapped" in m.command("map 0x%x 4K" % a), "map a failed")
-    pa = kernel_translate(m, a)[0]
+    pa = alloc_pages(m)  # only frames from `alloc -p` may be mapped by address
+    check("mapped" in m.command("map 0x%x 4K 0x%x rw" % (a, pa)), "map a failed")
     check("mapped" in m.command("map 0x%x 4K 0x%x rw" % (b, pa)), "map b failed")
     m.command("poke 0x%x 0x1122334455667788" % a)
     out = m.command("peek 0x%x 8" % b)
     check("88 77 66 55 44 33 22 11" in out, "alias does not show the poke:\n" + out)
     m.command("unmap 0x%x" % b)
     m.command("unmap 0x%x" % a)
+    check("freed" in m.command("free 0x%x" % pa), "free of the alloc -p frame failed")
+
+
+HOLE_PA = 0xe0000000  # below 4 GiB, above RAM on every machine the tests boot: a PCI hole
 
 
 @shell_test("huge pages: a 4 MiB physical range maps as two 2 MiB pages")
 def huge_pages(m):
     va = BASE + (12 << 30)
-    out = m.command("map 0x%x 4M 0x200000 r" % va)
+    out = m.command("map 0x%x 4M 0x%x r" % (va, HOLE_PA))
     check(out.count("2M pages") >= 1, "not mapped with 2 MiB pages:\n" + out)
     pa, flags, size = kernel_translate(m, va + 0x1234)
-    check(size == "2M" and pa == 0x201234, "translate: 0x%x %s" % (pa, size))
+    check(size == "2M" and pa == HOLE_PA + 0x1234, "translate: 0x%x %s" % (pa, size))
     check("w" not in flags, "mapped writable though asked r: " + flags)
     out = m.command("unmap 0x%x 4K" % (va + 0x200000))
     pa2, _, size2 = kernel_translate(m, va + 0x201000)
-    check(size2 == "4K" and pa2 == 0x401000, "split: 0x%x %s" % (pa2, size2))
+    check(size2 == "4K" and pa2 == HOLE_PA + 0x201000, "split: 0x%x %s" % (pa2, size2))
     check(kernel_translate(m, va + 0x200000) is None, "unmapped page still mapped")
     m.command("unmap 0x%x 4M" % va)
 
@@ -92,7 +105,8 @@ def write_xor_execute(m):
     out = m.command("map 0x%x 8K rwx" % va)
     check("W^X" in out, "map rwx was not refused with W^X:\n" + out)
     check(kernel_translate(m, va) is None, "the refused map left 0x%x mapped" % va)
-    out = m.command("map 0x%x 8K rx" % va)
+    # Executable: a hole outside the direct map (which keeps all RAM writable).
+    out = m.command("map 0x%x 8K 0x%x rx" % (va, ABOVE_RAM_PA))
     check("mapped" in out, "map rx failed:\n" + out)
     out = m.command("protect 0x%x 8K rwx" % va)
     check("W^X" in out, "protect rwx was not refused with W^X:\n" + out)
@@ -165,3 +179,141 @@ def walk_and_ptdump(m):
         check(not ("w" in flags and "x" in flags), "W^X violated: " + " ".join((start, flags)))
     out = m.command("selftest kernel_space")
     check("0 failed" in out, "kernel_space selftests:\n" + out)
+
+
+# -- regression: `map VA SIZE PA` can alias anything ------------------------------------
+# It mapped any physical address: the PML4 in CR3 (then `poke` zeroed a live
+# entry), the kernel image, free frames, frames the kernel allocated. Each
+# refusal must name the owner and leave nothing mapped; holes outside RAM and
+# blocks from `alloc -p` stay mappable.
+
+MAP_ALIAS_VA = BASE + (24 << 30)
+
+
+def refused_map(m, pa, words, va=MAP_ALIAS_VA, size="4K", flags=""):
+    line = "map 0x%x %s 0x%x %s" % (va, size, pa, flags)
+    out = m.command(line)
+    check(words in out and "mapped 4 KiB" not in out, "%r: expected %r in:\n%s"
+          % (line, words, out))
+    check(kernel_translate(m, va) is None, "%r was refused but left 0x%x mapped" % (line, va))
+    return out
+
+
+@shell_test("map can alias anything: the PML4 in CR3 is refused as the page tables'")
+def map_can_alias_anything_cr3(m):
+    found = re.search(r"CR3 = 0x([0-9a-f]+)", m.command("walk 0x%x" % BASE))
+    check(found, "walk does not print CR3")
+    cr3 = int(found.group(1), 16)
+    out = refused_map(m, cr3, "0x%x belongs to the page tables" % cr3)
+    check("CR3" in out, "the refusal does not say it is the PML4 in CR3:\n" + out)
+    # A table below it: the PDPT of the kernel image's slot.
+    walk = m.command("walk 0xffffffff80200000")
+    pdpt = re.search(r"PDPT table 0x([0-9a-f]+)", walk)
+    check(pdpt, "walk shows no PDPT:\n" + walk)
+    refused_map(m, int(pdpt.group(1), 16), "belongs to the page tables")
+    check(m.alive(), "shell dead after the refusals")
+
+
+@shell_test("map can alias anything: the kernel image is refused, by physical address")
+def map_can_alias_anything_kernel_image(m):
+    text_pa = kernel_translate(m, kernel_text_start(m))[0]
+    refused_map(m, text_pa, "0x%x is the kernel image" % text_pa, flags="rw")
+    refused_map(m, 0x200000, "is the kernel image", size="4M", flags="r")
+
+
+@shell_test("map can alias anything: a free frame is refused as the page allocator's")
+def map_can_alias_anything_free_frame(m):
+    pa = alloc_pages(m)
+    check("freed" in m.command("free 0x%x" % pa), "free of the alloc -p frame failed")
+    refused_map(m, pa, "0x%x is free memory of the page allocator" % pa)
+
+
+@shell_test("map can alias anything: frames the kernel allocated are refused")
+def map_can_alias_anything_kernel_frame(m):
+    va = MAP_ALIAS_VA + (1 << 30)
+    check("mapped" in m.command("map 0x%x 4K" % va), "map of a fresh frame failed")
+    frame = kernel_translate(m, va)[0]
+    refused_map(m, frame, "0x%x is allocated by the kernel (not by `alloc -p`)" % frame)
+    m.command("unmap 0x%x" % va)
+    out = m.command("alloc 100")
+    found = re.search(r"kmalloc'd 100 bytes at 0x([0-9a-f]+) .*phys 0x([0-9a-f]+)", out)
+    check(found, "alloc 100 printed:\n" + out)
+    slab = int(found.group(2), 16) & ~0xfff
+    refused_map(m, slab, "is allocated by the kernel heap")
+    m.command("free 0x%s" % found.group(1))
+
+
+@shell_test("map can alias anything: physical addresses beyond the CPU's width are refused")
+def map_can_alias_anything_beyond_phys_width(m):
+    found = re.search(r"(\d+) bits physical", m.command("cpuinfo"))
+    check(found, "cpuinfo shows no physical address width")
+    bits = int(found.group(1))
+    words = "beyond the CPU's %d-bit physical address width" % bits
+    refused_map(m, 1 << bits, words)
+    refused_map(m, (1 << bits) - 4096, words, size="8K")
+
+
+@shell_test("map can alias anything: device holes and blocks from `alloc -p` stay mappable")
+def map_allowed_holes_and_alloc_pages(m):
+    va = MAP_ALIAS_VA + (2 << 30)
+    for pa, flags in ((0xfee00000, "r uc"), (ABOVE_RAM_PA, "rw")):
+        out = m.command("map 0x%x 4K 0x%x %s" % (va, pa, flags))
+        check("mapped 4 KiB" in out, "map of the hole 0x%x refused:\n%s" % (pa, out))
+        check(kernel_translate(m, va)[0] == pa and qemu_gpa(m, va) == pa,
+              "0x%x does not map 0x%x" % (va, pa))
+        m.command("unmap 0x%x" % va)
+    pa = alloc_pages(m, 2)
+    out = m.command("map 0x%x 16K 0x%x" % (va, pa))
+    check("mapped 16 KiB" in out, "map of the alloc -p block 0x%x refused:\n%s" % (pa, out))
+    # One page past the block is somebody else's.
+    refused_map(m, pa, "0x%x" % (pa + 0x4000), va=va + (1 << 21), size="20K")
+    # While mapped, `free` refuses: the mapping would outlive the frame.
+    out = m.command("free 0x%x" % pa)
+    check("still mapped at 0x%x" % va in out, "free of a mapped block printed:\n" + out)
+    m.command("unmap 0x%x 16K" % va)
+    check("freed" in m.command("free 0x%x" % pa), "free after unmap failed")
+
+
+@shell_test("W^X across aliases: no frame writable at one address and executable at another")
+def write_xor_execute_across_aliases(m):
+    va = MAP_ALIAS_VA + (3 << 30)
+    pa = alloc_pages(m)
+    out = m.command("map 0x%x 4K 0x%x rx" % (va, pa))
+    check("refusing x" in out and "direct map" in out and "mapped 4 KiB" not in out,
+          "x on an alloc -p frame (writable in the direct map) was not refused:\n" + out)
+    out = m.command("map 0x%x 4K x" % va)
+    check("refusing x for fresh frames" in out, "map of fresh frames with x:\n" + out)
+    check(kernel_translate(m, va) is None, "a refused map left 0x%x mapped" % va)
+    check("freed" in m.command("free 0x%x" % pa), "free of the alloc -p frame failed")
+    # A hole outside the direct map: w at one address excludes x at another.
+    w_va, x_va = va + 0x10000, va + 0x20000
+    check("mapped" in m.command("map 0x%x 4K 0x%x rw" % (w_va, ABOVE_RAM_PA)), "map w failed")
+    out = m.command("map 0x%x 4K 0x%x rx" % (x_va, ABOVE_RAM_PA))
+    check("also mapped writable at 0x%x" % w_va in out, "x beside a w alias:\n" + out)
+    check("mapped" in m.command("map 0x%x 4K 0x%x r" % (x_va, ABOVE_RAM_PA)), "map r failed")
+    out = m.command("protect 0x%x 4K rx" % x_va)
+    check("also mapped writable at 0x%x" % w_va in out, "protect x beside a w alias:\n" + out)
+    m.command("unmap 0x%x" % w_va)
+    check("r-x" in m.command("protect 0x%x 4K rx" % x_va), "protect x without an alias failed")
+    out = m.command("map 0x%x 4K 0x%x rw" % (w_va, ABOVE_RAM_PA))
+    check("also mapped executable at 0x%x" % x_va in out, "w beside an x alias:\n" + out)
+    out = m.command("protect 0x%x 4K rw" % x_va)  # the range itself is no alias
+    check("rw-" in out, "protect rw of the only mapping failed:\n" + out)
+    m.command("unmap 0x%x" % x_va)
+
+
+@shell_test("the direct map's alias of the kernel text is read-only; a write faults, the kernel lives")
+def direct_map_alias_of_text_read_only(m):
+    text_va = kernel_text_start(m)
+    text_pa = kernel_translate(m, text_va)[0]
+    alias = 0xffff800000000000 + text_pa
+    pa, flags, size = kernel_translate(m, alias)
+    check(pa == text_pa and size == "4K" and "w" not in flags and "x" not in flags,
+          "the direct map maps the kernel text at 0x%x as [%s] %s pages" % (alias, flags, size))
+    before = m.command("peek 0x%x 16" % text_va)
+    out = m.command("poke 0x%x 0" % alias)
+    check("read-only" in out or "refusing" in out, "poke of the alias printed:\n" + out)
+    out = m.command("touch 0x%x w" % alias)
+    check("write to read-only" in out, "touch of the alias printed:\n" + out)
+    check(m.alive(), "shell dead after a write to the text's alias")
+    check(m.command("peek 0x%x 16" % text_va) == before, "the kernel text changed")

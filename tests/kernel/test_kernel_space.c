@@ -5,11 +5,12 @@
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/selftest.h"
+#include "lib/align.h"
 #include "mm/buddy.h"
 #include "mm/kernel_space.h"
 #include "mm/paging.h"
 
-extern char _text_start[], _rodata_start[], _data_start[];
+extern char _text_start[], _rodata_start[], _rodata_end[], _data_start[];
 
 struct wx_state {
 	virt_addr_t bad;
@@ -76,6 +77,29 @@ static const char *test_sections(void)
 	return NULL;
 }
 
+/*
+ * Regression for "`map VA SIZE PA` can alias anything": the direct map kept
+ * the kernel text writable at DIRECT_MAP_BASE + its physical address, so W^X
+ * held per mapping but not per frame. Every page of text and rodata must be
+ * read-only and no-execute there, and the split must stop at rodata's end.
+ */
+static const char *test_direct_map_alias_of_text_read_only(void)
+{
+	phys_addr_t start = kernel_image_to_phys(_text_start);
+	phys_addr_t end = ALIGN_UP(kernel_image_to_phys(_rodata_end), PAGE_SIZE);
+	struct paging_translation t;
+
+	for (phys_addr_t pa = start; pa < end; pa += PAGE_SIZE) {
+		CHECK(paging_translate(&kernel_space, DIRECT_MAP_BASE + pa, &t) == 0);
+		CHECKF(t.pa == pa && !(t.flags & (MAP_WRITE | MAP_EXEC)),
+		       "direct-map alias of 0x%lx: pa 0x%lx flags 0x%x", pa, t.pa, t.flags);
+	}
+	CHECK(paging_translate(&kernel_space, DIRECT_MAP_BASE + end, &t) == 0);
+	CHECKF((t.flags & MAP_WRITE) && !(t.flags & MAP_EXEC),
+	       "the direct map after rodata (0x%lx): flags 0x%x", end, t.flags);
+	return NULL;
+}
+
 static const char *test_address_space_lifecycle(void)
 {
 	struct address_space as;
@@ -139,6 +163,9 @@ static const struct selftest kernel_space_tests[] = {
 	 test_sections},
 	{"lifecycle", "a new space shares the kernel half; destroying it frees every table",
 	 test_address_space_lifecycle},
+	{"direct_map_alias_of_text_read_only", "the direct map's alias of the kernel text and "
+	 "rodata is read-only and no-execute; data after it stays writable",
+	 test_direct_map_alias_of_text_read_only},
 };
 
 SELFTEST_SUITE(kernel_space, kernel_space_tests);

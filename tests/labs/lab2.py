@@ -52,4 +52,4 @@ RUBRIC = [
 def skeleton_probe(m):
     """A shell command of the lab 2 skeleton that needs missing parts: a
     mapping wants its page size chosen and its flags checked for W^X."""
-    return m.command("map 0xffffc00040000000 4M 0x200000 r")
+    return m.command("map 0xffffc00040000000 4M 0xe0000000 r")
