@@ -126,16 +126,22 @@ static int cmd_poweroff(int argc, char **argv)
 SHELL_COMMAND(halt, "stop the CPU (the machine stays on)",
 	      "usage: halt\n"
 	      "  Disables interrupts and halts the CPU. Nothing more happens until the\n"
-	      "  machine is reset or turned off; in QEMU, close it with Ctrl-A X.\n",
+	      "  machine is reset or turned off; in QEMU, close it with Ctrl-A X.\n"
+	      "examples:\n"
+	      "  halt    [ends the machine]\n",
 	      cmd_halt);
 SHELL_COMMAND(reboot, "reset the machine",
 	      "usage: reboot\n"
 	      "  Resets through the ACPI reset register, else the keyboard controller,\n"
-	      "  else a deliberate triple fault.\n",
+	      "  else a deliberate triple fault.\n"
+	      "examples:\n"
+	      "  reboot    [ends the machine]\n",
 	      cmd_reboot);
 SHELL_COMMAND(poweroff, "turn the machine off (ACPI S5)",
 	      "usage: poweroff\n"
 	      "  Enters ACPI sleep state S5 (soft off) using the FADT and the DSDT's \\_S5\n"
 	      "  package. QEMU exits. If the firmware's tables do not allow it, says\n"
-	      "  what was missing and halts instead.\n",
+	      "  what was missing and halts instead.\n"
+	      "examples:\n"
+	      "  poweroff    [ends the machine]\n",
 	      cmd_poweroff);

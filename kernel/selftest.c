@@ -7,7 +7,8 @@
  * __start_selftest_suites and __stop_selftest_suites (GNU ld does that by
  * itself for any section whose name is a C identifier; boot/kernel.ld does it
  * explicitly). Running the tests is a walk over that array. It also keeps
- * the helpers tests share: the CHECKF reason buffer and a kprintf capture.
+ * the helpers tests share: the CHECKF reason buffer, a kprintf capture and
+ * the "(expected) " marking of errors a test makes the kernel print.
  *
  * Invariants (checklist):
  *   - the section is never empty: this file adds one NULL entry, so the
@@ -15,7 +16,8 @@
  *     the walk skips NULL entries;
  *   - the output lines match the format documented in selftest.h exactly;
  *   - selftest_capture_buf is always NUL-terminated, and while capturing,
- *     selftest_capture_saved holds the output to restore (never our own).
+ *     selftest_capture_saved holds the output to restore (never our own);
+ *   - marking ends with the test that began it, even one that failed.
  * Context: the shell or the selftest boot; tests may use the heap and sleep.
  */
 #include "kernel/selftest.h"
@@ -90,6 +92,49 @@ const char *selftest_capture_end(void)
 	return selftest_capture_buf;
 }
 
+/* The marking of selftest_expect_begin/end. */
+static bool selftest_expecting;
+static bool selftest_expect_line_start; /* the next byte starts a line */
+static kprintf_output_fn selftest_expect_saved; /* valid while expecting */
+
+/* The kprintf output function while expecting: the prefix at each line start. */
+static void selftest_expect_write(const char *s, size_t n)
+{
+	while (n > 0) {
+		size_t len = 0;
+
+		while (len < n && s[len++] != '\n')
+			;
+		bool nl = s[len - 1] == '\n';
+
+		if (selftest_expect_line_start)
+			selftest_expect_saved(SELFTEST_EXPECTED_PREFIX,
+					      sizeof(SELFTEST_EXPECTED_PREFIX) - 1);
+		selftest_expect_saved(s, len);
+		selftest_expect_line_start = nl;
+		s += len;
+		n -= len;
+	}
+}
+
+void selftest_expect_begin(void)
+{
+	if (selftest_expecting)
+		return;
+	selftest_expect_saved = kprintf_get_output();
+	selftest_expect_line_start = true;
+	selftest_expecting = true;
+	kprintf_set_output(selftest_expect_write);
+}
+
+void selftest_expect_end(void)
+{
+	if (!selftest_expecting)
+		return;
+	kprintf_set_output(selftest_expect_saved);
+	selftest_expecting = false;
+}
+
 void selftest_for_each_suite(void (*fn)(const struct selftest_suite *suite, void *arg), void *arg)
 {
 	for (const struct selftest_suite *const *p = __start_selftest_suites;
@@ -136,6 +181,7 @@ static void selftest_run_suite(const struct selftest_suite *suite, void *arg)
 		const struct selftest *t = &suite->tests[i];
 		const char *reason = !t->fn ? "no test function" : runner ? runner(t) : t->fn();
 
+		selftest_expect_end(); /* a test that failed halfway may not have ended it */
 		if (reason) {
 			kprintf("selftest: FAIL %s/%s: %s\n", suite->name, t->name, reason);
 			st->failed++;

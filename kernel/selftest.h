@@ -134,6 +134,20 @@ void selftest_capture_begin(void);
  */
 const char *selftest_capture_end(void);
 
+/* What selftest_expect_begin() puts before each line a test makes on purpose. */
+#define SELFTEST_EXPECTED_PREFIX "(expected) "
+
+/*
+ * A test is about to make the kernel print an error on purpose (a refused
+ * double free, say): until selftest_expect_end(), every line kprintf
+ * starts begins with SELFTEST_EXPECTED_PREFIX, so a reader of the log (and
+ * a script) can tell it from a real error. Does not nest; a capture
+ * (selftest_capture_begin) may run inside it or around it, if the inner
+ * one ends first. Context: tests, one at a time.
+ */
+void selftest_expect_begin(void);
+void selftest_expect_end(void);
+
 /*
  * Run every suite (suite == NULL or "all") or the one named; print one line
  * per test and the closing summary line. Adds the counts to *passed and

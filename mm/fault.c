@@ -172,15 +172,32 @@ static int vmalloc_fault(virt_addr_t va, unsigned access, struct fault *f)
 	   LAB 5 END */
 }
 
-/* The violation for an access the page tables refused, when no region says more. */
-static enum fault_violation by_error_code(virt_addr_t va, unsigned access)
+/*
+ * The violation for an access the page tables refused, when no region says
+ * more. A kernel access to a present user page is blamed on SMEP or SMAP
+ * only when the CPU enforced it (FAULT_SMEP_ON, FAULT_SMAP_ON); the page's
+ * flags go into f->page_flags, so that the report also names NX or
+ * read-only when they refused the access too.
+ */
+static enum fault_violation by_error_code(struct address_space *as, virt_addr_t va,
+					  unsigned access, struct fault *f)
 {
+	struct paging_translation t;
+
 	if (!(access & FAULT_PRESENT))
 		return va < PAGE_SIZE ? VIOLATION_NULL : VIOLATION_NOT_MAPPED;
 	if ((access & FAULT_USER) && va >= PAGING_KERNEL_HALF)
 		return VIOLATION_USER_KERNEL;
-	if (!(access & FAULT_USER) && va < PAGING_KERNEL_HALF)
-		return VIOLATION_KERNEL_USER; /* SMAP (data) or SMEP (fetch) */
+	if (!(access & FAULT_USER) && va < PAGING_KERNEL_HALF) {
+		if (paging_translate(as, va, &t) != 0)
+			return VIOLATION_KERNEL_USER; /* gone since: SMAP (data) or SMEP (fetch) */
+		bool user_page = t.flags & MAP_USER;
+		bool rule = access & FAULT_FETCH ? access & FAULT_SMEP_ON : access & FAULT_SMAP_ON;
+		if (user_page && rule) {
+			f->page_flags = t.flags;
+			return VIOLATION_KERNEL_USER;
+		}
+	}
 	if (access & FAULT_WRITE)
 		return VIOLATION_WRITE_READ_ONLY;
 	if (access & FAULT_FETCH)
@@ -202,7 +219,8 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 	if ((access & FAULT_WRITE) && !(r->prot & MAP_WRITE))
 		return violation(f, VIOLATION_WRITE_READ_ONLY);
 	if ((access & FAULT_FETCH) && !(r->prot & MAP_EXEC))
-		return violation(f, VIOLATION_EXEC_NX);
+		return violation(f, access & FAULT_PRESENT ? VIOLATION_EXEC_NX
+							   : VIOLATION_EXEC_NOT_PRESENT);
 	if ((access & FAULT_USER) && !(r->prot & MAP_USER))
 		return violation(f, VIOLATION_USER_KERNEL);
 
@@ -224,7 +242,7 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 	if ((access & FAULT_FETCH) && !(t.flags & MAP_EXEC))
 		return violation(f, VIOLATION_EXEC_NX);
 	if (access & FAULT_PRESENT)
-		return violation(f, by_error_code(va, access));
+		return violation(f, by_error_code(as, va, access, f));
 	/* Mapped now, "not present" then: another path mapped it, or a stale TLB entry. */
 	arch_invalidate_page(page_va);
 	fault_stats.spurious++;
@@ -269,7 +287,7 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 	(void)as;
 	(void)stack;
 	lab_todo(4, "fault_stack_growth");
-	return violation(f, by_error_code(va, access));
+	return violation(f, by_error_code(as, va, access, f));
 	   LAB 4 END */
 }
 
@@ -288,7 +306,7 @@ static int regionless_fault(struct address_space *as, virt_addr_t va, unsigned a
 		f->region = *next;
 		return stack_grow(as, next, va, access, f);
 	}
-	return violation(f, by_error_code(va, access));
+	return violation(f, by_error_code(as, va, access, f));
 }
 
 int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
@@ -319,6 +337,33 @@ const char *fault_outcome_name(enum fault_outcome outcome)
 	case FAULT_VIOLATION: return "violation";
 	}
 	return "?";
+}
+
+/*
+ * A guard-page hit in words, naming the one guard page hit and what it
+ * guards: "access to guard page 0x...5000 after vmalloc area 0x...1000-0x...4fff
+ * (from cmd_alloc+0x3c)", or "... of guard region \"lazy-stack\"".
+ */
+static void fault_describe_guard(const struct fault *f, const char *what, char *buf,
+				 size_t size)
+{
+	virt_addr_t page = ALIGN_DOWN(f->address, PAGE_SIZE);
+
+	if (f->area) {
+		char who[64];
+		virt_addr_t start = f->area->start, end = f->area->start + f->area->size;
+		arch_symbolize((uint64_t)(uintptr_t)f->area->caller, who, sizeof(who));
+		ksnprintf(buf, size, "%s 0x%lx %s %s 0x%lx-0x%lx (from %s)", what, page,
+			  page < start ? "below" : "after",
+			  f->area->flags & VMALLOC_STACK ? "kernel stack" : "vmalloc area", start,
+			  end - 1, who);
+	} else if (f->in_region) {
+		ksnprintf(buf, size, "%s 0x%lx %s %s region \"%s\"", what, page,
+			  page < f->region.start ? "below" : "of", region_kind_name(f->region.kind),
+			  f->region.name);
+	} else {
+		ksnprintf(buf, size, "%s 0x%lx", what, page);
+	}
 }
 
 const char *fault_describe(const struct fault *f, char *buf, size_t size)
@@ -352,12 +397,15 @@ const char *fault_describe(const struct fault *f, char *buf, size_t size)
 	case VIOLATION_EXEC_NX:
 		ksnprintf(buf, size, "execute of NX page%s%s", where[0] ? " in " : "", where);
 		break;
+	case VIOLATION_EXEC_NOT_PRESENT:
+		ksnprintf(buf, size, "execute of not-present page%s%s, which is not executable",
+			  where[0] ? " in " : "", where);
+		break;
 	case VIOLATION_GUARD:
-		ksnprintf(buf, size, "access to guard page of %s", where[0] ? where : "a region");
+		fault_describe_guard(f, "access to guard page", buf, size);
 		break;
 	case VIOLATION_STACK_OVERFLOW:
-		ksnprintf(buf, size, "kernel stack overflow: guard page below %s",
-			  where[0] ? where : "a stack");
+		fault_describe_guard(f, "kernel stack overflow: guard page", buf, size);
 		break;
 	case VIOLATION_RESERVED_BIT:
 		ksnprintf(buf, size, "reserved bit set in a paging entry (corrupt page tables)");
@@ -366,9 +414,17 @@ const char *fault_describe(const struct fault *f, char *buf, size_t size)
 		ksnprintf(buf, size, "user access to kernel page");
 		break;
 	case VIOLATION_KERNEL_USER:
-		ksnprintf(buf, size, "kernel %s of user page (%s)",
-			  f->access & FAULT_FETCH ? "execute" : "access",
-			  f->access & FAULT_FETCH ? "SMEP" : "SMAP");
+		/* Name every rule that refused it: SMEP and NX, or SMAP and read-only. */
+		if (f->access & FAULT_FETCH)
+			ksnprintf(buf, size, "kernel execute of user page (SMEP)%s",
+				  f->page_flags & MAP_USER && !(f->page_flags & MAP_EXEC)
+					  ? " and execute of NX page (NX)" : "");
+		else
+			ksnprintf(buf, size, "kernel %s of user page (SMAP)%s",
+				  f->access & FAULT_WRITE ? "write" : "access",
+				  f->access & FAULT_WRITE && f->page_flags & MAP_USER &&
+						  !(f->page_flags & MAP_WRITE)
+					  ? " and write to read-only page" : "");
 		break;
 	case VIOLATION_NO_MEMORY:
 		ksnprintf(buf, size, "out of memory: no frame to resolve the fault in %s", where);

@@ -40,6 +40,13 @@ struct vmalloc_area;
 #define FAULT_USER (1u << 2)     /* from user mode */
 #define FAULT_RESERVED (1u << 3) /* a paging entry had a reserved bit set */
 #define FAULT_FETCH (1u << 4)    /* an instruction fetch */
+/*
+ * Not the access but the CPU's state at the fault, so that a report names
+ * every rule that refused it: CR4.SMEP was set (SDM Vol. 3A 4.6.1), or
+ * CR4.SMAP was set with EFLAGS.AC clear.
+ */
+#define FAULT_SMEP_ON (1u << 5)  /* supervisor fetches from user pages fault */
+#define FAULT_SMAP_ON (1u << 6)  /* supervisor data accesses to user pages fault */
 
 enum fault_outcome {
 	FAULT_SPURIOUS,       /* the page already allowed the access (stale TLB entry) */
@@ -56,11 +63,13 @@ enum fault_violation {
 	VIOLATION_NOT_MAPPED,      /* "not mapped" */
 	VIOLATION_WRITE_READ_ONLY, /* "write to read-only region/page" */
 	VIOLATION_EXEC_NX,         /* "execute of NX page" */
-	VIOLATION_GUARD,           /* "access to guard page of <region or area>" */
+	VIOLATION_EXEC_NOT_PRESENT, /* "execute of not-present page" in a region without exec */
+	VIOLATION_GUARD,           /* "access to guard page 0x... of/after <region or area>" */
 	VIOLATION_STACK_OVERFLOW,  /* "kernel stack overflow": the guard below a stack */
 	VIOLATION_RESERVED_BIT,    /* "reserved bit set" in a paging entry */
 	VIOLATION_USER_KERNEL,     /* "user access to kernel page" */
-	VIOLATION_KERNEL_USER,     /* "kernel access to user page" (SMAP/SMEP) */
+	VIOLATION_KERNEL_USER,     /* "kernel access to user page" (SMAP/SMEP; also NX or
+				      read-only when page_flags says so) */
 	VIOLATION_NO_MEMORY,       /* "out of memory": a legitimate fault with no frame left */
 	VIOLATION_NON_CANONICAL,   /* "non-canonical address" (reported by the #GP handler) */
 };
@@ -74,6 +83,7 @@ struct fault {
 	bool in_region;             /* region holds a copy of the region involved */
 	struct region region;
 	const struct vmalloc_area *area; /* the vmalloc area involved, or NULL */
+	unsigned page_flags;        /* VIOLATION_KERNEL_USER: the page's MAP_* flags */
 };
 
 /* Counters of every outcome since boot (`vmstat`). */
@@ -101,8 +111,10 @@ int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 
 /*
  * The violation in words, with the region or area it concerns, e.g.
- * "access to guard page of vmalloc area 0xffffc80000000000-0xffffc80000004000
- * (from cmd_alloc+0x3c)" or "write to read-only region \"lazy\"". Returns buf.
+ * "access to guard page 0xffffc80000004000 after vmalloc area
+ * 0xffffc80000000000-0xffffc80000003fff (from cmd_alloc+0x3c)" (one guard
+ * page named, ranges inclusive) or "write to read-only region \"lazy\"".
+ * Every rule that refused the access is named (SMEP and NX). Returns buf.
  */
 const char *fault_describe(const struct fault *f, char *buf, size_t size);
 

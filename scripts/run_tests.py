@@ -32,6 +32,7 @@ import check_labs  # noqa: E402
 import pagoda  # noqa: E402
 import test_faults  # noqa: E402,F401  (registers tests)
 import test_heap  # noqa: E402,F401
+import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
 import test_machine  # noqa: E402,F401

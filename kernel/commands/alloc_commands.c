@@ -225,7 +225,12 @@ SHELL_COMMAND(alloc, "allocate memory: kmalloc, vmalloc or pages",
 	      "            from the zone named (default normal), falling back to lower\n"
 	      "            zones. Prints the physical and direct-map address.\n"
 	      "  `free ADDR` gives it back; `allocs` lists what the shell holds.\n"
-	      "examples: alloc 100   alloc -v 16K   alloc -p 0   alloc -p 9 dma32\n",
+	      "examples:\n"
+	      "  alloc 100         128 bytes from kmalloc-128\n"
+	      "  alloc -v 16K      four pages in vmalloc space, a guard page after\n"
+	      "  alloc -p 0        one page frame\n"
+	      "  alloc -p 9 dma32  2 MiB of contiguous frames below 4 GiB\n"
+	      "  allocs            all four, with the addresses `free` takes\n",
 	      cmd_alloc);
 
 static int cmd_free(int argc, char **argv)
@@ -280,7 +285,10 @@ SHELL_COMMAND(free, "free what `alloc`, `lazy` or `cow` allocated",
 	      "  ADDR is the physical or virtual address `alloc` printed (or the address\n"
 	      "  `lazy` or `cow` printed: the region and its pages are released).\n"
 	      "  Addresses the shell did not allocate, and second frees, are refused.\n"
-	      "example: free 0x7fe000\n",
+	      "examples:\n"
+	      "  lazy 16K                 on a fresh boot at 0xffffc04000001000\n"
+	      "  free 0xffffc04000001000  the address lazy printed: region and pages go\n"
+	      "  free 0x1000              [refused] the shell did not allocate it\n",
 	      cmd_free);
 
 static int cmd_allocs(int argc, char **argv)

@@ -37,5 +37,7 @@ SHELL_COMMAND(bench, "run a benchmark (cycle counts, medians of repeated runs)",
 	      "  measured with the TSC, as the median of repeated runs. Under QEMU's\n"
 	      "  TCG the numbers are emulated cycles: compare them with each other,\n"
 	      "  not with real hardware.\n"
-	      "example: bench pmm\n",
+	      "examples:\n"
+	      "  bench      the list of benchmarks\n"
+	      "  bench pmm  the page allocator's operations\n",
 	      cmd_bench);

@@ -90,5 +90,8 @@ SHELL_COMMAND(crash, "raise a CPU exception on purpose (to see the report)",
 	      "  The kernel prints the exception report, then aborts the command and\n"
 	      "  goes on (the shell's recovery point). With `halt` the fault happens\n"
 	      "  outside any recovery point, as in boot code: the kernel halts.\n"
-	      "examples: crash pf   crash ud halt\n",
+	      "examples:\n"
+	      "  crash pf       [disturbs] the page-fault report; the command is aborted\n"
+	      "  crash bp       [disturbs] the breakpoint report; the command goes on\n"
+	      "  crash ud halt  [ends the machine] the report, then the kernel halts\n",
 	      cmd_crash);

@@ -26,6 +26,7 @@
 #include "mm/failinject.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
+#include "mm/page.h"
 #include "mm/region.h"
 #include "kernel/commands/shell_allocs.h"
 
@@ -102,7 +103,13 @@ SHELL_COMMAND(lazy, "reserve a demand-zero region (pages appear when touched)",
 	      "  -s: a stack region of SIZE bytes that grows down on a touch just below\n"
 	      "  it, up to MAX bytes, with a guard page below that.\n"
 	      "  `regions` lists it, `touch` faults pages in, `free ADDR` releases it.\n"
-	      "examples: lazy 64K   lazy -s 8K 64K\n",
+	      "examples:\n"
+	      "  lazy 64K                    on a fresh boot: 0xffffc04000001000-0xffffc04000011000\n"
+	      "  touch 0xffffc04000001000 w  its first page appears (demand-zero)\n"
+	      "  free 0xffffc04000001000     region and page given back\n"
+	      "  lazy -s 8K 64K              a stack: top 0xffffc04000012000, a guard page below\n"
+	      "  touch 0xffffc0400000fff8 w  just below it: the stack grows one page\n"
+	      "  free 0xffffc04000012000     the address lazy printed\n",
 	      cmd_lazy);
 
 /* ---- cow ------------------------------------------------------------------- */
@@ -159,7 +166,15 @@ SHELL_COMMAND(cow, "share a lazy range copy-on-write with a new twin range",
 	      "  frame gains an owner. The first write to a shared page on either side\n"
 	      "  copies it (COW copy); a write to a page whose other owner is gone makes\n"
 	      "  it writable in place (COW reuse). `free TWIN` releases the twin.\n"
-	      "example: lazy 16K; touch VA w; cow VA 16K; touch TWIN w; translate VA\n",
+	      "examples:\n"
+	      "  lazy 16K                         on a fresh boot at 0xffffc04000001000\n"
+	      "  fill 0xffffc04000001000 8K 0xab  two pages get frames, filled with 0xab\n"
+	      "  cow 0xffffc04000001000 16K       the twin at 0xffffc04000006000 shares them\n"
+	      "  fill 0xffffc04000006000 16 0x11  COW copy: the twin's page gets its own frame\n"
+	      "  peek 0xffffc04000001000 16       still ab: the copy kept the old contents\n"
+	      "  peek 0xffffc04000006000 16       11 on the twin's side\n"
+	      "  free 0xffffc04000006000          the twin\n"
+	      "  free 0xffffc04000001000          the region\n",
 	      cmd_cow);
 
 /* ---- regions ----------------------------------------------------------------- */
@@ -178,7 +193,8 @@ static bool print_region(const struct region *r, void *arg)
 		ksnprintf(size, sizeof(size), "%luM", bytes >> 20);
 	else
 		ksnprintf(size, sizeof(size), "%luK", bytes >> 10);
-	kprintf("%016lx-%016lx %c%c%c %-12s %6s  %-20s", r->start, r->end, 'r',
+	kprintf("%016lx-%016lx %c%c%c %-12s %6s  %-20s", r->start, r->end,
+		r->kind == REGION_GUARD ? '-' : 'r', /* a guard page allows no access at all */
 		r->prot & MAP_WRITE ? 'w' : '-', r->prot & MAP_EXEC ? 'x' : '-',
 		region_kind_name(r->kind), size, r->name);
 	if (r->kind == REGION_ANON || r->kind == REGION_COW || r->kind == REGION_STACK)
@@ -212,7 +228,12 @@ SHELL_COMMAND(regions, "list the regions of the current address space",
 	      "usage: regions\n"
 	      "  One line per region, like /proc/PID/maps: range, protection, kind,\n"
 	      "  size, name and, for anonymous regions, pages resident (mapped). The\n"
-	      "  page-fault handler decides what a fault means from these.\n",
+	      "  page-fault handler decides what a fault means from these. A guard region"
+	      "  allows no access at all: its protection reads ---.\n"
+	      "examples:\n"
+	      "  lazy -s 8K 64K           a stack region, and a guard region below it\n"
+	      "  regions\n"
+	      "  free 0xffffc04000012000\n",
 	      cmd_regions);
 
 /* ---- touch --------------------------------------------------------------------- */
@@ -223,11 +244,31 @@ static __noinline uint8_t touch_read(volatile const uint8_t *p)
 	return *p;
 }
 
-static __noinline void touch_write(uint8_t *p)
+/*
+ * A plain store (mov) of value. Not a locked read-modify-write such as
+ * `lock addb $0`: the CPU reports that as a write, but QEMU's TCG without
+ * threads emulates it as a load, then a store, so the first fault says
+ * "read" (and a read-only page reads fine and then faults as a write).
+ */
+static __noinline void touch_write(volatile uint8_t *p, uint8_t value)
 {
-	/* A locked add of 0: one read-modify-write instruction, which faults as a
-	 * write (SDM Vol. 3A 4.7) and leaves the byte as it was. */
-	__asm__ volatile("lock addb $0, (%0)" ::"r"(p) : "memory");
+	*p = value;
+}
+
+/*
+ * The byte a write to va should store to change nothing: its value read
+ * through the direct map (so that reading cannot fault first: SMAP, a
+ * guard page), through va itself for a frame outside RAM, or 0 where
+ * nothing is mapped (a demand-zero page starts as zeros).
+ */
+static uint8_t touch_current_byte(virt_addr_t va, const struct paging_translation *t,
+				  bool mapped)
+{
+	if (!mapped)
+		return 0;
+	if (phys_to_page(t->pa & ~(PAGE_SIZE - 1)))
+		return *(volatile uint8_t *)phys_to_virt(t->pa);
+	return *(volatile uint8_t *)(uintptr_t)va;
 }
 
 static __noinline void touch_execute(uint64_t va)
@@ -264,7 +305,9 @@ static int cmd_touch(int argc, char **argv)
 	uint64_t since = fault_stats.faults;
 	switch (mode) {
 	case 'r': touch_read((const uint8_t *)(uintptr_t)va); break;
-	case 'w': touch_write((uint8_t *)(uintptr_t)va); break;
+	case 'w':
+		touch_write((uint8_t *)(uintptr_t)va, touch_current_byte(va, &before, was_mapped));
+		break;
 	case 'x': touch_execute(va); break; /* faults: never returns here */
 	}
 	/* Still here: the access worked, perhaps after a resolved fault. */
@@ -290,13 +333,22 @@ static int cmd_touch(int argc, char **argv)
 
 SHELL_COMMAND(touch, "access one byte and say what the page-fault handler did",
 	      "usage: touch VA [r|w|x]\n"
-	      "  Reads (r, default), writes (w: a locked add of 0, so the byte keeps its\n"
-	      "  value) or executes (x: calls VA; refused where VA is executable) one byte\n"
-	      "  at VA, then says what happened: no fault, demand-zero fault resolved, COW\n"
-	      "  copy or reuse, stack grown. A violation (NULL dereference, write to a\n"
-	      "  read-only region, guard page, non-canonical address ...) is reported\n"
-	      "  with registers and a backtrace, and the command is aborted.\n"
-	      "examples: touch 0   touch 0xffffc04000001000 w   touch 0x8000000000000000\n",
+	      "  Reads (r, default), writes (w: a plain store of the byte's own value, or\n"
+	      "  of 0 where nothing is mapped yet, so the byte keeps its value) or\n"
+	      "  executes (x: calls VA; refused where VA is executable) one byte at VA,\n"
+	      "  then says what happened: no fault, demand-zero fault resolved, COW copy\n"
+	      "  or reuse, stack grown. A violation (NULL dereference, write to a\n"
+	      "  read-only region, execute of a page not present, guard page, SMEP, NX,\n"
+	      "  non-canonical address ...) is reported with registers and a backtrace,\n"
+	      "  and the command is aborted.\n"
+	      "examples:\n"
+	      "  lazy 16K                    on a fresh boot at 0xffffc04000001000\n"
+	      "  touch 0xffffc04000002000    demand-zero fault resolved: a zeroed frame\n"
+	      "  touch 0xffffc04000002000 w  no fault: already mapped, writable\n"
+	      "  touch 0xffffc04000003000 x  [refused] execute of a not-present page\n"
+	      "  free 0xffffc04000001000\n"
+	      "  touch 0                     [refused] a NULL dereference\n"
+	      "  touch 0x8000000000000000    [refused] not canonical: a #GP\n",
 	      cmd_touch);
 
 /* ---- stackoverflow -------------------------------------------------------------- */
@@ -335,7 +387,9 @@ SHELL_COMMAND(stackoverflow, "recurse until the kernel stack's guard page stops 
 	      "  16 KiB stack. The stack sits in vmalloc space with an unmapped guard page\n"
 	      "  below it, so the overflow page-faults there; the #PF handler runs on its\n"
 	      "  own IST stack and reports \"kernel stack overflow\" instead of the CPU\n"
-	      "  triple-faulting. The command is aborted; the shell goes on.\n",
+	      "  triple-faulting. The command is aborted; the shell goes on.\n"
+	      "examples:\n"
+	      "  stackoverflow  [disturbs] the guard page's report\n",
 	      cmd_stackoverflow);
 
 /* ---- vmstat ----------------------------------------------------------------------- */
@@ -414,5 +468,9 @@ SHELL_COMMAND(failinject, "make the Nth next allocation of a kind fail",
 	      "  off        disarm all; without arguments: the current state\n"
 	      "  Every allocating path must then roll back: e.g. `failinject pmm 3` then\n"
 	      "  `map 0xffffc00000000000 4M` leaves no mapping and no page behind.\n"
-	      "example: failinject pmm 2\n",
+	      "examples:\n"
+	      "  failinject pmm 3            the third page allocation from now fails, once\n"
+	      "  map 0xffffc00000000000 16K  [refused] out of memory; nothing left mapped\n"
+	      "  failinject                  the state: off again, 1 injected\n"
+	      "  failinject off\n",
 	      cmd_failinject);

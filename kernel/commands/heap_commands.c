@@ -121,7 +121,11 @@ SHELL_COMMAND(slabdebug, "switch the heap's debug checks",
 	      "usage: slabdebug [on|off]\n"
 	      "  Red zones around objects (checked on free), poisoning of freed objects\n"
 	      "  (checked when handed out again), and caller tracking for `leaks`.\n"
-	      "  Booting with slab_debug on the kernel command line turns it on.\n",
+	      "  Booting with slab_debug on the kernel command line turns it on.\n"
+	      "examples:\n"
+	      "  slabdebug on   objects allocated from now on are checked\n"
+	      "  leaks          their callers\n"
+	      "  slabdebug off\n",
 	      cmd_slabdebug);
 
 static int cmd_shrink(int argc, char **argv)
@@ -236,5 +240,7 @@ SHELL_COMMAND(kmemtest, "random kmalloc/kfree/krealloc with content checks",
 	      "  to 16 KiB, krealloc (contents must survive), kfree. Every block is\n"
 	      "  filled with its own byte and checked before it is touched again. At\n"
 	      "  the end everything is freed and a summary printed.\n"
-	      "example: kmemtest 100000\n",
+	      "examples:\n"
+	      "  kmemtest         10000 operations\n"
+	      "  kmemtest 100000  ten times more\n",
 	      cmd_kmemtest);

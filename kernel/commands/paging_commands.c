@@ -1,6 +1,6 @@
 /*
  * paging_commands.c - shell commands over the page-table engine: map,
- * unmap, protect, translate, walk, ptdump, peek and poke.
+ * unmap, protect, translate, walk, ptdump, peek, poke and fill.
  *
  * They act on the current address space. What the kernel itself runs on is
  * off limits to map, unmap and protect: the kernel image (which holds the
@@ -12,9 +12,11 @@
  * answers), below the CPU's physical-address width, and map and protect
  * keep W^X across aliases: no frame writable at one address and executable
  * at another (docs/memory-layout.md lists the aliases that remain). peek
- * and poke translate first and only touch what is mapped with the needed
- * permission (until the page-fault handler can catch faults).
- * Shell context.
+ * translates first and only reads what is mapped; poke and fill write what
+ * is mapped writable, and what lies in a writable lazy region or COW twin,
+ * where the store faults and the page-fault handler resolves it as for any
+ * store. `map` remembers the user-half ranges it made, for `selftest
+ * kernel_space`. Shell context.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
@@ -28,9 +30,11 @@
 #include "mm/anon.h"
 #include "mm/buddy.h"
 #include "mm/direct_map.h"
+#include "mm/fault.h"
 #include "mm/kernel_space.h"
 #include "mm/page.h"
 #include "mm/phys_owner.h"
+#include "mm/region.h"
 #include "mm/vmalloc.h"
 
 extern char _kernel_end[];
@@ -45,6 +49,44 @@ struct shell_mapping {
 };
 
 static struct shell_mapping shell_mappings[SHELL_MAPPINGS_MAX];
+
+/*
+ * Every range `map` mapped in the user half since boot (some may be gone
+ * since), so that `selftest kernel_space` can tell them from the kernel's.
+ */
+#define SHELL_USER_RANGES_MAX 32
+static struct {
+	virt_addr_t start, end;
+} shell_user_ranges[SHELL_USER_RANGES_MAX];
+static size_t shell_user_range_count;
+static bool shell_user_ranges_overflowed; /* more were mapped than remembered */
+
+static void remember_user_range(virt_addr_t va, uint64_t size)
+{
+	if (va >= PAGING_KERNEL_HALF)
+		return;
+	if (shell_user_range_count == SHELL_USER_RANGES_MAX) {
+		shell_user_ranges_overflowed = true;
+		return;
+	}
+	shell_user_ranges[shell_user_range_count].start = va;
+	shell_user_ranges[shell_user_range_count++].end = va + size;
+}
+
+int shell_mapped_user_range(uint64_t start, uint64_t end)
+{
+	/* Walk from start through remembered ranges until end is covered. */
+	while (start < end) {
+		size_t i = 0;
+		while (i < shell_user_range_count &&
+		       !(shell_user_ranges[i].start <= start && start < shell_user_ranges[i].end))
+			i++;
+		if (i == shell_user_range_count)
+			return shell_user_ranges_overflowed ? -1 : 0;
+		start = shell_user_ranges[i].end;
+	}
+	return 1;
+}
 
 /* Why [va, va + size) must not be changed from the shell, or NULL. */
 static const char *protected_range(virt_addr_t va, uint64_t size)
@@ -345,6 +387,7 @@ static int cmd_map(int argc, char **argv)
 	}
 	if (err)
 		return report("map", err);
+	remember_user_range(va, size);
 	kprintf("mapped %lu KiB at 0x%lx%s:\n", size >> 10, va,
 		have_pa ? "" : " (fresh zeroed frames)");
 	paging_for_each_range(current_space(), va, va + size, print_range, NULL);
@@ -369,8 +412,11 @@ SHELL_COMMAND(map, "map virtual memory: fresh frames, or a given physical range"
 	      "  for a frame mapped writable elsewhere (the direct map keeps all RAM and\n"
 	      "  the first 4 GiB writable, so fresh frames never get x), w for a frame\n"
 	      "  mapped executable elsewhere.\n"
-	      "examples: map 0xffffc00000000000 16K\n"
-	      "          map 0xffffc00040000000 4M 0xe0000000 r\n",
+	      "examples:\n"
+	      "  map 0xffffc00000000000 16K                 four fresh zeroed frames, read-write\n"
+	      "  map 0xffffc00040000000 4M 0xfe000000 r uc  two 2 MiB pages of the PCI hole\n"
+	      "  unmap 0xffffc00000000000 16K               frees the four frames\n"
+	      "  unmap 0xffffc00040000000 4M\n",
 	      cmd_map);
 
 static int cmd_unmap(int argc, char **argv)
@@ -426,7 +472,9 @@ SHELL_COMMAND(unmap, "remove mappings (and free frames `map` allocated)",
 	      "  Unmaps SIZE bytes (default 4 KiB) at VA; holes are skipped, a huge page\n"
 	      "  partly inside is split first, and page tables that become empty are\n"
 	      "  freed. The kernel image and the direct map cannot be unmapped.\n"
-	      "example: unmap 0xffffc00000000000 16K\n",
+	      "examples:\n"
+	      "  map 0xffffc00000000000 16K\n"
+	      "  unmap 0xffffc00000000000 16K  frees the four frames map allocated\n",
 	      cmd_unmap);
 
 static int cmd_protect(int argc, char **argv)
@@ -464,7 +512,11 @@ SHELL_COMMAND(protect, "change the permissions of mapped pages",
 	      "  nothing, if part of the range is not mapped, for w with x (W^X), for x\n"
 	      "  on a frame mapped writable elsewhere (the direct map maps all RAM so)\n"
 	      "  and for w on a frame mapped executable elsewhere (W^X across aliases).\n"
-	      "example: protect 0xffffc00000000000 4K r\n",
+	      "examples:\n"
+	      "  map 0xffffc00000000000 4K        read-write\n"
+	      "  protect 0xffffc00000000000 4K r  read-only now\n"
+	      "  touch 0xffffc00000000000 w       [refused] a write to a read-only page\n"
+	      "  unmap 0xffffc00000000000\n",
 	      cmd_protect);
 
 static int cmd_translate(int argc, char **argv)
@@ -495,15 +547,26 @@ static int cmd_translate(int argc, char **argv)
 SHELL_COMMAND(translate, "virtual to physical address, with flags and page size",
 	      "usage: translate VA\n"
 	      "  Prints `0xVA -> 0xPA [flags] (4K|2M|1G page)` or `0xVA: not mapped`.\n"
-	      "example: translate 0xffffffff80200000\n",
+	      "examples:\n"
+	      "  translate 0xffff800000100000  1 MiB into the direct map of physical memory\n",
 	      cmd_translate);
 
-static void print_entry_flags(pte_t e)
+/*
+ * The bits of entry e met at walk level `level` (0 PML4, 1 PDPT, 2 PD, 3 PT).
+ * Bit 7 means two things (SDM Vol. 3A 4.5): PS (a 1 GiB or 2 MiB page) in
+ * a PDPT or PD entry, but PAT (memory-type index bit 2) in a PT entry; a
+ * large page keeps its PAT bit in bit 12 instead.
+ */
+static void print_entry_flags(pte_t e, int level)
 {
-	kprintf("%s%s%s%s%s%s%s%s%s", e & PTE_PRESENT ? " P" : " -", e & PTE_WRITABLE ? " W" : "",
-		e & PTE_USER ? " U" : "", e & PTE_PWT ? " PWT" : "", e & PTE_PCD ? " PCD" : "",
-		e & PTE_ACCESSED ? " A" : "", e & PTE_DIRTY ? " D" : "",
-		e & PTE_GLOBAL ? " G" : "", e & PTE_NX ? " NX" : "");
+	bool large = (level == 1 || level == 2) && (e & PTE_HUGE);
+	bool pat = level == 3 ? e & PTE_PAT : large && (e & PTE_PAT_HUGE);
+
+	kprintf("%s%s%s%s%s%s%s%s%s%s%s", e & PTE_PRESENT ? " P" : " -",
+		e & PTE_WRITABLE ? " W" : "", e & PTE_USER ? " U" : "", e & PTE_PWT ? " PWT" : "",
+		e & PTE_PCD ? " PCD" : "", e & PTE_ACCESSED ? " A" : "", e & PTE_DIRTY ? " D" : "",
+		large ? " PS" : "", pat ? " PAT" : "", e & PTE_GLOBAL ? " G" : "",
+		e & PTE_NX ? " NX" : "");
 }
 
 static int cmd_walk(int argc, char **argv)
@@ -530,9 +593,7 @@ static int cmd_walk(int argc, char **argv)
 	for (int i = 0; i < w.levels; i++) {
 		kprintf("  %-4s table 0x%lx [%3u] = 0x%016lx", w.level[i].name, w.level[i].table,
 			w.level[i].index, w.level[i].entry);
-		print_entry_flags(w.level[i].entry);
-		if (w.level[i].entry & PTE_HUGE && i > 0 && i < 3)
-			kprintf(" PS");
+		print_entry_flags(w.level[i].entry, i);
 		kprintf("\n");
 	}
 	kprintf("  stopped: %s\n", w.stop);
@@ -545,7 +606,11 @@ SHELL_COMMAND(walk, "show the page-table entries on the way to an address",
 	      "  PT) the table's physical address, the index VA selects, the raw entry\n"
 	      "  and its bits decoded, and why the walk stopped (a page, or an entry\n"
 	      "  that is not present).\n"
-	      "example: walk 0xffffffff80200000\n",
+	      "examples:\n"
+	      "  walk 0xffff800000100000       the direct map: a 2 MiB or 1 GiB page\n"
+	      "  map 0xffffc00000000000 4K wt  write-through: PAT and PWT in its PT entry\n"
+	      "  walk 0xffffc00000000000\n"
+	      "  unmap 0xffffc00000000000\n",
 	      cmd_walk);
 
 static int cmd_ptdump(int argc, char **argv)
@@ -643,8 +708,66 @@ SHELL_COMMAND(peek, "hexdump memory at a virtual address",
 	      "usage: peek VA [LEN]\n"
 	      "  Prints LEN bytes (default 64, at most 512) at VA as hex. Unmapped or\n"
 	      "  non-canonical addresses are reported instead of touched.\n"
-	      "example: peek 0xffffffff80200000 32\n",
+	      "examples:\n"
+	      "  peek 0xffff800000100000 32  1 MiB into the direct map\n"
+	      "  peek 0xffffc04000001000     [refused] nothing is mapped there on a fresh boot\n",
 	      cmd_peek);
+
+/*
+ * May the shell store into [va, va + len)? Yes where each page is mapped
+ * writable, or lies in a region of the current space whose write faults
+ * the handler resolves (anonymous, stack or copy-on-write, and writable):
+ * there the store faults and the handler maps a zeroed page or copies the
+ * shared one, exactly as for any other store. Never into the kernel
+ * image, the direct map or the vmalloc window. Says why not.
+ */
+static bool storable(const char *cmd, virt_addr_t va, uint64_t len)
+{
+	const struct region_set *regions = current_space()->regions;
+
+	if (!paging_canonical(va) || !paging_canonical(va + len - 1) || va + len < va)
+		return accessible(cmd, va, len, true); /* says "not canonical" */
+	for (virt_addr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + len; p += PAGE_SIZE) {
+		virt_addr_t at = p < va ? va : p;
+		const struct region *r = regions ? region_find(regions, p) : NULL;
+		struct paging_translation t;
+		bool mapped = paging_translate(current_space(), p, &t) == 0;
+		bool resolvable = r && (r->prot & MAP_WRITE) &&
+				  (r->kind == REGION_ANON || r->kind == REGION_STACK ||
+				   r->kind == REGION_COW);
+
+		if ((mapped && (t.flags & MAP_WRITE)) || resolvable)
+			continue;
+		if (!mapped)
+			kprintf("%s: 0x%lx is not mapped (and no lazy region covers it); the CPU "
+				"would raise a page fault\n", cmd, at);
+		else
+			kprintf("%s: 0x%lx is mapped read-only%s; a write would fault\n", cmd, at,
+				r ? " in a region that does not allow writes" : "");
+		return false;
+	}
+	/* Lazy regions are the fault handler's to fill; the rest of the kernel's is not ours. */
+	const char *why = va >= ANON_WINDOW_START && va + len <= ANON_WINDOW_START + ANON_WINDOW_SIZE
+				  ? NULL : protected_range(va, len);
+	if (why) {
+		kprintf("%s: refusing to write into %s\n", cmd, why);
+		return false;
+	}
+	return true;
+}
+
+/* After a store: the faults it caused and what the handler made of them. */
+static void print_faults_since(const struct fault_stats *before)
+{
+	uint64_t n = fault_stats.faults - before->faults;
+
+	if (n == 0)
+		return;
+	kprintf("  %lu page fault(s) on the way: %lu demand-zero, %lu COW copy, %lu COW reuse\n",
+		n, fault_stats.demand_zero - before->demand_zero,
+		fault_stats.cow_copies - before->cow_copies,
+		fault_stats.cow_reuses - before->cow_reuses);
+}
 
 static int cmd_poke(int argc, char **argv)
 {
@@ -657,24 +780,80 @@ static int cmd_poke(int argc, char **argv)
 	if (parse_arg("poke", "address", argv[1], &va) ||
 	    parse_arg("poke", "value", argv[2], &value))
 		return -EINVAL;
-	if (!accessible("poke", va, 8, true))
+	if (!storable("poke", va, 8))
 		return -EFAULT;
-	const char *why = protected_range(va, 8);
-	if (why) {
-		kprintf("poke: refusing to write into %s\n", why);
-		return -EBUSY;
-	}
+	struct fault_stats before = fault_stats;
 	user_access_begin();
 	*(volatile uint64_t *)(uintptr_t)va = value;
 	user_access_end();
 	kprintf("0x%lx <- 0x%lx\n", va, value);
+	print_faults_since(&before);
 	return 0;
 }
 
 SHELL_COMMAND(poke, "write a 64-bit value at a virtual address",
 	      "usage: poke VA VALUE\n"
-	      "  Writes VALUE as 8 bytes at VA, if VA is mapped writable. Refuses the\n"
-	      "  kernel image and the direct map (that would corrupt the kernel); map a\n"
-	      "  page first and poke that.\n"
-	      "example: poke 0xffffc00000000000 0x1234\n",
+	      "  Writes VALUE as 8 bytes at VA, little-endian, as one store. VA must be"
+	      "  mapped writable, or lie in a writable `lazy` region or COW twin: there"
+	      "  the store faults and the page-fault handler maps a zeroed page or copies"
+	      "  the shared one first, as for any store (the faults are counted). Refuses"
+	      "  the kernel image, the direct map and the vmalloc window (that would"
+	      "  corrupt the kernel); map a page first and poke that.\n"
+	      "examples:\n"
+	      "  map 0xffffc00000000000 4K\n"
+	      "  poke 0xffffc00000000000 0x1234\n"
+	      "  peek 0xffffc00000000000 16      34 12 00 ...\n"
+	      "  unmap 0xffffc00000000000\n"
+	      "  lazy 16K                        on a fresh boot at 0xffffc04000001000\n"
+	      "  poke 0xffffc04000001000 0x5678  the store faults the page in first\n"
+	      "  free 0xffffc04000001000\n",
 	      cmd_poke);
+
+#define FILL_MAX (16ull << 20) /* one `fill`: at most 16 MiB */
+
+static int cmd_fill(int argc, char **argv)
+{
+	uint64_t va, len, byte;
+
+	if (argc != 4) {
+		shell_print_usage(shell_find("fill"));
+		return -EINVAL;
+	}
+	if (parse_arg("fill", "address", argv[1], &va))
+		return -EINVAL;
+	int err = parse_u64_range(argv[2], 1, FILL_MAX, &len);
+	if (err) {
+		kprintf("fill: bad length '%s': %s (1 to 16M; K/M suffixes allowed)\n", argv[2],
+			parse_error_text(err));
+		return -EINVAL;
+	}
+	err = parse_u64_range(argv[3], 0, 0xff, &byte);
+	if (err) {
+		kprintf("fill: bad byte '%s': %s (0 to 0xff)\n", argv[3], parse_error_text(err));
+		return -EINVAL;
+	}
+	if (!storable("fill", va, len))
+		return -EFAULT;
+	struct fault_stats before = fault_stats;
+	user_access_begin();
+	for (uint64_t i = 0; i < len; i++)
+		((volatile uint8_t *)(uintptr_t)va)[i] = (uint8_t)byte;
+	user_access_end();
+	kprintf("filled 0x%lx-0x%lx with 0x%02lx\n", va, va + len - 1, byte);
+	print_faults_since(&before);
+	return 0;
+}
+
+SHELL_COMMAND(fill, "store a byte over a range, faulting pages in as any store would",
+	      "usage: fill VA LEN BYTE\n"
+	      "  Stores BYTE (0..0xff) into each of the LEN bytes from VA (LEN 1 to 16M;"
+	      "  K/M suffixes allowed). Like poke, it writes what is mapped writable and"
+	      "  what lies in a writable `lazy` region or COW twin, where each store that"
+	      "  faults is resolved by the page-fault handler as for any store (a zeroed"
+	      "  page, or a COW copy), then writes; it prints how many faults that took.\n"
+	      "examples:\n"
+	      "  lazy 16K                          on a fresh boot at 0xffffc04000001000\n"
+	      "  fill 0xffffc04000001000 16K 0x5a  four demand-zero faults, then the stores\n"
+	      "  peek 0xffffc04000004ff0 16        5a 5a ...\n"
+	      "  free 0xffffc04000001000\n",
+	      cmd_fill);

@@ -226,7 +226,9 @@ SHELL_COMMAND(exhaust, "allocate every free page, check them, free them all",
 	      "  Allocates single pages until none is left (past the watermarks), writes\n"
 	      "  each page's physical address into it, reads every page back, frees\n"
 	      "  them all and compares buddyinfo before and after (it must be the same:\n"
-	      "  freeing merges every buddy back). Takes a few seconds per GiB in QEMU.\n",
+	      "  freeing merges every buddy back). Takes a few seconds per GiB in QEMU.\n"
+	      "examples:\n"
+	      "  exhaust  [disturbs] takes every free page for a moment\n",
 	      cmd_exhaust);
 
 static int cmd_pagepoison(int argc, char **argv)
@@ -247,5 +249,9 @@ SHELL_COMMAND(pagepoison, "switch free-page poisoning (catches writes after free
 	      "  While on, every freed page is filled with 0x6b and checked when it is\n"
 	      "  handed out again; a changed byte is reported as a use-after-free write.\n"
 	      "  Costs a fill and a check of 4 KiB per page. Without an argument, shows\n"
-	      "  the state. Booting with `pagepoison` on the command line turns it on.\n",
+	      "  the state. Booting with `pagepoison` on the command line turns it on.\n"
+	      "examples:\n"
+	      "  pagepoison on   freed pages are filled and checked from now on\n"
+	      "  pagepoison      the state and the writes caught so far\n"
+	      "  pagepoison off\n",
 	      cmd_pagepoison);

@@ -97,5 +97,8 @@ SHELL_COMMAND(selftest, "run the in-kernel test suites",
 	      "  Runs every suite (no argument or `all`) or the one named, printing one\n"
 	      "  line per test and a closing `selftest: N passed, N failed` line.\n"
 	      "  `selftest list` shows each suite with its tests and what they check.\n"
-	      "examples: selftest        selftest lib        selftest list\n",
+	      "examples:\n"
+	      "  selftest list    every suite and its tests\n"
+	      "  selftest string  one suite\n"
+	      "  selftest         every suite\n",
 	      cmd_selftest);

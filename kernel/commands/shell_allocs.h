@@ -25,4 +25,13 @@ bool shell_alloc_holds_pages(uint64_t start, uint64_t end);
 /* Is there room for one more entry? */
 bool shell_alloc_has_room(void);
 
+/*
+ * Did `map` (paging_commands.c) map all of [start, end) in the user half of
+ * the kernel's space? 1: yes, every byte lies in ranges it mapped there;
+ * 0: no; -1: cannot say (it mapped more ranges there than it remembers).
+ * For `selftest kernel_space`, which must tell the user's experiments from
+ * kernel mappings.
+ */
+int shell_mapped_user_range(uint64_t start, uint64_t end);
+
 #endif

@@ -225,7 +225,11 @@ void shell_run(void)
 static const char shell_help_usage[] =
 	"usage: help [COMMAND]\n"
 	"  Without an argument, list every command with a one-line summary.\n"
-	"  With COMMAND, show its summary and how to use it.\n"
+	"  With COMMAND, show its summary and how to use it. Each command's\n"
+	"  examples run as shown, in order, on a fresh boot; a mark in brackets\n"
+	"  says what an example does besides: [refused] shows a refusal (an error\n"
+	"  message or a fault report), [disturbs] faults on purpose or takes all\n"
+	"  free memory for a moment, [ends the machine] halts, resets or powers off.\n"
 	"examples:\n"
 	"  help          list all commands\n"
 	"  help echo     how to use echo\n";

@@ -15,7 +15,16 @@
 struct shell_command {
 	const char *name;    /* what the user types, lower case, no spaces */
 	const char *summary; /* one line for `help` */
-	const char *usage;   /* `help NAME`: synopsis, arguments, examples; lines end in \n */
+	/*
+	 * `help NAME`: "usage: ..." synopsis, arguments, then "examples:" and one
+	 * example a line: two spaces, the command line, optionally two or more
+	 * spaces and a comment. Lines end in \n. Examples run in order on a fresh
+	 * boot; a comment starting with [refused], [disturbs] or [ends the
+	 * machine] marks one that shows a refusal, faults on purpose or takes all
+	 * memory, or stops the machine (tests/integration/test_help.py runs them
+	 * accordingly; `help help` explains the marks).
+	 */
+	const char *usage;
 	/*
 	 * Run the command. argv[0] is the command name; argv[argc] is NULL.
 	 * Returns 0 on success or a negative error number after printing a

@@ -17,6 +17,7 @@
 
 #include "kernel/selftest.h"
 #include "lib/errno.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/anon.h"
 #include "mm/buddy.h"
@@ -505,7 +506,9 @@ static const char *test_stack_growth(void)
 	/* Below the limit: the guard page. */
 	CHECK(fault_handle(&space, limit - 1, FAULT_WRITE, &f) == -EFAULT);
 	CHECKF(f.violation == VIOLATION_GUARD && f.in_region, "below the limit: \"%s\"", words(&f));
-	CHECKF(strstr(words(&f), "guard page of \"stack\""), "%s", words(&f));
+	CHECKF(strstr(words(&f), "guard page 0x") &&
+		       strstr(words(&f), "of guard region \"stack\""),
+	       "%s", words(&f));
 	/* Without its guard region, below the limit is a stack overflow; nothing mapped. */
 	CHECK(anon_release(&space, limit - PAGE_SIZE, limit) == 0);
 	uint64_t free_before = buddy_free_pages();
@@ -536,7 +539,8 @@ static const char *test_violations(void)
 		{0x123456000, 0, VIOLATION_NOT_MAPPED, "not mapped"},
 		{WINDOW + 8, FAULT_WRITE, VIOLATION_WRITE_READ_ONLY,
 		 "write to read-only region \"constants\""},
-		{WINDOW, FAULT_FETCH, VIOLATION_EXEC_NX, "execute of NX page"},
+		{WINDOW, FAULT_PRESENT | FAULT_FETCH, VIOLATION_EXEC_NX, "execute of NX page"},
+		{WINDOW, FAULT_FETCH, VIOLATION_EXEC_NOT_PRESENT, "execute of not-present page"},
 		{WINDOW, FAULT_USER, VIOLATION_USER_KERNEL, "user access to kernel page"},
 		{WINDOW, FAULT_PRESENT | FAULT_RESERVED, VIOLATION_RESERVED_BIT, "reserved bit"},
 		{0x8000000000000000ull, 0, VIOLATION_NON_CANONICAL, "non-canonical"},
@@ -578,14 +582,20 @@ static const char *test_vmalloc_guards(void)
 	CHECK(area && stack);
 	virt_addr_t a = (virt_addr_t)(uintptr_t)area, s = (virt_addr_t)(uintptr_t)stack;
 	uint64_t hits = fault_stats.guard_hits;
-	CHECK_OK(expect_vmalloc_violation(a + 3 * PAGE_SIZE, FAULT_WRITE, VIOLATION_GUARD, a,
-					  "access to guard page of vmalloc area",
-					  "a write just past a 3-page area"));
+	char says[3][128];
+	/* One guard page named by its address; the area's range is inclusive. */
+	ksnprintf(says[0], sizeof(says[0]), "access to guard page 0x%lx after vmalloc area 0x%lx-0x%lx ",
+		  a + 3 * PAGE_SIZE, a, a + 3 * PAGE_SIZE - 1);
+	ksnprintf(says[1], sizeof(says[1]),
+		  "kernel stack overflow: guard page 0x%lx below kernel stack 0x%lx-0x%lx ",
+		  s - PAGE_SIZE, s, s + 2 * PAGE_SIZE - 1);
+	ksnprintf(says[2], sizeof(says[2]), "access to guard page 0x%lx after kernel stack 0x%lx-",
+		  s + 2 * PAGE_SIZE, s);
+	CHECK_OK(expect_vmalloc_violation(a + 3 * PAGE_SIZE + 8, FAULT_WRITE, VIOLATION_GUARD, a,
+					  says[0], "a write just past a 3-page area"));
 	CHECK_OK(expect_vmalloc_violation(s - 16, FAULT_WRITE, VIOLATION_STACK_OVERFLOW, s,
-					  "kernel stack overflow: guard page below kernel stack",
-					  "a push 16 bytes below a kernel stack"));
-	CHECK_OK(expect_vmalloc_violation(s + 2 * PAGE_SIZE, 0, VIOLATION_GUARD, s,
-					  "access to guard page of kernel stack",
+					  says[1], "a push 16 bytes below a kernel stack"));
+	CHECK_OK(expect_vmalloc_violation(s + 2 * PAGE_SIZE, 0, VIOLATION_GUARD, s, says[2],
 					  "a read just above a kernel stack"));
 	CHECKF(fault_stats.guard_hits == hits + 3, "fault_stats.guard_hits went up by %lu, not 3",
 	       fault_stats.guard_hits - hits);
@@ -623,6 +633,73 @@ static const char *test_release_keeps_shared(void)
 	END();
 }
 
+/*
+ * Regression: `touch VA x` on a page of a lazy region that was not present
+ * yet was reported as "execute of NX page"; the CPU said "not present".
+ */
+static const char *test_exec_not_present_says_not_present(void)
+{
+	BEGIN();
+	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 2 * PAGE_SIZE, "lazy");
+	struct fault f;
+	CHECK(va);
+	CHECK(fault_handle(&space, va, FAULT_FETCH, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_EXEC_NOT_PRESENT && strstr(words(&f), "not-present") &&
+		       !strstr(words(&f), "NX"),
+	       "a fetch from a not-present page of a lazy region: \"%s\"", words(&f));
+	CHECKF(!frame_of(&space, va, NULL), "the refused fetch mapped the page");
+	/* Once present, the same fetch is refused by NX. */
+	CHECK_OK(expect_resolved(&space, va, FAULT_WRITE, FAULT_DEMAND_ZERO, "a write", &f));
+	CHECK(fault_handle(&space, va, FAULT_PRESENT | FAULT_FETCH, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_EXEC_NX, "a fetch from a present NX page: \"%s\"",
+	       words(&f));
+	END();
+}
+
+/*
+ * Regression: a kernel fetch from a user page that is also NX named only
+ * SMEP (and named SMEP even where CR4.SMEP was off). Every rule that
+ * refused an access is named: SMEP and NX, SMAP and read-only.
+ */
+static const char *test_smep_and_nx_both_named(void)
+{
+	BEGIN();
+	const virt_addr_t nx_page = 0x200000, x_page = 0x201000;
+	struct page *frame = alloc_page(ALLOC_ZERO);
+	struct fault f;
+	CHECK(frame);
+	CHECK(paging_map(&space, nx_page, page_to_phys(frame), PAGE_SIZE, MAP_USER) == 0);
+	CHECK(paging_map(&space, x_page, page_to_phys(frame), PAGE_SIZE, MAP_USER | MAP_EXEC) == 0);
+	static const struct {
+		virt_addr_t va;
+		unsigned access;
+		enum fault_violation expected;
+		const char *says, *not_says;
+	} cases[] = {
+		{nx_page, FAULT_PRESENT | FAULT_FETCH | FAULT_SMEP_ON, VIOLATION_KERNEL_USER,
+		 "(SMEP) and execute of NX page", NULL},
+		{x_page, FAULT_PRESENT | FAULT_FETCH | FAULT_SMEP_ON, VIOLATION_KERNEL_USER,
+		 "kernel execute of user page (SMEP)", "NX"},
+		{nx_page, FAULT_PRESENT | FAULT_FETCH, VIOLATION_EXEC_NX, "execute of NX page",
+		 "SMEP"},
+		{nx_page, FAULT_PRESENT | FAULT_WRITE | FAULT_SMAP_ON, VIOLATION_KERNEL_USER,
+		 "kernel write of user page (SMAP) and write to read-only page", NULL},
+		{nx_page, FAULT_PRESENT | FAULT_WRITE, VIOLATION_WRITE_READ_ONLY,
+		 "write to read-only page", "SMAP"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(fault_handle(&space, cases[i].va, cases[i].access, &f) == -EFAULT);
+		CHECKF(f.violation == cases[i].expected && strstr(words(&f), cases[i].says) &&
+			       (!cases[i].not_says || !strstr(words(&f), cases[i].not_says)),
+		       "case %zu: expected \"%s\"%s%s, got \"%s\"", i, cases[i].says,
+		       cases[i].not_says ? " without " : "",
+		       cases[i].not_says ? cases[i].not_says : "", words(&f));
+	}
+	CHECK(paging_unmap(&space, nx_page, 2 * PAGE_SIZE) == 0);
+	free_page(frame);
+	END();
+}
+
 static const struct selftest fault_tests[] = {
 	{"demand_zero", "a touch maps exactly that page, zeroed; again: spurious",
 	 test_demand_zero},
@@ -646,6 +723,11 @@ static const struct selftest fault_tests[] = {
 	 test_violations},
 	{"vmalloc_guards", "guard after an area, guard below a stack, NX inside: named in reports",
 	 test_vmalloc_guards},
+	{"exec_not_present_says_not_present",
+	 "a fetch from a not-present page of a lazy region is \"not present\", not NX",
+	 test_exec_not_present_says_not_present},
+	{"smep_and_nx_both_named", "SMEP and NX (SMAP and read-only) both named when both apply",
+	 test_smep_and_nx_both_named},
 	{"release_keeps_shared", "releasing one side of a COW pair keeps the other's frames",
 	 test_release_keeps_shared},
 };

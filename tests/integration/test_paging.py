@@ -317,3 +317,31 @@ def direct_map_alias_of_text_read_only(m):
     check("write to read-only" in out, "touch of the alias printed:\n" + out)
     check(m.alive(), "shell dead after a write to the text's alias")
     check(m.command("peek 0x%x 16" % text_va) == before, "the kernel text changed")
+
+
+@shell_test("walk decodes bit 7 as PAT in a 4 KiB entry and as PS in a 2 MiB one (PAT: bit 12)")
+def walk_decodes_pat_bit_of_4k_entry(m):
+    # Regression: walk printed nothing for bit 7 of a PT entry, which is its
+    # PAT bit (SDM 4.5); a large page's PAT bit is bit 12.
+    va = BASE + (23 << 30)
+    out = m.command("map 0x%x 4K wt" % va)
+    check("wt" in out, "map ... wt:\n" + out)
+    out = m.command("walk 0x%x" % va)
+    pt = re.search(r"^\s*PT .*$", out, re.M)
+    check(pt and " PAT" in pt.group(0) and " PWT" in pt.group(0) and " PS" not in pt.group(0),
+          "a write-through 4 KiB entry must show PWT and PAT, not PS:\n" + out)
+    m.command("unmap 0x%x" % va)
+    out = m.command("alloc -p 9")
+    found = re.search(r"phys 0x([0-9a-f]+)", out)
+    check(found, "alloc -p 9 printed:\n" + out)
+    pa = int(found.group(1), 16)
+    big = va + (1 << 21)
+    out = m.command("map 0x%x 2M 0x%x r wt" % (big, pa))
+    check("2M pages" in out, "map of a 2 MiB page:\n" + out)
+    out = m.command("walk 0x%x" % big)
+    pd = re.search(r"^\s*PD .*$", out, re.M)
+    check(pd and " PS PAT" in pd.group(0), "a write-through 2 MiB entry must show PS and PAT:\n"
+          + out)
+    check(not re.search(r"^\s*PT ", out, re.M), "the walk went below a 2 MiB page:\n" + out)
+    m.command("unmap 0x%x 2M" % big)
+    check("freed" in m.command("free 0x%x" % pa), "free of the order-9 block failed")

@@ -490,6 +490,33 @@ static const char *test_selftest_capture(void)
 	return NULL;
 }
 
+/*
+ * Regression: the errors a selftest provokes on purpose (a refused double
+ * free, a cache destroyed while in use) looked like real errors in the log.
+ * Between selftest_expect_begin/end each line starts with "(expected) ".
+ */
+static const char *test_selftest_expected_lines_marked(void)
+{
+	kprintf_output_fn saved = kprintf_get_output();
+	const char *text;
+
+	selftest_capture_begin();
+	kprintf("before\n");
+	selftest_expect_begin();
+	kprintf("vfree: double ");
+	kprintf("free\nslab: busy\n");
+	selftest_expect_end();
+	kprintf("after\n");
+	text = selftest_capture_end();
+	CHECK(test_capture_restored(saved));
+	CHECKF(strcmp(text, "before\n(expected) vfree: double free\n(expected) slab: busy\n"
+			    "after\n") == 0,
+	       "got \"%s\"", text);
+	selftest_expect_end(); /* not marking: changes nothing */
+	CHECK(kprintf_get_output() == saved);
+	return NULL;
+}
+
 static const struct selftest printf_tests[] = {
 	{"plain", "literal text, %%, %c with width", test_printf_plain},
 	{"decimal", "%d %i %u with l/ll/z and INT64_MIN/UINT64_MAX", test_printf_decimal},
@@ -505,6 +532,8 @@ static const struct selftest printf_tests[] = {
 	{"kprintf", "kprintf output goes to the output function in chunks", test_kprintf_output},
 	{"capture", "selftest_capture_begin/end capture, truncate, restore; nesting is harmless",
 	 test_selftest_capture},
+	{"selftest_expected_lines_marked", "lines between selftest_expect_begin/end start "
+	 "with \"(expected) \"", test_selftest_expected_lines_marked},
 };
 SELFTEST_SUITE(printf, printf_tests);
 

@@ -28,6 +28,7 @@
 #define EFER_NXE (1ull << 11) /* no-execute bit in page tables */
 
 #define RFLAGS_IF (1ull << 9) /* interrupts enabled */
+#define RFLAGS_AC (1ull << 18) /* SDM 3A 2.3: alignment check / SMAP override (stac) */
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }

@@ -37,10 +37,20 @@ static unsigned handler_depth;      /* > 0 while the #PF handler runs */
 static struct fault last_fault;     /* the last fault handled, for `touch` */
 static uint64_t last_fault_number;  /* fault_stats.faults when it happened */
 
-/* The #PF error code (SDM Vol. 3A 4.7) as mm/fault.h's access bits. */
-static unsigned access_of(uint64_t error)
+/*
+ * The #PF error code (SDM Vol. 3A 4.7) as mm/fault.h's access bits, plus
+ * whether SMEP and SMAP were in force (SDM Vol. 3A 4.6.1: SMAP only while
+ * EFLAGS.AC is clear), so the report names them only when they refused.
+ */
+static unsigned access_of(uint64_t error, uint64_t rflags)
 {
 	unsigned access = 0;
+	uint64_t cr4 = read_cr4();
+
+	if (cr4 & CR4_SMEP)
+		access |= FAULT_SMEP_ON;
+	if ((cr4 & CR4_SMAP) && !(rflags & RFLAGS_AC))
+		access |= FAULT_SMAP_ON;
 
 	if (error & PF_PRESENT)
 		access |= FAULT_PRESENT;
@@ -65,7 +75,7 @@ static bool page_fault_trap(struct trap_frame *frame)
 		return false; /* the report follows; nested faults are never recovered */
 	}
 	handler_depth++;
-	int err = fault_handle(current_space(), address, access_of(frame->error_code),
+	int err = fault_handle(current_space(), address, access_of(frame->error_code, frame->rflags),
 			       &last_fault);
 	handler_depth--;
 	last_fault_number = fault_stats.faults;
