@@ -92,6 +92,10 @@ KERNEL_C := \
 	kernel/commands/crash_commands.c \
 	kernel/commands/selftest_commands.c \
 	kernel/commands/bench_commands.c \
+	kernel/commands/bootinfo_commands.c \
+	kernel/commands/cpu_commands.c \
+	kernel/commands/power_commands.c \
+	kernel/commands/timer_commands.c \
 	kernel/bench/pmm_bench.c \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
@@ -269,15 +273,13 @@ $(BUILD)/host/test_lib: tests/unit/test_lib.c $(HOST_COMMON) | deps
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
-$(BUILD)/host/test_bootinfo: tests/unit/test_bootinfo.c kernel/bootinfo.c \
-		tests/host/shell_stubs.c $(HOST_COMMON)
+$(BUILD)/host/test_bootinfo: tests/unit/test_bootinfo.c kernel/bootinfo.c $(HOST_COMMON)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
-$(BUILD)/host/fuzz_bootinfo: tests/host/fuzz_bootinfo.c kernel/bootinfo.c \
-		tests/host/shell_stubs.c lib/string.c lib/printf.c lib/parse.c lib/panic.c \
-		lib/errno.c tests/host/host_stubs.c
+$(BUILD)/host/fuzz_bootinfo: tests/host/fuzz_bootinfo.c kernel/bootinfo.c lib/string.c \
+		lib/printf.c lib/parse.c lib/panic.c lib/errno.c tests/host/host_stubs.c
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
