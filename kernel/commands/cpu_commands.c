@@ -8,6 +8,7 @@
  *
  * Calling context: the shell thread.
  */
+#include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/shell/shell.h"
 #include "lib/printf.h"
@@ -28,6 +29,14 @@ static int cmd_cpuinfo(int argc, char **argv)
 	kprintf("family:        %u  model: %u  stepping: %u\n", f->family, f->model, f->stepping);
 	kprintf("address sizes: %u bits physical, %u bits virtual\n", f->phys_bits, f->virt_bits);
 	kprintf("hypervisor:    %s\n", yes_no(f->hypervisor));
+	if (!acpi_cpus.have_madt)
+		kprintf("CPUs:          unknown (no ACPI MADT); the kernel runs on one\n");
+	else if (acpi_cpus.enabled > 1)
+		kprintf("CPUs:          %u (ACPI MADT), 1 in use: no SMP support yet, the other %u "
+			"stay%s idle\n", acpi_cpus.enabled, acpi_cpus.enabled - 1,
+			acpi_cpus.enabled > 2 ? "" : "s");
+	else
+		kprintf("CPUs:          %u (ACPI MADT), in use\n", acpi_cpus.enabled);
 	kprintf("memory-management features:\n");
 	kprintf("  nx:          %-3s  no-execute pages (EFER.NXE, PTE bit 63)\n", yes_no(f->nx));
 	kprintf("  pae:         %-3s  physical address extension\n", yes_no(f->pae));
@@ -50,5 +59,6 @@ SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management feat
 	      "  Prints the vendor and model, the physical and virtual address widths,\n"
 	      "  and whether the CPU has each feature the memory manager can use:\n"
 	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
-	      "  Every line is `name: yes|no` so scripts can read it.\n",
+	      "  Every line is `name: yes|no` so scripts can read it. Also how many CPUs\n"
+	      "  the ACPI MADT lists: the kernel uses only the first until SMP support.\n",
 	      cmd_cpuinfo);

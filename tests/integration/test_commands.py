@@ -2,13 +2,13 @@
 
 Each test is named after the defect it pins down: the shell's declared
 argument counts (item 3.4), `lazy -s SIZE SIZE` (1.2), the real range of
-`alloc SIZE` (1.3), messages that say what was wrong (1.5), and the limits
-and refusals that help texts document (1.8).
+`alloc SIZE` (1.3), messages that say what was wrong (1.5), the limits and
+refusals that help texts document (1.8), and the CPUs nothing uses (1.9).
 They run on the shared machine and leave nothing allocated behind.
 """
 import re
 
-from pagoda import check, shell_test
+from pagoda import Machine, check, machine_test, shell_test
 
 
 def expect_lines(m, cases):
@@ -174,3 +174,31 @@ def help_documents_refusals_and_limits(m):
     flags = re.search(r"-> 0x[0-9a-f]+ \[([^\]]*)\]", out)
     check(flags and "w" not in flags.group(1), "map VA 4K g is not read-only:\n" + out)
 
+
+def cpus_line(m):
+    out = m.command("cpuinfo")
+    found = re.search(r"^CPUs:\s+(\d+) \(ACPI MADT\)(.*)$", out, re.M)
+    check(found, "cpuinfo shows no CPU count:\n" + out)
+    return int(found.group(1)), found.group(2)
+
+
+@machine_test("1.9: with -smp 2 the banner and cpuinfo say the second CPU is unused")
+def smp_second_cpu_unused_said(firmware):
+    m = Machine("smp2-" + firmware, firmware=firmware, extra_args=["-smp", "2"])
+    try:
+        m.wait_prompt()
+        check(re.search(r"^CPUs: 2 found \(ACPI MADT\), only CPU 0 runs: no SMP support yet, "
+                        r"1 CPU stays idle$", m.buf, re.M), "the banner does not say it:\n"
+              + m.buf[-800:])
+        count, rest = cpus_line(m)
+        check(count == 2 and "1 in use" in rest and "no SMP support" in rest,
+              "cpuinfo with -smp 2: %d%s" % (count, rest))
+    finally:
+        m.close()
+
+
+@shell_test("1.9: with one CPU the banner says nothing and cpuinfo counts 1")
+def smp_one_cpu_counted(m):
+    count, rest = cpus_line(m)
+    check(count == 1 and "idle" not in rest, "cpuinfo with one CPU: %d%s" % (count, rest))
+    check("only CPU 0 runs" not in m.buf, "a one-CPU banner speaks of idle CPUs")
