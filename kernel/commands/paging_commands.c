@@ -3,11 +3,12 @@
  * unmap, protect, translate, walk, ptdump, peek and poke.
  *
  * They act on the current address space. What the kernel itself runs on is
- * off limits to map, unmap and protect: the kernel image (which holds the
- * stack in use), and the direct map. Frames that `map` allocated itself
- * (no PA given) are remembered per page in a small table and freed by
- * `unmap`; frames given by PA belong to whoever owns them and are left
- * alone. peek and poke translate first and only touch what is mapped with
+ * off limits to map, unmap, protect and poke: the kernel image (which holds
+ * the stack in use), the direct map, the vmalloc window (heap areas and
+ * stacks) and the lazy window (regions the page-fault handler manages).
+ * Frames that `map` allocated itself (no PA given) are remembered per page
+ * in a small table and freed by `unmap`; frames given by PA belong to
+ * whoever owns them and are left alone. peek and poke translate first and only touch what is mapped with
  * the needed permission (until the page-fault handler can catch faults).
  * Shell context.
  */
@@ -138,9 +139,12 @@ static int report(const char *cmd, int err)
  */
 static int check_shell_range(const char *cmd, virt_addr_t va, uint64_t size)
 {
-	if (size == 0 || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE)) {
-		kprintf("%s: 0x%lx and size 0x%lx must be non-zero multiples of 4 KiB (the address "
-			"may be 0)\n", cmd, va, size);
+	if (size == 0 || !IS_ALIGNED(size, PAGE_SIZE)) {
+		kprintf("%s: the size 0x%lx is not a non-zero multiple of 4 KiB\n", cmd, size);
+		return -EINVAL;
+	}
+	if (!IS_ALIGNED(va, PAGE_SIZE)) {
+		kprintf("%s: 0x%lx is not 4 KiB aligned\n", cmd, va);
 		return -EINVAL;
 	}
 	if (va + size < va) {

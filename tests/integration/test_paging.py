@@ -116,8 +116,8 @@ def kernel_text_start(m):
 def bad_arguments(m):
     cases = [
         ("map 0x800000000000 4K", "not canonical"),
-        ("map 0x%x 4K" % (BASE + 1), "multiples of 4 KiB"),
-        ("map 0x%x 0" % BASE, "multiples of 4 KiB"),
+        ("map 0x%x 4K" % (BASE + 1), "not 4 KiB aligned"),
+        ("map 0x%x 0" % BASE, "not a non-zero multiple of 4 KiB"),
         ("map 0xfffffffffffff000 8K", "wraps past the end"),
         ("map 0xffffffff80200000 4K", "kernel image"),
         ("map 0xffff800000100000 4K", "direct map"),
