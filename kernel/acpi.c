@@ -29,6 +29,13 @@
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define GAS_SPACE_IO 1        /* generic address in I/O port space */
 
+#define MADT_ENTRIES 44          /* after the header, u32 LAPIC address and u32 flags */
+#define MADT_LOCAL_APIC 0         /* Processor Local APIC entry (5.2.12.2), 8 bytes */
+#define MADT_LOCAL_APIC_FLAGS 4   /* its u32 flags */
+#define MADT_LOCAL_X2APIC 9       /* Processor Local x2APIC entry (5.2.12.12), 16 bytes */
+#define MADT_LOCAL_X2APIC_FLAGS 8 /* its u32 flags */
+#define MADT_CPU_ENABLED (1u << 0) /* Local APIC flags: the processor is usable */
+
 #define AML_NAME_OP 0x08
 #define AML_PACKAGE_OP 0x12
 #define AML_BYTE_PREFIX 0x0a
@@ -122,6 +129,59 @@ static bool acpi_find_s5(const uint8_t *dsdt, struct acpi_power *out)
 #define RSDP_V1_LENGTH 20
 #define RSDP_V2_LENGTH 36
 
+/* The XSDT (8-byte entries) or else the RSDT (4) of the RSDP copy, or NULL. */
+static const uint8_t *acpi_root(const void *rsdp_copy, uint32_t length, size_t *entry_size)
+{
+	const uint8_t *rsdp = rsdp_copy;
+	const uint8_t *root = NULL;
+
+	if (!rsdp)
+		return NULL;
+	if (length >= RSDP_V2_LENGTH && rsdp[15] >= 2 && read_u64(rsdp + 24) != 0) {
+		root = acpi_map_table(read_u64(rsdp + 24));
+		*entry_size = 8;
+	}
+	if (!root && length >= RSDP_V1_LENGTH) {
+		root = acpi_map_table(read_u32(rsdp + 16));
+		*entry_size = 4;
+	}
+	return root;
+}
+
+struct acpi_cpus acpi_cpus;
+
+void acpi_madt_count_cpus(const uint8_t *madt, uint32_t length, struct acpi_cpus *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (length < MADT_ENTRIES)
+		return;
+	out->have_madt = true;
+	for (uint32_t off = MADT_ENTRIES; off + 2 <= length;) {
+		uint8_t type = madt[off], size = madt[off + 1];
+		if (size < 2 || off + size > length)
+			break; /* a malformed entry: nothing after it can be trusted */
+		uint32_t flags_at = type == MADT_LOCAL_APIC ? MADT_LOCAL_APIC_FLAGS
+				    : type == MADT_LOCAL_X2APIC ? MADT_LOCAL_X2APIC_FLAGS : 0;
+		if (flags_at && flags_at + 4 <= size) {
+			if (read_u32(madt + off + flags_at) & MADT_CPU_ENABLED)
+				out->enabled++;
+			else
+				out->disabled++;
+		}
+		off += size;
+	}
+}
+
+void acpi_cpus_init(const void *rsdp, uint32_t length)
+{
+	size_t entry_size = 4;
+	const uint8_t *root = acpi_root(rsdp, length, &entry_size);
+	const uint8_t *madt = root ? acpi_find(root, entry_size, "APIC") : NULL;
+
+	if (madt)
+		acpi_madt_count_cpus(madt, read_u32(madt + 4), &acpi_cpus);
+}
+
 void acpi_init(const void *rsdp_copy, uint32_t length, struct acpi_power *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -129,17 +189,8 @@ void acpi_init(const void *rsdp_copy, uint32_t length, struct acpi_power *out)
 		out->problem = "the boot loader passed no ACPI RSDP";
 		return;
 	}
-	const uint8_t *rsdp = rsdp_copy;
-	const uint8_t *root = NULL;
 	size_t entry_size = 4;
-	if (length >= RSDP_V2_LENGTH && rsdp[15] >= 2 && read_u64(rsdp + 24) != 0) {
-		root = acpi_map_table(read_u64(rsdp + 24));
-		entry_size = 8;
-	}
-	if (!root && length >= RSDP_V1_LENGTH) {
-		root = acpi_map_table(read_u32(rsdp + 16));
-		entry_size = 4;
-	}
+	const uint8_t *root = acpi_root(rsdp_copy, length, &entry_size);
 	if (!root) {
 		out->problem = "the RSDT/XSDT is missing, above 4 GiB or has a bad checksum";
 		return;

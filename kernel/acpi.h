@@ -36,4 +36,28 @@ struct acpi_power {
  */
 void acpi_init(const void *rsdp, uint32_t length, struct acpi_power *out);
 
+/* The processors the firmware lists in the MADT. */
+struct acpi_cpus {
+	bool have_madt;     /* a valid MADT was found; the counts below mean something */
+	unsigned enabled;   /* Local APIC / x2APIC entries with the Enabled flag */
+	unsigned disabled;  /* entries without it (absent, or could be brought online later) */
+};
+
+/* Filled at boot by acpi_cpus_init(); all zero before or without ACPI. */
+extern struct acpi_cpus acpi_cpus;
+
+/*
+ * Count the processors in the MADT reachable from the validated RSDP copy
+ * (as for acpi_init) into acpi_cpus. Boot CPU, once; never fails (no MADT:
+ * have_madt stays false).
+ */
+void acpi_cpus_init(const void *rsdp, uint32_t length);
+
+/*
+ * Count the processor entries of the MADT at madt (length bytes, checksum
+ * already verified) into *out. Entries are read only where they fit whole
+ * inside length; an entry shorter than 2 bytes ends the walk. Pure.
+ */
+void acpi_madt_count_cpus(const uint8_t *madt, uint32_t length, struct acpi_cpus *out);
+
 #endif

@@ -12,14 +12,14 @@
  *   - the result is copied into fixed arrays (no heap at this point of boot);
  *     anything that does not fit is counted and reported, never overflowed.
  * The walk is one pass over the tags; each known tag has a minimum size in
- * tag_min_size[] and a small handler below. Also here: the `bootinfo` shell
- * command, which prints what was parsed.
+ * tag_min_size[] and a small handler below. Also here: printing what was
+ * parsed, whole or one part at a time (the `bootinfo` command,
+ * kernel/commands/bootinfo_commands.c, calls these).
  */
 #include "kernel/bootinfo.h"
 
 #include <stdarg.h>
 
-#include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
@@ -516,7 +516,7 @@ static void print_range(const char *label, uint64_t base, uint64_t length, const
 		kprintf("  [%s 0x%016lx-0x%016lx] %s%s", label, base, last, name, note);
 }
 
-static void print_mmap(const struct boot_info *bi)
+void bootinfo_print_mmap(const struct boot_info *bi)
 {
 	if (!bi->mmap_present) {
 		kprintf("memory map: none (no tag 6)\n");
@@ -534,7 +534,7 @@ static void print_mmap(const struct boot_info *bi)
 			bi->meminfo.mem_lower_kb, bi->meminfo.mem_upper_kb);
 }
 
-static void print_efi(const struct boot_info *bi)
+void bootinfo_print_efi(const struct boot_info *bi)
 {
 	if (bi->efi64_present)
 		kprintf("EFI system table: 0x%lx; boot services %s\n", bi->efi64_system_table,
@@ -554,7 +554,7 @@ static void print_efi(const struct boot_info *bi)
 	}
 }
 
-static void print_modules(const struct boot_info *bi)
+void bootinfo_print_modules(const struct boot_info *bi)
 {
 	kprintf("modules: %zu%s\n", bi->module_count, bi->modules_truncated ? " (truncated)" : "");
 	for (size_t i = 0; i < bi->module_count; i++) {
@@ -564,7 +564,7 @@ static void print_modules(const struct boot_info *bi)
 	}
 }
 
-static void print_cmdline(const struct boot_info *bi)
+void bootinfo_print_cmdline(const struct boot_info *bi)
 {
 	kprintf("command line: \"%s\"\n", bi->cmdline);
 }
@@ -611,12 +611,12 @@ void bootinfo_print(const struct boot_info *bi)
 {
 	kprintf("boot information: %u bytes at physical 0x%lx, from \"%s\"\n", bi->mbi_size,
 		bi->mbi_phys, bi->bootloader[0] ? bi->bootloader : "(unnamed boot loader)");
-	print_cmdline(bi);
+	bootinfo_print_cmdline(bi);
 	if (bi->load_base_present)
 		kprintf("kernel image loaded at physical 0x%x\n", bi->load_base);
-	print_mmap(bi);
-	print_efi(bi);
-	print_modules(bi);
+	bootinfo_print_mmap(bi);
+	bootinfo_print_efi(bi);
+	bootinfo_print_modules(bi);
 	print_framebuffer(&bi->framebuffer);
 	print_acpi(&bi->acpi);
 	if (bi->unknown_tags) {
@@ -633,40 +633,3 @@ void bootinfo_print(const struct boot_info *bi)
 	if (bi->warnings_dropped)
 		kprintf("(%u more warnings not kept)\n", bi->warnings_dropped);
 }
-
-/* ---- the shell command ------------------------------------------------- */
-
-static int cmd_bootinfo(int argc, char **argv)
-{
-	if (argc == 1) {
-		bootinfo_print(&boot_info);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "mmap") == 0)
-		print_mmap(&boot_info);
-	else if (argc == 2 && strcmp(argv[1], "efi") == 0)
-		print_efi(&boot_info);
-	else if (argc == 2 && strcmp(argv[1], "modules") == 0)
-		print_modules(&boot_info);
-	else if (argc == 2 && strcmp(argv[1], "cmdline") == 0)
-		print_cmdline(&boot_info);
-	else {
-		if (argc == 2)
-			kprintf("bootinfo: unknown part '%s'\n", argv[1]);
-		else
-			kprintf("bootinfo: too many arguments\n");
-		shell_print_usage(shell_find("bootinfo"));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-SHELL_COMMAND(bootinfo, "show what the bootloader passed (multiboot2)",
-	      "usage: bootinfo [mmap|efi|modules|cmdline]\n"
-	      "  no argument  everything the boot loader passed\n"
-	      "  mmap         the memory map (Linux e820 style, inclusive ends)\n"
-	      "  efi          the UEFI memory map and EFI tags\n"
-	      "  modules      the modules loaded with the kernel\n"
-	      "  cmdline      the kernel command line\n"
-	      "example: bootinfo mmap\n",
-	      cmd_bootinfo);

@@ -223,4 +223,13 @@ const char *bootinfo_efi_type_name(uint32_t type);
  */
 void bootinfo_print(const struct boot_info *bi);
 
+/*
+ * The parts of bootinfo_print() on their own: the memory map (and basic
+ * memory), the UEFI map and EFI tags, the modules, the command line.
+ */
+void bootinfo_print_mmap(const struct boot_info *bi);
+void bootinfo_print_efi(const struct boot_info *bi);
+void bootinfo_print_modules(const struct boot_info *bi);
+void bootinfo_print_cmdline(const struct boot_info *bi);
+
 #endif

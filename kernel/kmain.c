@@ -22,6 +22,7 @@
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/acpi.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"
@@ -69,6 +70,10 @@ static void boot_banner(void)
 	kprintf("CPU: %s, %lu MHz TSC\n",
 		cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor,
 		timer_tsc_hz() / 1000000);
+	if (acpi_cpus.enabled > 1) /* until SMP lands, say that the others sit idle */
+		kprintf("CPUs: %u found (ACPI MADT), only CPU 0 runs: no SMP support yet, "
+			"%u CPU%s idle\n", acpi_cpus.enabled, acpi_cpus.enabled - 1,
+			acpi_cpus.enabled > 2 ? "s stay" : " stays");
 	kprintf("memory: %lu MiB managed, %lu MiB free; page allocator ready %lu us after entry\n",
 		buddy_managed_pages() >> 8, buddy_free_pages() >> 8,
 		timer_tsc_to_us(pmm_ready_tsc - timer_entry_tsc()));
@@ -94,6 +99,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
+	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* how many CPUs (MADT) */
 	pmm_init(&boot_info);                /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */

@@ -13,9 +13,7 @@
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
-#include "kernel/shell/shell.h"
 #include "kernel/timer.h"
-#include "lib/errno.h"
 #include "lib/printf.h"
 
 #define PM1_SCI_ENABLE (1u << 0)   /* PM1 control: ACPI mode is on */
@@ -91,57 +89,3 @@ void power_off(void)
 	}
 	power_halt();
 }
-
-static int cmd_halt(int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("halt"));
-		return -EINVAL;
-	}
-	power_halt();
-}
-
-static int cmd_reboot(int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("reboot"));
-		return -EINVAL;
-	}
-	power_reboot();
-}
-
-static int cmd_poweroff(int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("poweroff"));
-		return -EINVAL;
-	}
-	kprintf("Powering off...\n");
-	power_off();
-}
-
-SHELL_COMMAND(halt, "stop the CPU (the machine stays on)",
-	      "usage: halt\n"
-	      "  Disables interrupts and halts the CPU. Nothing more happens until the\n"
-	      "  machine is reset or turned off; in QEMU, close it with Ctrl-A X.\n"
-	      "examples:\n"
-	      "  halt    [ends the machine]\n",
-	      cmd_halt);
-SHELL_COMMAND(reboot, "reset the machine",
-	      "usage: reboot\n"
-	      "  Resets through the ACPI reset register, else the keyboard controller,\n"
-	      "  else a deliberate triple fault.\n"
-	      "examples:\n"
-	      "  reboot    [ends the machine]\n",
-	      cmd_reboot);
-SHELL_COMMAND(poweroff, "turn the machine off (ACPI S5)",
-	      "usage: poweroff\n"
-	      "  Enters ACPI sleep state S5 (soft off) using the FADT and the DSDT's \\_S5\n"
-	      "  package. QEMU exits. If the firmware's tables do not allow it, says\n"
-	      "  what was missing and halts instead.\n"
-	      "examples:\n"
-	      "  poweroff    [ends the machine]\n",
-	      cmd_poweroff);

@@ -1,5 +1,6 @@
 /*
- * timer.c - tick counter, TSC conversions and the `uptime` command.
+ * timer.c - tick counter and TSC conversions (`uptime` shows them:
+ * kernel/commands/timer_commands.c).
  *
  * Invariants:
  *   - ticks only ever increase, and only in the IRQ 0 handler;
@@ -13,10 +14,7 @@
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
-#include "kernel/shell/shell.h"
 #include "lib/compiler.h"
-#include "lib/errno.h"
-#include "lib/printf.h"
 
 static volatile uint64_t ticks;
 static uint64_t tsc_hz;
@@ -79,28 +77,3 @@ uint64_t timer_boot_us(void)
 {
 	return tsc_at_ready ? timer_tsc_to_us(tsc_at_ready - tsc_at_entry) : 0;
 }
-
-static int cmd_uptime(int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("uptime"));
-		return -EINVAL;
-	}
-	uint64_t t = timer_ticks();
-	uint64_t boot = timer_boot_us();
-	kprintf("up %lu.%02lu s (%lu ticks at %u Hz)\n", t / TIMER_HZ, t % TIMER_HZ * 100 / TIMER_HZ,
-		t, TIMER_HZ);
-	kprintf("TSC: %lu.%03lu MHz, %lu.%03lu s since kernel entry\n", tsc_hz / 1000000,
-		tsc_hz / 1000 % 1000, timer_us_since_entry() / 1000000,
-		timer_us_since_entry() / 1000 % 1000);
-	kprintf("boot: kernel entry to first prompt took %lu.%03lu ms\n", boot / 1000, boot % 1000);
-	return 0;
-}
-
-SHELL_COMMAND(uptime, "time since boot, timer and TSC rates, boot time",
-	      "usage: uptime\n"
-	      "  Prints the time since the timer started (in ticks and seconds), the\n"
-	      "  measured TSC frequency, and how long the kernel took from its first\n"
-	      "  instruction to the first shell prompt (measured with the TSC).\n",
-	      cmd_uptime);

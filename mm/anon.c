@@ -43,7 +43,10 @@ virt_addr_t anon_find_free(const struct address_space *as, virt_addr_t window,
 	for (;;) {
 		if (candidate + bytes + PAGE_SIZE > end || candidate + bytes < candidate)
 			return 0;
-		const struct region *next = region_next(set, candidate - PAGE_SIZE);
+		/* The lowest region starting at or above candidate - PAGE_SIZE: one that
+		 * begins right where the previous one ends (a stack on its guard page)
+		 * counts too, so "- 1" (region_next looks strictly above). */
+		const struct region *next = region_next(set, candidate - PAGE_SIZE - 1);
 		if (!next || next->start >= candidate + bytes + PAGE_SIZE)
 			return candidate;
 		candidate = next->end + PAGE_SIZE;

@@ -866,6 +866,37 @@ uint64_t buddy_managed_pages(void)
 	return sum;
 }
 
+int buddy_zone_snapshot(int z, struct zone_snapshot *out)
+{
+	if (z < 0 || z >= ZONE_COUNT)
+		return -EINVAL;
+	unsigned long irq = arch_irq_save();
+	const struct zone *zone = &zones[z];
+	out->name = zone->name;
+	out->start_pfn = zone->start_pfn;
+	out->end_pfn = zone->end_pfn;
+	out->managed_pages = zone->managed_pages;
+	out->free_pages = zone->free_pages;
+	out->watermark_min = zone->watermark_min;
+	out->watermark_low = zone->watermark_low;
+	out->watermark_high = zone->watermark_high;
+	for (int o = 0; o <= MAX_ORDER; o++)
+		out->free_blocks[o] = zone->free_area[o].count;
+	for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+		out->pcp[cpu].count = zone->pcp[cpu].count;
+		out->pcp[cpu].high = zone->pcp[cpu].high;
+		out->pcp[cpu].batch = zone->pcp[cpu].batch;
+	}
+	out->stats = zone->stats;
+	arch_irq_restore(irq);
+	return 0;
+}
+
+const char *buddy_zone_name(int z)
+{
+	return z >= 0 && z < ZONE_COUNT && zones[z].name ? zones[z].name : "?";
+}
+
 static char violation_text[200];
 
 /* Format a violation into violation_text and return it. */

@@ -172,6 +172,34 @@ uint64_t buddy_free_pages(void);
 uint64_t buddy_managed_pages(void);
 
 /*
+ * A consistent copy of one zone's state, for reports (the shell's
+ * buddyinfo, zoneinfo, fragmentation, meminfo): readers outside mm/ use
+ * this instead of reaching into zones[].
+ */
+struct zone_snapshot {
+	const char *name;               /* "DMA", "DMA32", "Normal" */
+	uint64_t start_pfn, end_pfn;    /* span [start_pfn, end_pfn) */
+	uint64_t managed_pages;         /* 0: no RAM in this zone */
+	uint64_t free_pages;            /* free lists + per-CPU lists */
+	uint64_t watermark_min, watermark_low, watermark_high;
+	size_t free_blocks[MAX_ORDER + 1]; /* blocks on each order's free list */
+	struct {
+		unsigned count, high, batch;
+	} pcp[MM_MAX_CPUS];             /* each CPU's list of free single pages */
+	struct zone_stats stats;        /* counters since boot */
+};
+
+/*
+ * Copy zone z (ZONE_DMA .. ZONE_NORMAL) into *out, with interrupts off for
+ * the copy so that the counts agree with each other. Returns 0, or -EINVAL
+ * for a z outside the zones (*out untouched). Interrupts on or off.
+ */
+int buddy_zone_snapshot(int z, struct zone_snapshot *out);
+
+/* The name of zone z ("DMA", "DMA32", "Normal"), or "?" for a z outside the zones. */
+const char *buddy_zone_name(int z);
+
+/*
  * Free-page poisoning (debug): while on, freed pages are filled with
  * PAGE_POISON_BYTE and checked when handed out again; a changed byte is
  * reported as a use-after-free write (frame, offset, value) and counted.

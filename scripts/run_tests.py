@@ -15,6 +15,7 @@ Suites, in order:
 Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
 `N passed, N failed`, and the exit status is non-zero on any failure.
 Usage: run_tests.py [host|selftest|integration|labs]...  (default: all)
+PAGODA_TESTS=REGEX runs only the integration tests whose name matches REGEX.
 """
 import glob
 import os
@@ -30,6 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))  # grade.py, for check_labs
 
 import check_labs  # noqa: E402
 import pagoda  # noqa: E402
+import test_commands  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
 import test_heap  # noqa: E402,F401
 import test_help  # noqa: E402,F401
@@ -112,11 +114,17 @@ def run_selftest_boot(totals):
         m.close()
 
 
+def wanted(name):
+    """PAGODA_TESTS (a regex) picks integration tests by name; unset: all."""
+    pattern = os.environ.get("PAGODA_TESTS")
+    return not pattern or re.search(pattern, name) is not None
+
+
 def run_integration(totals):
     for firmware in ("bios", "uefi"):
         m = None
         for name, description, fn, firmwares in pagoda.SHELL_TESTS:
-            if firmware not in firmwares:
+            if firmware not in firmwares or not wanted(name):
                 continue
             full = "integration/%s/%s" % (firmware, name)
             try:
@@ -135,6 +143,8 @@ def run_integration(totals):
         if m is not None:
             m.close()
     for name, description, fn, firmwares in pagoda.MACHINE_TESTS:
+        if not wanted(name):
+            continue
         for firmware in firmwares:
             full = "integration/%s/%s" % (firmware, name)
             try:

@@ -127,7 +127,7 @@ static int alloc_pages_command(int argc, char **argv)
 	unsigned flags = 0;
 	int err;
 
-	if (argc < 3 || argc > 4) {
+	if (argc < 3) {
 		kprintf("alloc: -p needs an ORDER (0..%d)\n", MAX_ORDER);
 		return -EINVAL;
 	}
@@ -164,20 +164,34 @@ static int alloc_pages_command(int argc, char **argv)
 				     .phys = page_to_phys(page), .order = (unsigned)order,
 				     .size = PAGE_SIZE << order};
 	kprintf("allocated order-%lu block (%lu KiB) in zone %s: phys 0x%lx virt 0x%lx\n", order,
-		4ul << order, zones[page->zone].name, slot->phys, slot->virt);
+		4ul << order, buddy_zone_name(page->zone), slot->phys, slot->virt);
 	return 0;
 }
 
-#define SHELL_ALLOC_SIZE_MAX (64ull << 20) /* one shell allocation: at most 64 MiB */
+#define SHELL_VMALLOC_MAX (64ull << 20)           /* alloc -v: at most 64 MiB */
+#define SHELL_KMALLOC_MAX (PAGE_SIZE << MAX_ORDER) /* alloc: kmalloc's largest, 4 MiB */
 
 /* alloc SIZE (kmalloc) and alloc -v SIZE (vmalloc). */
 static int alloc_heap_command(bool virtually_contiguous, const char *size_text)
 {
-	uint64_t size;
-	int err = parse_u64_range(size_text, 1, SHELL_ALLOC_SIZE_MAX, &size);
+	uint64_t size, max = virtually_contiguous ? SHELL_VMALLOC_MAX : SHELL_KMALLOC_MAX;
+	int err = parse_u64_range(size_text, 1, max, &size);
 
+	if (size_text[0] == '-') {
+		kprintf("alloc: bad size '%s': a size cannot be negative (1 to %luM)\n", size_text,
+			max >> 20);
+		return -EINVAL;
+	}
+	if (err == -ERANGE && !virtually_contiguous && parse_u64(size_text, &size) == 0 &&
+	    size > max) {
+		kprintf("alloc: %s is more than kmalloc can give (at most 4M, one order-%d block "
+			"of contiguous pages); `alloc -v %s` maps up to 64M\n", size_text,
+			MAX_ORDER, size_text);
+		return err;
+	}
 	if (err) {
-		kprintf("alloc: bad size '%s': %s (1 to 64M)\n", size_text, parse_error_text(err));
+		kprintf("alloc: bad size '%s': %s (1 to %luM)\n", size_text, parse_error_text(err),
+			max >> 20);
 		return err;
 	}
 	struct shell_alloc *slot = shell_alloc_slot();
@@ -206,21 +220,36 @@ static int alloc_heap_command(bool virtually_contiguous, const char *size_text)
 
 static int cmd_alloc(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "-p") == 0)
+	const char *first = argv[1];
+	bool negative = first[0] == '-' && first[1] >= '0' && first[1] <= '9';
+
+	if (strcmp(first, "-p") == 0)
 		return alloc_pages_command(argc, argv);
-	if (argc == 3 && strcmp(argv[1], "-v") == 0)
-		return alloc_heap_command(true, argv[2]);
-	if (argc == 2 && argv[1][0] != '-')
-		return alloc_heap_command(false, argv[1]);
-	shell_print_usage(shell_find("alloc"));
-	return -EINVAL;
+	if (first[0] == '-' && !negative && strcmp(first, "-v") != 0) {
+		kprintf("alloc: unknown option '%s' (-v or -p)\n", first);
+		shell_print_usage(shell_find("alloc"));
+		return -EINVAL;
+	}
+	int words = strcmp(first, "-v") == 0 ? 3 : 2; /* -v SIZE, or SIZE */
+	if (argc < words) {
+		kprintf("alloc: -v needs a SIZE (1 to 64M)\n");
+		return -EINVAL;
+	}
+	if (argc > words) {
+		kprintf("alloc: unexpected '%s' after the size (alloc SIZE, alloc -v SIZE)\n",
+			argv[words]);
+		return -EINVAL;
+	}
+	return alloc_heap_command(words == 3, argv[words - 1]);
 }
 
-SHELL_COMMAND(alloc, "allocate memory: kmalloc, vmalloc or pages",
+SHELL_COMMAND(alloc, SHELL_ARGS(1, 3), "allocate memory: kmalloc, vmalloc or pages",
 	      "usage: alloc SIZE | alloc -v SIZE | alloc -p ORDER [dma|dma32|normal]\n"
 	      "  SIZE      kmalloc(SIZE): from the slab heap's size classes, or whole\n"
-	      "            pages past 8 KiB (SIZE 1 to 64M; K/M suffixes allowed)\n"
+	      "            pages past 8 KiB (SIZE 1 to 4M, the largest block of\n"
+	      "            contiguous pages; K/M suffixes allowed; more: use -v)\n"
 	      "  -v SIZE   vmalloc(SIZE): virtually contiguous pages with a guard page\n"
+	      "            (SIZE 1 to 64M)\n"
 	      "  -p ORDER  2^ORDER contiguous physical pages (ORDER 0..10: 4 KiB..4 MiB)\n"
 	      "            from the zone named (default normal), falling back to lower\n"
 	      "            zones. Prints the physical and direct-map address.\n"
@@ -238,10 +267,7 @@ static int cmd_free(int argc, char **argv)
 	uint64_t addr;
 	int err;
 
-	if (argc != 2) {
-		shell_print_usage(shell_find("free"));
-		return -EINVAL;
-	}
+	(void)argc;
 	err = parse_u64(argv[1], &addr);
 	if (err) {
 		kprintf("free: bad address '%s': %s\n", argv[1], parse_error_text(err));
@@ -280,7 +306,7 @@ static int cmd_free(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(free, "free what `alloc`, `lazy` or `cow` allocated",
+SHELL_COMMAND(free, SHELL_ARGS(1, 1), "free what `alloc`, `lazy` or `cow` allocated",
 	      "usage: free ADDR\n"
 	      "  ADDR is the physical or virtual address `alloc` printed (or the address\n"
 	      "  `lazy` or `cow` printed: the region and its pages are released).\n"
@@ -295,11 +321,8 @@ static int cmd_allocs(int argc, char **argv)
 {
 	size_t n = 0;
 
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("allocs"));
-		return -EINVAL;
-	}
 	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++) {
 		const struct shell_alloc *a = &shell_allocs[i];
 		if (!a->used)
@@ -314,8 +337,8 @@ static int cmd_allocs(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(allocs, "list what the shell allocated and has not freed",
+SHELL_COMMAND(allocs, SHELL_ARGS(0, 0), "list what the shell allocated and has not freed",
 	      "usage: allocs\n"
 	      "  One line per live allocation made with `alloc`, `lazy` or `cow`: kind,\n"
-	      "  size, addresses.\n",
+	      "  size, addresses. The shell holds at most 64 at a time.\n",
 	      cmd_allocs);

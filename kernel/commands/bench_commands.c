@@ -21,9 +21,6 @@ static int cmd_bench(int argc, char **argv)
 			}
 		}
 		kprintf("bench: no benchmark named '%s'\n", argv[1]);
-	} else if (argc > 2) {
-		shell_print_usage(shell_find("bench"));
-		return -EINVAL;
 	}
 	kprintf("benchmarks:\n");
 	for (const struct benchmark *const *b = __start_benchmarks; b < __stop_benchmarks; b++)
@@ -31,7 +28,7 @@ static int cmd_bench(int argc, char **argv)
 	return argc == 2 ? -ENOENT : 0;
 }
 
-SHELL_COMMAND(bench, "run a benchmark (cycle counts, medians of repeated runs)",
+SHELL_COMMAND(bench, SHELL_ARGS(0, 1), "run a benchmark (cycle counts, medians of repeated runs)",
 	      "usage: bench [NAME]\n"
 	      "  Without NAME, lists the benchmarks. Each prints cycles per operation\n"
 	      "  measured with the TSC, as the median of repeated runs. Under QEMU's\n"

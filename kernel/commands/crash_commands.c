@@ -61,26 +61,29 @@ static int cmd_crash(int argc, char **argv)
 {
 	bool halt = argc == 3 && strcmp(argv[2], "halt") == 0;
 
-	if (argc == 2 || halt) {
-		for (size_t i = 0; i < sizeof(crash_kinds) / sizeof(crash_kinds[0]); i++) {
-			if (strcmp(argv[1], crash_kinds[i].name) == 0) {
-				kprintf("crash: %s%s\n", crash_kinds[i].what,
-					halt ? ", outside any recovery point" : "");
-				if (halt)
-					recovery_run_unguarded(crash_kinds[i].fn);
-				else
-					crash_kinds[i].fn();
-				kprintf("crash: the kernel resumed after the exception\n");
-				return 0;
-			}
-		}
-		kprintf("crash: unknown kind '%s'\n", argv[1]);
+	if (argc == 3 && !halt) {
+		kprintf("crash: the second word can only be `halt`, not '%s'\n", argv[2]);
+		shell_print_usage(shell_find("crash"));
+		return -EINVAL;
 	}
+	for (size_t i = 0; i < sizeof(crash_kinds) / sizeof(crash_kinds[0]); i++) {
+		if (strcmp(argv[1], crash_kinds[i].name) == 0) {
+			kprintf("crash: %s%s\n", crash_kinds[i].what,
+				halt ? ", outside any recovery point" : "");
+			if (halt)
+				recovery_run_unguarded(crash_kinds[i].fn);
+			else
+				crash_kinds[i].fn();
+			kprintf("crash: the kernel resumed after the exception\n");
+			return 0;
+		}
+	}
+	kprintf("crash: unknown kind '%s'\n", argv[1]);
 	shell_print_usage(shell_find("crash"));
 	return -EINVAL;
 }
 
-SHELL_COMMAND(crash, "raise a CPU exception on purpose (to see the report)",
+SHELL_COMMAND(crash, SHELL_ARGS(1, 2), "raise a CPU exception on purpose (to see the report)",
 	      "usage: crash de|ud|pf|gp|bp [halt]\n"
 	      "  de  divide by zero              (#DE, vector 0)\n"
 	      "  ud  invalid opcode (ud2)        (#UD, vector 6)\n"

@@ -31,12 +31,15 @@
 #include "kernel/commands/shell_allocs.h"
 
 #define LAZY_SIZE_MAX (1ull << 30) /* one `lazy` region: at most 1 GiB */
+#define FAILINJECT_N_MAX 1000000u /* failinject N: at most a million allocations ahead */
 
 static int parse_size(const char *cmd, const char *what, const char *text, uint64_t *out)
 {
 	int err = parse_u64_range(text, 1, LAZY_SIZE_MAX, out);
 
-	if (err)
+	if (text[0] == '-')
+		kprintf("%s: bad %s '%s': a size cannot be negative (1 to 1G)\n", cmd, what, text);
+	else if (err)
 		kprintf("%s: bad %s '%s': %s (1 to 1G; K/M/G suffixes allowed)\n", cmd, what, text,
 			parse_error_text(err));
 	return err;
@@ -47,10 +50,21 @@ static int parse_size(const char *cmd, const char *what, const char *text, uint6
 static int cmd_lazy(int argc, char **argv)
 {
 	uint64_t size, max;
-	bool stack = argc == 4 && strcmp(argv[1], "-s") == 0;
+	bool stack = strcmp(argv[1], "-s") == 0;
+	bool negative = argv[1][0] == '-' && argv[1][1] >= '0' && argv[1][1] <= '9';
 
-	if (!(argc == 2 && argv[1][0] != '-') && !stack) {
+	if (argv[1][0] == '-' && !stack && !negative) {
+		kprintf("lazy: unknown option '%s' (only -s, for a stack)\n", argv[1]);
 		shell_print_usage(shell_find("lazy"));
+		return -EINVAL;
+	}
+	if (stack && argc != 4) {
+		kprintf("lazy: -s needs SIZE and MAX (lazy -s SIZE MAX)\n");
+		return -EINVAL;
+	}
+	if (!stack && argc != 2) {
+		kprintf("lazy: unexpected '%s' after SIZE (a stack is `lazy -s SIZE MAX`)\n",
+			argv[2]);
 		return -EINVAL;
 	}
 	if (parse_size("lazy", "size", argv[stack ? 2 : 1], &size) ||
@@ -79,7 +93,7 @@ static int cmd_lazy(int argc, char **argv)
 			va, va);
 		return 0;
 	}
-	max = ALIGN_UP(max, PAGE_SIZE);
+	max = ALIGN_UP(max, PAGE_SIZE); /* so 5K 8K is 8K 8K: a stack that cannot grow */
 	virt_addr_t top = anon_create_stack(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
 					    size, max, "lazy-stack");
 	if (!top) {
@@ -88,6 +102,13 @@ static int cmd_lazy(int argc, char **argv)
 		return -ENOMEM;
 	}
 	shell_alloc_remember_region(top, top - max - PAGE_SIZE, top);
+	if (max == size) {
+		/* No room to grow: a touch just below would hit the guard page, so no such hint. */
+		kprintf("lazy: stack 0x%lx-0x%lx (top 0x%lx), cannot grow (MAX equals SIZE), guard "
+			"page at 0x%lx\n", top - size, top, top, top - max - PAGE_SIZE);
+		kprintf("  `free 0x%lx` gives it all back\n", top);
+		return 0;
+	}
 	kprintf("lazy: stack 0x%lx-0x%lx (top 0x%lx), grows down to 0x%lx, guard page at 0x%lx\n",
 		top - size, top, top, top - max, top - max - PAGE_SIZE);
 	kprintf("  `touch 0x%lx w` just below it grows it; `free 0x%lx` gives it all back\n",
@@ -95,13 +116,14 @@ static int cmd_lazy(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(lazy, "reserve a demand-zero region (pages appear when touched)",
+SHELL_COMMAND(lazy, SHELL_ARGS(1, 3), "reserve a demand-zero region (pages appear when touched)",
 	      "usage: lazy SIZE | lazy -s SIZE MAX\n"
 	      "  Reserves SIZE bytes (rounded up to pages) in the kernel's lazy window\n"
 	      "  (0xffffc04000000000, 256 GiB) as an anonymous region; nothing is mapped\n"
 	      "  until a page is touched, when the page-fault handler maps a zeroed frame.\n"
 	      "  -s: a stack region of SIZE bytes that grows down on a touch just below\n"
-	      "  it, up to MAX bytes, with a guard page below that.\n"
+	      "  it, up to MAX bytes, with a guard page below that (MAX = SIZE: it\n"
+	      "  cannot grow). SIZE and MAX: at most 1G.\n"
 	      "  `regions` lists it, `touch` faults pages in, `free ADDR` releases it.\n"
 	      "examples:\n"
 	      "  lazy 64K                    on a fresh boot: 0xffffc04000001000-0xffffc04000011000\n"
@@ -114,14 +136,25 @@ SHELL_COMMAND(lazy, "reserve a demand-zero region (pages appear when touched)",
 
 /* ---- cow ------------------------------------------------------------------- */
 
+/* The first address of [va, end) outside `lazy` (anonymous or COW) regions, or end. */
+static virt_addr_t first_outside_lazy(virt_addr_t va, virt_addr_t end)
+{
+	const struct region_set *set = kernel_space.regions;
+
+	while (va < end) {
+		const struct region *r = set ? region_find(set, va) : NULL;
+		if (!r || (r->kind != REGION_ANON && r->kind != REGION_COW))
+			return va;
+		va = r->end;
+	}
+	return end;
+}
+
 static int cmd_cow(int argc, char **argv)
 {
 	uint64_t va, size;
 
-	if (argc != 3) {
-		shell_print_usage(shell_find("cow"));
-		return -EINVAL;
-	}
+	(void)argc;
 	int err = parse_u64(argv[1], &va);
 	if (err) {
 		kprintf("cow: bad address '%s': %s\n", argv[1], parse_error_text(err));
@@ -130,9 +163,21 @@ static int cmd_cow(int argc, char **argv)
 	if (parse_size("cow", "size", argv[2], &size))
 		return -EINVAL;
 	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!paging_canonical(va) || !paging_canonical(va + size - 1) || va + size < va) {
+		kprintf("cow: 0x%lx-0x%lx is not canonical (bits 63-47 of an address must all "
+			"equal bit 47)\n", va, va + size);
+		return -EINVAL;
+	}
 	if (!IS_ALIGNED(va, PAGE_SIZE)) {
 		kprintf("cow: 0x%lx is not page-aligned\n", va);
 		return -EINVAL;
+	}
+	/* Checked here, before a twin is placed: it could land inside a too-long range. */
+	virt_addr_t outside = first_outside_lazy(va, va + size);
+	if (outside != va + size) {
+		kprintf("cow: 0x%lx-0x%lx is not all inside `lazy` (anonymous) regions: 0x%lx is "
+			"not in one\n", va, va + size, outside);
+		return -ENOENT;
 	}
 	if (!shell_alloc_has_room()) {
 		kprintf("cow: the shell holds too many allocations; free some first\n");
@@ -159,7 +204,7 @@ static int cmd_cow(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(cow, "share a lazy range copy-on-write with a new twin range",
+SHELL_COMMAND(cow, SHELL_ARGS(2, 2), "share a lazy range copy-on-write with a new twin range",
 	      "usage: cow VA SIZE\n"
 	      "  VA..VA+SIZE must lie in `lazy` regions. Every page mapped there is mapped\n"
 	      "  read-only in both VA's range and a new twin range (printed), and its\n"
@@ -207,11 +252,8 @@ static bool print_region(const struct region *r, void *arg)
 
 static int cmd_regions(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("regions"));
-		return -EINVAL;
-	}
 	const struct region_set *set = current_space()->regions;
 	if (!set) {
 		kprintf("regions: the current address space has no regions\n");
@@ -224,7 +266,7 @@ static int cmd_regions(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(regions, "list the regions of the current address space",
+SHELL_COMMAND(regions, SHELL_ARGS(0, 0), "list the regions of the current address space",
 	      "usage: regions\n"
 	      "  One line per region, like /proc/PID/maps: range, protection, kind,\n"
 	      "  size, name and, for anonymous regions, pages resident (mapped). The\n"
@@ -281,8 +323,8 @@ static int cmd_touch(int argc, char **argv)
 	uint64_t va;
 	char mode = argc == 3 ? argv[2][0] : 'r';
 
-	if (argc < 2 || argc > 3 || (argc == 3 && (argv[2][1] != '\0' ||
-						   (mode != 'r' && mode != 'w' && mode != 'x')))) {
+	if (argc == 3 && (argv[2][1] != '\0' || (mode != 'r' && mode != 'w' && mode != 'x'))) {
+		kprintf("touch: unknown access '%s' (r, w or x)\n", argv[2]);
 		shell_print_usage(shell_find("touch"));
 		return -EINVAL;
 	}
@@ -331,7 +373,7 @@ static int cmd_touch(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(touch, "access one byte and say what the page-fault handler did",
+SHELL_COMMAND(touch, SHELL_ARGS(1, 2), "access one byte and say what the page-fault handler did",
 	      "usage: touch VA [r|w|x]\n"
 	      "  Reads (r, default), writes (w: a plain store of the byte's own value, or\n"
 	      "  of 0 where nothing is mapped yet, so the byte keeps its value) or\n"
@@ -371,17 +413,14 @@ static __noinline uint64_t recurse(uint64_t n)
 static int cmd_stackoverflow(int argc, char **argv)
 {
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("stackoverflow"));
-		return -EINVAL;
-	}
 	const struct kernel_stack *s = kernel_stack_find((uint64_t)(uintptr_t)&argc, 1);
 	kprintf("stackoverflow: recursing on the %s stack (0x%lx-0x%lx) until it hits the "
 		"guard page below it...\n", s ? s->name : "?", s ? s->bottom : 0, s ? s->top : 0);
 	return (int)recurse(0);
 }
 
-SHELL_COMMAND(stackoverflow, "recurse until the kernel stack's guard page stops it",
+SHELL_COMMAND(stackoverflow, SHELL_ARGS(0, 0),
+	      "recurse until the kernel stack's guard page stops it",
 	      "usage: stackoverflow\n"
 	      "  Calls a function that calls itself, 256 bytes a frame, on the shell's\n"
 	      "  16 KiB stack. The stack sits in vmalloc space with an unmapped guard page\n"
@@ -396,11 +435,8 @@ SHELL_COMMAND(stackoverflow, "recurse until the kernel stack's guard page stops 
 
 static int cmd_vmstat(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("vmstat"));
-		return -EINVAL;
-	}
 	const struct fault_stats *s = &fault_stats;
 	kprintf("pgfault %lu\n", s->faults);
 	kprintf("pgfault_demand_zero %lu\n", s->demand_zero);
@@ -417,7 +453,7 @@ static int cmd_vmstat(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(vmstat, "page-fault and TLB counters (like /proc/vmstat)",
+SHELL_COMMAND(vmstat, SHELL_ARGS(0, 0), "page-fault and TLB counters (like /proc/vmstat)",
 	      "usage: vmstat\n"
 	      "  One `name value` line per counter since boot: page faults (total,\n"
 	      "  demand-zero, COW copies and reuses, stack growths, spurious, guard-page\n"
@@ -445,14 +481,29 @@ static int cmd_failinject(int argc, char **argv)
 		kprintf("failinject: off\n");
 		return 0;
 	}
+	if (strcmp(argv[1], "off") == 0) {
+		kprintf("failinject: off takes no N (unexpected '%s')\n", argv[2]);
+		return -EINVAL;
+	}
 	int kind = -1;
 	for (int k = 0; k < FAILINJECT_KINDS; k++)
-		if (argc == 3 && strcmp(argv[1], failinject_kind_name(k)) == 0)
+		if (strcmp(argv[1], failinject_kind_name(k)) == 0)
 			kind = k;
-	uint64_t n;
-	if (kind < 0 || parse_u64_range(argv[2], 1, 1000000, &n) != 0) {
-		shell_print_usage(shell_find("failinject"));
+	if (kind < 0) {
+		kprintf("failinject: unknown kind '%s' (pmm, slab, vmalloc, or off)\n", argv[1]);
 		return -EINVAL;
+	}
+	if (argc == 2) {
+		kprintf("failinject: %s needs N, which allocation from now fails (1 to %u)\n",
+			argv[1], FAILINJECT_N_MAX);
+		return -EINVAL;
+	}
+	uint64_t n;
+	int err = parse_u64_range(argv[2], 1, FAILINJECT_N_MAX, &n);
+	if (err) {
+		kprintf("failinject: bad N '%s': %s (1 to %u)\n", argv[2], parse_error_text(err),
+			FAILINJECT_N_MAX);
+		return err;
 	}
 	failinject_arm(kind, n);
 	kprintf("failinject: allocation %lu of the next %s allocations will fail\n", n,
@@ -460,12 +511,13 @@ static int cmd_failinject(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(failinject, "make the Nth next allocation of a kind fail",
+SHELL_COMMAND(failinject, SHELL_ARGS(0, 2), "make the Nth next allocation of a kind fail",
 	      "usage: failinject [pmm|slab|vmalloc N | off]\n"
 	      "  pmm N      the Nth next page-frame allocation (alloc_pages) fails, once\n"
 	      "  slab N     the Nth next slab/kmalloc allocation fails\n"
 	      "  vmalloc N  the Nth next vmalloc fails\n"
 	      "  off        disarm all; without arguments: the current state\n"
+	      "  N is 1 to 1000000 (1: the very next allocation of that kind).\n"
 	      "  Every allocating path must then roll back: e.g. `failinject pmm 3` then\n"
 	      "  `map 0xffffc00000000000 4M` leaves no mapping and no page behind.\n"
 	      "examples:\n"

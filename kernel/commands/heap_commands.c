@@ -19,14 +19,6 @@
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 
-static int no_arguments(int argc, const char *name)
-{
-	if (argc == 1)
-		return 0;
-	shell_print_usage(shell_find(name));
-	return -EINVAL;
-}
-
 static void print_cache(const struct slab_cache *c, void *arg)
 {
 	(void)arg;
@@ -37,9 +29,8 @@ static void print_cache(const struct slab_cache *c, void *arg)
 
 static int cmd_slabinfo(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "slabinfo"))
-		return -EINVAL;
 	kprintf("# name              objsize   active    total objper pages/  slabs\n");
 	kprintf("#                                                slab   slab\n");
 	slab_for_each_cache(print_cache, NULL);
@@ -47,7 +38,8 @@ static int cmd_slabinfo(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(slabinfo, "every slab cache: object size, objects, slabs (/proc/slabinfo)",
+SHELL_COMMAND(slabinfo, SHELL_ARGS(0, 0),
+	      "every slab cache: object size, objects, slabs (/proc/slabinfo)",
 	      "usage: slabinfo\n"
 	      "  One line per cache, with Linux's /proc/slabinfo columns: name, object\n"
 	      "  size, active objects, total objects, objects per slab, pages per slab,\n"
@@ -68,15 +60,15 @@ static int cmd_vmallocinfo(int argc, char **argv)
 {
 	unsigned n = 0;
 
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "vmallocinfo"))
-		return -EINVAL;
 	vmalloc_for_each_area(print_area, &n);
 	kprintf("%u area(s), %lu KiB mapped\n", n, vmalloc_used_bytes() >> 10);
 	return 0;
 }
 
-SHELL_COMMAND(vmallocinfo, "vmalloc areas with size and caller (/proc/vmallocinfo)",
+SHELL_COMMAND(vmallocinfo, SHELL_ARGS(0, 0),
+	      "vmalloc areas with size and caller (/proc/vmallocinfo)",
 	      "usage: vmallocinfo\n"
 	      "  One line per vmalloc area: its virtual range, size, pages, the guard\n"
 	      "  page right after it (never mapped), and the function that allocated it.\n",
@@ -84,9 +76,8 @@ SHELL_COMMAND(vmallocinfo, "vmalloc areas with size and caller (/proc/vmallocinf
 
 static int cmd_leaks(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "leaks"))
-		return -EINVAL;
 	if (!slab_debug_enabled())
 		kprintf("leaks: allocation tracking is off; turn it on with `slabdebug on` (or boot "
 			"with slab_debug) and allocate again\n");
@@ -94,7 +85,8 @@ static int cmd_leaks(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(leaks, "live heap allocations grouped by the function that made them",
+SHELL_COMMAND(leaks, SHELL_ARGS(0, 0),
+	      "live heap allocations grouped by the function that made them",
 	      "usage: leaks\n"
 	      "  With slab debugging on, every live kmalloc/slab object remembers its\n"
 	      "  caller; this prints them grouped by caller with counts and bytes.\n",
@@ -108,7 +100,8 @@ static int cmd_slabdebug(int argc, char **argv)
 			kprintf("slabdebug: caches with live objects keep their mode until they are "
 				"empty (%s)\n", errno_name(err));
 		}
-	} else if (argc != 1) {
+	} else if (argc == 2) {
+		kprintf("slabdebug: '%s' is neither on nor off\n", argv[1]);
 		shell_print_usage(shell_find("slabdebug"));
 		return -EINVAL;
 	}
@@ -117,7 +110,7 @@ static int cmd_slabdebug(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(slabdebug, "switch the heap's debug checks",
+SHELL_COMMAND(slabdebug, SHELL_ARGS(0, 1), "switch the heap's debug checks",
 	      "usage: slabdebug [on|off]\n"
 	      "  Red zones around objects (checked on free), poisoning of freed objects\n"
 	      "  (checked when handed out again), and caller tracking for `leaks`.\n"
@@ -130,15 +123,14 @@ SHELL_COMMAND(slabdebug, "switch the heap's debug checks",
 
 static int cmd_shrink(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "shrink"))
-		return -EINVAL;
 	uint64_t pages = slab_shrink();
 	kprintf("shrink: gave %lu empty slab page(s) back to the page allocator\n", pages);
 	return 0;
 }
 
-SHELL_COMMAND(shrink, "give empty slabs back to the page allocator",
+SHELL_COMMAND(shrink, SHELL_ARGS(0, 0), "give empty slabs back to the page allocator",
 	      "usage: shrink\n"
 	      "  Frees every empty slab of every cache (the page allocator also does\n"
 	      "  this by itself when a zone falls below its low watermark).\n",
@@ -148,6 +140,7 @@ SHELL_COMMAND(shrink, "give empty slabs back to the page allocator",
 
 #define KMEMTEST_SLOTS 256
 #define KMEMTEST_MAX_SIZE 16384
+#define KMEMTEST_MAX_OPS 100000000u
 
 struct kmemtest_slot {
 	uint8_t *p;
@@ -170,10 +163,12 @@ static int cmd_kmemtest(int argc, char **argv)
 	uint64_t ops = 10000, state = 0x5eed;
 	uint64_t allocs = 0, frees = 0, reallocs = 0, failures = 0, corrupt = 0;
 
-	if (argc > 2 || (argc == 2 && parse_u64_range(argv[1], 1, 100000000, &ops) != 0)) {
-		kprintf("kmemtest: N must be a number from 1 to 100000000\n");
-		shell_print_usage(shell_find("kmemtest"));
-		return -EINVAL;
+	int err = argc == 2 ? parse_u64_range(argv[1], 1, KMEMTEST_MAX_OPS, &ops) : 0;
+
+	if (err) {
+		kprintf("kmemtest: bad N '%s': %s (1 to %u)\n", argv[1], parse_error_text(err),
+			KMEMTEST_MAX_OPS);
+		return err;
 	}
 	uint64_t free_before = buddy_free_pages();
 	for (uint64_t n = 0; n < ops; n++) {
@@ -234,7 +229,7 @@ static int cmd_kmemtest(int argc, char **argv)
 	return corrupt == 0 ? 0 : -EIO;
 }
 
-SHELL_COMMAND(kmemtest, "random kmalloc/kfree/krealloc with content checks",
+SHELL_COMMAND(kmemtest, SHELL_ARGS(0, 1), "random kmalloc/kfree/krealloc with content checks",
 	      "usage: kmemtest [N]\n"
 	      "  N (default 10000) random operations over 256 slots: kmalloc of 1 byte\n"
 	      "  to 16 KiB, krealloc (contents must survive), kfree. Every block is\n"

@@ -35,16 +35,16 @@ static void meminfo_line(const char *key, uint64_t bytes)
 
 static int cmd_meminfo(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("meminfo"));
-		return -EINVAL;
-	}
 	uint64_t total = buddy_managed_pages() * PAGE_SIZE;
 	uint64_t free = buddy_free_pages() * PAGE_SIZE;
 	uint64_t min = 0;
-	for (int z = 0; z < ZONE_COUNT; z++)
-		min += zones[z].watermark_min * PAGE_SIZE;
+	for (int z = 0; z < ZONE_COUNT; z++) {
+		struct zone_snapshot zs;
+		buddy_zone_snapshot(z, &zs);
+		min += zs.watermark_min * PAGE_SIZE;
+	}
 
 	meminfo_line("MemTotal:", total);
 	meminfo_line("MemFree:", free);
@@ -61,7 +61,7 @@ static int cmd_meminfo(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(meminfo, "memory use, in Linux's /proc/meminfo format",
+SHELL_COMMAND(meminfo, SHELL_ARGS(0, 0), "memory use, in Linux's /proc/meminfo format",
 	      "usage: meminfo\n"
 	      "  MemTotal         RAM managed by the page allocator\n"
 	      "  MemFree          free pages (buddy lists + per-CPU lists)\n"

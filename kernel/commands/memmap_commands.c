@@ -47,11 +47,8 @@ static void print_usable_with_reservations(phys_addr_t start, phys_addr_t end)
 
 static int cmd_memmap(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("memmap"));
-		return -EINVAL;
-	}
 	kprintf("Firmware map (%s):\n", pmm_map_source);
 	if (boot_info.mmap_present) {
 		for (size_t i = 0; i < boot_info.mmap_count; i++) {
@@ -87,7 +84,7 @@ static int cmd_memmap(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(memmap, "physical memory map: firmware's, then the kernel's view",
+SHELL_COMMAND(memmap, SHELL_ARGS(0, 0), "physical memory map: firmware's, then the kernel's view",
 	      "usage: memmap\n"
 	      "  First the map exactly as the firmware gave it (through GRUB), then the\n"
 	      "  kernel's view: sorted, overlaps resolved (the more restrictive type\n"

@@ -4,19 +4,20 @@
  *
  * They act on the current address space. What the kernel itself runs on is
  * off limits to map, unmap and protect: the kernel image (which holds the
- * stack in use), and the direct map. Frames that `map` allocated itself
- * (no PA given) are remembered per page in a small table and freed by
- * `unmap`; frames given by PA belong to whoever owns them and are left
- * alone. `map VA SIZE PA` maps only what nobody in the kernel owns (holes
- * outside RAM, blocks the shell holds from `alloc -p`: mm/phys_owner.h
- * answers), below the CPU's physical-address width, and map and protect
- * keep W^X across aliases: no frame writable at one address and executable
- * at another (docs/memory-layout.md lists the aliases that remain). peek
- * translates first and only reads what is mapped; poke and fill write what
- * is mapped writable, and what lies in a writable lazy region or COW twin,
- * where the store faults and the page-fault handler resolves it as for any
- * store. `map` remembers the user-half ranges it made, for `selftest
- * kernel_space`. Shell context.
+ * stack in use), the direct map, the vmalloc window (heap areas and stacks)
+ * and the lazy window (regions the page-fault handler manages). Frames that
+ * `map` allocated itself (no PA given) are remembered per page in a small
+ * table and freed by `unmap`; frames given by PA belong to whoever owns them
+ * and are left alone. `map VA SIZE PA` maps only what nobody in the kernel
+ * owns (holes outside RAM, blocks the shell holds from `alloc -p`:
+ * mm/phys_owner.h answers), below the CPU's physical-address width, and map
+ * and protect keep W^X across aliases: no frame writable at one address and
+ * executable at another (docs/memory-layout.md lists the aliases that
+ * remain). peek translates first and only reads what is mapped; poke and
+ * fill write what is mapped writable, and what lies in a writable lazy
+ * region or COW twin, where the store faults and the page-fault handler
+ * resolves it as for any store. `map` remembers the user-half ranges it
+ * made, for `selftest kernel_space`. Shell context.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
@@ -187,9 +188,25 @@ static int report(const char *cmd, int err)
  */
 static int check_shell_range(const char *cmd, virt_addr_t va, uint64_t size)
 {
-	if (!paging_canonical(va) || va + size < va || size == 0 || !IS_ALIGNED(va, PAGE_SIZE) ||
-	    !IS_ALIGNED(size, PAGE_SIZE))
-		return report(cmd, -EINVAL);
+	if (size == 0 || !IS_ALIGNED(size, PAGE_SIZE)) {
+		kprintf("%s: the size 0x%lx is not a non-zero multiple of 4 KiB\n", cmd, size);
+		return -EINVAL;
+	}
+	if (!IS_ALIGNED(va, PAGE_SIZE)) {
+		kprintf("%s: 0x%lx is not 4 KiB aligned\n", cmd, va);
+		return -EINVAL;
+	}
+	if (va + size < va) {
+		kprintf("%s: 0x%lx + 0x%lx wraps past the end of the address space\n", cmd, va,
+			size);
+		return -EINVAL;
+	}
+	if (!paging_canonical(va) || !paging_canonical(va + size - 1)) {
+		kprintf("%s: 0x%lx-0x%lx is not canonical (bits 63-47 of an address must all equal "
+			"bit 47: below 0x0000800000000000 or from 0xffff800000000000)\n", cmd, va,
+			va + size - 1);
+		return -EINVAL;
+	}
 	const char *why = protected_range(va, size);
 	if (why) {
 		kprintf("%s: refusing: 0x%lx-0x%lx overlaps %s\n", cmd, va, va + size - 1, why);
@@ -295,6 +312,28 @@ static bool print_range(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint
 	return true;
 }
 
+/* paging_for_each_range callback: something is mapped; stop at the first run. */
+static bool note_mapped(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+			unsigned flags, void *arg)
+{
+	(void)start;
+	(void)end;
+	(void)pa;
+	(void)page_size;
+	(void)flags;
+	*(bool *)arg = true;
+	return false;
+}
+
+/* Is any page of [va, va + size) mapped in the current address space? */
+static bool anything_mapped(virt_addr_t va, uint64_t size)
+{
+	bool found = false;
+
+	paging_for_each_range(current_space(), va, va + size, note_mapped, &found);
+	return found;
+}
+
 /* map without PA: fresh zeroed frames, one per 4 KiB page; rolls back on failure. */
 static int map_fresh_frames(virt_addr_t va, uint64_t size, unsigned flags)
 {
@@ -335,10 +374,6 @@ static int cmd_map(int argc, char **argv)
 	unsigned flags = 0;
 	bool have_pa = false, have_flags = false;
 
-	if (argc < 3 || argc > 7) {
-		shell_print_usage(shell_find("map"));
-		return -EINVAL;
-	}
 	if (parse_arg("map", "address", argv[1], &va) || parse_arg("map", "size", argv[2], &size))
 		return -EINVAL;
 	for (int i = 3; i < argc; i++) {
@@ -394,7 +429,7 @@ static int cmd_map(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(map, "map virtual memory: fresh frames, or a given physical range",
+SHELL_COMMAND(map, SHELL_ARGS(2, 6), "map virtual memory: fresh frames, or a given physical range",
 	      "usage: map VA SIZE [PA] [FLAGS]\n"
 	      "  Maps SIZE bytes at virtual address VA in the current address space.\n"
 	      "  With PA, to the physical range starting there, using the largest pages\n"
@@ -402,8 +437,10 @@ SHELL_COMMAND(map, "map virtual memory: fresh frames, or a given physical range"
 	      "  freshly allocated zeroed frames (4 KiB pages), which unmap frees.\n"
 	      "  FLAGS: any of r w x u g (read, write, execute, user, global) in one\n"
 	      "  word, plus uc / wc / wt (uncached, write-combining, write-through).\n"
-	      "  Default rw; never executable unless x is given, and never both w and x\n"
-	      "  (W^X: the engine refuses writable and executable at once).\n"
+	      "  FLAGS replace the default rw: give w for a writable mapping (`map VA 4K g`\n"
+	      "  is read-only). Never executable unless x is given, and never both w and\n"
+	      "  x (W^X: the engine refuses writable and executable at once).\n"
+	      "  Refused: the kernel image, the direct map, the vmalloc and lazy windows.\n"
 	      "  PA must lie below the CPU's physical-address width, and must not be RAM\n"
 	      "  the kernel owns: the kernel image, page tables, page descriptors, boot\n"
 	      "  information, free frames and frames the kernel allocated are refused,\n"
@@ -423,15 +460,16 @@ static int cmd_unmap(int argc, char **argv)
 {
 	uint64_t va, size = PAGE_SIZE;
 
-	if (argc < 2 || argc > 3) {
-		shell_print_usage(shell_find("unmap"));
-		return -EINVAL;
-	}
 	if (parse_arg("unmap", "address", argv[1], &va) ||
 	    (argc == 3 && parse_arg("unmap", "size", argv[2], &size)))
 		return -EINVAL;
 	if (check_shell_range("unmap", va, size))
 		return -EINVAL;
+	if (!anything_mapped(va, size)) {
+		kprintf("unmap: nothing was mapped in 0x%lx-0x%lx; nothing to do\n", va,
+			va + size - 1);
+		return -ENOENT;
+	}
 	/*
 	 * Free the frames `map` allocated inside the range: walk the shell's own
 	 * mappings (never the whole range, which may span terabytes of holes).
@@ -467,11 +505,13 @@ static int cmd_unmap(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(unmap, "remove mappings (and free frames `map` allocated)",
+SHELL_COMMAND(unmap, SHELL_ARGS(1, 2), "remove mappings (and free frames `map` allocated)",
 	      "usage: unmap VA [SIZE]\n"
 	      "  Unmaps SIZE bytes (default 4 KiB) at VA; holes are skipped, a huge page\n"
-	      "  partly inside is split first, and page tables that become empty are\n"
-	      "  freed. The kernel image and the direct map cannot be unmapped.\n"
+	      "  partly inside is split first (which may need a free page for the new\n"
+	      "  table), and page tables that become empty are freed. A range where\n"
+	      "  nothing is mapped is reported. The kernel image, the direct map and the\n"
+	      "  vmalloc and lazy windows cannot be unmapped.\n"
 	      "examples:\n"
 	      "  map 0xffffc00000000000 16K\n"
 	      "  unmap 0xffffc00000000000 16K  frees the four frames map allocated\n",
@@ -482,10 +522,6 @@ static int cmd_protect(int argc, char **argv)
 	uint64_t va, size;
 	unsigned flags = 0;
 
-	if (argc < 4) {
-		shell_print_usage(shell_find("protect"));
-		return -EINVAL;
-	}
 	if (parse_arg("protect", "address", argv[1], &va) ||
 	    parse_arg("protect", "size", argv[2], &size))
 		return -EINVAL;
@@ -505,13 +541,14 @@ static int cmd_protect(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(protect, "change the permissions of mapped pages",
+SHELL_COMMAND(protect, SHELL_ARGS(3, SHELL_ARGS_ANY), "change the permissions of mapped pages",
 	      "usage: protect VA SIZE FLAGS\n"
 	      "  Gives every page of the range the permissions FLAGS (r w x u g, uc wc\n"
 	      "  wt; see map), splitting huge pages only partly inside. Fails, changing\n"
 	      "  nothing, if part of the range is not mapped, for w with x (W^X), for x\n"
 	      "  on a frame mapped writable elsewhere (the direct map maps all RAM so)\n"
 	      "  and for w on a frame mapped executable elsewhere (W^X across aliases).\n"
+	      "  Refused like map: the kernel image, direct map, vmalloc and lazy windows.\n"
 	      "examples:\n"
 	      "  map 0xffffc00000000000 4K        read-write\n"
 	      "  protect 0xffffc00000000000 4K r  read-only now\n"
@@ -525,10 +562,7 @@ static int cmd_translate(int argc, char **argv)
 	struct paging_translation t;
 	char text[24];
 
-	if (argc != 2) {
-		shell_print_usage(shell_find("translate"));
-		return -EINVAL;
-	}
+	(void)argc;
 	if (parse_arg("translate", "address", argv[1], &va))
 		return -EINVAL;
 	if (!paging_canonical(va)) {
@@ -544,7 +578,7 @@ static int cmd_translate(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(translate, "virtual to physical address, with flags and page size",
+SHELL_COMMAND(translate, SHELL_ARGS(1, 1), "virtual to physical address, with flags and page size",
 	      "usage: translate VA\n"
 	      "  Prints `0xVA -> 0xPA [flags] (4K|2M|1G page)` or `0xVA: not mapped`.\n"
 	      "examples:\n"
@@ -574,10 +608,7 @@ static int cmd_walk(int argc, char **argv)
 	uint64_t va;
 	struct paging_walk w;
 
-	if (argc != 2) {
-		shell_print_usage(shell_find("walk"));
-		return -EINVAL;
-	}
+	(void)argc;
 	if (parse_arg("walk", "address", argv[1], &va))
 		return -EINVAL;
 	int err = paging_walk(current_space(), va, &w);
@@ -600,7 +631,7 @@ static int cmd_walk(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(walk, "show the page-table entries on the way to an address",
+SHELL_COMMAND(walk, SHELL_ARGS(1, 1), "show the page-table entries on the way to an address",
 	      "usage: walk VA\n"
 	      "  Walks the current page tables for VA: for each level (PML4, PDPT, PD,\n"
 	      "  PT) the table's physical address, the index VA selects, the raw entry\n"
@@ -615,11 +646,8 @@ SHELL_COMMAND(walk, "show the page-table entries on the way to an address",
 
 static int cmd_ptdump(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("ptdump"));
-		return -EINVAL;
-	}
 	kprintf("address space at CR3 0x%lx (%lu page-table pages):\n", current_space()->pml4,
 		current_space()->table_pages);
 	paging_for_each_range(current_space(), 0, 0x0000800000000000ull, print_range, NULL);
@@ -631,7 +659,8 @@ static int cmd_ptdump(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(ptdump, "every mapping of the current address space, merged into ranges",
+SHELL_COMMAND(ptdump, SHELL_ARGS(0, 0),
+	      "every mapping of the current address space, merged into ranges",
 	      "usage: ptdump\n"
 	      "  One line per run of pages with the same flags and page size that map\n"
 	      "  contiguous physical memory: virtual range, physical start, page size,\n"
@@ -680,10 +709,6 @@ static int cmd_peek(int argc, char **argv)
 {
 	uint64_t va, len = 64;
 
-	if (argc < 2 || argc > 3) {
-		shell_print_usage(shell_find("peek"));
-		return -EINVAL;
-	}
 	if (parse_arg("peek", "address", argv[1], &va) ||
 	    (argc == 3 && parse_arg("peek", "length", argv[2], &len)))
 		return -EINVAL;
@@ -704,7 +729,7 @@ static int cmd_peek(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(peek, "hexdump memory at a virtual address",
+SHELL_COMMAND(peek, SHELL_ARGS(1, 2), "hexdump memory at a virtual address",
 	      "usage: peek VA [LEN]\n"
 	      "  Prints LEN bytes (default 64, at most 512) at VA as hex. Unmapped or\n"
 	      "  non-canonical addresses are reported instead of touched.\n"
@@ -773,10 +798,7 @@ static int cmd_poke(int argc, char **argv)
 {
 	uint64_t va, value;
 
-	if (argc != 3) {
-		shell_print_usage(shell_find("poke"));
-		return -EINVAL;
-	}
+	(void)argc;
 	if (parse_arg("poke", "address", argv[1], &va) ||
 	    parse_arg("poke", "value", argv[2], &value))
 		return -EINVAL;
@@ -791,13 +813,13 @@ static int cmd_poke(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(poke, "write a 64-bit value at a virtual address",
+SHELL_COMMAND(poke, SHELL_ARGS(2, 2), "write a 64-bit value at a virtual address",
 	      "usage: poke VA VALUE\n"
-	      "  Writes VALUE as 8 bytes at VA, little-endian, as one store. VA must be"
-	      "  mapped writable, or lie in a writable `lazy` region or COW twin: there"
-	      "  the store faults and the page-fault handler maps a zeroed page or copies"
-	      "  the shared one first, as for any store (the faults are counted). Refuses"
-	      "  the kernel image, the direct map and the vmalloc window (that would"
+	      "  Writes VALUE as 8 bytes at VA, little-endian, as one store. VA must be\n"
+	      "  mapped writable, or lie in a writable `lazy` region or COW twin: there\n"
+	      "  the store faults and the page-fault handler maps a zeroed page or copies\n"
+	      "  the shared one first, as for any store (the faults are counted). Refuses\n"
+	      "  the kernel image, the direct map and the vmalloc window (that would\n"
 	      "  corrupt the kernel); map a page first and poke that.\n"
 	      "examples:\n"
 	      "  map 0xffffc00000000000 4K\n"
@@ -815,10 +837,7 @@ static int cmd_fill(int argc, char **argv)
 {
 	uint64_t va, len, byte;
 
-	if (argc != 4) {
-		shell_print_usage(shell_find("fill"));
-		return -EINVAL;
-	}
+	(void)argc;
 	if (parse_arg("fill", "address", argv[1], &va))
 		return -EINVAL;
 	int err = parse_u64_range(argv[2], 1, FILL_MAX, &len);
@@ -844,12 +863,12 @@ static int cmd_fill(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(fill, "store a byte over a range, faulting pages in as any store would",
+SHELL_COMMAND(fill, SHELL_ARGS(3, 3), "store a byte over a range, faulting pages in as any store would",
 	      "usage: fill VA LEN BYTE\n"
-	      "  Stores BYTE (0..0xff) into each of the LEN bytes from VA (LEN 1 to 16M;"
-	      "  K/M suffixes allowed). Like poke, it writes what is mapped writable and"
-	      "  what lies in a writable `lazy` region or COW twin, where each store that"
-	      "  faults is resolved by the page-fault handler as for any store (a zeroed"
+	      "  Stores BYTE (0..0xff) into each of the LEN bytes from VA (LEN 1 to 16M;\n"
+	      "  K/M suffixes allowed). Like poke, it writes what is mapped writable and\n"
+	      "  what lies in a writable `lazy` region or COW twin, where each store that\n"
+	      "  faults is resolved by the page-fault handler as for any store (a zeroed\n"
 	      "  page, or a COW copy), then writes; it prints how many faults that took.\n"
 	      "examples:\n"
 	      "  lazy 16K                          on a fresh boot at 0xffffc04000001000\n"

@@ -4,8 +4,9 @@
  *
  * They only read the allocator's state, except `exhaust`, which allocates
  * every free page and gives them all back, and `pagepoison`, which switches
- * free-page poisoning. Shell context (interrupts on); each snapshot is taken
- * with interrupts off so that it is consistent.
+ * free-page poisoning. They read the allocator through its snapshots
+ * (buddy_zone_snapshot: each zone copied with interrupts off, so its counts
+ * agree), never through zones[]. Shell context (interrupts on).
  */
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
@@ -13,54 +14,53 @@
 #include "lib/string.h"
 #include "mm/buddy.h"
 
-/* A consistent copy of the per-order free-block counts of every zone. */
+/* Every zone's state (mm/buddy.h's snapshots), one zone at a time. */
 struct buddy_snapshot {
-	size_t counts[ZONE_COUNT][MAX_ORDER + 1];
+	struct zone_snapshot zone[ZONE_COUNT];
 };
 
 static void buddy_snapshot_take(struct buddy_snapshot *s)
 {
-	unsigned long flags = arch_irq_save();
-
 	for (int z = 0; z < ZONE_COUNT; z++)
-		for (int o = 0; o <= MAX_ORDER; o++)
-			s->counts[z][o] = zones[z].free_area[o].count;
-	arch_irq_restore(flags);
+		buddy_zone_snapshot(z, &s->zone[z]);
+}
+
+/* Did the free lists change between two snapshots? */
+static bool buddy_snapshot_same_lists(const struct buddy_snapshot *a,
+				      const struct buddy_snapshot *b)
+{
+	for (int z = 0; z < ZONE_COUNT; z++)
+		if (memcmp(a->zone[z].free_blocks, b->zone[z].free_blocks,
+			   sizeof(a->zone[z].free_blocks)) != 0)
+			return false;
+	return true;
 }
 
 static void buddy_snapshot_print(const struct buddy_snapshot *s)
 {
 	for (int z = 0; z < ZONE_COUNT; z++) {
-		if (zones[z].managed_pages == 0)
+		const struct zone_snapshot *zs = &s->zone[z];
+		if (zs->managed_pages == 0)
 			continue;
-		kprintf("Node 0, zone %8s", zones[z].name);
+		kprintf("Node 0, zone %8s", zs->name);
 		for (int o = 0; o <= MAX_ORDER; o++)
-			kprintf(" %6zu", s->counts[z][o]);
+			kprintf(" %6zu", zs->free_blocks[o]);
 		kprintf("\n");
 	}
-}
-
-static int no_arguments(int argc, const char *name)
-{
-	if (argc == 1)
-		return 0;
-	shell_print_usage(shell_find(name));
-	return -EINVAL;
 }
 
 static int cmd_buddyinfo(int argc, char **argv)
 {
 	struct buddy_snapshot s;
 
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "buddyinfo"))
-		return -EINVAL;
 	buddy_snapshot_take(&s);
 	buddy_snapshot_print(&s);
 	return 0;
 }
 
-SHELL_COMMAND(buddyinfo, "free blocks per order per zone (/proc/buddyinfo)",
+SHELL_COMMAND(buddyinfo, SHELL_ARGS(0, 0), "free blocks per order per zone (/proc/buddyinfo)",
 	      "usage: buddyinfo\n"
 	      "  One line per zone, as Linux's /proc/buddyinfo: the number of free\n"
 	      "  blocks of order 0, 1, ..., 10 (4 KiB, 8 KiB, ..., 4 MiB) on the zone's\n"
@@ -70,14 +70,11 @@ SHELL_COMMAND(buddyinfo, "free blocks per order per zone (/proc/buddyinfo)",
 
 static int cmd_zoneinfo(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "zoneinfo"))
-		return -EINVAL;
 	for (int z = 0; z < ZONE_COUNT; z++) {
-		const struct zone *zone = &zones[z];
-		unsigned long flags = arch_irq_save();
-		struct zone copy = *zone;
-		arch_irq_restore(flags);
+		struct zone_snapshot copy;
+		buddy_zone_snapshot(z, &copy);
 
 		kprintf("Node 0, zone %8s\n", copy.name);
 		if (copy.managed_pages == 0) {
@@ -107,7 +104,8 @@ static int cmd_zoneinfo(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(zoneinfo, "each zone: range, managed/free pages, watermarks, per-CPU lists",
+SHELL_COMMAND(zoneinfo, SHELL_ARGS(0, 0),
+	      "each zone: range, managed/free pages, watermarks, per-CPU lists",
 	      "usage: zoneinfo\n"
 	      "  For each zone (DMA < 16 MiB, DMA32 < 4 GiB, Normal): its physical range,\n"
 	      "  pages managed and free, the min/low/high watermarks (ordinary requests\n"
@@ -119,29 +117,29 @@ static int cmd_fragmentation(int argc, char **argv)
 {
 	struct buddy_snapshot s;
 
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "fragmentation"))
-		return -EINVAL;
 	buddy_snapshot_take(&s);
 	kprintf("unusable free space index per order (0.000 = every free page usable for "
 		"that order,\n1.000 = none is):\n");
 	for (int z = 0; z < ZONE_COUNT; z++) {
-		if (zones[z].managed_pages == 0)
+		const struct zone_snapshot *zs = &s.zone[z];
+		if (zs->managed_pages == 0)
 			continue;
 		uint64_t free = 0;
 		int largest = -1;
 		for (int o = 0; o <= MAX_ORDER; o++) {
-			free += (uint64_t)s.counts[z][o] << o;
-			if (s.counts[z][o])
+			free += (uint64_t)zs->free_blocks[o] << o;
+			if (zs->free_blocks[o])
 				largest = o;
 		}
-		kprintf("Node 0, zone %8s", zones[z].name);
+		kprintf("Node 0, zone %8s", zs->name);
 		uint64_t suitable = free; /* free pages in blocks of order >= o */
 		for (int o = 0; o <= MAX_ORDER; o++) {
 			/* Linux's unusable_free_index: (free - suitable) / free, 3 decimals. */
 			uint64_t milli = free ? (free - suitable) * 1000 / free : 0;
 			kprintf(" %lu.%03lu", milli / 1000, milli % 1000);
-			suitable -= (uint64_t)s.counts[z][o] << o;
+			suitable -= (uint64_t)zs->free_blocks[o] << o;
 		}
 		if (largest >= 0)
 			kprintf("   largest free block: order %d (%lu KiB)\n", largest,
@@ -152,7 +150,8 @@ static int cmd_fragmentation(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(fragmentation, "largest free block and unusable-free-space index per order",
+SHELL_COMMAND(fragmentation, SHELL_ARGS(0, 0),
+	      "largest free block and unusable-free-space index per order",
 	      "usage: fragmentation\n"
 	      "  Per zone, for each order o = 0..10: the fraction of free pages that\n"
 	      "  lie in blocks smaller than 2^o pages, and so cannot serve an order-o\n"
@@ -175,9 +174,8 @@ static int cmd_exhaust(int argc, char **argv)
 	struct list_node taken;
 	uint64_t count = 0, bad = 0, highest = 0;
 
+	(void)argc;
 	(void)argv;
-	if (no_arguments(argc, "exhaust"))
-		return -EINVAL;
 	buddy_drain_pcp();
 	buddy_snapshot_take(&before);
 	uint64_t free_before = buddy_free_pages();
@@ -205,7 +203,7 @@ static int cmd_exhaust(int argc, char **argv)
 	buddy_drain_pcp();
 	buddy_snapshot_take(&after);
 
-	bool same = memcmp(&before, &after, sizeof(before)) == 0;
+	bool same = buddy_snapshot_same_lists(&before, &after);
 	kprintf("allocated %lu pages (%lu KiB) of %lu free; %lu left free\n", count, count * 4,
 		free_before, free_at_bottom);
 	kprintf("highest page: 0x%lx; pages whose contents did not read back: %lu\n", highest,
@@ -221,7 +219,7 @@ static int cmd_exhaust(int argc, char **argv)
 	return same && bad == 0 && count == free_before ? 0 : -EIO;
 }
 
-SHELL_COMMAND(exhaust, "allocate every free page, check them, free them all",
+SHELL_COMMAND(exhaust, SHELL_ARGS(0, 0), "allocate every free page, check them, free them all",
 	      "usage: exhaust\n"
 	      "  Allocates single pages until none is left (past the watermarks), writes\n"
 	      "  each page's physical address into it, reads every page back, frees\n"
@@ -235,7 +233,8 @@ static int cmd_pagepoison(int argc, char **argv)
 {
 	if (argc == 2 && (strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0)) {
 		buddy_set_poisoning(strcmp(argv[1], "on") == 0);
-	} else if (argc != 1) {
+	} else if (argc == 2) {
+		kprintf("pagepoison: '%s' is neither on nor off\n", argv[1]);
 		shell_print_usage(shell_find("pagepoison"));
 		return -EINVAL;
 	}
@@ -244,7 +243,8 @@ static int cmd_pagepoison(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(pagepoison, "switch free-page poisoning (catches writes after free)",
+SHELL_COMMAND(pagepoison, SHELL_ARGS(0, 1),
+	      "switch free-page poisoning (catches writes after free)",
 	      "usage: pagepoison [on|off]\n"
 	      "  While on, every freed page is filled with 0x6b and checked when it is\n"
 	      "  handed out again; a changed byte is reported as a use-after-free write.\n"

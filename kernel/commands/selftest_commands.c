@@ -75,10 +75,6 @@ static void print_suite(const struct selftest_suite *suite, void *arg)
 
 static int cmd_selftest(int argc, char **argv)
 {
-	if (argc > 2) {
-		shell_print_usage(shell_find("selftest"));
-		return -EINVAL;
-	}
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
 		kprintf("test suites:\n");
 		selftest_for_each_suite(print_suite, NULL);
@@ -92,7 +88,7 @@ static int cmd_selftest(int argc, char **argv)
 	return err;
 }
 
-SHELL_COMMAND(selftest, "run the in-kernel test suites",
+SHELL_COMMAND(selftest, SHELL_ARGS(0, 1), "run the in-kernel test suites",
 	      "usage: selftest [all|SUITE|list]\n"
 	      "  Runs every suite (no argument or `all`) or the one named, printing one\n"
 	      "  line per test and a closing `selftest: N passed, N failed` line.\n"

@@ -13,7 +13,8 @@
  * Invariants:
  *   [x] at most SHELL_MAX_COMMANDS commands are visible (extras are reported)
  *   [x] shell_sorted[0..shell_sorted_count) is sorted by name once built
- *   [x] a command line has at most SHELL_MAX_ARGS words; argv[argc] == NULL
+ *   [x] a command line has at most SHELL_MAX_WORDS words; argv[argc] == NULL
+ *   [x] a command runs only with min_args <= argc - 1 <= max_args
  *
  * Calling context: the shell runs on the boot thread with interrupts enabled
  * (console_getc sleeps in hlt); shell_execute is also called by tests.
@@ -32,7 +33,6 @@
 #include "lib/string.h"
 
 #define SHELL_MAX_COMMANDS 128
-#define SHELL_MAX_ARGS 16
 
 extern const struct shell_command *const __start_shell_commands[];
 extern const struct shell_command *const __stop_shell_commands[];
@@ -105,6 +105,39 @@ void shell_print_usage(const struct shell_command *cmd)
 		kprintf("usage: %s\n", cmd->name);
 }
 
+/* "no arguments", "1 argument", "2 or 3 arguments", "1 to 3", "at least 2", ... */
+static void shell_print_expected(const struct shell_command *cmd)
+{
+	unsigned min = cmd->min_args, max = cmd->max_args;
+
+	if (max == 0)
+		kprintf("no arguments");
+	else if (max == SHELL_ARGS_ANY)
+		kprintf("at least %u argument%s", min, min == 1 ? "" : "s");
+	else if (min == max)
+		kprintf("%u argument%s", min, min == 1 ? "" : "s");
+	else if (min == 0)
+		kprintf("at most %u argument%s", max, max == 1 ? "" : "s");
+	else
+		kprintf("%u %s %u arguments", min, max == min + 1 ? "or" : "to", max);
+}
+
+int shell_check_args(const struct shell_command *cmd, int argc, char **argv)
+{
+	int args = argc - 1;
+
+	if (args >= cmd->min_args && args <= cmd->max_args)
+		return 0;
+	kprintf("%s: too %s arguments: expects ", cmd->name, args < cmd->min_args ? "few" : "many");
+	shell_print_expected(cmd);
+	kprintf(", got %d", args);
+	if (args > cmd->max_args && argv != NULL)
+		kprintf(" (first extra: '%s')", argv[cmd->max_args + 1]);
+	kprintf("\n");
+	shell_print_usage(cmd);
+	return -EINVAL;
+}
+
 static bool shell_is_space(char c)
 {
 	return c == ' ' || c == '\t';
@@ -113,9 +146,9 @@ static bool shell_is_space(char c)
 /*
  * Split line in place: each run of spaces/tabs after a word becomes a NUL.
  * Counts every word even beyond the limit, so the caller can reject the
- * line; argv gets the first SHELL_MAX_ARGS of them and a NULL.
+ * line; argv gets the first SHELL_MAX_WORDS of them and a NULL.
  */
-static size_t shell_split(char *line, char *argv[SHELL_MAX_ARGS + 1])
+static size_t shell_split(char *line, char *argv[SHELL_MAX_WORDS + 1])
 {
 	size_t argc = 0;
 	char *p = line;
@@ -125,7 +158,7 @@ static size_t shell_split(char *line, char *argv[SHELL_MAX_ARGS + 1])
 			p++;
 		if (*p == '\0')
 			break;
-		if (argc < SHELL_MAX_ARGS)
+		if (argc < SHELL_MAX_WORDS)
 			argv[argc] = p;
 		argc++;
 		while (*p != '\0' && !shell_is_space(*p))
@@ -133,7 +166,7 @@ static size_t shell_split(char *line, char *argv[SHELL_MAX_ARGS + 1])
 		if (*p != '\0')
 			*p++ = '\0';
 	}
-	argv[argc < SHELL_MAX_ARGS ? argc : SHELL_MAX_ARGS] = NULL;
+	argv[argc < SHELL_MAX_WORDS ? argc : SHELL_MAX_WORDS] = NULL;
 	return argc;
 }
 
@@ -157,14 +190,14 @@ static __noinline int shell_run_guarded(const struct shell_command *cmd, int arg
 
 int shell_execute(char *line)
 {
-	char *argv[SHELL_MAX_ARGS + 1];
+	char *argv[SHELL_MAX_WORDS + 1];
 	size_t argc = shell_split(line, argv);
 	const struct shell_command *cmd;
 
 	if (argc == 0)
 		return 0;
-	if (argc > SHELL_MAX_ARGS) {
-		kprintf("too many arguments (max %d)\n", SHELL_MAX_ARGS);
+	if (argc > SHELL_MAX_WORDS) {
+		kprintf("too many arguments (max %d)\n", SHELL_MAX_WORDS);
 		return -EINVAL;
 	}
 	cmd = shell_find(argv[0]);
@@ -172,6 +205,8 @@ int shell_execute(char *line)
 		kprintf("unknown command: %s (try 'help')\n", argv[0]);
 		return -ENOENT;
 	}
+	if (shell_check_args(cmd, (int)argc, argv) != 0)
+		return -EINVAL;
 	lab_todo_forget(); /* a lab skeleton's stubs speak up again in this command */
 	/* On an error the command has already said what was wrong. */
 	return shell_run_guarded(cmd, (int)argc, argv);
@@ -240,10 +275,6 @@ static int shell_cmd_help(int argc, char **argv)
 	const struct shell_command *cmd;
 	size_t width = 0;
 
-	if (argc > 2) {
-		kprintf("%s", shell_help_usage);
-		return -EINVAL;
-	}
 	if (argc == 2) {
 		cmd = shell_find(argv[1]);
 		if (cmd == NULL) {
@@ -263,7 +294,8 @@ static int shell_cmd_help(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(help, "list commands, or show how to use one", shell_help_usage, shell_cmd_help);
+SHELL_COMMAND(help, SHELL_ARGS(0, 1),
+	      "list commands, or show how to use one", shell_help_usage, shell_cmd_help);
 
 /* `echo`: the words of the line, one space apart. */
 static int shell_cmd_echo(int argc, char **argv)
@@ -274,7 +306,7 @@ static int shell_cmd_echo(int argc, char **argv)
 	return 0;
 }
 
-SHELL_COMMAND(echo, "print its arguments",
+SHELL_COMMAND(echo, SHELL_ARGS(0, SHELL_ARGS_ANY), "print its arguments",
 	      "usage: echo [WORD...]\n"
 	      "  Print the words separated by single spaces, then a newline. Runs of\n"
 	      "  spaces and tabs between words count as one separator (there is no\n"

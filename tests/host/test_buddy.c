@@ -187,6 +187,56 @@ static const char *test_unaligned_ranges(void)
 	return NULL;
 }
 
+/*
+ * Issue 12 item 3.4: commands read zone state through buddy_zone_snapshot(),
+ * not zones[]. The snapshot must be the zone's state, field for field, and a
+ * zone number outside the zones must be refused without writing anything.
+ */
+static const char *test_zone_snapshot(void)
+{
+	static const struct arena_range ram[] = {{0, 40 * MIB}};
+	static const struct arena_layout layout = {ram, 1, NULL, 0};
+	BUILD(&layout);
+
+	struct page *held[3] = {alloc_pages(0, 0), alloc_pages(ALLOC_DMA, 2),
+				alloc_pages(ALLOC_DMA32, 5)};
+	CHECK(held[0] && held[1] && held[2]);
+	for (int z = 0; z < ZONE_COUNT; z++) {
+		struct zone_snapshot snap;
+		const struct zone *zone = &zones[z];
+		CHECK(buddy_zone_snapshot(z, &snap) == 0);
+		CHECKF(strcmp(snap.name, zone->name) == 0 && snap.start_pfn == zone->start_pfn &&
+		       snap.end_pfn == zone->end_pfn && snap.managed_pages == zone->managed_pages &&
+		       snap.free_pages == zone->free_pages, "zone %s: span or counts differ",
+		       zone->name);
+		CHECK(snap.watermark_min == zone->watermark_min &&
+		      snap.watermark_low == zone->watermark_low &&
+		      snap.watermark_high == zone->watermark_high);
+		for (int o = 0; o <= MAX_ORDER; o++)
+			CHECKF(snap.free_blocks[o] == zone->free_area[o].count,
+			       "zone %s order %d: %zu blocks in the snapshot, %zu on the list",
+			       zone->name, o, snap.free_blocks[o], zone->free_area[o].count);
+		for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++)
+			CHECK(snap.pcp[cpu].count == zone->pcp[cpu].count &&
+			      snap.pcp[cpu].high == zone->pcp[cpu].high &&
+			      snap.pcp[cpu].batch == zone->pcp[cpu].batch);
+		CHECK(memcmp(&snap.stats, &zone->stats, sizeof(snap.stats)) == 0);
+		CHECK(strcmp(buddy_zone_name(z), zone->name) == 0);
+	}
+	CHECK(zones[ZONE_DMA32].stats.alloc_pages > 0); /* the snapshot saw real activity */
+	struct zone_snapshot untouched;
+	memset(&untouched, 0x5a, sizeof(untouched));
+	CHECK(buddy_zone_snapshot(-1, &untouched) == -EINVAL);
+	CHECK(buddy_zone_snapshot(ZONE_COUNT, &untouched) == -EINVAL);
+	CHECK(untouched.managed_pages == 0x5a5a5a5a5a5a5a5aull);
+	CHECK(strcmp(buddy_zone_name(ZONE_COUNT), "?") == 0);
+	CHECK(strcmp(buddy_zone_name(-1), "?") == 0);
+	CHECK(free_pages(held[0], 0) == 0 && free_pages(held[1], 2) == 0 &&
+	      free_pages(held[2], 5) == 0);
+	CHECK_INVARIANTS();
+	return NULL;
+}
+
 /* DMA32 holds exactly one free block, [4 MiB, 8 MiB) of order 10; DMA is empty. */
 static const struct arena_range one_block_reserved[] = {{0, 4 * MIB}, {8 * MIB, 16 * MIB}};
 static const struct arena_layout one_block_layout = {NULL, 0, one_block_reserved, 2};
@@ -1035,6 +1085,8 @@ static const struct selftest buddy_tests[] = {
 	{"no_room", "no memory for the descriptor arrays: -ENOMEM", test_no_room_for_descriptors},
 	{"unaligned_ranges", "odd-sized ranges become aligned, fully merged blocks",
 	 test_unaligned_ranges},
+	{"zone_snapshot", "buddy_zone_snapshot copies a zone field for field; bad zones refused",
+	 test_zone_snapshot},
 	{"split_merge", "exact splits from one order-10 block, merged back to one",
 	 test_split_and_merge},
 	{"split", "alloc_pages splits: the lower half is kept, each upper half freed one order "

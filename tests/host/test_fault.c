@@ -521,6 +521,32 @@ static const char *test_stack_growth(void)
 	END();
 }
 
+/*
+ * Defect 1.2 (`lazy -s SIZE MAX` with MAX equal to SIZE): a stack that cannot
+ * grow sits right on its guard page, two touching regions. anon_find_free
+ * must not hand out the stack's range as free: the next lazy region or
+ * stack must land above it, with a free page in between.
+ */
+static const char *test_lazy_stack_max_equals_size(void)
+{
+	BEGIN();
+	virt_addr_t top = anon_create_stack(&space, WINDOW, WINDOW_SIZE, 2 * PAGE_SIZE,
+					    2 * PAGE_SIZE, "fixed");
+	CHECK(top);
+	const struct region *r = region_find(&regions, top - 1);
+	CHECKF(r && r->kind == REGION_STACK && r->start == r->grow_limit,
+	       "a stack with MAX = SIZE should have no room to grow");
+	virt_addr_t next = anon_find_free(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE);
+	CHECKF(next >= top + PAGE_SIZE, "the next free range 0x%lx overlaps or touches the stack "
+	       "that ends at 0x%lx", next, top);
+	CHECK(anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "after") == next);
+	virt_addr_t top2 = anon_create_stack(&space, WINDOW, WINDOW_SIZE, PAGE_SIZE, PAGE_SIZE,
+					     "fixed2");
+	CHECKF(top2 > next + 4 * PAGE_SIZE, "a second fixed stack did not fit above the others");
+	CHECK(anon_find_free(&space, WINDOW, WINDOW_SIZE, PAGE_SIZE) > top2);
+	END();
+}
+
 static const char *test_violations(void)
 {
 	BEGIN();
@@ -719,6 +745,8 @@ static const struct selftest fault_tests[] = {
 	 test_cow_pair},
 	{"stack_growth", "touches below a stack grow it to its limit; below: the guard",
 	 test_stack_growth},
+	{"lazy_stack_max_equals_size", "a stack that cannot grow touches its guard; the next "
+	 "range goes above both", test_lazy_stack_max_equals_size},
 	{"violations", "NULL, not mapped, read-only, NX, user, reserved, non-canonical: words",
 	 test_violations},
 	{"vmalloc_guards", "guard after an area, guard below a stack, NX inside: named in reports",

@@ -9,7 +9,9 @@
  * it is stdout.
  *
  * They rely only on `help` and `echo` existing (both live in shell.c);
- * other commands may or may not be linked in.
+ * other commands may or may not be linked in. The argument-count check is
+ * tested on commands defined here but not registered (so they never show
+ * up in the kernel's `help`).
  *
  * Freestanding (built into the kernel too): lib/ functions only.
  */
@@ -188,6 +190,135 @@ static const char *test_echo(void)
 	return NULL;
 }
 
+/* ---- declared arity (issue 12, item 3.4) ---------------------------------- */
+
+static int test_fake_calls;
+
+static int test_fake_command(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	test_fake_calls++;
+	return 0;
+}
+
+/* Not in the shell_commands section: only these tests see them. */
+static const struct shell_command test_fake_none = {
+	.name = "fakenone", .summary = "s", .usage = "usage: fakenone\n",
+	.fn = test_fake_command, .min_args = 0, .max_args = 0};
+static const struct shell_command test_fake_range = {
+	.name = "fakerange", .summary = "s", .usage = "usage: fakerange A [B] [C]\n",
+	.fn = test_fake_command, .min_args = 1, .max_args = 3};
+static const struct shell_command test_fake_two = {
+	.name = "faketwo", .summary = "s", .usage = "usage: faketwo A B\n",
+	.fn = test_fake_command, .min_args = 2, .max_args = 2};
+static const struct shell_command test_fake_any = {
+	.name = "fakeany", .summary = "s", .usage = "usage: fakeany A B C...\n",
+	.fn = test_fake_command, .min_args = 3, .max_args = SHELL_ARGS_ANY};
+static const struct shell_command test_fake_optional = {
+	.name = "fakeopt", .summary = "s", .usage = "usage: fakeopt [A]\n",
+	.fn = test_fake_command, .min_args = 0, .max_args = 1};
+
+static bool test_starts_with(const char *text, const char *prefix)
+{
+	return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+/* shell_check_args(cmd, argc, argv) with its output captured in test_out. */
+static int test_check(const struct shell_command *cmd, int argc, char **argv)
+{
+	int ret;
+
+	selftest_capture_begin();
+	ret = shell_check_args(cmd, argc, argv);
+	test_out = selftest_capture_end();
+	return ret;
+}
+
+static const char *test_arity_accepts_declared_counts(void)
+{
+	char *argv[] = {"x", "a", "b", "c", NULL};
+
+	CHECK(test_check(&test_fake_none, 1, argv) == 0 && test_out[0] == '\0');
+	for (int argc = 2; argc <= 4; argc++)
+		CHECKF(test_check(&test_fake_range, argc, argv) == 0 && test_out[0] == '\0',
+		       "fakerange with %d arguments: \"%s\"", argc - 1, test_out);
+	CHECK(test_check(&test_fake_two, 3, argv) == 0);
+	CHECK(test_check(&test_fake_any, 4, argv) == 0);
+	CHECK(test_check(&test_fake_any, SHELL_MAX_WORDS, NULL) == 0);
+	return NULL;
+}
+
+/* Too many: says so, the expected range, the count, the first extra word, then the usage. */
+static const char *test_arity_too_many_names_first_extra(void)
+{
+	char *argv[] = {"fakerange", "-p", "0", "dma", "extra", NULL};
+	int ret = test_check(&test_fake_range, 5, argv);
+
+	CHECKF(ret == -EINVAL, "returned %d", ret);
+	CHECKF(strcmp(test_out, "fakerange: too many arguments: expects 1 to 3 arguments, got 4 "
+				"(first extra: 'extra')\nusage: fakerange A [B] [C]\n") == 0,
+	       "printed \"%s\"", test_out);
+	char *argv2[] = {"fakeopt", "1", "2", NULL};
+	ret = test_check(&test_fake_optional, 3, argv2);
+	CHECKF(ret == -EINVAL, "returned %d", ret);
+	CHECKF(test_starts_with(test_out, "fakeopt: too many arguments: expects at most 1 "
+					  "argument, got 2 (first extra: '2')\n"),
+	       "printed \"%s\"", test_out);
+	char *argv3[] = {"fakenone", "now", NULL};
+	CHECK(test_check(&test_fake_none, 2, argv3) == -EINVAL);
+	CHECKF(strcmp(test_out, "fakenone: too many arguments: expects no arguments, got 1 "
+				"(first extra: 'now')\nusage: fakenone\n") == 0,
+	       "printed \"%s\"", test_out);
+	return NULL;
+}
+
+static const char *test_arity_too_few(void)
+{
+	char *argv[] = {"x", "a", NULL};
+
+	CHECK(test_check(&test_fake_range, 1, argv) == -EINVAL);
+	CHECKF(strcmp(test_out, "fakerange: too few arguments: expects 1 to 3 arguments, got 0\n"
+				"usage: fakerange A [B] [C]\n") == 0, "printed \"%s\"", test_out);
+	CHECK(test_check(&test_fake_two, 2, argv) == -EINVAL);
+	CHECKF(test_starts_with(test_out, "faketwo: too few arguments: expects 2 arguments, got 1\n"),
+	       "printed \"%s\"", test_out);
+	CHECK(test_check(&test_fake_any, 2, argv) == -EINVAL);
+	CHECKF(test_starts_with(test_out, "fakeany: too few arguments: expects at least 3 "
+					  "arguments, got 1\n"),
+	       "printed \"%s\"", test_out);
+	return NULL;
+}
+
+/* Through shell_execute: a wrong count never reaches the command. */
+static const char *test_arity_command_does_not_run(void)
+{
+	int ret = test_run("help echo help");
+
+	CHECKF(ret == -EINVAL, "returned %d", ret);
+	CHECKF(test_starts_with(test_out, "help: too many arguments: expects at most 1 argument, "
+					  "got 2 (first extra: 'help')\nusage: help [COMMAND]\n"),
+	       "printed \"%s\"", test_out);
+	CHECK(strstr(test_out, "echo - ") == NULL); /* help did not run */
+	test_fake_calls = 0;
+	char *argv[] = {"fakenone", "x", NULL};
+	CHECK(test_check(&test_fake_none, 2, argv) == -EINVAL && test_fake_calls == 0);
+	return NULL;
+}
+
+/* Every registered command declares a sane range (SHELL_COMMAND also checks at compile time). */
+static const char *test_arity_declared_by_every_command(void)
+{
+	for (size_t i = 0; i < shell_command_count(); i++) {
+		const struct shell_command *cmd = shell_command_at(i);
+		CHECKF(cmd->min_args <= cmd->max_args && cmd->max_args <= SHELL_ARGS_ANY,
+		       "'%s' declares %u..%u arguments", cmd->name, cmd->min_args, cmd->max_args);
+	}
+	CHECK(shell_find("help")->min_args == 0 && shell_find("help")->max_args == 1);
+	CHECK(shell_find("echo")->max_args == SHELL_ARGS_ANY);
+	return NULL;
+}
+
 static const struct selftest shell_tests[] = {
 	{"table_sorted", "shell_command_at lists every command in alphabetical order",
 	 test_table_sorted},
@@ -200,6 +331,17 @@ static const struct selftest shell_tests[] = {
 	 test_too_many_arguments},
 	{"empty_lines", "empty and blank lines do nothing and return 0", test_empty_lines},
 	{"echo", "echo joins its arguments with single spaces", test_echo},
+	{"arity_accepts_declared_counts", "every count inside a command's SHELL_ARGS runs",
+	 test_arity_accepts_declared_counts},
+	{"arity_too_many_names_first_extra",
+	 "too many arguments: expected range, count and first extra word, then the usage",
+	 test_arity_too_many_names_first_extra},
+	{"arity_too_few", "too few arguments: expected range and count, then the usage",
+	 test_arity_too_few},
+	{"arity_command_does_not_run", "a wrong count is refused before the command runs",
+	 test_arity_command_does_not_run},
+	{"arity_declared_by_every_command", "every registered command has min <= max <= 15",
+	 test_arity_declared_by_every_command},
 };
 
 SELFTEST_SUITE(shell, shell_tests);

@@ -1,5 +1,6 @@
 /*
- * cpu_features.c - CPUID decoding and the `cpuinfo` command.
+ * cpu_features.c - CPUID decoding (`cpuinfo` prints the result:
+ * kernel/commands/cpu_commands.c).
  *
  * Where each bit comes from (SDM Vol. 2A, CPUID):
  *   leaf 1 EDX:           PAE 6, TSC 4, APIC 9, PGE 13, PAT 16
@@ -12,9 +13,6 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/shell/shell.h"
-#include "lib/errno.h"
-#include "lib/printf.h"
 #include "lib/string.h"
 
 #define BIT(n) (1u << (n))
@@ -91,47 +89,3 @@ void cpu_features_init(void)
 		f->virt_bits = 48;
 	}
 }
-
-static const char *yes_no(bool b)
-{
-	return b ? "yes" : "no";
-}
-
-static int cmd_cpuinfo(int argc, char **argv)
-{
-	const struct cpu_features *f = &cpu_features;
-
-	(void)argv;
-	if (argc != 1) {
-		shell_print_usage(shell_find("cpuinfo"));
-		return -EINVAL;
-	}
-	kprintf("vendor:        %s\n", f->vendor);
-	kprintf("model name:    %s\n", f->brand[0] ? f->brand : "(not reported)");
-	kprintf("family:        %u  model: %u  stepping: %u\n", f->family, f->model, f->stepping);
-	kprintf("address sizes: %u bits physical, %u bits virtual\n", f->phys_bits, f->virt_bits);
-	kprintf("hypervisor:    %s\n", yes_no(f->hypervisor));
-	kprintf("memory-management features:\n");
-	kprintf("  nx:          %-3s  no-execute pages (EFER.NXE, PTE bit 63)\n", yes_no(f->nx));
-	kprintf("  pae:         %-3s  physical address extension\n", yes_no(f->pae));
-	kprintf("  pge:         %-3s  global pages kept across CR3 loads\n", yes_no(f->pge));
-	kprintf("  pdpe1gb:     %-3s  1 GiB pages\n", yes_no(f->page_1g));
-	kprintf("  pcid:        %-3s  process-context identifiers in CR3\n", yes_no(f->pcid));
-	kprintf("  invpcid:     %-3s  INVPCID instruction\n", yes_no(f->invpcid));
-	kprintf("  smep:        %-3s  kernel may not execute user pages\n", yes_no(f->smep));
-	kprintf("  smap:        %-3s  kernel may not touch user pages by accident\n",
-		yes_no(f->smap));
-	kprintf("  pat:         %-3s  page attribute table (write-combining)\n", yes_no(f->pat));
-	kprintf("other:\n");
-	kprintf("  tsc:         %-3s  invariant: %s\n", yes_no(f->tsc), yes_no(f->invariant_tsc));
-	kprintf("  apic:        %-3s  x2apic: %s\n", yes_no(f->apic), yes_no(f->x2apic));
-	return 0;
-}
-
-SHELL_COMMAND(cpuinfo, "the CPU and the memory-management features it has",
-	      "usage: cpuinfo\n"
-	      "  Prints the vendor and model, the physical and virtual address widths,\n"
-	      "  and whether the CPU has each feature the memory manager can use:\n"
-	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
-	      "  Every line is `name: yes|no` so scripts can read it.\n",
-	      cmd_cpuinfo);

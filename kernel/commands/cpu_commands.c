@@ -1,0 +1,64 @@
+/*
+ * cpu_commands.c - the `cpuinfo` command: the CPU's identity, address widths
+ * and the memory-management features the kernel can use, as
+ * kernel/arch/x86_64/cpu_features.c decoded them from CPUID.
+ *
+ * Invariants:
+ *   [x] every feature line reads `  name: yes|no  what it is`, for scripts
+ *
+ * Calling context: the shell thread.
+ */
+#include "kernel/acpi.h"
+#include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/shell/shell.h"
+#include "lib/printf.h"
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static int cmd_cpuinfo(int argc, char **argv)
+{
+	const struct cpu_features *f = &cpu_features;
+
+	(void)argc;
+	(void)argv;
+	kprintf("vendor:        %s\n", f->vendor);
+	kprintf("model name:    %s\n", f->brand[0] ? f->brand : "(not reported)");
+	kprintf("family:        %u  model: %u  stepping: %u\n", f->family, f->model, f->stepping);
+	kprintf("address sizes: %u bits physical, %u bits virtual\n", f->phys_bits, f->virt_bits);
+	kprintf("hypervisor:    %s\n", yes_no(f->hypervisor));
+	if (!acpi_cpus.have_madt)
+		kprintf("CPUs:          unknown (no ACPI MADT); the kernel runs on one\n");
+	else if (acpi_cpus.enabled > 1)
+		kprintf("CPUs:          %u (ACPI MADT), 1 in use: no SMP support yet, the other %u "
+			"stay%s idle\n", acpi_cpus.enabled, acpi_cpus.enabled - 1,
+			acpi_cpus.enabled > 2 ? "" : "s");
+	else
+		kprintf("CPUs:          %u (ACPI MADT), in use\n", acpi_cpus.enabled);
+	kprintf("memory-management features:\n");
+	kprintf("  nx:          %-3s  no-execute pages (EFER.NXE, PTE bit 63)\n", yes_no(f->nx));
+	kprintf("  pae:         %-3s  physical address extension\n", yes_no(f->pae));
+	kprintf("  pge:         %-3s  global pages kept across CR3 loads\n", yes_no(f->pge));
+	kprintf("  pdpe1gb:     %-3s  1 GiB pages\n", yes_no(f->page_1g));
+	kprintf("  pcid:        %-3s  process-context identifiers in CR3\n", yes_no(f->pcid));
+	kprintf("  invpcid:     %-3s  INVPCID instruction\n", yes_no(f->invpcid));
+	kprintf("  smep:        %-3s  kernel may not execute user pages\n", yes_no(f->smep));
+	kprintf("  smap:        %-3s  kernel may not touch user pages by accident\n",
+		yes_no(f->smap));
+	kprintf("  pat:         %-3s  page attribute table (write-combining)\n", yes_no(f->pat));
+	kprintf("other:\n");
+	kprintf("  tsc:         %-3s  invariant: %s\n", yes_no(f->tsc), yes_no(f->invariant_tsc));
+	kprintf("  apic:        %-3s  x2apic: %s\n", yes_no(f->apic), yes_no(f->x2apic));
+	return 0;
+}
+
+SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management features it has",
+	      "usage: cpuinfo\n"
+	      "  Prints the vendor and model, the physical and virtual address widths,\n"
+	      "  and whether the CPU has each feature the memory manager can use:\n"
+	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
+	      "  Every line is `name: yes|no` so scripts can read it. Also how many CPUs\n"
+	      "  the ACPI MADT lists: the kernel uses only the first until SMP support.\n",
+	      cmd_cpuinfo);
