@@ -16,6 +16,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "mm/arch.h"
 
 static struct recovery_point *innermost;
 
@@ -56,6 +57,7 @@ void recovery_run_unguarded(void (*fn)(void))
  */
 bool recovery_abort(struct trap_frame *frame)
 {
+	ASSERT_IRQS_OFF();
 	struct recovery_point *rp = innermost;
 
 	if (!rp)

@@ -15,6 +15,7 @@
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/panic.h"
+#include "mm/arch.h"
 #include "mm/vmalloc.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -46,6 +47,7 @@ const struct kernel_stack *kernel_stack_create(size_t size, const char *name)
 
 void kernel_stacks_init(void)
 {
+	ASSERT_IRQS_OFF();
 	static const char *const ist_names[] = {"#DF (boot)", "NMI", "#MC"};
 
 	add((uint64_t)(uintptr_t)boot_stack_bottom, (uint64_t)(uintptr_t)boot_stack_top, "boot",

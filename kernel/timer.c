@@ -17,6 +17,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "mm/arch.h"
 
 static volatile uint64_t ticks;
 static uint64_t tsc_hz;
@@ -25,11 +26,13 @@ static uint64_t tsc_at_ready;
 
 static void timer_irq(void)
 {
+	ASSERT_IRQS_OFF();
 	ticks++;
 }
 
 void timer_init(uint64_t entry_tsc)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t a, b, c;
 
 	tsc_at_entry = entry_tsc;

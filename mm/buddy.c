@@ -156,6 +156,7 @@ static bool page_is_buddy(const struct page *page, const struct page *buddy, uns
  */
 static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN buddy_merge: merge the block with its free buddy while it has one, then list it */
 	uint64_t pfn = page_to_pfn(page);
 
@@ -196,6 +197,7 @@ static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned 
  */
 static void buddy_split(struct zone *zone, struct page *page, unsigned high, unsigned low)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN buddy_split: halve the block down to order low, freeing each upper half */
 	while (high > low) {
 		high--;
@@ -217,6 +219,7 @@ static void buddy_split(struct zone *zone, struct page *page, unsigned high, uns
  */
 static struct page *buddy_take_block(struct zone *zone, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	for (unsigned o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &zone->free_area[o];
 		if (list_empty(&area->blocks))
@@ -243,6 +246,7 @@ static struct page *buddy_take_block(struct zone *zone, unsigned order)
  */
 static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN pcp_refill: move a batch of single pages from the free lists to the per-CPU list */
 	unsigned n;
 
@@ -280,6 +284,7 @@ static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
  */
 static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned count)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN pcp_drain: give up to count of the oldest per-CPU pages back to the free lists */
 	unsigned n;
 
@@ -314,6 +319,7 @@ static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned
  */
 static uint64_t pcp_drain_all(void)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t moved = 0;
 	unsigned n;
 
@@ -455,6 +461,7 @@ typedef uint64_t __attribute__((may_alias)) poison_word; /* reads any memory as 
 /* Fill every frame of the block with poison and mark it. Interrupts off. */
 static void poison_block(struct page *page, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	for (uint64_t i = 0; i < BLOCK_PAGES(order); i++) {
 		memset(page_address(&page[i]), PAGE_POISON_BYTE, PAGE_SIZE);
 		page[i].flags |= PG_POISONED;
@@ -538,6 +545,7 @@ int buddy_register_shrinker(shrinker_fn fn)
 /* Take 2^order frames from zone; order 0 goes through this CPU's list. Interrupts off. */
 static inline struct page *zone_take(struct zone *zone, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	struct page *page;
 
 	if (likely(order == 0)) {
@@ -577,6 +585,7 @@ static inline uint64_t watermark_pages(const struct zone *zone, enum watermark m
  */
 static inline struct page *zones_take(int highest, unsigned order, enum watermark mark)
 {
+	ASSERT_IRQS_OFF();
 	for (int z = highest; z >= 0; z--) {
 		struct zone *zone = &zones[z];
 		if (zone->free_pages < watermark_pages(zone, mark) + BLOCK_PAGES(order))
@@ -595,6 +604,7 @@ static inline struct page *zones_take(int highest, unsigned order, enum watermar
  */
 static void count_refusals(int highest, unsigned order, int served)
 {
+	ASSERT_IRQS_OFF();
 	for (int z = highest; z > served; z--) {
 		struct zone *zone = &zones[z];
 		if (zone->free_pages >= BLOCK_PAGES(order) &&
@@ -698,6 +708,7 @@ static const struct page *block_around(const struct page *page, unsigned order)
  */
 static int free_problem(const struct page *page, unsigned order, char *why, size_t size)
 {
+	ASSERT_IRQS_OFF();
 	if (!page) {
 		ksnprintf(why, size, "NULL page (order %u)", order);
 		return -EINVAL;

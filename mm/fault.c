@@ -20,7 +20,8 @@
  *       shared, and its refcount counts the mappings (page_get per share);
  *   [ ] a resolved fault changed exactly one page table entry (plus tables);
  *   [ ] a violation changed nothing.
- * Context: the #PF handler with interrupts off, or host tests.
+ * Context: interrupts off (asserted): the #PF handler, or a test that
+ * turns them off around a simulated fault.
  */
 #include "mm/fault.h"
 
@@ -294,6 +295,7 @@ static int regionless_fault(struct address_space *as, virt_addr_t va, unsigned a
 int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 		 struct fault *f)
 {
+	ASSERT_IRQS_OFF();
 	*f = (struct fault){.address = address, .access = access, .outcome = FAULT_VIOLATION};
 	fault_stats.faults++;
 	if (!paging_canonical(address))

@@ -19,7 +19,8 @@
  * The CPU-specific part (reading CR2, decoding the error code, printing
  * the registers) is in kernel/arch/x86_64/page_fault.c; this file is
  * host-compilable and the host tests drive it with simulated faults.
- * Context: the #PF handler (interrupts off), or tests; one CPU.
+ * Context: interrupts off (the #PF handler; tests turn them off around a
+ * simulated fault, and fault_handle() asserts it); one CPU.
  */
 #ifndef MM_FAULT_H
 #define MM_FAULT_H

@@ -16,6 +16,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/anon.h"
+#include "mm/arch.h"
 #include "mm/buddy.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
@@ -182,8 +183,10 @@ static const char *test_stack_guards(void)
 	       stack->bottom - 8);
 	CHECKF(vmalloc_is_guard(stack->bottom - 8) && vmalloc_is_guard(stack->top),
 	       "the pages below and above the main stack are not both guards");
-	CHECKF(fault_handle(&kernel_space, stack->bottom - 8, FAULT_WRITE, &f) == -EFAULT &&
-	       f.violation == VIOLATION_STACK_OVERFLOW && f.area == a,
+	unsigned long irq = arch_irq_save(); /* fault_handle's context: interrupts off */
+	int err = fault_handle(&kernel_space, stack->bottom - 8, FAULT_WRITE, &f);
+	arch_irq_restore(irq);
+	CHECKF(err == -EFAULT && f.violation == VIOLATION_STACK_OVERFLOW && f.area == a,
 	       "a push just below the main stack: expected a kernel stack overflow, got \"%s\"",
 	       fault_describe(&f, text, sizeof(text)));
 	fault_describe(&f, text, sizeof(text));
