@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
+
 /* The kernel never reads more than this from the boot information (GRUB's is a few KiB). */
 #define BOOTINFO_MAX_SIZE (1u << 20)
 
@@ -200,8 +202,8 @@ extern struct boot_info boot_info;
  * On failure *out holds what was parsed before the error and must not be used.
  * Context: any; no side effects besides *out and err.
  */
-int bootinfo_parse(const void *mbi, uint64_t mbi_phys, size_t readable, struct boot_info *out,
-		   char *err, size_t err_size);
+__must_check int bootinfo_parse(const void *mbi, uint64_t mbi_phys, size_t readable,
+				struct boot_info *out, char *err, size_t err_size);
 
 /*
  * True when word is one of the whitespace-separated words of bi's command

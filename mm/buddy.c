@@ -536,6 +536,9 @@ int buddy_register_shrinker(shrinker_fn fn)
 {
 	if (!fn)
 		return -EINVAL;
+	for (unsigned i = 0; i < shrinker_count; i++)
+		if (shrinkers[i] == fn)
+			return 0; /* once is enough: it would only run twice per request */
 	if (shrinker_count == SHRINKERS_MAX)
 		return -ENOSPC;
 	shrinkers[shrinker_count++] = fn;

@@ -29,6 +29,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/arch.h"
@@ -79,7 +80,8 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 		return violation(f, VIOLATION_NO_MEMORY);
 	/* (In a COW region too: a page never mapped before is shared with no one.) */
 	if (paging_map(as, page_va, page_to_phys(page), PAGE_SIZE, region_map_flags(r, page_va)) != 0) {
-		free_page(page); /* no table for it: nothing was mapped */
+		/* no table for it: nothing was mapped */
+		MUST_SUCCEED(free_page(page), "demand_zero: freeing the frame just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
 	f->outcome = outcome;
@@ -126,7 +128,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
 	if (paging_map(as, page_va, page_to_phys(copy), PAGE_SIZE,
 		       flags | MAP_SIZE_4K | MAP_REPLACE) != 0) {
-		free_page(copy);
+		MUST_SUCCEED(free_page(copy), "cow_break: freeing the copy just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
 	page_put(old); /* this mapping no longer shares it */
@@ -258,7 +260,8 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 		/* cannot happen: checked above; undo the mapping to stay consistent */
 		struct paging_translation t;
 		if (paging_translate(as, page_va, &t) == 0) {
-			paging_unmap(as, page_va, PAGE_SIZE);
+			MUST_SUCCEED(paging_unmap(as, page_va, PAGE_SIZE),
+				     "stack_grow: unmapping the 4 KiB page just mapped");
 			page_put(phys_to_page(t.pa));
 		}
 		return violation(f, VIOLATION_STACK_OVERFLOW);

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 #include "mm/region.h"
@@ -97,8 +98,8 @@ extern struct fault_stats fault_stats;
  * when resolved (the access may be retried), -EFAULT for a violation.
  * Allocates one frame at most; never sleeps.
  */
-int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
-		 struct fault *f);
+__must_check int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
+			      struct fault *f);
 
 /*
  * The violation in words, with the region or area it concerns, e.g.

@@ -132,7 +132,8 @@ static void kfree_large(const void *p, void *caller)
 
 	if (page) {
 		page->private = 0;
-		free_pages(page, page->order);
+		MUST_SUCCEED(free_pages(page, page->order),
+			     "kfree_large: freeing a large block that large_head() accepted");
 		return;
 	}
 	char who[64];

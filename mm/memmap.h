@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 
 /* Range types, in increasing order of restrictiveness (values match multiboot2). */
@@ -77,8 +78,8 @@ struct memmap {
  * the caller prints them as warnings (memmap_drop_reason_text()).
  * Returns 0, or -EINVAL if phys_bits is out of range or in is NULL with n > 0.
  */
-int memmap_sanitize(const struct memmap_entry *in, size_t n, unsigned phys_bits,
-		    struct memmap *out);
+__must_check int memmap_sanitize(const struct memmap_entry *in, size_t n, unsigned phys_bits,
+				 struct memmap *out);
 
 /* Total bytes of ranges of the given type. */
 uint64_t memmap_total(const struct memmap *map, uint32_t type);

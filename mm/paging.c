@@ -21,6 +21,7 @@
 #include "lib/errno.h"
 #include "lib/lab.h"
 #include "lib/list.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
@@ -235,7 +236,7 @@ static void tlb_finish(struct tlb_batch *tlb)
 	list_for_each_entry_safe(page, next, &tlb->freed_tables, list) {
 		list_remove(&page->list);
 		page->private = 0;
-		free_page(page);
+		MUST_SUCCEED(free_page(page), "tlb_finish: freeing an emptied table page");
 	}
 }
 

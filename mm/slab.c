@@ -48,6 +48,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
@@ -303,7 +304,7 @@ static void slab_release(struct slab_cache *c, struct page *head)
 		head[i].private = 0;
 	}
 	head->reserved16 = 0;
-	free_pages(head, c->order);
+	MUST_SUCCEED(free_pages(head, c->order), "slab_release: freeing an empty slab's block");
 }
 
 /* Allocate and add a slab; interrupts must be ON or saved by the caller's caller. */
@@ -745,7 +746,8 @@ int slab_free(struct slab_cache *c, const void *obj)
 void slab_init(void)
 {
 	memset(caches, 0, sizeof(caches));
-	buddy_register_shrinker(slab_shrink);
+	MUST_SUCCEED(buddy_register_shrinker(slab_shrink),
+		     "slab_init: registering the shrinker (the table has room at boot)");
 }
 
 struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align,
