@@ -1,11 +1,11 @@
 /*
  * serial.c - 16550 UART driver for COM1 (see serial.h).
  *
- * Receive ring invariants:
- *   - head is written only by the IRQ handler, tail only by the reader;
- *   - the ring is empty when head == tail and full when head + 1 == tail
- *     (mod size), so one slot always stays unused;
- *   - the reader runs with interrupts off while it takes a byte.
+ * Invariants (of the receive ring):
+ *   [x] head is written only by the IRQ handler, tail only by the reader;
+ *   [x] the ring is empty when head == tail and full when head + 1 == tail
+ *       (mod size), so one slot always stays unused;
+ *   [x] the reader runs with interrupts off while it takes a byte.
  */
 #include "drivers/serial.h"
 

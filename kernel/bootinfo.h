@@ -8,13 +8,13 @@
  * copied: they are pointers into the boot information, which therefore must
  * stay mapped and reserved ([mbi_phys, mbi_phys + mbi_size)).
  *
- * Invariants of a struct boot_info filled by a successful parse:
- *   - cmdline, bootloader and every module cmdline are NUL-terminated strings
- *     inside the boot information ("" when the tag was absent);
- *   - every *_count is at most the size of its array; *_truncated says
- *     whether the boot loader gave more than fitted;
- *   - acpi.rsdp is NULL unless a copy with a good signature and checksum was
- *     found; it then has acpi.length readable bytes.
+ * Invariants (of a struct boot_info filled by a successful parse):
+ *   [x] cmdline, bootloader and every module cmdline are NUL-terminated strings
+ *       inside the boot information ("" when the tag was absent);
+ *   [x] every *_count is at most the size of its array; *_truncated says
+ *       whether the boot loader gave more than fitted;
+ *   [x] acpi.rsdp is NULL unless a copy with a good signature and checksum was
+ *       found; it then has acpi.length readable bytes.
  * Context: bootinfo_parse() is pure (no globals, no output) and runs on the
  * host too; kmain calls it once, on the boot CPU, to fill `boot_info`.
  */

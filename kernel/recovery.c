@@ -1,10 +1,10 @@
 /*
  * recovery.c - the stack of active recovery points (see recovery.h).
  *
- * Invariants (checklist):
- *   [ ] `innermost` is the most recently pushed point not yet popped or
+ * Invariants:
+ *   [x] `innermost` is the most recently pushed point not yet popped or
  *       aborted to; each point's `outer` is the one active before it;
- *   [ ] a point is active only while the function that saved it is still
+ *   [x] a point is active only while the function that saved it is still
  *       running (recovery_pop before returning), so its saved stack is live.
  * Single CPU; push/pop from process context, abort from the trap handler
  * with interrupts off.

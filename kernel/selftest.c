@@ -9,13 +9,13 @@
  * explicitly). Running the tests is a walk over that array. It also keeps
  * the helpers tests share: the CHECKF reason buffer and a kprintf capture.
  *
- * Invariants (checklist):
- *   - the section is never empty: this file adds one NULL entry, so the
- *     __start/__stop symbols exist even in a program with no suite at all;
- *     the walk skips NULL entries;
- *   - the output lines match the format documented in selftest.h exactly;
- *   - selftest_capture_buf is always NUL-terminated, and while capturing,
- *     selftest_capture_saved holds the output to restore (never our own).
+ * Invariants:
+ *   [x] the section is never empty: this file adds one NULL entry, so the
+ *       __start/__stop symbols exist even in a program with no suite at all;
+ *       the walk skips NULL entries;
+ *   [x] the output lines match the format documented in selftest.h exactly;
+ *   [x] selftest_capture_buf is always NUL-terminated, and while capturing,
+ *       selftest_capture_saved holds the output to restore (never our own).
  * Context: the shell or the selftest boot; tests may use the heap and sleep.
  */
 #include "kernel/selftest.h"

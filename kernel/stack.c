@@ -1,11 +1,11 @@
 /*
  * stack.c - the table of kernel stacks (see stack.h).
  *
- * Invariants (checklist):
- *   [ ] every stack the kernel runs on is in the table (boot, the three
+ * Invariants:
+ *   [x] every stack the kernel runs on is in the table (boot, the three
  *       static IST stacks, and each kernel_stack_create()), so backtraces
  *       never follow a frame pointer into anything else;
- *   [ ] a guarded stack's bottom is a vmalloc_stack() area start: the page
+ *   [x] a guarded stack's bottom is a vmalloc_stack() area start: the page
  *       below it is an unmapped guard.
  * Boot CPU; the table only grows.
  */

@@ -2,8 +2,8 @@
  * timer.c - tick counter, TSC conversions and the `uptime` command.
  *
  * Invariants:
- *   - ticks only ever increase, and only in the IRQ 0 handler;
- *   - tsc_hz is set once, before interrupts are first enabled.
+ *   [x] ticks only ever increase, and only in the IRQ 0 handler;
+ *   [x] tsc_hz is set once, before interrupts are first enabled.
  * A 64-bit tick counter read on x86-64 is a single load, so readers need no
  * lock on one CPU.
  */

@@ -4,10 +4,10 @@
  * Page tables are walked only where something is mapped
  * (paging_for_each_range), so releasing a large, mostly untouched lazy
  * region costs what was touched, not its size.
- * Invariants (checklist), on top of mm/fault.c's:
- *   [ ] every frame mapped in an anonymous region came from alloc_page()
+ * Invariants (on top of mm/fault.c's):
+ *   [x] every frame mapped in an anonymous region came from alloc_page()
  *       and has one owner per mapping of it;
- *   [ ] a failed call changes nothing: no region, no mapping, no refcount.
+ *   [x] a failed call changes nothing: no region, no mapping, no refcount.
  * Context: process context, one CPU.
  */
 #include "mm/anon.h"

@@ -4,17 +4,18 @@
  *
  * Each zone has a free list per order, holding the head page of each free
  * block of that order, and a list of free single pages per CPU. A page's
- * flags say where it is. Invariants, all checked by buddy_check_invariants():
- *   [ ] every free block is aligned to its order (pfn % 2^order == 0);
- *   [ ] blocks (free, per-CPU, allocated) are disjoint, hold no reserved
+ * flags say where it is.
+ * Invariants (all checked by buddy_check_invariants()):
+ *   [x] every free block is aligned to its order (pfn % 2^order == 0);
+ *   [x] blocks (free, per-CPU, allocated) are disjoint, hold no reserved
  *       frame, and never cross a zone limit;
- *   [ ] fully merged: no free-list block has its buddy free at the same order
+ *   [x] fully merged: no free-list block has its buddy free at the same order
  *       (per-CPU pages are exempt: they merge when drained);
- *   [ ] PG_BUDDY is on exactly the heads of free-list blocks, with the right
+ *   [x] PG_BUDDY is on exactly the heads of free-list blocks, with the right
  *       order and zone; PG_PCP on exactly the per-CPU pages; each list's count
  *       is its length, and a per-CPU count never exceeds high;
- *   [ ] a block head's refcount is 0 when free, >= 1 when allocated (PG_HEAD);
- *   [ ] zone free_pages = free-list pages + per-CPU pages; managed_pages =
+ *   [x] a block head's refcount is 0 when free, >= 1 when allocated (PG_HEAD);
+ *   [x] zone free_pages = free-list pages + per-CPU pages; managed_pages =
  *       the zone's frames without PG_RESERVED; PG_POISONED only on free frames.
  * Context: any, interrupts on or off; list changes run with interrupts off.
  */

@@ -15,11 +15,11 @@
  *      just below a stack region, within its growth limit -> stack growth
  *      first page                            -> NULL dereference
  *      else, by the error code               -> not mapped / write / exec / SMAP
- * Invariants (checklist):
- *   [ ] a frame mapped in a COW region is mapped read-only everywhere it is
+ * Invariants:
+ *   [x] a frame mapped in a COW region is mapped read-only everywhere it is
  *       shared, and its refcount counts the mappings (page_get per share);
- *   [ ] a resolved fault changed exactly one page table entry (plus tables);
- *   [ ] a violation changed nothing.
+ *   [x] a resolved fault changed exactly one page table entry (plus tables);
+ *   [x] a violation changed nothing.
  * Context: interrupts off (asserted): the #PF handler, or a test that
  * turns them off around a simulated fault.
  */

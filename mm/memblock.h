@@ -10,9 +10,9 @@
  * up, memblock_for_each_free() hands it every range that is memory and not
  * reserved, so nothing is lost; memblock is then retired (further calls
  * refused).
- * Invariants of both lists:
- *   [ ] sorted by start, disjoint, non-empty, page-aligned;
- *   [ ] adjacent memory ranges are merged; adjacent reserved ranges are
+ * Invariants (of both lists):
+ *   [x] sorted by start, disjoint, non-empty, page-aligned;
+ *   [x] adjacent memory ranges are merged; adjacent reserved ranges are
  *       merged only when they have the same owner.
  * Boot CPU only, before interrupts matter; host-compilable.
  */

@@ -4,15 +4,16 @@
  * reads the way down to va, descend() makes it (allocating tables, splitting
  * a huge page in the way), range_next() steps through a range one leaf or
  * hole at a time (a missing PML4 entry skips 512 GiB at once).
- * Invariants (checklist):
- *   - a table page's struct page `private` counts its present entries (kept
- *     by entry_set(), the one writer; a split sets 512 at once), so "became
- *     empty" is one comparison; no table is empty but the PML4 and the PDPTs
- *     below kernel-half slots, which other spaces copy and which stay;
- *   - table pages come from and go back to the buddy allocator, zeroed;
- *   - what can fail (arguments, overlap, holes, allocations, splits) runs
- *     before live entries change, so an error leaves translations as they were;
- *   - a table page is freed only after the TLB invalidation (tlb_finish).
+ * Invariants:
+ *   [x] a table page's struct page `private` counts its present entries (kept
+ *       by entry_set(), the one writer; a split sets 512 at once), so "became
+ *       empty" is one comparison; no table is empty but the PML4 and the PDPTs
+ *       below kernel-half slots, which other spaces copy and which stay;
+ *   [x] table pages come from and go back to the buddy allocator, zeroed;
+ *   [x] what can fail (arguments, overlap, holes, allocations, splits) runs
+ *       before live entries change, so an error leaves translations as
+ *       they were;
+ *   [x] a table page is freed only after the TLB invalidation (tlb_finish).
  * Context: paging.h (callers serialize per space). Recursion at most 3 deep.
  */
 #include "mm/paging.h"

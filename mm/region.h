@@ -10,13 +10,13 @@
  * a space has and keeps the code short. Linux keeps its VMAs in a maple tree
  * (an rbtree before 6.1) because a process may have thousands of them.
  *
- * Invariants (checklist, all checked by region_check_invariants()):
- *   [ ] regions are sorted by start and disjoint (one's end <= next's start);
- *   [ ] every range is page-aligned, non-empty, canonical, in one half;
- *   [ ] kind < REGION_KINDS, prot holds only REGION_PROT_MASK bits;
- *   [ ] a stack has grow_limit <= start (page-aligned); others have 0;
- *   [ ] names are NUL-terminated and zero-filled after the NUL;
- *   [ ] no two neighbours are mergeable (touching ANON or COW regions with
+ * Invariants (all checked by region_check_invariants()):
+ *   [x] regions are sorted by start and disjoint (one's end <= next's start);
+ *   [x] every range is page-aligned, non-empty, canonical, in one half;
+ *   [x] kind < REGION_KINDS, prot holds only REGION_PROT_MASK bits;
+ *   [x] a stack has grow_limit <= start (page-aligned); others have 0;
+ *   [x] names are NUL-terminated and zero-filled after the NUL;
+ *   [x] no two neighbours are mergeable (touching ANON or COW regions with
  *       the same kind, prot and name are always one region).
  *
  * Context for every function: process context (boot code, the shell, a

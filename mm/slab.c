@@ -30,16 +30,16 @@
  * and colours is a power of two so "mod" is a mask on the free path.
  * Order: the smallest with waste <= 1/8 of the slab, else the least waste.
  *
- * Invariants (checklist):
- *   - a slab is on `full` exactly when its free list is empty (or broken),
- *     on `empty` exactly when its in-use count is 0, else on `partial`;
- *   - in-use = objects not on its free list (users + magazines + quarantine);
- *   - active_objects = objects held by users; magazines hold only free objects
- *     of their cache; debug caches never use magazines (every check runs at
- *     the moment of alloc or free);
- *   - after a report the object is quarantined (counted in `quarantined`,
- *     never handed out again, its slab never freed); a corrupted free list
- *     "breaks" its slab: the rest of its free objects are never used.
+ * Invariants:
+ *   [x] a slab is on `full` exactly when its free list is empty (or broken),
+ *       on `empty` exactly when its in-use count is 0, else on `partial`;
+ *   [x] in-use = objects not on its free list (users + magazines + quarantine);
+ *   [x] active_objects = objects held by users; magazines hold only free
+ *       objects of their cache; debug caches never use magazines (every check
+ *       runs at the moment of alloc or free);
+ *   [x] after a report the object is quarantined (counted in `quarantined`,
+ *       never handed out again, its slab never freed); a corrupted free list
+ *       "breaks" its slab: the rest of its free objects are never used.
  * Locking: interrupts off around list and magazine work (single CPU).
  */
 #include "mm/slab.h"

@@ -9,15 +9,15 @@
  * the window. Descriptors come from static pools (no heap needed). The
  * frames of an area are not recorded anywhere but in its page tables:
  * vfree finds them again with paging_translate.
- * Invariants, all checked by vmalloc_check_invariants():
- *   [ ] free ranges: sorted, non-empty, page-aligned, inside the window,
+ * Invariants (all checked by vmalloc_check_invariants()):
+ *   [x] free ranges: sorted, non-empty, page-aligned, inside the window,
  *       never touching (adjacent ranges are always merged);
- *   [ ] areas: sorted, each [start - lead, start + size + guard) inside the
+ *   [x] areas: sorted, each [start - lead, start + size + guard) inside the
  *       window (lead: the guard below a stack, else 0);
  *       areas and free ranges are disjoint and together cover the window;
- *   [ ] every page of an area maps one 4 KiB frame read-write, no-execute;
+ *   [x] every page of an area maps one 4 KiB frame read-write, no-execute;
  *       its guard page maps nothing;
- *   [ ] used_bytes is the sum of the areas' sizes; every descriptor is on
+ *   [x] used_bytes is the sum of the areas' sizes; every descriptor is on
  *       exactly one list (live or spare).
  * Context: see vmalloc.h (process context, callers serialize).
  */

@@ -12,7 +12,8 @@
  *   vmalloc  alloc -v SIZE                       guarded virtual areas
  *   region   lazy, cow (fault_commands.c)    anonymous regions, released
  *                                                with anon_release()
- * Invariant: a table entry exists exactly while its memory is allocated.
+ * Invariants:
+ *   [x] a table entry exists exactly while its memory is allocated.
  * Shell context.
  */
 #include "kernel/commands/shell_allocs.h"
