@@ -9,8 +9,8 @@
  * come from the host's TSC, symbols are printed as raw addresses).
  *
  * The three calls on every allocation's fast path (interrupt save/restore
- * and the CPU number) are inline functions here instead in the kernel, a
- * few instructions each: a call to another file would cost as much as the
+ * and the CPU number) are inline functions here instead, a few
+ * instructions each: a call to another file would cost as much as the
  * allocation. Functions whose contract says "interrupts off" check it with
  * ASSERT_IRQS_OFF() (below), in the kernel and in the host tests alike.
  */
@@ -32,12 +32,22 @@
  * that ASSERT_IRQS_OFF() checks the same contracts as in the kernel. A test
  * program starts with "interrupts on"; arch_irq_save() adds one to a nesting
  * count ("off" while it is above 0) and returns the count it found, which
- * arch_irq_restore() puts back after checking the pairs nest
- * (tests/host/mm_arch_host.c).
+ * arch_irq_restore() puts back after checking the pairs nest. The count and
+ * the report of a bad pair live in tests/host/mm_arch_host.c.
  */
-unsigned long arch_irq_save(void);
-void arch_irq_restore(unsigned long flags);
-bool arch_irqs_disabled(void);
+extern unsigned long host_irq_depth;
+__noreturn void host_irq_restore_unnested(unsigned long flags);
+
+static inline unsigned long arch_irq_save(void) { return host_irq_depth++; }
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (unlikely(host_irq_depth != flags + 1))
+		host_irq_restore_unnested(flags);
+	host_irq_depth = flags;
+}
+
+static inline bool arch_irqs_disabled(void) { return host_irq_depth > 0; }
 static inline unsigned arch_cpu_id(void) { return 0; }
 #else
 #include "kernel/arch/x86_64/cpu.h"
@@ -69,7 +79,7 @@ static inline unsigned arch_cpu_id(void) { return 0; }
  * ASSERT_IRQS_OFF(): the contract "interrupts off", checked. Put it first in
  * a function whose comment says its caller must have interrupts off; it
  * panics with "<function>: interrupts must be off" when they are on. Costs a
- * flags read and a branch in the kernel, a call on the host.
+ * flags read and a branch in the kernel, a load and a branch on the host.
  */
 #define ASSERT_IRQS_OFF()                                                            \
 	do {                                                                             \
