@@ -1,11 +1,11 @@
 /*
  * serial.c - 16550 UART driver for COM1 (see serial.h).
  *
- * Receive ring invariants:
- *   - head is written only by the IRQ handler, tail only by the reader;
- *   - the ring is empty when head == tail and full when head + 1 == tail
- *     (mod size), so one slot always stays unused;
- *   - the reader runs with interrupts off while it takes a byte.
+ * Invariants (of the receive ring):
+ *   [x] head is written only by the IRQ handler, tail only by the reader;
+ *   [x] the ring is empty when head == tail and full when head + 1 == tail
+ *       (mod size), so one slot always stays unused;
+ *   [x] the reader runs with interrupts off while it takes a byte.
  */
 #include "drivers/serial.h"
 
@@ -14,6 +14,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "mm/arch.h"
 
 #define COM1 0x3f8
 /* Register offsets from the base port (16550 datasheet). */
@@ -47,6 +48,7 @@ static size_t dropped;
 
 bool serial_init(void)
 {
+	ASSERT_IRQS_OFF();
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, LCR_DLAB);
 	outb(COM1 + UART_DIVISOR_LOW, BAUD_BASE / 115200);
@@ -64,6 +66,7 @@ bool serial_init(void)
 
 static void serial_irq(void)
 {
+	ASSERT_IRQS_OFF();
 	while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
 		uint8_t c = inb(COM1 + UART_DATA);
 		size_t next = (ring_head + 1) % RING_SIZE;
@@ -105,6 +108,7 @@ void serial_write(const char *s, size_t n)
 
 int serial_read_nonblock(void)
 {
+	ASSERT_IRQS_OFF();
 	if (ring_tail == ring_head)
 		return -1;
 	int c = ring[ring_tail];

@@ -2,9 +2,9 @@
  * vga.c - text-mode console on the VGA screen (see vga.h).
  *
  * Invariants:
- *   - 0 <= row < height and 0 <= column < width after every call;
- *   - the hardware cursor (CRT controller registers 0x0e/0x0f) follows
- *     (row, column).
+ *   [x] 0 <= row < height and 0 <= column < width after every call;
+ *   [x] the hardware cursor (CRT controller registers 0x0e/0x0f) follows
+ *       (row, column).
  * Scrolling moves rows 1..height-1 up by one and blanks the last row.
  */
 #include "drivers/vga.h"

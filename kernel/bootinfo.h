@@ -8,13 +8,13 @@
  * copied: they are pointers into the boot information, which therefore must
  * stay mapped and reserved ([mbi_phys, mbi_phys + mbi_size)).
  *
- * Invariants of a struct boot_info filled by a successful parse:
- *   - cmdline, bootloader and every module cmdline are NUL-terminated strings
- *     inside the boot information ("" when the tag was absent);
- *   - every *_count is at most the size of its array; *_truncated says
- *     whether the boot loader gave more than fitted;
- *   - acpi.rsdp is NULL unless a copy with a good signature and checksum was
- *     found; it then has acpi.length readable bytes.
+ * Invariants (of a struct boot_info filled by a successful parse):
+ *   [x] cmdline, bootloader and every module cmdline are NUL-terminated strings
+ *       inside the boot information ("" when the tag was absent);
+ *   [x] every *_count is at most the size of its array; *_truncated says
+ *       whether the boot loader gave more than fitted;
+ *   [x] acpi.rsdp is NULL unless a copy with a good signature and checksum was
+ *       found; it then has acpi.length readable bytes.
  * Context: bootinfo_parse() is pure (no globals, no output) and runs on the
  * host too; kmain calls it once, on the boot CPU, to fill `boot_info`.
  */
@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lib/compiler.h"
 
 /* The kernel never reads more than this from the boot information (GRUB's is a few KiB). */
 #define BOOTINFO_MAX_SIZE (1u << 20)
@@ -200,8 +202,8 @@ extern struct boot_info boot_info;
  * On failure *out holds what was parsed before the error and must not be used.
  * Context: any; no side effects besides *out and err.
  */
-int bootinfo_parse(const void *mbi, uint64_t mbi_phys, size_t readable, struct boot_info *out,
-		   char *err, size_t err_size);
+__must_check int bootinfo_parse(const void *mbi, uint64_t mbi_phys, size_t readable,
+				struct boot_info *out, char *err, size_t err_size);
 
 /*
  * True when word is one of the whitespace-separated words of bi's command

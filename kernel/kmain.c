@@ -53,7 +53,7 @@ static void __attribute__((noreturn)) selftest_boot(void)
 	unsigned passed = 0, failed = 0;
 
 	kprintf("selftest mode: running every in-kernel test suite\n");
-	selftest_run(NULL, &passed, &failed);
+	MUST_SUCCEED(selftest_run(NULL, &passed, &failed), "selftest_boot: every suite (none missing)");
 	power_qemu_exit(failed == 0 && passed > 0 ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 	power_halt(); /* not in QEMU: stay here with the results on screen */
 }
@@ -105,9 +105,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
 	slab_init();                         /* slab caches; shrinker for low memory */
 	if (bootinfo_cmdline_has(&boot_info, "slab_debug"))
-		slab_set_debug(true);        /* red zones, poisoning, caller tracking */
+		MUST_SUCCEED(slab_set_debug(true), /* red zones, poisoning, caller tracking */
+			     "kmain: slab_set_debug before any cache holds a slab");
 	kmalloc_init();                      /* kmalloc size classes 8 B .. 8 KiB */
-	vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE); /* guarded areas */
+	MUST_SUCCEED(vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE), /* guarded areas */
+		     "kmain: vmalloc_init of the fixed, valid vmalloc window");
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
 		buddy_set_poisoning(true);   /* debug: catch writes to freed pages */
 	kernel_space_regions_init();         /* what each kernel range is, for the fault handler */

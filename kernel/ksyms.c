@@ -1,9 +1,9 @@
 /*
  * ksyms.c - lookups in the generated symbol table (see ksyms.h).
  *
- * Invariants of ksyms_table, guaranteed by scripts/gen_ksyms.py:
- *   - sorted by address, ascending;
- *   - only text symbols, so every address lies in [_text_start, _text_end).
+ * Invariants (of ksyms_table, guaranteed by scripts/gen_ksyms.py):
+ *   [x] sorted by address, ascending;
+ *   [x] only text symbols, so every address lies in [_text_start, _text_end).
  * A symbol's extent is taken to run to the next symbol (or _text_end).
  */
 #include "kernel/ksyms.h"

@@ -1,10 +1,10 @@
 /*
  * recovery.c - the stack of active recovery points (see recovery.h).
  *
- * Invariants (checklist):
- *   [ ] `innermost` is the most recently pushed point not yet popped or
+ * Invariants:
+ *   [x] `innermost` is the most recently pushed point not yet popped or
  *       aborted to; each point's `outer` is the one active before it;
- *   [ ] a point is active only while the function that saved it is still
+ *   [x] a point is active only while the function that saved it is still
  *       running (recovery_pop before returning), so its saved stack is live.
  * Single CPU; push/pop from process context, abort from the trap handler
  * with interrupts off.
@@ -16,6 +16,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "mm/arch.h"
 
 static struct recovery_point *innermost;
 
@@ -56,6 +57,7 @@ void recovery_run_unguarded(void (*fn)(void))
  */
 bool recovery_abort(struct trap_frame *frame)
 {
+	ASSERT_IRQS_OFF();
 	struct recovery_point *rp = innermost;
 
 	if (!rp)

@@ -10,14 +10,14 @@
  * the helpers tests share: the CHECKF reason buffer, a kprintf capture and
  * the "(expected) " marking of errors a test makes the kernel print.
  *
- * Invariants (checklist):
- *   - the section is never empty: this file adds one NULL entry, so the
- *     __start/__stop symbols exist even in a program with no suite at all;
- *     the walk skips NULL entries;
- *   - the output lines match the format documented in selftest.h exactly;
- *   - selftest_capture_buf is always NUL-terminated, and while capturing,
- *     selftest_capture_saved holds the output to restore (never our own);
- *   - marking ends with the test that began it, even one that failed.
+ * Invariants:
+ *   [x] the section is never empty: this file adds one NULL entry, so the
+ *       __start/__stop symbols exist even in a program with no suite at all;
+ *       the walk skips NULL entries;
+ *   [x] the output lines match the format documented in selftest.h exactly;
+ *   [x] selftest_capture_buf is always NUL-terminated, and while capturing,
+ *       selftest_capture_saved holds the output to restore (never our own);
+ *   [x] marking ends with the test that began it, even one that failed.
  * Context: the shell or the selftest boot; tests may use the heap and sleep.
  */
 #include "kernel/selftest.h"

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
+
 struct selftest {
 	const char *name;        /* short identifier, unique in its suite */
 	const char *description; /* one line: what is being checked */
@@ -153,7 +155,7 @@ void selftest_expect_end(void);
  * per test and the closing summary line. Adds the counts to *passed and
  * *failed. Returns 0, or -ENOENT if no suite has that name.
  */
-int selftest_run(const char *suite, unsigned *passed, unsigned *failed);
+__must_check int selftest_run(const char *suite, unsigned *passed, unsigned *failed);
 
 /* Call fn(suite, arg) for each registered suite, in link order. */
 void selftest_for_each_suite(void (*fn)(const struct selftest_suite *suite, void *arg), void *arg);

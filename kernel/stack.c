@@ -1,11 +1,11 @@
 /*
  * stack.c - the table of kernel stacks (see stack.h).
  *
- * Invariants (checklist):
- *   [ ] every stack the kernel runs on is in the table (boot, the three
+ * Invariants:
+ *   [x] every stack the kernel runs on is in the table (boot, the three
  *       static IST stacks, and each kernel_stack_create()), so backtraces
  *       never follow a frame pointer into anything else;
- *   [ ] a guarded stack's bottom is a vmalloc_stack() area start: the page
+ *   [x] a guarded stack's bottom is a vmalloc_stack() area start: the page
  *       below it is an unmapped guard.
  * Boot CPU; the table only grows.
  */
@@ -15,6 +15,7 @@
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/panic.h"
+#include "mm/arch.h"
 #include "mm/vmalloc.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -46,6 +47,7 @@ const struct kernel_stack *kernel_stack_create(size_t size, const char *name)
 
 void kernel_stacks_init(void)
 {
+	ASSERT_IRQS_OFF();
 	static const char *const ist_names[] = {"#DF (boot)", "NMI", "#MC"};
 
 	add((uint64_t)(uintptr_t)boot_stack_bottom, (uint64_t)(uintptr_t)boot_stack_top, "boot",

@@ -3,8 +3,8 @@
  * kernel/commands/timer_commands.c).
  *
  * Invariants:
- *   - ticks only ever increase, and only in the IRQ 0 handler;
- *   - tsc_hz is set once, before interrupts are first enabled.
+ *   [x] ticks only ever increase, and only in the IRQ 0 handler;
+ *   [x] tsc_hz is set once, before interrupts are first enabled.
  * A 64-bit tick counter read on x86-64 is a single load, so readers need no
  * lock on one CPU.
  */
@@ -15,6 +15,7 @@
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/compiler.h"
+#include "mm/arch.h"
 
 static volatile uint64_t ticks;
 static uint64_t tsc_hz;
@@ -23,11 +24,13 @@ static uint64_t tsc_at_ready;
 
 static void timer_irq(void)
 {
+	ASSERT_IRQS_OFF();
 	ticks++;
 }
 
 void timer_init(uint64_t entry_tsc)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t a, b, c;
 
 	tsc_at_entry = entry_tsc;

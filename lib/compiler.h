@@ -38,6 +38,13 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/*
+ * The caller must use the result: an action's error (free_pages, paging_map,
+ * ...) or an allocation. Dropping it is a compile error (-Werror); a cast to
+ * void does not silence it, so handle the error or ASSERT success.
+ */
+#define __must_check __attribute__((warn_unused_result))
+
 /* Never inline: keeps a rare path's stack frame and code out of its fast caller. */
 #define __noinline __attribute__((noinline))
 

@@ -18,11 +18,11 @@
  *        |                     prev of head is B            |
  *        +--------------------------------------------------+
  *
- * Invariants (checklist):
- *   - for every node n on a list: n->next->prev == n and n->prev->next == n;
- *   - an empty list is a head whose next and prev point to itself;
- *   - a node that is on no list also points to itself (list_init, or after
- *     list_remove), so removing it again is harmless.
+ * Invariants:
+ *   [x] for every node n on a list: n->next->prev == n and n->prev->next == n;
+ *   [x] an empty list is a head whose next and prev point to itself;
+ *   [x] a node that is on no list also points to itself (list_init, or after
+ *       list_remove), so removing it again is harmless.
  * No locking: the owner of the list serializes access. Usable in any context.
  */
 #ifndef LIB_LIST_H

@@ -17,6 +17,7 @@
 #define LIB_PANIC_H
 
 #include "lib/compiler.h"
+#include "lib/errno.h"
 
 /*
  * Print "\nPANIC: <formatted message>\n" with kprintf, then panic_stop().
@@ -41,6 +42,22 @@ __noreturn void panic_stop(void);
 	do {                                                                           \
 		if (unlikely(!(cond)))                                                     \
 			panic("%s (failed: %s, %s:%d)", msg, #cond, __FILE__, __LINE__);       \
+	} while (0)
+
+/*
+ * MUST_SUCCEED(expr, msg): evaluate expr, an action that returns 0 or an
+ * error number (-EINVAL, ...), always; panic if it fails. For a call whose
+ * result is __must_check but which cannot fail where it is made (undoing a
+ * step that was just done, freeing what was just allocated): msg names the
+ * function and why, e.g. MUST_SUCCEED(free_page(p), "vfree: a page vmalloc
+ * allocated"); the panic adds the call, its error's name, file and line.
+ */
+#define MUST_SUCCEED(expr, msg)                                                    \
+	do {                                                                       \
+		int must_succeed_err_ = (expr);                                    \
+		if (unlikely(must_succeed_err_ != 0))                              \
+			panic("%s (%s returned %s, %s:%d)", msg, #expr,            \
+			      errno_name(must_succeed_err_), __FILE__, __LINE__);  \
 	} while (0)
 
 #endif

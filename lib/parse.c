@@ -7,7 +7,8 @@
  * addition (never by looking at a result that already wrapped), and it is
  * only remembered while scanning, so that a malformed string is reported as
  * -EINVAL even if its digits were also too many.
- * Invariant: *out is written only on success.
+ * Invariants:
+ *   [x] *out is written only on success.
  */
 #include "lib/parse.h"
 

@@ -8,11 +8,12 @@
  *   - kprintf's sink is a 64-byte chunk on the stack, flushed to the output
  *     function whenever it fills up and once at the end.
  * Either way the sink counts every character, which gives the C99 return
- * value. Invariants (checklist):
- *   - a sink never stores past buf[cap-1]; cap leaves room for the NUL;
- *   - format() reads each argument exactly once, in order, and only for
- *     conversions it recognizes (an unknown one consumes nothing);
- *   - no global state is written except by kprintf_set_output().
+ * value.
+ * Invariants:
+ *   [x] a sink never stores past buf[cap-1]; cap leaves room for the NUL;
+ *   [x] format() reads each argument exactly once, in order, and only for
+ *       conversions it recognizes (an unknown one consumes nothing);
+ *   [x] no global state is written except by kprintf_set_output().
  * Context: any (see lib/printf.h).
  */
 #include "lib/printf.h"

@@ -1,6 +1,7 @@
 /*
  * sort.c - insertion sort and median (see sort.h).
- * Invariant of the outer loop: a[0..i) is sorted.
+ * Invariants (of the outer loop):
+ *   [x] a[0..i) is sorted.
  */
 #include "lib/sort.h"
 

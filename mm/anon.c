@@ -4,10 +4,10 @@
  * Page tables are walked only where something is mapped
  * (paging_for_each_range), so releasing a large, mostly untouched lazy
  * region costs what was touched, not its size.
- * Invariants (checklist), on top of mm/fault.c's:
- *   [ ] every frame mapped in an anonymous region came from alloc_page()
+ * Invariants (on top of mm/fault.c's):
+ *   [x] every frame mapped in an anonymous region came from alloc_page()
  *       and has one owner per mapping of it;
- *   [ ] a failed call changes nothing: no region, no mapping, no refcount.
+ *   [x] a failed call changes nothing: no region, no mapping, no refcount.
  * Context: process context, one CPU.
  */
 #include "mm/anon.h"
@@ -15,6 +15,7 @@
 #include "lib/align.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
+#include "lib/panic.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
 #include "mm/page.h"
@@ -88,7 +89,8 @@ virt_addr_t anon_create_stack(struct address_space *as, virt_addr_t window,
 	if (region_insert(as->regions, &guard) != 0)
 		return 0;
 	if (region_insert(as->regions, &stack) != 0) {
-		region_remove(as->regions, guard.start, guard.end);
+		MUST_SUCCEED(region_remove(as->regions, guard.start, guard.end),
+			     "anon_create_stack: removing a whole region just inserted");
 		return 0;
 	}
 	return top;
@@ -159,7 +161,8 @@ static void cow_unshare(struct address_space *dst, virt_addr_t dst_va, uint64_t 
 		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
 			struct paging_translation t;
 			if (paging_translate(dst, p, &t) == 0) {
-				paging_unmap(dst, p, PAGE_SIZE);
+				MUST_SUCCEED(paging_unmap(dst, p, PAGE_SIZE),
+					     "cow_unshare: unmapping a 4 KiB page needs no split");
 				page_put(phys_to_page(t.pa & ~(PAGE_SIZE - 1)));
 			}
 		}
@@ -244,14 +247,16 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
 	/* Phase 1: map the source's frames into dst, read-only. */
 	int err = cow_share_frames(src, src_va, dst, dst_va, size);
 	if (err) {
-		region_remove(dst->regions, twin.start, twin.end);
+		MUST_SUCCEED(region_remove(dst->regions, twin.start, twin.end),
+			     "anon_cow_share: removing the whole twin region just inserted");
 		return err;
 	}
 	/* Phase 2: write-protect the source; both sides are COW from now on. */
 	virt_addr_t end = src_va + size;
 	if (region_set_kind(src->regions, src_va, end, REGION_COW) != 0) {
 		cow_unshare(dst, dst_va, size);
-		region_remove(dst->regions, twin.start, twin.end);
+		MUST_SUCCEED(region_remove(dst->regions, twin.start, twin.end),
+			     "anon_cow_share: removing the whole twin region just inserted");
 		return -ENOMEM;
 	}
 	virt_addr_t va = src_va;
@@ -259,7 +264,8 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
 		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
 			struct paging_translation t;
 			if (paging_translate(src, p, &t) == 0)
-				paging_protect(src, p, PAGE_SIZE, t.flags & ~MAP_WRITE);
+				MUST_SUCCEED(paging_protect(src, p, PAGE_SIZE, t.flags & ~MAP_WRITE),
+					     "anon_cow_share: write-protecting a mapped 4 KiB page");
 		}
 		va = m.end;
 	}
@@ -291,7 +297,8 @@ int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end)
 			struct paging_translation t;
 			if (paging_translate(as, p, &t) != 0)
 				continue;
-			paging_unmap(as, p, PAGE_SIZE);
+			MUST_SUCCEED(paging_unmap(as, p, PAGE_SIZE),
+				     "anon_release: unmapping a 4 KiB page needs no split");
 			page_put(phys_to_page(t.pa & ~(PAGE_SIZE - 1)));
 		}
 		va = m.end;

@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 
@@ -43,8 +44,8 @@ virt_addr_t anon_find_free(const struct address_space *as, virt_addr_t window,
  * Nothing is mapped. Returns the start, or 0 when size is 0, nothing fits,
  * or the region set has no memory.
  */
-virt_addr_t anon_create(struct address_space *as, virt_addr_t window, uint64_t window_size,
-			uint64_t size, const char *name);
+__must_check virt_addr_t anon_create(struct address_space *as, virt_addr_t window,
+				     uint64_t window_size, uint64_t size, const char *name);
 
 /*
  * A stack: a REGION_STACK region of size bytes that may grow down (by
@@ -52,9 +53,9 @@ virt_addr_t anon_create(struct address_space *as, virt_addr_t window, uint64_t w
  * page below that limit. Returns the stack's top (its highest address + 1),
  * or 0 as anon_create. max_size >= size.
  */
-virt_addr_t anon_create_stack(struct address_space *as, virt_addr_t window,
-			      uint64_t window_size, uint64_t size, uint64_t max_size,
-			      const char *name);
+__must_check virt_addr_t anon_create_stack(struct address_space *as, virt_addr_t window,
+					   uint64_t window_size, uint64_t size, uint64_t max_size,
+					   const char *name);
 
 /*
  * Make [dst_va, dst_va + size) of dst a copy-on-write twin of
@@ -66,8 +67,9 @@ virt_addr_t anon_create_stack(struct address_space *as, virt_addr_t window,
  * overlap. Returns 0, -EINVAL (bad ranges), -ENOENT (source not covered),
  * -EEXIST (destination in use), -ENOMEM (everything rolled back).
  */
-int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address_space *dst,
-		   virt_addr_t dst_va, uint64_t size, const char *name);
+__must_check int anon_cow_share(struct address_space *src, virt_addr_t src_va,
+				struct address_space *dst, virt_addr_t dst_va, uint64_t size,
+				const char *name);
 
 /*
  * Unmap every page of [start, end) in as, dropping one owner of each frame
@@ -76,7 +78,7 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
  * (or none). Returns 0, -EINVAL, -EPERM (another kind of region is there),
  * or -ENOMEM (a region split found no memory; nothing changed).
  */
-int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end);
+__must_check int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end);
 
 /* Frames currently mapped in [start, end) of as (4 KiB pages). */
 uint64_t anon_resident_pages(const struct address_space *as, virt_addr_t start, virt_addr_t end);

@@ -5,25 +5,49 @@
  * allocator) builds both into the kernel and into host unit tests. Whatever
  * only the CPU can do goes through these functions: the kernel implements
  * them in kernel/arch/x86_64/mm_arch.c, the host tests in
- * tests/host/mm_arch_host.c (interrupts are a no-op there, cycles come from
- * the host's TSC, symbols are printed as raw addresses).
+ * tests/host/mm_arch_host.c (interrupts are a nesting count there, cycles
+ * come from the host's TSC, symbols are printed as raw addresses).
  *
  * The three calls on every allocation's fast path (interrupt save/restore
- * and the CPU number) are inline functions here instead, a few instructions
- * each: a call to another file would cost as much as the allocation.
+ * and the CPU number) are inline functions here instead, a few
+ * instructions each: a call to another file would cost as much as the
+ * allocation. Functions whose contract says "interrupts off" check it with
+ * ASSERT_IRQS_OFF() (below), in the kernel and in the host tests alike.
  */
 #ifndef MM_ARCH_H
 #define MM_ARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lib/compiler.h"
+#include "lib/panic.h"
 
 #define MM_MAX_CPUS 4
 
 #ifdef PAGODA_HOST
-/* Host tests: one thread and no interrupts to mask. */
-static inline unsigned long arch_irq_save(void) { return 0; }
-static inline void arch_irq_restore(unsigned long flags) { (void)flags; }
+/*
+ * Host tests: one thread and no real interrupts, but the state is kept so
+ * that ASSERT_IRQS_OFF() checks the same contracts as in the kernel. A test
+ * program starts with "interrupts on"; arch_irq_save() adds one to a nesting
+ * count ("off" while it is above 0) and returns the count it found, which
+ * arch_irq_restore() puts back after checking the pairs nest. The count and
+ * the report of a bad pair live in tests/host/mm_arch_host.c.
+ */
+extern unsigned long host_irq_depth;
+__noreturn void host_irq_restore_unnested(unsigned long flags);
+
+static inline unsigned long arch_irq_save(void) { return host_irq_depth++; }
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (unlikely(host_irq_depth != flags + 1))
+		host_irq_restore_unnested(flags);
+	host_irq_depth = flags;
+}
+
+static inline bool arch_irqs_disabled(void) { return host_irq_depth > 0; }
 static inline unsigned arch_cpu_id(void) { return 0; }
 #else
 #include "kernel/arch/x86_64/cpu.h"
@@ -44,9 +68,24 @@ static inline void arch_irq_restore(unsigned long flags)
 		interrupts_enable();
 }
 
+/* Are interrupts off on this CPU (RFLAGS.IF clear)? */
+static inline bool arch_irqs_disabled(void) { return !(read_rflags() & RFLAGS_IF); }
+
 /* The current CPU's index, 0 .. MM_MAX_CPUS-1 (always 0 until SMP). */
 static inline unsigned arch_cpu_id(void) { return 0; }
 #endif
+
+/*
+ * ASSERT_IRQS_OFF(): the contract "interrupts off", checked. Put it first in
+ * a function whose comment says its caller must have interrupts off; it
+ * panics with "<function>: interrupts must be off" when they are on. Costs a
+ * flags read and a branch in the kernel, a load and a branch on the host.
+ */
+#define ASSERT_IRQS_OFF()                                                            \
+	do {                                                                             \
+		if (unlikely(!arch_irqs_disabled()))                                         \
+			panic("%s: interrupts must be off (%s:%d)", __func__, __FILE__, __LINE__); \
+	} while (0)
 
 /* A cycle counter for benchmarks (rdtsc). */
 uint64_t arch_cycles(void);

@@ -4,17 +4,18 @@
  *
  * Each zone has a free list per order, holding the head page of each free
  * block of that order, and a list of free single pages per CPU. A page's
- * flags say where it is. Invariants, all checked by buddy_check_invariants():
- *   [ ] every free block is aligned to its order (pfn % 2^order == 0);
- *   [ ] blocks (free, per-CPU, allocated) are disjoint, hold no reserved
+ * flags say where it is.
+ * Invariants (all checked by buddy_check_invariants()):
+ *   [x] every free block is aligned to its order (pfn % 2^order == 0);
+ *   [x] blocks (free, per-CPU, allocated) are disjoint, hold no reserved
  *       frame, and never cross a zone limit;
- *   [ ] fully merged: no free-list block has its buddy free at the same order
+ *   [x] fully merged: no free-list block has its buddy free at the same order
  *       (per-CPU pages are exempt: they merge when drained);
- *   [ ] PG_BUDDY is on exactly the heads of free-list blocks, with the right
+ *   [x] PG_BUDDY is on exactly the heads of free-list blocks, with the right
  *       order and zone; PG_PCP on exactly the per-CPU pages; each list's count
  *       is its length, and a per-CPU count never exceeds high;
- *   [ ] a block head's refcount is 0 when free, >= 1 when allocated (PG_HEAD);
- *   [ ] zone free_pages = free-list pages + per-CPU pages; managed_pages =
+ *   [x] a block head's refcount is 0 when free, >= 1 when allocated (PG_HEAD);
+ *   [x] zone free_pages = free-list pages + per-CPU pages; managed_pages =
  *       the zone's frames without PG_RESERVED; PG_POISONED only on free frames.
  * Context: any, interrupts on or off; list changes run with interrupts off.
  */
@@ -156,6 +157,7 @@ static bool page_is_buddy(const struct page *page, const struct page *buddy, uns
  */
 static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN buddy_merge: merge the block with its free buddy while it has one, then list it */
 	uint64_t pfn = page_to_pfn(page);
 
@@ -196,6 +198,7 @@ static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned 
  */
 static void buddy_split(struct zone *zone, struct page *page, unsigned high, unsigned low)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN buddy_split: halve the block down to order low, freeing each upper half */
 	while (high > low) {
 		high--;
@@ -217,6 +220,7 @@ static void buddy_split(struct zone *zone, struct page *page, unsigned high, uns
  */
 static struct page *buddy_take_block(struct zone *zone, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	for (unsigned o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &zone->free_area[o];
 		if (list_empty(&area->blocks))
@@ -243,6 +247,7 @@ static struct page *buddy_take_block(struct zone *zone, unsigned order)
  */
 static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN pcp_refill: move a batch of single pages from the free lists to the per-CPU list */
 	unsigned n;
 
@@ -280,6 +285,7 @@ static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
  */
 static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned count)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 1 BEGIN pcp_drain: give up to count of the oldest per-CPU pages back to the free lists */
 	unsigned n;
 
@@ -314,6 +320,7 @@ static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned
  */
 static uint64_t pcp_drain_all(void)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t moved = 0;
 	unsigned n;
 
@@ -455,6 +462,7 @@ typedef uint64_t __attribute__((may_alias)) poison_word; /* reads any memory as 
 /* Fill every frame of the block with poison and mark it. Interrupts off. */
 static void poison_block(struct page *page, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	for (uint64_t i = 0; i < BLOCK_PAGES(order); i++) {
 		memset(page_address(&page[i]), PAGE_POISON_BYTE, PAGE_SIZE);
 		page[i].flags |= PG_POISONED;
@@ -529,6 +537,9 @@ int buddy_register_shrinker(shrinker_fn fn)
 {
 	if (!fn)
 		return -EINVAL;
+	for (unsigned i = 0; i < shrinker_count; i++)
+		if (shrinkers[i] == fn)
+			return 0; /* once is enough: it would only run twice per request */
 	if (shrinker_count == SHRINKERS_MAX)
 		return -ENOSPC;
 	shrinkers[shrinker_count++] = fn;
@@ -538,6 +549,7 @@ int buddy_register_shrinker(shrinker_fn fn)
 /* Take 2^order frames from zone; order 0 goes through this CPU's list. Interrupts off. */
 static inline struct page *zone_take(struct zone *zone, unsigned order)
 {
+	ASSERT_IRQS_OFF();
 	struct page *page;
 
 	if (likely(order == 0)) {
@@ -577,6 +589,7 @@ static inline uint64_t watermark_pages(const struct zone *zone, enum watermark m
  */
 static inline struct page *zones_take(int highest, unsigned order, enum watermark mark)
 {
+	ASSERT_IRQS_OFF();
 	for (int z = highest; z >= 0; z--) {
 		struct zone *zone = &zones[z];
 		if (zone->free_pages < watermark_pages(zone, mark) + BLOCK_PAGES(order))
@@ -595,6 +608,7 @@ static inline struct page *zones_take(int highest, unsigned order, enum watermar
  */
 static void count_refusals(int highest, unsigned order, int served)
 {
+	ASSERT_IRQS_OFF();
 	for (int z = highest; z > served; z--) {
 		struct zone *zone = &zones[z];
 		if (zone->free_pages >= BLOCK_PAGES(order) &&
@@ -705,6 +719,7 @@ const struct page *buddy_block_of(const struct page *page)
  */
 static int free_problem(const struct page *page, unsigned order, char *why, size_t size)
 {
+	ASSERT_IRQS_OFF();
 	if (!page) {
 		ksnprintf(why, size, "NULL page (order %u)", order);
 		return -EINVAL;

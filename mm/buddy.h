@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "lib/list.h"
 #include "mm/arch.h"
 #include "mm/page.h"
@@ -119,7 +120,7 @@ void buddy_set_watermarks(void);
  * (ALLOC_RESERVE ignores the watermark), or for an order above MAX_ORDER.
  * Never sleeps, never panics.
  */
-struct page *alloc_pages(unsigned flags, unsigned order);
+__must_check struct page *alloc_pages(unsigned flags, unsigned order);
 
 /*
  * Return the block headed by page, which alloc_pages(..., order) returned.
@@ -132,7 +133,7 @@ struct page *alloc_pages(unsigned flags, unsigned order);
  *   -EBUSY   double free: the page is already free
  * Returns 0 on success.
  */
-int free_pages(struct page *page, unsigned order);
+__must_check int free_pages(struct page *page, unsigned order);
 
 /*
  * Reference counts, for frames with several owners (copy-on-write sharing):
@@ -145,14 +146,14 @@ void page_get(struct page *page);
 void page_put(struct page *page);
 
 /* Single pages. */
-static inline struct page *alloc_page(unsigned flags) { return alloc_pages(flags, 0); }
-static inline int free_page(struct page *page) { return free_pages(page, 0); }
+static inline __must_check struct page *alloc_page(unsigned flags) { return alloc_pages(flags, 0); }
+static inline __must_check int free_page(struct page *page) { return free_pages(page, 0); }
 
 /*
  * Like free_pages() for a direct-map address or physical address: the
  * caller's pointer is converted and checked (outside managed RAM: -EINVAL).
  */
-int free_pages_phys(phys_addr_t pa, unsigned order);
+__must_check int free_pages_phys(phys_addr_t pa, unsigned order);
 
 /*
  * The head of the block that holds frame page: page itself when it heads a
@@ -212,10 +213,12 @@ uint64_t buddy_poison_violations(void);
 /*
  * Shrinkers: functions that give memory back (the slab allocator's empty
  * slabs, later). alloc_pages() calls them, once per request, when a zone
- * is below its low watermark. Returns -ENOSPC when the table is full.
+ * is below its low watermark. Registering fn again changes nothing (slab_init
+ * may run more than once, in tests). Returns 0, -EINVAL for NULL, or
+ * -ENOSPC when the table is full.
  */
 typedef uint64_t (*shrinker_fn)(void); /* returns pages freed */
-int buddy_register_shrinker(shrinker_fn fn);
+__must_check int buddy_register_shrinker(shrinker_fn fn);
 
 /*
  * Check every invariant of every zone (see buddy.c's opening comment);

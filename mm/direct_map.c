@@ -11,7 +11,8 @@
  *      one PD entry with PTE_HUGE.
  * Only after everything is built are the new PDPTs written into the live
  * PML4 and the TLB flushed, so a failure leaves the boot mapping working.
- * Invariant: every table page is zeroed before its first entry is written.
+ * Invariants:
+ *   [x] every table page is zeroed before its first entry is written.
  */
 #include "mm/direct_map.h"
 

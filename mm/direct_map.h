@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/memmap.h"
 
 struct direct_map_info {
@@ -36,6 +37,6 @@ extern struct direct_map_info direct_map_info;
  * Returns 0, or -ENOMEM when memblock has no page for a table (the boot
  * mapping is then left in place).
  */
-int direct_map_init(const struct memmap *map, bool use_1g, bool use_nx);
+__must_check int direct_map_init(const struct memmap *map, bool use_1g, bool use_nx);
 
 #endif

@@ -1,9 +1,9 @@
 /*
  * failinject.c - the countdowns behind failinject.h.
  *
- * Invariants (checklist):
- *   [ ] failinject_countdown[k] == 0 exactly when kind k is not armed;
- *   [ ] an armed kind fails exactly one allocation, then disarms itself.
+ * Invariants:
+ *   [x] failinject_countdown[k] == 0 exactly when kind k is not armed;
+ *   [x] an armed kind fails exactly one allocation, then disarms itself.
  * Single CPU: a countdown is read and written by one CPU at a time (the
  * allocators call failinject_tick with interrupts off or from the shell).
  */

@@ -34,7 +34,7 @@ extern uint64_t failinject_countdown[FAILINJECT_KINDS];
  * Arm kind: the nth next allocation of that kind fails (n >= 1), once; the
  * ones before it succeed. Returns 0, or -EINVAL for a bad kind or n == 0.
  */
-int failinject_arm(enum failinject_kind kind, uint64_t n);
+__must_check int failinject_arm(enum failinject_kind kind, uint64_t n);
 
 /* Disarm every kind. */
 void failinject_off(void);

@@ -15,12 +15,13 @@
  *      just below a stack region, within its growth limit -> stack growth
  *      first page                            -> NULL dereference
  *      else, by the error code               -> not mapped / write / exec / SMAP
- * Invariants (checklist):
- *   [ ] a frame mapped in a COW region is mapped read-only everywhere it is
+ * Invariants:
+ *   [x] a frame mapped in a COW region is mapped read-only everywhere it is
  *       shared, and its refcount counts the mappings (page_get per share);
- *   [ ] a resolved fault changed exactly one page table entry (plus tables);
- *   [ ] a violation changed nothing.
- * Context: the #PF handler with interrupts off, or host tests.
+ *   [x] a resolved fault changed exactly one page table entry (plus tables);
+ *   [x] a violation changed nothing.
+ * Context: interrupts off (asserted): the #PF handler, or a test that
+ * turns them off around a simulated fault.
  */
 #include "mm/fault.h"
 
@@ -28,6 +29,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/arch.h"
@@ -78,7 +80,8 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 		return violation(f, VIOLATION_NO_MEMORY);
 	/* (In a COW region too: a page never mapped before is shared with no one.) */
 	if (paging_map(as, page_va, page_to_phys(page), PAGE_SIZE, region_map_flags(r, page_va)) != 0) {
-		free_page(page); /* no table for it: nothing was mapped */
+		/* no table for it: nothing was mapped */
+		MUST_SUCCEED(free_page(page), "demand_zero: freeing the frame just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
 	f->outcome = outcome;
@@ -125,7 +128,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
 	if (paging_map(as, page_va, page_to_phys(copy), PAGE_SIZE,
 		       flags | MAP_SIZE_4K | MAP_REPLACE) != 0) {
-		free_page(copy);
+		MUST_SUCCEED(free_page(copy), "cow_break: freeing the copy just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
 	page_put(old); /* this mapping no longer shares it */
@@ -275,7 +278,8 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 		/* cannot happen: checked above; undo the mapping to stay consistent */
 		struct paging_translation t;
 		if (paging_translate(as, page_va, &t) == 0) {
-			paging_unmap(as, page_va, PAGE_SIZE);
+			MUST_SUCCEED(paging_unmap(as, page_va, PAGE_SIZE),
+				     "stack_grow: unmapping the 4 KiB page just mapped");
 			page_put(phys_to_page(t.pa));
 		}
 		return violation(f, VIOLATION_STACK_OVERFLOW);
@@ -312,6 +316,7 @@ static int regionless_fault(struct address_space *as, virt_addr_t va, unsigned a
 int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 		 struct fault *f)
 {
+	ASSERT_IRQS_OFF();
 	*f = (struct fault){.address = address, .access = access, .outcome = FAULT_VIOLATION};
 	fault_stats.faults++;
 	if (!paging_canonical(address))

@@ -19,7 +19,8 @@
  * The CPU-specific part (reading CR2, decoding the error code, printing
  * the registers) is in kernel/arch/x86_64/page_fault.c; this file is
  * host-compilable and the host tests drive it with simulated faults.
- * Context: the #PF handler (interrupts off), or tests; one CPU.
+ * Context: interrupts off (the #PF handler; tests turn them off around a
+ * simulated fault, and fault_handle() asserts it); one CPU.
  */
 #ifndef MM_FAULT_H
 #define MM_FAULT_H
@@ -28,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 #include "mm/region.h"
@@ -106,8 +108,8 @@ extern struct fault_stats fault_stats;
  * when resolved (the access may be retried), -EFAULT for a violation.
  * Allocates one frame at most; never sleeps.
  */
-int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
-		 struct fault *f);
+__must_check int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
+			      struct fault *f);
 
 /*
  * The violation in words, with the region or area it concerns, e.g.

@@ -113,7 +113,8 @@ void kernel_space_init(void)
 	for (size_t i = 0; i < sizeof(kernel_slots_to_pin) / sizeof(kernel_slots_to_pin[0]); i++) {
 		/* Mapping a page creates the slot's PDPT; unmapping keeps it (pinned). */
 		kernel_map(kernel_slots_to_pin[i], 0, PAGE_SIZE, 0, "a kernel-half slot");
-		paging_unmap(&kernel_space, kernel_slots_to_pin[i], PAGE_SIZE);
+		MUST_SUCCEED(paging_unmap(&kernel_space, kernel_slots_to_pin[i], PAGE_SIZE),
+			     "kernel_space_init: unmapping the 4 KiB page just mapped");
 	}
 
 	if (cpu_features.pat)

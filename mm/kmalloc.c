@@ -7,11 +7,11 @@
  * pointer belongs to is read from its struct page (slab_cache_of), so kfree
  * and ksize need no size from the caller.
  *
- * Invariants (checklist):
- *   - every kmalloc block is an object of one of the kmalloc caches, or the
- *     start of a page block whose head has PG_HEAD, not PG_SLAB, and
- *     private == KMALLOC_LARGE_MAGIC (cleared again by kfree);
- *   - class sizes are increasing, each class is aligned as kmalloc.h says.
+ * Invariants:
+ *   [x] every kmalloc block is an object of one of the kmalloc caches, or the
+ *       start of a page block whose head has PG_HEAD, not PG_SLAB, and
+ *       private == KMALLOC_LARGE_MAGIC (cleared again by kfree);
+ *   [x] class sizes are increasing, each class is aligned as kmalloc.h says.
  * Context: as kmalloc.h.
  */
 #include "mm/kmalloc.h"
@@ -132,7 +132,8 @@ static void kfree_large(const void *p, void *caller)
 
 	if (page) {
 		page->private = 0;
-		free_pages(page, page->order);
+		MUST_SUCCEED(free_pages(page, page->order),
+			     "kfree_large: freeing a large block that large_head() accepted");
 		return;
 	}
 	char who[64];

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
+
 #define KM_ZERO (1u << 0) /* fill the block with zeroes */
 
 #define KMALLOC_MAX_CACHE_SIZE 8192 /* larger requests go to the page allocator */
@@ -38,7 +40,7 @@ void kmalloc_init(void);
  * memory, for size 0 (we return NULL rather than Linux's special pointer),
  * or for more than 2^MAX_ORDER pages.
  */
-void *kmalloc(size_t size, unsigned flags);
+__must_check void *kmalloc(size_t size, unsigned flags);
 
 /*
  * Free a block from kmalloc/kcalloc/krealloc. NULL does nothing. A pointer
@@ -55,10 +57,10 @@ void kfree(const void *p);
  * zero when the block moves. Returns NULL on failure (p is still valid and
  * unchanged) or for an invalid p (reported).
  */
-void *krealloc(void *p, size_t size, unsigned flags);
+__must_check void *krealloc(void *p, size_t size, unsigned flags);
 
 /* kmalloc(n * size, flags | KM_ZERO); NULL if n * size overflows. */
-void *kcalloc(size_t n, size_t size, unsigned flags);
+__must_check void *kcalloc(size_t n, size_t size, unsigned flags);
 
 /*
  * Usable size of block p (its class or page block size, >= what was asked

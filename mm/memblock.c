@@ -10,9 +10,10 @@
  * overflow is left untouched (-ENOSPC). Everything else (allocation,
  * accounting, the free-range walk) only reads the lists. With at most
  * MEMBLOCK_MAX regions per list, plain loops are fast enough.
- * Invariants (both lists):
- *   [ ] sorted by start, disjoint, non-empty, page-aligned;
- *   [ ] touching regions are merged when their owners are equal (memory: always).
+ * Invariants (of both lists):
+ *   [x] sorted by start, disjoint, non-empty, page-aligned;
+ *   [x] touching regions are merged when their owners are equal
+ *       (memory: always).
  * Calling context: the boot CPU during pmm_init(), and the selftests (which
  * save and restore the whole struct); not reentrant (static scratch list).
  */

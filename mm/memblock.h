@@ -10,9 +10,9 @@
  * up, memblock_for_each_free() hands it every range that is memory and not
  * reserved, so nothing is lost; memblock is then retired (further calls
  * refused).
- * Invariants of both lists:
- *   [ ] sorted by start, disjoint, non-empty, page-aligned;
- *   [ ] adjacent memory ranges are merged; adjacent reserved ranges are
+ * Invariants (of both lists):
+ *   [x] sorted by start, disjoint, non-empty, page-aligned;
+ *   [x] adjacent memory ranges are merged; adjacent reserved ranges are
  *       merged only when they have the same owner.
  * Boot CPU only, before interrupts matter; host-compilable.
  */
@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 
 #define MEMBLOCK_MAX 128 /* ranges per list */
@@ -52,7 +53,7 @@ void memblock_reset(void);
  * Add usable RAM [start, end); shrunk inward to whole pages.
  * Returns 0, -EINVAL (empty after shrinking, or retired), -ENOSPC (list full).
  */
-int memblock_add(phys_addr_t start, phys_addr_t end);
+__must_check int memblock_add(phys_addr_t start, phys_addr_t end);
 
 /*
  * Mark [start, end) as in use by owner (a string that outlives memblock);
@@ -61,7 +62,7 @@ int memblock_add(phys_addr_t start, phys_addr_t end);
  * where owners differ the earlier reservation keeps its name).
  * Returns 0, -EINVAL (start >= end, or retired), -ENOSPC (list full).
  */
-int memblock_reserve(phys_addr_t start, phys_addr_t end, const char *owner);
+__must_check int memblock_reserve(phys_addr_t start, phys_addr_t end, const char *owner);
 
 /*
  * Allocate size bytes (rounded up to pages) aligned to align (a power of two,
@@ -70,7 +71,8 @@ int memblock_reserve(phys_addr_t start, phys_addr_t end, const char *owner);
  * Returns its physical address, or 0 when nothing fits (0 is never handed
  * out: page 0 is always reserved by the caller).
  */
-phys_addr_t memblock_alloc(uint64_t size, uint64_t align, phys_addr_t limit, const char *owner);
+__must_check phys_addr_t memblock_alloc(uint64_t size, uint64_t align, phys_addr_t limit,
+					const char *owner);
 
 /* Bytes of memory, and bytes of memory that are also reserved. */
 uint64_t memblock_memory_bytes(void);

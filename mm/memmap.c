@@ -12,7 +12,8 @@
  * that page. The next boundary is found by scanning all entries, which
  * makes the sweep O(n^2) but needs no sorting and no scratch memory: at
  * most a few hundred entries, once per boot.
- * Invariants: those of the output, listed in mm/memmap.h.
+ * Invariants:
+ *   [x] the output keeps those listed in mm/memmap.h.
  * Calling context: any; uses only the caller's storage and a little stack.
  */
 #include "mm/memmap.h"

@@ -4,14 +4,15 @@
  * The firmware's map (multiboot2 tag 6, or the EFI map of tag 17) may be
  * unsorted, overlapping, unaligned, contain zero-length or wrapping entries,
  * or describe addresses the CPU cannot even reach. memmap_sanitize() turns
- * it into a map the rest of mm/ can trust. Its output satisfies:
- *   [ ] ranges are sorted by start and pairwise disjoint;
- *   [ ] adjacent ranges of the same type are merged;
- *   [ ] every range is non-empty and ends at or below 2^phys_bits;
- *   [ ] MEMMAP_USABLE ranges start and end on page boundaries (shrunk
+ * it into a map the rest of mm/ can trust.
+ * Invariants (of its output):
+ *   [x] ranges are sorted by start and pairwise disjoint;
+ *   [x] adjacent ranges of the same type are merged;
+ *   [x] every range is non-empty and ends at or below 2^phys_bits;
+ *   [x] MEMMAP_USABLE ranges start and end on page boundaries (shrunk
  *       inward), and every usable byte was usable in some input entry and
  *       in no more restrictive one;
- *   [ ] where inputs overlap, the more restrictive type wins:
+ *   [x] where inputs overlap, the more restrictive type wins:
  *       usable < ACPI reclaimable < ACPI NVS < reserved < bad RAM.
  * Pure computation on caller-provided storage: no allocation, any context,
  * host-compilable.
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 
 /* Range types, in increasing order of restrictiveness (values match multiboot2). */
@@ -77,8 +79,8 @@ struct memmap {
  * the caller prints them as warnings (memmap_drop_reason_text()).
  * Returns 0, or -EINVAL if phys_bits is out of range or in is NULL with n > 0.
  */
-int memmap_sanitize(const struct memmap_entry *in, size_t n, unsigned phys_bits,
-		    struct memmap *out);
+__must_check int memmap_sanitize(const struct memmap_entry *in, size_t n, unsigned phys_bits,
+				 struct memmap *out);
 
 /* Total bytes of ranges of the given type. */
 uint64_t memmap_total(const struct memmap *map, uint32_t type);

@@ -7,13 +7,13 @@
  * that contain RAM. All the arrays come from ONE memblock allocation, side
  * by side, so "is this pointer a descriptor?" is a single range check
  * (page_is_descriptor), which free_pages() relies on to refuse bogus pointers.
- * Invariants (checklist):
- *   [ ] page_sections[s] is NULL exactly when section s has no usable RAM;
- *   [ ] every descriptor of a present section exists, including those of
+ * Invariants:
+ *   [x] page_sections[s] is NULL exactly when section s has no usable RAM;
+ *   [x] every descriptor of a present section exists, including those of
  *       holes inside it: they stay PG_RESERVED forever, so the buddy
  *       allocator can look at any frame's buddy without a NULL check;
- *   [ ] flags bits 31:16 hold the descriptor's own section number;
- *   [ ] page_flat_map[pfn] == page_sections[s][pfn & 0x7fff] for every
+ *   [x] flags bits 31:16 hold the descriptor's own section number;
+ *   [x] page_flat_map[pfn] == page_sections[s][pfn & 0x7fff] for every
  *       pfn < page_flat_pfns (the present sections 0..k-1 before a hole).
  * Boot CPU, before the buddy allocator; page_is_descriptor any time after.
  */

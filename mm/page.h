@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "lib/list.h"
 #include "mm/layout.h"
 
@@ -122,7 +123,7 @@ static inline struct page *virt_to_page(const void *va)
  * and is reported as unused.
  * Returns 0 or -ENOMEM. Boot CPU, once (tests: after page_descriptors_reset()).
  */
-int page_descriptors_init(uint8_t (*zone_of)(uint64_t pfn));
+__must_check int page_descriptors_init(uint8_t (*zone_of)(uint64_t pfn));
 
 /*
  * Is page really a descriptor: a pointer to the start of one struct page in

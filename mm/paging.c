@@ -4,16 +4,17 @@
  * reads the way down to va, descend() makes it (allocating tables, splitting
  * a huge page in the way), range_next() steps through a range one leaf or
  * hole at a time (a missing PML4 entry skips 512 GiB at once).
- * Invariants (checklist):
- *   - a table page's struct page `private` counts its present entries (kept
- *     by entry_set(), the one writer; a split sets 512 at once), so "became
- *     empty" is one comparison; no table is empty but the PML4 and the PDPTs
- *     below kernel-half slots, which other spaces copy and which stay;
- *   - table pages come from and go back to the buddy allocator, zeroed, and
- *     carry PG_TABLE while they are tables (mm/phys_owner.c names them);
- *   - what can fail (arguments, overlap, holes, allocations, splits) runs
- *     before live entries change, so an error leaves translations as they were;
- *   - a table page is freed only after the TLB invalidation (tlb_finish).
+ * Invariants:
+ *   [x] a table page's struct page `private` counts its present entries (kept
+ *       by entry_set(), the one writer; a split sets 512 at once), so "became
+ *       empty" is one comparison; no table is empty but the PML4 and the PDPTs
+ *       below kernel-half slots, which other spaces copy and which stay;
+ *   [x] table pages come from and go back to the buddy allocator, zeroed, and
+ *       carry PG_TABLE while they are tables (mm/phys_owner.c names them);
+ *   [x] what can fail (arguments, overlap, holes, allocations, splits) runs
+ *       before live entries change, so an error leaves translations as
+ *       they were;
+ *   [x] a table page is freed only after the TLB invalidation (tlb_finish).
  * Context: paging.h (callers serialize per space). Recursion at most 3 deep.
  */
 #include "mm/paging.h"
@@ -22,6 +23,7 @@
 #include "lib/errno.h"
 #include "lib/lab.h"
 #include "lib/list.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
@@ -237,7 +239,7 @@ static void tlb_finish(struct tlb_batch *tlb)
 		list_remove(&page->list);
 		page->private = 0;
 		page->flags &= ~PG_TABLE;
-		free_page(page);
+		MUST_SUCCEED(free_page(page), "tlb_finish: freeing an emptied table page");
 	}
 }
 

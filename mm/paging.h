@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/pte.h"
 
@@ -115,7 +116,7 @@ void paging_set_1g_pages(bool usable);
  * With kernel non-NULL, the new space shares the kernel half (PML4 slots
  * 256-511) of kernel. Returns 0 or -ENOMEM.
  */
-int paging_create(struct address_space *as, const struct address_space *kernel);
+__must_check int paging_create(struct address_space *as, const struct address_space *kernel);
 
 /*
  * Free every page-table page of the user half, and the PML4 (the shared
@@ -141,8 +142,8 @@ void paging_destroy(struct address_space *as);
  * allocated (the space is as before: no page of the range changed, no table
  * leaks).
  */
-int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
-	       unsigned flags);
+__must_check int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
+			    unsigned flags);
 
 /*
  * Unmap [va, va + size) (4 KiB aligned, canonical, non-wrapping): holes are
@@ -152,7 +153,7 @@ int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_
  * nothing is unmapped; a huge page at the other end may stay split, with
  * the same translations).
  */
-int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size);
+__must_check int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size);
 
 /*
  * Give every mapped page of [va, va + size) the protection and caching in
@@ -162,17 +163,19 @@ int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size);
  * (nothing changed), -ENOMEM (no protection changed; as for unmap, a huge
  * page may stay split).
  */
-int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsigned flags);
+__must_check int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size,
+				unsigned flags);
 
 /* What va maps to. Returns 0 and fills *out, -ENOENT if unmapped, -EINVAL if non-canonical. */
-int paging_translate(const struct address_space *as, virt_addr_t va,
-		     struct paging_translation *out);
+__must_check int paging_translate(const struct address_space *as, virt_addr_t va,
+				  struct paging_translation *out);
 
 /*
  * Record the walk for va level by level (the `walk` command). Returns 0
  * (even when not mapped) or -EINVAL (va not canonical).
  */
-int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_walk *out);
+__must_check int paging_walk(const struct address_space *as, virt_addr_t va,
+			     struct paging_walk *out);
 
 /*
  * Call fn for each maximal run of consecutive virtual pages in [from, to)
@@ -206,7 +209,7 @@ struct pcid_pool {
  * must flush the whole TLB, every PCID's entries, before using the new one.
  * Returns false otherwise. Callers serialize (the space switch).
  */
-bool paging_pcid_assign(struct pcid_pool *pool, struct address_space *as);
+__must_check bool paging_pcid_assign(struct pcid_pool *pool, struct address_space *as);
 
 /* "rw-ug" style text of flags into buf (for the shell). */
 const char *paging_flags_text(unsigned flags, char *buf, unsigned size);

@@ -19,6 +19,7 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
@@ -72,6 +73,17 @@ static void __attribute__((noreturn)) pmm_stop(const char *why, uint64_t have)
 	cpu_halt_forever();
 }
 
+/* Reserve [start, end) for owner; a reservation that cannot be kept stops the boot. */
+static void pmm_reserve(phys_addr_t start, phys_addr_t end, const char *owner)
+{
+	if (start >= end)
+		return; /* nothing to keep (an empty module) */
+	int err = memblock_reserve(start, end, owner);
+	if (err)
+		panic("pmm_init: cannot reserve the %s [0x%lx, 0x%lx): %s", owner, start, end,
+		      errno_name(err));
+}
+
 static void pmm_add_range(phys_addr_t start, phys_addr_t end, void *arg)
 {
 	(void)arg;
@@ -96,18 +108,23 @@ void pmm_init(const struct boot_info *bi)
 	/* 2. The early allocator, and everything already in use. */
 	memblock_reset();
 	for (size_t i = 0; i < pmm_map.count; i++)
-		if (pmm_map.ranges[i].type == MEMMAP_USABLE)
-			memblock_add(pmm_map.ranges[i].start, pmm_map.ranges[i].end);
-	memblock_reserve(0, PAGE_SIZE, "page 0");
-	memblock_reserve(LEGACY_AREA_START, LEGACY_AREA_END, "legacy VGA/BIOS area");
-	memblock_reserve((phys_addr_t)(uintptr_t)boot_pml4,
-			 (phys_addr_t)(uintptr_t)boot_pml4 + BOOT_PAGE_TABLE_PAGES * PAGE_SIZE,
-			 "page tables");
-	memblock_reserve((phys_addr_t)(uintptr_t)_kernel_phys_start,
-			 (phys_addr_t)(uintptr_t)_kernel_phys_end, "kernel image");
-	memblock_reserve(bi->mbi_phys, bi->mbi_phys + bi->mbi_size, "boot information");
+		if (pmm_map.ranges[i].type == MEMMAP_USABLE) {
+			const struct memmap_range *r = &pmm_map.ranges[i];
+			int err = memblock_add(r->start, r->end);
+			if (err) /* safe: that RAM just stays unused */
+				kprintf("pmm: warning: RAM [0x%lx, 0x%lx) not used: %s\n", r->start,
+					r->end, errno_name(err));
+		}
+	pmm_reserve(0, PAGE_SIZE, "page 0");
+	pmm_reserve(LEGACY_AREA_START, LEGACY_AREA_END, "legacy VGA/BIOS area");
+	pmm_reserve((phys_addr_t)(uintptr_t)boot_pml4,
+		    (phys_addr_t)(uintptr_t)boot_pml4 + BOOT_PAGE_TABLE_PAGES * PAGE_SIZE,
+		    "page tables");
+	pmm_reserve((phys_addr_t)(uintptr_t)_kernel_phys_start,
+		    (phys_addr_t)(uintptr_t)_kernel_phys_end, "kernel image");
+	pmm_reserve(bi->mbi_phys, bi->mbi_phys + bi->mbi_size, "boot information");
 	for (size_t i = 0; i < bi->module_count; i++)
-		memblock_reserve(bi->modules[i].start, bi->modules[i].end, "module");
+		pmm_reserve(bi->modules[i].start, bi->modules[i].end, "module");
 
 	/* 3. Enough left? */
 	uint64_t usable = memblock_memory_bytes() - memblock_reserved_bytes();

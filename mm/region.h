@@ -10,13 +10,13 @@
  * a space has and keeps the code short. Linux keeps its VMAs in a maple tree
  * (an rbtree before 6.1) because a process may have thousands of them.
  *
- * Invariants (checklist, all checked by region_check_invariants()):
- *   [ ] regions are sorted by start and disjoint (one's end <= next's start);
- *   [ ] every range is page-aligned, non-empty, canonical, in one half;
- *   [ ] kind < REGION_KINDS, prot holds only REGION_PROT_MASK bits;
- *   [ ] a stack has grow_limit <= start (page-aligned); others have 0;
- *   [ ] names are NUL-terminated and zero-filled after the NUL;
- *   [ ] no two neighbours are mergeable (touching ANON or COW regions with
+ * Invariants (all checked by region_check_invariants()):
+ *   [x] regions are sorted by start and disjoint (one's end <= next's start);
+ *   [x] every range is page-aligned, non-empty, canonical, in one half;
+ *   [x] kind < REGION_KINDS, prot holds only REGION_PROT_MASK bits;
+ *   [x] a stack has grow_limit <= start (page-aligned); others have 0;
+ *   [x] names are NUL-terminated and zero-filled after the NUL;
+ *   [x] no two neighbours are mergeable (touching ANON or COW regions with
  *       the same kind, prot and name are always one region).
  *
  * Context for every function: process context (boot code, the shell, a
@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 
@@ -94,7 +95,7 @@ const char *region_kind_name(enum region_kind kind);
  *   -ENOMEM  the array had to grow and kmalloc could not.
  * On error the set is unchanged. A merging insert never allocates.
  */
-int region_insert(struct region_set *set, const struct region *r);
+__must_check int region_insert(struct region_set *set, const struct region *r);
 
 /*
  * The region containing va (start <= va < end), or NULL. Binary search,
@@ -118,7 +119,7 @@ const struct region *region_next(const struct region_set *set, virt_addr_t va);
  * Returns 0; -EINVAL for a bad range (as region_insert); -ENOMEM when the
  * split needed a slot and kmalloc could not give one (set unchanged).
  */
-int region_remove(struct region_set *set, virt_addr_t start, virt_addr_t end);
+__must_check int region_remove(struct region_set *set, virt_addr_t start, virt_addr_t end);
 
 /*
  * Give every part of a region inside [start, end) protection prot, splitting
@@ -128,7 +129,8 @@ int region_remove(struct region_set *set, virt_addr_t start, virt_addr_t end);
  * -ENOENT if some page of [start, end) is in no region; -ENOMEM when a split
  * needed a slot and kmalloc could not give one. On error the set is unchanged.
  */
-int region_protect(struct region_set *set, virt_addr_t start, virt_addr_t end, unsigned prot);
+__must_check int region_protect(struct region_set *set, virt_addr_t start, virt_addr_t end,
+				unsigned prot);
 
 /*
  * Change the kind of every part of a region inside [start, end) (ANON ->
@@ -136,8 +138,8 @@ int region_protect(struct region_set *set, virt_addr_t start, virt_addr_t end, u
  * merging and errors. A part that stops being a stack gets grow_limit 0.
  * kind REGION_STACK is -EINVAL: a stack needs its grow_limit, so insert it.
  */
-int region_set_kind(struct region_set *set, virt_addr_t start, virt_addr_t end,
-		    enum region_kind kind);
+__must_check int region_set_kind(struct region_set *set, virt_addr_t start, virt_addr_t end,
+				 enum region_kind kind);
 
 /*
  * Move stack's start down to new_start, for a fault just below a stack.
@@ -146,7 +148,8 @@ int region_set_kind(struct region_set *set, virt_addr_t start, virt_addr_t end,
  * Returns 0; -EINVAL otherwise; -EEXIST if the previous region ends above
  * new_start (set unchanged). Never allocates: safe in the fault handler.
  */
-int region_grow_down(struct region_set *set, const struct region *stack, virt_addr_t new_start);
+__must_check int region_grow_down(struct region_set *set, const struct region *stack,
+				  virt_addr_t new_start);
 
 /*
  * Call fn(r, arg) for each region in address order; stop early when fn

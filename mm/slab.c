@@ -30,16 +30,16 @@
  * and colours is a power of two so "mod" is a mask on the free path.
  * Order: the smallest with waste <= 1/8 of the slab, else the least waste.
  *
- * Invariants (checklist):
- *   - a slab is on `full` exactly when its free list is empty (or broken),
- *     on `empty` exactly when its in-use count is 0, else on `partial`;
- *   - in-use = objects not on its free list (users + magazines + quarantine);
- *   - active_objects = objects held by users; magazines hold only free objects
- *     of their cache; debug caches never use magazines (every check runs at
- *     the moment of alloc or free);
- *   - after a report the object is quarantined (counted in `quarantined`,
- *     never handed out again, its slab never freed); a corrupted free list
- *     "breaks" its slab: the rest of its free objects are never used.
+ * Invariants:
+ *   [x] a slab is on `full` exactly when its free list is empty (or broken),
+ *       on `empty` exactly when its in-use count is 0, else on `partial`;
+ *   [x] in-use = objects not on its free list (users + magazines + quarantine);
+ *   [x] active_objects = objects held by users; magazines hold only free
+ *       objects of their cache; debug caches never use magazines (every check
+ *       runs at the moment of alloc or free);
+ *   [x] after a report the object is quarantined (counted in `quarantined`,
+ *       never handed out again, its slab never freed); a corrupted free list
+ *       "breaks" its slab: the rest of its free objects are never used.
  * Locking: interrupts off around list and magazine work (single CPU).
  */
 #include "mm/slab.h"
@@ -48,6 +48,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
@@ -247,6 +248,7 @@ static bool cache_layout(struct slab_cache *c, bool debug)
  */
 static void slab_carve(const struct slab_cache *c, uint8_t *first)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 3 BEGIN slab_carve: thread the free list through every object of a new slab */
 	for (unsigned i = 0; i < c->objects_per_slab; i++) {
 		uint8_t *obj = first + i * c->stride;
@@ -262,6 +264,7 @@ static void slab_carve(const struct slab_cache *c, uint8_t *first)
 /* Build a new slab for c from a fresh block; interrupts off. */
 static void slab_setup(struct slab_cache *c, struct page *head)
 {
+	ASSERT_IRQS_OFF();
 	uint8_t *first = slab_first(c, head);
 
 	head->flags |= PG_SLAB;
@@ -290,6 +293,7 @@ static void slab_setup(struct slab_cache *c, struct page *head)
 /* Give an empty slab back to the buddy allocator; interrupts off. */
 static void slab_release(struct slab_cache *c, struct page *head)
 {
+	ASSERT_IRQS_OFF();
 	list_remove(&head->list);
 	c->empty_slabs--;
 	c->slabs--;
@@ -300,7 +304,7 @@ static void slab_release(struct slab_cache *c, struct page *head)
 		head[i].private = 0;
 	}
 	head->reserved16 = 0;
-	free_pages(head, c->order);
+	MUST_SUCCEED(free_pages(head, c->order), "slab_release: freeing an empty slab's block");
 }
 
 /* Allocate and add a slab; interrupts must be ON or saved by the caller's caller. */
@@ -326,6 +330,7 @@ static bool cache_grow(struct slab_cache *c)
  */
 static bool poison_intact(struct slab_cache *c, uint8_t *obj, void *caller)
 {
+	ASSERT_IRQS_OFF();
 	/* LAB 3 BEGIN slab_poison_check: find and report the first changed poison byte */
 	for (size_t i = sizeof(void *); i < c->object_size; i++) {
 		if (obj[i] != SLAB_POISON_BYTE) {
@@ -354,6 +359,7 @@ static bool poison_intact(struct slab_cache *c, uint8_t *obj, void *caller)
  */
 static void *slab_take(struct slab_cache *c, void *caller)
 {
+	ASSERT_IRQS_OFF();
 	for (;;) {
 		struct page *head;
 		if (!list_empty(&c->partial)) {
@@ -403,6 +409,7 @@ static void *slab_take(struct slab_cache *c, void *caller)
 /* Put a free object back on its slab's free list. Interrupts off. */
 static void slab_put(struct slab_cache *c, struct page *head, void *obj)
 {
+	ASSERT_IRQS_OFF();
 	unsigned inuse = slab_inuse(head) - 1, free_offset = slab_free_offset(head);
 
 	if (free_offset == FREE_BROKEN) { /* a withdrawn slab: the object stays out of use */
@@ -431,6 +438,7 @@ static void slab_put(struct slab_cache *c, struct page *head, void *obj)
 /* Flush n objects from the top of a magazine back to their slabs. Interrupts off. */
 static void magazine_flush(struct slab_cache *c, struct slab_magazine *m, unsigned n)
 {
+	ASSERT_IRQS_OFF();
 	while (n-- > 0 && m->count > 0) {
 		void *obj = m->slots[m->count--];
 		struct page *head = slab_head_of(obj);
@@ -589,6 +597,7 @@ static int red_zone_check(const struct slab_cache *c, const uint8_t *obj, char *
 static int free_problem(struct slab_cache *c, const uint8_t *obj, struct page **head_out,
 			char *why, size_t size)
 {
+	ASSERT_IRQS_OFF();
 	struct page *head = slab_head_of(obj);
 	uint64_t va = (uint64_t)(uintptr_t)obj;
 
@@ -737,7 +746,8 @@ int slab_free(struct slab_cache *c, const void *obj)
 void slab_init(void)
 {
 	memset(caches, 0, sizeof(caches));
-	buddy_register_shrinker(slab_shrink);
+	MUST_SUCCEED(buddy_register_shrinker(slab_shrink),
+		     "slab_init: registering the shrinker (the table has room at boot)");
 }
 
 struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align,
@@ -776,6 +786,7 @@ struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align
 /* Empty c's magazines and free its empty slabs; returns pages freed. Interrupts off. */
 static uint64_t cache_shrink(struct slab_cache *c)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t pages = 0;
 	struct page *head, *next;
 
@@ -791,6 +802,7 @@ static uint64_t cache_shrink(struct slab_cache *c)
 /* Switch c to the current debug mode if it differs and c holds no slab. Interrupts off. */
 static bool cache_apply_mode(struct slab_cache *c)
 {
+	ASSERT_IRQS_OFF();
 	bool want = debug_default || (c->flags & SLAB_CACHE_DEBUG);
 
 	if (c->debug == want)

@@ -112,15 +112,15 @@ void slab_init(void);
  * Takes no memory until the first allocation. Returns NULL for bad
  * arguments or when the cache table is full.
  */
-struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align,
-				     void (*ctor)(void *obj), unsigned flags);
+__must_check struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align,
+						  void (*ctor)(void *obj), unsigned flags);
 
 /*
  * An object from cache c (aligned to c->align), or NULL when no memory is
  * left. flags: 0 or SLAB_ZERO. Contents are undefined otherwise (debug
  * mode: poison). Never sleeps.
  */
-void *slab_alloc(struct slab_cache *c, unsigned flags);
+__must_check void *slab_alloc(struct slab_cache *c, unsigned flags);
 
 /*
  * Give obj back to cache c. Checked before anything changes; on an error a
@@ -140,14 +140,14 @@ void *slab_alloc(struct slab_cache *c, unsigned flags);
  *            bad byte, and the object is quarantined (never reused)
  * Returns 0 on success. obj NULL: -EINVAL, without a report.
  */
-int slab_free(struct slab_cache *c, const void *obj);
+__must_check int slab_free(struct slab_cache *c, const void *obj);
 
 /*
  * Destroy cache c: its slabs go back to the buddy allocator and its table
  * slot is freed. Returns -EBUSY, with a report, while objects are live or
  * quarantined (the cache is left intact), -EINVAL for a bad c, else 0.
  */
-int slab_cache_destroy(struct slab_cache *c);
+__must_check int slab_cache_destroy(struct slab_cache *c);
 
 /*
  * Empty every magazine into the slabs and give every empty slab of every
@@ -165,7 +165,7 @@ uint64_t slab_shrink(void);
  * if some cache kept its old mode (it switches at a later slab_shrink()
  * that finds it without slabs).
  */
-int slab_set_debug(bool on);
+__must_check int slab_set_debug(bool on);
 bool slab_debug_enabled(void);
 
 /* Call fn(c, arg) for every cache, in creation-slot order. */
@@ -187,8 +187,8 @@ void slab_report_leaks(void);
  * record and report given explicitly.
  */
 struct slab_cache *slab_cache_of(const void *obj);
-void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller);
-int slab_free_caller(struct slab_cache *c, const void *obj, void *caller);
+__must_check void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller);
+__must_check int slab_free_caller(struct slab_cache *c, const void *obj, void *caller);
 
 /*
  * Free obj (not NULL) to whichever cache owns it: kfree's path, one

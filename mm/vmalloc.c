@@ -9,15 +9,15 @@
  * the window. Descriptors come from static pools (no heap needed). The
  * frames of an area are not recorded anywhere but in its page tables:
  * vfree finds them again with paging_translate.
- * Invariants, all checked by vmalloc_check_invariants():
- *   [ ] free ranges: sorted, non-empty, page-aligned, inside the window,
+ * Invariants (all checked by vmalloc_check_invariants()):
+ *   [x] free ranges: sorted, non-empty, page-aligned, inside the window,
  *       never touching (adjacent ranges are always merged);
- *   [ ] areas: sorted, each [start - lead, start + size + guard) inside the
+ *   [x] areas: sorted, each [start - lead, start + size + guard) inside the
  *       window (lead: the guard below a stack, else 0);
  *       areas and free ranges are disjoint and together cover the window;
- *   [ ] every page of an area maps one 4 KiB frame read-write, no-execute;
+ *   [x] every page of an area maps one 4 KiB frame read-write, no-execute;
  *       its guard page maps nothing;
- *   [ ] used_bytes is the sum of the areas' sizes; every descriptor is on
+ *   [x] used_bytes is the sum of the areas' sizes; every descriptor is on
  *       exactly one list (live or spare).
  * Context: see vmalloc.h (process context, callers serialize).
  */
@@ -27,6 +27,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
@@ -179,8 +180,10 @@ static void unmap_and_free(virt_addr_t start, uint64_t pages)
 			kprintf("vmalloc: BUG: page 0x%lx of an area is not mapped\n", va);
 			continue;
 		}
-		paging_unmap(vm_space, va, PAGE_SIZE);
-		free_page(phys_to_page(t.pa));
+		MUST_SUCCEED(paging_unmap(vm_space, va, PAGE_SIZE),
+			     "unmap_and_free: unmapping a 4 KiB page of an area");
+		MUST_SUCCEED(free_page(phys_to_page(t.pa)),
+			     "unmap_and_free: freeing a frame vmalloc allocated");
 	}
 }
 
@@ -248,7 +251,7 @@ static void *area_alloc(size_t size, unsigned flags, void *caller)
 			goto rollback;
 		if (paging_map(vm_space, start + mapped * PAGE_SIZE, page_to_phys(page), PAGE_SIZE,
 			       vm_map_flags) != 0) {
-			free_page(page);
+			MUST_SUCCEED(free_page(page), "area_alloc: freeing the frame just allocated");
 			goto rollback;
 		}
 	}

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
 #include "lib/list.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
@@ -66,7 +67,7 @@ struct vmalloc_area {
  * not wrapping and not crossing the canonical hole; nothing in it may be
  * mapped by anyone else. Returns 0 or -EINVAL (state unchanged).
  */
-int vmalloc_init(struct address_space *as, virt_addr_t start, uint64_t size);
+__must_check int vmalloc_init(struct address_space *as, virt_addr_t start, uint64_t size);
 
 /*
  * Allocate size bytes (rounded up to whole pages) of zeroed memory,
@@ -78,10 +79,10 @@ int vmalloc_init(struct address_space *as, virt_addr_t start, uint64_t size);
  * page table cannot be allocated; a NULL leaves nothing behind (no mapping,
  * no frame, no table). The caller is recorded as the code calling vmalloc.
  */
-void *vmalloc(size_t size);
+__must_check void *vmalloc(size_t size);
 
 /* vmalloc() recording caller instead (for wrappers that allocate on behalf of others). */
-void *vmalloc_caller(size_t size, void *caller);
+__must_check void *vmalloc_caller(size_t size, void *caller);
 
 /*
  * A kernel stack of size bytes: vmalloc() with an unmapped guard page BELOW
@@ -90,7 +91,7 @@ void *vmalloc_caller(size_t size, void *caller);
  * Returns the area's start (the stack's lowest byte; its top is start +
  * size) or NULL, as vmalloc(); free it with vfree().
  */
-void *vmalloc_stack(size_t size);
+__must_check void *vmalloc_stack(size_t size);
 
 /*
  * Unmap and free the area starting at addr (a pointer vmalloc returned):
@@ -101,7 +102,7 @@ void *vmalloc_stack(size_t size);
  * free, any other pointer): then nothing changes and a report naming the
  * caller is printed.
  */
-int vfree(const void *addr);
+__must_check int vfree(const void *addr);
 
 /*
  * The live area whose [start - lead, start + size + guard) contains addr,

@@ -3,18 +3,21 @@
 
 Called by `make test` after the host test binaries and the ISO are built.
 Suites, in order:
-  1. host unit tests (build/host/*): the selftest tables and fuzzers compiled
+  1. style (tests/style/check_openings.py): every source file under boot/
+     kernel/ mm/ drivers/ lib/ opens with a comment of 5+ lines and states
+     its invariants as an "Invariants:" checklist of "[x]" items;
+  2. host unit tests (build/host/*): the selftest tables and fuzzers compiled
      for Linux with ASan/UBSan;
-  2. the selftest boot: the ISO booted with `selftest` on the kernel command
+  3. the selftest boot: the ISO booted with `selftest` on the kernel command
      line (chosen through SMBIOS, see grub.cfg); the kernel runs every suite
      and leaves QEMU through isa-debug-exit;
-  3. QEMU integration tests (tests/integration): the shell driven over the
+  4. QEMU integration tests (tests/integration): the shell driven over the
      serial line under BIOS and UEFI;
-  4. the lab machinery (tests/labs/check_labs.py): markers, skeletons that
+  5. the lab machinery (tests/labs/check_labs.py): markers, skeletons that
      build and fail their tests, the reference's full marks.
 Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
 `N passed, N failed`, and the exit status is non-zero on any failure.
-Usage: run_tests.py [host|selftest|integration|labs]...  (default: all)
+Usage: run_tests.py [style|host|selftest|integration|labs]...  (default: all)
 PAGODA_TESTS=REGEX runs only the integration tests whose name matches REGEX.
 """
 import glob
@@ -27,9 +30,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "labs"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "style"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))  # grade.py, for check_labs
 
 import check_labs  # noqa: E402
+import check_openings  # noqa: E402
 import pagoda  # noqa: E402
 import test_commands  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
@@ -155,13 +160,13 @@ def run_integration(totals):
 
 
 def main():
-    suites = sys.argv[1:] or ["host", "selftest", "integration", "labs"]
+    suites = sys.argv[1:] or ["style", "host", "selftest", "integration", "labs"]
     totals = Totals()
     started = time.monotonic()
     for suite in suites:
         print("== %s ==" % suite)
         suite_started = time.monotonic()
-        {"host": run_host, "selftest": run_selftest_boot,
+        {"style": check_openings.run_style, "host": run_host, "selftest": run_selftest_boot,
          "integration": run_integration, "labs": check_labs.run_labs}[suite](totals)
         totals.notes.append("suite %s: %.0f s" % (suite, time.monotonic() - suite_started))
     for note in totals.notes:

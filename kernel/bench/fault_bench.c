@@ -14,6 +14,7 @@
  * the kernel's lazy window and are released after each run.
  */
 #include "kernel/bench/bench.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/anon.h"
 #include "mm/arch.h"
@@ -50,7 +51,8 @@ static uint64_t bench_run(bool cow)
 		twin = anon_find_free(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE, bytes);
 		if (!twin || anon_cow_share(&kernel_space, va, &kernel_space, twin, bytes,
 					    "bench-twin") != 0) {
-			anon_release(&kernel_space, va, va + bytes);
+			MUST_SUCCEED(anon_release(&kernel_space, va, va + bytes),
+				     "bench_run: releasing the whole region just created");
 			return 0;
 		}
 	}
@@ -58,9 +60,11 @@ static uint64_t bench_run(bool cow)
 	for (uint64_t i = 0; i < BENCH_PAGES; i++)
 		samples[i] = timed_write((cow ? twin : va) + i * PAGE_SIZE);
 	uint64_t resolved = (cow ? fault_stats.cow_copies : fault_stats.demand_zero) - before;
-	anon_release(&kernel_space, va, va + bytes);
+	MUST_SUCCEED(anon_release(&kernel_space, va, va + bytes),
+		     "bench_run: releasing the whole region just created");
 	if (twin)
-		anon_release(&kernel_space, twin, twin + bytes);
+		MUST_SUCCEED(anon_release(&kernel_space, twin, twin + bytes),
+			     "bench_run: releasing the whole twin region just shared");
 	return resolved == BENCH_PAGES ? median_u64(samples, BENCH_PAGES) : 0;
 }
 

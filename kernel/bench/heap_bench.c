@@ -14,6 +14,7 @@
  * Shell context.
  */
 #include "kernel/bench/bench.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/kmalloc.h"
@@ -53,7 +54,7 @@ static uint64_t bench_vmalloc_pairs(void)
 			void *p = vmalloc(BENCH_VMALLOC_SIZE);
 			if (!p)
 				return 0;
-			vfree(p);
+			MUST_SUCCEED(vfree(p), "bench_vmalloc_pairs: freeing the area just allocated");
 		}
 		samples[run] = (arch_cycles() - t0) / BENCH_VMALLOC_OPS;
 	}

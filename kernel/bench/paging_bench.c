@@ -10,6 +10,7 @@
  * Medians over BENCH_RUNS runs of BENCH_OPS. Shell context, current space.
  */
 #include "kernel/bench/bench.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
@@ -21,6 +22,7 @@
 
 enum vmm_op { OP_MAP_4K, OP_MAP_2M, OP_TRANSLATE, OP_INVLPG, OP_FLUSH };
 
+/* Cycles of one op (median of BENCH_RUNS runs of BENCH_OPS); 0 if a map or translate failed. */
 static uint64_t bench_op(enum vmm_op op, phys_addr_t pa)
 {
 	uint64_t samples[BENCH_RUNS];
@@ -31,15 +33,20 @@ static uint64_t bench_op(enum vmm_op op, phys_addr_t pa)
 		for (int i = 0; i < BENCH_OPS; i++) {
 			switch (op) {
 			case OP_MAP_4K:
-				paging_map(current_space(), BENCH_VA, pa, PAGE_SIZE, MAP_WRITE);
-				paging_unmap(current_space(), BENCH_VA, PAGE_SIZE);
+				if (paging_map(current_space(), BENCH_VA, pa, PAGE_SIZE, MAP_WRITE) != 0)
+					return 0;
+				MUST_SUCCEED(paging_unmap(current_space(), BENCH_VA, PAGE_SIZE),
+					     "bench_op: unmapping the 4 KiB page just mapped");
 				break;
 			case OP_MAP_2M:
-				paging_map(current_space(), BENCH_VA, pa, PAGE_SIZE_2M, MAP_WRITE);
-				paging_unmap(current_space(), BENCH_VA, PAGE_SIZE_2M);
+				if (paging_map(current_space(), BENCH_VA, pa, PAGE_SIZE_2M, MAP_WRITE) != 0)
+					return 0;
+				MUST_SUCCEED(paging_unmap(current_space(), BENCH_VA, PAGE_SIZE_2M),
+					     "bench_op: unmapping the 2 MiB page just mapped");
 				break;
 			case OP_TRANSLATE:
-				paging_translate(current_space(), BENCH_VA, &t);
+				if (paging_translate(current_space(), BENCH_VA, &t) != 0)
+					return 0;
 				break;
 			case OP_INVLPG:
 				arch_invalidate_page(BENCH_VA);
@@ -65,12 +72,14 @@ static void bench_vmm(void)
 	phys_addr_t pa = page_to_phys(block);
 	uint64_t map4k = bench_op(OP_MAP_4K, pa);
 	uint64_t map2m = bench_op(OP_MAP_2M, pa);
-	paging_map(current_space(), BENCH_VA, pa, PAGE_SIZE, MAP_WRITE);
-	uint64_t translate = bench_op(OP_TRANSLATE, pa);
+	int mapped = paging_map(current_space(), BENCH_VA, pa, PAGE_SIZE, MAP_WRITE);
+	uint64_t translate = bench_op(OP_TRANSLATE, pa); /* 0 unless mapped */
 	uint64_t invlpg = bench_op(OP_INVLPG, pa);
 	uint64_t flush = bench_op(OP_FLUSH, pa);
-	paging_unmap(current_space(), BENCH_VA, PAGE_SIZE);
-	free_pages(block, 9);
+	if (mapped == 0)
+		MUST_SUCCEED(paging_unmap(current_space(), BENCH_VA, PAGE_SIZE),
+			     "bench_vmm: unmapping the 4 KiB page just mapped");
+	MUST_SUCCEED(free_pages(block, 9), "bench_vmm: freeing the block just allocated");
 
 	kprintf("page-table engine, cycles per operation (median of %d runs of %d):\n",
 		BENCH_RUNS, BENCH_OPS);

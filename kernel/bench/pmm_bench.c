@@ -11,6 +11,7 @@
  */
 #include "kernel/bench/bench.h"
 #include "kernel/timer.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/buddy.h"
 #include "mm/pmm.h"
@@ -30,7 +31,8 @@ static uint64_t bench_pairs(unsigned order, bool drain_each)
 			uint64_t t0 = arch_cycles();
 			struct page *page = alloc_pages(0, order);
 			if (page)
-				free_pages(page, order);
+				MUST_SUCCEED(free_pages(page, order),
+					     "bench_pairs: freeing the block just allocated");
 			total += arch_cycles() - t0;
 		}
 		samples[run] = total / BENCH_OPS;
@@ -42,7 +44,7 @@ static void bench_pmm(void)
 {
 	struct page *warm = alloc_pages(0, 0); /* make sure the per-CPU list has pages */
 	if (warm)
-		free_pages(warm, 0);
+		MUST_SUCCEED(free_pages(warm, 0), "bench_pmm: freeing the page just allocated");
 	uint64_t hit = bench_pairs(0, false);
 	uint64_t miss = bench_pairs(0, true);
 	uint64_t order9 = bench_pairs(9, false);

@@ -1,5 +1,10 @@
 /*
- * bench_commands.c - the `bench` command and helpers for benchmarks (see bench.h).
+ * bench_commands.c - the `bench` command: run one benchmark by name, or
+ * list them all (kernel/bench/bench.h).
+ *
+ * Benchmarks are found through the linker section "benchmarks" (bracketed
+ * by __start_benchmarks and __stop_benchmarks), so adding one never touches
+ * this file. Shell context.
  */
 #include "kernel/bench/bench.h"
 

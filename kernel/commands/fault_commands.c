@@ -19,6 +19,7 @@
 #include "kernel/stack.h"
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -86,7 +87,8 @@ static int cmd_lazy(int argc, char **argv)
 			kprintf("lazy: no room for %lu bytes in the lazy window, or no memory\n", size);
 			return -ENOMEM;
 		}
-		shell_alloc_remember_region(va, va, va + size);
+		MUST_SUCCEED(shell_alloc_remember_region(va, va, va + size),
+			     "cmd_lazy: the table has room (checked above)");
 		kprintf("lazy: 0x%lx-0x%lx (%lu pages), demand-zero, nothing mapped yet\n", va,
 			va + size, size / PAGE_SIZE);
 		kprintf("  `touch 0x%lx w` faults one page in; `free 0x%lx` gives it all back\n",
@@ -101,7 +103,8 @@ static int cmd_lazy(int argc, char **argv)
 			max);
 		return -ENOMEM;
 	}
-	shell_alloc_remember_region(top, top - max - PAGE_SIZE, top);
+	MUST_SUCCEED(shell_alloc_remember_region(top, top - max - PAGE_SIZE, top),
+		     "cmd_lazy: the table has room (checked above)");
 	if (max == size) {
 		/* No room to grow: a touch just below would hit the guard page, so no such hint. */
 		kprintf("lazy: stack 0x%lx-0x%lx (top 0x%lx), cannot grow (MAX equals SIZE), guard "
@@ -196,7 +199,8 @@ static int cmd_cow(int argc, char **argv)
 		kprintf("cow: cannot share 0x%lx-0x%lx: %s\n", va, va + size, errno_name(err));
 	if (err)
 		return err;
-	shell_alloc_remember_region(twin, twin, twin + size);
+	MUST_SUCCEED(shell_alloc_remember_region(twin, twin, twin + size),
+		     "cmd_cow: the table has room (checked above)");
 	uint64_t shared = anon_resident_pages(&kernel_space, va, va + size);
 	kprintf("cow: 0x%lx-0x%lx and its twin 0x%lx-0x%lx share %lu frame(s), read-only;\n", va,
 		va + size, twin, twin + size, shared);
@@ -505,7 +509,7 @@ static int cmd_failinject(int argc, char **argv)
 			FAILINJECT_N_MAX);
 		return err;
 	}
-	failinject_arm(kind, n);
+	MUST_SUCCEED(failinject_arm(kind, n), "cmd_failinject: kind and N were checked above");
 	kprintf("failinject: allocation %lu of the next %s allocations will fail\n", n,
 		failinject_kind_name(kind));
 	return 0;

@@ -25,6 +25,7 @@
 #include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -353,12 +354,15 @@ static int map_fresh_frames(virt_addr_t va, uint64_t size, unsigned flags)
 					     PAGE_SIZE, flags) : -ENOMEM;
 		if (err) {
 			if (frame)
-				free_page(frame);
+				MUST_SUCCEED(free_page(frame),
+					     "map_fresh_frames: freeing the frame just allocated");
 			for (uint64_t back = 0; back < off; back += PAGE_SIZE) {
 				struct paging_translation t;
 				if (paging_translate(current_space(), va + back, &t) == 0) {
-					paging_unmap(current_space(), va + back, PAGE_SIZE);
-					free_page(phys_to_page(t.pa));
+					MUST_SUCCEED(paging_unmap(current_space(), va + back, PAGE_SIZE),
+						     "map_fresh_frames: unmapping a page just mapped");
+					MUST_SUCCEED(free_page(phys_to_page(t.pa)),
+						     "map_fresh_frames: freeing a frame just allocated");
 				}
 			}
 			return err;
@@ -488,7 +492,8 @@ static int cmd_unmap(int argc, char **argv)
 			int err = paging_unmap(current_space(), p, PAGE_SIZE);
 			if (err)
 				return report("unmap", err);
-			free_page(phys_to_page(t.pa));
+			MUST_SUCCEED(free_page(phys_to_page(t.pa)),
+				     "cmd_unmap: freeing a frame `map` allocated");
 			freed++;
 		}
 	}

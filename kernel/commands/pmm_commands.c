@@ -10,6 +10,7 @@
  */
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
@@ -198,7 +199,7 @@ static int cmd_exhaust(int argc, char **argv)
 		if (*(volatile uint64_t *)page_address(page) != page_to_phys(page))
 			bad++;
 		list_remove(&page->list);
-		free_pages(page, 0);
+		MUST_SUCCEED(free_pages(page, 0), "cmd_exhaust: freeing a page it allocated");
 	}
 	buddy_drain_pcp();
 	buddy_snapshot_take(&after);

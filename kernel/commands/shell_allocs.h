@@ -9,12 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/compiler.h"
+
 /*
  * Remember an anonymous region of the kernel space made by a command:
  * `free addr` releases [start, end) with anon_release(). Returns 0, or
  * -ENOSPC when the table is full (check shell_alloc_has_room() first).
  */
-int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end);
+__must_check int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end);
 
 /*
  * Is [start, end) exactly a block of pages the shell holds from `alloc -p`?

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/random.h"
 #include "lib/sort.h"
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	slab_init();
-	slab_set_debug(false);
+	MUST_SUCCEED(slab_set_debug(false), "main: no cache holds a slab yet");
 	kmalloc_init();
 	load_library(&allocators[MIMALLOC], "libmimalloc.so.2", "mi_malloc", "mi_free",
 		     "mi_usable_size");

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/sort.h"
 #include "mm/buddy.h"
@@ -36,7 +37,8 @@ static uint64_t bench_pairs(unsigned order)
 	for (int run = 0; run < BENCH_RUNS; run++) {
 		uint64_t t0 = arch_cycles();
 		for (int i = 0; i < BENCH_OPS; i++)
-			free_pages(alloc_pages(0, order), order);
+			MUST_SUCCEED(free_pages(alloc_pages(0, order), order),
+				     "bench_pairs: the arena has blocks of every order");
 		samples[run] = (arch_cycles() - t0) / BENCH_OPS;
 	}
 	return median_u64(samples, BENCH_RUNS);
@@ -65,7 +67,7 @@ static uint64_t bench_each(void (*setup)(void), void (*op)(void))
 
 static void order0_pair(void)
 {
-	free_pages(alloc_pages(0, 0), 0);
+	MUST_SUCCEED(free_pages(alloc_pages(0, 0), 0), "order0_pair: the arena has pages");
 }
 
 static void nothing(void)
@@ -79,7 +81,8 @@ int main(void)
 		fprintf(stderr, "bench_pmm: cannot build the arena allocator\n");
 		return 1;
 	}
-	free_pages(alloc_pages(0, 0), 0); /* fill the per-CPU list once */
+	/* fill the per-CPU list once */
+	MUST_SUCCEED(free_pages(alloc_pages(0, 0), 0), "main: a fresh arena has pages");
 	uint64_t hit = bench_pairs(0);
 	uint64_t order9 = bench_pairs(9);
 	uint64_t miss = bench_each(buddy_drain_pcp, order0_pair); /* every alloc misses */

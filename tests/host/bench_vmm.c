@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/sort.h"
 #include "mm/buddy.h"
@@ -65,7 +66,8 @@ static uint64_t bench_translate(virt_addr_t va)
 	for (int run = 0; run < BENCH_RUNS; run++) {
 		uint64_t t0 = arch_cycles();
 		for (int i = 0; i < BENCH_OPS; i++) {
-			paging_translate(&space, va + (uint64_t)(i & 7) * 8, &t);
+			MUST_SUCCEED(paging_translate(&space, va + (uint64_t)(i & 7) * 8, &t),
+				     "bench_translate: va was mapped above");
 			sink += t.pa;
 		}
 		samples[run] = (arch_cycles() - t0) / BENCH_OPS;

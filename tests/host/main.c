@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "kernel/selftest.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 
 /* kprintf's output function: straight to stdout, flushed so a crash loses nothing. */
@@ -48,6 +49,6 @@ int main(void)
 		selftest_set_result_output(results_write);
 	if (host_test_setup)
 		host_test_setup();
-	selftest_run(NULL, &passed, &failed);
+	MUST_SUCCEED(selftest_run(NULL, &passed, &failed), "main: every suite (none missing)");
 	return failed == 0 && passed > 0 ? 0 : 1;
 }

@@ -1,20 +1,36 @@
 /*
  * mm_arch_host.c - mm/arch.h for the host test programs.
  *
- * (The interrupt and CPU-number functions are inline, in mm/arch.h: a test
- * process has no interrupts to mask and one thread, so they do nothing and
- * the CPU is always 0.) Cycles come from the host's TSC, as in the kernel, so
- * the host benchmark and `bench pmm` count the same unit. Code addresses
- * are printed raw (no symbol table here). There is no TLB: invalidations
- * and flushes are only counted, in globals the paging tests read, and the
- * "current" address space is whichever PML4 a test puts in
- * host_current_root. Hosted code: may use libc.
+ * A test process has no interrupts to mask and one thread (the CPU number
+ * is always 0), but it keeps the interrupt state as a nesting count,
+ * host_irq_depth, so that ASSERT_IRQS_OFF() checks the kernel's contracts
+ * in the host tests too: 0 is "on" (the state commands and tests start in),
+ * each arch_irq_save() adds one, each arch_irq_restore() takes it back, in
+ * LIFO order or the program panics (both inline in mm/arch.h, as cheap as
+ * the kernel's, so the host benchmarks stay comparable). Cycles come from
+ * the host's TSC, as in the kernel, so the host benchmark and `bench pmm`
+ * count the same unit. Code addresses are printed raw (no symbol table
+ * here). There is no TLB: invalidations and flushes are only counted, in
+ * globals the paging tests read, and the "current" address space is
+ * whichever PML4 a test puts in host_current_root. Hosted code: may use
+ * libc.
  */
 #include "mm/arch.h"
 
 #include <x86intrin.h>
 
+#include "lib/panic.h"
 #include "lib/printf.h"
+
+/* Unmatched arch_irq_save() calls: interrupts are "off" while above 0 (mm/arch.h). */
+unsigned long host_irq_depth;
+
+/* arch_irq_restore(flags) out of LIFO order. */
+void host_irq_restore_unnested(unsigned long flags)
+{
+	panic("arch_irq_restore: restores depth %lu at depth %lu (save/restore not nested)", flags,
+	      host_irq_depth);
+}
 
 uint64_t arch_cycles(void)
 {

@@ -19,7 +19,9 @@
 #include <stdint.h>
 
 #include "kernel/selftest.h"
+#include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/random.h"
 #include "lib/string.h"
@@ -77,7 +79,7 @@ static void free_chained(struct list_node *list)
 
 	list_for_each_entry_safe(page, next, list, list) {
 		list_remove(&page->list);
-		free_pages(page, page->order);
+		MUST_SUCCEED(free_pages(page, page->order), "free_chained: a block the test allocated");
 	}
 }
 
@@ -736,14 +738,14 @@ static const char *test_zeroing_dirty_ram(void)
 	CHECK(plain);
 	CHECKF(first_byte_not(page_address(plain), PAGE_SIZE, ARENA_GARBAGE_BYTE) == PAGE_SIZE,
 	       "fresh arena RAM should hold garbage");
-	free_page(plain);
+	CHECK(free_page(plain) == 0);
 	for (unsigned order = 0; order <= MAX_ORDER; order++) {
 		struct page *page = alloc_pages(ALLOC_ZERO | ALLOC_NO_SHRINK, order);
 		CHECK(page);
 		size_t bytes = PAGE_SIZE << order;
 		size_t at = first_byte_not(page_address(page), bytes, 0);
 		memset(page_address(page), ARENA_GARBAGE_BYTE, bytes);
-		free_pages(page, order);
+		CHECK(free_pages(page, order) == 0);
 		CHECKF(at == bytes, "order %u: byte 0x%zx of a zeroed block is not 0", order, at);
 	}
 	return NULL;
@@ -775,9 +777,9 @@ static const char *test_poisoning(void)
 	CHECKF(strstr(report, expected), "report '%s' lacks '%s'", report, expected);
 
 	/* Reported once: the frame is poisoned afresh when freed again. */
-	free_page(again);
+	CHECK(free_page(again) == 0);
 	CHECK(alloc_page(ALLOC_NO_SHRINK) == page && buddy_poison_violations() == 1);
-	free_page(page);
+	CHECK(free_page(page) == 0);
 
 	/* A frame inside a larger block is checked wherever it ends up. */
 	struct page *block = alloc_pages(ALLOC_NO_SHRINK, 2);
@@ -812,11 +814,26 @@ static uint64_t test_shrinker_fn(void)
 	while (freed < 8 && !list_empty(&shrinker_held)) {
 		struct page *page = list_first_entry(&shrinker_held, struct page, list);
 		list_remove(&page->list);
-		free_page(page);
+		MUST_SUCCEED(free_page(page), "test_shrinker_fn: a page the test allocated");
 		freed++;
 	}
 	return freed;
 }
+
+/* Shrinkers that free nothing, each a different function (the table holds one entry per fn). */
+#define IDLE_SHRINKER(n)                                                                   \
+	static uint64_t idle_shrinker_##n(void) { return 0; }
+IDLE_SHRINKER(0)
+IDLE_SHRINKER(1)
+IDLE_SHRINKER(2)
+IDLE_SHRINKER(3)
+IDLE_SHRINKER(4)
+IDLE_SHRINKER(5)
+IDLE_SHRINKER(6)
+IDLE_SHRINKER(7)
+static const shrinker_fn idle_shrinkers[] = {idle_shrinker_0, idle_shrinker_1, idle_shrinker_2,
+					     idle_shrinker_3, idle_shrinker_4, idle_shrinker_5,
+					     idle_shrinker_6, idle_shrinker_7};
 
 static const char *test_shrinker(void)
 {
@@ -827,6 +844,7 @@ static const char *test_shrinker(void)
 	list_init(&shrinker_held);
 	shrinker_calls = 0;
 	CHECK(buddy_register_shrinker(test_shrinker_fn) == 0);
+	CHECK(buddy_register_shrinker(test_shrinker_fn) == 0); /* again: still one entry */
 	CHECK(buddy_register_shrinker(NULL) == -EINVAL);
 	CHECK((page = alloc_page(ALLOC_DMA))); /* far above low: no shrinking */
 	list_add_tail(&shrinker_held, &page->list);
@@ -845,10 +863,13 @@ static const char *test_shrinker(void)
 	list_add_tail(&shrinker_held, &page->list);
 	CHECK(shrinker_calls == 1);
 
+	/* Seven more fit beside test_shrinker_fn; the eighth does not. */
 	int err = 0;
-	for (int i = 0; i < 8 && err == 0; i++)
-		err = buddy_register_shrinker(test_shrinker_fn);
-	CHECKF(err == -ENOSPC, "a full shrinker table gave %d", err);
+	size_t added = 0;
+	while (added < ARRAY_SIZE(idle_shrinkers) && err == 0)
+		if ((err = buddy_register_shrinker(idle_shrinkers[added])) == 0)
+			added++;
+	CHECKF(added == 7 && err == -ENOSPC, "%zu more shrinkers fitted, then %d", added, err);
 	free_chained(&shrinker_held);
 	CHECK_INVARIANTS();
 	return NULL;
@@ -1110,7 +1131,7 @@ static const struct selftest buddy_tests[] = {
 	 test_zeroing_dirty_ram},
 	{"poisoning", "a write after free is reported once, with frame and offset",
 	 test_poisoning},
-	{"shrinker", "shrinkers run once per request below low, not above, not with NO_SHRINK",
+	{"shrinker", "shrinkers run once per request below low (once per fn registered twice)",
 	 test_shrinker},
 	{"checker", "buddy_check_invariants() names each planted corruption",
 	 test_checker_catches},

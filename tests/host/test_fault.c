@@ -2,8 +2,9 @@
  * test_fault.c - suite "fault": the page-fault decisions of mm/fault.c and
  * the anonymous regions of mm/anon.c on the host, over a simulated RAM
  * arena. Faults are simulated: a test calls fault_handle() with the access
- * bits the CPU would report, then checks the page tables (paging_translate),
- * the frames (through the arena) and their reference counts.
+ * bits the CPU would report, with interrupts off as in the #PF handler
+ * (simulate_fault), then checks the page tables (paging_translate), the
+ * frames (through the arena) and their reference counts.
  *
  * Every test runs between BEGIN and END: fresh page, slab and kmalloc
  * allocators, an address space with a region set and a vmalloc window.
@@ -20,6 +21,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/anon.h"
+#include "mm/arch.h"
 #include "mm/buddy.h"
 #include "mm/failinject.h"
 #include "mm/fault.h"
@@ -30,6 +32,7 @@
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 #include "tests/host/arena.h"
+#include "tests/host/host_stubs.h"
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
@@ -112,6 +115,17 @@ static const char *words(const struct fault *f)
 	return fault_describe(f, text, sizeof(text));
 }
 
+/* A fault as the #PF handler passes it on: fault_handle() with interrupts off. */
+static int simulate_fault(struct address_space *as, virt_addr_t va, unsigned access,
+			  struct fault *f)
+{
+	unsigned long irq = arch_irq_save();
+	int err = fault_handle(as, va, access, f);
+
+	arch_irq_restore(irq);
+	return err;
+}
+
 /*
  * Simulate the fault (as, va, access) and require it resolved with outcome
  * `expected`; NULL or the reason, naming `what`, the expected outcome and
@@ -120,7 +134,7 @@ static const char *words(const struct fault *f)
 static const char *expect_resolved(struct address_space *as, virt_addr_t va, unsigned access,
 				   enum fault_outcome expected, const char *what, struct fault *f)
 {
-	int err = fault_handle(as, va, access, f);
+	int err = simulate_fault(as, va, access, f);
 
 	CHECKF(err == 0 && f->outcome == expected,
 	       "%s at 0x%lx: expected \"%s\", got %s \"%s\"", what, va,
@@ -430,7 +444,7 @@ static const char *test_cow_without_memory(void)
 	uint64_t before = buddy_free_pages();
 	struct fault f;
 	CHECK(failinject_arm(FAILINJECT_PMM, 1) == 0);
-	int err = fault_handle(&space, b, FAULT_PRESENT | FAULT_WRITE, &f);
+	int err = simulate_fault(&space, b, FAULT_PRESENT | FAULT_WRITE, &f);
 	failinject_off();
 	CHECKF(err == -EFAULT && f.violation == VIOLATION_NO_MEMORY,
 	       "a COW copy with no frame left: expected \"out of memory\", got \"%s\"", words(&f));
@@ -452,7 +466,7 @@ static const char *test_fault_without_memory(void)
 	for (uint64_t n = 1; n <= 5; n++) {
 		uint64_t before = buddy_free_pages(), violations = fault_stats.violations;
 		CHECK(failinject_arm(FAILINJECT_PMM, n) == 0);
-		int err = fault_handle(&space, va, FAULT_WRITE, &f);
+		int err = simulate_fault(&space, va, FAULT_WRITE, &f);
 		failinject_off();
 		if (err == 0) {
 			CHECKF(n > 1 && frame_of(&space, va, NULL),
@@ -494,7 +508,7 @@ static const char *test_stack_growth(void)
 	CHECKF(fault_stats.stack_growths == growths + 1, "fault_stats.stack_growths went up by %lu",
 	       fault_stats.stack_growths - growths);
 	/* An instruction fetch below a stack is no growth. */
-	CHECKF(fault_handle(&space, start - PAGE_SIZE - 8, FAULT_FETCH, &f) == -EFAULT,
+	CHECKF(simulate_fault(&space, start - PAGE_SIZE - 8, FAULT_FETCH, &f) == -EFAULT,
 	       "a fetch below a stack region grew it");
 	CHECK(region_find(&regions, top - 1)->start == start - PAGE_SIZE);
 	/* Further down but within the limit: grows again. */
@@ -504,7 +518,7 @@ static const char *test_stack_growth(void)
 	CHECKF(r && r->start == limit, "the stack region should start at its limit 0x%lx now",
 	       limit);
 	/* Below the limit: the guard page. */
-	CHECK(fault_handle(&space, limit - 1, FAULT_WRITE, &f) == -EFAULT);
+	CHECK(simulate_fault(&space, limit - 1, FAULT_WRITE, &f) == -EFAULT);
 	CHECKF(f.violation == VIOLATION_GUARD && f.in_region, "below the limit: \"%s\"", words(&f));
 	CHECKF(strstr(words(&f), "guard page 0x") &&
 		       strstr(words(&f), "of guard region \"stack\""),
@@ -512,7 +526,7 @@ static const char *test_stack_growth(void)
 	/* Without its guard region, below the limit is a stack overflow; nothing mapped. */
 	CHECK(anon_release(&space, limit - PAGE_SIZE, limit) == 0);
 	uint64_t free_before = buddy_free_pages();
-	CHECK(fault_handle(&space, limit - 8, FAULT_WRITE, &f) == -EFAULT);
+	CHECK(simulate_fault(&space, limit - 8, FAULT_WRITE, &f) == -EFAULT);
 	CHECKF(f.violation == VIOLATION_STACK_OVERFLOW,
 	       "a write below grow_limit (no guard region): expected a stack overflow, got \"%s\"",
 	       words(&f));
@@ -575,7 +589,7 @@ static const char *test_violations(void)
 		struct fault f;
 		char text[200];
 		uint64_t before = buddy_free_pages();
-		CHECKF(fault_handle(&space, cases[i].va, cases[i].access, &f) == -EFAULT,
+		CHECKF(simulate_fault(&space, cases[i].va, cases[i].access, &f) == -EFAULT,
 		       "case %zu resolved", i);
 		fault_describe(&f, text, sizeof(text));
 		CHECKF(f.violation == cases[i].expected && strstr(text, cases[i].words),
@@ -593,7 +607,7 @@ static const char *expect_vmalloc_violation(virt_addr_t va, unsigned access,
 {
 	struct fault f;
 
-	CHECKF(fault_handle(&space, va, access, &f) == -EFAULT, "%s (0x%lx) was resolved", what,
+	CHECKF(simulate_fault(&space, va, access, &f) == -EFAULT, "%s (0x%lx) was resolved", what,
 	       va);
 	CHECKF(f.violation == expected && f.area && f.area->start == area && strstr(words(&f), says),
 	       "%s (0x%lx): expected \"%s ... 0x%lx-...\", got \"%s\"%s", what, va, says, area,
@@ -669,14 +683,14 @@ static const char *test_exec_not_present_says_not_present(void)
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 2 * PAGE_SIZE, "lazy");
 	struct fault f;
 	CHECK(va);
-	CHECK(fault_handle(&space, va, FAULT_FETCH, &f) == -EFAULT);
+	CHECK(simulate_fault(&space, va, FAULT_FETCH, &f) == -EFAULT);
 	CHECKF(f.violation == VIOLATION_EXEC_NOT_PRESENT && strstr(words(&f), "not-present") &&
 		       !strstr(words(&f), "NX"),
 	       "a fetch from a not-present page of a lazy region: \"%s\"", words(&f));
 	CHECKF(!frame_of(&space, va, NULL), "the refused fetch mapped the page");
 	/* Once present, the same fetch is refused by NX. */
 	CHECK_OK(expect_resolved(&space, va, FAULT_WRITE, FAULT_DEMAND_ZERO, "a write", &f));
-	CHECK(fault_handle(&space, va, FAULT_PRESENT | FAULT_FETCH, &f) == -EFAULT);
+	CHECK(simulate_fault(&space, va, FAULT_PRESENT | FAULT_FETCH, &f) == -EFAULT);
 	CHECKF(f.violation == VIOLATION_EXEC_NX, "a fetch from a present NX page: \"%s\"",
 	       words(&f));
 	END();
@@ -714,7 +728,7 @@ static const char *test_smep_and_nx_both_named(void)
 		 "write to read-only page", "SMAP"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK(fault_handle(&space, cases[i].va, cases[i].access, &f) == -EFAULT);
+		CHECK(simulate_fault(&space, cases[i].va, cases[i].access, &f) == -EFAULT);
 		CHECKF(f.violation == cases[i].expected && strstr(words(&f), cases[i].says) &&
 			       (!cases[i].not_says || !strstr(words(&f), cases[i].not_says)),
 		       "case %zu: expected \"%s\"%s%s, got \"%s\"", i, cases[i].says,
@@ -722,7 +736,95 @@ static const char *test_smep_and_nx_both_named(void)
 		       cases[i].not_says ? cases[i].not_says : "", words(&f));
 	}
 	CHECK(paging_unmap(&space, nx_page, 2 * PAGE_SIZE) == 0);
-	free_page(frame);
+	CHECK(free_page(frame) == 0);
+	END();
+}
+
+/* Run in a child by the next test: fault_handle() called with interrupts on. */
+static void fault_with_interrupts_on(void *arg)
+{
+	struct fault f;
+	int err = fault_handle(&space, *(virt_addr_t *)arg, FAULT_WRITE, &f);
+
+	kprintf("fault_handle returned %d with interrupts on\n", err);
+}
+
+static const char *test_fault_handle_with_interrupts_on_panics(void)
+{
+	BEGIN();
+	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, PAGE_SIZE, "lazy");
+	char msg[200];
+	CHECK(va != 0);
+	CHECKF(!arch_irqs_disabled(), "a test must start with interrupts on");
+	CHECKF(host_expect_panic(fault_with_interrupts_on, &va, msg, sizeof(msg)),
+	       "fault_handle with interrupts on did not panic: the child %s", msg);
+	CHECKF(strstr(msg, "fault_handle: interrupts must be off"),
+	       "the panic should name fault_handle and the contract: \"%s\"", msg);
+	/* The child's fault changed nothing here; with interrupts off it resolves. */
+	struct fault f;
+	CHECK(!frame_of(&space, va, NULL));
+	CHECK_OK(expect_resolved(&space, va, FAULT_WRITE, FAULT_DEMAND_ZERO, "a first write", &f));
+	END();
+}
+
+/* Run in a child by the next test: two saves restored in the wrong order. */
+static void restore_out_of_order(void *arg)
+{
+	unsigned long outer = arch_irq_save(), inner = arch_irq_save();
+
+	(void)arg;
+	arch_irq_restore(outer);
+	arch_irq_restore(inner);
+}
+
+static const char *test_irq_state_nests(void)
+{
+	char msg[200];
+	unsigned long outer = arch_irq_save();
+	bool off_once = arch_irqs_disabled();
+	unsigned long inner = arch_irq_save();
+	arch_irq_restore(inner);
+	bool off_after_inner = arch_irqs_disabled();
+	arch_irq_restore(outer);
+
+	CHECKF(off_once && off_after_inner && !arch_irqs_disabled(),
+	       "save/save/restore/restore: off %d, still off %d, on again %d", off_once,
+	       off_after_inner, !arch_irqs_disabled());
+	CHECKF(host_expect_panic(restore_out_of_order, NULL, msg, sizeof(msg)),
+	       "restoring the outer save first did not panic: the child %s", msg);
+	CHECKF(strstr(msg, "arch_irq_restore: "), "the panic should name arch_irq_restore: \"%s\"",
+	       msg);
+	return NULL;
+}
+
+/* Each allocator's call and its undo, with interrupts as they were; NULL or the failing call. */
+static const char *allocate_and_free(void)
+{
+	struct page *page = alloc_pages(0, 2);
+	if (!page || free_pages(page, 2) != 0)
+		return "alloc_pages/free_pages";
+	void *p = kmalloc(100, 0);
+	if (!p)
+		return "kmalloc";
+	kfree(p);
+	p = vmalloc(3 * PAGE_SIZE);
+	if (!p || vfree(p) != 0)
+		return "vmalloc/vfree";
+	return NULL;
+}
+
+static const char *test_allocators_keep_irq_state(void)
+{
+	BEGIN();
+	const char *failed = allocate_and_free();
+	CHECKF(!failed, "%s failed with interrupts on", failed);
+	CHECKF(!arch_irqs_disabled(), "interrupts were left off by the allocators");
+	unsigned long irq = arch_irq_save();
+	failed = allocate_and_free();
+	bool still_off = arch_irqs_disabled();
+	arch_irq_restore(irq); /* panics if the allocators left the nesting unbalanced */
+	CHECKF(!failed, "%s failed with interrupts off", failed);
+	CHECKF(still_off, "the allocators turned interrupts on behind the caller");
 	END();
 }
 
@@ -758,6 +860,13 @@ static const struct selftest fault_tests[] = {
 	 test_smep_and_nx_both_named},
 	{"release_keeps_shared", "releasing one side of a COW pair keeps the other's frames",
 	 test_release_keeps_shared},
+	{"fault_handle_with_interrupts_on_panics",
+	 "fault_handle asserts its contract: interrupts off, named in the panic",
+	 test_fault_handle_with_interrupts_on_panics},
+	{"irq_state_nests", "host interrupt state: saves nest, a restore out of order panics",
+	 test_irq_state_nests},
+	{"allocators_keep_irq_state", "page, kmalloc and vmalloc calls leave interrupts as found",
+	 test_allocators_keep_irq_state},
 };
 
 SELFTEST_SUITE(fault, fault_tests);

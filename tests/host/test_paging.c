@@ -21,6 +21,7 @@
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 #include "lib/list.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/random.h"
 #include "lib/string.h"
@@ -314,9 +315,9 @@ static const char *test_flags_encoding(void)
 	paging_set_nx(false);
 	int err = paging_map(&as, USER_VA + MIB, 0x100000, PAGE_SIZE, 0);
 	struct paging_translation t;
-	paging_translate(&as, USER_VA + MIB, &t);
+	int found = paging_translate(&as, USER_VA + MIB, &t);
 	paging_set_nx(true);
-	CHECK(err == 0 && !(t.entry & PTE_NX) && t.flags == MAP_EXEC);
+	CHECK(err == 0 && found == 0 && !(t.entry & PTE_NX) && t.flags == MAP_EXEC);
 
 	char text[16];
 	CHECK(strcmp(paging_flags_text(RW | MAP_USER, text, sizeof(text)), "rw-u-") == 0);
@@ -709,7 +710,7 @@ static void give_back(struct list_node *list, uint64_t n)
 	while (n-- && !list_empty(list)) {
 		struct page *page = list_first_entry(list, struct page, list);
 		list_remove(&page->list);
-		free_page(page);
+		MUST_SUCCEED(free_page(page), "give_back: a page the test allocated");
 	}
 }
 

@@ -22,6 +22,7 @@
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/list.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/random.h"
 #include "lib/string.h"
@@ -696,7 +697,7 @@ static void give_back_all(struct list_node *list)
 	while (!list_empty(list)) {
 		struct page *page = list_first_entry(list, struct page, list);
 		list_remove(&page->list);
-		free_page(page);
+		MUST_SUCCEED(free_page(page), "give_back_all: a page the test allocated");
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 #include "lib/list.h"
+#include "lib/panic.h"
 #include "lib/random.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
@@ -516,7 +517,7 @@ static void hoard_release(struct list_node *hoard)
 
 	list_for_each_entry_safe(page, tmp, hoard, list) {
 		list_remove(&page->list);
-		free_page(page);
+		MUST_SUCCEED(free_page(page), "hoard_release: a page the test allocated");
 	}
 }
 

@@ -140,7 +140,7 @@ static const char *test_address_space_lifecycle(void)
 	CHECK(paging_translate(&as, (virt_addr_t)(uintptr_t)_text_start, &t) == 0);
 	CHECK(t.pa == kernel_image_to_phys(_text_start));
 	paging_destroy(&as);
-	free_page(frame);
+	CHECK(free_page(frame) == 0);
 	CHECKF(buddy_free_pages() == free_before, "free pages %lu -> %lu: tables leaked",
 	       free_before, buddy_free_pages());
 	return NULL;
@@ -165,7 +165,7 @@ static const char *test_switch(void)
 	uint16_t pcid = as.pcid;
 	address_space_switch(before);
 	paging_destroy(&as);
-	free_page(frame);
+	CHECK(free_page(frame) == 0);
 	CHECKF(seen == 0x5a5a1234abcdull, "read 0x%lx through the new space", seen);
 	CHECKF((cr3 & PTE_ADDR_MASK) == root, "CR3 0x%lx while switched to 0x%lx", cr3, root);
 	if (address_space_pcid_enabled())

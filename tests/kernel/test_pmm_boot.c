@@ -8,6 +8,7 @@
  */
 #include "kernel/bootinfo.h"
 #include "kernel/selftest.h"
+#include "lib/errno.h"
 #include "lib/list.h"
 #include "mm/buddy.h"
 #include "mm/memblock.h"
@@ -52,10 +53,13 @@ static const char *test_no_forbidden_page(void)
 			bad = page_to_phys(page);
 	}
 	struct page *page, *next;
+	uint64_t refused = 0;
 	list_for_each_entry_safe(page, next, &taken, list) {
 		list_remove(&page->list);
-		free_pages(page, 0);
+		if (free_pages(page, 0) != 0)
+			refused++;
 	}
+	CHECKF(refused == 0, "%lu of the pages taken could not be freed", refused);
 	CHECKF(!problem, "the allocator handed out frame 0x%lx, which lies in %s", bad, problem);
 	return NULL;
 }
@@ -86,7 +90,8 @@ static const char *test_normal_page_through_direct_map(void)
 	bool ok = true;
 	for (int i = 0; i < 512; i++)
 		ok = ok && p[i] == (pa ^ (uint64_t)i);
-	free_pages(page, 0);
+	int err = free_pages(page, 0);
+	CHECKF(err == 0, "freeing page 0x%lx: %s", pa, errno_name(err));
 	CHECKF(pa >= (4ull << 30), "a Normal-zone page at 0x%lx is below 4 GiB", pa);
 	CHECKF(ok, "page 0x%lx did not read back through the direct map", pa);
 	return NULL;

@@ -98,7 +98,7 @@ static const char *test_zones(void)
 			}
 			int zone = page->zone;
 			bool consistent = buddy_zone_of_pfn(page_to_pfn(page)) == zone;
-			free_pages(page, order);
+			CHECK(free_pages(page, order) == 0);
 			CHECKF(zone <= highest, "a request for zone %s or below got zone %s",
 			       zones[highest].name, zones[zone].name);
 			CHECK(consistent);
@@ -113,7 +113,7 @@ static const char *test_zeroing(void)
 		struct page *dirty = alloc_pages(ALLOC_NO_SHRINK, order);
 		CHECK(dirty);
 		memset(page_address(dirty), 0xa5, PAGE_SIZE << order);
-		free_pages(dirty, order);
+		CHECK(free_pages(dirty, order) == 0);
 		struct page *page = alloc_pages(ALLOC_ZERO | ALLOC_NO_SHRINK, order);
 		CHECK(page);
 		const uint8_t *bytes = page_address(page);
@@ -122,7 +122,7 @@ static const char *test_zeroing(void)
 			i++;
 		uint8_t value = i < (PAGE_SIZE << order) ? bytes[i] : 0;
 		bool same = page == dirty;
-		free_pages(page, order);
+		CHECK(free_pages(page, order) == 0);
 		CHECKF(i == (PAGE_SIZE << order), "order %u: byte %zu of a zeroed block is 0x%x",
 		       order, i, value);
 		if (order == 0)
@@ -135,18 +135,18 @@ static const char *test_pcp(void)
 {
 	struct page *page = alloc_page(ALLOC_NO_SHRINK);
 	CHECK(page);
-	free_page(page);
+	CHECK(free_page(page) == 0);
 	bool on_pcp = (page->flags & PG_PCP) != 0;
 	struct page *again = alloc_page(ALLOC_NO_SHRINK);
 	CHECK(again);
-	free_page(again);
+	CHECK(free_page(again) == 0);
 	CHECK(on_pcp);
 	CHECKF(again == page, "per-CPU list not LIFO");
 
 	/* Free more than high single pages: the list must drain, never pass high. */
 	struct zone *zone = &zones[page->zone];
 	const struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
-	unsigned n = pcp->high + pcp->batch + 1, over = 0;
+	unsigned n = pcp->high + pcp->batch + 1, over = 0, refused = 0;
 	uint64_t drains = zone->stats.pcp_drains;
 	struct list_node held;
 	list_init(&held);
@@ -160,9 +160,10 @@ static const char *test_pcp(void)
 	list_for_each_entry_safe(p, next, &held, list) {
 		const struct per_cpu_pages *mine = &zones[p->zone].pcp[arch_cpu_id()];
 		list_remove(&p->list);
-		free_page(p);
+		refused += free_page(p) != 0;
 		over += mine->count > mine->high;
 	}
+	CHECKF(refused == 0, "%u of the pages held could not be freed", refused);
 	CHECKF(over == 0, "a per-CPU list was above its high mark %u times", over);
 	CHECKF(zone->stats.pcp_drains > drains, "%u frees did not drain the per-CPU list", n);
 	return NULL;
@@ -184,12 +185,14 @@ static const char *test_counts_restored(void)
 	}
 	uint64_t free_during = buddy_free_pages();
 	/* Free out of allocation order: the odd-numbered blocks, then the even ones. */
+	unsigned refused = 0;
 	for (size_t first = 1; first <= 2; first++)
 		for (size_t i = first % 2; i < sizeof(orders); i += 2)
 			if (blocks[i])
-				free_pages(blocks[i], orders[i]);
+				refused += free_pages(blocks[i], orders[i]) != 0;
 	buddy_drain_pcp();
 	pmm_snapshot_take(&after);
+	CHECKF(refused == 0, "%u blocks could not be freed", refused);
 	CHECKF(taken > 0 && free_during == free_before - taken, "took %lu pages, free %lu -> %lu",
 	       taken, free_before, free_during);
 	CHECKF(pmm_snapshot_same(&before, &after), "free lists differ after freeing everything");
@@ -284,9 +287,9 @@ static const char *test_bad_frees(void)
 
 out:
 	selftest_capture_end();
-	free_pages(block, 2);
-	free_page(single);
-	return bad;
+	bool cleaned = free_pages(block, 2) == 0;
+	cleaned = free_page(single) == 0 && cleaned;
+	return cleaned ? bad : selftest_reason("%s (and freeing its blocks failed)", bad);
 }
 
 static const char *test_invariants(void)

@@ -1,12 +1,12 @@
 /*
  * backtrace.c - frame-pointer backtraces (see backtrace.h for the layout).
  *
- * Invariants each frame must satisfy before it is read:
- *   - rbp is 8-byte aligned;
- *   - [rbp, rbp + 16) lies inside one known kernel stack (the boot stack,
- *     a static IST stack, or a guarded stack of kernel/stack.h);
- *   - each frame is above the previous one (stacks grow down, so callers'
- *     frames have higher addresses), which also rules out loops.
+ * Invariants (each frame must satisfy them before it is read):
+ *   [x] rbp is 8-byte aligned;
+ *   [x] [rbp, rbp + 16) lies inside one known kernel stack (the boot stack,
+ *       a static IST stack, or a guarded stack of kernel/stack.h);
+ *   [x] each frame is above the previous one (stacks grow down, so callers'
+ *       frames have higher addresses), which also rules out loops.
  */
 #include "kernel/arch/x86_64/backtrace.h"
 

@@ -12,6 +12,7 @@
 
 #include "lib/compiler.h"
 #include "lib/string.h"
+#include "mm/arch.h"
 
 /* Access-byte and flag bits of a segment descriptor (SDM Vol. 3A 3.4.5). */
 #define SEG_ACCESSED (1ull << 40) /* set by the CPU on use; preset to avoid a write */
@@ -46,6 +47,7 @@ struct __packed descriptor_pointer {
 
 void gdt_init(void)
 {
+	ASSERT_IRQS_OFF();
 	const uint64_t data = SEG_PRESENT | SEG_NOT_SYSTEM | SEG_WRITABLE | SEG_ACCESSED;
 	const uint64_t code = data | SEG_CODE | SEG_LONG;
 

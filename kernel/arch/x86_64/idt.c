@@ -10,6 +10,7 @@
 
 #include "kernel/arch/x86_64/gdt.h"
 #include "lib/compiler.h"
+#include "mm/arch.h"
 
 #define GATE_INTERRUPT 0xe  /* type: 64-bit interrupt gate (IF cleared) */
 #define GATE_PRESENT 0x80   /* P bit of the type byte */
@@ -42,6 +43,7 @@ static void idt_load(const void *base, uint16_t limit)
 
 void idt_init(void)
 {
+	ASSERT_IRQS_OFF();
 	for (int v = 0; v < IDT_VECTORS; v++) {
 		uint64_t target = isr_stub_table[v];
 		int dpl = v == 3 ? 3 : 0;
@@ -62,10 +64,12 @@ void idt_init(void)
 
 void idt_set_ist(int vector, int ist)
 {
+	ASSERT_IRQS_OFF();
 	idt[vector].ist = ist & 7;
 }
 
 void idt_load_empty(void)
 {
+	ASSERT_IRQS_OFF();
 	idt_load(NULL, 0);
 }

@@ -27,6 +27,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/stack.h"
 #include "lib/printf.h"
+#include "mm/arch.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
 #include "mm/paging.h"
@@ -67,6 +68,7 @@ static unsigned access_of(uint64_t error, uint64_t rflags)
 
 static bool page_fault_trap(struct trap_frame *frame)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t address = read_cr2();
 
 	if (handler_depth > 0) {
@@ -94,6 +96,7 @@ static bool page_fault_trap(struct trap_frame *frame)
 
 static bool general_protection_trap(struct trap_frame *frame)
 {
+	ASSERT_IRQS_OFF();
 	struct insn_regs regs = {
 		frame->rax, frame->rcx, frame->rdx, frame->rbx, frame->rsp, frame->rbp,
 		frame->rsi, frame->rdi, frame->r8,  frame->r9,  frame->r10, frame->r11,
@@ -119,6 +122,7 @@ static bool general_protection_trap(struct trap_frame *frame)
 
 void page_fault_init(void)
 {
+	ASSERT_IRQS_OFF();
 	trap_register_exception(VEC_PAGE_FAULT, page_fault_trap);
 	trap_register_exception(VEC_GENERAL_PROTECTION, general_protection_trap);
 }

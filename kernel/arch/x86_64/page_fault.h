@@ -1,5 +1,9 @@
 /*
  * page_fault.h - route #PF and #GP to the memory manager (page_fault.c).
+ *
+ * The CPU's half of a page fault: the handlers read CR2 and the error code,
+ * let mm/fault.c decide, and word the report; `touch` asks what its one
+ * access caused. Boot CPU; the handlers run with interrupts off.
  */
 #ifndef ARCH_X86_64_PAGE_FAULT_H
 #define ARCH_X86_64_PAGE_FAULT_H

@@ -14,6 +14,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "mm/arch.h"
 
 #define PIC_MASTER_COMMAND 0x20
 #define PIC_MASTER_DATA 0x21
@@ -36,6 +37,7 @@ static void pic_write_mask(void)
 
 void pic_init(void)
 {
+	ASSERT_IRQS_OFF();
 	outb(PIC_MASTER_COMMAND, ICW1_INIT | ICW1_ICW4);
 	io_wait();
 	outb(PIC_SLAVE_COMMAND, ICW1_INIT | ICW1_ICW4);
@@ -59,18 +61,21 @@ void pic_init(void)
 
 void pic_unmask(int irq)
 {
+	ASSERT_IRQS_OFF();
 	irq_mask &= ~(1u << irq);
 	pic_write_mask();
 }
 
 void pic_mask(int irq)
 {
+	ASSERT_IRQS_OFF();
 	irq_mask |= 1u << irq;
 	pic_write_mask();
 }
 
 void pic_end_of_interrupt(int irq)
 {
+	ASSERT_IRQS_OFF();
 	if (irq >= 8)
 		outb(PIC_SLAVE_COMMAND, OCW2_EOI);
 	outb(PIC_MASTER_COMMAND, OCW2_EOI);
@@ -78,6 +83,7 @@ void pic_end_of_interrupt(int irq)
 
 bool pic_is_spurious(int irq)
 {
+	ASSERT_IRQS_OFF();
 	if (irq == 7) {
 		outb(PIC_MASTER_COMMAND, OCW3_READ_ISR);
 		return !(inb(PIC_MASTER_COMMAND) & 0x80);

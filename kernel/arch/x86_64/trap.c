@@ -24,6 +24,7 @@
 #include "lib/compiler.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "mm/arch.h"
 
 static irq_handler_t irq_handlers[PIC_IRQ_COUNT];
 static exception_handler_t exception_handlers[32];
@@ -144,6 +145,7 @@ void trap_report(const struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *frame)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t v = frame->vector;
 
 	vector_counts[v]++;
