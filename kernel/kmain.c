@@ -22,6 +22,7 @@
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"
@@ -63,7 +64,7 @@ static void kmain_on_main_stack(void);
 
 static void boot_banner(void)
 {
-	kprintf("\nPagoda - a teaching microkernel for x86-64\n");
+	kprintf("\nPagoda - a teaching kernel for x86-64\n");
 	kprintf("booted by %s; command line: \"%s\"\n",
 		boot_info.bootloader[0] ? boot_info.bootloader : "(unknown loader)", boot_info.cmdline);
 	kprintf("CPU: %s, %lu MHz TSC\n",
@@ -84,6 +85,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	serial_init();                       /* COM1 up: kprintf works from here */
 	kprintf_set_output(console_write);
 	gdt_init();                          /* our GDT; TSS with IST stacks for #DF/NMI/#MC */
+	kernel_stacks_register_static();     /* boot and IST stacks known to backtraces */
 	idt_init();                          /* all 256 vectors -> trap_dispatch() */
 	boot_unmap_identity();               /* NULL and low addresses fault from now on */
 	if (bootinfo_parse(phys_to_virt(mbi_phys), mbi_phys, BOOTINFO_MAX_SIZE, &boot_info,
@@ -115,7 +117,8 @@ static void kmain_on_main_stack(void)
 {
 	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
 	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
-	serial_enable_receive_irq();         /* keys arrive on IRQ 4 */
+	trap_register_irq(IRQ_COM1, serial_interrupt); /* keys arrive on IRQ 4 ... */
+	serial_enable_receive_irq();         /* ... once the UART raises it */
 	interrupts_enable();
 
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */

@@ -15,12 +15,11 @@
  */
 #include "mm/pmm.h"
 
-#include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/cpu_features.h"
 #include "lib/align.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/arch.h"
 #include "mm/buddy.h"
 #include "mm/direct_map.h"
 #include "mm/memblock.h"

@@ -34,7 +34,7 @@ static const char *test_write_xor_execute(void)
 {
 	struct wx_state st = {0, 0};
 
-	paging_for_each_range(&kernel_space, 0xffff800000000000ull, 0, check_wx, &st);
+	paging_for_each_range(&kernel_space, KERNEL_HALF_START, 0, check_wx, &st);
 	CHECKF(st.bad == 0, "0x%lx is mapped writable and executable", st.bad);
 	CHECKF(st.ranges >= 3, "only %lu kernel ranges found", st.ranges);
 	return NULL;
@@ -52,7 +52,7 @@ static const char *test_user_half_empty(void)
 {
 	uint64_t n = 0;
 
-	paging_for_each_range(&kernel_space, 0, 0x0000800000000000ull, count_range, &n);
+	paging_for_each_range(&kernel_space, 0, USER_HALF_END, count_range, &n);
 	CHECKF(n == 0, "%lu mapped ranges in the user half of the kernel's space", n);
 	return NULL;
 }
