@@ -47,6 +47,47 @@ static void boot_unmap_identity(void)
 	write_cr3(read_cr3()); /* flush the TLB */
 }
 
+/*
+ * What the physical memory manager needs from the boot information, in
+ * mm/'s terms: the firmware's memory map (multiboot2's own, else the EFI
+ * map) and the ranges GRUB filled (the information itself, the modules).
+ */
+static const struct pmm_boot *boot_memory(const struct boot_info *bi)
+{
+	static struct memmap_entry map[BOOTINFO_EFI_MMAP_MAX];
+	static struct pmm_boot boot;
+	size_t n = 0;
+
+	boot.map_source = "none";
+	if (bi->mmap_present && bi->mmap_count > 0) {
+		boot.map_source = "multiboot2 memory map (tag 6)";
+		for (size_t i = 0; i < bi->mmap_count; i++)
+			map[n++] = (struct memmap_entry){bi->mmap[i].base, bi->mmap[i].length,
+							 bi->mmap[i].type};
+	} else if (bi->efi_mmap_present) {
+		boot.map_source = "EFI memory map (tag 17)";
+		for (size_t i = 0; i < bi->efi_mmap_count; i++) {
+			const struct boot_efi_mmap_entry *e = &bi->efi_mmap[i];
+			uint64_t length = e->pages << PAGE_SHIFT;
+			if (e->pages > (UINT64_MAX >> PAGE_SHIFT))
+				length = UINT64_MAX; /* the sanitizer reports it as wrapping */
+			map[n++] = (struct memmap_entry){e->phys_start, length,
+							 memmap_type_from_efi(e->type)};
+		}
+	}
+	boot.map = map;
+	boot.map_count = n;
+	boot.reserved[0] = (struct pmm_reserved){bi->mbi_phys, bi->mbi_phys + bi->mbi_size,
+						 "boot information"};
+	boot.reserved_count = 1;
+	for (size_t i = 0; i < bi->module_count && boot.reserved_count < PMM_BOOT_RESERVED_MAX; i++)
+		boot.reserved[boot.reserved_count++] =
+			(struct pmm_reserved){bi->modules[i].start, bi->modules[i].end, "module"};
+	return &boot;
+}
+_Static_assert(1 + BOOTINFO_MODULES_MAX <= PMM_BOOT_RESERVED_MAX,
+	       "boot_memory: room for the boot information and every module");
+
 /* With `selftest` on the command line: run every suite, report, leave QEMU. */
 static void __attribute__((noreturn)) selftest_boot(void)
 {
@@ -96,7 +137,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
-	pmm_init(&boot_info);                /* memory map, direct map, buddy allocator */
+	pmm_init(boot_memory(&boot_info));   /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
 	slab_init();                         /* slab caches; shrinker for low memory */

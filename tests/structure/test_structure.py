@@ -161,6 +161,20 @@ def test_checker_layout_disagrees():
                "KERNEL_VMA is 0xffffffff40000000")
 
 
+def test_checker_layout_literal():
+    sources = {
+        "mm/x.c": 'u64 a = 0xffffc80000000000ull; /* 0xffff800000000000 */\n'
+                  'const char *help = "map 0xffff800000000000 4K";\n',
+        "boot/b.asm": "KV equ 0xffffffff80000000 ; or 0xffff800000000000\n",
+        "mm/layout.h": "#define VMALLOC_START 0xffffc80000000000ull\n",
+        "kernel/k.c": "u64 b = 0x8000000000000000ull; // non-canonical, not a range\n",
+    }
+    errors = cs.layout_literal_errors(LAYOUT, sources)
+    assert len(errors) == 2, errors
+    assert errors[0].startswith("boot/b.asm:1: the literal 0xffffffff80000000 is KERNEL_VMA")
+    assert errors[1].startswith("mm/x.c:1: the literal 0xffffc80000000000 is VMALLOC_START")
+
+
 def test_checker_panic_cycle():
     objects = {
         "lib/panic.o": ({"panic"}, {"panic_stop", "kprintf"}),
@@ -195,6 +209,8 @@ TESTS = [
      test_checker_layout_agrees),
     ("checker/layout_disagrees", "a wrong size, start, doc row, slot or VMA is named",
      test_checker_layout_disagrees),
+    ("checker/layout_literal", "a range's address as a number in code is named; comments, "
+     "strings and layout.h may spell it", test_checker_layout_literal),
     ("checker/panic_cycle", "panic -> ... -> vmalloc -> panic is named with its chain",
      test_checker_panic_cycle),
 ]
