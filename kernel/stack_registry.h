@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/compiler.h"
 #include "lib/list.h"
 
 /* One kernel stack. Fill bottom..guarded, then register it; read-only while registered. */
