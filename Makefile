@@ -12,9 +12,13 @@
 #   make grade [LAB=n]  grade the labs (all, or lab n): points and Score: X/Y
 #   make clean
 #
-# Every target that needs a tool first runs scripts/deps.sh, which installs
-# what is missing (Debian/Ubuntu) and does nothing when all is present.
+# run, gdb, test, iso, bench, lab and grade first run scripts/deps.sh, which
+# installs what is missing (Debian/Ubuntu) and does nothing when all is
+# present. Any other goal, plain `make` included, never installs (no apt-get,
+# no sudo): it runs `scripts/deps.sh --check`, which says what is missing.
 
+# The host-program rules, made by $(eval) below, come before `all:`.
+.DEFAULT_GOAL := all
 BUILD := build
 CC := gcc
 LD := ld
@@ -51,6 +55,7 @@ KERNEL_C := \
 	kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c \
 	kernel/arch/x86_64/backtrace.c \
+	kernel/arch/x86_64/panic_stop.c \
 	kernel/arch/x86_64/pic.c \
 	kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpu_features.c \
@@ -64,6 +69,7 @@ KERNEL_C := \
 	kernel/ksyms.c \
 	kernel/selftest.c \
 	kernel/recovery.c \
+	kernel/stack_registry.c \
 	kernel/stack.c \
 	kernel/shell/line_editor.c \
 	kernel/shell/shell.c \
@@ -128,7 +134,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_pmm_boot.c \
 	tests/kernel/test_kernel_space.c \
 	tests/kernel/test_heap.c \
-	tests/kernel/test_fault.c
+	tests/kernel/test_fault.c \
+	tests/kernel/test_stack.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -161,37 +168,115 @@ KERNEL_CFLAGS := \
 # back into calls to memcpy/memset (infinite recursion).
 STRING_CFLAGS := -fno-tree-loop-distribute-patterns
 
-NASMFLAGS := -f elf64 -g -F dwarf -w+all -w+error -MD
-LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kernel.ld
+# The address-space layout is defined once, in mm/layout.h. boot.asm and
+# kernel.ld get the values they need from there: nasm -DNAME=value and
+# ld --defsym=NAME=value. (The sed pattern's "." stands for the "#" of
+# "#define", which make would otherwise take for a comment.)
+layout_value = $(or $(shell sed -n 's/^.define $(1) \(0x[0-9a-fA-F]*\)ull.*/\1/p' mm/layout.h),\
+	$(error mm/layout.h defines no hexadecimal $(1)))
+ASM_LAYOUT := KERNEL_VMA DIRECT_MAP_BASE
+LD_LAYOUT := KERNEL_VMA KERNEL_PHYS_BASE
+
+# -MD last: the recipe puts the dependency file's name right after it.
+NASMFLAGS := -f elf64 -g -F dwarf -w+all -w+error \
+	$(foreach n,$(ASM_LAYOUT),-D$(n)=$(call layout_value,$(n))) -MD
+LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T boot/kernel.ld \
+	$(foreach n,$(LD_LAYOUT),--defsym=$(n)=$(call layout_value,$(n)))
 # max-page-size=0x1000: segments 4 KiB aligned in the file, which keeps the
 #   multiboot2 header within the first 32 KiB where GRUB looks for it.
+# -z noexecstack: boot.asm and the other NASM objects carry no .note.GNU-stack,
+#   so ld would otherwise assume (and warn about) an executable stack.
 
 # ---------------------------------------------------------------------------
-# Host unit tests: the same sources, built for Linux with sanitizers.
+# Host programs: the same sources, built for Linux. Each program's own
+# sources are declared once below; one pattern rule builds them all.
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DPAGODA_HOST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-builtin -fno-omit-frame-pointer $(STRING_CFLAGS)
-HOST_COMMON := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c lib/sort.c lib/lab.c \
-	kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
+# -DPAGODA_HOST: host variants in mm/layout.h (phys_to_virt() points into the
+#   simulated RAM arena) and mm/arch.h (no interrupts to mask).
+# -fsanitize=address,undefined -fno-sanitize-recover=all: any memory error or
+#   undefined behaviour ends the program with an error status, so the test fails.
+# -fno-builtin: the kernel's own memcpy/strlen/... run, not the compiler's.
+HOST_LIB := lib/string.c lib/printf.c lib/parse.c lib/panic.c lib/errno.c lib/sort.c lib/lab.c
+# Test programs: suites registered with SELFTEST_SUITE, run by tests/host/main.c.
+HOST_COMMON := $(HOST_LIB) kernel/selftest.c tests/host/main.c tests/host/host_stubs.c
+# Fuzzers have their own main().
+FUZZ_COMMON := $(HOST_LIB) tests/host/host_stubs.c
 
 # The memory manager over a simulated RAM arena (tests/host/arena.c).
 HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c mm/failinject.c tests/host/mm_arch_host.c \
 	tests/host/arena.c
-# -DPAGODA_HOST: phys_to_virt() points into the arena (mm/layout.h).
 
-HOST_TESTS := $(BUILD)/host/test_lib $(BUILD)/host/test_bootinfo $(BUILD)/host/test_shell \
-	$(BUILD)/host/fuzz_bootinfo $(BUILD)/host/test_memmap $(BUILD)/host/fuzz_memmap \
-	$(BUILD)/host/test_buddy $(BUILD)/host/test_pmm $(BUILD)/host/test_paging \
-	$(BUILD)/host/test_slab $(BUILD)/host/test_vmalloc $(BUILD)/host/test_region \
-	$(BUILD)/host/test_fault $(BUILD)/host/test_insn $(BUILD)/host/test_phys_owner \
-	$(BUILD)/host/test_acpi
+test_lib_SRCS := tests/unit/test_lib.c
+test_bootinfo_SRCS := tests/unit/test_bootinfo.c kernel/bootinfo.c
+test_shell_SRCS := tests/unit/test_line_editor.c tests/unit/test_shell.c \
+	kernel/shell/line_editor.c kernel/shell/shell.c tests/host/console_stubs.c
+test_memmap_SRCS := tests/unit/test_memmap.c tests/unit/test_memblock.c mm/memmap.c mm/memblock.c
+test_buddy_SRCS := tests/host/test_buddy.c $(HOST_MM)
+test_pmm_SRCS := tests/unit/test_pmm.c tests/host/pmm_setup.c $(HOST_MM)
+test_paging_SRCS := tests/host/test_paging.c mm/paging.c $(HOST_MM)
+test_slab_SRCS := tests/host/test_slab.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+# Who owns a physical range, and its aliases (mm/phys_owner.h).
+test_phys_owner_SRCS := tests/host/test_phys_owner.c mm/phys_owner.c mm/paging.c $(HOST_MM)
+test_vmalloc_SRCS := tests/host/test_vmalloc.c mm/vmalloc.c mm/paging.c $(HOST_MM)
+# The region set of an address space (needs kmalloc for its array).
+test_region_SRCS := tests/host/test_region.c mm/region.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+# Page-fault decisions, anonymous regions, COW over simulated faults.
+test_fault_SRCS := tests/host/test_fault.c mm/fault.c mm/anon.c mm/region.c mm/vmalloc.c \
+	mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+# The #GP handler's instruction decoder (kernel/arch code, pure computation).
+test_insn_SRCS := tests/host/test_insn.c kernel/arch/x86_64/insn.c
+# Which stack an address is on: depends on nothing outside lib/.
+test_stack_registry_SRCS := tests/host/test_stack_registry.c kernel/stack_registry.c
+# The MADT processor count (kernel/acpi.c reads tables through the direct map: the arena).
+test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
+fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
+fuzz_memmap_SRCS := tests/host/fuzz_memmap.c mm/memmap.c
+
+HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy test_pmm \
+	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
+	test_phys_owner test_acpi
+HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
+HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
+# Every source some host program compiles (scripts/check_structure.py's rule 2).
+HOST_SOURCES = $(sort $(foreach p,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS) $(HOST_BENCHES),\
+	$($(p)_SRCS)) $(HOST_COMMON) $(FUZZ_COMMON) $(BENCH_COMMON))
+
+# Host benchmarks: optimized, no sanitizers; `make bench` runs them. Not tests.
+BENCH_CFLAGS := -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS)
+BENCH_COMMON := $(HOST_LIB) kernel/selftest.c tests/host/host_stubs.c $(HOST_MM)
+bench_pmm_SRCS := tests/host/bench_pmm.c
+bench_vmm_SRCS := tests/host/bench_vmm.c mm/paging.c
+bench_heap_SRCS := tests/host/bench_heap.c mm/slab.c mm/kmalloc.c
+# The heap benchmark loads mimalloc and jemalloc with dlopen (-ldl) to set
+# them beside kmalloc and glibc; `deps.sh bench` installs them.
+bench_heap_LDLIBS := -ldl
+HOST_BENCHES := bench_pmm bench_vmm bench_heap
+
+# Each program depends on its sources (and the Makefile, for flag changes);
+# the pattern rules below compile and link them in one step.
+$(foreach p,$(HOST_TEST_PROGRAMS),$(eval $(BUILD)/host/$(p): $$($(p)_SRCS) $$(HOST_COMMON)))
+$(foreach p,$(HOST_FUZZERS),$(eval $(BUILD)/host/$(p): $$($(p)_SRCS) $$(FUZZ_COMMON)))
+$(foreach p,$(HOST_BENCHES),$(eval $(BUILD)/bench/$(p): $$($(p)_SRCS) $$(BENCH_COMMON)))
+
+$(BUILD)/host/%: Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(BUILD)/bench/%: Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $@"
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $($*_LDLIBS)
 
 .PHONY: all iso run gdb test bench bench-deps clean deps lab grade
 all: $(BUILD)/kernel.elf compile_commands.json
 
+INSTALL_GOALS := run gdb test iso bench lab grade
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(if $(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),,--check)
 
 # ---------------------------------------------------------------------------
 # Kernel: two links, so the image can carry its own symbol table. Objects
@@ -202,7 +287,7 @@ $(BUILD)/%.o: %.c Makefile | deps
 	$(say) "  CC     $@"
 	$(Q)$(CC) $(KERNEL_CFLAGS) $(if $(filter lib/string.c,$<),$(STRING_CFLAGS)) -c $< -o $@
 
-$(BUILD)/%.o: %.asm Makefile | deps
+$(BUILD)/%.o: %.asm Makefile mm/layout.h | deps
 	@mkdir -p $(dir $@)
 	$(say) "  NASM   $@"
 	$(Q)$(NASM) $(NASMFLAGS) $(@:.o=.d) -o $@ $<
@@ -216,7 +301,7 @@ $(BUILD)/ksyms_empty.o $(BUILD)/ksyms.o: $(BUILD)/%.o: $(BUILD)/%.c
 	$(say) "  CC     $@"
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o boot/kernel.ld
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o boot/kernel.ld mm/layout.h
 	$(say) "  LD     $@"
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o
 
@@ -225,7 +310,7 @@ $(BUILD)/ksyms.c: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.py
 	$(Q)nm $< > $(BUILD)/kernel.pass1.nm
 	$(Q)$(PYTHON) scripts/gen_ksyms.py $(BUILD)/kernel.pass1.nm $@
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 	$(say) "  LD     $@"
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
 	$(Q)nm $@ > $(BUILD)/kernel.nm
@@ -271,121 +356,9 @@ gdb: $(BUILD)/pagoda.iso
 # ---------------------------------------------------------------------------
 # Tests. scripts/run_tests.py runs every suite and prints the total line.
 
-$(BUILD)/host/test_lib: tests/unit/test_lib.c $(HOST_COMMON) | deps
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_bootinfo: tests/unit/test_bootinfo.c kernel/bootinfo.c $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/fuzz_bootinfo: tests/host/fuzz_bootinfo.c kernel/bootinfo.c lib/string.c \
-		lib/printf.c lib/parse.c lib/panic.c lib/errno.c tests/host/host_stubs.c
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-# The MADT processor count (kernel/acpi.c reads tables through the direct map: the arena).
-$(BUILD)/host/test_acpi: tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_shell: tests/unit/test_line_editor.c tests/unit/test_shell.c \
-		kernel/shell/line_editor.c kernel/shell/shell.c tests/host/console_stubs.c $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_memmap: tests/unit/test_memmap.c tests/unit/test_memblock.c mm/memmap.c \
-		mm/memblock.c $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/fuzz_memmap: tests/host/fuzz_memmap.c mm/memmap.c lib/string.c lib/printf.c \
-		lib/errno.c lib/panic.c tests/host/host_stubs.c
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_buddy: tests/host/test_buddy.c $(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_paging: tests/host/test_paging.c mm/paging.c $(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_phys_owner: tests/host/test_phys_owner.c mm/phys_owner.c mm/paging.c $(HOST_MM) \
-		$(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_slab: tests/host/test_slab.c mm/slab.c mm/kmalloc.c $(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_vmalloc: tests/host/test_vmalloc.c mm/vmalloc.c mm/paging.c $(HOST_MM) \
-		$(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-# The region set of an address space (needs kmalloc for its array).
-$(BUILD)/host/test_region: tests/host/test_region.c mm/region.c mm/slab.c mm/kmalloc.c \
-		$(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-# Page-fault decisions, anonymous regions, COW over simulated faults.
-$(BUILD)/host/test_fault: tests/host/test_fault.c mm/fault.c mm/anon.c mm/region.c \
-		mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-# The #GP handler's instruction decoder (kernel/arch code, pure computation).
-$(BUILD)/host/test_insn: tests/host/test_insn.c kernel/arch/x86_64/insn.c $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-$(BUILD)/host/test_pmm: tests/unit/test_pmm.c tests/host/pmm_setup.c $(HOST_MM) $(HOST_COMMON)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
-
-# Host benchmarks: optimized, no sanitizers; `make bench` runs them. Not tests.
-$(BUILD)/bench/bench_pmm: tests/host/bench_pmm.c $(HOST_MM) $(HOST_COMMON:tests/host/main.c=)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
-
-$(BUILD)/bench/bench_vmm: tests/host/bench_vmm.c mm/paging.c $(HOST_MM) \
-		$(HOST_COMMON:tests/host/main.c=)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
-
-# The heap benchmark loads mimalloc and jemalloc with dlopen (-ldl) to set
-# them beside kmalloc and glibc; `deps.sh bench` installs them.
-$(BUILD)/bench/bench_heap: tests/host/bench_heap.c mm/slab.c mm/kmalloc.c $(HOST_MM) \
-		$(HOST_COMMON:tests/host/main.c=)
-	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^ -ldl
-
 # Course labs (docs/labs/README.md): a student tree for lab LAB, and the grader.
 LAB ?=
-lab:
+lab: deps
 	@test -n "$(LAB)" || { echo "usage: make lab LAB=1..5"; exit 2; }
 	python3 scripts/lab.py skeleton $(LAB) build/labs/lab$(LAB)
 
@@ -413,5 +386,10 @@ compile_commands.json: Makefile scripts/gen_compile_commands.py
 
 clean:
 	rm -rf $(BUILD) compile_commands.json
+
+# `make -s print-VAR` prints a variable: scripts/check_structure.py asks for
+# HOST_SOURCES and KERNEL_OBJS, so the Makefile stays their one source.
+print-%:
+	@echo $($*)
 
 -include $(KERNEL_OBJS:.o=.d) $(BUILD)/ksyms.d $(BUILD)/ksyms_empty.d

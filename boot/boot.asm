@@ -13,7 +13,7 @@
 ;      the direct map at DIRECT_MAP_BASE, and the kernel image at -2 GiB;
 ;   3. enables PAE, long mode, NX (when the CPU has it) and CR0.WP, loads a
 ;      64-bit GDT and far-jumps into 64-bit code;
-;   4. jumps to the higher half, switches to the kernel stack and calls
+;   4. jumps to the higher half, switches to the boot stack and calls
 ;      kmain(magic, mbi_phys).
 ; Everything before step 4 runs at physical addresses: the code and data it
 ; uses live in the .boot* sections, linked low (see boot/kernel.ld).
@@ -23,8 +23,17 @@ MB2_MAGIC           equ 0xe85250d6      ; header magic (multiboot2 spec 3.1.1)
 MB2_BOOT_MAGIC      equ 0x36d76289      ; what the loader leaves in EAX
 MB2_ARCH_I386       equ 0               ; 32-bit protected-mode entry
 
-KERNEL_VMA          equ 0xffffffff80000000
-DIRECT_MAP_BASE     equ 0xffff800000000000
+; KERNEL_VMA and DIRECT_MAP_BASE come from mm/layout.h (the Makefile passes
+; them with nasm -D): the PML4 and PDPT slots below are computed from them.
+%ifndef KERNEL_VMA
+%error "KERNEL_VMA is not defined: build with make (it passes mm/layout.h's values)"
+%endif
+%ifndef DIRECT_MAP_BASE
+%error "DIRECT_MAP_BASE is not defined: build with make"
+%endif
+PML4_SLOT_DIRECT    equ (DIRECT_MAP_BASE >> 39) & 511
+PML4_SLOT_KERNEL    equ (KERNEL_VMA >> 39) & 511
+PDPT_SLOT_KERNEL    equ (KERNEL_VMA >> 30) & 511
 
 PTE_PRESENT         equ 1 << 0          ; SDM 4.5: entry is valid
 PTE_WRITABLE        equ 1 << 1          ; SDM 4.5: writes allowed
@@ -170,8 +179,9 @@ cpu_has_long_mode:
 
 ; build_early_page_tables: map physical 0..4 GiB with 2 MiB pages.
 ;   PML4[0]   -> boot_pdpt_low    identity map (dropped once in the higher half)
-;   PML4[256] -> boot_pdpt_low    direct map at DIRECT_MAP_BASE
+;   PML4[256] -> boot_pdpt_low    direct map at DIRECT_MAP_BASE (PML4_SLOT_DIRECT)
 ;   PML4[511] -> boot_pdpt_high   kernel image: PDPT[510] = -2 GiB -> physical 0..1 GiB
+;                                 (PML4_SLOT_KERNEL, PDPT_SLOT_KERNEL: KERNEL_VMA)
 ; boot_pdpt_low[0..3] -> boot_pd[0..3], 512 entries each, 2048 x 2 MiB = 4 GiB.
 build_early_page_tables:
     push edi                            ; EDI/ESI hold the magic and MBI pointer
@@ -184,9 +194,9 @@ build_early_page_tables:
 
     mov eax, boot_pdpt_low + PTE_PRESENT + PTE_WRITABLE
     mov [boot_pml4 + 0 * 8], eax
-    mov [boot_pml4 + 256 * 8], eax
+    mov [boot_pml4 + PML4_SLOT_DIRECT * 8], eax
     mov eax, boot_pdpt_high + PTE_PRESENT + PTE_WRITABLE
-    mov [boot_pml4 + 511 * 8], eax
+    mov [boot_pml4 + PML4_SLOT_KERNEL * 8], eax
 
     mov eax, boot_pd + PTE_PRESENT + PTE_WRITABLE
     mov ecx, 0
@@ -197,7 +207,7 @@ build_early_page_tables:
     cmp ecx, 4
     jb .pdpt
     mov eax, boot_pd + PTE_PRESENT + PTE_WRITABLE
-    mov [boot_pdpt_high + 510 * 8], eax
+    mov [boot_pdpt_high + PDPT_SLOT_KERNEL * 8], eax
 
     mov ecx, 0                          ; 2048 PD entries: physical ecx * 2 MiB
 .pd:
@@ -332,5 +342,6 @@ section .bss
 align 16
 global boot_stack_bottom, boot_stack_top
 boot_stack_bottom:
-    resb 16384                          ; the boot/shell stack
+    resb 16384                          ; until kernel_stacks_init (kernel/stack.h);
+                                        ; then boot and the shell run on "main"
 boot_stack_top:

@@ -9,9 +9,9 @@
  */
 #include "drivers/console.h"
 
+#include "drivers/arch.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
-#include "kernel/arch/x86_64/cpu.h"
 
 void console_write(const char *s, size_t n)
 {

@@ -11,10 +11,7 @@
 
 #include <stdint.h>
 
-#include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/pic.h"
-#include "kernel/arch/x86_64/trap.h"
-#include "mm/arch.h"
+#include "drivers/arch.h"
 
 #define COM1 0x3f8
 /* Register offsets from the base port (16550 datasheet). */
@@ -64,9 +61,11 @@ bool serial_init(void)
 	return present;
 }
 
-static void serial_irq(void)
+void serial_interrupt(void)
 {
 	ASSERT_IRQS_OFF();
+	if (!present)
+		return;
 	while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
 		uint8_t c = inb(COM1 + UART_DATA);
 		size_t next = (ring_head + 1) % RING_SIZE;
@@ -83,9 +82,8 @@ void serial_enable_receive_irq(void)
 {
 	if (!present)
 		return;
-	trap_register_irq(IRQ_COM1, serial_irq);
 	outb(COM1 + UART_IER, IER_RECEIVED_DATA);
-	serial_irq(); /* drain anything that arrived before the IRQ was on */
+	serial_interrupt(); /* drain anything that arrived before the IRQ was on */
 }
 
 static void serial_put(uint8_t c)

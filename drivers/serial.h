@@ -19,7 +19,17 @@
  */
 bool serial_init(void);
 
-/* Start interrupt-driven receive (after pic_init()). */
+/*
+ * The IRQ 4 handler: moves every received byte into the ring. The kernel
+ * routes IRQ 4 here (trap_register_irq); does nothing if the port is absent.
+ * Interrupts off.
+ */
+void serial_interrupt(void);
+
+/*
+ * Start interrupt-driven receive: turn on the UART's receive interrupt and
+ * drain what arrived before. Call after IRQ 4 is routed to serial_interrupt.
+ */
 void serial_enable_receive_irq(void);
 
 /* Send n bytes; "\n" goes out as CR LF. No-op if the port is absent. */

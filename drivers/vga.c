@@ -9,7 +9,7 @@
  */
 #include "drivers/vga.h"
 
-#include "kernel/arch/x86_64/cpu.h"
+#include "drivers/arch.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 

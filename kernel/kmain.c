@@ -23,6 +23,7 @@
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/acpi.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"
@@ -47,6 +48,47 @@ static void boot_unmap_identity(void)
 	write_cr3(read_cr3()); /* flush the TLB */
 }
 
+/*
+ * What the physical memory manager needs from the boot information, in
+ * mm/'s terms: the firmware's memory map (multiboot2's own, else the EFI
+ * map) and the ranges GRUB filled (the information itself, the modules).
+ */
+static const struct pmm_boot *boot_memory(const struct boot_info *bi)
+{
+	static struct memmap_entry map[BOOTINFO_EFI_MMAP_MAX];
+	static struct pmm_boot boot;
+	size_t n = 0;
+
+	boot.map_source = "none";
+	if (bi->mmap_present && bi->mmap_count > 0) {
+		boot.map_source = "multiboot2 memory map (tag 6)";
+		for (size_t i = 0; i < bi->mmap_count; i++)
+			map[n++] = (struct memmap_entry){bi->mmap[i].base, bi->mmap[i].length,
+							 bi->mmap[i].type};
+	} else if (bi->efi_mmap_present) {
+		boot.map_source = "EFI memory map (tag 17)";
+		for (size_t i = 0; i < bi->efi_mmap_count; i++) {
+			const struct boot_efi_mmap_entry *e = &bi->efi_mmap[i];
+			uint64_t length = e->pages << PAGE_SHIFT;
+			if (e->pages > (UINT64_MAX >> PAGE_SHIFT))
+				length = UINT64_MAX; /* the sanitizer reports it as wrapping */
+			map[n++] = (struct memmap_entry){e->phys_start, length,
+							 memmap_type_from_efi(e->type)};
+		}
+	}
+	boot.map = map;
+	boot.map_count = n;
+	boot.reserved[0] = (struct pmm_reserved){bi->mbi_phys, bi->mbi_phys + bi->mbi_size,
+						 "boot information"};
+	boot.reserved_count = 1;
+	for (size_t i = 0; i < bi->module_count && boot.reserved_count < PMM_BOOT_RESERVED_MAX; i++)
+		boot.reserved[boot.reserved_count++] =
+			(struct pmm_reserved){bi->modules[i].start, bi->modules[i].end, "module"};
+	return &boot;
+}
+_Static_assert(1 + BOOTINFO_MODULES_MAX <= PMM_BOOT_RESERVED_MAX,
+	       "boot_memory: room for the boot information and every module");
+
 /* With `selftest` on the command line: run every suite, report, leave QEMU. */
 static void __attribute__((noreturn)) selftest_boot(void)
 {
@@ -64,7 +106,7 @@ static void kmain_on_main_stack(void);
 
 static void boot_banner(void)
 {
-	kprintf("\nPagoda - a teaching microkernel for x86-64\n");
+	kprintf("\nPagoda - a teaching kernel for x86-64\n");
 	kprintf("booted by %s; command line: \"%s\"\n",
 		boot_info.bootloader[0] ? boot_info.bootloader : "(unknown loader)", boot_info.cmdline);
 	kprintf("CPU: %s, %lu MHz TSC\n",
@@ -89,6 +131,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	serial_init();                       /* COM1 up: kprintf works from here */
 	kprintf_set_output(console_write);
 	gdt_init();                          /* our GDT; TSS with IST stacks for #DF/NMI/#MC */
+	kernel_stacks_register_static();     /* boot and IST stacks known to backtraces */
 	idt_init();                          /* all 256 vectors -> trap_dispatch() */
 	boot_unmap_identity();               /* NULL and low addresses fault from now on */
 	if (bootinfo_parse(phys_to_virt(mbi_phys), mbi_phys, BOOTINFO_MAX_SIZE, &boot_info,
@@ -100,7 +143,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
 	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* how many CPUs (MADT) */
-	pmm_init(&boot_info);                /* memory map, direct map, buddy allocator */
+	pmm_init(boot_memory(&boot_info));   /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
 	slab_init();                         /* slab caches; shrinker for low memory */
@@ -123,7 +166,8 @@ static void kmain_on_main_stack(void)
 {
 	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
 	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
-	serial_enable_receive_irq();         /* keys arrive on IRQ 4 */
+	trap_register_irq(IRQ_COM1, serial_interrupt); /* keys arrive on IRQ 4 ... */
+	serial_enable_receive_irq();         /* ... once the UART raises it */
 	interrupts_enable();
 
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */

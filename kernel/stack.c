@@ -1,62 +1,98 @@
 /*
- * stack.c - the table of kernel stacks (see stack.h).
+ * stack.c - creating kernel stacks (see stack.h); the registry that says
+ * which stack an address is on is kernel/stack_registry.c.
  *
  * Invariants:
- *   [x] every stack the kernel runs on is in the table (boot, the three
- *       static IST stacks, and each kernel_stack_create()), so backtraces
- *       never follow a frame pointer into anything else;
+ *   [x] every stack the kernel runs on is registered (boot, the three
+ *       static IST stacks, and each kernel_stack_create() until its
+ *       kernel_stack_destroy()), so backtraces never follow a frame
+ *       pointer into anything else;
  *   [x] a guarded stack's bottom is a vmalloc_stack() area start: the page
- *       below it is an unmapped guard.
- * Boot CPU; the table only grows.
+ *       below it is an unmapped guard; its descriptor comes from kmalloc;
+ *   [x] the registry changes only with interrupts off.
+ * Boot CPU, process context.
  */
 #include "kernel/stack.h"
 
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "lib/errno.h"
 #include "lib/panic.h"
 #include "mm/arch.h"
+#include "mm/kmalloc.h"
 #include "mm/vmalloc.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
 void stack_call(uint64_t top, void (*fn)(void)); /* context.asm */
 
-static struct kernel_stack stacks[KERNEL_STACKS_MAX];
-static size_t stack_count;
+static struct kernel_stack boot_stack;
+static struct kernel_stack ist_stacks[3]; /* IST slots 1-3 */
 static const struct kernel_stack *main_stack;
 
-static const struct kernel_stack *add(uint64_t bottom, uint64_t top, const char *name,
-				      bool guarded)
+/* Register s with interrupts off: a backtrace must never see the list half-changed. */
+static void register_stack(struct kernel_stack *s)
 {
-	if (stack_count == KERNEL_STACKS_MAX)
-		return NULL;
-	stacks[stack_count] = (struct kernel_stack){bottom, top, name, guarded};
-	return &stacks[stack_count++];
+	unsigned long flags = arch_irq_save();
+	int err = kernel_stack_register(s);
+
+	arch_irq_restore(flags);
+	ASSERT(err == 0, "kernel stacks: a new descriptor is empty or already registered");
+}
+
+void kernel_stacks_register_static(void)
+{
+	static const char *const ist_names[] = {"#DF (boot)", "NMI", "#MC"};
+
+	boot_stack = (struct kernel_stack){.bottom = (uint64_t)(uintptr_t)boot_stack_bottom,
+					   .top = (uint64_t)(uintptr_t)boot_stack_top,
+					   .name = "boot"};
+	register_stack(&boot_stack);
+	for (int ist = 1; ist <= 3; ist++) {
+		struct kernel_stack *s = &ist_stacks[ist - 1];
+		*s = (struct kernel_stack){.name = ist_names[ist - 1]};
+		gdt_ist_stack_range(ist, &s->bottom, &s->top);
+		register_stack(s);
+	}
 }
 
 const struct kernel_stack *kernel_stack_create(size_t size, const char *name)
 {
-	if (stack_count == KERNEL_STACKS_MAX)
+	struct kernel_stack *s = kmalloc(sizeof(*s), 0);
+	if (!s)
 		return NULL;
 	void *bottom = vmalloc_stack(size);
-	if (!bottom)
+	if (!bottom) {
+		kfree(s);
 		return NULL;
+	}
 	uint64_t b = (uint64_t)(uintptr_t)bottom;
-	return add(b, b + size, name, true);
+	*s = (struct kernel_stack){.bottom = b, .top = b + size, .name = name, .guarded = true};
+	register_stack(s);
+	return s;
+}
+
+int kernel_stack_destroy(const struct kernel_stack *cs)
+{
+	struct kernel_stack *s = (struct kernel_stack *)cs; /* ours: made by kernel_stack_create */
+	uint64_t here = (uint64_t)(uintptr_t)&s;
+
+	if (!s->guarded || !kernel_stack_registered(s))
+		return -EINVAL;
+	if (here >= s->bottom && here < s->top)
+		return -EBUSY;
+	unsigned long flags = arch_irq_save();
+	int err = kernel_stack_unregister(s);
+	arch_irq_restore(flags);
+	ASSERT(err == 0, "kernel_stack_destroy: a registered stack could not be removed");
+	err = vfree((void *)(uintptr_t)s->bottom);
+	ASSERT(err == 0, "kernel_stack_destroy: the stack's vmalloc area is gone");
+	kfree(s);
+	return 0;
 }
 
 void kernel_stacks_init(void)
 {
-	ASSERT_IRQS_OFF();
-	static const char *const ist_names[] = {"#DF (boot)", "NMI", "#MC"};
-
-	add((uint64_t)(uintptr_t)boot_stack_bottom, (uint64_t)(uintptr_t)boot_stack_top, "boot",
-	    false);
-	for (int ist = 1; ist <= 3; ist++) {
-		uint64_t lo, hi;
-		gdt_ist_stack_range(ist, &lo, &hi);
-		add(lo, hi, ist_names[ist - 1], false);
-	}
 	main_stack = kernel_stack_create(KERNEL_STACK_SIZE, "main");
 	const struct kernel_stack *pf = kernel_stack_create(FAULT_STACK_SIZE, "#PF");
 	const struct kernel_stack *df = kernel_stack_create(FAULT_STACK_SIZE, "#DF");
@@ -76,12 +112,4 @@ void kernel_stack_run(const struct kernel_stack *s, void (*fn)(void))
 {
 	stack_call(s->top, fn);
 	__builtin_unreachable();
-}
-
-const struct kernel_stack *kernel_stack_find(uint64_t addr, uint64_t size)
-{
-	for (size_t i = 0; i < stack_count; i++)
-		if (addr >= stacks[i].bottom && addr + size <= stacks[i].top && addr + size > addr)
-			return &stacks[i];
-	return NULL;
 }

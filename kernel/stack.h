@@ -1,5 +1,5 @@
 /*
- * stack.h - kernel stacks with guard pages.
+ * stack.h - creating and destroying kernel stacks with guard pages.
  *
  * A kernel stack is a vmalloc_stack() area: pages mapped read-write with an
  * unmapped guard page below (and above). A stack that overflows runs into
@@ -10,49 +10,53 @@
  *
  * Boot runs on the static boot stack from boot.asm until vmalloc exists;
  * then kmain moves to a guarded stack for the rest of its life (the shell).
- * Every stack is registered here so that backtraces know where a frame
- * pointer may point. Context: boot CPU, process context.
+ * Every stack, static or created here, is entered in the registry
+ * (kernel/stack_registry.h), which backtraces consult; this file is the
+ * part that needs vmalloc and kmalloc. Context: boot CPU, process context.
  */
 #ifndef KERNEL_STACK_H
 #define KERNEL_STACK_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
+#include "kernel/stack_registry.h"
 #include "lib/compiler.h"
 
 #define KERNEL_STACK_SIZE (16u << 10) /* the shell's stack */
 #define FAULT_STACK_SIZE (16u << 10)  /* #PF and #DF handlers' IST stacks */
-#define KERNEL_STACKS_MAX 16
-
-struct kernel_stack {
-	uint64_t bottom, top; /* [bottom, top): the usable bytes; the guard is below bottom */
-	const char *name;     /* "boot", "main", "#PF", ... */
-	bool guarded;         /* a vmalloc stack with a guard page (the static ones are not) */
-};
 
 /*
- * Register the boot-time stacks, then create the guarded ones: "main" (for
- * kmain's second half and the shell) and the #PF and #DF IST stacks, and
- * route #PF to its IST slot. Panics if vmalloc cannot provide them. Boot
- * CPU, after vmalloc_init, interrupts off.
+ * Register the static stacks: the boot stack (boot.asm) and the boot-time
+ * IST stacks for #DF, NMI and #MC (gdt.c), so that backtraces work from the
+ * first exception on. Boot CPU, right after gdt_init, interrupts off.
+ */
+void kernel_stacks_register_static(void);
+
+/*
+ * Create the guarded stacks: "main" (for kmain's second half and the shell)
+ * and the #PF and #DF IST stacks, and route #PF to its IST slot. Panics if
+ * vmalloc cannot provide them. Boot CPU, after vmalloc_init, interrupts off.
  */
 void kernel_stacks_init(void);
 
 /*
  * A new guarded stack of size bytes (a multiple of 4 KiB), registered under
- * name (not copied). Returns NULL when vmalloc fails or the table is full.
+ * name (not copied). Returns NULL when kmalloc or vmalloc fails.
+ * Process context (takes the allocators' locks).
  */
 const struct kernel_stack *kernel_stack_create(size_t size, const char *name);
+
+/*
+ * Unregister and free a stack made by kernel_stack_create. Returns 0;
+ * -EINVAL if s is a static stack or not registered; -EBUSY if the caller
+ * is running on s. Process context.
+ */
+int kernel_stack_destroy(const struct kernel_stack *s);
 
 /* The stack kmain continues on (created by kernel_stacks_init). */
 const struct kernel_stack *kernel_stack_main(void);
 
 /* Switch to stack s and call fn, which must never return. */
 __noreturn void kernel_stack_run(const struct kernel_stack *s, void (*fn)(void));
-
-/* The registered stack containing [addr, addr + size), or NULL (backtraces). */
-const struct kernel_stack *kernel_stack_find(uint64_t addr, uint64_t size);
 
 #endif

@@ -9,7 +9,7 @@
  *
  * panic() is lib/ code and so knows nothing of the CPU; the final step,
  * panic_stop(), is provided by whoever links it: the kernel
- * (kernel/arch/x86_64/trap.c) prints a backtrace and halts, the host test
+ * (kernel/arch/x86_64/panic_stop.c) prints a backtrace and halts, the host test
  * harness (tests/host/host_stubs.c) aborts the test program.
  * Context: any, including exception handlers; never returns.
  */

@@ -26,9 +26,6 @@
 #include "mm/layout.h"
 #include "mm/paging.h"
 
-#define ANON_WINDOW_START 0xffffc04000000000ull /* upper half of PML4 slot 384 */
-#define ANON_WINDOW_SIZE (256ull << 30)
-
 /*
  * The lowest address in [window, window + window_size) of as where bytes
  * (a multiple of 4 KiB) fit with a free page on each side, or 0 (none, or

@@ -9,9 +9,17 @@
  * come from the host's TSC, symbols are printed as raw addresses).
  *
  * The three calls on every allocation's fast path (interrupt save/restore
- * and the CPU number) are inline functions here instead, a few
- * instructions each: a call to another file would cost as much as the
- * allocation. Functions whose contract says "interrupts off" check it with
+ * and the CPU number) are inline functions here instead, a few instructions
+ * each: a call to another file would cost as much as the allocation.
+ *
+ * The rule (checked by scripts/check_structure.py in `make test`): mm/
+ * reaches kernel/ only through this header. A file of mm/ never includes
+ * kernel/... itself; the kernel-only parts (kernel_space.c, pmm.c,
+ * direct_map.c) get the CPU's registers and features from the kernel
+ * branch below, and the host-built ones get the host's stand-ins. So mm/
+ * stays below kernel/ and builds on the host with tests/host/mm_arch_host.c.
+ *
+ * Functions whose contract says "interrupts off" check it with
  * ASSERT_IRQS_OFF() (below), in the kernel and in the host tests alike.
  */
 #ifndef MM_ARCH_H
@@ -50,7 +58,8 @@ static inline void arch_irq_restore(unsigned long flags)
 static inline bool arch_irqs_disabled(void) { return host_irq_depth > 0; }
 static inline unsigned arch_cpu_id(void) { return 0; }
 #else
-#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpu.h"          /* registers, CR3/CR4, MSRs, halt */
+#include "kernel/arch/x86_64/cpu_features.h" /* what CPUID reported */
 
 /* Disable interrupts, returning the previous state for arch_irq_restore(). */
 static inline unsigned long arch_irq_save(void)

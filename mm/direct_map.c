@@ -16,15 +16,15 @@
  */
 #include "mm/direct_map.h"
 
-#include "kernel/arch/x86_64/cpu.h"
 #include "lib/align.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/arch.h"
 #include "mm/memblock.h"
 #include "mm/pte.h"
 
 #define FOUR_GIB (4ull << 30)
-#define DIRECT_MAP_SLOTS 128 /* PML4 slots 256..383: 64 TiB of physical memory */
+#define DIRECT_MAP_SLOTS (DIRECT_MAP_SIZE >> PML4_SHIFT) /* slots 256..383: 64 TiB */
 
 struct direct_map_info direct_map_info;
 

@@ -9,8 +9,6 @@
  */
 #include "mm/kernel_space.h"
 
-#include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/cpu_features.h"
 #include "lib/align.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -33,8 +31,8 @@ extern char _kernel_end[];
  * and the engine never frees a kernel-half PDPT (paging.c).
  */
 static const virt_addr_t kernel_slots_to_pin[] = {
-	0xffffc00000000000ull, /* experiments from the shell (docs/memory-layout.md) */
-	0xffffc80000000000ull, /* vmalloc area */
+	EXPERIMENT_START, /* experiments from the shell, and the lazy window */
+	VMALLOC_START,
 };
 
 struct address_space kernel_space;
@@ -99,13 +97,13 @@ void kernel_space_init(void)
 	kernel_map_section(_rodata_start, _rodata_end, 0, "kernel rodata");
 	kernel_map_section(_data_start, _kernel_end, MAP_WRITE, "kernel data and bss");
 
-	/* The direct map: all of 0..4 GiB, then every usable range above. */
-	kernel_map(DIRECT_MAP_BASE, 0, 4ull << 30, MAP_WRITE, "the direct map below 4 GiB");
+	/* The direct map: all of 0..4 GiB (as boot.asm did), then every usable range above. */
+	kernel_map(DIRECT_MAP_BASE, 0, BOOT_DIRECT_MAP_SIZE, MAP_WRITE, "the direct map below 4 GiB");
 	for (size_t i = 0; i < pmm_map.count; i++) {
 		const struct memmap_range *r = &pmm_map.ranges[i];
-		if (r->type != MEMMAP_USABLE || r->end <= (4ull << 30))
+		if (r->type != MEMMAP_USABLE || r->end <= BOOT_DIRECT_MAP_SIZE)
 			continue;
-		phys_addr_t start = r->start < (4ull << 30) ? 4ull << 30 : r->start;
+		phys_addr_t start = r->start < BOOT_DIRECT_MAP_SIZE ? BOOT_DIRECT_MAP_SIZE : r->start;
 		kernel_map(DIRECT_MAP_BASE + start, start, r->end - start, MAP_WRITE,
 			   "RAM above 4 GiB in the direct map");
 	}
@@ -162,9 +160,9 @@ static void kernel_region(virt_addr_t start, virt_addr_t end, unsigned prot,
 void kernel_space_regions_init(void)
 {
 	region_set_init(&kernel_regions);
-	kernel_region(DIRECT_MAP_BASE, VMALLOC_START - (8ull << 40), MAP_WRITE, REGION_DIRECT_MAP,
+	kernel_region(DIRECT_MAP_BASE, DIRECT_MAP_END, MAP_WRITE, REGION_DIRECT_MAP,
 		      "direct map");
-	kernel_region(VMALLOC_START, VMALLOC_START + VMALLOC_SIZE, MAP_WRITE, REGION_VMALLOC,
+	kernel_region(VMALLOC_START, VMALLOC_END, MAP_WRITE, REGION_VMALLOC,
 		      "vmalloc");
 	/* Sections start page-aligned (boot/kernel.ld); their ends are rounded up. */
 	kernel_region(image_va(_text_start), image_va_end(_text_end), MAP_EXEC,

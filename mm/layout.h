@@ -1,15 +1,35 @@
 /*
  * layout.h - where things live in the kernel's virtual address space, and
- * the two conversions between physical and direct-map addresses.
+ * the conversions between physical, direct-map and kernel-image addresses.
  *
- *   0x0000000000000000 - 0x00007fffffffffff   user half (empty for now)
- *   0xffff800000000000 - ...                  direct map of physical RAM
- *   0xffffffff80000000 - 0xffffffffffffffff   kernel image (-2 GiB), loaded at
- *                                            physical KERNEL_PHYS_BASE
+ * The one source of the layout: every range below is a named constant here,
+ * and everyone else (mm/, the shell, boot/boot.asm and boot/kernel.ld through
+ * the Makefile) uses the names. docs/memory-layout.md explains the table.
+ * x86-64 with 4-level paging: 48-bit virtual addresses, 512 GiB per PML4 slot;
+ * between the halves, addresses are non-canonical (#GP on access).
  *
- * The direct map makes phys_to_virt()/virt_to_phys() a single addition or
- * subtraction. At boot it covers the first 4 GiB (boot/boot.asm builds it
- * with 2 MiB pages); the physical memory manager extends it to all of RAM.
+ *   start                end (exclusive)      name                  what
+ *   0x0000000000000000   0x0000800000000000   USER_HALF_END         user half (slots 0-255)
+ *   0xffff800000000000   0xffffc00000000000   DIRECT_MAP_BASE       direct map of RAM, 64 TiB
+ *                                                                   (slots 256-383)
+ *   0xffffc00000000000   0xffffc80000000000   EXPERIMENT_START      `map` experiments, 8 TiB
+ *                                                                   (slots 384-399), except:
+ *   0xffffc04000000000   0xffffc08000000000   ANON_WINDOW_START     the lazy window, 256 GiB:
+ *                                                                   `lazy` and `cow` regions
+ *   0xffffc80000000000   0xffffe80000000000   VMALLOC_START         vmalloc and kernel stacks,
+ *                                                                   32 TiB (slots 400-463)
+ *   0xffffe80000000000   0xffffffff80000000   -                     unused (guard)
+ *   0xffffffff80000000   0x0000000000000000   KERNEL_VMA            kernel image (-2 GiB, slot
+ *                                                                   511), at physical
+ *                                                                   KERNEL_PHYS_BASE + offset
+ *
+ * KERNEL_HALF_START (= DIRECT_MAP_BASE) begins the kernel half, slots 256-511,
+ * shared by every address space. The direct map makes phys_to_virt() and
+ * virt_to_phys() one addition or subtraction; boot.asm maps physical
+ * 0..BOOT_DIRECT_MAP_SIZE with 2 MiB pages, kernel_space.c maps that whole
+ * range again and then all RAM above it. The static asserts below keep the
+ * ranges in order and apart; scripts/check_structure.py checks that this
+ * table, these constants and the linked kernel image agree.
  * Pure arithmetic: safe in any context.
  *
  * On the host (unit tests, built with -DPAGODA_HOST) "physical memory" is a
@@ -24,10 +44,35 @@
 typedef uint64_t phys_addr_t; /* a physical address: what the CPU puts on the bus */
 typedef uint64_t virt_addr_t; /* a virtual address: what instructions use */
 
+/* The Makefile reads these two lines for boot.asm (nasm -D) and kernel.ld (ld --defsym). */
 #define KERNEL_VMA 0xffffffff80000000ull       /* virtual base of the kernel image */
 #define KERNEL_PHYS_BASE 0x200000ull            /* where GRUB loads it (2 MiB) */
 #define DIRECT_MAP_BASE 0xffff800000000000ull  /* virtual address of physical 0 */
-#define BOOT_DIRECT_MAP_SIZE (4ull << 30)      /* mapped by boot.asm: 0 .. 4 GiB */
+
+#define USER_HALF_END 0x0000800000000000ull    /* first non-canonical address */
+#define KERNEL_HALF_START DIRECT_MAP_BASE      /* PML4 slot 256: first kernel-half address */
+#define DIRECT_MAP_SIZE (64ull << 40)          /* 64 TiB: RAM up to 64 TiB fits */
+#define DIRECT_MAP_END (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+#define BOOT_DIRECT_MAP_SIZE (4ull << 30)      /* mapped whole by boot.asm: 0 .. 4 GiB */
+
+#define EXPERIMENT_START 0xffffc00000000000ull /* PML4 slot 384: free for `map` */
+#define EXPERIMENT_END VMALLOC_START           /* 8 TiB, the lazy window carved out */
+#define ANON_WINDOW_START 0xffffc04000000000ull /* the lazy window: upper half of slot 384 */
+#define ANON_WINDOW_SIZE (256ull << 30)
+
+#define VMALLOC_START 0xffffc80000000000ull    /* PML4 slot 400 */
+#define VMALLOC_SIZE (32ull << 40)             /* 32 TiB: slots 400-463 */
+#define VMALLOC_END (VMALLOC_START + VMALLOC_SIZE)
+
+_Static_assert(DIRECT_MAP_END == EXPERIMENT_START, "layout: direct map, then experiments");
+_Static_assert(ANON_WINDOW_START >= EXPERIMENT_START &&
+	       ANON_WINDOW_START + ANON_WINDOW_SIZE <= EXPERIMENT_END,
+	       "layout: the lazy window lies inside the experiment range");
+_Static_assert(VMALLOC_END <= KERNEL_VMA, "layout: vmalloc ends below the kernel image");
+_Static_assert(((VMALLOC_START | EXPERIMENT_START | DIRECT_MAP_BASE) & ((1ull << 39) - 1)) == 0,
+	       "layout: the ranges start on PML4-slot boundaries");
+_Static_assert((KERNEL_PHYS_BASE & ((2ull << 20) - 1)) == 0,
+	       "layout: the image loads 2 MiB aligned");
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE ((uint64_t)1 << PAGE_SHIFT) /* 4 KiB */

@@ -44,7 +44,6 @@ static const struct paging_level {
 };
 
 #define PHYS_LIMIT (1ull << 52)        /* x86-64's architectural maximum */
-#define USER_HALF_END 0x0000800000000000ull /* first non-canonical address */
 #define KERNEL_SLOT_FIRST 256          /* PML4 slots 256..511: the kernel half */
 #define MAP_PROTECTION (MAP_WRITE | MAP_USER | MAP_EXEC | MAP_GLOBAL | MAP_CACHE_MASK)
 #define MAP_SIZE_MASK (MAP_SIZE_4K | MAP_SIZE_2M | MAP_SIZE_1G)

@@ -51,7 +51,7 @@
 
 #define PAGING_FLUSH_THRESHOLD 33 /* more pages than this: one full TLB flush */
 #define PAGING_LEVELS 4
-#define PAGING_KERNEL_HALF 0xffff800000000000ull /* PML4 slots 256-511, shared by every space */
+#define PAGING_KERNEL_HALF KERNEL_HALF_START /* PML4 slots 256-511, shared by every space */
 
 struct region_set;
 

@@ -12,16 +12,16 @@
  *   kernel image       the loaded ELF segments, text through bss
  *   boot information   the multiboot2 information (boot_info points into it)
  *   modules            files GRUB loaded beside the kernel
+ * (the last two come in struct pmm_boot's reserved ranges, from kmain).
  */
 #include "mm/pmm.h"
 
-#include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/cpu_features.h"
 #include "lib/align.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/arch.h"
 #include "mm/buddy.h"
 #include "mm/direct_map.h"
 #include "mm/memblock.h"
@@ -37,32 +37,6 @@ extern char boot_pml4[];
 const char *pmm_map_source = "none";
 struct memmap pmm_map;
 uint64_t pmm_init_cycles;
-
-/* Input to the sanitizer, converted from whichever boot map is there. */
-static struct memmap_entry map_input[BOOTINFO_EFI_MMAP_MAX];
-
-static size_t pmm_collect_map(const struct boot_info *bi)
-{
-	size_t n = 0;
-
-	if (bi->mmap_present && bi->mmap_count > 0) {
-		pmm_map_source = "multiboot2 memory map (tag 6)";
-		for (size_t i = 0; i < bi->mmap_count; i++)
-			map_input[n++] = (struct memmap_entry){bi->mmap[i].base, bi->mmap[i].length,
-							       bi->mmap[i].type};
-	} else if (bi->efi_mmap_present) {
-		pmm_map_source = "EFI memory map (tag 17)";
-		for (size_t i = 0; i < bi->efi_mmap_count; i++) {
-			const struct boot_efi_mmap_entry *e = &bi->efi_mmap[i];
-			uint64_t length = e->pages << PAGE_SHIFT;
-			if (e->pages > (UINT64_MAX >> PAGE_SHIFT))
-				length = UINT64_MAX; /* the sanitizer reports it as wrapping */
-			map_input[n++] = (struct memmap_entry){e->phys_start, length,
-							       memmap_type_from_efi(e->type)};
-		}
-	}
-	return n;
-}
 
 static void __attribute__((noreturn)) pmm_stop(const char *why, uint64_t have)
 {
@@ -90,13 +64,14 @@ static void pmm_add_range(phys_addr_t start, phys_addr_t end, void *arg)
 	buddy_add_free_range(start, end);
 }
 
-void pmm_init(const struct boot_info *bi)
+void pmm_init(const struct pmm_boot *boot)
 {
 	uint64_t t0 = rdtsc();
-	size_t n = pmm_collect_map(bi);
+	size_t n = boot->map_count;
 
 	/* 1. Sanitize. */
-	if (memmap_sanitize(map_input, n, cpu_features.phys_bits, &pmm_map) != 0 || n == 0)
+	pmm_map_source = boot->map_source;
+	if (n == 0 || memmap_sanitize(boot->map, n, cpu_features.phys_bits, &pmm_map) != 0)
 		pmm_stop("the boot loader passed no usable memory map", 0);
 	for (size_t i = 0; i < pmm_map.dropped_count && i < MEMMAP_DROPPED_MAX; i++) {
 		const struct memmap_dropped *d = &pmm_map.dropped[i];
@@ -122,9 +97,8 @@ void pmm_init(const struct boot_info *bi)
 		    "page tables");
 	pmm_reserve((phys_addr_t)(uintptr_t)_kernel_phys_start,
 		    (phys_addr_t)(uintptr_t)_kernel_phys_end, "kernel image");
-	pmm_reserve(bi->mbi_phys, bi->mbi_phys + bi->mbi_size, "boot information");
-	for (size_t i = 0; i < bi->module_count; i++)
-		pmm_reserve(bi->modules[i].start, bi->modules[i].end, "module");
+	for (size_t i = 0; i < boot->reserved_count && i < PMM_BOOT_RESERVED_MAX; i++)
+		pmm_reserve(boot->reserved[i].start, boot->reserved[i].end, boot->reserved[i].what);
 
 	/* 3. Enough left? */
 	uint64_t usable = memblock_memory_bytes() - memblock_reserved_bytes();

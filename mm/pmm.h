@@ -13,14 +13,18 @@
  *      (buddy.c);
  *   6. hand every page memblock has left to the buddy allocator, and
  *      retire memblock.
+ * The input comes from the boot loader, but in mm/'s own terms (struct
+ * pmm_boot): kmain converts the parsed boot information, so mm/ does not
+ * depend on kernel/bootinfo.h.
  * Boot CPU, once, after the boot information is parsed and CPUID read.
  */
 #ifndef MM_PMM_H
 #define MM_PMM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/bootinfo.h"
+#include "mm/layout.h"
 #include "mm/memmap.h"
 
 /* Below this much free RAM after the kernel's reservations, boot stops. */
@@ -35,7 +39,28 @@ extern struct memmap pmm_map;
 /* TSC cycles pmm_init() took. */
 extern uint64_t pmm_init_cycles;
 
-/* Run the sequence above; stops the machine with a message on failure. */
-void pmm_init(const struct boot_info *bi);
+#define PMM_BOOT_RESERVED_MAX 32 /* boot-loader ranges to keep: boot information, modules */
+
+/* A physical range the boot loader put something in, to keep out of the allocators. */
+struct pmm_reserved {
+	phys_addr_t start, end; /* [start, end) */
+	const char *what;       /* owner name for memblock and `memmap` (not copied) */
+};
+
+/* What pmm_init needs from the boot loader. */
+struct pmm_boot {
+	const struct memmap_entry *map; /* the firmware's memory map, unsanitized */
+	size_t map_count;
+	const char *map_source;         /* where the map came from, for `memmap` (not copied) */
+	struct pmm_reserved reserved[PMM_BOOT_RESERVED_MAX];
+	size_t reserved_count;
+};
+
+/*
+ * Run the sequence above over boot's map and reservations (besides its
+ * own: page 0, the legacy area, the early page tables, the kernel image).
+ * Stops the machine with a message on failure, including an empty map.
+ */
+void pmm_init(const struct pmm_boot *boot);
 
 #endif

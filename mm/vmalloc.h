@@ -39,8 +39,6 @@
 #include "mm/layout.h"
 #include "mm/paging.h"
 
-#define VMALLOC_START 0xffffc80000000000ull /* PML4 slot 400 */
-#define VMALLOC_SIZE (32ull << 40)          /* 32 TiB: slots 400-463 */
 #define VMALLOC_MAX_AREAS 1024              /* live areas at once (static descriptor pool) */
 #define VMALLOC_GUARD_SIZE PAGE_SIZE        /* unmapped page after each area */
 

@@ -1,23 +1,30 @@
 #!/bin/sh
 # deps.sh - install the host tools Pagoda needs to build, boot and test.
 #
-# Called by `make run`, `make test` and friends before they do anything. It
-# checks for each tool and installs only the Debian/Ubuntu packages that are
-# missing, with apt-get --no-install-recommends: directly as root, through
-# sudo otherwise. When everything is present it prints nothing and installs
-# nothing, so it is cheap to call on every build.
+# Called by `make run`, `make test`, `make iso`, `make bench`, `make lab`,
+# `make grade` and `make gdb` before they do anything. It checks for each tool
+# and installs only the Debian/Ubuntu packages that are missing, with apt-get
+# --no-install-recommends: directly as root, through sudo otherwise. When
+# everything is present it prints nothing and installs nothing, so it is
+# cheap to call on every build.
+#
+# `sh scripts/deps.sh --check` (plain `make`) installs nothing and never runs
+# apt-get or sudo: it names what is missing, and fails only when a tool the
+# kernel build itself needs (marked :build below) is absent.
 #
 # `sh scripts/deps.sh bench` (from `make bench`) also checks the allocators
 # the host heap benchmark compares kmalloc with: mimalloc and jemalloc. The
 # benchmark loads them with dlopen, so only their shared libraries matter.
 set -eu
 
-# package:probe pairs. A probe is a command on PATH or an absolute file path.
+# package:probe[:build]. A probe is a command on PATH or an absolute file
+# path; :build marks what `make` needs to build build/kernel.elf.
 NEEDS="
-gcc:gcc
-make:make
-nasm:nasm
-python3:python3
+gcc:gcc:build
+make:make:build
+nasm:nasm:build
+binutils:ld:build
+python3:python3:build
 xorriso:xorriso
 mtools:mformat
 grub-common:grub-mkrescue
@@ -28,6 +35,12 @@ ovmf:/usr/share/ovmf/OVMF.fd
 gdb:gdb
 "
 
+CHECK_ONLY=""
+if [ "${1:-}" = "--check" ]; then
+    CHECK_ONLY=1
+    shift
+fi
+
 if [ "${1:-}" = "bench" ]; then
     NEEDS="$NEEDS
 libmimalloc-dev:/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
@@ -36,17 +49,33 @@ libjemalloc-dev:/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 fi
 
 missing=""
-for pair in $NEEDS; do
-    pkg=${pair%%:*}
-    probe=${pair#*:}
+missing_build=""
+for entry in $NEEDS; do
+    pkg=${entry%%:*}
+    probe=${entry#*:}
+    mark=""
+    case "$probe" in
+        *:build) probe=${probe%:build}; mark=build ;;
+    esac
     case "$probe" in
         /*) [ -e "$probe" ] && continue ;;
         *) command -v "$probe" >/dev/null 2>&1 && continue ;;
     esac
     missing="$missing $pkg"
+    [ -n "$mark" ] && missing_build="$missing_build $pkg"
 done
 
 [ -z "$missing" ] && exit 0
+
+if [ -n "$CHECK_ONLY" ]; then
+    echo "deps.sh: missing packages:$missing" >&2
+    echo "deps.sh: \`make run\` and \`make test\` install them (or: sh scripts/deps.sh)" >&2
+    if [ -n "$missing_build" ]; then
+        echo "deps.sh: the kernel cannot be built without:$missing_build" >&2
+        exit 1
+    fi
+    exit 0
+fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "deps.sh: missing packages:$missing" >&2

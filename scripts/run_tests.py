@@ -13,11 +13,16 @@ Suites, in order:
      and leaves QEMU through isa-debug-exit;
   4. QEMU integration tests (tests/integration): the shell driven over the
      serial line under BIOS and UEFI;
-  5. the lab machinery (tests/labs/check_labs.py): markers, skeletons that
-     build and fail their tests, the reference's full marks.
+  4. the lab machinery (tests/labs/check_labs.py): markers, skeletons that
+     build and fail their tests, the reference's full marks;
+  5. the structure (tests/structure/test_structure.py): the layering rules,
+     the address-space layout against the linked image, the panic path
+     (scripts/check_structure.py), and the checker's own tests.
 Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
 `N passed, N failed`, and the exit status is non-zero on any failure.
-Usage: run_tests.py [style|host|selftest|integration|labs]...  (default: all)
+  6. the style (tests/style/check_openings.py): every source file's opening
+     comment, invariants as checklists.
+Usage: run_tests.py [structure|style|host|selftest|integration|labs]...  (default: all)
 PAGODA_TESTS=REGEX runs only the integration tests whose name matches REGEX.
 """
 import glob
@@ -31,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "labs"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "style"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "structure"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))  # grade.py, for check_labs
 
 import check_labs  # noqa: E402
@@ -46,6 +52,7 @@ import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
+import test_structure  # noqa: E402
 
 RESULT_RE = re.compile(r"^selftest: (PASS|FAIL) (\S+)(?:: (.*))?$")
 SUMMARY_RE = re.compile(r"^selftest: (\d+) passed, (\d+) failed$")
@@ -160,14 +167,15 @@ def run_integration(totals):
 
 
 def main():
-    suites = sys.argv[1:] or ["style", "host", "selftest", "integration", "labs"]
+    suites = sys.argv[1:] or ["structure", "style", "host", "selftest", "integration", "labs"]
     totals = Totals()
     started = time.monotonic()
     for suite in suites:
         print("== %s ==" % suite)
         suite_started = time.monotonic()
-        {"style": check_openings.run_style, "host": run_host, "selftest": run_selftest_boot,
-         "integration": run_integration, "labs": check_labs.run_labs}[suite](totals)
+        {"structure": test_structure.run_structure, "style": check_openings.run_style,
+         "host": run_host, "selftest": run_selftest_boot, "integration": run_integration,
+         "labs": check_labs.run_labs}[suite](totals)
         totals.notes.append("suite %s: %.0f s" % (suite, time.monotonic() - suite_started))
     for note in totals.notes:
         print("note: " + note)

@@ -18,7 +18,7 @@
 
 #define BENCH_RUNS 11
 #define BENCH_OPS 200
-#define BENCH_VA 0xffffc7f000000000ull /* top of the experiment range */
+#define BENCH_VA (EXPERIMENT_END - (64ull << 30)) /* top of the experiment range */
 
 enum vmm_op { OP_MAP_4K, OP_MAP_2M, OP_TRANSLATE, OP_INVLPG, OP_FLUSH };
 

@@ -655,8 +655,8 @@ static int cmd_ptdump(int argc, char **argv)
 	(void)argv;
 	kprintf("address space at CR3 0x%lx (%lu page-table pages):\n", current_space()->pml4,
 		current_space()->table_pages);
-	paging_for_each_range(current_space(), 0, 0x0000800000000000ull, print_range, NULL);
-	paging_for_each_range(current_space(), 0xffff800000000000ull, 0, print_range, NULL);
+	paging_for_each_range(current_space(), 0, USER_HALF_END, print_range, NULL);
+	paging_for_each_range(current_space(), KERNEL_HALF_START, 0, print_range, NULL);
 	kprintf("TLB since boot: %lu invlpg, %lu full flushes; %lu huge pages split; "
 		"page-table pages allocated %lu, freed %lu\n", paging_stats.invlpg,
 		paging_stats.full_flushes, paging_stats.splits, paging_stats.tables_allocated,

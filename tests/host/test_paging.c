@@ -39,7 +39,7 @@ extern uint64_t host_current_root;
 #define GIB (1ull << 30)
 #define ARENA_BYTES (64 * MIB)
 #define USER_VA (4 * GIB)                    /* a 1 GiB aligned user address */
-#define KERNEL_VA 0xffffc00000000000ull     /* a kernel-half address, 512 GiB aligned */
+#define KERNEL_VA EXPERIMENT_START /* a kernel-half address, 512 GiB aligned */
 #define RW (MAP_WRITE)
 
 

@@ -36,7 +36,7 @@ static const char *test_write_xor_execute(void)
 {
 	struct wx_state st = {0, 0};
 
-	paging_for_each_range(&kernel_space, 0xffff800000000000ull, 0, check_wx, &st);
+	paging_for_each_range(&kernel_space, KERNEL_HALF_START, 0, check_wx, &st);
 	CHECKF(st.bad == 0, "0x%lx is mapped writable and executable", st.bad);
 	CHECKF(st.ranges >= 3, "only %lu kernel ranges found", st.ranges);
 	return NULL;
@@ -75,7 +75,7 @@ static const char *test_user_half_empty(void)
 {
 	struct user_half_state st = {0, 0, 0};
 
-	paging_for_each_range(&kernel_space, 0, 0x0000800000000000ull, check_user_range, &st);
+	paging_for_each_range(&kernel_space, 0, USER_HALF_END, check_user_range, &st);
 	CHECKF(st.foreign == 0, "%lu mapped range(s) in the user half of the kernel's space that "
 	       "the shell did not map, the first at 0x%lx", st.foreign, st.first);
 	CHECKF(st.unknown == 0, "cannot check: the shell has made too many user-half mappings to "

@@ -3,8 +3,9 @@
  *
  * Invariants (each frame must satisfy them before it is read):
  *   [x] rbp is 8-byte aligned;
- *   [x] [rbp, rbp + 16) lies inside one known kernel stack (the boot stack,
- *       a static IST stack, or a guarded stack of kernel/stack.h);
+ *   [x] [rbp, rbp + 16) lies inside one registered kernel stack
+ *       (kernel/stack_registry.h: the boot stack, the static IST stacks and
+ *       every guarded stack);
  *   [x] each frame is above the previous one (stacks grow down, so callers'
  *       frames have higher addresses), which also rules out loops.
  */
@@ -12,29 +13,16 @@
 
 #include <stdbool.h>
 
-#include "kernel/arch/x86_64/gdt.h"
 #include "kernel/ksyms.h"
-#include "kernel/stack.h"
+#include "kernel/stack_registry.h"
 #include "lib/printf.h"
-
-extern char boot_stack_bottom[], boot_stack_top[];
 
 #define OPCODE_PUSH_RBP 0x55 /* the first byte of a standard prologue */
 
-/* Whether [addr, addr + size) lies inside one known kernel stack. */
+/* Whether [addr, addr + size) lies inside one registered kernel stack. */
 static bool on_known_stack(uint64_t addr, uint64_t size)
 {
-	uint64_t lo = (uint64_t)(uintptr_t)boot_stack_bottom;
-	uint64_t hi = (uint64_t)(uintptr_t)boot_stack_top;
-
-	if (addr >= lo && addr + size <= hi)
-		return true;
-	for (int ist = 1; ist <= 3; ist++) {
-		gdt_ist_stack_range(ist, &lo, &hi);
-		if (addr >= lo && addr + size <= hi)
-			return true;
-	}
-	return kernel_stack_find(addr, size) != NULL; /* the guarded stacks (kernel/stack.h) */
+	return kernel_stack_find(addr, size) != NULL;
 }
 
 static void print_frame(int depth, uint64_t addr)

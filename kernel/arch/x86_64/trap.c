@@ -2,13 +2,12 @@
  * trap.c - the one C entry point for every interrupt and exception.
  *
  * Order of business in trap_dispatch():
- *   1. count the vector;
- *   2. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
+ *   1. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
  *      registered handler, then send end-of-interrupt;
- *   3. exception with a registered handler that resolves it: return;
- *   4. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
- *   5. #BP (int3): the full report, then carry on after the int3;
- *   6. anything else: the full report; then, if a recovery point is active
+ *   2. exception with a registered handler that resolves it: return;
+ *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
+ *   4. #BP (int3): the full report, then carry on after the int3;
+ *   5. anything else: the full report; then, if a recovery point is active
  *      (a shell command is running, kernel/recovery.h), abort back to it;
  *      otherwise (or for #DF and #MC) halt this CPU.
  * Interrupts are off throughout (interrupt gates clear IF).
@@ -22,13 +21,11 @@
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
 #include "lib/compiler.h"
-#include "lib/panic.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 
 static irq_handler_t irq_handlers[PIC_IRQ_COUNT];
 static exception_handler_t exception_handlers[32];
-static uint64_t vector_counts[IDT_VECTORS];
 
 static const char *const exception_names[32] = {
 	[0] = "#DE Divide Error",
@@ -73,11 +70,6 @@ void trap_register_irq(int irq, irq_handler_t handler)
 void trap_register_exception(int vector, exception_handler_t handler)
 {
 	exception_handlers[vector] = handler;
-}
-
-uint64_t trap_count(int vector)
-{
-	return vector_counts[vector];
 }
 
 /* Print the error code in words: what a student would look up in the SDM. */
@@ -148,7 +140,6 @@ void trap_dispatch(struct trap_frame *frame)
 	ASSERT_IRQS_OFF();
 	uint64_t v = frame->vector;
 
-	vector_counts[v]++;
 	if (v >= IRQ_BASE && v < IRQ_BASE + PIC_IRQ_COUNT) {
 		int irq = (int)(v - IRQ_BASE);
 		if (pic_is_spurious(irq))
@@ -176,15 +167,6 @@ void trap_dispatch(struct trap_frame *frame)
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;
-	kprintf("System halted.\n");
-	cpu_halt_forever();
-}
-
-/* panic() ends here (lib/panic.h): show how we got there, then stop. */
-void panic_stop(void)
-{
-	interrupts_disable();
-	backtrace_print_here();
 	kprintf("System halted.\n");
 	cpu_halt_forever();
 }

@@ -1,13 +1,17 @@
 /*
  * trap.h - what happens after isr.asm: exceptions and hardware interrupts.
  *
- * trap_dispatch() receives every vector. IRQs (32-47) go to the handler a
- * driver registered with trap_register_irq(), followed by an end-of-
- * interrupt to the PIC. Exceptions (0-31) go to a registered exception
- * handler if there is one (the page-fault handler will be), otherwise they
- * are fatal: trap_report() prints everything a student needs to find the bug
- * (exception name, decoded error code, RIP as symbol+offset, registers,
- * control registers, backtrace) and the CPU halts. Runs with interrupts off.
+ * trap_dispatch() receives every vector. IRQs (32-47) go to the handler the
+ * kernel registered with trap_register_irq(), followed by an end-of-
+ * interrupt to the PIC. Exceptions (0-31) go first to a registered exception
+ * handler (page_fault.c registers #PF, which resolves demand-zero, COW and
+ * stack-growth faults, and #GP, which names the address); what no handler
+ * resolves gets trap_report(), which prints everything a student needs to
+ * find the bug (exception name, decoded error code, RIP as symbol+offset,
+ * registers, control registers, backtrace). Then #BP and NMI continue; any
+ * other exception aborts the running shell command back to its recovery
+ * point (kernel/recovery.h) if there is one, and otherwise halts the CPU;
+ * #DF and #MC always halt. Runs with interrupts off.
  */
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
@@ -64,10 +68,7 @@ void trap_dispatch(struct trap_frame *frame);
 /* "Page Fault" for 14, "reserved" for unassigned vectors. */
 const char *trap_exception_name(uint64_t vector);
 
-/* Print the full report for an exception frame (used before halting). */
+/* Print the full report for an exception frame (before recovering or halting). */
 void trap_report(const struct trap_frame *frame);
-
-/* Interrupts seen per vector since boot (for a future `interrupts` command). */
-uint64_t trap_count(int vector);
 
 #endif

@@ -1,0 +1,19 @@
+/*
+ * arch.h - what drivers/ needs from the CPU: port I/O (inb/outb), the
+ * interrupt flag and halting until the next interrupt, and the check that
+ * interrupts are off (ASSERT_IRQS_OFF, shared with mm/ through mm/arch.h).
+ *
+ * The rule (checked by scripts/check_structure.py in `make test`): drivers/
+ * reaches kernel/ only through this header, so the drivers stay below the
+ * kernel that uses them. Anything more (routing an IRQ to a driver's
+ * handler) is the kernel's job: kmain registers serial_interrupt for IRQ 4.
+ * The CPU operations themselves are inline functions of the x86-64 layer.
+ * Any context.
+ */
+#ifndef DRIVERS_ARCH_H
+#define DRIVERS_ARCH_H
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "mm/arch.h" /* arch_irqs_disabled(), ASSERT_IRQS_OFF() */
+
+#endif
