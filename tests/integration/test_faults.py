@@ -18,6 +18,7 @@ RO_VA = MAP_BASE + (40 << 30)   # a read-only page for the violation tests
 FAILINJECT_VA = MAP_BASE + (41 << 30)  # a fresh GiB: map needs a PD, PTs and frames
 ALIAS_VA = MAP_BASE + (42 << 30)  # a second view of a lazy page's frame (refused)
 USER_VA = 0x400000               # a page in the user half
+ABOVE_RAM_PA = 0x4000000000      # 256 GiB: no RAM, outside the direct map, below 2^39
 NONCANONICAL = 0x8000000000000000
 ABORTED = "aborted by the fault above; the kernel goes on"
 
@@ -461,7 +462,8 @@ def smep_and_nx_both_named(firmware):
         out = m.command("touch 0x%x x" % USER_VA)
         check_violation(out, "touch 0x%x x" % USER_VA,
                         "kernel execute of user page (SMEP) and execute of NX page (NX)")
-        out = m.command("map 0x%x 4K ux" % (USER_VA + PAGE))
+        # x only for a hole outside the direct map (W^X across aliases): no RAM there.
+        out = m.command("map 0x%x 4K 0x%x ux" % (USER_VA + PAGE, ABOVE_RAM_PA))
         check("mapped 4 KiB" in out, "map of an executable user page:\n" + out)
         out = m.command("touch 0x%x x" % (USER_VA + PAGE))
         check("touch does not" in out, "touch x of an executable page was not refused:\n" + out)
