@@ -83,14 +83,7 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 	}
 	f->outcome = outcome;
 	return 0;
-	/* LAB 4 STUB
-	(void)as;
-	(void)r;
-	(void)page_va;
-	(void)outcome;
-	lab_todo(4, "fault_demand_zero");
-	return violation(f, VIOLATION_NOT_MAPPED);
-	   LAB 4 END */
+	/* LAB 4 END fault_demand_zero */
 }
 
 /*
@@ -132,14 +125,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 	fault_stats.cow_copies++;
 	f->outcome = FAULT_COW_COPY;
 	return 0;
-	/* LAB 4 STUB
-	(void)as;
-	(void)r;
-	(void)page_va;
-	(void)t;
-	lab_todo(4, "fault_cow_break");
-	return violation(f, VIOLATION_WRITE_READ_ONLY);
-	   LAB 4 END */
+	/* LAB 4 END fault_cow_break */
 }
 
 /*
@@ -164,12 +150,7 @@ static int vmalloc_fault(virt_addr_t va, unsigned access, struct fault *f)
 	if (access & FAULT_FETCH)
 		return violation(f, VIOLATION_EXEC_NX);
 	return violation(f, access & FAULT_USER ? VIOLATION_USER_KERNEL : VIOLATION_NOT_MAPPED);
-	/* LAB 5 STUB
-	(void)va;
-	(void)access;
-	lab_todo(5, "fault_vmalloc_classify");
-	return violation(f, VIOLATION_NOT_MAPPED);
-	   LAB 5 END */
+	/* LAB 5 END fault_vmalloc_classify */
 }
 
 /* The violation for an access the page tables refused, when no region says more. */
@@ -265,12 +246,7 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 	f->region.start = page_va;
 	fault_stats.stack_growths++;
 	return 0;
-	/* LAB 4 STUB
-	(void)as;
-	(void)stack;
-	lab_todo(4, "fault_stack_growth");
-	return violation(f, by_error_code(va, access));
-	   LAB 4 END */
+	/* LAB 4 END fault_stack_growth */
 }
 
 /*

@@ -1,7 +1,8 @@
 """check_labs.py - the `labs` suite of `make test`: the lab machinery works.
 
 For the course labs (docs/labs/) to be trusted, `make test` checks:
-  markers      scripts/lab.py check: every marker balanced, every lab has parts;
+  markers      scripts/lab.py check: every marker balanced, every lab has parts,
+               every part its stub (tests/labs/stubs/NAME.stub) and no stub is orphaned;
   arguments    lab.py and grade.py refuse a bad LAB or part with a message;
   handout N    docs/labs/labN-*.md has every section a handout needs, a
                "### k. `part`: `function(...)`" task for each of the lab's parts
