@@ -37,13 +37,9 @@
 
 struct fault_stats fault_stats;
 
-/*
- * The flags a page of region r is mapped with. (__unused: a lab skeleton
- * stubs both of its callers.)
- */
-static __unused unsigned region_map_flags(const struct region *r, virt_addr_t va)
+unsigned region_map_flags(const struct region *r, virt_addr_t va)
 {
-	unsigned flags = r->prot | MAP_SIZE_4K;
+	unsigned flags = r->prot;
 
 	if (va >= PAGING_KERNEL_HALF)
 		flags |= MAP_GLOBAL; /* kernel-half mappings survive CR3 switches */
@@ -101,7 +97,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 {
 	/* LAB 4 BEGIN fault_cow_break: copy the shared frame, or reuse it if this is its last owner */
 	struct page *old = phys_to_page(t->pa & ~(PAGE_SIZE - 1));
-	unsigned flags = region_map_flags(r, page_va) & ~MAP_SIZE_4K;
+	unsigned flags = region_map_flags(r, page_va);
 
 	if (!old)
 		return violation(f, VIOLATION_WRITE_READ_ONLY); /* not RAM: nothing to copy */
@@ -117,7 +113,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		return violation(f, VIOLATION_NO_MEMORY);
 	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
 	if (paging_map(as, page_va, page_to_phys(copy), PAGE_SIZE,
-		       flags | MAP_SIZE_4K | MAP_REPLACE) != 0) {
+		       flags | MAP_REPLACE) != 0) {
 		free_page(copy);
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
