@@ -171,7 +171,8 @@ def stub_state(lab, name, body):
 def todo_parts():
     """The stubbed parts of a student tree: (lab, name, path, line, what, state),
     state 'TODO' or 'written' (stub_state). A lab_todo() call with no TODO
-    comment above it is a part whose comment was deleted: TODO, at that line."""
+    comment above it, for a part that has a stub, is a part whose comment was
+    deleted: TODO, at that line."""
     todos, seen = [], set()
     for path in source_files():
         with open(os.path.join(ROOT, path)) as f:
@@ -189,7 +190,7 @@ def todo_parts():
         text = strip_comments("".join(lines))
         for m in LAB_TODO_RE.finditer(text):
             lab, name = int(m.group(1)), m.group(2)
-            if (lab, name) not in seen:
+            if (lab, name) not in seen and lab in LABS and os.path.isfile(stub_path(name)):
                 seen.add((lab, name))
                 todos.append((lab, name, path, text.count("\n", 0, m.start()), "", "TODO"))
     return todos
