@@ -176,10 +176,7 @@ static void buddy_merge_and_free(struct zone *zone, struct page *page, unsigned 
 		order++;
 	}
 	free_list_add(zone, page, order);
-	/* LAB 1 STUB
-	lab_todo(1, "buddy_merge");
-	free_list_add(zone, page, order);
-	   LAB 1 END */
+	/* LAB 1 END buddy_merge */
 }
 
 /*
@@ -205,11 +202,7 @@ static void buddy_split(struct zone *zone, struct page *page, unsigned high, uns
 		free_list_add(zone, page + BLOCK_PAGES(high), high);
 		zone->stats.splits++;
 	}
-	/* LAB 1 STUB
-	lab_todo(1, "buddy_split");
-	for (uint64_t i = BLOCK_PAGES(low); i < BLOCK_PAGES(high); i++)
-		free_list_add(zone, page + i, 0);
-	   LAB 1 END */
+	/* LAB 1 END buddy_split */
 }
 
 /*
@@ -262,16 +255,7 @@ static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
 	if (n)
 		zone->stats.pcp_refills++;
 	return n;
-	/* LAB 1 STUB
-	lab_todo(1, "pcp_refill");
-	struct page *page = buddy_take_block(zone, 0);
-	if (!page)
-		return 0;
-	page->flags |= PG_PCP;
-	list_add_tail(&pcp->pages, &page->list);
-	pcp->count++;
-	return 1;
-	   LAB 1 END */
+	/* LAB 1 END pcp_refill */
 }
 
 /*
@@ -299,24 +283,13 @@ static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned
 	if (n)
 		zone->stats.pcp_drains++;
 	return n;
-	/* LAB 1 STUB
-	(void)count;
-	lab_todo(1, "pcp_drain");
-	if (pcp->count == 0)
-		return 0;
-	struct page *page = list_first_entry(&pcp->pages, struct page, list);
-	list_remove(&page->list);
-	page->flags &= ~PG_PCP;
-	pcp->count--;
-	buddy_merge_and_free(zone, page, 0);
-	return 1;
-	   LAB 1 END */
+	/* LAB 1 END pcp_drain */
 }
 
 /*
  * Empty every per-CPU list of every zone; returns the pages moved.
  * Interrupts off. (One pcp_drain() per list empties it; the loop only
- * matters to a pcp_drain() that moves fewer, like lab 1's stub.)
+ * matters to a pcp_drain() that moves fewer than it is asked to.)
  */
 static uint64_t pcp_drain_all(void)
 {
@@ -550,23 +523,25 @@ int buddy_register_shrinker(shrinker_fn fn)
 static inline struct page *zone_take(struct zone *zone, unsigned order)
 {
 	ASSERT_IRQS_OFF();
-	struct page *page;
+	struct page *page = NULL;
 
 	if (likely(order == 0)) {
 		struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
 		if (likely(pcp->count > 0))
 			zone->stats.pcp_hits++;
 		else if (pcp_refill(zone, pcp) == 0)
-			return NULL;
-		page = list_first_entry(&pcp->pages, struct page, list);
-		list_remove(&page->list);
-		page->flags &= ~PG_PCP;
-		pcp->count--;
-	} else {
-		page = buddy_take_block(zone, order);
-		if (!page)
-			return NULL;
+			pcp = NULL; /* nothing could be listed */
+		if (pcp) {
+			page = list_first_entry(&pcp->pages, struct page, list);
+			list_remove(&page->list);
+			page->flags &= ~PG_PCP;
+			pcp->count--;
+		}
 	}
+	/* Blocks; and a single page that could not be listed: then the free lists are
+	 * empty too, unless pcp_refill is lab 1's stub, which lists nothing. */
+	if (!page && !(page = buddy_take_block(zone, order)))
+		return NULL;
 	zone->free_pages -= BLOCK_PAGES(order);
 	zone->stats.alloc_pages++;
 	return page;
@@ -798,10 +773,15 @@ static int buddy_free(struct page *page, unsigned order, const char *who, void *
 		poison_block(page, order);
 	if (likely(order == 0)) {
 		struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
-		page->flags |= PG_PCP;
-		list_add(&pcp->pages, &page->list);
-		if (unlikely(++pcp->count > pcp->high))
-			pcp_drain(zone, pcp, pcp->batch);
+		if (unlikely(pcp->count >= pcp->high))
+			pcp_drain(zone, pcp, pcp->batch); /* full: the oldest batch goes back first */
+		if (likely(pcp->count < pcp->high)) {
+			page->flags |= PG_PCP;
+			list_add(&pcp->pages, &page->list);
+			pcp->count++;
+		} else { /* no room: high 0, or lab 1's pcp_drain stub moved nothing */
+			buddy_merge_and_free(zone, page, 0);
+		}
 	} else {
 		buddy_merge_and_free(zone, page, order);
 	}

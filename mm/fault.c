@@ -39,13 +39,9 @@
 
 struct fault_stats fault_stats;
 
-/*
- * The flags a page of region r is mapped with. (__unused: a lab skeleton
- * stubs both of its callers.)
- */
-static __unused unsigned region_map_flags(const struct region *r, virt_addr_t va)
+unsigned region_map_flags(const struct region *r, virt_addr_t va)
 {
-	unsigned flags = r->prot | MAP_SIZE_4K;
+	unsigned flags = r->prot;
 
 	if (va >= PAGING_KERNEL_HALF)
 		flags |= MAP_GLOBAL; /* kernel-half mappings survive CR3 switches */
@@ -86,14 +82,7 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 	}
 	f->outcome = outcome;
 	return 0;
-	/* LAB 4 STUB
-	(void)as;
-	(void)r;
-	(void)page_va;
-	(void)outcome;
-	lab_todo(4, "fault_demand_zero");
-	return violation(f, VIOLATION_NOT_MAPPED);
-	   LAB 4 END */
+	/* LAB 4 END fault_demand_zero */
 }
 
 /*
@@ -111,7 +100,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 {
 	/* LAB 4 BEGIN fault_cow_break: copy the shared frame, or reuse it if this is its last owner */
 	struct page *old = phys_to_page(t->pa & ~(PAGE_SIZE - 1));
-	unsigned flags = region_map_flags(r, page_va) & ~MAP_SIZE_4K;
+	unsigned flags = region_map_flags(r, page_va);
 
 	if (!old)
 		return violation(f, VIOLATION_WRITE_READ_ONLY); /* not RAM: nothing to copy */
@@ -127,7 +116,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		return violation(f, VIOLATION_NO_MEMORY);
 	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
 	if (paging_map(as, page_va, page_to_phys(copy), PAGE_SIZE,
-		       flags | MAP_SIZE_4K | MAP_REPLACE) != 0) {
+		       flags | MAP_REPLACE) != 0) {
 		MUST_SUCCEED(free_page(copy), "cow_break: freeing the copy just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
@@ -135,14 +124,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 	fault_stats.cow_copies++;
 	f->outcome = FAULT_COW_COPY;
 	return 0;
-	/* LAB 4 STUB
-	(void)as;
-	(void)r;
-	(void)page_va;
-	(void)t;
-	lab_todo(4, "fault_cow_break");
-	return violation(f, VIOLATION_WRITE_READ_ONLY);
-	   LAB 4 END */
+	/* LAB 4 END fault_cow_break */
 }
 
 /*
@@ -167,12 +149,7 @@ static int vmalloc_fault(virt_addr_t va, unsigned access, struct fault *f)
 	if (access & FAULT_FETCH)
 		return violation(f, VIOLATION_EXEC_NX);
 	return violation(f, access & FAULT_USER ? VIOLATION_USER_KERNEL : VIOLATION_NOT_MAPPED);
-	/* LAB 5 STUB
-	(void)va;
-	(void)access;
-	lab_todo(5, "fault_vmalloc_classify");
-	return violation(f, VIOLATION_NOT_MAPPED);
-	   LAB 5 END */
+	/* LAB 5 END fault_vmalloc_classify */
 }
 
 /*
@@ -287,12 +264,7 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 	f->region.start = page_va;
 	fault_stats.stack_growths++;
 	return 0;
-	/* LAB 4 STUB
-	(void)as;
-	(void)stack;
-	lab_todo(4, "fault_stack_growth");
-	return violation(f, by_error_code(as, va, access, f));
-	   LAB 4 END */
+	/* LAB 4 END fault_stack_growth */
 }
 
 /*

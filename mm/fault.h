@@ -120,6 +120,14 @@ __must_check int fault_handle(struct address_space *as, virt_addr_t address, uns
  */
 const char *fault_describe(const struct fault *f, char *buf, size_t size);
 
+/*
+ * The MAP_* flags a page of region r at va is mapped with: the region's
+ * protection, plus MAP_GLOBAL in the kernel half. Protection only, none of
+ * paging_map()'s options (MAP_SIZE_*, MAP_REPLACE), so the same value suits
+ * paging_map() and paging_protect() (which refuses those options).
+ */
+unsigned region_map_flags(const struct region *r, virt_addr_t va);
+
 /* "demand-zero fault resolved", "COW copy", ...: the outcome in words. */
 const char *fault_outcome_name(enum fault_outcome outcome);
 

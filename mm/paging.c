@@ -368,15 +368,7 @@ static int split_huge(struct address_space *as, pte_t *entry, int level, virt_ad
 	tlb_add(tlb, ALIGN_DOWN(va, level_size(level))); /* the page size changed (SDM 4.10.2.3) */
 	paging_stats.splits++;
 	return 0;
-	/* LAB 2 STUB
-	(void)as;
-	(void)entry;
-	(void)level;
-	(void)va;
-	(void)tlb;
-	lab_todo(2, "paging_split_huge");
-	return -ENOSYS;
-	   LAB 2 END */
+	/* LAB 2 END paging_split_huge */
 }
 
 /*
@@ -606,13 +598,7 @@ static int largest_page_level(virt_addr_t va, phys_addr_t pa, uint64_t remaining
 		if (IS_ALIGNED(va | pa, level_size(level)) && remaining >= level_size(level))
 			return level;
 	return LEVEL_PT;
-	/* LAB 2 STUB
-	(void)va;
-	(void)pa;
-	(void)remaining;
-	lab_todo(2, "paging_page_size_choice");
-	return LEVEL_PT;
-	   LAB 2 END */
+	/* LAB 2 END paging_page_size_choice */
 }
 
 /* The level of the page paging_map uses at va/pa with remaining bytes to go (and flags). */
@@ -638,11 +624,7 @@ static int check_wx(unsigned flags)
 	if ((flags & MAP_WRITE) && (flags & MAP_EXEC))
 		return -EPERM;
 	return 0;
-	/* LAB 2 STUB
-	(void)flags;
-	lab_todo(2, "paging_wx_check");
-	return 0;
-	   LAB 2 END */
+	/* LAB 2 END paging_wx_check */
 }
 
 static int check_map(const struct address_space *as, virt_addr_t va, phys_addr_t pa,
@@ -833,13 +815,7 @@ int paging_walk(const struct address_space *as, virt_addr_t va, struct paging_wa
 		}
 		table = e & PTE_ADDR_MASK;
 	}
-	/* LAB 2 STUB
-	(void)as;
-	out->levels = 0;
-	out->stop = "not walked";
-	lab_todo(2, "paging_walk");
-	return -ENOSYS;
-	   LAB 2 END */
+	/* LAB 2 END paging_walk */
 }
 
 /* A run of pages for paging_for_each_range, growing until something differs. */
@@ -922,12 +898,7 @@ bool paging_pcid_assign(struct pcid_pool *pool, struct address_space *as)
 	}
 	as->pcid = pool->next++;
 	return used_up;
-	/* LAB 2 STUB
-	(void)pool;
-	(void)as;
-	lab_todo(2, "pcid_assign");
-	return false;
-	   LAB 2 END */
+	/* LAB 2 END pcid_assign */
 }
 
 const char *paging_flags_text(unsigned flags, char *buf, unsigned size)

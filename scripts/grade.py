@@ -19,6 +19,16 @@ kernel to QEMU's debug console (port 0xe9, `-debugcon file:...`); kprintf
 writes to neither (kernel/selftest.h). Integration tests judge the shell's
 behaviour from Python.
 
+A host program that does not end as a test run ends (its summary line, exit
+status 0, or 1 with failed tests) crashed: a sanitizer report ("runtime
+error", "ERROR: AddressSanitizer", ...), a signal, a panic, another exit
+status, or no end within HOST_TIMEOUT seconds. Its tests reported before the
+crash keep their points; the others fail with "no result", and the crash is
+shown once, with the file and line it names and the tail of its output. A
+selftest boot that does not finish within KERNEL_TIMEOUT seconds, or stops
+before its summary, is always reported, with the console's last lines.
+Identical consecutive lines are shown once, with their count (squeeze).
+
 Each kind runs once for all the labs asked for (one selftest boot, one shell
 machine). Output: per lab, one line per test, "PASS|FAIL  points/max  kind
 test  what", the failure's reason indented below it (a kernel test that
@@ -30,6 +40,7 @@ import importlib
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +50,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 RESULT_RE = re.compile(r"^RESULT (PASS|FAIL) (\S+?)(?:: (.*))?$")
 TODO_RE = re.compile(r"TODO\(lab (\d+)\): (\w+)")
-KERNEL_TIMEOUT = 300
+SUMMARY_RE = re.compile(r"^selftest: (\d+) passed, (\d+) failed$", re.M)
+LAST_TEST_RE = re.compile(r"^selftest: (?:PASS|FAIL) (\S+?)(?::|$)", re.M)
+# What sanitizers and panic() print when they stop a program.
+CRASH_RE = re.compile(r"runtime error:|ERROR: \w+Sanitizer|^PANIC", re.M)
+# The place a report names: "mm/buddy.c:170:5: runtime error: ..." (UBSan),
+# "#0 0x4f5e2 in buddy_merge_and_free mm/buddy.c:170" (ASan's stack frames).
+UBSAN_WHERE_RE = re.compile(r"^(\S+?:\d+)(?::\d+)?: runtime error: (.*)$", re.M)
+FRAME_RE = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (\w+) (\S+?:\d+)", re.M)
+HOST_TIMEOUT = 120
+KERNEL_TIMEOUT = 120
+TAIL_LINES = 12
 
 
 def load_rubric(lab):
@@ -70,29 +91,128 @@ def parse_results(text, into):
             into[m.group(2)] = (m.group(1) == "PASS", m.group(3) or "")
 
 
-def run_host(binaries, results, todos):
-    """Run each host program once; record RESULT lines as BINARY:suite/name."""
+def squeeze(lines):
+    """lines with each run of identical consecutive lines shown once, and its count."""
+    out, i = [], 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and lines[j + 1] == lines[i]:
+            j += 1
+        out.append(lines[i])
+        if j > i:
+            out.append("        ... the line above repeated %d more time%s"
+                       % (j - i, "s" if j - i > 1 else ""))
+        i = j + 1
+    return out
+
+
+def tail(text, n=TAIL_LINES):
+    """The last n lines of text, squeezed, as one indented block."""
+    return "\n".join("    " + line for line in squeeze(text.rstrip("\n").splitlines())[-n:])
+
+
+def crash_place(text):
+    """Where a crash report says it happened, "FILE:LINE (FUNCTION): what", or None."""
+    m = UBSAN_WHERE_RE.search(text)
+    if m:
+        return "%s: runtime error: %s" % (m.group(1), m.group(2))
+    for m in FRAME_RE.finditer(text):
+        path = m.group(2)
+        if not path.startswith("/") or path.startswith(ROOT):
+            report = re.search(r"ERROR: (\w+Sanitizer: .*?)(?: at pc 0x.*)?$", text, re.M)
+            return "%s (%s)%s" % (os.path.relpath(path, ROOT) if path.startswith("/") else path,
+                                  m.group(1), ": " + report.group(1) if report else "")
+    m = re.search(r"^PANIC.*$", text, re.M)
+    return m.group(0) if m else None
+
+
+def signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
+def host_crash(binary, returncode, stdout, stderr):
+    """None if the host program ended as a test run ends; else what happened, in words."""
+    summary = SUMMARY_RE.findall(stdout)
+    failed = int(summary[-1][1]) if summary else None
+    if returncode is None:
+        what = "did not finish within %d s" % HOST_TIMEOUT
+    elif returncode < 0:
+        what = "was killed by signal %d (%s)" % (-returncode, signal_name(-returncode))
+    elif CRASH_RE.search(stdout + "\n" + stderr):
+        what = "crashed (exit status %d)" % returncode
+    elif summary and ((returncode == 0 and failed == 0) or (returncode == 1 and failed > 0)):
+        return None
+    else:
+        what = "exited with status %d%s" % (returncode, "" if summary else
+                                             " before its summary line")
+    last = LAST_TEST_RE.findall(stdout)
+    lines = ["build/host/%s %s, after its last reported test, %s." % (
+        binary, what, last[-1] if last else "(none)")]
+    place = crash_place(stderr + "\n" + stdout)
+    if place:
+        lines.append("  where: " + place)
+    report = CRASH_RE.search(stderr)
+    if report:  # the report's start names the place; its end is a legend
+        start = stderr.rfind("\n", 0, report.start()) + 1
+        lines.append("  its stderr, from the report on:\n" +
+                     "\n".join("    " + line for line in
+                               squeeze(stderr[start:].splitlines())[:TAIL_LINES]))
+    elif stderr.strip():
+        lines.append("  the last lines of its stderr:\n" + tail(stderr))
+    else:
+        lines.append("  the last lines of its output:\n" + tail(stdout))
+    return "\n".join(lines)
+
+
+def run_program(binary, path, results, todos, crashes):
+    """Run one host test program; record its RESULT lines as BINARY:suite/name, and
+    in crashes[binary] what went wrong if it did not end as a test run ends."""
+    with tempfile.NamedTemporaryFile("r", suffix=".results") as f:
+        env = dict(os.environ, PAGODA_RESULTS=f.name)
+        try:
+            proc = subprocess.run([path], env=env, capture_output=True, timeout=HOST_TIMEOUT)
+            returncode, out, err = proc.returncode, proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as e:
+            returncode, out, err = None, e.stdout or b"", e.stderr or b""
+        out, err = out.decode(errors="replace"), err.decode(errors="replace")
+        found = {}
+        parse_results(f.read(), found)
+    todos.update(TODO_RE.findall(out))
+    for name, outcome in found.items():
+        results[binary + ":" + name] = outcome
+    crash = host_crash(binary, returncode, out, err)
+    if crash:
+        crashes[binary] = crash
+
+
+def run_host(binaries, results, todos, crashes):
+    """Build and run each host program once (run_program)."""
     for binary in sorted(binaries):
         ok, out = make("build/host/" + binary)
         if not ok:
             results[binary + ":*"] = (False, "build/host/%s did not build:\n%s"
                                       % (binary, out[-1500:]))
             continue
-        with tempfile.NamedTemporaryFile("r", suffix=".results") as f:
-            env = dict(os.environ, PAGODA_RESULTS=f.name)
-            proc = subprocess.run([os.path.join(ROOT, "build", "host", binary)], env=env,
-                                  capture_output=True, text=True, timeout=600)
-            found = {}
-            parse_results(f.read(), found)
-        todos.update(TODO_RE.findall(proc.stdout))
-        for name, outcome in found.items():
-            results[binary + ":" + name] = outcome
-        if proc.returncode < 0 or "ERROR: AddressSanitizer" in proc.stdout + proc.stderr:
-            results[binary + ":*"] = (False, "build/host/%s crashed:\n%s"
-                                      % (binary, (proc.stdout + proc.stderr)[-1500:]))
+        run_program(binary, os.path.join(ROOT, "build", "host", binary), results, todos,
+                    crashes)
 
 
-def run_kernel(results, todos, logs):
+def kernel_boot_problem(status, console, timeout):
+    """None if the selftest boot ended as it should (its summary line, QEMU's exit
+    status 33 or 35); else what happened and the console's last lines."""
+    if status is None:
+        what = "the kernel test boot did not finish within %g s" % timeout
+    elif not SUMMARY_RE.search(console) or status not in (33, 35):
+        what = "the kernel test boot stopped before its end (QEMU exit status %d)" % status
+    else:
+        return None
+    return "%s; last lines:\n%s" % (what, tail(console) if console.strip() else "    (none)")
+
+
+def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT):
     """One selftest boot; record the debug console's RESULT lines."""
     import pagoda
     ok, out = make("iso")
@@ -104,14 +224,15 @@ def run_kernel(results, todos, logs):
     m = pagoda.Machine("grade-selftest", smbios_product="pagoda-selftest",
                        extra_args=["-debugcon", "file:" + path])
     try:
-        m.wait_exit(KERNEL_TIMEOUT)
-    except pagoda.MachineError:
-        results["kernel:*"] = (False, "the selftest boot did not finish within %d s"
-                               % KERNEL_TIMEOUT)
+        status = m.wait_exit(timeout)
+        time.sleep(0.2)  # let the reader thread drain the serial socket
     finally:
         m.close()
     logs["kernel"] = os.path.relpath(m.log.name, ROOT)
     todos.update(TODO_RE.findall(m.buf))
+    problem = kernel_boot_problem(status, m.buf, timeout)
+    if problem:
+        crashes["kernel"] = problem
     found = {}
     with open(path) as f:
         parse_results(f.read(), found)
@@ -151,52 +272,54 @@ def run_qemu(tests, results, todos, logs):
         m.close()
 
 
-def outcome_of(kind, test, results):
-    if kind == "host":
-        binary = test.split(":")[0]
-        if binary + ":*" in results and test not in results:
-            return results[binary + ":*"]
-        if test in results:
-            passed, why = results[test]
-            if passed and binary + ":*" in results:
-                return results[binary + ":*"]  # passed, but the program crashed later
-            return results[test]
-        return False, "no result for %s (the program stopped before it, or no such test)" % test
-    key = kind + ":" + test
+def outcome_of(kind, test, results, crashes):
+    """(passed, why) of one rubric row. A test reported before its program or
+    boot crashed keeps its result; one never reported fails, naming the crash."""
+    key = test if kind == "host" else kind + ":" + test
     if key in results:
         return results[key]
-    if kind == "kernel" and "kernel:*" in results:
-        return results["kernel:*"]
-    return False, "no result for %s (the kernel stopped before it, or no such test)" % test
+    program = test.split(":")[0] if kind == "host" else kind
+    if program + ":*" in results:
+        return results[program + ":*"]
+    if program in crashes:
+        where = "build/host/" + program if kind == "host" else "the kernel test boot"
+        return False, ("no result: %s ended before it reported this test (it crashed in "
+                       "this test or an earlier one; see below)" % where)
+    if kind == "host":
+        return False, "no result for %s (no such test in the program)" % test
+    return False, "no result for %s (no such test, or the kernel stopped before it)" % test
 
 
 def collect(rubrics, quick):
     """Run every test the rubrics name, each kind once for all labs."""
-    results, todos, logs = {}, set(), {}
+    results, todos, logs, crashes = {}, set(), {}, {}
     every = [entry for module in rubrics.values() for entry in module.RUBRIC]
-    run_host(host_binaries(every), results, todos)
+    run_host(host_binaries(every), results, todos, crashes)
     if quick:
-        return results, todos, logs
+        return results, todos, logs, crashes
     if any(kind == "kernel" for _, kind, _, _ in every):
-        run_kernel(results, todos, logs)
+        run_kernel(results, todos, logs, crashes)
     qemu = []
     for _, kind, t, _ in every:
         if kind == "qemu" and t not in qemu:
             qemu.append(t)
     if qemu:
         run_qemu(qemu, results, todos, logs)
-    return results, todos, logs
+    return results, todos, logs, crashes
 
 
-def report(lab, title, rubric, results, todos, logs, quick):
+def report(lab, title, rubric, results, todos, logs, crashes, quick):
     """Print one lab's table; return (score, total)."""
     score = total = 0
-    failed_kinds = set()
+    failed_kinds, programs = set(), []
     print("== lab %d: %s ==" % (lab, title))
     for points, kind, test, what in rubric:
         if quick and kind != "host":
             continue
-        passed, why = outcome_of(kind, test, results)
+        program = test.split(":")[0] if kind == "host" else kind
+        if program not in programs:
+            programs.append(program)
+        passed, why = outcome_of(kind, test, results, crashes)
         total += points
         score += points if passed else 0
         print("%s  %2d/%-2d  %-6s %-44s %s" % ("PASS" if passed else "FAIL",
@@ -204,10 +327,15 @@ def report(lab, title, rubric, results, todos, logs, quick):
                                                 what))
         if not passed:
             failed_kinds.add(kind)
-            for line in (why or "failed").splitlines()[:12]:
+            for line in squeeze((why or "failed").splitlines())[:12]:
                 print("        " + line)
+    for program in programs:
+        if program in crashes:
+            print(crashes[program])
+            print("  (the tests it reported before that keep their result and points; the "
+                  "ones it never reported fail with \"no result\")")
     for kind, machine in (("kernel", "the selftest boot"), ("qemu", "the shell tests")):
-        if kind in failed_kinds and kind in logs:
+        if (kind in failed_kinds or kind in crashes) and kind in logs:
             print("the console of %s, with the full fault reports: %s" % (machine, logs[kind]))
     mine = sorted({(int(n), part) for n, part in todos if int(n) == lab})
     if mine:
@@ -226,10 +354,11 @@ def main(argv):
     labs = [int(word) for word in words] or [1, 2, 3, 4, 5]
     started = time.monotonic()
     rubrics = {lab: load_rubric(lab) for lab in labs}
-    results, todos, logs = collect(rubrics, quick)
+    results, todos, logs, crashes = collect(rubrics, quick)
     score = total = 0
     for lab in labs:
-        s, t = report(lab, rubrics[lab].TITLE, rubrics[lab].RUBRIC, results, todos, logs, quick)
+        s, t = report(lab, rubrics[lab].TITLE, rubrics[lab].RUBRIC, results, todos, logs,
+                      crashes, quick)
         score, total = score + s, total + t
     print("(%.0f s%s)" % (time.monotonic() - started, "; host tests only" if quick else ""))
     print("Score: %d/%d" % (score, total))

@@ -556,14 +556,25 @@ static const char *test_pcp_drain(void)
 		       "hold %u pages (high %u, batch %u: the free that takes it past high gives %u "
 		       "back); it holds %u", i + 1, expect, high, batch, batch, pcp->count);
 	}
-	/* 40 frees, 2 drains: the 16 pages freed first went back, the last 24 are listed. */
+	/* 40 frees, 2 drains: the 16 pages freed first went back, the last 24 are listed.
+	 * The list and the PG_PCP flag are checked apart, and the message says which is wrong. */
 	for (unsigned i = 0; i < 40; i++) {
-		bool listed_now = (pages[i]->flags & PG_PCP) != 0;
-		CHECKF(listed_now == (i >= 16), "the page freed %u%s (0x%lx) %s on the per-CPU list: "
-		       "a drain takes the oldest pages, from the list's tail, so the first 16 freed "
-		       "should be back on the free lists and the last 24 listed", i + 1,
-		       i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", page_to_phys(pages[i]),
-		       listed_now ? "is still" : "is not");
+		bool want = i >= 16, flagged = (pages[i]->flags & PG_PCP) != 0, listed = false;
+		struct page *p;
+		list_for_each_entry(p, &pcp->pages, list)
+			listed = listed || p == pages[i];
+		unsigned n = i + 1;
+		const char *nth = n % 100 / 10 == 1 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd"
+							  : n % 10 == 3 ? "rd" : "th";
+		CHECKF(listed == want, "the page freed %u%s (0x%lx) %s on the per-CPU list (its PG_PCP "
+		       "flag is %s): a drain takes the oldest pages, from the list's tail, so the first "
+		       "16 freed should be back on the free lists and the last 24 listed", n, nth,
+		       page_to_phys(pages[i]), listed ? "is still" : "is not",
+		       flagged ? "set" : "clear");
+		CHECKF(flagged == want, "the page freed %u%s (0x%lx) is %s the per-CPU list, as it "
+		       "should be, but its PG_PCP flag is %s: a page %s the list has PG_PCP %s",
+		       n, nth, page_to_phys(pages[i]), listed ? "on" : "off",
+		       flagged ? "set" : "clear", want ? "on" : "off", want ? "set" : "clear");
 	}
 	CHECK_INVARIANTS();
 	buddy_drain_pcp();

@@ -435,6 +435,31 @@ static const char *test_cow_reuse(void)
 	END();
 }
 
+/*
+ * Regression: region_map_flags() used to add MAP_SIZE_4K, which
+ * paging_protect() refuses with -EINVAL, so a COW reuse written as lab 4's
+ * handout says (paging_protect with the region's flags) failed, reported as
+ * "out of memory". The same flags must suit paging_map and paging_protect.
+ */
+static const char *test_map_flags_fit_protect(void)
+{
+	BEGIN();
+	struct region r = {.start = WINDOW, .end = WINDOW + PAGE_SIZE, .prot = MAP_WRITE,
+			   .kind = REGION_ANON};
+	unsigned flags = region_map_flags(&r, WINDOW);
+	struct page *page = alloc_page(ALLOC_ZERO);
+	CHECK(page != NULL);
+	int mapped = paging_map(&space, WINDOW, page_to_phys(page), PAGE_SIZE, flags);
+	int protected = mapped == 0 ? paging_protect(&space, WINDOW, PAGE_SIZE, flags) : 0;
+	if (mapped == 0)
+		CHECK(paging_unmap(&space, WINDOW, PAGE_SIZE) == 0);
+	CHECK(free_page(page) == 0);
+	CHECKF(mapped == 0, "paging_map with region_map_flags() (0x%x) returned %d", flags, mapped);
+	CHECKF(protected == 0, "paging_protect with region_map_flags() (0x%x) returned %d: the "
+	       "flags a region's page gets must suit paging_protect too", flags, protected);
+	END();
+}
+
 static const char *test_cow_without_memory(void)
 {
 	BEGIN();
@@ -841,6 +866,8 @@ static const struct selftest fault_tests[] = {
 	 test_cow_copy},
 	{"cow_reuse", "a write by a frame's last owner makes it writable in place, no copy",
 	 test_cow_reuse},
+	{"map_flags_fit_protect", "region_map_flags() suits paging_map and paging_protect alike",
+	 test_map_flags_fit_protect},
 	{"cow_no_memory", "a COW copy with no frame left is a violation, nothing changed",
 	 test_cow_without_memory},
 	{"cow_pair", "two spaces share frames until a write copies only that page; refcounts",

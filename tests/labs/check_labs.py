@@ -1,7 +1,8 @@
 """check_labs.py - the `labs` suite of `make test`: the lab machinery works.
 
 For the course labs (docs/labs/) to be trusted, `make test` checks:
-  markers      scripts/lab.py check: every marker balanced, every lab has parts;
+  markers      scripts/lab.py check: every marker balanced, every lab has parts,
+               every part its stub (tests/labs/stubs/NAME.stub) and no stub is orphaned;
   arguments    lab.py and grade.py refuse a bad LAB or part with a message;
   handout N    docs/labs/labN-*.md has every section a handout needs, a
                "### k. `part`: `function(...)`" task for each of the lab's parts
@@ -20,6 +21,22 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
                fails: no part goes untested;
   batch        scripts/grade_batch.sh --quick grades a finished and an
                untouched lab 3 submission right;
+  parts state  `lab.py parts` in a student tree says TODO while a stub is there
+               (its lab_todo() call, or its code) and "written" once replaced;
+  challenge    lab 1's challenge stubs give no answer (no list operation);
+  crashes      grade.py on tests/labs/crash_probe.c, a program that passes a
+               test and then dies (UBSan, ASan, panic, exit 3, a hang): the
+               crash is reported with its file and line, the test reported
+               before it keeps its points, the rest say "no result"; a
+               program whose tests merely fail is no crash;
+  kernel boot  a selftest boot that does not finish in time is reported with
+               the console's last lines, identical lines shown once with their
+               count;
+  mutants      with a lab 1 buddy_merge that leaves the buddy listed, the
+               selftest boot fails pmm_boot/no_forbidden_page and ends in
+               seconds; with a pcp_drain that drains the newest pages,
+               buddy/pcp_drain says whether the list or the PG_PCP flag is
+               wrong;
   unforgeable  the forged "RESULT PASS" line that selftest lab/console_cannot_forge
                prints reaches the console but not the grader's channel, on the
                host ($PAGODA_RESULTS) and in the kernel (the debug console).
@@ -37,6 +54,8 @@ import subprocess
 import sys
 import time
 
+import grade
+import lab as labtool
 import pagoda
 from grade import host_binaries, load_rubric
 
@@ -209,6 +228,218 @@ def batch_grading_works():
     return None
 
 
+def stub_state_reported():
+    """None if `lab.py parts 4` in a student tree tells written parts from TODO ones.
+
+    A copy of the lab 4 skeleton's sources: fault_demand_zero gets the
+    reference code (written), fault_cow_break loses only its lab_todo()
+    line (TODO: its code is still there), anon_share_frames gets the
+    reference code under a kept lab_todo() call (TODO), fault_stack_growth
+    stays as it is (TODO).
+    """
+    top = os.path.join(ROOT, "build", "labs", "parts-state")
+    shutil.rmtree(top, ignore_errors=True)
+    labtool.skeleton(4, top)
+    reference = {p.name: p for p in labtool.all_parts()}
+
+    def edit(path, name, change):
+        with open(os.path.join(top, path)) as f:
+            lines = f.readlines()
+        i = next(i for i, line in enumerate(lines) if "LAB 4 TODO %s:" % name in line)
+        end = next(j for j in range(i, len(lines)) if lines[j].rstrip() == "}")
+        p = reference[name]
+        with open(os.path.join(ROOT, p.path)) as f:
+            solution = f.readlines()[p.begin + 1:p.end]
+        lines[i + 1:end] = change(lines[i + 1:end], solution)
+        with open(os.path.join(top, path), "w") as f:
+            f.writelines(lines)
+
+    edit("mm/fault.c", "fault_demand_zero", lambda stub, solution: solution)
+    edit("mm/fault.c", "fault_cow_break",
+         lambda stub, solution: [line for line in stub if "lab_todo(" not in line])
+    edit("mm/anon.c", "anon_share_frames",
+         lambda stub, solution: [line for line in stub if "lab_todo(" in line] + solution)
+    got = {p.name: p.todo for p in parts(4, cwd=top)}
+    shutil.rmtree(top, ignore_errors=True)
+    want = {"fault_demand_zero": False, "fault_cow_break": True, "anon_share_frames": True,
+            "fault_stack_growth": True}
+    if got != want:
+        return ("`lab.py parts 4` should list (part: TODO?) %s; it lists %s" % (want, got))
+    return None
+
+
+ANSWER_WORDS = ("list_add", "list_remove", "list_first_entry", "list_entry", "buddy_take_block",
+                "buddy_merge_and_free", "PG_PCP", "pcp->count")
+
+
+def challenge_stubs_give_no_answer():
+    """None if lab 1's challenge stubs do none of the work they stand in for."""
+    wrong = []
+    for name in ("pcp_refill", "pcp_drain"):
+        with open(os.path.join(ROOT, "tests", "labs", "stubs", name + ".stub")) as f:
+            code = "\n".join(labtool.code_lines(f.read()))
+        found = [w for w in ANSWER_WORDS if w in code]
+        if found:
+            wrong.append("%s.stub uses %s: a stub should say TODO and keep the kernel "
+                         "safe, not do part of the work" % (name, ", ".join(found)))
+    return "\n".join(wrong) or None
+
+
+PROBE = os.path.join(ROOT, "build", "labs", "crash_probe")
+PROBE_RUBRIC = [(2, "host", "probe:probe/passes", "passes"),
+                (1, "host", "probe:probe/fails", "fails on purpose"),
+                (3, "host", "probe:probe/crashes", "crashes as told"),
+                (1, "host", "probe:probe/after", "after the crash")]
+
+
+def make_variable(name):
+    """A variable of the Makefile as make expands it (HOST_CFLAGS, HOST_COMMON)."""
+    out = subprocess.run(["make", "-qp"], cwd=ROOT, capture_output=True, text=True).stdout
+    m = re.search(r"^%s := (.*)$" % name, out, re.M)
+    return m.group(1).split() if m else []
+
+
+def probe_line(text):
+    with open(os.path.join(ROOT, "tests", "labs", "crash_probe.c")) as f:
+        return next(i + 1 for i, line in enumerate(f) if text in line)
+
+
+def grade_probe(mode):
+    """What grade.py reports for crash_probe run with $PAGODA_PROBE=mode."""
+    import contextlib
+    import io
+    os.environ["PAGODA_PROBE"] = mode
+    results, todos, crashes = {}, set(), {}
+    grade.run_program("probe", PROBE, results, todos, crashes)
+    del os.environ["PAGODA_PROBE"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        grade.report(0, "probe", PROBE_RUBRIC, results, todos, {}, crashes, True)
+    return out.getvalue()
+
+
+def crashes_reported(totals):
+    """grade.py's report of each way the probe ends (labs/grade-shows-crash-MODE)."""
+    code, out = run(["cc"] + make_variable("HOST_CFLAGS") + ["-o", PROBE,
+                    "tests/labs/crash_probe.c"] + make_variable("HOST_COMMON"))
+    if code != 0:
+        totals.record("labs/grade-shows-crashes", False, "crash_probe.c did not build:\n" + out)
+        return
+    saved, grade.HOST_TIMEOUT = grade.HOST_TIMEOUT, 3
+    kept = r"^PASS   2/2   host   probe:probe/passes"
+    lost = r"^FAIL   0/3   host   probe:probe/crashes .*\n +no result: build/host/probe ended"
+    expect = {
+        "ubsan": [kept, lost, r"where: tests/labs/crash_probe.c:%d: runtime error: shift "
+                  r"exponent 40" % probe_line("one << shift")],
+        "asan": [kept, lost, r"where: tests/labs/crash_probe.c:%d \(test_crashes\): "
+                 r"AddressSanitizer: heap-buffer-overflow" % probe_line("block[size] = 1")],
+        "panic": [kept, lost, r"killed by signal 6 \(SIGABRT\)",
+                  r"where: PANIC: the probe panics on purpose"],
+        "exit": [kept, lost, r"exited with status 3 before its summary line, after its last "
+                 r"reported test, probe/fails"],
+        "hang": [kept, lost, r"did not finish within 3 s"],
+        "none": [kept, r"^PASS   3/3   host   probe:probe/crashes", r"^lab 0: 6/7 points"],
+    }
+    for mode, patterns in expect.items():
+        out = grade_probe(mode)
+        missing = [p for p in patterns if not re.search(p, out, re.M)]
+        if mode != "none" and "keep their result and points" not in out:
+            missing.append("a word that the tests reported before the crash keep their points")
+        if mode == "none" and "crashed" in out:
+            missing.append("no crash: failed tests with exit status 1 are a normal end")
+        totals.record("labs/grade-shows-crash-" + mode, not missing,
+                      "expected %s in grade.py's report:\n%s" % (missing, out))
+    grade.HOST_TIMEOUT = saved
+
+
+def kernel_timeout_reported():
+    """None if a selftest boot that runs out of time is reported, with capped lines."""
+    import contextlib
+    import io
+    results, todos, logs, crashes = {}, set(), {}, {}
+    grade.run_kernel(results, todos, logs, crashes, timeout=0.05)
+    rubric = [(1, "kernel", "pmm/counts_restored", "a kernel test")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        grade.report(0, "boot", rubric, results, todos, logs, crashes, False)
+    if "the kernel test boot did not finish within 0.05 s; last lines:" not in out.getvalue():
+        return "a boot cut off after 0.05 s is not reported:\n" + out.getvalue()
+    line = "free_pages: double free of frame 0x2bf000 (order 0) by test_no_forbidden_page+0x154"
+    shown = grade.kernel_boot_problem(None, "booting\n" + (line + "\n") * 266256, 300)
+    if shown.count(line) != 1 or "repeated 266255 more times" not in shown or \
+            len(shown.splitlines()) > 20:
+        return ("266256 identical console lines should be shown once, with their count:\n" +
+                shown[:3000])
+    return None
+
+
+def mutant_tree(name, part, change):
+    """build/labs/NAME: the reference with part's code replaced by change(its lines),
+    seeded with the reference's objects. Returns (dest, None) or (None, why)."""
+    p = next(p for p in labtool.all_parts() if p.name == part)
+    with open(os.path.join(ROOT, p.path)) as f:
+        solution = f.readlines()[p.begin + 1:p.end]
+    broken = change(solution)
+    if broken == solution:
+        return None, "the mutation of %s changed nothing: the reference code moved?" % part
+    dest = os.path.join(ROOT, "build", "labs", name)
+    labtool.skeleton(p.lab, dest, only=part, replace={part: broken})
+    for d in OBJECT_DIRS:
+        src = os.path.join(ROOT, "build", d)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(dest, "build", d), dirs_exist_ok=True)
+    return dest, None
+
+
+def broken_merge_fails_fast():
+    """None if the selftest boot, with a merge that leaves the buddy on its free
+    list, fails pmm_boot/no_forbidden_page and ends (it used to loop for 300 s)."""
+    dest, why = mutant_tree("mutant-merge", "buddy_merge", lambda lines: [
+        line for line in lines if "free_list_remove(zone, buddy, order)" not in line])
+    if why:
+        return why
+    code, out = run(["make", "-s", "iso"], cwd=dest)
+    if code != 0:
+        return "the tree with the broken merge does not build:\n" + out[-2000:]
+    m = pagoda.Machine("mutant-merge", smbios_product="pagoda-selftest",
+                       iso=os.path.join(dest, "build", "pagoda.iso"))
+    started = time.monotonic()
+    try:
+        status = m.wait_exit(120)
+    finally:
+        m.close()
+    took = time.monotonic() - started
+    shutil.rmtree(dest, ignore_errors=True)
+    if status is None:
+        return "the selftest boot with a broken merge did not end within 120 s:\n" + \
+            grade.tail(m.buf)
+    if not re.search(r"^selftest: FAIL pmm_boot/no_forbidden_page: .*handed it out twice",
+                     m.buf, re.M):
+        return ("with a broken merge pmm_boot/no_forbidden_page should fail, naming a page "
+                "handed out twice (%.0f s):\n%s" % (took, grade.tail(m.buf, 30)))
+    return None
+
+
+def pcp_drain_message_precise():
+    """None if buddy/pcp_drain, with a drain that takes the newest pages, says
+    that the oldest is still on the list (it walks the list) and, apart, how
+    its PG_PCP flag is."""
+    dest, why = mutant_tree("mutant-pcp", "pcp_drain", lambda lines: [
+        line.replace("pcp->pages.prev", "pcp->pages.next") for line in lines])
+    if why:
+        return why
+    code, out = run(["make", "-s", "build/host/test_buddy"], cwd=dest)
+    if code == 0:
+        code, out = run([os.path.join(dest, "build", "host", "test_buddy")], cwd=dest)
+    shutil.rmtree(dest, ignore_errors=True)
+    if not re.search(r"^selftest: FAIL buddy/pcp_drain: the page freed 1st \(0x[0-9a-f]+\) "
+                     r"is still on the per-CPU list \(its PG_PCP flag is set\)", out, re.M):
+        return ("with a drain from the head, buddy/pcp_drain should say that the first page "
+                "freed is still on the list, and that its PG_PCP flag is set; the program "
+                "said:\n" + out[-2000:])
+    return None
+
+
 FORGED = "RESULT PASS lab/forged_by_kprintf"
 GENUINE = "RESULT PASS lab/console_cannot_forge"
 
@@ -286,6 +517,12 @@ def run_labs(totals):
         totals.record("labs/handout%d" % lab, why is None, why or "")
     why = bad_arguments_refused()
     totals.record("labs/bad-arguments", why is None, why or "")
+    for name, fn in (("labs/parts-tells-written-from-todo", stub_state_reported),
+                     ("labs/challenge-stubs-give-no-answer", challenge_stubs_give_no_answer),
+                     ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported)):
+        why = fn()
+        totals.record(name, why is None, why or "")
+    crashes_reported(totals)
     for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel)):
         why = fn()
         totals.record("labs/results-unforgeable-" + where, why is None, why or "")
@@ -328,6 +565,8 @@ def run_labs(totals):
     jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
             for p in all_parts]
     jobs.append(("labs/batch-grading", batch_grading_works, ()))
+    jobs.append(("labs/broken-merge-fails-fast", broken_merge_fails_fast, ()))
+    jobs.append(("labs/pcp-drain-message-says-list-and-flag", pcp_drain_message_precise, ()))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, *args)) for name, fn, args in jobs]
         for name, future in futures:
