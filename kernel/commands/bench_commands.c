@@ -36,6 +36,8 @@ SHELL_COMMAND(bench, "run a benchmark (cycle counts, medians of repeated runs)",
 	      "  Without NAME, lists the benchmarks. Each prints cycles per operation\n"
 	      "  measured with the TSC, as the median of repeated runs. Under QEMU's\n"
 	      "  TCG the numbers are emulated cycles: compare them with each other,\n"
-	      "  not with real hardware.\n"
+	      "  not with real hardware. Booted with `make run ICOUNT=1`, the TSC\n"
+	      "  counts executed instructions: the figures are then path lengths,\n"
+	      "  the same on every run (docs/benchmarks.md).\n"
 	      "example: bench pmm\n",
 	      cmd_bench);
