@@ -358,12 +358,14 @@ $(BUILD)/host/test_pmm: tests/unit/test_pmm.c tests/host/pmm_setup.c $(HOST_MM) 
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
 
 # Host benchmarks: optimized, no sanitizers; `make bench` runs them. Not tests.
-$(BUILD)/bench/bench_pmm: tests/host/bench_pmm.c $(HOST_MM) $(HOST_COMMON:tests/host/main.c=)
+# Each runs the body in kernel/bench/ that `bench NAME` runs in the kernel.
+$(BUILD)/bench/bench_pmm: tests/host/bench_pmm.c kernel/bench/pmm_bench.c $(HOST_MM) \
+		$(HOST_COMMON:tests/host/main.c=)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS) -o $@ $^
 
-$(BUILD)/bench/bench_vmm: tests/host/bench_vmm.c mm/paging.c $(HOST_MM) \
+$(BUILD)/bench/bench_vmm: tests/host/bench_vmm.c kernel/bench/paging_bench.c mm/paging.c $(HOST_MM) \
 		$(HOST_COMMON:tests/host/main.c=)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
@@ -371,7 +373,8 @@ $(BUILD)/bench/bench_vmm: tests/host/bench_vmm.c mm/paging.c $(HOST_MM) \
 
 # The heap benchmark loads mimalloc and jemalloc with dlopen (-ldl) to set
 # them beside kmalloc and glibc; `deps.sh bench` installs them.
-$(BUILD)/bench/bench_heap: tests/host/bench_heap.c mm/slab.c mm/kmalloc.c $(HOST_MM) \
+$(BUILD)/bench/bench_heap: tests/host/bench_heap.c kernel/bench/heap_bench.c mm/slab.c mm/kmalloc.c \
+		mm/vmalloc.c mm/paging.c $(HOST_MM) \
 		$(HOST_COMMON:tests/host/main.c=)
 	@mkdir -p $(dir $@)
 	$(say) "  HOSTCC $@"
