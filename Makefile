@@ -3,11 +3,15 @@
 #   make            build/kernel.elf (with symbols) and compile_commands.json
 #   make iso        build/pagoda.iso, bootable by BIOS and UEFI (hybrid)
 #   make run        boot the ISO in QEMU, serial console on this terminal
-#                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi)
+#                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
+#                   deterministic mode, the guest's TSC counts instructions)
 #   make gdb        boot halted with a gdbstub and attach gdb
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
-#                   beside glibc, mimalloc and jemalloc, which it installs)
+#                   beside glibc, mimalloc and jemalloc, which it installs), then
+#                   the kernel's own (make bench-kernel)
+#   make bench-kernel  every `bench NAME` in QEMU in the deterministic mode
+#                   (instruction counts; docs/benchmarks.md)
 #   make lab LAB=n  a student skeleton of lab n in build/labs/labn (docs/labs/)
 #   make grade [LAB=n]  grade the labs (all, or lab n): points and Score: X/Y
 #   make clean
@@ -245,11 +249,13 @@ HOST_SOURCES = $(sort $(foreach p,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS) $(HOST_B
 	$($(p)_SRCS)) $(HOST_COMMON) $(FUZZ_COMMON) $(BENCH_COMMON))
 
 # Host benchmarks: optimized, no sanitizers; `make bench` runs them. Not tests.
+# Each runs the body in kernel/bench/ that `bench NAME` runs in the kernel.
 BENCH_CFLAGS := -std=gnu11 -O2 -g -I. -DPAGODA_HOST -fno-builtin $(STRING_CFLAGS)
 BENCH_COMMON := $(HOST_LIB) kernel/selftest.c tests/host/host_stubs.c $(HOST_MM)
-bench_pmm_SRCS := tests/host/bench_pmm.c
-bench_vmm_SRCS := tests/host/bench_vmm.c mm/paging.c
-bench_heap_SRCS := tests/host/bench_heap.c mm/slab.c mm/kmalloc.c
+bench_pmm_SRCS := tests/host/bench_pmm.c kernel/bench/pmm_bench.c
+bench_vmm_SRCS := tests/host/bench_vmm.c kernel/bench/paging_bench.c mm/paging.c
+bench_heap_SRCS := tests/host/bench_heap.c kernel/bench/heap_bench.c mm/slab.c mm/kmalloc.c \
+	mm/vmalloc.c mm/paging.c
 # The heap benchmark loads mimalloc and jemalloc with dlopen (-ldl) to set
 # them beside kmalloc and glibc; `deps.sh bench` installs them.
 bench_heap_LDLIBS := -ldl
@@ -271,7 +277,7 @@ $(BUILD)/bench/%: Makefile | deps
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $($*_LDLIBS)
 
-.PHONY: all iso run gdb test bench bench-deps clean deps lab grade
+.PHONY: all iso run gdb test bench bench-kernel bench-deps clean deps lab grade
 all: $(BUILD)/kernel.elf compile_commands.json
 
 INSTALL_GOALS := run gdb test iso bench lab grade
@@ -338,12 +344,19 @@ QEMU_FIRMWARE_uefi := -bios $(OVMF)
 QEMU_MACHINE := -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cdrom $(BUILD)/pagoda.iso \
 	-boot d -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	$(QEMU_FIRMWARE_$(FIRMWARE))
+# ICOUNT=1: the deterministic benchmark mode (docs/benchmarks.md): -cpu qemu64
+#   -smp 1 -icount shift=0,sleep=off, from scripts/bench_kernel.py, the one
+#   place that spells it; the later -smp wins over SMP. TCG only.
+ifeq ($(ICOUNT),1)
+QEMU_MACHINE += $(shell $(PYTHON) scripts/bench_kernel.py --qemu-args)
+endif
 # -serial mon:stdio: the serial line on this terminal, with QEMU's monitor
 #   behind Ctrl-A C; Ctrl-A X quits.
 # isa-debug-exit: lets the kernel end QEMU with a status (selftest mode).
 
 run: $(BUILD)/pagoda.iso
 	@echo "Booting Pagoda ($(FIRMWARE), $(ACCEL), $(MEM)). Quit QEMU with Ctrl-A X."
+	$(if $(filter 1,$(ICOUNT)),@echo "ICOUNT=1: the guest's TSC counts executed instructions.")
 	qemu-system-x86_64 $(QEMU_MACHINE) -serial mon:stdio
 
 gdb: $(BUILD)/pagoda.iso
@@ -365,10 +378,16 @@ lab: deps
 grade: deps
 	python3 scripts/grade.py $(LAB)
 
-bench: bench-deps $(BUILD)/bench/bench_pmm $(BUILD)/bench/bench_vmm $(BUILD)/bench/bench_heap
+bench: bench-deps $(BUILD)/bench/bench_pmm $(BUILD)/bench/bench_vmm $(BUILD)/bench/bench_heap \
+		$(BUILD)/pagoda.iso
 	$(BUILD)/bench/bench_pmm
 	$(BUILD)/bench/bench_vmm
 	$(BUILD)/bench/bench_heap
+	$(PYTHON) scripts/bench_kernel.py
+
+# The in-kernel benchmarks, deterministic (instruction counts): NAMES="fault vmm" picks some.
+bench-kernel: $(BUILD)/pagoda.iso
+	$(PYTHON) scripts/bench_kernel.py $(NAMES)
 
 bench-deps:
 	@sh scripts/deps.sh bench

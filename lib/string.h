@@ -10,12 +10,24 @@
  * On the host test builds these definitions replace (shadow) the libc ones;
  * that is intended: the tests then exercise our code, under ASan.
  * Every function may be called from any context (interrupts, exceptions):
- * none allocates, locks or keeps state.
+ * none allocates, locks or keeps state (string_erms is set once at boot).
+ * memcpy/memmove/memset use the string instructions for large sizes
+ * (string.c); a page is zeroed with 512 stores, not a byte loop.
  */
 #ifndef LIB_STRING_H
 #define LIB_STRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/*
+ * True when the CPU has ERMS (Enhanced REP MOVSB/STOSB, CPUID.(EAX=7,
+ * ECX=0):EBX bit 9): large memcpy/memset then use one rep movsb/stosb
+ * instead of rep movsq/stosq and a tail. lib/ cannot ask the CPU itself;
+ * the arch code sets this once at boot, before anything runs concurrently
+ * (cpu_features_init). False (the default) is correct on every CPU.
+ */
+extern bool string_erms;
 
 /* Copy n bytes from src to dest; the areas must not overlap. Returns dest. */
 void *memcpy(void *dest, const void *src, size_t n);

@@ -194,10 +194,16 @@ struct tlb_batch {
 	struct list_node freed_tables;  /* their struct pages, via page->list */
 };
 
+/* May this CPU's TLB hold translations of va in as (the current space, or the kernel half)? */
+static bool tlb_may_cache(const struct address_space *as, virt_addr_t va)
+{
+	return va >= PAGING_KERNEL_HALF || as->pml4 == arch_current_root();
+}
+
 static void tlb_begin(struct tlb_batch *tlb, const struct address_space *as, virt_addr_t va)
 {
 	tlb->kernel = va >= PAGING_KERNEL_HALF;
-	tlb->live = tlb->kernel || as->pml4 == arch_current_root();
+	tlb->live = tlb_may_cache(as, va);
 	tlb->overflow = false;
 	tlb->count = 0;
 	list_init(&tlb->freed_tables);
@@ -648,10 +654,46 @@ static int check_map(const struct address_space *as, virt_addr_t va, phys_addr_t
 }
 
 /*
+ * paging_map of one 4 KiB page when its tables exist already and carry the
+ * bits the leaf needs: what every page fault maps, except the first in a
+ * 2 MiB range. One read-only walk, then the leaf, instead of the general
+ * path's check walk and two descents. Returns true with paging_map's
+ * result (0 or -EEXIST) in *result, or false, having changed nothing, when
+ * the general path must decide: a table missing, a huge page in the way, an
+ * intermediate entry to widen.
+ */
+static bool map_one_page(struct address_space *as, virt_addr_t va, phys_addr_t pa,
+			 unsigned flags, int *result)
+{
+	struct path path;
+	pte_t needed = intermediate_bits(va, flags & MAP_USER);
+
+	path_walk(as, va, &path);
+	if (path.depth != LEVEL_PT)
+		return false;
+	for (int level = LEVEL_PML4; level < LEVEL_PT; level++)
+		if ((*path.entry[level] & needed) != needed)
+			return false;
+	pte_t *entry = path.entry[LEVEL_PT], old = *entry;
+	*result = 0;
+	if ((old & PTE_PRESENT) && !(flags & MAP_REPLACE)) {
+		*result = -EEXIST;
+		return true;
+	}
+	entry_set(entry, leaf_entry(pa, flags, LEVEL_PT));
+	if ((old & PTE_PRESENT) && tlb_may_cache(as, va)) { /* tlb_finish's work, for one page */
+		arch_invalidate_page(va);
+		paging_stats.invlpg++;
+	}
+	return true;
+}
+
+/*
  * In two passes, so that only the first can fail: (1) make every table the
  * steps need (and split huge pages in the way, with MAP_REPLACE); on
  * -ENOMEM free the tables made so far, which are still empty; (2) write the
- * leaves, which allocates nothing.
+ * leaves, which allocates nothing. One 4 KiB page whose tables exist takes
+ * the short way, map_one_page.
  */
 int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
 	       unsigned flags)
@@ -664,6 +706,8 @@ int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_
 	int err = check_map(as, va, pa, size, flags);
 
 	if (err)
+		return err;
+	if (size == PAGE_SIZE && map_one_page(as, va, pa, flags, &err))
 		return err;
 	if (!(flags & MAP_REPLACE)) {
 		range_start(&rw, as, va, va + size - 1);

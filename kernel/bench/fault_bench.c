@@ -9,9 +9,10 @@
  *                 with a twin (every frame has two owners: each write copies)
  * Each access is timed alone with the cycle counter (TSC) around it; the
  * figure is the median over BENCH_PAGES pages of a run, then the median of
- * BENCH_RUNS runs. The anchors from Linux on real hardware: ~1.2 us per
- * zero-fill fault, ~2.3 us per COW fault. Shell context; the regions live in
- * the kernel's lazy window and are released after each run.
+ * BENCH_RUNS runs. In the deterministic mode (docs/benchmarks.md) each
+ * figure is an instruction count; scripts/linux_fault_bench.py counts
+ * Linux's faults the same way. Shell context; the regions live in the
+ * kernel's lazy window and are released after each run.
  */
 #include "kernel/bench/bench.h"
 #include "lib/panic.h"

@@ -38,7 +38,9 @@ SHELL_COMMAND(bench, SHELL_ARGS(0, 1), "run a benchmark (cycle counts, medians o
 	      "  Without NAME, lists the benchmarks. Each prints cycles per operation\n"
 	      "  measured with the TSC, as the median of repeated runs. Under QEMU's\n"
 	      "  TCG the numbers are emulated cycles: compare them with each other,\n"
-	      "  not with real hardware.\n"
+	      "  not with real hardware. Booted with `make run ICOUNT=1`, the TSC\n"
+	      "  counts executed instructions: the figures are then path lengths,\n"
+	      "  the same on every run (docs/benchmarks.md).\n"
 	      "examples:\n"
 	      "  bench      the list of benchmarks\n"
 	      "  bench pmm  the page allocator's operations\n",

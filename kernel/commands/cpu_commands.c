@@ -51,6 +51,8 @@ static int cmd_cpuinfo(int argc, char **argv)
 	kprintf("other:\n");
 	kprintf("  tsc:         %-3s  invariant: %s\n", yes_no(f->tsc), yes_no(f->invariant_tsc));
 	kprintf("  apic:        %-3s  x2apic: %s\n", yes_no(f->apic), yes_no(f->x2apic));
+	kprintf("  erms:        %-3s  fast rep movsb/stosb (memcpy/memset use them)\n",
+		yes_no(f->erms));
 	return 0;
 }
 

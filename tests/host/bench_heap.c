@@ -1,14 +1,11 @@
 /*
- * bench_heap.c - the kernel heap (kmalloc over the slab allocator, on the
- * simulated RAM arena) beside the C libraries' general-purpose allocators,
- * on the host's CPU. The in-kernel twin is `bench heap` (kernel/bench/heap_bench.c).
+ * bench_heap.c - `bench heap` on the host's CPU, then the kernel heap beside
+ * the C libraries' general-purpose allocators. The workloads are the body of
+ * kernel/bench/heap_bench.c (64 B / 256 B / 4 KiB pairs, the mixed 8 B-8 KiB
+ * window, vmalloc+vfree 16 KiB), run over the simulated RAM arena; this
+ * program first prints that body's own report, then runs the same pair and
+ * mixed workloads with each peer (host only):
  *
- *   64 B / 256 B / 4 KiB pair   malloc+free of one size, over and over: the
- *                               fast path (kmalloc's per-CPU magazine)
- *   mixed                       a window of MIXED_LIVE live blocks; each
- *                               step frees a random one and allocates a
- *                               random size in its place (log-uniform over
- *                               8 B..8 KiB, drawn before timing)
  * Peers: glibc malloc/free, mimalloc (mi_malloc/mi_free) and jemalloc. The
  * two libraries are loaded with dlopen and called through dlsym pointers,
  * so they live beside glibc in one process without replacing its malloc
@@ -35,39 +32,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/panic.h"
+#include "kernel/bench/bench.h"
 #include "lib/printf.h"
 #include "lib/random.h"
-#include "lib/sort.h"
-#include "mm/arch.h"
 #include "mm/kmalloc.h"
+#include "mm/paging.h"
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 #include "tests/host/arena.h"
 
 #define BENCH_RUNS 31
 #define PAIR_OPS 100000     /* pairs per run of the one-size workloads */
 #define MIXED_OPS 100000    /* free+malloc steps per run of the mixed workload */
-#define MIXED_LIVE 1000     /* live blocks in the mixed workload's window */
 #define FRAG_SAMPLES 100000 /* allocations measured for the fragmentation figure */
 
 struct allocator {
-	const char *name;
-	void *(*alloc)(size_t size);
-	void (*free)(void *p);
+	struct bench_allocator b;  /* name, alloc, free: what the workloads call */
 	size_t (*usable)(void *p); /* usable size of a block, NULL if unknown */
 	bool present;
 	char missing[256];         /* why it could not be loaded */
 };
-
-static void *ours_alloc(size_t size)
-{
-	return kmalloc(size, 0);
-}
-
-static void ours_free(void *p)
-{
-	kfree(p);
-}
 
 static size_t ours_usable(void *p)
 {
@@ -77,10 +61,9 @@ static size_t ours_usable(void *p)
 enum { OURS, GLIBC, MIMALLOC, JEMALLOC, ALLOCATORS };
 
 static struct allocator allocators[ALLOCATORS] = {
-	[OURS] = {"kmalloc", ours_alloc, ours_free, ours_usable, true, ""},
-	[GLIBC] = {"glibc", malloc, free, malloc_usable_size, true, ""},
-	[MIMALLOC] = {"mimalloc", NULL, NULL, NULL, false, ""},
-	[JEMALLOC] = {"jemalloc", NULL, NULL, NULL, false, ""},
+	[GLIBC] = {{"glibc", malloc, free}, malloc_usable_size, true, ""},
+	[MIMALLOC] = {{"mimalloc", NULL, NULL}, NULL, false, ""},
+	[JEMALLOC] = {{"jemalloc", NULL, NULL}, NULL, false, ""},
 };
 
 /* Fill in a from library `file`'s symbols; on failure it stays absent. */
@@ -93,10 +76,10 @@ static void load_library(struct allocator *a, const char *file, const char *allo
 		snprintf(a->missing, sizeof(a->missing), "%s", dlerror());
 		return;
 	}
-	a->alloc = (void *(*)(size_t))dlsym(handle, alloc_name);
-	a->free = (void (*)(void *))dlsym(handle, free_name);
+	a->b.alloc = (void *(*)(size_t))dlsym(handle, alloc_name);
+	a->b.free = (void (*)(void *))dlsym(handle, free_name);
 	a->usable = (size_t (*)(void *))dlsym(handle, usable_name);
-	a->present = a->alloc && a->free;
+	a->present = a->b.alloc && a->b.free;
 	if (!a->present)
 		snprintf(a->missing, sizeof(a->missing), "%s has no %s or %s", file, alloc_name,
 			 free_name);
@@ -128,24 +111,27 @@ static void bench_write(const char *s, size_t n)
 
 static void *checked_alloc(const struct allocator *a, size_t size)
 {
-	char *p = a->alloc(size);
+	char *p = a->b.alloc(size);
 
 	if (!p) {
-		fprintf(stderr, "bench_heap: %s: allocation of %zu bytes failed\n", a->name, size);
+		fprintf(stderr, "bench_heap: %s: allocation of %zu bytes failed\n", a->b.name, size);
 		exit(1);
 	}
 	*(volatile char *)p = (char)size; /* touch the block, as a real caller would */
 	return p;
 }
 
-/* One run of PAIR_OPS alloc+free pairs of size bytes with a: total cycles. */
+/* One run of PAIR_OPS pairs of size bytes with a (the shared workload): total cycles. */
 static uint64_t pairs_run(const struct allocator *a, size_t size)
 {
-	uint64_t t0 = arch_cycles();
+	uint64_t cycles = bench_heap_pairs_run(&a->b, size, PAIR_OPS);
 
-	for (int i = 0; i < PAIR_OPS; i++)
-		a->free(checked_alloc(a, size));
-	return arch_cycles() - t0;
+	if (cycles == UINT64_MAX) {
+		fprintf(stderr, "bench_heap: %s: an allocation of %zu bytes failed\n", a->b.name,
+			size);
+		exit(1);
+	}
+	return cycles;
 }
 
 /*
@@ -161,7 +147,7 @@ static void bench_pairs(size_t size, uint64_t per_pair[])
 
 	for (int a = 0; a < ALLOCATORS; a++)
 		if (allocators[a].present) /* warm up: the first call fills caches */
-			allocators[a].free(checked_alloc(&allocators[a], size));
+			allocators[a].b.free(checked_alloc(&allocators[a], size));
 	for (int run = 0; run < BENCH_RUNS; run++)
 		for (int a = 0; a < ALLOCATORS; a++)
 			if (allocators[a].present)
@@ -171,49 +157,17 @@ static void bench_pairs(size_t size, uint64_t per_pair[])
 			per_pair[a] = median_u64(samples[a], BENCH_RUNS);
 }
 
-/* A size log-uniform over [8, 8192]: as many 16-32 byte blocks as 4-8 KiB ones. */
-static size_t random_size(uint64_t *state)
-{
-	unsigned bits = 3 + (unsigned)random_below(state, 10);
-	size_t size = ((size_t)1 << bits) + random_below(state, (size_t)1 << bits);
-
-	return size > KMALLOC_MAX_CACHE_SIZE ? KMALLOC_MAX_CACHE_SIZE : size;
-}
-
-/* The mixed workload's steps, drawn once so that every allocator replays the same. */
-static size_t mixed_size[MIXED_OPS];
-static unsigned mixed_slot[MIXED_OPS];
-
-static void mixed_prepare(void)
-{
-	uint64_t state = 0x5eed;
-
-	for (int i = 0; i < MIXED_OPS; i++) {
-		mixed_size[i] = random_size(&state);
-		mixed_slot[i] = (unsigned)random_below(&state, MIXED_LIVE);
-	}
-}
-
-/* Tenths of cycles per step (free a random live block, allocate a random size in its slot). */
+/* Tenths of cycles per step of the shared mixed workload with a. */
 static uint64_t bench_mixed(const struct allocator *a)
 {
-	static void *live[MIXED_LIVE];
-	uint64_t samples[BENCH_RUNS];
+	uint64_t tenths = bench_heap_mixed(&a->b, &(struct bench_size){BENCH_RUNS, MIXED_OPS});
 
-	for (int i = 0; i < MIXED_LIVE; i++) /* untimed: the first window */
-		live[i] = checked_alloc(a, mixed_size[MIXED_OPS - 1 - i]);
-	for (int run = 0; run < BENCH_RUNS; run++) {
-		uint64_t t0 = arch_cycles();
-		for (int i = 0; i < MIXED_OPS; i++) {
-			unsigned slot = mixed_slot[i];
-			a->free(live[slot]);
-			live[slot] = checked_alloc(a, mixed_size[i]);
-		}
-		samples[run] = (arch_cycles() - t0) * 10 / MIXED_OPS;
+	if (tenths == UINT64_MAX) {
+		fprintf(stderr, "bench_heap: %s: an allocation failed in the mixed workload\n",
+			a->b.name);
+		exit(1);
 	}
-	for (int i = 0; i < MIXED_LIVE; i++)
-		a->free(live[i]);
-	return median_u64(samples, BENCH_RUNS);
+	return tenths;
 }
 
 /*
@@ -233,7 +187,7 @@ static uint64_t fragmentation(const struct allocator *a, uint64_t *pow2)
 	for (int i = 0; i < FRAG_SAMPLES; i++) {
 		size_t size = i % 4 == 0 ?
 			typical[random_below(&state, sizeof(typical) / sizeof(typical[0]))] :
-			random_size(&state);
+			bench_heap_random_size(&state);
 		void *p = checked_alloc(a, size);
 		requested += size;
 		usable += a->usable(p);
@@ -241,7 +195,7 @@ static uint64_t fragmentation(const struct allocator *a, uint64_t *pow2)
 		while (rounded < size)
 			rounded <<= 1;
 		pow2_usable += rounded;
-		a->free(p);
+		a->b.free(p);
 	}
 	if (pow2)
 		*pow2 = (pow2_usable - requested) * 1000 / pow2_usable;
@@ -271,11 +225,21 @@ int main(int argc, char **argv)
 	slab_init();
 	MUST_SUCCEED(slab_set_debug(false), "main: no cache holds a slab yet");
 	kmalloc_init();
+	static struct address_space space; /* vmalloc's window lives in a space of its own */
+	if (paging_create(&space, NULL) != 0 || vmalloc_init(&space, VMALLOC_START, 1ull << 30)) {
+		fprintf(stderr, "bench_heap: cannot set up vmalloc over the arena\n");
+		return 1;
+	}
+	allocators[OURS] = (struct allocator){bench_kmalloc, ours_usable, true, ""};
+	printf("on the host: %lu MiB arena, TSC cycles\n",
+	       (unsigned long)(ARENA_DEFAULT_SIZE >> 20));
+	bench_heap_report(&(struct bench_size){BENCH_RUNS, PAIR_OPS},
+			  &(struct bench_size){BENCH_RUNS, 1000});
+	printf("\n");
 	load_library(&allocators[MIMALLOC], "libmimalloc.so.2", "mi_malloc", "mi_free",
 		     "mi_usable_size");
 	load_library(&allocators[JEMALLOC], "libjemalloc.so.2", "malloc", "free",
 		     "malloc_usable_size");
-	mixed_prepare();
 
 	uint64_t cycles[WORKLOADS][ALLOCATORS];
 	for (size_t w = 0; w < WORKLOADS; w++) {
@@ -290,16 +254,16 @@ int main(int argc, char **argv)
 
 	printf("kernel heap on the host beside malloc libraries, TSC cycles per pair\n");
 	printf("(median of %d runs; %d pairs a run, mixed: %d steps over %d live blocks)\n",
-	       BENCH_RUNS, PAIR_OPS, MIXED_OPS, MIXED_LIVE);
+	       BENCH_RUNS, PAIR_OPS, MIXED_OPS, BENCH_MIXED_LIVE);
 	for (int a = 1; a < ALLOCATORS; a++)
 		if (!allocators[a].present)
 			printf("  %s: not installed or not loadable (sh scripts/deps.sh bench): %s\n",
-			       allocators[a].name, allocators[a].missing);
+			       allocators[a].b.name, allocators[a].missing);
 	printf("  %-16s", "workload");
 	for (int a = 0; a < ALLOCATORS; a++)
-		printf(" %9s", allocators[a].name);
+		printf(" %9s", allocators[a].b.name);
 	for (int a = 1; a < ALLOCATORS; a++)
-		printf("   ours/%-8s", allocators[a].name);
+		printf("   ours/%-8s", allocators[a].b.name);
 	printf("\n");
 	for (size_t w = 0; w < WORKLOADS; w++) {
 		printf("  %-16s", workloads[w].name);
@@ -329,7 +293,7 @@ int main(int argc, char **argv)
 		if (!allocators[a].present || !allocators[a].usable)
 			continue;
 		uint64_t waste = fragmentation(&allocators[a], NULL);
-		printf("  %-22s %2llu.%llu%%%s\n", allocators[a].name, (unsigned long long)waste / 10,
+		printf("  %-22s %2llu.%llu%%%s\n", allocators[a].b.name, (unsigned long long)waste / 10,
 		       (unsigned long long)waste % 10,
 		       a == GLIBC ? "   (its 8-byte chunk headers not counted)" : "");
 	}

@@ -562,6 +562,45 @@ static const char *test_replace(void)
 	return end_test(&as, before);
 }
 
+/*
+ * One 4 KiB page into tables that exist (paging_map's short way, what page
+ * faults take) must behave as the general path: -EEXIST changes nothing,
+ * MAP_REPLACE swaps the leaf and invalidates exactly that page when the
+ * space is current, a table's count of present entries stays right.
+ */
+static const char *test_one_page_existing_tables(void)
+{
+	BEGIN(as, before);
+	struct paging_walk w;
+
+	host_current_root = as.pml4;
+	CHECK(paging_map(&as, USER_VA, 0x100000, PAGE_SIZE, RW) == 0); /* makes the tables */
+	uint64_t tables = as.table_pages;
+	tlb_counters_reset();
+	CHECK(paging_map(&as, USER_VA + PAGE_SIZE, 0x101000, PAGE_SIZE, RW) == 0);
+	CHECK(as.table_pages == tables && host_invalidated_pages == 0); /* nothing was present */
+	CHECK_RET(paging_map(&as, USER_VA + PAGE_SIZE, 0x555000, PAGE_SIZE, 0), -EEXIST);
+	CHECK_OK(translates(&as, USER_VA + PAGE_SIZE, 0x101000, PAGE_SIZE, RW));
+	CHECK(host_invalidated_pages == 0);
+	CHECK_RET(paging_map(&as, USER_VA + PAGE_SIZE, 0x202000, PAGE_SIZE, MAP_REPLACE), 0);
+	CHECK_OK(translates(&as, USER_VA + PAGE_SIZE, 0x202000, PAGE_SIZE, 0));
+	CHECKF(host_invalidated_pages == 1 && host_tlb_flushes == 0,
+	       "replacing one present page: %lu invlpg, %lu flushes, expected 1 invlpg",
+	       host_invalidated_pages, host_tlb_flushes);
+	host_current_root = 0; /* another space's page: nothing to invalidate */
+	tlb_counters_reset();
+	CHECK_RET(paging_map(&as, USER_VA + PAGE_SIZE, 0x303000, PAGE_SIZE, MAP_REPLACE | RW), 0);
+	CHECK(host_invalidated_pages == 0);
+	CHECK(as.table_pages == tables);
+	/* The page table counts its two present entries: unmapping both frees it. */
+	CHECK(paging_unmap(&as, USER_VA, PAGE_SIZE) == 0 && as.table_pages == tables);
+	CHECK(paging_unmap(&as, USER_VA + PAGE_SIZE, PAGE_SIZE) == 0);
+	CHECKF(as.table_pages == 1, "%lu table pages left, expected only the PML4",
+	       as.table_pages);
+	CHECK(paging_walk(&as, USER_VA, &w) == 0 && !w.mapped);
+	return end_test(&as, before);
+}
+
 /* ---- splitting --------------------------------------------------------- */
 
 static const char *test_split_2m_by_unmap(void)
@@ -1139,6 +1178,8 @@ static const struct selftest paging_tests[] = {
 	{"overlap", "exact/contained/containing/start/end overlap refused, adjacent accepted",
 	 test_overlap},
 	{"replace", "MAP_REPLACE: new target, subtrees freed, huge pages split", test_replace},
+	{"one_page_existing_tables", "one 4 KiB page into existing tables: -EEXIST, "
+	 "MAP_REPLACE with one invlpg, counts kept", test_one_page_existing_tables},
 	{"split_2m_unmap", "unmapping one page of a 2 MiB page keeps the other 511",
 	 test_split_2m_by_unmap},
 	{"split_protect", "protect splits, changes flags in place, refuses holes",

@@ -23,9 +23,9 @@ def cpuinfo_flags(m):
 
 # (QEMU -cpu argument, features that must be "yes", features that must be "no")
 CPU_MODELS = [
-    ("qemu64,-nx,-pdpe1gb", [], ["nx", "pdpe1gb", "smep", "smap", "pcid", "invpcid"]),
-    ("qemu64,+nx,+pdpe1gb,+smep,+smap,phys-bits=40", ["nx", "pdpe1gb", "smep", "smap", "pae",
-                                                       "pge"], ["pcid", "invpcid"]),
+    ("qemu64,-nx,-pdpe1gb", [], ["nx", "pdpe1gb", "smep", "smap", "pcid", "invpcid", "erms"]),
+    ("qemu64,+nx,+pdpe1gb,+smep,+smap,+erms,phys-bits=40",
+     ["nx", "pdpe1gb", "smep", "smap", "pae", "pge", "erms"], ["pcid", "invpcid"]),
 ]
 
 

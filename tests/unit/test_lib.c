@@ -64,6 +64,90 @@ static const char *test_memmove_overlap(void)
 	return NULL;
 }
 
+/*
+ * Sizes around each of memcpy/memset/memmove's paths (byte loop below 8,
+ * words below 128, string instructions from 128, a whole page) at several
+ * alignments. Guard bytes on both sides must stay untouched. Run with
+ * string_erms false and true, so both string-instruction paths are checked
+ * whatever the CPU (rep movsb/stosb work everywhere, ERMS only makes them fast).
+ */
+static const size_t copy_sizes[] = {0,  1,   2,   3,   7,   8,   9,   15,  16,  17,   31,  32,
+				    33, 63,  64,  65,  120, 127, 128, 129, 135, 136, 255, 256,
+				    257, 1000, 4095, 4096};
+#define COPY_BUF (4096 + 32)
+static unsigned char copy_src[COPY_BUF], copy_dst[COPY_BUF];
+
+static unsigned char pattern_byte(size_t i)
+{
+	return (unsigned char)(i * 7 + 3);
+}
+
+static const char *mem_sizes_alignments(void)
+{
+	static const size_t offsets[] = {0, 1, 3, 7, 8};
+
+	for (size_t i = 0; i < COPY_BUF; i++)
+		copy_src[i] = pattern_byte(i);
+	for (size_t k = 0; k < sizeof(copy_sizes) / sizeof(copy_sizes[0]); k++) {
+		size_t n = copy_sizes[k];
+		for (size_t a = 0; a < sizeof(offsets) / sizeof(offsets[0]); a++) {
+			size_t d = offsets[a], so = offsets[(a + 2) % 5];
+			memset(copy_dst, 0xee, COPY_BUF);
+			CHECK(memcpy(copy_dst + d, copy_src + so, n) == copy_dst + d);
+			for (size_t i = 0; i < COPY_BUF; i++) {
+				unsigned char want = i >= d && i < d + n ? pattern_byte(i - d + so) : 0xee;
+				CHECKF(copy_dst[i] == want, "memcpy n=%zu dst+%zu src+%zu (erms %d): "
+				       "byte %zu is 0x%x, not 0x%x", n, d, so, string_erms, i,
+				       copy_dst[i], want);
+			}
+			CHECK(memset(copy_dst + d, 0x1a5, n) == copy_dst + d);
+			for (size_t i = 0; i < COPY_BUF; i++) {
+				unsigned char want = i >= d && i < d + n ? 0xa5 : 0xee;
+				CHECKF(copy_dst[i] == want, "memset n=%zu at +%zu (erms %d): byte %zu "
+				       "is 0x%x", n, d, string_erms, i, copy_dst[i]);
+			}
+		}
+	}
+	return NULL;
+}
+
+static const char *test_mem_sizes_alignments(void)
+{
+	bool erms = string_erms;
+	const char *why = NULL;
+
+	for (int pass = 0; pass < 2 && !why; pass++) {
+		string_erms = pass == 1;
+		why = mem_sizes_alignments();
+	}
+	string_erms = erms;
+	return why; /* its message names the string_erms setting */
+}
+
+/* memmove over every shift -9..9 and the same sizes, against a copy made byte by byte. */
+static const char *test_memmove_shifts(void)
+{
+	static unsigned char want[COPY_BUF];
+
+	for (size_t k = 0; k < sizeof(copy_sizes) / sizeof(copy_sizes[0]); k++) {
+		size_t n = copy_sizes[k];
+		if (n + 24 > COPY_BUF)
+			continue;
+		for (int shift = -9; shift <= 9; shift++) {
+			size_t from = 12, to = (size_t)(12 + shift);
+			for (size_t i = 0; i < COPY_BUF; i++)
+				copy_dst[i] = want[i] = pattern_byte(i);
+			for (size_t i = 0; i < n; i++) /* the expected result */
+				want[to + i] = pattern_byte(from + i);
+			CHECK(memmove(copy_dst + to, copy_dst + from, n) == copy_dst + to);
+			for (size_t i = 0; i < COPY_BUF; i++)
+				CHECKF(copy_dst[i] == want[i], "memmove n=%zu shift %d: byte %zu is 0x%x, "
+				       "not 0x%x", n, shift, i, copy_dst[i], want[i]);
+		}
+	}
+	return NULL;
+}
+
 static const char *test_memcmp(void)
 {
 	CHECK(memcmp("abc", "abc", 3) == 0);
@@ -163,6 +247,11 @@ static const struct selftest string_tests[] = {
 	{"memcpy_memset", "memcpy copies n bytes, memset fills with the low byte of c",
 	 test_memcpy_memset},
 	{"memmove", "memmove is correct for overlap in both directions", test_memmove_overlap},
+	{"mem_sizes_alignments", "memcpy/memset at sizes 0..4096, 5 alignments, with and without "
+	 "ERMS, guards kept",
+	 test_mem_sizes_alignments},
+	{"memmove_shifts", "memmove over shifts -9..9 at sizes 0..4096, against a byte copy",
+	 test_memmove_shifts},
 	{"memcmp", "memcmp orders bytes as unsigned chars", test_memcmp},
 	{"strlen", "strlen and strnlen, including the limit", test_strlen_strnlen},
 	{"strcmp", "strcmp/strncmp ordering, prefixes and limits", test_strcmp_strncmp},

@@ -5,7 +5,7 @@
  * Where each bit comes from (SDM Vol. 2A, CPUID):
  *   leaf 1 EDX:           PAE 6, TSC 4, APIC 9, PGE 13, PAT 16
  *   leaf 1 ECX:           PCID 17, x2APIC 21, hypervisor 31
- *   leaf 7.0 EBX:         SMEP 7, INVPCID 10, SMAP 20
+ *   leaf 7.0 EBX:         SMEP 7, ERMS 9, INVPCID 10, SMAP 20
  *   leaf 0x80000001 EDX:  NX 20, 1 GiB pages 26
  *   leaf 0x80000007 EDX:  invariant TSC 8
  *   leaf 0x80000008 EAX:  physical bits 7-0, linear bits 15-8
@@ -56,9 +56,11 @@ void cpu_features_init(void)
 	if (f->max_leaf >= 7) {
 		r = cpuid(7, 0);
 		f->smep = r.ebx & BIT(7);
+		f->erms = r.ebx & BIT(9);
 		f->invpcid = r.ebx & BIT(10);
 		f->smap = r.ebx & BIT(20);
 	}
+	string_erms = f->erms; /* lib/string.c: large copies with one rep movsb */
 
 	f->max_extended_leaf = cpuid(0x80000000, 0).eax;
 	if (f->max_extended_leaf >= 0x80000001) {

@@ -25,6 +25,7 @@ struct cpu_features {
 	bool smep;           /* supervisor-mode execution prevention */
 	bool smap;           /* supervisor-mode access prevention */
 	bool pat;            /* page attribute table */
+	bool erms;           /* enhanced rep movsb/stosb: fast for any size */
 	bool tsc;            /* time-stamp counter */
 	bool invariant_tsc;  /* TSC rate independent of power states */
 	bool apic;           /* on-chip local APIC */
