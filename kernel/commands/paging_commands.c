@@ -677,8 +677,8 @@ SHELL_COMMAND(ptdump, SHELL_ARGS(0, 0),
 static bool accessible(const char *cmd, virt_addr_t va, uint64_t len, bool write)
 {
 	if (!paging_canonical(va) || !paging_canonical(va + len - 1) || va + len < va) {
-		kprintf("%s: 0x%lx is not a canonical address (bits 63-47 must all equal bit "
-			"47); the CPU would raise #GP\n", cmd, va);
+		kprintf("%s: 0x%lx is not canonical (bits 63-47 must all equal bit 47); the "
+			"CPU would raise #GP\n", cmd, va);
 		return false;
 	}
 	for (virt_addr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + len; p += PAGE_SIZE) {

@@ -139,7 +139,8 @@ def cow_range_not_in_one_region(m):
 @shell_test("1.5: a non-canonical address is called not canonical by map/unmap/protect")
 def non_canonical_address_named(m):
     for line in ("map 0x800000000000 4K", "unmap 0x8000000000000000",
-                 "protect 0x0000900000000000 4K r"):
+                 "protect 0x0000900000000000 4K r", "peek 0x800000000000",
+                 "poke 0x800000000000 1"):
         out = m.command(line)
         check("is not canonical" in out, "`%s` printed:\n%s" % (line, out))
 

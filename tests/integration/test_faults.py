@@ -207,7 +207,7 @@ def non_canonical(m):
     check_violation(out, "touch 0x%x" % NONCANONICAL,
                     "non-canonical address 0x%x" % NONCANONICAL)
     out = m.command("peek 0x%x" % NONCANONICAL)
-    check("0x%x is not a canonical address" % NONCANONICAL in out,
+    check("0x%x is not canonical" % NONCANONICAL in out,
           "peek does not refuse the non-canonical address:\n" + out)
     check("***" not in out, "peek touched the address and faulted:\n" + out)
     check(m.alive(), "shell dead after a non-canonical access")

@@ -139,7 +139,7 @@ def bad_arguments(m):
         ("unmap 0xffffffff80200000 4K", "kernel image"),
         ("unmap 0xffff800000000000 4K", "direct map"),
         ("protect 0x%x 4K r" % (BASE + (20 << 30)), "not mapped"),
-        ("peek 0x800000000000", "not a canonical"),
+        ("peek 0x800000000000", "is not canonical"),
         ("peek 0x%x" % (BASE + (21 << 30)), "not mapped"),
         ("poke 0x%x 1" % kernel_text_start(m), "read-only"),
         ("translate 0x1000000000000000", "not canonical"),
