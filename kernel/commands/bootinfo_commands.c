@@ -52,5 +52,7 @@ SHELL_COMMAND(bootinfo, SHELL_ARGS(0, 1), "show what the bootloader passed (mult
 	      "  efi          the UEFI memory map and EFI tags\n"
 	      "  modules      the modules loaded with the kernel\n"
 	      "  cmdline      the kernel command line\n"
-	      "example: bootinfo mmap\n",
+	      "examples:\n"
+	      "  bootinfo        everything\n"
+	      "  bootinfo mmap   the memory map alone\n",
 	      cmd_bootinfo);
