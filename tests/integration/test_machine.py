@@ -89,7 +89,8 @@ def exception_aborts_command(firmware):
         m.close()
 
 
-@machine_test("a stack overflow outside a recovery point arrives as #DF: full report, then halt")
+@machine_test("a stack overflow outside a recovery point arrives as #DF: full report, then halt",
+              firmwares=("bios", "uefi"))
 def stack_overflow_halts(firmware):
     # #PF runs on the current stack, so an overflow is a double fault; with no
     # recovery point on the overflowed stack the #DF handler must not resume.
