@@ -28,9 +28,9 @@
  *   [x] fault_depth counts the #PF handlers running on this CPU (not yet
  *       returned or abandoned by a recovery abort, which puts back the
  *       depth of its point); it never exceeds PAGE_FAULT_NEST_MAX;
- *   [x] each handler decides into its own struct fault on its own stack
- *       and copies it to last_fault only when done, so a nested fault
- *       never changes the outer one's record.
+ *   [x] each handler decides into the record of its nesting depth
+ *       (fault_records) and makes it last_fault only when done, so a
+ *       nested fault never changes the outer one's record.
  * All handlers run on interrupt gates (interrupts off). Boot CPU.
  */
 #include "kernel/arch/x86_64/page_fault.h"
@@ -52,7 +52,8 @@
 static unsigned fault_depth;        /* #PF handlers running (nesting), <= PAGE_FAULT_NEST_MAX */
 static unsigned double_fault_depth; /* > 0 while the #DF handler runs on its IST stack */
 static page_fault_hook_t test_hook; /* selftests: called inside the handler */
-static struct fault last_fault;     /* the last fault handled, for `touch` */
+static struct fault fault_records[PAGE_FAULT_NEST_MAX]; /* one per nesting depth */
+static const struct fault *last_fault; /* the last fault handled, for `touch`, or NULL */
 static uint64_t last_fault_number;  /* fault_stats.faults when it happened */
 
 /*
@@ -102,24 +103,23 @@ static bool page_fault_trap(struct trap_frame *frame)
 {
 	ASSERT_IRQS_OFF();
 	uint64_t address = read_cr2();
-	struct fault f;
 
 	if (fault_depth >= PAGE_FAULT_NEST_MAX) {
 		kprintf("\n*** page fault at 0x%lx nested %u deep in page-fault handlers: a runaway "
 			"recursive fault ***\n", address, fault_depth + 1);
 		return false; /* the report follows; the recovery point puts the depth back */
 	}
-	fault_depth++;
+	struct fault *f = &fault_records[fault_depth++];
 	if (unlikely(test_hook))
 		test_hook(frame, address, fault_depth);
 	int err = fault_handle(current_space(), address, access_of(frame->error_code, frame->rflags),
-			       &f);
+			       f);
 	fault_depth--;
 	last_fault = f;
 	last_fault_number = fault_stats.faults;
 	if (err == 0)
 		return true;
-	report_violation(&f, address);
+	report_violation(f, address);
 	return false;
 }
 
@@ -242,8 +242,8 @@ void page_fault_set_test_hook(page_fault_hook_t hook)
 
 bool page_fault_last(uint64_t since, struct fault *out)
 {
-	if (last_fault_number <= since)
+	if (!last_fault || last_fault_number <= since)
 		return false;
-	*out = last_fault;
+	*out = *last_fault;
 	return true;
 }
