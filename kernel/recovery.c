@@ -5,7 +5,9 @@
  *   [x] `innermost` is the most recently pushed point not yet popped or
  *       aborted to; each point's `outer` is the one active before it;
  *   [x] a point is active only while the function that saved it is still
- *       running (recovery_pop before returning), so its saved stack is live.
+ *       running (recovery_pop before returning), so its saved stack is live;
+ *   [x] an abort puts the page-fault nesting depth back to the point's
+ *       (page_fault_unwind), since the handlers deeper never return.
  * Single CPU; push/pop from process context, abort from the trap handler
  * with interrupts off.
  */
@@ -13,6 +15,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -25,6 +28,7 @@ void recovery_push(struct recovery_point *rp, const char *what)
 	rp->what = what;
 	rp->outer = innermost;
 	rp->aborts = 0;
+	rp->fault_depth = page_fault_depth();
 	innermost = rp;
 }
 
@@ -37,6 +41,13 @@ void recovery_pop(struct recovery_point *rp)
 bool recovery_active(void)
 {
 	return innermost != NULL;
+}
+
+bool recovery_resumes_within(uint64_t bottom, uint64_t top)
+{
+	struct recovery_point *rp = innermost;
+
+	return rp && rp->rsp >= bottom && rp->rsp < top;
 }
 
 void recovery_run_unguarded(void (*fn)(void))
@@ -52,8 +63,9 @@ void recovery_run_unguarded(void (*fn)(void))
  * Implementation note: IRETQ restores RIP, CS, RFLAGS, RSP and SS from the
  * frame and isr.asm pops the general registers from it, so writing the
  * saved values into the frame is all it takes to land in recovery_save's
- * caller with rax = 1, on its own stack, even if the fault was taken on an
- * IST stack.
+ * caller with rax = 1, on its own stack: the same stack for a #PF or #GP
+ * (the frames of the faulting code below the point are abandoned), the
+ * interrupted stack for a #DF taken on its IST stack.
  */
 bool recovery_abort(struct trap_frame *frame)
 {
@@ -63,6 +75,7 @@ bool recovery_abort(struct trap_frame *frame)
 	if (!rp)
 		return false;
 	innermost = rp->outer;
+	page_fault_unwind(rp->fault_depth);
 	rp->aborts++;
 	rp->fault_vector = frame->vector;
 	rp->fault_rip = frame->rip;

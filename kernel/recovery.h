@@ -14,7 +14,10 @@
  * commands that may fault touch memory before they allocate.
  *
  * Points nest (a selftest run from the shell may set its own); the innermost
- * active one receives the abort. Faults outside any point still halt.
+ * active one receives the abort. Faults outside any point still halt. A
+ * point may be pushed inside a page-fault handler (faults nest): an abort to
+ * it abandons the handlers nested deeper, and the page-fault depth goes back
+ * to what it was at the push.
  * Context: process context (the shell); the abort runs in the trap handler.
  */
 #ifndef KERNEL_RECOVERY_H
@@ -33,6 +36,7 @@ struct recovery_point {
 	const char *what;                      /* what runs under it, for the abort message */
 	uint64_t aborts;                       /* faults that came back to this point */
 	uint64_t fault_vector, fault_rip;      /* the exception of the latest abort, and where */
+	unsigned fault_depth;                  /* page-fault handlers running at the push */
 };
 
 /*
@@ -59,6 +63,13 @@ bool recovery_abort(struct trap_frame *frame);
 
 /* Is a recovery point active? (Faults then abort instead of halting.) */
 bool recovery_active(void);
+
+/*
+ * Is a point active whose saved stack pointer lies in [bottom, top)? The #DF
+ * handler asks before aborting a kernel stack overflow: only a point on the
+ * overflowed stack itself may be resumed. Any context.
+ */
+bool recovery_resumes_within(uint64_t bottom, uint64_t top);
 
 /*
  * Call fn with no recovery point active, as if from boot code: a fault in

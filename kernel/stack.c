@@ -15,8 +15,6 @@
 #include "kernel/stack.h"
 
 #include "kernel/arch/x86_64/gdt.h"
-#include "kernel/arch/x86_64/idt.h"
-#include "kernel/arch/x86_64/trap.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "mm/arch.h"
@@ -94,13 +92,10 @@ int kernel_stack_destroy(const struct kernel_stack *cs)
 void kernel_stacks_init(void)
 {
 	main_stack = kernel_stack_create(KERNEL_STACK_SIZE, "main");
-	const struct kernel_stack *pf = kernel_stack_create(FAULT_STACK_SIZE, "#PF");
 	const struct kernel_stack *df = kernel_stack_create(FAULT_STACK_SIZE, "#DF");
-	if (!main_stack || !pf || !df)
+	if (!main_stack || !df)
 		panic("kernel_stacks_init: vmalloc cannot provide the kernel stacks");
-	gdt_set_ist(IST_PAGE_FAULT, pf->top);
 	gdt_set_ist(IST_DOUBLE_FAULT, df->top);
-	idt_set_ist(VEC_PAGE_FAULT, IST_PAGE_FAULT);
 }
 
 const struct kernel_stack *kernel_stack_main(void)

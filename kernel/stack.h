@@ -4,9 +4,10 @@
  * A kernel stack is a vmalloc_stack() area: pages mapped read-write with an
  * unmapped guard page below (and above). A stack that overflows runs into
  * the guard and page-faults at once, instead of silently overwriting
- * whatever lies below. The page-fault handler itself runs on its own IST
- * stack (gdt.h), so it can still run and report "kernel stack overflow"
- * when the faulting stack is full; #DF gets one too.
+ * whatever lies below. The CPU cannot push that page fault's frame on the
+ * full stack either, so the overflow arrives as a double fault, whose
+ * handler runs on its own IST stack (gdt.h) and reports "kernel stack
+ * overflow" (kernel/arch/x86_64/page_fault.c).
  *
  * Boot runs on the static boot stack from boot.asm until vmalloc exists;
  * then kmain moves to a guarded stack for the rest of its life (the shell).
@@ -23,7 +24,7 @@
 #include "lib/compiler.h"
 
 #define KERNEL_STACK_SIZE (16u << 10) /* the shell's stack */
-#define FAULT_STACK_SIZE (16u << 10)  /* #PF and #DF handlers' IST stacks */
+#define FAULT_STACK_SIZE (16u << 10)  /* the #DF handler's IST stack */
 
 /*
  * Register the static stacks: the boot stack (boot.asm) and the boot-time
@@ -34,7 +35,7 @@ void kernel_stacks_register_static(void);
 
 /*
  * Create the guarded stacks: "main" (for kmain's second half and the shell)
- * and the #PF and #DF IST stacks, and route #PF to its IST slot. Panics if
+ * and the #DF IST stack, and point IST slot 1 at it. Panics if
  * vmalloc cannot provide them. Boot CPU, after vmalloc_init, interrupts off.
  */
 void kernel_stacks_init(void);

@@ -15,6 +15,7 @@
  * Shell context: the kernel address space.
  */
 #include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/recovery.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
 #include "lib/align.h"
@@ -414,25 +415,45 @@ static __noinline uint64_t recurse(uint64_t n)
 	return recurse(n + 1) + frame[0]; /* not a tail call: the frame stays */
 }
 
-static int cmd_stackoverflow(int argc, char **argv)
+static void overflow_main_stack(void)
 {
-	(void)argv;
-	const struct kernel_stack *s = kernel_stack_find((uint64_t)(uintptr_t)&argc, 1);
-	kprintf("stackoverflow: recursing on the %s stack (0x%lx-0x%lx) until it hits the "
-		"guard page below it...\n", s ? s->name : "?", s ? s->bottom : 0, s ? s->top : 0);
-	return (int)recurse(0);
+	(void)recurse(0);
 }
 
-SHELL_COMMAND(stackoverflow, SHELL_ARGS(0, 0),
+static int cmd_stackoverflow(int argc, char **argv)
+{
+	bool halt = argc == 2 && strcmp(argv[1], "halt") == 0;
+
+	if (argc == 2 && !halt) {
+		kprintf("stackoverflow: the only word it takes is `halt`, not '%s'\n", argv[1]);
+		shell_print_usage(shell_find("stackoverflow"));
+		return -EINVAL;
+	}
+	const struct kernel_stack *s = kernel_stack_find((uint64_t)(uintptr_t)&argc, 1);
+	kprintf("stackoverflow: recursing on the %s stack (0x%lx-0x%lx) until it hits the "
+		"guard page below it%s...\n", s ? s->name : "?", s ? s->bottom : 0, s ? s->top : 0,
+		halt ? ", outside any recovery point" : "");
+	if (halt)
+		recovery_run_unguarded(overflow_main_stack);
+	else
+		overflow_main_stack();
+	return 0;
+}
+
+SHELL_COMMAND(stackoverflow, SHELL_ARGS(0, 1),
 	      "recurse until the kernel stack's guard page stops it",
-	      "usage: stackoverflow\n"
+	      "usage: stackoverflow [halt]\n"
 	      "  Calls a function that calls itself, 256 bytes a frame, on the shell's\n"
 	      "  16 KiB stack. The stack sits in vmalloc space with an unmapped guard page\n"
-	      "  below it, so the overflow page-faults there; the #PF handler runs on its\n"
-	      "  own IST stack and reports \"kernel stack overflow\" instead of the CPU\n"
-	      "  triple-faulting. The command is aborted; the shell goes on.\n"
+	      "  below it, so the overflow page-faults there. The CPU cannot push that\n"
+	      "  fault's frame on the full stack, so it becomes a double fault, whose\n"
+	      "  handler runs on its own IST stack and reports \"kernel stack overflow\"\n"
+	      "  instead of the CPU triple-faulting. The command is aborted; the shell\n"
+	      "  goes on. With `halt` it overflows outside any recovery point, as boot\n"
+	      "  code would: the report ends with the kernel halted.\n"
 	      "examples:\n"
-	      "  stackoverflow  [disturbs] the guard page's report\n",
+	      "  stackoverflow       [disturbs] the guard page's report\n"
+	      "  stackoverflow halt  [ends the machine] the report, then the kernel halts\n",
 	      cmd_stackoverflow);
 
 /* ---- vmstat ----------------------------------------------------------------------- */

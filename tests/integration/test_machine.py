@@ -89,6 +89,28 @@ def exception_aborts_command(firmware):
         m.close()
 
 
+@machine_test("a stack overflow outside a recovery point arrives as #DF: full report, then halt",
+              firmwares=("bios", "uefi"))
+def stack_overflow_halts(firmware):
+    # #PF runs on the current stack, so an overflow is a double fault; with no
+    # recovery point on the overflowed stack the #DF handler must not resume.
+    m = boot("stackoverflow-halt-" + firmware, firmware)
+    try:
+        start = m.pos
+        m.send("stackoverflow halt\r")
+        m.expect(r"System halted\.", 120)
+        out = m.output_since(start)
+        for w in [r"kernel stack overflow: guard page 0x", "below kernel stack",
+                  "it arrived as a double fault", 'no recovery point on the "main" stack',
+                  "*** CPU exception 8: #DF Double Fault ***", "RIP: 0x", "<recurse",
+                  "CR2=", "Backtrace:"]:
+            check(w in out, "stackoverflow halt: report lacks %r:\n%s" % (w, out[:3000]))
+        check("aborted by the fault above" not in out,
+              "stackoverflow halt resumed a recovery point:\n" + out[:3000])
+    finally:
+        m.close()
+
+
 @machine_test("crash bp reports the breakpoint and the kernel resumes")
 def breakpoint_resumes(firmware):
     m = boot("crash-bp-" + firmware, firmware)

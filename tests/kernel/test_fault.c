@@ -7,9 +7,16 @@
  * and free memory return to their start when both sides are gone; a stack
  * region grows on touches below it; the stack the tests run on has its
  * guard page; a violation under a recovery point comes back to it.
+ * Faults nest: a fault taken inside the #PF handler (through its test hook)
+ * gets a frame of its own below the first one's on the same stack, and both
+ * resolve; a violation inside a fault aborts only to a point pushed inside
+ * the handler; a runaway recursive fault is stopped at PAGE_FAULT_NEST_MAX;
+ * a stack overflow arrives as #DF and is aborted to the point on that stack.
  * (tests/host/test_fault.c covers the decisions in detail over simulated
  * faults.)
  */
+#include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/recovery.h"
 #include "kernel/selftest.h"
 #include "kernel/stack.h"
@@ -232,6 +239,225 @@ static const char *test_recovery(void)
 	return NULL;
 }
 
+/* ---- faults inside faults ------------------------------------------------------------ */
+
+/* What the nesting hooks saw; reset by each test. */
+static struct {
+	virt_addr_t outer, inner;            /* the outer fault's page, the one touched inside */
+	const struct trap_frame *outer_frame, *inner_frame;
+	struct trap_frame outer_copy;        /* the outer frame before the inner fault */
+	unsigned inner_depth;
+	bool intact;                         /* outer frame unchanged after the inner fault */
+	volatile int reached;
+	struct recovery_point rp;            /* pushed inside the handler */
+	unsigned depth_after_abort;
+} nest;
+
+/* Outer fault on nest.outer: touch nest.inner (a second lazy page) inside its handler. */
+static void hook_touch_second_page(struct trap_frame *frame, uint64_t address, unsigned depth)
+{
+	if (address - nest.outer < PAGE_SIZE && depth == 1) {
+		nest.outer_frame = frame;
+		nest.outer_copy = *frame;
+		at(nest.inner)[0] = 0x5a; /* a fault inside this fault */
+		nest.intact = memcmp(frame, &nest.outer_copy, sizeof(*frame)) == 0;
+	} else if (address - nest.inner < PAGE_SIZE) {
+		nest.inner_frame = frame;
+		nest.inner_depth = depth;
+	}
+}
+
+/*
+ * Regression: #PF ran on an IST stack, which the CPU starts at its top for
+ * every #PF, so a fault inside the handler would have pushed its frame over
+ * the outer one (the handler halted instead). Now the inner frame sits below
+ * the outer one on the same stack and both faults resolve.
+ */
+static const char *test_nested_fault_keeps_outer_frame(void)
+{
+	const struct kernel_stack *stack = kernel_stack_find((uint64_t)(uintptr_t)&stack, 1);
+	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+				     2 * PAGE_SIZE, "selftest-nest");
+	CHECK(va && stack);
+	memset(&nest, 0, sizeof(nest));
+	nest.outer = va;
+	nest.inner = va + PAGE_SIZE;
+	uint64_t faults = fault_stats.demand_zero;
+	page_fault_set_test_hook(hook_touch_second_page);
+	at(va)[7] = 0xa5; /* the outer fault */
+	page_fault_set_test_hook(NULL);
+
+	bool values = at(va)[7] == 0xa5 && at(va + PAGE_SIZE)[0] == 0x5a;
+	uint64_t resolved = fault_stats.demand_zero - faults;
+	uint64_t outer = (uint64_t)(uintptr_t)nest.outer_frame;
+	uint64_t inner = (uint64_t)(uintptr_t)nest.inner_frame;
+	CHECK(anon_release(&kernel_space, va, va + 2 * PAGE_SIZE) == 0);
+	CHECKF(nest.outer_frame && nest.inner_frame && nest.inner_depth == 2,
+	       "the hook saw outer frame %p, inner frame %p at depth %u", nest.outer_frame,
+	       nest.inner_frame, nest.inner_depth);
+	CHECKF(inner + sizeof(struct trap_frame) <= outer,
+	       "the inner frame (0x%lx) is not below the outer one (0x%lx): same stack slot?", inner,
+	       outer);
+	CHECKF(outer >= stack->bottom && outer < stack->top && inner >= stack->bottom,
+	       "the #PF frames (0x%lx, 0x%lx) are not on the interrupted stack \"%s\" (0x%lx-0x%lx)",
+	       outer, inner, stack->name, stack->bottom, stack->top);
+	CHECK(nest.intact);
+	CHECKF(values && resolved == 2, "values %s, %lu demand-zero faults (expected 2)",
+	       values ? "right" : "wrong", resolved);
+	CHECKF(page_fault_depth() == 0, "page-fault depth %u after both returned", page_fault_depth());
+	return NULL;
+}
+
+/* Outer fault: under a point pushed here, a NULL dereference (a violation inside a fault). */
+static void hook_violation_inside(struct trap_frame *frame, uint64_t address, unsigned depth)
+{
+	(void)frame;
+	if (address - nest.outer >= PAGE_SIZE || depth != 1)
+		return;
+	if (recovery_save(&nest.rp) == 0) {
+		recovery_push(&nest.rp, "selftest fault inside a fault");
+		nest.reached = 1;
+		(void)at(8)[0]; /* NULL + 8, at depth 2 */
+		nest.reached = 2;
+		recovery_pop(&nest.rp);
+	}
+	nest.depth_after_abort = page_fault_depth();
+}
+
+static const char *test_violation_inside_fault(void)
+{
+	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE, PAGE_SIZE,
+				     "selftest-nest");
+	CHECK(va);
+	memset(&nest, 0, sizeof(nest));
+	nest.outer = va;
+	selftest_capture_begin();
+	page_fault_set_test_hook(hook_violation_inside);
+	at(va)[0] = 0x77; /* resolves after the inner violation was aborted */
+	page_fault_set_test_hook(NULL);
+	const char *out = selftest_capture_end();
+	bool stored = at(va)[0] == 0x77;
+	CHECK(anon_release(&kernel_space, va, va + PAGE_SIZE) == 0);
+	CHECKF(nest.reached == 1 && nest.rp.aborts == 1 && nest.rp.fault_vector == VEC_PAGE_FAULT,
+	       "reached %d, aborts %lu, vector %lu", nest.reached, nest.rp.aborts,
+	       nest.rp.fault_vector);
+	CHECKF(nest.depth_after_abort == 1, "depth %u after the abort inside the handler, expected 1",
+	       nest.depth_after_abort);
+	CHECKF(strstr(out, "NULL dereference") && strstr(out, "aborted"), "report: %.200s", out);
+	CHECK(stored);
+	CHECK(page_fault_depth() == 0);
+	return NULL;
+}
+
+/* Every fault in the region touches the next page inside its handler: a runaway. */
+static void hook_runaway(struct trap_frame *frame, uint64_t address, unsigned depth)
+{
+	(void)frame;
+	(void)depth;
+	if (address >= nest.outer && address < nest.inner)
+		at(address + PAGE_SIZE)[0] = 1;
+}
+
+static const char *test_runaway_nested_fault(void)
+{
+	static struct recovery_point rp;
+	const uint64_t pages = PAGE_FAULT_NEST_MAX + 2;
+	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+				     pages * PAGE_SIZE, "selftest-runaway");
+	CHECK(va);
+	memset(&nest, 0, sizeof(nest));
+	nest.outer = va;
+	nest.inner = va + pages * PAGE_SIZE;
+	selftest_capture_begin();
+	page_fault_set_test_hook(hook_runaway);
+	if (recovery_save(&rp) == 0) {
+		recovery_push(&rp, "selftest runaway fault");
+		at(va)[0] = 1;
+		recovery_pop(&rp);
+	}
+	page_fault_set_test_hook(NULL);
+	const char *out = selftest_capture_end();
+	uint64_t resident = anon_resident_pages(&kernel_space, va, nest.inner);
+	unsigned depth = page_fault_depth();
+	at(va)[0] = 2; /* an ordinary fault works again */
+	bool again = at(va)[0] == 2;
+	CHECK(anon_release(&kernel_space, va, nest.inner) == 0);
+	char says[96];
+	ksnprintf(says, sizeof(says), "nested %u deep in page-fault handlers: a runaway",
+		  PAGE_FAULT_NEST_MAX + 1);
+	CHECKF(rp.aborts == 1 && strstr(out, says) && strstr(out, "aborted"),
+	       "aborts %lu, report: %.300s", rp.aborts, out);
+	CHECKF(resident == 0 && depth == 0, "%lu pages resident, depth %u after the abort", resident,
+	       depth);
+	CHECK(again);
+	return NULL;
+}
+
+/* ---- a stack overflow arrives as #DF --------------------------------------------------- */
+
+static struct recovery_point overflow_rp;
+static volatile bool keep_diving = true; /* always true: GCC cannot see the end */
+
+static __noinline uint64_t dive(uint64_t n)
+{
+	volatile uint8_t frame[256];
+
+	frame[0] = (uint8_t)n;
+	if (!keep_diving)
+		return n;
+	return dive(n + 1) + frame[0]; /* not a tail call: the frame stays */
+}
+
+/* Runs on the small test stack: its recovery point lives there too. */
+static void overflow_small_stack(void)
+{
+	if (recovery_save(&overflow_rp) == 0) {
+		recovery_push(&overflow_rp, "selftest stack overflow");
+		(void)dive(0);
+		recovery_pop(&overflow_rp);
+	}
+}
+
+/* Call fn on the stack whose top is top (16-byte aligned) and come back. */
+static void call_on_stack(uint64_t top, void (*fn)(void))
+{
+	__asm__ volatile("mov %%rsp, %%rbx\n\t"
+			 "mov %[top], %%rsp\n\t"
+			 "call *%[fn]\n\t"
+			 "mov %%rbx, %%rsp"
+			 :
+			 : [top] "r"(top), [fn] "r"(fn)
+			 : "rbx", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
+			   "cc");
+}
+
+static const char *test_double_fault_stack_overflow(void)
+{
+	uint64_t vmalloc_before = vmalloc_used_bytes();
+	const struct kernel_stack *s = kernel_stack_create(2 * PAGE_SIZE, "selftest-overflow");
+	CHECK(s);
+	uint64_t guard_hits = fault_stats.guard_hits;
+	memset(&overflow_rp, 0, sizeof(overflow_rp));
+	selftest_capture_begin();
+	call_on_stack(s->top, overflow_small_stack);
+	const char *out = selftest_capture_end();
+	uint64_t guard = s->bottom - PAGE_SIZE;
+	CHECK(kernel_stack_destroy(s) == 0);
+	CHECKF(vmalloc_used_bytes() == vmalloc_before, "VmallocUsed %lu before, %lu after",
+	       vmalloc_before, vmalloc_used_bytes());
+	CHECKF(overflow_rp.aborts == 1 && overflow_rp.fault_vector == VEC_DOUBLE_FAULT,
+	       "aborts %lu, vector %lu (expected one abort from #DF)", overflow_rp.aborts,
+	       overflow_rp.fault_vector);
+	char says[96];
+	ksnprintf(says, sizeof(says), "kernel stack overflow: guard page 0x%lx below kernel stack",
+		  guard);
+	CHECKF(strstr(out, says) && strstr(out, "#DF Double Fault") && strstr(out, "aborted"),
+	       "report: %.400s", out);
+	CHECK(fault_stats.guard_hits == guard_hits + 1);
+	CHECK(page_fault_depth() == 0);
+	return NULL;
+}
+
 static const struct selftest fault_kernel_tests[] = {
 	{"demand_zero", "touching 3 of 16 lazy pages maps exactly those 3, zeroed",
 	 test_demand_zero},
@@ -242,6 +468,16 @@ static const struct selftest fault_kernel_tests[] = {
 	 test_stack_guards},
 	{"recovery", "a NULL dereference under a recovery point is reported and comes back",
 	 test_recovery},
+	{"nested_fault_keeps_outer_frame",
+	 "a fault inside the #PF handler: its frame below the outer one, both resolve",
+	 test_nested_fault_keeps_outer_frame},
+	{"violation_inside_fault", "a violation inside a fault aborts to a point in the handler",
+	 test_violation_inside_fault},
+	{"runaway_nested_fault", "faults nested deeper than PAGE_FAULT_NEST_MAX are stopped",
+	 test_runaway_nested_fault},
+	{"double_fault_stack_overflow",
+	 "an overflow arrives as #DF and aborts to the point on that stack",
+	 test_double_fault_stack_overflow},
 };
 
 SELFTEST_SUITE(fault_kernel, fault_kernel_tests);

@@ -5,8 +5,10 @@
  *   0x00 null   0x08 kernel code   0x10 kernel data   0x18 (unused, SYSRET's
  *   32-bit slot)   0x20 user data   0x28 user code   0x30 TSS (16 bytes)
  * Base and limit are ignored for 64-bit code/data; only the access bits
- * (present, DPL, code/data, L) matter (SDM Vol. 3A 3.4.5). Called once on the
- * boot CPU with interrupts off.
+ * (present, DPL, code/data, L) matter (SDM Vol. 3A 3.4.5). The TSS's IST
+ * slots 1-3 (#DF, NMI, #MC; gdt.h) start on static stacks; #DF moves to a
+ * guarded one later (kernel_stacks_init). Called once on the boot CPU with
+ * interrupts off.
  */
 #include "kernel/arch/x86_64/gdt.h"
 

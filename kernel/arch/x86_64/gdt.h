@@ -7,9 +7,10 @@
  * from user mode) and the seven IST slots (Interrupt Stack Table, SDM Vol. 3A
  * 6.14.5). An exception whose IDT gate names an IST slot always runs on that
  * fresh stack, even when the interrupted stack is overflowed or corrupt:
- * that is why #DF, NMI, #MC and #PF use one (#PF: a kernel stack overflow
- * faults on its guard page, and the CPU could not push the #PF frame onto
- * the overflowed stack).
+ * that is why #DF, NMI and #MC use one. The CPU starts at the slot's top
+ * every time, so an exception that can nest must not: #PF runs on the
+ * current stack, and a kernel stack overflow (whose #PF frame cannot be
+ * pushed on the full stack) arrives as #DF on slot 1 (docs/faults.md).
  */
 #ifndef ARCH_X86_64_GDT_H
 #define ARCH_X86_64_GDT_H
@@ -24,10 +25,9 @@
 #define GDT_TSS 0x30
 
 /* IST slots (1-based, as in the IDT gate's IST field). */
-#define IST_DOUBLE_FAULT 1
+#define IST_DOUBLE_FAULT 1 /* moved to a guarded vmalloc stack by kernel_stacks_init() */
 #define IST_NMI 2
 #define IST_MACHINE_CHECK 3
-#define IST_PAGE_FAULT 4  /* from kernel_stacks_init(): a guarded vmalloc stack */
 #define IST_STACK_SIZE 8192 /* the boot-time static IST stacks (slots 1-3) */
 
 /* Load our GDT and TSS, reload every segment register. Boot CPU, interrupts off. */

@@ -3,7 +3,10 @@
  *
  * Every gate is a 64-bit interrupt gate (IF cleared on entry, so handlers
  * start with interrupts off), present, DPL 0 except #BP (DPL 3, so that a
- * user-mode int3 works later), target = the stub from isr.asm. Boot CPU,
+ * user-mode int3 works later), target = the stub from isr.asm. Stacks:
+ * #DF, NMI and #MC name an IST slot (gdt.h) and always start on a fresh
+ * stack; everything else, #PF included, pushes its frame on the current
+ * stack, so faults may nest (docs/faults.md has the table). Boot CPU,
  * interrupts off.
  */
 #include "kernel/arch/x86_64/idt.h"

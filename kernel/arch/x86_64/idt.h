@@ -4,7 +4,8 @@
  * All 256 vectors point at the stubs in isr.asm, which funnel into
  * trap_dispatch() (trap.c). Vectors 0-31 are the CPU's exceptions; the PIC's
  * IRQs are remapped to 32-47 (pic.c). #DF, NMI and #MC run on IST stacks
- * (gdt.h) so they work even when the kernel stack is gone.
+ * (gdt.h) so they work even when the kernel stack is gone; every other
+ * vector, #PF included, runs on the current stack and may nest.
  */
 #ifndef ARCH_X86_64_IDT_H
 #define ARCH_X86_64_IDT_H

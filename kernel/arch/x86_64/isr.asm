@@ -7,7 +7,10 @@
 ; registers to complete a struct trap_frame (kernel/arch/x86_64/trap.h) and
 ; calls trap_dispatch(frame). On return it restores everything and IRETQs.
 ; The CPU aligned RSP to 16 before pushing, and the frame is 22 quadwords,
-; so RSP is 16-byte aligned again at the call, as the ABI requires.
+; so RSP is 16-byte aligned again at the call, as the ABI requires. The frame
+; is on the interrupted stack (on an IST stack for #DF, NMI and #MC), so a
+; fault inside trap_dispatch builds a second frame below this one and
+; returns to it: nothing here is global.
 
 bits 64
 section .text

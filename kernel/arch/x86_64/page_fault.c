@@ -1,7 +1,7 @@
 /*
- * page_fault.c - the x86-64 side of page faults and general-protection
- * faults: read what the CPU reports, let mm/fault.c decide, and word the
- * report.
+ * page_fault.c - the x86-64 side of page faults, general-protection faults
+ * and double faults: read what the CPU reports, let mm/fault.c decide, and
+ * word the report.
  *
  * #PF (vector 14) pushes an error code (SDM Vol. 3A 4.7) and puts the
  * faulting address in CR2. The error code becomes FAULT_* access bits and
@@ -11,21 +11,36 @@
  * trap_dispatch then prints the full report and aborts to the shell's
  * recovery point, or halts.
  *
+ * #PF runs on the current kernel stack (no IST), so faults nest: a fault
+ * taken while another is being handled pushes its frame below the first
+ * one's, and both return in order. The price: a kernel stack overflow
+ * cannot push the #PF frame on the full stack and arrives as #DF, which
+ * keeps its IST stack (gdt.h). The #DF handler here recognises that case
+ * (CR2 or RSP in the guard page below a registered stack, or just below
+ * it), reports it in the words the #PF handler would have used, and aborts
+ * to a recovery point on the overflowed stack if there is one.
+ *
  * #GP (vector 13) reports no address at all. The commonest kernel cause is
  * a non-canonical address, so the handler decodes the faulting instruction
  * (insn.c) and, if its memory operand is non-canonical, says so.
  *
- * Both run on interrupt gates (interrupts off); #PF on its own IST stack
- * (kernel/stack.h), so a fault from an overflowed stack still has room.
- * A fault inside the #PF handler itself would reuse that IST stack and
- * overwrite the first fault's frame: it is detected and halts at once.
+ * Invariants:
+ *   [x] fault_depth counts the #PF handlers running on this CPU (not yet
+ *       returned or abandoned by a recovery abort, which puts back the
+ *       depth of its point); it never exceeds PAGE_FAULT_NEST_MAX;
+ *   [x] each handler decides into the record of its nesting depth
+ *       (fault_records) and makes it last_fault only when done, so a
+ *       nested fault never changes the outer one's record.
+ * All handlers run on interrupt gates (interrupts off). Boot CPU.
  */
 #include "kernel/arch/x86_64/page_fault.h"
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/insn.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/recovery.h"
 #include "kernel/stack.h"
+#include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/fault.h"
@@ -34,8 +49,11 @@
 #include "mm/region.h"
 #include "mm/vmalloc.h"
 
-static unsigned handler_depth;      /* > 0 while the #PF handler runs */
-static struct fault last_fault;     /* the last fault handled, for `touch` */
+static unsigned fault_depth;        /* #PF handlers running (nesting), <= PAGE_FAULT_NEST_MAX */
+static unsigned double_fault_depth; /* > 0 while the #DF handler runs on its IST stack */
+static page_fault_hook_t test_hook; /* selftests: called inside the handler */
+static struct fault fault_records[PAGE_FAULT_NEST_MAX]; /* one per nesting depth */
+static const struct fault *last_fault; /* the last fault handled, for `touch`, or NULL */
 static uint64_t last_fault_number;  /* fault_stats.faults when it happened */
 
 /*
@@ -66,32 +84,109 @@ static unsigned access_of(uint64_t error, uint64_t rflags)
 	return access;
 }
 
+/*
+ * The headline of a violation f at address (and, for a guard page below a
+ * kernel stack, which stack it was), before the full report.
+ */
+static void report_violation(const struct fault *f, uint64_t address)
+{
+	char why[200];
+
+	kprintf("\n*** page fault: %s at 0x%lx ***\n", fault_describe(f, why, sizeof(why)), address);
+	const struct kernel_stack *stack = f->area ? kernel_stack_find(f->area->start, 1) : NULL;
+	if (stack)
+		kprintf("(that is the \"%s\" kernel stack: %lu KiB, guard page at 0x%lx)\n",
+			stack->name, (stack->top - stack->bottom) >> 10, stack->bottom - PAGE_SIZE);
+}
+
 static bool page_fault_trap(struct trap_frame *frame)
 {
 	ASSERT_IRQS_OFF();
 	uint64_t address = read_cr2();
 
-	if (handler_depth > 0) {
-		kprintf("\n*** page fault at 0x%lx inside the page-fault handler: its IST stack "
-			"is no longer trustworthy ***\n", address);
-		return false; /* the report follows; nested faults are never recovered */
+	if (fault_depth >= PAGE_FAULT_NEST_MAX) {
+		kprintf("\n*** page fault at 0x%lx nested %u deep in page-fault handlers: a runaway "
+			"recursive fault ***\n", address, fault_depth + 1);
+		return false; /* the report follows; the recovery point puts the depth back */
 	}
-	handler_depth++;
+	struct fault *f = &fault_records[fault_depth++];
+	if (unlikely(test_hook))
+		test_hook(frame, address, fault_depth);
 	int err = fault_handle(current_space(), address, access_of(frame->error_code, frame->rflags),
-			       &last_fault);
-	handler_depth--;
+			       f);
+	fault_depth--;
+	last_fault = f;
 	last_fault_number = fault_stats.faults;
 	if (err == 0)
 		return true;
-	char why[200];
-	kprintf("\n*** page fault: %s at 0x%lx ***\n", fault_describe(&last_fault, why, sizeof(why)),
-		address);
-	const struct kernel_stack *stack =
-		last_fault.area ? kernel_stack_find(last_fault.area->start, 1) : NULL;
-	if (stack)
-		kprintf("(that is the \"%s\" kernel stack: %lu KiB, guard page at 0x%lx)\n",
-			stack->name, (stack->top - stack->bottom) >> 10, stack->bottom - PAGE_SIZE);
+	report_violation(f, address);
 	return false;
+}
+
+/*
+ * The registered guarded stack whose guard page (the one below it) holds
+ * addr, or whose guard addr lies just below (a frame larger than the guard
+ * page jumped over it, into the trailing guard of the area before, which is
+ * never mapped either); NULL if none.
+ */
+static const struct kernel_stack *overflowed_stack(uint64_t addr)
+{
+	for (uint64_t above = PAGE_SIZE; above <= 2 * PAGE_SIZE; above += PAGE_SIZE) {
+		if (addr > UINT64_MAX - above)
+			return NULL;
+		const struct kernel_stack *s = kernel_stack_find(addr + above, 1);
+		if (s && s->guarded && addr < s->bottom)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * #DF: a kernel stack overflow is the one double fault the kernel expects.
+ * The push into the guard page faulted, delivering that #PF needed the same
+ * full stack and faulted again, and the CPU turned the pair into #DF (SDM
+ * Vol. 3A 6.15, "Interrupt 8"). The CPU and memory are consistent (nothing
+ * was written below the stack); only the overflowed stack's deepest frames
+ * are lost. So it is reported as the page fault it was and, when the
+ * innermost recovery point lives on that same stack (above the lost frames),
+ * aborted to it. Any other double fault, a stack overflow with no point on
+ * its stack (boot code, a point on another stack), or a #DF inside this
+ * handler (its IST stack was reused: the first frame is gone) returns false:
+ * trap_dispatch prints the full report and halts.
+ */
+static bool double_fault_trap(struct trap_frame *frame)
+{
+	ASSERT_IRQS_OFF();
+	uint64_t cr2 = read_cr2();
+	struct fault f;
+
+	if (double_fault_depth > 0) {
+		kprintf("\n*** double fault inside the double-fault handler: its IST stack was "
+			"reused ***\n");
+		return false;
+	}
+	const struct kernel_stack *s = overflowed_stack(cr2);
+	if (!s)
+		s = overflowed_stack(frame->rsp);
+	if (!s)
+		return false; /* not an overflow: the report follows, then halt */
+	double_fault_depth++;
+	/* Classify the guard page below s as the #PF handler would have: same words, same counters. */
+	uint64_t guard = cr2 >= s->bottom - PAGE_SIZE && cr2 < s->bottom ? cr2 : s->bottom - 8;
+	if (fault_handle(current_space(), guard, FAULT_WRITE, &f) != -EFAULT) {
+		double_fault_depth--;
+		return false; /* a guard page resolved? Not an overflow after all: halt */
+	}
+	report_violation(&f, guard);
+	kprintf("(the CPU could not push the page fault's frame onto the full stack: it arrived as "
+		"a double fault)\n");
+	bool recoverable = recovery_resumes_within(s->bottom, s->top);
+	if (!recoverable)
+		kprintf("(no recovery point on the \"%s\" stack to go back to)\n", s->name);
+	else
+		trap_report(frame);
+	double_fault_depth--;
+	return recoverable && recovery_abort(frame);
 }
 
 static bool general_protection_trap(struct trap_frame *frame)
@@ -125,12 +220,30 @@ void page_fault_init(void)
 	ASSERT_IRQS_OFF();
 	trap_register_exception(VEC_PAGE_FAULT, page_fault_trap);
 	trap_register_exception(VEC_GENERAL_PROTECTION, general_protection_trap);
+	trap_register_exception(VEC_DOUBLE_FAULT, double_fault_trap);
+}
+
+unsigned page_fault_depth(void)
+{
+	return fault_depth;
+}
+
+void page_fault_unwind(unsigned depth)
+{
+	ASSERT_IRQS_OFF();
+	if (depth < fault_depth)
+		fault_depth = depth;
+}
+
+void page_fault_set_test_hook(page_fault_hook_t hook)
+{
+	test_hook = hook;
 }
 
 bool page_fault_last(uint64_t since, struct fault *out)
 {
-	if (last_fault_number <= since)
+	if (!last_fault || last_fault_number <= since)
 		return false;
-	*out = last_fault;
+	*out = *last_fault;
 	return true;
 }

@@ -9,8 +9,11 @@
  *   4. #BP (int3): the full report, then carry on after the int3;
  *   5. anything else: the full report; then, if a recovery point is active
  *      (a shell command is running, kernel/recovery.h), abort back to it;
- *      otherwise (or for #DF and #MC) halt this CPU.
- * Interrupts are off throughout (interrupt gates clear IF).
+ *      otherwise (or for #DF and #MC) halt this CPU. (A #DF from a kernel
+ *      stack overflow is resolved in step 2: its handler aborts itself.)
+ * Interrupts are off throughout (interrupt gates clear IF). Re-entrant: a
+ * #PF may come in while another exception is being handled (nothing here is
+ * kept between calls but the handler tables).
  */
 #include "kernel/arch/x86_64/trap.h"
 

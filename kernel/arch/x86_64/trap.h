@@ -11,7 +11,14 @@
  * registers, control registers, backtrace). Then #BP and NMI continue; any
  * other exception aborts the running shell command back to its recovery
  * point (kernel/recovery.h) if there is one, and otherwise halts the CPU;
- * #DF and #MC always halt. Runs with interrupts off.
+ * #MC always halts, and so does #DF unless its handler (page_fault.c)
+ * recognised a kernel stack overflow and aborted to a recovery point on the
+ * overflowed stack itself. Runs with interrupts off.
+ *
+ * Stacks (idt.c, gdt.h): #DF, NMI and #MC start on their IST stacks; every
+ * other vector, #PF included, pushes its frame on the interrupted stack, so
+ * a fault inside a fault handler nests below the first frame and both
+ * return in order.
  */
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
