@@ -157,7 +157,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 		buddy_set_poisoning(true);   /* debug: catch writes to freed pages */
 	kernel_space_regions_init();         /* what each kernel range is, for the fault handler */
 	page_fault_init();                   /* #PF: demand paging, COW, reports; #GP decoding */
-	kernel_stacks_init();                /* guarded stacks: main, #PF and #DF handlers */
+	kernel_stacks_init();                /* guarded stacks: main and the #DF handler */
 	kernel_stack_run(kernel_stack_main(), kmain_on_main_stack); /* boot goes on there */
 }
 
