@@ -3,7 +3,8 @@
  *
  * Order of business in trap_dispatch():
  *   1. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
- *      registered handler, then send end-of-interrupt;
+ *      registered handler, send end-of-interrupt, and let the scheduler
+ *      preempt the interrupted thread (kernel/sched/schedule.h);
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
  *   4. #BP (int3): the full report, then carry on after the int3;
@@ -20,6 +21,7 @@
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
+#include "kernel/sched/schedule.h"
 #include "lib/compiler.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
@@ -147,6 +149,7 @@ void trap_dispatch(struct trap_frame *frame)
 		if (irq_handlers[irq])
 			irq_handlers[irq]();
 		pic_end_of_interrupt(irq);
+		sched_irq_exit(); /* preemption: switch threads if the tick asked to */
 		return;
 	}
 	if (v < 32 && exception_handlers[v] && exception_handlers[v](frame))
