@@ -16,8 +16,9 @@
  *   [x] a command line has at most SHELL_MAX_WORDS words; argv[argc] == NULL
  *   [x] a command runs only with min_args <= argc - 1 <= max_args
  *
- * Calling context: the shell runs on the boot thread with interrupts enabled
- * (console_getc sleeps in hlt); shell_execute is also called by tests.
+ * Calling context: the shell runs in a thread of its own with interrupts
+ * enabled (console_getc blocks it until a key arrives, and other threads run
+ * meanwhile); shell_execute is also called by tests.
  */
 #include "kernel/shell/shell.h"
 
