@@ -5,8 +5,8 @@
  *
  * The demos are detached threads of the default priority, below the
  * shell's: the shell answers while they run. Each checks
- * thread_should_stop() at least once per round, so `kill` ends it within
- * a round; a dead demo's stack is freed by the next thread_create or
+ * thread_should_stop() at least once per round, so `kill` (or Ctrl-C at
+ * the prompt, which asks all of them) ends it within a round; a dead demo's stack is freed by the next thread_create or
  * `threads` (thread_reap).
  *
  * Invariants:
@@ -208,6 +208,15 @@ static int spawn_one(void (*fn)(void *), void *arg, const char *name)
 	return 0;
 }
 
+/* Ctrl-C at the prompt: stop every demo. */
+static void spawn_cancel(void)
+{
+	size_t n = thread_kill_detached();
+
+	if (n)
+		kprintf("Ctrl-C: asked %zu demo thread%s to stop\n", n, n == 1 ? "" : "s");
+}
+
 static int cmd_spawn(int argc, char **argv)
 {
 	static const char *const names[SPAWN_MAX] = {
@@ -217,6 +226,7 @@ static int cmd_spawn(int argc, char **argv)
 	uint64_t n = 3;
 	int err = 0;
 
+	shell_set_cancel_handler(spawn_cancel);
 	if (argc == 3) {
 		err = parse_u64_range(argv[2], 1, SPAWN_MAX, &n);
 		if (err) {
@@ -256,7 +266,8 @@ SHELL_COMMAND(spawn, SHELL_ARGS(1, 2), "start demo threads that run beside the s
 	      "usage: spawn DEMO [N]\n"
 	      "  Starts demo threads (priority 3, below the shell's 5, so the shell\n"
 	      "  keeps answering) and prints their ids; watch them with `threads`,\n"
-	      "  stop one with `kill TID`. N is 1 to 16 threads (default 3).\n"
+	      "  stop one with `kill TID`, all of them with Ctrl-C at the prompt.\n"
+	      "  N is 1 to 16 threads (default 3).\n"
 	      "  workers   each computes, prints its round, sleeps; 5 rounds\n"
 	      "  mutex     each holds one shared mutex for 100 ms, 3 times: the\n"
 	      "            others block on it (see `threads`)\n"

@@ -147,6 +147,44 @@ int thread_join(struct thread *t)
 	return 0;
 }
 
+/* Apply set(t, value) with interrupts off, then switch if the caller no longer runs first. */
+static int thread_change(struct thread *t, int (*set)(struct thread *t, uint64_t value),
+			 uint64_t value)
+{
+	unsigned long flags = arch_irq_save();
+	int err = -EINVAL;
+
+	if (t != sched_idle_thread() && t->state != THREAD_DEAD)
+		err = set(t, value);
+	/* One CPU: every allowed mask includes this CPU, so only priorities can move us. */
+	if (err == 0 && sched_ready_above(arch_cpu_id(), thread_current()->priority))
+		schedule();
+	arch_irq_restore(flags);
+	return err;
+}
+
+static int set_priority(struct thread *t, uint64_t value)
+{
+	return sched_set_priority(t, (int)value);
+}
+
+static int set_affinity(struct thread *t, uint64_t value)
+{
+	return sched_set_affinity(t, (uint32_t)value);
+}
+
+int thread_set_priority(struct thread *t, int priority)
+{
+	if (priority < THREAD_PRIO_MIN || priority > THREAD_PRIO_MAX)
+		return -EINVAL;
+	return thread_change(t, set_priority, (uint64_t)priority);
+}
+
+int thread_set_affinity(struct thread *t, uint32_t mask)
+{
+	return thread_change(t, set_affinity, mask);
+}
+
 size_t thread_reap(void)
 {
 	size_t n = 0;
@@ -194,6 +232,22 @@ int thread_kill(uint64_t id)
 		t->kill_requested = true;
 	arch_irq_restore(flags);
 	return err;
+}
+
+size_t thread_kill_detached(void)
+{
+	unsigned long flags = arch_irq_save();
+	struct thread *t;
+	size_t n = 0;
+
+	list_for_each_entry(t, &all_threads, all_link) {
+		if ((t->flags & THREAD_DETACHED) && t->state != THREAD_DEAD && !t->kill_requested) {
+			t->kill_requested = true;
+			n++;
+		}
+	}
+	arch_irq_restore(flags);
+	return n;
 }
 
 bool thread_should_stop(void)

@@ -110,6 +110,17 @@ __noreturn void thread_exit(void);
  */
 int thread_join(struct thread *t) __must_check;
 
+/*
+ * Change t's priority (THREAD_PRIO_MIN .. THREAD_PRIO_MAX) or its affinity
+ * (a CPU bitmask that must include an online CPU). If that makes a ready
+ * thread outrank the caller, or the caller no longer the most urgent, the
+ * switch happens before the call returns. Returns 0, or -EINVAL (t is the
+ * idle thread or dead, or the value is out of range: nothing changes).
+ * Any thread, interrupts on.
+ */
+int thread_set_priority(struct thread *t, int priority) __must_check;
+int thread_set_affinity(struct thread *t, uint32_t mask) __must_check;
+
 /* Free every DEAD detached thread. Returns how many. Process context. */
 size_t thread_reap(void);
 
@@ -122,6 +133,9 @@ struct thread *thread_find(uint64_t id);
  * idle thread, the caller or not detached (only demo-like threads may be killed).
  */
 int thread_kill(uint64_t id);
+
+/* thread_kill every live detached thread; returns how many were asked. */
+size_t thread_kill_detached(void);
 
 /* Has thread_kill asked the calling thread to stop? */
 bool thread_should_stop(void);

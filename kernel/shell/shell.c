@@ -230,6 +230,12 @@ static const char *shell_editor_complete(void *ctx __unused, size_t index)
 
 /* Static: the editor holds the history (about 8 KiB), too much for the stack. */
 static struct line_editor shell_editor;
+static void (*shell_cancel_handler)(void); /* what Ctrl-C does besides */
+
+void shell_set_cancel_handler(void (*fn)(void))
+{
+	shell_cancel_handler = fn;
+}
 
 void shell_run(void)
 {
@@ -248,6 +254,8 @@ void shell_run(void)
 				continue;
 			if (result == LINE_DONE)
 				shell_execute(shell_editor.buffer);
+			else if (result == LINE_CANCELLED && shell_cancel_handler)
+				shell_cancel_handler();
 			else if (result == LINE_TOO_LONG)
 				kprintf("line too long (max %d characters), ignored\n",
 					LINE_MAX_LENGTH);

@@ -64,3 +64,21 @@ def spawn_kill(m):
     check("thread %d not found" % tid in out, "killing it again:\n" + out)
     out = m.command("kill 2")
     check("not a demo thread" in out, "kill of the shell:\n" + out)
+
+
+@shell_test("Ctrl-C at the prompt stops the demo threads spawn started")
+def ctrl_c_stops_demos(m):
+    out = m.command("spawn spin 2")
+    tids = [int(t) for t in re.findall(r"spawn: thread (\d+) \(spin\)", out)]
+    check(len(tids) == 2, "spawn spin 2:\n" + out)
+    start = m.pos
+    m.send(b"\x03")
+    m.wait_prompt(30)
+    out = m.output_since(start)
+    check("Ctrl-C: asked 2 demo threads to stop" in out, "Ctrl-C said:\n" + out)
+    for _ in range(50):
+        m.command("sleep 20")
+        table, out = rows(m)
+        if not set(tids) & set(table):
+            break
+    check(not set(tids) & set(table), "demo threads still listed after Ctrl-C:\n" + out)

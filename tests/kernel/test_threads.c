@@ -144,6 +144,36 @@ static const char *test_mutex_owner(void)
 	return NULL;
 }
 
+/* ---- priority and affinity -------------------------------------------------- */
+
+static volatile bool flag_ran;
+
+static void set_flag(void *arg __unused)
+{
+	flag_ran = true;
+}
+
+static const char *test_priority_affinity(void)
+{
+	flag_ran = false;
+	struct thread *t = thread_create(set_flag, NULL, "prio-test", 0);
+	CHECK(t);
+	CHECK(!flag_ran); /* below the test's priority: not run yet */
+	CHECK(thread_set_affinity(t, 1u << 1) == -EINVAL); /* CPU 1 is not online */
+	CHECK(thread_set_affinity(t, 0) == -EINVAL);
+	CHECK(thread_set_affinity(t, 1u << 0) == 0 && t->affinity == 1u << 0);
+	CHECK(thread_set_priority(t, THREAD_PRIO_MAX + 1) == -EINVAL);
+	CHECK(thread_set_priority(sched_idle_thread(), THREAD_PRIO_MAX) == -EINVAL);
+	CHECK(!flag_ran && t->state == THREAD_READY);
+	/* Above the caller now: it runs before thread_set_priority returns. */
+	CHECK(thread_set_priority(t, THREAD_PRIO_SHELL + 1) == 0);
+	CHECKF(flag_ran && t->state == THREAD_DEAD, "raised above the caller, it did not run "
+	       "at once (state %s)", thread_state_name(t->state));
+	CHECK(thread_set_priority(t, 1) == -EINVAL); /* dead */
+	CHECK(thread_join(t) == 0);
+	return NULL;
+}
+
 /* ---- sleeping ------------------------------------------------------------- */
 
 static const char *test_sleep_ticks(void)
@@ -268,6 +298,8 @@ static const struct selftest threads_tests[] = {
 	 test_mutex_counter},
 	{"mutex_owner", "trylock records the owner, fails when held; unlock clears it",
 	 test_mutex_owner},
+	{"priority_affinity", "affinity outside the online CPUs refused; a thread raised above "
+	 "the caller runs at once", test_priority_affinity},
 	{"sleep_ticks", "sleep n ticks wakes in tick start+n exactly; ms round up to ticks",
 	 test_sleep_ticks},
 	{"wake_one_all", "wake-one wakes the oldest waiter only; wake-all the rest, in order",
