@@ -186,7 +186,8 @@ static void kmain_on_main_stack(void)
 	interrupts_enable();                 /* the tick now preempts threads */
 
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */
-	if (!thread_create(kmain_first_thread, NULL, "shell", THREAD_PRIO(THREAD_PRIO_SHELL)))
+	if (!thread_create(kmain_first_thread, NULL, "shell",
+			   THREAD_PRIO(THREAD_PRIO_SHELL) | THREAD_CRITICAL))
 		panic("kmain: no memory for the shell's thread");
 	sched_idle_loop();                   /* halt until a thread is ready; never returns */
 }

@@ -5,7 +5,9 @@
  *   [x] `innermost` is the most recently pushed point not yet popped or
  *       aborted to; each point's `outer` is the one active before it;
  *   [x] a point is active only while the function that saved it is still
- *       running (recovery_pop before returning), so its saved stack is live.
+ *       running (recovery_pop before returning), so its saved stack is live;
+ *   [x] `innermost` is the running thread's chain: the scheduler swaps it at
+ *       every context switch (recovery_chain_switch).
  * Single CPU; push/pop from process context, abort from the trap handler
  * with interrupts off.
  */
@@ -81,4 +83,13 @@ bool recovery_abort(struct trap_frame *frame)
 	kprintf("(%s aborted by the fault above; the kernel goes on)\n",
 		rp->what ? rp->what : "work");
 	return true;
+}
+
+struct recovery_point *recovery_chain_switch(struct recovery_point *next_chain)
+{
+	ASSERT_IRQS_OFF();
+	struct recovery_point *prev_chain = innermost;
+
+	innermost = next_chain;
+	return prev_chain;
 }

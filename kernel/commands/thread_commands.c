@@ -29,7 +29,7 @@
 #include "mm/arch.h"
 
 #define THREADS_ROWS 64       /* lines `threads` shows at most */
-#define SPAWN_MAX 16          /* demo threads one spawn may start */
+#define SPAWN_MAX 100         /* demo threads one spawn may start */
 #define SLEEP_MS_MAX 60000    /* `sleep` at most a minute */
 
 /* ---- threads ------------------------------------------------------------- */
@@ -187,6 +187,16 @@ static void demo_pinger(void *arg)
 	}
 }
 
+/* fault: take the demo mutex, then read address 0: the fault kills the thread alone. */
+static struct mutex demo_fault_lock = MUTEX_INIT(demo_fault_lock, "demo fault");
+
+static void demo_faulter(void *arg __unused)
+{
+	mutex_lock(&demo_fault_lock);
+	(void)*(volatile uint64_t *)0; /* #PF: NULL is never mapped */
+	mutex_unlock(&demo_fault_lock); /* not reached */
+}
+
 /* spin: compute without printing until killed (the shell answers meanwhile). */
 static void demo_spinner(void *arg __unused)
 {
@@ -198,6 +208,7 @@ static void demo_spinner(void *arg __unused)
 
 static int spawn_one(void (*fn)(void *), void *arg, const char *name)
 {
+	thread_reap(); /* dead demos free their stacks before new ones take some */
 	struct thread *t = thread_create(fn, arg, name, THREAD_DETACHED);
 
 	if (!t) {
@@ -219,10 +230,7 @@ static void spawn_cancel(void)
 
 static int cmd_spawn(int argc, char **argv)
 {
-	static const char *const names[SPAWN_MAX] = {
-		"demo-1", "demo-2", "demo-3", "demo-4", "demo-5", "demo-6", "demo-7", "demo-8",
-		"demo-9", "demo-10", "demo-11", "demo-12", "demo-13", "demo-14", "demo-15",
-		"demo-16"};
+	char name[THREAD_NAME_MAX];
 	uint64_t n = 3;
 	int err = 0;
 
@@ -236,11 +244,18 @@ static int cmd_spawn(int argc, char **argv)
 		}
 	}
 	if (strcmp(argv[1], "workers") == 0) {
-		for (uint64_t i = 0; i < n && !err; i++)
-			err = spawn_one(demo_worker, (void *)(uintptr_t)(i + 1), names[i]);
+		for (uint64_t i = 0; i < n && !err; i++) {
+			ksnprintf(name, sizeof(name), "worker-%lu", i + 1);
+			err = spawn_one(demo_worker, (void *)(uintptr_t)(i + 1), name);
+		}
 	} else if (strcmp(argv[1], "mutex") == 0) {
+		for (uint64_t i = 0; i < n && !err; i++) {
+			ksnprintf(name, sizeof(name), "contender-%lu", i + 1);
+			err = spawn_one(demo_contender, NULL, name);
+		}
+	} else if (strcmp(argv[1], "fault") == 0) {
 		for (uint64_t i = 0; i < n && !err; i++)
-			err = spawn_one(demo_contender, NULL, names[i]);
+			err = spawn_one(demo_faulter, NULL, "fault");
 	} else if (strcmp(argv[1], "pingpong") == 0) {
 		if (argc == 3) {
 			kprintf("spawn: refused: pingpong always starts two threads (no count)\n");
@@ -255,8 +270,8 @@ static int cmd_spawn(int argc, char **argv)
 		for (uint64_t i = 0; i < n && !err; i++)
 			err = spawn_one(demo_spinner, NULL, "spin");
 	} else {
-		kprintf("spawn: demo '%s' not found (the demos: workers, mutex, pingpong, spin)\n",
-			argv[1]);
+		kprintf("spawn: demo '%s' not found (the demos: workers, mutex, pingpong, spin, "
+			"fault)\n", argv[1]);
 		return -EINVAL;
 	}
 	return err;
@@ -267,17 +282,21 @@ SHELL_COMMAND(spawn, SHELL_ARGS(1, 2), "start demo threads that run beside the s
 	      "  Starts demo threads (priority 3, below the shell's 5, so the shell\n"
 	      "  keeps answering) and prints their ids; watch them with `threads`,\n"
 	      "  stop one with `kill TID`, all of them with Ctrl-C at the prompt.\n"
-	      "  N is 1 to 16 threads (default 3).\n"
+	      "  N is 1 to 100 threads (default 3).\n"
 	      "  workers   each computes, prints its round, sleeps; 5 rounds\n"
 	      "  mutex     each holds one shared mutex for 100 ms, 3 times: the\n"
 	      "            others block on it (see `threads`)\n"
 	      "  pingpong  two threads, ping and pong, alternate through two\n"
 	      "            semaphores, 5 rounds (no N)\n"
 	      "  spin      computes silently until killed\n"
+	      "  fault     each takes a shared mutex and reads address 0: the fault\n"
+	      "            report, then the thread alone is killed and its mutex\n"
+	      "            goes to the next; the shell and the kernel go on\n"
 	      "examples:\n"
 	      "  spawn spin 1      a thread that runs until killed\n"
 	      "  spawn juggle      [refused] no such demo\n"
-	      "  spawn spin 99     [refused] too many threads\n",
+	      "  spawn fault 2     [disturbs] two fault reports, two threads killed\n"
+	      "  spawn spin 101    [refused] too many threads\n",
 	      cmd_spawn);
 
 /* ---- kill ---------------------------------------------------------------------- */

@@ -12,7 +12,8 @@
  * Invariants:
  *   [x] owner is NULL exactly when nobody holds the mutex; then no thread
  *       waits on it;
- *   [x] only the owner unlocks.
+ *   [x] only the owner unlocks (or thread_die_of_fault for a dead owner);
+ *   [x] a held mutex is on its owner's mutexes_held list, and only then.
  * Context: threads only (not the idle thread, not interrupt handlers).
  */
 #ifndef KERNEL_SCHED_MUTEX_H
@@ -27,10 +28,12 @@ struct mutex {
 	struct thread *owner;
 	struct wait_queue waiters;
 	uint64_t contended;     /* lock calls that had to wait */
+	struct list_node held_link; /* on owner->mutexes_held */
 };
 
 /* static struct mutex m = MUTEX_INIT(m, "name"); */
-#define MUTEX_INIT(m, mname) {NULL, WAIT_QUEUE_INIT((m).waiters, mname), 0}
+#define MUTEX_INIT(m, mname) \
+	{NULL, WAIT_QUEUE_INIT((m).waiters, mname), 0, LIST_INIT((m).held_link)}
 
 void mutex_init(struct mutex *m, const char *name);
 
@@ -42,6 +45,12 @@ bool mutex_trylock(struct mutex *m) __must_check;
 
 /* Release m, handing it to the oldest waiter. Panics if the caller does not own it. */
 void mutex_unlock(struct mutex *m);
+
+/*
+ * Release m on behalf of its owner t, which is dying of a fault: m goes to
+ * its oldest waiter as in mutex_unlock. Interrupts off.
+ */
+void mutex_release_dead_owner(struct mutex *m, struct thread *t);
 
 /* Does the calling thread hold m? */
 bool mutex_is_held(const struct mutex *m);

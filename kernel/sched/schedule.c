@@ -15,6 +15,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/sched/sched.h"
+#include "kernel/recovery.h"
 #include "kernel/sched/spinlock.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
@@ -100,6 +101,7 @@ void schedule(void)
 	next->switches++;
 	c->switches++;
 	c->current = next;
+	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
 	sched_switch(&prev->context_rsp, next->context_rsp);
 }
 

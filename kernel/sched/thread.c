@@ -19,16 +19,18 @@
 #include "kernel/sched/thread.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/sched/mutex.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/wait.h"
 #include "kernel/stack.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 
-#define THREAD_KNOWN_FLAGS (THREAD_DETACHED | (0x1fu << 8))
+#define THREAD_KNOWN_FLAGS (THREAD_DETACHED | THREAD_CRITICAL | (0x1fu << 8))
 
 static struct list_node all_threads = LIST_INIT(all_threads);
 static size_t threads_alive;        /* descriptors not yet freed */
@@ -46,6 +48,7 @@ static void thread_init_common(struct thread *t, const char *name, int priority)
 	t->affinity = SCHED_ALL_CPUS;
 	list_init(&t->run_link);
 	list_init(&t->wait_link);
+	list_init(&t->mutexes_held);
 }
 
 /* For sched_init: the calling flow becomes cpu's idle thread. Interrupts off. */
@@ -136,6 +139,37 @@ void thread_exit(void)
 	wait_queue_wake_all(&exit_queue); /* interrupts stay off: no switch yet */
 	schedule();
 	panic("thread_exit: a dead thread ran again");
+}
+
+bool thread_fault_can_kill(bool irqs_were_on)
+{
+	ASSERT_IRQS_OFF();
+	if (!sched_running() || !irqs_were_on || preempt_count() != 0)
+		return false;
+	struct thread *t = thread_current();
+	return t != sched_idle_thread() && !(t->flags & THREAD_CRITICAL);
+}
+
+void thread_die_of_fault(uint64_t vector)
+{
+	ASSERT_IRQS_OFF();
+	struct thread *t = thread_current();
+
+	kprintf("(thread %lu (%s) killed by the fault above", t->id, t->name);
+	while (!list_empty(&t->mutexes_held)) {
+		struct mutex *m = list_first_entry(&t->mutexes_held, struct mutex, held_link);
+		kprintf("; it held mutex '%s', released", m->waiters.name);
+		mutex_release_dead_owner(m, t);
+	}
+	kprintf("; the kernel goes on)\n");
+	t->fault_vector = vector;
+	t->faulted = true;
+	t->state = THREAD_DEAD;
+	t->run_cycles += rdtsc() - t->last_switch_in;
+	t->last_switch_in = rdtsc();
+	wait_queue_wake_all(&exit_queue);
+	schedule();
+	panic("thread_die_of_fault: a dead thread ran again");
 }
 
 int thread_join(struct thread *t)

@@ -43,6 +43,7 @@
 
 /* thread_create flags. */
 #define THREAD_DETACHED (1u << 0)   /* nobody joins: freed by the next reaping */
+#define THREAD_CRITICAL (1u << 1)   /* a fault in it stops the machine (the shell) */
 /* THREAD_PRIO(p): start at priority p (else THREAD_PRIO_DEFAULT). */
 #define THREAD_PRIO(p) ((((unsigned)(p) & 0xf) + 1) << 8)
 #define THREAD_FLAGS_PRIO(flags) ((int)(((flags) >> 8) & 0x1f) - 1)
@@ -57,6 +58,7 @@ enum thread_state {
 
 struct wait_queue;
 struct kernel_stack;
+struct recovery_point;
 
 struct thread {
 	uint64_t context_rsp;           /* saved RSP while not running (switch.asm) */
@@ -87,6 +89,11 @@ struct thread {
 	uint64_t preemptions;           /* of those switches out, by the timer */
 	uint64_t last_switch_in;        /* TSC when it was last switched in */
 	bool kill_requested;            /* thread_kill: stop at the next check */
+	/* Faults. */
+	struct recovery_point *recovery; /* its recovery points while switched out */
+	struct list_node mutexes_held;  /* struct mutex held_link: what it owns */
+	uint64_t fault_vector;          /* the exception that killed it, if one did */
+	bool faulted;                   /* killed by a fault (thread_die_of_fault) */
 	struct list_node all_link;      /* on the list of every thread (thread.c) */
 };
 
@@ -120,6 +127,23 @@ int thread_join(struct thread *t) __must_check;
  */
 int thread_set_priority(struct thread *t, int priority) __must_check;
 int thread_set_affinity(struct thread *t, uint32_t mask) __must_check;
+
+/*
+ * May the running thread be killed for a fatal exception instead of the
+ * machine halting? Only a thread (not idle, not THREAD_CRITICAL) that
+ * faulted with interrupts on (irqs_were_on: IF in the trap frame) and
+ * preemption allowed (no spinlock held). Interrupts off (trap handler).
+ */
+bool thread_fault_can_kill(bool irqs_were_on);
+
+/*
+ * End the running thread after the trap code reported its fatal exception
+ * `vector`: say so, naming and releasing every mutex it held (each goes
+ * to its oldest waiter), mark it faulted and DEAD, wake joiners, switch
+ * away for good. Its stack and descriptor are freed as for any dead
+ * thread. Interrupts off, on the faulting thread (any stack).
+ */
+__noreturn void thread_die_of_fault(uint64_t vector);
 
 /* Free every DEAD detached thread. Returns how many. Process context. */
 size_t thread_reap(void);

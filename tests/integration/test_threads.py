@@ -82,3 +82,28 @@ def ctrl_c_stops_demos(m):
         if not set(tids) & set(table):
             break
     check(not set(tids) & set(table), "demo threads still listed after Ctrl-C:\n" + out)
+
+
+def meminfo(m):
+    m.command("shrink")
+    out = m.command("meminfo")
+    lines = re.findall(r"^(MemFree|Slab|VmallocUsed):\s+(\d+) kB$", out, re.M)
+    return {k: int(v) for k, v in lines}
+
+
+@shell_test("100 demo threads killed by their faults: each reported, mutex passed on, "
+            "meminfo as before")
+def faulting_demos(m):
+    before = meminfo(m)
+    check(len(before) == 3, "meminfo lines missing: %r" % before)
+    m.send(b"spawn fault 100\r")
+    for i in range(100):
+        got = m.expect(r"\(thread (\d+) \(fault\) killed by the fault above; it held mutex "
+                       r"'demo fault', released; the kernel goes on\)", 120)
+        check(got, "kill report %d missing" % i)
+    out = m.command("echo still answering")
+    check("still answering" in out, "the shell after 100 faulting threads:\n" + out)
+    table, out = rows(m)  # `threads` frees the dead demos first
+    check(not any(r[1] == "fault" for r in table.values()), "fault threads listed:\n" + out)
+    after = meminfo(m)
+    check(after == before, "meminfo before %r, after %r" % (before, after))

@@ -19,6 +19,7 @@
 #include "kernel/selftest.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "mm/buddy.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
@@ -141,6 +142,58 @@ static const char *test_mutex_owner(void)
 	mutex_lock(&m);
 	CHECK(mutex_is_held(&m));
 	mutex_unlock(&m);
+	return NULL;
+}
+
+/* ---- a thread killed by its fault ------------------------------------------------ */
+
+static struct mutex fault_lock = MUTEX_INIT(fault_lock, "test fault");
+static volatile bool waiter_got_it;
+
+static void lock_then_fault(void *arg __unused)
+{
+	mutex_lock(&fault_lock);
+	(void)*(volatile uint64_t *)0; /* #PF: the thread dies here, holding the mutex */
+	mutex_unlock(&fault_lock);
+}
+
+static void lock_after(void *arg __unused)
+{
+	mutex_lock(&fault_lock);
+	waiter_got_it = true;
+	mutex_unlock(&fault_lock);
+}
+
+static const char *test_fault_kills_thread(void)
+{
+	slab_shrink();
+	uint64_t free_before = buddy_free_pages();
+	uint64_t slab_before = slab_total_bytes();
+	uint64_t vmalloc_before = vmalloc_used_bytes();
+	size_t threads_before = thread_count();
+
+	waiter_got_it = false;
+	struct thread *victim = thread_create(lock_then_fault, NULL, "faulter", 0);
+	struct thread *waiter = thread_create(lock_after, NULL, "waiter", 0);
+	CHECK(victim && waiter);
+	selftest_capture_begin(); /* the fault report is on purpose: keep it off the console */
+	while (victim->state != THREAD_DEAD || waiter->state != THREAD_DEAD)
+		thread_sleep_ticks(1);
+	const char *out = selftest_capture_end();
+	CHECKF(strstr(out, "NULL dereference") && strstr(out, "(faulter) killed by the fault above; "
+	       "it held mutex 'test fault', released"), "report: %.300s", out);
+	CHECKF(victim->faulted && victim->fault_vector == 14, "the faulting thread: faulted %d, "
+	       "vector %lu", victim->faulted, victim->fault_vector);
+	CHECK(!waiter->faulted && waiter_got_it);
+	CHECK(fault_lock.owner == NULL && list_empty(&victim->mutexes_held));
+	CHECK(thread_join(victim) == 0 && thread_join(waiter) == 0);
+	CHECK(thread_count() == threads_before);
+	slab_shrink();
+	CHECKF(buddy_free_pages() == free_before && slab_total_bytes() == slab_before &&
+	       vmalloc_used_bytes() == vmalloc_before,
+	       "pages %lu -> %lu, slab %lu -> %lu, vmalloc %lu -> %lu", free_before,
+	       buddy_free_pages(), slab_before, slab_total_bytes(), vmalloc_before,
+	       vmalloc_used_bytes());
 	return NULL;
 }
 
@@ -300,6 +353,8 @@ static const struct selftest threads_tests[] = {
 	 test_mutex_owner},
 	{"priority_affinity", "affinity outside the online CPUs refused; a thread raised above "
 	 "the caller runs at once", test_priority_affinity},
+	{"fault_kills_thread", "a thread faulting holding a mutex dies alone: the mutex goes to "
+	 "its waiter, memory comes back", test_fault_kills_thread},
 	{"sleep_ticks", "sleep n ticks wakes in tick start+n exactly; ms round up to ticks",
 	 test_sleep_ticks},
 	{"wake_one_all", "wake-one wakes the oldest waiter only; wake-all the rest, in order",

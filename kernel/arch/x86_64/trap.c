@@ -8,9 +8,12 @@
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
  *   4. #BP (int3): the full report, then carry on after the int3;
- *   5. anything else: the full report; then, if a recovery point is active
- *      (a shell command is running, kernel/recovery.h), abort back to it;
- *      otherwise (or for #DF and #MC) halt this CPU.
+ *   5. anything else: the full report; then, if a recovery point of the
+ *      running thread is active (a shell command is running,
+ *      kernel/recovery.h), abort back to it; else, if the thread may die
+ *      alone (interrupts were on, no spinlock held, not the shell), end
+ *      that thread (kernel/sched/thread.h); otherwise (or for #DF and #MC)
+ *      halt this CPU.
  * Interrupts are off throughout (interrupt gates clear IF).
  */
 #include "kernel/arch/x86_64/trap.h"
@@ -22,6 +25,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "lib/compiler.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
@@ -170,6 +174,10 @@ void trap_dispatch(struct trap_frame *frame)
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;
+	/* A thread (not the shell) that faulted with interrupts on and no spinlock: end it alone. */
+	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK &&
+	    thread_fault_can_kill(frame->rflags & RFLAGS_IF))
+		thread_die_of_fault(v);
 	kprintf("System halted.\n");
 	cpu_halt_forever();
 }
