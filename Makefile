@@ -5,6 +5,7 @@
 #   make run        boot the ISO in QEMU, serial console on this terminal
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
 #                   deterministic mode, the guest's TSC counts instructions)
+#   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
 #   make gdb        boot halted with a gdbstub and attach gdb
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
@@ -39,6 +40,9 @@ Q := @
 say := @echo
 endif
 
+# SCHED_DEBUG=1: build the kernel with the scheduler's debug mode on (docs/threads.md;
+# `make clean` first: objects do not depend on the variable).
+SCHED_DEBUG ?= 0
 MEM ?= 256M
 SMP ?= 1
 ACCEL ?= tcg
@@ -166,6 +170,7 @@ KERNEL_CFLAGS := \
 	-mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
+	-DSCHED_DEBUG_BUILD=$(SCHED_DEBUG) \
 	-I. -MMD -MP
 # -ffreestanding/-fno-builtin: no hosted libc; our lib/ provides what we use.
 # -fno-pic -mcmodel=kernel: code linked at -2 GiB, addressed with 32-bit

@@ -183,6 +183,8 @@ static void kmain_on_main_stack(void)
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */
+	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))
+		sched_set_debug(true);       /* deadlock reports, soft-lockup watchdog */
 	interrupts_enable();                 /* the tick now preempts threads */
 
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */

@@ -6,8 +6,10 @@
  * queue instead of spinning. Unlocking hands the mutex straight to the
  * oldest waiter (it becomes the owner before it runs), so waiters are
  * served in order and none starves. The owner is recorded: unlocking a
- * mutex one does not own or locking one twice is reported, and a deadlock
- * detector can later follow owner -> waiting_on -> owner chains.
+ * mutex one does not own or locking one twice is reported, and the
+ * deadlock detector follows owner -> waiting_mutex -> owner chains: in debug
+ * mode (schedule.h) mutex_lock reports a cycle before it blocks;
+ * mutex_lock_checked always checks and refuses to close one.
  *
  * Invariants:
  *   [x] owner is NULL exactly when nobody holds the mutex; then no thread
@@ -39,6 +41,13 @@ void mutex_init(struct mutex *m, const char *name);
 
 /* Take m, sleeping while another thread holds it. Panics if the caller holds it. */
 void mutex_lock(struct mutex *m);
+
+/*
+ * Take m like mutex_lock, unless waiting would close a cycle of threads
+ * each waiting for a mutex the next one holds (a deadlock): then report
+ * the cycle and return -EDEADLK without waiting. Returns 0 once m is held.
+ */
+int mutex_lock_checked(struct mutex *m) __must_check;
 
 /* Take m if it is free; returns whether it did. */
 bool mutex_trylock(struct mutex *m) __must_check;

@@ -19,6 +19,7 @@
 #include "kernel/sched/spinlock.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 struct cpu_sched {
@@ -30,6 +31,8 @@ struct cpu_sched {
 
 static struct cpu_sched cpus[SCHED_MAX_CPUS];
 static bool started;
+static bool debug_mode;
+static uint64_t lockup_ticks = SCHED_LOCKUP_TICKS_DEFAULT;
 unsigned sched_preempt_count[SCHED_MAX_CPUS];
 
 void sched_switch(uint64_t *prev_rsp, uint64_t next_rsp); /* switch.asm */
@@ -99,6 +102,8 @@ void schedule(void)
 	prev->run_cycles += now - prev->last_switch_in;
 	next->last_switch_in = now;
 	next->switches++;
+	next->ticks_unswitched = 0;
+	next->lockup_reported = false;
 	c->switches++;
 	c->current = next;
 	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
@@ -181,15 +186,54 @@ void sched_timer_tick(void)
 		return;
 	struct cpu_sched *c = this_cpu();
 	struct thread *curr = c->current == &c->idle ? NULL : c->current;
+	if (curr)
+		curr->ticks_unswitched++;
 	if (sched_tick(arch_cpu_id(), curr, timer_ticks()))
 		c->need_resched = true;
 }
 
-void sched_irq_exit(void)
+/* Debug mode: report a thread that has kept the CPU for lockup_ticks ticks. */
+static void lockup_check(struct cpu_sched *c, uint64_t rip)
+{
+	struct thread *t = c->current;
+	char where[96];
+
+	if (t == &c->idle || t->lockup_reported || t->ticks_unswitched < lockup_ticks)
+		return;
+	t->lockup_reported = true;
+	arch_symbolize(rip, where, sizeof(where));
+	kprintf("soft lockup: thread %lu (%s) has run %lu ticks without being switched out, "
+		"at RIP %s\n", t->id, t->name, t->ticks_unswitched, where);
+}
+
+bool sched_set_debug(bool on)
+{
+	bool was = debug_mode;
+
+	debug_mode = on;
+	return was;
+}
+
+bool sched_debug_enabled(void)
+{
+	return debug_mode;
+}
+
+uint64_t sched_set_lockup_ticks(uint64_t ticks)
+{
+	uint64_t was = lockup_ticks;
+
+	lockup_ticks = ticks ? ticks : 1;
+	return was;
+}
+
+void sched_irq_exit(uint64_t rip)
 {
 	ASSERT_IRQS_OFF();
 	struct cpu_sched *c = this_cpu();
 
+	if (debug_mode && started)
+		lockup_check(c, rip);
 	if (!c->need_resched || sched_preempt_count[arch_cpu_id()] != 0 || !started)
 		return;
 	if (c->current != &c->idle && c->current->state == THREAD_RUNNING) {

@@ -82,8 +82,27 @@ void sched_preempt_point(void);
 /* The timer interrupt's hook: one tick for the policy. Interrupts off. */
 void sched_timer_tick(void);
 
-/* The end of every interrupt: preempt if asked and allowed. Interrupts off. */
-void sched_irq_exit(void);
+/*
+ * The end of every interrupt: in debug mode, the soft-lockup watchdog
+ * (rip: where the interrupt came in); then preempt if asked and allowed.
+ * Interrupts off.
+ */
+void sched_irq_exit(uint64_t rip);
+
+/*
+ * Debug mode (the kernel command-line word `sched_debug`, or a kernel built
+ * with `make SCHED_DEBUG=1`): mutex_lock reports a deadlock cycle before
+ * it blocks, and the soft-lockup watchdog reports a thread (not idle) that
+ * has run lockup_ticks timer ticks without being switched out, naming it
+ * and its RIP, once per stretch. Returns the previous setting.
+ */
+bool sched_set_debug(bool on);
+bool sched_debug_enabled(void);
+
+#define SCHED_LOCKUP_TICKS_DEFAULT 500 /* 5 s at 100 Hz */
+
+/* Set the watchdog's limit (at least 1 tick); returns the previous one. */
+uint64_t sched_set_lockup_ticks(uint64_t ticks);
 
 /* The idle loop: halt until an interrupt, run what became ready. Never returns. */
 __noreturn void sched_idle_loop(void);

@@ -59,6 +59,7 @@ enum thread_state {
 struct wait_queue;
 struct kernel_stack;
 struct recovery_point;
+struct mutex;
 
 struct thread {
 	uint64_t context_rsp;           /* saved RSP while not running (switch.asm) */
@@ -92,6 +93,9 @@ struct thread {
 	/* Faults. */
 	struct recovery_point *recovery; /* its recovery points while switched out */
 	struct list_node mutexes_held;  /* struct mutex held_link: what it owns */
+	struct mutex *waiting_mutex;    /* BLOCKED in mutex_lock: on which (deadlock detector) */
+	uint64_t ticks_unswitched;      /* ticks run since it was last switched in (watchdog) */
+	bool lockup_reported;           /* the watchdog spoke during this stretch */
 	uint64_t fault_vector;          /* the exception that killed it, if one did */
 	bool faulted;                   /* killed by a fault (thread_die_of_fault) */
 	struct list_node all_link;      /* on the list of every thread (thread.c) */

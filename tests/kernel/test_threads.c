@@ -197,6 +197,76 @@ static const char *test_fault_kills_thread(void)
 	return NULL;
 }
 
+/* ---- debug mode: deadlocks and soft lockups ------------------------------------- */
+
+static struct mutex dl_first = MUTEX_INIT(dl_first, "first");
+static struct mutex dl_second = MUTEX_INIT(dl_second, "second");
+
+/* Holds first, then waits for second (which the test holds). */
+static void hold_first_want_second(void *arg __unused)
+{
+	mutex_lock(&dl_first);
+	mutex_lock(&dl_second);
+	mutex_unlock(&dl_second);
+	mutex_unlock(&dl_first);
+}
+
+static const char *test_deadlock_detected(void)
+{
+	mutex_lock(&dl_second);
+	struct thread *t = thread_create(hold_first_want_second, NULL, "dl-other", 0);
+	CHECK(t);
+	while (t->state != THREAD_BLOCKED) /* it takes first, then blocks on second */
+		thread_sleep_ticks(1);
+	CHECK(dl_first.owner == t && t->waiting_mutex == &dl_second);
+	selftest_capture_begin();
+	int err = mutex_lock_checked(&dl_first); /* would close the cycle */
+	const char *out = selftest_capture_end();
+	CHECKF(err == -EDEADLK, "mutex_lock_checked returned %d", err);
+	CHECKF(strstr(out, "deadlock: thread") && strstr(out, "waits for mutex 'first', held by "
+	       "thread") && strstr(out, "(dl-other), which waits for mutex 'second'"),
+	       "report: %.300s", out);
+	CHECK(dl_first.owner == t); /* nothing taken */
+	mutex_unlock(&dl_second);   /* break it: the other thread finishes */
+	CHECK(thread_join(t) == 0);
+	CHECK(dl_first.owner == NULL && dl_second.owner == NULL);
+	CHECK(mutex_lock_checked(&dl_first) == 0); /* free: no cycle, taken */
+	mutex_unlock(&dl_first);
+	return NULL;
+}
+
+/*
+ * Above the test's priority and alone there: never switched out until it
+ * ends. The loop calls nothing, so every tick interrupts it in hog_cpu.
+ */
+static void hog_cpu(void *arg)
+{
+	const volatile uint64_t *ticks = &thread_current()->ticks_unswitched;
+
+	while (*ticks < (uint64_t)(uintptr_t)arg)
+		cpu_relax();
+}
+
+static const char *test_soft_lockup(void)
+{
+	bool was = sched_set_debug(true);
+	uint64_t limit = sched_set_lockup_ticks(4);
+
+	selftest_capture_begin();
+	struct thread *t = thread_create(hog_cpu, (void *)10, "hog",
+					 THREAD_PRIO(THREAD_PRIO_SHELL + 1)); /* runs at once */
+	const char *out = selftest_capture_end();
+	sched_set_lockup_ticks(limit);
+	sched_set_debug(was);
+	CHECK(t);
+	CHECK(thread_join(t) == 0);
+	CHECKF(strstr(out, "soft lockup: thread") && strstr(out, "(hog) has run 4 ticks") &&
+	       strstr(out, "at RIP hog_cpu+"), "watchdog said: %.300s", out);
+	CHECKF(strstr(strstr(out, "soft lockup") + 1, "soft lockup") == NULL,
+	       "reported more than once: %.300s", out);
+	return NULL;
+}
+
 /* ---- priority and affinity -------------------------------------------------- */
 
 static volatile bool flag_ran;
@@ -355,6 +425,10 @@ static const struct selftest threads_tests[] = {
 	 "the caller runs at once", test_priority_affinity},
 	{"fault_kills_thread", "a thread faulting holding a mutex dies alone: the mutex goes to "
 	 "its waiter, memory comes back", test_fault_kills_thread},
+	{"deadlock_detected", "a lock that would close a cycle of owners is refused with the "
+	 "cycle named", test_deadlock_detected},
+	{"soft_lockup", "debug mode: a thread keeping the CPU 4 ticks is reported once, with its "
+	 "RIP", test_soft_lockup},
 	{"sleep_ticks", "sleep n ticks wakes in tick start+n exactly; ms round up to ticks",
 	 test_sleep_ticks},
 	{"wake_one_all", "wake-one wakes the oldest waiter only; wake-all the rest, in order",

@@ -153,7 +153,7 @@ void trap_dispatch(struct trap_frame *frame)
 		if (irq_handlers[irq])
 			irq_handlers[irq]();
 		pic_end_of_interrupt(irq);
-		sched_irq_exit(); /* preemption: switch threads if the tick asked to */
+		sched_irq_exit(frame->rip); /* preemption: switch threads if the tick asked to */
 		return;
 	}
 	if (v < 32 && exception_handlers[v] && exception_handlers[v](frame))
