@@ -5,6 +5,7 @@
 #   make run        boot the ISO in QEMU, serial console on this terminal
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
 #                   deterministic mode, the guest's TSC counts instructions)
+#   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
 #   make gdb        boot halted with a gdbstub and attach gdb
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
@@ -39,6 +40,9 @@ Q := @
 say := @echo
 endif
 
+# SCHED_DEBUG=1: build the kernel with the scheduler's debug mode on (docs/threads.md;
+# `make clean` first: objects do not depend on the variable).
+SCHED_DEBUG ?= 0
 MEM ?= 256M
 SMP ?= 1
 ACCEL ?= tcg
@@ -51,7 +55,8 @@ OVMF := /usr/share/ovmf/OVMF.fd
 KERNEL_ASM := \
 	boot/boot.asm \
 	kernel/arch/x86_64/isr.asm \
-	kernel/arch/x86_64/context.asm
+	kernel/arch/x86_64/context.asm \
+	kernel/sched/switch.asm
 
 KERNEL_C := \
 	kernel/kmain.c \
@@ -75,6 +80,12 @@ KERNEL_C := \
 	kernel/recovery.c \
 	kernel/stack_registry.c \
 	kernel/stack.c \
+	kernel/sched/sched.c \
+	kernel/sched/schedule.c \
+	kernel/sched/thread.c \
+	kernel/sched/wait.c \
+	kernel/sched/mutex.c \
+	kernel/sched/semaphore.c \
 	kernel/shell/line_editor.c \
 	kernel/shell/shell.c \
 	mm/memmap.c \
@@ -107,10 +118,12 @@ KERNEL_C := \
 	kernel/commands/cpu_commands.c \
 	kernel/commands/power_commands.c \
 	kernel/commands/timer_commands.c \
+	kernel/commands/thread_commands.c \
 	kernel/bench/pmm_bench.c \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
 	kernel/bench/fault_bench.c \
+	kernel/bench/sched_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
@@ -139,7 +152,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_kernel_space.c \
 	tests/kernel/test_heap.c \
 	tests/kernel/test_fault.c \
-	tests/kernel/test_stack.c
+	tests/kernel/test_stack.c \
+	tests/kernel/test_threads.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -156,6 +170,7 @@ KERNEL_CFLAGS := \
 	-mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
+	-DSCHED_DEBUG_BUILD=$(SCHED_DEBUG) \
 	-I. -MMD -MP
 # -ffreestanding/-fno-builtin: no hosted libc; our lib/ provides what we use.
 # -fno-pic -mcmodel=kernel: code linked at -2 GiB, addressed with 32-bit
@@ -236,12 +251,14 @@ test_insn_SRCS := tests/host/test_insn.c kernel/arch/x86_64/insn.c
 test_stack_registry_SRCS := tests/host/test_stack_registry.c kernel/stack_registry.c
 # The MADT processor count (kernel/acpi.c reads tables through the direct map: the arena).
 test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
+# The scheduling policy over simulated CPUs and a simulated clock.
+test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c tests/host/mm_arch_host.c
 fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
 fuzz_memmap_SRCS := tests/host/fuzz_memmap.c mm/memmap.c
 
 HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy test_pmm \
 	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
-	test_phys_owner test_acpi
+	test_phys_owner test_acpi test_sched
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

@@ -2,10 +2,17 @@
  * console.c - fans kernel output out to the serial line and the VGA screen,
  * and hands the shell its input from the serial line (see console.h).
  *
- * Waiting for input sleeps: with interrupts off, check the ring; if it is
- * empty, `sti; hlt` re-enables interrupts and halts in one step, so the
- * serial or timer interrupt that arrives wakes us and no byte is missed.
- * The host CPU stays idle while the shell waits.
+ * Waiting for input blocks the calling thread on a wait queue that the
+ * serial interrupt wakes (console_interrupt), so other threads run while
+ * the shell waits for a key. The ring is checked with interrupts off
+ * (wait_event), so a byte arriving between the check and the block is
+ * never missed. Before the scheduler runs, the wait is `sti; hlt`.
+ *
+ * Invariants:
+ *   [x] one console_write call reaches each sink whole: interrupts are off
+ *       around it, so threads' lines do not interleave mid-call and the VGA
+ *       cursor is never moved by two writers at once.
+ * Context: output from any context; input from a thread.
  */
 #include "drivers/console.h"
 
@@ -13,21 +20,39 @@
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 
+static struct wait_queue console_input = WAIT_QUEUE_INIT(console_input, "console input");
+
 void console_write(const char *s, size_t n)
 {
+	unsigned long flags = arch_irq_save();
+
 	serial_write(s, n);
 	vga_write(s, n);
+	arch_irq_restore(flags);
+}
+
+void console_interrupt(void)
+{
+	ASSERT_IRQS_OFF();
+	serial_interrupt();
+	wait_queue_wake_all(&console_input);
 }
 
 int console_getc(void)
 {
-	for (;;) {
-		interrupts_disable();
-		int c = serial_read_nonblock();
-		if (c >= 0) {
-			interrupts_enable();
-			return c;
+	int c;
+
+	if (!sched_running() || thread_current() == sched_idle_thread()) {
+		for (;;) {
+			interrupts_disable();
+			c = serial_read_nonblock();
+			if (c >= 0) {
+				interrupts_enable();
+				return c;
+			}
+			interrupts_enable_and_halt();
 		}
-		interrupts_enable_and_halt();
 	}
+	wait_event(&console_input, (c = serial_read_nonblock()) >= 0);
+	return c;
 }

@@ -9,7 +9,9 @@
  *   entry_tsc  the TSC at the kernel's first instruction
  * Each step below may use only what the steps above it set up. Once vmalloc
  * exists, boot moves from the static boot stack to a guarded one
- * (kernel/stack.h) and goes on in kmain_on_main_stack().
+ * (kernel/stack.h) and goes on in kmain_on_main_stack(), which starts the
+ * scheduler, hands the shell to a thread of its own and becomes the idle
+ * thread (kernel/sched/schedule.h).
  */
 #include <stdint.h>
 
@@ -26,6 +28,8 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "kernel/selftest.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
@@ -161,19 +165,31 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	kernel_stack_run(kernel_stack_main(), kmain_on_main_stack); /* boot goes on there */
 }
 
-/* The second half of boot, on the guarded main stack; it ends in the shell. */
-static void kmain_on_main_stack(void)
+/* The first thread: the selftest boot, or the banner and the shell. */
+static void kmain_first_thread(void *arg __unused)
 {
-	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
-	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
-	trap_register_irq(IRQ_COM1, serial_interrupt); /* keys arrive on IRQ 4 ... */
-	serial_enable_receive_irq();         /* ... once the UART raises it */
-	interrupts_enable();
-
-	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */
 	if (bootinfo_cmdline_has(&boot_info, "selftest"))
 		selftest_boot();
 	timer_mark_ready();
 	boot_banner();
 	shell_run();                         /* the prompt; never returns */
+}
+
+/* The second half of boot, on the guarded main stack; it ends as the idle thread. */
+static void kmain_on_main_stack(void)
+{
+	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
+	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
+	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
+	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
+	sched_init();                        /* run queues; this flow becomes the idle thread */
+	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))
+		sched_set_debug(true);       /* deadlock reports, soft-lockup watchdog */
+	interrupts_enable();                 /* the tick now preempts threads */
+
+	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */
+	if (!thread_create(kmain_first_thread, NULL, "shell",
+			   THREAD_PRIO(THREAD_PRIO_SHELL) | THREAD_CRITICAL))
+		panic("kmain: no memory for the shell's thread");
+	sched_idle_loop();                   /* halt until a thread is ready; never returns */
 }

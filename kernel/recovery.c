@@ -8,6 +8,8 @@
  *       running (recovery_pop before returning), so its saved stack is live;
  *   [x] an abort puts the page-fault nesting depth back to the point's
  *       (page_fault_unwind), since the handlers deeper never return.
+ *   [x] `innermost` is the running thread's chain: the scheduler swaps it at
+ *       every context switch (recovery_chain_switch).
  * Single CPU; push/pop from process context, abort from the trap handler
  * with interrupts off.
  */
@@ -94,4 +96,13 @@ bool recovery_abort(struct trap_frame *frame)
 	kprintf("(%s aborted by the fault above; the kernel goes on)\n",
 		rp->what ? rp->what : "work");
 	return true;
+}
+
+struct recovery_point *recovery_chain_switch(struct recovery_point *next_chain)
+{
+	ASSERT_IRQS_OFF();
+	struct recovery_point *prev_chain = innermost;
+
+	innermost = next_chain;
+	return prev_chain;
 }

@@ -78,4 +78,13 @@ bool recovery_resumes_within(uint64_t bottom, uint64_t top);
  */
 void recovery_run_unguarded(void (*fn)(void));
 
+/*
+ * Recovery points belong to a thread: the scheduler calls this at every
+ * context switch with the incoming thread's chain (its innermost point, or
+ * NULL) and keeps the returned chain, the outgoing thread's, in that
+ * thread. So a fault aborts only to a point of the thread that faulted.
+ * Interrupts off.
+ */
+struct recovery_point *recovery_chain_switch(struct recovery_point *next_chain);
+
 #endif

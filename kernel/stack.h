@@ -10,7 +10,8 @@
  * overflow" (kernel/arch/x86_64/page_fault.c).
  *
  * Boot runs on the static boot stack from boot.asm until vmalloc exists;
- * then kmain moves to a guarded stack for the rest of its life (the shell).
+ * then kmain moves to a guarded stack for the rest of its life (it ends as
+ * the idle thread; other threads get stacks from kernel_stack_create).
  * Every stack, static or created here, is entered in the registry
  * (kernel/stack_registry.h), which backtraces consult; this file is the
  * part that needs vmalloc and kmalloc. Context: boot CPU, process context.
@@ -23,7 +24,7 @@
 #include "kernel/stack_registry.h"
 #include "lib/compiler.h"
 
-#define KERNEL_STACK_SIZE (16u << 10) /* the shell's stack */
+#define KERNEL_STACK_SIZE (16u << 10) /* "main": kmain's second half, then the idle thread */
 #define FAULT_STACK_SIZE (16u << 10)  /* the #DF handler's IST stack */
 
 /*
@@ -34,7 +35,7 @@
 void kernel_stacks_register_static(void);
 
 /*
- * Create the guarded stacks: "main" (for kmain's second half and the shell)
+ * Create the guarded stacks: "main" (for kmain's second half and idling)
  * and the #DF IST stack, and point IST slot 1 at it. Panics if
  * vmalloc cannot provide them. Boot CPU, after vmalloc_init, interrupts off.
  */

@@ -14,6 +14,7 @@
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/sched/schedule.h"
 #include "lib/compiler.h"
 #include "mm/arch.h"
 
@@ -26,6 +27,7 @@ static void timer_irq(void)
 {
 	ASSERT_IRQS_OFF();
 	ticks++;
+	sched_timer_tick(); /* time slices, sleepers due: may ask for a reschedule */
 }
 
 void timer_init(uint64_t entry_tsc)

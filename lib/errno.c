@@ -23,6 +23,7 @@ const char *errno_name(int err)
 	case EINVAL: return "EINVAL";
 	case ENOSPC: return "ENOSPC";
 	case ERANGE: return "ERANGE";
+	case EDEADLK: return "EDEADLK";
 	case ENOSYS: return "ENOSYS";
 	case ENOTSUP: return "ENOTSUP";
 	default: return "E?";

@@ -20,6 +20,7 @@
 #define EINVAL 22   /* invalid argument */
 #define ENOSPC 28   /* no room left in a fixed-size table */
 #define ERANGE 34   /* value out of range (e.g. number overflow) */
+#define EDEADLK 35  /* waiting would deadlock (a cycle of mutex owners) */
 #define ENOSYS 38   /* not implemented */
 #define ENOTSUP 95  /* not supported by this machine */
 

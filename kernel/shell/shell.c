@@ -16,8 +16,9 @@
  *   [x] a command line has at most SHELL_MAX_WORDS words; argv[argc] == NULL
  *   [x] a command runs only with min_args <= argc - 1 <= max_args
  *
- * Calling context: the shell runs on the boot thread with interrupts enabled
- * (console_getc sleeps in hlt); shell_execute is also called by tests.
+ * Calling context: the shell runs in a thread of its own with interrupts
+ * enabled (console_getc blocks it until a key arrives, and other threads run
+ * meanwhile); shell_execute is also called by tests.
  */
 #include "kernel/shell/shell.h"
 
@@ -229,6 +230,12 @@ static const char *shell_editor_complete(void *ctx __unused, size_t index)
 
 /* Static: the editor holds the history (about 8 KiB), too much for the stack. */
 static struct line_editor shell_editor;
+static void (*shell_cancel_handler)(void); /* what Ctrl-C does besides */
+
+void shell_set_cancel_handler(void (*fn)(void))
+{
+	shell_cancel_handler = fn;
+}
 
 void shell_run(void)
 {
@@ -247,6 +254,8 @@ void shell_run(void)
 				continue;
 			if (result == LINE_DONE)
 				shell_execute(shell_editor.buffer);
+			else if (result == LINE_CANCELLED && shell_cancel_handler)
+				shell_cancel_handler();
 			else if (result == LINE_TOO_LONG)
 				kprintf("line too long (max %d characters), ignored\n",
 					LINE_MAX_LENGTH);

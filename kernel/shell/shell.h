@@ -96,6 +96,12 @@ int shell_check_args(const struct shell_command *cmd, int argc, char **argv);
 /* Read-eval-print loop on the console; never returns. */
 void shell_run(void) __attribute__((noreturn));
 
+/*
+ * Run fn each time Ctrl-C cancels a line at the prompt (after the editor
+ * echoed ^C): `spawn` registers what stops its demo threads. NULL: nothing.
+ */
+void shell_set_cancel_handler(void (*fn)(void));
+
 /* Print `usage:` lines of cmd (for a command that got bad arguments). */
 void shell_print_usage(const struct shell_command *cmd);
 

@@ -178,29 +178,28 @@ static const char *test_stack_growth(void)
  */
 static const char *test_stack_guards(void)
 {
-	const struct kernel_stack *stack = kernel_stack_main();
-	uint64_t here = (uint64_t)(uintptr_t)&stack;
+	uint64_t here = (uint64_t)(uintptr_t)&here;
+	/* The selftests run in a thread (the shell's): on its guarded stack. */
+	const struct kernel_stack *stack = kernel_stack_find(here, 8);
 	struct paging_translation t;
 	struct fault f;
 	char text[200];
 
-	CHECK(stack && stack->guarded);
-	CHECKF(here >= stack->bottom && here < stack->top,
-	       "the selftests do not run on the main stack");
+	CHECKF(stack && stack->guarded, "the selftests do not run on a guarded thread stack");
 	virt_addr_t guard = stack->bottom - PAGE_SIZE;
 	CHECKF(paging_translate(&kernel_space, guard, &t) == -ENOENT,
-	       "the page below the main stack (0x%lx) is mapped: no guard page", guard);
+	       "the page below the running stack (0x%lx) is mapped: no guard page", guard);
 	const struct vmalloc_area *a = vmalloc_find(stack->bottom - 8);
 	CHECKF(a && a->start == stack->bottom && (a->flags & VMALLOC_STACK),
-	       "vmalloc_find(0x%lx), just below the main stack, does not give the stack's area",
+	       "vmalloc_find(0x%lx), just below the running stack, does not give the stack's area",
 	       stack->bottom - 8);
 	CHECKF(vmalloc_is_guard(stack->bottom - 8) && vmalloc_is_guard(stack->top),
-	       "the pages below and above the main stack are not both guards");
+	       "the pages below and above the running stack are not both guards");
 	unsigned long irq = arch_irq_save(); /* fault_handle's context: interrupts off */
 	int err = fault_handle(&kernel_space, stack->bottom - 8, FAULT_WRITE, &f);
 	arch_irq_restore(irq);
 	CHECKF(err == -EFAULT && f.violation == VIOLATION_STACK_OVERFLOW && f.area == a,
-	       "a push just below the main stack: expected a kernel stack overflow, got \"%s\"",
+	       "a push just below the running stack: expected a kernel stack overflow, got \"%s\"",
 	       fault_describe(&f, text, sizeof(text)));
 	fault_describe(&f, text, sizeof(text));
 	char says[64];
@@ -464,7 +463,7 @@ static const struct selftest fault_kernel_tests[] = {
 	{"cow_pair", "two spaces share until a write copies one page; refcounts and memory back",
 	 test_cow_pair},
 	{"stack_growth", "a touch below a stack region grows it", test_stack_growth},
-	{"stack_guards", "the main stack has a guard page below it; a fault there is an overflow",
+	{"stack_guards", "the running stack has a guard page below it; a fault there is an overflow",
 	 test_stack_guards},
 	{"recovery", "a NULL dereference under a recovery point is reported and comes back",
 	 test_recovery},

@@ -3,14 +3,18 @@
  *
  * Order of business in trap_dispatch():
  *   1. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
- *      registered handler, then send end-of-interrupt;
+ *      registered handler, send end-of-interrupt, and let the scheduler
+ *      preempt the interrupted thread (kernel/sched/schedule.h);
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
  *   4. #BP (int3): the full report, then carry on after the int3;
- *   5. anything else: the full report; then, if a recovery point is active
- *      (a shell command is running, kernel/recovery.h), abort back to it;
- *      otherwise (or for #DF and #MC) halt this CPU. (A #DF from a kernel
- *      stack overflow is resolved in step 2: its handler aborts itself.)
+ *   5. anything else: the full report; then, if a recovery point of the
+ *      running thread is active (a shell command is running,
+ *      kernel/recovery.h), abort back to it; else, if the thread may die
+ *      alone (interrupts were on, no spinlock held, not the shell), end
+ *      that thread (kernel/sched/thread.h); otherwise (or for #DF and #MC)
+ *      halt this CPU. (A #DF from a kernel stack overflow is resolved in
+ *      step 2: its handler aborts itself.)
  * Interrupts are off throughout (interrupt gates clear IF). Re-entrant: a
  * #PF may come in while another exception is being handled (nothing here is
  * kept between calls but the handler tables).
@@ -23,6 +27,8 @@
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "lib/compiler.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
@@ -150,6 +156,7 @@ void trap_dispatch(struct trap_frame *frame)
 		if (irq_handlers[irq])
 			irq_handlers[irq]();
 		pic_end_of_interrupt(irq);
+		sched_irq_exit(frame->rip); /* preemption: switch threads if the tick asked to */
 		return;
 	}
 	if (v < 32 && exception_handlers[v] && exception_handlers[v](frame))
@@ -170,6 +177,10 @@ void trap_dispatch(struct trap_frame *frame)
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;
+	/* A thread (not the shell) that faulted with interrupts on and no spinlock: end it alone. */
+	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK &&
+	    thread_fault_can_kill(frame->rflags & RFLAGS_IF))
+		thread_die_of_fault(v);
 	kprintf("System halted.\n");
 	cpu_halt_forever();
 }
