@@ -101,7 +101,7 @@ def stack_overflow_halts(firmware):
         m.expect(r"System halted\.", 120)
         out = m.output_since(start)
         for w in [r"kernel stack overflow: guard page 0x", "below kernel stack",
-                  "it arrived as a double fault", 'no recovery point on the "main" stack',
+                  "it arrived as a double fault", 'no recovery point on the "shell" stack',
                   "*** CPU exception 8: #DF Double Fault ***", "RIP: 0x", "<recurse",
                   "CR2=", "Backtrace:"]:
             check(w in out, "stackoverflow halt: report lacks %r:\n%s" % (w, out[:3000]))
