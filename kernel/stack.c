@@ -108,3 +108,21 @@ void kernel_stack_run(const struct kernel_stack *s, void (*fn)(void))
 	stack_call(s->top, fn);
 	__builtin_unreachable();
 }
+
+static volatile bool keep_recursing = true; /* always true: GCC cannot see the end */
+
+/* Recurse with a 256-byte frame until the stack's guard page stops it. */
+static __noinline uint64_t recurse(uint64_t n)
+{
+	volatile uint8_t frame[256];
+
+	frame[0] = (uint8_t)n;
+	if (!keep_recursing)
+		return n;
+	return recurse(n + 1) + frame[0]; /* not a tail call: the frame stays */
+}
+
+void kernel_stack_overflow(void)
+{
+	(void)recurse(0);
+}

@@ -61,4 +61,13 @@ const struct kernel_stack *kernel_stack_main(void);
 /* Switch to stack s and call fn, which must never return. */
 __noreturn void kernel_stack_run(const struct kernel_stack *s, void (*fn)(void));
 
+/*
+ * Overflow the running stack on purpose (demos and tests): recurse, 256
+ * bytes a frame, until the guard page below the stack stops it. Returns
+ * only if the fault aborts to a recovery point above the caller (then not
+ * here, but at that point); otherwise the #DF handler kills the thread or
+ * halts (kernel/arch/x86_64/page_fault.c). Any context that may fault.
+ */
+void kernel_stack_overflow(void);
+
 #endif

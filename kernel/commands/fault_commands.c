@@ -400,26 +400,6 @@ SHELL_COMMAND(touch, SHELL_ARGS(1, 2), "access one byte and say what the page-fa
 
 /* ---- stackoverflow -------------------------------------------------------------- */
 
-static volatile uint64_t overflow_depth;
-static volatile bool keep_recursing = true; /* always true: GCC cannot see the end */
-
-/* Recurse with a 256-byte frame until the stack's guard page stops it. */
-static __noinline uint64_t recurse(uint64_t n)
-{
-	volatile uint8_t frame[256];
-
-	frame[0] = (uint8_t)n;
-	overflow_depth = n;
-	if (!keep_recursing)
-		return n;
-	return recurse(n + 1) + frame[0]; /* not a tail call: the frame stays */
-}
-
-static void overflow_main_stack(void)
-{
-	(void)recurse(0);
-}
-
 static int cmd_stackoverflow(int argc, char **argv)
 {
 	bool halt = argc == 2 && strcmp(argv[1], "halt") == 0;
@@ -434,9 +414,9 @@ static int cmd_stackoverflow(int argc, char **argv)
 		"guard page below it%s...\n", s ? s->name : "?", s ? s->bottom : 0, s ? s->top : 0,
 		halt ? ", outside any recovery point" : "");
 	if (halt)
-		recovery_run_unguarded(overflow_main_stack);
+		recovery_run_unguarded(kernel_stack_overflow);
 	else
-		overflow_main_stack();
+		kernel_stack_overflow();
 	return 0;
 }
 

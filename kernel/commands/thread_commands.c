@@ -1,6 +1,7 @@
 /*
  * thread_commands.c - the threads commands: `threads` (every thread and
- * its accounting), `sleep MS`, `spawn` (demo threads a student can watch)
+ * its accounting), `sleep MS`, `spawn` (demo threads a student can watch,
+ * two of them dying of a fault or a stack overflow)
  * and `kill TID` (stop a demo thread).
  *
  * The demos are detached threads of the default priority, below the
@@ -197,6 +198,16 @@ static void demo_faulter(void *arg __unused)
 	mutex_unlock(&demo_fault_lock); /* not reached */
 }
 
+/* overflow: take a mutex, then recurse into the guard page below the thread's stack. */
+static struct mutex demo_overflow_lock = MUTEX_INIT(demo_overflow_lock, "demo overflow");
+
+static void demo_overflower(void *arg __unused)
+{
+	mutex_lock(&demo_overflow_lock);
+	kernel_stack_overflow(); /* #DF: the thread dies in there, holding the mutex */
+	mutex_unlock(&demo_overflow_lock); /* not reached */
+}
+
 /* spin: compute without printing until killed (the shell answers meanwhile). */
 static void demo_spinner(void *arg __unused)
 {
@@ -256,6 +267,9 @@ static int cmd_spawn(int argc, char **argv)
 	} else if (strcmp(argv[1], "fault") == 0) {
 		for (uint64_t i = 0; i < n && !err; i++)
 			err = spawn_one(demo_faulter, NULL, "fault");
+	} else if (strcmp(argv[1], "overflow") == 0) {
+		for (uint64_t i = 0; i < n && !err; i++)
+			err = spawn_one(demo_overflower, NULL, "overflow");
 	} else if (strcmp(argv[1], "pingpong") == 0) {
 		if (argc == 3) {
 			kprintf("spawn: refused: pingpong always starts two threads (no count)\n");
@@ -271,7 +285,7 @@ static int cmd_spawn(int argc, char **argv)
 			err = spawn_one(demo_spinner, NULL, "spin");
 	} else {
 		kprintf("spawn: demo '%s' not found (the demos: workers, mutex, pingpong, spin, "
-			"fault)\n", argv[1]);
+			"fault, overflow)\n", argv[1]);
 		return -EINVAL;
 	}
 	return err;
@@ -292,10 +306,14 @@ SHELL_COMMAND(spawn, SHELL_ARGS(1, 2), "start demo threads that run beside the s
 	      "  fault     each takes a shared mutex and reads address 0: the fault\n"
 	      "            report, then the thread alone is killed and its mutex\n"
 	      "            goes to the next; the shell and the kernel go on\n"
+	      "  overflow  each takes a shared mutex and recurses until its stack's\n"
+	      "            guard page stops it: the overflow report (a #DF), then\n"
+	      "            the thread alone is killed, as for `fault`\n"
 	      "examples:\n"
 	      "  spawn spin 1      a thread that runs until killed\n"
 	      "  spawn juggle      [refused] no such demo\n"
 	      "  spawn fault 2     [disturbs] two fault reports, two threads killed\n"
+	      "  spawn overflow 1  [disturbs] a stack overflow report, the thread killed\n"
 	      "  spawn spin 101    [refused] too many threads\n",
 	      cmd_spawn);
 

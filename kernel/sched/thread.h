@@ -145,7 +145,8 @@ bool thread_fault_can_kill(bool irqs_were_on);
  * `vector`: say so, naming and releasing every mutex it held (each goes
  * to its oldest waiter), mark it faulted and DEAD, wake joiners, switch
  * away for good. Its stack and descriptor are freed as for any dead
- * thread. Interrupts off, on the faulting thread (any stack).
+ * thread. Interrupts off, on the faulting thread (any stack: its own, or
+ * IST 1 for a #DF from its stack overflow, never returned to).
  */
 __noreturn void thread_die_of_fault(uint64_t vector);
 

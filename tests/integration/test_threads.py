@@ -107,3 +107,29 @@ def faulting_demos(m):
     check(not any(r[1] == "fault" for r in table.values()), "fault threads listed:\n" + out)
     after = meminfo(m)
     check(after == before, "meminfo before %r, after %r" % (before, after))
+
+
+@shell_test("spawn overflow: the thread's stack overflow is reported, the thread alone dies; "
+            "twice, meminfo as before")
+def overflow_demo(m):
+    before = meminfo(m)
+    for round in range(2):  # the second #DF finds its IST stack at the top again
+        start = m.pos
+        out = m.command("spawn overflow 1", timeout=120)
+        got = re.search(r"spawn: thread (\d+) \(overflow\)", out)
+        check(got, "spawn overflow 1:\n" + out)
+        tid = int(got.group(1))
+        report = r"\(thread %d \(overflow\) killed by the fault above; it held mutex " \
+                 r"'demo overflow', released; the kernel goes on\)" % tid
+        if not re.search(report, out):
+            check(m.expect(report, 120), "round %d: kill report missing:\n%s" % (round, out))
+        out = m.output_since(start)
+        for w in ("kernel stack overflow", "(that is the \"overflow\" kernel stack: 16 KiB, "
+                  "guard page at 0x", "arrived as a double fault", "#DF Double Fault"):
+            check(w in out, "round %d: report lacks %r" % (round, w))
+        reply = m.command("echo still answering")
+        check("still answering" in reply, "the shell after the overflow:\n" + reply)
+        table, listing = rows(m)
+        check(tid not in table, "thread %d still listed:\n%s" % (tid, listing))
+    after = meminfo(m)
+    check(after == before, "meminfo before %r, after %r" % (before, after))

@@ -395,24 +395,12 @@ static const char *test_runaway_nested_fault(void)
 /* ---- a stack overflow arrives as #DF --------------------------------------------------- */
 
 static struct recovery_point overflow_rp;
-static volatile bool keep_diving = true; /* always true: GCC cannot see the end */
-
-static __noinline uint64_t dive(uint64_t n)
-{
-	volatile uint8_t frame[256];
-
-	frame[0] = (uint8_t)n;
-	if (!keep_diving)
-		return n;
-	return dive(n + 1) + frame[0]; /* not a tail call: the frame stays */
-}
-
 /* Runs on the small test stack: its recovery point lives there too. */
 static void overflow_small_stack(void)
 {
 	if (recovery_save(&overflow_rp) == 0) {
 		recovery_push(&overflow_rp, "selftest stack overflow");
-		(void)dive(0);
+		kernel_stack_overflow();
 		recovery_pop(&overflow_rp);
 	}
 }

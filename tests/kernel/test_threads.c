@@ -3,7 +3,8 @@
  * `threads`, kernel/sched/): 1000 threads created and joined leave
  * MemFree, Slab and VmallocUsed where they were; N threads adding to a
  * counter M times under a mutex, preempted while holding it, end at N*M;
- * sleep wakes in the exact tick; wait queues wake the oldest waiter or all
+ * sleep wakes in the exact tick; a thread that faults or overflows its
+ * stack dies alone; wait queues wake the oldest waiter or all
  * of them; semaphores count. Every assertion is a count or an order, never
  * a duration. The selftests run in a thread of priority THREAD_PRIO_SHELL;
  * the threads made here have the default priority (lower), so they run
@@ -17,8 +18,10 @@
 #include "kernel/sched/semaphore.h"
 #include "kernel/sched/thread.h"
 #include "kernel/selftest.h"
+#include "kernel/stack.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
 #include "mm/slab.h"
@@ -147,6 +150,30 @@ static const char *test_mutex_owner(void)
 
 /* ---- a thread killed by its fault ------------------------------------------------ */
 
+/* MemFree, Slab and VmallocUsed (after slab_shrink): a killed thread must give them back. */
+struct mem_counts {
+	uint64_t free_pages, slab_bytes, vmalloc_bytes;
+};
+
+static struct mem_counts mem_counts_now(void)
+{
+	slab_shrink();
+	return (struct mem_counts){buddy_free_pages(), slab_total_bytes(), vmalloc_used_bytes()};
+}
+
+/* NULL if the counts are back at before, else a reason naming them (for CHECK_OK). */
+static const char *mem_counts_back(const struct mem_counts *before)
+{
+	struct mem_counts now = mem_counts_now();
+
+	if (now.free_pages == before->free_pages && now.slab_bytes == before->slab_bytes &&
+	    now.vmalloc_bytes == before->vmalloc_bytes)
+		return NULL;
+	return selftest_reason("MemFree pages %lu -> %lu, slab %lu -> %lu, VmallocUsed %lu -> %lu",
+			       before->free_pages, now.free_pages, before->slab_bytes,
+			       now.slab_bytes, before->vmalloc_bytes, now.vmalloc_bytes);
+}
+
 static struct mutex fault_lock = MUTEX_INIT(fault_lock, "test fault");
 static volatile bool waiter_got_it;
 
@@ -166,10 +193,7 @@ static void lock_after(void *arg __unused)
 
 static const char *test_fault_kills_thread(void)
 {
-	slab_shrink();
-	uint64_t free_before = buddy_free_pages();
-	uint64_t slab_before = slab_total_bytes();
-	uint64_t vmalloc_before = vmalloc_used_bytes();
+	struct mem_counts before = mem_counts_now();
 	size_t threads_before = thread_count();
 
 	waiter_got_it = false;
@@ -188,12 +212,51 @@ static const char *test_fault_kills_thread(void)
 	CHECK(fault_lock.owner == NULL && list_empty(&victim->mutexes_held));
 	CHECK(thread_join(victim) == 0 && thread_join(waiter) == 0);
 	CHECK(thread_count() == threads_before);
-	slab_shrink();
-	CHECKF(buddy_free_pages() == free_before && slab_total_bytes() == slab_before &&
-	       vmalloc_used_bytes() == vmalloc_before,
-	       "pages %lu -> %lu, slab %lu -> %lu, vmalloc %lu -> %lu", free_before,
-	       buddy_free_pages(), slab_before, slab_total_bytes(), vmalloc_before,
-	       vmalloc_used_bytes());
+	CHECK_OK(mem_counts_back(&before));
+	return NULL;
+}
+
+/* ---- a thread killed by its stack overflow ---------------------------------------- */
+
+static struct mutex overflow_lock = MUTEX_INIT(overflow_lock, "test overflow");
+
+static void lock_then_overflow(void *arg __unused)
+{
+	mutex_lock(&overflow_lock);
+	kernel_stack_overflow(); /* #DF on the guard page: the thread dies here */
+	mutex_unlock(&overflow_lock);
+}
+
+/*
+ * Twice: the second overflow finds the #DF handler's IST stack at its top
+ * again although the first one's thread never came back from it.
+ */
+static const char *test_stack_overflow_kills_only_that_thread(void)
+{
+	struct mem_counts before = mem_counts_now();
+	size_t threads_before = thread_count();
+	char expect[96];
+
+	for (int round = 0; round < 2; round++) {
+		struct thread *victim = thread_create(lock_then_overflow, NULL, "overflower", 0);
+		CHECK(victim);
+		ksnprintf(expect, sizeof(expect), "thread %lu (overflower) killed by the fault above; "
+			  "it held mutex 'test overflow', released", victim->id);
+		selftest_capture_begin(); /* the report is on purpose: keep it off the console */
+		while (victim->state != THREAD_DEAD)
+			thread_sleep_ticks(1);
+		const char *out = selftest_capture_end();
+		CHECKF(strstr(out, "kernel stack overflow") &&
+		       strstr(out, "(that is the \"overflower\" kernel stack: 16 KiB, guard page at") &&
+		       strstr(out, "#DF Double Fault") && strstr(out, expect),
+		       "round %d report: %.400s", round, out);
+		CHECKF(victim->faulted && victim->fault_vector == 8, "round %d: faulted %d, vector %lu",
+		       round, victim->faulted, victim->fault_vector);
+		CHECK(overflow_lock.owner == NULL && list_empty(&victim->mutexes_held));
+		CHECK(thread_join(victim) == 0);
+	}
+	CHECK(thread_count() == threads_before && !thread_current()->faulted);
+	CHECK_OK(mem_counts_back(&before));
 	return NULL;
 }
 
@@ -425,6 +488,9 @@ static const struct selftest threads_tests[] = {
 	 "the caller runs at once", test_priority_affinity},
 	{"fault_kills_thread", "a thread faulting holding a mutex dies alone: the mutex goes to "
 	 "its waiter, memory comes back", test_fault_kills_thread},
+	{"thread_stack_overflow_kills_only_that_thread", "a thread recursing into its guard "
+	 "page holding a mutex dies alone, twice; the mutex is freed, memory comes back",
+	 test_stack_overflow_kills_only_that_thread},
 	{"deadlock_detected", "a lock that would close a cycle of owners is refused with the "
 	 "cycle named", test_deadlock_detected},
 	{"soft_lockup", "debug mode: a thread keeping the CPU 4 ticks is reported once, with its "

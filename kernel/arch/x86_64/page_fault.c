@@ -18,7 +18,9 @@
  * keeps its IST stack (gdt.h). The #DF handler here recognises that case
  * (CR2 or RSP in the guard page below a registered stack, or just below
  * it), reports it in the words the #PF handler would have used, and aborts
- * to a recovery point on the overflowed stack if there is one.
+ * to a recovery point on the overflowed stack if there is one; else, if the
+ * stack is the running thread's and that thread may die alone (the rule of
+ * thread_fault_can_kill, as for any fault), ends that thread alone.
  *
  * #GP (vector 13) reports no address at all. The commonest kernel cause is
  * a non-canonical address, so the handler decodes the faulting instruction
@@ -39,6 +41,8 @@
 #include "kernel/arch/x86_64/insn.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/recovery.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "kernel/stack.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -149,10 +153,17 @@ static const struct kernel_stack *overflowed_stack(uint64_t addr)
  * was written below the stack); only the overflowed stack's deepest frames
  * are lost. So it is reported as the page fault it was and, when the
  * innermost recovery point lives on that same stack (above the lost frames),
- * aborted to it. Any other double fault, a stack overflow with no point on
- * its stack (boot code, a point on another stack), or a #DF inside this
- * handler (its IST stack was reused: the first frame is gone) returns false:
- * trap_dispatch prints the full report and halts.
+ * aborted to it. With no such point, a thread that overflowed its own stack
+ * and may die alone (not idle or the shell, interrupts were on, no spinlock
+ * held) is ended by thread_die_of_fault, called here on IST 1: the thread
+ * never resumes, so nothing of its frames on IST 1 is needed again, and the
+ * next #DF starts at the top of IST 1 (the TSS holds that, not the last
+ * RSP). Its stack is freed when it is joined or reaped. Any other double
+ * fault, a stack overflow with no point on its stack that no thread may die
+ * for (boot code, the shell outside a command, interrupts off, a spinlock
+ * held), or a #DF inside this handler (its IST stack was reused: the first
+ * frame is gone) returns false: trap_dispatch prints the full report and
+ * halts.
  */
 static bool double_fault_trap(struct trap_frame *frame)
 {
@@ -180,13 +191,20 @@ static bool double_fault_trap(struct trap_frame *frame)
 	report_violation(&f, guard);
 	kprintf("(the CPU could not push the page fault's frame onto the full stack: it arrived as "
 		"a double fault)\n");
-	bool recoverable = recovery_resumes_within(s->bottom, s->top);
-	if (!recoverable)
-		kprintf("(no recovery point on the \"%s\" stack to go back to)\n", s->name);
-	else
+	if (recovery_resumes_within(s->bottom, s->top)) {
 		trap_report(frame);
+		double_fault_depth--;
+		return recovery_abort(frame);
+	}
+	/* A thread that may die alone overflowed its own stack: end it (never resumes). */
+	if (thread_fault_can_kill(frame->rflags & RFLAGS_IF) && thread_current()->stack == s) {
+		trap_report(frame);
+		double_fault_depth--; /* IST 1 is abandoned here: the next #DF starts at its top */
+		thread_die_of_fault(VEC_DOUBLE_FAULT);
+	}
+	kprintf("(no recovery point on the \"%s\" stack to go back to)\n", s->name);
 	double_fault_depth--;
-	return recoverable && recovery_abort(frame);
+	return false;
 }
 
 static bool general_protection_trap(struct trap_frame *frame)

@@ -14,7 +14,8 @@
  *      alone (interrupts were on, no spinlock held, not the shell), end
  *      that thread (kernel/sched/thread.h); otherwise (or for #DF and #MC)
  *      halt this CPU. (A #DF from a kernel stack overflow is resolved in
- *      step 2: its handler aborts itself.)
+ *      step 2: its handler aborts itself, or ends a thread that may die
+ *      alone.)
  * Interrupts are off throughout (interrupt gates clear IF). Re-entrant: a
  * #PF may come in while another exception is being handled (nothing here is
  * kept between calls but the handler tables).
