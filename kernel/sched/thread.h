@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/page_fault.h"
 #include "lib/compiler.h"
 #include "lib/list.h"
 
@@ -92,6 +93,7 @@ struct thread {
 	bool kill_requested;            /* thread_kill: stop at the next check */
 	/* Faults. */
 	struct recovery_point *recovery; /* its recovery points while switched out */
+	struct page_fault_state faults; /* #PF handlers it is in, its last fault (page_fault.c) */
 	struct list_node mutexes_held;  /* struct mutex held_link: what it owns */
 	struct mutex *waiting_mutex;    /* BLOCKED in mutex_lock: on which (deadlock detector) */
 	uint64_t ticks_unswitched;      /* ticks run since it was last switched in (watchdog) */

@@ -12,12 +12,16 @@
  * resolve; a violation inside a fault aborts only to a point pushed inside
  * the handler; a runaway recursive fault is stopped at PAGE_FAULT_NEST_MAX;
  * a stack overflow arrives as #DF and is aborted to the point on that stack.
+ * A fault handler that sleeps while another thread faults keeps its depth,
+ * frame and record: both are depth 1 and each names its own page.
  * (tests/host/test_fault.c covers the decisions in detail over simulated
  * faults.)
  */
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/recovery.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "kernel/selftest.h"
 #include "kernel/stack.h"
 #include "lib/errno.h"
@@ -392,6 +396,117 @@ static const char *test_runaway_nested_fault(void)
 	return NULL;
 }
 
+/* ---- a fault that sleeps while another thread faults ---------------------------------- */
+
+#define SLEEPER_WAIT_TICKS 500 /* bound on every wait below: a broken run fails, not hangs */
+
+/* What the two faulting threads saw; reset by the test. */
+static struct {
+	virt_addr_t page_a, page_b;          /* A faults on the first, B on the second */
+	struct thread *a, *b;
+	const struct trap_frame *a_frame;
+	struct trap_frame a_copy;            /* A's frame when its handler went to sleep */
+	unsigned a_depth, b_depth;           /* the depth each one's hook saw */
+	unsigned a_depth_after_sleep;        /* A's depth when its handler woke */
+	unsigned a_depth_after, b_depth_after; /* each one's depth after its fault returned */
+	bool a_intact;                       /* A's frame unchanged across its sleep */
+	bool a_has_record, b_has_record;
+	struct fault a_record, b_record;     /* page_fault_last on each thread, at the end */
+	volatile bool a_sleeping, b_done, a_done;
+	uint64_t faults_before;
+} sleeper;
+
+static void wait_for(volatile bool *flag)
+{
+	for (unsigned i = 0; !*flag && i < SLEEPER_WAIT_TICKS; i++)
+		thread_sleep_ticks(1);
+}
+
+/* A's handler sleeps until B has faulted and resolved; B's just notes its depth. */
+static void hook_sleep_in_fault(struct trap_frame *frame, uint64_t address, unsigned depth)
+{
+	if (address - sleeper.page_a < PAGE_SIZE && thread_current() == sleeper.a) {
+		sleeper.a_frame = frame;
+		sleeper.a_copy = *frame;
+		sleeper.a_depth = depth;
+		sleeper.a_sleeping = true;
+		wait_for(&sleeper.b_done); /* interrupts off here: schedule() switches anyway */
+		sleeper.a_depth_after_sleep = page_fault_depth();
+		sleeper.a_intact = memcmp(frame, &sleeper.a_copy, sizeof(*frame)) == 0;
+	} else if (address - sleeper.page_b < PAGE_SIZE && thread_current() == sleeper.b) {
+		sleeper.b_depth = depth;
+	}
+}
+
+static void sleeper_a(void *arg __unused)
+{
+	at(sleeper.page_a)[3] = 0xaa; /* the fault whose handler sleeps */
+	sleeper.a_depth_after = page_fault_depth();
+	sleeper.a_has_record = page_fault_last(sleeper.faults_before, &sleeper.a_record);
+	sleeper.a_done = true;
+}
+
+static void sleeper_b(void *arg __unused)
+{
+	at(sleeper.page_b)[5] = 0xbb; /* faults while A's handler sleeps */
+	sleeper.b_depth_after = page_fault_depth();
+	sleeper.b_done = true;
+	wait_for(&sleeper.a_done); /* A's fault ends after ours: our record must stay ours */
+	sleeper.b_has_record = page_fault_last(sleeper.faults_before, &sleeper.b_record);
+}
+
+/*
+ * Regression: the page-fault nesting depth and the last-fault record were
+ * one per CPU, so a second thread faulting while the first one's handler
+ * slept saw itself nested at depth 2 and overwrote the "last fault" the
+ * first one reads afterwards. Now each thread has its own: both faults are
+ * depth 1, both resolve, each record names its own page.
+ */
+static const char *test_fault_sleeps_while_another_faults(void)
+{
+	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+				     2 * PAGE_SIZE, "selftest-sleeper");
+	CHECK(va);
+	memset(&sleeper, 0, sizeof(sleeper));
+	sleeper.page_a = va;
+	sleeper.page_b = va + PAGE_SIZE;
+	sleeper.faults_before = fault_stats.faults;
+	page_fault_set_test_hook(hook_sleep_in_fault);
+	sleeper.a = thread_create(sleeper_a, NULL, "fault-sleeper", 0);
+	if (sleeper.a)
+		wait_for(&sleeper.a_sleeping);
+	sleeper.b = sleeper.a ? thread_create(sleeper_b, NULL, "fault-meanwhile", 0) : NULL;
+	int joined_a = sleeper.a ? thread_join(sleeper.a) : -1; /* B must finish for A to */
+	int joined_b = sleeper.b ? thread_join(sleeper.b) : -1;
+	page_fault_set_test_hook(NULL);
+
+	uint64_t resident = anon_resident_pages(&kernel_space, va, va + 2 * PAGE_SIZE);
+	bool values = at(va)[3] == 0xaa && at(va + PAGE_SIZE)[5] == 0xbb;
+	CHECK(anon_release(&kernel_space, va, va + 2 * PAGE_SIZE) == 0);
+	CHECK(joined_a == 0 && joined_b == 0);
+	CHECKF(sleeper.a_sleeping && sleeper.b_done && sleeper.a_done,
+	       "A slept in its fault %d, B done %d, A done %d", sleeper.a_sleeping, sleeper.b_done,
+	       sleeper.a_done);
+	CHECKF(sleeper.a_depth == 1 && sleeper.b_depth == 1 && sleeper.a_depth_after_sleep == 1,
+	       "depths: A %u, B %u (while A's handler slept), A %u after its sleep; expected 1 each",
+	       sleeper.a_depth, sleeper.b_depth, sleeper.a_depth_after_sleep);
+	CHECK(sleeper.a_intact);
+	CHECKF(resident == 2 && values, "%lu pages resident (expected 2), values %s", resident,
+	       values ? "right" : "wrong");
+	CHECKF(sleeper.a_has_record && sleeper.b_has_record &&
+	       sleeper.a_record.address - sleeper.page_a < PAGE_SIZE &&
+	       sleeper.b_record.address - sleeper.page_b < PAGE_SIZE &&
+	       sleeper.a_record.outcome == FAULT_DEMAND_ZERO &&
+	       sleeper.b_record.outcome == FAULT_DEMAND_ZERO,
+	       "records: A %d at 0x%lx, B %d at 0x%lx (pages 0x%lx, 0x%lx)", sleeper.a_has_record,
+	       sleeper.a_record.address, sleeper.b_has_record, sleeper.b_record.address,
+	       sleeper.page_a, sleeper.page_b);
+	CHECKF(sleeper.a_depth_after == 0 && sleeper.b_depth_after == 0 && page_fault_depth() == 0,
+	       "depths after the faults returned: A %u, B %u, here %u", sleeper.a_depth_after,
+	       sleeper.b_depth_after, page_fault_depth());
+	return NULL;
+}
+
 /* ---- a stack overflow arrives as #DF --------------------------------------------------- */
 
 static struct recovery_point overflow_rp;
@@ -474,6 +589,9 @@ static const struct selftest fault_kernel_tests[] = {
 	 test_violation_inside_fault},
 	{"runaway_nested_fault", "faults nested deeper than PAGE_FAULT_NEST_MAX are stopped",
 	 test_runaway_nested_fault},
+	{"fault_sleeps_while_another_faults",
+	 "a fault handler sleeps while another thread faults: each keeps depth 1 and its record",
+	 test_fault_sleeps_while_another_faults},
 	{"double_fault_stack_overflow",
 	 "an overflow arrives as #DF and aborts to the point on that stack",
 	 test_double_fault_stack_overflow},
