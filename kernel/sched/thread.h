@@ -57,6 +57,7 @@ enum thread_state {
 	THREAD_DEAD,     /* exited; descriptor and stack wait to be freed */
 };
 
+struct address_space;
 struct wait_queue;
 struct kernel_stack;
 struct recovery_point;
@@ -94,6 +95,8 @@ struct thread {
 	/* Faults. */
 	struct recovery_point *recovery; /* its recovery points while switched out */
 	struct page_fault_state faults; /* #PF handlers it is in, its last fault (page_fault.c) */
+	/* Memory. */
+	struct address_space *space;    /* its current address space (kernel threads: kernel_space) */
 	struct list_node mutexes_held;  /* struct mutex held_link: what it owns */
 	struct mutex *waiting_mutex;    /* BLOCKED in mutex_lock: on which (deadlock detector) */
 	uint64_t ticks_unswitched;      /* ticks run since it was last switched in (watchdog) */
