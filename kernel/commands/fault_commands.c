@@ -349,7 +349,7 @@ static int cmd_touch(int argc, char **argv)
 			return -EPERM;
 		}
 	}
-	uint64_t since = fault_stats.faults;
+	uint64_t since = fault_stats_total().faults;
 	switch (mode) {
 	case 'r': touch_read((const uint8_t *)(uintptr_t)va); break;
 	case 'w':
@@ -462,7 +462,8 @@ static int cmd_vmstat(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	const struct fault_stats *s = &fault_stats;
+	const struct fault_stats totals = fault_stats_total();
+	const struct fault_stats *s = &totals;
 	kprintf("pgfault %lu\n", s->faults);
 	kprintf("pgfault_demand_zero %lu\n", s->demand_zero);
 	kprintf("pgfault_cow_copy %lu\n", s->cow_copies);
@@ -471,8 +472,9 @@ static int cmd_vmstat(int argc, char **argv)
 	kprintf("pgfault_spurious %lu\n", s->spurious);
 	kprintf("pgfault_guard_hit %lu\n", s->guard_hits);
 	kprintf("pgfault_violation %lu\n", s->violations);
-	kprintf("tlb_invlpg %lu\n", paging_stats.invlpg);
-	kprintf("tlb_full_flush %lu\n", paging_stats.full_flushes);
+	const struct paging_stats ps = paging_stats_total();
+	kprintf("tlb_invlpg %lu\n", ps.invlpg);
+	kprintf("tlb_full_flush %lu\n", ps.full_flushes);
 	for (int k = 0; k < FAILINJECT_KINDS; k++)
 		kprintf("failinject_%s %lu\n", failinject_kind_name(k), failinject_count(k));
 	return 0;

@@ -63,17 +63,17 @@ static const char *test_demand_zero(void)
 	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
 				     16 * PAGE_SIZE, "selftest");
 	CHECK(va);
-	uint64_t faults = fault_stats.demand_zero;
+	uint64_t faults = fault_stats_total().demand_zero;
 	at(va + 1 * PAGE_SIZE)[7] = 1;
 	at(va + 5 * PAGE_SIZE)[0] = 2;
 	CHECK(at(va + 9 * PAGE_SIZE)[4000] == 0); /* a read faults a zeroed page in too */
-	CHECKF(fault_stats.demand_zero == faults + 3, "%lu demand-zero faults, expected 3",
-	       fault_stats.demand_zero - faults);
+	CHECKF(fault_stats_total().demand_zero == faults + 3, "%lu demand-zero faults, expected 3",
+	       fault_stats_total().demand_zero - faults);
 	CHECK(anon_resident_pages(&kernel_space, va, va + 16 * PAGE_SIZE) == 3);
 	CHECK(frame_of(&kernel_space, va + 5 * PAGE_SIZE) && !frame_of(&kernel_space, va) &&
 	      !frame_of(&kernel_space, va + 4 * PAGE_SIZE));
 	CHECK(at(va + PAGE_SIZE)[7] == 1 && at(va + 5 * PAGE_SIZE)[0] == 2);
-	CHECK(fault_stats.demand_zero == faults + 3); /* mapped now: no more faults */
+	CHECK(fault_stats_total().demand_zero == faults + 3); /* mapped now: no more faults */
 	CHECK(anon_release(&kernel_space, va, va + 16 * PAGE_SIZE) == 0);
 	slab_shrink();
 	CHECKF(buddy_free_pages() == free_before, "%ld pages kept",
@@ -126,11 +126,10 @@ static const char *test_cow_pair(void)
 		CHECKF(frame_of(&b, va + i * PAGE_SIZE) == frames[i] &&
 		       phys_to_page(frames[i])->refcount == 2, "page %d not shared", i);
 
-	uint64_t copies = fault_stats.cow_copies, faults = fault_stats.faults;
+	uint64_t copies = fault_stats_total().cow_copies, faults = fault_stats_total().faults;
 	address_space_switch(&b);
 	bool reads_ok = at(va + 2 * PAGE_SIZE)[10] == 'C'; /* a read: no fault */
-	/* volatile: a plain load may be moved past the faulting store below (GCC did) */
-	uint64_t faults_after_read = *(volatile uint64_t *)&fault_stats.faults;
+	uint64_t faults_after_read = fault_stats_total().faults; /* a call: not moved past the store */
 	at(va + 2 * PAGE_SIZE)[10] = 'z';                  /* a write: one COW copy */
 	bool wrote = at(va + 2 * PAGE_SIZE)[10] == 'z' && at(va + 2 * PAGE_SIZE)[11] == 'C';
 	address_space_switch(&a);
@@ -138,8 +137,8 @@ static const char *test_cow_pair(void)
 	address_space_switch(&kernel_space);
 
 	CHECK(reads_ok && faults_after_read == faults);
-	CHECKF(wrote && fault_stats.cow_copies == copies + 1, "COW copies %lu",
-	       fault_stats.cow_copies - copies);
+	CHECKF(wrote && fault_stats_total().cow_copies == copies + 1, "COW copies %lu",
+	       fault_stats_total().cow_copies - copies);
 	CHECK(other_side_old);
 	phys_addr_t copy = frame_of(&b, va + 2 * PAGE_SIZE);
 	CHECK(copy && copy != frames[2] && phys_to_page(frames[2])->refcount == 1);
@@ -164,12 +163,12 @@ static const char *test_stack_growth(void)
 	virt_addr_t top = anon_create_stack(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
 					    PAGE_SIZE, 4 * PAGE_SIZE, "selftest-stack");
 	CHECK(top);
-	uint64_t growths = fault_stats.stack_growths;
+	uint64_t growths = fault_stats_total().stack_growths;
 	at(top - 1)[0] = 1;                  /* inside the region: demand-zero */
 	at(top - 3 * PAGE_SIZE)[0] = 3;      /* two pages below it: growth */
 	const struct region *r = region_find(kernel_space.regions, top - 3 * PAGE_SIZE);
 	CHECK(r && r->kind == REGION_STACK && r->start == top - 3 * PAGE_SIZE);
-	CHECK(fault_stats.stack_growths == growths + 1);
+	CHECK(fault_stats_total().stack_growths == growths + 1);
 	CHECK(anon_release(&kernel_space, top - 5 * PAGE_SIZE, top) == 0);
 	return NULL;
 }
@@ -221,7 +220,7 @@ static const char *test_recovery(void)
 	static uint64_t faults_before;
 
 	reached = 0;
-	faults_before = fault_stats.faults;
+	faults_before = fault_stats_total().faults;
 	selftest_capture_begin();
 	if (recovery_save(&rp) == 0) {
 		recovery_push(&rp, "selftest fault/recovery");
@@ -285,13 +284,13 @@ static const char *test_nested_fault_keeps_outer_frame(void)
 	memset(&nest, 0, sizeof(nest));
 	nest.outer = va;
 	nest.inner = va + PAGE_SIZE;
-	uint64_t faults = fault_stats.demand_zero;
+	uint64_t faults = fault_stats_total().demand_zero;
 	page_fault_set_test_hook(hook_touch_second_page);
 	at(va)[7] = 0xa5; /* the outer fault */
 	page_fault_set_test_hook(NULL);
 
 	bool values = at(va)[7] == 0xa5 && at(va + PAGE_SIZE)[0] == 0x5a;
-	uint64_t resolved = fault_stats.demand_zero - faults;
+	uint64_t resolved = fault_stats_total().demand_zero - faults;
 	uint64_t outer = (uint64_t)(uintptr_t)nest.outer_frame;
 	uint64_t inner = (uint64_t)(uintptr_t)nest.inner_frame;
 	CHECK(anon_release(&kernel_space, va, va + 2 * PAGE_SIZE) == 0);
@@ -470,7 +469,7 @@ static const char *test_fault_sleeps_while_another_faults(void)
 	memset(&sleeper, 0, sizeof(sleeper));
 	sleeper.page_a = va;
 	sleeper.page_b = va + PAGE_SIZE;
-	sleeper.faults_before = fault_stats.faults;
+	sleeper.faults_before = fault_stats_total().faults;
 	page_fault_set_test_hook(hook_sleep_in_fault);
 	sleeper.a = thread_create(sleeper_a, NULL, "fault-sleeper", 0);
 	if (sleeper.a)
@@ -550,7 +549,7 @@ static const char *test_double_fault_stack_overflow(void)
 	uint64_t vmalloc_before = vmalloc_used_bytes();
 	const struct kernel_stack *s = kernel_stack_create(2 * PAGE_SIZE, "selftest-overflow");
 	CHECK(s);
-	uint64_t guard_hits = fault_stats.guard_hits;
+	uint64_t guard_hits = fault_stats_total().guard_hits;
 	memset(&overflow_rp, 0, sizeof(overflow_rp));
 	selftest_capture_begin();
 	call_on_stack(s->top, overflow_small_stack);
@@ -567,7 +566,7 @@ static const char *test_double_fault_stack_overflow(void)
 		  guard);
 	CHECKF(strstr(out, says) && strstr(out, "#DF Double Fault") && strstr(out, "aborted"),
 	       "report: %.400s", out);
-	CHECK(fault_stats.guard_hits == guard_hits + 1);
+	CHECK(fault_stats_total().guard_hits == guard_hits + 1);
 	CHECK(page_fault_depth() == 0);
 	return NULL;
 }

@@ -126,7 +126,7 @@ static bool page_fault_trap(struct trap_frame *frame)
 			       f);
 	pf->depth--;
 	pf->last = f;
-	pf->last_number = fault_stats.faults;
+	pf->last_number = fault_stats_total().faults;
 	if (err == 0)
 		return true;
 	report_violation(f, address);

@@ -37,7 +37,7 @@ struct page_fault_state {
 	unsigned depth;                  /* handlers running (nesting), <= PAGE_FAULT_NEST_MAX */
 	struct fault records[PAGE_FAULT_NEST_MAX]; /* one per nesting depth */
 	const struct fault *last;        /* the last fault handled, for `touch`, or NULL */
-	uint64_t last_number;            /* fault_stats.faults when it happened */
+	uint64_t last_number;            /* fault_stats_total().faults when it happened */
 };
 
 /*
@@ -57,7 +57,7 @@ void page_fault_init(void);
 
 /*
  * The running thread's last page fault handled, if it happened after fault number `since`
- * (fault_stats.faults read before an access): true and *out filled, else
+ * (fault_stats_total().faults read before an access): true and *out filled, else
  * false. For `touch`, which reports what its one access caused.
  */
 bool page_fault_last(uint64_t since, struct fault *out);
