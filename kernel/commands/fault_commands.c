@@ -495,8 +495,9 @@ static int cmd_failinject(int argc, char **argv)
 	if (argc == 1) {
 		for (int k = 0; k < FAILINJECT_KINDS; k++) {
 			kprintf("%-8s ", failinject_kind_name(k));
-			if (failinject_countdown[k])
-				kprintf("armed: allocation %lu from now fails", failinject_countdown[k]);
+			uint64_t pending = failinject_pending(k);
+			if (pending)
+				kprintf("armed: allocation %lu from now fails", pending);
 			else
 				kprintf("off");
 			kprintf(", %lu injected so far\n", failinject_count(k));
