@@ -71,7 +71,7 @@ struct recovery_point;
  * Kernel only: the failure reason of a test aborted back to rp by a fault,
  * in one line (the grader's students may not see the console): the
  * exception, for a page fault what the handler made of it (the latest
- * fault after number faults_before, fault_stats.faults), and the function
+ * fault after number faults_before, fault_stats_total().faults), and the function
  * that faulted. Returns selftest_reason's buffer.
  */
 const char *selftest_aborted_reason(const struct recovery_point *rp, uint64_t faults_before);

@@ -111,4 +111,14 @@ void arch_flush_tlb(int include_global);
 /* Physical address of the PML4 the CPU uses now (CR3 without its flag bits). */
 uint64_t arch_current_root(void);
 
+struct address_space;
+
+/*
+ * Where the running flow keeps its current address space: the running
+ * thread's `space` field (struct thread), the boot flow's own slot before
+ * the scheduler starts; one slot on the host. current_space() reads it,
+ * address_space_switch() writes it (interrupts off, with CR3). Never NULL.
+ */
+struct address_space **arch_current_space_slot(void);
+
 #endif

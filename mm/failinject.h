@@ -9,8 +9,9 @@
  * fail_page_alloc).
  *
  * The check sits on allocation fast paths, so it is an inline test of one
- * counter per kind that is 0 unless armed. Single CPU; any context.
- * Host-compilable.
+ * counter per kind that is 0 unless armed. The countdowns are per CPU
+ * (failinject.c says why): "the Nth next allocation" means on the CPU that
+ * armed it. Any context. Host-compilable.
  */
 #ifndef MM_FAILINJECT_H
 #define MM_FAILINJECT_H
@@ -19,6 +20,7 @@
 #include <stdint.h>
 
 #include "lib/compiler.h"
+#include "mm/arch.h"
 
 enum failinject_kind {
 	FAILINJECT_PMM,     /* alloc_pages(): page frames, page tables */
@@ -27,19 +29,26 @@ enum failinject_kind {
 	FAILINJECT_KINDS
 };
 
-/* Per kind: allocations still to go before the one that fails; 0 = not armed. */
-extern uint64_t failinject_countdown[FAILINJECT_KINDS];
+/*
+ * Per CPU and kind: allocations still to go before the one that fails;
+ * 0 = not armed. Read inline by failinject_should_fail; changed only by
+ * failinject.c, on its own CPU with interrupts off.
+ */
+extern uint64_t failinject_countdown[MM_MAX_CPUS][FAILINJECT_KINDS];
 
 /*
- * Arm kind: the nth next allocation of that kind fails (n >= 1), once; the
+ * Arm kind on this CPU: its nth next allocation of that kind fails (n >= 1), once; the
  * ones before it succeed. Returns 0, or -EINVAL for a bad kind or n == 0.
  */
 __must_check int failinject_arm(enum failinject_kind kind, uint64_t n);
 
-/* Disarm every kind. */
+/* Disarm every kind on every CPU. */
 void failinject_off(void);
 
-/* Failures injected of kind since boot (for the `failinject` report and tests). */
+/* Allocations of kind still to go on this CPU before the failing one; 0 if not armed. */
+uint64_t failinject_pending(enum failinject_kind kind);
+
+/* Failures injected of kind since boot, every CPU summed (the `failinject` report, tests). */
 uint64_t failinject_count(enum failinject_kind kind);
 
 /* "pmm", "slab", "vmalloc". */
@@ -51,7 +60,7 @@ bool failinject_tick(enum failinject_kind kind);
 /* Should this allocation of kind fail? Call once per allocation attempt. */
 static __always_inline bool failinject_should_fail(enum failinject_kind kind)
 {
-	return unlikely(failinject_countdown[kind] != 0) && failinject_tick(kind);
+	return unlikely(failinject_countdown[arch_cpu_id()][kind] != 0) && failinject_tick(kind);
 }
 
 #endif

@@ -37,7 +37,25 @@
 #include "mm/page.h"
 #include "mm/vmalloc.h"
 
-struct fault_stats fault_stats;
+struct fault_stats fault_stats_cpu[MM_MAX_CPUS];
+
+struct fault_stats fault_stats_total(void)
+{
+	struct fault_stats sum = {0};
+
+	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+		const struct fault_stats *s = &fault_stats_cpu[cpu];
+		sum.faults += s->faults;
+		sum.demand_zero += s->demand_zero;
+		sum.cow_copies += s->cow_copies;
+		sum.cow_reuses += s->cow_reuses;
+		sum.stack_growths += s->stack_growths;
+		sum.spurious += s->spurious;
+		sum.guard_hits += s->guard_hits;
+		sum.violations += s->violations;
+	}
+	return sum;
+}
 
 unsigned region_map_flags(const struct region *r, virt_addr_t va)
 {
@@ -53,9 +71,9 @@ static int violation(struct fault *f, enum fault_violation v)
 {
 	f->outcome = FAULT_VIOLATION;
 	f->violation = v;
-	fault_stats.violations++;
+	fault_stats_here()->violations++;
 	if (v == VIOLATION_GUARD || v == VIOLATION_STACK_OVERFLOW)
-		fault_stats.guard_hits++;
+		fault_stats_here()->guard_hits++;
 	return -EFAULT;
 }
 
@@ -64,7 +82,7 @@ static int violation(struct fault *f, enum fault_violation v)
  * just below stack region r): map one fresh zeroed frame there with r's
  * flags (region_map_flags) and set f->outcome to outcome. Returns 0, or,
  * when no frame or no page table can be had, the violation "out of memory"
- * with nothing kept. The caller counts the outcome in fault_stats.
+ * with nothing kept. The caller counts the outcome in fault_stats_here().
  */
 static int demand_zero(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		       struct fault *f, enum fault_outcome outcome)
@@ -91,7 +109,7 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
  * more than one, copy it into a fresh frame, map that writable here in
  * place of the old one and drop this mapping's reference (FAULT_COW_COPY);
  * exactly one (the other side copied already or went away), make it
- * writable in place (FAULT_COW_REUSE). Counts the outcome in fault_stats.
+ * writable in place (FAULT_COW_REUSE). Counts the outcome in fault_stats_here().
  * No frame or table: "out of memory", nothing changed; a frame that is not
  * RAM (no struct page): "write to read-only".
  */
@@ -107,7 +125,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 	if (old->refcount == 1) {
 		if (paging_protect(as, page_va, PAGE_SIZE, flags) != 0)
 			return violation(f, VIOLATION_NO_MEMORY);
-		fault_stats.cow_reuses++;
+		fault_stats_here()->cow_reuses++;
 		f->outcome = FAULT_COW_REUSE;
 		return 0;
 	}
@@ -121,7 +139,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
 	page_put(old); /* this mapping no longer shares it */
-	fault_stats.cow_copies++;
+	fault_stats_here()->cow_copies++;
 	f->outcome = FAULT_COW_COPY;
 	return 0;
 	/* LAB 4 END fault_cow_break */
@@ -211,7 +229,7 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 			return violation(f, VIOLATION_NOT_MAPPED);
 		int err = demand_zero(as, r, page_va, f, FAULT_DEMAND_ZERO);
 		if (!err)
-			fault_stats.demand_zero++;
+			fault_stats_here()->demand_zero++;
 		return err;
 	}
 	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE)) {
@@ -225,7 +243,7 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 		return violation(f, by_error_code(as, va, access, f));
 	/* Mapped now, "not present" then: another path mapped it, or a stale TLB entry. */
 	arch_invalidate_page(page_va);
-	fault_stats.spurious++;
+	fault_stats_here()->spurious++;
 	f->outcome = FAULT_SPURIOUS;
 	return 0;
 }
@@ -262,7 +280,7 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 		return violation(f, VIOLATION_STACK_OVERFLOW);
 	}
 	f->region.start = page_va;
-	fault_stats.stack_growths++;
+	fault_stats_here()->stack_growths++;
 	return 0;
 	/* LAB 4 END fault_stack_growth */
 }
@@ -290,7 +308,7 @@ int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 {
 	ASSERT_IRQS_OFF();
 	*f = (struct fault){.address = address, .access = access, .outcome = FAULT_VIOLATION};
-	fault_stats.faults++;
+	fault_stats_here()->faults++;
 	if (!paging_canonical(address))
 		return violation(f, VIOLATION_NON_CANONICAL);
 	if (access & FAULT_RESERVED)

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "lib/compiler.h"
+#include "mm/arch.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 #include "mm/region.h"
@@ -88,7 +89,12 @@ struct fault {
 	unsigned page_flags;        /* VIOLATION_KERNEL_USER: the page's MAP_* flags */
 };
 
-/* Counters of every outcome since boot (`vmstat`). */
+/*
+ * Counters of every outcome since boot (`vmstat`), one set per CPU:
+ * fault_handle counts in this CPU's (fault_stats_here(), interrupts off, so
+ * nothing else on the CPU counts at the same time and no lock is needed);
+ * readers sum them with fault_stats_total().
+ */
 struct fault_stats {
 	uint64_t faults;           /* fault_handle() calls */
 	uint64_t demand_zero;
@@ -99,7 +105,17 @@ struct fault_stats {
 	uint64_t guard_hits;       /* guard pages and stack overflows */
 	uint64_t violations;       /* every violation, guard hits included */
 };
-extern struct fault_stats fault_stats;
+extern struct fault_stats fault_stats_cpu[MM_MAX_CPUS];
+
+/* This CPU's fault counters, to count in. Interrupts off (fault_handle's context). */
+static inline struct fault_stats *fault_stats_here(void)
+{
+	ASSERT_IRQS_OFF();
+	return &fault_stats_cpu[arch_cpu_id()];
+}
+
+/* Every CPU's fault counters summed: what `vmstat` prints and tests diff. Any context. */
+struct fault_stats fault_stats_total(void);
 
 /*
  * Decide and, when legitimate, resolve a fault at address with access

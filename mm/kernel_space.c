@@ -36,13 +36,12 @@ static const virt_addr_t kernel_slots_to_pin[] = {
 };
 
 struct address_space kernel_space;
-static struct address_space *current;
 static bool pcid_enabled;
 static struct pcid_pool pcids = PCID_POOL_INIT;
 
 struct address_space *current_space(void)
 {
-	return current;
+	return *arch_current_space_slot();
 }
 
 static void kernel_map(virt_addr_t va, phys_addr_t pa, uint64_t size, unsigned flags,
@@ -126,7 +125,7 @@ void kernel_space_init(void)
 		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
 	write_cr3(kernel_space.pml4);
-	current = &kernel_space;
+	*arch_current_space_slot() = &kernel_space;
 	if (cpu_features.pcid) {
 		/* Allowed only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1). */
 		write_cr4(read_cr4() | CR4_PCIDE);
@@ -179,8 +178,9 @@ bool address_space_pcid_enabled(void)
 	return pcid_enabled;
 }
 
-void address_space_switch(struct address_space *as)
+void address_space_activate(struct address_space *as)
 {
+	ASSERT_IRQS_OFF();
 	uint64_t cr3 = as->pml4;
 
 	if (pcid_enabled) {
@@ -190,5 +190,13 @@ void address_space_switch(struct address_space *as)
 		cr3 |= as->pcid;
 	}
 	write_cr3(cr3);
-	current = as;
+}
+
+void address_space_switch(struct address_space *as)
+{
+	unsigned long flags = arch_irq_save(); /* the slot and CR3 change together */
+
+	address_space_activate(as);
+	*arch_current_space_slot() = as;
+	arch_irq_restore(flags);
 }

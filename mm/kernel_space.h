@@ -34,11 +34,12 @@ void kernel_space_init(void);
  */
 void kernel_space_regions_init(void);
 
-/* The address space the CPU is using now. */
+/* The address space the running thread (the boot flow, before threads) is using now. */
 struct address_space *current_space(void);
 
 /*
- * Make as the current address space: load CR3 with its PML4. When the CPU
+ * Make as the running thread's current address space (it follows the
+ * thread across context switches): load CR3 with its PML4. When the CPU
  * has PCIDs (CR4.PCIDE is then on), each space gets its own identifier on
  * first use, so the TLB can hold several spaces' entries at once; the load
  * still drops the stale entries of the space being entered (CR3 bit 63
@@ -46,6 +47,13 @@ struct address_space *current_space(void);
  * current. Interrupts may be on; as must share the kernel half.
  */
 void address_space_switch(struct address_space *as);
+
+/*
+ * Load CR3 with as (its PCID as for address_space_switch) without making
+ * it anyone's current space: the scheduler, switching to a thread whose
+ * space differs from the previous one's. Interrupts off.
+ */
+void address_space_activate(struct address_space *as);
 
 /* Whether PCIDs are in use (the CPU has them and CR4.PCIDE is on). */
 bool address_space_pcid_enabled(void);

@@ -49,7 +49,30 @@ static const struct paging_level {
 #define MAP_SIZE_MASK (MAP_SIZE_4K | MAP_SIZE_2M | MAP_SIZE_1G)
 #define INTERMEDIATE_BITS (PTE_PRESENT | PTE_WRITABLE) /* the leaf decides: see descend() */
 
-struct paging_stats paging_stats;
+struct paging_stats paging_stats_cpu[MM_MAX_CPUS];
+
+/* Add n to this CPU's paging counter `field`, interrupts off around it. */
+#define PAGING_COUNT(field, n)                                         \
+	do {                                                           \
+		unsigned long irq_ = arch_irq_save();                  \
+		paging_stats_cpu[arch_cpu_id()].field += (n);          \
+		arch_irq_restore(irq_);                                \
+	} while (0)
+
+struct paging_stats paging_stats_total(void)
+{
+	struct paging_stats sum = {0};
+
+	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+		const struct paging_stats *s = &paging_stats_cpu[cpu];
+		sum.invlpg += s->invlpg;
+		sum.full_flushes += s->full_flushes;
+		sum.tables_allocated += s->tables_allocated;
+		sum.tables_freed += s->tables_freed;
+		sum.splits += s->splits;
+	}
+	return sum;
+}
 
 static bool nx_usable = true;      /* EFER.NXE is on: bit 63 may be set */
 static bool pages_1g_usable = true; /* CPUID pdpe1gb: PDPT entries may be leaves */
@@ -232,11 +255,11 @@ static void tlb_finish(struct tlb_batch *tlb)
 			tlb_add(tlb, tlb->freed_va);
 		if (tlb->overflow) {
 			arch_flush_tlb(tlb->kernel);
-			paging_stats.full_flushes++;
+			PAGING_COUNT(full_flushes, 1);
 		} else {
 			for (unsigned i = 0; i < tlb->count; i++)
 				arch_invalidate_page(tlb->page[i]);
-			paging_stats.invlpg += tlb->count;
+			PAGING_COUNT(invlpg, tlb->count);
 		}
 	}
 	struct page *page, *next;
@@ -260,7 +283,7 @@ static pte_t *table_alloc(struct address_space *as)
 	page->private = 0;
 	page->flags |= PG_TABLE;
 	as->table_pages++;
-	paging_stats.tables_allocated++;
+	PAGING_COUNT(tables_allocated, 1);
 	return table_at(page_to_phys(page));
 }
 
@@ -271,7 +294,7 @@ static void table_release(struct address_space *as, pte_t *table, virt_addr_t va
 	list_add_tail(&tlb->freed_tables, &virt_to_page(table)->list);
 	tlb->freed_va = va;
 	as->table_pages--;
-	paging_stats.tables_freed++;
+	PAGING_COUNT(tables_freed, 1);
 }
 
 /* The present-entry count of table, kept in its page's descriptor. */
@@ -372,7 +395,7 @@ static int split_huge(struct address_space *as, pte_t *entry, int level, virt_ad
 	*table_count(table) = PT_ENTRIES;
 	entry_set(entry, virt_to_phys(table) | intermediate_bits(va, huge & PTE_USER));
 	tlb_add(tlb, ALIGN_DOWN(va, level_size(level))); /* the page size changed (SDM 4.10.2.3) */
-	paging_stats.splits++;
+	PAGING_COUNT(splits, 1);
 	return 0;
 	/* LAB 2 END paging_split_huge */
 }
@@ -683,7 +706,7 @@ static bool map_one_page(struct address_space *as, virt_addr_t va, phys_addr_t p
 	entry_set(entry, leaf_entry(pa, flags, LEVEL_PT));
 	if ((old & PTE_PRESENT) && tlb_may_cache(as, va)) { /* tlb_finish's work, for one page */
 		arch_invalidate_page(va);
-		paging_stats.invlpg++;
+		PAGING_COUNT(invlpg, 1);
 	}
 	return true;
 }

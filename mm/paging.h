@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "lib/compiler.h"
+#include "mm/arch.h"
 #include "mm/layout.h"
 #include "mm/pte.h"
 
@@ -85,6 +86,10 @@ struct paging_walk {
 	bool mapped;            /* ended at a present leaf */
 };
 
+/*
+ * TLB and page-table counters, one set per CPU (paging_stats_cpu, counted
+ * with interrupts off by paging.c); readers sum them with paging_stats_total().
+ */
 struct paging_stats {
 	uint64_t invlpg;        /* single-page invalidations */
 	uint64_t full_flushes;  /* whole-TLB flushes */
@@ -93,7 +98,10 @@ struct paging_stats {
 	uint64_t splits;        /* huge pages split */
 };
 
-extern struct paging_stats paging_stats;
+extern struct paging_stats paging_stats_cpu[MM_MAX_CPUS];
+
+/* Every CPU's paging counters summed (`ptdump`, `vmstat`, meminfo, tests). Any context. */
+struct paging_stats paging_stats_total(void);
 
 /* Is va canonical (bits 63..47 all equal)? */
 static inline bool paging_canonical(virt_addr_t va)

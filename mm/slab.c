@@ -505,7 +505,7 @@ static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, vo
  */
 void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 {
-	if (likely(c && !flags && !c->ctor && !failinject_countdown[FAILINJECT_SLAB])) {
+	if (likely(c && !flags && !c->ctor && !failinject_countdown[arch_cpu_id()][FAILINJECT_SLAB])) {
 		/* (debug caches' magazines stay empty: they go to the slow path) */
 		unsigned long irq = arch_irq_save();
 		struct slab_magazine *m = &c->magazines[arch_cpu_id()];

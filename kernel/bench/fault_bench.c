@@ -57,10 +57,10 @@ static uint64_t bench_run(bool cow)
 			return 0;
 		}
 	}
-	uint64_t before = cow ? fault_stats.cow_copies : fault_stats.demand_zero;
+	uint64_t before = cow ? fault_stats_total().cow_copies : fault_stats_total().demand_zero;
 	for (uint64_t i = 0; i < BENCH_PAGES; i++)
 		samples[i] = timed_write((cow ? twin : va) + i * PAGE_SIZE);
-	uint64_t resolved = (cow ? fault_stats.cow_copies : fault_stats.demand_zero) - before;
+	uint64_t resolved = (cow ? fault_stats_total().cow_copies : fault_stats_total().demand_zero) - before;
 	MUST_SUCCEED(anon_release(&kernel_space, va, va + bytes),
 		     "bench_run: releasing the whole region just created");
 	if (twin)

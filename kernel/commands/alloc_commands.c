@@ -12,13 +12,21 @@
  *   vmalloc  alloc -v SIZE                       guarded virtual areas
  *   region   lazy, cow (fault_commands.c)    anonymous regions, released
  *                                                with anon_release()
+ * The table has no lock: it belongs to the shell's thread, the only one
+ * that runs commands (and the selftests that call in here). The first
+ * thread to touch it claims it (the boot flow, before threads exist, is
+ * let through), and every access asserts that the caller is that thread,
+ * so a demo thread or a later subsystem reaching in stops the kernel at
+ * once instead of corrupting an entry half written by a preempted shell.
  * Invariants:
  *   [x] a table entry exists exactly while its memory is allocated
  *   [x] a block from `alloc -p` is freed only when no `map` of it remains
- * Shell context.
+ *   [x] only the owning thread (the shell's) reads or writes the table
+ * Shell context: the shell's thread only.
  */
 #include "kernel/commands/shell_allocs.h"
 
+#include "kernel/sched/schedule.h"
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
@@ -54,9 +62,23 @@ struct shell_alloc {
 };
 
 static struct shell_alloc shell_allocs[SHELL_ALLOCS_MAX];
+static const struct thread *table_owner; /* the thread that first touched the table: the shell's */
+
+/* Every access to shell_allocs starts here: only the owning thread may touch the table. */
+static void shell_allocs_assert_owner(void)
+{
+	if (!sched_running())
+		return; /* boot: one flow */
+	const struct thread *t = thread_current();
+	if (!table_owner)
+		table_owner = t;
+	ASSERT(t == table_owner, "shell_allocs: the table touched by another thread "
+	       "(it belongs to the shell's thread; no lock protects it)");
+}
 
 static struct shell_alloc *shell_alloc_slot(void)
 {
+	shell_allocs_assert_owner();
 	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++)
 		if (!shell_allocs[i].used)
 			return &shell_allocs[i];
@@ -66,6 +88,7 @@ static struct shell_alloc *shell_alloc_slot(void)
 /* The entry whose virtual (or, for pages, physical) address is addr, or NULL. */
 static struct shell_alloc *shell_alloc_find(uint64_t addr)
 {
+	shell_allocs_assert_owner();
 	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++) {
 		const struct shell_alloc *a = &shell_allocs[i];
 		if (a->used && (a->virt == addr || (a->kind == SHELL_ALLOC_PAGES && a->phys == addr)))
@@ -87,6 +110,7 @@ int shell_alloc_remember_region(uint64_t addr, uint64_t start, uint64_t end)
 
 bool shell_alloc_holds_pages(uint64_t start, uint64_t end)
 {
+	shell_allocs_assert_owner();
 	for (size_t i = 0; i < SHELL_ALLOCS_MAX; i++) {
 		const struct shell_alloc *a = &shell_allocs[i];
 		if (a->used && a->kind == SHELL_ALLOC_PAGES && a->phys == start &&
@@ -115,6 +139,7 @@ static bool pages_still_mapped(const struct shell_alloc *a)
 
 bool shell_alloc_has_room(void)
 {
+	shell_allocs_assert_owner();
 	return shell_alloc_slot() != NULL;
 }
 
@@ -319,6 +344,7 @@ SHELL_COMMAND(free, SHELL_ARGS(1, 1), "free what `alloc`, `lazy` or `cow` alloca
 
 static int cmd_allocs(int argc, char **argv)
 {
+	shell_allocs_assert_owner();
 	size_t n = 0;
 
 	(void)argc;

@@ -349,7 +349,7 @@ static int cmd_touch(int argc, char **argv)
 			return -EPERM;
 		}
 	}
-	uint64_t since = fault_stats.faults;
+	uint64_t since = fault_stats_total().faults;
 	switch (mode) {
 	case 'r': touch_read((const uint8_t *)(uintptr_t)va); break;
 	case 'w':
@@ -442,7 +442,8 @@ static int cmd_vmstat(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	const struct fault_stats *s = &fault_stats;
+	const struct fault_stats totals = fault_stats_total();
+	const struct fault_stats *s = &totals;
 	kprintf("pgfault %lu\n", s->faults);
 	kprintf("pgfault_demand_zero %lu\n", s->demand_zero);
 	kprintf("pgfault_cow_copy %lu\n", s->cow_copies);
@@ -451,8 +452,9 @@ static int cmd_vmstat(int argc, char **argv)
 	kprintf("pgfault_spurious %lu\n", s->spurious);
 	kprintf("pgfault_guard_hit %lu\n", s->guard_hits);
 	kprintf("pgfault_violation %lu\n", s->violations);
-	kprintf("tlb_invlpg %lu\n", paging_stats.invlpg);
-	kprintf("tlb_full_flush %lu\n", paging_stats.full_flushes);
+	const struct paging_stats ps = paging_stats_total();
+	kprintf("tlb_invlpg %lu\n", ps.invlpg);
+	kprintf("tlb_full_flush %lu\n", ps.full_flushes);
 	for (int k = 0; k < FAILINJECT_KINDS; k++)
 		kprintf("failinject_%s %lu\n", failinject_kind_name(k), failinject_count(k));
 	return 0;
@@ -473,8 +475,9 @@ static int cmd_failinject(int argc, char **argv)
 	if (argc == 1) {
 		for (int k = 0; k < FAILINJECT_KINDS; k++) {
 			kprintf("%-8s ", failinject_kind_name(k));
-			if (failinject_countdown[k])
-				kprintf("armed: allocation %lu from now fails", failinject_countdown[k]);
+			uint64_t pending = failinject_pending(k);
+			if (pending)
+				kprintf("armed: allocation %lu from now fails", pending);
 			else
 				kprintf("off");
 			kprintf(", %lu injected so far\n", failinject_count(k));

@@ -52,9 +52,9 @@ static int cmd_meminfo(int argc, char **argv)
 	meminfo_line("Reserved:", memblock_memory_bytes() - total);
 	meminfo_line("KernelImage:",
 		     (uint64_t)(_kernel_phys_end - _kernel_phys_start));
+	const struct paging_stats ps = paging_stats_total();
 	meminfo_line("PageTables:", memblock_reserved_bytes_of("page tables") +
-				    (paging_stats.tables_allocated - paging_stats.tables_freed) *
-					    PAGE_SIZE);
+				    (ps.tables_allocated - ps.tables_freed) * PAGE_SIZE);
 	meminfo_line("PageDescriptors:", page_descriptors_bytes());
 	meminfo_line("Slab:", slab_total_bytes());
 	meminfo_line("VmallocUsed:", vmalloc_used_bytes());

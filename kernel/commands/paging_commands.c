@@ -657,10 +657,10 @@ static int cmd_ptdump(int argc, char **argv)
 		current_space()->table_pages);
 	paging_for_each_range(current_space(), 0, USER_HALF_END, print_range, NULL);
 	paging_for_each_range(current_space(), KERNEL_HALF_START, 0, print_range, NULL);
+	const struct paging_stats ps = paging_stats_total();
 	kprintf("TLB since boot: %lu invlpg, %lu full flushes; %lu huge pages split; "
-		"page-table pages allocated %lu, freed %lu\n", paging_stats.invlpg,
-		paging_stats.full_flushes, paging_stats.splits, paging_stats.tables_allocated,
-		paging_stats.tables_freed);
+		"page-table pages allocated %lu, freed %lu\n", ps.invlpg, ps.full_flushes, ps.splits,
+		ps.tables_allocated, ps.tables_freed);
 	return 0;
 }
 
@@ -789,14 +789,14 @@ static bool storable(const char *cmd, virt_addr_t va, uint64_t len)
 /* After a store: the faults it caused and what the handler made of them. */
 static void print_faults_since(const struct fault_stats *before)
 {
-	uint64_t n = fault_stats.faults - before->faults;
+	const struct fault_stats now = fault_stats_total();
+	uint64_t n = now.faults - before->faults;
 
 	if (n == 0)
 		return;
 	kprintf("  %lu page fault(s) on the way: %lu demand-zero, %lu COW copy, %lu COW reuse\n",
-		n, fault_stats.demand_zero - before->demand_zero,
-		fault_stats.cow_copies - before->cow_copies,
-		fault_stats.cow_reuses - before->cow_reuses);
+		n, now.demand_zero - before->demand_zero, now.cow_copies - before->cow_copies,
+		now.cow_reuses - before->cow_reuses);
 }
 
 static int cmd_poke(int argc, char **argv)
@@ -809,7 +809,7 @@ static int cmd_poke(int argc, char **argv)
 		return -EINVAL;
 	if (!storable("poke", va, 8))
 		return -EFAULT;
-	struct fault_stats before = fault_stats;
+	struct fault_stats before = fault_stats_total();
 	user_access_begin();
 	*(volatile uint64_t *)(uintptr_t)va = value;
 	user_access_end();
@@ -858,7 +858,7 @@ static int cmd_fill(int argc, char **argv)
 	}
 	if (!storable("fill", va, len))
 		return -EFAULT;
-	struct fault_stats before = fault_stats;
+	struct fault_stats before = fault_stats_total();
 	user_access_begin();
 	for (uint64_t i = 0; i < len; i++)
 		((volatile uint8_t *)(uintptr_t)va)[i] = (uint8_t)byte;

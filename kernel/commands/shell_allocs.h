@@ -1,7 +1,8 @@
 /*
  * shell_allocs.h - the shell's table of what it allocated (alloc_commands.c),
  * for other commands whose allocations `free` must release and `allocs`
- * must list. Shell context.
+ * must list. The shell's thread only: the table has no lock, and each call
+ * asserts that the caller is the thread that owns it (alloc_commands.c).
  */
 #ifndef MM_SHELL_ALLOCS_H
 #define MM_SHELL_ALLOCS_H

@@ -8,7 +8,9 @@
  *       RUNNING, and on no run queue;
  *   [x] a switch happens only inside schedule(), with interrupts off and
  *       the preemption count zero;
- *   [x] the idle thread is never queued: it runs when the queue is empty.
+ *   [x] the idle thread is never queued: it runs when the queue is empty;
+ *   [x] CR3 holds the running thread's `space`: a switch reloads it only
+ *       when the next thread's space differs from the previous one's.
  * Context: per CPU, interrupts off where said (one CPU today).
  */
 #include "kernel/sched/schedule.h"
@@ -21,6 +23,7 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/kernel_space.h"
 
 struct cpu_sched {
 	struct thread *current;
@@ -107,6 +110,8 @@ void schedule(void)
 	c->switches++;
 	c->current = next;
 	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
+	if (next->space != prev->space)
+		address_space_activate(next->space); /* CR3 follows the thread */
 	sched_switch(&prev->context_rsp, next->context_rsp);
 }
 

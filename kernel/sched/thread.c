@@ -28,6 +28,7 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/kernel_space.h"
 #include "mm/kmalloc.h"
 
 #define THREAD_KNOWN_FLAGS (THREAD_DETACHED | THREAD_CRITICAL | (0x1fu << 8))
@@ -60,6 +61,7 @@ void thread_setup_idle(struct thread *t, unsigned cpu)
 	t->cpu = cpu;
 	t->affinity = 1u << cpu;
 	t->stack = kernel_stack_main();
+	t->space = current_space(); /* the boot flow's (scheduling has not started) */
 	t->state = THREAD_RUNNING;
 	list_add_tail(&all_threads, &t->all_link);
 	threads_alive++;
@@ -104,6 +106,7 @@ struct thread *thread_create(void (*fn)(void *arg), void *arg, const char *name,
 	t->fn = fn;
 	t->arg = arg;
 	t->flags = flags;
+	t->space = &kernel_space; /* a kernel thread */
 	/* The frame sched_switch pops (switch.asm): r15 r14 r13 r12 rbx rbp, return. */
 	uint64_t *sp = (uint64_t *)(uintptr_t)(t->stack->top - 24);
 	sp[0] = (uint64_t)(uintptr_t)thread_entry; /* after its ret, RSP = top - 16: aligned */

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/page_fault.h"
 #include "lib/compiler.h"
 #include "lib/list.h"
 
@@ -56,6 +57,7 @@ enum thread_state {
 	THREAD_DEAD,     /* exited; descriptor and stack wait to be freed */
 };
 
+struct address_space;
 struct wait_queue;
 struct kernel_stack;
 struct recovery_point;
@@ -92,6 +94,9 @@ struct thread {
 	bool kill_requested;            /* thread_kill: stop at the next check */
 	/* Faults. */
 	struct recovery_point *recovery; /* its recovery points while switched out */
+	struct page_fault_state faults; /* #PF handlers it is in, its last fault (page_fault.c) */
+	/* Memory. */
+	struct address_space *space;    /* its current address space (kernel threads: kernel_space) */
 	struct list_node mutexes_held;  /* struct mutex held_link: what it owns */
 	struct mutex *waiting_mutex;    /* BLOCKED in mutex_lock: on which (deadlock detector) */
 	uint64_t ticks_unswitched;      /* ticks run since it was last switched in (watchdog) */

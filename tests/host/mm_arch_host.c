@@ -65,3 +65,11 @@ uint64_t arch_current_root(void)
 {
 	return host_current_root;
 }
+
+/* One flow on the host: one current-space slot. */
+static struct address_space *host_space;
+
+struct address_space **arch_current_space_slot(void)
+{
+	return &host_space;
+}

@@ -173,7 +173,7 @@ static const char *test_demand_zero(void)
 	BEGIN();
 	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 8 * PAGE_SIZE, "lazy");
 	CHECK(va && frame_of(&space, va, NULL) == 0);
-	uint64_t before = fault_stats.demand_zero, free_before = buddy_free_pages();
+	uint64_t before = fault_stats_total().demand_zero, free_before = buddy_free_pages();
 	struct fault f;
 	CHECK_OK(expect_resolved(&space, va + 3 * PAGE_SIZE + 5, FAULT_WRITE, FAULT_DEMAND_ZERO,
 				 "first write to page 3 of a lazy region", &f));
@@ -182,8 +182,8 @@ static const char *test_demand_zero(void)
 	phys_addr_t frame = frame_of(&space, va + 3 * PAGE_SIZE, &writable);
 	CHECKF(frame && writable, "after the fault page 3 is %s",
 	       frame ? "mapped read-only (the region is rw-)" : "still not mapped");
-	CHECKF(fault_stats.demand_zero == before + 1, "fault_stats.demand_zero went up by %lu, not 1",
-	       fault_stats.demand_zero - before);
+	CHECKF(fault_stats_total().demand_zero == before + 1, "fault_stats_total().demand_zero went up by %lu, not 1",
+	       fault_stats_total().demand_zero - before);
 	/* One frame, plus the page tables a fresh range needs (a PDPT, a PD, a PT). */
 	CHECKF(free_before - buddy_free_pages() >= 1 && free_before - buddy_free_pages() <= 4,
 	       "the fault took %lu pages: expected the frame and at most 3 page tables",
@@ -383,7 +383,7 @@ static const char *test_cow_copy(void)
 	virt_addr_t a, b;
 	phys_addr_t frame;
 	CHECK_OK(cow_by_hand(&a, &b, &frame));
-	uint64_t copies = fault_stats.cow_copies, free_before = buddy_free_pages();
+	uint64_t copies = fault_stats_total().cow_copies, free_before = buddy_free_pages();
 	struct fault f;
 	CHECK_OK(expect_resolved(&space, b + 12, FAULT_PRESENT | FAULT_WRITE, FAULT_COW_COPY,
 				 "a write to a frame with refcount 2", &f));
@@ -401,8 +401,8 @@ static const char *test_cow_copy(void)
 	       phys_to_page(frame)->refcount, phys_to_page(copy)->refcount);
 	CHECKF(free_before - buddy_free_pages() == 1, "the copy took %ld pages, expected 1",
 	       (long)(free_before - buddy_free_pages()));
-	CHECKF(fault_stats.cow_copies == copies + 1, "fault_stats.cow_copies went up by %lu, not 1",
-	       fault_stats.cow_copies - copies);
+	CHECKF(fault_stats_total().cow_copies == copies + 1, "fault_stats_total().cow_copies went up by %lu, not 1",
+	       fault_stats_total().cow_copies - copies);
 	bytes_of(copy)[0] = 'X';
 	CHECK(bytes_of(frame)[0] == 'q'); /* a still reads the old content */
 	END();
@@ -417,7 +417,7 @@ static const char *test_cow_reuse(void)
 	/* b goes away: a is the frame's last owner. */
 	CHECK(anon_release(&space, b, b + PAGE_SIZE) == 0);
 	CHECK(phys_to_page(frame)->refcount == 1);
-	uint64_t reuses = fault_stats.cow_reuses, free_before = buddy_free_pages();
+	uint64_t reuses = fault_stats_total().cow_reuses, free_before = buddy_free_pages();
 	struct fault f;
 	CHECK_OK(expect_resolved(&space, a, FAULT_PRESENT | FAULT_WRITE, FAULT_COW_REUSE,
 				 "a write to a COW frame with refcount 1", &f));
@@ -430,8 +430,8 @@ static const char *test_cow_reuse(void)
 	       (long)(free_before - buddy_free_pages()));
 	CHECKF(phys_to_page(frame)->refcount == 1, "refcount %u, expected 1",
 	       phys_to_page(frame)->refcount);
-	CHECKF(fault_stats.cow_reuses == reuses + 1, "fault_stats.cow_reuses went up by %lu, not 1",
-	       fault_stats.cow_reuses - reuses);
+	CHECKF(fault_stats_total().cow_reuses == reuses + 1, "fault_stats_total().cow_reuses went up by %lu, not 1",
+	       fault_stats_total().cow_reuses - reuses);
 	END();
 }
 
@@ -489,7 +489,7 @@ static const char *test_fault_without_memory(void)
 	struct fault f;
 	/* The frame, then each page table of a fresh range, may be the one missing. */
 	for (uint64_t n = 1; n <= 5; n++) {
-		uint64_t before = buddy_free_pages(), violations = fault_stats.violations;
+		uint64_t before = buddy_free_pages(), violations = fault_stats_total().violations;
 		CHECK(failinject_arm(FAILINJECT_PMM, n) == 0);
 		int err = simulate_fault(&space, va, FAULT_WRITE, &f);
 		failinject_off();
@@ -499,7 +499,7 @@ static const char *test_fault_without_memory(void)
 			       n > 1 ? "nothing is mapped" : "no frame could be allocated");
 			break;
 		}
-		CHECKF(f.violation == VIOLATION_NO_MEMORY && fault_stats.violations == violations + 1,
+		CHECKF(f.violation == VIOLATION_NO_MEMORY && fault_stats_total().violations == violations + 1,
 		       "allocation %lu failing: expected \"out of memory\", got \"%s\"", n, words(&f));
 		CHECKF(!frame_of(&space, va, NULL) && buddy_free_pages() == before,
 		       "allocation %lu failing: %s, %ld pages kept", n,
@@ -519,7 +519,7 @@ static const char *test_stack_growth(void)
 	virt_addr_t start = top - 2 * PAGE_SIZE, limit = top - 8 * PAGE_SIZE;
 	struct fault f;
 	/* Just below the start: grows, down to that page only. */
-	uint64_t growths = fault_stats.stack_growths;
+	uint64_t growths = fault_stats_total().stack_growths;
 	CHECK_OK(expect_resolved(&space, start - 8, FAULT_WRITE, FAULT_STACK_GROWTH,
 				 "a write 8 bytes below a stack region", &f));
 	const struct region *r = region_find(&regions, start - 8);
@@ -530,8 +530,8 @@ static const char *test_stack_growth(void)
 	       "the fault's region copy should show the new start 0x%lx", start - PAGE_SIZE);
 	CHECKF(frame_of(&space, start - PAGE_SIZE, NULL) && !frame_of(&space, start, NULL),
 	       "expected exactly the new page mapped");
-	CHECKF(fault_stats.stack_growths == growths + 1, "fault_stats.stack_growths went up by %lu",
-	       fault_stats.stack_growths - growths);
+	CHECKF(fault_stats_total().stack_growths == growths + 1, "fault_stats_total().stack_growths went up by %lu",
+	       fault_stats_total().stack_growths - growths);
 	/* An instruction fetch below a stack is no growth. */
 	CHECKF(simulate_fault(&space, start - PAGE_SIZE - 8, FAULT_FETCH, &f) == -EFAULT,
 	       "a fetch below a stack region grew it");
@@ -646,7 +646,7 @@ static const char *test_vmalloc_guards(void)
 	void *area = vmalloc(3 * PAGE_SIZE), *stack = vmalloc_stack(2 * PAGE_SIZE);
 	CHECK(area && stack);
 	virt_addr_t a = (virt_addr_t)(uintptr_t)area, s = (virt_addr_t)(uintptr_t)stack;
-	uint64_t hits = fault_stats.guard_hits;
+	uint64_t hits = fault_stats_total().guard_hits;
 	char says[3][128];
 	/* One guard page named by its address; the area's range is inclusive. */
 	ksnprintf(says[0], sizeof(says[0]), "access to guard page 0x%lx after vmalloc area 0x%lx-0x%lx ",
@@ -662,8 +662,8 @@ static const char *test_vmalloc_guards(void)
 					  says[1], "a push 16 bytes below a kernel stack"));
 	CHECK_OK(expect_vmalloc_violation(s + 2 * PAGE_SIZE, 0, VIOLATION_GUARD, s, says[2],
 					  "a read just above a kernel stack"));
-	CHECKF(fault_stats.guard_hits == hits + 3, "fault_stats.guard_hits went up by %lu, not 3",
-	       fault_stats.guard_hits - hits);
+	CHECKF(fault_stats_total().guard_hits == hits + 3, "fault_stats_total().guard_hits went up by %lu, not 3",
+	       fault_stats_total().guard_hits - hits);
 	CHECK_OK(expect_vmalloc_violation(a + PAGE_SIZE, FAULT_PRESENT | FAULT_FETCH,
 					  VIOLATION_EXEC_NX, a, "execute of NX page in vmalloc area",
 					  "a fetch inside an area"));

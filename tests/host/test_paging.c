@@ -608,16 +608,16 @@ static const char *test_split_2m_by_unmap(void)
 	BEGIN(as, before);
 	phys_addr_t pa = 0x80000000;
 	unsigned flags = RW | MAP_USER | MAP_GLOBAL;
-	uint64_t splits = paging_stats.splits;
+	uint64_t splits = paging_stats_total().splits;
 
 	/* MAP_SIZE_2M: a 2 MiB page whatever the page size choice does */
 	CHECK_RET(paging_map(&as, USER_VA, pa, 2 * MIB, flags | MAP_SIZE_2M), 0);
 	CHECK_OK(translates(&as, USER_VA, pa, 2 * MIB, flags));
 	CHECK_RET(paging_unmap(&as, USER_VA + 7 * PAGE_SIZE, PAGE_SIZE), 0);
-	CHECKF(paging_stats.splits == splits + 1 && as.table_pages == 4,
+	CHECKF(paging_stats_total().splits == splits + 1 && as.table_pages == 4,
 	       "unmapping a 4 KiB page of a 2 MiB page: %lu split(s), %lu table pages; expected "
 	       "1 split, 4 table pages (PML4, PDPT, PD and the new page table)",
-	       paging_stats.splits - splits, as.table_pages);
+	       paging_stats_total().splits - splits, as.table_pages);
 	CHECKF(unmapped(&as, USER_VA + 7 * PAGE_SIZE), "the unmapped page still translates");
 	for (unsigned i = 0; i < PT_ENTRIES; i++)
 		if (i != 7)
@@ -643,10 +643,10 @@ static const char *test_split_by_protect(void)
 	CHECK_OK(translates(&as, USER_VA, pa, PAGE_SIZE, RW));
 	/* A whole huge page changes in place, without a split. */
 	CHECK_RET(paging_map(&as, USER_VA + 2 * MIB, pa, 2 * MIB, RW | MAP_SIZE_2M), 0);
-	uint64_t splits = paging_stats.splits;
+	uint64_t splits = paging_stats_total().splits;
 	CHECK_RET(paging_protect(&as, USER_VA + 2 * MIB, 2 * MIB, MAP_USER | MAP_UNCACHED), 0);
-	CHECKF(paging_stats.splits == splits, "protecting a whole 2 MiB page split it (%lu splits)",
-	       paging_stats.splits - splits);
+	CHECKF(paging_stats_total().splits == splits, "protecting a whole 2 MiB page split it (%lu splits)",
+	       paging_stats_total().splits - splits);
 	CHECK_OK(translates(&as, USER_VA + 3 * MIB, pa + MIB, 2 * MIB, MAP_USER | MAP_UNCACHED));
 	/* A hole in the range: -ENOENT and nothing changed. */
 	CHECK_RET(paging_protect(&as, USER_VA + 3 * MIB, 2 * MIB, RW), -ENOENT);
@@ -660,14 +660,14 @@ static const char *test_split_1g(void)
 {
 	BEGIN(as, before);
 	phys_addr_t pa = 5 * GIB;
-	uint64_t splits = paging_stats.splits;
+	uint64_t splits = paging_stats_total().splits;
 
 	CHECK_RET(paging_map(&as, USER_VA, pa, GIB, RW | MAP_SIZE_1G), 0);
 	CHECK_OK(translates(&as, USER_VA, pa, GIB, RW));
 	CHECK_RET(paging_unmap(&as, USER_VA + 300 * MIB + 5 * PAGE_SIZE, PAGE_SIZE), 0);
-	CHECKF(paging_stats.splits == splits + 2 && as.table_pages == 4,
+	CHECKF(paging_stats_total().splits == splits + 2 && as.table_pages == 4,
 	       "unmapping a 4 KiB page of a 1 GiB page: %lu split(s), %lu table pages; expected "
-	       "2 splits (1 GiB -> 2 MiB -> 4 KiB), 4 table pages", paging_stats.splits - splits,
+	       "2 splits (1 GiB -> 2 MiB -> 4 KiB), 4 table pages", paging_stats_total().splits - splits,
 	       as.table_pages);
 	CHECKF(unmapped(&as, USER_VA + 300 * MIB + 5 * PAGE_SIZE),
 	       "the unmapped page still translates");
@@ -822,7 +822,7 @@ static const char *test_enomem_rollback(void)
 static const char *test_tlb_counts(void)
 {
 	BEGIN(as, before);
-	uint64_t invlpg = paging_stats.invlpg, flushes = paging_stats.full_flushes;
+	uint64_t invlpg = paging_stats_total().invlpg, flushes = paging_stats_total().full_flushes;
 
 	host_current_root = as.pml4;
 	CHECK(paging_map(&as, USER_VA, 0, 100 * PAGE_SIZE, RW) == 0);
@@ -830,7 +830,7 @@ static const char *test_tlb_counts(void)
 	CHECK(paging_unmap(&as, USER_VA, 10 * PAGE_SIZE) == 0);
 	CHECKF(host_invalidated_pages == 10 && host_tlb_flushes == 0,
 	       "10 pages: %lu invlpg, %lu flushes", host_invalidated_pages, host_tlb_flushes);
-	CHECK(paging_stats.invlpg == invlpg + 10);
+	CHECK(paging_stats_total().invlpg == invlpg + 10);
 	tlb_counters_reset();
 	CHECK(paging_protect(&as, USER_VA + 10 * PAGE_SIZE, PAGE_SIZE * 33, 0) == 0);
 	CHECK(host_invalidated_pages == 33 && host_tlb_flushes == 0); /* the threshold */
@@ -838,7 +838,7 @@ static const char *test_tlb_counts(void)
 	CHECK(paging_unmap(&as, USER_VA + 10 * PAGE_SIZE, 90 * PAGE_SIZE) == 0);
 	CHECKF(host_invalidated_pages == 0 && host_tlb_flushes == 1 && host_global_flushes == 0,
 	       "90 pages: %lu invlpg, %lu flushes", host_invalidated_pages, host_tlb_flushes);
-	CHECK(paging_stats.full_flushes == flushes + 1);
+	CHECK(paging_stats_total().full_flushes == flushes + 1);
 
 	/* A huge page is one invalidation. */
 	CHECK(paging_map(&as, USER_VA, 0, 4 * MIB, RW) == 0);
@@ -1097,7 +1097,7 @@ static const char *test_storm(void)
 	BEGIN(as, before);
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-	uint64_t splits = paging_stats.splits, refused = 0;
+	uint64_t splits = paging_stats_total().splits, refused = 0;
 
 	memset(shadow, 0, sizeof(shadow));
 	host_current_root = as.pml4;
@@ -1152,9 +1152,9 @@ static const char *test_storm(void)
 	for (uint64_t i = 0; i < STORM_PAGES; i++)
 		CHECK_OK(storm_check_page(&as, i));
 	/* the run must have reached the interesting paths, not only easy ones */
-	CHECKF(paging_stats.splits - splits > 100 && refused > 100,
+	CHECKF(paging_stats_total().splits - splits > 100 && refused > 100,
 	       "%lu splits and %lu refusals in the run, expected more than 100 of each (are "
-	       "huge pages used?)", paging_stats.splits - splits, refused);
+	       "huge pages used?)", paging_stats_total().splits - splits, refused);
 	CHECK(paging_unmap(&as, STORM_BASE, STORM_PAGES * PAGE_SIZE) == 0);
 	CHECKF(as.table_pages == 1, "%lu table pages left after unmapping everything",
 	       as.table_pages);

@@ -12,12 +12,16 @@
  * resolve; a violation inside a fault aborts only to a point pushed inside
  * the handler; a runaway recursive fault is stopped at PAGE_FAULT_NEST_MAX;
  * a stack overflow arrives as #DF and is aborted to the point on that stack.
+ * A fault handler that sleeps while another thread faults keeps its depth,
+ * frame and record: both are depth 1 and each names its own page.
  * (tests/host/test_fault.c covers the decisions in detail over simulated
  * faults.)
  */
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/recovery.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "kernel/selftest.h"
 #include "kernel/stack.h"
 #include "lib/errno.h"
@@ -59,17 +63,17 @@ static const char *test_demand_zero(void)
 	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
 				     16 * PAGE_SIZE, "selftest");
 	CHECK(va);
-	uint64_t faults = fault_stats.demand_zero;
+	uint64_t faults = fault_stats_total().demand_zero;
 	at(va + 1 * PAGE_SIZE)[7] = 1;
 	at(va + 5 * PAGE_SIZE)[0] = 2;
 	CHECK(at(va + 9 * PAGE_SIZE)[4000] == 0); /* a read faults a zeroed page in too */
-	CHECKF(fault_stats.demand_zero == faults + 3, "%lu demand-zero faults, expected 3",
-	       fault_stats.demand_zero - faults);
+	CHECKF(fault_stats_total().demand_zero == faults + 3, "%lu demand-zero faults, expected 3",
+	       fault_stats_total().demand_zero - faults);
 	CHECK(anon_resident_pages(&kernel_space, va, va + 16 * PAGE_SIZE) == 3);
 	CHECK(frame_of(&kernel_space, va + 5 * PAGE_SIZE) && !frame_of(&kernel_space, va) &&
 	      !frame_of(&kernel_space, va + 4 * PAGE_SIZE));
 	CHECK(at(va + PAGE_SIZE)[7] == 1 && at(va + 5 * PAGE_SIZE)[0] == 2);
-	CHECK(fault_stats.demand_zero == faults + 3); /* mapped now: no more faults */
+	CHECK(fault_stats_total().demand_zero == faults + 3); /* mapped now: no more faults */
 	CHECK(anon_release(&kernel_space, va, va + 16 * PAGE_SIZE) == 0);
 	slab_shrink();
 	CHECKF(buddy_free_pages() == free_before, "%ld pages kept",
@@ -122,11 +126,10 @@ static const char *test_cow_pair(void)
 		CHECKF(frame_of(&b, va + i * PAGE_SIZE) == frames[i] &&
 		       phys_to_page(frames[i])->refcount == 2, "page %d not shared", i);
 
-	uint64_t copies = fault_stats.cow_copies, faults = fault_stats.faults;
+	uint64_t copies = fault_stats_total().cow_copies, faults = fault_stats_total().faults;
 	address_space_switch(&b);
 	bool reads_ok = at(va + 2 * PAGE_SIZE)[10] == 'C'; /* a read: no fault */
-	/* volatile: a plain load may be moved past the faulting store below (GCC did) */
-	uint64_t faults_after_read = *(volatile uint64_t *)&fault_stats.faults;
+	uint64_t faults_after_read = fault_stats_total().faults; /* a call: not moved past the store */
 	at(va + 2 * PAGE_SIZE)[10] = 'z';                  /* a write: one COW copy */
 	bool wrote = at(va + 2 * PAGE_SIZE)[10] == 'z' && at(va + 2 * PAGE_SIZE)[11] == 'C';
 	address_space_switch(&a);
@@ -134,8 +137,8 @@ static const char *test_cow_pair(void)
 	address_space_switch(&kernel_space);
 
 	CHECK(reads_ok && faults_after_read == faults);
-	CHECKF(wrote && fault_stats.cow_copies == copies + 1, "COW copies %lu",
-	       fault_stats.cow_copies - copies);
+	CHECKF(wrote && fault_stats_total().cow_copies == copies + 1, "COW copies %lu",
+	       fault_stats_total().cow_copies - copies);
 	CHECK(other_side_old);
 	phys_addr_t copy = frame_of(&b, va + 2 * PAGE_SIZE);
 	CHECK(copy && copy != frames[2] && phys_to_page(frames[2])->refcount == 1);
@@ -160,12 +163,12 @@ static const char *test_stack_growth(void)
 	virt_addr_t top = anon_create_stack(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
 					    PAGE_SIZE, 4 * PAGE_SIZE, "selftest-stack");
 	CHECK(top);
-	uint64_t growths = fault_stats.stack_growths;
+	uint64_t growths = fault_stats_total().stack_growths;
 	at(top - 1)[0] = 1;                  /* inside the region: demand-zero */
 	at(top - 3 * PAGE_SIZE)[0] = 3;      /* two pages below it: growth */
 	const struct region *r = region_find(kernel_space.regions, top - 3 * PAGE_SIZE);
 	CHECK(r && r->kind == REGION_STACK && r->start == top - 3 * PAGE_SIZE);
-	CHECK(fault_stats.stack_growths == growths + 1);
+	CHECK(fault_stats_total().stack_growths == growths + 1);
 	CHECK(anon_release(&kernel_space, top - 5 * PAGE_SIZE, top) == 0);
 	return NULL;
 }
@@ -217,7 +220,7 @@ static const char *test_recovery(void)
 	static uint64_t faults_before;
 
 	reached = 0;
-	faults_before = fault_stats.faults;
+	faults_before = fault_stats_total().faults;
 	selftest_capture_begin();
 	if (recovery_save(&rp) == 0) {
 		recovery_push(&rp, "selftest fault/recovery");
@@ -281,13 +284,13 @@ static const char *test_nested_fault_keeps_outer_frame(void)
 	memset(&nest, 0, sizeof(nest));
 	nest.outer = va;
 	nest.inner = va + PAGE_SIZE;
-	uint64_t faults = fault_stats.demand_zero;
+	uint64_t faults = fault_stats_total().demand_zero;
 	page_fault_set_test_hook(hook_touch_second_page);
 	at(va)[7] = 0xa5; /* the outer fault */
 	page_fault_set_test_hook(NULL);
 
 	bool values = at(va)[7] == 0xa5 && at(va + PAGE_SIZE)[0] == 0x5a;
-	uint64_t resolved = fault_stats.demand_zero - faults;
+	uint64_t resolved = fault_stats_total().demand_zero - faults;
 	uint64_t outer = (uint64_t)(uintptr_t)nest.outer_frame;
 	uint64_t inner = (uint64_t)(uintptr_t)nest.inner_frame;
 	CHECK(anon_release(&kernel_space, va, va + 2 * PAGE_SIZE) == 0);
@@ -392,6 +395,117 @@ static const char *test_runaway_nested_fault(void)
 	return NULL;
 }
 
+/* ---- a fault that sleeps while another thread faults ---------------------------------- */
+
+#define SLEEPER_WAIT_TICKS 500 /* bound on every wait below: a broken run fails, not hangs */
+
+/* What the two faulting threads saw; reset by the test. */
+static struct {
+	virt_addr_t page_a, page_b;          /* A faults on the first, B on the second */
+	struct thread *a, *b;
+	const struct trap_frame *a_frame;
+	struct trap_frame a_copy;            /* A's frame when its handler went to sleep */
+	unsigned a_depth, b_depth;           /* the depth each one's hook saw */
+	unsigned a_depth_after_sleep;        /* A's depth when its handler woke */
+	unsigned a_depth_after, b_depth_after; /* each one's depth after its fault returned */
+	bool a_intact;                       /* A's frame unchanged across its sleep */
+	bool a_has_record, b_has_record;
+	struct fault a_record, b_record;     /* page_fault_last on each thread, at the end */
+	volatile bool a_sleeping, b_done, a_done;
+	uint64_t faults_before;
+} sleeper;
+
+static void wait_for(volatile bool *flag)
+{
+	for (unsigned i = 0; !*flag && i < SLEEPER_WAIT_TICKS; i++)
+		thread_sleep_ticks(1);
+}
+
+/* A's handler sleeps until B has faulted and resolved; B's just notes its depth. */
+static void hook_sleep_in_fault(struct trap_frame *frame, uint64_t address, unsigned depth)
+{
+	if (address - sleeper.page_a < PAGE_SIZE && thread_current() == sleeper.a) {
+		sleeper.a_frame = frame;
+		sleeper.a_copy = *frame;
+		sleeper.a_depth = depth;
+		sleeper.a_sleeping = true;
+		wait_for(&sleeper.b_done); /* interrupts off here: schedule() switches anyway */
+		sleeper.a_depth_after_sleep = page_fault_depth();
+		sleeper.a_intact = memcmp(frame, &sleeper.a_copy, sizeof(*frame)) == 0;
+	} else if (address - sleeper.page_b < PAGE_SIZE && thread_current() == sleeper.b) {
+		sleeper.b_depth = depth;
+	}
+}
+
+static void sleeper_a(void *arg __unused)
+{
+	at(sleeper.page_a)[3] = 0xaa; /* the fault whose handler sleeps */
+	sleeper.a_depth_after = page_fault_depth();
+	sleeper.a_has_record = page_fault_last(sleeper.faults_before, &sleeper.a_record);
+	sleeper.a_done = true;
+}
+
+static void sleeper_b(void *arg __unused)
+{
+	at(sleeper.page_b)[5] = 0xbb; /* faults while A's handler sleeps */
+	sleeper.b_depth_after = page_fault_depth();
+	sleeper.b_done = true;
+	wait_for(&sleeper.a_done); /* A's fault ends after ours: our record must stay ours */
+	sleeper.b_has_record = page_fault_last(sleeper.faults_before, &sleeper.b_record);
+}
+
+/*
+ * Regression: the page-fault nesting depth and the last-fault record were
+ * one per CPU, so a second thread faulting while the first one's handler
+ * slept saw itself nested at depth 2 and overwrote the "last fault" the
+ * first one reads afterwards. Now each thread has its own: both faults are
+ * depth 1, both resolve, each record names its own page.
+ */
+static const char *test_fault_sleeps_while_another_faults(void)
+{
+	virt_addr_t va = anon_create(&kernel_space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+				     2 * PAGE_SIZE, "selftest-sleeper");
+	CHECK(va);
+	memset(&sleeper, 0, sizeof(sleeper));
+	sleeper.page_a = va;
+	sleeper.page_b = va + PAGE_SIZE;
+	sleeper.faults_before = fault_stats_total().faults;
+	page_fault_set_test_hook(hook_sleep_in_fault);
+	sleeper.a = thread_create(sleeper_a, NULL, "fault-sleeper", 0);
+	if (sleeper.a)
+		wait_for(&sleeper.a_sleeping);
+	sleeper.b = sleeper.a ? thread_create(sleeper_b, NULL, "fault-meanwhile", 0) : NULL;
+	int joined_a = sleeper.a ? thread_join(sleeper.a) : -1; /* B must finish for A to */
+	int joined_b = sleeper.b ? thread_join(sleeper.b) : -1;
+	page_fault_set_test_hook(NULL);
+
+	uint64_t resident = anon_resident_pages(&kernel_space, va, va + 2 * PAGE_SIZE);
+	bool values = at(va)[3] == 0xaa && at(va + PAGE_SIZE)[5] == 0xbb;
+	CHECK(anon_release(&kernel_space, va, va + 2 * PAGE_SIZE) == 0);
+	CHECK(joined_a == 0 && joined_b == 0);
+	CHECKF(sleeper.a_sleeping && sleeper.b_done && sleeper.a_done,
+	       "A slept in its fault %d, B done %d, A done %d", sleeper.a_sleeping, sleeper.b_done,
+	       sleeper.a_done);
+	CHECKF(sleeper.a_depth == 1 && sleeper.b_depth == 1 && sleeper.a_depth_after_sleep == 1,
+	       "depths: A %u, B %u (while A's handler slept), A %u after its sleep; expected 1 each",
+	       sleeper.a_depth, sleeper.b_depth, sleeper.a_depth_after_sleep);
+	CHECK(sleeper.a_intact);
+	CHECKF(resident == 2 && values, "%lu pages resident (expected 2), values %s", resident,
+	       values ? "right" : "wrong");
+	CHECKF(sleeper.a_has_record && sleeper.b_has_record &&
+	       sleeper.a_record.address - sleeper.page_a < PAGE_SIZE &&
+	       sleeper.b_record.address - sleeper.page_b < PAGE_SIZE &&
+	       sleeper.a_record.outcome == FAULT_DEMAND_ZERO &&
+	       sleeper.b_record.outcome == FAULT_DEMAND_ZERO,
+	       "records: A %d at 0x%lx, B %d at 0x%lx (pages 0x%lx, 0x%lx)", sleeper.a_has_record,
+	       sleeper.a_record.address, sleeper.b_has_record, sleeper.b_record.address,
+	       sleeper.page_a, sleeper.page_b);
+	CHECKF(sleeper.a_depth_after == 0 && sleeper.b_depth_after == 0 && page_fault_depth() == 0,
+	       "depths after the faults returned: A %u, B %u, here %u", sleeper.a_depth_after,
+	       sleeper.b_depth_after, page_fault_depth());
+	return NULL;
+}
+
 /* ---- a stack overflow arrives as #DF --------------------------------------------------- */
 
 static struct recovery_point overflow_rp;
@@ -423,7 +537,7 @@ static const char *test_double_fault_stack_overflow(void)
 	uint64_t vmalloc_before = vmalloc_used_bytes();
 	const struct kernel_stack *s = kernel_stack_create(2 * PAGE_SIZE, "selftest-overflow");
 	CHECK(s);
-	uint64_t guard_hits = fault_stats.guard_hits;
+	uint64_t guard_hits = fault_stats_total().guard_hits;
 	memset(&overflow_rp, 0, sizeof(overflow_rp));
 	selftest_capture_begin();
 	call_on_stack(s->top, overflow_small_stack);
@@ -440,7 +554,7 @@ static const char *test_double_fault_stack_overflow(void)
 		  guard);
 	CHECKF(strstr(out, says) && strstr(out, "#DF Double Fault") && strstr(out, "aborted"),
 	       "report: %.400s", out);
-	CHECK(fault_stats.guard_hits == guard_hits + 1);
+	CHECK(fault_stats_total().guard_hits == guard_hits + 1);
 	CHECK(page_fault_depth() == 0);
 	return NULL;
 }
@@ -462,6 +576,9 @@ static const struct selftest fault_kernel_tests[] = {
 	 test_violation_inside_fault},
 	{"runaway_nested_fault", "faults nested deeper than PAGE_FAULT_NEST_MAX are stopped",
 	 test_runaway_nested_fault},
+	{"fault_sleeps_while_another_faults",
+	 "a fault handler sleeps while another thread faults: each keeps depth 1 and its record",
+	 test_fault_sleeps_while_another_faults},
 	{"double_fault_stack_overflow",
 	 "an overflow arrives as #DF and aborts to the point on that stack",
 	 test_double_fault_stack_overflow},

@@ -1,12 +1,16 @@
 /*
  * test_kernel_space.c - kernel-only checks of the kernel address space
  * (suite `kernel_space`): W^X, sections mapped as promised, an empty user
- * half, and the engine agreeing with the CPU. Leaves everything as found.
+ * half, and the engine agreeing with the CPU; the current space is each
+ * thread's own. Leaves everything as found.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/commands/shell_allocs.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/sched/thread.h"
 #include "kernel/selftest.h"
 #include "lib/align.h"
+#include "lib/string.h"
 #include "mm/buddy.h"
 #include "mm/kernel_space.h"
 #include "mm/paging.h"
@@ -146,18 +150,34 @@ static const char *test_address_space_lifecycle(void)
 	return NULL;
 }
 
+/*
+ * A new space with one page holding value at 0x400000 (a supervisor page
+ * in the user half: the kernel may read it, even with SMAP). Returns the
+ * page, or NULL with nothing kept.
+ */
+static struct page *probe_space_create(struct address_space *as, uint64_t value)
+{
+	if (paging_create(as, &kernel_space) != 0)
+		return NULL;
+	struct page *frame = alloc_page(ALLOC_ZERO);
+	if (frame && paging_map(as, 0x400000, page_to_phys(frame), PAGE_SIZE, 0) == 0) {
+		*(volatile uint64_t *)page_address(frame) = value;
+		return frame;
+	}
+	if (frame)
+		MUST_SUCCEED(free_page(frame), "probe_space_create: freeing the page just allocated");
+	paging_destroy(as);
+	return NULL;
+}
+
 static const char *test_switch(void)
 {
 	struct address_space as;
 	struct address_space *before = current_space();
 	uint64_t free_before = buddy_free_pages();
 
-	CHECK(paging_create(&as, &kernel_space) == 0);
-	struct page *frame = alloc_page(ALLOC_ZERO);
+	struct page *frame = probe_space_create(&as, 0x5a5a1234abcdull);
 	CHECK(frame != NULL);
-	*(volatile uint64_t *)page_address(frame) = 0x5a5a1234abcdull;
-	/* A supervisor page in the user half: the kernel may read it, even with SMAP. */
-	CHECK(paging_map(&as, 0x400000, page_to_phys(frame), PAGE_SIZE, 0) == 0);
 	address_space_switch(&as);
 	uint64_t seen = *(volatile uint64_t *)0x400000;
 	uint64_t cr3 = read_cr3();
@@ -177,9 +197,61 @@ static const char *test_switch(void)
 	return NULL;
 }
 
+/* What a kernel thread saw while the thread that created it was in another space. */
+static struct {
+	struct address_space *space;
+	uint64_t root;
+} seen_by_thread;
+
+static void note_space(void *arg __unused)
+{
+	seen_by_thread.space = current_space();
+	seen_by_thread.root = read_cr3() & PTE_ADDR_MASK;
+}
+
+/*
+ * Regression: the current address space was one per kernel, so a kernel
+ * thread that ran while the shell's thread had switched to another space
+ * ran on that space's CR3 (and would resolve its faults against it), and
+ * the shell came back to whatever the last switch left. Now the space is
+ * the thread's: CR3 follows it at each context switch.
+ */
+static const char *test_space_follows_thread(void)
+{
+	struct address_space as;
+	struct address_space *before = current_space();
+	uint64_t free_before = buddy_free_pages();
+
+	struct page *frame = probe_space_create(&as, 0x7e57ab1e);
+	CHECK(frame != NULL);
+	memset(&seen_by_thread, 0, sizeof(seen_by_thread));
+	address_space_switch(&as);
+	struct thread *t = thread_create(note_space, NULL, "space-probe", 0);
+	int joined = t ? thread_join(t) : -1; /* t runs while this thread waits */
+	struct address_space *after = current_space();
+	uint64_t root_after = read_cr3() & PTE_ADDR_MASK;
+	uint64_t value = *(volatile uint64_t *)0x400000; /* still mapped: CR3 came back */
+	phys_addr_t root = as.pml4;
+	address_space_switch(before);
+	paging_destroy(&as);
+	CHECK(free_page(frame) == 0);
+	CHECK(t && joined == 0);
+	CHECKF(seen_by_thread.space == &kernel_space && seen_by_thread.root == kernel_space.pml4,
+	       "the kernel thread ran in space %p, CR3 0x%lx (kernel space %p, 0x%lx)",
+	       seen_by_thread.space, seen_by_thread.root, &kernel_space, kernel_space.pml4);
+	CHECKF(after == &as && root_after == root && value == 0x7e57ab1e,
+	       "back in space %p (expected %p), CR3 0x%lx (expected 0x%lx), read 0x%lx", after,
+	       &as, root_after, root, value);
+	CHECKF(buddy_free_pages() == free_before, "free pages %lu -> %lu", free_before,
+	       buddy_free_pages());
+	return NULL;
+}
+
 static const struct selftest kernel_space_tests[] = {
 	{"switch", "switching CR3 to a new space (with a PCID when the CPU has them) and back",
 	 test_switch},
+	{"space_follows_thread", "a kernel thread runs in the kernel space while its creator is "
+	 "switched to another; CR3 comes back with the creator", test_space_follows_thread},
 	{"write_xor_execute", "no kernel page is both writable and executable",
 	 test_write_xor_execute},
 	{"user_half_empty", "nothing but the shell's own `map`s lies below 0x800000000000 in the "

@@ -4,11 +4,14 @@
  * Interrupt state is RFLAGS.IF: saving it and clearing it is how the
  * allocator keeps its lists consistent against interrupt handlers on one
  * CPU (those inline functions live in mm/arch.h). Cycles are the TSC. Symbols come from the kernel's own table.
+ * The current address space is the running thread's (struct thread's
+ * `space`), a slot of the boot flow's own before the scheduler starts.
  */
 #include "mm/arch.h"
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
+#include "kernel/sched/schedule.h"
 #include "lib/printf.h"
 
 uint64_t arch_cycles(void)
@@ -47,4 +50,12 @@ void arch_flush_tlb(int include_global)
 uint64_t arch_current_root(void)
 {
 	return read_cr3() & 0x000ffffffffff000ull;
+}
+
+/* The boot flow's current space, until sched_init makes it the idle thread. */
+static struct address_space *boot_space;
+
+struct address_space **arch_current_space_slot(void)
+{
+	return sched_running() ? &thread_current()->space : &boot_space;
 }

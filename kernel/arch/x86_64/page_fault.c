@@ -26,13 +26,18 @@
  * a non-canonical address, so the handler decodes the faulting instruction
  * (insn.c) and, if its memory operand is non-canonical, says so.
  *
+ * The nesting depth and the fault records belong to the running thread
+ * (struct page_fault_state in struct thread; the boot flow's own before
+ * sched_init): a handler that sleeps (a mutex, a pager later) while another
+ * thread faults finds its depth and record as it left them.
+ *
  * Invariants:
- *   [x] fault_depth counts the #PF handlers running on this CPU (not yet
- *       returned or abandoned by a recovery abort, which puts back the
- *       depth of its point); it never exceeds PAGE_FAULT_NEST_MAX;
- *   [x] each handler decides into the record of its nesting depth
- *       (fault_records) and makes it last_fault only when done, so a
- *       nested fault never changes the outer one's record.
+ *   [x] a thread's depth counts the #PF handlers it is in (not yet returned
+ *       or abandoned by a recovery abort, which puts back the depth of its
+ *       point); it never exceeds PAGE_FAULT_NEST_MAX;
+ *   [x] each handler decides into its thread's record of its nesting depth
+ *       and makes it that thread's last fault only when done, so neither a
+ *       nested fault nor another thread's fault changes its record.
  * All handlers run on interrupt gates (interrupts off). Boot CPU.
  */
 #include "kernel/arch/x86_64/page_fault.h"
@@ -53,12 +58,15 @@
 #include "mm/region.h"
 #include "mm/vmalloc.h"
 
-static unsigned fault_depth;        /* #PF handlers running (nesting), <= PAGE_FAULT_NEST_MAX */
 static unsigned double_fault_depth; /* > 0 while the #DF handler runs on its IST stack */
 static page_fault_hook_t test_hook; /* selftests: called inside the handler */
-static struct fault fault_records[PAGE_FAULT_NEST_MAX]; /* one per nesting depth */
-static const struct fault *last_fault; /* the last fault handled, for `touch`, or NULL */
-static uint64_t last_fault_number;  /* fault_stats.faults when it happened */
+static struct page_fault_state boot_faults; /* the boot flow's, before sched_init */
+
+/* The running thread's page-fault state (the boot flow's before threads exist). */
+static struct page_fault_state *faults_here(void)
+{
+	return sched_running() ? &thread_current()->faults : &boot_faults;
+}
 
 /*
  * The #PF error code (SDM Vol. 3A 4.7) as mm/fault.h's access bits, plus
@@ -107,20 +115,21 @@ static bool page_fault_trap(struct trap_frame *frame)
 {
 	ASSERT_IRQS_OFF();
 	uint64_t address = read_cr2();
+	struct page_fault_state *pf = faults_here();
 
-	if (fault_depth >= PAGE_FAULT_NEST_MAX) {
+	if (pf->depth >= PAGE_FAULT_NEST_MAX) {
 		kprintf("\n*** page fault at 0x%lx nested %u deep in page-fault handlers: a runaway "
-			"recursive fault ***\n", address, fault_depth + 1);
+			"recursive fault ***\n", address, pf->depth + 1);
 		return false; /* the report follows; the recovery point puts the depth back */
 	}
-	struct fault *f = &fault_records[fault_depth++];
+	struct fault *f = &pf->records[pf->depth++];
 	if (unlikely(test_hook))
-		test_hook(frame, address, fault_depth);
+		test_hook(frame, address, pf->depth); /* may sleep: pf stays this thread's */
 	int err = fault_handle(current_space(), address, access_of(frame->error_code, frame->rflags),
 			       f);
-	fault_depth--;
-	last_fault = f;
-	last_fault_number = fault_stats.faults;
+	pf->depth--;
+	pf->last = f;
+	pf->last_number = fault_stats_total().faults;
 	if (err == 0)
 		return true;
 	report_violation(f, address);
@@ -243,14 +252,16 @@ void page_fault_init(void)
 
 unsigned page_fault_depth(void)
 {
-	return fault_depth;
+	return faults_here()->depth;
 }
 
 void page_fault_unwind(unsigned depth)
 {
 	ASSERT_IRQS_OFF();
-	if (depth < fault_depth)
-		fault_depth = depth;
+	struct page_fault_state *pf = faults_here();
+
+	if (depth < pf->depth)
+		pf->depth = depth;
 }
 
 void page_fault_set_test_hook(page_fault_hook_t hook)
@@ -260,8 +271,10 @@ void page_fault_set_test_hook(page_fault_hook_t hook)
 
 bool page_fault_last(uint64_t since, struct fault *out)
 {
-	if (!last_fault || last_fault_number <= since)
+	const struct page_fault_state *pf = faults_here();
+
+	if (!pf->last || pf->last_number <= since)
 		return false;
-	*out = *last_fault;
+	*out = *pf->last;
 	return true;
 }

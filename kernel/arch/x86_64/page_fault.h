@@ -4,7 +4,8 @@
  * The CPU's half of a page fault: the handlers read CR2 and the error code,
  * let mm/fault.c decide, and word the report; `touch` asks what its one
  * access caused. #PF runs on the current stack and may nest up to
- * PAGE_FAULT_NEST_MAX deep; a kernel stack overflow arrives as #DF, which is
+ * PAGE_FAULT_NEST_MAX deep in each thread (the depth and records are the
+ * thread's: struct page_fault_state); a kernel stack overflow arrives as #DF, which is
  * recognised and reported here too. Boot CPU; the handlers run with
  * interrupts off.
  */
@@ -14,7 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct fault;
+#include "mm/fault.h"
+
 struct trap_frame;
 
 /*
@@ -24,6 +26,19 @@ struct trap_frame;
  * runaway recursion: it is reported as such and treated as a violation.
  */
 #define PAGE_FAULT_NEST_MAX 4
+
+/*
+ * The page faults one thread is handling (a field of struct thread, so a
+ * fault handler that sleeps keeps its depth and records while another
+ * thread faults; before sched_init the boot flow has one of its own).
+ * Only page_fault.c touches it, on the thread it belongs to.
+ */
+struct page_fault_state {
+	unsigned depth;                  /* handlers running (nesting), <= PAGE_FAULT_NEST_MAX */
+	struct fault records[PAGE_FAULT_NEST_MAX]; /* one per nesting depth */
+	const struct fault *last;        /* the last fault handled, for `touch`, or NULL */
+	uint64_t last_number;            /* fault_stats_total().faults when it happened */
+};
 
 /*
  * Called by the #PF handler with the fault's frame, its address (CR2) and
@@ -41,13 +56,13 @@ typedef void (*page_fault_hook_t)(struct trap_frame *frame, uint64_t address, un
 void page_fault_init(void);
 
 /*
- * The last page fault handled, if it happened after fault number `since`
- * (fault_stats.faults read before an access): true and *out filled, else
+ * The running thread's last page fault handled, if it happened after fault number `since`
+ * (fault_stats_total().faults read before an access): true and *out filled, else
  * false. For `touch`, which reports what its one access caused.
  */
 bool page_fault_last(uint64_t since, struct fault *out);
 
-/* How many #PF handlers are running now on this CPU (0 outside any). */
+/* How many #PF handlers the running thread is in now (0 outside any). */
 unsigned page_fault_depth(void);
 
 /*
