@@ -118,6 +118,19 @@ static inline struct fault_stats *fault_stats_here(void)
 struct fault_stats fault_stats_total(void);
 
 /*
+ * fault_stats_total().faults alone, cheap enough for the #PF path, which
+ * numbers each fault with it (page_fault_last). Any context.
+ */
+static inline uint64_t fault_count_total(void)
+{
+	uint64_t faults = 0;
+
+	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
+		faults += fault_stats_cpu[cpu].faults;
+	return faults;
+}
+
+/*
  * Decide and, when legitimate, resolve a fault at address with access
  * (FAULT_*) in address space as (whose `regions` may be NULL: then only
  * vmalloc areas and the page tables are consulted). Fills *f. Returns 0

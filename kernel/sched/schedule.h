@@ -37,7 +37,7 @@ void sched_init(void);
 /* Has sched_init run? (Before it there is no current thread.) */
 bool sched_running(void);
 
-/* The thread running on this CPU (its idle thread when nothing else runs). */
+/* The thread running on this CPU (its idle thread when nothing else runs); NULL before sched_init. */
 struct thread *thread_current(void);
 
 /* The idle thread of this CPU. */

@@ -57,5 +57,7 @@ static struct address_space *boot_space;
 
 struct address_space **arch_current_space_slot(void)
 {
-	return sched_running() ? &thread_current()->space : &boot_space;
+	struct thread *t = thread_current(); /* NULL until sched_init */
+
+	return t ? &t->space : &boot_space;
 }

@@ -65,7 +65,9 @@ static struct page_fault_state boot_faults; /* the boot flow's, before sched_ini
 /* The running thread's page-fault state (the boot flow's before threads exist). */
 static struct page_fault_state *faults_here(void)
 {
-	return sched_running() ? &thread_current()->faults : &boot_faults;
+	struct thread *t = thread_current(); /* NULL until sched_init */
+
+	return t ? &t->faults : &boot_faults;
 }
 
 /*
@@ -129,7 +131,7 @@ static bool page_fault_trap(struct trap_frame *frame)
 			       f);
 	pf->depth--;
 	pf->last = f;
-	pf->last_number = fault_stats_total().faults;
+	pf->last_number = fault_count_total();
 	if (err == 0)
 		return true;
 	report_violation(f, address);

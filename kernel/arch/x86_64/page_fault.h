@@ -37,7 +37,7 @@ struct page_fault_state {
 	unsigned depth;                  /* handlers running (nesting), <= PAGE_FAULT_NEST_MAX */
 	struct fault records[PAGE_FAULT_NEST_MAX]; /* one per nesting depth */
 	const struct fault *last;        /* the last fault handled, for `touch`, or NULL */
-	uint64_t last_number;            /* fault_stats_total().faults when it happened */
+	uint64_t last_number;            /* fault_count_total() when it happened */
 };
 
 /*
