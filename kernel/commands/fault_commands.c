@@ -349,7 +349,7 @@ static int cmd_touch(int argc, char **argv)
 			return -EPERM;
 		}
 	}
-	uint64_t since = fault_stats_total().faults;
+	uint64_t since = fault_count_total();
 	switch (mode) {
 	case 'r': touch_read((const uint8_t *)(uintptr_t)va); break;
 	case 'w':

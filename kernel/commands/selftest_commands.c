@@ -41,7 +41,7 @@ static const char *run_guarded(const struct selftest *t)
 	static uint64_t faults_before;   /* likewise */
 	const char *reason;
 
-	faults_before = fault_stats_total().faults;
+	faults_before = fault_count_total();
 	if (recovery_save(&rp) != 0)
 		return selftest_aborted_reason(&rp, faults_before);
 	recovery_push(&rp, t->name);

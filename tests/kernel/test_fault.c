@@ -220,7 +220,7 @@ static const char *test_recovery(void)
 	static uint64_t faults_before;
 
 	reached = 0;
-	faults_before = fault_stats_total().faults;
+	faults_before = fault_count_total();
 	selftest_capture_begin();
 	if (recovery_save(&rp) == 0) {
 		recovery_push(&rp, "selftest fault/recovery");
@@ -469,7 +469,7 @@ static const char *test_fault_sleeps_while_another_faults(void)
 	memset(&sleeper, 0, sizeof(sleeper));
 	sleeper.page_a = va;
 	sleeper.page_b = va + PAGE_SIZE;
-	sleeper.faults_before = fault_stats_total().faults;
+	sleeper.faults_before = fault_count_total();
 	page_fault_set_test_hook(hook_sleep_in_fault);
 	sleeper.a = thread_create(sleeper_a, NULL, "fault-sleeper", 0);
 	if (sleeper.a)

@@ -57,7 +57,7 @@ void page_fault_init(void);
 
 /*
  * The running thread's last page fault handled, if it happened after fault number `since`
- * (fault_stats_total().faults read before an access): true and *out filled, else
+ * (fault_count_total() read before an access): true and *out filled, else
  * false. For `touch`, which reports what its one access caused.
  */
 bool page_fault_last(uint64_t since, struct fault *out);
