@@ -86,6 +86,8 @@ KERNEL_C := \
 	kernel/sched/wait.c \
 	kernel/sched/mutex.c \
 	kernel/sched/semaphore.c \
+	kernel/smp/smp.c \
+	kernel/smp/call.c \
 	kernel/shell/line_editor.c \
 	kernel/shell/shell.c \
 	mm/memmap.c \

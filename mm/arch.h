@@ -32,7 +32,19 @@
 #include "lib/compiler.h"
 #include "lib/panic.h"
 
-#define MM_MAX_CPUS 4
+/*
+ * The most CPUs the kernel runs: per-CPU lists, magazines, counters and run
+ * queues are arrays of this size, and a CPU set is one 64-bit mask
+ * (cpumask_t). CPUs the MADT lists beyond it stay offline (reported at boot).
+ */
+#define MM_MAX_CPUS 64
+
+/* A set of CPUs: bit i is CPU i (0 .. MM_MAX_CPUS-1). */
+typedef uint64_t cpumask_t;
+#define CPUMASK_CPU(cpu) ((cpumask_t)1 << (cpu))
+/* CPUs 0 .. n-1 (n <= MM_MAX_CPUS; the shift by 64 is avoided). */
+#define CPUMASK_FIRST(n) ((n) >= 64 ? ~(cpumask_t)0 : CPUMASK_CPU(n) - 1)
+_Static_assert(MM_MAX_CPUS <= 64, "mm/arch.h: a cpumask_t holds every CPU");
 
 #ifdef PAGODA_HOST
 /*
@@ -56,7 +68,10 @@ static inline void arch_irq_restore(unsigned long flags)
 }
 
 static inline bool arch_irqs_disabled(void) { return host_irq_depth > 0; }
-static inline unsigned arch_cpu_id(void) { return 0; }
+
+/* The simulated CPU the host test runs "on" (0 unless a test changes it). */
+extern unsigned host_cpu_id;
+static inline unsigned arch_cpu_id(void) { return host_cpu_id; }
 #else
 #include "kernel/arch/x86_64/cpu.h"          /* registers, CR3/CR4, MSRs, halt */
 #include "kernel/arch/x86_64/cpu_features.h" /* what CPUID reported */
@@ -110,6 +125,17 @@ void arch_flush_tlb(int include_global);
 
 /* Physical address of the PML4 the CPU uses now (CR3 without its flag bits). */
 uint64_t arch_current_root(void);
+
+/* How many CPUs are online (1 until the others are started; host: host_cpus_online). */
+unsigned arch_cpus_online(void);
+
+/*
+ * Run fn(arg) on every online CPU, this one included, with interrupts off
+ * there; return when every CPU has run it. Process context, interrupts on
+ * (another CPU may be waiting for this one to serve its own request). Host:
+ * runs fn once per simulated CPU with host_cpu_id set to each in turn.
+ */
+void arch_on_each_cpu(void (*fn)(void *arg), void *arg);
 
 struct address_space;
 

@@ -65,6 +65,18 @@
 
 static struct slab_cache caches[SLAB_CACHES_MAX];
 STATIC_ASSERT(sizeof(struct slab_cache) == 1024, "struct slab_cache: see the note in slab.h");
+/*
+ * Each CPU's magazines, one per cache slot, kept apart from the caches so
+ * that a CPU's own magazines lie together (no cache line shared with
+ * another CPU's) and struct slab_cache keeps its power-of-two size.
+ */
+static struct slab_magazine cpu_magazines[MM_MAX_CPUS][SLAB_CACHES_MAX];
+
+/* cpu's magazine for cache c. */
+static inline struct slab_magazine *magazine_of(struct slab_cache *c, unsigned cpu)
+{
+	return &cpu_magazines[cpu][c - caches];
+}
 static bool debug_default;
 
 /* ---- slab descriptors ------------------------------------------------- */
@@ -470,7 +482,7 @@ static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, vo
 				break;
 		}
 	} else {
-		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+		struct slab_magazine *m = magazine_of(c, arch_cpu_id());
 		while (m->count == 0) {
 			void *got;
 			while (m->count < MAGAZINE_BATCH && (got = slab_take(c, caller)))
@@ -508,7 +520,7 @@ void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 	if (likely(c && !flags && !c->ctor && !failinject_countdown[arch_cpu_id()][FAILINJECT_SLAB])) {
 		/* (debug caches' magazines stay empty: they go to the slow path) */
 		unsigned long irq = arch_irq_save();
-		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+		struct slab_magazine *m = magazine_of(c, arch_cpu_id());
 		if (likely(m->count > 0)) {
 			void *obj = m->slots[m->count--];
 			c->active_objects++;
@@ -616,7 +628,7 @@ static int free_problem(struct slab_cache *c, const uint8_t *obj, struct page **
 		}
 		return red_zone_check(c, obj, why, size);
 	}
-	const struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+	const struct slab_magazine *m = magazine_of(c, arch_cpu_id());
 	bool in_magazine = slab_inuse(head) == 0;
 	for (unsigned i = 1; i <= m->count && !in_magazine; i++)
 		in_magazine = m->slots[i] == obj;
@@ -664,7 +676,7 @@ static __noinline int slab_free_slow(struct slab_cache *c, const void *obj, void
 		*track_of(c, o) = TRACK_FREE;
 		slab_put(c, head, o);
 	} else {
-		struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+		struct slab_magazine *m = magazine_of(c, arch_cpu_id());
 		if (m->count == SLAB_MAGAZINE_SIZE)
 			magazine_flush(c, m, MAGAZINE_BATCH);
 		m->slots[++m->count] = o;
@@ -684,7 +696,7 @@ static __noinline int slab_free_slow(struct slab_cache *c, const void *obj, void
 static __always_inline int free_fast(struct slab_cache *c, const void *obj, void *caller)
 {
 	unsigned long irq = arch_irq_save();
-	struct slab_magazine *m = &c->magazines[arch_cpu_id()];
+	struct slab_magazine *m = magazine_of(c, arch_cpu_id());
 	unsigned n = m->count;
 
 	if (likely(n < c->magazine_limit && object_start(c, obj) && m->slots[n] != obj)) {
@@ -729,6 +741,7 @@ int slab_free(struct slab_cache *c, const void *obj)
 void slab_init(void)
 {
 	memset(caches, 0, sizeof(caches));
+	memset(cpu_magazines, 0, sizeof(cpu_magazines));
 	MUST_SUCCEED(buddy_register_shrinker(slab_shrink),
 		     "slab_init: registering the shrinker (the table has room at boot)");
 }
@@ -749,6 +762,8 @@ struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align
 			c = &caches[i];
 	if (c) {
 		memset(c, 0, sizeof(*c));
+		for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
+			magazine_of(c, cpu)->count = 0; /* the slot's last cache flushed them */
 		strlcpy(c->name, name, sizeof(c->name));
 		c->object_size = MAX(size, (size_t)8); /* room for the free pointer */
 		c->align = MAX(align, (size_t)8);
@@ -774,7 +789,7 @@ static uint64_t cache_shrink(struct slab_cache *c)
 	struct page *head, *next;
 
 	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
-		magazine_flush(c, &c->magazines[cpu], SLAB_MAGAZINE_SIZE);
+		magazine_flush(c, magazine_of(c, cpu), SLAB_MAGAZINE_SIZE);
 	list_for_each_entry_safe(head, next, &c->empty, list) {
 		pages += c->pages_per_slab;
 		slab_release(c, head);

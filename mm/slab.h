@@ -89,7 +89,6 @@ struct slab_cache {
 	uint64_t stride_magic;      /* 2^64 / stride rounded up (stride_divides() in slab.c) */
 	uint64_t empty_slabs;       /* slabs on `empty` */
 	struct list_node partial, full, empty; /* slab head pages, through page->list */
-	struct slab_magazine magazines[MM_MAX_CPUS];
 } __aligned(1024); /* a power-of-two size: kfree finds &caches[i] with a shift, not a
 		    * multiply, on its critical path (22 -> 18.5 cycles a pair, docs/heap.md) */
 

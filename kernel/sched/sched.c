@@ -51,21 +51,21 @@ unsigned sched_cpus_online(void)
 	return cpus_online;
 }
 
-static uint32_t online_mask(void)
+static cpumask_t online_mask(void)
 {
-	return (uint32_t)((1ull << cpus_online) - 1);
+	return CPUMASK_FIRST(cpus_online);
 }
 
 /* The CPU t should be queued on, or -1 when its affinity allows no online CPU. */
 static int choose_cpu(const struct thread *t)
 {
-	uint32_t allowed = t->affinity & online_mask();
+	cpumask_t allowed = t->affinity & online_mask();
 
 	if (allowed == 0)
 		return -1;
-	if (allowed & (1u << t->cpu))
+	if (allowed & CPUMASK_CPU(t->cpu))
 		return (int)t->cpu;
-	return __builtin_ctz(allowed);
+	return __builtin_ctzll(allowed);
 }
 
 int sched_enqueue(struct thread *t)
@@ -222,7 +222,7 @@ int sched_set_priority(struct thread *t, int priority)
 	return 0;
 }
 
-int sched_set_affinity(struct thread *t, uint32_t mask)
+int sched_set_affinity(struct thread *t, cpumask_t mask)
 {
 	ASSERT_IRQS_OFF();
 	if ((mask & online_mask()) == 0)

@@ -30,7 +30,7 @@
 #define SCHED_SLICE_TICKS 3 /* a time slice, in timer ticks */
 
 /* All CPUs' affinity bits. */
-#define SCHED_ALL_CPUS ((uint32_t)((1ull << SCHED_MAX_CPUS) - 1))
+#define SCHED_ALL_CPUS CPUMASK_FIRST(SCHED_MAX_CPUS)
 
 /*
  * Reset the policy: empty queues, `cpus` CPUs online (1 .. SCHED_MAX_CPUS).
@@ -95,6 +95,6 @@ unsigned sched_sleeping_count(unsigned cpu);
  * include an online CPU); a READY t is requeued. Returns 0 or -EINVAL.
  */
 int sched_set_priority(struct thread *t, int priority) __must_check;
-int sched_set_affinity(struct thread *t, uint32_t mask) __must_check;
+int sched_set_affinity(struct thread *t, cpumask_t mask) __must_check;
 
 #endif

@@ -59,7 +59,7 @@ void thread_setup_idle(struct thread *t, unsigned cpu)
 	memset(t, 0, sizeof(*t));
 	thread_init_common(t, "idle", -1);
 	t->cpu = cpu;
-	t->affinity = 1u << cpu;
+	t->affinity = CPUMASK_CPU(cpu);
 	t->stack = kernel_stack_main();
 	t->space = current_space(); /* the boot flow's (scheduling has not started) */
 	t->state = THREAD_RUNNING;
@@ -207,7 +207,7 @@ static int set_priority(struct thread *t, uint64_t value)
 
 static int set_affinity(struct thread *t, uint64_t value)
 {
-	return sched_set_affinity(t, (uint32_t)value);
+	return sched_set_affinity(t, (cpumask_t)value);
 }
 
 int thread_set_priority(struct thread *t, int priority)
@@ -217,7 +217,7 @@ int thread_set_priority(struct thread *t, int priority)
 	return thread_change(t, set_priority, (uint64_t)priority);
 }
 
-int thread_set_affinity(struct thread *t, uint32_t mask)
+int thread_set_affinity(struct thread *t, cpumask_t mask)
 {
 	return thread_change(t, set_affinity, mask);
 }

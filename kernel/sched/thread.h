@@ -70,7 +70,7 @@ struct thread {
 	enum thread_state state;
 	int priority;                   /* THREAD_PRIO_MIN .. THREAD_PRIO_MAX; -1: idle */
 	unsigned cpu;                   /* the CPU it runs or last ran on */
-	uint32_t affinity;              /* bit i: may run on CPU i */
+	cpumask_t affinity;             /* bit i: may run on CPU i */
 	unsigned flags;                 /* thread_create's flags */
 	const struct kernel_stack *stack; /* NULL for the idle threads (boot stacks) */
 	/* Scheduling (sched.c owns these while the thread is on its lists). */
@@ -135,7 +135,7 @@ int thread_join(struct thread *t) __must_check;
  * Any thread, interrupts on.
  */
 int thread_set_priority(struct thread *t, int priority) __must_check;
-int thread_set_affinity(struct thread *t, uint32_t mask) __must_check;
+int thread_set_affinity(struct thread *t, cpumask_t mask) __must_check;
 
 /*
  * May the running thread be killed for a fatal exception instead of the

@@ -73,3 +73,25 @@ struct address_space **arch_current_space_slot(void)
 {
 	return &host_space;
 }
+
+/* Simulated CPUs: a test sets host_cpus_online and switches host_cpu_id. */
+unsigned host_cpu_id;
+unsigned host_cpus_online = 1;
+
+unsigned arch_cpus_online(void)
+{
+	return host_cpus_online;
+}
+
+void arch_on_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	unsigned was = host_cpu_id;
+
+	for (unsigned cpu = 0; cpu < host_cpus_online; cpu++) {
+		unsigned long flags = arch_irq_save();
+		host_cpu_id = cpu;
+		fn(arg);
+		arch_irq_restore(flags);
+	}
+	host_cpu_id = was;
+}

@@ -51,7 +51,7 @@ static void sim_end(void)
 }
 
 /* A READY thread i at priority prio allowed on the CPUs of mask, queued. */
-static int sim_thread(int i, int prio, uint32_t mask)
+static int sim_thread(int i, int prio, cpumask_t mask)
 {
 	struct thread *t = &sim[i];
 	t->id = (uint64_t)i;

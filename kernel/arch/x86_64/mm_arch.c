@@ -12,6 +12,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/smp/smp.h"
 #include "lib/printf.h"
 
 uint64_t arch_cycles(void)
@@ -60,4 +61,14 @@ struct address_space **arch_current_space_slot(void)
 	struct thread *t = thread_current(); /* NULL until sched_init */
 
 	return t ? &t->space : &boot_space;
+}
+
+unsigned arch_cpus_online(void)
+{
+	return smp_cpus_online();
+}
+
+void arch_on_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	smp_on_each_cpu(fn, arg);
 }
