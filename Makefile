@@ -121,11 +121,13 @@ KERNEL_C := \
 	kernel/commands/power_commands.c \
 	kernel/commands/timer_commands.c \
 	kernel/commands/thread_commands.c \
+	kernel/commands/stress_commands.c \
 	kernel/bench/pmm_bench.c \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
 	kernel/bench/fault_bench.c \
 	kernel/bench/sched_bench.c \
+	kernel/bench/scaling_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \

@@ -14,6 +14,8 @@
  *                                                                   (slots 256-383)
  *   0xffffc00000000000   0xffffc80000000000   EXPERIMENT_START      `map` experiments, 8 TiB
  *                                                                   (slots 384-399), except:
+ *   0xffffc03fc0000000   0xffffc03fc0100000   STRESS_WINDOW_START   `stress`: pages every CPU
+ *                                                                   maps and unmaps, 1 MiB
  *   0xffffc04000000000   0xffffc08000000000   ANON_WINDOW_START     the lazy window, 256 GiB:
  *                                                                   `lazy` and `cow` regions
  *   0xffffc80000000000   0xffffe80000000000   VMALLOC_START         vmalloc and kernel stacks,
@@ -59,6 +61,8 @@ typedef uint64_t virt_addr_t; /* a virtual address: what instructions use */
 #define EXPERIMENT_END VMALLOC_START           /* 8 TiB, the lazy window carved out */
 #define ANON_WINDOW_START 0xffffc04000000000ull /* the lazy window: upper half of slot 384 */
 #define ANON_WINDOW_SIZE (256ull << 30)
+#define STRESS_WINDOW_START 0xffffc03fc0000000ull /* `stress`: 1 GiB below the lazy window */
+#define STRESS_WINDOW_SIZE (1ull << 20)
 
 #define VMALLOC_START 0xffffc80000000000ull    /* PML4 slot 400 */
 #define VMALLOC_SIZE (32ull << 40)             /* 32 TiB: slots 400-463 */
@@ -68,6 +72,9 @@ _Static_assert(DIRECT_MAP_END == EXPERIMENT_START, "layout: direct map, then exp
 _Static_assert(ANON_WINDOW_START >= EXPERIMENT_START &&
 	       ANON_WINDOW_START + ANON_WINDOW_SIZE <= EXPERIMENT_END,
 	       "layout: the lazy window lies inside the experiment range");
+_Static_assert(STRESS_WINDOW_START >= EXPERIMENT_START &&
+	       STRESS_WINDOW_START + STRESS_WINDOW_SIZE <= ANON_WINDOW_START,
+	       "layout: the stress window lies in the experiment range, below the lazy window");
 _Static_assert(VMALLOC_END <= KERNEL_VMA, "layout: vmalloc ends below the kernel image");
 _Static_assert(((VMALLOC_START | EXPERIMENT_START | DIRECT_MAP_BASE) & ((1ull << 39) - 1)) == 0,
 	       "layout: the ranges start on PML4-slot boundaries");
