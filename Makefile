@@ -158,7 +158,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_heap.c \
 	tests/kernel/test_fault.c \
 	tests/kernel/test_stack.c \
-	tests/kernel/test_threads.c
+	tests/kernel/test_threads.c \
+	tests/kernel/test_apic.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)

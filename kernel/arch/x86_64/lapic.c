@@ -18,6 +18,7 @@
  */
 #include "kernel/arch/x86_64/lapic.h"
 
+#include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/mmio.h"
@@ -68,8 +69,6 @@
 /* Local vector table entries (SDM 11.5.1, Figure 11-8). */
 #define LVT_MASKED (1u << 16)             /* interrupt masked */
 #define LVT_DELIVERY_NMI (4u << 8)        /* delivery mode NMI (LINT pins) */
-#define LVT_DELIVERY_EXTINT (7u << 8)     /* delivery mode ExtINT: an 8259 behind the pin */
-#define LVT_LEVEL_TRIGGERED (1u << 15)    /* LINT trigger mode: level */
 #define LVT_ACTIVE_LOW (1u << 13)         /* LINT pin polarity: active low */
 #define LVT_TIMER_PERIODIC (1u << 17)     /* timer mode 01: periodic (SDM 11.5.4) */
 
@@ -158,6 +157,35 @@ static void lapic_error_interrupt(void)
 		esr);
 }
 
+/*
+ * The LINT pins' LVT values: NMI where the MADT's local APIC NMI entries
+ * say so for this CPU (by its ACPI UID, or for all), with their polarity;
+ * LINT1 by default (the PC wiring) when the MADT has no such entry; every
+ * other pin masked (the 8259s behind LINT0 are masked anyway).
+ */
+static void lapic_lint_values(uint32_t apic_id, uint32_t lint[2])
+{
+	uint32_t uid = ACPI_NMI_ALL_CPUS;
+
+	lint[0] = lint[1] = LVT_MASKED;
+	if (acpi_madt.nmi_count == 0) {
+		lint[1] = LVT_DELIVERY_NMI;
+		return;
+	}
+	for (unsigned i = 0; i < acpi_madt.cpu_count; i++)
+		if (acpi_madt.cpus[i].apic_id == apic_id)
+			uid = acpi_madt.cpus[i].uid;
+	for (unsigned i = 0; i < acpi_madt.nmi_count; i++) {
+		const struct acpi_lapic_nmi *n = &acpi_madt.nmis[i];
+		if (n->uid != ACPI_NMI_ALL_CPUS && n->uid != uid)
+			continue;
+		/* NMIs are always edge-triggered at the LINT pin (SDM 11.5.1): only polarity. */
+		lint[n->lint] = LVT_DELIVERY_NMI |
+			((n->flags & ACPI_INTI_POLARITY_MASK) == ACPI_INTI_POLARITY_LOW
+				 ? LVT_ACTIVE_LOW : 0);
+	}
+}
+
 /* Boot CPU, first call: x2APIC where offered (or already on), else map the xAPIC page. */
 static void lapic_choose_mode(void)
 {
@@ -196,8 +224,10 @@ void lapic_init_this_cpu(void)
 		lapic_write(APIC_LVT_THERMAL, LVT_MASKED);
 	if (max_lvt >= APIC_LVT_INDEX_CMCI)
 		lapic_write(APIC_LVT_CMCI, LVT_MASKED);
-	lapic_write(APIC_LVT_LINT0, LVT_MASKED);    /* the 8259s are masked: no ExtINT */
-	lapic_write(APIC_LVT_LINT1, LVT_DELIVERY_NMI); /* the PC wiring: NMI on LINT1 */
+	uint32_t lint[2];
+	lapic_lint_values(lapic_id(), lint);
+	lapic_write(APIC_LVT_LINT0, lint[0]);       /* the 8259s are masked: no ExtINT */
+	lapic_write(APIC_LVT_LINT1, lint[1]);
 	lapic_write(APIC_LVT_ERROR, VEC_LAPIC_ERROR);
 	lapic_read_esr();                           /* forget errors from before */
 	lapic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);

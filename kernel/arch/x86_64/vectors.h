@@ -6,7 +6,8 @@
  *              through the 8259s where there is no I/O APIC (pic.c)
  *   0x30-0xeb  free for trap_register_vector()
  *   0xec       each CPU's local APIC timer: the tick (timer.c)
- *   0xf0-0xfd  inter-processor interrupts (counted as received by trap.c)
+ *   0xf0-0xfd  inter-processor interrupts (counted as received by trap.c);
+ *              0xf0 is the selftest's IPI to itself (tests/kernel/test_apic.c)
  *   0xfe       local APIC internal error (LVT Error)
  *   0xff       local APIC spurious interrupt: no handler, no EOI
  * The local APIC ranks a vector's priority by its upper four bits (SDM Vol.
@@ -21,6 +22,7 @@
 #define VEC_FIRST_FREE 0x30     /* first vector trap_register_vector() accepts */
 #define VEC_LOCAL_TIMER 0xec    /* LVT Timer: the per-CPU tick */
 #define VEC_IPI_FIRST 0xf0      /* IPIs: VEC_IPI_FIRST .. VEC_IPI_LAST */
+#define VEC_SELFTEST_IPI 0xf0  /* selftest `apic`: an IPI this CPU sends itself */
 #define VEC_CALL_FUNCTION 0xfb  /* smp_call_function_many(): run a function there */
 #define VEC_RESCHEDULE 0xfd     /* smp_send_reschedule(): the exit path switches */
 #define VEC_IPI_LAST 0xfd
