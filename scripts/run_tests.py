@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))  # grade.py, for check_labs
 import check_labs  # noqa: E402
 import check_openings  # noqa: E402
 import pagoda  # noqa: E402
+import test_apic  # noqa: E402,F401
 import test_commands  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
 import test_heap  # noqa: E402,F401

@@ -43,13 +43,14 @@ class MachineError(Exception):
 
 class Machine:
     def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
-                 extra_args=(), iso=ISO):
+                 extra_args=(), iso=ISO, accel=None):
         self.name = name
         self.firmware = firmware
         self.dir = tempfile.mkdtemp(prefix="pagoda-")
         serial_path = os.path.join(self.dir, "serial")
         monitor_path = os.path.join(self.dir, "monitor")
-        args = ["qemu-system-x86_64", "-accel", os.environ.get("PAGODA_ACCEL", "tcg"),
+        accel = accel or os.environ.get("PAGODA_ACCEL", "tcg")  # e.g. "tcg,thread=multi"
+        args = ["qemu-system-x86_64", "-accel", accel,
                 "-m", mem, "-cdrom", iso, "-boot", "d", "-display", "none",
                 "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
