@@ -74,6 +74,20 @@ def apic_with_four_cpus(firmware):
         m.close()
 
 
+@machine_test("-smp 66: the MADT's CPUs past MM_MAX_CPUS (64) are reported offline")
+def cpus_over_the_limit(firmware):
+    m = Machine("apic-smp66-" + firmware, firmware=firmware, extra_args=("-smp", "66"))
+    try:
+        m.wait_prompt()
+        out = m.command("cpuinfo")
+        check(re.search(r"CPUs: +66 \(ACPI MADT\)", out), "the MADT does not list 66:\n" + out)
+        check(re.search(r"CPUs: +2 more beyond the kernel's limit of 64 stay offline", out),
+              "the 2 CPUs over the limit are not reported:\n" + out)
+        check_irqs_and_tick(m, "-smp 66")
+    finally:
+        m.close()
+
+
 @machine_test("x2APIC mode where the CPU has it (KVM); skipped under TCG")
 def x2apic_mode(firmware):
     kvm = "kvm" in os.environ.get("PAGODA_ACCEL", "")

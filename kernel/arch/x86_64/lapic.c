@@ -186,6 +186,14 @@ static void lapic_lint_values(uint32_t apic_id, uint32_t lint[2])
 	}
 }
 
+/*
+ * VEC_RESCHEDULE: nothing to do here. The waker set this CPU's need_resched
+ * before sending; trap_dispatch's exit path (sched_irq_exit) switches.
+ */
+static void lapic_reschedule_interrupt(void)
+{
+}
+
 /* Boot CPU, first call: x2APIC where offered (or already on), else map the xAPIC page. */
 static void lapic_choose_mode(void)
 {
@@ -199,6 +207,7 @@ static void lapic_choose_mode(void)
 			      (uint64_t)(base & APIC_BASE_ADDR_MASK));
 	}
 	trap_register_vector(VEC_LAPIC_ERROR, lapic_error_interrupt);
+	trap_register_vector(VEC_RESCHEDULE, lapic_reschedule_interrupt);
 }
 
 void lapic_init_this_cpu(void)

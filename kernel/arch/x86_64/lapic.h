@@ -24,9 +24,11 @@
 /*
  * Enable this CPU's local APIC: global enable (and x2APIC mode where
  * chosen) in IA32_APIC_BASE, task priority 0, the LINT pins NMI where the
- * MADT's NMI entries say (LINT1 without any), else masked, LVT Error -> VEC_LAPIC_ERROR, spurious vector VEC_SPURIOUS with
- * the software-enable bit. The first call (boot CPU) also chooses the mode,
- * maps the xAPIC registers and registers the error handler; panics if that
+ * MADT's NMI entries say (LINT1 without any), else masked, LVT Error ->
+ * VEC_LAPIC_ERROR, spurious vector VEC_SPURIOUS with the software-enable
+ * bit. The first call (boot CPU) also chooses the mode, maps the xAPIC
+ * registers, and registers the error handler and an empty VEC_RESCHEDULE
+ * handler (the interrupt's exit path does the switch); panics if that
  * mapping fails. Each CPU once, interrupts off.
  */
 void lapic_init_this_cpu(void);
