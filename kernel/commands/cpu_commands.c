@@ -31,7 +31,7 @@ static void print_interrupts(void)
 			lapic_id());
 	} else {
 		kprintf("interrupts:    local APIC in xAPIC mode (MMIO at 0x%lx), id %u; I/O APIC\n",
-			acpi_madt.lapic_address, lapic_id());
+			lapic_base_address(), lapic_id());
 	}
 	ioapic_print_routes();
 	kprintf("tick:          %s, %u Hz", timer_tick_source(), TIMER_HZ);

@@ -91,6 +91,7 @@
 
 static bool lapic_mode_x2apic;
 static volatile void *lapic_mmio;
+static uint64_t lapic_phys;
 static bool lapic_ready;
 static uint64_t timer_counts_per_second; /* at APIC_DIVIDE_BY_16 */
 static uint64_t ipi_sent[MM_MAX_CPUS], ipi_received[MM_MAX_CPUS];
@@ -122,8 +123,15 @@ bool lapic_x2apic_enabled(void)
 	return lapic_mode_x2apic;
 }
 
+uint64_t lapic_base_address(void)
+{
+	return lapic_phys;
+}
+
 uint32_t lapic_id(void)
 {
+	if (!lapic_ready) /* the 8259 fallback: the id CPUID reports */
+		return cpuid(1, 0).ebx >> 24;
 	uint32_t id = lapic_read(APIC_ID);
 
 	return lapic_mode_x2apic ? id : id >> 24;
@@ -131,7 +139,8 @@ uint32_t lapic_id(void)
 
 void lapic_eoi(void)
 {
-	lapic_write(APIC_EOI, 0);
+	if (lapic_ready) /* an `int n` on the 8259 fallback has nothing to acknowledge */
+		lapic_write(APIC_EOI, 0);
 }
 
 void lapic_eoi_if_in_service(uint8_t vector)
@@ -200,11 +209,14 @@ static void lapic_choose_mode(void)
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
 	lapic_mode_x2apic = cpu_features.x2apic || (base & APIC_BASE_EXTD);
+	lapic_phys = base & APIC_BASE_ADDR_MASK; /* what the CPU decodes, whatever the MADT says */
+	if (acpi_madt.have_madt && acpi_madt.lapic_address != lapic_phys)
+		kprintf("lapic: the MADT says 0x%lx, IA32_APIC_BASE 0x%lx: using the MSR's\n",
+			acpi_madt.lapic_address, lapic_phys);
 	if (!lapic_mode_x2apic) {
-		lapic_mmio = mmio_map(base & APIC_BASE_ADDR_MASK, APIC_MMIO_SIZE, "the local APIC");
+		lapic_mmio = mmio_map(lapic_phys, APIC_MMIO_SIZE, "the local APIC");
 		if (!lapic_mmio)
-			panic("lapic_init_this_cpu: cannot map the local APIC at 0x%lx",
-			      (uint64_t)(base & APIC_BASE_ADDR_MASK));
+			panic("lapic_init_this_cpu: cannot map the local APIC at 0x%lx", lapic_phys);
 	}
 	trap_register_vector(VEC_LAPIC_ERROR, lapic_error_interrupt);
 	trap_register_vector(VEC_RESCHEDULE, lapic_reschedule_interrupt);
@@ -247,6 +259,8 @@ void lapic_init_this_cpu(void)
 /* Write the ICR and wait until the APIC took it (xAPIC; x2APIC has no busy bit). */
 static void lapic_send_icr(uint32_t apic_id, uint32_t low)
 {
+	if (!lapic_ready)
+		panic("lapic_send_icr: no local APIC in use (the 8259 fallback): no IPIs");
 	unsigned long flags = arch_irq_save();
 
 	if (lapic_mode_x2apic) {

@@ -36,13 +36,20 @@ void lapic_init_this_cpu(void);
 /* Has the boot CPU initialized its local APIC (the APIC interrupt path is in use)? */
 bool lapic_in_use(void);
 
-/* This CPU's APIC id (8 bits in xAPIC mode, 32 in x2APIC mode). Interrupts off or on. */
+/*
+ * This CPU's APIC id (8 bits in xAPIC mode, 32 in x2APIC mode); CPUID's on
+ * the 8259 fallback. On a CPU started after the boot CPU: only once its
+ * lapic_init_this_cpu() ran. Any context.
+ */
 uint32_t lapic_id(void);
 
 /* Is the local APIC in x2APIC mode (MSR access)? */
 bool lapic_x2apic_enabled(void);
 
-/* Tell the local APIC the current interrupt's handler is done. Interrupts off. */
+/* The xAPIC registers' physical address (IA32_APIC_BASE), 0 before the boot CPU's init. */
+uint64_t lapic_base_address(void);
+
+/* Tell the local APIC the current interrupt's handler is done (no-op on the 8259 fallback). */
 void lapic_eoi(void);
 
 /*
@@ -55,7 +62,8 @@ void lapic_eoi_if_in_service(uint8_t vector);
  * Send vector (VEC_FIRST_FREE .. VEC_LAST_FREE) to the CPU with APIC id
  * apic_id: fixed delivery, physical destination, edge. Counted as sent by
  * this CPU (and as received by the target in trap_dispatch for IPI
- * vectors). Any context; returns when the APIC accepted the command.
+ * vectors). Any context; returns when the APIC accepted the command. Every
+ * lapic_send_* panics on the 8259 fallback (no local APIC in use).
  */
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 
