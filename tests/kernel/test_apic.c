@@ -4,12 +4,17 @@
  * an IPI this CPU sends itself arrives once and is counted sent and
  * received; this CPU's tick advances at TIMER_HZ against the TSC; the
  * local APIC reports the id the MADT gave the boot CPU, and the LAPIC
- * timer's measured rate is plausible. On the 8259 fallback (`noapic`) the
+ * timer's measured rate is plausible; IRQ 0 (the PIT), which the MADT
+ * overrides to GSI 2 on PCs and QEMU, arrives through the I/O APIC when
+ * unmasked and stops when masked again. On the 8259 fallback (`noapic`) the
  * APIC checks pass with nothing to check, and the tick check still runs.
  */
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/vectors.h"
 #include "kernel/selftest.h"
@@ -87,11 +92,44 @@ static const char *test_lapic_identity(void)
 	return NULL;
 }
 
+static volatile unsigned irq0_count;
+
+static void count_irq0(void)
+{
+	irq0_count++;
+}
+
+static const char *test_isa_override_irq0(void)
+{
+	if (!ioapic_in_use())
+		return NULL; /* the 8259 fallback: IRQ 0 is the tick itself */
+	CHECK(interrupts_enabled());
+	struct acpi_irq_override route = acpi_isa_irq_route(&acpi_madt, IRQ_TIMER);
+	unsigned long flags = arch_irq_save();
+	irq0_count = 0;
+	pit_start_periodic(TIMER_HZ);
+	trap_register_irq(IRQ_TIMER, count_irq0); /* unmasks GSI route.gsi */
+	arch_irq_restore(flags);
+	bool arrived = wait_for(&irq0_count, 5, 500);
+	flags = arch_irq_save();
+	ioapic_mask_irq(IRQ_TIMER);
+	pit_stop();
+	arch_irq_restore(flags);
+	CHECKF(arrived, "IRQ 0 (GSI %u) came %u times in 500 ms at %u Hz", route.gsi, irq0_count,
+	       TIMER_HZ);
+	unsigned after = irq0_count;
+	wait_for(&irq0_count, after + 2, 50);
+	CHECKF(irq0_count <= after + 1, "IRQ 0 still arrives masked (%u more)", irq0_count - after);
+	return NULL;
+}
+
 static const struct selftest apic_tests[] = {
 	{"self_ipi", "an IPI to this CPU arrives once, counted sent and received", test_self_ipi},
 	{"tick_rate", "this CPU's tick runs at TIMER_HZ against the TSC", test_tick_rate},
 	{"lapic_identity", "APIC id matches the MADT's boot CPU; timer rate plausible",
 	 test_lapic_identity},
+	{"isa_override_irq0", "IRQ 0 arrives through its overridden GSI, and stops when masked",
+	 test_isa_override_irq0},
 };
 
 SELFTEST_SUITE(apic, apic_tests);

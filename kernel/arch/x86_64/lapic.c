@@ -264,13 +264,19 @@ static void lapic_send_icr(uint32_t apic_id, uint32_t low)
 	unsigned long flags = arch_irq_save();
 
 	if (lapic_mode_x2apic) {
-		/* No delivery-status polling in x2APIC mode (SDM 11.12.9). */
+		/*
+		 * WRMSR to an x2APIC register is not serializing (SDM 11.12.3): fence,
+		 * so the target sees every store made before the IPI (need_resched,
+		 * a call request). No delivery-status polling (SDM 11.12.9).
+		 */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(X2APIC_MSR_ICR, ((uint64_t)apic_id << ICR_X2APIC_DEST_SHIFT) | low);
 	} else if (apic_id > XAPIC_MAX_ID) {
 		kprintf("lapic: APIC id %u cannot be reached in xAPIC mode\n", apic_id);
 	} else {
 		while (mmio_read32(lapic_mmio, APIC_ICR_LOW) & ICR_DELIVERY_PENDING)
 			cpu_relax();
+		__asm__ volatile("" ::: "memory"); /* earlier stores first (UC writes stay in order) */
 		mmio_write32(lapic_mmio, APIC_ICR_HIGH, apic_id << ICR_XAPIC_DEST_SHIFT);
 		mmio_write32(lapic_mmio, APIC_ICR_LOW, low); /* this write sends it */
 		while (mmio_read32(lapic_mmio, APIC_ICR_LOW) & ICR_DELIVERY_PENDING)

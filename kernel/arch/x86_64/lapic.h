@@ -62,7 +62,8 @@ void lapic_eoi_if_in_service(uint8_t vector);
  * Send vector (VEC_FIRST_FREE .. VEC_LAST_FREE) to the CPU with APIC id
  * apic_id: fixed delivery, physical destination, edge. Counted as sent by
  * this CPU (and as received by the target in trap_dispatch for IPI
- * vectors). Any context; returns when the APIC accepted the command. Every
+ * vectors). Stores made before the call are visible to the target's
+ * handler (a fence before the x2APIC ICR write). Any context; returns when the APIC accepted the command. Every
  * lapic_send_* panics on the 8259 fallback (no local APIC in use).
  */
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
