@@ -5,7 +5,7 @@
  * The tick comes from each CPU's local APIC timer (VEC_LOCAL_TIMER), or,
  * on the 8259 fallback without an I/O APIC, from the PIT on IRQ 0 (CPU 0
  * only). Where the LAPIC timer ticks, the PIT only measures the TSC at
- * boot (channel 2, polled) and its IRQ 0 stays masked.
+ * boot (channel 2, polled); channel 0 is stopped and IRQ 0 stays masked.
  * Invariants:
  *   [x] ticks only ever increase, and only in CPU 0's tick;
  *   [x] cpu_ticks[c] is written only by CPU c's tick;
@@ -55,6 +55,7 @@ void timer_init(uint64_t entry_tsc)
 	c = pit_measure_tsc_hz();
 	tsc_hz = MAX(MIN(a, b), MIN(MAX(a, b), c));
 	if (lapic_in_use()) {
+		pit_stop(); /* whatever the firmware left running on channel 0: IRQ 0 is masked */
 		trap_register_vector(VEC_LOCAL_TIMER, timer_tick);
 		lapic_timer_start_this_cpu(); /* the other CPUs start theirs as they come up */
 	} else {

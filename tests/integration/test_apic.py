@@ -33,7 +33,7 @@ def check_irqs_and_tick(m, what):
     check("selftest: 4 passed, 0 failed" in out, "%s: selftest apic:\n%s" % (what, out))
 
 
-@shell_test("ISA IRQs through the I/O APIC, the tick from the LAPIC timer", firmwares=("bios",))
+@shell_test("ISA IRQs through the I/O APIC, the tick from the LAPIC timer")
 def apic_routing(m):
     check(re.search(r"^interrupts: local APIC and \d+ I/O APIC", m.buf, re.M),
           "the boot log does not say the I/O APIC is used:\n" + m.buf[-2000:])
