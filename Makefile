@@ -66,6 +66,9 @@ KERNEL_C := \
 	kernel/arch/x86_64/backtrace.c \
 	kernel/arch/x86_64/panic_stop.c \
 	kernel/arch/x86_64/pic.c \
+	kernel/arch/x86_64/lapic.c \
+	kernel/arch/x86_64/mmio.c \
+	kernel/arch/x86_64/ioapic.c \
 	kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpu_features.c \
 	kernel/arch/x86_64/mm_arch.c \
@@ -157,7 +160,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_heap.c \
 	tests/kernel/test_fault.c \
 	tests/kernel/test_stack.c \
-	tests/kernel/test_threads.c
+	tests/kernel/test_threads.c \
+	tests/kernel/test_apic.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)

@@ -43,13 +43,14 @@ class MachineError(Exception):
 
 class Machine:
     def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
-                 extra_args=(), iso=ISO):
+                 extra_args=(), iso=ISO, accel=None):
         self.name = name
         self.firmware = firmware
         self.dir = tempfile.mkdtemp(prefix="pagoda-")
         serial_path = os.path.join(self.dir, "serial")
         monitor_path = os.path.join(self.dir, "monitor")
-        args = ["qemu-system-x86_64", "-accel", os.environ.get("PAGODA_ACCEL", "tcg"),
+        accel = accel or os.environ.get("PAGODA_ACCEL", "tcg")  # e.g. "tcg,thread=multi"
+        args = ["qemu-system-x86_64", "-accel", accel,
                 "-m", mem, "-cdrom", iso, "-boot", "d", "-display", "none",
                 "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -243,6 +244,15 @@ def machine_test(description, firmwares=("bios",)):
         MACHINE_TESTS.append((fn.__name__, description, fn, firmwares))
         return fn
     return register
+
+
+class Skip(Exception):
+    """Raised by skip(): the test cannot run here (counted neither passed nor failed)."""
+
+
+def skip(reason):
+    """End the running test as skipped, printing SKIP and the reason."""
+    raise Skip(reason)
 
 
 def check(cond, message):

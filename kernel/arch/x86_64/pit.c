@@ -35,6 +35,12 @@ void pit_start_periodic(uint32_t hz)
 	outb(PIT_CHANNEL0, divisor >> 8);
 }
 
+void pit_stop(void)
+{
+	/* Mode 0: OUT goes low at the mode write and counting waits for a count. */
+	outb(PIT_COMMAND, PIT_CMD_CHANNEL0 | PIT_CMD_LOHI | PIT_CMD_MODE0);
+}
+
 uint64_t pit_measure_tsc_hz(void)
 {
 	uint32_t count = PIT_INPUT_HZ * CALIBRATION_MS / 1000;

@@ -16,6 +16,9 @@
 /* Program channel 0 to interrupt hz times a second (19..1193182). */
 void pit_start_periodic(uint32_t hz);
 
+/* Stop channel 0: a mode word without a count holds its output (no more IRQ 0 edges). */
+void pit_stop(void);
+
 /*
  * Measure the TSC frequency in Hz by counting TSC cycles over a 10 ms
  * one-shot on channel 2. Interrupts may be on or off; takes about 10 ms.

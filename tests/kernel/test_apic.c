@@ -1,0 +1,135 @@
+/*
+ * test_apic.c - kernel-only checks of the interrupt path (suite `apic`,
+ * kernel/arch/x86_64/lapic.h, ioapic.h, timer.h) on the running machine:
+ * an IPI this CPU sends itself arrives once and is counted sent and
+ * received; this CPU's tick advances at TIMER_HZ against the TSC; the
+ * local APIC reports the id the MADT gave the boot CPU, and the LAPIC
+ * timer's measured rate is plausible; IRQ 0 (the PIT), which the MADT
+ * overrides to GSI 2 on PCs and QEMU, arrives through the I/O APIC when
+ * unmasked and stops when masked again. On the 8259 fallback (`noapic`) the
+ * APIC checks pass with nothing to check, and the tick check still runs.
+ */
+#include "kernel/acpi.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/pit.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/arch/x86_64/vectors.h"
+#include "kernel/selftest.h"
+#include "kernel/timer.h"
+#include "mm/arch.h"
+
+static volatile unsigned self_ipis;
+
+static void selftest_ipi_handler(void)
+{
+	self_ipis++;
+}
+
+/* Spin (interrupts on) until *counter reaches want or ms milliseconds pass. */
+static bool wait_for(volatile unsigned *counter, unsigned want, unsigned ms)
+{
+	uint64_t start = rdtsc(), limit = timer_tsc_hz() / 1000 * ms;
+
+	while (*counter < want && rdtsc() - start < limit)
+		cpu_relax();
+	return *counter >= want;
+}
+
+static const char *test_self_ipi(void)
+{
+	uint64_t sent0, received0, sent1, received1;
+	unsigned cpu = arch_cpu_id();
+
+	if (!lapic_in_use())
+		return NULL; /* the 8259 fallback: no local APIC to send with */
+	CHECK(interrupts_enabled());
+	trap_register_vector(VEC_SELFTEST_IPI, selftest_ipi_handler);
+	lapic_ipi_counts(cpu, &sent0, &received0);
+	unsigned before = self_ipis;
+	lapic_send_ipi(lapic_id(), VEC_SELFTEST_IPI);
+	CHECKF(wait_for(&self_ipis, before + 1, 100), "the IPI to myself did not arrive");
+	lapic_ipi_counts(cpu, &sent1, &received1);
+	CHECKF(sent1 == sent0 + 1 && received1 == received0 + 1,
+	       "counts: sent %lu -> %lu, received %lu -> %lu", sent0, sent1, received0, received1);
+	CHECK(self_ipis == before + 1); /* exactly once */
+	return NULL;
+}
+
+static const char *test_tick_rate(void)
+{
+	unsigned cpu = arch_cpu_id();
+	uint64_t t0 = timer_cpu_ticks(cpu), tsc0 = rdtsc();
+	uint64_t wait = timer_tsc_hz() / 5; /* 200 ms */
+
+	CHECK(interrupts_enabled());
+	while (rdtsc() - tsc0 < wait)
+		cpu_relax();
+	uint64_t ticks = timer_cpu_ticks(cpu) - t0;
+	/* 20 expected; TCG's clocks wobble, so accept half to double. */
+	CHECKF(ticks >= TIMER_HZ / 10 && ticks <= TIMER_HZ * 2 / 5,
+	       "%lu ticks in 200 ms of TSC time at %u Hz (%s)", ticks, TIMER_HZ,
+	       timer_tick_source());
+	if (cpu == 0)
+		CHECK(timer_ticks() >= timer_cpu_ticks(0) - 1);
+	return NULL;
+}
+
+static const char *test_lapic_identity(void)
+{
+	if (!lapic_in_use())
+		return NULL;
+	uint32_t id = lapic_id();
+	if (arch_cpu_id() == 0 && acpi_madt.have_madt)
+		CHECKF(id == acpi_madt.cpus[0].apic_id, "APIC id %u, the MADT's boot CPU is %u", id,
+		       acpi_madt.cpus[0].apic_id);
+	/* The timer counts at bus/core clock / 16: between 1 MHz and 1 GHz on anything real. */
+	CHECKF(lapic_timer_hz() >= 1000000 && lapic_timer_hz() <= 1000000000ull,
+	       "LAPIC timer measured at %lu counts/s", lapic_timer_hz());
+	CHECK(lapic_error_count(NULL) == 0);
+	return NULL;
+}
+
+static volatile unsigned irq0_count;
+
+static void count_irq0(void)
+{
+	irq0_count++;
+}
+
+static const char *test_isa_override_irq0(void)
+{
+	if (!ioapic_in_use())
+		return NULL; /* the 8259 fallback: IRQ 0 is the tick itself */
+	CHECK(interrupts_enabled());
+	struct acpi_irq_override route = acpi_isa_irq_route(&acpi_madt, IRQ_TIMER);
+	unsigned long flags = arch_irq_save();
+	irq0_count = 0;
+	pit_start_periodic(TIMER_HZ);
+	trap_register_irq(IRQ_TIMER, count_irq0); /* unmasks GSI route.gsi */
+	arch_irq_restore(flags);
+	bool arrived = wait_for(&irq0_count, 5, 500);
+	flags = arch_irq_save();
+	ioapic_mask_irq(IRQ_TIMER);
+	pit_stop();
+	arch_irq_restore(flags);
+	CHECKF(arrived, "IRQ 0 (GSI %u) came %u times in 500 ms at %u Hz", route.gsi, irq0_count,
+	       TIMER_HZ);
+	unsigned after = irq0_count;
+	wait_for(&irq0_count, after + 2, 50);
+	CHECKF(irq0_count <= after + 1, "IRQ 0 still arrives masked (%u more)", irq0_count - after);
+	return NULL;
+}
+
+static const struct selftest apic_tests[] = {
+	{"self_ipi", "an IPI to this CPU arrives once, counted sent and received", test_self_ipi},
+	{"tick_rate", "this CPU's tick runs at TIMER_HZ against the TSC", test_tick_rate},
+	{"lapic_identity", "APIC id matches the MADT's boot CPU; timer rate plausible",
+	 test_lapic_identity},
+	{"isa_override_irq0", "IRQ 0 arrives through its overridden GSI, and stops when masked",
+	 test_isa_override_irq0},
+};
+
+SELFTEST_SUITE(apic, apic_tests);
