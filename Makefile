@@ -60,6 +60,7 @@ KERNEL_ASM := \
 
 KERNEL_C := \
 	kernel/kmain.c \
+	kernel/arch/x86_64/percpu.c \
 	kernel/arch/x86_64/gdt.c \
 	kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c \

@@ -23,6 +23,7 @@
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/trap.h"
@@ -130,6 +131,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 {
 	static char err[160];
 
+	percpu_init_boot();                  /* GS -> CPU 0's data: arch_cpu_id() works */
 	(void)magic;
 	boot_entry_tsc = entry_tsc;
 	serial_init();                       /* COM1 up: kprintf works from here */
