@@ -188,6 +188,7 @@ def run_integration(totals):
 def run_smp_matrix(totals):
     """make test-full: 1, 2, 4, 8 CPUs x BIOS, UEFI x pc, q35 (tests/integration/test_smp.py)."""
     test_smp.run_matrix(totals.record, wanted)
+    test_smp.run_over_limit(totals.record, wanted)  # 66 CPUs: 64 online, 2 reported
 
 
 def main():

@@ -3,7 +3,7 @@ them, IPIs reach each one, and the shell answers; one CPU still boots.
 
 `make test` runs -smp 1, 2 and 4 on the pc machine (BIOS; UEFI for 2).
 `make test-full` (run_tests.py smp-matrix) runs 1, 2, 4 and 8 CPUs under
-BIOS and UEFI on pc and q35.
+BIOS and UEFI on pc and q35, and 66 CPUs (64 online, 2 reported offline).
 """
 import re
 
@@ -85,3 +85,33 @@ def run_matrix(record, wanted):
             record(name, True, "")
         except Exception as e:  # AssertionError, MachineError: one line in the report
             record(name, False, str(e))
+
+
+def check_over_limit(firmware="bios", n=66, limit=64):
+    """More CPUs than MM_MAX_CPUS: limit come online, the rest are reported offline."""
+    m = Machine("smp%d-%s" % (n, firmware), firmware=firmware, smp=n)
+    try:
+        m.wait_prompt(BOOT_TIMEOUT_MANY)
+        line = "smp: %d CPUs online, %d more than MM_MAX_CPUS (%d) left offline" % (
+            limit, n - limit, limit)
+        check(line in m.buf, "-smp %d: no line %r at boot:\n%s" % (n, line, m.buf[-1500:]))
+        rows, out = cpus_table(m)
+        check(len(rows) == limit and all(r[2] == "online" for r in rows),
+              "-smp %d: `cpus` should list %d online CPUs:\n%s" % (n, limit, out[-1500:]))
+        check(m.alive(), "-smp %d: the shell does not answer" % n)
+    finally:
+        m.close()
+
+
+BOOT_TIMEOUT_MANY = 180  # 66 virtual CPUs on a small host: slow
+
+
+def run_over_limit(record, wanted):
+    name = "smp-matrix/pc/bios/smp66-over-limit"
+    if not wanted(name):
+        return
+    try:
+        check_over_limit()
+        record(name, True, "")
+    except Exception as e:  # AssertionError, MachineError
+        record(name, False, str(e))
