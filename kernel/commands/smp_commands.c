@@ -2,7 +2,8 @@
  * smp_commands.c - the `cpus` command: every CPU the kernel knows, its APIC
  * id, whether it is online, what it runs and the IPIs it sent and received;
  * `cpus ping` sends each other online CPU a reschedule IPI and waits for it
- * to be counted there (a live check of the IPI path).
+ * to be counted there (a live check of the IPI path). The run-queue length,
+ * idle share and current thread come from the scheduler (sched_cpu_stats).
  *
  * Invariants:
  *   [x] one line per CPU 0 .. smp_cpus_online()-1, then one summary line;
@@ -25,25 +26,23 @@
 
 static void cpus_list(void)
 {
-	unsigned n = smp_cpus_online(), here = arch_cpu_id();
+	unsigned n = smp_cpus_online();
 
-	kprintf("CPU  APIC  STATE    IPIS-SENT  IPIS-RECV  UP-AT(us)  THREAD\n");
+	kprintf("CPU  APIC  STATE    IPIS-SENT  IPIS-RECV  READY  IDLE%%  UP-AT(us)  THREAD\n");
 	for (unsigned cpu = 0; cpu < n; cpu++) {
 		const struct percpu *p = percpu_of(cpu);
+		struct sched_cpu_stats st;
 		uint64_t sent = 0, received = 0;
 		lapic_ipi_counts(cpu, &sent, &received);
-		/*
-		 * Only this CPU's current thread is known here; the scheduler's
-		 * per-CPU view (sched_cpu_stats) replaces the '-' when it exists.
-		 */
-		const struct thread *t = cpu == here ? thread_current() : NULL;
+		sched_cpu_stats(cpu, &st);
 		uint64_t up = p->started_tsc ? timer_tsc_to_us(p->started_tsc - timer_entry_tsc()) : 0;
-		kprintf("%3u  %4u  %-7s  %9lu  %9lu  %9lu  ", cpu, p->apic_id,
-			p->online ? "online" : "offline", sent, received, up);
-		if (t)
-			kprintf("%lu %s (this CPU)\n", t->id, t->name);
+		unsigned idle = st.total_cycles ? (unsigned)(st.idle_cycles * 100 / st.total_cycles) : 0;
+		kprintf("%3u  %4u  %-7s  %9lu  %9lu  %5u  %5u  %9lu  ", cpu, p->apic_id,
+			p->online ? "online" : "offline", sent, received, st.ready, idle, up);
+		if (st.online)
+			kprintf("%lu %s\n", st.current_id, st.current_name);
 		else
-			kprintf("-\n");
+			kprintf("- (not scheduling yet)\n");
 	}
 	kprintf("%u online of %u listed (ACPI MADT)", n, acpi_cpus.have_madt ? acpi_cpus.enabled : 1);
 	if (smp_cpus_left_offline())
@@ -94,9 +93,10 @@ static int cmd_cpus(int argc, char **argv)
 SHELL_COMMAND(cpus, SHELL_ARGS(0, 1), "the CPUs: APIC ids, online, threads, IPIs",
 	      "usage: cpus [ping]\n"
 	      "  One line per CPU (numbered in bring-up order, 0 = the boot CPU): its\n"
-	      "  local APIC id, online or not, IPIs it sent and received, when it came\n"
-	      "  up (microseconds after the kernel's entry) and the thread running on\n"
-	      "  it. `cpus ping` sends every other online CPU a reschedule IPI and\n"
+	      "  local APIC id, online or not, IPIs it sent and received, threads ready\n"
+	      "  on its run queue, the share of time it idled, when it came up\n"
+	      "  (microseconds after the kernel's entry) and the thread running on it\n"
+	      "  (id and name). `cpus ping` sends every other online CPU a reschedule IPI and\n"
 	      "  waits for it to count it (at most 1 s each).\n"
 	      "examples:\n"
 	      "  cpus\n"

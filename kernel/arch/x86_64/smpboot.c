@@ -32,6 +32,7 @@
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/sched/schedule.h"
 #include "kernel/smp/smp.h"
 #include "kernel/stack.h"
 #include "kernel/timer.h"
@@ -254,14 +255,7 @@ static __noreturn void smp_ap_entry(struct percpu *p)
 	idt_load_this_cpu();         /* the shared IDT */
 	lapic_init_this_cpu();       /* its local APIC: IPIs in and out */
 	p->started_tsc = rdtsc();
+	lapic_timer_start_this_cpu(); /* its tick (interrupts stay off until it idles) */
 	smp_cpu_set_online(p->cpu);  /* the boot CPU's wait ends here */
-	/*
-	 * TODO(integrator): with branch sched merged, end with
-	 *	lapic_timer_start_this_cpu();   the tick, for this CPU's run queue
-	 *	sched_start_secondary(p->cpu);  this flow becomes the idle thread
-	 * Until then this CPU takes no tick (it would run the scheduler for a CPU
-	 * the scheduler does not know yet); it halts and serves IPIs.
-	 */
-	for (;;)
-		interrupts_enable_and_halt();
+	sched_start_secondary(p->cpu); /* this flow becomes its idle thread; never returns */
 }
