@@ -37,6 +37,7 @@
 #include "kernel/stack.h"
 #include "kernel/timer.h"
 #include "lib/compiler.h"
+#include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -149,7 +150,7 @@ static int ap_prepare(unsigned cpu, uint32_t apic_id)
 			  cpu);
 		p->ist[i] = kernel_stack_create(ist_sizes[i], p->stack_names[i]);
 		if (!p->ist[i])
-			return -1;
+			return -ENOMEM;
 		p->ist_top[i] = p->ist[i]->top;
 	}
 	if (!p->stack) {
@@ -157,7 +158,7 @@ static int ap_prepare(unsigned cpu, uint32_t apic_id)
 			  cpu);
 		p->stack = kernel_stack_create(KERNEL_STACK_SIZE, p->stack_names[PERCPU_IST_STACKS]);
 		if (!p->stack)
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }
