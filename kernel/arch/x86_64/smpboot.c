@@ -10,7 +10,10 @@
  *      TSC), then wait up to SMP_AP_TIMEOUT_US for it to come online;
  *   4. if it does not: take the block back (xchg of the percpu pointer:
  *      an AP that claims it later finds 0 and halts in the trampoline),
- *      report it and go on with the next one on the same number.
+ *      report it and go on with the next one on the same number; if it had
+ *      claimed the block (so it holds that number's struct) but still does
+ *      not come online after a second timeout, report it and stop starting
+ *      CPUs (the online numbers must stay 0 .. n-1).
  * The trampoline page and its page tables come from pmm_init (pmm_trampoline,
  * below 1 MiB): PML4[0] identity-maps 0..2 MiB with one 2 MiB page, and
  * PML4[256..511] are the kernel space's entries, so the AP can jump to the
@@ -163,8 +166,15 @@ static int ap_prepare(unsigned cpu, uint32_t apic_id)
 	return 0;
 }
 
-/* Start CPU cpu (prepared) at apic_id; true once it is online. */
-static bool ap_start(unsigned cpu, uint32_t apic_id)
+/* What became of an AP that was sent INIT-SIPI-SIPI. */
+enum ap_outcome {
+	AP_ONLINE,  /* it came online */
+	AP_ABSENT,  /* it never claimed the block, which is taken back: the number is free */
+	AP_STUCK,   /* it claimed the block (its percpu) but never came online */
+};
+
+/* Start CPU cpu (prepared) at apic_id and wait for it (see enum ap_outcome). */
+static enum ap_outcome ap_start(unsigned cpu, uint32_t apic_id)
 {
 	struct percpu *p = percpu_of(cpu);
 	volatile struct trampoline_params *b = params();
@@ -184,15 +194,14 @@ static bool ap_start(unsigned cpu, uint32_t apic_id)
 		uint64_t deadline = rdtsc() + SMP_AP_TIMEOUT_US * (timer_tsc_hz() / 1000000);
 		while (rdtsc() < deadline) {
 			if (p->online)
-				return true;
+				return AP_ONLINE;
 			cpu_relax();
 		}
 		/* Take the block back; a CPU that claimed it already is on its way: wait once more. */
 		if (__atomic_exchange_n(&b->percpu, 0, __ATOMIC_ACQ_REL) != 0)
-			return false;
+			return AP_ABSENT;
 	}
-	panic("smp_boot_cpus: CPU %u (APIC id %u) entered the trampoline but never came online",
-	      cpu, apic_id);
+	return AP_STUCK;
 }
 
 void smp_boot_cpus(void)
@@ -228,11 +237,18 @@ void smp_boot_cpus(void)
 			failed++;
 			continue;
 		}
-		if (ap_start(next, apic_id)) {
+		enum ap_outcome outcome = ap_start(next, apic_id);
+		if (outcome == AP_ONLINE) {
 			next++;
-		} else {
-			kprintf("smp: CPU %u (APIC id %u) did not start\n", next, apic_id);
-			failed++;
+			continue;
+		}
+		kprintf("smp: CPU %u (APIC id %u) did not start\n", next, apic_id);
+		failed++;
+		if (outcome == AP_STUCK) {
+			/* It holds CPU next's struct and may still wake: start no more. */
+			kprintf("smp: it ran the trampoline but stopped on the way: no further CPU "
+				"is started\n");
+			break;
 		}
 	}
 	kprintf("smp: %u CPU%s online", next, next > 1 ? "s" : "");
