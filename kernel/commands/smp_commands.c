@@ -15,6 +15,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smpboot.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/spinlock.h"
 #include "kernel/shell/shell.h"
 #include "kernel/smp/smp.h"
 #include "kernel/timer.h"
@@ -50,21 +51,24 @@ static void cpus_list(void)
 	kprintf("\n");
 }
 
-/* Reschedule-IPI every other online CPU; 0 if each counted it in time. */
+/*
+ * Reschedule-IPI every other online CPU; 0 if each counted it in time.
+ * Preemption stays off throughout, so "every other" means one CPU: the
+ * shell thread could otherwise move between sends (interrupts stay on: the
+ * tick and the targets' answers go on).
+ */
 static int cpus_ping(void)
 {
 	unsigned n = smp_cpus_online(), failed = 0;
 
+	preempt_disable();
+	unsigned self = arch_cpu_id();
 	for (unsigned cpu = 0; cpu < n; cpu++) {
 		uint64_t sent, before, after;
-		unsigned long flags = arch_irq_save(); /* stay on this CPU while choosing */
-		bool self = cpu == arch_cpu_id();
-		lapic_ipi_counts(cpu, &sent, &before);
-		if (!self)
-			smp_send_reschedule(cpu);
-		arch_irq_restore(flags);
-		if (self)
+		if (cpu == self)
 			continue;
+		lapic_ipi_counts(cpu, &sent, &before);
+		smp_send_reschedule(cpu);
 		uint64_t deadline = timer_us_since_entry() + CPUS_PING_TIMEOUT_MS * 1000;
 		do
 			lapic_ipi_counts(cpu, &sent, &after);
@@ -72,8 +76,11 @@ static int cpus_ping(void)
 		kprintf("CPU %u: %s\n", cpu, after != before ? "answered" : "no answer");
 		failed += after == before;
 	}
+	preempt_enable();
 	if (n == 1)
 		kprintf("only CPU 0 is online: nobody to ping\n");
+	else
+		kprintf("from CPU %u\n", self);
 	return failed ? -1 : 0;
 }
 
