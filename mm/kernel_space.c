@@ -115,6 +115,13 @@ void kernel_space_init(void)
 			     "kernel_space_init: unmapping the 4 KiB page just mapped");
 	}
 
+	pcid_enabled = cpu_features.pcid;
+	kernel_space_enter_this_cpu();
+	*arch_current_space_slot() = &kernel_space;
+}
+
+void kernel_space_enter_this_cpu(void)
+{
 	if (cpu_features.pat)
 		wrmsr(MSR_PAT, PAT_LAYOUT);
 	uint64_t cr4 = read_cr4();
@@ -126,12 +133,8 @@ void kernel_space_init(void)
 		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
 	write_cr3(kernel_space.pml4);
-	*arch_current_space_slot() = &kernel_space;
-	if (cpu_features.pcid) {
-		/* Allowed only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1). */
+	if (pcid_enabled) /* only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1) */
 		write_cr4(read_cr4() | CR4_PCIDE);
-		pcid_enabled = true;
-	}
 }
 
 static struct region_set kernel_regions;

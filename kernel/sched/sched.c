@@ -1,33 +1,49 @@
 /*
  * sched.c - the scheduling policy (see sched.h): per-CPU run queues with a
- * FIFO per priority level, time slices, sorted sleep lists, affinity.
+ * FIFO per priority level, time slices, sorted sleep lists, affinity, work
+ * stealing and placement by load.
  *
- * Invariants (of each CPU's queue):
+ * Invariants (of each CPU's queue and the threads on it):
  *   [x] bit p of `nonempty` is set exactly when level p's list is not empty;
  *   [x] a thread is on a run queue exactly when it is READY, on at most one,
- *       and only on a CPU its affinity allows;
- *   [x] the sleep list holds exactly the SLEEPING threads, in wake_tick
- *       order (equal ticks in the order they went to sleep);
- *   [x] ready counts each queue's threads.
- * Interrupts off in every function (ASSERT_IRQS_OFF); built for the host
- * too, so it uses lib/ and sched_arch.h only.
+ *       and only on an online CPU its affinity allows;
+ *   [x] a queued thread with on_cpu set is on the queue of the CPU it is
+ *       still switching out of (t->cpu): no other CPU ever picks it;
+ *   [x] the sleep list holds exactly the SLEEPING threads not yet taken by
+ *       the tick, in wake_tick order (equal ticks in the order they slept);
+ *   [x] ready counts each queue's threads; curr is the thread running on
+ *       the CPU (NULL: its idle thread), written under the queue's lock;
+ *   [x] online CPUs only ever join (the mask grows).
+ * Lock order (interrupts off in every function, ASSERT_IRQS_OFF):
+ *   [x] a wait queue's lock (wait.c) -> a thread's sched_lock -> a run queue's lock;
+ *   [x] two run-queue locks (stealing) are taken lower CPU number first;
+ *   [x] nothing else is taken inside a run-queue lock.
+ * Built for the host too, so it uses lib/, sched_arch.h and spinlock.h only.
  */
 #include "kernel/sched/sched.h"
 
+#include "kernel/sched/spinlock.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 
 struct run_queue {
+	spinlock_t lock;
 	struct list_node levels[THREAD_PRIO_LEVELS]; /* READY threads, FIFO per priority */
 	uint32_t nonempty;                           /* bit p: levels[p] has a thread */
 	unsigned ready;
+	struct thread *curr;                         /* running here; NULL: idle */
 	struct list_node sleepers;                   /* SLEEPING threads by wake_tick */
 	unsigned sleeping;
 };
 
 static struct run_queue queues[SCHED_MAX_CPUS];
-static unsigned cpus_online;
+static cpumask_t online;
 
 _Static_assert(THREAD_PRIO_LEVELS <= 32, "sched: the level bitmap is 32 bits");
+
+/* How stealing hands over what it took: to run now, or onto the thief's queue. */
+#define STEAL_RUN 0
+#define STEAL_QUEUE 1
 
 int sched_policy_init(unsigned cpus)
 {
@@ -36,86 +52,295 @@ int sched_policy_init(unsigned cpus)
 		return -EINVAL;
 	for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
 		struct run_queue *rq = &queues[c];
+		spin_lock_init(&rq->lock);
 		for (int p = 0; p < THREAD_PRIO_LEVELS; p++)
 			list_init(&rq->levels[p]);
 		list_init(&rq->sleepers);
 		rq->nonempty = 0;
 		rq->ready = rq->sleeping = 0;
+		rq->curr = NULL;
 	}
-	cpus_online = cpus;
+	__atomic_store_n(&online, CPUMASK_FIRST(cpus), __ATOMIC_RELEASE);
 	return 0;
+}
+
+int sched_cpu_set_online(unsigned cpu)
+{
+	ASSERT_IRQS_OFF();
+	if (cpu >= SCHED_MAX_CPUS)
+		return -EINVAL;
+	cpumask_t was = __atomic_fetch_or(&online, CPUMASK_CPU(cpu), __ATOMIC_ACQ_REL);
+	return (was & CPUMASK_CPU(cpu)) ? -EEXIST : 0;
+}
+
+cpumask_t sched_online_mask(void)
+{
+	return __atomic_load_n(&online, __ATOMIC_ACQUIRE);
 }
 
 unsigned sched_cpus_online(void)
 {
-	return cpus_online;
+	unsigned n = 0;
+
+	for (cpumask_t m = sched_online_mask(); m != 0; m &= m - 1) /* no popcnt in the kernel's ISA */
+		n++;
+	return n;
 }
 
-static cpumask_t online_mask(void)
+bool sched_cpu_is_online(unsigned cpu)
 {
-	return CPUMASK_FIRST(cpus_online);
+	return cpu < SCHED_MAX_CPUS && (sched_online_mask() & CPUMASK_CPU(cpu));
 }
 
-/* The CPU t should be queued on, or -1 when its affinity allows no online CPU. */
+static bool on_cpu(const struct thread *t)
+{
+	return __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
+}
+
+/* Threads ready on cpu plus the one running there: the placement load (a hint). */
+static unsigned load(unsigned cpu)
+{
+	const struct run_queue *rq = &queues[cpu];
+
+	return __atomic_load_n(&rq->ready, __ATOMIC_RELAXED) +
+	       (__atomic_load_n(&rq->curr, __ATOMIC_RELAXED) != NULL);
+}
+
+/*
+ * The CPU t should be queued on (see sched.h), -EINVAL when its affinity
+ * allows no online CPU, -EBUSY when it is on_cpu where it is not allowed.
+ */
 static int choose_cpu(const struct thread *t)
 {
-	cpumask_t allowed = t->affinity & online_mask();
+	cpumask_t allowed = t->affinity & sched_online_mask();
 
 	if (allowed == 0)
-		return -1;
-	if (allowed & CPUMASK_CPU(t->cpu))
-		return (int)t->cpu;
-	return __builtin_ctzll(allowed);
+		return -EINVAL;
+	if (on_cpu(t))
+		return (allowed & CPUMASK_CPU(t->cpu)) ? (int)t->cpu : -EBUSY;
+	int best = -1;
+	unsigned best_load = ~0u;
+	if (allowed & CPUMASK_CPU(t->cpu)) {
+		best = (int)t->cpu;
+		best_load = load(t->cpu);
+	}
+	for (cpumask_t m = allowed; m != 0 && best_load != 0; m &= m - 1) {
+		unsigned c = (unsigned)__builtin_ctzll(m);
+		unsigned l = load(c);
+		if (l < best_load) {
+			best = (int)c;
+			best_load = l;
+		}
+	}
+	return best;
 }
 
-int sched_enqueue(struct thread *t)
+/* Add t at the back of its level on rq (rq's lock held). */
+static void rq_add(struct run_queue *rq, struct thread *t, unsigned cpu)
 {
-	ASSERT_IRQS_OFF();
-	ASSERT(t->state == THREAD_READY && list_empty(&t->run_link),
-	       "sched_enqueue: the thread is not READY or is already queued");
-	int cpu = choose_cpu(t);
-	if (cpu < 0)
-		return -EINVAL;
-	struct run_queue *rq = &queues[cpu];
-	t->cpu = (unsigned)cpu;
+	t->cpu = cpu;
+	t->on_rq = true;
 	if (t->slice_left == 0)
 		t->slice_left = SCHED_SLICE_TICKS;
 	list_add_tail(&rq->levels[t->priority], &t->run_link);
 	rq->nonempty |= 1u << t->priority;
 	rq->ready++;
-	return cpu;
 }
 
-void sched_dequeue(struct thread *t)
+/* Take queued t off rq (rq's lock held). */
+static void rq_remove(struct run_queue *rq, struct thread *t)
 {
-	ASSERT_IRQS_OFF();
-	ASSERT(t->state == THREAD_READY && !list_empty(&t->run_link),
-	       "sched_dequeue: the thread is not on a run queue");
-	struct run_queue *rq = &queues[t->cpu];
 	list_remove(&t->run_link);
 	if (list_empty(&rq->levels[t->priority]))
 		rq->nonempty &= ~(1u << t->priority);
 	rq->ready--;
 }
 
+/* Make t RUNNING on cpu, whose queue's lock is held. */
+static void make_current(struct run_queue *rq, struct thread *t, unsigned cpu)
+{
+	t->state = THREAD_RUNNING;
+	t->cpu = cpu;
+	t->on_rq = true;
+	__atomic_store_n(&t->on_cpu, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->curr, t, __ATOMIC_RELAXED);
+}
+
+/* sched_enqueue with t's sched_lock held. */
+static int enqueue_locked(struct thread *t)
+{
+	ASSERT(t->state == THREAD_READY && list_empty(&t->run_link),
+	       "sched_enqueue: the thread is not READY or is already queued");
+	int cpu = choose_cpu(t);
+	if (cpu < 0)
+		return cpu;
+	struct run_queue *rq = &queues[cpu];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+	rq_add(rq, t, (unsigned)cpu);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	return cpu;
+}
+
+int sched_enqueue(struct thread *t)
+{
+	ASSERT_IRQS_OFF();
+	unsigned long flags = spin_lock_irqsave(&t->sched_lock);
+	int cpu = enqueue_locked(t);
+
+	spin_unlock_irqrestore(&t->sched_lock, flags);
+	return cpu;
+}
+
+int sched_put_prev(unsigned cpu, struct thread *prev)
+{
+	ASSERT_IRQS_OFF();
+	ASSERT(prev->cpu == cpu && (prev->state != THREAD_RUNNING || list_empty(&prev->run_link)),
+	       "sched_put_prev: the thread is not the one leaving this CPU");
+	unsigned long flags = spin_lock_irqsave(&prev->sched_lock);
+	int err = 0;
+
+	if (prev->state == THREAD_RUNNING) {
+		prev->state = THREAD_READY;
+		if (prev->affinity & CPUMASK_CPU(cpu)) {
+			struct run_queue *rq = &queues[cpu];
+			unsigned long rq_flags = spin_lock_irqsave(&rq->lock);
+			rq_add(rq, prev, cpu);
+			spin_unlock_irqrestore(&rq->lock, rq_flags);
+		} else {
+			err = -EBUSY; /* moved once its switch-out is complete */
+		}
+	} else if (prev->state != THREAD_READY) {
+		prev->on_rq = false; /* blocked, sleeping or dead: a wake-up queues it */
+	}
+	spin_unlock_irqrestore(&prev->sched_lock, flags);
+	return err;
+}
+
+/* Lock the queues of CPUs a and b (a != b), lower number first. */
+static void lock_two(unsigned a, unsigned b, unsigned long *fa, unsigned long *fb)
+{
+	if (a < b) {
+		*fa = spin_lock_irqsave(&queues[a].lock);
+		*fb = spin_lock_irqsave(&queues[b].lock);
+	} else {
+		*fb = spin_lock_irqsave(&queues[b].lock);
+		*fa = spin_lock_irqsave(&queues[a].lock);
+	}
+}
+
+static void unlock_two(unsigned a, unsigned b, unsigned long fa, unsigned long fb)
+{
+	if (a < b) {
+		spin_unlock_irqrestore(&queues[b].lock, fb);
+		spin_unlock_irqrestore(&queues[a].lock, fa);
+	} else {
+		spin_unlock_irqrestore(&queues[a].lock, fa);
+		spin_unlock_irqrestore(&queues[b].lock, fb);
+	}
+}
+
+/* The first thread of rq, highest level first, that may move to cpu (rq's lock held). */
+static struct thread *find_stealable(struct run_queue *rq, unsigned cpu)
+{
+	for (int p = THREAD_PRIO_MAX; p >= THREAD_PRIO_MIN; p--) {
+		if (!(rq->nonempty & (1u << p)))
+			continue;
+		struct thread *t;
+		list_for_each_entry(t, &rq->levels[p], run_link) {
+			if ((t->affinity & CPUMASK_CPU(cpu)) && !on_cpu(t))
+				return t;
+		}
+	}
+	return NULL;
+}
+
+/* The online CPU other than those in `skip` with the most ready threads, at least min; -1 if none. */
+static int busiest_cpu(cpumask_t skip, unsigned min)
+{
+	int busiest = -1;
+	unsigned most = min - 1;
+
+	for (cpumask_t m = sched_online_mask() & ~skip; m != 0; m &= m - 1) {
+		unsigned c = (unsigned)__builtin_ctzll(m);
+		unsigned r = __atomic_load_n(&queues[c].ready, __ATOMIC_RELAXED);
+		if (r > most) {
+			busiest = (int)c;
+			most = r;
+		}
+	}
+	return busiest;
+}
+
+/*
+ * Steal for cpu from the busiest queue holding at least min threads (the
+ * next busiest if it has none cpu may take). STEAL_RUN: return it RUNNING
+ * on cpu, or cpu's own head if a thread was queued there meanwhile;
+ * STEAL_QUEUE: put it on cpu's queue and return it. NULL if nothing.
+ */
+static struct thread *steal(unsigned cpu, unsigned min, int how)
+{
+	cpumask_t tried = CPUMASK_CPU(cpu);
+	struct run_queue *mine = &queues[cpu];
+
+	for (;;) {
+		int victim = busiest_cpu(tried, min);
+		if (victim < 0)
+			return NULL;
+		tried |= CPUMASK_CPU(victim);
+		struct run_queue *rq = &queues[victim];
+		unsigned long fm, fv;
+		struct thread *t = NULL;
+		lock_two(cpu, (unsigned)victim, &fm, &fv);
+		if (mine->ready == 0 && rq->ready >= min)
+			t = find_stealable(rq, cpu);
+		if (t) {
+			rq_remove(rq, t);
+			if (how == STEAL_QUEUE) {
+				t->slice_left = 0; /* a fresh slice on its new CPU */
+				rq_add(mine, t, cpu);
+			} else {
+				make_current(mine, t, cpu);
+			}
+		}
+		bool queued_meanwhile = mine->ready != 0;
+		unlock_two(cpu, (unsigned)victim, fm, fv);
+		if (t || queued_meanwhile)
+			return t;
+	}
+}
+
 struct thread *sched_pick_next(unsigned cpu)
 {
 	ASSERT_IRQS_OFF();
+	ASSERT(sched_cpu_is_online(cpu), "sched_pick_next: the CPU is not online");
 	struct run_queue *rq = &queues[cpu];
-	if (rq->nonempty == 0)
-		return NULL;
-	int p = 31 - __builtin_clz(rq->nonempty);
-	struct thread *t = list_first_entry(&rq->levels[p], struct thread, run_link);
-	list_remove(&t->run_link);
-	if (list_empty(&rq->levels[p]))
-		rq->nonempty &= ~(1u << p);
-	rq->ready--;
-	return t;
+
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&rq->lock);
+		struct thread *t = NULL;
+		if (rq->nonempty != 0) {
+			int p = 31 - __builtin_clz(rq->nonempty);
+			t = list_first_entry(&rq->levels[p], struct thread, run_link);
+			ASSERT(!on_cpu(t) || t->cpu == cpu,
+			       "sched_pick_next: a thread still on another CPU is queued here");
+			rq_remove(rq, t);
+			make_current(rq, t, cpu);
+		} else {
+			__atomic_store_n(&rq->curr, NULL, __ATOMIC_RELAXED);
+		}
+		spin_unlock_irqrestore(&rq->lock, flags);
+		if (t)
+			return t;
+		t = steal(cpu, 1, STEAL_RUN);
+		if (t || rq->ready == 0)
+			return t;
+		/* Something was queued here while we looked elsewhere: take it. */
+	}
 }
 
 bool sched_ready_above(unsigned cpu, int priority)
 {
-	uint32_t nonempty = queues[cpu].nonempty;
+	uint32_t nonempty = __atomic_load_n(&queues[cpu].nonempty, __ATOMIC_RELAXED);
 
 	if (priority < 0)
 		return nonempty != 0;
@@ -124,35 +349,109 @@ bool sched_ready_above(unsigned cpu, int priority)
 
 unsigned sched_ready_count(unsigned cpu)
 {
-	return queues[cpu].ready;
+	return __atomic_load_n(&queues[cpu].ready, __ATOMIC_RELAXED);
 }
 
 unsigned sched_sleeping_count(unsigned cpu)
 {
-	return queues[cpu].sleeping;
+	return __atomic_load_n(&queues[cpu].sleeping, __ATOMIC_RELAXED);
 }
 
-bool sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
+bool sched_should_preempt(unsigned cpu, const struct thread *t)
+{
+	const struct thread *curr = __atomic_load_n(&queues[cpu].curr, __ATOMIC_RELAXED);
+
+	return curr == NULL || t->priority > curr->priority;
+}
+
+bool sched_cpu_current(unsigned cpu, uint64_t *id, char *name, size_t size)
+{
+	struct run_queue *rq = &queues[cpu];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+	const struct thread *t = rq->curr;
+
+	if (t) {
+		*id = t->id;
+		strlcpy(name, t->name, size);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	return t != NULL;
+}
+
+/* Wake t (BLOCKED, or SLEEPING off its list) with its sched_lock held; see sched_wake. */
+static int wake_locked(struct thread *t, unsigned *cpu)
+{
+	ASSERT(t->state == THREAD_SLEEPING || t->state == THREAD_BLOCKED,
+	       "sched_wake: the thread is not waiting");
+	ASSERT(list_empty(&t->run_link), "sched_wake: the thread is still on a list");
+	if (t->on_rq) {
+		/* Still on its CPU, before schedule(): it just goes on running. */
+		t->state = THREAD_RUNNING;
+		t->waiting_on = NULL;
+		*cpu = t->cpu;
+		return 0;
+	}
+	enum thread_state was = t->state;
+	t->state = THREAD_READY;
+	int c = enqueue_locked(t);
+	if (c < 0) {
+		t->state = was;
+		if (c == -EINVAL) /* affinity is checked when it is set */
+			panic("sched_wake: thread %lu allows no online CPU", t->id);
+		return c;
+	}
+	t->waiting_on = NULL;
+	*cpu = (unsigned)c;
+	return sched_should_preempt((unsigned)c, t) ? SCHED_WAKE_PREEMPT : 0;
+}
+
+int sched_wake(struct thread *t, unsigned *cpu)
+{
+	ASSERT_IRQS_OFF();
+	unsigned long flags = spin_lock_irqsave(&t->sched_lock);
+	int r = wake_locked(t, cpu);
+
+	spin_unlock_irqrestore(&t->sched_lock, flags);
+	return r;
+}
+
+cpumask_t sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
 {
 	ASSERT_IRQS_OFF();
 	struct run_queue *rq = &queues[cpu];
-	bool resched = false;
+	struct list_node due = LIST_INIT(due);
+	cpumask_t resched = 0;
 
+	/* Take the due sleepers off under our lock; wake them after (their queue may be another). */
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 	while (!list_empty(&rq->sleepers)) {
 		struct thread *t = list_first_entry(&rq->sleepers, struct thread, run_link);
 		if (t->wake_tick > now)
 			break;
-		t->woke_tick = now;
-		if (sched_wake(t, curr))
-			resched = true;
+		list_remove(&t->run_link);
+		list_add_tail(&due, &t->run_link);
+		rq->sleeping--;
 	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	while (!list_empty(&due)) {
+		struct thread *t = list_first_entry(&due, struct thread, run_link);
+		unsigned where;
+		list_remove(&t->run_link);
+		t->woke_tick = now;
+		int r = sched_wake(t, &where);
+		ASSERT(r >= 0, "sched_tick: a sleeper was still switching out");
+		if (r == SCHED_WAKE_PREEMPT)
+			resched |= CPUMASK_CPU(where);
+	}
+	if (sched_ready_count(cpu) == 0 && steal(cpu, curr ? 2 : 1, STEAL_QUEUE))
+		resched |= curr ? 0 : CPUMASK_CPU(cpu);
 	if (curr == NULL)
-		return resched || rq->nonempty != 0;
+		return resched | (sched_ready_above(cpu, -1) ? CPUMASK_CPU(cpu) : 0);
 	if (curr->slice_left > 0)
 		curr->slice_left--;
 	if (curr->slice_left == 0) {
 		if (sched_ready_above(cpu, curr->priority - 1))
-			return true; /* a peer or better waits: round robin */
+			return resched | CPUMASK_CPU(cpu); /* a peer or better waits: round robin */
 		curr->slice_left = SCHED_SLICE_TICKS; /* alone at its level: go on */
 	}
 	return resched;
@@ -166,6 +465,7 @@ void sched_sleep_until(unsigned cpu, struct thread *curr, uint64_t wake)
 
 	ASSERT(curr->state == THREAD_RUNNING && list_empty(&curr->run_link),
 	       "sched_sleep_until: only the running thread goes to sleep");
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 	curr->state = THREAD_SLEEPING;
 	curr->wake_tick = wake;
 	/* After every sleeper that wakes at or before `wake`: FIFO among equals. */
@@ -175,40 +475,63 @@ void sched_sleep_until(unsigned cpu, struct thread *curr, uint64_t wake)
 	}
 	list_add_tail(pos, &curr->run_link);
 	rq->sleeping++;
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
-bool sched_wake(struct thread *t, const struct thread *curr)
-{
-	ASSERT_IRQS_OFF();
-	if (t->state == THREAD_SLEEPING) {
-		list_remove(&t->run_link);
-		queues[t->cpu].sleeping--;
-	}
-	ASSERT(t->state == THREAD_SLEEPING || t->state == THREAD_BLOCKED,
-	       "sched_wake: the thread is not waiting");
-	t->state = THREAD_READY;
-	t->waiting_on = NULL;
-	if (sched_enqueue(t) < 0) {
-		/* Affinity outside the online CPUs: it was checked when set. */
-		panic("sched_wake: thread %lu allows no online CPU", t->id);
-	}
-	return curr == NULL || t->priority > curr->priority;
-}
-
-/* Take t off its queue if it is on one; returns whether it was (for requeue). */
+/*
+ * Take t (sched_lock held) off its run queue if it is on one; returns
+ * whether it was. The queue's lock is taken for t->cpu, which only changes
+ * under it (a thief moves t): rechecked once locked.
+ */
 static bool unqueue(struct thread *t)
 {
-	bool queued = t->state == THREAD_READY && !list_empty(&t->run_link);
-
-	if (queued)
-		sched_dequeue(t);
-	return queued;
+	for (;;) {
+		if (t->state != THREAD_READY || list_empty(&t->run_link))
+			return false;
+		unsigned cpu = t->cpu;
+		struct run_queue *rq = &queues[cpu];
+		unsigned long flags = spin_lock_irqsave(&rq->lock);
+		bool here = t->cpu == cpu && t->state == THREAD_READY && !list_empty(&t->run_link);
+		if (here)
+			rq_remove(rq, t);
+		spin_unlock_irqrestore(&rq->lock, flags);
+		if (here)
+			return true;
+	}
 }
 
-static void requeue(struct thread *t, bool queued)
+/* Change t with its lock held: set(t, value), requeueing a queued t. */
+static int change(struct thread *t, void (*set)(struct thread *t, uint64_t value), uint64_t value,
+		  cpumask_t new_affinity)
 {
-	if (queued && sched_enqueue(t) < 0)
-		panic("sched: thread %lu was requeued where no online CPU allows it", t->id);
+	unsigned long flags = spin_lock_irqsave(&t->sched_lock);
+	int cpu = (int)t->cpu;
+
+	if (t->state == THREAD_READY && !list_empty(&t->run_link) && on_cpu(t) &&
+	    !(new_affinity & CPUMASK_CPU(t->cpu))) {
+		cpu = -EBUSY; /* queued where it still switches out, and must leave */
+	} else {
+		bool queued = unqueue(t);
+		set(t, value);
+		if (queued) {
+			cpu = enqueue_locked(t);
+			if (cpu < 0)
+				panic("sched: thread %lu was requeued where no online CPU allows it",
+				      t->id);
+		}
+	}
+	spin_unlock_irqrestore(&t->sched_lock, flags);
+	return cpu;
+}
+
+static void set_priority(struct thread *t, uint64_t value)
+{
+	t->priority = (int)value;
+}
+
+static void set_affinity(struct thread *t, uint64_t value)
+{
+	t->affinity = (cpumask_t)value;
 }
 
 int sched_set_priority(struct thread *t, int priority)
@@ -216,19 +539,13 @@ int sched_set_priority(struct thread *t, int priority)
 	ASSERT_IRQS_OFF();
 	if (priority < THREAD_PRIO_MIN || priority > THREAD_PRIO_MAX)
 		return -EINVAL;
-	bool queued = unqueue(t);
-	t->priority = priority;
-	requeue(t, queued);
-	return 0;
+	return change(t, set_priority, (uint64_t)priority, t->affinity);
 }
 
 int sched_set_affinity(struct thread *t, cpumask_t mask)
 {
 	ASSERT_IRQS_OFF();
-	if ((mask & online_mask()) == 0)
+	if ((mask & sched_online_mask()) == 0)
 		return -EINVAL;
-	bool queued = unqueue(t);
-	t->affinity = mask;
-	requeue(t, queued);
-	return 0;
+	return change(t, set_affinity, mask, mask);
 }

@@ -1,25 +1,32 @@
 /*
  * schedule.c - the mechanism under the policy (see schedule.h): the
  * current thread per CPU, schedule(), yield, sleep, the timer's tick hook,
- * preemption at interrupt exit and the idle loop.
+ * preemption at interrupt exit, cross-CPU reschedules, each CPU's idle
+ * thread and its accounting.
  *
  * Invariants:
  *   [x] cpu->current is the thread whose stack this CPU runs on, in state
- *       RUNNING, and on no run queue;
- *   [x] a switch happens only inside schedule(), with interrupts off and
- *       the preemption count zero;
- *   [x] the idle thread is never queued: it runs when the queue is empty;
+ *       RUNNING, on_cpu set, and on no run queue;
+ *   [x] a switch happens only inside schedule() (or the idle loop), with
+ *       interrupts off and the preemption count zero;
+ *   [x] a thread's on_cpu is cleared only by the next thread on its CPU,
+ *       after sched_switch stored its stack pointer (sched_finish_switch);
+ *   [x] the idle threads are never queued: one runs when its CPU has
+ *       nothing to run or steal;
  *   [x] CR3 holds the running thread's `space`: a switch reloads it only
  *       when the next thread's space differs from the previous one's.
- * Context: per CPU, interrupts off where said (one CPU today).
+ * Context: per CPU, interrupts off where said. Lock order: the policy's
+ * (sched.c); this file holds no lock across a switch.
  */
 #include "kernel/sched/schedule.h"
 
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/sched/sched.h"
 #include "kernel/recovery.h"
+#include "kernel/sched/sched.h"
 #include "kernel/sched/spinlock.h"
+#include "kernel/smp/smp.h"
 #include "kernel/timer.h"
+#include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -27,8 +34,11 @@
 
 struct cpu_sched {
 	struct thread *current;
-	struct thread idle;     /* the flow that called sched_init (CPU 0) */
-	bool need_resched;      /* the running thread should give up the CPU */
+	struct thread idle;     /* the flow that called sched_init / sched_start_secondary */
+	bool need_resched;      /* the running thread should give up the CPU (set by any CPU) */
+	struct thread *prev;    /* the thread switched away from, for sched_finish_switch */
+	bool prev_must_move;    /* ... which sched_put_prev left on no queue */
+	uint64_t start_tsc;     /* when this CPU began scheduling */
 	uint64_t switches, preemptions;
 };
 
@@ -46,17 +56,41 @@ static inline struct cpu_sched *this_cpu(void)
 	return &cpus[arch_cpu_id()];
 }
 
+static bool resched_asked(const struct cpu_sched *c)
+{
+	return __atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE);
+}
+
+/* The calling flow becomes cpu's idle thread, running. Interrupts off. */
+static void become_idle(unsigned cpu)
+{
+	struct cpu_sched *c = &cpus[cpu];
+
+	thread_setup_idle(&c->idle, cpu);
+	c->idle.state = THREAD_RUNNING;
+	c->idle.on_cpu = true;
+	c->idle.last_switch_in = c->start_tsc = rdtsc();
+	c->current = &c->idle;
+}
+
 void sched_init(void)
 {
 	ASSERT_IRQS_OFF();
-	struct cpu_sched *c = &cpus[0];
-
 	MUST_SUCCEED(sched_policy_init(1), "sched_init: one CPU is a valid count");
-	thread_setup_idle(&c->idle, 0);
-	c->idle.state = THREAD_RUNNING;
-	c->idle.last_switch_in = rdtsc();
-	c->current = &c->idle;
+	become_idle(0);
 	started = true;
+}
+
+void sched_start_secondary(unsigned cpu)
+{
+	interrupts_disable();
+	if (!started || cpu == 0 || cpu >= SCHED_MAX_CPUS || cpu != arch_cpu_id())
+		panic("sched_start_secondary: CPU %u (arch_cpu_id %u) cannot start scheduling", cpu,
+		      arch_cpu_id());
+	become_idle(cpu);
+	MUST_SUCCEED(sched_cpu_set_online(cpu), "sched_start_secondary: each CPU starts once");
+	interrupts_enable();
+	sched_idle_loop();
 }
 
 bool sched_running(void)
@@ -74,45 +108,75 @@ struct thread *sched_idle_thread(void)
 	return &this_cpu()->idle;
 }
 
-void schedule(void)
+/* Switch this CPU (c) from prev to next (RUNNING, picked). Returns when prev runs again. */
+static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *next,
+		      bool prev_must_move)
 {
-	ASSERT_IRQS_OFF();
 	unsigned cpu = arch_cpu_id();
-	struct cpu_sched *c = &cpus[cpu];
-	struct thread *prev = c->current;
 
-	if (unlikely(sched_preempt_count[cpu] != 0))
-		panic("schedule: thread %lu (%s) would sleep with preemption disabled "
-		      "(a spinlock held?)", prev->id, prev->name);
-	c->need_resched = false;
-	if (prev->state == THREAD_RUNNING && prev != &c->idle) {
-		prev->state = THREAD_READY;
-		if (sched_enqueue(prev) < 0)
-			panic("schedule: thread %lu allows no online CPU", prev->id);
-	}
-	struct thread *next = sched_pick_next(cpu);
-	if (next == NULL)
-		next = &c->idle;
-	if (next == prev) {
-		prev->state = THREAD_RUNNING;
-		return;
-	}
 	if (prev == &c->idle)
 		prev->state = THREAD_READY; /* idle waits, on no queue */
-	next->state = THREAD_RUNNING;
-	next->cpu = cpu;
+	if (next == &c->idle)
+		next->state = THREAD_RUNNING;
 	uint64_t now = rdtsc();
 	prev->run_cycles += now - prev->last_switch_in;
 	next->last_switch_in = now;
 	next->switches++;
 	next->ticks_unswitched = 0;
 	next->lockup_reported = false;
+	next->on_cpu = true;
+	next->cpu = cpu;
 	c->switches++;
 	c->current = next;
+	c->prev = prev;
+	c->prev_must_move = prev_must_move;
 	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
 	if (next->space != prev->space)
 		address_space_activate(next->space); /* CR3 follows the thread */
 	sched_switch(&prev->context_rsp, next->context_rsp);
+	sched_finish_switch(); /* possibly on another CPU than the one prev left */
+}
+
+void sched_finish_switch(void)
+{
+	ASSERT_IRQS_OFF();
+	struct cpu_sched *c = this_cpu();
+	struct thread *prev = c->prev;
+	bool must_move = c->prev_must_move;
+
+	c->prev = NULL;
+	c->prev_must_move = false;
+	if (prev == NULL)
+		return;
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE); /* its stack is free now */
+	if (must_move) {
+		int cpu = sched_enqueue(prev);
+		if (cpu < 0)
+			panic("schedule: thread %lu allows no online CPU", prev->id);
+		sched_resched_if_preempts(prev, (unsigned)cpu);
+	}
+}
+
+void schedule(void)
+{
+	ASSERT_IRQS_OFF();
+	unsigned cpu = arch_cpu_id();
+	struct cpu_sched *c = &cpus[cpu];
+	struct thread *prev = c->current;
+	bool must_move = false;
+
+	if (unlikely(sched_preempt_count[cpu] != 0))
+		panic("schedule: thread %lu (%s) would sleep with preemption disabled "
+		      "(a spinlock held?)", prev->id, prev->name);
+	__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
+	if (prev != &c->idle && sched_put_prev(cpu, prev) == -EBUSY)
+		must_move = true; /* its affinity excludes this CPU now */
+	struct thread *next = sched_pick_next(cpu);
+	if (next == NULL)
+		next = &c->idle;
+	if (next == prev)
+		return; /* picked again (the policy made it RUNNING) */
+	switch_to(c, prev, next, must_move);
 }
 
 void thread_yield(void)
@@ -153,21 +217,52 @@ void thread_sleep_ms(uint64_t ms)
 	thread_sleep_ticks(sched_ms_to_ticks(ms));
 }
 
+void sched_wait_switched_out(const struct thread *t)
+{
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+void sched_resched_cpu(unsigned cpu)
+{
+	__atomic_store_n(&cpus[cpu].need_resched, true, __ATOMIC_RELEASE);
+	if (cpu != arch_cpu_id())
+		smp_send_reschedule(cpu); /* its interrupt exit sees need_resched */
+}
+
+void sched_resched_if_preempts(struct thread *t, unsigned cpu)
+{
+	if (sched_should_preempt(cpu, t))
+		sched_resched_cpu(cpu);
+}
+
 void sched_wake_thread(struct thread *t)
 {
 	ASSERT_IRQS_OFF();
-	struct cpu_sched *c = &cpus[t->cpu];
-	const struct thread *curr = c->current == &c->idle ? NULL : c->current;
+	unsigned cpu;
+	int r;
 
-	if (sched_wake(t, curr))
-		cpus[t->cpu].need_resched = true;
+	/* -EBUSY: t leaves a CPU it may no longer use; it will be off it in a few instructions. */
+	while ((r = sched_wake(t, &cpu)) == -EBUSY)
+		sched_wait_switched_out(t);
+	if (r == SCHED_WAKE_PREEMPT)
+		sched_resched_cpu(cpu);
+}
+
+void sched_resched_pending(void)
+{
+	ASSERT_IRQS_OFF();
+	unsigned cpu = arch_cpu_id();
+
+	if (resched_asked(&cpus[cpu]) && sched_preempt_count[cpu] == 0)
+		schedule();
 }
 
 void sched_preempt_point(void)
 {
 	unsigned cpu = arch_cpu_id();
 
-	if (!cpus[cpu].need_resched || sched_preempt_count[cpu] != 0 || arch_irqs_disabled())
+	if (!resched_asked(&cpus[cpu]) || sched_preempt_count[cpu] != 0 || arch_irqs_disabled())
 		return;
 	interrupts_disable();
 	schedule();
@@ -189,12 +284,16 @@ void sched_timer_tick(void)
 	ASSERT_IRQS_OFF();
 	if (!started)
 		return;
-	struct cpu_sched *c = this_cpu();
+	unsigned cpu = arch_cpu_id();
+	struct cpu_sched *c = &cpus[cpu];
+	if (c->current == NULL || !sched_cpu_is_online(cpu))
+		return; /* a CPU not yet scheduling */
 	struct thread *curr = c->current == &c->idle ? NULL : c->current;
 	if (curr)
 		curr->ticks_unswitched++;
-	if (sched_tick(arch_cpu_id(), curr, timer_ticks()))
-		c->need_resched = true;
+	cpumask_t resched = sched_tick(cpu, curr, timer_ticks());
+	for (; resched != 0; resched &= resched - 1)
+		sched_resched_cpu((unsigned)__builtin_ctzll(resched));
 }
 
 /* Debug mode: report a thread that has kept the CPU for lockup_ticks ticks. */
@@ -203,7 +302,7 @@ static void lockup_check(struct cpu_sched *c, uint64_t rip)
 	struct thread *t = c->current;
 	char where[96];
 
-	if (t == &c->idle || t->lockup_reported || t->ticks_unswitched < lockup_ticks)
+	if (t == NULL || t == &c->idle || t->lockup_reported || t->ticks_unswitched < lockup_ticks)
 		return;
 	t->lockup_reported = true;
 	arch_symbolize(rip, where, sizeof(where));
@@ -237,9 +336,11 @@ void sched_irq_exit(uint64_t rip)
 	ASSERT_IRQS_OFF();
 	struct cpu_sched *c = this_cpu();
 
-	if (debug_mode && started)
+	if (!started || c->current == NULL)
+		return;
+	if (debug_mode)
 		lockup_check(c, rip);
-	if (!c->need_resched || sched_preempt_count[arch_cpu_id()] != 0 || !started)
+	if (!resched_asked(c) || sched_preempt_count[arch_cpu_id()] != 0)
 		return;
 	if (c->current != &c->idle && c->current->state == THREAD_RUNNING) {
 		c->current->preemptions++;
@@ -251,12 +352,16 @@ void sched_irq_exit(uint64_t rip)
 void sched_idle_loop(void)
 {
 	struct cpu_sched *c = this_cpu();
+	unsigned cpu = arch_cpu_id();
 
 	ASSERT(c->current == &c->idle, "sched_idle_loop: only the idle thread idles");
 	for (;;) {
 		interrupts_disable();
-		if (sched_ready_above(arch_cpu_id(), -1)) {
-			schedule();
+		/* Our queue first, else steal from the busiest CPU; halt only when neither has work. */
+		__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
+		struct thread *next = sched_pick_next(cpu);
+		if (next) {
+			switch_to(c, &c->idle, next, false);
 			interrupts_enable();
 		} else {
 			interrupts_enable_and_halt(); /* no wake-up lost: sti takes effect after hlt starts */
@@ -266,10 +371,46 @@ void sched_idle_loop(void)
 
 uint64_t sched_switch_count(void)
 {
-	return this_cpu()->switches;
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++)
+		n += __atomic_load_n(&cpus[cpu].switches, __ATOMIC_RELAXED);
+	return n;
 }
 
 uint64_t sched_preemption_count(void)
 {
-	return this_cpu()->preemptions;
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++)
+		n += __atomic_load_n(&cpus[cpu].preemptions, __ATOMIC_RELAXED);
+	return n;
+}
+
+void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (cpu >= SCHED_MAX_CPUS || !sched_cpu_is_online(cpu))
+		return;
+	struct cpu_sched *c = &cpus[cpu];
+	out->online = true;
+	if (!sched_cpu_current(cpu, &out->current_id, out->current_name,
+			       sizeof(out->current_name))) {
+		out->current_id = c->idle.id;
+		strlcpy(out->current_name, c->idle.name, sizeof(out->current_name));
+	}
+	out->ready = sched_ready_count(cpu);
+	unsigned long flags = arch_irq_save();
+	uint64_t now = rdtsc();
+	/* Racy by a switch at most: the idle thread's stretch so far counts when it is current. */
+	uint64_t idle = c->idle.run_cycles;
+	if (c->current == &c->idle)
+		idle += now - c->idle.last_switch_in;
+	arch_irq_restore(flags);
+	out->idle_cycles = idle;
+	out->total_cycles = now - c->start_tsc;
+	if (out->idle_cycles > out->total_cycles)
+		out->idle_cycles = out->total_cycles;
+	out->switches = c->switches;
+	out->preemptions = c->preemptions;
 }

@@ -11,10 +11,14 @@
  * Invariants:
  *   [x] every thread with a descriptor is on all_threads (the idle threads
  *       too) until it is freed;
- *   [x] only a DEAD thread is freed, never by itself, and by exactly one
- *       of thread_join (joinable) or thread_reap (detached);
- *   [x] all_threads changes only with interrupts off.
- * Context: see thread.h. Lock order: none held across kmalloc/vmalloc.
+ *   [x] only a DEAD thread is freed, never by itself, by exactly one of
+ *       thread_join (joinable) or thread_reap (detached: claimed by taking
+ *       it off all_threads under threads_lock), and only once its last
+ *       switch-out is complete (on_cpu clear: its CPU left its stack);
+ *   [x] all_threads, threads_alive and next_id change only under threads_lock.
+ * Context: see thread.h. Lock order: threads_lock is a leaf (nothing is
+ * taken inside it, the callbacks of thread_for_each included); none held
+ * across kmalloc/vmalloc.
  */
 #include "kernel/sched/thread.h"
 
@@ -33,6 +37,7 @@
 
 #define THREAD_KNOWN_FLAGS (THREAD_DETACHED | THREAD_CRITICAL | (0x1fu << 8))
 
+static spinlock_t threads_lock = SPINLOCK_INIT;
 static struct list_node all_threads = LIST_INIT(all_threads);
 static size_t threads_alive;        /* descriptors not yet freed */
 static uint64_t next_id = 1;
@@ -41,56 +46,85 @@ static struct wait_queue exit_queue = WAIT_QUEUE_INIT(exit_queue, "thread exit")
 
 extern char thread_entry[]; /* switch.asm */
 
+/* Name it, number it and put it on all_threads. */
 static void thread_init_common(struct thread *t, const char *name, int priority)
 {
-	t->id = next_id++;
 	strlcpy(t->name, name, THREAD_NAME_MAX);
 	t->priority = priority;
 	t->affinity = SCHED_ALL_CPUS;
+	spin_lock_init(&t->sched_lock);
 	list_init(&t->run_link);
 	list_init(&t->wait_link);
 	list_init(&t->mutexes_held);
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	t->id = next_id++;
+	list_add_tail(&all_threads, &t->all_link);
+	threads_alive++;
+	spin_unlock_irqrestore(&threads_lock, flags);
 }
 
-/* For sched_init: the calling flow becomes cpu's idle thread. Interrupts off. */
+/*
+ * For sched_init and sched_start_secondary: the calling flow becomes cpu's
+ * idle thread. CPU 0's runs on the guarded "main" stack in the boot flow's
+ * space; an AP's on its boot stack (not a registered kernel_stack: NULL) in
+ * the kernel space. Interrupts off.
+ */
 void thread_setup_idle(struct thread *t, unsigned cpu)
 {
 	ASSERT_IRQS_OFF();
 	memset(t, 0, sizeof(*t));
-	thread_init_common(t, "idle", -1);
 	t->cpu = cpu;
-	t->affinity = CPUMASK_CPU(cpu);
-	t->stack = kernel_stack_main();
-	t->space = current_space(); /* the boot flow's (scheduling has not started) */
 	t->state = THREAD_RUNNING;
-	list_add_tail(&all_threads, &t->all_link);
-	threads_alive++;
+	t->stack = cpu == 0 ? kernel_stack_main() : NULL;
+	t->space = cpu == 0 ? current_space() : &kernel_space;
+	thread_init_common(t, "idle", -1);
+	t->affinity = CPUMASK_CPU(cpu);
 }
 
 /* First C code of every thread (from thread_entry, interrupts off). */
 __noreturn void thread_start(struct thread *t);
 void thread_start(struct thread *t)
 {
+	sched_finish_switch(); /* the thread this CPU left may now run elsewhere */
 	interrupts_enable();
 	t->fn(t->arg);
 	thread_exit();
 }
 
-static void thread_free(struct thread *t)
+/* Free t, DEAD and already taken off all_threads, once its CPU has left its stack. */
+static void thread_free_unlisted(struct thread *t)
 {
-	unsigned long flags = arch_irq_save();
-	list_remove(&t->all_link);
-	threads_alive--;
-	arch_irq_restore(flags);
+	sched_wait_switched_out(t);
 	MUST_SUCCEED(kernel_stack_destroy(t->stack), "thread_free: a dead thread's own stack");
 	kfree(t);
 }
 
+/* Take t off all_threads; false if someone else (a concurrent reaper) already did. */
+static bool thread_unlist(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	bool listed = !list_empty(&t->all_link);
+
+	if (listed) {
+		list_remove(&t->all_link);
+		threads_alive--;
+	}
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return listed;
+}
+
 struct thread *thread_create(void (*fn)(void *arg), void *arg, const char *name, unsigned flags)
+{
+	return thread_create_on(fn, arg, name, flags, SCHED_ALL_CPUS);
+}
+
+struct thread *thread_create_on(void (*fn)(void *arg), void *arg, const char *name,
+				unsigned flags, cpumask_t affinity)
 {
 	int priority = THREAD_FLAGS_PRIO(flags);
 
-	if ((flags & ~THREAD_KNOWN_FLAGS) || priority > THREAD_PRIO_MAX || fn == NULL)
+	if ((flags & ~THREAD_KNOWN_FLAGS) || priority > THREAD_PRIO_MAX || fn == NULL ||
+	    (affinity & sched_online_mask()) == 0)
 		return NULL;
 	if (priority < 0)
 		priority = THREAD_PRIO_DEFAULT;
@@ -117,15 +151,15 @@ struct thread *thread_create(void (*fn)(void *arg), void *arg, const char *name,
 	t->context_rsp = (uint64_t)(uintptr_t)sp;
 
 	unsigned long irq = arch_irq_save();
-	thread_init_common(t, name, priority);
 	t->cpu = arch_cpu_id();
 	t->state = THREAD_READY;
-	list_add_tail(&all_threads, &t->all_link);
-	threads_alive++;
-	if (sched_enqueue(t) < 0)
-		panic("thread_create: every CPU allowed, none online");
-	if (sched_ready_above(t->cpu, thread_current()->priority))
-		schedule(); /* a more urgent thread starts at once */
+	thread_init_common(t, name, priority);
+	t->affinity = affinity;
+	int cpu = sched_enqueue(t); /* the least loaded CPU it allows */
+	if (cpu < 0)
+		panic("thread_create: thread %lu allows no online CPU", t->id);
+	sched_resched_if_preempts(t, (unsigned)cpu);
+	sched_resched_pending(); /* a more urgent thread starts at once */
 	arch_irq_restore(irq);
 	return t;
 }
@@ -180,24 +214,38 @@ int thread_join(struct thread *t)
 	if (t == thread_current() || (t->flags & THREAD_DETACHED))
 		return -EINVAL;
 	wait_event(&exit_queue, t->state == THREAD_DEAD);
-	thread_free(t);
+	MUST_SUCCEED(thread_unlist(t) ? 0 : -EINVAL, "thread_join: a joinable thread is listed");
+	thread_free_unlisted(t);
 	return 0;
 }
 
-/* Apply set(t, value) with interrupts off, then switch if the caller no longer runs first. */
+/*
+ * Apply set(t, value) with interrupts off; then the CPU t ran or was queued
+ * on reschedules if it must (another CPU: asked by IPI), and so does the
+ * caller's when it no longer runs first or may no longer run here.
+ */
 static int thread_change(struct thread *t, int (*set)(struct thread *t, uint64_t value),
 			 uint64_t value)
 {
 	unsigned long flags = arch_irq_save();
-	int err = -EINVAL;
+	int cpu = -EINVAL;
+	unsigned here = arch_cpu_id();
 
-	if (t != sched_idle_thread() && t->state != THREAD_DEAD)
-		err = set(t, value);
-	/* One CPU: every allowed mask includes this CPU, so only priorities can move us. */
-	if (err == 0 && sched_ready_above(arch_cpu_id(), thread_current()->priority))
+	if (t->priority >= 0 && t->state != THREAD_DEAD) { /* not an idle thread */
+		unsigned before = t->cpu;
+		while ((cpu = set(t, value)) == -EBUSY)
+			sched_wait_switched_out(t); /* queued where it still switches out */
+		if (cpu >= 0 && before != here && sched_cpu_is_online(before))
+			sched_resched_cpu(before); /* it may run there and have to leave or yield */
+		if (cpu >= 0 && (unsigned)cpu != before && (unsigned)cpu != here)
+			sched_resched_if_preempts(t, (unsigned)cpu);
+	}
+	struct thread *self = thread_current();
+	if (cpu >= 0 && (sched_ready_above(here, self->priority) ||
+			 !(self->affinity & CPUMASK_CPU(here))))
 		schedule();
 	arch_irq_restore(flags);
-	return err;
+	return cpu < 0 ? cpu : 0;
 }
 
 static int set_priority(struct thread *t, uint64_t value)
@@ -228,24 +276,26 @@ size_t thread_reap(void)
 
 	for (;;) {
 		struct thread *t, *found = NULL;
-		unsigned long flags = arch_irq_save();
+		unsigned long flags = spin_lock_irqsave(&threads_lock);
 		list_for_each_entry(t, &all_threads, all_link) {
 			if (t->state == THREAD_DEAD && (t->flags & THREAD_DETACHED)) {
 				found = t;
+				list_remove(&t->all_link); /* claimed: no other reaper sees it */
+				threads_alive--;
 				break;
 			}
 		}
-		arch_irq_restore(flags);
+		spin_unlock_irqrestore(&threads_lock, flags);
 		if (!found)
 			return n;
-		thread_free(found);
+		thread_free_unlisted(found);
 		n++;
 	}
 }
 
-struct thread *thread_find(uint64_t id)
+/* thread_find with threads_lock held. */
+static struct thread *find_locked(uint64_t id)
 {
-	ASSERT_IRQS_OFF();
 	struct thread *t;
 
 	list_for_each_entry(t, &all_threads, all_link) {
@@ -255,25 +305,35 @@ struct thread *thread_find(uint64_t id)
 	return NULL;
 }
 
+struct thread *thread_find(uint64_t id)
+{
+	ASSERT_IRQS_OFF();
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	struct thread *t = find_locked(id);
+
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return t;
+}
+
 int thread_kill(uint64_t id)
 {
-	unsigned long flags = arch_irq_save();
-	struct thread *t = thread_find(id);
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	struct thread *t = find_locked(id);
 	int err = 0;
 
 	if (t == NULL || t->state == THREAD_DEAD)
 		err = -ENOENT;
-	else if (t == sched_idle_thread() || t == thread_current() || !(t->flags & THREAD_DETACHED))
-		err = -EPERM;
+	else if (t->priority < 0 || t == thread_current() || !(t->flags & THREAD_DETACHED))
+		err = -EPERM; /* an idle thread, the caller, or not a demo */
 	else
 		t->kill_requested = true;
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&threads_lock, flags);
 	return err;
 }
 
 size_t thread_kill_detached(void)
 {
-	unsigned long flags = arch_irq_save();
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	struct thread *t;
 	size_t n = 0;
 
@@ -283,7 +343,7 @@ size_t thread_kill_detached(void)
 			n++;
 		}
 	}
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&threads_lock, flags);
 	return n;
 }
 
@@ -295,10 +355,12 @@ bool thread_should_stop(void)
 void thread_for_each(void (*fn)(const struct thread *t, void *arg), void *arg)
 {
 	ASSERT_IRQS_OFF();
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	const struct thread *t;
 
 	list_for_each_entry(t, &all_threads, all_link)
 		fn(t, arg);
+	spin_unlock_irqrestore(&threads_lock, flags);
 }
 
 size_t thread_count(void)

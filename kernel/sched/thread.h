@@ -9,7 +9,8 @@
  * pops, returns). Everything else a C function can clobber was already
  * saved by the compiler around the call to the switch.
  *
- * Lifetime: thread_create() makes it READY on a run queue; it runs until
+ * Lifetime: thread_create() makes it READY on the run queue of the least
+ * loaded CPU its affinity allows (sched.h); it runs until
  * fn returns or it calls thread_exit(); it is then DEAD, holding only its
  * descriptor and stack, until thread_join() (or, for a THREAD_DETACHED
  * thread, the next reaping in thread_create/thread_reap) frees both. A
@@ -29,6 +30,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/sched/spinlock.h"
 #include "lib/compiler.h"
 #include "lib/list.h"
 
@@ -74,11 +76,16 @@ struct thread {
 	unsigned flags;                 /* thread_create's flags */
 	const struct kernel_stack *stack; /* NULL for the idle threads (boot stacks) */
 	/* Scheduling (sched.c owns these while the thread is on its lists). */
+	spinlock_t sched_lock;          /* wake-ups, priority and affinity changes, requeueing */
 	struct list_node run_link;      /* on a run queue level, or a sleep list */
 	unsigned slice_left;            /* ticks left in the current time slice */
 	uint64_t wake_tick;             /* SLEEPING: the tick it wakes at */
 	uint64_t woke_tick;             /* the tick of its latest wake from sleep */
-	bool need_resched_on_wake;      /* scratch for the waker (sched_wake's result) */
+	bool on_rq;                     /* RUNNING or READY in the policy's eyes (a wake-up
+					   before its schedule() only makes it RUNNING again) */
+	bool on_cpu;                    /* its CPU still runs on its stack: set when picked,
+					   cleared by the next thread once the switch away is
+					   complete; no other CPU runs it or frees it meanwhile */
 	/* Blocking (wait.c). */
 	struct wait_queue *waiting_on;  /* BLOCKED: the queue it is on */
 	struct list_node wait_link;     /* on that queue's waiter list */
@@ -116,6 +123,13 @@ struct thread {
  */
 struct thread *thread_create(void (*fn)(void *arg), void *arg, const char *name,
 			     unsigned flags) __must_check;
+
+/*
+ * thread_create with the affinity given (a CPU bitmask that must include an
+ * online CPU, else NULL): the thread is only ever queued on those CPUs.
+ */
+struct thread *thread_create_on(void (*fn)(void *arg), void *arg, const char *name,
+				unsigned flags, cpumask_t affinity) __must_check;
 
 /* End the calling thread (fn returning does the same). Not the idle thread. */
 __noreturn void thread_exit(void);
@@ -158,7 +172,11 @@ __noreturn void thread_die_of_fault(uint64_t vector);
 /* Free every DEAD detached thread. Returns how many. Process context. */
 size_t thread_reap(void);
 
-/* The thread with this id, or NULL (a DEAD one counts until freed). Interrupts off. */
+/*
+ * The thread with this id, or NULL (a DEAD one counts until freed).
+ * Interrupts off; the pointer stays valid only while the thread cannot be
+ * freed (the caller is the one that joins or reaps it).
+ */
 struct thread *thread_find(uint64_t id);
 
 /*
@@ -174,7 +192,10 @@ size_t thread_kill_detached(void);
 /* Has thread_kill asked the calling thread to stop? */
 bool thread_should_stop(void);
 
-/* Call fn(t, arg) for every thread (idle ones included), interrupts off. */
+/*
+ * Call fn(t, arg) for every thread (idle ones included), interrupts off,
+ * under the thread list's lock: fn only reads, takes no lock, never sleeps.
+ */
 void thread_for_each(void (*fn)(const struct thread *t, void *arg), void *arg);
 
 /* Number of threads that exist (descriptors not yet freed). */

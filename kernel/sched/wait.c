@@ -2,12 +2,13 @@
  * wait.c - wait queues (see wait.h): blocking on one, waking one or all.
  *
  * Invariants:
- *   [x] waiters only changes under the queue's lock;
- *   [x] a woken thread leaves the queue before it becomes READY, so a
- *       second wake-up never finds it there.
+ *   [x] waiters, and the state of a thread on it, change only under the
+ *       queue's lock;
+ *   [x] a woken thread leaves the queue before it becomes READY (or
+ *       RUNNING again), so a second wake-up never finds it there.
  * Context: blocking from a thread with interrupts off; waking from any.
- * Lock order: the queue's lock is a leaf (the policy runs inside it with
- * interrupts off, and takes no lock).
+ * Lock order: the queue's lock -> the woken thread's sched_lock -> a
+ * run-queue lock (sched_wake_thread); nothing else inside it.
  */
 #include "kernel/sched/wait.h"
 
@@ -21,18 +22,49 @@ void wait_queue_init(struct wait_queue *wq, const char *name)
 	wq->name = name;
 }
 
-void wait_queue_block(struct wait_queue *wq)
+/* The caller joins wq, BLOCKED; wq's lock held. */
+static void add_self(struct wait_queue *wq)
 {
-	ASSERT_IRQS_OFF();
 	struct thread *t = thread_current();
 
-	ASSERT(t != sched_idle_thread(), "wait_queue_block: the idle thread never blocks");
-	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	ASSERT(t != sched_idle_thread(), "wait_prepare: the idle thread never blocks");
 	t->state = THREAD_BLOCKED;
 	t->waiting_on = wq;
 	list_add_tail(&wq->waiters, &t->wait_link);
+}
+
+void wait_prepare(struct wait_queue *wq)
+{
+	ASSERT_IRQS_OFF();
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	add_self(wq);
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+void wait_cancel(struct wait_queue *wq)
+{
+	ASSERT_IRQS_OFF();
+	struct thread *t = thread_current();
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	if (!list_empty(&t->wait_link)) { /* nobody woke us: no one else touches us */
+		list_remove(&t->wait_link);
+		t->waiting_on = NULL;
+		t->state = THREAD_RUNNING;
+	}
+	spin_unlock_irqrestore(&wq->lock, flags);
+	/* A waker that took us off made us RUNNING again (we had not reached schedule()). */
+	ASSERT(t->state == THREAD_RUNNING, "wait_cancel: woken but not running");
+}
+
+unsigned long wait_queue_block_locked(struct wait_queue *wq, unsigned long flags)
+{
+	ASSERT_IRQS_OFF();
+	add_self(wq);
 	spin_unlock_irqrestore(&wq->lock, flags); /* interrupts stay off: flags had them off */
 	schedule();
+	return spin_lock_irqsave(&wq->lock);
 }
 
 /* Take t off wq and make it ready. wq's lock held. */
@@ -42,15 +74,22 @@ static void wake_locked(struct thread *t)
 	sched_wake_thread(t);
 }
 
-struct thread *wait_queue_wake_one(struct wait_queue *wq)
+struct thread *wait_queue_wake_one_locked(struct wait_queue *wq)
 {
-	unsigned long flags = spin_lock_irqsave(&wq->lock);
 	struct thread *t = NULL;
 
 	if (!list_empty(&wq->waiters)) {
 		t = list_first_entry(&wq->waiters, struct thread, wait_link);
 		wake_locked(t);
 	}
+	return t;
+}
+
+struct thread *wait_queue_wake_one(struct wait_queue *wq)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	struct thread *t = wait_queue_wake_one_locked(wq);
+
 	spin_unlock_irqrestore(&wq->lock, flags);
 	sched_preempt_point();
 	return t;

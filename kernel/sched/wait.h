@@ -2,19 +2,25 @@
  * wait.h - wait queues: threads sleeping until something happens.
  *
  * A wait queue is a list of BLOCKED threads and a spinlock. A thread that
- * needs a condition (a key pressed, a mutex free, a thread dead) checks it
- * with interrupts off and, if it does not hold, puts itself on the queue
- * and calls schedule(); whoever makes the condition true (a thread, or an
+ * needs a condition (a key pressed, a mutex free, a thread dead) puts
+ * itself on the queue (BLOCKED) and calls schedule() unless the condition
+ * holds; whoever makes the condition true (a thread on any CPU, or an
  * interrupt handler) wakes one waiter or all of them, and each rechecks.
- * Checking with interrupts off closes the window between "the condition
- * is false" and "I am on the queue" in which a wake-up would be lost (on
- * SMP the queue's lock does that job). wait_event() is the loop.
+ *
+ * No wake-up is lost between "the condition is false" and "I sleep": either
+ * the waiter checks its condition after it is on the queue (wait_event:
+ * the waker sets the condition before it takes the queue's lock to wake,
+ * so a waiter that missed the new value is already on the queue and is
+ * woken), or the condition is guarded by the queue's lock itself (mutex,
+ * semaphore: wait_queue_block_locked). A waiter woken before it reached
+ * schedule() simply goes on running (sched_wake's on_rq case).
  *
  * Invariants:
  *   [x] a thread is on a queue exactly while it is BLOCKED with
  *       waiting_on == that queue; waiters are woken in the order they came.
- * Context: wait_queue_block from a thread (not idle) with interrupts off;
- * wake-ups from any context, interrupt handlers included.
+ * Context: blocking from a thread (not idle) with interrupts off; wake-ups
+ * from any context, interrupt handlers included. Lock order: a queue's
+ * lock -> the woken thread's sched_lock -> a run-queue lock (sched.c).
  */
 #ifndef KERNEL_SCHED_WAIT_H
 #define KERNEL_SCHED_WAIT_H
@@ -37,13 +43,32 @@ struct wait_queue {
 void wait_queue_init(struct wait_queue *wq, const char *name);
 
 /*
- * Block the calling thread on wq until a wake-up; returns after it ran
- * again (the caller rechecks its condition). Interrupts off.
+ * Put the calling thread on wq, BLOCKED (it keeps running until it calls
+ * schedule()). Then the caller checks its condition: false, schedule()
+ * (returns after a wake-up); true, wait_cancel. Interrupts off.
  */
-void wait_queue_block(struct wait_queue *wq);
+void wait_prepare(struct wait_queue *wq);
+
+/*
+ * After wait_prepare, the condition held: leave wq and run on (RUNNING),
+ * whether or not a waker took the caller off already. Interrupts off.
+ */
+void wait_cancel(struct wait_queue *wq);
+
+/*
+ * With wq's lock held (flags: from the spin_lock_irqsave that took it,
+ * interrupts already off before it), block the calling thread on wq: it
+ * goes on the queue, the lock is released, schedule(); after the wake-up
+ * the lock is taken again. Returns the new flags for the caller's unlock.
+ * For conditions guarded by wq's lock (mutex owner, semaphore count).
+ */
+unsigned long wait_queue_block_locked(struct wait_queue *wq, unsigned long flags) __must_check;
 
 /* Wake the oldest waiter; returns it, or NULL if none waited. Any context. */
 struct thread *wait_queue_wake_one(struct wait_queue *wq);
+
+/* wait_queue_wake_one with wq's lock held (the caller then calls sched_preempt_point). */
+struct thread *wait_queue_wake_one_locked(struct wait_queue *wq);
 
 /* Wake every waiter; returns how many. Any context. */
 size_t wait_queue_wake_all(struct wait_queue *wq);
@@ -53,13 +78,20 @@ size_t wait_queue_count(struct wait_queue *wq);
 
 /*
  * Sleep until cond is true (cond is evaluated with interrupts off, any
- * number of times). From a thread with interrupts on; returns with them on.
+ * number of times; whoever makes it true sets it before waking wq). From a
+ * thread with interrupts on; returns with them on.
  */
 #define wait_event(wq, cond)                                          \
 	do {                                                          \
 		unsigned long wait_event_flags_ = arch_irq_save();    \
-		while (!(cond))                                       \
-			wait_queue_block(wq);                         \
+		while (!(cond)) {                                     \
+			wait_prepare(wq);                             \
+			if (cond) {                                   \
+				wait_cancel(wq);                      \
+				break;                                \
+			}                                             \
+			schedule();                                   \
+		}                                                     \
 		arch_irq_restore(wait_event_flags_);                  \
 	} while (0)
 

@@ -10,7 +10,13 @@
  * fairness within a level, strict priorities, sleeping and waking at the
  * exact tick (FIFO among equal ticks), a woken thread preempting a lower
  * one, affinity on two simulated CPUs, refused arguments and the
- * interrupts-off contract. Hosted code: one thread, interrupts "off"
+ * interrupts-off contract; SMP: stealing from the busiest queue, stealing
+ * that respects affinity, a thread still on its CPU (on_cpu) never stolen
+ * or moved, placement of new and woken threads on idle CPUs, the tick's
+ * pull, 64 CPUs (CPU 63 at the mask's edge), offline CPUs refused. The
+ * simulated CPUs are array indexes passed to the policy; the sim clears a
+ * thread's on_cpu when "the switch" away from it completes, as
+ * sched_finish_switch does. Hosted code: one thread, interrupts "off"
  * around every policy call (tests/host/mm_arch_host.c keeps the count).
  */
 #include <stdbool.h>
@@ -23,6 +29,9 @@
 #include "tests/host/host_stubs.h"
 
 #define SIM_THREADS 8
+
+/* spinlock.h's preemption counts live in schedule.c in the kernel; the policy's locks raise them. */
+unsigned sched_preempt_count[SCHED_MAX_CPUS];
 
 static struct thread sim[SIM_THREADS];
 static struct thread *running[SCHED_MAX_CPUS]; /* NULL: the CPU idles */
@@ -58,40 +67,42 @@ static int sim_thread(int i, int prio, cpumask_t mask)
 	t->priority = prio;
 	t->affinity = mask;
 	t->state = THREAD_READY;
+	spin_lock_init(&t->sched_lock);
 	list_init(&t->run_link);
 	list_init(&t->wait_link);
 	return sched_enqueue(t);
 }
 
-/* What schedule() does on cpu, minus the stack switch. */
+/* What schedule() does on cpu, the switch included: prev's on_cpu clears once it is left. */
 static void sim_schedule(unsigned cpu)
 {
 	struct thread *prev = running[cpu];
-
-	if (prev && prev->state == THREAD_RUNNING) {
-		prev->state = THREAD_READY;
-		if (sched_enqueue(prev) < 0)
-			panic("test_sched: requeue failed");
-	}
+	int moved = prev ? sched_put_prev(cpu, prev) : 0;
 	struct thread *next = sched_pick_next(cpu);
-	if (next) {
-		next->state = THREAD_RUNNING;
-		if (order_len < 64)
-			order[order_len++] = (int)next->id;
-	}
+
+	if (next && order_len < 64)
+		order[order_len++] = (int)next->id;
 	running[cpu] = next;
+	if (prev && next != prev) {
+		prev->on_cpu = false; /* sched_finish_switch */
+		if (moved == -EBUSY && sched_enqueue(prev) < 0)
+			panic("test_sched: a thread that had to leave its CPU went nowhere");
+	}
 }
 
-/* n ticks on every online CPU: the running thread is charged, then maybe switched. */
+/* n ticks on every online CPU: the running thread is charged, then CPUs switch as asked. */
 static void sim_ticks(unsigned n)
 {
 	for (unsigned k = 0; k < n; k++) {
 		now++;
-		for (unsigned cpu = 0; cpu < sched_cpus_online(); cpu++) {
+		for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++) {
+			if (!sched_cpu_is_online(cpu))
+				continue;
 			if (running[cpu])
 				ran[running[cpu]->id]++;
-			if (sched_tick(cpu, running[cpu], now))
-				sim_schedule(cpu);
+			cpumask_t resched = sched_tick(cpu, running[cpu], now);
+			for (; resched; resched &= resched - 1) /* the reschedule IPIs */
+				sim_schedule((unsigned)__builtin_ctzll(resched));
 		}
 	}
 }
@@ -207,6 +218,7 @@ static const char *test_affinity(void)
 	struct thread *moved = running[1] == &sim[0] ? &sim[2] : &sim[0];
 	CHECK(sched_set_affinity(moved, 1u << 0) == 0);
 	CHECK(moved->cpu == 0 && sched_ready_count(0) == 1 && sched_ready_count(1) == 0);
+	CHECK(moved->state == THREAD_READY && !moved->on_cpu);
 	CHECK(sched_set_affinity(moved, 1u << 3) == -EINVAL); /* CPU 3 is offline */
 	CHECK(moved->affinity == 1u << 0);
 	sim_end();
@@ -228,6 +240,202 @@ static const char *test_refusals(void)
 	CHECK(sched_set_priority(&sim[1], THREAD_PRIO_MAX) == 0);
 	CHECK(sched_ready_above(0, THREAD_PRIO_MAX - 1) && !sched_ready_above(0, THREAD_PRIO_MAX));
 	sim_end();
+	return NULL;
+}
+
+/* Put READY thread i on cpu's queue only, then allow it `mask` (as if it had been queued there). */
+static void sim_queued_on(int i, int prio, unsigned cpu, cpumask_t mask)
+{
+	if (sim_thread(i, prio, CPUMASK_CPU(cpu)) != (int)cpu)
+		panic("test_sched: thread %d not queued on CPU %u", i, cpu);
+	sim[i].affinity = mask;
+}
+
+static const char *test_steal_busiest(void)
+{
+	sim_begin(4);
+	sim_queued_on(0, 3, 0, SCHED_ALL_CPUS);   /* CPU 0: one ready */
+	sim_queued_on(1, 3, 1, SCHED_ALL_CPUS);   /* CPU 1: three, the busiest */
+	sim_queued_on(2, 5, 1, SCHED_ALL_CPUS);
+	sim_queued_on(3, 3, 1, SCHED_ALL_CPUS);
+	struct thread *t = sched_pick_next(2);    /* CPU 2: empty queue, steals */
+	CHECKF(t == &sim[2], "CPU 2 took thread %ld, expected 2 (busiest queue, highest level)",
+	       t ? (long)t->id : -1L);
+	CHECK(t->state == THREAD_RUNNING && t->cpu == 2 && t->on_cpu);
+	CHECK(sched_ready_count(1) == 2 && sched_ready_count(0) == 1 && sched_ready_count(2) == 0);
+	/* CPU 3 next: CPU 1 and CPU 0 both have... CPU 1 has 2, still the busiest. */
+	t = sched_pick_next(3);
+	CHECKF(t && t->id == 1 && sched_ready_count(1) == 1, "CPU 3 took %ld", t ? (long)t->id : -1L);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_steal_affinity(void)
+{
+	sim_begin(4);
+	for (int i = 0; i < 3; i++)
+		sim_queued_on(i, 4, 1, CPUMASK_CPU(1));        /* CPU 1: three, pinned there */
+	sim_queued_on(3, 2, 0, CPUMASK_CPU(0) | CPUMASK_CPU(2)); /* CPU 0: one, may go to 2 */
+	CHECK(sched_pick_next(3) == NULL);   /* nothing allows CPU 3 */
+	struct thread *t = sched_pick_next(2);
+	CHECKF(t == &sim[3], "CPU 2 took %ld, expected 3 (the busiest allows nothing)",
+	       t ? (long)t->id : -1L);
+	CHECK(sched_ready_count(1) == 3 && sched_ready_count(0) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(sim[i].cpu == 1 && sim[i].state == THREAD_READY);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_on_cpu_never_stolen(void)
+{
+	unsigned where;
+
+	sim_begin(2);
+	CHECK(sim_thread(0, 3, SCHED_ALL_CPUS) == 0);
+	sim_schedule(0);                       /* thread 0 runs on CPU 0 */
+	CHECK(running[0] == &sim[0] && sim[0].on_cpu);
+	/* It yields: back on CPU 0's queue while CPU 0 still stands on its stack. */
+	CHECK(sched_put_prev(0, &sim[0]) == 0 && sim[0].state == THREAD_READY);
+	CHECK(sched_ready_count(0) == 1 && sim[0].on_cpu);
+	CHECK(sched_pick_next(1) == NULL);     /* CPU 1 idles rather than take it */
+	sim[0].on_cpu = false;                 /* CPU 0 finished switching to its idle thread */
+	running[0] = NULL;
+	CHECK(sched_pick_next(1) == &sim[0] && sim[0].cpu == 1);
+	running[1] = &sim[0];
+	/* It blocks on CPU 1; a waker comes before the switch-out is complete: back on CPU 1. */
+	sim[0].state = THREAD_BLOCKED;
+	CHECK(sched_put_prev(1, &sim[0]) == 0 && !sim[0].on_rq && sim[0].on_cpu);
+	CHECK(sched_pick_next(1) == NULL);
+	running[1] = NULL;
+	CHECK(sched_wake(&sim[0], &where) == SCHED_WAKE_PREEMPT && where == 1);
+	CHECKF(sim[0].cpu == 1 && sched_ready_count(1) == 1 && sched_ready_count(0) == 0,
+	       "a woken thread still on CPU 1 was queued on CPU %u", sim[0].cpu);
+	CHECK(sched_pick_next(0) == NULL);     /* nor is it stolen */
+	CHECK(sched_pick_next(1) == &sim[0]);  /* CPU 1 itself runs it again */
+	running[1] = &sim[0];
+	/* Woken before it even reached schedule(): it just goes on running. */
+	sim[0].state = THREAD_BLOCKED;
+	CHECK(sched_wake(&sim[0], &where) == 0 && sim[0].state == THREAD_RUNNING && where == 1);
+	CHECK(sched_ready_count(1) == 0);
+	/* Its affinity moves it to CPU 0 while it runs: it leaves at its switch, not before. */
+	CHECK(sched_set_affinity(&sim[0], CPUMASK_CPU(0)) == 1 && sim[0].cpu == 1);
+	CHECK(sched_put_prev(1, &sim[0]) == -EBUSY && sched_ready_count(1) == 0);
+	CHECK(sched_enqueue(&sim[0]) == -EBUSY); /* still on CPU 1 */
+	sim[0].on_cpu = false;
+	CHECK(sched_enqueue(&sim[0]) == 0 && sched_ready_count(0) == 1);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_placement(void)
+{
+	unsigned where;
+
+	sim_begin(4);
+	/* New threads made on CPU 0 spread over the idle CPUs, then go back to their own. */
+	for (int i = 0; i < 5; i++)
+		CHECKF(sim_thread(i, 3, SCHED_ALL_CPUS) == i % 4, "new thread %d queued on CPU %u", i,
+		       sim[i].cpu);
+	for (unsigned cpu = 0; cpu < 4; cpu++)
+		sim_schedule(cpu);             /* threads 0-3 run, 4 waits on CPU 0 */
+	/* Thread 2 blocks on CPU 2, which steals thread 4; thread 1 blocks, CPU 1 idles. */
+	sim[2].state = THREAD_BLOCKED;
+	sim_schedule(2);
+	CHECK(running[2] == &sim[4] && !sim[2].on_cpu && sim[4].cpu == 2);
+	sim[1].state = THREAD_BLOCKED;
+	sim_schedule(1);
+	CHECK(running[1] == NULL);
+	/* Thread 2 (last on CPU 2, busy now) wakes: to idle CPU 1, which must reschedule. */
+	CHECKF(sched_wake(&sim[2], &where) == SCHED_WAKE_PREEMPT && where == 1,
+	       "thread 2 went to CPU %u", where);
+	/* Thread 1 wakes: every CPU has load 1 now, so it stays on its own CPU 1. */
+	CHECKF(sched_wake(&sim[1], &where) >= 0 && where == 1 && sched_ready_count(1) == 2,
+	       "thread 1 went to CPU %u", where);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_tick_pull_and_wake_elsewhere(void)
+{
+	sim_begin(2);
+	sim_queued_on(0, 3, 0, SCHED_ALL_CPUS);
+	sim_queued_on(1, 3, 0, SCHED_ALL_CPUS);
+	sim_queued_on(2, 3, 0, SCHED_ALL_CPUS);
+	sim_schedule(0);                       /* CPU 0 runs 0; 1 and 2 wait there */
+	CHECK(running[0] == &sim[0] && sched_ready_count(0) == 2);
+	/* CPU 1 idles: its tick pulls one and asks itself to reschedule. */
+	CHECK(sched_tick(1, NULL, ++now) == CPUMASK_CPU(1) && sched_ready_count(1) == 1);
+	sim_schedule(1);
+	CHECK(running[1] == &sim[1] && sched_ready_count(0) == 1);
+	/* Busy CPU 1 with an empty queue pulls only from a queue of 2 or more. */
+	CHECK((sched_tick(1, running[1], ++now) & CPUMASK_CPU(1)) == 0);
+	CHECK(sched_ready_count(1) == 0 && sched_ready_count(0) == 1);
+	/* A sleeper of CPU 1 due while CPU 0 idles: woken there, CPU 0 is told. */
+	sched_sleep_until(1, running[1], now + 1);
+	sim_schedule(1);                       /* CPU 1 steals thread 2 from CPU 0 */
+	CHECK(running[1] == &sim[2]);
+	sim[0].state = THREAD_BLOCKED;
+	sim_schedule(0);
+	CHECK(running[0] == NULL);
+	cpumask_t r = sched_tick(1, running[1], ++now);
+	CHECKF(r == CPUMASK_CPU(0) && sim[1].cpu == 0 && sim[1].state == THREAD_READY,
+	       "the sleeper woke on CPU %u, reschedule mask 0x%lx", sim[1].cpu, (unsigned long)r);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_64_cpus(void)
+{
+	sim_begin(1);
+	for (unsigned cpu = 1; cpu < SCHED_MAX_CPUS; cpu++)
+		CHECK(sched_cpu_set_online(cpu) == 0);
+	CHECK(sched_cpus_online() == 64 && sched_online_mask() == ~(cpumask_t)0);
+	CHECK(sched_cpu_set_online(63) == -EEXIST && sched_cpu_set_online(64) == -EINVAL);
+	CHECK(sim_thread(0, 3, CPUMASK_CPU(63)) == 63 && sim[0].cpu == 63);
+	CHECK(sched_pick_next(62) == NULL);
+	CHECK(sched_pick_next(63) == &sim[0]);
+	running[63] = &sim[0];
+	/* Every other CPU busy: a new thread allowed anywhere takes the one idle CPU, 62. */
+	for (int i = 1; i < 7; i++)
+		CHECK(sim_thread(i, 3, SCHED_ALL_CPUS) == i - 1);
+	sim[0].state = THREAD_BLOCKED;
+	sim_schedule(63);
+	CHECKF(running[63] == &sim[1] && sim[1].cpu == 63, "CPU 63 stole %ld",
+	       running[63] ? (long)running[63]->id : -1L); /* from the first busiest, CPU 0 */
+	sim_end();
+	return NULL;
+}
+
+static const char *test_offline_refused(void)
+{
+	sim_begin(2);
+	CHECK(sim_thread(0, 3, CPUMASK_CPU(2)) == -EINVAL); /* CPU 2 offline */
+	CHECK(sim_thread(1, 3, SCHED_ALL_CPUS) >= 0);
+	CHECK(sched_set_affinity(&sim[1], CPUMASK_CPU(5) | CPUMASK_CPU(63)) == -EINVAL);
+	CHECK(sched_cpu_set_online(SCHED_MAX_CPUS) == -EINVAL);
+	CHECK(sched_cpu_set_online(2) == 0 && sched_cpus_online() == 3);
+	CHECK(sched_set_affinity(&sim[1], CPUMASK_CPU(2)) == 2 && sched_ready_count(2) == 1);
+	sim_end();
+	return NULL;
+}
+
+static void pick_offline(void *arg)
+{
+	(void)arg;
+	unsigned long flags = arch_irq_save();
+	sched_pick_next(7);
+	arch_irq_restore(flags);
+}
+
+static const char *test_pick_offline_panics(void)
+{
+	char msg[160];
+
+	sim_begin(1);
+	sim_end();
+	CHECKF(host_expect_panic(pick_offline, NULL, msg, sizeof(msg)), "%s", msg);
+	CHECKF(strstr(msg, "sched_pick_next: the CPU is not online"), "panic said: %s", msg);
 	return NULL;
 }
 
@@ -258,6 +466,21 @@ static const struct selftest sched_tests[] = {
 	 "CPUs refused", test_affinity},
 	{"refusals", "bad CPU counts, priorities and affinities are refused, nothing queued",
 	 test_refusals},
+	{"steal_busiest", "an empty CPU steals from the busiest queue, highest level first",
+	 test_steal_busiest},
+	{"steal_affinity", "stealing skips threads whose affinity excludes the thief, takes the "
+	 "next busiest", test_steal_affinity},
+	{"on_cpu_never_stolen", "a thread still switching out is neither stolen nor queued "
+	 "elsewhere; a wake before schedule() just runs on", test_on_cpu_never_stolen},
+	{"placement", "new threads spread over idle CPUs; a woken thread goes to an idle CPU, "
+	 "else stays", test_placement},
+	{"tick_pull_and_wake_elsewhere", "an idle CPU's tick pulls work; a busy one only from 2+; "
+	 "a sleeper wakes onto an idle CPU, which is told", test_tick_pull_and_wake_elsewhere},
+	{"cpus_64", "64 CPUs online one by one; CPU 63 at the mask's edge queues and runs",
+	 test_64_cpus},
+	{"offline_refused", "affinities of offline CPUs, CPU numbers past the limit refused",
+	 test_offline_refused},
+	{"pick_offline_panics", "picking for an offline CPU is reported", test_pick_offline_panics},
 	{"irqs_off_contract", "the policy called with interrupts on panics, naming the function",
 	 test_irqs_off_contract},
 };
