@@ -64,8 +64,7 @@ def pic_fallback(firmware):
 
 @machine_test("-smp 4, multi-threaded TCG: CPU 0 routes and ticks with the others present")
 def apic_with_four_cpus(firmware):
-    m = Machine("apic-smp4-" + firmware, firmware=firmware, accel="tcg,thread=multi",
-                extra_args=("-smp", "4"))
+    m = Machine("apic-smp4-" + firmware, firmware=firmware, smp=4)
     try:
         m.wait_prompt()
         out = m.command("cpuinfo")
