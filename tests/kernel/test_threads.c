@@ -78,9 +78,7 @@ static volatile unsigned ran_count;
 
 static void count_once(void *arg)
 {
-	unsigned long flags = arch_irq_save();
-	ran_count += (unsigned)(uintptr_t)arg;
-	arch_irq_restore(flags);
+	__atomic_fetch_add(&ran_count, (unsigned)(uintptr_t)arg, __ATOMIC_RELAXED); /* CPUs at once */
 }
 
 static const char *test_join_1000(void)
