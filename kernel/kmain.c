@@ -22,14 +22,19 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/smpboot.h"
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
+#include "kernel/smp/smp.h"
 #include "kernel/selftest.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
@@ -116,10 +121,11 @@ static void boot_banner(void)
 	kprintf("CPU: %s, %lu MHz TSC\n",
 		cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor,
 		timer_tsc_hz() / 1000000);
-	if (acpi_cpus.enabled > 1) /* until SMP lands, say that the others sit idle */
-		kprintf("CPUs: %u found (ACPI MADT), only CPU 0 runs: no SMP support yet, "
-			"%u CPU%s idle\n", acpi_cpus.enabled, acpi_cpus.enabled - 1,
-			acpi_cpus.enabled > 2 ? "s stay" : " stays");
+	if (acpi_cpus.enabled > 1 || smp_cpus_online() > 1)
+		kprintf("CPUs: %u online, %u found (ACPI MADT)%s\n", smp_cpus_online(),
+			acpi_cpus.enabled,
+			smp_cpus_online() < acpi_cpus.enabled ? ": the others stay offline (smp line above)"
+							      : "");
 	kprintf("memory: %lu MiB managed, %lu MiB free; page allocator ready %lu us after entry\n",
 		buddy_managed_pages() >> 8, buddy_free_pages() >> 8,
 		timer_tsc_to_us(pmm_ready_tsc - timer_entry_tsc()));
@@ -130,6 +136,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 {
 	static char err[160];
 
+	percpu_init_boot();                  /* GS -> CPU 0's data: arch_cpu_id() works */
 	(void)magic;
 	boot_entry_tsc = entry_tsc;
 	serial_init();                       /* COM1 up: kprintf works from here */
@@ -146,7 +153,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
-	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* how many CPUs (MADT) */
+	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length, /* MADT: CPUs, APICs */
+		       cpu_features.initial_apic_id);
 	pmm_init(boot_memory(&boot_info));   /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
@@ -178,13 +186,16 @@ static void kmain_first_thread(void *arg __unused)
 /* The second half of boot, on the guarded main stack; it ends as the idle thread. */
 static void kmain_on_main_stack(void)
 {
-	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
-	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
+	pic_init();                          /* 8259s: IRQs 0-15 -> vectors 32-47, all masked */
+	if (ioapic_init(bootinfo_cmdline_has(&boot_info, "noapic")) == 0) /* ISA IRQs -> CPU 0 */
+		lapic_init_this_cpu();       /* CPU 0's local APIC: EOI, IPIs, its timer */
+	timer_init(boot_entry_tsc);          /* TSC calibration; tick: LAPIC timer (else PIT) */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */
 	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))
 		sched_set_debug(true);       /* deadlock reports, soft-lockup watchdog */
+	smp_boot_cpus();                     /* every other CPU: trampoline, INIT-SIPI-SIPI */
 	interrupts_enable();                 /* the tick now preempts threads */
 
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */

@@ -8,10 +8,12 @@
  *       running (recovery_pop before returning), so its saved stack is live;
  *   [x] an abort puts the page-fault nesting depth back to the point's
  *       (page_fault_unwind), since the handlers deeper never return.
- *   [x] `innermost` is the running thread's chain: the scheduler swaps it at
- *       every context switch (recovery_chain_switch).
- * Single CPU; push/pop from process context, abort from the trap handler
- * with interrupts off.
+ *   [x] `innermost[cpu]` is the chain of the thread running on cpu: the
+ *       scheduler swaps it at every context switch (recovery_chain_switch);
+ *   [x] each access reads the CPU number and the slot with interrupts off,
+ *       so a preemption (which may move the thread) never falls in between.
+ * Push/pop from process context, abort from the trap handler with
+ * interrupts off; no locks (each CPU touches only its own slot).
  */
 #include "kernel/recovery.h"
 
@@ -23,42 +25,70 @@
 #include "lib/printf.h"
 #include "mm/arch.h"
 
-static struct recovery_point *innermost;
+static struct recovery_point *innermost_of_cpu[MM_MAX_CPUS];
+
+/* This CPU's chain head; call with interrupts off (see the invariants). */
+static struct recovery_point **innermost_slot(void)
+{
+	return &innermost_of_cpu[arch_cpu_id()];
+}
+
+/* The running thread's innermost point (interrupts briefly off to read it). */
+static struct recovery_point *innermost_now(void)
+{
+	unsigned long flags = arch_irq_save();
+	struct recovery_point *rp = *innermost_slot();
+
+	arch_irq_restore(flags);
+	return rp;
+}
 
 void recovery_push(struct recovery_point *rp, const char *what)
 {
+	unsigned long flags = arch_irq_save();
+	struct recovery_point **innermost = innermost_slot();
+
 	rp->what = what;
-	rp->outer = innermost;
+	rp->outer = *innermost;
 	rp->aborts = 0;
 	rp->fault_depth = page_fault_depth();
-	innermost = rp;
+	*innermost = rp;
+	arch_irq_restore(flags);
 }
 
 void recovery_pop(struct recovery_point *rp)
 {
-	ASSERT(innermost == rp, "recovery_pop: not the innermost recovery point");
-	innermost = rp->outer;
+	unsigned long flags = arch_irq_save();
+	struct recovery_point **innermost = innermost_slot();
+
+	ASSERT(*innermost == rp, "recovery_pop: not the innermost recovery point");
+	*innermost = rp->outer;
+	arch_irq_restore(flags);
 }
 
 bool recovery_active(void)
 {
-	return innermost != NULL;
+	return innermost_now() != NULL;
 }
 
 bool recovery_resumes_within(uint64_t bottom, uint64_t top)
 {
-	struct recovery_point *rp = innermost;
+	struct recovery_point *rp = innermost_now();
 
 	return rp && rp->rsp >= bottom && rp->rsp < top;
 }
 
 void recovery_run_unguarded(void (*fn)(void))
 {
-	struct recovery_point *saved = innermost;
+	unsigned long flags = arch_irq_save();
+	struct recovery_point *saved = *innermost_slot();
 
-	innermost = NULL;
+	*innermost_slot() = NULL;
+	arch_irq_restore(flags);
 	fn();
-	innermost = saved;
+	flags = arch_irq_save();
+	*innermost_slot() = saved;
+	arch_irq_restore(flags);
 }
 
 /*
@@ -72,11 +102,11 @@ void recovery_run_unguarded(void (*fn)(void))
 bool recovery_abort(struct trap_frame *frame)
 {
 	ASSERT_IRQS_OFF();
-	struct recovery_point *rp = innermost;
+	struct recovery_point *rp = *innermost_slot();
 
 	if (!rp)
 		return false;
-	innermost = rp->outer;
+	*innermost_slot() = rp->outer;
 	page_fault_unwind(rp->fault_depth);
 	rp->aborts++;
 	rp->fault_vector = frame->vector;
@@ -101,8 +131,8 @@ bool recovery_abort(struct trap_frame *frame)
 struct recovery_point *recovery_chain_switch(struct recovery_point *next_chain)
 {
 	ASSERT_IRQS_OFF();
-	struct recovery_point *prev_chain = innermost;
+	struct recovery_point *prev_chain = *innermost_slot();
 
-	innermost = next_chain;
+	*innermost_slot() = next_chain;
 	return prev_chain;
 }

@@ -9,13 +9,16 @@
  *       pointer into anything else;
  *   [x] a guarded stack's bottom is a vmalloc_stack() area start: the page
  *       below it is an unmapped guard; its descriptor comes from kmalloc;
- *   [x] the registry changes only with interrupts off.
- * Boot CPU, process context.
+ *   [x] the registry changes only with interrupts off and stacks_lock held
+ *       (several CPUs create and destroy thread stacks at once).
+ * Lock order: stacks_lock is a leaf (taken with nothing else needed inside).
+ * Process context (the static ones: boot CPU, first thing).
  */
 #include "kernel/stack.h"
 
 #include "kernel/arch/x86_64/gdt.h"
 #include "lib/errno.h"
+#include "kernel/sched/spinlock.h"
 #include "lib/panic.h"
 #include "mm/arch.h"
 #include "mm/kmalloc.h"
@@ -27,14 +30,15 @@ void stack_call(uint64_t top, void (*fn)(void)); /* context.asm */
 static struct kernel_stack boot_stack;
 static struct kernel_stack ist_stacks[3]; /* IST slots 1-3 */
 static const struct kernel_stack *main_stack;
+static spinlock_t stacks_lock = SPINLOCK_INIT; /* writers of the registry */
 
 /* Register s with interrupts off: a backtrace must never see the list half-changed. */
 static void register_stack(struct kernel_stack *s)
 {
-	unsigned long flags = arch_irq_save();
+	unsigned long flags = spin_lock_irqsave(&stacks_lock);
 	int err = kernel_stack_register(s);
 
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&stacks_lock, flags);
 	ASSERT(err == 0, "kernel stacks: a new descriptor is empty or already registered");
 }
 
@@ -79,9 +83,9 @@ int kernel_stack_destroy(const struct kernel_stack *cs)
 		return -EINVAL;
 	if (here >= s->bottom && here < s->top)
 		return -EBUSY;
-	unsigned long flags = arch_irq_save();
+	unsigned long flags = spin_lock_irqsave(&stacks_lock);
 	int err = kernel_stack_unregister(s);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&stacks_lock, flags);
 	ASSERT(err == 0, "kernel_stack_destroy: a registered stack could not be removed");
 	err = vfree((void *)(uintptr_t)s->bottom);
 	ASSERT(err == 0, "kernel_stack_destroy: the stack's vmalloc area is gone");

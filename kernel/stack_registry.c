@@ -11,7 +11,7 @@
  *   [x] every descriptor on the list has bottom < top;
  *   [x] nothing here allocates, panics or calls outside lib/: the panic path
  *       (backtrace) may call kernel_stack_find at any moment.
- * Context: see stack_registry.h; no locks (one CPU, interrupts off to change it).
+ * Context: see stack_registry.h; no locks here (the callers serialize changes).
  */
 #include "kernel/stack_registry.h"
 

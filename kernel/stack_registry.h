@@ -13,8 +13,10 @@
  * thousands of stacks. Lookups walk the list, O(number of stacks).
  *
  * Context: register/unregister from process context with interrupts off
- * (no lookup may run in the middle of one; one CPU today); kernel_stack_find
- * from any context, exception handlers included. No locks.
+ * and the caller's lock held (kernel/stack.c's stacks_lock serializes the
+ * CPUs); kernel_stack_find from any context, exception handlers included,
+ * without a lock: a node is linked whole before it is published, and a
+ * stack is unregistered only after its last use (the thread is gone).
  */
 #ifndef KERNEL_STACK_REGISTRY_H
 #define KERNEL_STACK_REGISTRY_H

@@ -33,6 +33,7 @@ extern char _kernel_end[];
 static const virt_addr_t kernel_slots_to_pin[] = {
 	EXPERIMENT_START, /* experiments from the shell, and the lazy window */
 	VMALLOC_START,
+	MMIO_START, /* device registers (kernel/arch/x86_64/mmio.h) */
 };
 
 struct address_space kernel_space;
@@ -114,6 +115,13 @@ void kernel_space_init(void)
 			     "kernel_space_init: unmapping the 4 KiB page just mapped");
 	}
 
+	pcid_enabled = cpu_features.pcid;
+	kernel_space_enter_this_cpu();
+	*arch_current_space_slot() = &kernel_space;
+}
+
+void kernel_space_enter_this_cpu(void)
+{
 	if (cpu_features.pat)
 		wrmsr(MSR_PAT, PAT_LAYOUT);
 	uint64_t cr4 = read_cr4();
@@ -125,12 +133,8 @@ void kernel_space_init(void)
 		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
 	write_cr3(kernel_space.pml4);
-	*arch_current_space_slot() = &kernel_space;
-	if (cpu_features.pcid) {
-		/* Allowed only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1). */
+	if (pcid_enabled) /* only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1) */
 		write_cr4(read_cr4() | CR4_PCIDE);
-		pcid_enabled = true;
-	}
 }
 
 static struct region_set kernel_regions;
@@ -163,6 +167,7 @@ void kernel_space_regions_init(void)
 		      "direct map");
 	kernel_region(VMALLOC_START, VMALLOC_END, MAP_WRITE, REGION_VMALLOC,
 		      "vmalloc");
+	kernel_region(MMIO_START, MMIO_END, MAP_WRITE, REGION_DEVICE, "device registers");
 	/* Sections start page-aligned (boot/kernel.ld); their ends are rounded up. */
 	kernel_region(image_va(_text_start), image_va_end(_text_end), MAP_EXEC,
 		      REGION_KERNEL_IMAGE, "kernel text");

@@ -18,11 +18,16 @@ Suites, in order:
   5. the structure (tests/structure/test_structure.py): the layering rules,
      the address-space layout against the linked image, the panic path
      (scripts/check_structure.py), and the checker's own tests.
-Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
-`N passed, N failed`, and the exit status is non-zero on any failure.
+Each test prints one `PASS name` / `FAIL name: reason` line, or `SKIP name:
+reason` for a test that cannot run on this machine (pagoda.skip(): counted
+neither passed nor failed); the last line is `N passed, N failed` (with
+`, N skipped` when some were), and the exit status is non-zero on any failure.
   6. the style (tests/style/check_openings.py): every source file's opening
      comment, invariants as checklists.
-Usage: run_tests.py [structure|style|host|selftest|integration|labs]...  (default: all)
+  7. (only when asked, `make test-full`) smp-matrix: every CPU online at 1, 2,
+     4 and 8 CPUs, BIOS and UEFI, pc and q35 (tests/integration/test_smp.py).
+Usage: run_tests.py [structure|style|host|selftest|integration|labs|smp-matrix]...
+       (default: all but smp-matrix)
 PAGODA_TESTS=REGEX runs only the integration tests whose name matches REGEX.
 """
 import glob
@@ -52,6 +57,7 @@ import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
+import test_smp  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
 import test_structure  # noqa: E402
 
@@ -63,6 +69,7 @@ class Totals:
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.failures = []
         self.notes = []
 
@@ -74,6 +81,13 @@ class Totals:
             self.failed += 1
             self.failures.append(name)
             print("FAIL %s: %s" % (name, reason.rstrip()))
+        sys.stdout.flush()
+
+
+    def record_skip(self, name, reason):
+        """A test that cannot run on this machine: neither passed nor failed."""
+        self.skipped += 1
+        print("SKIP %s: %s" % (name, reason.rstrip()))
         sys.stdout.flush()
 
 
@@ -148,6 +162,8 @@ def run_integration(totals):
                                                                                     seconds))
                 fn(m)
                 totals.record(full, True)
+            except pagoda.Skip as e:
+                totals.record_skip(full, str(e))
             except (AssertionError, pagoda.MachineError) as e:
                 totals.record(full, False, "%s: %s" % (description, e))
                 if m is not None:
@@ -163,8 +179,16 @@ def run_integration(totals):
             try:
                 fn(firmware)
                 totals.record(full, True)
+            except pagoda.Skip as e:
+                totals.record_skip(full, str(e))
             except (AssertionError, pagoda.MachineError) as e:
                 totals.record(full, False, "%s: %s" % (description, e))
+
+
+def run_smp_matrix(totals):
+    """make test-full: 1, 2, 4, 8 CPUs x BIOS, UEFI x pc, q35 (tests/integration/test_smp.py)."""
+    test_smp.run_matrix(totals.record, wanted)
+    test_smp.run_over_limit(totals.record, wanted)  # 66 CPUs: 64 online, 2 reported
 
 
 def main():
@@ -176,14 +200,17 @@ def main():
         suite_started = time.monotonic()
         {"structure": test_structure.run_structure, "style": check_openings.run_style,
          "host": run_host, "selftest": run_selftest_boot, "integration": run_integration,
-         "labs": check_labs.run_labs}[suite](totals)
+         "labs": check_labs.run_labs, "smp-matrix": run_smp_matrix}[suite](totals)
         totals.notes.append("suite %s: %.0f s" % (suite, time.monotonic() - suite_started))
     for note in totals.notes:
         print("note: " + note)
     if totals.failures:
         print("failed: " + " ".join(totals.failures))
     print("(%.0f s)" % (time.monotonic() - started))
-    print("%d passed, %d failed" % (totals.passed, totals.failed))
+    if totals.skipped:
+        print("%d passed, %d failed, %d skipped" % (totals.passed, totals.failed, totals.skipped))
+    else:
+        print("%d passed, %d failed" % (totals.passed, totals.failed))
     return 1 if totals.failed else 0
 
 

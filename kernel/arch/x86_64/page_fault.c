@@ -58,7 +58,8 @@
 #include "mm/region.h"
 #include "mm/vmalloc.h"
 
-static unsigned double_fault_depth; /* > 0 while the #DF handler runs on its IST stack */
+/* > 0 while this CPU's #DF handler runs on its IST stack (each CPU has its own IST 1) */
+static unsigned double_fault_depth[MM_MAX_CPUS];
 static page_fault_hook_t test_hook; /* selftests: called inside the handler */
 static struct page_fault_state boot_faults; /* the boot flow's, before sched_init */
 
@@ -182,7 +183,7 @@ static bool double_fault_trap(struct trap_frame *frame)
 	uint64_t cr2 = read_cr2();
 	struct fault f;
 
-	if (double_fault_depth > 0) {
+	if (double_fault_depth[arch_cpu_id()] > 0) {
 		kprintf("\n*** double fault inside the double-fault handler: its IST stack was "
 			"reused ***\n");
 		return false;
@@ -192,11 +193,11 @@ static bool double_fault_trap(struct trap_frame *frame)
 		s = overflowed_stack(frame->rsp);
 	if (!s)
 		return false; /* not an overflow: the report follows, then halt */
-	double_fault_depth++;
+	double_fault_depth[arch_cpu_id()]++;
 	/* Classify the guard page below s as the #PF handler would have: same words, same counters. */
 	uint64_t guard = cr2 >= s->bottom - PAGE_SIZE && cr2 < s->bottom ? cr2 : s->bottom - 8;
 	if (fault_handle(current_space(), guard, FAULT_WRITE, &f) != -EFAULT) {
-		double_fault_depth--;
+		double_fault_depth[arch_cpu_id()]--;
 		return false; /* a guard page resolved? Not an overflow after all: halt */
 	}
 	report_violation(&f, guard);
@@ -204,17 +205,17 @@ static bool double_fault_trap(struct trap_frame *frame)
 		"a double fault)\n");
 	if (recovery_resumes_within(s->bottom, s->top)) {
 		trap_report(frame);
-		double_fault_depth--;
+		double_fault_depth[arch_cpu_id()]--;
 		return recovery_abort(frame);
 	}
 	/* A thread that may die alone overflowed its own stack: end it (never resumes). */
 	if (thread_fault_can_kill(frame->rflags & RFLAGS_IF) && thread_current()->stack == s) {
 		trap_report(frame);
-		double_fault_depth--; /* IST 1 is abandoned here: the next #DF starts at its top */
+		double_fault_depth[arch_cpu_id()]--; /* IST 1 is abandoned here: the next #DF starts at its top */
 		thread_die_of_fault(VEC_DOUBLE_FAULT);
 	}
 	kprintf("(no recovery point on the \"%s\" stack to go back to)\n", s->name);
-	double_fault_depth--;
+	double_fault_depth[arch_cpu_id()]--;
 	return false;
 }
 

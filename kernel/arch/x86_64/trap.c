@@ -2,9 +2,14 @@
  * trap.c - the one C entry point for every interrupt and exception.
  *
  * Order of business in trap_dispatch():
- *   1. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
- *      registered handler, send end-of-interrupt, and let the scheduler
- *      preempt the interrupted thread (kernel/sched/schedule.h);
+ *   1. ISA IRQ (32-47): without an I/O APIC, ignore the PIC's spurious IRQ
+ *      7/15; run the registered handler, send end-of-interrupt (to the
+ *      local APIC, or the 8259s), and let the scheduler preempt the
+ *      interrupted thread (kernel/sched/schedule.h); the APIC's spurious
+ *      vector 0xff is dropped without EOI; any other registered vector
+ *      (the LAPIC timer, IPIs, the APIC error) runs its handler, then the
+ *      local APIC EOI and the same preemption point, IPIs being counted as
+ *      received (vectors.h);
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
  *   4. #BP (int3): the full report, then carry on after the int3;
@@ -25,7 +30,10 @@
 #include "kernel/arch/x86_64/backtrace.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/vectors.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
@@ -36,6 +44,7 @@
 
 static irq_handler_t irq_handlers[PIC_IRQ_COUNT];
 static exception_handler_t exception_handlers[32];
+static irq_handler_t vector_handlers[IDT_VECTORS]; /* VEC_FIRST_FREE .. VEC_LAST_FREE */
 
 static const char *const exception_names[32] = {
 	[0] = "#DE Divide Error",
@@ -74,7 +83,17 @@ const char *trap_exception_name(uint64_t vector)
 void trap_register_irq(int irq, irq_handler_t handler)
 {
 	irq_handlers[irq] = handler;
-	pic_unmask(irq);
+	if (ioapic_in_use())
+		ioapic_unmask_irq(irq);
+	else
+		pic_unmask(irq);
+}
+
+void trap_register_vector(uint8_t vector, irq_handler_t handler)
+{
+	if (vector < VEC_FIRST_FREE || vector > VEC_LAST_FREE)
+		panic("trap_register_vector: vector 0x%x is not free for handlers", vector);
+	vector_handlers[vector] = handler;
 }
 
 void trap_register_exception(int vector, exception_handler_t handler)
@@ -152,12 +171,26 @@ void trap_dispatch(struct trap_frame *frame)
 
 	if (v >= IRQ_BASE && v < IRQ_BASE + PIC_IRQ_COUNT) {
 		int irq = (int)(v - IRQ_BASE);
-		if (pic_is_spurious(irq))
+		bool apic = ioapic_in_use();
+		if (!apic && pic_is_spurious(irq))
 			return;
 		if (irq_handlers[irq])
 			irq_handlers[irq]();
-		pic_end_of_interrupt(irq);
+		if (apic)
+			lapic_eoi();
+		else
+			pic_end_of_interrupt(irq);
 		sched_irq_exit(frame->rip); /* preemption: switch threads if the tick asked to */
+		return;
+	}
+	if (v == VEC_SPURIOUS)
+		return; /* the APIC withdrew it: no handler, no EOI (SDM Vol. 3A 11.9) */
+	if (v >= VEC_FIRST_FREE && vector_handlers[v]) {
+		if (v >= VEC_IPI_FIRST && v <= VEC_IPI_LAST)
+			lapic_ipi_received();
+		vector_handlers[v]();
+		lapic_eoi();
+		sched_irq_exit(frame->rip); /* a reschedule IPI or the tick may switch threads */
 		return;
 	}
 	if (v < 32 && exception_handlers[v] && exception_handlers[v](frame))
@@ -173,8 +206,10 @@ void trap_dispatch(struct trap_frame *frame)
 		kprintf("(breakpoint: continuing)\n");
 		return;
 	}
-	if (v >= 32)
+	if (v >= 32) {
 		kprintf("(vector %lu has no handler)\n", v);
+		lapic_eoi_if_in_service((uint8_t)v); /* the APIC would block its class forever */
+	}
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;
