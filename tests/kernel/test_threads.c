@@ -339,7 +339,7 @@ static const char *test_stack_overflow_kills_only_that_thread(void)
 	char expect[96];
 
 	for (int round = 0; round < 2; round++) {
-		struct thread *victim = thread_create(lock_then_overflow, NULL, "overflower", 0);
+		struct thread *victim = thread_create_here(lock_then_overflow, NULL, "overflower", 0);
 		CHECK(victim);
 		ksnprintf(expect, sizeof(expect), "thread %lu (overflower) killed by the fault above; "
 			  "it held mutex 'test overflow', released", victim->id);
@@ -573,6 +573,7 @@ static const char *test_semaphore(void)
 
 PINNED(test_priority_affinity)
 PINNED(test_fault_kills_thread)
+PINNED(test_stack_overflow_kills_only_that_thread)
 PINNED(test_soft_lockup)
 PINNED(test_sleep_ticks)
 PINNED(test_wake_one_all)
@@ -596,7 +597,7 @@ static const struct selftest threads_tests[] = {
 	 "its waiter, memory comes back", test_fault_kills_thread_pinned},
 	{"thread_stack_overflow_kills_only_that_thread", "a thread recursing into its guard "
 	 "page holding a mutex dies alone, twice; the mutex is freed, memory comes back",
-	 test_stack_overflow_kills_only_that_thread},
+	 test_stack_overflow_kills_only_that_thread_pinned},
 	{"deadlock_detected", "a lock that would close a cycle of owners is refused with the "
 	 "cycle named", test_deadlock_detected},
 	{"soft_lockup", "debug mode: a thread keeping the CPU 4 ticks is reported once, with its "
