@@ -5,7 +5,9 @@
  * and `kill TID` (stop a demo thread).
  *
  * The demos are detached threads of the default priority, below the
- * shell's: the shell answers while they run. Each checks
+ * shell's: the shell answers while they run. A new thread goes to the
+ * least loaded CPU it allows (sched.h), so the demos spread over every
+ * online CPU; spawn says where each one was queued. Each checks
  * thread_should_stop() at least once per round, so `kill` (or Ctrl-C at
  * the prompt, which asks all of them) ends it within a round; a dead demo's stack is freed by the next thread_create or
  * `threads` (thread_reap).
@@ -17,6 +19,7 @@
  * Calling context: the shell thread (interrupts on).
  */
 #include "kernel/sched/mutex.h"
+#include "kernel/sched/sched.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/semaphore.h"
 #include "kernel/sched/thread.h"
@@ -99,17 +102,26 @@ static int cmd_threads(int argc __unused, char **argv __unused)
 		kprintf("(%zu more not shown)\n", r.total - r.n);
 	kprintf("%zu threads; %lu context switches, %lu of them preemptions\n", r.total,
 		sched_switch_count(), sched_preemption_count());
+	kprintf("%u CPU%s online; ready per CPU:", sched_cpus_online(),
+		sched_cpus_online() == 1 ? "" : "s");
+	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++) {
+		if (sched_cpu_is_online(cpu))
+			kprintf(" %u:%u", cpu, sched_ready_count(cpu));
+	}
+	kprintf("\n");
 	return 0;
 }
 
 SHELL_COMMAND(threads, SHELL_ARGS(0, 0), "list the threads: state, CPU, priority, run time",
 	      "usage: threads\n"
 	      "  One line per thread: its id (TID), name, state (running, ready,\n"
-	      "  blocked, sleeping, dead), the CPU it runs or last ran on, its\n"
+	      "  blocked, sleeping, dead), the CPU it runs or last ran on (each\n"
+	      "  CPU runs its own queue; an idle one steals from the busiest), its\n"
 	      "  priority (0-7, higher runs first; the idle thread is below all),\n"
 	      "  the time it has run, how often it was switched in, and the deepest\n"
 	      "  use of its kernel stack (bytes) out of the stack's size. Then the\n"
-	      "  CPU's context switches, and how many were preemptions by the timer.\n"
+	      "  context switches of all CPUs, how many were preemptions by the\n"
+	      "  timer, and the threads ready on each online CPU's queue.\n"
 	      "examples:\n"
 	      "  threads\n",
 	      cmd_threads);
@@ -221,12 +233,14 @@ static int spawn_one(void (*fn)(void *), void *arg, const char *name)
 {
 	thread_reap(); /* dead demos free their stacks before new ones take some */
 	struct thread *t = thread_create(fn, arg, name, THREAD_DETACHED);
+	unsigned cpu = t ? t->cpu : 0; /* where it was queued (or runs, or was stolen to) */
 
 	if (!t) {
 		kprintf("spawn: out of memory for thread '%s'\n", name);
 		return -ENOMEM;
 	}
-	kprintf("spawn: thread %lu (%s)\n", t->id, name);
+	/* t stays valid: only the shell reaps dead demos (spawn_one, `threads`). */
+	kprintf("spawn: thread %lu (%s) on CPU %u\n", t->id, name, cpu);
 	return 0;
 }
 
@@ -296,7 +310,10 @@ SHELL_COMMAND(spawn, SHELL_ARGS(1, 2), "start demo threads that run beside the s
 	      "  Starts demo threads (priority 3, below the shell's 5, so the shell\n"
 	      "  keeps answering) and prints their ids; watch them with `threads`,\n"
 	      "  stop one with `kill TID`, all of them with Ctrl-C at the prompt.\n"
-	      "  N is 1 to 100 threads (default 3).\n"
+	      "  N is 1 to 100 threads (default 3). Each new thread goes to the\n"
+	      "  least loaded online CPU (idle ones first), so the demos spread\n"
+	      "  over every CPU; spawn prints the CPU each was queued on, and\n"
+	      "  idle CPUs steal waiting threads from the busiest one later.\n"
 	      "  workers   each computes, prints its round, sleeps; 5 rounds\n"
 	      "  mutex     each holds one shared mutex for 100 ms, 3 times: the\n"
 	      "            others block on it (see `threads`)\n"

@@ -18,7 +18,10 @@
  *
  * Invariants:
  *   [x] a spinlock is held only with interrupts off and the count raised;
- *   [x] locked is 1 exactly while a CPU holds it, owner_cpu is that CPU.
+ *   [x] locked is 1 exactly while a CPU holds it, owner_cpu is that CPU
+ *       (SPIN_NO_OWNER while free: a holder clears it before it releases,
+ *       so another CPU's recursion check never sees its own number in a
+ *       lock some other CPU has just taken).
  * Lock order: wait-queue locks are leaves; take nothing inside them.
  */
 #ifndef KERNEL_SCHED_SPINLOCK_H
@@ -33,7 +36,8 @@ typedef struct {
 	unsigned owner_cpu;
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPIN_NO_OWNER (~0u) /* owner_cpu of a free lock */
+#define SPINLOCK_INIT {0, SPIN_NO_OWNER}
 
 /* Per-CPU preemption counts (schedule.c): above zero, schedule() refuses. */
 extern unsigned sched_preempt_count[SCHED_MAX_CPUS];
@@ -60,7 +64,7 @@ static inline unsigned preempt_count(void)
 static inline void spin_lock_init(spinlock_t *l)
 {
 	l->locked = 0;
-	l->owner_cpu = 0;
+	l->owner_cpu = SPIN_NO_OWNER;
 }
 
 /*
@@ -83,6 +87,7 @@ static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 /* Release l, then restore preemption and the interrupt state flags. */
 static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
+	l->owner_cpu = SPIN_NO_OWNER;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	sched_preempt_count[arch_cpu_id()]--;
 	arch_irq_restore(flags);

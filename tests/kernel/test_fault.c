@@ -471,10 +471,12 @@ static const char *test_fault_sleeps_while_another_faults(void)
 	sleeper.page_b = va + PAGE_SIZE;
 	sleeper.faults_before = fault_count_total();
 	page_fault_set_test_hook(hook_sleep_in_fault);
-	sleeper.a = thread_create(sleeper_a, NULL, "fault-sleeper", 0);
+	/* On this CPU (below our priority): each runs only once its pointer is stored. */
+	sleeper.a = thread_create_on(sleeper_a, NULL, "fault-sleeper", 0, CPUMASK_CPU(arch_cpu_id()));
 	if (sleeper.a)
 		wait_for(&sleeper.a_sleeping);
-	sleeper.b = sleeper.a ? thread_create(sleeper_b, NULL, "fault-meanwhile", 0) : NULL;
+	sleeper.b = sleeper.a ? thread_create_on(sleeper_b, NULL, "fault-meanwhile", 0,
+						 CPUMASK_CPU(arch_cpu_id())) : NULL;
 	int joined_a = sleeper.a ? thread_join(sleeper.a) : -1; /* B must finish for A to */
 	int joined_b = sleeper.b ? thread_join(sleeper.b) : -1;
 	page_fault_set_test_hook(NULL);

@@ -1,14 +1,18 @@
 /*
  * test_threads.c - kernel-only checks of threads and the scheduler (suite
  * `threads`, kernel/sched/): 1000 threads created and joined leave
- * MemFree, Slab and VmallocUsed where they were; N threads adding to a
- * counter M times under a mutex, preempted while holding it, end at N*M;
- * sleep wakes in the exact tick; a thread that faults or overflows its
- * stack dies alone; wait queues wake the oldest waiter or all
- * of them; semaphores count. Every assertion is a count or an order, never
- * a duration. The selftests run in a thread of priority THREAD_PRIO_SHELL;
+ * MemFree, Slab and VmallocUsed where they were; N threads pinned in turn
+ * to every online CPU adding to a counter M times under a mutex, preempted
+ * while holding it, end at N*M; a thread blocked on another CPU is woken
+ * from this one and runs there (on one CPU: said, and run on it); sleep
+ * wakes in the exact tick; a thread that faults or overflows its stack
+ * dies alone; wait queues wake the oldest waiter or all of them;
+ * semaphores count. Every assertion is a count or an order, never a
+ * duration. The selftests run in a thread of priority THREAD_PRIO_SHELL;
  * the threads made here have the default priority (lower), so they run
- * only while the test sleeps or joins: orders are deterministic.
+ * only while the test sleeps or joins: orders are deterministic. With
+ * several CPUs the tests that rely on that run PINNED: the test thread and
+ * the threads it makes keep to the test's CPU (thread_create_here).
  * The policy alone is tested on the host (tests/host/test_sched.c).
  */
 #include "kernel/arch/x86_64/cpu.h"
@@ -27,6 +31,46 @@
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 
+/* Sleep a tick at a time until n threads wait on wq (they have the CPU meanwhile). */
+static void until_waiting(struct wait_queue *wq, size_t n)
+{
+	while (wait_queue_count(wq) != n)
+		thread_sleep_ticks(1);
+}
+
+/* This CPU only: with the test pinned here too, its threads run only when it sleeps or joins. */
+static cpumask_t here(void)
+{
+	return CPUMASK_CPU(arch_cpu_id());
+}
+
+static struct thread *thread_create_here(void (*fn)(void *arg), void *arg, const char *name,
+					 unsigned flags)
+{
+	return thread_create_on(fn, arg, name, flags, here());
+}
+
+/* Run test fn with the calling thread pinned to its CPU, then allowed its old CPUs again. */
+static const char *run_pinned(const char *(*fn)(void))
+{
+	struct thread *self = thread_current();
+	cpumask_t was = self->affinity;
+
+	MUST_SUCCEED(thread_set_affinity(self, here()), "run_pinned: this CPU is online");
+	const char *reason = fn();
+	MUST_SUCCEED(thread_set_affinity(self, was), "run_pinned: the old mask had an online CPU");
+	return reason;
+}
+
+#define PINNED(fn) \
+	static const char *fn##_pinned(void) { return run_pinned(fn); }
+
+/* The index-th online CPU, counting round (CPUs come up as 0 .. n-1). */
+static unsigned online_cpu(unsigned index)
+{
+	return index % sched_cpus_online();
+}
+
 #define JOIN_TOTAL 1000
 #define JOIN_BATCH 100 /* alive at once: well inside vmalloc's area limit */
 
@@ -34,9 +78,7 @@ static volatile unsigned ran_count;
 
 static void count_once(void *arg)
 {
-	unsigned long flags = arch_irq_save();
-	ran_count += (unsigned)(uintptr_t)arg;
-	arch_irq_restore(flags);
+	__atomic_fetch_add(&ran_count, (unsigned)(uintptr_t)arg, __ATOMIC_RELAXED); /* CPUs at once */
 }
 
 static const char *test_join_1000(void)
@@ -84,7 +126,8 @@ static const char *test_refusals(void)
 
 /* ---- a counter under a mutex, with preemption ---------------------------- */
 
-#define COUNTER_THREADS 4
+#define COUNTER_THREADS_MIN 4  /* on one CPU: four threads preempting each other */
+#define COUNTER_THREADS_MAX 16 /* two per CPU up to 8 CPUs */
 #define COUNTER_ROUNDS 3000
 
 static struct mutex counter_lock = MUTEX_INIT(counter_lock, "test counter");
@@ -106,29 +149,87 @@ static void add_under_mutex(void *arg __unused)
 	}
 }
 
+/*
+ * Thread i is pinned to online CPU i mod n, so every CPU adds at once; with
+ * two or more threads per CPU they also preempt each other holding it.
+ */
 static const char *test_mutex_counter(void)
 {
-	struct thread *t[COUNTER_THREADS];
+	struct thread *t[COUNTER_THREADS_MAX];
+	unsigned cpu_of[COUNTER_THREADS_MAX];
+	unsigned cpus = sched_cpus_online();
+	unsigned n = 2 * cpus < COUNTER_THREADS_MIN ? COUNTER_THREADS_MIN : 2 * cpus;
 	uint64_t preemptions = 0;
+	cpumask_t used = 0;
 
+	if (n > COUNTER_THREADS_MAX)
+		n = COUNTER_THREADS_MAX;
 	counter = 0;
 	counter_lock.contended = 0;
-	for (int i = 0; i < COUNTER_THREADS; i++) {
-		t[i] = thread_create(add_under_mutex, NULL, "counter", 0);
+	for (unsigned i = 0; i < n; i++) {
+		cpu_of[i] = online_cpu(i);
+		t[i] = thread_create_on(add_under_mutex, NULL, "counter", 0, CPUMASK_CPU(cpu_of[i]));
 		CHECK(t[i]);
 	}
-	for (int i = 0; i < COUNTER_THREADS; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		while (t[i]->state != THREAD_DEAD)
 			thread_sleep_ticks(1);
 		preemptions += t[i]->preemptions;
+		CHECKF(t[i]->cpu == cpu_of[i], "counter thread %u ran on CPU %u, pinned to %u", i,
+		       t[i]->cpu, cpu_of[i]);
+		used |= CPUMASK_CPU(t[i]->cpu);
 		CHECK(thread_join(t[i]) == 0);
 	}
-	CHECKF(counter == (uint64_t)COUNTER_THREADS * COUNTER_ROUNDS, "counter %lu, expected %d",
-	       counter, COUNTER_THREADS * COUNTER_ROUNDS);
-	CHECKF(preemptions >= 1, "no worker was ever preempted");
-	CHECKF(counter_lock.contended >= COUNTER_THREADS - 1,
+	CHECKF(counter == (uint64_t)n * COUNTER_ROUNDS, "counter %lu, expected %u", counter,
+	       n * COUNTER_ROUNDS);
+	CHECKF(used == CPUMASK_FIRST(cpus < n ? cpus : n), "the threads ran on CPUs 0x%lx",
+	       (unsigned long)used);
+	CHECKF(n < 2 * cpus || preemptions >= 1, "no worker was ever preempted");
+	CHECKF(counter_lock.contended >= n - 1,
 	       "the mutex made only %lu callers wait", counter_lock.contended);
 	CHECK(counter_lock.owner == NULL);
+	return NULL;
+}
+
+/* ---- a wake-up across CPUs ------------------------------------------------ */
+
+static struct semaphore xwake_sem;
+static volatile unsigned xwake_ran_on;
+
+static void xwake_sleeper(void *arg __unused)
+{
+	semaphore_down(&xwake_sem); /* blocks on its CPU; the test ups it from another */
+	xwake_ran_on = arch_cpu_id();
+}
+
+/*
+ * A thread pinned to another online CPU blocks on a semaphore; the test,
+ * pinned to its own CPU, ups it: the wake-up queues it on its CPU (which
+ * idles: the reschedule IPI) and it runs there. One CPU online: the same
+ * on this CPU, and said.
+ */
+static const char *test_cross_cpu_wake(void)
+{
+	unsigned me = arch_cpu_id();
+	unsigned target = online_cpu(me + 1);
+	struct sched_cpu_stats before, after;
+
+	semaphore_init(&xwake_sem, 0, "test cross wake");
+	xwake_ran_on = ~0u;
+	struct thread *t = thread_create_on(xwake_sleeper, NULL, "xwake", 0, CPUMASK_CPU(target));
+	CHECK(t);
+	until_waiting(&xwake_sem.waiters, 1);
+	CHECK(t->state == THREAD_BLOCKED && t->cpu == target);
+	sched_cpu_stats(target, &before);
+	semaphore_up(&xwake_sem);
+	CHECK(thread_join(t) == 0);
+	sched_cpu_stats(target, &after);
+	CHECKF(xwake_ran_on == target, "woken on CPU %u from CPU %u, it ran on CPU %u", target, me,
+	       xwake_ran_on);
+	CHECKF(after.switches > before.switches, "CPU %u switched %lu times around the wake-up",
+	       target, after.switches - before.switches);
+	if (target == me)
+		kprintf("(cross_cpu_wake: one CPU online: the wake-up ran on CPU %u alone)\n", me);
 	return NULL;
 }
 
@@ -197,8 +298,8 @@ static const char *test_fault_kills_thread(void)
 	size_t threads_before = thread_count();
 
 	waiter_got_it = false;
-	struct thread *victim = thread_create(lock_then_fault, NULL, "faulter", 0);
-	struct thread *waiter = thread_create(lock_after, NULL, "waiter", 0);
+	struct thread *victim = thread_create_here(lock_then_fault, NULL, "faulter", 0);
+	struct thread *waiter = thread_create_here(lock_after, NULL, "waiter", 0);
 	CHECK(victim && waiter);
 	selftest_capture_begin(); /* the fault report is on purpose: keep it off the console */
 	while (victim->state != THREAD_DEAD || waiter->state != THREAD_DEAD)
@@ -238,7 +339,7 @@ static const char *test_stack_overflow_kills_only_that_thread(void)
 	char expect[96];
 
 	for (int round = 0; round < 2; round++) {
-		struct thread *victim = thread_create(lock_then_overflow, NULL, "overflower", 0);
+		struct thread *victim = thread_create_here(lock_then_overflow, NULL, "overflower", 0);
 		CHECK(victim);
 		ksnprintf(expect, sizeof(expect), "thread %lu (overflower) killed by the fault above; "
 			  "it held mutex 'test overflow', released", victim->id);
@@ -316,7 +417,7 @@ static const char *test_soft_lockup(void)
 	uint64_t limit = sched_set_lockup_ticks(4);
 
 	selftest_capture_begin();
-	struct thread *t = thread_create(hog_cpu, (void *)10, "hog",
+	struct thread *t = thread_create_here(hog_cpu, (void *)10, "hog",
 					 THREAD_PRIO(THREAD_PRIO_SHELL + 1)); /* runs at once */
 	const char *out = selftest_capture_end();
 	sched_set_lockup_ticks(limit);
@@ -342,12 +443,14 @@ static void set_flag(void *arg __unused)
 static const char *test_priority_affinity(void)
 {
 	flag_ran = false;
-	struct thread *t = thread_create(set_flag, NULL, "prio-test", 0);
+	struct thread *t = thread_create_here(set_flag, NULL, "prio-test", 0);
 	CHECK(t);
 	CHECK(!flag_ran); /* below the test's priority: not run yet */
-	CHECK(thread_set_affinity(t, 1u << 1) == -EINVAL); /* CPU 1 is not online */
+	unsigned offline = sched_cpus_online(); /* CPUs 0 .. n-1 are online */
+	if (offline < SCHED_MAX_CPUS)
+		CHECK(thread_set_affinity(t, CPUMASK_CPU(offline)) == -EINVAL);
 	CHECK(thread_set_affinity(t, 0) == -EINVAL);
-	CHECK(thread_set_affinity(t, 1u << 0) == 0 && t->affinity == 1u << 0);
+	CHECK(thread_set_affinity(t, here()) == 0 && t->affinity == here());
 	CHECK(thread_set_priority(t, THREAD_PRIO_MAX + 1) == -EINVAL);
 	CHECK(thread_set_priority(sched_idle_thread(), THREAD_PRIO_MAX) == -EINVAL);
 	CHECK(!flag_ran && t->state == THREAD_READY);
@@ -406,20 +509,13 @@ static void wait_for_token(void *arg __unused)
 	arch_irq_restore(flags);
 }
 
-/* Sleep a tick at a time until n threads wait on wq (they have the CPU meanwhile). */
-static void until_waiting(struct wait_queue *wq, size_t n)
-{
-	while (wait_queue_count(wq) != n)
-		thread_sleep_ticks(1);
-}
-
 static const char *test_wake_one_all(void)
 {
 	struct thread *t[WAITERS];
 
 	tokens = woke_n = 0;
 	for (int i = 0; i < WAITERS; i++) {
-		t[i] = thread_create(wait_for_token, NULL, "waiter", 0);
+		t[i] = thread_create_here(wait_for_token, NULL, "waiter", 0);
 		CHECK(t[i]);
 	}
 	until_waiting(&test_wq, WAITERS);
@@ -461,7 +557,7 @@ static const char *test_semaphore(void)
 	semaphore_init(&items, 0, "test items");
 	consumed = 0;
 	CHECK(!semaphore_trydown(&items));
-	struct thread *t = thread_create(consume, NULL, "consumer", 0);
+	struct thread *t = thread_create_here(consume, NULL, "consumer", 0);
 	CHECK(t);
 	until_waiting(&items.waiters, 1);
 	CHECK(consumed == 0);
@@ -475,32 +571,43 @@ static const char *test_semaphore(void)
 	return NULL;
 }
 
+PINNED(test_priority_affinity)
+PINNED(test_fault_kills_thread)
+PINNED(test_stack_overflow_kills_only_that_thread)
+PINNED(test_soft_lockup)
+PINNED(test_sleep_ticks)
+PINNED(test_wake_one_all)
+PINNED(test_semaphore)
+PINNED(test_cross_cpu_wake)
+
 static const struct selftest threads_tests[] = {
 	{"join_1000", "1000 threads created and joined: MemFree, Slab, VmallocUsed as before",
 	 test_join_1000},
 	{"refusals", "unknown flags, bad priority, no function, joining or killing oneself",
 	 test_refusals},
-	{"mutex_counter", "4 threads add 3000 each under a mutex, preempted holding it: 12000",
-	 test_mutex_counter},
+	{"mutex_counter", "2 threads per online CPU (4 at least, pinned in turn) add 3000 each "
+	 "under a mutex, preempted holding it: none lost", test_mutex_counter},
+	{"cross_cpu_wake", "a thread blocked on another CPU, woken from this one, runs there (one "
+	 "CPU: said, run here)", test_cross_cpu_wake_pinned},
 	{"mutex_owner", "trylock records the owner, fails when held; unlock clears it",
 	 test_mutex_owner},
 	{"priority_affinity", "affinity outside the online CPUs refused; a thread raised above "
-	 "the caller runs at once", test_priority_affinity},
+	 "the caller runs at once", test_priority_affinity_pinned},
 	{"fault_kills_thread", "a thread faulting holding a mutex dies alone: the mutex goes to "
-	 "its waiter, memory comes back", test_fault_kills_thread},
+	 "its waiter, memory comes back", test_fault_kills_thread_pinned},
 	{"thread_stack_overflow_kills_only_that_thread", "a thread recursing into its guard "
 	 "page holding a mutex dies alone, twice; the mutex is freed, memory comes back",
-	 test_stack_overflow_kills_only_that_thread},
+	 test_stack_overflow_kills_only_that_thread_pinned},
 	{"deadlock_detected", "a lock that would close a cycle of owners is refused with the "
 	 "cycle named", test_deadlock_detected},
 	{"soft_lockup", "debug mode: a thread keeping the CPU 4 ticks is reported once, with its "
-	 "RIP", test_soft_lockup},
+	 "RIP", test_soft_lockup_pinned},
 	{"sleep_ticks", "sleep n ticks wakes in tick start+n exactly; ms round up to ticks",
-	 test_sleep_ticks},
+	 test_sleep_ticks_pinned},
 	{"wake_one_all", "wake-one wakes the oldest waiter only; wake-all the rest, in order",
-	 test_wake_one_all},
+	 test_wake_one_all_pinned},
 	{"semaphore", "a consumer blocks on an empty semaphore and takes each unit given",
-	 test_semaphore},
+	 test_semaphore_pinned},
 };
 
 SELFTEST_SUITE(threads, threads_tests);
