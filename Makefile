@@ -95,6 +95,7 @@ KERNEL_C := \
 	mm/direct_map.c \
 	mm/page.c \
 	mm/buddy.c \
+	mm/lockdep.c \
 	mm/failinject.c \
 	mm/pmm.c \
 	mm/paging.c \
@@ -227,7 +228,8 @@ HOST_COMMON := $(HOST_LIB) kernel/selftest.c tests/host/main.c tests/host/host_s
 FUZZ_COMMON := $(HOST_LIB) tests/host/host_stubs.c
 
 # The memory manager over a simulated RAM arena (tests/host/arena.c).
-HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c mm/failinject.c tests/host/mm_arch_host.c \
+HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c mm/lockdep.c mm/failinject.c \
+	tests/host/mm_arch_host.c \
 	tests/host/arena.c
 
 test_lib_SRCS := tests/unit/test_lib.c

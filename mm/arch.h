@@ -111,6 +111,20 @@ static inline unsigned arch_cpu_id(void) { return 0; }
 			panic("%s: interrupts must be off (%s:%d)", __func__, __FILE__, __LINE__); \
 	} while (0)
 
+/*
+ * The preemption count of each CPU: above zero, the scheduler refuses to
+ * switch away from the running thread (a spinlock is held: mm/spinlock.h
+ * raises it). The kernel's is the scheduler's (kernel/sched/schedule.c),
+ * the host tests' a plain array (tests/host/mm_arch_host.c).
+ */
+extern unsigned sched_preempt_count[MM_MAX_CPUS];
+
+/*
+ * Allow preemption again (count down); at zero, with interrupts on and a
+ * reschedule pending, switch now (kernel: schedule.c). Any context.
+ */
+void preempt_enable(void);
+
 /* A cycle counter for benchmarks (rdtsc). */
 uint64_t arch_cycles(void);
 

@@ -18,12 +18,12 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/recovery.h"
-#include "kernel/sched/spinlock.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kernel_space.h"
+#include "mm/spinlock.h"
 
 struct cpu_sched {
 	struct thread *current;
