@@ -151,6 +151,15 @@ unsigned arch_cpus_online(void);
  */
 void arch_on_each_cpu(void (*fn)(void *arg), void *arg);
 
+/*
+ * May this context use arch_on_each_cpu(): interrupts on, or no other CPU
+ * to ask? ("Drain every CPU's lists" falls back to this CPU's otherwise.)
+ */
+static inline bool arch_can_reach_every_cpu(void)
+{
+	return !arch_irqs_disabled() || arch_cpus_online() == 1;
+}
+
 struct address_space;
 
 /*

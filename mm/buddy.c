@@ -347,15 +347,9 @@ static uint64_t pcp_drain_every_cpu(void)
 	return moved;
 }
 
-/* May this context ask every CPU to drain (interrupts on, or nobody else to ask)? */
-static bool can_ask_every_cpu(void)
-{
-	return !arch_irqs_disabled() || arch_cpus_online() == 1;
-}
-
 void buddy_drain_pcp(void)
 {
-	ASSERT(can_ask_every_cpu(), "buddy_drain_pcp: interrupts off with other CPUs online");
+	ASSERT(arch_can_reach_every_cpu(), "buddy_drain_pcp: interrupts off with other CPUs online");
 	pcp_drain_every_cpu();
 }
 
@@ -694,7 +688,7 @@ static struct page *alloc_pages_slow(unsigned flags, unsigned order, int highest
 		for (unsigned i = 0; i < shrinker_count; i++)
 			shrinkers[i]();
 
-	bool ask_all = can_ask_every_cpu();
+	bool ask_all = arch_can_reach_every_cpu();
 	unsigned long irq = arch_irq_save();
 	struct page *page = zones_take(highest, order, mark);
 	if (!page) {
