@@ -581,3 +581,14 @@ const char *region_check_invariants(const struct region_set *set)
 	spin_unlock_irqrestore(set_lock(set), irq);
 	return violation;
 }
+
+bool region_find_copy(const struct region_set *set, virt_addr_t va, struct region *out)
+{
+	unsigned long irq = spin_lock_irqsave(set_lock(set));
+	const struct region *r = find_locked(set, va);
+
+	if (r)
+		*out = *r;
+	spin_unlock_irqrestore(set_lock(set), irq);
+	return r != NULL;
+}

@@ -27,7 +27,7 @@
  * the set next changes: the space's owner orders its changes after its own
  * lookups (the kernel's set never changes after boot); region_grow_down,
  * the one change the fault handler makes, moves nothing in memory. The
- * page-fault handler calls only region_find, region_next and
+ * page-fault handler calls only region_find_copy, region_next and
  * region_grow_down, which never allocate.
  * Lock order: region set -> slab cache -> zone (a change may kmalloc a
  * bigger array under the lock); the fault handler takes the set's lock and
@@ -115,6 +115,13 @@ __must_check int region_insert(struct region_set *set, const struct region *r);
  * next change to the set.
  */
 const struct region *region_find(const struct region_set *set, virt_addr_t va);
+
+/*
+ * Copy the region containing va into *out, under the set's lock, so the
+ * copy holds whatever changes the set next; false (out untouched) if none.
+ * The page-fault handler's lookup.
+ */
+bool region_find_copy(const struct region_set *set, virt_addr_t va, struct region *out);
 
 /*
  * The region with the lowest start above va, or NULL: what lies just above
