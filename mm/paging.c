@@ -23,9 +23,13 @@
  *       whole map/unmap/protect/translate/destroy/for_each_range, the TLB
  *       invalidation included, with interrupts off;
  *   [x] inside it only the allocator: as->lock -> (shrinker: slab cache) ->
- *       zone, for table pages; never another space's lock, never vmalloc's
- *       or a region set's (callers take those before or after, not around);
- *   [x] paging_walk reads without it (diagnostics, also from the #PF report).
+ *       zone, for table pages; never vmalloc's or a region set's (callers
+ *       take those before or after, not around); another space's only as
+ *       "page tables" -> "kernel page tables" (a walk's fn reading the
+ *       kernel's tables, as `protect` does for aliases), never the reverse;
+ *   [x] paging_walk reads without it (diagnostics, also from the #PF report);
+ *       translate and for_each_range called from a for_each_range callback
+ *       on the same space see this CPU holds it and read without retaking.
  */
 #include "mm/paging.h"
 
@@ -1040,18 +1044,28 @@ int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsi
 int paging_translate(const struct address_space *as, virt_addr_t va,
 		     struct paging_translation *out)
 {
-	unsigned long irq = spin_lock_irqsave(space_lock(as));
-	int err = translate_locked(as, va, out);
+	unsigned long irq = arch_irq_save();
+	bool take = !spin_held_here(space_lock(as)); /* else: a read nested in a walk's fn */
 
-	spin_unlock_irqrestore(space_lock(as), irq);
+	if (take)
+		spin_lock(space_lock(as));
+	int err = translate_locked(as, va, out);
+	if (take)
+		spin_unlock(space_lock(as));
+	arch_irq_restore(irq);
 	return err;
 }
 
 void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
 			   paging_range_fn fn, void *arg)
 {
-	unsigned long irq = spin_lock_irqsave(space_lock(as));
+	unsigned long irq = arch_irq_save();
+	bool take = !spin_held_here(space_lock(as)); /* else: a read nested in a walk's fn */
 
+	if (take)
+		spin_lock(space_lock(as));
 	for_each_range_locked(as, from, to, fn, arg);
-	spin_unlock_irqrestore(space_lock(as), irq);
+	if (take)
+		spin_unlock(space_lock(as));
+	arch_irq_restore(irq);
 }

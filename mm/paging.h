@@ -27,7 +27,9 @@
  * through kernel_space, whose lock then covers it. Table pages are
  * allocated under the lock (lock order: page tables -> slab cache (the
  * shrinker) -> zone). paging_for_each_range calls fn with the lock held:
- * fn must not call paging_* on the same space.
+ * fn may read the same space again (paging_translate and
+ * paging_for_each_range see this CPU holds the lock and nest), never
+ * change it (a map or unmap there is reported as a lock recursion).
  * Contracts: any CPU, interrupts on or off, never sleeps. Host-compilable:
  * CR3 and invlpg go through mm/arch.h.
  */

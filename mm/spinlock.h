@@ -40,8 +40,10 @@ typedef struct spinlock {
 	uint16_t lockdep_class; /* the validator's cache: class index + 1, 0 not looked up */
 } spinlock_t;
 
+#define SPIN_NO_OWNER (~0u) /* owner_cpu of a free lock */
+
 /* static spinlock_t l = SPINLOCK_INIT("name"); */
-#define SPINLOCK_INIT(lock_name) {0, 0, (lock_name), 0}
+#define SPINLOCK_INIT(lock_name) {0, SPIN_NO_OWNER, (lock_name), 0}
 
 /* Where a lock is taken, for the validator's reports: "mm/buddy.c:412". */
 #define SPINLOCK_STR_(x) #x
@@ -65,7 +67,7 @@ static inline unsigned preempt_count(void)
 static inline void spin_lock_init(spinlock_t *l, const char *name)
 {
 	l->locked = 0;
-	l->owner_cpu = 0;
+	l->owner_cpu = SPIN_NO_OWNER;
 	l->name = name;
 	l->lockdep_class = 0;
 }
@@ -77,6 +79,15 @@ static inline bool spin_is_locked(const spinlock_t *l)
 }
 
 /*
+ * Does this CPU hold l? Exact with interrupts off: only this CPU can make
+ * the answer true, and a holder clears owner_cpu before it releases.
+ */
+static inline bool spin_held_here(const spinlock_t *l)
+{
+	return l->locked && l->owner_cpu == arch_cpu_id();
+}
+
+/*
  * Take l with interrupts already off (and leave them off); site is where
  * (SPINLOCK_SITE). Use spin_lock(l).
  */
@@ -85,7 +96,7 @@ static __always_inline void spin_lock_at(spinlock_t *l, const char *site)
 	preempt_disable();
 	if (unlikely(lockdep_enabled))
 		lockdep_acquire(l, site);
-	if (unlikely(l->locked && l->owner_cpu == arch_cpu_id()))
+	if (unlikely(spin_held_here(l)))
 		panic("spin_lock: this CPU already holds lock %s (recursion) at %s",
 		      l->name ? l->name : "(unnamed)", site);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
@@ -98,6 +109,7 @@ static __always_inline void spin_unlock(spinlock_t *l)
 {
 	if (unlikely(lockdep_enabled))
 		lockdep_release(l);
+	l->owner_cpu = SPIN_NO_OWNER;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	sched_preempt_count[arch_cpu_id()]--;
 }

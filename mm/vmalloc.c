@@ -330,7 +330,7 @@ const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
 {
 	if (!vm_space)
 		return NULL;
-	if (vm_lock.locked && vm_lock.owner_cpu == arch_cpu_id())
+	if (spin_held_here(&vm_lock))
 		return area_find(addr); /* a fault inside this CPU's own vmalloc section */
 	unsigned long irq = spin_lock_irqsave(&vm_lock);
 	const struct vmalloc_area *a = area_find(addr);
