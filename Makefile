@@ -122,6 +122,7 @@ KERNEL_C := \
 	kernel/commands/power_commands.c \
 	kernel/commands/timer_commands.c \
 	kernel/commands/thread_commands.c \
+	kernel/commands/lockdep_commands.c \
 	kernel/bench/pmm_bench.c \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
