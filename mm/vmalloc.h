@@ -133,7 +133,8 @@ uint64_t vmalloc_free_bytes(void);
 /*
  * Check vmalloc's bookkeeping (see mm/vmalloc.c's opening comment): NULL or
  * a description of the first violation. Reads the page tables of every live
- * area: O(mapped pages). For tests.
+ * area: O(mapped pages). Without the vmalloc lock (the page-table reads take
+ * kernel_space's): exact only while no CPU vmallocs or vfrees. For tests.
  */
 const char *vmalloc_check_invariants(void);
 
