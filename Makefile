@@ -102,6 +102,7 @@ KERNEL_C := \
 	mm/direct_map.c \
 	mm/page.c \
 	mm/buddy.c \
+	mm/lockdep.c \
 	mm/failinject.c \
 	mm/pmm.c \
 	mm/paging.c \
@@ -130,6 +131,7 @@ KERNEL_C := \
 	kernel/commands/timer_commands.c \
 	kernel/commands/thread_commands.c \
 	kernel/commands/stress_commands.c \
+	kernel/commands/lockdep_commands.c \
 	kernel/bench/pmm_bench.c \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
@@ -166,7 +168,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_fault.c \
 	tests/kernel/test_stack.c \
 	tests/kernel/test_threads.c \
-	tests/kernel/test_apic.c
+	tests/kernel/test_apic.c \
+	tests/kernel/test_lockdep.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -238,7 +241,8 @@ HOST_COMMON := $(HOST_LIB) kernel/selftest.c tests/host/main.c tests/host/host_s
 FUZZ_COMMON := $(HOST_LIB) tests/host/host_stubs.c
 
 # The memory manager over a simulated RAM arena (tests/host/arena.c).
-HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c mm/failinject.c tests/host/mm_arch_host.c \
+HOST_MM := mm/memmap.c mm/memblock.c mm/page.c mm/buddy.c mm/lockdep.c mm/failinject.c \
+	tests/host/mm_arch_host.c \
 	tests/host/arena.c
 
 test_lib_SRCS := tests/unit/test_lib.c
@@ -265,13 +269,15 @@ test_stack_registry_SRCS := tests/host/test_stack_registry.c kernel/stack_regist
 # The MADT processor count (kernel/acpi.c reads tables through the direct map: the arena).
 test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
 # The scheduling policy over simulated CPUs and a simulated clock.
-test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c tests/host/mm_arch_host.c
+# The lock-order validator over the test's own spinlocks.
+test_lockdep_SRCS := tests/host/test_lockdep.c mm/lockdep.c tests/host/mm_arch_host.c
+test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c mm/lockdep.c tests/host/mm_arch_host.c
 fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
 fuzz_memmap_SRCS := tests/host/fuzz_memmap.c mm/memmap.c
 
 HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy test_pmm \
 	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
-	test_phys_owner test_acpi test_sched
+	test_phys_owner test_acpi test_sched test_lockdep
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

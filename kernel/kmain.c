@@ -43,6 +43,7 @@
 #include "lib/printf.h"
 #include "mm/buddy.h"
 #include "mm/kernel_space.h"
+#include "mm/lockdep.h"
 #include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
@@ -155,6 +156,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
 	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length, /* MADT: CPUs, APICs */
 		       cpu_features.initial_apic_id);
+	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "lockdep") ||
+	    bootinfo_cmdline_has(&boot_info, "sched_debug"))
+		lockdep_set_enabled(true);   /* debug: report lock-order inversions (mm/lockdep.h) */
 	pmm_init(boot_memory(&boot_info));   /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */

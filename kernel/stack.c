@@ -18,7 +18,7 @@
 
 #include "kernel/arch/x86_64/gdt.h"
 #include "lib/errno.h"
-#include "kernel/sched/spinlock.h"
+#include "mm/spinlock.h"
 #include "lib/panic.h"
 #include "mm/arch.h"
 #include "mm/kmalloc.h"
@@ -30,7 +30,7 @@ void stack_call(uint64_t top, void (*fn)(void)); /* context.asm */
 static struct kernel_stack boot_stack;
 static struct kernel_stack ist_stacks[3]; /* IST slots 1-3 */
 static const struct kernel_stack *main_stack;
-static spinlock_t stacks_lock = SPINLOCK_INIT; /* writers of the registry */
+static spinlock_t stacks_lock = SPINLOCK_INIT("stack registry"); /* writers of the registry */
 
 /* Register s with interrupts off: a backtrace must never see the list half-changed. */
 static void register_stack(struct kernel_stack *s)

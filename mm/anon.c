@@ -8,7 +8,13 @@
  *   [x] every frame mapped in an anonymous region came from alloc_page()
  *       and has one owner per mapping of it;
  *   [x] a failed call changes nothing: no region, no mapping, no refcount.
- * Context: process context, one CPU.
+ * Context: process context, any CPU; a space's changes are ordered by
+ * its owner (one thread changes a space's regions at a time).
+ * Lock order: every region_* and paging_* call takes the set's or the
+ * space's lock for itself and releases it, so no two are held at once
+ * (copy-on-write sharing touches two spaces one call at a time);
+ * page_get/page_put are atomic, and frames come from the zone locks inside
+ * alloc_page. Nothing sleeps.
  */
 #include "mm/anon.h"
 

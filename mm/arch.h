@@ -123,6 +123,20 @@ static inline unsigned arch_cpu_id(void)
 			panic("%s: interrupts must be off (%s:%d)", __func__, __FILE__, __LINE__); \
 	} while (0)
 
+/*
+ * The preemption count of each CPU: above zero, the scheduler refuses to
+ * switch away from the running thread (a spinlock is held: mm/spinlock.h
+ * raises it). The kernel's is the scheduler's (kernel/sched/schedule.c),
+ * the host tests' a plain array (tests/host/mm_arch_host.c).
+ */
+extern unsigned sched_preempt_count[MM_MAX_CPUS];
+
+/*
+ * Allow preemption again (count down); at zero, with interrupts on and a
+ * reschedule pending, switch now (kernel: schedule.c). Any context.
+ */
+void preempt_enable(void);
+
 /* A cycle counter for benchmarks (rdtsc). */
 uint64_t arch_cycles(void);
 
@@ -148,6 +162,15 @@ unsigned arch_cpus_online(void);
  * runs fn once per simulated CPU with host_cpu_id set to each in turn.
  */
 void arch_on_each_cpu(void (*fn)(void *arg), void *arg);
+
+/*
+ * May this context use arch_on_each_cpu(): interrupts on, or no other CPU
+ * to ask? ("Drain every CPU's lists" falls back to this CPU's otherwise.)
+ */
+static inline bool arch_can_reach_every_cpu(void)
+{
+	return !arch_irqs_disabled() || arch_cpus_online() == 1;
+}
 
 struct address_space;
 

@@ -16,8 +16,16 @@
  *       is its length, and a per-CPU count never exceeds high;
  *   [x] a block head's refcount is 0 when free, >= 1 when allocated (PG_HEAD);
  *   [x] zone free_pages = free-list pages + per-CPU pages; managed_pages =
- *       the zone's frames without PG_RESERVED; PG_POISONED only on free frames.
- * Context: any, interrupts on or off; list changes run with interrupts off.
+ *       the zone's frames without PG_RESERVED; PG_POISONED only on free frames;
+ *   [x] a per-CPU list is touched only by its CPU, with interrupts off.
+ * Context: any CPU, interrupts on or off; list changes run with interrupts
+ * off, free-list changes with the zone's lock held.
+ * Lock order:
+ *   [x] zone->lock is a leaf: nothing is taken inside it (shrinkers run
+ *       outside it, the per-CPU lists need no lock);
+ *   [x] zone locks nest only in zone order, DMA -> DMA32 -> Normal;
+ *   [x] callers may hold paging, vmalloc and slab-cache locks around
+ *       alloc_pages/free_pages (docs/pmm.md, "Locking").
  */
 #include "mm/buddy.h"
 
@@ -51,8 +59,16 @@ static struct {
 } zone_limits[ZONE_COUNT];
 
 static bool poisoning;
-static uint64_t poison_violations;
-static uint64_t poisoned_free_pages; /* frames with PG_POISONED (all free) */
+static uint64_t poison_violations;   /* atomic adds */
+static uint64_t poisoned_free_pages; /* frames with PG_POISONED (all free); atomic adds */
+
+static const char *const zone_lock_names[ZONE_COUNT] = {"zone DMA", "zone DMA32", "zone Normal"};
+
+/* Add delta to a counter written by several CPUs without a common lock. */
+static inline void counter_add(uint64_t *counter, int64_t delta)
+{
+	__atomic_fetch_add(counter, (uint64_t)delta, __ATOMIC_RELAXED);
+}
 
 static shrinker_fn shrinkers[SHRINKERS_MAX];
 static unsigned shrinker_count;
@@ -84,6 +100,7 @@ void buddy_init(const struct buddy_config *config)
 	for (int z = 0; z < ZONE_COUNT; z++) {
 		struct zone *zone = &zones[z];
 		memset(zone, 0, sizeof(*zone));
+		spin_lock_init(&zone->lock, zone_lock_names[z]);
 		zone->name = zone_names[z];
 		for (int o = 0; o <= MAX_ORDER; o++)
 			list_init(&zone->free_area[o].blocks);
@@ -236,7 +253,8 @@ static struct page *buddy_take_block(struct zone *zone, unsigned order)
  * address first, and zone_take() hands them out in that order. Adds them
  * to pcp->count, and counts one refill in zone->stats.pcp_refills if any
  * moved. Returns how many (0: the free lists have no page left).
- * Interrupts off; zone->free_pages does not change (per-CPU pages are free).
+ * Interrupts off, zone->lock held; zone->free_pages does not change
+ * (per-CPU pages are free).
  */
 static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
 {
@@ -265,7 +283,8 @@ static unsigned pcp_refill(struct zone *zone, struct per_cpu_pages *pcp)
  * freed longest ago, whose contents are the least likely to still be in
  * the CPU's cache. Each leaves with PG_PCP cleared and pcp->count one
  * lower; a drain that moved pages counts once in zone->stats.pcp_drains.
- * Returns how many. Interrupts off; zone->free_pages does not change.
+ * Returns how many. Interrupts off, zone->lock held; zone->free_pages does
+ * not change.
  */
 static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned count)
 {
@@ -287,32 +306,51 @@ static unsigned pcp_drain(struct zone *zone, struct per_cpu_pages *pcp, unsigned
 }
 
 /*
- * Empty every per-CPU list of every zone; returns the pages moved.
- * Interrupts off. (One pcp_drain() per list empties it; the loop only
- * matters to a pcp_drain() that moves fewer than it is asked to.)
+ * Empty this CPU's per-CPU list of every zone, each under its zone's lock;
+ * returns the pages moved. Interrupts off. (One pcp_drain() per list empties
+ * it; the loop only matters to a pcp_drain() that moves fewer than asked.)
  */
-static uint64_t pcp_drain_all(void)
+static uint64_t pcp_drain_this_cpu(void)
 {
 	ASSERT_IRQS_OFF();
+	unsigned cpu = arch_cpu_id();
 	uint64_t moved = 0;
 	unsigned n;
 
 	for (int z = 0; z < ZONE_COUNT; z++) {
-		for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
-			struct per_cpu_pages *pcp = &zones[z].pcp[cpu];
-			while (pcp->count > 0 && (n = pcp_drain(&zones[z], pcp, pcp->count)) > 0)
-				moved += n;
-		}
+		struct per_cpu_pages *pcp = &zones[z].pcp[cpu];
+		if (pcp->count == 0)
+			continue;
+		spin_lock(&zones[z].lock);
+		while (pcp->count > 0 && (n = pcp_drain(&zones[z], pcp, pcp->count)) > 0)
+			moved += n;
+		spin_unlock(&zones[z].lock);
 	}
+	return moved;
+}
+
+/* arch_on_each_cpu() body: drain this CPU, add the pages moved to *arg. */
+static void pcp_drain_on_cpu(void *arg)
+{
+	counter_add(arg, (int64_t)pcp_drain_this_cpu());
+}
+
+/*
+ * Empty the per-CPU lists of every CPU, each CPU its own; returns the pages
+ * moved. Interrupts on, or off with one CPU online (arch_on_each_cpu).
+ */
+static uint64_t pcp_drain_every_cpu(void)
+{
+	uint64_t moved = 0;
+
+	arch_on_each_cpu(pcp_drain_on_cpu, &moved);
 	return moved;
 }
 
 void buddy_drain_pcp(void)
 {
-	unsigned long irq = arch_irq_save();
-
-	pcp_drain_all();
-	arch_irq_restore(irq);
+	ASSERT(arch_can_reach_every_cpu(), "buddy_drain_pcp: interrupts off with other CPUs online");
+	pcp_drain_every_cpu();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -333,7 +371,7 @@ static void zone_add_block(struct page *page, unsigned order)
 	if (pfn + pages > zone->end_pfn)
 		zone->end_pfn = pfn + pages;
 	zone->managed_pages += pages;
-	zone->free_pages += pages;
+	counter_add(&zone->free_pages, (int64_t)pages);
 	buddy_merge_and_free(zone, page, order);
 }
 
@@ -363,8 +401,11 @@ void buddy_add_free_range(phys_addr_t start, phys_addr_t end)
 	while (pfn < end_pfn) {
 		unsigned order = largest_block_order(pfn, end_pfn);
 		struct page *page = pfn_to_page(pfn);
-		if (page)
+		if (page) {
+			spin_lock(&zones[page->zone].lock);
 			zone_add_block(page, order);
+			spin_unlock(&zones[page->zone].lock);
+		}
 		pfn += BLOCK_PAGES(order);
 	}
 	arch_irq_restore(irq);
@@ -395,18 +436,21 @@ static uint64_t isqrt(uint64_t n)
  *   per-CPU  batch = zone pages / 128, between 1 and 31; high = 3 * batch.
  *            A big batch makes refills rare; a small zone should not have a
  *            large share of its pages parked on per-CPU lists.
- * The per-CPU lists are drained first, so their new limits hold at once.
+ * The per-CPU lists are drained first (every CPU's), so their new limits
+ * hold at once; a CPU allocating meanwhile may refill its list to the old
+ * limit: call it at boot, or while no other CPU allocates (tests).
  */
 void buddy_set_watermarks(void)
 {
 	uint64_t managed = buddy_managed_pages();
 	uint64_t reserve_kib = isqrt(managed * (PAGE_SIZE >> 10) * 16);
 	uint64_t reserve = MIN(MAX(reserve_kib, 128), 65536) / (PAGE_SIZE >> 10);
-	unsigned long irq = arch_irq_save();
 
-	pcp_drain_all();
+	pcp_drain_every_cpu();
+	unsigned long irq = arch_irq_save();
 	for (int z = 0; z < ZONE_COUNT; z++) {
 		struct zone *zone = &zones[z];
+		spin_lock(&zone->lock);
 		uint64_t min = 0;
 		unsigned batch = 1, high = 0;
 		if (zone->managed_pages > 0) {
@@ -422,6 +466,7 @@ void buddy_set_watermarks(void)
 			zone->pcp[cpu].batch = batch;
 			zone->pcp[cpu].high = high;
 		}
+		spin_unlock(&zone->lock);
 	}
 	arch_irq_restore(irq);
 }
@@ -440,7 +485,7 @@ static void poison_block(struct page *page, unsigned order)
 		memset(page_address(&page[i]), PAGE_POISON_BYTE, PAGE_SIZE);
 		page[i].flags |= PG_POISONED;
 	}
-	poisoned_free_pages += BLOCK_PAGES(order);
+	counter_add(&poisoned_free_pages, (int64_t)BLOCK_PAGES(order));
 }
 
 /* Offset of the first byte of the frame that is not poison, or PAGE_SIZE. */
@@ -462,7 +507,7 @@ static size_t poison_first_change(const uint8_t *frame)
 /*
  * The block was just allocated: check its poisoned frames, report each one
  * written to since it was freed, and unmark them. The block is the caller's
- * already, so only the shared counters need interrupts off.
+ * already, so only the shared counters need care (atomic adds).
  */
 static void poison_check_block(struct page *page, unsigned order)
 {
@@ -482,10 +527,8 @@ static void poison_check_block(struct page *page, unsigned order)
 			changed++;
 		}
 	}
-	unsigned long irq = arch_irq_save();
-	poisoned_free_pages -= checked;
-	poison_violations += changed;
-	arch_irq_restore(irq);
+	counter_add(&poisoned_free_pages, -(int64_t)checked);
+	counter_add(&poison_violations, (int64_t)changed);
 }
 
 void buddy_set_poisoning(bool on)
@@ -519,31 +562,53 @@ int buddy_register_shrinker(shrinker_fn fn)
 	return 0;
 }
 
-/* Take 2^order frames from zone; order 0 goes through this CPU's list. Interrupts off. */
+/* Take zone's lock around pcp_refill (interrupts off). Out of line: the miss path. */
+static __noinline unsigned pcp_refill_locked(struct zone *zone, struct per_cpu_pages *pcp)
+{
+	spin_lock(&zone->lock);
+	unsigned n = pcp_refill(zone, pcp);
+	spin_unlock(&zone->lock);
+	return n;
+}
+
+/* buddy_take_block under zone's lock (interrupts off). */
+static __noinline struct page *zone_take_block(struct zone *zone, unsigned order)
+{
+	spin_lock(&zone->lock);
+	struct page *page = buddy_take_block(zone, order);
+	spin_unlock(&zone->lock);
+	return page;
+}
+
+/*
+ * Take 2^order frames from zone; order 0 goes through this CPU's list, with
+ * no lock unless it must be refilled. Interrupts off.
+ */
 static inline struct page *zone_take(struct zone *zone, unsigned order)
 {
 	ASSERT_IRQS_OFF();
 	struct page *page = NULL;
+	struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
 
 	if (likely(order == 0)) {
-		struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
+		struct per_cpu_pages *list = pcp;
 		if (likely(pcp->count > 0))
-			zone->stats.pcp_hits++;
-		else if (pcp_refill(zone, pcp) == 0)
-			pcp = NULL; /* nothing could be listed */
-		if (pcp) {
-			page = list_first_entry(&pcp->pages, struct page, list);
+			pcp->hits++;
+		else if (pcp_refill_locked(zone, pcp) == 0)
+			list = NULL; /* nothing could be listed */
+		if (list) {
+			page = list_first_entry(&list->pages, struct page, list);
 			list_remove(&page->list);
 			page->flags &= ~PG_PCP;
-			pcp->count--;
+			list->count--;
 		}
 	}
 	/* Blocks; and a single page that could not be listed: then the free lists are
 	 * empty too, unless pcp_refill is lab 1's stub, which lists nothing. */
-	if (!page && !(page = buddy_take_block(zone, order)))
+	if (!page && !(page = zone_take_block(zone, order)))
 		return NULL;
-	zone->free_pages -= BLOCK_PAGES(order);
-	zone->stats.alloc_pages++;
+	counter_add(&zone->free_pages, -(int64_t)BLOCK_PAGES(order));
+	pcp->allocs++;
 	return page;
 }
 
@@ -587,8 +652,11 @@ static void count_refusals(int highest, unsigned order, int served)
 	for (int z = highest; z > served; z--) {
 		struct zone *zone = &zones[z];
 		if (zone->free_pages >= BLOCK_PAGES(order) &&
-		    zone->free_pages < zone->watermark_min + BLOCK_PAGES(order))
+		    zone->free_pages < zone->watermark_min + BLOCK_PAGES(order)) {
+			spin_lock(&zone->lock);
 			zone->stats.watermark_refusals++;
+			spin_unlock(&zone->lock);
+		}
 	}
 }
 
@@ -608,7 +676,9 @@ static bool zones_below_low(int highest, unsigned order)
  *      (once, with interrupts on: they free pages through free_pages);
  *   2. go below low, down to min (or to nothing with ALLOC_RESERVE);
  *   3. empty the per-CPU lists, whose single pages may be what keeps a big
- *      enough block from forming, and try step 2 once more.
+ *      enough block from forming, and try step 2 once more: every CPU's
+ *      lists when this context may ask them (interrupts on, or one CPU),
+ *      else this CPU's.
  */
 static struct page *alloc_pages_slow(unsigned flags, unsigned order, int highest)
 {
@@ -618,10 +688,21 @@ static struct page *alloc_pages_slow(unsigned flags, unsigned order, int highest
 		for (unsigned i = 0; i < shrinker_count; i++)
 			shrinkers[i]();
 
+	bool ask_all = arch_can_reach_every_cpu();
 	unsigned long irq = arch_irq_save();
 	struct page *page = zones_take(highest, order, mark);
-	if (!page && pcp_drain_all() > 0)
-		page = zones_take(highest, order, mark);
+	if (!page) {
+		uint64_t moved;
+		if (ask_all) {
+			arch_irq_restore(irq);
+			moved = pcp_drain_every_cpu();
+			irq = arch_irq_save();
+		} else {
+			moved = pcp_drain_this_cpu();
+		}
+		if (moved > 0)
+			page = zones_take(highest, order, mark);
+	}
 	if (mark == WATERMARK_MIN)
 		count_refusals(highest, order, page ? page->zone : -1);
 	arch_irq_restore(irq);
@@ -754,6 +835,31 @@ static void free_report(const char *who, const char *why, void *caller)
 	kprintf("%s: %s by %s\n", who, why, symbol);
 }
 
+/*
+ * The part of a free that needs zone's lock: a block, or a single page
+ * when this CPU's list is full (the oldest batch goes back first, then the
+ * page is listed, or merged if the drain made no room: high 0, or lab 1's
+ * pcp_drain stub). Interrupts off.
+ */
+static __noinline void buddy_free_locked(struct zone *zone, struct per_cpu_pages *pcp,
+					 struct page *page, unsigned order)
+{
+	spin_lock(&zone->lock);
+	if (order == 0) {
+		pcp_drain(zone, pcp, pcp->batch);
+		if (pcp->count < pcp->high) {
+			page->flags |= PG_PCP;
+			list_add(&pcp->pages, &page->list);
+			pcp->count++;
+		} else {
+			buddy_merge_and_free(zone, page, 0);
+		}
+	} else {
+		buddy_merge_and_free(zone, page, order);
+	}
+	spin_unlock(&zone->lock);
+}
+
 /* free_pages() proper; who and caller name the entry point and its caller in reports. */
 static int buddy_free(struct page *page, unsigned order, const char *who, void *caller)
 {
@@ -767,26 +873,20 @@ static int buddy_free(struct page *page, unsigned order, const char *who, void *
 		return err;
 	}
 	struct zone *zone = &zones[page->zone];
+	struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
 	page->flags &= ~PG_HEAD;
 	page->refcount = 0;
 	if (unlikely(poisoning))
 		poison_block(page, order);
-	if (likely(order == 0)) {
-		struct per_cpu_pages *pcp = &zone->pcp[arch_cpu_id()];
-		if (unlikely(pcp->count >= pcp->high))
-			pcp_drain(zone, pcp, pcp->batch); /* full: the oldest batch goes back first */
-		if (likely(pcp->count < pcp->high)) {
-			page->flags |= PG_PCP;
-			list_add(&pcp->pages, &page->list);
-			pcp->count++;
-		} else { /* no room: high 0, or lab 1's pcp_drain stub moved nothing */
-			buddy_merge_and_free(zone, page, 0);
-		}
+	if (likely(order == 0 && pcp->count < pcp->high)) { /* the fast path: no lock */
+		page->flags |= PG_PCP;
+		list_add(&pcp->pages, &page->list);
+		pcp->count++;
 	} else {
-		buddy_merge_and_free(zone, page, order);
+		buddy_free_locked(zone, pcp, page, order);
 	}
-	zone->free_pages += BLOCK_PAGES(order);
-	zone->stats.free_pages++;
+	counter_add(&zone->free_pages, (int64_t)BLOCK_PAGES(order));
+	pcp->frees++;
 	arch_irq_restore(irq);
 	return 0;
 }
@@ -796,25 +896,28 @@ int free_pages(struct page *page, unsigned order)
 	return buddy_free(page, order, "free_pages", __builtin_return_address(0));
 }
 
+/*
+ * Implementation note: the count changes by atomic operations (owners on
+ * several CPUs). page_put() leaves a count of 1 for buddy_free() to check
+ * and clear: only the last owner sees 1, since an owner cannot be added by
+ * anyone but another owner.
+ */
 void page_get(struct page *page)
 {
 	ASSERT(page && (page->flags & PG_HEAD) && page->refcount > 0,
 	       "page_get: not an allocated block");
-	unsigned long irq = arch_irq_save();
-	page->refcount++;
-	arch_irq_restore(irq);
+	__atomic_fetch_add(&page->refcount, 1, __ATOMIC_RELAXED);
 }
 
 void page_put(struct page *page)
 {
 	ASSERT(page && (page->flags & PG_HEAD) && page->refcount > 0,
 	       "page_put: not an allocated block");
-	unsigned long irq = arch_irq_save();
-	bool last = page->refcount == 1;
-	if (!last)
-		page->refcount--;
-	arch_irq_restore(irq);
-	if (last)
+	__typeof__(page->refcount) count = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+	while (count > 1 && !__atomic_compare_exchange_n(&page->refcount, &count, count - 1, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		;
+	if (count == 1)
 		buddy_free(page, page->order, "page_put", __builtin_return_address(0));
 }
 
@@ -865,8 +968,8 @@ int buddy_zone_snapshot(int z, struct zone_snapshot *out)
 {
 	if (z < 0 || z >= ZONE_COUNT)
 		return -EINVAL;
-	unsigned long irq = arch_irq_save();
-	const struct zone *zone = &zones[z];
+	struct zone *zone = &zones[z];
+	unsigned long irq = spin_lock_irqsave(&zone->lock);
 	out->name = zone->name;
 	out->start_pfn = zone->start_pfn;
 	out->end_pfn = zone->end_pfn;
@@ -877,13 +980,17 @@ int buddy_zone_snapshot(int z, struct zone_snapshot *out)
 	out->watermark_high = zone->watermark_high;
 	for (int o = 0; o <= MAX_ORDER; o++)
 		out->free_blocks[o] = zone->free_area[o].count;
-	for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
-		out->pcp[cpu].count = zone->pcp[cpu].count;
-		out->pcp[cpu].high = zone->pcp[cpu].high;
-		out->pcp[cpu].batch = zone->pcp[cpu].batch;
-	}
 	out->stats = zone->stats;
-	arch_irq_restore(irq);
+	for (int cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+		const struct per_cpu_pages *pcp = &zone->pcp[cpu];
+		out->pcp[cpu].count = pcp->count;
+		out->pcp[cpu].high = pcp->high;
+		out->pcp[cpu].batch = pcp->batch;
+		out->stats.alloc_pages += pcp->allocs;
+		out->stats.free_pages += pcp->frees;
+		out->stats.pcp_hits += pcp->hits;
+	}
+	spin_unlock_irqrestore(&zone->lock, irq);
 	return 0;
 }
 
@@ -1106,10 +1213,14 @@ const char *buddy_check_invariants(void)
 	const char *bad = NULL;
 	unsigned long irq = arch_irq_save();
 
+	for (int z = 0; z < ZONE_COUNT; z++)
+		spin_lock(&zones[z].lock); /* in zone order */
 	for (int z = 0; z < ZONE_COUNT && !bad; z++)
 		bad = check_zone_lists(z);
 	if (!bad)
 		bad = check_descriptors();
+	for (int z = ZONE_COUNT; z-- > 0;)
+		spin_unlock(&zones[z].lock);
 	arch_irq_restore(irq);
 	return bad;
 }

@@ -18,10 +18,18 @@
  * of free single pages (per-CPU pages): most order-0 allocations and frees
  * touch only that list, and it is refilled or drained in batches.
  *
+ * Locking: each zone's free lists are under zone->lock (a spinlock taken
+ * with interrupts off); each CPU's per-CPU list is that CPU's alone, used
+ * with interrupts off and no lock, and only its refill and drain take the
+ * zone lock. zone->free_pages changes by atomic adds (the per-CPU fast path
+ * takes no lock), and the counters the fast path bumps are per CPU.
  * Contracts for every function below: interrupts may be on or off (the
- * allocator disables them around its lists); never called from an
- * interrupt handler that interrupted the allocator itself (single CPU: there
- * is none yet). Host-compilable.
+ * allocator disables them around its lists), any CPU, never sleeps; not
+ * from an interrupt handler that interrupted the allocator itself.
+ * Lock order: zone locks are leaves (taken last: the slab, vmalloc and
+ * paging locks may be held around an allocation); two zone locks nest only
+ * in zone order (DMA, DMA32, Normal: the invariant checker).
+ * Host-compilable.
  */
 #ifndef MM_BUDDY_H
 #define MM_BUDDY_H
@@ -34,6 +42,7 @@
 #include "lib/list.h"
 #include "mm/arch.h"
 #include "mm/page.h"
+#include "mm/spinlock.h"
 
 #define MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
 
@@ -56,8 +65,17 @@ struct per_cpu_pages {
 	unsigned count;         /* pages on the list */
 	unsigned high;          /* drain a batch when count exceeds this */
 	unsigned batch;         /* pages moved per refill or drain */
+	/* This CPU's share of the zone's counters (no lock: only this CPU writes them). */
+	uint64_t allocs;        /* alloc_pages() calls this CPU served from the zone */
+	uint64_t frees;         /* free_pages() calls this CPU made into the zone */
+	uint64_t hits;          /* order-0 allocations served straight from this list */
 };
 
+/*
+ * A zone's counters. In struct zone the first three stay 0: each CPU counts
+ * them in its per_cpu_pages (allocs, frees, hits), and buddy_zone_snapshot()
+ * adds them up; the rest change under the zone lock.
+ */
 struct zone_stats {
 	uint64_t alloc_pages;     /* successful alloc_pages() calls served by this zone */
 	uint64_t free_pages;      /* free_pages() calls into this zone */
@@ -70,11 +88,12 @@ struct zone_stats {
 };
 
 struct zone {
+	spinlock_t lock;           /* the free lists, spans, watermarks, stats (not pcp[]) */
 	const char *name;          /* "DMA", "DMA32", "Normal" */
 	uint64_t start_pfn;        /* zone span [start_pfn, end_pfn), may contain holes */
 	uint64_t end_pfn;
 	uint64_t managed_pages;    /* pages handed to this zone by buddy_add_free_range() */
-	uint64_t free_pages;       /* free: on free lists and on per-CPU lists */
+	uint64_t free_pages;       /* free: on free lists and on per-CPU lists (atomic adds) */
 	uint64_t watermark_min;    /* ordinary requests keep at least this many free */
 	uint64_t watermark_low;    /* below this, the shrinkers are called */
 	uint64_t watermark_high;   /* reclaim target (shown in zoneinfo) */
@@ -165,7 +184,12 @@ __must_check int free_pages_phys(phys_addr_t pa, unsigned order);
  */
 const struct page *buddy_block_of(const struct page *page);
 
-/* Move every per-CPU page of every zone back to the buddy lists. */
+/*
+ * Move every per-CPU page of every zone, on every CPU, back to the buddy
+ * lists: each online CPU drains its own lists (arch_on_each_cpu), so that
+ * counts compared afterwards are exact. Interrupts on (other CPUs are
+ * asked), or off while only one CPU is online.
+ */
 void buddy_drain_pcp(void);
 
 /* Free pages in all zones (free lists + per-CPU lists), and managed pages. */
@@ -191,8 +215,9 @@ struct zone_snapshot {
 };
 
 /*
- * Copy zone z (ZONE_DMA .. ZONE_NORMAL) into *out, with interrupts off for
- * the copy so that the counts agree with each other. Returns 0, or -EINVAL
+ * Copy zone z (ZONE_DMA .. ZONE_NORMAL) into *out, under the zone's lock so
+ * that the free-list counts agree with each other (other CPUs' per-CPU
+ * counts are read as they are at that moment; drain first for exact ones). Returns 0, or -EINVAL
  * for a z outside the zones (*out untouched). Interrupts on or off.
  */
 int buddy_zone_snapshot(int z, struct zone_snapshot *out);
@@ -224,8 +249,10 @@ __must_check int buddy_register_shrinker(shrinker_fn fn);
  * Check every invariant of every zone (see buddy.c's opening comment);
  * returns NULL or a description of the first violation. O(free blocks) for
  * the lists plus one pass over all descriptors (a few loads per frame:
- * stray flags and overlapping blocks show only there), interrupts off
- * throughout. For tests and the `selftest` suites.
+ * stray flags and overlapping blocks show only there), interrupts off and
+ * every zone lock held throughout. Other CPUs' per-CPU lists are walked
+ * too: exact only while no other CPU allocates (tests). For tests and the
+ * `selftest` suites.
  */
 const char *buddy_check_invariants(void);
 

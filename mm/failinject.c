@@ -18,7 +18,10 @@
  *   [x] a CPU's countdowns and counts change only on that CPU with
  *       interrupts off (failinject_arm, failinject_tick), so an interrupt
  *       that allocates cannot count the same allocation twice.
- * Any context; failinject_off reaches every CPU (one CPU today).
+ * Any context. No lock: nothing here is shared between CPUs except what
+ * failinject_off clears (every CPU's countdowns, a plain store each: a
+ * CPU counting down at that moment may miss the clearing once, as with a
+ * countdown armed an instant earlier); failinject_count sums every CPU's.
  */
 #include "mm/failinject.h"
 

@@ -21,7 +21,16 @@
  *   [x] a resolved fault changed exactly one page table entry (plus tables);
  *   [x] a violation changed nothing.
  * Context: interrupts off (asserted): the #PF handler, or a test that
- * turns them off around a simulated fault.
+ * turns them off around a simulated fault; any CPU.
+ * Lock order (the same as every other path into the memory manager):
+ *   [x] the region lookup copies the region under the set's lock and
+ *       releases it (region_find_copy): the decision works on the copy;
+ *   [x] then vmalloc's lock (vmalloc_find), the space's page-table lock
+ *       (paging_*), the zone locks (alloc_page, page_put) are each taken
+ *       and released inside the call that needs them, never nested here;
+ *   [x] stack growth takes the set's lock again (region_grow_down), after
+ *       the page is mapped and with no other lock held;
+ *   [x] nothing here sleeps: interrupts are off throughout.
  */
 #include "mm/fault.h"
 
@@ -313,11 +322,9 @@ int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 		return violation(f, VIOLATION_NON_CANONICAL);
 	if (access & FAULT_RESERVED)
 		return violation(f, VIOLATION_RESERVED_BIT);
-	const struct region *r = as->regions ? region_find(as->regions, address) : NULL;
-	if (!r)
+	if (!as->regions || !region_find_copy(as->regions, address, &f->region))
 		return regionless_fault(as, address, access, f);
 	f->in_region = true;
-	f->region = *r;
 	return region_fault(as, &f->region, address, access, f);
 }
 

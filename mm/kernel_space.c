@@ -6,6 +6,14 @@
  * page descriptors) is mapped in the new tables before CR3 switches to them.
  * Section boundaries come from boot/kernel.ld, which page-aligns each
  * section so that each gets its own permissions.
+ *
+ * Shared state: kernel_space's tables are under its own lock (paging.c,
+ * "kernel page tables"), the kernel's region set under its set's lock; both
+ * are built at boot on one CPU and only read, or changed through those
+ * locks, afterwards. The PCID pool is shared by every CPU's switches.
+ * Lock order:
+ *   [x] pcid_lock is a leaf, taken with interrupts off inside a switch
+ *       (after whatever the scheduler holds); nothing is taken inside it.
  */
 #include "mm/kernel_space.h"
 
@@ -17,6 +25,7 @@
 #include "mm/arch.h"
 #include "mm/pmm.h"
 #include "mm/region.h"
+#include "mm/spinlock.h"
 #include "mm/vmalloc.h"
 
 #define MSR_PAT 0x277 /* SDM 11.12.2: page attribute table */
@@ -39,6 +48,7 @@ static const virt_addr_t kernel_slots_to_pin[] = {
 struct address_space kernel_space;
 static bool pcid_enabled;
 static struct pcid_pool pcids = PCID_POOL_INIT;
+static spinlock_t pcid_lock = SPINLOCK_INIT("pcid pool"); /* pcids, and each space's pcid */
 
 struct address_space *current_space(void)
 {
@@ -190,8 +200,13 @@ void address_space_activate(struct address_space *as)
 
 	if (pcid_enabled) {
 		/* The kernel's space keeps PCID 0; any other gets one on its first switch. */
-		if (as != &kernel_space && paging_pcid_assign(&pcids, as))
-			arch_flush_tlb(1); /* out of identifiers: forget every space's entries */
+		if (as != &kernel_space && as->pcid == 0) {
+			spin_lock(&pcid_lock);
+			bool used_up = paging_pcid_assign(&pcids, as);
+			spin_unlock(&pcid_lock);
+			if (used_up)
+				arch_flush_tlb(1); /* out of identifiers: forget every space's entries */
+		}
 		cr3 |= as->pcid;
 	}
 	write_cr3(cr3);

@@ -15,7 +15,21 @@
  *       before live entries change, so an error leaves translations as
  *       they were;
  *   [x] a table page is freed only after the TLB invalidation (tlb_finish).
- * Context: paging.h (callers serialize per space). Recursion at most 3 deep.
+ * Context: paging.h (any CPU; each space's tables under its lock).
+ * Recursion at most 3 deep.
+ * Lock order:
+ *   [x] as->lock ("kernel page tables" for kernel_space and other spaces
+ *       that own the kernel half, "page tables" for the rest) is held for a
+ *       whole map/unmap/protect/translate/destroy/for_each_range, the TLB
+ *       invalidation included, with interrupts off;
+ *   [x] inside it only the allocator: as->lock -> (shrinker: slab cache) ->
+ *       zone, for table pages; never vmalloc's or a region set's (callers
+ *       take those before or after, not around); another space's only as
+ *       "page tables" -> "kernel page tables" (a walk's fn reading the
+ *       kernel's tables, as `protect` does for aliases), never the reverse;
+ *   [x] paging_walk reads without it (diagnostics, also from the #PF report);
+ *       translate and for_each_range called from a for_each_range callback
+ *       on the same space see this CPU holds it and read without retaking.
  */
 #include "mm/paging.h"
 
@@ -28,6 +42,7 @@
 #include "mm/arch.h"
 #include "mm/buddy.h"
 #include "mm/page.h"
+#include "mm/spinlock.h"
 
 enum { LEVEL_PML4, LEVEL_PDPT, LEVEL_PD, LEVEL_PT };
 
@@ -577,6 +592,7 @@ static bool one_cache_type(unsigned flags)
 int paging_create(struct address_space *as, const struct address_space *kernel)
 {
 	*as = (struct address_space){0};
+	spin_lock_init(&as->lock, kernel ? "page tables" : "kernel page tables");
 	pte_t *pml4 = table_alloc(as);
 
 	if (!pml4)
@@ -597,7 +613,7 @@ static virt_addr_t slot_address(unsigned slot)
 	return (virt_addr_t)((int64_t)((uint64_t)slot << (PML4_SHIFT + 16)) >> 16);
 }
 
-void paging_destroy(struct address_space *as)
+static void destroy_locked(struct address_space *as)
 {
 	struct tlb_batch tlb;
 	pte_t *pml4 = table_at(as->pml4);
@@ -718,8 +734,8 @@ static bool map_one_page(struct address_space *as, virt_addr_t va, phys_addr_t p
  * leaves, which allocates nothing. One 4 KiB page whose tables exist takes
  * the short way, map_one_page.
  */
-int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
-	       unsigned flags)
+static int map_locked(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
+		      unsigned flags)
 {
 	struct tlb_batch tlb;
 	struct range_walk rw;
@@ -763,7 +779,7 @@ int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_
 	return 0;
 }
 
-int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size)
+static int unmap_locked(struct address_space *as, virt_addr_t va, uint64_t size)
 {
 	struct tlb_batch tlb;
 	struct range_walk rw;
@@ -788,7 +804,8 @@ int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size)
 	return err;
 }
 
-int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsigned flags)
+static int protect_locked(struct address_space *as, virt_addr_t va, uint64_t size,
+			  unsigned flags)
 {
 	struct tlb_batch tlb;
 	struct range_walk rw;
@@ -825,8 +842,8 @@ int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsi
 	return err;
 }
 
-int paging_translate(const struct address_space *as, virt_addr_t va,
-		     struct paging_translation *out)
+static int translate_locked(const struct address_space *as, virt_addr_t va,
+			    struct paging_translation *out)
 {
 	struct path path;
 
@@ -933,8 +950,8 @@ static bool for_each_in_half(const struct address_space *as, virt_addr_t first, 
 	return true;
 }
 
-void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
-			   paging_range_fn fn, void *arg)
+static void for_each_range_locked(const struct address_space *as, virt_addr_t from,
+				  virt_addr_t to, paging_range_fn fn, void *arg)
 {
 	struct run run = {0};
 	virt_addr_t last = to - 1; /* to == 0: the top of the address space */
@@ -978,4 +995,77 @@ const char *paging_flags_text(unsigned flags, char *buf, unsigned size)
 		  flags & MAP_EXEC ? 'x' : '-', flags & MAP_USER ? 'u' : '-',
 		  flags & MAP_GLOBAL ? 'g' : '-', cache);
 	return buf;
+}
+
+/* ---- the public operations: each holds the space's lock around its work ---- */
+
+/* The lock of a space passed as const (reading its tables still takes it). */
+static spinlock_t *space_lock(const struct address_space *as)
+{
+	return (spinlock_t *)&as->lock;
+}
+
+void paging_destroy(struct address_space *as)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+
+	destroy_locked(as);
+	spin_unlock_irqrestore(&as->lock, irq);
+}
+
+int paging_map(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
+	       unsigned flags)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	int err = map_locked(as, va, pa, size, flags);
+
+	spin_unlock_irqrestore(&as->lock, irq);
+	return err;
+}
+
+int paging_unmap(struct address_space *as, virt_addr_t va, uint64_t size)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	int err = unmap_locked(as, va, size);
+
+	spin_unlock_irqrestore(&as->lock, irq);
+	return err;
+}
+
+int paging_protect(struct address_space *as, virt_addr_t va, uint64_t size, unsigned flags)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	int err = protect_locked(as, va, size, flags);
+
+	spin_unlock_irqrestore(&as->lock, irq);
+	return err;
+}
+
+int paging_translate(const struct address_space *as, virt_addr_t va,
+		     struct paging_translation *out)
+{
+	unsigned long irq = arch_irq_save();
+	bool take = !spin_held_here(space_lock(as)); /* else: a read nested in a walk's fn */
+
+	if (take)
+		spin_lock(space_lock(as));
+	int err = translate_locked(as, va, out);
+	if (take)
+		spin_unlock(space_lock(as));
+	arch_irq_restore(irq);
+	return err;
+}
+
+void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
+			   paging_range_fn fn, void *arg)
+{
+	unsigned long irq = arch_irq_save();
+	bool take = !spin_held_here(space_lock(as)); /* else: a read nested in a walk's fn */
+
+	if (take)
+		spin_lock(space_lock(as));
+	for_each_range_locked(as, from, to, fn, arg);
+	if (take)
+		spin_unlock(space_lock(as));
+	arch_irq_restore(irq);
 }

@@ -20,9 +20,18 @@
  * touched with invlpg, or, past PAGING_FLUSH_THRESHOLD pages, flushes the
  * whole TLB once (Linux switches at 33); counters of both are kept.
  *
- * Contracts: callers serialize operations on one address space (single CPU:
- * the shell or boot code); interrupts may be on. Host-compilable: CR3 and
- * invlpg go through mm/arch.h.
+ * Locking: each space has a spinlock that every operation below holds for
+ * its whole work (tables, TLB invalidation), with interrupts off, so
+ * operations on one space from several CPUs serialize; paging_walk alone
+ * reads without it (diagnostics). The kernel half is shared: change it only
+ * through kernel_space, whose lock then covers it. Table pages are
+ * allocated under the lock (lock order: page tables -> slab cache (the
+ * shrinker) -> zone). paging_for_each_range calls fn with the lock held:
+ * fn may read the same space again (paging_translate and
+ * paging_for_each_range see this CPU holds the lock and nest), never
+ * change it (a map or unmap there is reported as a lock recursion).
+ * Contracts: any CPU, interrupts on or off, never sleeps. Host-compilable:
+ * CR3 and invlpg go through mm/arch.h.
  */
 #ifndef MM_PAGING_H
 #define MM_PAGING_H
@@ -34,6 +43,7 @@
 #include "mm/arch.h"
 #include "mm/layout.h"
 #include "mm/pte.h"
+#include "mm/spinlock.h"
 
 /* What a mapping allows: flags, not bools. Default (0): kernel, read-only, no-execute. */
 #define MAP_WRITE (1u << 0)       /* writable (never together with MAP_EXEC: W^X) */
@@ -63,6 +73,7 @@ struct address_space {
 	uint64_t table_pages;   /* page-table pages owned (the PML4 included) */
 	struct region_set *regions; /* what the space's ranges are for (mm/region.h), or NULL;
 				     * set by the space's owner, never touched by the engine */
+	spinlock_t lock;        /* the tables and table_pages (named by paging_create) */
 };
 
 /* Result of paging_translate. */

@@ -11,9 +11,14 @@
  *
  * Invariants:
  *   [x] reads memblock and the descriptors only; changes nothing
- *   [x] descriptor flags are read with interrupts off (one consistent view)
+ *   [x] descriptor flags are read with interrupts off (one consistent view
+ *       on this CPU)
  *
  * Context: phys_owner.h. Host-compilable.
+ * Lock order: takes no lock of its own; the alias check walks spaces with
+ * paging_for_each_range (their page-table locks). Descriptor flags are
+ * read without the zone lock: with other CPUs allocating, the answer is
+ * what the frame was an instant ago (a report, never a decision).
  */
 #include "mm/phys_owner.h"
 

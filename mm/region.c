@@ -11,7 +11,13 @@
  * (region_reserve) before they touch the array, so an error always leaves
  * the set as it was. Partial changes go through one helper, region_split(),
  * and end with one pass, region_merge_span(), that joins the neighbours
- * that became equal.
+ * that became equal. Each public function takes the set's lock around its
+ * work (the static helpers run with it held).
+ * Lock order:
+ *   [x] set->lock -> slab cache -> zone: region_reserve() kmallocs the new
+ *       array with the set's lock held; kfree of an old array too;
+ *   [x] no other lock is taken inside it; a set's lock never nests in
+ *       another set's.
  */
 #include "mm/region.h"
 
@@ -46,17 +52,27 @@ struct region_change {
 	enum region_kind kind;
 };
 
+static int region_change_range(struct region_set *set, virt_addr_t start, virt_addr_t end,
+			       const struct region_change *change);
+
 void region_set_init(struct region_set *set)
 {
 	set->items = NULL;
 	set->count = 0;
 	set->capacity = 0;
+	spin_lock_init(&set->lock, "region set");
 }
 
 void region_set_destroy(struct region_set *set)
 {
-	kfree(set->items);
-	region_set_init(set);
+	unsigned long irq = spin_lock_irqsave(&set->lock);
+	struct region *items = set->items;
+
+	set->items = NULL;
+	set->count = 0;
+	set->capacity = 0;
+	spin_unlock_irqrestore(&set->lock, irq);
+	kfree(items);
 }
 
 const char *region_kind_name(enum region_kind kind)
@@ -205,7 +221,7 @@ static void region_merge_span(struct region_set *set, size_t first, size_t last)
  * (the new region joins its left neighbour, its right one, or bridges the
  * two) and one that does (a new slot, made before anything moves).
  */
-int region_insert(struct region_set *set, const struct region *r)
+static int insert_locked(struct region_set *set, const struct region *r)
 {
 	struct region new;
 	size_t index;
@@ -246,7 +262,7 @@ int region_insert(struct region_set *set, const struct region *r)
 	return 0;
 }
 
-const struct region *region_find(const struct region_set *set, virt_addr_t va)
+static const struct region *find_locked(const struct region_set *set, virt_addr_t va)
 {
 	size_t index = region_index_after(set, va);
 
@@ -259,7 +275,7 @@ const struct region *region_find(const struct region_set *set, virt_addr_t va)
  * The first region ending above va either contains va (then the next one
  * is the answer) or starts above it.
  */
-const struct region *region_next(const struct region_set *set, virt_addr_t va)
+static const struct region *next_locked(const struct region_set *set, virt_addr_t va)
 {
 	size_t index = region_index_after(set, va);
 
@@ -273,7 +289,7 @@ const struct region *region_next(const struct region_set *set, virt_addr_t va)
  * slot is a hole punched inside one region: split it at end, then trim the
  * lower half down to start.
  */
-int region_remove(struct region_set *set, virt_addr_t start, virt_addr_t end)
+static int remove_locked(struct region_set *set, virt_addr_t start, virt_addr_t end)
 {
 	size_t first, last;
 	int err;
@@ -328,7 +344,7 @@ static void region_apply(struct region *r, const struct region_change *change)
  * slots are reserved before the first one. Then the parts inside are
  * changed and the neighbourhood merged.
  */
-static int region_change_range(struct region_set *set, virt_addr_t start, virt_addr_t end,
+static int change_range_locked(struct region_set *set, virt_addr_t start, virt_addr_t end,
 			       const struct region_change *change)
 {
 	size_t first, last, index;
@@ -390,7 +406,8 @@ int region_set_kind(struct region_set *set, virt_addr_t start, virt_addr_t end,
  * memory and nothing is allocated (the fault handler calls this). A stack
  * never merges, so there is nothing to merge either.
  */
-int region_grow_down(struct region_set *set, const struct region *stack, virt_addr_t new_start)
+static int grow_down_locked(struct region_set *set, const struct region *stack,
+			    virt_addr_t new_start)
 {
 	uintptr_t offset = (uintptr_t)stack - (uintptr_t)set->items;
 	size_t index = offset / sizeof(struct region);
@@ -411,9 +428,13 @@ int region_grow_down(struct region_set *set, const struct region *stack, virt_ad
 void region_for_each(const struct region_set *set,
 		     bool (*fn)(const struct region *r, void *arg), void *arg)
 {
+	spinlock_t *lock = (spinlock_t *)&set->lock; /* a lookup still takes the lock */
+	unsigned long irq = spin_lock_irqsave(lock);
+
 	for (size_t index = 0; index < set->count; index++)
 		if (!fn(&set->items[index], arg))
-			return;
+			break;
+	spin_unlock_irqrestore(lock, irq);
 }
 
 static char region_violation_text[160];
@@ -461,7 +482,7 @@ static const char *region_check_one(const struct region *r, size_t index)
 	return NULL;
 }
 
-const char *region_check_invariants(const struct region_set *set)
+static const char *check_locked(const struct region_set *set)
 {
 	if (set->count > set->capacity)
 		return region_violation("count %zu above capacity %zu", set->count,
@@ -486,4 +507,88 @@ const char *region_check_invariants(const struct region_set *set)
 						index - 1, index, r->start);
 	}
 	return NULL;
+}
+
+/* ---- the public entry points: each takes the set's lock around its work ---- */
+
+/* The lock of a set passed as const (a lookup still takes it). */
+static spinlock_t *set_lock(const struct region_set *set)
+{
+	return (spinlock_t *)&set->lock;
+}
+
+int region_insert(struct region_set *set, const struct region *r)
+{
+	unsigned long irq = spin_lock_irqsave(&set->lock);
+	int err = insert_locked(set, r);
+
+	spin_unlock_irqrestore(&set->lock, irq);
+	return err;
+}
+
+const struct region *region_find(const struct region_set *set, virt_addr_t va)
+{
+	unsigned long irq = spin_lock_irqsave(set_lock(set));
+	const struct region *r = find_locked(set, va);
+
+	spin_unlock_irqrestore(set_lock(set), irq);
+	return r;
+}
+
+const struct region *region_next(const struct region_set *set, virt_addr_t va)
+{
+	unsigned long irq = spin_lock_irqsave(set_lock(set));
+	const struct region *r = next_locked(set, va);
+
+	spin_unlock_irqrestore(set_lock(set), irq);
+	return r;
+}
+
+int region_remove(struct region_set *set, virt_addr_t start, virt_addr_t end)
+{
+	unsigned long irq = spin_lock_irqsave(&set->lock);
+	int err = remove_locked(set, start, end);
+
+	spin_unlock_irqrestore(&set->lock, irq);
+	return err;
+}
+
+/* region_protect and region_set_kind: the change over [start, end), under the lock. */
+static int region_change_range(struct region_set *set, virt_addr_t start, virt_addr_t end,
+			       const struct region_change *change)
+{
+	unsigned long irq = spin_lock_irqsave(&set->lock);
+	int err = change_range_locked(set, start, end, change);
+
+	spin_unlock_irqrestore(&set->lock, irq);
+	return err;
+}
+
+int region_grow_down(struct region_set *set, const struct region *stack, virt_addr_t new_start)
+{
+	unsigned long irq = spin_lock_irqsave(&set->lock);
+	int err = grow_down_locked(set, stack, new_start);
+
+	spin_unlock_irqrestore(&set->lock, irq);
+	return err;
+}
+
+const char *region_check_invariants(const struct region_set *set)
+{
+	unsigned long irq = spin_lock_irqsave(set_lock(set));
+	const char *violation = check_locked(set);
+
+	spin_unlock_irqrestore(set_lock(set), irq);
+	return violation;
+}
+
+bool region_find_copy(const struct region_set *set, virt_addr_t va, struct region *out)
+{
+	unsigned long irq = spin_lock_irqsave(set_lock(set));
+	const struct region *r = find_locked(set, va);
+
+	if (r)
+		*out = *r;
+	spin_unlock_irqrestore(set_lock(set), irq);
+	return r != NULL;
 }

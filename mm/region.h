@@ -20,9 +20,19 @@
  *       the same kind, prot and name are always one region).
  *
  * Context for every function: process context (boot code, the shell, a
- * system call), not from interrupt handlers; callers serialize operations on
- * one set. The page-fault handler calls only region_find, region_next and
- * region_grow_down, which never allocate. Host-compilable.
+ * system call, threads on any CPU), not from interrupt handlers. Each set
+ * has a spinlock ("region set") that every function below takes for its
+ * own work, so lookups and changes on several CPUs never see a half-moved
+ * array. A pointer that region_find/region_next return stays valid until
+ * the set next changes: the space's owner orders its changes after its own
+ * lookups (the kernel's set never changes after boot); region_grow_down,
+ * the one change the fault handler makes, moves nothing in memory. The
+ * page-fault handler calls only region_find_copy, region_next and
+ * region_grow_down, which never allocate.
+ * Lock order: region set -> slab cache -> zone (a change may kmalloc a
+ * bigger array under the lock); the fault handler takes the set's lock and
+ * the space's page-table lock one after the other, never nested.
+ * Host-compilable.
  */
 #ifndef MM_REGION_H
 #define MM_REGION_H
@@ -33,6 +43,7 @@
 #include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "mm/spinlock.h"
 
 enum region_kind {
 	REGION_ANON,         /* demand-zero: pages appear, zeroed, on first touch */
@@ -66,6 +77,7 @@ struct region {
 struct region_set {
 	struct region *items;
 	size_t count, capacity;
+	spinlock_t lock;        /* items, count, capacity (region_set_init names it) */
 };
 
 /* Make set empty. Allocates nothing, cannot fail. */
@@ -103,6 +115,13 @@ __must_check int region_insert(struct region_set *set, const struct region *r);
  * next change to the set.
  */
 const struct region *region_find(const struct region_set *set, virt_addr_t va);
+
+/*
+ * Copy the region containing va into *out, under the set's lock, so the
+ * copy holds whatever changes the set next; false (out untouched) if none.
+ * The page-fault handler's lookup.
+ */
+bool region_find_copy(const struct region_set *set, virt_addr_t va, struct region *out);
 
 /*
  * The region with the lowest start above va, or NULL: what lies just above

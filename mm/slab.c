@@ -40,7 +40,17 @@
  *   [x] after a report the object is quarantined (counted in `quarantined`,
  *       never handed out again, its slab never freed); a corrupted free list
  *       "breaks" its slab: the rest of its free objects are never used.
- * Locking: interrupts off around list and magazine work (single CPU).
+ * Locking: a magazine is its CPU's, used with interrupts off; the slab
+ * lists, counts and layout of a cache under c->lock; the table's slots
+ * (in_use) under caches_lock. Flushing every CPU's magazines is done by
+ * each CPU for itself (arch_on_each_cpu).
+ * Lock order:
+ *   [x] caches_lock -> c->lock -> zone lock (slab_release frees a slab with
+ *       the cache lock held); never two cache locks at once;
+ *   [x] alloc_pages() for a new slab runs with no slab lock held (it may call
+ *       the shrinker, slab_shrink, which takes the cache locks);
+ *   [x] callers may hold the paging or vmalloc lock (page tables and areas
+ *       come from kmalloc).
  */
 #include "mm/slab.h"
 
@@ -78,6 +88,13 @@ static inline struct slab_magazine *magazine_of(struct slab_cache *c, unsigned c
 	return &cpu_magazines[cpu][c - caches];
 }
 static bool debug_default;
+static spinlock_t caches_lock = SPINLOCK_INIT("slab cache table");
+
+/* Add delta to a counter that several CPUs change without a common lock. */
+static inline void active_add(struct slab_cache *c, int64_t delta)
+{
+	__atomic_fetch_add(&c->active_objects, (uint64_t)delta, __ATOMIC_RELAXED);
+}
 
 /* ---- slab descriptors ------------------------------------------------- */
 
@@ -269,7 +286,7 @@ static void slab_carve(const struct slab_cache *c, uint8_t *first)
 	/* LAB 3 END slab_carve */
 }
 
-/* Build a new slab for c from a fresh block; interrupts off. */
+/* Build a new slab for c from a fresh block; c->lock held. */
 static void slab_setup(struct slab_cache *c, struct page *head)
 {
 	ASSERT_IRQS_OFF();
@@ -298,7 +315,7 @@ static void slab_setup(struct slab_cache *c, struct page *head)
 	c->total_objects += c->objects_per_slab;
 }
 
-/* Give an empty slab back to the buddy allocator; interrupts off. */
+/* Give an empty slab back to the buddy allocator; c->lock held (then the zone's). */
 static void slab_release(struct slab_cache *c, struct page *head)
 {
 	ASSERT_IRQS_OFF();
@@ -315,16 +332,19 @@ static void slab_release(struct slab_cache *c, struct page *head)
 	MUST_SUCCEED(free_pages(head, c->order), "slab_release: freeing an empty slab's block");
 }
 
-/* Allocate and add a slab; interrupts must be ON or saved by the caller's caller. */
+/*
+ * Allocate and add a slab; no slab lock held (alloc_pages may call the
+ * shrinker). Interrupts as the caller's caller had them.
+ */
 static bool cache_grow(struct slab_cache *c)
 {
 	struct page *head = alloc_pages(0, c->order);
 
 	if (!head)
 		return false;
-	unsigned long irq = arch_irq_save();
+	unsigned long irq = spin_lock_irqsave(&c->lock);
 	slab_setup(c, head);
-	arch_irq_restore(irq);
+	spin_unlock_irqrestore(&c->lock, irq);
 	return true;
 }
 
@@ -357,7 +377,7 @@ static bool poison_intact(struct slab_cache *c, uint8_t *obj, void *caller)
 /*
  * One object off the slab lists (partial first, then empty), or NULL when
  * every slab is full. Checks the free pointer (and, in debug mode, the
- * poison) and quarantines what fails. Interrupts off.
+ * poison) and quarantines what fails. c->lock held.
  */
 static void *slab_take(struct slab_cache *c, void *caller)
 {
@@ -408,7 +428,7 @@ static void *slab_take(struct slab_cache *c, void *caller)
 	}
 }
 
-/* Put a free object back on its slab's free list. Interrupts off. */
+/* Put a free object back on its slab's free list. c->lock held. */
 static void slab_put(struct slab_cache *c, struct page *head, void *obj)
 {
 	ASSERT_IRQS_OFF();
@@ -437,7 +457,7 @@ static void slab_put(struct slab_cache *c, struct page *head, void *obj)
 	}
 }
 
-/* Flush n objects from the top of a magazine back to their slabs. Interrupts off. */
+/* Flush n objects from the top of this CPU's magazine m back to their slabs. c->lock held. */
 static void magazine_flush(struct slab_cache *c, struct slab_magazine *m, unsigned n)
 {
 	ASSERT_IRQS_OFF();
@@ -451,7 +471,7 @@ static void magazine_flush(struct slab_cache *c, struct slab_magazine *m, unsign
 			kprintf("slab_free: double free of object 0x%lx in cache %s, found when "
 				"flushing the magazine; the second free is ignored\n",
 				(uint64_t)(uintptr_t)obj, c->name);
-			c->active_objects++; /* the fast path counted a free that did not happen */
+			active_add(c, 1); /* the fast path counted a free that did not happen */
 			continue;
 		}
 		slab_put(c, head, obj);
@@ -466,6 +486,31 @@ static void magazine_flush(struct slab_cache *c, struct slab_magazine *m, unsign
  * interrupts restored around alloc_pages(), which may call slab_shrink();
  * the lists are consistent at that point), zeroing and constructors.
  */
+/*
+ * One object for the slow path, with interrupts off: a debug cache's straight
+ * from the slabs, else from this CPU's magazine, refilled with up to half a
+ * magazine from the slabs. NULL: the slabs are full (grow, and ask again).
+ */
+static void *slab_take_or_refill(struct slab_cache *c, void *caller)
+{
+	ASSERT_IRQS_OFF();
+	void *obj = NULL;
+
+	spin_lock(&c->lock);
+	if (c->debug) {
+		obj = slab_take(c, caller);
+	} else {
+		struct slab_magazine *m = magazine_of(c, arch_cpu_id()); /* after the lock: no move */
+		void *got;
+		while (m->count < MAGAZINE_BATCH && (got = slab_take(c, caller)))
+			m->slots[++m->count] = got;
+		if (m->count > 0)
+			obj = m->slots[m->count--];
+	}
+	spin_unlock(&c->lock);
+	return obj;
+}
+
 static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, void *caller)
 {
 	void *obj = NULL;
@@ -473,33 +518,15 @@ static __noinline void *slab_alloc_slow(struct slab_cache *c, unsigned flags, vo
 	if (!c || !c->in_use || failinject_should_fail(FAILINJECT_SLAB))
 		return NULL;
 	unsigned long irq = arch_irq_save();
-	if (c->debug) {
-		while (!(obj = slab_take(c, caller))) {
-			arch_irq_restore(irq);
-			bool grew = cache_grow(c);
-			irq = arch_irq_save();
-			if (!grew)
-				break;
-		}
-	} else {
-		struct slab_magazine *m = magazine_of(c, arch_cpu_id());
-		while (m->count == 0) {
-			void *got;
-			while (m->count < MAGAZINE_BATCH && (got = slab_take(c, caller)))
-				m->slots[++m->count] = got;
-			if (m->count > 0)
-				break;
-			arch_irq_restore(irq);
-			bool grew = cache_grow(c);
-			irq = arch_irq_save();
-			if (!grew)
-				break;
-		}
-		if (m->count > 0)
-			obj = m->slots[m->count--];
+	while (!(obj = slab_take_or_refill(c, caller))) {
+		arch_irq_restore(irq); /* the thread may move to another CPU from here */
+		bool grew = cache_grow(c);
+		irq = arch_irq_save();
+		if (!grew)
+			break;
 	}
 	if (obj)
-		c->active_objects++;
+		active_add(c, 1);
 	arch_irq_restore(irq);
 	if (!obj)
 		return NULL;
@@ -523,7 +550,7 @@ void *slab_alloc_caller(struct slab_cache *c, unsigned flags, void *caller)
 		struct slab_magazine *m = magazine_of(c, arch_cpu_id());
 		if (likely(m->count > 0)) {
 			void *obj = m->slots[m->count--];
-			c->active_objects++;
+			active_add(c, 1);
 			arch_irq_restore(irq);
 			return obj;
 		}
@@ -587,7 +614,7 @@ static int red_zone_check(const struct slab_cache *c, const uint8_t *obj, char *
 
 /*
  * Everything wrong with freeing obj to c, as an error number with the text
- * for the report in why; 0 if it is a good free. Reads only. Interrupts off.
+ * for the report in why; 0 if it is a good free. Reads only. c->lock held.
  */
 static int free_problem(struct slab_cache *c, const uint8_t *obj, struct page **head_out,
 			char *why, size_t size)
@@ -656,21 +683,21 @@ static __noinline int slab_free_slow(struct slab_cache *c, const void *obj, void
 			(uint64_t)(uintptr_t)obj, who);
 		return -EINVAL;
 	}
-	unsigned long irq = arch_irq_save();
+	unsigned long irq = spin_lock_irqsave(&c->lock);
 	int err = free_problem(c, obj, &head, why, sizeof(why));
 	if (err == -EIO) { /* red zone: quarantine the object */
 		*track_of(c, obj) = TRACK_QUARANTINED;
 		c->quarantined++;
-		c->active_objects--;
+		active_add(c, -1);
 	}
 	if (err) {
-		arch_irq_restore(irq);
+		spin_unlock_irqrestore(&c->lock, irq);
 		report_caller(who, sizeof(who), caller);
 		kprintf("slab_free: %s, freed by %s\n", why, who);
 		return err;
 	}
 	void *o = (void *)(uintptr_t)obj;
-	c->active_objects--;
+	active_add(c, -1);
 	if (c->debug) {
 		memset(o, SLAB_POISON_BYTE, c->object_size);
 		*track_of(c, o) = TRACK_FREE;
@@ -681,7 +708,7 @@ static __noinline int slab_free_slow(struct slab_cache *c, const void *obj, void
 			magazine_flush(c, m, MAGAZINE_BATCH);
 		m->slots[++m->count] = o;
 	}
-	arch_irq_restore(irq);
+	spin_unlock_irqrestore(&c->lock, irq);
 	return 0;
 }
 
@@ -702,7 +729,7 @@ static __always_inline int free_fast(struct slab_cache *c, const void *obj, void
 	if (likely(n < c->magazine_limit && object_start(c, obj) && m->slots[n] != obj)) {
 		m->slots[n + 1] = (void *)(uintptr_t)obj;
 		m->count = n + 1;
-		c->active_objects--;
+		active_add(c, -1);
 		arch_irq_restore(irq);
 		return 0;
 	}
@@ -755,13 +782,14 @@ struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align
 		align = 8;
 	if (!IS_POWER_OF_TWO(align) || align > SLAB_MAX_OBJECT_SIZE)
 		return NULL;
-	unsigned long irq = arch_irq_save();
+	unsigned long irq = spin_lock_irqsave(&caches_lock);
 	struct slab_cache *c = NULL;
 	for (size_t i = 0; i < SLAB_CACHES_MAX && !c; i++)
 		if (!caches[i].in_use)
 			c = &caches[i];
 	if (c) {
 		memset(c, 0, sizeof(*c));
+		spin_lock_init(&c->lock, "slab cache");
 		for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
 			magazine_of(c, cpu)->count = 0; /* the slot's last cache flushed them */
 		strlcpy(c->name, name, sizeof(c->name));
@@ -777,19 +805,54 @@ struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align
 		else
 			c = NULL;
 	}
-	arch_irq_restore(irq);
+	spin_unlock_irqrestore(&caches_lock, irq);
 	return c;
 }
 
-/* Empty c's magazines and free its empty slabs; returns pages freed. Interrupts off. */
+/*
+ * arch_on_each_cpu() body: flush this CPU's magazine of cache arg, or of
+ * every cache when arg is NULL, each under its cache's lock. Interrupts off.
+ */
+static void magazines_flush_here(void *arg)
+{
+	ASSERT_IRQS_OFF();
+	const struct slab_cache *only = arg;
+	unsigned cpu = arch_cpu_id();
+
+	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
+		struct slab_cache *c = &caches[i];
+		struct slab_magazine *m = magazine_of(c, cpu);
+		if ((only && c != only) || !c->in_use || m->count == 0)
+			continue;
+		spin_lock(&c->lock);
+		magazine_flush(c, m, SLAB_MAGAZINE_SIZE);
+		spin_unlock(&c->lock);
+	}
+}
+
+/*
+ * Flush the magazines of cache only (NULL: every cache) on every CPU, each
+ * CPU its own; only this CPU's when this context cannot ask the others
+ * (interrupts off with other CPUs online). No slab lock held.
+ */
+static void magazines_flush(struct slab_cache *only)
+{
+	if (arch_can_reach_every_cpu()) {
+		arch_on_each_cpu(magazines_flush_here, only);
+	} else {
+		unsigned long irq = arch_irq_save();
+		magazines_flush_here(only);
+		arch_irq_restore(irq);
+	}
+}
+
+/* Free c's empty slabs (magazines flushed before); returns pages freed. c->lock held. */
 static uint64_t cache_shrink(struct slab_cache *c)
 {
 	ASSERT_IRQS_OFF();
 	uint64_t pages = 0;
 	struct page *head, *next;
 
-	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
-		magazine_flush(c, magazine_of(c, cpu), SLAB_MAGAZINE_SIZE);
 	list_for_each_entry_safe(head, next, &c->empty, list) {
 		pages += c->pages_per_slab;
 		slab_release(c, head);
@@ -797,7 +860,7 @@ static uint64_t cache_shrink(struct slab_cache *c)
 	return pages;
 }
 
-/* Switch c to the current debug mode if it differs and c holds no slab. Interrupts off. */
+/* Switch c to the current debug mode if it differs and c holds no slab. c->lock held. */
 static bool cache_apply_mode(struct slab_cache *c)
 {
 	ASSERT_IRQS_OFF();
@@ -814,50 +877,60 @@ int slab_cache_destroy(struct slab_cache *c)
 {
 	if (!c || c < caches || c >= caches + SLAB_CACHES_MAX || !c->in_use)
 		return -EINVAL;
-	unsigned long irq = arch_irq_save();
+	magazines_flush(c);
+	unsigned long irq = spin_lock_irqsave(&caches_lock);
+	spin_lock(&c->lock);
 	cache_shrink(c);
 	if (c->slabs > 0) {
 		uint64_t active = c->active_objects, quarantined = c->quarantined;
-		arch_irq_restore(irq);
+		spin_unlock(&c->lock);
+		spin_unlock_irqrestore(&caches_lock, irq);
 		kprintf("slab_cache_destroy: cache %s still has %lu live and %lu quarantined "
 			"object(s); not destroyed\n", c->name, active, quarantined);
 		return -EBUSY;
 	}
 	c->in_use = false;
-	arch_irq_restore(irq);
+	spin_unlock(&c->lock);
+	spin_unlock_irqrestore(&caches_lock, irq);
 	return 0;
 }
 
-uint64_t slab_shrink(void)
+/*
+ * Flush every magazine, then, cache by cache under its lock, free the empty
+ * slabs and apply the debug mode where the cache has no slab left; counts
+ * the caches that kept the other mode in *stuck (may be NULL). Returns the
+ * pages freed.
+ */
+static uint64_t shrink_all(unsigned *stuck)
 {
 	uint64_t pages = 0;
 
+	magazines_flush(NULL);
 	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
-		unsigned long irq = arch_irq_save();
-		if (caches[i].in_use) {
-			pages += cache_shrink(&caches[i]);
-			cache_apply_mode(&caches[i]);
-		}
-		arch_irq_restore(irq);
+		struct slab_cache *c = &caches[i];
+		if (!c->in_use)
+			continue;
+		unsigned long irq = spin_lock_irqsave(&c->lock);
+		pages += cache_shrink(c);
+		if (!cache_apply_mode(c) && stuck)
+			(*stuck)++;
+		spin_unlock_irqrestore(&c->lock, irq);
 	}
 	return pages;
 }
 
+uint64_t slab_shrink(void)
+{
+	return shrink_all(NULL);
+}
+
 int slab_set_debug(bool on)
 {
-	int err = 0;
+	unsigned stuck = 0;
 
 	debug_default = on;
-	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
-		unsigned long irq = arch_irq_save();
-		if (caches[i].in_use) {
-			cache_shrink(&caches[i]);
-			if (!cache_apply_mode(&caches[i]))
-				err = -EBUSY;
-		}
-		arch_irq_restore(irq);
-	}
-	return err;
+	shrink_all(&stuck);
+	return stuck ? -EBUSY : 0;
 }
 
 bool slab_debug_enabled(void)
@@ -928,21 +1001,21 @@ void slab_report_leaks(void)
 	uint64_t untracked = 0, untallied = 0, objects = 0, bytes = 0;
 	const struct page *head;
 
-	unsigned long irq = arch_irq_save();
 	for (size_t i = 0; i < SLAB_CACHES_MAX; i++) {
-		const struct slab_cache *c = &caches[i];
+		struct slab_cache *c = &caches[i];
 		if (!c->in_use)
 			continue;
 		if (!c->debug) {
 			untracked += c->active_objects;
 			continue;
 		}
+		unsigned long irq = spin_lock_irqsave(&c->lock);
 		list_for_each_entry(head, &c->partial, list)
 			leak_scan_slab(c, head, &used, &untallied);
 		list_for_each_entry(head, &c->full, list)
 			leak_scan_slab(c, head, &used, &untallied);
+		spin_unlock_irqrestore(&c->lock, irq);
 	}
-	arch_irq_restore(irq);
 	/* Largest first: a selection sort of a table of at most 32 rows. */
 	for (size_t i = 0; i < used; i++) {
 		size_t max = i;

@@ -15,10 +15,16 @@
  * Debug mode (slab_set_debug) adds red zones, poisoning, double/invalid free
  * detection and per-object caller tracking; see slab.c for the layout.
  *
+ * Locking: each cache's slab lists are under its lock (c->lock, class
+ * "slab cache"); each CPU's magazines are its own, used with interrupts off
+ * and no lock (only their refill and flush take the cache lock); the cache
+ * table under one lock ("slab cache table"). active_objects changes by
+ * atomic adds. Lock order: slab cache -> zone (a slab goes back to the
+ * buddy allocator under the cache lock); the table lock is outside both;
+ * alloc_pages for a new slab runs with no slab lock held.
  * Context for every function: interrupts on or off (the allocator disables
- * them around its lists); not from an interrupt handler that interrupted
- * the allocator. Single CPU: an SMP kernel must add a per-cache lock.
- * Host-compilable.
+ * them around its lists), any CPU, never sleeps; not from an interrupt
+ * handler that interrupted the allocator. Host-compilable.
  */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
@@ -30,6 +36,7 @@
 #include "lib/compiler.h"
 #include "lib/list.h"
 #include "mm/arch.h"
+#include "mm/spinlock.h"
 
 #define SLAB_NAME_MAX 24         /* cache names are copied, truncated to 23 characters */
 #define SLAB_CACHES_MAX 64       /* caches that can exist at once (a static table) */
@@ -64,7 +71,7 @@ struct slab_cache {
 	char name[SLAB_NAME_MAX];   /* e.g. "kmalloc-64" */
 	size_t object_size;         /* bytes usable in each object (at least 8) */
 	size_t align;               /* every object's address is a multiple of this */
-	uint64_t active_objects;    /* objects handed out and not freed */
+	uint64_t active_objects;    /* objects handed out and not freed (atomic adds) */
 	uint64_t total_objects;     /* objects in all slabs (slabs * objects_per_slab) */
 	unsigned objects_per_slab;
 	unsigned order;             /* a slab is 2^order pages */
@@ -75,6 +82,7 @@ struct slab_cache {
 	bool debug;                 /* red zones, poisoning, caller tracking */
 
 	/* private */
+	spinlock_t lock;            /* the slab lists and counts below, the layout */
 	bool in_use;                /* this slot of the cache table is a cache */
 	unsigned flags;             /* SLAB_CACHE_* */
 	void (*ctor)(void *obj);
@@ -152,6 +160,8 @@ __must_check int slab_cache_destroy(struct slab_cache *c);
  * Empty every magazine into the slabs and give every empty slab of every
  * cache back to the buddy allocator; a cache waiting for a debug mode change
  * (slab_set_debug) that now has no slab switches. Returns the pages freed.
+ * Every CPU flushes its own magazines (arch_on_each_cpu) when this context
+ * can ask them (interrupts on, or one CPU), else only this CPU's are.
  * Also called by the buddy allocator when a zone runs low.
  */
 uint64_t slab_shrink(void);

@@ -19,7 +19,13 @@
  *       its guard page maps nothing;
  *   [x] used_bytes is the sum of the areas' sizes; every descriptor is on
  *       exactly one list (live or spare).
- * Context: see vmalloc.h (process context, callers serialize).
+ * Context: see vmalloc.h (process context, any CPU).
+ * Lock order:
+ *   [x] vm_lock ("vmalloc") guards the two lists, the spare pools and
+ *       used_bytes, and is a leaf: paging_map/unmap (the paging lock) and
+ *       alloc/free_page (zone locks) run with it released;
+ *   [x] an area being built or torn down is on neither list and its window
+ *       range on no free list: nobody else can take or find it meanwhile.
  */
 #include "mm/vmalloc.h"
 
@@ -33,6 +39,7 @@
 #include "mm/buddy.h"
 #include "mm/failinject.h"
 #include "mm/page.h"
+#include "mm/spinlock.h"
 
 /* A free part of the window: [start, start + size). */
 struct vmalloc_range {
@@ -59,6 +66,7 @@ static virt_addr_t vm_start;
 static uint64_t vm_size;
 static unsigned vm_map_flags;
 static uint64_t used_bytes;
+static spinlock_t vm_lock = SPINLOCK_INIT("vmalloc");
 
 int vmalloc_init(struct address_space *as, virt_addr_t start, uint64_t size)
 {
@@ -232,10 +240,14 @@ static void *area_alloc(size_t size, unsigned flags, void *caller)
 	virt_addr_t base, start;
 	uint64_t mapped;
 
-	if (list_empty(&spare_areas))
-		return NULL; /* all VMALLOC_MAX_AREAS descriptors in use */
-	if (!range_take(span, &base))
-		return NULL;
+	unsigned long irq = spin_lock_irqsave(&vm_lock);
+	if (list_empty(&spare_areas) || !range_take(span, &base)) {
+		spin_unlock_irqrestore(&vm_lock, irq);
+		return NULL; /* all VMALLOC_MAX_AREAS descriptors in use, or no room */
+	}
+	struct vmalloc_area *area = list_first_entry(&spare_areas, struct vmalloc_area, link);
+	list_remove(&area->link); /* ours now: on no list while its pages are mapped */
+	spin_unlock_irqrestore(&vm_lock, irq);
 	start = base + lead;
 
 	/* One frame at a time: no contiguity asked of the buddy allocator. */
@@ -251,28 +263,31 @@ static void *area_alloc(size_t size, unsigned flags, void *caller)
 		}
 	}
 
-	struct vmalloc_area *area = list_first_entry(&spare_areas, struct vmalloc_area, link);
 	struct list_node *pos;
 
-	list_remove(&area->link);
 	area->start = start;
 	area->size = bytes;
 	area->pages = pages;
 	area->caller = caller;
 	area->flags = flags;
 	area->lead = lead;
+	irq = spin_lock_irqsave(&vm_lock);
 	list_for_each(pos, &live_areas) {
 		if (list_entry(pos, struct vmalloc_area, link)->start > start)
 			break;
 	}
 	list_add_tail(pos, &area->link); /* before the first area above: sorted */
 	used_bytes += bytes;
+	spin_unlock_irqrestore(&vm_lock, irq);
 	return (void *)(uintptr_t)start;
 
 rollback:
 	/* Empty tables are freed by paging_unmap, so nothing of the attempt is left. */
 	unmap_and_free(start, mapped);
+	irq = spin_lock_irqsave(&vm_lock);
 	range_give(base, span);
+	list_add(&spare_areas, &area->link);
+	spin_unlock_irqrestore(&vm_lock, irq);
 	return NULL;
 }
 
@@ -291,7 +306,8 @@ void *vmalloc_stack(size_t size)
 	return area_alloc(size, VMALLOC_STACK, __builtin_return_address(0));
 }
 
-const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
+/* The live area that holds addr, guards included, or NULL. vm_lock held. */
+static const struct vmalloc_area *area_find(virt_addr_t addr)
 {
 	/* LAB 5 BEGIN vmalloc_find_guard: the live area that holds addr, its guard pages included */
 	const struct vmalloc_area *a;
@@ -308,6 +324,18 @@ const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
 	}
 	return NULL;
 	/* LAB 5 END vmalloc_find_guard */
+}
+
+const struct vmalloc_area *vmalloc_find(virt_addr_t addr)
+{
+	if (!vm_space)
+		return NULL;
+	if (spin_held_here(&vm_lock))
+		return area_find(addr); /* a fault inside this CPU's own vmalloc section */
+	unsigned long irq = spin_lock_irqsave(&vm_lock);
+	const struct vmalloc_area *a = area_find(addr);
+	spin_unlock_irqrestore(&vm_lock, irq);
+	return a;
 }
 
 bool vmalloc_is_guard(virt_addr_t addr)
@@ -344,29 +372,36 @@ int vfree(const void *addr)
 
 	if (!addr)
 		return 0;
+	unsigned long irq = spin_lock_irqsave(&vm_lock);
 	list_for_each_entry(a, &live_areas, link) {
 		if (a->start == va)
 			break;
 	}
 	if (&a->link == &live_areas) {
+		spin_unlock_irqrestore(&vm_lock, irq);
 		vfree_report(va, __builtin_return_address(0));
 		return -EINVAL;
 	}
+	list_remove(&a->link); /* ours now: on no list while its pages are unmapped */
+	used_bytes -= a->size;
+	spin_unlock_irqrestore(&vm_lock, irq);
 
 	unmap_and_free(a->start, a->pages);
+	irq = spin_lock_irqsave(&vm_lock);
 	range_give(a->start - a->lead, area_span(a));
-	used_bytes -= a->size;
-	list_remove(&a->link);
 	list_add(&spare_areas, &a->link);
+	spin_unlock_irqrestore(&vm_lock, irq);
 	return 0;
 }
 
 void vmalloc_for_each_area(void (*fn)(const struct vmalloc_area *a, void *arg), void *arg)
 {
 	const struct vmalloc_area *a;
+	unsigned long irq = spin_lock_irqsave(&vm_lock);
 
 	list_for_each_entry(a, &live_areas, link)
 		fn(a, arg);
+	spin_unlock_irqrestore(&vm_lock, irq);
 }
 
 uint64_t vmalloc_used_bytes(void)
@@ -376,16 +411,22 @@ uint64_t vmalloc_used_bytes(void)
 
 size_t vmalloc_free_range_count(void)
 {
-	return list_count(&free_ranges);
+	unsigned long irq = spin_lock_irqsave(&vm_lock);
+	size_t n = list_count(&free_ranges);
+
+	spin_unlock_irqrestore(&vm_lock, irq);
+	return n;
 }
 
 uint64_t vmalloc_free_bytes(void)
 {
 	const struct vmalloc_range *r;
 	uint64_t bytes = 0;
+	unsigned long irq = spin_lock_irqsave(&vm_lock);
 
 	list_for_each_entry(r, &free_ranges, link)
 		bytes += r->size;
+	spin_unlock_irqrestore(&vm_lock, irq);
 	return bytes;
 }
 

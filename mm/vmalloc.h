@@ -23,9 +23,14 @@
  * VMALLOC_MAX_AREAS + 1 range records, so vfree never fails for lack of one.
  *
  * Contracts for every function below: process context (boot code, the
- * shell), not from interrupt handlers; callers serialize (single CPU).
- * vmalloc_find and vmalloc_is_guard only read, so the page-fault handler
- * may call them. Host-compilable.
+ * shell, threads on any CPU), not from interrupt handlers; the window's
+ * lists are under one spinlock ("vmalloc"), held only around list work:
+ * frames are allocated and mapped, or unmapped and freed, outside it, while
+ * the area's part of the window is on neither list. vmalloc_find and
+ * vmalloc_is_guard take it too, briefly (the page-fault handler calls them;
+ * a fault on a CPU that holds it reads the lists as they are).
+ * Lock order: "vmalloc" is a leaf: nothing is taken inside it (the paging
+ * and zone locks are taken after it is released). Host-compilable.
  */
 #ifndef MM_VMALLOC_H
 #define MM_VMALLOC_H
@@ -104,15 +109,18 @@ __must_check int vfree(const void *addr);
 
 /*
  * The live area whose [start - lead, start + size + guard) contains addr,
- * guard pages included, or NULL. O(live areas). Read-only: usable from the
- * page-fault handler.
+ * guard pages included, or NULL. O(live areas), under the vmalloc lock.
+ * Usable from the page-fault handler (interrupts on or off).
  */
 const struct vmalloc_area *vmalloc_find(virt_addr_t addr);
 
 /* Is addr inside a guard page (below a stack or after any area) of a live area? */
 bool vmalloc_is_guard(virt_addr_t addr);
 
-/* Call fn(area, arg) for each live area, in address order; fn must not vmalloc or vfree. */
+/*
+ * Call fn(area, arg) for each live area, in address order, with the vmalloc
+ * lock held (interrupts off): fn must not vmalloc, vfree or sleep.
+ */
 void vmalloc_for_each_area(void (*fn)(const struct vmalloc_area *a, void *arg), void *arg);
 
 /* Bytes mapped by live areas, guards excluded (meminfo's VmallocUsed). */
@@ -125,7 +133,8 @@ uint64_t vmalloc_free_bytes(void);
 /*
  * Check vmalloc's bookkeeping (see mm/vmalloc.c's opening comment): NULL or
  * a description of the first violation. Reads the page tables of every live
- * area: O(mapped pages). For tests.
+ * area: O(mapped pages). Without the vmalloc lock (the page-table reads take
+ * kernel_space's): exact only while no CPU vmallocs or vfrees. For tests.
  */
 const char *vmalloc_check_invariants(void);
 

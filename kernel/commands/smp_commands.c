@@ -15,7 +15,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smpboot.h"
 #include "kernel/sched/schedule.h"
-#include "kernel/sched/spinlock.h"
+#include "mm/spinlock.h"
 #include "kernel/shell/shell.h"
 #include "kernel/smp/smp.h"
 #include "kernel/timer.h"

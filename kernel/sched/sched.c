@@ -22,7 +22,7 @@
  */
 #include "kernel/sched/sched.h"
 
-#include "kernel/sched/spinlock.h"
+#include "mm/spinlock.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -52,7 +52,7 @@ int sched_policy_init(unsigned cpus)
 		return -EINVAL;
 	for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
 		struct run_queue *rq = &queues[c];
-		spin_lock_init(&rq->lock);
+		spin_lock_init(&rq->lock, "run queue");
 		for (int p = 0; p < THREAD_PRIO_LEVELS; p++)
 			list_init(&rq->levels[p]);
 		list_init(&rq->sleepers);

@@ -23,7 +23,6 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/sched.h"
-#include "kernel/sched/spinlock.h"
 #include "kernel/smp/smp.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
@@ -31,6 +30,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kernel_space.h"
+#include "mm/spinlock.h"
 
 struct cpu_sched {
 	struct thread *current;

@@ -37,7 +37,7 @@
 
 #define THREAD_KNOWN_FLAGS (THREAD_DETACHED | THREAD_CRITICAL | (0x1fu << 8))
 
-static spinlock_t threads_lock = SPINLOCK_INIT;
+static spinlock_t threads_lock = SPINLOCK_INIT("thread list");
 static struct list_node all_threads = LIST_INIT(all_threads);
 static size_t threads_alive;        /* descriptors not yet freed */
 static uint64_t next_id = 1;
@@ -52,7 +52,7 @@ static void thread_init_common(struct thread *t, const char *name, int priority)
 	strlcpy(t->name, name, THREAD_NAME_MAX);
 	t->priority = priority;
 	t->affinity = SCHED_ALL_CPUS;
-	spin_lock_init(&t->sched_lock);
+	spin_lock_init(&t->sched_lock, "thread");
 	list_init(&t->run_link);
 	list_init(&t->wait_link);
 	list_init(&t->mutexes_held);

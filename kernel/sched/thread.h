@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/page_fault.h"
-#include "kernel/sched/spinlock.h"
+#include "mm/spinlock.h"
 #include "lib/compiler.h"
 #include "lib/list.h"
 

@@ -17,7 +17,7 @@
 
 void wait_queue_init(struct wait_queue *wq, const char *name)
 {
-	spin_lock_init(&wq->lock);
+	spin_lock_init(&wq->lock, name);
 	list_init(&wq->waiters);
 	wq->name = name;
 }

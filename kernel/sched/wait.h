@@ -27,7 +27,7 @@
 
 #include <stddef.h>
 
-#include "kernel/sched/spinlock.h"
+#include "mm/spinlock.h"
 #include "kernel/sched/thread.h"
 #include "lib/list.h"
 
@@ -38,7 +38,7 @@ struct wait_queue {
 };
 
 /* static struct wait_queue q = WAIT_QUEUE_INIT(q, "name"); */
-#define WAIT_QUEUE_INIT(q, qname) {SPINLOCK_INIT, LIST_INIT((q).waiters), qname}
+#define WAIT_QUEUE_INIT(q, qname) {SPINLOCK_INIT(qname), LIST_INIT((q).waiters), qname}
 
 void wait_queue_init(struct wait_queue *wq, const char *name);
 

@@ -74,6 +74,15 @@ struct address_space **arch_current_space_slot(void)
 	return &host_space;
 }
 
+/* The preemption counts spinlocks raise (mm/arch.h); nothing preempts on the host. */
+unsigned sched_preempt_count[MM_MAX_CPUS];
+
+void preempt_enable(void)
+{
+	ASSERT(sched_preempt_count[host_cpu_id] > 0, "preempt_enable: not disabled");
+	sched_preempt_count[host_cpu_id]--;
+}
+
 /* Simulated CPUs: a test sets host_cpus_online and switches host_cpu_id. */
 unsigned host_cpu_id;
 unsigned host_cpus_online = 1;

@@ -30,9 +30,6 @@
 
 #define SIM_THREADS 8
 
-/* spinlock.h's preemption counts live in schedule.c in the kernel; the policy's locks raise them. */
-unsigned sched_preempt_count[SCHED_MAX_CPUS];
-
 static struct thread sim[SIM_THREADS];
 static struct thread *running[SCHED_MAX_CPUS]; /* NULL: the CPU idles */
 static uint64_t now;                           /* the simulated tick counter */
@@ -67,7 +64,7 @@ static int sim_thread(int i, int prio, cpumask_t mask)
 	t->priority = prio;
 	t->affinity = mask;
 	t->state = THREAD_READY;
-	spin_lock_init(&t->sched_lock);
+	spin_lock_init(&t->sched_lock, "thread");
 	list_init(&t->run_link);
 	list_init(&t->wait_link);
 	return sched_enqueue(t);

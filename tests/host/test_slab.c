@@ -32,6 +32,8 @@
 #include "tests/host/arena.h"
 #include "tests/host/heap_setup.h"
 
+extern unsigned host_cpus_online; /* tests/host/mm_arch_host.c */
+
 /* A fresh page allocator, slab allocator (debug off) and kmalloc caches. */
 #define FRESH() CHECKF(heap_fresh(), "cannot build the arena allocator and heap")
 
@@ -282,6 +284,44 @@ static const char *test_shrink(void)
 		list_remove(&page->list);
 		CHECK(free_page(page) == 0);
 	}
+	return NULL;
+}
+
+/*
+ * Flushing every magazine reaches every CPU: four simulated CPUs each
+ * allocate and free objects of one cache, so each CPU's magazine holds
+ * some; one slab_shrink() from CPU 0 (arch_on_each_cpu runs the flush on
+ * each) leaves no object in any magazine, so every slab is empty and goes
+ * back to the buddy allocator.
+ */
+static const char *test_shrink_every_cpu(void)
+{
+	FRESH();
+	enum { CPUS = 4, OBJECTS = 5 };
+	uint64_t start = buddy_free_pages();
+	struct slab_cache *c = slab_cache_create("every-cpu", 64, 0, NULL, 0);
+	void *objs[CPUS][OBJECTS];
+
+	CHECK(c != NULL);
+	host_cpus_online = CPUS;
+	for (unsigned cpu = 0; cpu < CPUS; cpu++) {
+		host_cpu_id = cpu;
+		for (int i = 0; i < OBJECTS; i++)
+			CHECK((objs[cpu][i] = slab_alloc(c, 0)) != NULL);
+	}
+	for (unsigned cpu = 0; cpu < CPUS; cpu++) {
+		host_cpu_id = cpu;
+		for (int i = 0; i < OBJECTS; i++)
+			CHECK(slab_free(c, objs[cpu][i]) == 0);
+	}
+	host_cpu_id = 0;
+	CHECKF(c->active_objects == 0 && c->slabs > 0, "%lu active, %lu slabs",
+	       c->active_objects, c->slabs);
+	slab_shrink();
+	host_cpus_online = 1;
+	CHECKF(c->slabs == 0, "%lu slab(s) still hold objects of other CPUs' magazines", c->slabs);
+	CHECK(slab_cache_destroy(c) == 0);
+	CHECK(buddy_free_pages() == start);
 	return NULL;
 }
 
@@ -622,6 +662,8 @@ static const struct selftest slab_tests[] = {
 	{"destroy_busy", "destroy with a live object is refused with a report",
 	 test_destroy_busy},
 	{"shrink", "free all + shrink gives back every page; shrinker on pressure", test_shrink},
+	{"shrink_every_cpu", "4 simulated CPUs fill their own magazines; one shrink flushes all",
+	 test_shrink_every_cpu},
 	{"bad_frees", "inner pointer, other cache, not slab, double free: reported, refused",
 	 test_bad_frees},
 	{"object_starts", "free fast path: every inner offset refused, every start accepted, "

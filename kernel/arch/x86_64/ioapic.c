@@ -25,7 +25,7 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/mmio.h"
 #include "kernel/arch/x86_64/vectors.h"
-#include "kernel/sched/spinlock.h"
+#include "mm/spinlock.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
@@ -61,7 +61,7 @@ static uint16_t isa_flags[VEC_ISA_IRQS];  /* its polarity and trigger (ACPI_INTI
 static uint8_t isa_chip[VEC_ISA_IRQS];    /* which I/O APIC serves that GSI, or: */
 #define ISA_NOT_ROUTED 0xff               /* no input: no GSI, or another IRQ's override took it */
 static bool ioapic_ready;
-static spinlock_t ioapic_lock = SPINLOCK_INIT;
+static spinlock_t ioapic_lock = SPINLOCK_INIT("ioapic");
 
 static uint32_t ioapic_read(const struct ioapic *c, uint8_t reg)
 {
