@@ -255,12 +255,14 @@ test_stack_registry_SRCS := tests/host/test_stack_registry.c kernel/stack_regist
 test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
 # The scheduling policy over simulated CPUs and a simulated clock.
 test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c tests/host/mm_arch_host.c
+# Cross-CPU call queues, POSIX threads standing for CPUs.
+test_call_SRCS := tests/host/test_call.c kernel/smp/call_queue.c
 fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
 fuzz_memmap_SRCS := tests/host/fuzz_memmap.c mm/memmap.c
 
 HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy test_pmm \
 	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
-	test_phys_owner test_acpi test_sched
+	test_phys_owner test_acpi test_sched test_call
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
