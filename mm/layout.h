@@ -18,7 +18,10 @@
  *                                                                   `lazy` and `cow` regions
  *   0xffffc80000000000   0xffffe80000000000   VMALLOC_START         vmalloc and kernel stacks,
  *                                                                   32 TiB (slots 400-463)
- *   0xffffe80000000000   0xffffffff80000000   -                     unused (guard)
+ *   0xffffe80000000000   0xffffe80040000000   MMIO_START            device registers (local and
+ *                                                                   I/O APICs), uncached, 1 GiB
+ *                                                                   (slot 464)
+ *   0xffffe80040000000   0xffffffff80000000   -                     unused (guard)
  *   0xffffffff80000000   0x0000000000000000   KERNEL_VMA            kernel image (-2 GiB, slot
  *                                                                   511), at physical
  *                                                                   KERNEL_PHYS_BASE + offset
@@ -64,12 +67,17 @@ typedef uint64_t virt_addr_t; /* a virtual address: what instructions use */
 #define VMALLOC_SIZE (32ull << 40)             /* 32 TiB: slots 400-463 */
 #define VMALLOC_END (VMALLOC_START + VMALLOC_SIZE)
 
+#define MMIO_START 0xffffe80000000000ull       /* PML4 slot 464: device registers (mmio.h) */
+#define MMIO_SIZE (1ull << 30)                 /* 1 GiB */
+#define MMIO_END (MMIO_START + MMIO_SIZE)
+
 _Static_assert(DIRECT_MAP_END == EXPERIMENT_START, "layout: direct map, then experiments");
 _Static_assert(ANON_WINDOW_START >= EXPERIMENT_START &&
 	       ANON_WINDOW_START + ANON_WINDOW_SIZE <= EXPERIMENT_END,
 	       "layout: the lazy window lies inside the experiment range");
-_Static_assert(VMALLOC_END <= KERNEL_VMA, "layout: vmalloc ends below the kernel image");
-_Static_assert(((VMALLOC_START | EXPERIMENT_START | DIRECT_MAP_BASE) & ((1ull << 39) - 1)) == 0,
+_Static_assert(VMALLOC_END <= MMIO_START, "layout: vmalloc, then device registers");
+_Static_assert(MMIO_END <= KERNEL_VMA, "layout: device registers end below the kernel image");
+_Static_assert(((VMALLOC_START | EXPERIMENT_START | DIRECT_MAP_BASE | MMIO_START) & ((1ull << 39) - 1)) == 0,
 	       "layout: the ranges start on PML4-slot boundaries");
 _Static_assert((KERNEL_PHYS_BASE & ((2ull << 20) - 1)) == 0,
 	       "layout: the image loads 2 MiB aligned");

@@ -104,6 +104,8 @@ static const char *protected_range(virt_addr_t va, uint64_t size)
 		return "the direct map of physical memory";
 	if (va < VMALLOC_START + VMALLOC_SIZE && end > VMALLOC_START)
 		return "the vmalloc window (the kernel's heap areas and stacks)";
+	if (va < MMIO_END && end > MMIO_START)
+		return "the device register window (the interrupt controllers)";
 	if (va < ANON_WINDOW_START + ANON_WINDOW_SIZE && end > ANON_WINDOW_START)
 		return "the lazy window (regions the page-fault handler manages: use `touch`)";
 	return NULL;

@@ -25,7 +25,9 @@
 #include "kernel/arch/x86_64/backtrace.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/vectors.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
@@ -36,6 +38,7 @@
 
 static irq_handler_t irq_handlers[PIC_IRQ_COUNT];
 static exception_handler_t exception_handlers[32];
+static irq_handler_t vector_handlers[IDT_VECTORS]; /* VEC_FIRST_FREE .. VEC_LAST_FREE */
 
 static const char *const exception_names[32] = {
 	[0] = "#DE Divide Error",
@@ -75,6 +78,13 @@ void trap_register_irq(int irq, irq_handler_t handler)
 {
 	irq_handlers[irq] = handler;
 	pic_unmask(irq);
+}
+
+void trap_register_vector(uint8_t vector, irq_handler_t handler)
+{
+	if (vector < VEC_FIRST_FREE || vector > VEC_LAST_FREE)
+		panic("trap_register_vector: vector 0x%x is not free for handlers", vector);
+	vector_handlers[vector] = handler;
 }
 
 void trap_register_exception(int vector, exception_handler_t handler)
@@ -160,6 +170,16 @@ void trap_dispatch(struct trap_frame *frame)
 		sched_irq_exit(frame->rip); /* preemption: switch threads if the tick asked to */
 		return;
 	}
+	if (v == VEC_SPURIOUS)
+		return; /* the APIC withdrew it: no handler, no EOI (SDM Vol. 3A 11.9) */
+	if (v >= VEC_FIRST_FREE && vector_handlers[v]) {
+		if (v >= VEC_IPI_FIRST && v <= VEC_IPI_LAST)
+			lapic_ipi_received();
+		vector_handlers[v]();
+		lapic_eoi();
+		sched_irq_exit(frame->rip); /* a reschedule IPI or the tick may switch threads */
+		return;
+	}
 	if (v < 32 && exception_handlers[v] && exception_handlers[v](frame))
 		return;
 	if (v == VEC_NMI) {
@@ -173,8 +193,10 @@ void trap_dispatch(struct trap_frame *frame)
 		kprintf("(breakpoint: continuing)\n");
 		return;
 	}
-	if (v >= 32)
+	if (v >= 32) {
 		kprintf("(vector %lu has no handler)\n", v);
+		lapic_eoi_if_in_service((uint8_t)v); /* the APIC would block its class forever */
+	}
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;

@@ -66,6 +66,15 @@ typedef bool (*exception_handler_t)(struct trap_frame *frame);
 /* Route IRQ irq (0-15) to handler and unmask it at the PIC. */
 void trap_register_irq(int irq, irq_handler_t handler);
 
+/*
+ * Route vector (VEC_FIRST_FREE .. VEC_LAST_FREE, kernel/arch/x86_64/vectors.h:
+ * the LAPIC timer, IPIs, the LAPIC error) to handler. trap_dispatch runs it
+ * with interrupts off, then sends the local APIC its EOI and lets the
+ * scheduler switch (as for an IRQ). Panics for a vector outside that range.
+ * Boot or process context, before the vector can arrive.
+ */
+void trap_register_vector(uint8_t vector, irq_handler_t handler);
+
 /* Route exception vector (0-31) to handler. */
 void trap_register_exception(int vector, exception_handler_t handler);
 
