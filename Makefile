@@ -90,6 +90,10 @@ KERNEL_C := \
 	kernel/sched/semaphore.c \
 	kernel/smp/smp.c \
 	kernel/smp/call.c \
+	kernel/smp/call_queue.c \
+	kernel/smp/cpu_stop.c \
+	kernel/smp/tlb_shootdown.c \
+	kernel/smp/lockup.c \
 	kernel/shell/line_editor.c \
 	kernel/shell/shell.c \
 	mm/memmap.c \
@@ -131,6 +135,7 @@ KERNEL_C := \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
+	drivers/console_lock.c \
 	lib/string.c \
 	lib/printf.c \
 	lib/parse.c \

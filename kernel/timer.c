@@ -15,6 +15,7 @@
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/smp/lockup.h"
 #include "lib/compiler.h"
 #include "mm/arch.h"
 
@@ -27,6 +28,7 @@ static void timer_irq(void)
 {
 	ASSERT_IRQS_OFF();
 	ticks++;
+	lockup_tick();      /* this CPU's count; debug mode: is the peer CPU still ticking? */
 	sched_timer_tick(); /* time slices, sleepers due: may ask for a reschedule */
 }
 

@@ -74,6 +74,21 @@ struct address_space **arch_current_space_slot(void)
 	return &host_space;
 }
 
+/* No other CPU to tell: the engine's requests are counted (one per batch). */
+uint64_t host_remote_flushes;       /* arch_tlb_flush_remote() calls */
+uint64_t host_remote_flush_pages;   /* pages they named (TLB_FLUSH_ALL: none) */
+unsigned host_remote_last_flags;    /* the last call's TLB_FLUSH_* */
+
+void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
+			   unsigned flags)
+{
+	(void)as;
+	(void)pages;
+	host_remote_flushes++;
+	host_remote_flush_pages += flags & TLB_FLUSH_ALL ? 0 : n;
+	host_remote_last_flags = flags;
+}
+
 /* Simulated CPUs: a test sets host_cpus_online and switches host_cpu_id. */
 unsigned host_cpu_id;
 unsigned host_cpus_online = 1;
