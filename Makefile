@@ -68,6 +68,7 @@ KERNEL_C := \
 	kernel/arch/x86_64/pic.c \
 	kernel/arch/x86_64/lapic.c \
 	kernel/arch/x86_64/mmio.c \
+	kernel/arch/x86_64/ioapic.c \
 	kernel/arch/x86_64/pit.c \
 	kernel/arch/x86_64/cpu_features.c \
 	kernel/arch/x86_64/mm_arch.c \

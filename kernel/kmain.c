@@ -23,6 +23,8 @@
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/acpi.h"
@@ -149,7 +151,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
-	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* how many CPUs (MADT) */
+	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length, /* MADT: CPUs, APICs */
+		       cpu_features.initial_apic_id);
 	pmm_init(boot_memory(&boot_info));   /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
@@ -181,8 +184,10 @@ static void kmain_first_thread(void *arg __unused)
 /* The second half of boot, on the guarded main stack; it ends as the idle thread. */
 static void kmain_on_main_stack(void)
 {
-	pic_init();                          /* IRQs 0-15 -> vectors 32-47, all masked */
-	timer_init(boot_entry_tsc);          /* TSC calibration, 100 Hz tick on IRQ 0 */
+	pic_init();                          /* 8259s: IRQs 0-15 -> vectors 32-47, all masked */
+	if (ioapic_init(bootinfo_cmdline_has(&boot_info, "noapic")) == 0) /* ISA IRQs -> CPU 0 */
+		lapic_init_this_cpu();       /* CPU 0's local APIC: EOI, IPIs, its timer */
+	timer_init(boot_entry_tsc);          /* TSC calibration; tick: LAPIC timer (else PIT) */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */

@@ -1,34 +1,47 @@
 /*
- * timer.c - tick counter and TSC conversions (`uptime` shows them:
+ * timer.c - tick counters and TSC conversions (`uptime` shows them:
  * kernel/commands/timer_commands.c).
  *
+ * The tick comes from each CPU's local APIC timer (VEC_LOCAL_TIMER), or,
+ * on the 8259 fallback without an I/O APIC, from the PIT on IRQ 0 (CPU 0
+ * only). Where the LAPIC timer ticks, the PIT only measures the TSC at
+ * boot (channel 2, polled) and its IRQ 0 stays masked.
  * Invariants:
- *   [x] ticks only ever increase, and only in the IRQ 0 handler;
+ *   [x] ticks only ever increase, and only in CPU 0's tick;
+ *   [x] cpu_ticks[c] is written only by CPU c's tick;
  *   [x] tsc_hz is set once, before interrupts are first enabled.
- * A 64-bit tick counter read on x86-64 is a single load, so readers need no
- * lock on one CPU.
+ * A 64-bit counter read on x86-64 is a single load, so readers need no
+ * lock; each counter has one writer.
  */
 #include "kernel/timer.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/arch/x86_64/vectors.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/smp/lockup.h"
 #include "lib/compiler.h"
 #include "mm/arch.h"
 
 static volatile uint64_t ticks;
+static uint64_t cpu_ticks[MM_MAX_CPUS];
 static uint64_t tsc_hz;
 static uint64_t tsc_at_entry;
 static uint64_t tsc_at_ready;
 
-static void timer_irq(void)
+/* Every CPU's tick: its own count; CPU 0's also the global one. */
+static void timer_tick(void)
 {
 	ASSERT_IRQS_OFF();
-	ticks++;
-	lockup_tick();      /* this CPU's count; debug mode: is the peer CPU still ticking? */
+	unsigned cpu = arch_cpu_id();
+
+	__atomic_store_n(&cpu_ticks[cpu], cpu_ticks[cpu] + 1, __ATOMIC_RELAXED);
+	if (cpu == 0)
+		ticks++;
+	lockup_tick();      /* debug mode: is the peer CPU still ticking? */
 	sched_timer_tick(); /* time slices, sleepers due: may ask for a reschedule */
 }
 
@@ -43,8 +56,23 @@ void timer_init(uint64_t entry_tsc)
 	b = pit_measure_tsc_hz();
 	c = pit_measure_tsc_hz();
 	tsc_hz = MAX(MIN(a, b), MIN(MAX(a, b), c));
-	pit_start_periodic(TIMER_HZ);
-	trap_register_irq(IRQ_TIMER, timer_irq);
+	if (lapic_in_use()) {
+		trap_register_vector(VEC_LOCAL_TIMER, timer_tick);
+		lapic_timer_start_this_cpu(); /* the other CPUs start theirs as they come up */
+	} else {
+		pit_start_periodic(TIMER_HZ);
+		trap_register_irq(IRQ_TIMER, timer_tick);
+	}
+}
+
+uint64_t timer_cpu_ticks(unsigned cpu)
+{
+	return cpu < MM_MAX_CPUS ? __atomic_load_n(&cpu_ticks[cpu], __ATOMIC_RELAXED) : 0;
+}
+
+const char *timer_tick_source(void)
+{
+	return lapic_in_use() ? "local APIC timer" : "PIT (IRQ 0)";
 }
 
 uint64_t timer_ticks(void)

@@ -1,10 +1,12 @@
 /*
  * timer.h - kernel time: the periodic tick and TSC-based timestamps.
  *
- * The PIT interrupts TIMER_HZ times a second; each interrupt adds one to the
- * tick counter, which is what `uptime` reports and what wakes the idle loop's
- * hlt. Finer measurements (boot time, benchmarks) use the TSC, whose
- * frequency timer_init() measures once against the PIT.
+ * Each CPU's local APIC timer interrupts it TIMER_HZ times a second (the
+ * PIT on IRQ 0 instead, CPU 0 only, where there is no I/O APIC); CPU 0's
+ * ticks advance the global tick counter, which is what `uptime` reports,
+ * and every CPU's tick runs the scheduler's tick for its own queue and
+ * wakes its idle loop's hlt. Finer measurements (boot time, benchmarks) use
+ * the TSC, whose frequency timer_init() measures once against the PIT.
  */
 #ifndef KERNEL_TIMER_H
 #define KERNEL_TIMER_H
@@ -14,14 +16,23 @@
 #define TIMER_HZ 100
 
 /*
- * Measure the TSC, start the periodic tick and route IRQ 0. entry_tsc is the
- * TSC value boot.asm read at the kernel's first instruction. Boot CPU, after
- * pic_init(), before interrupts are enabled.
+ * Measure the TSC, then start CPU 0's periodic tick: the LAPIC timer on
+ * VEC_LOCAL_TIMER where the local APIC is in use (the other CPUs call
+ * lapic_timer_start_this_cpu() themselves), else the PIT on IRQ 0.
+ * entry_tsc is the TSC value boot.asm read at the kernel's first
+ * instruction. Boot CPU, after pic_init() and the APIC set-up, before
+ * interrupts are enabled.
  */
 void timer_init(uint64_t entry_tsc);
 
-/* Ticks since timer_init(). */
+/* Ticks since timer_init(): CPU 0's. */
 uint64_t timer_ticks(void);
+
+/* Timer interrupts cpu has taken (0 for a CPU that never ticked). Any context. */
+uint64_t timer_cpu_ticks(unsigned cpu);
+
+/* What drives the tick: "local APIC timer" or "PIT (IRQ 0)". */
+const char *timer_tick_source(void);
 
 /* Measured TSC frequency in Hz (0 before timer_init()). */
 uint64_t timer_tsc_hz(void);

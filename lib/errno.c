@@ -20,6 +20,7 @@ const char *errno_name(int err)
 	case EFAULT: return "EFAULT";
 	case EBUSY: return "EBUSY";
 	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
 	case EINVAL: return "EINVAL";
 	case ENOSPC: return "ENOSPC";
 	case ERANGE: return "ERANGE";

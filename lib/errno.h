@@ -14,6 +14,7 @@
 #define ENOENT 2    /* no such thing (command, entry, allocation) */
 #define EIO 5       /* the hardware did not do what was asked */
 #define ENOMEM 12   /* out of memory */
+#define ENODEV 19   /* no such device (e.g. no I/O APIC) */
 #define EFAULT 14   /* bad address */
 #define EBUSY 16    /* resource in use */
 #define EEXIST 17   /* already exists (e.g. already mapped) */

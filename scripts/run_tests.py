@@ -18,8 +18,10 @@ Suites, in order:
   5. the structure (tests/structure/test_structure.py): the layering rules,
      the address-space layout against the linked image, the panic path
      (scripts/check_structure.py), and the checker's own tests.
-Each test prints one `PASS name` / `FAIL name: reason` line; the last line is
-`N passed, N failed`, and the exit status is non-zero on any failure.
+Each test prints one `PASS name` / `FAIL name: reason` line, or `SKIP name:
+reason` for a test that cannot run on this machine (pagoda.skip(): counted
+neither passed nor failed); the last line is `N passed, N failed` (with
+`, N skipped` when some were), and the exit status is non-zero on any failure.
   6. the style (tests/style/check_openings.py): every source file's opening
      comment, invariants as checklists.
 Usage: run_tests.py [structure|style|host|selftest|integration|labs]...  (default: all)
@@ -63,6 +65,7 @@ class Totals:
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.failures = []
         self.notes = []
 
@@ -74,6 +77,13 @@ class Totals:
             self.failed += 1
             self.failures.append(name)
             print("FAIL %s: %s" % (name, reason.rstrip()))
+        sys.stdout.flush()
+
+
+    def record_skip(self, name, reason):
+        """A test that cannot run on this machine: neither passed nor failed."""
+        self.skipped += 1
+        print("SKIP %s: %s" % (name, reason.rstrip()))
         sys.stdout.flush()
 
 
@@ -148,6 +158,8 @@ def run_integration(totals):
                                                                                     seconds))
                 fn(m)
                 totals.record(full, True)
+            except pagoda.Skip as e:
+                totals.record_skip(full, str(e))
             except (AssertionError, pagoda.MachineError) as e:
                 totals.record(full, False, "%s: %s" % (description, e))
                 if m is not None:
@@ -163,6 +175,8 @@ def run_integration(totals):
             try:
                 fn(firmware)
                 totals.record(full, True)
+            except pagoda.Skip as e:
+                totals.record_skip(full, str(e))
             except (AssertionError, pagoda.MachineError) as e:
                 totals.record(full, False, "%s: %s" % (description, e))
 
@@ -183,7 +197,10 @@ def main():
     if totals.failures:
         print("failed: " + " ".join(totals.failures))
     print("(%.0f s)" % (time.monotonic() - started))
-    print("%d passed, %d failed" % (totals.passed, totals.failed))
+    if totals.skipped:
+        print("%d passed, %d failed, %d skipped" % (totals.passed, totals.failed, totals.skipped))
+    else:
+        print("%d passed, %d failed" % (totals.passed, totals.failed))
     return 1 if totals.failed else 0
 
 

@@ -10,12 +10,34 @@
  */
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/timer.h"
 #include "kernel/shell/shell.h"
 #include "lib/printf.h"
 
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
+}
+
+/* The interrupt path in use: controllers, mode, routes, the tick. */
+static void print_interrupts(void)
+{
+	if (!lapic_in_use()) {
+		kprintf("interrupts:    8259 PIC (no I/O APIC in use)\n");
+	} else if (lapic_x2apic_enabled()) {
+		kprintf("interrupts:    local APIC in x2APIC mode (MSRs), id %u; I/O APIC\n",
+			lapic_id());
+	} else {
+		kprintf("interrupts:    local APIC in xAPIC mode (MMIO at 0x%lx), id %u; I/O APIC\n",
+			acpi_madt.lapic_address, lapic_id());
+	}
+	ioapic_print_routes();
+	kprintf("tick:          %s, %u Hz", timer_tick_source(), TIMER_HZ);
+	if (lapic_timer_hz())
+		kprintf(" (%lu counts/s at divide-by-16)", lapic_timer_hz());
+	kprintf("\n");
 }
 
 static int cmd_cpuinfo(int argc, char **argv)
@@ -37,6 +59,10 @@ static int cmd_cpuinfo(int argc, char **argv)
 			acpi_cpus.enabled > 2 ? "" : "s");
 	else
 		kprintf("CPUs:          %u (ACPI MADT), in use\n", acpi_cpus.enabled);
+	if (acpi_madt.cpus_over_limit)
+		kprintf("CPUs:          %u more beyond the kernel's limit of %u stay offline\n",
+			acpi_madt.cpus_over_limit, (unsigned)MM_MAX_CPUS);
+	print_interrupts();
 	kprintf("memory-management features:\n");
 	kprintf("  nx:          %-3s  no-execute pages (EFER.NXE, PTE bit 63)\n", yes_no(f->nx));
 	kprintf("  pae:         %-3s  physical address extension\n", yes_no(f->pae));
@@ -62,5 +88,8 @@ SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management feat
 	      "  and whether the CPU has each feature the memory manager can use:\n"
 	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
 	      "  Every line is `name: yes|no` so scripts can read it. Also how many CPUs\n"
-	      "  the ACPI MADT lists: the kernel uses only the first until SMP support.\n",
+	      "  the ACPI MADT lists: the kernel uses only the first until SMP support.\n"
+	      "  Then the interrupt path: the local APIC's mode (xAPIC or x2APIC) and\n"
+	      "  id, the I/O APICs and the ISA IRQs they route differently from the\n"
+	      "  default (MADT overrides), or the 8259 PIC fallback; and the tick's source.\n",
 	      cmd_cpuinfo);

@@ -1,14 +1,13 @@
 /*
- * lockup.c - the hard-lockup detector (see lockup.h): per-CPU tick counts,
- * each CPU watching its successor among the online CPUs, the RIP fetched
- * by NMI (kernel/smp/cpu_stop.h) for the report.
+ * lockup.c - the hard-lockup detector (see lockup.h): each CPU watching
+ * its successor among the online CPUs, the RIP fetched by NMI (kernel/smp/cpu_stop.h) for the report.
  *
  * The watcher measures the stretch in its own ticks (TIMER_HZ a second),
  * so no clock is shared; the last count seen and the watcher tick at which
  * it was seen are the watcher's own state about its peer.
  *
+ * The counts are the timer's (timer_cpu_ticks, one writer each).
  * Invariants:
- *   [x] ticks[cpu] is written only by cpu's timer interrupt;
  *   [x] seen/since/reported[cpu] are written only by cpu's watcher.
  * Context: timer interrupt, interrupts off; no lock.
  */
@@ -23,7 +22,6 @@
 
 #define LOCKUP_HARD_TICKS ((uint64_t)LOCKUP_HARD_MS * TIMER_HZ / 1000)
 
-static volatile uint64_t ticks[SMP_MAX_CPUS];
 /* About the peer it watches, kept by the watcher: */
 static uint64_t seen[SMP_MAX_CPUS];      /* the peer's count last time it moved */
 static uint64_t since[SMP_MAX_CPUS];     /* the watcher's own count then */
@@ -43,7 +41,7 @@ static unsigned peer_of(unsigned cpu)
 
 static void watch(unsigned self, unsigned peer)
 {
-	uint64_t now = ticks[self], count = __atomic_load_n(&ticks[peer], __ATOMIC_RELAXED);
+	uint64_t now = timer_cpu_ticks(self), count = timer_cpu_ticks(peer);
 
 	if (count != seen[peer] || count == 0) { /* moving, or not started: nothing to say */
 		seen[peer] = count;
@@ -68,17 +66,11 @@ void lockup_tick(void)
 	ASSERT_IRQS_OFF();
 	unsigned self = arch_cpu_id();
 
-	ticks[self]++;
 	if (!sched_debug_enabled())
 		return;
 	unsigned peer = peer_of(self);
 	if (peer != self)
 		watch(self, peer);
-}
-
-uint64_t lockup_cpu_ticks(unsigned cpu)
-{
-	return cpu < SMP_MAX_CPUS ? ticks[cpu] : 0;
 }
 
 uint64_t lockup_reports(void)

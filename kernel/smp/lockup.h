@@ -3,7 +3,7 @@
  * that has taken no timer interrupt for LOCKUP_HARD_MS is reported by a
  * peer, which fetches the stuck CPU's RIP with an NMI.
  *
- * Each CPU's tick counts its own timer interrupts and looks at one peer,
+ * Each CPU's tick (after timer.c counted it, timer_cpu_ticks) looks at one peer,
  * the next online CPU (0 watches 1, ..., the last watches 0). A peer whose
  * count has not moved while the watcher's own ticks covered
  * LOCKUP_HARD_MS is reported once per stretch:
@@ -23,11 +23,8 @@
 
 #define LOCKUP_HARD_MS 2000 /* no timer interrupt for this long: a hard lockup */
 
-/* This CPU's timer interrupt: count it and, in debug mode, watch the peer. Interrupts off. */
+/* From this CPU's timer interrupt: in debug mode, watch the peer. Interrupts off. */
 void lockup_tick(void);
-
-/* Timer interrupts cpu has taken (the apic branch's timer_cpu_ticks, until merged). Any context. */
-uint64_t lockup_cpu_ticks(unsigned cpu);
 
 /* Hard lockups reported since boot (any CPU), for the tests. Any context. */
 uint64_t lockup_reports(void);

@@ -245,6 +245,15 @@ def machine_test(description, firmwares=("bios",)):
     return register
 
 
+class Skip(Exception):
+    """Raised by skip(): the test cannot run here (counted neither passed nor failed)."""
+
+
+def skip(reason):
+    """End the running test as skipped, printing SKIP and the reason."""
+    raise Skip(reason)
+
+
 def check(cond, message):
     if not cond:
         raise AssertionError(message)

@@ -52,6 +52,9 @@ void cpu_features_init(void)
 	f->pcid = r.ecx & BIT(17);
 	f->x2apic = r.ecx & BIT(21);
 	f->hypervisor = r.ecx & BIT(31);
+	f->initial_apic_id = r.ebx >> 24; /* CPUID.1:EBX[31:24], 8 bits */
+	if (f->max_leaf >= 0xb && cpuid(0xb, 0).ebx != 0)
+		f->initial_apic_id = cpuid(0xb, 0).edx; /* the 32-bit x2APIC id */
 
 	if (f->max_leaf >= 7) {
 		r = cpuid(7, 0);

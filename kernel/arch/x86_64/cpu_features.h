@@ -29,7 +29,8 @@ struct cpu_features {
 	bool tsc;            /* time-stamp counter */
 	bool invariant_tsc;  /* TSC rate independent of power states */
 	bool apic;           /* on-chip local APIC */
-	bool x2apic;
+	bool x2apic;         /* x2APIC mode available (CPUID.1:ECX[21]) */
+	uint32_t initial_apic_id; /* this CPU's APIC id at reset (CPUID 0xb, else 1) */
 	bool hypervisor;     /* running under a hypervisor (QEMU, KVM, ...) */
 	uint8_t phys_bits;   /* physical address width */
 	uint8_t virt_bits;   /* linear address width (48, or 57 with LA57) */

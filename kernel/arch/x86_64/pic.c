@@ -7,6 +7,9 @@
  * 8086 mode. After that, writes to the data port set the mask (OCW1) and
  * writes to the command port acknowledge (OCW2) or select the register that
  * the next command-port read returns (OCW3).
+ * Where the I/O APIC delivers the ISA IRQs (ioapic.h), the 8259s are
+ * remapped all the same (a stray interrupt from them then lands on vectors
+ * 32-47, not on an exception) and every line stays masked.
  */
 #include "kernel/arch/x86_64/pic.h"
 
@@ -55,7 +58,7 @@ void pic_init(void)
 	outb(PIC_SLAVE_DATA, ICW4_8086);
 	io_wait();
 
-	irq_mask = 0xffff & ~(1u << IRQ_CASCADE);
+	irq_mask = 0xffff; /* every line, the cascade too, until a driver asks */
 	pic_write_mask();
 }
 
@@ -63,6 +66,8 @@ void pic_unmask(int irq)
 {
 	ASSERT_IRQS_OFF();
 	irq_mask &= ~(1u << irq);
+	if (irq >= 8)
+		irq_mask &= ~(1u << IRQ_CASCADE); /* the slave's lines pass through the master's IRQ 2 */
 	pic_write_mask();
 }
 

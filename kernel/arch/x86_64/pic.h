@@ -4,7 +4,9 @@
  * At reset the master PIC delivers IRQ 0-7 on vectors 8-15, which collide
  * with CPU exceptions (IRQ 0 would look like a double fault). pic_init()
  * remaps IRQ 0-15 to vectors 32-47 and masks them all; drivers unmask the
- * line they use through trap_register_irq(). Interrupts off while called.
+ * line they use through trap_register_irq(), which goes to the I/O APIC
+ * instead when one is in use (ioapic.h): then the 8259s stay fully masked.
+ * Interrupts off while called.
  */
 #ifndef ARCH_X86_64_PIC_H
 #define ARCH_X86_64_PIC_H
@@ -16,9 +18,10 @@
 #define IRQ_CASCADE 2  /* the slave PIC's line into the master */
 #define IRQ_COM1 4     /* 16550 serial port COM1 */
 
-/* Remap to vectors 32-47 and mask every line except the cascade. */
+/* Remap to vectors 32-47 and mask every line, the cascade included. */
 void pic_init(void);
 
+/* Unmask irq (0-15); a slave line (8-15) unmasks the cascade as well. */
 void pic_unmask(int irq);
 void pic_mask(int irq);
 

@@ -2,9 +2,14 @@
  * trap.c - the one C entry point for every interrupt and exception.
  *
  * Order of business in trap_dispatch():
- *   1. IRQ (32-47): ignore the PIC's spurious IRQ 7/15, else run the
- *      registered handler, send end-of-interrupt, and let the scheduler
- *      preempt the interrupted thread (kernel/sched/schedule.h);
+ *   1. ISA IRQ (32-47): without an I/O APIC, ignore the PIC's spurious IRQ
+ *      7/15; run the registered handler, send end-of-interrupt (to the
+ *      local APIC, or the 8259s), and let the scheduler preempt the
+ *      interrupted thread (kernel/sched/schedule.h); the APIC's spurious
+ *      vector 0xff is dropped without EOI; any other registered vector
+ *      (the LAPIC timer, IPIs, the APIC error) runs its handler, then the
+ *      local APIC EOI and the same preemption point, IPIs being counted as
+ *      received (vectors.h);
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
  *   4. #BP (int3): the full report, then carry on after the int3;
@@ -25,6 +30,7 @@
 #include "kernel/arch/x86_64/backtrace.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/vectors.h"
@@ -77,7 +83,10 @@ const char *trap_exception_name(uint64_t vector)
 void trap_register_irq(int irq, irq_handler_t handler)
 {
 	irq_handlers[irq] = handler;
-	pic_unmask(irq);
+	if (ioapic_in_use())
+		ioapic_unmask_irq(irq);
+	else
+		pic_unmask(irq);
 }
 
 void trap_register_vector(uint8_t vector, irq_handler_t handler)
@@ -162,11 +171,15 @@ void trap_dispatch(struct trap_frame *frame)
 
 	if (v >= IRQ_BASE && v < IRQ_BASE + PIC_IRQ_COUNT) {
 		int irq = (int)(v - IRQ_BASE);
-		if (pic_is_spurious(irq))
+		bool apic = ioapic_in_use();
+		if (!apic && pic_is_spurious(irq))
 			return;
 		if (irq_handlers[irq])
 			irq_handlers[irq]();
-		pic_end_of_interrupt(irq);
+		if (apic)
+			lapic_eoi();
+		else
+			pic_end_of_interrupt(irq);
 		sched_irq_exit(frame->rip); /* preemption: switch threads if the tick asked to */
 		return;
 	}

@@ -3,7 +3,9 @@
  *
  * trap_dispatch() receives every vector. IRQs (32-47) go to the handler the
  * kernel registered with trap_register_irq(), followed by an end-of-
- * interrupt to the PIC. Exceptions (0-31) go first to a registered exception
+ * interrupt to the local APIC (or to the 8259s where there is no I/O APIC);
+ * the APIC's own vectors and IPIs (vectors.h) go to trap_register_vector()'s
+ * handlers, also followed by a local APIC EOI. Exceptions (0-31) go first to a registered exception
  * handler (page_fault.c registers #PF, which resolves demand-zero, COW and
  * stack-growth faults, and #GP, which names the address); what no handler
  * resolves gets trap_report(), which prints everything a student needs to
@@ -63,7 +65,7 @@ typedef void (*irq_handler_t)(void);
  */
 typedef bool (*exception_handler_t)(struct trap_frame *frame);
 
-/* Route IRQ irq (0-15) to handler and unmask it at the PIC. */
+/* Route ISA IRQ irq (0-15) to handler and unmask it at the I/O APIC (or the 8259s). */
 void trap_register_irq(int irq, irq_handler_t handler);
 
 /*
