@@ -163,7 +163,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_heap.c \
 	tests/kernel/test_fault.c \
 	tests/kernel/test_stack.c \
-	tests/kernel/test_threads.c
+	tests/kernel/test_threads.c \
+	tests/kernel/test_smp.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
