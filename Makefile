@@ -8,6 +8,7 @@
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
 #   make gdb        boot halted with a gdbstub and attach gdb
 #   make test       host unit tests, the selftest boot, QEMU integration tests
+#   make test-full  make test, then every CPU online at 1/2/4/8 CPUs x BIOS/UEFI x pc/q35
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
 #                   beside glibc, mimalloc and jemalloc, which it installs), then
 #                   the kernel's own (make bench-kernel)
@@ -56,11 +57,14 @@ KERNEL_ASM := \
 	boot/boot.asm \
 	kernel/arch/x86_64/isr.asm \
 	kernel/arch/x86_64/context.asm \
+	kernel/arch/x86_64/trampoline.asm \
 	kernel/sched/switch.asm
 
 KERNEL_C := \
 	kernel/kmain.c \
+	kernel/arch/x86_64/percpu.c \
 	kernel/arch/x86_64/gdt.c \
+	kernel/arch/x86_64/smpboot.c \
 	kernel/arch/x86_64/idt.c \
 	kernel/arch/x86_64/trap.c \
 	kernel/arch/x86_64/backtrace.c \
@@ -121,6 +125,7 @@ KERNEL_C := \
 	kernel/commands/heap_commands.c \
 	kernel/commands/fault_commands.c \
 	kernel/commands/crash_commands.c \
+	kernel/commands/smp_commands.c \
 	kernel/commands/selftest_commands.c \
 	kernel/commands/bench_commands.c \
 	kernel/commands/bootinfo_commands.c \
@@ -307,7 +312,7 @@ $(BUILD)/bench/%: Makefile | deps
 	$(say) "  HOSTCC $@"
 	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $($*_LDLIBS)
 
-.PHONY: all iso run gdb test bench bench-kernel bench-deps clean deps lab grade
+.PHONY: all iso run gdb test test-full bench bench-kernel bench-deps clean deps lab grade
 all: $(BUILD)/kernel.elf compile_commands.json
 
 INSTALL_GOALS := run gdb test iso bench lab grade
@@ -424,6 +429,11 @@ bench-deps:
 
 test: $(HOST_TESTS) $(BUILD)/pagoda.iso
 	$(PYTHON) scripts/run_tests.py
+
+# Everything `make test` runs, then the SMP matrix: 1, 2, 4, 8 CPUs x BIOS, UEFI
+# x pc, q35 (32 boots; long under TCG).
+test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso
+	$(PYTHON) scripts/run_tests.py structure style host selftest integration labs smp-matrix
 
 # ---------------------------------------------------------------------------
 # Editor support: compile_commands.json for clangd and friends.

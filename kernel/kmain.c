@@ -26,13 +26,16 @@
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/smpboot.h"
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
+#include "kernel/smp/smp.h"
 #include "kernel/selftest.h"
 #include "kernel/smp/call.h"
 #include "kernel/shell/shell.h"
@@ -120,10 +123,11 @@ static void boot_banner(void)
 	kprintf("CPU: %s, %lu MHz TSC\n",
 		cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor,
 		timer_tsc_hz() / 1000000);
-	if (acpi_cpus.enabled > 1) /* until SMP lands, say that the others sit idle */
-		kprintf("CPUs: %u found (ACPI MADT), only CPU 0 runs: no SMP support yet, "
-			"%u CPU%s idle\n", acpi_cpus.enabled, acpi_cpus.enabled - 1,
-			acpi_cpus.enabled > 2 ? "s stay" : " stays");
+	if (acpi_cpus.enabled > 1 || smp_cpus_online() > 1)
+		kprintf("CPUs: %u online, %u found (ACPI MADT)%s\n", smp_cpus_online(),
+			acpi_cpus.enabled,
+			smp_cpus_online() < acpi_cpus.enabled ? ": the others stay offline (smp line above)"
+							      : "");
 	kprintf("memory: %lu MiB managed, %lu MiB free; page allocator ready %lu us after entry\n",
 		buddy_managed_pages() >> 8, buddy_free_pages() >> 8,
 		timer_tsc_to_us(pmm_ready_tsc - timer_entry_tsc()));
@@ -134,6 +138,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 {
 	static char err[160];
 
+	percpu_init_boot();                  /* GS -> CPU 0's data: arch_cpu_id() works */
 	(void)magic;
 	boot_entry_tsc = entry_tsc;
 	serial_init();                       /* COM1 up: kprintf works from here */
@@ -191,9 +196,10 @@ static void kmain_on_main_stack(void)
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */
-	smp_call_init_this_cpu();            /* cross-CPU calls, the NMI's stop and RIP sample */
+	smp_call_init();                     /* cross-CPU calls, the NMI's stop and RIP sample */
 	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))
 		sched_set_debug(true);       /* deadlock reports, soft-lockup watchdog */
+	smp_boot_cpus();                     /* every other CPU: trampoline, INIT-SIPI-SIPI */
 	interrupts_enable();                 /* the tick now preempts threads */
 
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */

@@ -75,6 +75,7 @@ static inline unsigned arch_cpu_id(void) { return host_cpu_id; }
 #else
 #include "kernel/arch/x86_64/cpu.h"          /* registers, CR3/CR4, MSRs, halt */
 #include "kernel/arch/x86_64/cpu_features.h" /* what CPUID reported */
+#include "kernel/arch/x86_64/percpu.h"       /* struct percpu at %gs:0 */
 
 /* Disable interrupts, returning the previous state for arch_irq_restore(). */
 static inline unsigned long arch_irq_save(void)
@@ -95,8 +96,19 @@ static inline void arch_irq_restore(unsigned long flags)
 /* Are interrupts off on this CPU (RFLAGS.IF clear)? */
 static inline bool arch_irqs_disabled(void) { return !(read_rflags() & RFLAGS_IF); }
 
-/* The current CPU's index, 0 .. MM_MAX_CPUS-1 (always 0 until SMP). */
-static inline unsigned arch_cpu_id(void) { return 0; }
+/*
+ * The current CPU's index, 0 .. MM_MAX_CPUS-1: one load from this CPU's
+ * struct percpu through GS (valid from kmain's first line, percpu_init_boot).
+ * The caller may move to another CPU right after unless interrupts or
+ * preemption are off.
+ */
+static inline unsigned arch_cpu_id(void)
+{
+	unsigned cpu;
+
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(cpu) : "i"(__builtin_offsetof(struct percpu, cpu)));
+	return cpu;
+}
 #endif
 
 /*

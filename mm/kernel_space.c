@@ -117,6 +117,13 @@ void kernel_space_init(void)
 			     "kernel_space_init: unmapping the 4 KiB page just mapped");
 	}
 
+	pcid_enabled = cpu_features.pcid;
+	kernel_space_enter_this_cpu();
+	*arch_current_space_slot() = &kernel_space;
+}
+
+void kernel_space_enter_this_cpu(void)
+{
 	if (cpu_features.pat)
 		wrmsr(MSR_PAT, PAT_LAYOUT);
 	uint64_t cr4 = read_cr4();
@@ -128,14 +135,10 @@ void kernel_space_init(void)
 		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
 	write_cr3(kernel_space.pml4);
-	*arch_current_space_slot() = &kernel_space;
-	active_on[0] = &kernel_space;
-	kernel_space.cpus = CPUMASK_CPU(0);
-	if (cpu_features.pcid) {
-		/* Allowed only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1). */
+	active_on[arch_cpu_id()] = &kernel_space; /* a shootdown target of the kernel's space */
+	__atomic_fetch_or(&kernel_space.cpus, CPUMASK_CPU(arch_cpu_id()), __ATOMIC_SEQ_CST);
+	if (pcid_enabled) /* only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1) */
 		write_cr4(read_cr4() | CR4_PCIDE);
-		pcid_enabled = true;
-	}
 }
 
 static struct region_set kernel_regions;

@@ -27,6 +27,14 @@ extern struct address_space kernel_space;
 void kernel_space_init(void);
 
 /*
+ * Switch this CPU to the kernel space with the paging features the boot CPU
+ * chose: PAT layout, CR4.PGE/SMEP/SMAP, CR3, then CR4.PCIDE. kernel_space_init
+ * uses it on the boot CPU; each AP calls it first thing (smpboot.c), from
+ * the trampoline's page tables. Interrupts off, after kernel_space_init.
+ */
+void kernel_space_enter_this_cpu(void);
+
+/*
  * Describe the kernel space in regions (mm/region.h), for the page-fault
  * handler and `regions`: the kernel image's text, rodata and data/bss, the
  * direct map and the vmalloc window; `lazy` and `cow` add their own later.

@@ -82,6 +82,18 @@ _Static_assert(((VMALLOC_START | EXPERIMENT_START | DIRECT_MAP_BASE | MMIO_START
 _Static_assert((KERNEL_PHYS_BASE & ((2ull << 20) - 1)) == 0,
 	       "layout: the image loads 2 MiB aligned");
 
+/*
+ * Physical memory for starting the other CPUs (kernel/arch/x86_64/
+ * trampoline.asm): a startup IPI starts a CPU in real mode at a page whose
+ * number is the IPI's 8-bit vector, so the trampoline lies in one 4 KiB-
+ * aligned page below 1 MiB; its early page tables (a PML4, a PDPT and a PD
+ * identity-mapping the first 2 MiB) follow it there, below 4 GiB as a CPU
+ * in 32-bit mode can load only a 32-bit CR3. pmm_init reserves the block
+ * with memblock, from the top of conventional memory down.
+ */
+#define TRAMPOLINE_LIMIT 0x100000ull           /* below 1 MiB: a SIPI vector is a page 0..255 */
+#define TRAMPOLINE_PAGES 4                     /* code + parameters, PML4, PDPT, PD */
+
 #define PAGE_SHIFT 12
 #define PAGE_SIZE ((uint64_t)1 << PAGE_SHIFT) /* 4 KiB */
 

@@ -12,7 +12,10 @@
  *   kernel image       the loaded ELF segments, text through bss
  *   boot information   the multiboot2 information (boot_info points into it)
  *   modules            files GRUB loaded beside the kernel
- * (the last two come in struct pmm_boot's reserved ranges, from kmain).
+ *   AP trampoline      TRAMPOLINE_PAGES below 1 MiB (mm/layout.h), allocated
+ *                      after the others so that it avoids them
+ * (boot information and modules come in struct pmm_boot's reserved ranges,
+ * from kmain).
  */
 #include "mm/pmm.h"
 
@@ -37,6 +40,7 @@ extern char boot_pml4[];
 const char *pmm_map_source = "none";
 struct memmap pmm_map;
 uint64_t pmm_init_cycles;
+phys_addr_t pmm_trampoline;
 
 static void __attribute__((noreturn)) pmm_stop(const char *why, uint64_t have)
 {
@@ -99,6 +103,12 @@ void pmm_init(const struct pmm_boot *boot)
 		    (phys_addr_t)(uintptr_t)_kernel_phys_end, "kernel image");
 	for (size_t i = 0; i < boot->reserved_count && i < PMM_BOOT_RESERVED_MAX; i++)
 		pmm_reserve(boot->reserved[i].start, boot->reserved[i].end, boot->reserved[i].what);
+
+	pmm_trampoline = memblock_alloc(TRAMPOLINE_PAGES * PAGE_SIZE, PAGE_SIZE, TRAMPOLINE_LIMIT,
+					"AP trampoline");
+	if (!pmm_trampoline)
+		kprintf("pmm: warning: no %d free pages below 0x%llx for the AP trampoline: "
+			"only the boot CPU will run\n", TRAMPOLINE_PAGES, TRAMPOLINE_LIMIT);
 
 	/* 3. Enough left? */
 	uint64_t usable = memblock_memory_bytes() - memblock_reserved_bytes();

@@ -36,6 +36,13 @@ extern const char *pmm_map_source;
 /* The sanitized map (kernel view before reservations). */
 extern struct memmap pmm_map;
 
+/*
+ * The TRAMPOLINE_PAGES pages below TRAMPOLINE_LIMIT (mm/layout.h) reserved
+ * for starting the other CPUs; 0 when the map had no room there (then only
+ * the boot CPU runs).
+ */
+extern phys_addr_t pmm_trampoline;
+
 /* TSC cycles pmm_init() took. */
 extern uint64_t pmm_init_cycles;
 

@@ -24,7 +24,10 @@ neither passed nor failed); the last line is `N passed, N failed` (with
 `, N skipped` when some were), and the exit status is non-zero on any failure.
   6. the style (tests/style/check_openings.py): every source file's opening
      comment, invariants as checklists.
-Usage: run_tests.py [structure|style|host|selftest|integration|labs]...  (default: all)
+  7. (only when asked, `make test-full`) smp-matrix: every CPU online at 1, 2,
+     4 and 8 CPUs, BIOS and UEFI, pc and q35 (tests/integration/test_smp.py).
+Usage: run_tests.py [structure|style|host|selftest|integration|labs|smp-matrix]...
+       (default: all but smp-matrix)
 PAGODA_TESTS=REGEX runs only the integration tests whose name matches REGEX.
 """
 import glob
@@ -54,6 +57,7 @@ import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
+import test_smp  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
 import test_structure  # noqa: E402
 
@@ -181,6 +185,11 @@ def run_integration(totals):
                 totals.record(full, False, "%s: %s" % (description, e))
 
 
+def run_smp_matrix(totals):
+    """make test-full: 1, 2, 4, 8 CPUs x BIOS, UEFI x pc, q35 (tests/integration/test_smp.py)."""
+    test_smp.run_matrix(totals.record, wanted)
+
+
 def main():
     suites = sys.argv[1:] or ["structure", "style", "host", "selftest", "integration", "labs"]
     totals = Totals()
@@ -190,7 +199,7 @@ def main():
         suite_started = time.monotonic()
         {"structure": test_structure.run_structure, "style": check_openings.run_style,
          "host": run_host, "selftest": run_selftest_boot, "integration": run_integration,
-         "labs": check_labs.run_labs}[suite](totals)
+         "labs": check_labs.run_labs, "smp-matrix": run_smp_matrix}[suite](totals)
         totals.notes.append("suite %s: %.0f s" % (suite, time.monotonic() - suite_started))
     for note in totals.notes:
         print("note: " + note)

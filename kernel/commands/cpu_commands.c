@@ -14,6 +14,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/timer.h"
 #include "kernel/shell/shell.h"
+#include "kernel/smp/smp.h"
 #include "lib/printf.h"
 
 static const char *yes_no(bool b)
@@ -53,12 +54,10 @@ static int cmd_cpuinfo(int argc, char **argv)
 	kprintf("hypervisor:    %s\n", yes_no(f->hypervisor));
 	if (!acpi_cpus.have_madt)
 		kprintf("CPUs:          unknown (no ACPI MADT); the kernel runs on one\n");
-	else if (acpi_cpus.enabled > 1)
-		kprintf("CPUs:          %u (ACPI MADT), 1 in use: no SMP support yet, the other %u "
-			"stay%s idle\n", acpi_cpus.enabled, acpi_cpus.enabled - 1,
-			acpi_cpus.enabled > 2 ? "" : "s");
 	else
-		kprintf("CPUs:          %u (ACPI MADT), in use\n", acpi_cpus.enabled);
+		kprintf("CPUs:          %u (ACPI MADT), %u online%s\n", acpi_cpus.enabled,
+			smp_cpus_online(),
+			smp_cpus_online() < acpi_cpus.enabled ? ": the others stay offline" : "");
 	if (acpi_madt.cpus_over_limit)
 		kprintf("CPUs:          %u more beyond the kernel's limit of %u stay offline\n",
 			acpi_madt.cpus_over_limit, (unsigned)MM_MAX_CPUS);
@@ -88,7 +87,7 @@ SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management feat
 	      "  and whether the CPU has each feature the memory manager can use:\n"
 	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
 	      "  Every line is `name: yes|no` so scripts can read it. Also how many CPUs\n"
-	      "  the ACPI MADT lists: the kernel uses only the first until SMP support.\n"
+	      "  the ACPI MADT lists and how many are online (`cpus` shows each).\n"
 	      "  Then the interrupt path: the local APIC's mode (xAPIC or x2APIC) and\n"
 	      "  id, the I/O APICs and the ISA IRQs they route differently from the\n"
 	      "  default (MADT overrides), or the 8259 PIC fallback; and the tick's source.\n",

@@ -19,6 +19,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/vectors.h"
 #include "kernel/smp/call.h"
@@ -27,11 +28,10 @@
 #include "lib/panic.h"
 
 static struct call_queue queues[SMP_MAX_CPUS];
-static uint32_t apic_ids[SMP_MAX_CPUS];
 
 static void call_kick(unsigned cpu)
 {
-	lapic_send_ipi(apic_ids[cpu], VEC_CALL_FUNCTION);
+	lapic_send_ipi(percpu_of(cpu)->apic_id, VEC_CALL_FUNCTION);
 }
 
 static void call_relax(void)
@@ -48,18 +48,13 @@ static void call_ipi(void)
 	call_queue_serve(&calls, arch_cpu_id());
 }
 
-void smp_call_init_this_cpu(void)
+void smp_call_init(void)
 {
 	ASSERT_IRQS_OFF();
-	unsigned cpu = arch_cpu_id();
-
-	if (cpu == 0) {
-		for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
-			call_queue_init(&queues[i]);
-		trap_register_vector(VEC_CALL_FUNCTION, call_ipi);
-		cpu_stop_init();
-	}
-	apic_ids[cpu] = lapic_in_use() ? lapic_id() : 0; /* 0: the boot CPU before the APIC */
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+		call_queue_init(&queues[i]);
+	trap_register_vector(VEC_CALL_FUNCTION, call_ipi);
+	cpu_stop_init();
 }
 
 unsigned smp_call_serve_pending(void)
@@ -70,7 +65,7 @@ unsigned smp_call_serve_pending(void)
 
 uint32_t smp_apic_id(unsigned cpu)
 {
-	return cpu < SMP_MAX_CPUS ? apic_ids[cpu] : 0;
+	return cpu < SMP_MAX_CPUS ? percpu_of(cpu)->apic_id : 0; /* in range: no panic there */
 }
 
 void smp_call_counts(unsigned cpu, uint64_t *served, uint64_t *full_waits)

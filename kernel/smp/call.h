@@ -3,12 +3,12 @@
  * up to receive them, serving them from a spin loop, and the APIC ids the
  * IPIs (and the panic's and lockup detector's NMIs) are addressed to.
  *
- * Each CPU records its APIC id here as it comes up, so that a CPU asking
- * another one for something needs only the CPU number; the queues
+ * A CPU asking another one for something needs only the CPU number: the
+ * APIC id comes from the target's per-CPU data (percpu.h); the queues
  * themselves are kernel/smp/call_queue.h's.
  *
  * Invariants:
- *   [x] smp_apic_id(cpu) is valid once cpu ran smp_call_init_this_cpu().
+ *   [x] the handlers are routed before any other CPU is online.
  * Context: as each function says.
  */
 #ifndef KERNEL_SMP_CALL_H
@@ -17,12 +17,11 @@
 #include <stdint.h>
 
 /*
- * Make this CPU reachable by cross-CPU calls: record its APIC id; on the
- * boot CPU also clear the queues and route VEC_CALL_FUNCTION and the NMI
- * (kernel/smp/cpu_stop.h). After lapic_init_this_cpu(), before the CPU is
- * marked online. Interrupts off.
+ * Clear the queues and route VEC_CALL_FUNCTION and the NMI
+ * (kernel/smp/cpu_stop.h) for every CPU (one IDT). Boot CPU, once, before
+ * the other CPUs start. Interrupts off.
  */
-void smp_call_init_this_cpu(void);
+void smp_call_init(void);
 
 /*
  * Run the calls queued for this CPU now (what its IPI handler does); for
@@ -31,7 +30,7 @@ void smp_call_init_this_cpu(void);
  */
 unsigned smp_call_serve_pending(void);
 
-/* The APIC id CPU cpu recorded (0 for a CPU that has not). Any context. */
+/* The APIC id of CPU cpu (0 for a number out of range). Any context; reaches no panic. */
 uint32_t smp_apic_id(unsigned cpu);
 
 /* Calls this CPU ran for others, and pushes that found a CPU's queue full. Any context. */

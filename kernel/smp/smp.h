@@ -34,6 +34,19 @@ bool smp_cpu_online(unsigned cpu);
 cpumask_t smp_online_mask(void);
 
 /*
+ * Register the reschedule IPI's handler. Boot CPU, once, before the other
+ * CPUs start (smp_boot_cpus calls it).
+ */
+void smp_init(void);
+
+/*
+ * Mark the calling CPU, number cpu, online: its last step of bring-up
+ * (smpboot.c). cpu must be this CPU and equal smp_cpus_online() (CPUs come
+ * online in number order); a violation panics. Interrupts off.
+ */
+void smp_cpu_set_online(unsigned cpu);
+
+/*
  * Ask cpu (online, not this one) to run its scheduler at its next interrupt
  * exit: the reschedule IPI. Any context.
  */

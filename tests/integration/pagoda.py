@@ -9,6 +9,8 @@ port and the QEMU monitor on unix sockets, and offers:
     m.expect(r"regex")       wait for output matching regex
     m.monitor("info tlb")    a QEMU monitor (HMP) command's output
     m.wait_exit()            QEMU's exit status (isa-debug-exit: (code<<1)|1)
+Machine(..., smp=N) boots N CPUs (multi-threaded TCG), machine="q35" the
+Q35 chipset instead of the default i440FX ("pc").
 Everything the serial line carried is also written to build/test-logs/NAME.log.
 Python 3 standard library only.
 """
@@ -43,13 +45,16 @@ class MachineError(Exception):
 
 class Machine:
     def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
-                 extra_args=(), iso=ISO):
+                 extra_args=(), iso=ISO, smp=1, machine=None):
         self.name = name
         self.firmware = firmware
         self.dir = tempfile.mkdtemp(prefix="pagoda-")
         serial_path = os.path.join(self.dir, "serial")
         monitor_path = os.path.join(self.dir, "monitor")
-        args = ["qemu-system-x86_64", "-accel", os.environ.get("PAGODA_ACCEL", "tcg"),
+        accel = os.environ.get("PAGODA_ACCEL", "tcg")
+        if smp > 1 and accel == "tcg":
+            accel = "tcg,thread=multi"  # several CPUs: one host thread each
+        args = ["qemu-system-x86_64", "-accel", accel,
                 "-m", mem, "-cdrom", iso, "-boot", "d", "-display", "none",
                 "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -58,6 +63,10 @@ class Machine:
                 "-serial", "chardev:serial0"]
         if cpu:
             args += ["-cpu", cpu]
+        if smp > 1:
+            args += ["-smp", str(smp)]
+        if machine:  # "q35" (ICH9, PCIe) instead of the default "pc" (i440FX)
+            args += ["-machine", machine]
         if firmware == "uefi":
             args += ["-bios", OVMF]
         if smbios_product:

@@ -5,13 +5,21 @@
  *   0x00 null   0x08 kernel code   0x10 kernel data   0x18 (unused, SYSRET's
  *   32-bit slot)   0x20 user data   0x28 user code   0x30 TSS (16 bytes)
  * Base and limit are ignored for 64-bit code/data; only the access bits
- * (present, DPL, code/data, L) matter (SDM Vol. 3A 3.4.5). The TSS's IST
- * slots 1-3 (#DF, NMI, #MC; gdt.h) start on static stacks; #DF moves to a
- * guarded one later (kernel_stacks_init). Called once on the boot CPU with
- * interrupts off.
+ * (present, DPL, code/data, L) matter (SDM Vol. 3A 3.4.5). Each CPU has
+ * its own copy of both tables, in its struct percpu (gdt.h says why). CPU
+ * 0's TSS IST slots 1-3 (#DF, NMI, #MC) start on the static stacks below;
+ * its #DF moves to a guarded one later (kernel_stacks_init). An AP's come
+ * guarded from the start (smpboot.c fills percpu->ist_top first).
+ *
+ * Invariants:
+ *   [x] a CPU loads only its own struct gdt_cpu (a loaded TSS is busy);
+ *   [x] the static IST stacks here serve CPU 0 alone.
+ * Context: each CPU on itself, interrupts off (gdt_init once per CPU).
  */
 #include "kernel/arch/x86_64/gdt.h"
 
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "lib/compiler.h"
 #include "lib/string.h"
 #include "mm/arch.h"
@@ -26,20 +34,6 @@
 #define SEG_LONG (1ull << 53)     /* 64-bit code segment */
 #define SEG_TSS_AVAILABLE (9ull << 40) /* system type: 64-bit TSS, not busy */
 
-/* The 64-bit task-state segment (SDM Vol. 3A 8.7); packed: RSP0 is misaligned. */
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];     /* stack for entry from ring 0..2 */
-	uint64_t reserved1;
-	uint64_t ist[7];     /* interrupt stack table, IST1..IST7 */
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base; /* past the limit: no I/O permission bitmap */
-} __packed;
-STATIC_ASSERT(sizeof(struct tss) == 104, "TSS must be 104 bytes");
-
-static struct tss tss;
-static uint64_t gdt[8];
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 
 struct __packed descriptor_pointer {
@@ -50,6 +44,9 @@ struct __packed descriptor_pointer {
 void gdt_init(void)
 {
 	ASSERT_IRQS_OFF();
+	struct percpu *p = this_percpu();
+	uint64_t *gdt = p->gdt.entries;
+	struct tss *tss = &p->gdt.tss;
 	const uint64_t data = SEG_PRESENT | SEG_NOT_SYSTEM | SEG_WRITABLE | SEG_ACCESSED;
 	const uint64_t code = data | SEG_CODE | SEG_LONG;
 
@@ -60,20 +57,24 @@ void gdt_init(void)
 	gdt[GDT_USER_DATA / 8] = data | SEG_DPL(3);
 	gdt[GDT_USER_CODE / 8] = code | SEG_DPL(3);
 
-	memset(&tss, 0, sizeof(tss));
-	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss);
+	memset(tss, 0, sizeof(*tss));
+	for (int i = 0; i < PERCPU_IST_STACKS; i++) {
+		if (p->cpu == 0 && p->ist_top[i] == 0)
+			p->ist_top[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
+		ASSERT(p->ist_top[i] != 0, "gdt_init: an AP's IST stacks are set before it starts");
+		tss->ist[i] = p->ist_top[i];
+	}
+	tss->iomap_base = sizeof(*tss);
 
 	/* A 16-byte system descriptor: base scattered over both halves. */
-	uint64_t base = (uint64_t)(uintptr_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)(uintptr_t)tss;
+	uint64_t limit = sizeof(*tss) - 1;
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TSS_AVAILABLE |
 			   SEG_PRESENT | (((limit >> 16) & 0xf) << 48) |
 			   (((base >> 24) & 0xff) << 56);
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-	struct descriptor_pointer ptr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+	struct descriptor_pointer ptr = {sizeof(p->gdt.entries) - 1, (uint64_t)(uintptr_t)gdt};
 	__asm__ volatile("lgdt %0\n\t"
 			 /* Reload CS with a far return: push selector and target. */
 			 "pushq %1\n\t"
@@ -85,9 +86,7 @@ void gdt_init(void)
 			 "movw %%ax, %%ds\n\t"
 			 "movw %%ax, %%es\n\t"
 			 "movw %%ax, %%ss\n\t"
-			 "xorl %%eax, %%eax\n\t"
-			 "movw %%ax, %%fs\n\t"
-			 "movw %%ax, %%gs\n\t"
+			 /* not FS/GS: a selector load would clear GS's base (the per-CPU pointer) */
 			 "ltr %w3"
 			 :
 			 : "m"(ptr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
@@ -96,7 +95,7 @@ void gdt_init(void)
 
 void gdt_set_kernel_stack(uint64_t rsp0)
 {
-	tss.rsp[0] = rsp0;
+	this_percpu()->gdt.tss.rsp[0] = rsp0;
 }
 
 void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top)
@@ -107,5 +106,10 @@ void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top)
 
 void gdt_set_ist(int ist, uint64_t top)
 {
-	tss.ist[ist - 1] = top;
+	struct percpu *p = this_percpu();
+
+	ASSERT(ist >= 1 && ist <= 7, "gdt_set_ist: IST slots are 1..7");
+	p->gdt.tss.ist[ist - 1] = top;
+	if (ist <= PERCPU_IST_STACKS)
+		p->ist_top[ist - 1] = top;
 }

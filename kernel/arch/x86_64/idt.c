@@ -6,8 +6,14 @@
  * user-mode int3 works later), target = the stub from isr.asm. Stacks:
  * #DF, NMI and #MC name an IST slot (gdt.h) and always start on a fresh
  * stack; everything else, #PF included, pushes its frame on the current
- * stack, so faults may nest (docs/faults.md has the table). Boot CPU,
- * interrupts off.
+ * stack, so faults may nest (docs/faults.md has the table). One IDT for
+ * every CPU: built by the boot CPU, loaded by each AP (idt_load_this_cpu);
+ * the IST slots it names are per CPU (each CPU's own TSS).
+ *
+ * Invariants:
+ *   [x] the gates change only before the APs start (idt_init, idt_set_ist
+ *       at boot): every CPU sees the same table.
+ * Context: interrupts off.
  */
 #include "kernel/arch/x86_64/idt.h"
 
@@ -62,6 +68,12 @@ void idt_init(void)
 	idt_set_ist(2, IST_NMI);
 	idt_set_ist(8, IST_DOUBLE_FAULT);
 	idt_set_ist(18, IST_MACHINE_CHECK);
+	idt_load(idt, sizeof(idt) - 1);
+}
+
+void idt_load_this_cpu(void)
+{
+	ASSERT_IRQS_OFF();
 	idt_load(idt, sizeof(idt) - 1);
 }
 

@@ -18,6 +18,9 @@
 /* Build and load the IDT. Boot CPU, interrupts off, after gdt_init(). */
 void idt_init(void);
 
+/* Load the IDT idt_init built on this CPU (an AP, at start). Interrupts off. */
+void idt_load_this_cpu(void);
+
 /* Run exception `vector` on IST slot ist (0 = the current stack). */
 void idt_set_ist(int vector, int ist);
 

@@ -1,0 +1,81 @@
+/*
+ * percpu.h - each CPU's own data, reached through the GS segment base.
+ *
+ * Every CPU has one struct percpu in a static array (percpu.c), indexed by
+ * its CPU number. The CPU's IA32_GS_BASE MSR holds that struct's address,
+ * so %gs:offset reads a field of *this* CPU's struct in one instruction,
+ * with no CPU number to find first: arch_cpu_id() (mm/arch.h) is one load of
+ * %gs:offsetof(struct percpu, cpu). The first field points at the struct
+ * itself, so this_percpu() is one load of %gs:0 as well (Linux does the
+ * same). IA32_KERNEL_GS_BASE holds the user GS base (0: none yet), ready for
+ * swapgs on a future entry from user mode.
+ *
+ * Invariants:
+ *   [x] percpu_of(c)->self == percpu_of(c) and ->cpu == c, for every c;
+ *   [x] on a running CPU, GS base == &percpu[its number] (set before any
+ *       C code reads arch_cpu_id: kmain's first line, the AP's first line);
+ *   [x] this header stays light (mm/arch.h includes it on every fast path):
+ *       stdint, stdbool and gdt.h only.
+ * Context: any; fields change only on the CPU itself, or on the boot CPU
+ * before that CPU starts.
+ */
+#ifndef ARCH_X86_64_PERCPU_H
+#define ARCH_X86_64_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/arch/x86_64/gdt.h"
+
+#define MSR_GS_BASE 0xc0000101u        /* SDM Vol. 4 2.1: GS base used now (IA32_GS_BASE) */
+#define MSR_KERNEL_GS_BASE 0xc0000102u /* SDM Vol. 4 2.1: the base swapgs exchanges with it */
+
+#define PERCPU_IST_STACKS 3 /* IST slots 1..3: #DF, NMI, #MC (gdt.h) */
+
+struct kernel_stack;
+
+/* One CPU's own data. The first two fields' offsets are fixed (see above). */
+struct percpu {
+	struct percpu *self;      /* offset 0: this struct, for this_percpu() */
+	unsigned cpu;             /* 0 .. MM_MAX_CPUS-1, in bring-up order; 0 = boot CPU */
+	uint32_t apic_id;         /* the local APIC's id (the MADT's and the IPIs' name) */
+	volatile uint32_t online; /* 1 once the CPU runs its own C code with its own tables */
+	uint64_t ist_top[PERCPU_IST_STACKS];                 /* IST1..3 tops, in its TSS */
+	const struct kernel_stack *ist[PERCPU_IST_STACKS];   /* APs: the guarded IST stacks */
+	const struct kernel_stack *stack;                    /* APs: the first (idle) stack */
+	char stack_names[PERCPU_IST_STACKS + 1][16];         /* registry names, "#DF cpu3" */
+	uint64_t started_tsc;     /* TSC when the CPU reported in (boot CPU: 0) */
+	struct gdt_cpu gdt;       /* its GDT and TSS (gdt.c fills and loads them) */
+} __attribute__((aligned(64)));
+
+_Static_assert(__builtin_offsetof(struct percpu, self) == 0, "percpu: self at %gs:0");
+
+/*
+ * Make CPU 0's struct percpu current: GS base = &percpu[0], KERNEL_GS_BASE
+ * = 0, self and cpu filled, the APIC id from CPUID. kmain's first line,
+ * boot CPU, interrupts off; nothing may call arch_cpu_id() before it.
+ */
+void percpu_init_boot(void);
+
+/*
+ * Fill CPU cpu's struct (self, cpu, apic_id) before it starts. Boot CPU;
+ * cpu 1 .. MM_MAX_CPUS-1, not yet online.
+ */
+void percpu_prepare(unsigned cpu, uint32_t apic_id);
+
+/* Point this CPU's GS base at p (p prepared). The AP's first line. */
+void percpu_enter(struct percpu *p);
+
+/* CPU cpu's struct (cpu < MM_MAX_CPUS, else a panic naming the caller's bug). Any context. */
+struct percpu *percpu_of(unsigned cpu);
+
+/* This CPU's struct: one load of %gs:0. Any context after percpu_init_boot. */
+static inline struct percpu *this_percpu(void)
+{
+	struct percpu *p;
+
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+#endif

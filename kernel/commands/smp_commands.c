@@ -1,0 +1,105 @@
+/*
+ * smp_commands.c - the `cpus` command: every CPU the kernel knows, its APIC
+ * id, whether it is online, what it runs and the IPIs it sent and received;
+ * `cpus ping` sends each other online CPU a reschedule IPI and waits for it
+ * to be counted there (a live check of the IPI path).
+ *
+ * Invariants:
+ *   [x] one line per CPU 0 .. smp_cpus_online()-1, then one summary line;
+ *   [x] `cpus ping` never waits more than CPUS_PING_TIMEOUT_MS per CPU.
+ * Calling context: the shell thread (interrupts on).
+ */
+#include "kernel/acpi.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/smpboot.h"
+#include "kernel/sched/schedule.h"
+#include "kernel/shell/shell.h"
+#include "kernel/smp/smp.h"
+#include "kernel/timer.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/arch.h"
+
+#define CPUS_PING_TIMEOUT_MS 1000
+
+static void cpus_list(void)
+{
+	unsigned n = smp_cpus_online(), here = arch_cpu_id();
+
+	kprintf("CPU  APIC  STATE    IPIS-SENT  IPIS-RECV  UP-AT(us)  THREAD\n");
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		const struct percpu *p = percpu_of(cpu);
+		uint64_t sent = 0, received = 0;
+		lapic_ipi_counts(cpu, &sent, &received);
+		/*
+		 * Only this CPU's current thread is known here; the scheduler's
+		 * per-CPU view (sched_cpu_stats) replaces the '-' when it exists.
+		 */
+		const struct thread *t = cpu == here ? thread_current() : NULL;
+		uint64_t up = p->started_tsc ? timer_tsc_to_us(p->started_tsc - timer_entry_tsc()) : 0;
+		kprintf("%3u  %4u  %-7s  %9lu  %9lu  %9lu  ", cpu, p->apic_id,
+			p->online ? "online" : "offline", sent, received, up);
+		if (t)
+			kprintf("%lu %s (this CPU)\n", t->id, t->name);
+		else
+			kprintf("-\n");
+	}
+	kprintf("%u online of %u listed (ACPI MADT)", n, acpi_cpus.have_madt ? acpi_cpus.enabled : 1);
+	if (smp_cpus_left_offline())
+		kprintf(", %u beyond MM_MAX_CPUS (%u) offline", smp_cpus_left_offline(), MM_MAX_CPUS);
+	kprintf("\n");
+}
+
+/* Reschedule-IPI every other online CPU; 0 if each counted it in time. */
+static int cpus_ping(void)
+{
+	unsigned n = smp_cpus_online(), failed = 0;
+
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		uint64_t sent, before, after;
+		unsigned long flags = arch_irq_save(); /* stay on this CPU while choosing */
+		bool self = cpu == arch_cpu_id();
+		lapic_ipi_counts(cpu, &sent, &before);
+		if (!self)
+			smp_send_reschedule(cpu);
+		arch_irq_restore(flags);
+		if (self)
+			continue;
+		uint64_t deadline = timer_us_since_entry() + CPUS_PING_TIMEOUT_MS * 1000;
+		do
+			lapic_ipi_counts(cpu, &sent, &after);
+		while (after == before && timer_us_since_entry() < deadline);
+		kprintf("CPU %u: %s\n", cpu, after != before ? "answered" : "no answer");
+		failed += after == before;
+	}
+	if (n == 1)
+		kprintf("only CPU 0 is online: nobody to ping\n");
+	return failed ? -1 : 0;
+}
+
+static int cmd_cpus(int argc, char **argv)
+{
+	if (argc == 2) {
+		if (strcmp(argv[1], "ping") != 0) {
+			kprintf("cpus: invalid argument '%s' (try 'help cpus')\n", argv[1]);
+			return -1;
+		}
+		return cpus_ping();
+	}
+	cpus_list();
+	return 0;
+}
+
+SHELL_COMMAND(cpus, SHELL_ARGS(0, 1), "the CPUs: APIC ids, online, threads, IPIs",
+	      "usage: cpus [ping]\n"
+	      "  One line per CPU (numbered in bring-up order, 0 = the boot CPU): its\n"
+	      "  local APIC id, online or not, IPIs it sent and received, when it came\n"
+	      "  up (microseconds after the kernel's entry) and the thread running on\n"
+	      "  it. `cpus ping` sends every other online CPU a reschedule IPI and\n"
+	      "  waits for it to count it (at most 1 s each).\n"
+	      "examples:\n"
+	      "  cpus\n"
+	      "  cpus ping\n"
+	      "  cpus pong     [refused] not an argument\n",
+	      cmd_cpus);
