@@ -137,6 +137,7 @@ KERNEL_C := \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
 	kernel/bench/fault_bench.c \
+	kernel/bench/smp_bench.c \
 	kernel/bench/sched_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \

@@ -51,16 +51,13 @@ static void tlb_flush_here(void *arg)
 	s->pages += r->count;
 }
 
-void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
-			   unsigned flags)
+void tlb_shootdown_to(cpumask_t targets, const struct address_space *as, const uint64_t *pages,
+		      unsigned n, unsigned flags)
 {
 	struct tlb_request r = {.as = as, .pages = pages, .count = n, .flags = flags};
 	unsigned long irq = arch_irq_save(); /* this CPU's number and counters hold still */
 	unsigned self = arch_cpu_id();
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* entries written before the targets are read */
-	cpumask_t targets = flags & TLB_FLUSH_KERNEL ? smp_online_mask()
-						     : __atomic_load_n(&as->cpus, __ATOMIC_SEQ_CST);
 	targets &= smp_online_mask() & ~CPUMASK_CPU(self);
 	if (!targets) {
 		stats[self].local_only++;
@@ -72,6 +69,15 @@ void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages
 		stats[self].ipis_sent++;
 	smp_call_function_many(targets, tlb_flush_here, &r, true);
 	arch_irq_restore(irq);
+}
+
+void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
+			   unsigned flags)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* entries written before the targets are read */
+	tlb_shootdown_to(flags & TLB_FLUSH_KERNEL ? smp_online_mask()
+						  : __atomic_load_n(&as->cpus, __ATOMIC_SEQ_CST),
+			 as, pages, n, flags);
 }
 
 void tlb_shootdown_stats(unsigned cpu, struct tlb_shootdown_stats *out)

@@ -26,6 +26,8 @@
 
 #include <stdint.h>
 
+#include "mm/arch.h" /* cpumask_t, TLB_FLUSH_* */
+
 /* One CPU's counters since boot. */
 struct tlb_shootdown_stats {
 	uint64_t shootdowns;   /* batches this CPU sent to at least one other CPU */
@@ -36,6 +38,15 @@ struct tlb_shootdown_stats {
 	uint64_t skipped;      /* requests for a space it had switched away from meanwhile */
 	uint64_t local_only;   /* batches with no other CPU to tell */
 };
+
+/*
+ * The send half of arch_tlb_flush_remote with the targets given: the online
+ * CPUs of targets other than this one each run one request for pages[0..n-1]
+ * of as (flags TLB_FLUSH_*), and this returns when all have. For the
+ * shootdown benchmark, which picks how many CPUs to tell. Any context but NMI.
+ */
+void tlb_shootdown_to(cpumask_t targets, const struct address_space *as, const uint64_t *pages,
+		      unsigned n, unsigned flags);
 
 /* CPU cpu's counters (all zero for a CPU out of range). Any context. */
 void tlb_shootdown_stats(unsigned cpu, struct tlb_shootdown_stats *out);
