@@ -152,6 +152,14 @@ struct address_space;
 void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
 			   unsigned flags);
 
+/*
+ * One turn of a loop that spins with interrupts off until another CPU lets
+ * go (a spinlock): run the TLB shootdowns queued for this CPU (the holder
+ * may be waiting for this CPU to acknowledge one), then pause. Kernel:
+ * mm_arch.c; host: a pause. Interrupts off.
+ */
+void arch_spin_wait(void);
+
 /* Physical address of the PML4 the CPU uses now (CR3 without its flag bits). */
 uint64_t arch_current_root(void);
 

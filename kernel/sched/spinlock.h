@@ -75,7 +75,7 @@ static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 	if (l->locked && l->owner_cpu == arch_cpu_id())
 		panic("spin_lock: this CPU already holds the lock (recursion)");
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+		arch_spin_wait(); /* serves TLB shootdowns: the holder may wait for them */
 	l->owner_cpu = arch_cpu_id();
 	return flags;
 }

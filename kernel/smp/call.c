@@ -63,6 +63,23 @@ unsigned smp_call_serve_pending(void)
 	return call_queue_serve(&calls, arch_cpu_id());
 }
 
+unsigned smp_call_serve_spin_safe(void)
+{
+	return call_queue_serve_spin_safe(&calls, arch_cpu_id());
+}
+
+void smp_call_function_many_flags(cpumask_t mask, void (*fn)(void *arg), void *arg,
+				  unsigned flags)
+{
+	unsigned long irq = arch_irq_save(); /* stay on this CPU until all acknowledged */
+	unsigned self = arch_cpu_id();
+	cpumask_t targets = mask & smp_online_mask() & ~CPUMASK_CPU(self);
+
+	if (targets)
+		call_queue_send_many(&calls, self, targets, fn, arg, flags);
+	arch_irq_restore(irq);
+}
+
 uint32_t smp_apic_id(unsigned cpu)
 {
 	return cpu < SMP_MAX_CPUS ? percpu_of(cpu)->apic_id : 0; /* in range: no panic there */
@@ -79,13 +96,7 @@ void smp_call_counts(unsigned cpu, uint64_t *served, uint64_t *full_waits)
 
 void smp_call_function_many(cpumask_t mask, void (*fn)(void *arg), void *arg, bool wait)
 {
-	unsigned long flags = arch_irq_save(); /* stay on this CPU until all acknowledged */
-	unsigned self = arch_cpu_id();
-	cpumask_t targets = mask & smp_online_mask() & ~CPUMASK_CPU(self);
-
-	if (targets)
-		call_queue_send_many(&calls, self, targets, fn, arg, wait);
-	arch_irq_restore(flags);
+	smp_call_function_many_flags(mask, fn, arg, wait ? CALL_WAIT : 0);
 }
 
 void smp_on_each_cpu(void (*fn)(void *arg), void *arg)

@@ -1,6 +1,6 @@
 /*
- * call.h - the kernel's side of cross-CPU calls beyond smp.h: setting a CPU
- * up to receive them, serving them from a spin loop, and the APIC ids the
+ * call.h - the kernel's side of cross-CPU calls beyond smp.h: routing
+ * them, serving them from a spin loop, flags, and the APIC ids the
  * IPIs (and the panic's and lockup detector's NMIs) are addressed to.
  *
  * A CPU asking another one for something needs only the CPU number: the
@@ -16,6 +16,9 @@
 
 #include <stdint.h>
 
+#include "kernel/smp/call_queue.h" /* CALL_WAIT, CALL_SPIN_SAFE */
+#include "mm/arch.h"
+
 /*
  * Clear the queues and route VEC_CALL_FUNCTION and the NMI
  * (kernel/smp/cpu_stop.h) for every CPU (one IDT). Boot CPU, once, before
@@ -29,6 +32,22 @@ void smp_call_init(void);
  * not kept waiting. Returns how many ran. Interrupts off.
  */
 unsigned smp_call_serve_pending(void);
+
+/*
+ * Run only the spin-safe calls queued for this CPU (TLB shootdowns), the
+ * others staying queued: for a spinlock's wait loop (arch_spin_wait), whose
+ * lock holder may be waiting for this CPU's acknowledgement. Interrupts
+ * off, as in any spin-wait.
+ */
+unsigned smp_call_serve_spin_safe(void);
+
+/*
+ * smp_call_function_many with flags of call_queue.h: CALL_WAIT, and
+ * CALL_SPIN_SAFE for a fn that takes no lock (a spin-wait may run it).
+ * Context as smp_call_function_many.
+ */
+void smp_call_function_many_flags(cpumask_t mask, void (*fn)(void *arg), void *arg,
+				  unsigned flags);
 
 /* The APIC id of CPU cpu (0 for a number out of range). Any context; reaches no panic. */
 uint32_t smp_apic_id(unsigned cpu);

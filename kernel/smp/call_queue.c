@@ -55,29 +55,39 @@ bool call_queue_push(struct call_queue *q, const struct call_entry *e)
 	return queued;
 }
 
-/* Take the oldest entry of q into *e; false when q is empty. */
-static bool ring_pop(struct call_queue *q, struct call_entry *e)
+/*
+ * Take the oldest entry of q whose flags include all of `need` into *e;
+ * false when there is none. An entry taken from the middle closes the gap
+ * by moving the older ones up one slot, keeping their order.
+ */
+static bool ring_pop(struct call_queue *q, struct call_entry *e, unsigned need)
 {
 	bool got = false;
 
 	ring_lock(q, NULL);
-	if (q->head != q->tail) {
-		*e = q->slot[q->head % CALL_QUEUE_SLOTS];
+	for (unsigned i = q->head; i != q->tail; i++) {
+		if ((q->slot[i % CALL_QUEUE_SLOTS].flags & need) != need)
+			continue;
+		*e = q->slot[i % CALL_QUEUE_SLOTS];
+		for (unsigned j = i; j != q->head; j--)
+			q->slot[j % CALL_QUEUE_SLOTS] = q->slot[(j - 1) % CALL_QUEUE_SLOTS];
 		q->head++;
 		q->served++;
 		got = true;
+		break;
 	}
 	ring_unlock(q);
 	return got;
 }
 
-unsigned call_queue_serve(const struct call_system *sys, unsigned cpu)
+/* Run (and acknowledge) the entries of cpu's queue that have the flags need. */
+static unsigned serve(const struct call_system *sys, unsigned cpu, unsigned need)
 {
 	struct call_queue *q = &sys->queue[cpu];
 	struct call_entry e;
 	unsigned ran = 0;
 
-	while (ring_pop(q, &e)) {
+	while (ring_pop(q, &e, need)) {
 		e.fn(e.arg);
 		if (e.pending)
 			__atomic_sub_fetch(e.pending, 1, __ATOMIC_RELEASE);
@@ -86,11 +96,23 @@ unsigned call_queue_serve(const struct call_system *sys, unsigned cpu)
 	return ran;
 }
 
-void call_queue_send_many(const struct call_system *sys, unsigned self, cpumask_t targets,
-			  void (*fn)(void *arg), void *arg, bool wait)
+unsigned call_queue_serve(const struct call_system *sys, unsigned cpu)
 {
+	return serve(sys, cpu, 0);
+}
+
+unsigned call_queue_serve_spin_safe(const struct call_system *sys, unsigned cpu)
+{
+	return serve(sys, cpu, CALL_SPIN_SAFE);
+}
+
+void call_queue_send_many(const struct call_system *sys, unsigned self, cpumask_t targets,
+			  void (*fn)(void *arg), void *arg, unsigned flags)
+{
+	bool wait = flags & CALL_WAIT;
 	unsigned pending = 0;
-	struct call_entry e = {.fn = fn, .arg = arg, .pending = wait ? &pending : NULL};
+	struct call_entry e = {.fn = fn, .arg = arg, .pending = wait ? &pending : NULL,
+			       .flags = flags & CALL_SPIN_SAFE};
 
 	if (targets & CPUMASK_CPU(self))
 		panic("call_queue_send_many: CPU %u sends itself a call", self);

@@ -24,7 +24,9 @@
  * Invariants:
  *   [x] an entry is in exactly one queue slot from push to pop;
  *   [x] *pending reaches 0 only after every target has returned from fn;
- *   [x] a CPU waiting for acknowledgements keeps serving its own queue.
+ *   [x] a CPU waiting for acknowledgements keeps serving its own queue;
+ *   [x] requests run in the order queued, except that a spin-wait may take
+ *       the CALL_SPIN_SAFE ones ahead of the others.
  * Context: interrupts off on the calling CPU (kernel); any CPU.
  */
 #ifndef KERNEL_SMP_CALL_QUEUE_H
@@ -37,11 +39,16 @@
 
 #define CALL_QUEUE_SLOTS 16 /* requests one CPU can have queued at once */
 
+/* How a request is sent (call_queue_send_many's flags). */
+#define CALL_WAIT (1u << 0)      /* return only when every target has run it */
+#define CALL_SPIN_SAFE (1u << 1) /* fn takes no lock: it may run inside a spin-wait */
+
 /* One queued request: a copy, so the sender's descriptor may be on its stack. */
 struct call_entry {
 	void (*fn)(void *arg);
 	void *arg;
 	unsigned *pending; /* the sender's count of targets not done, or NULL (no wait) */
+	unsigned flags;    /* CALL_SPIN_SAFE or 0 */
 };
 
 struct call_queue {
@@ -78,12 +85,21 @@ bool call_queue_push(struct call_queue *q, const struct call_entry *e);
 unsigned call_queue_serve(const struct call_system *sys, unsigned cpu);
 
 /*
+ * Like call_queue_serve, but only the CALL_SPIN_SAFE requests (TLB
+ * shootdowns), the others staying queued in order: for a CPU spinning on
+ * a lock with interrupts off, whose lock holder may be waiting for it to
+ * acknowledge a shootdown. Interrupts off.
+ */
+unsigned call_queue_serve_spin_safe(const struct call_system *sys, unsigned cpu);
+
+/*
  * From CPU self: queue fn(arg) on every CPU of targets (self must not be
- * one of them), kick each once after its entry is queued, and with wait
- * return only once all have run fn, serving self's own queue meanwhile.
- * Without wait, fn and arg must outlive the call. Interrupts off.
+ * one of them), kick each once after its entry is queued, and with
+ * CALL_WAIT return only once all have run fn, serving self's own queue
+ * meanwhile. Without it, fn and arg must outlive the call. flags:
+ * CALL_WAIT, CALL_SPIN_SAFE. Interrupts off.
  */
 void call_queue_send_many(const struct call_system *sys, unsigned self, cpumask_t targets,
-			  void (*fn)(void *arg), void *arg, bool wait);
+			  void (*fn)(void *arg), void *arg, unsigned flags);
 
 #endif

@@ -9,6 +9,10 @@
  * entry writes, and a CPU sets its bit in as->cpus before it loads CR3:
  * either the initiator sees the bit, or the CPU's walks see the new entries.
  *
+ * The request is CALL_SPIN_SAFE (it takes no lock): a CPU spinning with
+ * interrupts off on a lock that the initiator holds serves it from its
+ * spin loop (arch_spin_wait), so a shootdown under a lock cannot deadlock.
+ *
  * Invariants:
  *   [x] each target runs the request once, with interrupts off;
  *   [x] counters are per CPU, each written only by its own CPU.
@@ -17,6 +21,7 @@
  */
 #include "kernel/smp/tlb_shootdown.h"
 
+#include "kernel/smp/call.h"
 #include "kernel/smp/smp.h"
 #include "mm/arch.h"
 #include "mm/paging.h"
@@ -67,7 +72,7 @@ void tlb_shootdown_to(cpumask_t targets, const struct address_space *as, const u
 	stats[self].shootdowns++;
 	for (cpumask_t m = targets; m; m &= m - 1) /* one per target: no libgcc popcount here */
 		stats[self].ipis_sent++;
-	smp_call_function_many(targets, tlb_flush_here, &r, true);
+	smp_call_function_many_flags(targets, tlb_flush_here, &r, CALL_WAIT | CALL_SPIN_SAFE);
 	arch_irq_restore(irq);
 }
 

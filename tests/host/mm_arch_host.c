@@ -74,6 +74,12 @@ struct address_space **arch_current_space_slot(void)
 	return &host_space;
 }
 
+/* No other CPU to serve: one pause. */
+void arch_spin_wait(void)
+{
+	__builtin_ia32_pause();
+}
+
 /* No other CPU to tell: the engine's requests are counted (one per batch). */
 uint64_t host_remote_flushes;       /* arch_tlb_flush_remote() calls */
 uint64_t host_remote_flush_pages;   /* pages they named (TLB_FLUSH_ALL: none) */

@@ -5,7 +5,8 @@
  *
  * A simulated CPU is a thread that serves its queue whenever its flag is
  * raised (the IPI handler) or while it waits for its own calls (the
- * sender's loop). Covered: the ring's order and its full/empty edges, a
+ * sender's loop). Covered: the ring's order and its full/empty edges, the
+ * spin-safe requests a spin-wait takes out of order, a
  * call reaching every target exactly once with the sender waiting for all,
  * two CPUs that call each other at the same moment and serve nothing but
  * their own waits (they finish because each serves its queue while
@@ -94,6 +95,29 @@ static const char *test_ring(void)
 	return NULL;
 }
 
+static const char *test_spin_safe_first(void)
+{
+	static const unsigned flags[6] = {0, CALL_SPIN_SAFE, 0, CALL_SPIN_SAFE, 0, CALL_SPIN_SAFE};
+	struct call_entry e = {.fn = record_order};
+
+	sim_reset();
+	order_len = 0;
+	for (int i = 0; i < 6; i++) {
+		e.arg = (void *)(intptr_t)i;
+		e.flags = flags[i];
+		CHECK(call_queue_push(&queues[0], &e));
+	}
+	CHECK(call_queue_serve_spin_safe(&sim, 0) == 3);
+	CHECKF(order_len == 3 && order[0] == 1 && order[1] == 3 && order[2] == 5,
+	       "a spin-wait ran %u requests: %d %d %d", order_len, order[0], order[1], order[2]);
+	CHECK(call_queue_serve_spin_safe(&sim, 0) == 0);
+	CHECK(call_queue_serve(&sim, 0) == 3);
+	CHECKF(order_len == 6 && order[3] == 0 && order[4] == 2 && order[5] == 4,
+	       "the rest ran as %d %d %d", order[3], order[4], order[5]);
+	CHECK(queues[0].head == queues[0].tail);
+	return NULL;
+}
+
 /* ---- simulated CPUs ------------------------------------------------------ */
 
 static volatile bool stop_servers;
@@ -152,11 +176,11 @@ static const char *test_reaches_every_target(void)
 		pthread_create(&th[cpu], NULL, server, (void *)(uintptr_t)cpu);
 	/* CPU 0 sends; each target counts into its own slot via the arg of its own call. */
 	for (unsigned cpu = 1; cpu < SIM_CPUS; cpu++)
-		call_queue_send_many(&sim, 0, CPUMASK_CPU(cpu), count_run, &runs[cpu], true);
+		call_queue_send_many(&sim, 0, CPUMASK_CPU(cpu), count_run, &runs[cpu], CALL_WAIT);
 	unsigned after_single[SIM_CPUS];
 	memcpy(after_single, runs, sizeof(runs));
 	call_queue_send_many(&sim, 0, CPUMASK_FIRST(SIM_CPUS) & ~CPUMASK_CPU(0), count_run, &runs[0],
-			     true);
+			     CALL_WAIT);
 	unsigned all = runs[0]; /* read before the servers stop: wait really waited */
 	stop_servers = true;
 	for (unsigned cpu = 1; cpu < SIM_CPUS; cpu++)
@@ -179,7 +203,7 @@ static void *duelist(void *arg)
 
 	for (unsigned i = 0; i < SIM_ROUNDS; i++)
 		call_queue_send_many(&sim, d->self, CPUMASK_CPU(d->peer), count_run,
-				     &duels[d->peer].ran_here, true);
+				     &duels[d->peer].ran_here, CALL_WAIT);
 	/* The peer may still wait for this CPU: serve until it has had all its calls run. */
 	while (__atomic_load_n(&d->ran_here, __ATOMIC_ACQUIRE) < SIM_ROUNDS)
 		call_queue_serve(&sim, d->self);
@@ -218,7 +242,7 @@ static void *flooder(void *arg)
 	cpumask_t others = CPUMASK_FIRST(SIM_CPUS) & ~CPUMASK_CPU(self);
 
 	for (unsigned i = 0; i < SIM_ROUNDS; i++)
-		call_queue_send_many(&sim, self, others, count_run, &runs[self], i % 2 == 0);
+		call_queue_send_many(&sim, self, others, count_run, &runs[self], i % 2 == 0 ? CALL_WAIT : 0);
 	/* Done sending; the others may still wait for this CPU: serve until all are done. */
 	__atomic_add_fetch(&flooders_done, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&flooders_done, __ATOMIC_ACQUIRE) < SIM_CPUS)
@@ -266,7 +290,7 @@ static const char *test_full_rings_drain(void)
 static void send_to_self(void *arg)
 {
 	(void)arg;
-	call_queue_send_many(&sim, 2, CPUMASK_CPU(2), count_run, &runs[0], true);
+	call_queue_send_many(&sim, 2, CPUMASK_CPU(2), count_run, &runs[0], CALL_WAIT);
 }
 
 static const char *test_self_refused(void)
@@ -283,6 +307,8 @@ static const char *test_self_refused(void)
 static const struct selftest call_tests[] = {
 	{"ring", "a ring holds CALL_QUEUE_SLOTS requests, refuses one more, runs them in order",
 	 test_ring},
+	{"spin_safe_first", "a spin-wait takes only the spin-safe requests, in order; the others "
+	 "keep theirs", test_spin_safe_first},
 	{"reaches_every_target", "a call reaches each target once; with wait it returns only "
 	 "after all ran it", test_reaches_every_target},
 	{"two_cpus_call_each_other", "two CPUs calling each other at once both finish: each "

@@ -4,7 +4,9 @@
  * at the same moment both finish; a kernel page that every CPU has read
  * (through a cross-call, so it is in their TLBs) faults on every CPU right
  * after one CPU unmaps it, and the shootdown counters grow by exactly one
- * request per other CPU, not one per page; a CPU stuck with interrupts off
+ * request per other CPU, not one per page; a CPU spinning with interrupts
+ * off on a lock held by the initiator still acknowledges (from its spin
+ * loop); a CPU stuck with interrupts off
  * is reported as a hard lockup with its RIP.
  *
  * Every test runs with any number of CPUs: with one online it says so on
@@ -14,6 +16,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/spinlock.h"
 #include "kernel/selftest.h"
 #include "kernel/smp/call.h"
 #include "kernel/smp/lockup.h"
@@ -265,6 +268,55 @@ static const char *test_shootdown_counts(void)
 	return why;
 }
 
+static spinlock_t contended = SPINLOCK_INIT;
+static volatile unsigned spinner_state; /* 1: about to spin on the lock, 2: got it and left */
+
+/* On the other CPU (a call handler, interrupts off): wait for the lock this CPU holds. */
+static void take_contended(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&spinner_state, 1, __ATOMIC_RELEASE);
+	unsigned long irq = spin_lock_irqsave(&contended);
+	spin_unlock_irqrestore(&contended, irq);
+	__atomic_store_n(&spinner_state, 2, __ATOMIC_RELEASE);
+}
+
+static const char *test_shootdown_under_lock(void)
+{
+	struct page *page = alloc_page(ALLOC_ZERO);
+
+	CHECK(page != NULL);
+	if (paging_map(&kernel_space, TEST_VA, page_to_phys(page), PAGE_SIZE, MAP_WRITE) != 0) {
+		MUST_SUCCEED(free_page(page), "test_smp: the page just allocated");
+		return "paging_map of the test page failed";
+	}
+	unsigned long irq = spin_lock_irqsave(&contended);
+	unsigned self = arch_cpu_id(), other = self == 0 ? 1 : 0;
+	bool two = smp_cpus_online() > 1;
+	spinner_state = 0;
+	if (two) {
+		smp_call_function_many(CPUMASK_CPU(other), take_contended, NULL, false);
+		while (__atomic_load_n(&spinner_state, __ATOMIC_ACQUIRE) == 0)
+			cpu_relax();
+	}
+	stats_all(before);
+	/* The other CPU spins on our lock with interrupts off: it must still acknowledge. */
+	MUST_SUCCEED(paging_unmap(&kernel_space, TEST_VA, PAGE_SIZE), "test_smp: page mapped");
+	stats_all(after);
+	spin_unlock_irqrestore(&contended, irq);
+	while (two && __atomic_load_n(&spinner_state, __ATOMIC_ACQUIRE) != 2)
+		cpu_relax();
+	MUST_SUCCEED(free_page(page), "test_smp: the page is unmapped");
+	if (!two) {
+		one_cpu_note("shootdown_under_lock");
+		return NULL;
+	}
+	CHECKF(after[other].received == before[other].received + 1, "CPU %u received %lu "
+	       "requests while spinning, 1 expected", other,
+	       after[other].received - before[other].received);
+	return NULL;
+}
+
 /* ---- hard lockup -------------------------------------------------------------------- */
 
 static volatile uint64_t spin_until;
@@ -318,6 +370,8 @@ static const struct selftest smp_tests[] = {
 	 "CPU right after one CPU unmaps it", test_unmapped_page_faults_everywhere},
 	{"shootdown_counts", "unmapping 3 and 64 pages: one request per other CPU, 3 invlpg / "
 	 "one full flush there", test_shootdown_counts},
+	{"shootdown_under_lock", "a CPU spinning with interrupts off on a lock the initiator "
+	 "holds acknowledges its shootdown from the spin loop", test_shootdown_under_lock},
 	{"hard_lockup_reported", "a CPU without timer interrupts for LOCKUP_HARD_MS is reported "
 	 "by its peer with its RIP", test_hard_lockup_reported},
 };
