@@ -54,11 +54,11 @@ import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
 import test_machine  # noqa: E402,F401
-import test_panic_smp  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
+import test_smp_calls  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
 import test_structure  # noqa: E402
 
