@@ -65,7 +65,7 @@ static void bench_shootdown_run(void)
 		return;
 	}
 	if (paging_map(&kernel_space, BENCH_VA, page_to_phys(block), BENCH_BIG * PAGE_SIZE,
-		       MAP_WRITE | MAP_SIZE_4K) != 0) {
+		       MAP_WRITE | MAP_SIZE_4K | MAP_GLOBAL) != 0) {
 		kprintf("bench shootdown: cannot map the pages at 0x%lx (a `map` experiment?)\n",
 			(unsigned long)BENCH_VA);
 		MUST_SUCCEED(free_pages(block, 6), "bench_shootdown_run: pages just allocated");

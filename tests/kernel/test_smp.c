@@ -200,7 +200,7 @@ static const char *test_unmapped_page_faults_everywhere(void)
 	CHECK(page != NULL);
 	*(uint64_t *)phys_to_virt(page_to_phys(page)) = MAGIC;
 	int err = paging_map(&kernel_space, TEST_VA, page_to_phys(page), PAGE_SIZE,
-			     MAP_WRITE | MAP_SIZE_4K);
+			     MAP_WRITE | MAP_SIZE_4K | MAP_GLOBAL);
 	if (err) {
 		MUST_SUCCEED(free_page(page), "test_smp: the page just allocated");
 		return "paging_map of the test page failed (a `map` experiment there?)";
@@ -242,7 +242,7 @@ static const char *shootdown_range(unsigned n)
 
 	CHECK(n <= BIG_RANGE_PAGES && pages != NULL);
 	int err = paging_map(&kernel_space, TEST_VA, page_to_phys(pages), (uint64_t)n * PAGE_SIZE,
-			     MAP_WRITE | MAP_SIZE_4K);
+			     MAP_WRITE | MAP_SIZE_4K | MAP_GLOBAL);
 	if (err) {
 		MUST_SUCCEED(free_pages(pages, 6), "test_smp: the pages just allocated");
 		return "paging_map of the test range failed";
@@ -286,7 +286,8 @@ static const char *test_shootdown_under_lock(void)
 	struct page *page = alloc_page(ALLOC_ZERO);
 
 	CHECK(page != NULL);
-	if (paging_map(&kernel_space, TEST_VA, page_to_phys(page), PAGE_SIZE, MAP_WRITE) != 0) {
+	if (paging_map(&kernel_space, TEST_VA, page_to_phys(page), PAGE_SIZE,
+		       MAP_WRITE | MAP_GLOBAL) != 0) {
 		MUST_SUCCEED(free_page(page), "test_smp: the page just allocated");
 		return "paging_map of the test page failed";
 	}
