@@ -95,6 +95,10 @@ KERNEL_C := \
 	kernel/sched/semaphore.c \
 	kernel/smp/smp.c \
 	kernel/smp/call.c \
+	kernel/smp/call_queue.c \
+	kernel/smp/cpu_stop.c \
+	kernel/smp/tlb_shootdown.c \
+	kernel/smp/lockup.c \
 	kernel/shell/line_editor.c \
 	kernel/shell/shell.c \
 	mm/memmap.c \
@@ -136,11 +140,13 @@ KERNEL_C := \
 	kernel/bench/paging_bench.c \
 	kernel/bench/heap_bench.c \
 	kernel/bench/fault_bench.c \
+	kernel/bench/smp_bench.c \
 	kernel/bench/sched_bench.c \
 	kernel/bench/scaling_bench.c \
 	drivers/serial.c \
 	drivers/vga.c \
 	drivers/console.c \
+	drivers/console_lock.c \
 	lib/string.c \
 	lib/printf.c \
 	lib/parse.c \
@@ -169,7 +175,8 @@ KERNEL_TESTS := \
 	tests/kernel/test_stack.c \
 	tests/kernel/test_threads.c \
 	tests/kernel/test_apic.c \
-	tests/kernel/test_lockdep.c
+	tests/kernel/test_lockdep.c \
+	tests/kernel/test_smp.c
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
@@ -272,12 +279,14 @@ test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
 # The lock-order validator over the test's own spinlocks.
 test_lockdep_SRCS := tests/host/test_lockdep.c mm/lockdep.c tests/host/mm_arch_host.c
 test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c mm/lockdep.c tests/host/mm_arch_host.c
+# Cross-CPU call queues, POSIX threads standing for CPUs.
+test_call_SRCS := tests/host/test_call.c kernel/smp/call_queue.c
 fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
 fuzz_memmap_SRCS := tests/host/fuzz_memmap.c mm/memmap.c
 
 HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy test_pmm \
 	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
-	test_phys_owner test_acpi test_sched test_lockdep
+	test_phys_owner test_acpi test_sched test_lockdep test_call
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

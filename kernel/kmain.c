@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "drivers/console.h"
+#include "drivers/console_lock.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -36,6 +37,7 @@
 #include "kernel/sched/thread.h"
 #include "kernel/smp/smp.h"
 #include "kernel/selftest.h"
+#include "kernel/smp/call.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
 #include "kernel/timer.h"
@@ -142,6 +144,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	boot_entry_tsc = entry_tsc;
 	serial_init();                       /* COM1 up: kprintf works from here */
 	kprintf_set_output(console_write);
+	kprintf_set_serializer(console_lock, console_unlock); /* one CPU's kprintf at a time */
 	gdt_init();                          /* our GDT; TSS with IST stacks for #DF/NMI/#MC */
 	kernel_stacks_register_static();     /* boot and IST stacks known to backtraces */
 	idt_init();                          /* all 256 vectors -> trap_dispatch() */
@@ -197,6 +200,7 @@ static void kmain_on_main_stack(void)
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */
+	smp_call_init();                     /* cross-CPU calls, the NMI's stop and RIP sample */
 	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))
 		sched_set_debug(true);       /* deadlock reports, soft-lockup watchdog */
 	smp_boot_cpus();                     /* every other CPU: trampoline, INIT-SIPI-SIPI */

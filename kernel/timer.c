@@ -22,6 +22,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/vectors.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/smp/lockup.h"
 #include "lib/compiler.h"
 #include "mm/arch.h"
 
@@ -40,6 +41,7 @@ static void timer_tick(void)
 	__atomic_store_n(&cpu_ticks[cpu], cpu_ticks[cpu] + 1, __ATOMIC_RELAXED);
 	if (cpu == 0)
 		ticks++;
+	lockup_tick();      /* debug mode: is the peer CPU still ticking? */
 	sched_timer_tick(); /* time slices, sleepers due: may ask for a reschedule */
 }
 

@@ -8,7 +8,11 @@
  *            (formatting may be what broke) and call panic_stop();
  *   depth 3+: even that failed - print nothing and spin, since lib/ code
  *            cannot halt the CPU itself.
- * Context: any. Not made SMP-safe: Pagoda runs on one CPU.
+ * Before anything is printed, panic_begin() (the kernel's, like
+ * panic_stop()) lets one CPU through: the others are stopped, and the
+ * console is this CPU's even if another CPU held it mid-line. So the
+ * counter below is touched by one CPU only.
+ * Context: any.
  */
 #include "lib/panic.h"
 
@@ -21,6 +25,8 @@ static volatile int panic_depth;
 void panic(const char *fmt, ...)
 {
 	va_list ap;
+
+	panic_begin();
 	int depth = ++panic_depth;
 
 	if (depth == 2) {

@@ -28,6 +28,14 @@
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
 /*
+ * Called by panic() before it prints anything: the kernel stops the other
+ * CPUs and takes the console (kernel/arch/x86_64/panic_stop.c; a second CPU
+ * panicking meanwhile halts there); the host stub does nothing. Defined
+ * outside lib/, like panic_stop(); must not call panic.
+ */
+void panic_begin(void);
+
+/*
  * Stop for good after panic() has printed its message. Defined outside lib/
  * (see above); must not return and should not call panic().
  */

@@ -13,7 +13,8 @@
  *   [x] a sink never stores past buf[cap-1]; cap leaves room for the NUL;
  *   [x] format() reads each argument exactly once, in order, and only for
  *       conversions it recognizes (an unknown one consumes nothing);
- *   [x] no global state is written except by kprintf_set_output().
+ *   [x] no global state is written except by kprintf_set_output() and
+ *       kprintf_set_serializer() (the console lock around each kprintf).
  * Context: any (see lib/printf.h).
  */
 #include "lib/printf.h"
@@ -30,6 +31,8 @@
 #define PRINTF_MAX_FIELD 4096
 
 static kprintf_output_fn kprintf_output;
+static void (*kprintf_begin)(void); /* the console's lock around one call, or NULL */
+static void (*kprintf_end)(void);
 
 struct sink {
 	char *buf;               /* where characters are stored (NULL if cap == 0) */
@@ -365,10 +368,15 @@ int kvprintf(const char *fmt, va_list ap)
 	/* Read the output pointer once: one call goes to one destination. */
 	kprintf_output_fn out = kprintf_output;
 	struct sink s = {.buf = chunk, .cap = out ? sizeof(chunk) : 0, .flush = out};
+	void (*end)(void) = kprintf_end;
 
+	if (end)
+		kprintf_begin();
 	format(&s, fmt, ap);
 	if (out && s.pos)
 		out(chunk, s.pos);
+	if (end)
+		end();
 	return printf_result(s.total);
 }
 
@@ -386,6 +394,13 @@ int kprintf(const char *fmt, ...)
 void kprintf_set_output(kprintf_output_fn write)
 {
 	kprintf_output = write;
+}
+
+void kprintf_set_serializer(void (*begin)(void), void (*end)(void))
+{
+	kprintf_end = NULL; /* never a begin without its end */
+	kprintf_begin = begin;
+	kprintf_end = begin ? end : NULL;
 }
 
 kprintf_output_fn kprintf_get_output(void)

@@ -56,4 +56,12 @@ void kprintf_set_output(kprintf_output_fn write);
 /* The current output function (NULL if none); lets tests capture and restore. */
 kprintf_output_fn kprintf_get_output(void);
 
+/*
+ * Call begin() before and end() after each kprintf/kvprintf call's output
+ * (NULL: no calls): the console's CPU lock, so that one call's text is not
+ * split by another CPU's. begin/end must nest and never call kprintf.
+ * Context: boot, before other CPUs print.
+ */
+void kprintf_set_serializer(void (*begin)(void), void (*end)(void));
+
 #endif

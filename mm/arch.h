@@ -149,6 +149,31 @@ void arch_invalidate_page(uint64_t va);
 /* Flush the whole TLB; with include_global, global entries as well (CR4.PGE toggle). */
 void arch_flush_tlb(int include_global);
 
+/* What arch_tlb_flush_remote() is told about a batch (flags, not bools). */
+#define TLB_FLUSH_KERNEL (1u << 0) /* kernel-half pages: global, any CPU may cache them */
+#define TLB_FLUSH_ALL (1u << 1)    /* past PAGING_FLUSH_THRESHOLD: flush everything, pages unused */
+
+struct address_space;
+
+/*
+ * After this CPU changed present entries of as and invalidated them here:
+ * invalidate pages[0..n-1] (or everything, TLB_FLUSH_ALL) on every other
+ * CPU that may cache them (kernel half: all online; else as->cpus), one
+ * request per CPU, and return when all have. pages must stay valid until
+ * then. Kernel: kernel/smp/tlb_shootdown.c; host: counted. Interrupts on
+ * or off, not in an NMI.
+ */
+void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
+			   unsigned flags);
+
+/*
+ * One turn of a loop that spins with interrupts off until another CPU lets
+ * go (a spinlock): run the TLB shootdowns queued for this CPU (the holder
+ * may be waiting for this CPU to acknowledge one), then pause. Kernel:
+ * mm_arch.c; host: a pause. Interrupts off.
+ */
+void arch_spin_wait(void);
+
 /* Physical address of the PML4 the CPU uses now (CR3 without its flag bits). */
 uint64_t arch_current_root(void);
 

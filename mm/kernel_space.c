@@ -49,6 +49,8 @@ struct address_space kernel_space;
 static bool pcid_enabled;
 static struct pcid_pool pcids = PCID_POOL_INIT;
 static spinlock_t pcid_lock = SPINLOCK_INIT("pcid pool"); /* pcids, and each space's pcid */
+/* The space each CPU has in CR3 (whose `cpus` has that CPU's bit), NULL before its first. */
+static struct address_space *active_on[MM_MAX_CPUS];
 
 struct address_space *current_space(void)
 {
@@ -143,6 +145,8 @@ void kernel_space_enter_this_cpu(void)
 		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
 	write_cr3(kernel_space.pml4);
+	active_on[arch_cpu_id()] = &kernel_space; /* a shootdown target of the kernel's space */
+	__atomic_fetch_or(&kernel_space.cpus, CPUMASK_CPU(arch_cpu_id()), __ATOMIC_SEQ_CST);
 	if (pcid_enabled) /* only now: CR4.PCIDE needs CR3's PCID field to be 0 (SDM 4.10.1) */
 		write_cr4(read_cr4() | CR4_PCIDE);
 }
@@ -197,6 +201,15 @@ void address_space_activate(struct address_space *as)
 {
 	ASSERT_IRQS_OFF();
 	uint64_t cr3 = as->pml4;
+	unsigned cpu = arch_cpu_id();
+	struct address_space *was = active_on[cpu];
+
+	if (was != as) { /* the shootdown targets: set before CR3 loads (tlb_shootdown.c) */
+		if (was)
+			__atomic_fetch_and(&was->cpus, ~CPUMASK_CPU(cpu), __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&as->cpus, CPUMASK_CPU(cpu), __ATOMIC_SEQ_CST);
+		active_on[cpu] = as;
+	}
 
 	if (pcid_enabled) {
 		/* The kernel's space keeps PCID 0; any other gets one on its first switch. */

@@ -223,6 +223,7 @@ static __unused pte_t reserved_bits(pte_t e, int level)
  * allocator only after the invalidation.
  */
 struct tlb_batch {
+	const struct address_space *as;
 	bool live;      /* this CPU may cache the range: current space or kernel half */
 	bool kernel;    /* kernel half: global entries must go too */
 	bool overflow;  /* more than PAGING_FLUSH_THRESHOLD pages: flush everything */
@@ -240,6 +241,7 @@ static bool tlb_may_cache(const struct address_space *as, virt_addr_t va)
 
 static void tlb_begin(struct tlb_batch *tlb, const struct address_space *as, virt_addr_t va)
 {
+	tlb->as = as;
 	tlb->kernel = va >= PAGING_KERNEL_HALF;
 	tlb->live = tlb_may_cache(as, va);
 	tlb->overflow = false;
@@ -259,15 +261,16 @@ static void tlb_add(struct tlb_batch *tlb, virt_addr_t va)
 }
 
 /*
- * Invalidate, then free the unlinked tables. Any invlpg also empties the
- * paging-structure caches (SDM 4.10.4.1), so unlinked tables need one only
- * when no page was invalidated anyway.
+ * Invalidate here, then on the other CPUs that may cache the pages, then
+ * free the unlinked tables. Any invlpg also empties the paging-structure
+ * caches (SDM 4.10.4.1), so unlinked tables need one only when no page was
+ * invalidated anyway.
  */
 static void tlb_finish(struct tlb_batch *tlb)
 {
+	if (!tlb->count && !tlb->overflow && !list_empty(&tlb->freed_tables))
+		tlb_add(tlb, tlb->freed_va);
 	if (tlb->live) {
-		if (!tlb->count && !list_empty(&tlb->freed_tables))
-			tlb_add(tlb, tlb->freed_va);
 		if (tlb->overflow) {
 			arch_flush_tlb(tlb->kernel);
 			PAGING_COUNT(full_flushes, 1);
@@ -277,6 +280,10 @@ static void tlb_finish(struct tlb_batch *tlb)
 			PAGING_COUNT(invlpg, tlb->count);
 		}
 	}
+	if (tlb->count || tlb->overflow)
+		arch_tlb_flush_remote(tlb->as, tlb->page, tlb->count,
+				      (tlb->kernel ? TLB_FLUSH_KERNEL : 0) |
+				      (tlb->overflow ? TLB_FLUSH_ALL : 0));
 	struct page *page, *next;
 	list_for_each_entry_safe(page, next, &tlb->freed_tables, list) {
 		list_remove(&page->list);
@@ -620,6 +627,8 @@ static void destroy_locked(struct address_space *as)
 	/* a space that does not share the kernel half owns it (the kernel's, a test's) */
 	unsigned slots = as->shares_kernel ? KERNEL_SLOT_FIRST : PT_ENTRIES;
 
+	ASSERT(!__atomic_load_n(&as->cpus, __ATOMIC_RELAXED),
+	       "paging_destroy: the space is still active on a CPU");
 	tlb_begin(&tlb, as, 0);
 	for (unsigned slot = 0; slot < slots; slot++)
 		if (pml4[slot] & PTE_PRESENT)
@@ -724,6 +733,8 @@ static bool map_one_page(struct address_space *as, virt_addr_t va, phys_addr_t p
 		arch_invalidate_page(va);
 		PAGING_COUNT(invlpg, 1);
 	}
+	if (old & PTE_PRESENT)
+		arch_tlb_flush_remote(as, &va, 1, va >= PAGING_KERNEL_HALF ? TLB_FLUSH_KERNEL : 0);
 	return true;
 }
 

@@ -18,7 +18,9 @@
  *
  * TLB: after changing live entries the engine invalidates the pages it
  * touched with invlpg, or, past PAGING_FLUSH_THRESHOLD pages, flushes the
- * whole TLB once (Linux switches at 33); counters of both are kept.
+ * whole TLB once (Linux switches at 33); counters of both are kept. Then
+ * the other CPUs that may cache the pages are told (arch_tlb_flush_remote:
+ * one request per CPU for the whole batch), before any table page is freed.
  *
  * Locking: each space has a spinlock that every operation below holds for
  * its whole work (tables, TLB invalidation), with interrupts off, so
@@ -71,6 +73,8 @@ struct address_space {
 	uint16_t pcid;          /* process-context identifier, 0 when unused */
 	bool shares_kernel;     /* PML4 slots 256-511 point to the kernel's tables */
 	uint64_t table_pages;   /* page-table pages owned (the PML4 included) */
+	cpumask_t cpus;         /* CPUs with this space in CR3 now (address_space_activate):
+				 * the targets of its TLB shootdowns */
 	struct region_set *regions; /* what the space's ranges are for (mm/region.h), or NULL;
 				     * set by the space's owner, never touched by the engine */
 	spinlock_t lock;        /* the tables and table_pages (named by paging_create) */

@@ -100,7 +100,7 @@ static __always_inline void spin_lock_at(spinlock_t *l, const char *site)
 		panic("spin_lock: this CPU already holds lock %s (recursion) at %s",
 		      l->name ? l->name : "(unnamed)", site);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+		arch_spin_wait(); /* serves TLB shootdowns: the holder may be waiting for them */
 	l->owner_cpu = arch_cpu_id();
 }
 

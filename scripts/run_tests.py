@@ -59,6 +59,7 @@ import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
+import test_smp_calls  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
 import test_structure  # noqa: E402
 

@@ -7,13 +7,19 @@
  * `crash` runs under the shell's recovery point, so after the report the
  * command is aborted and the shell goes on (`bp` resumes by itself); with
  * `halt`, the fault happens outside any recovery point, as in boot code,
- * and halts the kernel.
+ * and halts the kernel. `panic` and `panic_console` end the machine in
+ * panic() (the second with another CPU holding the console mid-line).
  */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/console.h"
+#include "drivers/console_lock.h"
+#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/recovery.h"
 #include "kernel/shell/shell.h"
+#include "kernel/smp/smp.h"
+#include "lib/panic.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -45,6 +51,43 @@ static void __attribute__((noinline)) crash_breakpoint(void)
 	__asm__ volatile("int3");
 }
 
+static void __attribute__((noinline)) crash_panic(void)
+{
+	panic("crash: panic on purpose");
+}
+
+static volatile int console_holder = -1;
+
+/* On another CPU, interrupts off (a call handler): keep the console mid-line, forever. */
+static void crash_hold_console(void *arg)
+{
+	static const char partial[] = "crash: this CPU holds the console mid-line and spins";
+
+	(void)arg;
+	console_lock();
+	console_write(partial, sizeof(partial) - 1);
+	__atomic_store_n(&console_holder, (int)arch_cpu_id(), __ATOMIC_RELEASE);
+	for (;;)
+		cpu_relax();
+}
+
+/* Panic while another CPU holds the console: the panic takes it, stops that CPU. */
+static void __attribute__((noinline)) crash_panic_console(void)
+{
+	unsigned long irq = arch_irq_save();
+	unsigned self = arch_cpu_id(), other = self == 0 ? 1 : 0;
+	arch_irq_restore(irq);
+
+	if (smp_cpus_online() < 2) {
+		kprintf("crash: one CPU online: nobody else can hold the console\n");
+		panic("crash: panic on purpose");
+	}
+	smp_call_function_many(CPUMASK_CPU(other), crash_hold_console, NULL, false);
+	while (__atomic_load_n(&console_holder, __ATOMIC_ACQUIRE) < 0)
+		cpu_relax();
+	panic("crash: panic on purpose while CPU %d holds the console", console_holder);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -55,6 +98,8 @@ static const struct {
 	{"pf", crash_page_fault, "write to unmapped address 0x1000 (#PF)"},
 	{"gp", crash_general_protection, "read of a non-canonical address (#GP)"},
 	{"bp", crash_breakpoint, "breakpoint, int3 (#BP)"},
+	{"panic", crash_panic, "panic() (stops every other CPU by NMI)"},
+	{"panic_console", crash_panic_console, "panic() while another CPU holds the console"},
 };
 
 static int cmd_crash(int argc, char **argv)
@@ -84,17 +129,21 @@ static int cmd_crash(int argc, char **argv)
 }
 
 SHELL_COMMAND(crash, SHELL_ARGS(1, 2), "raise a CPU exception on purpose (to see the report)",
-	      "usage: crash de|ud|pf|gp|bp [halt]\n"
+	      "usage: crash de|ud|pf|gp|bp|panic|panic_console [halt]\n"
 	      "  de  divide by zero              (#DE, vector 0)\n"
 	      "  ud  invalid opcode (ud2)        (#UD, vector 6)\n"
 	      "  pf  write to unmapped 0x1000    (#PF, vector 14)\n"
 	      "  gp  non-canonical address       (#GP, vector 13)\n"
 	      "  bp  breakpoint (int3)           (#BP, vector 3)\n"
+	      "  panic          panic(): the other CPUs are stopped by NMI; the end\n"
+	      "  panic_console  another CPU takes the console lock mid-line and spins;\n"
+	      "                 the panic takes the console anyway, stops that CPU\n"
 	      "  The kernel prints the exception report, then aborts the command and\n"
 	      "  goes on (the shell's recovery point). With `halt` the fault happens\n"
 	      "  outside any recovery point, as in boot code: the kernel halts.\n"
 	      "examples:\n"
 	      "  crash pf       [disturbs] the page-fault report; the command is aborted\n"
 	      "  crash bp       [disturbs] the breakpoint report; the command goes on\n"
-	      "  crash ud halt  [ends the machine] the report, then the kernel halts\n",
+	      "  crash ud halt  [ends the machine] the report, then the kernel halts\n"
+	      "  crash panic_console  [ends the machine] the panic takes the console\n",
 	      cmd_crash);

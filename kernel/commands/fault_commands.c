@@ -17,6 +17,7 @@
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/recovery.h"
 #include "kernel/shell/shell.h"
+#include "kernel/smp/tlb_shootdown.h"
 #include "kernel/stack.h"
 #include "lib/align.h"
 #include "lib/errno.h"
@@ -455,6 +456,15 @@ static int cmd_vmstat(int argc, char **argv)
 	const struct paging_stats ps = paging_stats_total();
 	kprintf("tlb_invlpg %lu\n", ps.invlpg);
 	kprintf("tlb_full_flush %lu\n", ps.full_flushes);
+	struct tlb_shootdown_stats ts;
+	tlb_shootdown_stats_total(&ts);
+	kprintf("tlb_shootdown %lu\n", ts.shootdowns);
+	kprintf("tlb_shootdown_ipi_sent %lu\n", ts.ipis_sent);
+	kprintf("tlb_shootdown_received %lu\n", ts.received);
+	kprintf("tlb_shootdown_pages %lu\n", ts.pages);
+	kprintf("tlb_shootdown_full_flush %lu\n", ts.full_flushes);
+	kprintf("tlb_shootdown_skipped %lu\n", ts.skipped);
+	kprintf("tlb_shootdown_local_only %lu\n", ts.local_only);
 	for (int k = 0; k < FAILINJECT_KINDS; k++)
 		kprintf("failinject_%s %lu\n", failinject_kind_name(k), failinject_count(k));
 	return 0;
@@ -464,7 +474,10 @@ SHELL_COMMAND(vmstat, SHELL_ARGS(0, 0), "page-fault and TLB counters (like /proc
 	      "usage: vmstat\n"
 	      "  One `name value` line per counter since boot: page faults (total,\n"
 	      "  demand-zero, COW copies and reuses, stack growths, spurious, guard-page\n"
-	      "  hits, violations), TLB invalidations (single pages, full flushes) and\n"
+	      "  hits, violations), TLB invalidations (single pages, full flushes), TLB\n"
+	      "  shootdowns (batches sent to other CPUs, IPIs sent, requests received,\n"
+	      "  pages and full flushes done for others, requests for a space switched\n"
+	      "  away from, batches no other CPU needed: all of them on one CPU) and\n"
 	      "  failures injected by `failinject`.\n",
 	      cmd_vmstat);
 

@@ -3,7 +3,9 @@
  * id, whether it is online, what it runs and the IPIs it sent and received;
  * `cpus ping` sends each other online CPU a reschedule IPI and waits for it
  * to be counted there (a live check of the IPI path). The run-queue length,
- * idle share and current thread come from the scheduler (sched_cpu_stats).
+ * idle share and current thread come from the scheduler (sched_cpu_stats);
+ * `cpus tlb` shows each CPU's TLB shootdown and cross-call counters
+ * (tlb_shootdown_stats).
  *
  * Invariants:
  *   [x] one line per CPU 0 .. smp_cpus_online()-1, then one summary line;
@@ -17,7 +19,9 @@
 #include "kernel/sched/schedule.h"
 #include "mm/spinlock.h"
 #include "kernel/shell/shell.h"
+#include "kernel/smp/call.h"
 #include "kernel/smp/smp.h"
+#include "kernel/smp/tlb_shootdown.h"
 #include "kernel/timer.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -84,9 +88,29 @@ static int cpus_ping(void)
 	return failed ? -1 : 0;
 }
 
+/* Each online CPU's TLB shootdown and cross-call counters (docs/smp.md). */
+static void cpus_tlb(void)
+{
+	kprintf("CPU  SHOOTDOWNS  IPIS-SENT  RECEIVED      PAGES  FULL  SKIPPED  LOCAL-ONLY  "
+		"CALLS-RUN  RING-FULL\n");
+	for (unsigned cpu = 0; cpu < smp_cpus_online(); cpu++) {
+		struct tlb_shootdown_stats t;
+		uint64_t served, full;
+		tlb_shootdown_stats(cpu, &t);
+		smp_call_counts(cpu, &served, &full);
+		kprintf("%3u  %10lu  %9lu  %8lu  %9lu  %4lu  %7lu  %10lu  %9lu  %9lu\n", cpu,
+			t.shootdowns, t.ipis_sent, t.received, t.pages, t.full_flushes, t.skipped,
+			t.local_only, served, full);
+	}
+}
+
 static int cmd_cpus(int argc, char **argv)
 {
 	if (argc == 2) {
+		if (strcmp(argv[1], "tlb") == 0) {
+			cpus_tlb();
+			return 0;
+		}
 		if (strcmp(argv[1], "ping") != 0) {
 			kprintf("cpus: invalid argument '%s' (try 'help cpus')\n", argv[1]);
 			return -1;
@@ -98,15 +122,20 @@ static int cmd_cpus(int argc, char **argv)
 }
 
 SHELL_COMMAND(cpus, SHELL_ARGS(0, 1), "the CPUs: APIC ids, online, threads, IPIs",
-	      "usage: cpus [ping]\n"
+	      "usage: cpus [ping|tlb]\n"
 	      "  One line per CPU (numbered in bring-up order, 0 = the boot CPU): its\n"
 	      "  local APIC id, online or not, IPIs it sent and received, threads ready\n"
 	      "  on its run queue, the share of time it idled, when it came up\n"
 	      "  (microseconds after the kernel's entry) and the thread running on it\n"
 	      "  (id and name). `cpus ping` sends every other online CPU a reschedule IPI and\n"
 	      "  waits for it to count it (at most 1 s each).\n"
+	      "  `cpus tlb`: each CPU's TLB shootdowns (batches and IPIs it sent,\n"
+	      "  requests it ran for others, pages and full flushes done for them,\n"
+	      "  requests for a space it had left, batches no other CPU needed) and\n"
+	      "  cross-CPU calls it ran / pushes that found its ring full.\n"
 	      "examples:\n"
 	      "  cpus\n"
 	      "  cpus ping\n"
+	      "  cpus tlb\n"
 	      "  cpus pong     [refused] not an argument\n",
 	      cmd_cpus);

@@ -83,6 +83,27 @@ void preempt_enable(void)
 	sched_preempt_count[host_cpu_id]--;
 }
 
+/* No other CPU to serve: one pause. */
+void arch_spin_wait(void)
+{
+	__builtin_ia32_pause();
+}
+
+/* No other CPU to tell: the engine's requests are counted (one per batch). */
+uint64_t host_remote_flushes;       /* arch_tlb_flush_remote() calls */
+uint64_t host_remote_flush_pages;   /* pages they named (TLB_FLUSH_ALL: none) */
+unsigned host_remote_last_flags;    /* the last call's TLB_FLUSH_* */
+
+void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
+			   unsigned flags)
+{
+	(void)as;
+	(void)pages;
+	host_remote_flushes++;
+	host_remote_flush_pages += flags & TLB_FLUSH_ALL ? 0 : n;
+	host_remote_last_flags = flags;
+}
+
 /* Simulated CPUs: a test sets host_cpus_online and switches host_cpu_id. */
 unsigned host_cpu_id;
 unsigned host_cpus_online = 1;

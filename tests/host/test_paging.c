@@ -33,6 +33,8 @@
 /* The simulated TLB and CR3 (tests/host/mm_arch_host.c). */
 extern uint64_t host_invalidated_pages, host_tlb_flushes, host_global_flushes;
 extern uint64_t host_current_root;
+extern uint64_t host_remote_flushes, host_remote_flush_pages;
+extern unsigned host_remote_last_flags;
 
 #define KIB (1ull << 10)
 #define MIB (1ull << 20)
@@ -1161,7 +1163,43 @@ static const char *test_storm(void)
 	return end_test(&as, before);
 }
 
+/* What the engine asks of the other CPUs (arch_tlb_flush_remote): one request per operation. */
+static const char *test_remote_flush_per_batch(void)
+{
+	BEGIN(as, before);
+
+	host_remote_flushes = host_remote_flush_pages = 0;
+	CHECK(paging_map(&as, USER_VA, 0x100000, 3 * PAGE_SIZE, RW | MAP_SIZE_4K) == 0);
+	CHECKF(host_remote_flushes == 0, "mapping over nothing present asked %lu remote flushes",
+	       host_remote_flushes);
+	CHECK(paging_unmap(&as, USER_VA, 3 * PAGE_SIZE) == 0);
+	CHECKF(host_remote_flushes == 1 && host_remote_flush_pages == 3 &&
+	       host_remote_last_flags == 0 && host_invalidated_pages == 0,
+	       "3 user pages of a space not current: %lu requests for %lu pages, flags 0x%x, %lu "
+	       "local invlpg; expected 1 request for 3 pages, flags 0, none here",
+	       host_remote_flushes, host_remote_flush_pages, host_remote_last_flags,
+	       host_invalidated_pages);
+	CHECK(paging_map(&as, USER_VA, 0x100000, 64 * PAGE_SIZE, RW | MAP_SIZE_4K) == 0);
+	host_remote_flushes = host_remote_flush_pages = 0;
+	CHECK(paging_unmap(&as, USER_VA, 64 * PAGE_SIZE) == 0);
+	CHECKF(host_remote_flushes == 1 && host_remote_last_flags == TLB_FLUSH_ALL,
+	       "64 pages: %lu requests, flags 0x%x; expected 1 with TLB_FLUSH_ALL",
+	       host_remote_flushes, host_remote_last_flags);
+	CHECK(paging_map(&as, KERNEL_VA, 0x100000, PAGE_SIZE, RW) == 0);
+	host_remote_flushes = host_remote_flush_pages = 0;
+	tlb_counters_reset();
+	CHECK(paging_unmap(&as, KERNEL_VA, PAGE_SIZE) == 0);
+	CHECKF(host_remote_flushes == 1 && host_remote_flush_pages == 1 &&
+	       host_remote_last_flags == TLB_FLUSH_KERNEL && host_invalidated_pages == 1,
+	       "a kernel page: %lu requests, flags 0x%x, %lu local invlpg; expected 1, "
+	       "TLB_FLUSH_KERNEL, 1", host_remote_flushes, host_remote_last_flags,
+	       host_invalidated_pages);
+	return end_test(&as, before);
+}
+
 static const struct selftest paging_tests[] = {
+	{"remote_flush_per_batch", "one remote-flush request per operation: 3 pages named, 64 "
+	 "as a full flush, kernel pages flagged", test_remote_flush_per_batch},
 	{"map_4k", "map, translate, unmap one 4 KiB page; tables come and go", test_map_4k},
 	{"map_2m", "a 2 MiB page: bounds and translation", test_map_2m},
 	{"map_1g", "a 1 GiB page at an address with no RAM behind it", test_map_1g},

@@ -12,6 +12,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/smp/call.h"
 #include "kernel/smp/smp.h"
 #include "lib/printf.h"
 
@@ -46,6 +47,12 @@ void arch_flush_tlb(int include_global)
 	} else {
 		write_cr3(read_cr3()); /* reloading CR3 drops all non-global entries */
 	}
+}
+
+void arch_spin_wait(void)
+{
+	smp_call_serve_spin_safe(); /* the holder may wait for this CPU's acknowledgement */
+	cpu_relax();
 }
 
 uint64_t arch_current_root(void)
