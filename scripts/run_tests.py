@@ -60,6 +60,7 @@ import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
 import test_smp_calls  # noqa: E402,F401
+import test_smp_stress  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
 import test_structure  # noqa: E402
 

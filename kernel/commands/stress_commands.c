@@ -162,17 +162,11 @@ static void stress_worker_main(void *arg)
 	}
 }
 
-/* Everything the CPUs keep aside goes back to the page allocator. */
-static void stress_drain_cpu(void *arg __unused)
-{
-	buddy_drain_pcp();
-}
-
+/* Free pages once everything every CPU keeps aside is back with the page allocator. */
 static uint64_t stress_free_pages_drained(void)
 {
-	smp_on_each_cpu(stress_drain_cpu, NULL);
-	slab_shrink();
-	smp_on_each_cpu(stress_drain_cpu, NULL);
+	slab_shrink();     /* every CPU's magazines, then the empty slabs */
+	buddy_drain_pcp(); /* every CPU's page lists */
 	return buddy_free_pages();
 }
 
