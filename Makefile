@@ -306,16 +306,26 @@ bench_heap_SRCS := tests/host/bench_heap.c kernel/bench/heap_bench.c mm/slab.c m
 bench_heap_LDLIBS := -ldl
 HOST_BENCHES := bench_pmm bench_vmm bench_heap
 
-# Each program depends on its sources (and the Makefile, for flag changes);
-# the pattern rules below compile and link them in one step.
-$(foreach p,$(HOST_TEST_PROGRAMS),$(eval $(BUILD)/host/$(p): $$($(p)_SRCS) $$(HOST_COMMON)))
-$(foreach p,$(HOST_FUZZERS),$(eval $(BUILD)/host/$(p): $$($(p)_SRCS) $$(FUZZ_COMMON)))
+# Test programs and fuzzers link objects compiled once each (build/host-obj/,
+# shared by every program that lists the source, so `make -j2` compiles two
+# at a time and a header change rebuilds what includes it: -MMD -MP).
+# Benchmarks compile and link their sources in one step (other flags).
+HOST_OBJ := $(BUILD)/host-obj
+host_objs = $(patsubst %.c,$(HOST_OBJ)/%.o,$(1))
+$(foreach p,$(HOST_TEST_PROGRAMS),\
+	$(eval $(BUILD)/host/$(p): $(call host_objs,$($(p)_SRCS) $(HOST_COMMON))))
+$(foreach p,$(HOST_FUZZERS),$(eval $(BUILD)/host/$(p): $(call host_objs,$($(p)_SRCS) $(FUZZ_COMMON))))
 $(foreach p,$(HOST_BENCHES),$(eval $(BUILD)/bench/$(p): $$($(p)_SRCS) $$(BENCH_COMMON)))
+
+$(HOST_OBJ)/%.o: %.c Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  HOSTCC $<"
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/host/%: Makefile | deps
 	@mkdir -p $(dir $@)
-	$(say) "  HOSTCC $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^)
+	$(say) "  HOSTLD $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
 
 $(BUILD)/bench/%: Makefile | deps
 	@mkdir -p $(dir $@)
@@ -462,3 +472,4 @@ print-%:
 	@echo $($*)
 
 -include $(KERNEL_OBJS:.o=.d) $(BUILD)/ksyms.d $(BUILD)/ksyms_empty.d
+-include $(wildcard $(HOST_OBJ)/*/*.d $(HOST_OBJ)/*/*/*.d $(HOST_OBJ)/*/*/*/*.d)

@@ -79,8 +79,8 @@ def host_binaries(rubric):
 
 def make(*targets):
     """Build targets quietly; (ok, output)."""
-    proc = subprocess.run(["make", "-s", "-C", ROOT] + list(targets), capture_output=True,
-                          text=True)
+    proc = subprocess.run(["make", "-s", "-j2", "-C", ROOT] + list(targets),  # two jobs
+                          capture_output=True, text=True)
     return proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -60,7 +60,7 @@ import pagoda
 from grade import host_binaries, load_rubric
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OBJECT_DIRS = ("boot", "kernel", "mm", "drivers", "lib", "tests")
+OBJECT_DIRS = ("boot", "kernel", "mm", "drivers", "lib", "tests", "host-obj")
 PART_RE = re.compile(r"^lab (\d) +(\w+) +(\S+):(\d+)  (TODO )?")
 Part = collections.namedtuple("Part", "lab name path line todo")
 
@@ -183,7 +183,8 @@ def part_is_tested(lab, name):
     dest = os.path.join(ROOT, "build", "labs", "part-" + name)
     why = make_tree(dest, [str(lab), "--only", name])
     if why is None:
-        code, out = run(["make", "-s"] + ["build/host/" + b for b in rubric_host_binaries(lab)],
+        code, out = run(["make", "-s", "-j2"] +  # two jobs: the CI machine's cores
+                        ["build/host/" + b for b in rubric_host_binaries(lab)],
                         cwd=dest)
         if code != 0:
             why = "does not build with only %s stubbed:\n%s" % (name, out[-2000:])
@@ -398,7 +399,7 @@ def broken_merge_fails_fast():
         line for line in lines if "free_list_remove(zone, buddy, order)" not in line])
     if why:
         return why
-    code, out = run(["make", "-s", "iso"], cwd=dest)
+    code, out = run(["make", "-s", "-j2", "iso"], cwd=dest)
     if code != 0:
         return "the tree with the broken merge does not build:\n" + out[-2000:]
     m = pagoda.Machine("mutant-merge", smbios_product="pagoda-selftest",
