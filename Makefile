@@ -396,7 +396,12 @@ $(BUILD)/pagoda.iso: $(BUILD)/kernel.elf grub.cfg iso/README.txt | deps
 
 QEMU_FIRMWARE_bios :=
 QEMU_FIRMWARE_uefi := -bios $(OVMF)
-QEMU_MACHINE := -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cdrom $(BUILD)/pagoda.iso \
+comma := ,
+# Several CPUs under TCG (and not ICOUNT=1, which needs one thread): one host
+#   thread per CPU, "multi-threaded TCG", so the CPUs really run at once.
+QEMU_ACCEL := $(ACCEL)$(if $(and $(filter tcg,$(ACCEL)),$(filter-out 1,$(SMP)),\
+	$(if $(filter 1,$(ICOUNT)),,yes)),$(comma)thread=multi)
+QEMU_MACHINE := -accel $(QEMU_ACCEL) -m $(MEM) -smp $(SMP) -cdrom $(BUILD)/pagoda.iso \
 	-boot d -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	$(QEMU_FIRMWARE_$(FIRMWARE))
 # ICOUNT=1: the deterministic benchmark mode (docs/benchmarks.md): -cpu qemu64
@@ -410,7 +415,7 @@ endif
 # isa-debug-exit: lets the kernel end QEMU with a status (selftest mode).
 
 run: $(BUILD)/pagoda.iso
-	@echo "Booting Pagoda ($(FIRMWARE), $(ACCEL), $(MEM)). Quit QEMU with Ctrl-A X."
+	@echo "Booting Pagoda ($(FIRMWARE), $(QEMU_ACCEL), $(MEM), $(SMP) CPUs). Quit QEMU with Ctrl-A X."
 	$(if $(filter 1,$(ICOUNT)),@echo "ICOUNT=1: the guest's TSC counts executed instructions.")
 	qemu-system-x86_64 $(QEMU_MACHINE) -serial mon:stdio
 

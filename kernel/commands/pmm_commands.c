@@ -91,7 +91,7 @@ static int cmd_zoneinfo(int argc, char **argv)
 		kprintf("  min        %lu\n  low        %lu\n  high       %lu\n", copy.watermark_min,
 			copy.watermark_low, copy.watermark_high);
 		for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++)
-			if (cpu == 0 || copy.pcp[cpu].count) /* one CPU runs until SMP */
+			if (cpu == 0 || copy.pcp[cpu].count) /* CPUs with pages on their list */
 				kprintf("  cpu %u      per-CPU pages: count %u high %u batch %u\n", cpu,
 					copy.pcp[cpu].count, copy.pcp[cpu].high,
 					copy.pcp[cpu].batch);

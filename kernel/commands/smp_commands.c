@@ -33,17 +33,23 @@ static void cpus_list(void)
 {
 	unsigned n = smp_cpus_online();
 
-	kprintf("CPU  APIC  STATE    IPIS-SENT  IPIS-RECV  READY  IDLE%%  UP-AT(us)  THREAD\n");
+	kprintf("CPU  APIC  STATE    IPIS-SENT  IPIS-RECV  READY  IDLE%%  SHOOTDOWNS(out/in)  "
+		"UP-AT(us)  THREAD\n");
 	for (unsigned cpu = 0; cpu < n; cpu++) {
 		const struct percpu *p = percpu_of(cpu);
 		struct sched_cpu_stats st;
+		struct tlb_shootdown_stats tlb;
 		uint64_t sent = 0, received = 0;
+		char shootdowns[24];
 		lapic_ipi_counts(cpu, &sent, &received);
+		tlb_shootdown_stats(cpu, &tlb);
+		ksnprintf(shootdowns, sizeof(shootdowns), "%lu/%lu", tlb.shootdowns, tlb.received);
 		sched_cpu_stats(cpu, &st);
 		uint64_t up = p->started_tsc ? timer_tsc_to_us(p->started_tsc - timer_entry_tsc()) : 0;
 		unsigned idle = st.total_cycles ? (unsigned)(st.idle_cycles * 100 / st.total_cycles) : 0;
-		kprintf("%3u  %4u  %-7s  %9lu  %9lu  %5u  %5u  %9lu  ", cpu, p->apic_id,
-			p->online ? "online" : "offline", sent, received, st.ready, idle, up);
+		kprintf("%3u  %4u  %-7s  %9lu  %9lu  %5u  %5u  %18s  %9lu  ", cpu, p->apic_id,
+			p->online ? "online" : "offline", sent, received, st.ready, idle, shootdowns,
+			up);
 		if (st.online)
 			kprintf("%lu %s\n", st.current_id, st.current_name);
 		else
