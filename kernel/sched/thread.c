@@ -23,6 +23,7 @@
 #include "kernel/sched/thread.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/schedule.h"
@@ -75,7 +76,7 @@ void thread_setup_idle(struct thread *t, unsigned cpu)
 	memset(t, 0, sizeof(*t));
 	t->cpu = cpu;
 	t->state = THREAD_RUNNING;
-	t->stack = cpu == 0 ? kernel_stack_main() : NULL;
+	t->stack = cpu == 0 ? kernel_stack_main() : percpu_of(cpu)->stack; /* the AP's first stack */
 	t->space = cpu == 0 ? current_space() : &kernel_space;
 	thread_init_common(t, "idle", -1);
 	t->affinity = CPUMASK_CPU(cpu);
