@@ -72,6 +72,12 @@ static inline bool arch_irqs_disabled(void) { return host_irq_depth > 0; }
 /* The simulated CPU the host test runs "on" (0 unless a test changes it). */
 extern unsigned host_cpu_id;
 static inline unsigned arch_cpu_id(void) { return host_cpu_id; }
+
+/* Each simulated CPU's preemption count (tests/host/mm_arch_host.c). */
+extern unsigned host_preempt_count[MM_MAX_CPUS];
+static inline unsigned arch_preempt_count(void) { return host_preempt_count[host_cpu_id]; }
+static inline void arch_preempt_count_inc(void) { host_preempt_count[host_cpu_id]++; }
+static inline void arch_preempt_count_dec(void) { host_preempt_count[host_cpu_id]--; }
 #else
 #include "kernel/arch/x86_64/cpu.h"          /* registers, CR3/CR4, MSRs, halt */
 #include "kernel/arch/x86_64/cpu_features.h" /* what CPUID reported */
@@ -109,6 +115,28 @@ static inline unsigned arch_cpu_id(void)
 	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(cpu) : "i"(__builtin_offsetof(struct percpu, cpu)));
 	return cpu;
 }
+
+#define ARCH_PREEMPT_OFF __builtin_offsetof(struct percpu, preempt_count)
+
+/* This CPU's preemption count: one load through GS. */
+static inline unsigned arch_preempt_count(void)
+{
+	unsigned n;
+
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(n) : "i"(ARCH_PREEMPT_OFF) : "memory");
+	return n;
+}
+
+/* Count up / down on this CPU: one instruction each, a compiler barrier. */
+static inline void arch_preempt_count_inc(void)
+{
+	__asm__ volatile("incl %%gs:%c0" : : "i"(ARCH_PREEMPT_OFF) : "memory", "cc");
+}
+
+static inline void arch_preempt_count_dec(void)
+{
+	__asm__ volatile("decl %%gs:%c0" : : "i"(ARCH_PREEMPT_OFF) : "memory", "cc");
+}
 #endif
 
 /*
@@ -124,12 +152,12 @@ static inline unsigned arch_cpu_id(void)
 	} while (0)
 
 /*
- * The preemption count of each CPU: above zero, the scheduler refuses to
- * switch away from the running thread (a spinlock is held: mm/spinlock.h
- * raises it). The kernel's is the scheduler's (kernel/sched/schedule.c),
- * the host tests' a plain array (tests/host/mm_arch_host.c).
+ * The preemption count of this CPU (arch_preempt_count*, above): above
+ * zero, the scheduler refuses to switch away from the running thread (a
+ * spinlock is held: mm/spinlock.h raises it). The kernel's lives in the
+ * CPU's struct percpu (one %gs instruction to read or change), the host
+ * tests' in a plain array (tests/host/mm_arch_host.c).
  */
-extern unsigned sched_preempt_count[MM_MAX_CPUS];
 
 /*
  * Allow preemption again (count down); at zero, with interrupts on and a

@@ -14,8 +14,8 @@
  *
  * It lives in mm/, the lowest layer that sees the CPU (through mm/arch.h):
  * the memory manager's locks and the scheduler's are the same kind, and the
- * preemption count it raises is declared in mm/arch.h (the scheduler's,
- * kernel/sched/schedule.c; the host tests' stand-in in mm_arch_host.c).
+ * preemption count it raises is mm/arch.h's (the CPU's struct percpu; the
+ * host tests' stand-in in mm_arch_host.c).
  *
  * Invariants:
  *   [x] a spinlock is held only with interrupts off and the count raised;
@@ -53,14 +53,13 @@ typedef struct spinlock {
 /* Forbid preemption on this CPU (nests). Any context. */
 static inline void preempt_disable(void)
 {
-	sched_preempt_count[arch_cpu_id()]++;
-	__asm__ volatile("" ::: "memory");
+	arch_preempt_count_inc();
 }
 
 /* The current preemption count of this CPU. */
 static inline unsigned preempt_count(void)
 {
-	return sched_preempt_count[arch_cpu_id()];
+	return arch_preempt_count();
 }
 
 /* Make l a free lock named name (a string that outlives it; NULL: no class name). */
@@ -93,15 +92,18 @@ static inline bool spin_held_here(const spinlock_t *l)
  */
 static __always_inline void spin_lock_at(spinlock_t *l, const char *site)
 {
-	preempt_disable();
+	unsigned cpu = arch_cpu_id(); /* once: interrupts are off, the CPU stays */
+
+	arch_preempt_count_inc();
 	if (unlikely(lockdep_enabled))
 		lockdep_acquire(l, site);
-	if (unlikely(spin_held_here(l)))
+	/* owner_cpu == cpu only while this CPU holds l (cleared before release). */
+	if (unlikely(l->owner_cpu == cpu))
 		panic("spin_lock: this CPU already holds lock %s (recursion) at %s",
 		      l->name ? l->name : "(unnamed)", site);
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+	while (unlikely(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)))
 		arch_spin_wait(); /* serves TLB shootdowns: the holder may be waiting for them */
-	l->owner_cpu = arch_cpu_id();
+	l->owner_cpu = cpu;
 }
 
 /* Release l taken with spin_lock(); interrupts stay off. */
@@ -111,7 +113,7 @@ static __always_inline void spin_unlock(spinlock_t *l)
 		lockdep_release(l);
 	l->owner_cpu = SPIN_NO_OWNER;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	sched_preempt_count[arch_cpu_id()]--;
+	arch_preempt_count_dec();
 }
 
 /*

@@ -191,29 +191,65 @@ int sched_enqueue(struct thread *t)
 	return cpu;
 }
 
-int sched_put_prev(unsigned cpu, struct thread *prev)
+/* The head of rq for cpu, made RUNNING there; NULL (rq->curr cleared) if rq is empty. rq's lock held. */
+static __always_inline struct thread *pick_locked(struct run_queue *rq, unsigned cpu)
+{
+	if (rq->nonempty == 0) {
+		__atomic_store_n(&rq->curr, NULL, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	int p = 31 - __builtin_clz(rq->nonempty);
+	struct thread *t = list_first_entry(&rq->levels[p], struct thread, run_link);
+	ASSERT(!on_cpu(t) || t->cpu == cpu,
+	       "sched_pick_next: a thread still on another CPU is queued here");
+	rq_remove(rq, t);
+	make_current(rq, t, cpu);
+	return t;
+}
+
+/*
+ * sched_put_prev; with pick set, when prev goes back on cpu's queue, also
+ * pick cpu's next thread under that same hold of the queue lock (*pick,
+ * else NULL). Interrupts off.
+ */
+static int put_prev(unsigned cpu, struct thread *prev, struct thread **pick)
 {
 	ASSERT_IRQS_OFF();
 	ASSERT(prev->cpu == cpu && (prev->state != THREAD_RUNNING || list_empty(&prev->run_link)),
 	       "sched_put_prev: the thread is not the one leaving this CPU");
-	unsigned long flags = spin_lock_irqsave(&prev->sched_lock);
 	int err = 0;
 
+	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE); /* interrupts checked off above */
 	if (prev->state == THREAD_RUNNING) {
 		prev->state = THREAD_READY;
 		if (prev->affinity & CPUMASK_CPU(cpu)) {
 			struct run_queue *rq = &queues[cpu];
-			unsigned long rq_flags = spin_lock_irqsave(&rq->lock);
+			spin_lock_at(&rq->lock, SPINLOCK_SITE);
 			rq_add(rq, prev, cpu);
-			spin_unlock_irqrestore(&rq->lock, rq_flags);
+			if (pick)
+				*pick = pick_locked(rq, cpu); /* never NULL: prev is queued */
+			spin_unlock(&rq->lock);
 		} else {
 			err = -EBUSY; /* moved once its switch-out is complete */
 		}
 	} else if (prev->state != THREAD_READY) {
 		prev->on_rq = false; /* blocked, sleeping or dead: a wake-up queues it */
 	}
-	spin_unlock_irqrestore(&prev->sched_lock, flags);
+	spin_unlock(&prev->sched_lock);
 	return err;
+}
+
+int sched_put_prev(unsigned cpu, struct thread *prev)
+{
+	return put_prev(cpu, prev, NULL);
+}
+
+struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool *prev_must_move)
+{
+	struct thread *next = NULL;
+
+	*prev_must_move = put_prev(cpu, prev, &next) == -EBUSY;
+	return next ? next : sched_pick_next(cpu);
 }
 
 /* Lock the queues of CPUs a and b (a != b), lower number first. */
@@ -317,17 +353,7 @@ struct thread *sched_pick_next(unsigned cpu)
 
 	for (;;) {
 		unsigned long flags = spin_lock_irqsave(&rq->lock);
-		struct thread *t = NULL;
-		if (rq->nonempty != 0) {
-			int p = 31 - __builtin_clz(rq->nonempty);
-			t = list_first_entry(&rq->levels[p], struct thread, run_link);
-			ASSERT(!on_cpu(t) || t->cpu == cpu,
-			       "sched_pick_next: a thread still on another CPU is queued here");
-			rq_remove(rq, t);
-			make_current(rq, t, cpu);
-		} else {
-			__atomic_store_n(&rq->curr, NULL, __ATOMIC_RELAXED);
-		}
+		struct thread *t = pick_locked(rq, cpu);
 		spin_unlock_irqrestore(&rq->lock, flags);
 		if (t)
 			return t;

@@ -94,6 +94,14 @@ int sched_put_prev(unsigned cpu, struct thread *prev) __must_check;
  */
 struct thread *sched_pick_next(unsigned cpu);
 
+/*
+ * sched_put_prev then sched_pick_next, in one hold of cpu's queue lock when
+ * prev goes back on it (the common yield and preemption). *prev_must_move
+ * is set when sched_put_prev would have returned -EBUSY. Returns the next
+ * thread (maybe prev itself, RUNNING again), or NULL (the CPU idles).
+ */
+struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool *prev_must_move);
+
 /* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
 bool sched_ready_above(unsigned cpu, int priority);
 

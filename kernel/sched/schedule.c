@@ -46,7 +46,6 @@ static struct cpu_sched cpus[SCHED_MAX_CPUS];
 static bool started;
 static bool debug_mode;
 static uint64_t lockup_ticks = SCHED_LOCKUP_TICKS_DEFAULT;
-unsigned sched_preempt_count[SCHED_MAX_CPUS];
 
 void sched_switch(uint64_t *prev_rsp, uint64_t next_rsp); /* switch.asm */
 void thread_setup_idle(struct thread *t, unsigned cpu);    /* thread.c */
@@ -165,13 +164,13 @@ void schedule(void)
 	struct thread *prev = c->current;
 	bool must_move = false;
 
-	if (unlikely(sched_preempt_count[cpu] != 0))
+	if (unlikely(arch_preempt_count() != 0))
 		panic("schedule: thread %lu (%s) would sleep with preemption disabled "
 		      "(a spinlock held?)", prev->id, prev->name);
 	__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
-	if (prev != &c->idle && sched_put_prev(cpu, prev) == -EBUSY)
-		must_move = true; /* its affinity excludes this CPU now */
-	struct thread *next = sched_pick_next(cpu);
+	/* must_move: its affinity excludes this CPU now */
+	struct thread *next = prev != &c->idle ? sched_put_prev_pick_next(cpu, prev, &must_move)
+					      : sched_pick_next(cpu);
 	if (next == NULL)
 		next = &c->idle;
 	if (next == prev)
@@ -254,7 +253,7 @@ void sched_resched_pending(void)
 	ASSERT_IRQS_OFF();
 	unsigned cpu = arch_cpu_id();
 
-	if (resched_asked(&cpus[cpu]) && sched_preempt_count[cpu] == 0)
+	if (resched_asked(&cpus[cpu]) && arch_preempt_count() == 0)
 		schedule();
 }
 
@@ -262,7 +261,7 @@ void sched_preempt_point(void)
 {
 	unsigned cpu = arch_cpu_id();
 
-	if (!resched_asked(&cpus[cpu]) || sched_preempt_count[cpu] != 0 || arch_irqs_disabled())
+	if (!resched_asked(&cpus[cpu]) || arch_preempt_count() != 0 || arch_irqs_disabled())
 		return;
 	interrupts_disable();
 	schedule();
@@ -271,11 +270,8 @@ void sched_preempt_point(void)
 
 void preempt_enable(void)
 {
-	unsigned cpu = arch_cpu_id();
-
-	ASSERT(sched_preempt_count[cpu] > 0, "preempt_enable: not disabled");
-	__asm__ volatile("" ::: "memory");
-	sched_preempt_count[cpu]--;
+	ASSERT(arch_preempt_count() > 0, "preempt_enable: not disabled");
+	arch_preempt_count_dec();
 	sched_preempt_point();
 }
 
@@ -340,7 +336,7 @@ void sched_irq_exit(uint64_t rip)
 		return;
 	if (debug_mode)
 		lockup_check(c, rip);
-	if (!resched_asked(c) || sched_preempt_count[arch_cpu_id()] != 0)
+	if (!resched_asked(c) || arch_preempt_count() != 0)
 		return;
 	if (c->current != &c->idle && c->current->state == THREAD_RUNNING) {
 		c->current->preemptions++;

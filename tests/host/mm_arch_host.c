@@ -75,12 +75,12 @@ struct address_space **arch_current_space_slot(void)
 }
 
 /* The preemption counts spinlocks raise (mm/arch.h); nothing preempts on the host. */
-unsigned sched_preempt_count[MM_MAX_CPUS];
+unsigned host_preempt_count[MM_MAX_CPUS];
 
 void preempt_enable(void)
 {
-	ASSERT(sched_preempt_count[host_cpu_id] > 0, "preempt_enable: not disabled");
-	sched_preempt_count[host_cpu_id]--;
+	ASSERT(host_preempt_count[host_cpu_id] > 0, "preempt_enable: not disabled");
+	host_preempt_count[host_cpu_id]--;
 }
 
 /* No other CPU to serve: one pause. */
