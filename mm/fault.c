@@ -91,7 +91,9 @@ static int violation(struct fault *f, enum fault_violation v)
  * just below stack region r): map one fresh zeroed frame there with r's
  * flags (region_map_flags) and set f->outcome to outcome. Returns 0, or,
  * when no frame or no page table can be had, the violation "out of memory"
- * with nothing kept. The caller counts the outcome in fault_stats_here().
+ * with nothing kept; -EEXIST, nothing kept and no violation recorded, when
+ * page_va is mapped already (the caller decides what that means). The
+ * caller counts the outcome in fault_stats_here().
  */
 static int demand_zero(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		       struct fault *f, enum fault_outcome outcome)
@@ -102,10 +104,11 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 	if (!page)
 		return violation(f, VIOLATION_NO_MEMORY);
 	/* (In a COW region too: a page never mapped before is shared with no one.) */
-	if (paging_map(as, page_va, page_to_phys(page), PAGE_SIZE, region_map_flags(r, page_va)) != 0) {
-		/* no table for it: nothing was mapped */
+	int err = paging_map(as, page_va, page_to_phys(page), PAGE_SIZE, region_map_flags(r, page_va));
+	if (err) {
+		/* mapped since (-EEXIST), or no table for it: nothing was mapped */
 		MUST_SUCCEED(free_page(page), "demand_zero: freeing the frame just allocated");
-		return violation(f, VIOLATION_NO_MEMORY);
+		return err == -EEXIST ? -EEXIST : violation(f, VIOLATION_NO_MEMORY);
 	}
 	f->outcome = outcome;
 	return 0;
@@ -212,6 +215,15 @@ static enum fault_violation by_error_code(struct address_space *as, virt_addr_t 
 	return VIOLATION_NOT_MAPPED;
 }
 
+/* Mapped now, "not present" then: another path mapped it, or a stale TLB entry. */
+static int spurious(virt_addr_t page_va, struct fault *f)
+{
+	arch_invalidate_page(page_va);
+	fault_stats_here()->spurious++;
+	f->outcome = FAULT_SPURIOUS;
+	return 0;
+}
+
 /* Faults inside region r (a copy: the set may change below). */
 static int region_fault(struct address_space *as, const struct region *r, virt_addr_t va,
 			unsigned access, struct fault *f)
@@ -231,6 +243,19 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 	if ((access & FAULT_USER) && !(r->prot & MAP_USER))
 		return violation(f, VIOLATION_USER_KERNEL);
 
+	/*
+	 * "Not present" in an anonymous region is nearly always a first touch:
+	 * map straight away, one page-table lock and walk, no translate first;
+	 * paging_map's -EEXIST says another path mapped it since (then decide
+	 * on the translation below, as for any other fault).
+	 */
+	if (anonymous && !(access & FAULT_PRESENT)) {
+		int err = demand_zero(as, r, page_va, f, FAULT_DEMAND_ZERO);
+		if (!err)
+			fault_stats_here()->demand_zero++;
+		if (err != -EEXIST)
+			return err;
+	}
 	struct paging_translation t;
 	bool mapped = paging_translate(as, page_va, &t) == 0;
 	if (!mapped) {
@@ -239,6 +264,8 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 		int err = demand_zero(as, r, page_va, f, FAULT_DEMAND_ZERO);
 		if (!err)
 			fault_stats_here()->demand_zero++;
+		if (err == -EEXIST) /* mapped between the walk and the map: retry finds it */
+			return spurious(page_va, f);
 		return err;
 	}
 	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE)) {
@@ -250,11 +277,7 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 		return violation(f, VIOLATION_EXEC_NX);
 	if (access & FAULT_PRESENT)
 		return violation(f, by_error_code(as, va, access, f));
-	/* Mapped now, "not present" then: another path mapped it, or a stale TLB entry. */
-	arch_invalidate_page(page_va);
-	fault_stats_here()->spurious++;
-	f->outcome = FAULT_SPURIOUS;
-	return 0;
+	return spurious(page_va, f);
 }
 
 /*
@@ -276,6 +299,8 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 	if ((access & FAULT_WRITE) && !(stack->prot & MAP_WRITE))
 		return violation(f, VIOLATION_WRITE_READ_ONLY);
 	int err = demand_zero(as, stack, page_va, f, FAULT_STACK_GROWTH);
+	if (err == -EEXIST) /* a page below the stack mapped by someone else */
+		return violation(f, VIOLATION_NOT_MAPPED);
 	if (err)
 		return err;
 	if (region_grow_down(as->regions, stack, page_va) != 0) {

@@ -79,6 +79,18 @@ void tlb_shootdown_to(cpumask_t targets, const struct address_space *as, const u
 void arch_tlb_flush_remote(const struct address_space *as, const uint64_t *pages, unsigned n,
 			   unsigned flags)
 {
+	cpumask_t online = smp_online_mask();
+
+	if (!(online & (online - 1))) {
+		/*
+		 * One CPU online, this one: no other TLB to reach, so no fence,
+		 * no IRQ save, no target mask (a CPU coming online later starts
+		 * with an empty TLB). The caller holds interrupts off or runs
+		 * alone, so the CPU number holds still for the count.
+		 */
+		stats[arch_cpu_id()].local_only++;
+		return;
+	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* entries written before the targets are read */
 	tlb_shootdown_to(flags & TLB_FLUSH_KERNEL ? smp_online_mask()
 						  : __atomic_load_n(&as->cpus, __ATOMIC_SEQ_CST),
