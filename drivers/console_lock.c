@@ -3,7 +3,7 @@
  * an owner word taken with compare-and-swap, a nesting depth and the
  * interrupt state of the outermost lock, which only the owner touches.
  *
- * It is not a kernel spinlock (kernel/sched/spinlock.h) on purpose: the
+ * It is not a kernel spinlock (mm/spinlock.h) on purpose: the
  * panic path takes it, and must reach no code that panics; and it nests
  * on one CPU where a spinlock reports recursion.
  *

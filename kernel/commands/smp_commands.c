@@ -48,7 +48,7 @@ static void cpus_list(void)
 		uint64_t up = p->started_tsc ? timer_tsc_to_us(p->started_tsc - timer_entry_tsc()) : 0;
 		unsigned idle = st.total_cycles ? (unsigned)(st.idle_cycles * 100 / st.total_cycles) : 0;
 		kprintf("%3u  %4u  %-7s  %9lu  %9lu  %5u  %5u  %18s  %9lu  ", cpu, p->apic_id,
-			p->online ? "online" : "offline", sent, received, st.ready, idle, shootdowns,
+			smp_cpu_online(cpu) ? "online" : "offline", sent, received, st.ready, idle, shootdowns,
 			up);
 		if (st.online)
 			kprintf("%lu %s\n", st.current_id, st.current_name);

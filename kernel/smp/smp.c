@@ -4,12 +4,13 @@
  * The boot CPU is online from the start; smpboot.c starts the others one
  * at a time and each marks itself online here as its last step before it
  * idles, so the online CPUs are always 0 .. n-1 (bring-up order) and n only
- * grows. The count and the mask are published with release stores after
- * the CPU's own state (struct percpu) is complete, and read with acquire
- * loads, so whoever sees a CPU online also sees its per-CPU data.
+ * grows. So the count alone says which CPUs are online (the mask is
+ * derived from it); it is published with a release store after the CPU's
+ * own state (struct percpu) is complete, and read with acquire loads, so
+ * whoever sees a CPU online also sees its per-CPU data.
  *
  * Invariants:
- *   [x] online_mask == CPUMASK_FIRST(online_count);
+ *   [x] CPUs 0 .. online_count-1 are online, no other;
  *   [x] a CPU goes online once and never offline (no hot-unplug).
  * The reschedule IPI's handler does nothing: the sender set the target's
  * need_resched first, and the interrupt's exit path (sched_irq_exit in
@@ -25,8 +26,8 @@
 #include "kernel/arch/x86_64/vectors.h"
 #include "lib/panic.h"
 
+/* CPUs 0 .. online_count-1 are online: they come up in number order. */
 static unsigned online_count = 1;
-static cpumask_t online_mask = 1;
 
 unsigned smp_cpus_online(void)
 {
@@ -35,12 +36,12 @@ unsigned smp_cpus_online(void)
 
 bool smp_cpu_online(unsigned cpu)
 {
-	return cpu < MM_MAX_CPUS && (smp_online_mask() & CPUMASK_CPU(cpu));
+	return cpu < smp_cpus_online();
 }
 
 cpumask_t smp_online_mask(void)
 {
-	return __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
+	return CPUMASK_FIRST(smp_cpus_online());
 }
 
 void smp_cpu_set_online(unsigned cpu)
@@ -48,8 +49,6 @@ void smp_cpu_set_online(unsigned cpu)
 	ASSERT_IRQS_OFF();
 	ASSERT(cpu == arch_cpu_id(), "smp_cpu_set_online: a CPU marks only itself online");
 	ASSERT(cpu == smp_cpus_online(), "smp_cpu_set_online: CPUs come online in number order");
-	percpu_of(cpu)->online = 1;
-	__atomic_fetch_or(&online_mask, CPUMASK_CPU(cpu), __ATOMIC_RELEASE);
 	__atomic_store_n(&online_count, cpu + 1, __ATOMIC_RELEASE);
 }
 

@@ -45,7 +45,6 @@ void percpu_init_boot(void)
 {
 	percpu_prepare(0, cpuid(1, 0).ebx >> CPUID1_EBX_APIC_ID_SHIFT);
 	percpu_enter(&percpu[0]);
-	percpu[0].online = 1;
 }
 
 struct percpu *percpu_of(unsigned cpu)

@@ -39,7 +39,6 @@ struct percpu {
 	struct percpu *self;      /* offset 0: this struct, for this_percpu() */
 	unsigned cpu;             /* 0 .. MM_MAX_CPUS-1, in bring-up order; 0 = boot CPU */
 	uint32_t apic_id;         /* the local APIC's id (the MADT's and the IPIs' name) */
-	volatile uint32_t online; /* 1 once the CPU runs its own C code with its own tables */
 	uint32_t preempt_count;   /* above 0: no switch away (mm/arch.h arch_preempt_count) */
 	uint64_t ist_top[PERCPU_IST_STACKS];                 /* IST1..3 tops, in its TSS */
 	const struct kernel_stack *ist[PERCPU_IST_STACKS];   /* APs: the guarded IST stacks */

@@ -193,7 +193,7 @@ static enum ap_outcome ap_start(unsigned cpu, uint32_t apic_id)
 	for (int round = 0; round < 2; round++) {
 		uint64_t deadline = rdtsc() + SMP_AP_TIMEOUT_US * (timer_tsc_hz() / 1000000);
 		while (rdtsc() < deadline) {
-			if (p->online)
+			if (smp_cpu_online(p->cpu))
 				return AP_ONLINE;
 			cpu_relax();
 		}
