@@ -27,6 +27,23 @@ const char *errno_name(int err)
 	case EDEADLK: return "EDEADLK";
 	case ENOSYS: return "ENOSYS";
 	case ENOTSUP: return "ENOTSUP";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case EACCES: return "EACCES";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EPIPE: return "EPIPE";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case EOVERFLOW: return "EOVERFLOW";
 	default: return "E?";
 	}
 }

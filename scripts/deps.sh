@@ -33,6 +33,7 @@ grub-efi-amd64-bin:/usr/lib/grub/x86_64-efi/multiboot2.mod
 qemu-system-x86:qemu-system-x86_64
 ovmf:/usr/share/ovmf/OVMF.fd
 gdb:gdb
+musl-tools:musl-gcc
 "
 
 CHECK_ONLY=""
