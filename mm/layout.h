@@ -9,7 +9,8 @@
  * between the halves, addresses are non-canonical (#GP on access).
  *
  *   start                end (exclusive)      name                  what
- *   0x0000000000000000   0x0000800000000000   USER_HALF_END         user half (slots 0-255)
+ *   0x0000000000000000   0x0000800000000000   USER_HALF_END         user half (slots 0-255),
+ *                                                                   a process's (below)
  *   0xffff800000000000   0xffffc00000000000   DIRECT_MAP_BASE       direct map of RAM, 64 TiB
  *                                                                   (slots 256-383)
  *   0xffffc00000000000   0xffffc80000000000   EXPERIMENT_START      `map` experiments, 8 TiB
@@ -74,6 +75,38 @@ typedef uint64_t virt_addr_t; /* a virtual address: what instructions use */
 #define MMIO_START 0xffffe80000000000ull       /* PML4 slot 464: device registers (mmio.h) */
 #define MMIO_SIZE (1ull << 30)                 /* 1 GiB */
 #define MMIO_END (MMIO_START + MMIO_SIZE)
+
+/*
+ * A process's user half (docs/processes.md draws it), low to high:
+ *
+ *   0x0000000000000000   USER_START            never mapped: NULL and the pages
+ *                                              above it fault (Linux's mmap_min_addr)
+ *   0x0000000000400000   (the ELF file says)   a static program's text, data, bss;
+ *                                              a static-pie's at USER_PIE_BASE
+ *   end of bss           brk_start .. brk      the heap, grown with brk, at most
+ *                                              USER_BRK_MAX bytes
+ *   ...                  mmap areas            placed top-down below USER_MMAP_TOP
+ *   USER_STACK_TOP - USER_STACK_MAX            the main stack's growth limit, a guard
+ *                                              page below it
+ *   USER_STACK_TOP       = USER_TOP            the stack grows down from here
+ *   USER_TOP .. USER_HALF_END                  the top page: never mapped, so that a
+ *                                              sysret never returns to a non-canonical
+ *                                              RIP (Intel's sysret #GP pitfall)
+ */
+#define USER_START 0x0000000000010000ull      /* lowest address a process may map (64 KiB) */
+#define USER_TOP 0x00007ffffffff000ull        /* end of the mappable user half: one page short */
+#define USER_PIE_BASE 0x0000555555554000ull   /* where a static-pie loads (Linux's choice) */
+#define USER_MMAP_TOP 0x00007f0000000000ull   /* mmap areas are placed below this, top-down */
+#define USER_STACK_TOP USER_TOP               /* the main thread's stack top */
+#define USER_STACK_SIZE (128ull << 10)        /* the stack region's initial size (demand-zero) */
+#define USER_STACK_MAX (8ull << 20)           /* its growth limit (Linux's RLIMIT_STACK) */
+#define USER_BRK_MAX (1ull << 30)             /* the heap's largest size */
+
+_Static_assert(USER_TOP == USER_HALF_END - (1ull << 12), "layout: only the top user page is cut");
+_Static_assert(USER_STACK_TOP - USER_STACK_MAX - (1ull << 12) > USER_MMAP_TOP,
+	       "layout: the stack and its guard lie above the mmap areas");
+_Static_assert(USER_PIE_BASE > USER_START && USER_PIE_BASE < USER_MMAP_TOP,
+	       "layout: a static-pie loads inside the user half, below the mmap areas");
 
 _Static_assert(DIRECT_MAP_END == EXPERIMENT_START, "layout: direct map, then experiments");
 _Static_assert(ANON_WINDOW_START >= EXPERIMENT_START &&

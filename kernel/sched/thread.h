@@ -64,6 +64,7 @@ struct wait_queue;
 struct kernel_stack;
 struct recovery_point;
 struct mutex;
+struct process;
 
 struct thread {
 	uint64_t context_rsp;           /* saved RSP while not running (switch.asm) */
@@ -111,6 +112,11 @@ struct thread {
 	uint64_t fault_vector;          /* the exception that killed it, if one did */
 	bool faulted;                   /* killed by a fault (thread_die_of_fault) */
 	struct list_node all_link;      /* on the list of every thread (thread.c) */
+	/* User mode (kernel/proc/, kernel/arch/x86_64/user_mode.c): all 0 in kernel threads. */
+	struct process *process;        /* the process it runs for, or NULL: a kernel thread */
+	void *fpu_state;                /* its FXSAVE/XSAVE area (fpu.h), or NULL: no user code */
+	uint64_t fs_base;               /* user FS base (arch_prctl ARCH_SET_FS): musl's TLS */
+	uint64_t clear_child_tid;       /* set_tid_address: a user address, or 0 */
 };
 
 /*
