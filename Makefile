@@ -178,6 +178,26 @@ KERNEL_TESTS := \
 	tests/kernel/test_lockdep.c \
 	tests/kernel/test_smp.c
 
+# User mode (docs/processes.md): one list per layer, joined to the lists above.
+# Ring 3, the system-call entry, FPU state, SMAP, the user-copy primitive.
+USER_ARCH_ASM :=
+USER_ARCH_C :=
+
+# User address spaces and user copies (mm/).
+USER_MM_C :=
+
+# The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
+USER_EXEC_C :=
+
+# Processes, file descriptors, the terminal, their shell commands.
+USER_PROC_C :=
+
+# System calls (kernel/syscall/).
+USER_SYSCALL_C :=
+
+KERNEL_ASM += $(USER_ARCH_ASM)
+KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
+
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
 
@@ -288,6 +308,13 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
 	test_phys_owner test_acpi test_sched test_lockdep test_call
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
+# Host programs of user mode, one block per layer.
+# User address spaces and user copies (mm/).
+
+# The initrd, ELF loading, exec.
+
+# Processes and system calls.
+
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
 HOST_SOURCES = $(sort $(foreach p,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS) $(HOST_BENCHES),\
