@@ -159,12 +159,16 @@ uint64_t anon_resident_pages(const struct address_space *as, virt_addr_t start, 
 }
 
 static void drop_pages(struct address_space *as, const struct region *r, virt_addr_t start,
-		       virt_addr_t end);
+		       virt_addr_t end, bool count);
 
-/* Undo the first `done` bytes of a share: unmap them in dst, drop the owners added. */
+/*
+ * Undo the first `done` bytes of a share: unmap them in dst, drop the owners
+ * added. The AnonPages count is the caller's: a share counts its mappings
+ * only once they all exist.
+ */
 static void cow_unshare(struct address_space *dst, virt_addr_t dst_va, uint64_t done)
 {
-	drop_pages(dst, NULL, dst_va, dst_va + done);
+	drop_pages(dst, NULL, dst_va, dst_va + done, false);
 }
 
 /*
@@ -196,7 +200,6 @@ static int cow_share_frames(struct address_space *src, virt_addr_t src_va,
 				return frame && t.page_size == PAGE_SIZE ? -ENOMEM : -EINVAL;
 			}
 			page_get(frame);
-			fault_count_user(&fault_user_anon_mapped, dst_va + (p - src_va), 1);
 		}
 		va = m.end;
 	}
@@ -241,14 +244,16 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
 			     "anon_cow_share: removing the whole twin region just inserted");
 		return err;
 	}
-	/* Phase 2: write-protect the source; both sides are COW from now on. */
-	virt_addr_t end = src_va + size;
-	if (region_set_kind(src->regions, src_va, end, REGION_COW) != 0) {
+	if (region_set_kind(src->regions, src_va, src_va + size, REGION_COW) != 0) {
 		cow_unshare(dst, dst_va, size);
 		MUST_SUCCEED(region_remove(dst->regions, twin.start, twin.end),
 			     "anon_cow_share: removing the whole twin region just inserted");
 		return -ENOMEM;
 	}
+	fault_count_user(&fault_user_anon_mapped, dst_va,
+			 (int64_t)anon_resident_pages(dst, dst_va, dst_va + size));
+	/* Phase 2 (the kinds changed above): write-protect the source's pages. */
+	virt_addr_t end = src_va + size;
 	virt_addr_t va = src_va;
 	while (va < end && next_mapped(src, va, end, &m)) {
 		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
@@ -288,10 +293,10 @@ static bool all_releasable(const struct region_set *set, virt_addr_t start, virt
  * Unmap every mapped page of [start, end), all inside region r (a copy) or,
  * with r NULL, inside no region: a file's own frame is only unmapped (and
  * leaves the Mapped count), any other frame loses this owner (page_put, and
- * leaves the AnonPages count).
+ * leaves the AnonPages count); count false: the counts are the caller's.
  */
 static void drop_pages(struct address_space *as, const struct region *r, virt_addr_t start,
-		       virt_addr_t end)
+		       virt_addr_t end, bool count)
 {
 	struct first_range m;
 	virt_addr_t va = start;
@@ -305,9 +310,9 @@ static void drop_pages(struct address_space *as, const struct region *r, virt_ad
 			MUST_SUCCEED(paging_unmap(as, p, PAGE_SIZE),
 				     "drop_pages: unmapping a 4 KiB page needs no split");
 			if (r && region_is_file_frame(r, p, frame)) {
-				fault_count_user(&fault_user_file_mapped, p, -1);
+				fault_count_user(&fault_user_file_mapped, p, count ? -1 : 0);
 			} else {
-				fault_count_user(&fault_user_anon_mapped, p, -1);
+				fault_count_user(&fault_user_anon_mapped, p, count ? -1 : 0);
 				page_put(phys_to_page(frame));
 			}
 		}
@@ -331,7 +336,7 @@ static int release_parts(struct address_space *as, virt_addr_t start, virt_addr_
 		if (!region_find_copy(as->regions, va, &r)) {
 			const struct region *next = region_next(as->regions, va);
 			virt_addr_t hole_end = next && next->start < end ? next->start : end;
-			drop_pages(as, NULL, va, hole_end);
+			drop_pages(as, NULL, va, hole_end, true);
 			va = hole_end;
 			continue;
 		}
@@ -341,7 +346,7 @@ static int release_parts(struct address_space *as, virt_addr_t start, virt_addr_
 			if (err)
 				return err;
 		}
-		drop_pages(as, &r, va, part_end);
+		drop_pages(as, &r, va, part_end, true);
 		va = part_end;
 	}
 	return 0;

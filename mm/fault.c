@@ -134,9 +134,9 @@ static bool frame_allowed(virt_addr_t page_va)
 static int demand_zero(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		       struct fault *f, enum fault_outcome outcome)
 {
-	/* LAB 4 BEGIN fault_demand_zero: map a fresh zeroed frame at page_va with r's flags */
 	if (!frame_allowed(page_va))
 		return violation(f, VIOLATION_NO_MEMORY);
+	/* LAB 4 BEGIN fault_demand_zero: map a fresh zeroed frame at page_va with r's flags */
 	struct page *page = alloc_page(ALLOC_ZERO);
 
 	if (!page)
@@ -148,7 +148,6 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 		MUST_SUCCEED(free_page(page), "demand_zero: freeing the frame just allocated");
 		return err == -EEXIST ? -EEXIST : violation(f, VIOLATION_NO_MEMORY);
 	}
-	fault_count_user(&fault_user_anon_mapped, page_va, 1);
 	f->outcome = outcome;
 	return 0;
 	/* LAB 4 END fault_demand_zero */
@@ -167,6 +166,9 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 static int cow_break(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		     const struct paging_translation *t, struct fault *f)
 {
+	const struct page *shared = phys_to_page(t->pa & ~(PAGE_SIZE - 1));
+	if (shared && shared->refcount > 1 && !frame_allowed(page_va))
+		return violation(f, VIOLATION_NO_MEMORY); /* a copy would dip into the reserve */
 	/* LAB 4 BEGIN fault_cow_break: copy the shared frame, or reuse it if this is its last owner */
 	struct page *old = phys_to_page(t->pa & ~(PAGE_SIZE - 1));
 	unsigned flags = region_map_flags(r, page_va);
@@ -180,7 +182,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		f->outcome = FAULT_COW_REUSE;
 		return 0;
 	}
-	struct page *copy = frame_allowed(page_va) ? alloc_page(0) : NULL;
+	struct page *copy = alloc_page(0);
 	if (!copy)
 		return violation(f, VIOLATION_NO_MEMORY);
 	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
@@ -189,7 +191,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		MUST_SUCCEED(free_page(copy), "cow_break: freeing the copy just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
-	page_put(old); /* this mapping no longer shares it (one owned mapping for another) */
+	page_put(old); /* this mapping no longer shares it */
 	fault_stats_here()->cow_copies++;
 	f->outcome = FAULT_COW_COPY;
 	return 0;
@@ -362,7 +364,8 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 		return violation(f, access & FAULT_PRESENT ? VIOLATION_EXEC_NX
 							   : VIOLATION_EXEC_NOT_PRESENT);
 	if ((access & FAULT_USER) && !(r->prot & MAP_USER))
-		return violation(f, VIOLATION_USER_KERNEL);
+		return violation(f, va < PAGING_KERNEL_HALF ? VIOLATION_NO_ACCESS
+							    : VIOLATION_USER_KERNEL);
 	if (r->kind == REGION_FILE)
 		return file_fault(as, r, page_va, access, f);
 
@@ -414,6 +417,9 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 static int stack_grow(struct address_space *as, const struct region *stack, virt_addr_t va,
 		      unsigned access, struct fault *f)
 {
+	if ((access & FAULT_USER) && !(stack->prot & MAP_USER))
+		return violation(f, va < PAGING_KERNEL_HALF ? VIOLATION_NO_ACCESS
+							    : VIOLATION_USER_KERNEL);
 	/* LAB 4 BEGIN fault_stack_growth: challenge: grow the stack region down to va's page, within grow_limit */
 	virt_addr_t page_va = ALIGN_DOWN(va, PAGE_SIZE);
 
@@ -421,8 +427,6 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 		return violation(f, VIOLATION_STACK_OVERFLOW);
 	if ((access & FAULT_WRITE) && !(stack->prot & MAP_WRITE))
 		return violation(f, VIOLATION_WRITE_READ_ONLY);
-	if ((access & FAULT_USER) && !(stack->prot & MAP_USER))
-		return violation(f, VIOLATION_USER_KERNEL);
 	int err = demand_zero(as, stack, page_va, f, FAULT_STACK_GROWTH);
 	if (err == -EEXIST) /* a page below the stack mapped by someone else */
 		return violation(f, VIOLATION_NOT_MAPPED);
@@ -435,7 +439,6 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 			MUST_SUCCEED(paging_unmap(as, page_va, PAGE_SIZE),
 				     "stack_grow: unmapping the 4 KiB page just mapped");
 			page_put(phys_to_page(t.pa));
-			fault_count_user(&fault_user_anon_mapped, page_va, -1);
 		}
 		return violation(f, VIOLATION_STACK_OVERFLOW);
 	}
@@ -485,9 +488,13 @@ int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 	ASSERT_IRQS_OFF();
 	int err = fault_decide(as, address, access, f);
 
-	if (!err && f->outcome != FAULT_SPURIOUS)
-		__atomic_fetch_add(&as->minflt, 1, __ATOMIC_RELAXED);
-	return err;
+	if (err || f->outcome == FAULT_SPURIOUS)
+		return err;
+	__atomic_fetch_add(&as->minflt, 1, __ATOMIC_RELAXED);
+	/* A fresh frame mapped (file pages and COW copies count for themselves). */
+	if (f->outcome == FAULT_DEMAND_ZERO || f->outcome == FAULT_STACK_GROWTH)
+		fault_count_user(&fault_user_anon_mapped, address, 1);
+	return 0;
 }
 
 const char *fault_outcome_name(enum fault_outcome outcome)
@@ -597,6 +604,9 @@ const char *fault_describe(const struct fault *f, char *buf, size_t size)
 		break;
 	case VIOLATION_NON_CANONICAL:
 		ksnprintf(buf, size, "non-canonical address");
+		break;
+	case VIOLATION_NO_ACCESS:
+		ksnprintf(buf, size, "access to inaccessible region %s", where);
 		break;
 	}
 	return buf;

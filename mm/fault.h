@@ -88,6 +88,8 @@ enum fault_violation {
 				      read-only when page_flags says so) */
 	VIOLATION_NO_MEMORY,       /* "out of memory": a legitimate fault with no frame left */
 	VIOLATION_NON_CANONICAL,   /* "non-canonical address" (reported by the #GP handler) */
+	VIOLATION_NO_ACCESS,       /* "access to inaccessible region": a user region whose
+				      prot lacks MAP_USER (PROT_NONE) */
 };
 
 /* Everything known about one fault, filled in by fault_handle(). */
