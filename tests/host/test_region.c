@@ -5,7 +5,8 @@
  * kmalloc caches on top, since the set's array comes from krealloc.
  *
  * Covered: kind names; insert and binary-search find (first, middle, last,
- * gaps, va == end); overlaps refused with the set unchanged; every bad
+ * gaps, va == end) and its last-found hint; file regions (validation,
+ * splits and trims moving file_phys/file_bytes, never merged); overlaps refused with the set unchanged; every bad
  * argument; merging of touching equal ANON/COW regions and of nothing else;
  * remove (hole punch, trims, several regions at once); protect and set_kind
  * splitting into three and merging back into one; region_next; stack
@@ -392,6 +393,29 @@ static const char *test_file(void)
 	       {15, 16, RW, REGION_COW, "text"}, {16, 19, RW, REGION_FILE, "text"});
 	CHECK(set.items[2].file_phys == 0 && set.items[2].file_bytes == 0);
 	CHECK_OK(expect_file(&set, 16, 6, 0));
+	region_set_destroy(&set);
+	return NULL;
+}
+
+/* The lookup hint: stale after changes, it is checked, never trusted. */
+static const char *test_find_hint(void)
+{
+	struct region_set set;
+
+	FRESH();
+	region_set_init(&set);
+	CHECK(add(&set, 0, 2, RW, REGION_ANON, "a") == 0);
+	CHECK(add(&set, 4, 6, RW, REGION_STACK, "b") == 0);
+	CHECK(add(&set, 8, 10, RW, REGION_GUARD, "c") == 0);
+	CHECK(region_find(&set, P(9))->kind == REGION_GUARD && set.hint == 2);
+	CHECK(region_find(&set, P(9) + 8)->kind == REGION_GUARD); /* a hit */
+	CHECK(region_remove(&set, P(0), P(2)) == 0);              /* the hint is past the end */
+	CHECK(region_find(&set, P(9))->kind == REGION_GUARD && set.hint == 1);
+	CHECK(region_find(&set, P(1)) == NULL);
+	CHECK(region_find(&set, P(5))->kind == REGION_STACK && set.hint == 0);
+	CHECK(region_remove(&set, P(4), P(6)) == 0);              /* hint 0 is "c" now */
+	CHECK(region_find(&set, P(5)) == NULL);
+	CHECK(region_find(&set, P(8))->kind == REGION_GUARD);
 	region_set_destroy(&set);
 	return NULL;
 }
@@ -1091,6 +1115,8 @@ static const struct selftest region_tests[] = {
 	{"overlap", "every kind of overlap is -EEXIST and leaves the set unchanged", test_overlap},
 	{"bad_arguments", "unaligned, empty, wrapping, non-canonical, bad kind/prot/limit: "
 	 "-EINVAL", test_bad_arguments},
+	{"find_hint", "the last-found hint: hits, and stale hints after removals are not trusted",
+	 test_find_hint},
 	{"file", "file regions: never merge; splits, trims and holes move file_phys/file_bytes",
 	 test_file},
 	{"merge", "touching equal ANON/COW regions merge; other prot/name/kind and stacks not",
