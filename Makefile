@@ -312,6 +312,8 @@ HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # User address spaces and user copies (mm/).
 
 # The initrd, ELF loading, exec.
+test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
+HOST_TEST_PROGRAMS += test_elf
 
 # Processes and system calls.
 
