@@ -314,7 +314,8 @@ HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
 test_cpio_SRCS := tests/host/test_cpio.c kernel/fs/cpio.c
-HOST_TEST_PROGRAMS += test_elf test_cpio
+test_user_stack_SRCS := tests/host/test_user_stack.c kernel/proc/user_stack.c
+HOST_TEST_PROGRAMS += test_elf test_cpio test_user_stack
 
 # Processes and system calls.
 
