@@ -187,7 +187,7 @@ USER_ARCH_C :=
 USER_MM_C :=
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
-USER_EXEC_C :=
+USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c
 
 # Processes, file descriptors, the terminal, their shell commands.
 USER_PROC_C :=
