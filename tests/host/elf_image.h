@@ -9,11 +9,13 @@
 #ifndef TESTS_HOST_ELF_IMAGE_H
 #define TESTS_HOST_ELF_IMAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel/proc/elf.h"
+#include "lib/uapi.h"
 #include "tests/host/elf_vectors.h"
 
 struct elf_image {
@@ -56,6 +58,49 @@ static inline int elf_image_find(struct elf_image *im, uint32_t type, int n)
 		if (elf_image_phdr(im, i)->p_type == type && n-- == 0)
 			return (int)i;
 	return -1;
+}
+
+/*
+ * What is wrong with a plan elf_check() returned for a file of file_size
+ * bytes (elf.h's invariants), or NULL: test_elf.c and fuzz_elf.c check every
+ * accepted file with it.
+ */
+static inline const char *elf_plan_problem(const struct elf_plan *p, uint64_t file_size)
+{
+	bool entry = false, phdr = false;
+
+	if (p->segment_count == 0 || p->segment_count > ELF_SEGMENTS_MAX)
+		return "segment count out of range";
+	for (size_t i = 0; i < p->segment_count; i++) {
+		const struct elf_segment *s = &p->segments[i];
+		uint64_t mask = PAGE_SIZE - 1;
+
+		if ((s->start & mask) || (s->file_end & mask) || (s->end & mask) || (s->file_offset & mask))
+			return "a segment is not page-aligned";
+		if (!(s->start <= s->file_end && s->file_end <= s->end && s->start < s->end))
+			return "a segment's start, file_end and end are out of order";
+		if (s->start < USER_START || s->end > USER_MMAP_TOP)
+			return "a segment is outside the user range";
+		if (i > 0 && p->segments[i - 1].end > s->start)
+			return "segments overlap or are unsorted";
+		if ((s->prot & PROT_WRITE) && (s->prot & PROT_EXEC))
+			return "a segment is writable and executable";
+		if (s->file_offset > file_size || file_size - s->file_offset < s->file_bytes)
+			return "a segment's file bytes run past the file";
+		if (s->file_end - s->start != ((s->file_bytes + mask) & ~mask))
+			return "file_end disagrees with file_bytes";
+		if ((s->prot & PROT_EXEC) && p->entry >= s->start && p->entry < s->start + s->file_bytes)
+			entry = true;
+		if (p->phdr >= s->start && p->phdr + (uint64_t)p->phnum * p->phent <= s->start + s->file_bytes)
+			phdr = true;
+	}
+	if (!entry)
+		return "the entry is in no executable segment's file bytes";
+	if (!phdr)
+		return "the program headers are in no segment's file bytes";
+	if (p->image_end != p->segments[p->segment_count - 1].end)
+		return "image_end is not the last segment's end";
+	return NULL;
 }
 
 #endif

@@ -31,25 +31,9 @@
 /* The plan's invariants (elf.h), whatever the file. */
 static const char *check_plan(const struct elf_plan *p, uint64_t file_size)
 {
-	CHECKF(p->segment_count > 0 && p->segment_count <= ELF_SEGMENTS_MAX, "%zu segments",
-	       p->segment_count);
-	for (size_t i = 0; i < p->segment_count; i++) {
-		const struct elf_segment *s = &p->segments[i];
+	const char *problem = elf_plan_problem(p, file_size);
 
-		CHECKF(IS_ALIGNED(s->start, PAGE_SIZE) && IS_ALIGNED(s->file_end, PAGE_SIZE) &&
-		       IS_ALIGNED(s->end, PAGE_SIZE) && IS_ALIGNED(s->file_offset, PAGE_SIZE),
-		       "segment %zu not page-aligned", i);
-		CHECKF(s->start <= s->file_end && s->file_end <= s->end && s->start < s->end,
-		       "segment %zu: start/file_end/end out of order", i);
-		CHECKF(s->start >= USER_START && s->end <= USER_MMAP_TOP, "segment %zu outside", i);
-		CHECKF(i == 0 || p->segments[i - 1].end <= s->start, "segment %zu overlaps", i);
-		CHECKF(!((s->prot & PROT_WRITE) && (s->prot & PROT_EXEC)), "segment %zu W+X", i);
-		CHECKF(s->file_offset + s->file_bytes <= file_size, "segment %zu past the file", i);
-		CHECKF(s->file_end - s->start == ALIGN_UP(s->file_bytes, PAGE_SIZE),
-		       "segment %zu: file_end disagrees with file_bytes", i);
-	}
-	CHECK(p->image_end == p->segments[p->segment_count - 1].end);
-	return NULL;
+	return problem ? selftest_reason("plan: %s", problem) : NULL;
 }
 
 /* The plan for vector v must follow from its PT_LOAD headers, moved by bias. */
