@@ -27,15 +27,7 @@
 #include "lib/errno.h"
 #include "lib/random.h"
 #include "tests/host/elf_image.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) __asan_poison_memory_region((p), (n))
-#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "tests/host/asan_poison.h"
 
 #define FUZZ_SEED 0xbb67ae8584caa73bull
 #define FUZZ_ITERATIONS 300000
