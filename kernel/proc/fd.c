@@ -232,6 +232,8 @@ static long initrd_read(struct file *f, virt_addr_t buf, size_t len)
 	uint64_t size = f->initrd->size;
 	size_t done = 0;
 
+	if (len == 0)
+		return 0;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
 	unsigned long flags = spin_lock_irqsave(&f->lock);
