@@ -184,7 +184,7 @@ USER_ARCH_ASM :=
 USER_ARCH_C :=
 
 # User address spaces and user copies (mm/).
-USER_MM_C :=
+USER_MM_C := mm/user_space.c mm/uaccess.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C :=
@@ -310,8 +310,17 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).
+USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/region.c \
+	mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
+test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_user_space test_uaccess
 
 # The initrd, ELF loading, exec.
+test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
+test_cpio_SRCS := tests/host/test_cpio.c kernel/fs/cpio.c
+test_user_stack_SRCS := tests/host/test_user_stack.c kernel/proc/user_stack.c
+HOST_TEST_PROGRAMS += test_elf test_cpio test_user_stack
 
 # Processes and system calls.
 
