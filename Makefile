@@ -192,8 +192,14 @@ USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc
 # Processes, file descriptors, the terminal, their shell commands.
 USER_PROC_C :=
 
-# System calls (kernel/syscall/).
-USER_SYSCALL_C :=
+# System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
+USER_SYSCALL_C := \
+	kernel/syscall/syscall_names.c \
+	kernel/syscall/iovec.c \
+	kernel/syscall/path.c \
+	kernel/syscall/sigmask.c \
+	drivers/rtc.c \
+	drivers/rtc_time.c
 
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
@@ -326,6 +332,10 @@ fuzz_elf_SRCS := tests/host/fuzz_elf.c kernel/proc/elf.c
 HOST_FUZZERS += fuzz_elf
 
 # Processes and system calls.
+# The system calls' pure checks: the name table, iovecs, paths, signal masks, CMOS dates.
+test_syscall_SRCS := tests/host/test_syscall.c kernel/syscall/syscall_names.c \
+	kernel/syscall/iovec.c kernel/syscall/path.c kernel/syscall/sigmask.c drivers/rtc_time.c
+HOST_TEST_PROGRAMS += test_syscall
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
