@@ -32,6 +32,7 @@
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -170,6 +171,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 		MUST_SUCCEED(slab_set_debug(true), /* red zones, poisoning, caller tracking */
 			     "kmain: slab_set_debug before any cache holds a slab");
 	kmalloc_init();                      /* kmalloc size classes 8 B .. 8 KiB */
+	(void)initrd_load(&boot_info);       /* the initrd module's files (none: no programs, not fatal) */
 	MUST_SUCCEED(vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE), /* guarded areas */
 		     "kmain: vmalloc_init of the fixed, valid vmalloc window");
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))

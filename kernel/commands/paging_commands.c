@@ -22,6 +22,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/commands/shell_allocs.h"
+#include "kernel/proc/process.h"
 #include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/errno.h"
@@ -653,26 +654,54 @@ SHELL_COMMAND(walk, SHELL_ARGS(1, 1), "show the page-table entries on the way to
 
 static int cmd_ptdump(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	const struct paging_stats ps = paging_stats_total();
+	uint64_t pid;
+
+	if (argc == 2) {
+		/* A process's user half: its space, held against its exit meanwhile. */
+		int err = parse_u64_range(argv[1], 1, 0x7fffffff, &pid);
+		struct process *p = err ? NULL : process_get((int)pid);
+		if (!p) {
+			kprintf(err ? "ptdump: bad pid '%s'\n" : "ptdump: pid %s: no such process "
+				"(see `ps`)\n", argv[1]);
+			return err ? err : -ESRCH;
+		}
+		struct user_space *us = process_space_begin(p);
+		if (!us) {
+			kprintf("ptdump: pid %d (%s) is a zombie: its address space is gone\n",
+				p->pid, p->name);
+		} else {
+			kprintf("pid %d (%s): user half of the space at CR3 0x%lx (%lu page-table "
+				"pages; the kernel half is shared, see `ptdump`):\n", p->pid, p->name,
+				us->as.pml4, us->as.table_pages);
+			paging_for_each_range(&us->as, 0, USER_HALF_END, print_range, NULL);
+			process_space_end(p);
+		}
+		process_put(p);
+		return 0;
+	}
 	kprintf("address space at CR3 0x%lx (%lu page-table pages):\n", current_space()->pml4,
 		current_space()->table_pages);
 	paging_for_each_range(current_space(), 0, USER_HALF_END, print_range, NULL);
 	paging_for_each_range(current_space(), KERNEL_HALF_START, 0, print_range, NULL);
-	const struct paging_stats ps = paging_stats_total();
 	kprintf("TLB since boot: %lu invlpg, %lu full flushes; %lu huge pages split; "
 		"page-table pages allocated %lu, freed %lu\n", ps.invlpg, ps.full_flushes, ps.splits,
 		ps.tables_allocated, ps.tables_freed);
 	return 0;
 }
 
-SHELL_COMMAND(ptdump, SHELL_ARGS(0, 0),
-	      "every mapping of the current address space, merged into ranges",
-	      "usage: ptdump\n"
+SHELL_COMMAND(ptdump, SHELL_ARGS(0, 1),
+	      "every mapping of the current address space (or a process's), merged into ranges",
+	      "usage: ptdump [PID]\n"
 	      "  One line per run of pages with the same flags and page size that map\n"
 	      "  contiguous physical memory: virtual range, physical start, page size,\n"
 	      "  flags (r w x u g; uc/wc/wt). Like Linux's ptdump. Then the engine's\n"
-	      "  counters: TLB invalidations (invlpg, full flushes), splits, tables.\n",
+	      "  counters: TLB invalidations (invlpg, full flushes), splits, tables.\n"
+	      "  With PID, the user half of process PID's space (see `ps`): the pages\n"
+	      "  its faults mapped so far (file pages read-only and shared, copies).\n"
+	      "examples:\n"
+	      "  ptdump\n"
+	      "  ptdump 9999       [refused] no such process\n",
 	      cmd_ptdump);
 
 /* Is [va, va + len) mapped with at least the given MAP_WRITE need? Says why not. */

@@ -47,6 +47,12 @@ struct trap_frame {
 #define VEC_PAGE_FAULT 14
 #define VEC_MACHINE_CHECK 18
 
+/*
+ * The vector a system call's frame carries (syscall_entry.asm): above
+ * every hardware vector (0-255), so nothing mistakes it for an interrupt.
+ */
+#define SYSCALL_VECTOR 0x100
+
 /* Page-fault error code bits (SDM Vol. 3A 4.7). */
 #define PF_PRESENT (1u << 0)  /* 0: page not present; 1: protection violation */
 #define PF_WRITE (1u << 1)    /* the access was a write */
