@@ -210,7 +210,7 @@ $(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
 	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
-USER_MM_C := mm/user_space.c
+USER_MM_C := mm/user_space.c mm/uaccess.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c
