@@ -731,37 +731,36 @@ static bool accessible(const char *cmd, virt_addr_t va, uint64_t len, bool write
 	return true;
 }
 
-/*
- * Read len bytes at va into buf: a user-half address through
- * copy_from_user (SMAP is opened only inside the copy routine, and a page
- * no process may read is -EFAULT), a kernel address byte by byte.
- */
-static int shell_read(const char *cmd, virt_addr_t va, uint8_t *buf, uint64_t len)
-{
-	if (va < USER_HALF_END) {
-		int err = copy_from_user(buf, va, len);
-		if (err)
-			kprintf("%s: the user copy of 0x%lx-0x%lx failed (%s): a page there is no "
-				"process's to read\n", cmd, va, va + len - 1, errno_name(err));
-		return err;
-	}
-	for (uint64_t i = 0; i < len; i++)
-		buf[i] = *(volatile uint8_t *)(uintptr_t)(va + i);
-	return 0;
-}
+/* Which way shell_copy goes. */
+#define SHELL_COPY_READ 0u
+#define SHELL_COPY_WRITE 1u
 
-/* Store len bytes of buf at va: the user half through copy_to_user, as shell_read. */
-static int shell_write(const char *cmd, virt_addr_t va, const uint8_t *buf, uint64_t len)
+/*
+ * Read len bytes at va into buf, or (SHELL_COPY_WRITE) store buf there: a
+ * user-half address through copy_from_user/copy_to_user (SMAP is opened
+ * only inside the copy routine, and a page no process may reach is
+ * -EFAULT, said), a kernel address byte by byte.
+ */
+static int shell_copy(const char *cmd, virt_addr_t va, uint8_t *buf, uint64_t len,
+		      unsigned direction)
 {
+	bool write = direction == SHELL_COPY_WRITE;
+
 	if (va < USER_HALF_END) {
-		int err = copy_to_user(va, buf, len);
+		int err = write ? copy_to_user(va, buf, len) : copy_from_user(buf, va, len);
 		if (err)
-			kprintf("%s: the user copy to 0x%lx-0x%lx failed (%s): a page there is no "
-				"process's to write\n", cmd, va, va + len - 1, errno_name(err));
+			kprintf("%s: the user copy %s 0x%lx-0x%lx failed (%s): a page there is no "
+				"process's to %s\n", cmd, write ? "to" : "of", va, va + len - 1,
+				errno_name(err), write ? "write" : "read");
 		return err;
 	}
-	for (uint64_t i = 0; i < len; i++)
-		((volatile uint8_t *)(uintptr_t)va)[i] = buf[i];
+	volatile uint8_t *at = (volatile uint8_t *)(uintptr_t)va;
+	for (uint64_t i = 0; i < len; i++) {
+		if (write)
+			at[i] = buf[i];
+		else
+			buf[i] = at[i];
+	}
 	return 0;
 }
 
@@ -779,7 +778,7 @@ static int cmd_peek(int argc, char **argv)
 	if (!accessible("peek", va, len, false))
 		return -EFAULT;
 	uint8_t bytes[PEEK_MAX];
-	int err = shell_read("peek", va, bytes, len);
+	int err = shell_copy("peek", va, bytes, len, SHELL_COPY_READ);
 	if (err)
 		return err;
 	for (uint64_t row = 0; row < len; row += 16) {
@@ -868,7 +867,7 @@ static int cmd_poke(int argc, char **argv)
 		return -EFAULT;
 	struct fault_stats before = fault_stats_total();
 	if (va < USER_HALF_END) {
-		int err = shell_write("poke", va, (const uint8_t *)&value, sizeof(value));
+		int err = shell_copy("poke", va, (uint8_t *)&value, sizeof(value), SHELL_COPY_WRITE);
 		if (err)
 			return err;
 	} else {
@@ -923,7 +922,8 @@ static int cmd_fill(int argc, char **argv)
 	uint8_t chunk[256];
 	memset(chunk, (int)byte, sizeof(chunk));
 	for (uint64_t done = 0; done < len; done += sizeof(chunk)) {
-		err = shell_write("fill", va + done, chunk, MIN(len - done, sizeof(chunk)));
+		err = shell_copy("fill", va + done, chunk, MIN(len - done, sizeof(chunk)),
+				 SHELL_COPY_WRITE);
 		if (err)
 			return err;
 	}
