@@ -180,8 +180,34 @@ KERNEL_TESTS := \
 
 # User mode (docs/processes.md): one list per layer, joined to the lists above.
 # Ring 3, the system-call entry, FPU state, SMAP, the user-copy primitive.
-USER_ARCH_ASM :=
-USER_ARCH_C :=
+USER_ARCH_ASM := \
+	kernel/arch/x86_64/syscall_entry.asm \
+	kernel/arch/x86_64/user_copy.asm
+USER_ARCH_C := \
+	kernel/arch/x86_64/user_mode.c \
+	kernel/arch/x86_64/fpu.c \
+	kernel/arch/x86_64/smap.c \
+	kernel/arch/x86_64/extable.c
+KERNEL_TESTS += tests/kernel/test_user_mode.c
+# The assembly of the ring-3 paths reads constants of C headers, each
+# defined once there: nasm -DNAME=value from the header's "#define NAME
+# value" line (value up to a comment). The sed pattern's "." stands for "#".
+user_arch_define = $(or $(subst ull,,$(shell sed -n 's|^.define $(2) \([^/]*[^/ ]\).*|\1|p' $(1))),\
+	$(error $(1) defines no $(2)))
+USER_ARCH_DEFINES := \
+	$(foreach n,PERCPU_OFFSET_SYSCALL_STACK PERCPU_OFFSET_USER_RSP,\
+		'-D$(n)=$(call user_arch_define,kernel/arch/x86_64/percpu.h,$(n))') \
+	$(foreach n,GDT_USER_CODE GDT_USER_DATA,\
+		'-D$(n)=$(call user_arch_define,kernel/arch/x86_64/gdt.h,$(n))') \
+	'-DSYSCALL_VECTOR=$(call user_arch_define,kernel/arch/x86_64/trap.h,SYSCALL_VECTOR)' \
+	'-DUSER_HALF_END=$(call user_arch_define,mm/layout.h,USER_HALF_END)'
+USER_ARCH_HEADERS := kernel/arch/x86_64/percpu.h kernel/arch/x86_64/gdt.h \
+	kernel/arch/x86_64/trap.h mm/layout.h
+# (-MD again last: the recipe names the dependency file right after NASMFLAGS.)
+$(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
+	NASMFLAGS += $(USER_ARCH_DEFINES) -MD
+$(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
+	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
 USER_MM_C := mm/user_space.c mm/uaccess.c
