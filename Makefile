@@ -220,12 +220,20 @@ USER_PROC_C :=
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
+	kernel/syscall/syscall.c \
 	kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c \
 	kernel/syscall/path.c \
 	kernel/syscall/sigmask.c \
+	kernel/syscall/sys_fs.c \
+	kernel/syscall/sys_mm.c \
+	kernel/syscall/sys_process.c \
+	kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_time.c \
+	kernel/syscall/sys_random.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
+KERNEL_TESTS += tests/kernel/test_syscall.c
 
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
