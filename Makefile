@@ -180,11 +180,37 @@ KERNEL_TESTS := \
 
 # User mode (docs/processes.md): one list per layer, joined to the lists above.
 # Ring 3, the system-call entry, FPU state, SMAP, the user-copy primitive.
-USER_ARCH_ASM :=
-USER_ARCH_C :=
+USER_ARCH_ASM := \
+	kernel/arch/x86_64/syscall_entry.asm \
+	kernel/arch/x86_64/user_copy.asm
+USER_ARCH_C := \
+	kernel/arch/x86_64/user_mode.c \
+	kernel/arch/x86_64/fpu.c \
+	kernel/arch/x86_64/smap.c \
+	kernel/arch/x86_64/extable.c
+KERNEL_TESTS += tests/kernel/test_user_mode.c
+# The assembly of the ring-3 paths reads constants of C headers, each
+# defined once there: nasm -DNAME=value from the header's "#define NAME
+# value" line (value up to a comment). The sed pattern's "." stands for "#".
+user_arch_define = $(or $(subst ull,,$(shell sed -n 's|^.define $(2) \([^/]*[^/ ]\).*|\1|p' $(1))),\
+	$(error $(1) defines no $(2)))
+USER_ARCH_DEFINES := \
+	$(foreach n,PERCPU_OFFSET_SYSCALL_STACK PERCPU_OFFSET_USER_RSP,\
+		'-D$(n)=$(call user_arch_define,kernel/arch/x86_64/percpu.h,$(n))') \
+	$(foreach n,GDT_USER_CODE GDT_USER_DATA,\
+		'-D$(n)=$(call user_arch_define,kernel/arch/x86_64/gdt.h,$(n))') \
+	'-DSYSCALL_VECTOR=$(call user_arch_define,kernel/arch/x86_64/trap.h,SYSCALL_VECTOR)' \
+	'-DUSER_HALF_END=$(call user_arch_define,mm/layout.h,USER_HALF_END)'
+USER_ARCH_HEADERS := kernel/arch/x86_64/percpu.h kernel/arch/x86_64/gdt.h \
+	kernel/arch/x86_64/trap.h mm/layout.h
+# (-MD again last: the recipe names the dependency file right after NASMFLAGS.)
+$(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
+	NASMFLAGS += $(USER_ARCH_DEFINES) -MD
+$(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
+	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
-USER_MM_C := mm/user_space.c mm/uaccess.c
+USER_MM_C := mm/user_space.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c
@@ -196,12 +222,20 @@ USER_PROC_C :=
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
+	kernel/syscall/syscall.c \
 	kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c \
 	kernel/syscall/path.c \
 	kernel/syscall/sigmask.c \
+	kernel/syscall/sys_fs.c \
+	kernel/syscall/sys_mm.c \
+	kernel/syscall/sys_process.c \
+	kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_time.c \
+	kernel/syscall/sys_random.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
+KERNEL_TESTS += tests/kernel/test_syscall.c
 
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
@@ -318,8 +352,8 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).
-USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/region.c \
-	mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/anon.c \
+	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
 HOST_TEST_PROGRAMS += test_user_space test_uaccess

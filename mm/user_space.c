@@ -3,9 +3,10 @@
  * (user_space.h has the contracts; docs/processes.md the picture).
  *
  * Every call turns Linux's arguments into region changes (mm/region.c) and
- * then makes the page tables agree: pages leave with their region (unmap,
- * then one page_put each; the initrd's reserved frames have no allocated
- * block and are skipped), protections follow mprotect run by run. Nothing
+ * then makes the page tables agree: pages leave with their region
+ * (region_release_range, mm/anon.h: unmap, then one page_put each, the
+ * initrd's own frames only unmapped), protections follow mprotect run by
+ * run. Nothing
  * is mapped eagerly: the fault handler (mm/fault.c) fills regions on touch.
  * The hot paths (one-page mmap, munmap, mprotect, brk) cost a few binary
  * searches of the region array and one page-table walk per mapped run:
@@ -13,9 +14,9 @@
  * scanning the space, and only pages that were mapped are invalidated.
  * Invariants:
  *   [x] the page tables never map a page outside every region: pages are
- *       released after their region is removed, before the call returns;
+ *       released with their region, before the call returns;
  *   [x] a frame is page_put once per mapping that goes (its refcount counts
- *       mappings); a frame without an allocated block (initrd) never;
+ *       mappings); an initrd frame never (region_is_file_frame);
  *   [x] W^X: no region is writable and executable;
  *   [x] a call that fails with -EINVAL, -EEXIST, -EACCES or -EPERM changed
  *       nothing.
@@ -23,8 +24,7 @@
  * user_space.h). Lock order: region set, page tables, zone, each taken
  * inside the call that needs it and released before the next; the
  * page-table walk's callback (paging_for_each_range) runs under the
- * page-table lock and only records runs, except in user_space_destroy,
- * where it page_puts (page tables -> zone, the documented order).
+ * page-table lock and only records runs.
  */
 #include "mm/user_space.h"
 
@@ -33,6 +33,7 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
+#include "mm/anon.h"
 #include "mm/buddy.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
@@ -100,37 +101,6 @@ static unsigned next_runs(const struct address_space *as, virt_addr_t from, virt
 	return batch->count;
 }
 
-/* Drop the owner a mapping held of the frame at pa (never an initrd frame). */
-static void frame_release(phys_addr_t pa)
-{
-	struct page *page = phys_to_page(pa);
-
-	if (page && (page->flags & PG_HEAD))
-		page_put(page);
-}
-
-/*
- * Unmap every page of [start, end) and drop the owner each mapping held:
- * after region removal (munmap, brk), or to forget pages (MADV_DONTNEED).
- * The TLB entries go (paging_unmap) before any frame is freed.
- */
-static void release_pages(struct user_space *us, virt_addr_t start, virt_addr_t end)
-{
-	struct run_batch batch;
-	virt_addr_t va = start;
-
-	while (va < end && next_runs(&us->as, va, end, &batch)) {
-		for (unsigned i = 0; i < batch.count; i++) {
-			const struct run *r = &batch.runs[i];
-			MUST_SUCCEED(paging_unmap(&us->as, r->start, r->end - r->start),
-				     "release_pages: unmapping 4 KiB user pages needs no split");
-			for (virt_addr_t p = r->start; p < r->end; p += PAGE_SIZE)
-				frame_release(r->pa + (p - r->start));
-			va = r->end;
-		}
-	}
-}
-
 /* Linux's PROT_* as region prot: read is implied, PROT_NONE has no MAP_USER. */
 static unsigned prot_to_region(int prot)
 {
@@ -165,9 +135,9 @@ static bool user_range_valid(virt_addr_t va, uint64_t size)
 /* Could pages more user pages be promised and leave the kernel its reserve? */
 static bool user_memory_fits(uint64_t pages)
 {
-	uint64_t free = buddy_free_pages();
+	uint64_t free = buddy_free_pages(), reserve = fault_user_reserve_pages();
 
-	return free > USER_RESERVE_PAGES && pages <= free - USER_RESERVE_PAGES;
+	return free > reserve && pages <= free - reserve;
 }
 
 /* Does any region of us overlap [start, end)? */
@@ -200,24 +170,13 @@ int user_space_create(struct user_space *us)
 	return 0;
 }
 
-/* Destroy's walk callback: drop the owner of each frame the run maps. */
-static bool release_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
-			unsigned flags, void *arg)
-{
-	(void)page_size;
-	(void)flags;
-	(void)arg;
-	for (virt_addr_t p = start; p < end; p += PAGE_SIZE)
-		frame_release(pa + (p - start));
-	return true;
-}
-
 void user_space_destroy(struct user_space *us)
 {
 	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
 	if (us->as.pml4) {
-		/* Nobody runs on it: no TLB to keep right, the tables go whole below. */
-		paging_for_each_range(&us->as, 0, USER_HALF_END, release_run, NULL);
+		/* Every page goes as for munmap (counters kept), then the tables. */
+		MUST_SUCCEED(region_zap_range(&us->as, 0, USER_TOP),
+			     "user_space_destroy: a user space holds only user regions");
 		paging_destroy(&us->as);
 	}
 	region_set_destroy(&us->regions);
@@ -326,10 +285,9 @@ int user_space_write(struct user_space *us, virt_addr_t va, const void *src, siz
  */
 static int unmap_range(struct user_space *us, virt_addr_t start, virt_addr_t end)
 {
-	int err = region_remove(&us->regions, start, end);
+	int err = region_release_range(&us->as, start, end);
 	if (err)
 		return err;
-	release_pages(us, start, end);
 	if (end > us->mmap_top && start < USER_MMAP_TOP)
 		us->mmap_top = MIN(end, USER_MMAP_TOP); /* a hole above the search's start */
 	return 0;
@@ -491,7 +449,7 @@ static unsigned pte_flags_for(const struct region *r, virt_addr_t va, phys_addr_
 
 	if (!(flags & MAP_WRITE))
 		return flags;
-	if (r->kind == REGION_FILE && pa == r->file_phys + (va - r->start))
+	if (region_is_file_frame(r, va, pa))
 		return flags & ~MAP_WRITE;
 	if (r->kind == REGION_COW) {
 		struct page *page = phys_to_page(pa);
@@ -588,7 +546,8 @@ int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advi
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
 	if (advice == MADV_DONTNEED)
-		release_pages(us, addr, end);
+		MUST_SUCCEED(region_zap_range(&us->as, addr, end),
+			     "user_madvise: a covered user range holds only user regions");
 	return 0;
 }
 

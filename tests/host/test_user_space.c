@@ -248,7 +248,7 @@ static const char *test_mmap_errors(void)
 		       errno_name((int)cases[i].expected));
 	}
 	/* No overcommit: more than free memory minus the kernel's reserve. */
-	uint64_t too_many = buddy_free_pages() - USER_RESERVE_PAGES + 1;
+	uint64_t too_many = buddy_free_pages() - fault_user_reserve_pages() + 1;
 	CHECK(user_mmap(&us, 0, too_many * PAGE_SIZE, RW, ANON, NULL, 0) == -ENOMEM);
 	long fits = user_mmap(&us, 0, (too_many - 1) * PAGE_SIZE, RW, ANON, NULL, 0);
 	CHECKF(fits > 0, "an mmap that leaves exactly the reserve returned %ld", fits);
@@ -441,7 +441,7 @@ static const char *test_brk(void)
 	CHECK(user_brk(&us, start + 9 * PAGE_SIZE) == start + 4 * PAGE_SIZE);
 	CHECK(user_brk(&us, start + 8 * PAGE_SIZE) == start + 8 * PAGE_SIZE);
 	/* No overcommit. */
-	virt_addr_t far = start + 8 * PAGE_SIZE + (buddy_free_pages() - USER_RESERVE_PAGES + 1) *
+	virt_addr_t far = start + 8 * PAGE_SIZE + (buddy_free_pages() - fault_user_reserve_pages() + 1) *
 						      PAGE_SIZE;
 	CHECK(user_munmap(&us, start + 8 * PAGE_SIZE, PAGE_SIZE) == 0);
 	CHECK(user_brk(&us, far) == start + 8 * PAGE_SIZE);

@@ -88,7 +88,7 @@ size_t arch_copy_user(void *dst, const void *src, size_t n)
 	return 0;
 }
 
-static uint64_t free_at_start;
+static uint64_t free_at_start, anon_at_start, file_at_start;
 
 /* The arena of every user-space test, built once per process. */
 static bool arena_ready(void)
@@ -122,6 +122,8 @@ const char *host_user_begin(struct user_space *us)
 	failinject_off();
 	host_copy_faults = host_copy_violations = 0;
 	free_at_start = buddy_free_pages();
+	anon_at_start = fault_user_anon_pages();
+	file_at_start = fault_user_file_pages();
 	CHECK(paging_create(&kernel_space, NULL) == 0);
 	CHECK(user_space_create(us) == 0);
 	host_uaccess_use(&us->as);
@@ -136,6 +138,9 @@ const char *host_user_end(struct user_space *us)
 	slab_shrink();
 	CHECKF(buddy_free_pages() == free_at_start, "%ld pages leaked",
 	       (long)(free_at_start - buddy_free_pages()));
+	CHECKF(fault_user_anon_pages() == anon_at_start && fault_user_file_pages() == file_at_start,
+	       "user page counters: AnonPages %lu (was %lu), Mapped %lu (was %lu)",
+	       fault_user_anon_pages(), anon_at_start, fault_user_file_pages(), file_at_start);
 	const char *why = buddy_check_invariants();
 	CHECKF(!why, "buddy invariant: %s", why);
 	const uint8_t *bytes = phys_to_virt(HOST_INITRD_PHYS);

@@ -57,7 +57,8 @@ const char *host_user_begin(struct user_space *us);
 /*
  * End it: destroy us and kernel_space, shrink the slabs, and require the
  * buddy allocator's free pages back where host_user_begin found them (no
- * frame or table leaked), its invariants, and the initrd's bytes intact.
+ * frame or table leaked), the user page counters (AnonPages, Mapped) too,
+ * its invariants, and the initrd's bytes intact.
  */
 const char *host_user_end(struct user_space *us);
 

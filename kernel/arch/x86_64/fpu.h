@@ -58,16 +58,27 @@ size_t fpu_state_size(void);
 /* True when the areas are written by XSAVE (else FXSAVE). */
 bool fpu_uses_xsave(void);
 
+/* The XCR0 every CPU loads (0 without XSAVE). */
+uint64_t fpu_xcr0(void);
+
 /*
  * A new save area holding the clean state, or NULL when there is no
  * memory. Process context (allocates).
  */
 void *fpu_state_alloc(void);
 
-/* Free an area from fpu_state_alloc (NULL: nothing). Process context. */
+/*
+ * Free an area from fpu_state_alloc (NULL: nothing). If it is the running
+ * thread's loaded area, this CPU forgets it, so no switch saves into it;
+ * the caller then sets thread->fpu_state to NULL. Process context.
+ */
 void fpu_state_free(void *state);
 
-/* Put the clean state in an area (exec). The thread owning it must not be running it. */
+/*
+ * Put the clean state in an area (exec), which may be the running thread's:
+ * its FPU registers are then no longer its state (the next fpu_load or
+ * switch-in loads the clean one, and a switch away does not save over it).
+ */
 void fpu_state_reset(void *state);
 
 /* Save this CPU's FPU registers into state. Interrupts off. */
@@ -75,5 +86,18 @@ void fpu_save(void *state);
 
 /* Load this CPU's FPU registers from state. Interrupts off. */
 void fpu_restore(const void *state);
+
+/*
+ * Load the running thread's area state into the CPU and remember that the
+ * registers are now its (percpu->fpu_loaded). arch_enter_user. Interrupts off.
+ */
+void fpu_load(void *state);
+
+/*
+ * A thread switch (arch_switch_user_state): prev's registers saved into
+ * prev_state if they are loaded (prev_state == percpu->fpu_loaded), then
+ * next_state (if not NULL) loaded. Either may be NULL. Interrupts off.
+ */
+void fpu_switch(void *prev_state, void *next_state);
 
 #endif

@@ -41,4 +41,7 @@ const uint64_t *smap_sites(size_t *count);
 /* True if smap_patch_init turned the sites into NOPs. */
 bool smap_patched(void);
 
+/* Does the code at site hold the NOP (nop) or clac/stac (!nop)? For tests. */
+bool smap_site_is(uint64_t site, bool nop);
+
 #endif
