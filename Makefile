@@ -213,9 +213,8 @@ $(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
 USER_MM_C := mm/user_space.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
-USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c
-# kernel/proc/exec.c joins the kernel with kernel/syscall/sys_random.c (its AT_RANDOM bytes
-# come from random_u64); until then it is built and tested on the host only (test_exec).
+USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
+	kernel/proc/exec.c
 
 # Processes, file descriptors, the terminal, their shell commands.
 USER_PROC_C :=
