@@ -215,6 +215,7 @@ USER_MM_C := mm/user_space.c
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
 	kernel/proc/exec.c
+KERNEL_TESTS += tests/kernel/test_initrd.c
 
 # Processes, file descriptors, the terminal, their shell commands.
 USER_PROC_C :=
