@@ -214,18 +214,28 @@ USER_MM_C := mm/user_space.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c
+# kernel/proc/exec.c joins the kernel with kernel/syscall/sys_random.c (its AT_RANDOM bytes
+# come from random_u64); until then it is built and tested on the host only (test_exec).
 
 # Processes, file descriptors, the terminal, their shell commands.
 USER_PROC_C :=
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
+	kernel/syscall/syscall.c \
 	kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c \
 	kernel/syscall/path.c \
 	kernel/syscall/sigmask.c \
+	kernel/syscall/sys_fs.c \
+	kernel/syscall/sys_mm.c \
+	kernel/syscall/sys_process.c \
+	kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_time.c \
+	kernel/syscall/sys_random.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
+KERNEL_TESTS += tests/kernel/test_syscall.c
 
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
@@ -353,6 +363,10 @@ test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
 test_cpio_SRCS := tests/host/test_cpio.c kernel/fs/cpio.c
 test_user_stack_SRCS := tests/host/test_user_stack.c kernel/proc/user_stack.c
 HOST_TEST_PROGRAMS += test_elf test_cpio test_user_stack
+# exec into a simulated user space; the initrd in the simulated RAM.
+test_exec_SRCS := tests/host/test_exec.c kernel/proc/exec.c kernel/proc/elf.c \
+	kernel/proc/user_stack.c kernel/fs/initrd.c kernel/fs/cpio.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_exec
 # ELF files mutated 300,000 times (about a second under ASan).
 fuzz_elf_SRCS := tests/host/fuzz_elf.c kernel/proc/elf.c
 HOST_FUZZERS += fuzz_elf
