@@ -6,7 +6,8 @@
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
 #                   deterministic mode, the guest's TSC counts instructions)
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
-#   make gdb        boot halted with a gdbstub and attach gdb
+#   make gdb        boot halted with a gdbstub and attach gdb (USER_PROG=hello:
+#                   with a user program's symbols too)
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make test-full  make test, then every CPU online at 1/2/4/8 CPUs x BIOS/UEFI x pc/q35
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
@@ -218,7 +219,12 @@ USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc
 # come from random_u64); until then it is built and tested on the host only (test_exec).
 
 # Processes, file descriptors, the terminal, their shell commands.
-USER_PROC_C :=
+USER_PROC_C := \
+	kernel/proc/process.c \
+	kernel/proc/fd.c \
+	drivers/tty.c \
+	kernel/commands/proc_commands.c
+KERNEL_TESTS += tests/kernel/test_process.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
@@ -513,7 +519,8 @@ gdb: $(BUILD)/pagoda.iso
 	@echo "The serial console goes to $(BUILD)/gdb-serial.log (tail -f it in another terminal)."
 	qemu-system-x86_64 $(QEMU_MACHINE) -serial file:$(BUILD)/gdb-serial.log \
 		-S -gdb tcp:127.0.0.1:1234 & \
-	gdb -q -x scripts/gdbinit $(BUILD)/kernel.elf; kill %1 2>/dev/null || true
+	gdb -q -x scripts/gdbinit $(if $(USER_PROG),-ex 'user-symbols $(USER_PROG)') \
+		$(BUILD)/kernel.elf; kill %1 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
 # Tests. scripts/run_tests.py runs every suite and prints the total line.
