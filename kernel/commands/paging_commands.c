@@ -16,8 +16,10 @@
  * remain). peek translates first and only reads what is mapped; poke and
  * fill write what is mapped writable, and what lies in a writable lazy
  * region or COW twin, where the store faults and the page-fault handler
- * resolves it as for any store. `map` remembers the user-half ranges it
- * made, for `selftest kernel_space`. Shell context.
+ * resolves it as for any store. In the user half, peek, poke and fill go
+ * through copy_from_user/copy_to_user (mm/uaccess.h), the one place SMAP
+ * is opened. `map` remembers the user-half ranges it made, for `selftest
+ * kernel_space`. Shell context.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
@@ -38,6 +40,7 @@
 #include "mm/page.h"
 #include "mm/phys_owner.h"
 #include "mm/region.h"
+#include "mm/uaccess.h"
 #include "mm/vmalloc.h"
 
 extern char _kernel_end[];
@@ -728,17 +731,37 @@ static bool accessible(const char *cmd, virt_addr_t va, uint64_t len, bool write
 	return true;
 }
 
-/* With SMAP on, touching a user page from the kernel needs EFLAGS.AC (stac/clac). */
-static void user_access_begin(void)
-{
-	if (cpu_features.smap)
-		__asm__ volatile("stac" ::: "memory");
-}
+/* Which way shell_copy goes. */
+#define SHELL_COPY_READ 0u
+#define SHELL_COPY_WRITE 1u
 
-static void user_access_end(void)
+/*
+ * Read len bytes at va into buf, or (SHELL_COPY_WRITE) store buf there: a
+ * user-half address through copy_from_user/copy_to_user (SMAP is opened
+ * only inside the copy routine, and a page no process may reach is
+ * -EFAULT, said), a kernel address byte by byte.
+ */
+static int shell_copy(const char *cmd, virt_addr_t va, uint8_t *buf, uint64_t len,
+		      unsigned direction)
 {
-	if (cpu_features.smap)
-		__asm__ volatile("clac" ::: "memory");
+	bool write = direction == SHELL_COPY_WRITE;
+
+	if (va < USER_HALF_END) {
+		int err = write ? copy_to_user(va, buf, len) : copy_from_user(buf, va, len);
+		if (err)
+			kprintf("%s: the user copy %s 0x%lx-0x%lx failed (%s): a page there is no "
+				"process's to %s\n", cmd, write ? "to" : "of", va, va + len - 1,
+				errno_name(err), write ? "write" : "read");
+		return err;
+	}
+	volatile uint8_t *at = (volatile uint8_t *)(uintptr_t)va;
+	for (uint64_t i = 0; i < len; i++) {
+		if (write)
+			at[i] = buf[i];
+		else
+			buf[i] = at[i];
+	}
+	return 0;
 }
 
 static int cmd_peek(int argc, char **argv)
@@ -754,14 +777,16 @@ static int cmd_peek(int argc, char **argv)
 	}
 	if (!accessible("peek", va, len, false))
 		return -EFAULT;
-	user_access_begin();
+	uint8_t bytes[PEEK_MAX];
+	int err = shell_copy("peek", va, bytes, len, SHELL_COPY_READ);
+	if (err)
+		return err;
 	for (uint64_t row = 0; row < len; row += 16) {
 		kprintf("%016lx:", va + row);
 		for (uint64_t i = row; i < row + 16 && i < len; i++)
-			kprintf(" %02x", *(volatile uint8_t *)(uintptr_t)(va + i));
+			kprintf(" %02x", bytes[i]);
 		kprintf("\n");
 	}
-	user_access_end();
 	return 0;
 }
 
@@ -841,9 +866,13 @@ static int cmd_poke(int argc, char **argv)
 	if (!storable("poke", va, 8))
 		return -EFAULT;
 	struct fault_stats before = fault_stats_total();
-	user_access_begin();
-	*(volatile uint64_t *)(uintptr_t)va = value;
-	user_access_end();
+	if (va < USER_HALF_END) {
+		int err = shell_copy("poke", va, (uint8_t *)&value, sizeof(value), SHELL_COPY_WRITE);
+		if (err)
+			return err;
+	} else {
+		*(volatile uint64_t *)(uintptr_t)va = value; /* one store, as documented */
+	}
 	kprintf("0x%lx <- 0x%lx\n", va, value);
 	print_faults_since(&before);
 	return 0;
@@ -890,10 +919,14 @@ static int cmd_fill(int argc, char **argv)
 	if (!storable("fill", va, len))
 		return -EFAULT;
 	struct fault_stats before = fault_stats_total();
-	user_access_begin();
-	for (uint64_t i = 0; i < len; i++)
-		((volatile uint8_t *)(uintptr_t)va)[i] = (uint8_t)byte;
-	user_access_end();
+	uint8_t chunk[256];
+	memset(chunk, (int)byte, sizeof(chunk));
+	for (uint64_t done = 0; done < len; done += sizeof(chunk)) {
+		err = shell_copy("fill", va + done, chunk, MIN(len - done, sizeof(chunk)),
+				 SHELL_COPY_WRITE);
+		if (err)
+			return err;
+	}
 	kprintf("filled 0x%lx-0x%lx with 0x%02lx\n", va, va + len - 1, byte);
 	print_faults_since(&before);
 	return 0;
