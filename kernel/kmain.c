@@ -36,6 +36,7 @@
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -44,6 +45,7 @@
 #include "kernel/smp/call.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
+#include "kernel/syscall/sys_time.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -178,6 +180,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 		MUST_SUCCEED(slab_set_debug(true), /* red zones, poisoning, caller tracking */
 			     "kmain: slab_set_debug before any cache holds a slab");
 	kmalloc_init();                      /* kmalloc size classes 8 B .. 8 KiB */
+	(void)initrd_load(&boot_info);       /* the initrd module's files (none: no programs, not fatal) */
 	MUST_SUCCEED(vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE), /* guarded areas */
 		     "kmain: vmalloc_init of the fixed, valid vmalloc window");
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
@@ -205,6 +208,7 @@ static void kmain_on_main_stack(void)
 	if (ioapic_init(bootinfo_cmdline_has(&boot_info, "noapic")) == 0) /* ISA IRQs -> CPU 0 */
 		lapic_init_this_cpu();       /* CPU 0's local APIC: EOI, IPIs, its timer */
 	timer_init(boot_entry_tsc);          /* TSC calibration; tick: LAPIC timer (else PIT) */
+	clock_time_init();                   /* CMOS date: the anchor of CLOCK_REALTIME */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */

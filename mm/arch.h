@@ -247,4 +247,14 @@ struct address_space **arch_current_space_slot(void);
  */
 size_t arch_copy_user(void *dst, const void *src, size_t n);
 
+#ifdef PAGODA_HOST
+/*
+ * Host only: in a test process kernel buffers and simulated user addresses
+ * both lie in the lower half, so mm/uaccess.c tells the simulated
+ * arch_copy_user which side is the user's: 1 for dst (copy_to_user), 0 for
+ * src. The kernel's primitive needs no such hint.
+ */
+extern int host_copy_to_user;
+#endif
+
 #endif

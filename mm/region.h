@@ -87,6 +87,20 @@ struct region_set {
 	spinlock_t lock;        /* items, count, capacity (region_set_init names it) */
 };
 
+/*
+ * Is the frame at pa (page-aligned) the file's own frame for the page at
+ * page_va of r? Only for a FILE region's page that holds file bytes: the
+ * frames behind pages past the file's end are not the file's (they may be
+ * any RAM), so a private copy there is never taken for one. Any context.
+ */
+static inline bool region_is_file_frame(const struct region *r, virt_addr_t page_va,
+					phys_addr_t pa)
+{
+	uint64_t offset = page_va - r->start;
+
+	return r->kind == REGION_FILE && offset < r->file_bytes && pa == r->file_phys + offset;
+}
+
 /* Make set empty. Allocates nothing, cannot fail. */
 void region_set_init(struct region_set *set);
 

@@ -39,13 +39,6 @@
 #include "mm/paging.h"
 #include "mm/region.h"
 
-/*
- * Pages an mmap or brk must leave free for the kernel: a request for more
- * than buddy_free_pages() - USER_RESERVE_PAGES is -ENOMEM (no overcommit
- * past RAM). 4 MiB: page tables, kernel stacks, slabs of a busy kernel.
- */
-#define USER_RESERVE_PAGES 1024ull
-
 struct user_space {
 	struct address_space as;   /* own user half; kernel half shared; as.regions == &regions */
 	struct region_set regions;
@@ -128,7 +121,8 @@ __must_check int user_space_write(struct user_space *us, virt_addr_t va, const v
  * mapping may not be writable (the initrd is read-only: -EACCES).
  * Returns the address, or -EINVAL (len 0, unaligned MAP_FIXED addr or
  * offset, bad prot or flags), -ENOMEM (len too big, no room, no memory:
- * more pages than free RAM minus USER_RESERVE_PAGES), -EPERM (MAP_FIXED
+ * more pages than free RAM minus the kernel's reserve,
+ * fault_user_reserve_pages(): no overcommit past RAM), -EPERM (MAP_FIXED
  * below USER_START), -EEXIST, -EACCES (PROT_WRITE|PROT_EXEC: W^X),
  * -EOVERFLOW (offset + len wraps), -EBADF.
  */
@@ -147,8 +141,11 @@ __must_check int user_munmap(struct user_space *us, virt_addr_t addr, uint64_t l
 /*
  * mprotect(2): give [addr, addr + len) protection prot (PROT_*). Returns 0;
  * -EINVAL (unaligned addr, bad prot); -ENOMEM (some page of the range is in
- * no region, as Linux: nothing changed; or no memory for a split); -EACCES
- * (PROT_WRITE|PROT_EXEC, or PROT_WRITE on a shared file mapping). len 0: 0.
+ * no region or is the stack's guard page, as Linux: nothing changed; or no
+ * memory for a split); -EACCES (PROT_WRITE|PROT_EXEC). len 0: 0. Pages
+ * already mapped follow at once, except that a frame shared with the file
+ * or another mapping stays read-only (the next write copies it). A shared
+ * read-only file mapping made writable here becomes a private one.
  */
 __must_check int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int prot);
 
@@ -156,8 +153,9 @@ __must_check int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t
  * brk(2), Linux's: move the break to new_brk and return it; return the
  * current break unchanged when it cannot move (new_brk 0 or below
  * brk_start, above brk_start + USER_BRK_MAX, the heap would run into
- * another region, no memory). Growing adds demand-zero pages; shrinking
- * frees the pages above the new break (rounded up to a page).
+ * another region, more pages than free RAM minus the kernel's reserve).
+ * Growing adds demand-zero pages; shrinking frees the pages above the new
+ * break (rounded up to a page).
  */
 virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk);
 

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "kernel/proc/fd.h"
+#include "kernel/sched/mutex.h"
 #include "kernel/sched/wait.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
@@ -77,6 +78,10 @@ struct process {
 	struct wait_queue *interruptible; /* a queue the thread sleeps on that a kill wakes */
 	struct list_node link;           /* on the process table */
 	bool reaped;                     /* process_wait (or the reaper) took the status */
+	struct mutex space_mutex;        /* readers (ps, pmap, ptdump) against the tear-down */
+	bool space_gone;                 /* the space was destroyed (under space_mutex) */
+	virt_addr_t entry, user_sp;      /* where the main thread enters ring 3 */
+	void *initial_fpu;               /* the clean FPU state the main thread takes */
 	/* What ps shows. */
 	uint64_t start_tick;             /* timer tick at spawn */
 	uint64_t minflt;                 /* faults counted at exit (space.as.minflt before) */
@@ -182,7 +187,7 @@ const char *process_state_name(enum process_state s);
 /* Faults of p so far (minor: resolved user faults). */
 uint64_t process_minflt(const struct process *p);
 
-/* Resident user pages of p (0 for a zombie). */
+/* Resident user pages of p (0 for a zombie). Sleeps (process_space_begin). */
 uint64_t process_resident(struct process *p);
 
 /* The name of a signal ("SIGSEGV"), or "signal N"-style NULL if unknown. */
@@ -194,7 +199,13 @@ const char *signal_name(int sig);
  */
 const char *process_status_describe(int wait_status, char *buf, size_t size);
 
-/* Boot: the table and the background reaper. Once, process context. */
-void process_init(void);
+/*
+ * p's address space for a reader that is not p (ps, pmap, ptdump): returns
+ * it with p's space mutex held, or NULL (p is a zombie: nothing left; no
+ * mutex held then). p must be referenced. Pair with process_space_end.
+ * Process context; sleeps.
+ */
+struct user_space *process_space_begin(struct process *p) __must_check;
+void process_space_end(struct process *p);
 
 #endif
