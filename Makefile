@@ -6,7 +6,8 @@
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
 #                   deterministic mode, the guest's TSC counts instructions)
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
-#   make gdb        boot halted with a gdbstub and attach gdb
+#   make gdb        boot halted with a gdbstub and attach gdb (USER_PROG=hello:
+#                   with a user program's symbols too)
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make test-full  make test, then every CPU online at 1/2/4/8 CPUs x BIOS/UEFI x pc/q35
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
@@ -14,6 +15,10 @@
 #                   the kernel's own (make bench-kernel)
 #   make bench-kernel  every `bench NAME` in QEMU in the deterministic mode
 #                   (instruction counts; docs/benchmarks.md)
+#   make bench-user the user-mode benchmark (bench_user: system call, faults,
+#                   mmap, mprotect, brk) in that mode
+#   make usertests-linux  the user test program on this Linux host (the same
+#                   binary that runs on Pagoda; user/README.md)
 #   make lab LAB=n  a student skeleton of lab n in build/labs/labn (docs/labs/)
 #   make grade [LAB=n]  grade the labs (all, or lab n): points and Score: X/Y
 #   make clean
@@ -213,19 +218,34 @@ $(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
 USER_MM_C := mm/user_space.c mm/uaccess.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
-USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c
+USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
+	kernel/proc/exec.c
+KERNEL_TESTS += tests/kernel/test_initrd.c
 
 # Processes, file descriptors, the terminal, their shell commands.
-USER_PROC_C :=
+USER_PROC_C := \
+	kernel/proc/process.c \
+	kernel/proc/fd.c \
+	drivers/tty.c \
+	kernel/commands/proc_commands.c
+KERNEL_TESTS += tests/kernel/test_process.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
+	kernel/syscall/syscall.c \
 	kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c \
 	kernel/syscall/path.c \
 	kernel/syscall/sigmask.c \
+	kernel/syscall/sys_fs.c \
+	kernel/syscall/sys_mm.c \
+	kernel/syscall/sys_process.c \
+	kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_time.c \
+	kernel/syscall/sys_random.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
+KERNEL_TESTS += tests/kernel/test_syscall.c
 
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
@@ -353,6 +373,10 @@ test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
 test_cpio_SRCS := tests/host/test_cpio.c kernel/fs/cpio.c
 test_user_stack_SRCS := tests/host/test_user_stack.c kernel/proc/user_stack.c
 HOST_TEST_PROGRAMS += test_elf test_cpio test_user_stack
+# exec into a simulated user space; the initrd in the simulated RAM.
+test_exec_SRCS := tests/host/test_exec.c kernel/proc/exec.c kernel/proc/elf.c \
+	kernel/proc/user_stack.c kernel/fs/initrd.c kernel/fs/cpio.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_exec
 # ELF files mutated 300,000 times (about a second under ASan).
 fuzz_elf_SRCS := tests/host/fuzz_elf.c kernel/proc/elf.c
 HOST_FUZZERS += fuzz_elf
@@ -453,14 +477,67 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --check $(BUILD)/kernel.pass1.nm $(BUILD)/kernel.nm
 
 # ---------------------------------------------------------------------------
+# User programs (user/README.md): static Linux x86-64 binaries built with musl,
+# packed into the initrd that GRUB loads beside the kernel (grub.cfg). Only the
+# ISO and what boots it need them and musl-gcc; plain `make` builds none.
+
+USER_PROGRAMS := hello cat pause spin lazyheap stackgrow mapfile \
+	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
+	fault_ud fault_priv usertests bench_user
+USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
+# Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
+USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat
+USER_CC := musl-gcc
+USER_CFLAGS := -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iuser/include
+# -static: no dynamic loader or shared libraries on Pagoda; musl's start-up
+#   code is linked in and runs unmodified (argc, argv, envp, auxv on the stack).
+#   An ET_EXEC at 0x400000 (Debian's gcc makes PIEs only when not static).
+# -g: symbols and line tables for `make gdb` (the loader maps only PT_LOAD
+#   segments, so debug sections cost nothing at run time).
+# -Iuser/include: header-only helpers the programs share (userlib.h).
+USER_HEADERS := $(wildcard user/include/*.h)
+
+$(BUILD)/user/%: user/%.c $(USER_HEADERS) Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  MUSLCC $@"
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# usertests' file: 3 pages and 123 bytes, byte i = i mod 251 (a prime, so that
+# every page starts differently; user/usertests.c checks against the formula).
+$(BUILD)/user/usertests.dat: Makefile
+	@mkdir -p $(dir $@)
+	$(say) "  GEN    $@"
+	$(Q)$(PYTHON) -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(3 * 4096 + 123)))' > $@
+
+# The archive, then its listing: --list fails unless every file is page-aligned.
+$(BUILD)/initrd.cpio: $(USER_BINS) user/README.md $(BUILD)/user/usertests.dat scripts/mkinitrd.py
+	$(say) "  CPIO   $@"
+	$(Q)$(PYTHON) scripts/mkinitrd.py -o $@ $(USER_BINS) $(USER_DATA)
+	$(Q)$(PYTHON) scripts/mkinitrd.py --list $@ > $(BUILD)/initrd.list
+
+# The same binaries on this Linux host, in a directory laid out like the
+# initrd (usertests opens its files by relative name): the portable tests
+# must pass on Linux too (tests/integration/test_user.py runs this).
+.PHONY: usertests-linux bench-user
+usertests-linux: $(USER_BINS) $(BUILD)/user/usertests.dat
+	@rm -rf $(BUILD)/user-root && mkdir -p $(BUILD)/user-root
+	$(Q)cp $(USER_BINS) user/README.md $(BUILD)/user/usertests.dat $(BUILD)/user-root/
+	cd $(BUILD)/user-root && ./usertests
+
+# The user-mode benchmark in the deterministic mode (docs/benchmarks.md).
+bench-user: $(BUILD)/pagoda.iso
+	$(PYTHON) scripts/bench_user.py
+
+# ---------------------------------------------------------------------------
 # ISO: GRUB for both BIOS (i386-pc) and UEFI (x86_64-efi) in one image.
 
 iso: $(BUILD)/pagoda.iso
 
-$(BUILD)/pagoda.iso: $(BUILD)/kernel.elf grub.cfg iso/README.txt | deps
+$(BUILD)/pagoda.iso: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio grub.cfg iso/README.txt | deps
 	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	$(say) "  ISO    $@"
 	$(Q)cp grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(Q)cp $(BUILD)/initrd.cpio $(BUILD)/iso/boot/initrd.cpio
 	$(Q)cp iso/README.txt $(BUILD)/iso/README.txt
 	$(Q)$(OBJCOPY) --strip-debug $(BUILD)/kernel.elf $(BUILD)/iso/boot/pagoda.elf
 	$(Q)grub-mkrescue -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || \
@@ -499,7 +576,8 @@ gdb: $(BUILD)/pagoda.iso
 	@echo "The serial console goes to $(BUILD)/gdb-serial.log (tail -f it in another terminal)."
 	qemu-system-x86_64 $(QEMU_MACHINE) -serial file:$(BUILD)/gdb-serial.log \
 		-S -gdb tcp:127.0.0.1:1234 & \
-	gdb -q -x scripts/gdbinit $(BUILD)/kernel.elf; kill %1 2>/dev/null || true
+	gdb -q -x scripts/gdbinit $(if $(USER_PROG),-ex 'user-symbols $(USER_PROG)') \
+		$(BUILD)/kernel.elf; kill %1 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
 # Tests. scripts/run_tests.py runs every suite and prints the total line.

@@ -45,6 +45,7 @@
 #include "kernel/smp/call.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
+#include "kernel/syscall/sys_time.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -207,6 +208,7 @@ static void kmain_on_main_stack(void)
 	if (ioapic_init(bootinfo_cmdline_has(&boot_info, "noapic")) == 0) /* ISA IRQs -> CPU 0 */
 		lapic_init_this_cpu();       /* CPU 0's local APIC: EOI, IPIs, its timer */
 	timer_init(boot_entry_tsc);          /* TSC calibration; tick: LAPIC timer (else PIT) */
+	clock_time_init();                   /* CMOS date: the anchor of CLOCK_REALTIME */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */

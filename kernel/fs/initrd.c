@@ -161,6 +161,14 @@ int initrd_load(const struct boot_info *bi)
 	return err;
 }
 
+void initrd_release(void)
+{
+	kfree(initrd_files);
+	initrd_files = NULL;
+	initrd_nfiles = 0;
+	initrd_start = initrd_end = 0;
+}
+
 const struct initrd_file *initrd_find(const char *path)
 {
 	if (!path || !initrd_files)

@@ -75,6 +75,12 @@ const struct initrd_file *initrd_at(size_t i);
 /* The bytes of f through the direct map (f from initrd_find/initrd_at). */
 const void *initrd_bytes(const struct initrd_file *f);
 
+/*
+ * Forget the table (freed; the archive stays where it is): the host tests,
+ * whose heap is rebuilt between tests, call it before tearing the heap down.
+ */
+void initrd_release(void);
+
 /* Physical [*start, *end) of the module in use; false when there is no initrd. */
 bool initrd_range(phys_addr_t *start, phys_addr_t *end);
 

@@ -61,6 +61,7 @@ static size_t table_count;
 /* The reaper of background processes: sleeps here until one is a zombie. */
 static struct wait_queue reaper_queue = WAIT_QUEUE_INIT(reaper_queue, "reaper");
 static bool reaper_started;           /* under table_lock */
+static struct thread *reaper_thread;  /* runs for ever once started */
 
 /* What a process sees in its environment. */
 static const char *const process_envp[] = {"PATH=/", "HOME=/", "TERM=vt100", NULL};
@@ -217,7 +218,9 @@ static int reaper_start(void)
 	spin_unlock_irqrestore(&table_lock, flags);
 	if (started)
 		return 0;
-	if (!thread_create(reaper_main, NULL, "reaper", THREAD_DETACHED)) {
+	/* Joinable but never joined: `kill -t` and Ctrl-C (demo threads) leave it alone. */
+	reaper_thread = thread_create(reaper_main, NULL, "reaper", 0);
+	if (!reaper_thread) {
 		flags = spin_lock_irqsave(&table_lock);
 		reaper_started = false;
 		spin_unlock_irqrestore(&table_lock, flags);

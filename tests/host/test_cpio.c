@@ -24,39 +24,19 @@
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 #include "lib/random.h"
+#include "tests/host/cpio_build.h"
 
 struct archive {
 	uint8_t bytes[3 * 4096 + 2048];
 	size_t len;
 };
 
-/*
- * Append one member: name (padded with extra NULs so that the data starts at
- * a multiple of data_align when data_align > 0), mode, data.
- */
+/* Append one member (tests/host/cpio_build.h); the buffer is big enough for every test. */
 static void add(struct archive *a, const char *name, uint32_t mode, const void *data, size_t size,
 		size_t data_align)
 {
-	size_t namesize = strlen(name) + 1;
-	size_t start = a->len;
-
-	if (data_align)
-		while ((start + CPIO_HEADER_SIZE + namesize) % data_align)
-			namesize++;
-	a->len += (size_t)snprintf((char *)a->bytes + a->len, sizeof(a->bytes) - a->len,
-				   "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-				   (unsigned)(a->len / 4 + 1), mode, 0u, 0u, 1u, 0x5f5e100u,
-				   (unsigned)size, 0u, 0u, 0u, 0u, (unsigned)namesize, 0u);
-	memset(a->bytes + a->len, 0, namesize);
-	memcpy(a->bytes + a->len, name, strlen(name));
-	a->len += namesize;
-	while (a->len % 4)
-		a->bytes[a->len++] = 0;
-	if (size)
-		memcpy(a->bytes + a->len, data, size);
-	a->len += size;
-	while (a->len % 4)
-		a->bytes[a->len++] = 0;
+	if (!cpio_add(a->bytes, sizeof(a->bytes), &a->len, name, mode, data, size, data_align))
+		abort();
 }
 
 static void build(struct archive *a, size_t data_align)
