@@ -185,6 +185,15 @@ static const char *test_strncpy(void)
 	char long_dst[64];
 	CHECK_OK(put_string(BASE + PAGE_SIZE - 10, "across-the-page-boundary", 25));
 	CHECK(strncpy_from_user(long_dst, BASE + PAGE_SIZE - 10, sizeof(long_dst)) == 24);
+	/* Longer than one chunk, across a page: fits in 201 bytes, not in 200. */
+	char text[201], got[201];
+	for (int i = 0; i < 200; i++)
+		text[i] = (char)('a' + i % 26);
+	text[200] = 0;
+	CHECK_OK(put_string(BASE + PAGE_SIZE - 70, text, sizeof(text)));
+	CHECK(strncpy_from_user(got, BASE + PAGE_SIZE - 70, 201) == 200 && strcmp(got, text) == 0);
+	CHECK(strncpy_from_user(got, BASE + PAGE_SIZE - 70, 200) == -ENAMETOOLONG &&
+	      strlen(got) == 199);
 	/* Kernel addresses and the top of the user half. */
 	CHECK(strncpy_from_user(dst, KERNEL_VMA, sizeof(dst)) == -EFAULT);
 	CHECK(strncpy_from_user(dst, USER_TOP - 2, sizeof(dst)) == -EFAULT);
