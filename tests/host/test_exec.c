@@ -69,8 +69,8 @@ static void restore_initrd(void)
 #define END() do { initrd_release(); restore_initrd(); return host_user_end(&us); } while (0)
 
 /*
- * A vector's image as a file: its headers, then a pattern (byte i is
- * pattern(i)) up to the end, so that zero bytes in user memory mean
+ * A vector's image as a file: its headers and dynamic section, a pattern
+ * (byte i is pattern(i)) everywhere else, so that zero bytes in user memory mean
  * "zeroed", never "copied from a zero file".
  */
 static uint8_t pattern(uint64_t i)
@@ -88,6 +88,8 @@ static const uint8_t *vector_file(size_t v)
 
 	for (uint64_t i = 0; i < vec->file_size; i++)
 		file_bytes[v][i] = i < vec->header_size ? vec->head[i] : pattern(i);
+	if (vec->dyn)
+		memcpy(file_bytes[v] + vec->dyn_offset, vec->dyn, vec->dyn_size);
 	return file_bytes[v];
 }
 
