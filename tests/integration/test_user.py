@@ -28,17 +28,24 @@ DATA_SIZE = 3 * 4096 + 123  # usertests.dat (Makefile)
 # Each violation program: its arguments, the signal that must end it, and what
 # the kernel's report must contain (the faulting address for page faults).
 VIOLATIONS = [
-    ("fault_null", "SIGSEGV", r"segfault at 0x0 "),
-    ("fault_text", "SIGSEGV", r"segfault at 0x4[0-9a-f]{5} "),
-    ("fault_xstack", "SIGSEGV", r"segfault at 0x7ff[0-9a-f]+ "),
-    ("fault_xheap", "SIGSEGV", r"segfault at 0x[0-9a-f]+ "),
-    ("fault_kread", "SIGSEGV", r"segfault at 0xffffffff80000000 "),
-    ("fault_top", "SIGSEGV", r"segfault at 0x7ffffffff000 "),
-    ("fault_top hole", "SIGSEGV", r"(?i)general protection|#GP"),
-    ("fault_div", "SIGFPE", r"(?i)divide|#DE"),
-    ("fault_ud", "SIGILL", r"(?i)invalid opcode|undefined|#UD"),
-    ("fault_priv", "SIGSEGV", r"(?i)general protection|#GP"),
-    ("stackgrow overflow", "SIGSEGV", r"segfault at 0x7ff[0-9a-f]+ "),
+    ("fault_null", "SIGSEGV", r"segfault at 0x0 ip .*: NULL dereference"),
+    ("fault_text", "SIGSEGV", r"segfault at 0x40[0-9a-f]{4} ip \S+ sp \S+ error 7: write to "
+                              r"read-only region \"fault_text\""),
+    ("fault_xstack", "SIGSEGV", r"segfault at 0x7ff[0-9a-f]+ ip 0x7ff[0-9a-f]+ sp \S+ "
+                                r"error (?:21|15): execute of NX page in \"\[stack\]\""),
+    ("fault_xheap", "SIGSEGV", r"segfault at (0x[0-9a-f]+) ip \1 sp \S+ error (?:21|15): "
+                               r"execute of NX page in \"\[heap\]\""),
+    ("fault_kread", "SIGSEGV", r"segfault at 0xffffffff80000000 ip \S+ sp \S+ error [45]\b"),
+    # The kernel image through the direct map: present, so the error code says
+    # present + user + read (5), not "not present".
+    ("fault_kread 0xffff800000200000", "SIGSEGV",
+     r"segfault at 0xffff800000200000 ip \S+ sp \S+ error 5\b"),
+    ("fault_top", "SIGSEGV", r"segfault at 0x7ffffffff000 ip \S+ sp \S+ error 6\b"),
+    ("fault_top hole", "SIGSEGV", r"#GP General Protection"),
+    ("fault_div", "SIGFPE", r"#DE Divide Error"),
+    ("fault_ud", "SIGILL", r"#UD Invalid Opcode"),
+    ("fault_priv", "SIGSEGV", r"#GP General Protection"),
+    ("stackgrow overflow", "SIGSEGV", r"segfault at 0x7ff[0-9a-f]+ ip .*guard page"),
 ]
 
 _machines = {}
@@ -156,6 +163,16 @@ def user_hello(m):
     check("argv[1] = one\nargv[2] = two\n" in out, "arguments not printed:\n" + out)
     out = m.command("run nosuch")
     check(re.search(r"^run: nosuch: ", out, re.M), "`run nosuch` printed:\n" + out)
+
+
+@shell_test("exit and exit_group end the process with their status (8 bits)",
+            firmwares=("bios",))
+def user_exit_status(m):
+    for args, status in (("0", 0), ("7", 7), ("300", 44), ("-1", 255), ("5 exit", 5),
+                         ("9 exit_group", 9)):
+        out, _, how = run(m, "exitcode " + args)
+        check(how == "exited with status %d" % status,
+              "`run exitcode %s`: %s, expected status %d:\n%s" % (args, how, status, out))
 
 
 # -- SMEP and SMAP on, one CPU ------------------------------------------------------------
