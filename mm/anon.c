@@ -24,6 +24,7 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
+#include "mm/fault.h"
 #include "mm/page.h"
 #include "mm/region.h"
 
@@ -157,23 +158,13 @@ uint64_t anon_resident_pages(const struct address_space *as, virt_addr_t start, 
 	return pages;
 }
 
+static void drop_pages(struct address_space *as, const struct region *r, virt_addr_t start,
+		       virt_addr_t end);
+
 /* Undo the first `done` bytes of a share: unmap them in dst, drop the owners added. */
 static void cow_unshare(struct address_space *dst, virt_addr_t dst_va, uint64_t done)
 {
-	struct first_range m;
-	virt_addr_t va = dst_va, end = dst_va + done;
-
-	while (va < end && next_mapped(dst, va, end, &m)) {
-		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
-			struct paging_translation t;
-			if (paging_translate(dst, p, &t) == 0) {
-				MUST_SUCCEED(paging_unmap(dst, p, PAGE_SIZE),
-					     "cow_unshare: unmapping a 4 KiB page needs no split");
-				page_put(phys_to_page(t.pa & ~(PAGE_SIZE - 1)));
-			}
-		}
-		va = m.end;
-	}
+	drop_pages(dst, NULL, dst_va, dst_va + done);
 }
 
 /*
@@ -205,6 +196,7 @@ static int cow_share_frames(struct address_space *src, virt_addr_t src_va,
 				return frame && t.page_size == PAGE_SIZE ? -ENOMEM : -EINVAL;
 			}
 			page_get(frame);
+			fault_count_user(&fault_user_anon_mapped, dst_va + (p - src_va), 1);
 		}
 		va = m.end;
 	}
@@ -270,36 +262,110 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
 	return 0;
 }
 
-int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end)
+/* Kinds whose mapped frames a release may drop (anything else: -EPERM). */
+static bool releasable(enum region_kind kind)
 {
-	if (!as->regions || end <= start || !good_range(start, end - start))
-		return -EINVAL;
+	return kind == REGION_ANON || kind == REGION_COW || kind == REGION_STACK ||
+	       kind == REGION_GUARD || kind == REGION_FILE;
+}
+
+/* Is every region that meets [start, end) of a releasable kind? */
+static bool all_releasable(const struct region_set *set, virt_addr_t start, virt_addr_t end)
+{
 	for (virt_addr_t va = start; va < end;) {
-		const struct region *r = region_find(as->regions, va);
-		if (r && r->kind != REGION_ANON && r->kind != REGION_COW &&
-		    r->kind != REGION_STACK && r->kind != REGION_GUARD)
-			return -EPERM;
-		const struct region *next = r ? r : region_next(as->regions, va);
+		const struct region *r = region_find(set, va);
+		if (r && !releasable(r->kind))
+			return false;
+		const struct region *next = r ? r : region_next(set, va);
 		if (!next)
 			break;
 		va = r ? r->end : next->start;
 	}
-	/* Remove the records first: the only step that can fail (a split). */
-	int err = region_remove(as->regions, start, end);
-	if (err)
-		return err;
+	return true;
+}
+
+/*
+ * Unmap every mapped page of [start, end), all inside region r (a copy) or,
+ * with r NULL, inside no region: a file's own frame is only unmapped (and
+ * leaves the Mapped count), any other frame loses this owner (page_put, and
+ * leaves the AnonPages count).
+ */
+static void drop_pages(struct address_space *as, const struct region *r, virt_addr_t start,
+		       virt_addr_t end)
+{
 	struct first_range m;
 	virt_addr_t va = start;
+
 	while (va < end && next_mapped(as, va, end, &m)) {
 		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
 			struct paging_translation t;
 			if (paging_translate(as, p, &t) != 0)
 				continue;
+			phys_addr_t frame = t.pa & ~(PAGE_SIZE - 1);
 			MUST_SUCCEED(paging_unmap(as, p, PAGE_SIZE),
-				     "anon_release: unmapping a 4 KiB page needs no split");
-			page_put(phys_to_page(t.pa & ~(PAGE_SIZE - 1)));
+				     "drop_pages: unmapping a 4 KiB page needs no split");
+			if (r && region_is_file_frame(r, p, frame)) {
+				fault_count_user(&fault_user_file_mapped, p, -1);
+			} else {
+				fault_count_user(&fault_user_anon_mapped, p, -1);
+				page_put(phys_to_page(frame));
+			}
 		}
 		va = m.end;
 	}
+}
+
+/*
+ * Walk [start, end) region by region (and the holes between), calling
+ * drop_pages on each part; with remove, take each part's record out first.
+ * Only the first part can need a split (a range strictly inside one
+ * region, which is then the only part), so a failed remove changes nothing.
+ */
+static int release_parts(struct address_space *as, virt_addr_t start, virt_addr_t end,
+			 bool remove)
+{
+	virt_addr_t va = start;
+
+	while (va < end) {
+		struct region r;
+		if (!region_find_copy(as->regions, va, &r)) {
+			const struct region *next = region_next(as->regions, va);
+			virt_addr_t hole_end = next && next->start < end ? next->start : end;
+			drop_pages(as, NULL, va, hole_end);
+			va = hole_end;
+			continue;
+		}
+		virt_addr_t part_end = MIN(r.end, end);
+		if (remove) {
+			int err = region_remove(as->regions, va, part_end);
+			if (err)
+				return err;
+		}
+		drop_pages(as, &r, va, part_end);
+		va = part_end;
+	}
 	return 0;
+}
+
+int region_release_range(struct address_space *as, virt_addr_t start, virt_addr_t end)
+{
+	if (!as->regions || end <= start || !good_range(start, end - start))
+		return -EINVAL;
+	if (!all_releasable(as->regions, start, end))
+		return -EPERM;
+	return release_parts(as, start, end, true);
+}
+
+int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end)
+{
+	return region_release_range(as, start, end);
+}
+
+int region_zap_range(struct address_space *as, virt_addr_t start, virt_addr_t end)
+{
+	if (!as->regions || end <= start || !good_range(start, end - start))
+		return -EINVAL;
+	if (!all_releasable(as->regions, start, end))
+		return -EPERM;
+	return release_parts(as, start, end, false);
 }

@@ -12,6 +12,10 @@
  *                            second range (same or other space); frames
  *                            gain an owner; both become REGION_COW
  *   anon_release(...)        unmap, drop one owner of each frame, remove
+ *   region_release_range(...) the same for user regions too (FILE: the
+ *                            file's frames are only unmapped): munmap
+ *   region_zap_range(...)    unmap and drop the frames, keep the regions:
+ *                            madvise(MADV_DONTNEED), a space's teardown
  *
  * The kernel's `lazy` and `cow` commands put their regions in the lazy window
  * of the kernel space (docs/memory-layout.md), one unmapped page apart.
@@ -70,12 +74,32 @@ __must_check int anon_cow_share(struct address_space *src, virt_addr_t src_va,
 
 /*
  * Unmap every page of [start, end) in as, dropping one owner of each frame
- * (page_put: the last owner frees it), and remove the regions there. The
- * range must be page-aligned and lie in ANON, COW, STACK or GUARD regions
- * (or none). Returns 0, -EINVAL, -EPERM (another kind of region is there),
- * or -ENOMEM (a region split found no memory; nothing changed).
+ * the space owns (page_put: the last owner frees it; a file region's own
+ * file frames are only unmapped, never put: region_is_file_frame), and
+ * remove the regions there (trimming or splitting the ones that straddle
+ * its ends). The range must be page-aligned and lie in ANON, COW, STACK,
+ * GUARD or FILE regions, or in none. Keeps fault_user_anon_pages() and
+ * fault_user_file_pages() exact. Returns 0, -EINVAL, -EPERM (another kind
+ * of region is there), or -ENOMEM (a region split found no memory; nothing
+ * changed). Process context, the space's owner (munmap, exec, teardown).
  */
+__must_check int region_release_range(struct address_space *as, virt_addr_t start,
+				      virt_addr_t end);
+
+/* region_release_range, by the name the kernel's lazy and cow commands use. */
 __must_check int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end);
+
+/*
+ * Unmap every page mapped in [start, end) of as as region_release_range
+ * does (owned frames put, file frames only unmapped, counters kept), but
+ * keep the regions: the next touch faults a fresh page in (demand-zero, or
+ * the file's bytes again). Any kind of region may be there: frames in
+ * DEVICE, KERNEL_IMAGE, DIRECT_MAP or VMALLOC regions are not the space's
+ * to drop, so such a range is -EPERM before anything changes. Returns 0,
+ * -EINVAL (bad range), -EPERM. madvise(MADV_DONTNEED) and a space's
+ * teardown (over [0, USER_TOP)).
+ */
+__must_check int region_zap_range(struct address_space *as, virt_addr_t start, virt_addr_t end);
 
 /* Frames currently mapped in [start, end) of as (4 KiB pages). */
 uint64_t anon_resident_pages(const struct address_space *as, virt_addr_t start, virt_addr_t end);

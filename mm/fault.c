@@ -8,8 +8,14 @@
  *        vmalloc window                      -> ask vmalloc (step 3)
  *        access the region's prot forbids    -> violation (write/exec/user)
  *        page not present, anon/stack/COW    -> demand-zero
+ *        file region: read/fetch of a page whole inside the file, not present
+ *                                            -> map the file's frame read-only
+ *        file region: write, or a page the file's end cuts or past it
+ *                                            -> private copy, tail zero
  *        write to a present read-only page of a COW region
  *                                            -> COW copy, or reuse if sole owner
+ *        write to a present read-only private page of a writable file region
+ *                                            -> made writable (reuse)
  *        the page already allows it          -> spurious (stale TLB entry)
  *   3. no region: a vmalloc guard page       -> guard hit / kernel stack overflow
  *      just below a stack region, within its growth limit -> stack growth
@@ -18,6 +24,12 @@
  * Invariants:
  *   [x] a frame mapped in a COW region is mapped read-only everywhere it is
  *       shared, and its refcount counts the mappings (page_get per share);
+ *   [x] a file frame is mapped read-only and never page_put: a write copies
+ *       it (region_is_file_frame tells it from a private frame);
+ *   [x] a fault in the user half leaves fault_user_reserve_pages() free
+ *       pages, or fails as "out of memory" with nothing changed;
+ *   [x] fault_user_anon_mapped / fault_user_file_mapped count the user
+ *       half's mappings of owned and of file frames, exactly;
  *   [x] a resolved fault changed exactly one page table entry (plus tables);
  *   [x] a violation changed nothing.
  * Context: interrupts off (asserted): the #PF handler, or a test that
@@ -47,6 +59,14 @@
 #include "mm/vmalloc.h"
 
 struct fault_stats fault_stats_cpu[MM_MAX_CPUS];
+int64_t fault_user_anon_mapped, fault_user_file_mapped;
+
+uint64_t fault_user_reserve_pages(void)
+{
+	uint64_t share = buddy_managed_pages() / 64;
+
+	return share > FAULT_USER_RESERVE_MIN ? share : FAULT_USER_RESERVE_MIN;
+}
 
 struct fault_stats fault_stats_total(void)
 {
@@ -59,6 +79,9 @@ struct fault_stats fault_stats_total(void)
 		sum.cow_copies += s->cow_copies;
 		sum.cow_reuses += s->cow_reuses;
 		sum.stack_growths += s->stack_growths;
+		sum.file_maps += s->file_maps;
+		sum.file_copies += s->file_copies;
+		sum.reserve_refusals += s->reserve_refusals;
 		sum.spurious += s->spurious;
 		sum.guard_hits += s->guard_hits;
 		sum.violations += s->violations;
@@ -87,6 +110,19 @@ static int violation(struct fault *f, enum fault_violation v)
 }
 
 /*
+ * May a fault at page_va take a frame? Always in the kernel half; in the
+ * user half only while more than the kernel's reserve is free (counted in
+ * reserve_refusals when not).
+ */
+static bool frame_allowed(virt_addr_t page_va)
+{
+	if (page_va >= PAGING_KERNEL_HALF || buddy_free_pages() > fault_user_reserve_pages())
+		return true;
+	fault_stats_here()->reserve_refusals++;
+	return false;
+}
+
+/*
  * The first touch of page_va, in anonymous region r (or, for stack growth,
  * just below stack region r): map one fresh zeroed frame there with r's
  * flags (region_map_flags) and set f->outcome to outcome. Returns 0, or,
@@ -99,6 +135,8 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 		       struct fault *f, enum fault_outcome outcome)
 {
 	/* LAB 4 BEGIN fault_demand_zero: map a fresh zeroed frame at page_va with r's flags */
+	if (!frame_allowed(page_va))
+		return violation(f, VIOLATION_NO_MEMORY);
 	struct page *page = alloc_page(ALLOC_ZERO);
 
 	if (!page)
@@ -110,6 +148,7 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 		MUST_SUCCEED(free_page(page), "demand_zero: freeing the frame just allocated");
 		return err == -EEXIST ? -EEXIST : violation(f, VIOLATION_NO_MEMORY);
 	}
+	fault_count_user(&fault_user_anon_mapped, page_va, 1);
 	f->outcome = outcome;
 	return 0;
 	/* LAB 4 END fault_demand_zero */
@@ -141,7 +180,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		f->outcome = FAULT_COW_REUSE;
 		return 0;
 	}
-	struct page *copy = alloc_page(0);
+	struct page *copy = frame_allowed(page_va) ? alloc_page(0) : NULL;
 	if (!copy)
 		return violation(f, VIOLATION_NO_MEMORY);
 	memcpy(page_address(copy), page_address(old), PAGE_SIZE);
@@ -150,7 +189,7 @@ static int cow_break(struct address_space *as, const struct region *r, virt_addr
 		MUST_SUCCEED(free_page(copy), "cow_break: freeing the copy just allocated");
 		return violation(f, VIOLATION_NO_MEMORY);
 	}
-	page_put(old); /* this mapping no longer shares it */
+	page_put(old); /* this mapping no longer shares it (one owned mapping for another) */
 	fault_stats_here()->cow_copies++;
 	f->outcome = FAULT_COW_COPY;
 	return 0;
@@ -224,6 +263,88 @@ static int spurious(virt_addr_t page_va, struct fault *f)
 	return 0;
 }
 
+/*
+ * A private copy of the file page at page_va of file region r, the bytes
+ * past the file's end zero, mapped with r's flags; replace: in place of
+ * the file's frame, mapped there now (a write to it). Counts the outcome.
+ * No frame (or the reserve reached), no table: "out of memory", nothing
+ * changed; -EEXIST, nothing kept, when page_va was mapped since (!replace).
+ */
+static int file_copy(struct address_space *as, const struct region *r, virt_addr_t page_va,
+		     bool replace, struct fault *f)
+{
+	uint64_t offset = page_va - r->start;
+	uint64_t bytes = offset < r->file_bytes ? MIN(r->file_bytes - offset, PAGE_SIZE) : 0;
+	struct page *copy = frame_allowed(page_va) ? alloc_page(0) : NULL;
+
+	if (!copy)
+		return violation(f, VIOLATION_NO_MEMORY);
+	uint8_t *dst = page_address(copy);
+	if (bytes)
+		memcpy(dst, phys_to_virt(r->file_phys + offset), bytes);
+	memset(dst + bytes, 0, PAGE_SIZE - bytes);
+	int err = paging_map(as, page_va, page_to_phys(copy), PAGE_SIZE,
+			     region_map_flags(r, page_va) | (replace ? MAP_REPLACE : 0));
+	if (err) {
+		MUST_SUCCEED(free_page(copy), "file_copy: freeing the copy just allocated");
+		return err == -EEXIST ? -EEXIST : violation(f, VIOLATION_NO_MEMORY);
+	}
+	if (replace) /* the file frame is no longer mapped here; it is never freed */
+		fault_count_user(&fault_user_file_mapped, page_va, -1);
+	fault_count_user(&fault_user_anon_mapped, page_va, 1);
+	fault_stats_here()->file_copies++;
+	f->outcome = FAULT_FILE_COPY;
+	return 0;
+}
+
+/*
+ * A fault in file region r (its prot allowed the access). Not present: a
+ * read or fetch of a page wholly inside the file maps the file's frame
+ * read-only, shared by every space that maps it (FAULT_FILE_MAP); anything
+ * else gets a private copy (file_copy). Present and read-only, a write:
+ * the file's frame is copied; a private frame (read-only since an
+ * mprotect) is made writable in place.
+ */
+static int file_fault(struct address_space *as, const struct region *r, virt_addr_t page_va,
+		      unsigned access, struct fault *f)
+{
+	uint64_t offset = page_va - r->start;
+	bool whole = offset < r->file_bytes && r->file_bytes - offset >= PAGE_SIZE;
+	struct paging_translation t;
+	int err;
+
+	if (paging_translate(as, page_va, &t) != 0) {
+		if (!whole || (access & FAULT_WRITE)) {
+			err = file_copy(as, r, page_va, false, f);
+		} else {
+			err = paging_map(as, page_va, r->file_phys + offset, PAGE_SIZE,
+					 region_map_flags(r, page_va) & ~MAP_WRITE);
+			if (!err) {
+				fault_count_user(&fault_user_file_mapped, page_va, 1);
+				fault_stats_here()->file_maps++;
+				f->outcome = FAULT_FILE_MAP;
+			} else if (err != -EEXIST) {
+				err = violation(f, VIOLATION_NO_MEMORY);
+			}
+		}
+		return err == -EEXIST ? spurious(page_va, f) : err;
+	}
+	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE) && t.page_size == PAGE_SIZE) {
+		if (region_is_file_frame(r, page_va, t.pa & ~(PAGE_SIZE - 1)))
+			return file_copy(as, r, page_va, true, f);
+		if (paging_protect(as, page_va, PAGE_SIZE, region_map_flags(r, page_va)) != 0)
+			return violation(f, VIOLATION_NO_MEMORY);
+		fault_stats_here()->cow_reuses++;
+		f->outcome = FAULT_COW_REUSE;
+		return 0;
+	}
+	if ((access & FAULT_FETCH) && !(t.flags & MAP_EXEC))
+		return violation(f, VIOLATION_EXEC_NX);
+	if (access & FAULT_PRESENT)
+		return violation(f, by_error_code(as, f->address, access, f));
+	return spurious(page_va, f);
+}
+
 /* Faults inside region r (a copy: the set may change below). */
 static int region_fault(struct address_space *as, const struct region *r, virt_addr_t va,
 			unsigned access, struct fault *f)
@@ -242,6 +363,8 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 							   : VIOLATION_EXEC_NOT_PRESENT);
 	if ((access & FAULT_USER) && !(r->prot & MAP_USER))
 		return violation(f, VIOLATION_USER_KERNEL);
+	if (r->kind == REGION_FILE)
+		return file_fault(as, r, page_va, access, f);
 
 	/*
 	 * "Not present" in an anonymous region is nearly always a first touch:
@@ -298,6 +421,8 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 		return violation(f, VIOLATION_STACK_OVERFLOW);
 	if ((access & FAULT_WRITE) && !(stack->prot & MAP_WRITE))
 		return violation(f, VIOLATION_WRITE_READ_ONLY);
+	if ((access & FAULT_USER) && !(stack->prot & MAP_USER))
+		return violation(f, VIOLATION_USER_KERNEL);
 	int err = demand_zero(as, stack, page_va, f, FAULT_STACK_GROWTH);
 	if (err == -EEXIST) /* a page below the stack mapped by someone else */
 		return violation(f, VIOLATION_NOT_MAPPED);
@@ -310,6 +435,7 @@ static int stack_grow(struct address_space *as, const struct region *stack, virt
 			MUST_SUCCEED(paging_unmap(as, page_va, PAGE_SIZE),
 				     "stack_grow: unmapping the 4 KiB page just mapped");
 			page_put(phys_to_page(t.pa));
+			fault_count_user(&fault_user_anon_mapped, page_va, -1);
 		}
 		return violation(f, VIOLATION_STACK_OVERFLOW);
 	}
@@ -337,10 +463,10 @@ static int regionless_fault(struct address_space *as, virt_addr_t va, unsigned a
 	return violation(f, by_error_code(as, va, access, f));
 }
 
-int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
-		 struct fault *f)
+/* fault_handle without the minflt count. */
+static int fault_decide(struct address_space *as, virt_addr_t address, unsigned access,
+			struct fault *f)
 {
-	ASSERT_IRQS_OFF();
 	*f = (struct fault){.address = address, .access = access, .outcome = FAULT_VIOLATION};
 	fault_stats_here()->faults++;
 	if (!paging_canonical(address))
@@ -353,6 +479,17 @@ int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
 	return region_fault(as, &f->region, address, access, f);
 }
 
+int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,
+		 struct fault *f)
+{
+	ASSERT_IRQS_OFF();
+	int err = fault_decide(as, address, access, f);
+
+	if (!err && f->outcome != FAULT_SPURIOUS)
+		__atomic_fetch_add(&as->minflt, 1, __ATOMIC_RELAXED);
+	return err;
+}
+
 const char *fault_outcome_name(enum fault_outcome outcome)
 {
 	switch (outcome) {
@@ -361,6 +498,8 @@ const char *fault_outcome_name(enum fault_outcome outcome)
 	case FAULT_COW_COPY: return "COW copy";
 	case FAULT_COW_REUSE: return "COW reuse (last owner: made writable in place)";
 	case FAULT_STACK_GROWTH: return "stack grown";
+	case FAULT_FILE_MAP: return "file page mapped (shared, read-only)";
+	case FAULT_FILE_COPY: return "file page copied (private)";
 	case FAULT_VIOLATION: return "violation";
 	}
 	return "?";

@@ -14,7 +14,18 @@
  *                 it writable), using the frame's reference count;
  *   stack growth  a touch just below a stack region, above its growth
  *                 limit: extend the region down and map the page;
+ *   file pages    a read or fetch of a page wholly inside the file of a
+ *                 REGION_FILE region: map the file's own frame read-only
+ *                 (shared, never freed); a write, or a page the file's end
+ *                 cuts (or past it): a private copy, its tail zero;
  * or calls it a violation and says which, in words, for the report.
+ * User regions (the lower half) work the same for user accesses
+ * (FAULT_USER): demand-zero, stack growth, COW, file pages. Their faults
+ * leave the kernel a reserve (fault_user_reserve_pages()): below it they
+ * fail as "out of memory" and the arch code kills the process, while the
+ * kernel's own faults go on. Each resolved fault (not a spurious one)
+ * counts in the space's minflt; the user half's anonymous and file pages
+ * are counted for meminfo (fault_user_anon_pages, fault_user_file_pages).
  *
  * The CPU-specific part (reading CR2, decoding the error code, printing
  * the registers) is in kernel/arch/x86_64/page_fault.c; this file is
@@ -57,6 +68,8 @@ enum fault_outcome {
 	FAULT_COW_COPY,       /* copied a shared page, mapped the copy writable */
 	FAULT_COW_REUSE,      /* last owner of a COW page: made it writable in place */
 	FAULT_STACK_GROWTH,   /* grew a stack region down, mapped the page */
+	FAULT_FILE_MAP,       /* mapped a file's own frame read-only (shared) */
+	FAULT_FILE_COPY,      /* copied a file page into a private frame, its tail zero */
 	FAULT_VIOLATION,      /* not resolvable: see enum fault_violation */
 };
 
@@ -101,6 +114,9 @@ struct fault_stats {
 	uint64_t cow_copies;
 	uint64_t cow_reuses;
 	uint64_t stack_growths;
+	uint64_t file_maps;        /* FAULT_FILE_MAP */
+	uint64_t file_copies;      /* FAULT_FILE_COPY */
+	uint64_t reserve_refusals; /* user faults refused to keep the kernel's reserve */
 	uint64_t spurious;
 	uint64_t guard_hits;       /* guard pages and stack overflows */
 	uint64_t violations;       /* every violation, guard hits included */
@@ -131,10 +147,48 @@ static inline uint64_t fault_count_total(void)
 }
 
 /*
+ * Pages of the user half mapped now, for meminfo, exact at every moment a
+ * fault or release is not halfway through (atomic adds):
+ *   anon  mappings of frames the space owns (demand-zero, stack, COW and
+ *         file copies): Linux's AnonPages (which counts a frame shared by
+ *         two spaces once; Pagoda counts its mappings);
+ *   file  mappings of file frames (initrd pages, never freed): Mapped.
+ * fault.c and anon.c change them with fault_count_user(); any context.
+ */
+extern int64_t fault_user_anon_mapped, fault_user_file_mapped;
+
+static inline uint64_t fault_user_anon_pages(void)
+{
+	return (uint64_t)__atomic_load_n(&fault_user_anon_mapped, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t fault_user_file_pages(void)
+{
+	return (uint64_t)__atomic_load_n(&fault_user_file_mapped, __ATOMIC_RELAXED);
+}
+
+/* Add delta to counter if va is in the user half (kernel pages are not counted). */
+static inline void fault_count_user(int64_t *counter, virt_addr_t va, int64_t delta)
+{
+	if (va < PAGING_KERNEL_HALF)
+		__atomic_fetch_add(counter, delta, __ATOMIC_RELAXED);
+}
+
+/*
+ * Free pages a fault in the user half must leave to the kernel: the larger
+ * of 1/64 of managed RAM and FAULT_USER_RESERVE_MIN pages. A user fault
+ * that would take the free count below it is "out of memory"
+ * (VIOLATION_NO_MEMORY); kernel faults may use it. Any context.
+ */
+#define FAULT_USER_RESERVE_MIN 256
+uint64_t fault_user_reserve_pages(void);
+
+/*
  * Decide and, when legitimate, resolve a fault at address with access
  * (FAULT_*) in address space as (whose `regions` may be NULL: then only
  * vmalloc areas and the page tables are consulted). Fills *f. Returns 0
  * when resolved (the access may be retried), -EFAULT for a violation.
+ * A resolved fault other than a spurious one adds 1 to as->minflt.
  * Allocates one frame at most; never sleeps.
  */
 __must_check int fault_handle(struct address_space *as, virt_addr_t address, unsigned access,

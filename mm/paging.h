@@ -73,6 +73,7 @@ struct address_space {
 	uint16_t pcid;          /* process-context identifier, 0 when unused */
 	bool shares_kernel;     /* PML4 slots 256-511 point to the kernel's tables */
 	uint64_t table_pages;   /* page-table pages owned (the PML4 included) */
+	uint64_t minflt;        /* faults resolved in it (mm/fault.c, atomic adds): ru_minflt */
 	cpumask_t cpus;         /* CPUs with this space in CR3 now (address_space_activate):
 				 * the targets of its TLB shootdowns */
 	struct region_set *regions; /* what the space's ranges are for (mm/region.h), or NULL;

@@ -39,6 +39,7 @@ static const char *const region_kind_names[REGION_KINDS] = {
 	[REGION_COW] = "cow",
 	[REGION_STACK] = "stack",
 	[REGION_GUARD] = "guard",
+	[REGION_FILE] = "file",
 	[REGION_DEVICE] = "device",
 	[REGION_KERNEL_IMAGE] = "kernel image",
 	[REGION_DIRECT_MAP] = "direct map",
@@ -101,6 +102,29 @@ static bool region_grow_limit_valid(const struct region *r)
 		return r->grow_limit == 0;
 	return IS_ALIGNED(r->grow_limit, PAGE_SIZE) && r->grow_limit <= r->start &&
 	       paging_canonical(r->grow_limit) && !((r->grow_limit ^ r->start) >> 63);
+}
+
+/* A file region's file_phys is page-aligned; other kinds have no file. */
+static bool region_file_valid(const struct region *r)
+{
+	if (r->kind != REGION_FILE)
+		return r->file_phys == 0 && r->file_bytes == 0;
+	return IS_ALIGNED(r->file_phys, PAGE_SIZE);
+}
+
+/*
+ * Move r's start up to at (inside r): a file region's upper part begins
+ * at + offset into the file, with that many fewer file bytes (never below 0).
+ */
+static void region_move_start(struct region *r, virt_addr_t at)
+{
+	uint64_t offset = at - r->start;
+
+	if (r->kind == REGION_FILE) {
+		r->file_phys += offset;
+		r->file_bytes = r->file_bytes > offset ? r->file_bytes - offset : 0;
+	}
+	r->start = at;
 }
 
 /* Copy the name up to its NUL (at most REGION_NAME_SIZE - 1 bytes), zero-fill the rest. */
@@ -191,7 +215,7 @@ static void region_split(struct region_set *set, size_t index, virt_addr_t at)
 	memmove(r + 1, r, (set->count - index) * sizeof(struct region));
 	set->count++;
 	r->end = at;
-	r[1].start = at;
+	region_move_start(&r[1], at);
 }
 
 /*
@@ -229,13 +253,16 @@ static int insert_locked(struct region_set *set, const struct region *r)
 	int err;
 
 	if (!region_range_valid(r->start, r->end) || (unsigned)r->kind >= REGION_KINDS ||
-	    (r->prot & ~REGION_PROT_MASK) || !region_grow_limit_valid(r))
+	    (r->prot & ~REGION_PROT_MASK) || !region_grow_limit_valid(r) ||
+	    !region_file_valid(r))
 		return -EINVAL;
 	new.start = r->start;
 	new.end = r->end;
 	new.prot = r->prot;
 	new.kind = r->kind;
 	new.grow_limit = r->grow_limit;
+	new.file_phys = r->file_phys;
+	new.file_bytes = r->file_bytes;
 	region_copy_name(new.name, r->name);
 
 	index = region_index_after(set, new.start);
@@ -313,7 +340,7 @@ static int remove_locked(struct region_set *set, virt_addr_t start, virt_addr_t 
 	while (last < set->count && set->items[last].end <= end)
 		last++;
 	if (last < set->count && set->items[last].start < end)
-		set->items[last].start = end;
+		region_move_start(&set->items[last], end);
 	region_delete(set, first, last - first);
 	return 0;
 }
@@ -331,6 +358,10 @@ static void region_apply(struct region *r, const struct region_change *change)
 		r->kind = change->kind;
 		if (r->kind != REGION_STACK)
 			r->grow_limit = 0;
+		if (r->kind != REGION_FILE) {
+			r->file_phys = 0;
+			r->file_bytes = 0;
+		}
 	} else {
 		r->prot = change->prot;
 	}
@@ -395,7 +426,7 @@ int region_set_kind(struct region_set *set, virt_addr_t start, virt_addr_t end,
 {
 	struct region_change change = {.set_kind = true, .kind = kind};
 
-	if ((unsigned)kind >= REGION_KINDS || kind == REGION_STACK)
+	if ((unsigned)kind >= REGION_KINDS || kind == REGION_STACK || kind == REGION_FILE)
 		return -EINVAL;
 	return region_change_range(set, start, end, &change);
 }
@@ -472,6 +503,10 @@ static const char *region_check_one(const struct region *r, size_t index)
 		return region_violation("region %zu [0x%lx, 0x%lx) (%s): bad grow_limit 0x%lx",
 					index, r->start, r->end, region_kind_name(r->kind),
 					r->grow_limit);
+	if (!region_file_valid(r))
+		return region_violation("region %zu [0x%lx, 0x%lx) (%s): bad file 0x%lx+0x%lx",
+					index, r->start, r->end, region_kind_name(r->kind),
+					r->file_phys, r->file_bytes);
 	if (length == REGION_NAME_SIZE)
 		return region_violation("region %zu [0x%lx, 0x%lx): name not NUL-terminated",
 					index, r->start, r->end);

@@ -15,9 +15,12 @@
  *   [x] every range is page-aligned, non-empty, canonical, in one half;
  *   [x] kind < REGION_KINDS, prot holds only REGION_PROT_MASK bits;
  *   [x] a stack has grow_limit <= start (page-aligned); others have 0;
+ *   [x] a file region has a page-aligned file_phys; others have file_phys
+ *       and file_bytes 0;
  *   [x] names are NUL-terminated and zero-filled after the NUL;
  *   [x] no two neighbours are mergeable (touching ANON or COW regions with
- *       the same kind, prot and name are always one region).
+ *       the same kind, prot and name are always one region; FILE never
+ *       merges, so each one keeps its own file_phys).
  *
  * Context for every function: process context (boot code, the shell, a
  * system call, threads on any CPU), not from interrupt handlers. Each set
@@ -39,6 +42,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/compiler.h"
 #include "mm/layout.h"
@@ -50,6 +54,7 @@ enum region_kind {
 	REGION_COW,          /* copy-on-write: frames shared read-only until written */
 	REGION_STACK,        /* demand-zero, grows down on a touch below start, to grow_limit */
 	REGION_GUARD,        /* never mapped: any access is a guard-page hit */
+	REGION_FILE,         /* pages of an initrd file, private: read-only shared, copied on write */
 	REGION_DEVICE,       /* memory-mapped I/O, mapped eagerly */
 	REGION_KERNEL_IMAGE, /* the kernel's text/rodata/data/bss, mapped at boot */
 	REGION_DIRECT_MAP,   /* all RAM at DIRECT_MAP_BASE, mapped at boot */
@@ -66,6 +71,8 @@ struct region {
 	unsigned prot;           /* MAP_WRITE | MAP_EXEC | MAP_USER (read is implied) */
 	enum region_kind kind;
 	virt_addr_t grow_limit;  /* REGION_STACK: lowest start it may grow down to; else 0 */
+	phys_addr_t file_phys;   /* REGION_FILE: the file frame behind start, page-aligned; else 0 */
+	uint64_t file_bytes;     /* REGION_FILE: file bytes from start (beyond: zero); else 0 */
 	char name[REGION_NAME_SIZE]; /* e.g. "lazy", "cow-twin", "kernel text"; copied, truncated */
 };
 
@@ -80,6 +87,20 @@ struct region_set {
 	spinlock_t lock;        /* items, count, capacity (region_set_init names it) */
 };
 
+/*
+ * Is the frame at pa (page-aligned) the file's own frame for the page at
+ * page_va of r? Only for a FILE region's page that holds file bytes: the
+ * frames behind pages past the file's end are not the file's (they may be
+ * any RAM), so a private copy there is never taken for one. Any context.
+ */
+static inline bool region_is_file_frame(const struct region *r, virt_addr_t page_va,
+					phys_addr_t pa)
+{
+	uint64_t offset = page_va - r->start;
+
+	return r->kind == REGION_FILE && offset < r->file_bytes && pa == r->file_phys + offset;
+}
+
 /* Make set empty. Allocates nothing, cannot fail. */
 void region_set_init(struct region_set *set);
 
@@ -87,8 +108,8 @@ void region_set_init(struct region_set *set);
 void region_set_destroy(struct region_set *set);
 
 /*
- * "anon", "cow", "stack", "guard", "device", "kernel image", "direct map",
- * "vmalloc"; "?" for a value that is not a kind. Any context.
+ * "anon", "cow", "stack", "guard", "file", "device", "kernel image",
+ * "direct map", "vmalloc"; "?" for a value that is not a kind. Any context.
  */
 const char *region_kind_name(enum region_kind kind);
 
@@ -102,7 +123,9 @@ const char *region_kind_name(enum region_kind kind);
  *            crossing the canonical hole), kind >= REGION_KINDS, prot
  *            outside REGION_PROT_MASK, a stack whose grow_limit is
  *            unaligned, above start or in the other half, a grow_limit
- *            other than 0 for any other kind;
+ *            other than 0 for any other kind, a file region whose
+ *            file_phys is unaligned, a file_phys or file_bytes other
+ *            than 0 for any other kind;
  *   -EEXIST  r overlaps a region of the set;
  *   -ENOMEM  the array had to grow and kmalloc could not.
  * On error the set is unchanged. A merging insert never allocates.
@@ -133,7 +156,9 @@ const struct region *region_next(const struct region_set *set, virt_addr_t va);
 /*
  * Remove [start, end) from the set: regions inside it go, regions that
  * straddle start or end are trimmed, a region that contains the whole range
- * is split in two (which needs one more slot). Pages with no region are
+ * is split in two (which needs one more slot). A file region cut at offset
+ * k from its start keeps file_phys + k and file_bytes - k (0 when k is past
+ * the file's bytes) for its upper part. Pages with no region are
  * fine: removing a range that holds none returns 0 and changes nothing.
  * Returns 0; -EINVAL for a bad range (as region_insert); -ENOMEM when the
  * split needed a slot and kmalloc could not give one (set unchanged).
@@ -154,8 +179,10 @@ __must_check int region_protect(struct region_set *set, virt_addr_t start, virt_
 /*
  * Change the kind of every part of a region inside [start, end) (ANON ->
  * COW when a space is shared, say), with region_protect's splitting,
- * merging and errors. A part that stops being a stack gets grow_limit 0.
- * kind REGION_STACK is -EINVAL: a stack needs its grow_limit, so insert it.
+ * merging and errors. A part that stops being a stack gets grow_limit 0, a
+ * part that stops being a file file_phys and file_bytes 0. kind
+ * REGION_STACK or REGION_FILE is -EINVAL: a stack needs its grow_limit and
+ * a file its frames, so insert them.
  */
 __must_check int region_set_kind(struct region_set *set, virt_addr_t start, virt_addr_t end,
 				 enum region_kind kind);

@@ -6,6 +6,10 @@
  *   MemFree       of that, free (buddy free lists and per-CPU lists)
  *   MemAvailable  what ordinary allocations can still get: free memory
  *                 above the zones' min watermarks
+ *   AnonPages     user pages mapped from frames the processes own
+ *                 (demand-zero, stack, copies of file pages, COW copies)
+ *   Mapped        user pages mapped from initrd files' own frames
+ *                 (shared, read-only; counted once per mapping)
  *   Reserved      usable RAM the kernel keeps out of the allocator
  *                 (kernel image, boot information, page descriptors, ...)
  *   KernelImage   the kernel's loaded image, text through bss
@@ -20,6 +24,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/buddy.h"
+#include "mm/fault.h"
 #include "mm/memblock.h"
 #include "mm/page.h"
 #include "mm/paging.h"
@@ -49,6 +54,8 @@ static int cmd_meminfo(int argc, char **argv)
 	meminfo_line("MemTotal:", total);
 	meminfo_line("MemFree:", free);
 	meminfo_line("MemAvailable:", free > min ? free - min : 0);
+	meminfo_line("AnonPages:", fault_user_anon_pages() * PAGE_SIZE);
+	meminfo_line("Mapped:", fault_user_file_pages() * PAGE_SIZE);
 	meminfo_line("Reserved:", memblock_memory_bytes() - total);
 	meminfo_line("KernelImage:",
 		     (uint64_t)(_kernel_phys_end - _kernel_phys_start));
@@ -66,6 +73,8 @@ SHELL_COMMAND(meminfo, SHELL_ARGS(0, 0), "memory use, in Linux's /proc/meminfo f
 	      "  MemTotal         RAM managed by the page allocator\n"
 	      "  MemFree          free pages (buddy lists + per-CPU lists)\n"
 	      "  MemAvailable     free memory above the zones' min watermarks\n"
+	      "  AnonPages        user pages backed by frames the processes own\n"
+	      "  Mapped           user pages mapped from initrd files (shared)\n"
 	      "  Reserved         usable RAM kept out of the allocator\n"
 	      "  KernelImage      the kernel's loaded image (text, data, bss)\n"
 	      "  PageTables       page-table pages\n"

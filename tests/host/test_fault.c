@@ -9,7 +9,11 @@
  * Every test runs between BEGIN and END: fresh page, slab and kmalloc
  * allocators, an address space with a region set and a vmalloc window.
  * END releases everything and requires the buddy allocator's free page
- * count back where it started: no frame, table or refcount leaked.
+ * count back where it started: no frame, table or refcount leaked, and the
+ * AnonPages/Mapped counters back too. File regions are backed by a block
+ * of arena frames standing for initrd bytes (make_file): the tests check
+ * those frames are mapped read-only, never written, never put. User faults
+ * (FAULT_USER), minflt and the kernel's reserve are covered as well.
  * Hosted code: may use libc, but uses only mm/ here.
  */
 #include <stdbool.h>
@@ -18,6 +22,7 @@
 
 #include "kernel/selftest.h"
 #include "lib/errno.h"
+#include "lib/list.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/anon.h"
@@ -41,7 +46,7 @@
 
 static struct address_space space;
 static struct region_set regions;
-static uint64_t free_at_start;
+static uint64_t free_at_start, anon_at_start, file_at_start;
 
 static const char *begin(void)
 {
@@ -50,6 +55,8 @@ static const char *begin(void)
 	kmalloc_init();
 	failinject_off();
 	free_at_start = buddy_free_pages();
+	anon_at_start = fault_user_anon_pages();
+	file_at_start = fault_user_file_pages();
 	CHECK(paging_create(&space, NULL) == 0);
 	region_set_init(&regions);
 	space.regions = &regions;
@@ -77,6 +84,10 @@ static const char *end(void)
 	slab_shrink();
 	CHECKF(buddy_free_pages() == free_at_start, "%ld pages leaked",
 	       (long)(free_at_start - buddy_free_pages()));
+	CHECKF(fault_user_anon_pages() == anon_at_start && fault_user_file_pages() == file_at_start,
+	       "AnonPages %+ld, Mapped %+ld pages after releasing everything",
+	       (long)(fault_user_anon_pages() - anon_at_start),
+	       (long)(fault_user_file_pages() - file_at_start));
 	why = buddy_check_invariants();
 	CHECKF(!why, "buddy invariant: %s", why);
 	return NULL;
@@ -155,6 +166,7 @@ static const char *populate(struct address_space *as, virt_addr_t va, int pages)
 		memset(page_address(page), 'a' + i, PAGE_SIZE);
 		CHECKF(paging_map(as, va + i * PAGE_SIZE, page_to_phys(page), PAGE_SIZE,
 				  MAP_WRITE | MAP_SIZE_4K) == 0, "cannot map page %d by hand", i);
+		fault_count_user(&fault_user_anon_mapped, va, 1); /* as a fault would */
 	}
 	return NULL;
 }
@@ -374,6 +386,7 @@ static const char *cow_by_hand(virt_addr_t *a, virt_addr_t *b, phys_addr_t *fram
 	CHECK(paging_map(&space, *a, *frame, PAGE_SIZE, MAP_SIZE_4K) == 0);
 	CHECK(paging_map(&space, *b, *frame, PAGE_SIZE, MAP_SIZE_4K) == 0);
 	page_get(page);
+	fault_count_user(&fault_user_anon_mapped, *a, 2); /* two mappings, as a share makes */
 	return NULL;
 }
 
@@ -853,7 +866,329 @@ static const char *test_allocators_keep_irq_state(void)
 	END();
 }
 
+
+/* ---- file regions, user faults, the reserve -------------------------------- */
+
+#define FILE_PAGES 4 /* the simulated initrd file: 4 frames, 'A' + page index, byte by byte */
+#define USER_RW (MAP_WRITE | MAP_USER)
+#define USER_RX (MAP_EXEC | MAP_USER)
+
+/* A file of FILE_PAGES contiguous frames standing for initrd bytes (free with free_file). */
+static struct page *file_block;
+
+static phys_addr_t make_file(void)
+{
+	file_block = alloc_pages(0, 2);
+	if (!file_block)
+		return 0;
+	for (int i = 0; i < FILE_PAGES; i++)
+		for (size_t b = 0; b < PAGE_SIZE; b++)
+			((uint8_t *)page_address(file_block))[i * PAGE_SIZE + b] =
+				(uint8_t)('A' + i + b % 7);
+	return page_to_phys(file_block);
+}
+
+/* The file was never written and still has its one owner; free it. */
+static const char *free_file(void)
+{
+	for (int i = 0; i < FILE_PAGES; i++)
+		for (size_t b = 0; b < PAGE_SIZE; b++)
+			CHECKF(((uint8_t *)page_address(file_block))[i * PAGE_SIZE + b] ==
+				       (uint8_t)('A' + i + b % 7),
+			       "byte %zu of file page %d was changed", b, i);
+	CHECKF(file_block->refcount == 1, "the file's frames have refcount %u, not 1",
+	       file_block->refcount);
+	CHECK(free_pages(file_block, 2) == 0);
+	return NULL;
+}
+
+/*
+ * END for a test with a file: release the space (which must put no file
+ * frame), check and free the file, then END's checks on a fresh space.
+ */
+static const char *end_with_file(void)
+{
+	CHECK_OK(destroy_space(&space));
+	CHECK_OK(free_file());
+	CHECK(paging_create(&space, NULL) == 0);
+	region_set_init(&regions);
+	space.regions = &regions;
+	return end();
+}
+
+/* A FILE region of `pages` pages at va, backed from file + skip pages, bytes of file. */
+static int add_file(virt_addr_t va, int pages, unsigned prot, phys_addr_t file, int skip,
+		    uint64_t bytes)
+{
+	struct region r = {.start = va, .end = va + pages * PAGE_SIZE, .prot = prot,
+			   .kind = REGION_FILE, .file_phys = file + skip * PAGE_SIZE,
+			   .file_bytes = bytes};
+	strlcpy(r.name, "hello", sizeof(r.name));
+	return region_insert(&regions, &r);
+}
+
+/* Page `page` of a private copy holds file page `file_page`'s first `bytes` bytes, then zero. */
+static const char *expect_copy(phys_addr_t frame, int file_page, size_t bytes)
+{
+	for (size_t b = 0; b < PAGE_SIZE; b++) {
+		uint8_t want = b < bytes ? (uint8_t)('A' + file_page + b % 7) : 0;
+		CHECKF(bytes_of(frame)[b] == want, "byte %zu of the copy is 0x%02x, expected 0x%02x",
+		       b, bytes_of(frame)[b], want);
+	}
+	return NULL;
+}
+
+static const char *test_file_read_shares(void)
+{
+	BEGIN();
+	phys_addr_t file = make_file();
+	CHECK(file);
+	const uint64_t bytes = 2 * PAGE_SIZE + 100; /* page 2 straddles the end, page 3 is past it */
+	virt_addr_t va = WINDOW;
+	CHECK(add_file(va, 4, USER_RX, file, 0, bytes) == 0);
+	uint64_t anon = fault_user_anon_pages(), mapped = fault_user_file_pages();
+	uint64_t minflt = space.minflt;
+	struct fault f;
+	bool writable = true;
+	/* A read and a fetch of whole file pages: the file's own frames, read-only. */
+	CHECK_OK(expect_resolved(&space, va + 8, FAULT_USER, FAULT_FILE_MAP,
+				 "a user read of file page 0", &f));
+	CHECKF(frame_of(&space, va, &writable) == file && !writable,
+	       "page 0 should map the file's frame 0x%lx read-only", file);
+	CHECK_OK(expect_resolved(&space, va + PAGE_SIZE, FAULT_USER | FAULT_FETCH, FAULT_FILE_MAP,
+				 "a user fetch from file page 1", &f));
+	CHECK(frame_of(&space, va + PAGE_SIZE, NULL) == file + PAGE_SIZE);
+	CHECKF(fault_user_file_pages() == mapped + 2 && fault_user_anon_pages() == anon,
+	       "Mapped %+ld AnonPages %+ld, expected +2 and 0",
+	       (long)(fault_user_file_pages() - mapped), (long)(fault_user_anon_pages() - anon));
+	/* The page the file's end cuts: a private copy, zero after the file's bytes. */
+	CHECK_OK(expect_resolved(&space, va + 2 * PAGE_SIZE, FAULT_USER, FAULT_FILE_COPY,
+				 "a read of the page the file's end cuts", &f));
+	phys_addr_t copy = frame_of(&space, va + 2 * PAGE_SIZE, &writable);
+	CHECKF(copy && copy != file + 2 * PAGE_SIZE && !writable,
+	       "the straddling page should be a private read-only copy");
+	CHECK_OK(expect_copy(copy, 2, 100));
+	/* Past the file's end: a zeroed private page. */
+	CHECK_OK(expect_resolved(&space, va + 3 * PAGE_SIZE, FAULT_USER | FAULT_FETCH,
+				 FAULT_FILE_COPY, "a fetch past the file's end", &f));
+	CHECK_OK(expect_copy(frame_of(&space, va + 3 * PAGE_SIZE, NULL), 3, 0));
+	CHECK(fault_user_anon_pages() == anon + 2);
+	/* The same read again is spurious and not counted; a write is a violation. */
+	CHECK_OK(expect_resolved(&space, va, FAULT_USER, FAULT_SPURIOUS, "page 0 again", &f));
+	CHECKF(space.minflt == minflt + 4, "minflt went up by %lu, expected 4 (spurious: not)",
+	       space.minflt - minflt);
+	CHECK(simulate_fault(&space, va, FAULT_USER | FAULT_WRITE | FAULT_PRESENT, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_WRITE_READ_ONLY, "a write to text: \"%s\"", words(&f));
+	CHECK(space.minflt == minflt + 4);
+	/* A second space maps the very same frame: shared. */
+	struct address_space other;
+	struct region_set other_regions;
+	CHECK_OK(other_space(&other, &other_regions));
+	struct region twin = *region_find(&regions, va);
+	CHECK(region_insert(&other_regions, &twin) == 0);
+	CHECK_OK(expect_resolved(&other, va, FAULT_USER, FAULT_FILE_MAP, "the other space", &f));
+	CHECK(frame_of(&other, va, NULL) == file && other.minflt == 1);
+	CHECK_OK(destroy_space(&other));
+	return end_with_file();
+}
+
+static const char *test_file_write_copies(void)
+{
+	BEGIN();
+	phys_addr_t file = make_file();
+	CHECK(file);
+	virt_addr_t va = WINDOW;
+	CHECK(add_file(va, 3, USER_RW, file, 1, PAGE_SIZE + 2000) == 0); /* data: from file page 1 */
+	uint64_t anon = fault_user_anon_pages(), mapped = fault_user_file_pages();
+	struct fault f;
+	bool writable = false;
+	/* A first write: a private writable copy of the whole page. */
+	CHECK_OK(expect_resolved(&space, va + 16, FAULT_USER | FAULT_WRITE, FAULT_FILE_COPY,
+				 "a first write to a data page", &f));
+	phys_addr_t copy = frame_of(&space, va, &writable);
+	CHECKF(copy && copy != file + PAGE_SIZE && writable, "expected a private writable copy");
+	CHECK_OK(expect_copy(copy, 1, PAGE_SIZE));
+	bytes_of(copy)[16] = 0xee; /* the program's write lands in its copy, not the file */
+	/* A read first maps the file frame read-only; the write then copies it. */
+	CHECK(region_protect(&regions, va + PAGE_SIZE, va + 3 * PAGE_SIZE, USER_RW) == 0);
+	CHECK(add_file(va + 4 * PAGE_SIZE, 1, USER_RW, file, 3, PAGE_SIZE) == 0);
+	CHECK_OK(expect_resolved(&space, va + 4 * PAGE_SIZE, FAULT_USER, FAULT_FILE_MAP,
+				 "a read of a whole data page", &f));
+	CHECKF(frame_of(&space, va + 4 * PAGE_SIZE, &writable) == file + 3 * PAGE_SIZE && !writable,
+	       "a read of a writable file page maps the file's frame read-only");
+	CHECK(fault_user_file_pages() == mapped + 1);
+	CHECK_OK(expect_resolved(&space, va + 4 * PAGE_SIZE, FAULT_USER | FAULT_WRITE | FAULT_PRESENT,
+				 FAULT_FILE_COPY, "a write to the mapped file frame", &f));
+	copy = frame_of(&space, va + 4 * PAGE_SIZE, &writable);
+	CHECKF(copy != file + 3 * PAGE_SIZE && writable, "the write should map a writable copy");
+	CHECK_OK(expect_copy(copy, 3, PAGE_SIZE));
+	CHECKF(fault_user_file_pages() == mapped && fault_user_anon_pages() == anon + 2,
+	       "Mapped %+ld AnonPages %+ld, expected 0 and +2",
+	       (long)(fault_user_file_pages() - mapped), (long)(fault_user_anon_pages() - anon));
+	/* The straddling page, written: copy with a zero tail. */
+	CHECK_OK(expect_resolved(&space, va + PAGE_SIZE, FAULT_USER | FAULT_WRITE, FAULT_FILE_COPY,
+				 "a write to the page the file's end cuts", &f));
+	CHECK_OK(expect_copy(frame_of(&space, va + PAGE_SIZE, NULL), 2, 2000));
+	/* A private frame made read-only (mprotect) in a writable region: reused, no copy. */
+	CHECK(paging_protect(&space, va, PAGE_SIZE, MAP_USER) == 0);
+	phys_addr_t before = frame_of(&space, va, NULL);
+	CHECK_OK(expect_resolved(&space, va, FAULT_USER | FAULT_WRITE | FAULT_PRESENT,
+				 FAULT_COW_REUSE, "a write to a read-only private page", &f));
+	CHECK(frame_of(&space, va, &writable) == before && writable && bytes_of(before)[16] == 0xee);
+	/* ... but a plain violation once the region itself is read-only. */
+	CHECK(region_protect(&regions, va, va + PAGE_SIZE, MAP_USER) == 0);
+	CHECK(paging_protect(&space, va, PAGE_SIZE, MAP_USER) == 0);
+	CHECK(simulate_fault(&space, va, FAULT_USER | FAULT_WRITE | FAULT_PRESENT, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_WRITE_READ_ONLY, "\"%s\"", words(&f));
+	return end_with_file();
+}
+
+static const char *test_file_release_keeps_file(void)
+{
+	BEGIN();
+	phys_addr_t file = make_file();
+	CHECK(file);
+	virt_addr_t va = WINDOW;
+	uint64_t anon = fault_user_anon_pages(), mapped = fault_user_file_pages();
+	uint64_t free_before = buddy_free_pages();
+	CHECK(add_file(va, 6, USER_RW, file, 0, 4 * PAGE_SIZE) == 0);
+	struct fault f;
+	for (int i = 0; i < 6; i++) /* pages 0-3 read: file frames; 4-5: zero pages */
+		CHECK(simulate_fault(&space, va + i * PAGE_SIZE, FAULT_USER, &f) == 0);
+	CHECK_OK(expect_resolved(&space, va + PAGE_SIZE, FAULT_USER | FAULT_WRITE | FAULT_PRESENT,
+				 FAULT_FILE_COPY, "a write to page 1", &f));
+	CHECK(fault_user_file_pages() == mapped + 3 && fault_user_anon_pages() == anon + 3);
+	/* madvise(MADV_DONTNEED): every page unmapped, copies freed, the file kept, regions too. */
+	CHECK(region_zap_range(&space, va, va + 6 * PAGE_SIZE) == 0);
+	CHECK(anon_resident_pages(&space, va, va + 6 * PAGE_SIZE) == 0);
+	CHECKF(fault_user_file_pages() == mapped && fault_user_anon_pages() == anon,
+	       "after the zap: Mapped %+ld AnonPages %+ld",
+	       (long)(fault_user_file_pages() - mapped), (long)(fault_user_anon_pages() - anon));
+	CHECK(file_block->refcount == 1 && region_find(&regions, va));
+	/* The written page reads the file's bytes again. */
+	CHECK_OK(expect_resolved(&space, va + PAGE_SIZE, FAULT_USER, FAULT_FILE_MAP,
+				 "page 1 after the zap", &f));
+	/* munmap of the middle: the region splits, the upper part backed from page 3 on. */
+	CHECK(simulate_fault(&space, va + 3 * PAGE_SIZE, FAULT_USER, &f) == 0);
+	CHECK(region_release_range(&space, va + 2 * PAGE_SIZE, va + 3 * PAGE_SIZE) == 0);
+	const struct region *upper = region_find(&regions, va + 3 * PAGE_SIZE);
+	CHECKF(upper && upper->start == va + 3 * PAGE_SIZE &&
+		       upper->file_phys == file + 3 * PAGE_SIZE && upper->file_bytes == PAGE_SIZE,
+	       "the upper part should be backed from file page 3 with one page of bytes");
+	CHECK(frame_of(&space, va + 3 * PAGE_SIZE, NULL) == file + 3 * PAGE_SIZE);
+	CHECK(region_release_range(&space, va, va + 6 * PAGE_SIZE) == 0);
+	CHECK(regions.count == 0 && file_block->refcount == 1);
+	CHECK(fault_user_file_pages() == mapped && fault_user_anon_pages() == anon);
+	/* A region the release may not touch: -EPERM, nothing changed. */
+	struct region dev = {.start = va, .end = va + PAGE_SIZE, .kind = REGION_DEVICE};
+	CHECK(region_insert(&regions, &dev) == 0);
+	CHECK(region_zap_range(&space, va, va + PAGE_SIZE) == -EPERM);
+	CHECK(region_release_range(&space, va, va + PAGE_SIZE) == -EPERM);
+	CHECK(region_remove(&regions, va, va + PAGE_SIZE) == 0);
+	CHECK_OK(free_file());
+	slab_shrink();
+	CHECKF(buddy_free_pages() + 4 >= free_before, "%ld pages kept",
+	       (long)(free_before - buddy_free_pages()));
+	END();
+}
+
+static const char *test_minflt_counts_resolved(void)
+{
+	BEGIN();
+	virt_addr_t va = anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "heap");
+	CHECK(va && space.minflt == 0);
+	struct fault f;
+	CHECK(simulate_fault(&space, va, FAULT_WRITE, &f) == 0);          /* demand-zero */
+	CHECK(simulate_fault(&space, va, FAULT_WRITE, &f) == 0);          /* spurious */
+	CHECK(simulate_fault(&space, 0, 0, &f) == -EFAULT);               /* NULL */
+	CHECK(simulate_fault(&space, va + PAGE_SIZE, 0, &f) == 0);        /* demand-zero */
+	CHECKF(space.minflt == 2, "minflt %lu after 2 resolved, 1 spurious, 1 violation",
+	       space.minflt);
+	END();
+}
+
+static const char *test_user_stack_and_kernel_regions(void)
+{
+	BEGIN();
+	virt_addr_t top = anon_create_stack(&space, WINDOW, WINDOW_SIZE, PAGE_SIZE, 4 * PAGE_SIZE,
+					    "stack");
+	CHECK(top);
+	CHECK(region_protect(&regions, top - PAGE_SIZE, top, USER_RW) == 0);
+	struct fault f;
+	/* A user touch below a kernel-only stack: no growth. */
+	CHECK(region_protect(&regions, top - PAGE_SIZE, top, MAP_WRITE) == 0);
+	CHECK(simulate_fault(&space, top - 2 * PAGE_SIZE, FAULT_USER | FAULT_WRITE, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_USER_KERNEL, "\"%s\"", words(&f));
+	CHECK(simulate_fault(&space, top - 8, FAULT_USER, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_USER_KERNEL, "\"%s\"", words(&f));
+	/* A user stack grows for user pushes, down to its guard. */
+	CHECK(region_protect(&regions, top - PAGE_SIZE, top, USER_RW) == 0);
+	CHECK_OK(expect_resolved(&space, top - 8, FAULT_USER | FAULT_WRITE, FAULT_DEMAND_ZERO,
+				 "a user push", &f));
+	CHECK_OK(expect_resolved(&space, top - 4 * PAGE_SIZE, FAULT_USER | FAULT_WRITE,
+				 FAULT_STACK_GROWTH, "a user push at the limit", &f));
+	CHECK(simulate_fault(&space, top - 4 * PAGE_SIZE - 8, FAULT_USER | FAULT_WRITE, &f) ==
+	      -EFAULT);
+	CHECKF(f.violation == VIOLATION_GUARD, "below the limit: \"%s\"", words(&f));
+	END();
+}
+
+static const char *test_reserve_refuses_user_faults(void)
+{
+	BEGIN();
+	virt_addr_t user = anon_create(&space, WINDOW, WINDOW_SIZE, 4 * PAGE_SIZE, "heap");
+	virt_addr_t kernel = anon_create(&space, ANON_WINDOW_START, ANON_WINDOW_SIZE,
+					 4 * PAGE_SIZE, "lazy");
+	CHECK(user && kernel);
+	CHECK(region_protect(&regions, user, user + 4 * PAGE_SIZE, USER_RW) == 0);
+	struct fault f;
+	/* Page tables for both ranges first, so that only frames are at stake below. */
+	CHECK(simulate_fault(&space, user, FAULT_USER | FAULT_WRITE, &f) == 0);
+	CHECK(simulate_fault(&space, kernel, FAULT_WRITE, &f) == 0);
+	uint64_t reserve = fault_user_reserve_pages();
+	CHECKF(reserve == MAX(buddy_managed_pages() / 64, FAULT_USER_RESERVE_MIN),
+	       "reserve %lu pages", reserve);
+	struct list_node taken;
+	list_init(&taken);
+	while (buddy_free_pages() > reserve) {
+		struct page *p = alloc_page(ALLOC_RESERVE);
+		CHECK(p);
+		list_add(&taken, &p->list);
+	}
+	uint64_t refusals = fault_stats_total().reserve_refusals, free_now = buddy_free_pages();
+	uint64_t anon = fault_user_anon_pages();
+	CHECK(simulate_fault(&space, user + PAGE_SIZE, FAULT_USER | FAULT_WRITE, &f) == -EFAULT);
+	CHECKF(f.violation == VIOLATION_NO_MEMORY && strstr(words(&f), "out of memory"),
+	       "a user fault at the reserve: \"%s\"", words(&f));
+	CHECK(fault_stats_total().reserve_refusals == refusals + 1);
+	CHECK(!frame_of(&space, user + PAGE_SIZE, NULL) && buddy_free_pages() == free_now);
+	CHECK(fault_user_anon_pages() == anon);
+	/* The kernel's own fault still gets its page. */
+	CHECK_OK(expect_resolved(&space, kernel + PAGE_SIZE, FAULT_WRITE, FAULT_DEMAND_ZERO,
+				 "a kernel fault below the user reserve", &f));
+	while (!list_empty(&taken)) {
+		struct page *p = list_first_entry(&taken, struct page, list);
+		list_remove(&p->list);
+		CHECK(free_page(p) == 0);
+	}
+	CHECK_OK(expect_resolved(&space, user + PAGE_SIZE, FAULT_USER | FAULT_WRITE,
+				 FAULT_DEMAND_ZERO, "the user fault with memory back", &f));
+	END();
+}
+
 static const struct selftest fault_tests[] = {
+	{"file_read_shares", "file pages: reads map the file frame read-only, shared by two "
+	 "spaces; the cut page and beyond: private copies, zero tail; minflt", test_file_read_shares},
+	{"file_write_copies", "file pages: a write copies (fresh or over the mapped file frame); "
+	 "a read-only private page is reused", test_file_write_copies},
+	{"file_release_keeps_file", "zap (madvise) and release (munmap, a split) put copies, "
+	 "never a file frame; Mapped/AnonPages back", test_file_release_keeps_file},
+	{"minflt", "minflt counts resolved faults, not spurious ones or violations",
+	 test_minflt_counts_resolved},
+	{"user_stack", "a user stack grows for user accesses to its guard; kernel-only: refused",
+	 test_user_stack_and_kernel_regions},
+	{"reserve", "a user fault at the kernel's reserve: out of memory; the kernel's goes on",
+	 test_reserve_refuses_user_faults},
 	{"demand_zero", "a touch maps exactly that page, zeroed; again: spurious",
 	 test_demand_zero},
 	{"no_memory", "a fault with no frame or table left is a violation, nothing kept",

@@ -143,7 +143,8 @@ static bool unchanged(const struct snapshot *s, const struct region_set *set)
 static const char *test_kind_names(void)
 {
 	static const char *const names[REGION_KINDS] = {
-		"anon", "cow", "stack", "guard", "device", "kernel image", "direct map", "vmalloc"};
+		"anon", "cow", "stack", "guard", "file", "device", "kernel image", "direct map",
+		"vmalloc"};
 
 	for (unsigned k = 0; k < REGION_KINDS; k++)
 		CHECKF(strcmp(region_kind_name(k), names[k]) == 0, "kind %u is \"%s\"", k,
@@ -257,7 +258,7 @@ static const char *test_overlap(void)
 static const char *test_bad_arguments(void)
 {
 	const virt_addr_t top_of_lower = 0x0000800000000000ull;
-	struct region bad[16], r;
+	struct region bad[24], r;
 	struct region_set set;
 	struct snapshot before;
 	size_t n = 0;
@@ -284,6 +285,9 @@ static const char *test_bad_arguments(void)
 	bad[n] = r, bad[n].kind = REGION_STACK, bad[n].grow_limit = P(-1) + 8, n++; /* unaligned */
 	bad[n] = r, bad[n].kind = REGION_STACK, bad[n].start = KERNEL_VMA,
 		bad[n].end = KERNEL_VMA + PAGE_SIZE, bad[n].grow_limit = P(0), n++; /* other half */
+	bad[n] = r, bad[n].kind = REGION_FILE, bad[n].file_phys = 0x100008, n++; /* unaligned */
+	bad[n] = r, bad[n].file_phys = 0x100000, n++;            /* a file on an anon */
+	bad[n] = r, bad[n].file_bytes = 1, n++;                  /* file bytes on an anon */
 	for (size_t i = 0; i < n; i++) {
 		int err = region_insert(&set, &bad[i]);
 		CHECKF(err == -EINVAL, "bad region %zu gave %d", i, err);
@@ -311,7 +315,83 @@ static const char *test_bad_arguments(void)
 	CHECK(region_set_kind(&set, P(11), P(11), REGION_COW) == -EINVAL);
 	CHECK(region_set_kind(&set, P(10), P(12), REGION_STACK) == -EINVAL);
 	CHECK(region_set_kind(&set, P(10), P(12), REGION_KINDS) == -EINVAL);
+	CHECK(region_set_kind(&set, P(10), P(12), REGION_FILE) == -EINVAL);
 	CHECK(unchanged(&before, &set));
+	region_set_destroy(&set);
+	return NULL;
+}
+
+/* ---- file regions -------------------------------------------------------- */
+
+#define FILE_PHYS 0x1000000ull /* where the test file's frames are */
+
+/* A file region on pages [first, end) backed from FILE_PHYS + skip pages, bytes long. */
+static int add_file(struct region_set *set, int64_t first, int64_t end, unsigned prot,
+		    uint64_t skip, uint64_t bytes)
+{
+	struct region r = region_of(first, end, prot, REGION_FILE, "text");
+
+	r.file_phys = FILE_PHYS + skip * PAGE_SIZE;
+	r.file_bytes = bytes;
+	return region_insert(set, &r);
+}
+
+/* The region at test page p is a file region backed at FILE_PHYS + skip pages with bytes. */
+static const char *expect_file(const struct region_set *set, int64_t p, uint64_t skip,
+			       uint64_t bytes)
+{
+	const struct region *r = region_find(set, P(p));
+
+	CHECKF(r && r->kind == REGION_FILE, "no file region at page %ld", p);
+	CHECKF(r->file_phys == FILE_PHYS + skip * PAGE_SIZE && r->file_bytes == bytes,
+	       "file region [0x%lx, 0x%lx) has file 0x%lx+0x%lx, expected 0x%llx+0x%lx", r->start,
+	       r->end, r->file_phys, r->file_bytes, FILE_PHYS + skip * PAGE_SIZE, bytes);
+	return NULL;
+}
+
+static const char *test_file(void)
+{
+	const uint64_t bytes = 3 * PAGE_SIZE + 100; /* the file ends inside page 3 */
+	struct region_set set;
+
+	FRESH();
+	region_set_init(&set);
+	/* Two touching equal file regions never merge: each keeps its own frames. */
+	CHECK(add_file(&set, 10, 20, RW, 0, bytes) == 0);
+	CHECK(add_file(&set, 20, 25, RW, 10, 0) == 0);
+	EXPECT(&set, {10, 20, RW, REGION_FILE, "text"}, {20, 25, RW, REGION_FILE, "text"});
+	CHECK_OK(expect_file(&set, 20, 10, 0));
+	/* protect splits: the upper parts start deeper in the file. */
+	CHECK(region_protect(&set, P(12), P(14), 0) == 0);
+	EXPECT(&set, {10, 12, RW, REGION_FILE, "text"}, {12, 14, 0, REGION_FILE, "text"},
+	       {14, 20, RW, REGION_FILE, "text"}, {20, 25, RW, REGION_FILE, "text"});
+	CHECK_OK(expect_file(&set, 10, 0, bytes));
+	CHECK_OK(expect_file(&set, 12, 2, bytes - 2 * PAGE_SIZE));
+	CHECK_OK(expect_file(&set, 14, 4, 0)); /* past the file's end: clamped at 0 */
+	/* Putting prot back does not merge them again. */
+	CHECK(region_protect(&set, P(12), P(14), RW) == 0);
+	CHECK(set.count == 4);
+	CHECK_OK(expect_file(&set, 12, 2, bytes - 2 * PAGE_SIZE));
+	region_set_destroy(&set);
+
+	/* remove: a hole punched, a trimmed start; the end trimmed keeps the file. */
+	region_set_init(&set);
+	CHECK(add_file(&set, 10, 20, RW, 0, bytes) == 0);
+	CHECK(region_remove(&set, P(11), P(13)) == 0);
+	EXPECT(&set, {10, 11, RW, REGION_FILE, "text"}, {13, 20, RW, REGION_FILE, "text"});
+	CHECK_OK(expect_file(&set, 10, 0, bytes));
+	CHECK_OK(expect_file(&set, 13, 3, 100));
+	CHECK(region_remove(&set, P(12), P(14)) == 0);
+	CHECK_OK(expect_file(&set, 14, 4, 0));
+	CHECK(region_remove(&set, P(19), P(21)) == 0);
+	EXPECT(&set, {10, 11, RW, REGION_FILE, "text"}, {14, 19, RW, REGION_FILE, "text"});
+	CHECK_OK(expect_file(&set, 14, 4, 0));
+	/* A part that stops being a file loses its file. */
+	CHECK(region_set_kind(&set, P(15), P(16), REGION_COW) == 0);
+	EXPECT(&set, {10, 11, RW, REGION_FILE, "text"}, {14, 15, RW, REGION_FILE, "text"},
+	       {15, 16, RW, REGION_COW, "text"}, {16, 19, RW, REGION_FILE, "text"});
+	CHECK(set.items[2].file_phys == 0 && set.items[2].file_bytes == 0);
+	CHECK_OK(expect_file(&set, 16, 6, 0));
 	region_set_destroy(&set);
 	return NULL;
 }
@@ -1011,6 +1091,8 @@ static const struct selftest region_tests[] = {
 	{"overlap", "every kind of overlap is -EEXIST and leaves the set unchanged", test_overlap},
 	{"bad_arguments", "unaligned, empty, wrapping, non-canonical, bad kind/prot/limit: "
 	 "-EINVAL", test_bad_arguments},
+	{"file", "file regions: never merge; splits, trims and holes move file_phys/file_bytes",
+	 test_file},
 	{"merge", "touching equal ANON/COW regions merge; other prot/name/kind and stacks not",
 	 test_merge},
 	{"remove_middle", "a hole punched splits in two; trims; removing nothing is fine",

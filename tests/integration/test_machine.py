@@ -192,3 +192,29 @@ def no_long_mode_message(firmware):
               "the message is not on the VGA screen:\n" + screen)
     finally:
         m.close()
+
+
+# CPU models for the ring-3 CPU set-up (kernel/arch/x86_64/user_mode.h): no
+# SMAP (clac/stac patched to NOPs), SMEP+SMAP (the model), and
+# TCG's "max" (XSAVE with AVX state instead of FXSAVE). The default model is
+# the selftest suite's own boot.
+USER_MODE_CPUS = ["qemu64,+smep,+smap", "max"]
+
+
+@machine_test("every selftest passes with SMEP+SMAP and with XSAVE/AVX (ring-3 CPU set-up)")
+def selftest_user_mode_cpus(firmware):
+    for model in USER_MODE_CPUS:
+        m = Machine("selftest-cpu-%s-%s" % (model.split(",")[0], firmware), firmware=firmware,
+                    cpu=model, smbios_product="pagoda-selftest")
+        try:
+            status = m.wait_exit(300)
+            summary = re.search(r"^selftest: (\d+) passed, (\d+) failed$", m.buf, re.M)
+            failures = re.findall(r"^selftest: FAIL .*$", m.buf, re.M)
+            check(summary is not None, "-cpu %s: no selftest summary (QEMU status %s):\n%s" % (
+                model, status, m.buf[-3000:]))
+            check(int(summary.group(2)) == 0 and int(summary.group(1)) > 0,
+                  "-cpu %s: %s\n%s" % (model, summary.group(0), "\n".join(failures)))
+            check("selftest: PASS user_mode/smap_patch" in m.buf,
+                  "-cpu %s: the user_mode suite did not run" % model)
+        finally:
+            m.close()

@@ -12,6 +12,10 @@
  *      received (vectors.h);
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
+ *      an exception from ring 3 (other than #DF/#MC) never reaches the
+ *      steps below: the process ends with a one-line report and the signal
+ *      Linux would send (user_mode_exception: #DE SIGFPE, #UD SIGILL, #GP
+ *      SIGSEGV, ...), and the machine goes on;
  *   4. #BP (int3): the full report, then carry on after the int3;
  *   5. anything else: the full report; then, if a recovery point of the
  *      running thread is active (a shell command is running,
@@ -33,6 +37,7 @@
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/arch/x86_64/vectors.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
@@ -201,6 +206,8 @@ void trap_dispatch(struct trap_frame *frame)
 		kprintf(", continuing\n");
 		return;
 	}
+	if (v < 32 && (frame->cs & 3) && v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK)
+		user_mode_exception(frame); /* kills only that process; never returns */
 	trap_report(frame);
 	if (v == VEC_BREAKPOINT) {
 		kprintf("(breakpoint: continuing)\n");
