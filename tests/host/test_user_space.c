@@ -24,6 +24,7 @@
 #include "lib/uapi.h"
 #include "mm/arch.h"
 #include "mm/buddy.h"
+#include "mm/failinject.h"
 #include "mm/fault.h"
 #include "mm/page.h"
 #include "mm/paging.h"
@@ -520,6 +521,35 @@ static const char *test_space_write(void)
 	END();
 }
 
+/* A split that finds no memory: munmap and mprotect say -ENOMEM and change nothing. */
+static const char *test_split_without_memory(void)
+{
+	BEGIN();
+	/* Fill the region array's first 8 slots (regions one page apart never merge). */
+	for (int i = 0; i < 8; i++)
+		CHECK(user_mmap(&us, IMAGE + i * 4 * PAGE_SIZE, 3 * PAGE_SIZE, RW,
+				ANON | MAP_FIXED_NOREPLACE, NULL, 0) == (long)(IMAGE + i * 4 * PAGE_SIZE));
+	CHECK(us.regions.count == 8 && us.regions.capacity == 8);
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(poke(IMAGE + i * PAGE_SIZE, 'a' + i));
+	uint64_t free_before = buddy_free_pages();
+	CHECK(failinject_arm(FAILINJECT_SLAB, 1) == 0 && failinject_arm(FAILINJECT_PMM, 1) == 0);
+	int err = user_munmap(&us, IMAGE + PAGE_SIZE, PAGE_SIZE);
+	failinject_off();
+	CHECKF(err == -ENOMEM, "munmap splitting a region without memory returned %d", err);
+	CHECK(us.regions.count == 8 && user_space_resident(&us) == 3);
+	CHECK(bytes_at(IMAGE + PAGE_SIZE)[0] == 'b' && buddy_free_pages() == free_before);
+	CHECK(failinject_arm(FAILINJECT_SLAB, 1) == 0 && failinject_arm(FAILINJECT_PMM, 1) == 0);
+	err = user_mprotect(&us, IMAGE + PAGE_SIZE, PAGE_SIZE, PROT_READ);
+	failinject_off();
+	CHECKF(err == -ENOMEM, "mprotect splitting a region without memory returned %d", err);
+	unsigned flags = 0;
+	CHECK(us.regions.count == 8 && frame_of(IMAGE + PAGE_SIZE, &flags) && (flags & MAP_WRITE));
+	/* With memory it works. */
+	CHECK(user_munmap(&us, IMAGE + PAGE_SIZE, PAGE_SIZE) == 0 && us.regions.count == 9);
+	END();
+}
+
 static const struct selftest user_space_tests[] = {
 	{"create_destroy", "an empty space: no regions, mmap_top at USER_MMAP_TOP, nothing leaked",
 	 test_create_destroy},
@@ -546,6 +576,8 @@ static const struct selftest user_space_tests[] = {
 	{"madvise_dontneed", "dropped pages read zero or the file again; -EINVAL, -ENOMEM",
 	 test_madvise_dontneed},
 	{"mincore", "one byte per page: resident or not; -EINVAL, -ENOMEM", test_mincore},
+	{"split_without_memory", "munmap/mprotect needing a region slot with no memory: -ENOMEM, "
+	 "nothing changed", test_split_without_memory},
 	{"space_write", "user_space_write grows the stack, refuses read-only and unmapped pages",
 	 test_space_write},
 };
