@@ -358,6 +358,48 @@ static const char *test_exec_big_bss(void)
 	END();
 }
 
+/* Two processes of one program: the same initrd frame behind their text, data their own. */
+static const char *test_exec_shared_text(void)
+{
+	static struct user_space other;
+	struct exec_result a, b;
+	struct paging_translation ta, tb;
+	char why[160];
+	const char *reason = NULL;
+
+	BEGIN();
+	CHECK_OK(make_initrd());
+	const struct initrd_file *f = initrd_find("static");
+	CHECK(exec_load(&us, f, test_argv, NULL, &a, why, sizeof(why)) == 0);
+	CHECK(user_space_create(&other) == 0);
+	if (exec_load(&other, f, test_argv, NULL, &b, why, sizeof(why)) != 0)
+		reason = selftest_reason("second exec_load: %s", why);
+	/* touch the entry page and a data page in each space, as each process would */
+	uint8_t x = 1, y;
+	virt_addr_t data = us.brk_start - PAGE_SIZE;
+	host_uaccess_use(&other.as);
+	if (!reason && (copy_from_user(&y, b.entry, 1) || copy_to_user(data, &x, 1)))
+		reason = "the second process cannot read its text or write its data";
+	host_uaccess_use(&us.as);
+	if (!reason && (copy_from_user(&y, a.entry, 1) || copy_to_user(data, &x, 1)))
+		reason = "the first process cannot read its text or write its data";
+	if (!reason && (paging_translate(&us.as, a.entry, &ta) || paging_translate(&other.as, b.entry, &tb) ||
+			/* the static vector maps file offset v - 0x400000 at v */
+			ta.pa != tb.pa || ta.pa >> PAGE_SHIFT != (f->data + (a.entry - 0x400000)) >> PAGE_SHIFT))
+		reason = "the two processes' text pages are not the same initrd frame";
+	if (!reason && (paging_translate(&us.as, data, &ta) || paging_translate(&other.as, data, &tb) ||
+			ta.pa == tb.pa))
+		reason = "the two processes share a written data page";
+	user_space_destroy(&other);
+	if (reason) {
+		initrd_release();
+		restore_initrd();
+		(void)host_user_end(&us);
+		return reason;
+	}
+	END();
+}
+
 static const char *test_exec_refusals(void)
 {
 	static const char *many[USER_ARGS_MAX + 2];
@@ -392,6 +434,8 @@ static const struct selftest exec_tests[] = {
 	{"static", "musl -static: regions, shared text frames, zero tail, stack, auxv, brk",
 	 test_exec_static},
 	{"static_pie", "musl static-pie at USER_PIE_BASE: the same checks", test_exec_static_pie},
+	{"shared_text", "two processes of one program: one text frame, two data copies",
+	 test_exec_shared_text},
 	{"big_bss", "bss past the file's pages: a demand-zero \"bss\" region up to brk_start",
 	 test_exec_big_bss},
 	{"refusals", "not ELF, empty, too many arguments: refused with nothing mapped",
