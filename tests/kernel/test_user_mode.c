@@ -3,12 +3,14 @@
  * `user_mode`, kernel/arch/x86_64/user_mode.h, fpu.h, smap.h, extable.h)
  * on the running machine: the syscall MSRs on every CPU, the SMAP patch
  * against CPUID, the FPU control bits and save areas (a clean area loads
- * FCW 0x037f and MXCSR 0x1f80; a saved state comes back), the exception
- * table sorted and searchable, arch_copy_user over good, unmapped, kernel
- * and non-canonical addresses (the count not copied, no report), the
- * entry stack a switch leaves, and the exception-to-signal table. Runs
- * with SMEP/SMAP or without, with XSAVE or FXSAVE (test_machine.py boots
- * several CPU models).
+ * FCW 0x037f and MXCSR 0x1f80; a saved state comes back), two threads'
+ * XMM0/MXCSR kept apart across switches, the exception table sorted and
+ * searchable, arch_copy_user over good, unmapped, kernel, non-canonical
+ * and user pages (the count not copied, no report), the entry stack a
+ * switch leaves, the exception-to-signal table and the return-frame
+ * clean-up. Runs with SMEP/SMAP or without, with XSAVE or FXSAVE
+ * (test_machine.py boots several CPU models). Ring 3 itself runs in the
+ * user programs' tests (tests/integration/test_user.py).
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
