@@ -220,6 +220,7 @@ USER_MM_C := mm/user_space.c mm/uaccess.c
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
 	kernel/proc/exec.c
+KERNEL_TESTS += tests/kernel/test_initrd.c
 
 # Processes, file descriptors, the terminal, their shell commands.
 USER_PROC_C := \
@@ -480,7 +481,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 # packed into the initrd that GRUB loads beside the kernel (grub.cfg). Only the
 # ISO and what boots it need them and musl-gcc; plain `make` builds none.
 
-USER_PROGRAMS := hello cat pause spin lazyheap stackgrow mapfile \
+USER_PROGRAMS := hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
 	fault_ud fault_priv usertests bench_user
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)

@@ -671,6 +671,82 @@ static const char *test_mmap_file_errors(void)
 	return NULL;
 }
 
+/* Splitting a file mapping (munmap, mprotect) before any page is touched: every
+ * piece still maps the right part of the file. */
+static const char *test_mmap_file_split(void)
+{
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY), m;
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	unsigned char *a = (unsigned char *)sys(SYS_mmap, 0, 4 * P, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	CHECK(!is_err((long)a), "mmap = %s", ret_name((long)a));
+	CHECK_RET(sys(SYS_munmap, a + P, P), 0);
+	CHECK_RET(sys(SYS_mprotect, a + 2 * P, P, PROT_NONE), 0);
+	CHECK(!(m = pattern_mismatch(a + 3 * P, 3 * P, DATA_SIZE - 3 * P)),
+	      "page 3 after the splits: byte %ld wrong", m - 1);
+	CHECK(a[4 * P - 1] == 0, "page 3's tail past the file is not zero");
+	CHECK_RET(sys(SYS_mprotect, a + 2 * P, P, PROT_READ), 0);
+	CHECK(!(m = pattern_mismatch(a + 2 * P, 2 * P, P)), "page 2: byte %ld wrong", m - 1);
+	CHECK(!(m = pattern_mismatch(a, 0, P)), "page 0: byte %ld wrong", m - 1);
+	CHECK_RET(sys(SYS_write, 1, a + P, 1), -EFAULT);
+	/* MAP_FIXED of the file's page 1 into the hole, at its own offset. */
+	CHECK_RET(sys(SYS_mmap, a + P, P, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, P), a + P);
+	CHECK(!(m = pattern_mismatch(a, 0, DATA_SIZE)), "whole file again: byte %ld wrong", m - 1);
+	CHECK_RET(sys(SYS_munmap, a, 4 * P), 0);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
+/* MADV_DONTNEED on a private file mapping drops the private copy: the file's bytes return. */
+static const char *test_madvise_file(void)
+{
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	unsigned char *a = (unsigned char *)sys(SYS_mmap, 0, 2 * P, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE, fd, 0);
+
+	CHECK(!is_err((long)a), "mmap = %s", ret_name((long)a));
+	a[100] = 0xab;
+	a[P + 100] = 0xcd;
+	CHECK_RET(sys(SYS_madvise, a, P, MADV_DONTNEED), 0);
+	CHECK(a[100] == expected_byte(100), "after DONTNEED: byte %d, not the file's %d", a[100],
+	      expected_byte(100));
+	CHECK(a[P + 100] == 0xcd, "DONTNEED of page 0 dropped page 1's copy");
+	CHECK_RET(sys(SYS_munmap, a, 2 * P), 0);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
+/* Many small mappings that cannot merge (alternating protections), then all gone. */
+static const char *test_mmap_many(void)
+{
+	enum { N = 300 };
+	static char *maps[N];
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	for (int i = 0; i < N; i++) {
+		maps[i] = map_pages(1, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE);
+		CHECK(maps[i], "mapping %d of %d failed", i + 1, N);
+		if (i % 2 == 0)
+			maps[i][0] = (char)i;
+	}
+	for (int i = 0; i < N; i++) {
+		CHECK(maps[i][0] == (i % 2 ? 0 : (char)i), "mapping %d lost its byte", i);
+		if (i % 2)
+			CHECK_RET(sys(SYS_read, fd, maps[i], 1), -EFAULT);
+	}
+	for (int i = 0; i < N; i++)
+		CHECK_RET(sys(SYS_munmap, maps[i], P), 0);
+	unsigned char vec;
+
+	CHECK_RET(sys(SYS_mincore, maps[N / 2], P, &vec), -ENOMEM);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
 /* ---- munmap ------------------------------------------------------------------------- */
 
 static const char *test_munmap_split(void)
@@ -1137,6 +1213,9 @@ static const struct usertest tests[] = {
 	{ "mmap_file", test_mmap_file, 0 },
 	{ "mmap_file_private_write", test_mmap_file_private_write, 0 },
 	{ "mmap_file_errors", test_mmap_file_errors, 0 },
+	{ "mmap_file_split", test_mmap_file_split, 0 },
+	{ "madvise_file", test_madvise_file, 0 },
+	{ "mmap_many", test_mmap_many, 0 },
 	{ "munmap_split", test_munmap_split, 0 },
 	{ "munmap_edges", test_munmap_edges, 0 },
 	{ "mprotect", test_mprotect, 0 },

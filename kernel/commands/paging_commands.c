@@ -793,7 +793,8 @@ static int cmd_peek(int argc, char **argv)
 SHELL_COMMAND(peek, SHELL_ARGS(1, 2), "hexdump memory at a virtual address",
 	      "usage: peek VA [LEN]\n"
 	      "  Prints LEN bytes (default 64, at most 512) at VA as hex. Unmapped or\n"
-	      "  non-canonical addresses are reported instead of touched.\n"
+	      "  non-canonical addresses are reported instead of touched. In the user half\n"
+	      "  the bytes are read with copy_from_user, as a system call would.\n"
 	      "examples:\n"
 	      "  peek 0xffff800000100000 32  1 MiB into the direct map\n"
 	      "  peek 0xffffc04000001000     [refused] nothing is mapped there on a fresh boot\n",
@@ -885,7 +886,8 @@ SHELL_COMMAND(poke, SHELL_ARGS(2, 2), "write a 64-bit value at a virtual address
 	      "  the store faults and the page-fault handler maps a zeroed page or copies\n"
 	      "  the shared one first, as for any store (the faults are counted). Refuses\n"
 	      "  the kernel image, the direct map and the vmalloc window (that would\n"
-	      "  corrupt the kernel); map a page first and poke that.\n"
+	      "  corrupt the kernel); map a page first and poke that. In the user half\n"
+	      "  the store is a copy_to_user, as a system call's.\n"
 	      "examples:\n"
 	      "  map 0xffffc00000000000 4K\n"
 	      "  poke 0xffffc00000000000 0x1234\n"

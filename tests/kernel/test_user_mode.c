@@ -3,12 +3,14 @@
  * `user_mode`, kernel/arch/x86_64/user_mode.h, fpu.h, smap.h, extable.h)
  * on the running machine: the syscall MSRs on every CPU, the SMAP patch
  * against CPUID, the FPU control bits and save areas (a clean area loads
- * FCW 0x037f and MXCSR 0x1f80; a saved state comes back), the exception
- * table sorted and searchable, arch_copy_user over good, unmapped, kernel
- * and non-canonical addresses (the count not copied, no report), the
- * entry stack a switch leaves, and the exception-to-signal table. Runs
- * with SMEP/SMAP or without, with XSAVE or FXSAVE (test_machine.py boots
- * several CPU models).
+ * FCW 0x037f and MXCSR 0x1f80; a saved state comes back), two threads'
+ * XMM0/MXCSR kept apart across switches, the exception table sorted and
+ * searchable, arch_copy_user over good, unmapped, kernel, non-canonical
+ * and user pages (the count not copied, no report), the entry stack a
+ * switch leaves, the exception-to-signal table and the return-frame
+ * clean-up. Runs with SMEP/SMAP or without, with XSAVE or FXSAVE
+ * (test_machine.py boots several CPU models). Ring 3 itself runs in the
+ * user programs' tests (tests/integration/test_user.py).
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
@@ -27,7 +29,11 @@
 #include "lib/string.h"
 #include "lib/uapi.h"
 #include "mm/arch.h"
+#include "mm/buddy.h"
 #include "mm/fault.h"
+#include "mm/kernel_space.h"
+#include "mm/page.h"
+#include "mm/paging.h"
 #include "mm/layout.h"
 #include "mm/vmalloc.h"
 
@@ -178,6 +184,73 @@ static const char *test_fpu_areas(void)
 	return why;
 }
 
+/*
+ * Two threads that own FPU areas (as a process's thread does), each with
+ * its own XMM0 and MXCSR, switching back and forth many times: each must
+ * find its own registers at the end (arch_switch_user_state's save and
+ * restore; on several CPUs the threads may also move between CPUs).
+ */
+struct fpu_worker {
+	uint64_t pattern;      /* what it puts in XMM0 */
+	uint32_t mxcsr;        /* what it puts in MXCSR */
+	uint64_t seen;         /* XMM0 at the end */
+	uint32_t mxcsr_seen;   /* MXCSR at the end */
+	bool ran;
+};
+
+static void fpu_worker_run(void *arg)
+{
+	struct fpu_worker *w = arg;
+	struct thread *t = thread_current();
+	void *area = fpu_state_alloc();
+
+	if (!area)
+		return;
+	unsigned long flags = arch_irq_save();
+	t->fpu_state = area;
+	fpu_load(area); /* as arch_enter_user does: the registers are now this thread's */
+	__asm__ volatile("movq %0, %%xmm0" ::"r"(w->pattern));
+	write_mxcsr(w->mxcsr);
+	arch_irq_restore(flags);
+	for (int i = 0; i < 200; i++) {
+		if (i % 50 == 0)
+			thread_sleep_ticks(1);
+		else
+			thread_yield();
+	}
+	flags = arch_irq_save();
+	__asm__ volatile("movq %%xmm0, %0" : "=r"(w->seen));
+	w->mxcsr_seen = read_mxcsr();
+	t->fpu_state = NULL;
+	arch_irq_restore(flags);
+	fpu_state_free(area);
+	w->ran = true;
+}
+
+static const char *test_fpu_switch(void)
+{
+	struct fpu_worker w[2] = {
+		{.pattern = 0x0123456789abcdefull, .mxcsr = FPU_MXCSR_DEFAULT | (1u << 15)},
+		{.pattern = 0xfedcba9876543210ull, .mxcsr = FPU_MXCSR_DEFAULT | (1u << 6)},
+	};
+	struct thread *t[2];
+
+	for (int i = 0; i < 2; i++)
+		t[i] = thread_create(fpu_worker_run, &w[i], "fpu worker", 0);
+	for (int i = 0; i < 2; i++)
+		if (t[i])
+			MUST_SUCCEED(thread_join(t[i]), "test_fpu_switch: joining its own worker");
+	CHECK(t[0] && t[1]);
+	for (int i = 0; i < 2; i++) {
+		CHECKF(w[i].ran, "worker %d had no FPU area", i);
+		CHECKF(w[i].seen == w[i].pattern, "worker %d: XMM0 0x%lx, expected 0x%lx", i,
+		       w[i].seen, w[i].pattern);
+		CHECKF(w[i].mxcsr_seen == w[i].mxcsr, "worker %d: MXCSR 0x%x, expected 0x%x", i,
+		       w[i].mxcsr_seen, w[i].mxcsr);
+	}
+	return NULL;
+}
+
 static const char *test_extable(void)
 {
 	size_t n;
@@ -264,6 +337,42 @@ static const char *test_copy_user_partial(void)
 	return why;
 }
 
+/*
+ * A user page (MAP_USER) in a space of its own, read and written through
+ * arch_copy_user: with SMAP on, only the routine's stac makes this work
+ * (a plain kernel access to the page faults).
+ */
+static const char *test_copy_user_page(void)
+{
+	struct address_space as;
+	struct address_space *before = current_space();
+	const virt_addr_t va = USER_START;
+	uint64_t value = 0, back = 0x1122334455667788ull;
+
+	CHECK(paging_create(&as, &kernel_space) == 0);
+	struct page *frame = alloc_page(ALLOC_ZERO);
+	if (!frame || paging_map(&as, va, page_to_phys(frame), PAGE_SIZE, MAP_USER | MAP_WRITE)) {
+		if (frame)
+			MUST_SUCCEED(free_page(frame), "test_copy_user_page: its own page");
+		paging_destroy(&as);
+		return "no memory for a user page";
+	}
+	*(volatile uint64_t *)page_address(frame) = 0xfeedfacecafebeefull;
+	address_space_switch(&as);
+	size_t left_in = arch_copy_user(&value, (const void *)(uintptr_t)va, sizeof(value));
+	size_t left_out = arch_copy_user((void *)(uintptr_t)(va + 8), &back, sizeof(back));
+	bool ac = read_rflags() & RFLAGS_AC;
+	address_space_switch(before);
+	uint64_t written = ((volatile uint64_t *)page_address(frame))[1];
+	paging_destroy(&as);
+	MUST_SUCCEED(free_page(frame), "test_copy_user_page: its own page");
+	CHECKF(left_in == 0 && left_out == 0, "copies left %zu and %zu bytes", left_in, left_out);
+	CHECKF(value == 0xfeedfacecafebeefull, "read 0x%lx from the user page", value);
+	CHECKF(written == back, "wrote 0x%lx to the user page", written);
+	CHECK(!ac);
+	return NULL;
+}
+
 static const char *test_entry_stack(void)
 {
 	struct thread *t = thread_current();
@@ -323,12 +432,16 @@ static const struct selftest user_mode_tests[] = {
 	 test_fpu_control_bits},
 	{"fpu_areas", "aligned clean areas (FCW 0x037f, MXCSR 0x1f80) and a save/restore round trip",
 	 test_fpu_areas},
+	{"fpu_switch", "two threads with FPU areas keep their own XMM0 and MXCSR across switches",
+	 test_fpu_switch},
 	{"extable", "the exception table is sorted and finds the user copy's instruction",
 	 test_extable},
 	{"copy_user_bad", "arch_copy_user from NULL, a guard page, non-canonical and USER_TOP "
 	 "returns n, silently", test_copy_user_bad_addresses},
 	{"copy_user_partial", "a copy running into an unmapped page returns the bytes not copied",
 	 test_copy_user_partial},
+	{"copy_user_page", "arch_copy_user reads and writes a user page (SMAP's stac where on)",
+	 test_copy_user_page},
 	{"entry_stack", "TSS.RSP0 and the syscall stack are the running thread's stack top",
 	 test_entry_stack},
 	{"exception_signals", "#DE SIGFPE, #UD SIGILL, #GP SIGSEGV, #BP SIGTRAP, #AC SIGBUS",
