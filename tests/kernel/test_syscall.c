@@ -112,7 +112,8 @@ static const char *test_clocks(void)
 
 	thread_sleep_ms(30);
 	uint64_t b = clock_monotonic_ns();
-	CHECKF(b >= a + 25000000ull, "monotonic moved %lu ns across a 30 ms sleep", b - a);
+	/* Loose bounds: under TCG on a loaded host the tick and the TSC drift apart. */
+	CHECKF(b >= a + 10000000ull, "monotonic moved %lu ns across a 30 ms sleep", b - a);
 	CHECKF(b - a < 5000000000ull, "monotonic moved %lu ns across a 30 ms sleep", b - a);
 	uint64_t real = clock_realtime_ns();
 	if (clock_realtime_from_rtc())
