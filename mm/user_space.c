@@ -3,11 +3,11 @@
  * (user_space.h has the contracts; docs/processes.md the picture).
  *
  * Every call turns Linux's arguments into region changes (mm/region.c) and
- * then makes the page tables agree: pages leave with their region
- * (region_release_range, mm/anon.h: unmap, then one page_put each, the
- * initrd's own frames only unmapped), protections follow mprotect run by
- * run. Nothing
- * is mapped eagerly: the fault handler (mm/fault.c) fills regions on touch.
+ * then makes the page tables agree: pages leave with their region (unmap,
+ * then one page_put each, the initrd's own frames only unmapped, as
+ * region_release_range in mm/anon.h does), protections follow mprotect run
+ * by run. Nothing is mapped eagerly: the fault handler (mm/fault.c) fills
+ * regions on touch.
  * The hot paths (one-page mmap, munmap, mprotect, brk) cost a few binary
  * searches of the region array and one page-table walk per mapped run:
  * mmap places top-down from a cached position (mmap_top) instead of
@@ -15,6 +15,8 @@
  * Invariants:
  *   [x] the page tables never map a page outside every region: pages are
  *       released with their region, before the call returns;
+ *   [x] fault_user_anon_mapped / fault_user_file_mapped (mm/fault.h) stay
+ *       exact: every page unmapped here leaves its count;
  *   [x] a frame is page_put once per mapping that goes (its refcount counts
  *       mappings); an initrd frame never (region_is_file_frame);
  *   [x] W^X: no region is writable and executable;
@@ -33,7 +35,6 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
-#include "mm/anon.h"
 #include "mm/buddy.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
@@ -54,6 +55,10 @@
 #define HEAP_NAME "[heap]"
 #define STACK_NAME "[stack]"
 #define GUARD_NAME "[stack guard]"
+
+/* What drop_parts does with each part's record. */
+#define DROP_KEEP_REGIONS 0u   /* only the pages go: MADV_DONTNEED, teardown */
+#define DROP_REMOVE_REGIONS 1u /* the records go first: munmap, MAP_FIXED, brk */
 
 /* Mapped runs recorded per page-table walk (a longer range takes more walks). */
 #define RUN_BATCH 16
@@ -100,6 +105,8 @@ static unsigned next_runs(const struct address_space *as, virt_addr_t from, virt
 	}
 	return batch->count;
 }
+
+static int drop_parts(struct user_space *us, virt_addr_t start, virt_addr_t end, unsigned how);
 
 /* Linux's PROT_* as region prot: read is implied, PROT_NONE has no MAP_USER. */
 static unsigned prot_to_region(int prot)
@@ -175,8 +182,8 @@ void user_space_destroy(struct user_space *us)
 	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
 	if (us->as.pml4) {
 		/* Every page goes as for munmap (counters kept), then the tables. */
-		MUST_SUCCEED(region_zap_range(&us->as, 0, USER_TOP),
-			     "user_space_destroy: a user space holds only user regions");
+		MUST_SUCCEED(drop_parts(us, 0, USER_TOP, DROP_KEEP_REGIONS),
+			     "user_space_destroy: dropping pages changes no region");
 		paging_destroy(&us->as);
 	}
 	region_set_destroy(&us->regions);
@@ -279,13 +286,72 @@ int user_space_write(struct user_space *us, virt_addr_t va, const void *src, siz
 }
 
 /*
- * Remove [start, end) from us, regions and pages (munmap, MAP_FIXED, brk).
- * The removal of the records is the step that can fail (a split): it goes
- * first, so -ENOMEM leaves everything as it was.
+ * Unmap every page mapped in [start, end), all inside region r (a copy),
+ * one page-table walk and one unmap per run: a file's own frame is only
+ * unmapped (and leaves the Mapped count), any other frame loses this
+ * mapping's owner (page_put; it leaves the AnonPages count), as
+ * region_release_range does (mm/anon.h), without its per-page lookups.
  */
+static void drop_pages(struct user_space *us, const struct region *r, virt_addr_t start,
+		       virt_addr_t end)
+{
+	struct run_batch batch;
+	virt_addr_t va = start;
+
+	while (va < end && next_runs(&us->as, va, end, &batch)) {
+		for (unsigned i = 0; i < batch.count; i++) {
+			const struct run *run = &batch.runs[i];
+			MUST_SUCCEED(paging_unmap(&us->as, run->start, run->end - run->start),
+				     "drop_pages: unmapping 4 KiB user pages needs no split");
+			for (virt_addr_t p = run->start; p < run->end; p += PAGE_SIZE) {
+				phys_addr_t pa = run->pa + (p - run->start);
+				if (region_is_file_frame(r, p, pa)) {
+					fault_count_user(&fault_user_file_mapped, p, -1);
+				} else {
+					fault_count_user(&fault_user_anon_mapped, p, -1);
+					page_put(phys_to_page(pa));
+				}
+			}
+			va = run->end;
+		}
+	}
+}
+
+/*
+ * drop_pages over every region part of [start, end), region by region;
+ * with DROP_REMOVE_REGIONS each part's record goes first. Only the first
+ * part can need a split (a range strictly inside one region, which is then
+ * the only part), so -ENOMEM changes nothing. Holes hold no pages (every
+ * mapped user page lies in a region). Returns 0 or region_remove's error.
+ */
+static int drop_parts(struct user_space *us, virt_addr_t start, virt_addr_t end, unsigned how)
+{
+	virt_addr_t va = start;
+
+	while (va < end) {
+		struct region r;
+		if (!region_find_copy(&us->regions, va, &r)) {
+			const struct region *next = region_next(&us->regions, va);
+			va = next && next->start < end ? next->start : end;
+			continue;
+		}
+		virt_addr_t part_end = MIN(r.end, end);
+		if (how == DROP_REMOVE_REGIONS) {
+			int err = region_remove(&us->regions, va, part_end);
+			if (err)
+				return err;
+		}
+		drop_pages(us, &r, va, part_end);
+		va = part_end;
+	}
+	return 0;
+}
+
+/* Remove [start, end) from us, regions and pages; 0 or -ENOMEM (nothing changed). */
 static int unmap_range(struct user_space *us, virt_addr_t start, virt_addr_t end)
 {
-	int err = region_release_range(&us->as, start, end);
+	int err = drop_parts(us, start, end, DROP_REMOVE_REGIONS);
+
 	if (err)
 		return err;
 	if (end > us->mmap_top && start < USER_MMAP_TOP)
@@ -467,6 +533,9 @@ static void protect_pages(struct user_space *us, const struct region *r, virt_ad
 	bool per_page = (r->prot & MAP_WRITE) && (r->kind == REGION_FILE || r->kind == REGION_COW);
 	virt_addr_t va = start;
 
+	/* Usually every page is mapped, or none: try the whole piece at once. */
+	if (!per_page && paging_protect(&us->as, start, end - start, r->prot) == 0)
+		return;
 	while (va < end && next_runs(&us->as, va, end, &batch)) {
 		for (unsigned i = 0; i < batch.count; i++) {
 			const struct run *run = &batch.runs[i];
@@ -546,8 +615,8 @@ int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advi
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
 	if (advice == MADV_DONTNEED)
-		MUST_SUCCEED(region_zap_range(&us->as, addr, end),
-			     "user_madvise: a covered user range holds only user regions");
+		MUST_SUCCEED(drop_parts(us, addr, end, DROP_KEEP_REGIONS),
+			     "user_madvise: dropping pages changes no region");
 	return 0;
 }
 

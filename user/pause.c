@@ -7,22 +7,26 @@
  * kernel wakes sleepers to kill them.
  *
  * Invariants:
- *   [x] prints "pause: pid N sleeping" once, then nothing;
+ *   [x] prints "pause: pid N sleeping" once (nothing with -q), then nothing;
  *   [x] with SECONDS, exits 0 after that many seconds.
- * Context: `run -b pause [SECONDS]` in the Pagoda shell, or ./pause on Linux.
+ * Context: `run -b pause [-q] [SECONDS]` in the Pagoda shell, or ./pause on Linux.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
-	long seconds = argc > 1 ? atol(argv[1]) : -1;
+	int quiet = argc > 1 && strcmp(argv[1], "-q") == 0;
+	long seconds = argc > 1 + quiet ? atol(argv[1 + quiet]) : -1;
 	struct timespec one = { .tv_sec = 1, .tv_nsec = 0 };
 
-	printf("pause: pid %d sleeping\n", (int)getpid());
-	fflush(stdout);
+	if (!quiet) {
+		printf("pause: pid %d sleeping\n", (int)getpid());
+		fflush(stdout);
+	}
 	for (long i = 0; seconds < 0 || i < seconds; i++)
 		nanosleep(&one, NULL);
 	return 0;

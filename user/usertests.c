@@ -644,6 +644,13 @@ static const char *test_mmap_file_private_write(void)
 	CHECK(a[3 * P + 4] == expected_byte(3 * P + 4), "copy lost the file's bytes");
 	CHECK(a[3 * P + 199] == 0, "copy's tail is not zero");
 	CHECK(!(m = pattern_mismatch(a + P, P, P)), "untouched page wrong at +%ld", m - 1);
+	/* The kernel's store into an untouched page of it: a copy-on-write fault during
+	 * the copy, resolved as for the process's own store. */
+	CHECK_RET(sys(SYS_lseek, fd, 2 * P, SEEK_SET), 2 * P);
+	CHECK_RET(sys(SYS_read, fd, a + 2 * P + 64, 8), 8);
+	CHECK(!pattern_mismatch(a + 2 * P + 64, 2 * P, 8), "read into the copy: wrong bytes");
+	CHECK(a[2 * P + 63] == expected_byte(2 * P + 63), "the copy lost its neighbour byte");
+	CHECK_RET(sys(SYS_lseek, fd, 0, SEEK_SET), 0);
 	/* The file itself is unchanged, and so is a second mapping of it. */
 	CHECK_RET(sys(SYS_read, fd, buf, 8), 8);
 	CHECK(!pattern_mismatch(buf, 0, 8), "a private write reached the file");
@@ -668,6 +675,82 @@ static const char *test_mmap_file_errors(void)
 	CHECK_RET(sys(SYS_mmap, 0, P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), -EACCES);
 	CHECK_RET(sys(SYS_close, fd), 0);
 	CHECK_RET(sys(SYS_mmap, 0, P, PROT_READ, MAP_PRIVATE, fd, 0), -EBADF);
+	return NULL;
+}
+
+/* Splitting a file mapping (munmap, mprotect) before any page is touched: every
+ * piece still maps the right part of the file. */
+static const char *test_mmap_file_split(void)
+{
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY), m;
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	unsigned char *a = (unsigned char *)sys(SYS_mmap, 0, 4 * P, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	CHECK(!is_err((long)a), "mmap = %s", ret_name((long)a));
+	CHECK_RET(sys(SYS_munmap, a + P, P), 0);
+	CHECK_RET(sys(SYS_mprotect, a + 2 * P, P, PROT_NONE), 0);
+	CHECK(!(m = pattern_mismatch(a + 3 * P, 3 * P, DATA_SIZE - 3 * P)),
+	      "page 3 after the splits: byte %ld wrong", m - 1);
+	CHECK(a[4 * P - 1] == 0, "page 3's tail past the file is not zero");
+	CHECK_RET(sys(SYS_mprotect, a + 2 * P, P, PROT_READ), 0);
+	CHECK(!(m = pattern_mismatch(a + 2 * P, 2 * P, P)), "page 2: byte %ld wrong", m - 1);
+	CHECK(!(m = pattern_mismatch(a, 0, P)), "page 0: byte %ld wrong", m - 1);
+	CHECK_RET(sys(SYS_write, 1, a + P, 1), -EFAULT);
+	/* MAP_FIXED of the file's page 1 into the hole, at its own offset. */
+	CHECK_RET(sys(SYS_mmap, a + P, P, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, P), a + P);
+	CHECK(!(m = pattern_mismatch(a, 0, DATA_SIZE)), "whole file again: byte %ld wrong", m - 1);
+	CHECK_RET(sys(SYS_munmap, a, 4 * P), 0);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
+/* MADV_DONTNEED on a private file mapping drops the private copy: the file's bytes return. */
+static const char *test_madvise_file(void)
+{
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	unsigned char *a = (unsigned char *)sys(SYS_mmap, 0, 2 * P, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE, fd, 0);
+
+	CHECK(!is_err((long)a), "mmap = %s", ret_name((long)a));
+	a[100] = 0xab;
+	a[P + 100] = 0xcd;
+	CHECK_RET(sys(SYS_madvise, a, P, MADV_DONTNEED), 0);
+	CHECK(a[100] == expected_byte(100), "after DONTNEED: byte %d, not the file's %d", a[100],
+	      expected_byte(100));
+	CHECK(a[P + 100] == 0xcd, "DONTNEED of page 0 dropped page 1's copy");
+	CHECK_RET(sys(SYS_munmap, a, 2 * P), 0);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
+/* Many small mappings that cannot merge (alternating protections), then all gone. */
+static const char *test_mmap_many(void)
+{
+	enum { N = 300 };
+	static char *maps[N];
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	for (int i = 0; i < N; i++) {
+		maps[i] = map_pages(1, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE);
+		CHECK(maps[i], "mapping %d of %d failed", i + 1, N);
+		if (i % 2 == 0)
+			maps[i][0] = (char)i;
+	}
+	for (int i = 0; i < N; i++) {
+		CHECK(maps[i][0] == (i % 2 ? 0 : (char)i), "mapping %d lost its byte", i);
+		if (i % 2)
+			CHECK_RET(sys(SYS_read, fd, maps[i], 1), -EFAULT);
+	}
+	for (int i = 0; i < N; i++)
+		CHECK_RET(sys(SYS_munmap, maps[i], P), 0);
+	unsigned char vec;
+
+	CHECK_RET(sys(SYS_mincore, maps[N / 2], P, &vec), -ENOMEM);
+	CHECK_RET(sys(SYS_close, fd), 0);
 	return NULL;
 }
 
@@ -1097,6 +1180,44 @@ static const char *test_stack_growth(void)
 	return NULL;
 }
 
+/* A copy into the stack's growth area, below what the stack has used so far, grows
+ * the stack as the process's own store would (a fault resolved during the copy). */
+static const char *test_copy_grows_stack(void)
+{
+	char here;
+	char *deep = (char *)(((uintptr_t)&here - (7ul << 20)) & ~(P - 1));   /* 7 MiB down */
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+	unsigned char vec;
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	long before = sys(SYS_mincore, deep, P, &vec);
+
+	CHECK(before == -ENOMEM || (before == 0 && !(vec & 1)),
+	      "7 MiB below the stack pointer is already in use: mincore = %s", ret_name(before));
+	CHECK_RET(sys(SYS_read, fd, deep + 100, 16), 16);
+	CHECK(!pattern_mismatch((unsigned char *)deep + 100, 0, 16), "wrong bytes in the stack");
+	CHECK_RET(sys(SYS_mincore, deep, P, &vec), 0);
+	CHECK(vec & 1, "the page the copy wrote is not resident");
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
+/* The guard page below the stack's limit: no copy reaches it, no mapping replaces it
+ * quietly (Linux keeps a gap, not a mapping, so this is Pagoda's). */
+static const char *test_stack_guard(void)
+{
+	const unsigned long guard = 0x7ffffffff000ul - (8ul << 20) - P;   /* mm/layout.h */
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	CHECK_RET(sys(SYS_read, fd, guard + 8, 8), -EFAULT);
+	CHECK_RET(sys(SYS_write, 1, guard, 8), -EFAULT);
+	CHECK_RET(sys(SYS_mmap, guard, P, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
 /* Pagoda never overcommits: a mapping larger than memory is refused at once. */
 static const char *test_no_overcommit(void)
 {
@@ -1137,6 +1258,9 @@ static const struct usertest tests[] = {
 	{ "mmap_file", test_mmap_file, 0 },
 	{ "mmap_file_private_write", test_mmap_file_private_write, 0 },
 	{ "mmap_file_errors", test_mmap_file_errors, 0 },
+	{ "mmap_file_split", test_mmap_file_split, 0 },
+	{ "madvise_file", test_madvise_file, 0 },
+	{ "mmap_many", test_mmap_many, 0 },
 	{ "munmap_split", test_munmap_split, 0 },
 	{ "munmap_edges", test_munmap_edges, 0 },
 	{ "mprotect", test_mprotect, 0 },
@@ -1154,6 +1278,8 @@ static const struct usertest tests[] = {
 	{ "enosys", test_enosys, 0 },
 	{ "fpu", test_fpu, 0 },
 	{ "stack_growth", test_stack_growth, 0 },
+	{ "copy_grows_stack", test_copy_grows_stack, 0 },
+	{ "stack_guard", test_stack_guard, PAGODA_ONLY },
 	{ "no_overcommit", test_no_overcommit, PAGODA_ONLY },
 };
 

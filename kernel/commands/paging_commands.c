@@ -665,8 +665,8 @@ static int cmd_ptdump(int argc, char **argv)
 		int err = parse_u64_range(argv[1], 1, 0x7fffffff, &pid);
 		struct process *p = err ? NULL : process_get((int)pid);
 		if (!p) {
-			kprintf(err ? "ptdump: bad pid '%s'\n" : "ptdump: pid %s: no such process "
-				"(see `ps`)\n", argv[1]);
+			kprintf(err ? "ptdump: bad pid '%s'\n" : "ptdump: pid %s not found: no such "
+				"process (see `ps`)\n", argv[1]);
 			return err ? err : -ESRCH;
 		}
 		struct user_space *us = process_space_begin(p);
@@ -793,7 +793,8 @@ static int cmd_peek(int argc, char **argv)
 SHELL_COMMAND(peek, SHELL_ARGS(1, 2), "hexdump memory at a virtual address",
 	      "usage: peek VA [LEN]\n"
 	      "  Prints LEN bytes (default 64, at most 512) at VA as hex. Unmapped or\n"
-	      "  non-canonical addresses are reported instead of touched.\n"
+	      "  non-canonical addresses are reported instead of touched. In the user half\n"
+	      "  the bytes are read with copy_from_user, as a system call would.\n"
 	      "examples:\n"
 	      "  peek 0xffff800000100000 32  1 MiB into the direct map\n"
 	      "  peek 0xffffc04000001000     [refused] nothing is mapped there on a fresh boot\n",
@@ -885,7 +886,8 @@ SHELL_COMMAND(poke, SHELL_ARGS(2, 2), "write a 64-bit value at a virtual address
 	      "  the store faults and the page-fault handler maps a zeroed page or copies\n"
 	      "  the shared one first, as for any store (the faults are counted). Refuses\n"
 	      "  the kernel image, the direct map and the vmalloc window (that would\n"
-	      "  corrupt the kernel); map a page first and poke that.\n"
+	      "  corrupt the kernel); map a page first and poke that. In the user half\n"
+	      "  the store is a copy_to_user, as a system call's.\n"
 	      "examples:\n"
 	      "  map 0xffffc00000000000 4K\n"
 	      "  poke 0xffffc00000000000 0x1234\n"

@@ -15,7 +15,8 @@
 ; User mode: a frame whose CS has RPL 3 came from ring 3 (on the thread's
 ; kernel stack, through TSS.RSP0): swapgs on the way in, so GS is the
 ; kernel's percpu; on the way out process_user_return(frame) (a pending
-; kill ends the process there), user_mode_check_frame(frame), swapgs,
+; kill ends the process there), USER_FRAME_CHECK (trap_frame.inc; a frame
+; a handler changed goes to user_mode_check_frame(frame) in C), swapgs,
 ; iretq (isr_return_to_user, also the syscall path's slow exit). `clac` at
 ; every entry: an interrupt does not clear EFLAGS.AC, so a user copy's
 ; open SMAP window would otherwise stay open in the handler. NMI, #DF and
@@ -97,14 +98,17 @@ isr_common:
 .to_user:
     mov rdi, rsp
     call process_user_return    ; a pending kill ends the process here
-    mov rdi, rsp
-    call user_mode_check_frame  ; a frame iretq would fault on kills the process
+    USER_FRAME_CHECK isr_user_frame_slow, IRET_RFLAGS_OK
 global isr_return_to_user
 isr_return_to_user:             ; RSP = a checked ring-3 struct trap_frame
     POP_REGS
     add rsp, 16
     swapgs                      ; GS base = the user's again
     iretq
+isr_user_frame_slow:            ; a frame a handler changed: let C judge it
+    mov rdi, rsp
+    call user_mode_check_frame  ; a frame iretq would fault on kills the process
+    jmp isr_return_to_user
 
 ; NMI, #DF, #MC: GS may be the user's even in ring 0. Decide by the GS base
 ; itself: a kernel address (bit 63 set) is this CPU's percpu. R12 remembers

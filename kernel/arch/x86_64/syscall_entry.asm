@@ -37,15 +37,6 @@ section .text
 %include "kernel/arch/x86_64/smap.inc"
 %include "kernel/arch/x86_64/trap_frame.inc"
 
-%if USER_HALF_END != 1 << 47
-    %error "syscall_entry.asm: the user half is assumed to end at bit 47 (shr below)"
-%endif
-
-; RFLAGS bits sysret restores from R11 (SDM Vol. 2B SYSRET: R11 & 0x3c7fd7 | 2),
-; minus IOPL, which user code never has; IF must be set (checked separately).
-SYSRET_RFLAGS_OK equ 0x3c7fd7 & ~(3 << 12)
-RFLAGS_IF_BIT    equ 1 << 9
-
 extern syscall_dispatch
 extern process_user_return
 extern user_mode_check_frame
@@ -71,18 +62,7 @@ syscall_entry:
     cli
     mov rdi, rsp
     call process_user_return
-    ; sysret, or iretq?
-    mov rax, [rsp + TF_RIP]
-    shr rax, 47                 ; not below USER_HALF_END: never sysret there
-    jnz .iret
-    mov rax, [rsp + TF_RFLAGS]
-    xor rax, RFLAGS_IF_BIT      ; IF must be set: flip it, then it must read 0
-    test rax, ~(SYSRET_RFLAGS_OK & ~RFLAGS_IF_BIT)
-    jnz .iret
-    cmp qword [rsp + TF_CS], GDT_USER_CODE
-    jne .iret
-    cmp qword [rsp + TF_SS], GDT_USER_DATA
-    jne .iret
+    USER_FRAME_CHECK .iret, SYSRET_RFLAGS_OK   ; sysret, or iretq?
     POP_REGS                    ; (RCX and R11 then replaced by RIP and RFLAGS)
     mov rcx, [rsp + TF_RIP - TF_GPRS * 8]
     mov r11, [rsp + TF_RFLAGS - TF_GPRS * 8]
