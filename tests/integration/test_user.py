@@ -87,15 +87,15 @@ def run_ok(m, line, timeout=60):
     return out, pid
 
 
-def run_background(m, line):
-    """Start `line` with run -b; returns the pid. Unless the program is quiet (-q),
-    wait for its first line ("NAME: pid N ..."), so that it cannot land in the
-    middle of the next command's echo."""
+def run_background(m, line, banner=True):
+    """Start `line` with run -b; returns the pid. With banner, wait for the program's
+    first line ("NAME: pid N ..."), so that it cannot land in the middle of the next
+    command's echo; quiet programs (spin -q, pause -q, hog) have none."""
     out = m.command("run -b " + line)
     started = re.search(r"^\[(\d+)\] (\S+) started in the background", out, re.M)
     check(started, "`run -b %s` printed:\n%s" % (line, out))
     pid = int(started.group(1))
-    if " -q" not in line:
+    if banner:
         m.expect(r"%s: pid %d " % (line.split()[0], pid), 20)
     return pid
 
@@ -308,6 +308,24 @@ def user_background(firmware):
     check("no such process" in out, "kill of a dead pid:\n" + out)
 
 
+@machine_test("a process that takes all memory gets -ENOMEM, uses what it got; all comes back")
+def user_out_of_memory(firmware):
+    m = user_machine()
+    run_ok(m, "hello")
+    before = settled_meminfo(m)
+    out, pid = run_ok(m, "hog", timeout=120)
+    got = re.search(r"hog: pid %d: (\d+) MiB mapped and touched, mmap then said (.*)$" % pid,
+                    out, re.M)
+    check(got and int(got.group(1)) >= 150 and "memory" in got.group(2).lower(),
+          "hog on 256 MiB should map 150+ MiB, then ENOMEM:\n" + out)
+    check(re.search(r"hog: pid %d: break grown by \d+ MiB" % pid, out), "hog's brk:\n" + out)
+    run_ok(m, "hello")
+    after = settled_meminfo(m)
+    for key in ("MemFree", "Slab", "PageTables"):
+        check(after[key] == before[key], "%s %d before hog, %d after" % (key, before[key],
+                                                                         after[key]))
+
+
 # -- four CPUs --------------------------------------------------------------------------
 
 
@@ -319,9 +337,9 @@ def user_smp4(firmware):
     for line, signal, report in VIOLATIONS[:4]:
         run(m, line)
     # The first background process starts the kernel's reaper thread (its stack stays).
-    kill_and_wait_gone(m, run_background(m, "pause -q"))
+    kill_and_wait_gone(m, run_background(m, "pause -q", banner=False))
     before = settled_meminfo(m)
-    spinners = [run_background(m, "spin -q") for _ in range(3)]
+    spinners = [run_background(m, "spin -q", banner=False) for _ in range(3)]
     for i in range(100):
         line, signal, report = VIOLATIONS[i % len(VIOLATIONS)]
         check_violation(m, line, signal, report)
@@ -333,6 +351,32 @@ def user_smp4(firmware):
         check(after[key] == before[key],
               "%s %d before, %d after 3 spinners and 100 faulting runs on 4 CPUs"
               % (key, before[key], after[key]))
+
+
+@machine_test("on 4 CPUs: two processes take all memory at once; each ends, the kernel stays")
+def user_smp4_out_of_memory(firmware):
+    m = user_machine(smp=4)
+    # The first background process starts the kernel's reaper thread (its stack stays).
+    kill_and_wait_gone(m, run_background(m, "pause -q", banner=False))
+    run_ok(m, "hello")
+    before = settled_meminfo(m)
+    pids = [run_background(m, "hog", banner=False) for _ in range(2)]
+    ended = set()
+    while ended != set(pids):
+        # Normal end, or killed at a fault with the kernel's report: both are right.
+        got = m.expect(r"hog: pid (\d+): break grown|pid (\d+) \(hog\)", 120)
+        ended.add(int(got.group(1) or got.group(2)))
+    for pid in pids:
+        for _ in range(50):
+            if pid not in ps(m)[0]:
+                break
+            m.command("sleep 100")
+        check(pid not in ps(m)[0], "hog %d still listed:\n%s" % (pid, ps(m)[1]))
+    run_ok(m, "hello")
+    after = settled_meminfo(m)
+    for key in ("MemFree", "Slab", "PageTables"):
+        check(after[key] == before[key], "%s %d before two hogs, %d after" % (key, before[key],
+                                                                              after[key]))
 
 
 # -- the same binary on Linux -------------------------------------------------------------
