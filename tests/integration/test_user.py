@@ -1,14 +1,16 @@
 """test_user.py - user programs on Pagoda: processes, system calls, user faults.
 
 The programs of user/ (packed into the initrd) run through the shell's
-`run`: hello, usertests (which checks every system call from user mode and
-must pass whole), each violation program (killed alone, by the right signal,
-with the kernel's report), the memory-manager demos, the console read by
-`cat`, background processes seen by `ps` and `pmap` and ended by `kill`,
-and 100 faulting runs that must leave `meminfo` where it started. Machines
-boot with `-cpu qemu64,+smep,+smap` so that SMEP and SMAP are on under TCG;
-the SMP tests run the same on 4 CPUs. usertests_on_linux runs the same
-usertests binary on this host: the portable tests must pass on Linux too.
+`run`: hello and exit statuses, usertests (which checks every system call
+from user mode and must pass whole), each violation program (killed alone,
+by the right signal, with the kernel's report naming the kind of fault),
+the memory-manager demos, the console read by `cat`, background processes
+seen by `ps`, `pmap` and `ptdump` and ended by `kill`, a process taking all
+memory (hog), and 100 faulting runs that must leave `meminfo` where it
+started. Machines boot with `-cpu qemu64,+smep,+smap` so that SMEP and SMAP
+are on under TCG; the SMP tests do the same on 4 CPUs, beside spinning and
+memory-hungry processes. usertests_on_linux runs the same usertests binary
+on this host: the portable tests must pass on Linux too.
 """
 import atexit
 import os
