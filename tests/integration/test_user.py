@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from pagoda import Machine, check, machine_test, shell_test, skip
@@ -379,6 +380,40 @@ def user_smp4_out_of_memory(firmware):
     for key in ("MemFree", "Slab", "PageTables"):
         check(after[key] == before[key], "%s %d before two hogs, %d after" % (key, before[key],
                                                                               after[key]))
+
+
+# -- the archive, on the host ---------------------------------------------------------------
+
+
+@machine_test("the initrd: page-aligned files, every program and data file, GNU cpio agrees")
+def initrd_archive(firmware):
+    archive = os.path.join(ROOT, "build", "initrd.cpio")
+    if not os.path.exists(archive):
+        skip("no build/initrd.cpio (make iso)")
+    listing = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "mkinitrd.py"),
+                              "--list", archive], capture_output=True, text=True)
+    check(listing.returncode == 0, "mkinitrd --list: %s%s" % (listing.stdout, listing.stderr))
+    names = re.findall(r"^(\S+)\s+offset", listing.stdout, re.M)
+    programs = subprocess.run(["make", "-s", "print-USER_PROGRAMS"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.split()
+    check(programs and sorted(programs + ["README.md", "usertests.dat"]) == names,
+          "the initrd holds %s, the Makefile lists %s" % (names, programs))
+    if not shutil.which("cpio"):
+        skip("GNU cpio is not installed: mkinitrd's own check passed")
+    with open(archive, "rb") as f:
+        gnu = subprocess.run(["cpio", "-t", "--quiet"], stdin=f, capture_output=True, text=True)
+    check(gnu.returncode == 0 and gnu.stdout.split() == names,
+          "cpio -t lists %s (status %d, %s)" % (gnu.stdout.split(), gnu.returncode, gnu.stderr))
+    root = tempfile.mkdtemp(prefix="pagoda-initrd-")
+    try:
+        with open(archive, "rb") as f:
+            subprocess.run(["cpio", "-id", "--quiet"], stdin=f, cwd=root, check=True)
+        for name in programs:
+            with open(os.path.join(root, name), "rb") as a, \
+                    open(os.path.join(ROOT, "build", "user", name), "rb") as b:
+                check(a.read() == b.read(), "cpio extracted %s differently" % name)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 # -- the same binary on Linux -------------------------------------------------------------
