@@ -386,6 +386,12 @@ HOST_FUZZERS += fuzz_elf
 test_syscall_SRCS := tests/host/test_syscall.c kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c kernel/syscall/path.c kernel/syscall/sigmask.c drivers/rtc_time.c
 HOST_TEST_PROGRAMS += test_syscall
+# The file and memory calls over a real user space in the arena; the process,
+# its descriptors and the initrd are stand-ins (tests/host/syscall_host.h).
+test_sys_calls_SRCS := tests/host/test_sys_fs.c tests/host/test_sys_mm.c \
+	tests/host/syscall_host.c kernel/syscall/sys_fs.c kernel/syscall/sys_mm.c \
+	kernel/syscall/iovec.c kernel/syscall/path.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_sys_calls
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

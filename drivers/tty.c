@@ -15,7 +15,7 @@
  *       lines and nothing else (a line that does not fit is dropped whole);
  *   [x] edit_len < TTY_LINE_MAX: room is always left for the "\n";
  *   [x] every field below changes under tty_lock with interrupts off.
- * Context: see tty.h. Lock order: tty_lock -> console output (echo), and
+ * Context: see tty.h. Lock order: tty_lock -> console_lock (echo), and
  * tty_lock -> what the owner's hook takes (a process's lock, a wait queue);
  * readers are woken after tty_lock is dropped.
  */
@@ -23,6 +23,7 @@
 
 #include "drivers/arch.h"
 #include "drivers/console.h"
+#include "drivers/console_lock.h"
 #include "drivers/serial.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -52,7 +53,9 @@ static enum esc_state esc;
 
 static void echo(const char *s)
 {
+	console_lock(); /* not in the middle of another CPU's kprintf line */
 	console_write(s, strlen(s));
+	console_unlock();
 }
 
 static void flush_locked(void)

@@ -72,7 +72,7 @@ struct fault_stats fault_stats_total(void)
 {
 	struct fault_stats sum = {0};
 
-	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+	for (unsigned cpu = 0; cpu < arch_cpus_online(); cpu++) {
 		const struct fault_stats *s = &fault_stats_cpu[cpu];
 		sum.faults += s->faults;
 		sum.demand_zero += s->demand_zero;

@@ -61,6 +61,7 @@ void region_set_init(struct region_set *set)
 	set->items = NULL;
 	set->count = 0;
 	set->capacity = 0;
+	set->hint = 0;
 	spin_lock_init(&set->lock, "region set");
 }
 
@@ -289,12 +290,23 @@ static int insert_locked(struct region_set *set, const struct region *r)
 	return 0;
 }
 
+/*
+ * The last region found is tried first: faults come in runs in one region
+ * (a heap, a stack), and a hit costs two compares instead of the search.
+ * Any region that contains va is the one (they are disjoint), so the hint
+ * never needs invalidating, only checking.
+ */
 static const struct region *find_locked(const struct region_set *set, virt_addr_t va)
 {
-	size_t index = region_index_after(set, va);
+	size_t hint = set->hint;
 
-	if (index < set->count && set->items[index].start <= va)
+	if (hint < set->count && set->items[hint].start <= va && va < set->items[hint].end)
+		return &set->items[hint];
+	size_t index = region_index_after(set, va);
+	if (index < set->count && set->items[index].start <= va) {
+		((struct region_set *)set)->hint = index; /* under the set's lock */
 		return &set->items[index];
+	}
 	return NULL;
 }
 

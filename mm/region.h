@@ -84,7 +84,9 @@ struct region {
 struct region_set {
 	struct region *items;
 	size_t count, capacity;
-	spinlock_t lock;        /* items, count, capacity (region_set_init names it) */
+	spinlock_t lock;        /* items, count, capacity, hint (region_set_init names it) */
+	size_t hint;            /* index of the region the last lookup found: tried first (a
+				 * hint only: checked against count and the range each time) */
 };
 
 /*

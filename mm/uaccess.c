@@ -8,8 +8,9 @@
  * touching a region without MAP_USER is refused before the copy. Then
  * arch_copy_user copies; a fault inside it is resolved as the process's
  * own would be, or ends the copy, and what was not copied says -EFAULT.
- * Strings are copied a page at a time, so that an unreadable page after the
- * NUL never matters.
+ * Strings are copied in chunks of STRING_CHUNK bytes that never cross a
+ * page, stopping at the NUL, so that an unreadable page after the NUL
+ * never matters and a short string costs one short copy.
  * Invariants:
  *   [x] user memory is read or written only by arch_copy_user;
  *   [x] no lock is held across arch_copy_user (the region lookups take and
@@ -26,6 +27,13 @@
 #include "mm/kernel_space.h"
 #include "mm/paging.h"
 #include "mm/region.h"
+
+/*
+ * Bytes a string copy asks for at a time: a path is usually short, and a
+ * copy of a whole page to find a NUL in its first bytes would cost a
+ * `rep movsb` of 4 KiB; the region check is made once per page.
+ */
+#define STRING_CHUNK 64
 
 bool user_range_ok(virt_addr_t va, size_t n)
 {
@@ -91,14 +99,20 @@ int copy_to_user(virt_addr_t dst, const void *src, size_t n)
 long strncpy_from_user(char *dst, virt_addr_t src, size_t size)
 {
 	size_t copied = 0;
+	virt_addr_t checked_page = 1; /* not page-aligned: no page checked yet */
 
 	if (size == 0)
 		return -ENAMETOOLONG;
 	while (copied < size) {
 		virt_addr_t va = src + copied;
-		size_t chunk = MIN(size - copied, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		if (!user_range_ok(va, chunk) || !user_pages_allowed(va, chunk))
-			break;
+		size_t page_left = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		size_t chunk = MIN(MIN(size - copied, page_left), STRING_CHUNK);
+		if (ALIGN_DOWN(va, PAGE_SIZE) != checked_page) {
+			/* USER_TOP is page-aligned: a page below it is wholly below it. */
+			if (!user_range_ok(va, page_left) || !user_pages_allowed(va, page_left))
+				break;
+			checked_page = ALIGN_DOWN(va, PAGE_SIZE);
+		}
 		size_t left = copy_user(dst + copied, (const void *)(uintptr_t)va, chunk, 0);
 		size_t length = strnlen(dst + copied, chunk - left);
 		if (length < chunk - left)

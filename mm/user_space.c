@@ -3,11 +3,11 @@
  * (user_space.h has the contracts; docs/processes.md the picture).
  *
  * Every call turns Linux's arguments into region changes (mm/region.c) and
- * then makes the page tables agree: pages leave with their region
- * (unmap, then one page_put each, the initrd's own frames only unmapped,
- * as region_release_range in mm/anon.h does), protections follow mprotect
- * run by run. Nothing
- * is mapped eagerly: the fault handler (mm/fault.c) fills regions on touch.
+ * then makes the page tables agree: pages leave with their region (unmap,
+ * then one page_put each, the initrd's own frames only unmapped, as
+ * region_release_range in mm/anon.h does), protections follow mprotect run
+ * by run. Nothing is mapped eagerly: the fault handler (mm/fault.c) fills
+ * regions on touch.
  * The hot paths (one-page mmap, munmap, mprotect, brk) cost a few binary
  * searches of the region array and one page-table walk per mapped run:
  * mmap places top-down from a cached position (mmap_top) instead of

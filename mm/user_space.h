@@ -124,7 +124,8 @@ __must_check int user_space_write(struct user_space *us, virt_addr_t va, const v
  * more pages than free RAM minus the kernel's reserve,
  * fault_user_reserve_pages(): no overcommit past RAM), -EPERM (MAP_FIXED
  * below USER_START), -EEXIST, -EACCES (PROT_WRITE|PROT_EXEC: W^X),
- * -EOVERFLOW (offset + len wraps), -EBADF.
+ * -EOVERFLOW (offset + len wraps), -EBADF. As on Linux, a MAP_FIXED that
+ * fails with -ENOMEM after removing what was there leaves the range empty.
  */
 long user_mmap(struct user_space *us, virt_addr_t addr, uint64_t len, int prot, int flags,
 	       const struct user_file *f, uint64_t offset);

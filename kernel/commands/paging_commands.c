@@ -665,8 +665,8 @@ static int cmd_ptdump(int argc, char **argv)
 		int err = parse_u64_range(argv[1], 1, 0x7fffffff, &pid);
 		struct process *p = err ? NULL : process_get((int)pid);
 		if (!p) {
-			kprintf(err ? "ptdump: bad pid '%s'\n" : "ptdump: pid %s: no such process "
-				"(see `ps`)\n", argv[1]);
+			kprintf(err ? "ptdump: bad pid '%s'\n" : "ptdump: pid %s not found: no such "
+				"process (see `ps`)\n", argv[1]);
 			return err ? err : -ESRCH;
 		}
 		struct user_space *us = process_space_begin(p);

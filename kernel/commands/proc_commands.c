@@ -167,7 +167,7 @@ static int cmd_kill(int argc, char **argv)
 	}
 	err = process_kill((int)pid, SIGKILL);
 	if (err == -ESRCH) {
-		kprintf("kill: pid %lu: no such process (-ESRCH; see `ps`)\n", pid);
+		kprintf("kill: pid %lu not found: no such process (-ESRCH; see `ps`)\n", pid);
 		return err;
 	}
 	kprintf("kill: SIGKILL sent to pid %lu; it ends at its next return to user mode\n", pid);
@@ -260,7 +260,7 @@ static struct process *process_arg(const char *cmd, const char *arg)
 	}
 	struct process *p = process_get((int)pid);
 	if (!p)
-		kprintf("%s: pid %lu: no such process (see `ps`)\n", cmd, pid);
+		kprintf("%s: pid %lu not found: no such process (see `ps`)\n", cmd, pid);
 	return p;
 }
 

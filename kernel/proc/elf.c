@@ -104,6 +104,36 @@ static int elf_check_load(const struct elf64_phdr *ph, unsigned n, uint64_t size
 	return 0;
 }
 
+/*
+ * The dynamic section of a static-pie (n: its header's index): musl's rcrt1
+ * applies its relative relocations itself, but it cannot load libraries
+ * (DT_NEEDED: the file was linked against libc.so, which Debian's
+ * `musl-gcc -static-pie` does) nor write to read-only text (DT_TEXTREL).
+ */
+static int elf_check_dynamic(const void *image, uint64_t size, const struct elf64_phdr *ph,
+			     unsigned n, char *why, size_t why_size)
+{
+	struct elf64_dyn d;
+	uint64_t count = ph->p_filesz / sizeof(d);
+
+	if (ph->p_offset > size || size - ph->p_offset < ph->p_filesz)
+		return ELF_REFUSE(why, why_size,
+				  "segment %u: the dynamic section [0x%llx, +0x%llx) runs past the end of the file",
+				  n, ULL(ph->p_offset), ULL(ph->p_filesz));
+	for (uint64_t i = 0; i < count && i < ELF_DYNAMIC_MAX; i++) {
+		memcpy(&d, (const char *)image + ph->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_NEEDED)
+			return ELF_REFUSE(why, why_size,
+					  "needs shared libraries (DT_NEEDED): link with libc.a (musl-gcc -static)");
+		if (d.d_tag == DT_TEXTREL || (d.d_tag == DT_FLAGS && (d.d_val & DF_TEXTREL)))
+			return ELF_REFUSE(why, why_size,
+					  "relocates its read-only segments (DT_TEXTREL): compile with -fPIE");
+	}
+	return 0;
+}
+
 /* The Linux PROT_* bits of a segment's p_flags. */
 static int elf_prot(uint32_t flags)
 {
@@ -147,6 +177,9 @@ int elf_check(const void *image, uint64_t size, struct elf_plan *plan, char *why
 		if (ph.p_type == PT_GNU_STACK && (ph.p_flags & PF_X))
 			return ELF_REFUSE(why, why_size,
 					  "asks for an executable stack (PT_GNU_STACK with PF_X): Pagoda's stacks never execute");
+		if (ph.p_type == PT_DYNAMIC &&
+		    (err = elf_check_dynamic(image, size, &ph, i, why, why_size)) != 0)
+			return err;
 		if (ph.p_type != PT_LOAD)
 			continue;
 		err = elf_check_load(&ph, i, size, why, why_size);

@@ -60,6 +60,14 @@
 #define PT_PHDR 6                 /* the program header table itself, in memory */
 #define PT_TLS 7                  /* the thread-local storage template */
 #define PT_GNU_STACK 0x6474e551   /* p_flags says whether the stack is executable */
+/* d_tag of a PT_DYNAMIC entry (struct elf64_dyn), the ones the loader reads */
+#define DT_NULL 0                 /* the last entry */
+#define DT_NEEDED 1               /* a shared library the program needs */
+#define DT_TEXTREL 22             /* relocations write to read-only segments */
+#define DT_FLAGS 30               /* d_val: DF_* bits */
+#define DF_TEXTREL 0x4            /* DT_FLAGS: the same as DT_TEXTREL */
+#define ELF_DYNAMIC_MAX 1024      /* entries read at most (a static-pie has about 20) */
+
 /* p_flags */
 #define PF_X 0x1                  /* execute */
 #define PF_W 0x2                  /* write */
@@ -93,6 +101,12 @@ struct elf64_phdr {
 	uint64_t p_filesz;        /* bytes in the file */
 	uint64_t p_memsz;         /* bytes in memory (>= p_filesz; the rest is zero) */
 	uint64_t p_align;
+};
+
+/* One entry of the dynamic section (PT_DYNAMIC). */
+struct elf64_dyn {
+	int64_t d_tag;            /* DT_* */
+	uint64_t d_val;           /* a number or an address, by tag */
 };
 
 _Static_assert(sizeof(struct elf64_ehdr) == 64, "elf64_ehdr: 64 bytes");
@@ -143,7 +157,10 @@ struct elf_plan {
  * Returns 0, or -ENOEXEC for anything it refuses: not ELF, not 64-bit, not
  * little endian, bad version, not x86-64, not ET_EXEC/ET_DYN, a bad
  * e_phentsize, no or too many program headers, headers outside the file,
- * PT_INTERP, an executable stack (PT_GNU_STACK with PF_X), a PT_LOAD with
+ * PT_INTERP, a dynamic section outside the file, or asking for shared
+ * libraries (DT_NEEDED: linked against libc.so) or for relocations of
+ * read-only segments (DT_TEXTREL: not position independent, the start-up
+ * code could not apply them), an executable stack (PT_GNU_STACK with PF_X), a PT_LOAD with
  * p_filesz > p_memsz, p_offset and p_vaddr disagreeing modulo the page size,
  * a bad p_align, sums that overflow, file bytes past the end of the file, a
  * segment outside [USER_START, USER_MMAP_TOP), out of order or overlapping

@@ -10,14 +10,14 @@
  *                private, prot of the segment   demand-zero
  *
  * A file region's user_file is the program's file cut to the segment's last
- * file byte (size = file_offset + file_bytes), so that B2's fault rules zero
- * the rest of the last page: the bytes after .data in the file (section
- * headers, symbols) never show through as bss.
+ * file byte (size = file_offset + file_bytes), so that mm/fault.c's file
+ * fault rules zero the rest of the last page: the bytes after .data in the
+ * file (section headers, symbols) never show through as bss.
  * Invariants:
  *   [x] nothing is mapped in us unless the file passed elf_check and the
  *       arguments fit;
- *   [x] no region is writable and executable (the plan has none; B1 refuses
- *       them too).
+ *   [x] no region is writable and executable (the plan has none;
+ *       mm/user_space.c refuses them too).
  * Context: process context, may sleep (kmalloc, page tables); no lock held.
  */
 #include "kernel/proc/exec.h"

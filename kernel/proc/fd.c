@@ -5,11 +5,13 @@
  * A read or write moves bytes between the user buffer and the file
  * through a small kernel bounce buffer on the stack (copy_to_user /
  * copy_from_user: faults during the copy are the process's own, resolved
- * or -EFAULT), never holding a spinlock across the copy. An initrd file's
+ * or -EFAULT), never holding a spinlock across the copy; each chunk goes to
+ * the console under the console lock, so a process's line and a kernel
+ * line printed on another CPU never mix mid-line. An initrd file's
  * bytes are read through the direct map (initrd_bytes); its position is
  * the only state and lives under the file's lock. The console's read is
  * the terminal's canonical read (drivers/tty.h) for the calling process,
- * interrupted by a kill (process_wait_event_interruptible's rule).
+ * interrupted by a kill (process_sleep_begin: -EINTR, then the kill).
  *
  * Invariants:
  *   [x] a table slot holds one reference; fd_get hands out another;
@@ -21,6 +23,7 @@
 #include "kernel/proc/fd.h"
 
 #include "drivers/console.h"
+#include "drivers/console_lock.h"
 #include "drivers/tty.h"
 #include "kernel/fs/initrd.h"
 #include "kernel/proc/process.h"
@@ -178,7 +181,9 @@ static long console_write_user(struct file *f, virt_addr_t buf, size_t len)
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		if (copy_from_user(chunk, buf + done, n))
 			return done ? (long)done : -EFAULT;
+		console_lock(); /* whole against kprintf on other CPUs, as a line of the kernel's */
 		console_write(chunk, n);
+		console_unlock();
 		done += n;
 	}
 	return (long)done;

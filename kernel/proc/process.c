@@ -22,7 +22,7 @@
  * towards ring 3 (process_user_return), so the tear-down always runs on
  * the thread that owns the space, never under somebody else's feet.
  * Background processes (`run -b`) are reaped by a kernel thread, "reaper",
- * started with the first of them.
+ * started with the first process.
  *
  * Invariants:
  *   [x] the table (processes, next_pid) changes only under table_lock;
@@ -487,10 +487,15 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
 	}
 	const struct initrd_file *file = initrd_find(path);
 	if (!file) {
-		WHY("no program '%s' in the initrd (try 'ls')", path);
+		WHY("'%s' not found in the initrd (try 'ls')", path);
 		return -ENOENT;
 	}
-	if ((flags & PROCESS_BACKGROUND) && (err = reaper_start()) != 0) {
+	/*
+	 * The reaper starts with the first process of any kind, so that its
+	 * stack is not counted against the first background one (meminfo
+	 * before and after a `run -b` agree); only a background process needs it.
+	 */
+	if ((err = reaper_start()) != 0 && (flags & PROCESS_BACKGROUND)) {
 		WHY("no memory for the reaper thread");
 		return err;
 	}

@@ -5,8 +5,11 @@
  * RDRAND can fail when the CPU's generator is drained (CF = 0): Intel's
  * guide says to retry, 10 times at most, before calling it broken; after
  * that Pagoda uses the fallback generator for that word. Bytes go out in
- * chunks of RANDOM_CHUNK through a stack buffer; a kill pending between
- * chunks ends a long request early with the bytes so far, as Linux does.
+ * chunks of RANDOM_CHUNK through a stack buffer, no chunk crossing a page
+ * boundary: a buffer that runs into unmapped memory gets the bytes up to
+ * it and their count, as on Linux (-EFAULT only if not one byte fits). A
+ * kill pending between chunks ends a long request early with the bytes so
+ * far, as Linux does.
  *
  * Invariants:
  *   [x] rdrand_present is computed once (first use) from CPUID;
@@ -90,7 +93,11 @@ long sys_getrandom(virt_addr_t buf, size_t len, unsigned flags)
 	if (len > IOVEC_MAX_RW_COUNT)
 		len = IOVEC_MAX_RW_COUNT;
 	while (done < len) {
+		/* Never across a page boundary: a fault then ends the call at exactly the bytes written. */
+		size_t to_page = PAGE_SIZE - ((buf + done) & (PAGE_SIZE - 1));
 		size_t n = len - done < RANDOM_CHUNK ? len - done : RANDOM_CHUNK;
+		if (n > to_page)
+			n = to_page;
 		if (done > 0 && process_signal_pending())
 			break;
 		for (size_t i = 0; i < n; i += 8) {

@@ -167,8 +167,8 @@ static __attribute__((noinline, cold)) long syscall_unimplemented(uint64_t nr)
 
 	if (p && syscall_log_first_time(p->enosys_logged, nr)) {
 		const char *name = syscall_name(nr);
-		kprintf("pid %d (%s): unimplemented system call %s (%lu)\n", p->pid, p->name,
-			name ? name : "unknown", nr);
+		kprintf("pid %d (%s): unimplemented system call %s (%d)\n", p->pid, p->name,
+			name ? name : "unknown", (int)(uint32_t)nr); /* an int, as Linux reads it */
 	}
 	return -ENOSYS;
 }

@@ -1,7 +1,7 @@
 /*
  * elf_image.h - ELF images for the loader's host tests (test_elf.c,
  * fuzz_elf.c, test_exec.c): a real musl executable rebuilt from its headers
- * (tests/host/elf_vectors.h), zero past them, in a heap buffer of exactly
+ * and dynamic section (tests/host/elf_vectors.h), zero elsewhere, in a heap buffer of exactly
  * the file's size so that ASan stops any read past its end; and access to
  * its header fields for the tests that break them one at a time.
  * Hosted code (libc).
@@ -28,8 +28,11 @@ static inline struct elf_image elf_image_of(const struct elf_vector *v)
 {
 	struct elf_image im = {calloc(1, v->file_size), v->file_size};
 
-	if (im.bytes)
+	if (im.bytes) {
 		memcpy(im.bytes, v->head, v->header_size);
+		if (v->dyn)
+			memcpy(im.bytes + v->dyn_offset, v->dyn, v->dyn_size);
+	}
 	return im;
 }
 

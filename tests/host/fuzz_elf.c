@@ -8,11 +8,14 @@
  * mutations: random bytes in the headers, "interesting" values (0, 1, -1,
  * page and half-space boundaries, USER_* limits) in a random header field,
  * program header types swapped (PT_INTERP, PT_GNU_STACK, PT_LOAD...), flags
- * flipped, e_phnum/e_phoff changed, the file cut short. The bytes past the
+ * flipped, e_phnum/e_phoff changed, dynamic entries turned into DT_NEEDED or
+ * DT_TEXTREL, the file cut short. The bytes past the
  * cut are poisoned for ASan, so any read outside [image, image + size)
  * stops the program. Every result must be either
  *   - -ENOEXEC with a non-empty, NUL-terminated reason, or
  *   - 0 with a plan satisfying elf.h's invariants (elf_plan_problem()).
+ * and at least FUZZ_KINDS_MIN different kinds of refusal must be reached
+ * (FUZZ_ELF_KINDS=1 in the environment lists them).
  * Deterministic (lib/random.h, fixed seed): a failure names its iteration.
  * Output follows the selftest format. Hosted code (libc), built with
  * -fsanitize=address,undefined.
@@ -31,6 +34,7 @@
 
 #define FUZZ_SEED 0xbb67ae8584caa73bull
 #define FUZZ_ITERATIONS 300000
+#define FUZZ_KINDS_MIN 28     /* distinct refusals the mutations must reach (31 of 34 today) */
 #define VECTORS (sizeof(elf_vectors) / sizeof(elf_vectors[0]))
 
 static uint64_t rng = FUZZ_SEED;
@@ -73,7 +77,8 @@ static uint64_t value(const uint8_t *field, unsigned n)
 }
 
 /* One mutation of im (header bytes: the first header_size); may shrink *size. */
-static void mutate(struct elf_image *im, uint32_t header_size, uint64_t *size)
+static void mutate(struct elf_image *im, uint32_t header_size, uint64_t dyn_offset,
+		   uint32_t dyn_size, uint64_t *size)
 {
 	struct elf64_ehdr *eh = elf_image_ehdr(im);
 	unsigned phnum = eh->e_phnum <= 16 ? eh->e_phnum : 16;
@@ -86,7 +91,7 @@ static void mutate(struct elf_image *im, uint32_t header_size, uint64_t *size)
 	static const uint8_t ehdr_fields[][2] = {{16, 2}, {18, 2}, {20, 4}, {24, 8}, {32, 8},
 						  {52, 2}, {54, 2}, {56, 2}};
 
-	switch (below(9)) {
+	switch (below(10)) {
 	case 0: /* random bytes anywhere in the headers */
 		for (uint64_t k = 1 + below(4); k; k--)
 			im->bytes[below(header_size)] = (uint8_t)random_next(&rng);
@@ -124,6 +129,13 @@ static void mutate(struct elf_image *im, uint32_t header_size, uint64_t *size)
 	case 7: /* e_ident bytes */
 		im->bytes[below(EI_NIDENT)] = (uint8_t)value(&im->bytes[0], 1);
 		break;
+	case 8: /* a dynamic entry's tag (the static-pie's section, restored each iteration) */
+		if (dyn_size >= 16) {
+			static const int64_t tags[] = {DT_NULL, DT_NEEDED, DT_TEXTREL, DT_FLAGS, 0x6ffffffb};
+			struct elf64_dyn d = {tags[below(5)], below(2) ? DF_TEXTREL : random_next(&rng)};
+			memcpy(im->bytes + dyn_offset + 16 * below(dyn_size / 16), &d, sizeof(d));
+		}
+		break;
 	default: /* memsz/filesz grown to neighbours: overlaps, bss, file ends */
 		if (ph) {
 			ph->p_memsz += below(2) ? 0x1000 * below(4) : below(0x40000);
@@ -132,6 +144,44 @@ static void mutate(struct elf_image *im, uint32_t header_size, uint64_t *size)
 		}
 		break;
 	}
+}
+
+/*
+ * Distinct kinds of refusal seen: the reason's first 47 characters with
+ * every word holding a digit replaced by "#", so that "segment 3 overlaps
+ * segment 2" and "segment 1 overlaps segment 0" count once. A fuzzer that
+ * reaches only the first checks would see few.
+ */
+#define KINDS_MAX 64
+static char kinds[KINDS_MAX][48];
+static unsigned nkinds;
+
+static void count_kind(const char *why)
+{
+	char k[48];
+	size_t n = 0;
+
+	while (*why && n < sizeof(k) - 2) {
+		size_t len = strcspn(why, " ");
+		bool digit = false;
+		for (size_t i = 0; i < len; i++)
+			digit |= why[i] >= '0' && why[i] <= '9';
+		if (digit)
+			k[n++] = '#';
+		for (size_t i = 0; !digit && i < len && n < sizeof(k) - 2; i++)
+			k[n++] = why[i];
+		why += len;
+		if (*why == ' ') {
+			k[n++] = ' ';
+			why++;
+		}
+	}
+	k[n] = '\0';
+	for (unsigned i = 0; i < nkinds; i++)
+		if (!strcmp(kinds[i], k))
+			return;
+	if (nkinds < KINDS_MAX)
+		strcpy(kinds[nkinds++], k);
 }
 
 int main(void)
@@ -172,8 +222,10 @@ int main(void)
 		char why[200];
 
 		memcpy(im->bytes, vec->head, vec->header_size);   /* back to the seed */
+		if (vec->dyn)
+			memcpy(im->bytes + vec->dyn_offset, vec->dyn, vec->dyn_size);
 		for (uint64_t m = 1 + below(4); m; m--)
-			mutate(im, vec->header_size, &size);
+			mutate(im, vec->header_size, vec->dyn_offset, vec->dyn_size, &size);
 		POISON(im->bytes + size, im->size - size);
 		memset(why, 'X', sizeof(why));
 		int rc = elf_check(im->bytes, size, &plan, why, sizeof(why));
@@ -182,6 +234,8 @@ int main(void)
 			refused++;
 			if (!memchr(why, '\0', sizeof(why)) || !why[0])
 				snprintf(reason, sizeof(reason), "iteration %lu: refused without a reason", it);
+			else
+				count_kind(why);
 		} else if (rc == 0) {
 			const char *problem = elf_plan_problem(&plan, size);
 			accepted++;
@@ -194,12 +248,18 @@ int main(void)
 			snprintf(reason, sizeof(reason), "iteration %lu: returned %d", it, rc);
 		}
 	}
-	printf("fuzz_elf: %lu iterations from seed 0x%llx: %lu accepted, %lu refused\n", it,
-	       (unsigned long long)FUZZ_SEED, accepted, refused);
+	printf("fuzz_elf: %lu iterations from seed 0x%llx: %lu accepted, %lu refused, "
+	       "%u kinds of refusal\n", it, (unsigned long long)FUZZ_SEED, accepted, refused, nkinds);
+	if (!reason[0] && nkinds < FUZZ_KINDS_MIN)
+		snprintf(reason, sizeof(reason), "only %u kinds of refusal reached (at least %d)",
+			 nkinds, FUZZ_KINDS_MIN);
 	/* a fuzzer that never passes the first checks, or never fails them, tests little */
 	if (!reason[0] && (accepted < FUZZ_ITERATIONS / 50 || refused < FUZZ_ITERATIONS / 2))
 		snprintf(reason, sizeof(reason), "unbalanced: %lu accepted, %lu refused", accepted,
 			 refused);
+	if (getenv("FUZZ_ELF_KINDS"))
+		for (unsigned i = 0; i < nkinds; i++)
+			printf("  kind: %s\n", kinds[i]);
 	printf("selftest: %s fuzz/elf%s%s\n", reason[0] ? "FAIL" : "PASS", reason[0] ? ": " : "",
 	       reason);
 	reason[0] ? failed++ : passed++;

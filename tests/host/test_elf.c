@@ -204,6 +204,19 @@ static void m_entry_bss(struct elf_image *im)
 	EH(im)->e_entry = ph->p_vaddr + ph->p_filesz;   /* just past the text's file bytes */
 }
 static void m_phdr(struct elf_image *im) { PH(im, PT_LOAD, 0)->p_filesz = 0x40; }
+/* The static-pie's dynamic section, entry i (the vector's bytes are in the image). */
+static struct elf64_dyn *dyn_entry(struct elf_image *im, unsigned i)
+{
+	return (struct elf64_dyn *)(void *)(im->bytes + PH(im, PT_DYNAMIC, 0)->p_offset) + i;
+}
+static void m_textrel(struct elf_image *im) { dyn_entry(im, 1)->d_tag = DT_TEXTREL; }
+static void m_df_textrel(struct elf_image *im)
+{
+	dyn_entry(im, 2)->d_tag = DT_FLAGS;
+	dyn_entry(im, 2)->d_val = DF_TEXTREL | 0x8;
+}
+static void m_needed(struct elf_image *im) { dyn_entry(im, 3)->d_tag = DT_NEEDED; }
+static void m_dynamic_past(struct elf_image *im) { PH(im, PT_DYNAMIC, 0)->p_filesz = im->size; }
 static void m_no_load(struct elf_image *im)
 {
 	for (int i; (i = elf_image_find(im, PT_LOAD, 0)) >= 0;)
@@ -246,6 +259,10 @@ static const struct mutation mutations[] = {
 	{"entry_past_file", VEC_PIE, m_entry_bss, "entry point"},
 	{"phdr", VEC_STATIC, m_phdr, "AT_PHDR"},
 	{"no_load", VEC_STATIC, m_no_load, "no loadable segment"},
+	{"textrel", VEC_PIE, m_textrel, "DT_TEXTREL"},
+	{"df_textrel", VEC_PIE, m_df_textrel, "DT_TEXTREL"},
+	{"needed", VEC_PIE, m_needed, "DT_NEEDED"},
+	{"dynamic_past", VEC_PIE, m_dynamic_past, "dynamic section"},
 };
 
 static const char *test_refusals(void)
@@ -265,6 +282,22 @@ static const char *test_refusals(void)
 		CHECKF(memchr(why, '\0', sizeof(why)) && strstr(why, m->expect),
 		       "%s: reason \"%.150s\" lacks \"%s\"", m->name, why, m->expect);
 	}
+	return NULL;
+}
+
+/* What Debian's `musl-gcc -static-pie` links: no interpreter, but libc.so needed. */
+static const char *test_needs_libc(void)
+{
+	const struct elf_vector *v = &elf_bad_vectors[0];
+	struct elf_image im = elf_image_of(v);
+	struct elf_plan plan;
+	char why[200];
+
+	CHECK(im.bytes && !strcmp(v->name, "needs_libc"));
+	CHECK(elf_image_find(&im, PT_INTERP, 0) < 0 && elf_image_find(&im, PT_DYNAMIC, 0) >= 0);
+	int rc = elf_check(im.bytes, im.size, &plan, why, sizeof(why));
+	elf_image_free(&im);
+	CHECKF(rc == -ENOEXEC && strstr(why, "DT_NEEDED") && strstr(why, "libc.a"), "%d %s", rc, why);
 	return NULL;
 }
 
@@ -428,7 +461,9 @@ static const struct selftest elf_tests[] = {
 	{"static", "musl -static (ET_EXEC): the plan its program headers imply", test_static},
 	{"static_pie", "musl static-pie (ET_DYN, no PT_INTERP): moved to USER_PIE_BASE",
 	 test_static_pie},
-	{"refusals", "35 broken files, each -ENOEXEC with its own reason", test_refusals},
+	{"refusals", "39 broken files, each -ENOEXEC with its own reason", test_refusals},
+	{"needs_libc", "a static-pie linked against libc.so (no PT_INTERP): DT_NEEDED refused",
+	 test_needs_libc},
 	{"reason_names_segments", "\"segment 2 overlaps segment 1\" names readelf's numbers",
 	 test_reason_names_segments},
 	{"truncations", "shorter files: refused while segments are cut; nothing read past the end (ASan)",

@@ -69,8 +69,8 @@ static void restore_initrd(void)
 #define END() do { initrd_release(); restore_initrd(); return host_user_end(&us); } while (0)
 
 /*
- * A vector's image as a file: its headers, then a pattern (byte i is
- * pattern(i)) up to the end, so that zero bytes in user memory mean
+ * A vector's image as a file: its headers and dynamic section, a pattern
+ * (byte i is pattern(i)) everywhere else, so that zero bytes in user memory mean
  * "zeroed", never "copied from a zero file".
  */
 static uint8_t pattern(uint64_t i)
@@ -78,7 +78,7 @@ static uint8_t pattern(uint64_t i)
 	return (uint8_t)(i * 13 + 5) | 1;
 }
 
-static uint8_t file_bytes[2][40 << 10];
+static uint8_t file_bytes[3][40 << 10];
 
 #define NOTES "A text file, longer than an ELF header: exec must say it is not ELF.\n"
 
@@ -88,7 +88,24 @@ static const uint8_t *vector_file(size_t v)
 
 	for (uint64_t i = 0; i < vec->file_size; i++)
 		file_bytes[v][i] = i < vec->header_size ? vec->head[i] : pattern(i);
+	if (vec->dyn)
+		memcpy(file_bytes[v] + vec->dyn_offset, vec->dyn, vec->dyn_size);
 	return file_bytes[v];
+}
+
+/*
+ * The static vector with 5 more pages of bss in its last PT_LOAD (as a
+ * program with a big zeroed array has): pages past the file's become a
+ * "bss" region of their own.
+ */
+#define BIG_BSS (5 * PAGE_SIZE)
+static const uint8_t *big_bss_file(void)
+{
+	struct elf_image im = {file_bytes[2], elf_vectors[0].file_size};
+
+	memcpy(file_bytes[2], vector_file(0), elf_vectors[0].file_size);
+	elf_image_phdr(&im, (unsigned)elf_image_find(&im, PT_LOAD, 3))->p_memsz += BIG_BSS;
+	return file_bytes[2];
 }
 
 /* Write the test archive into the simulated initrd and load it. */
@@ -105,6 +122,8 @@ static const char *make_initrd(void)
 	ok &= cpio_add(out, HOST_INITRD_SIZE, &len, "bin", CPIO_S_IFDIR | 0755, NULL, 0, 0);
 	ok &= cpio_add(out, HOST_INITRD_SIZE, &len, "bin/static_pie", CPIO_S_IFREG | 0755,
 		       vector_file(1), elf_vectors[1].file_size, PAGE_SIZE);
+	ok &= cpio_add(out, HOST_INITRD_SIZE, &len, "bigbss", CPIO_S_IFREG | 0755, big_bss_file(),
+		       elf_vectors[0].file_size, PAGE_SIZE);
 	ok &= cpio_add(out, HOST_INITRD_SIZE, &len, "unaligned", CPIO_S_IFREG | 0644, "abc", 3, 0);
 	ok &= cpio_add(out, HOST_INITRD_SIZE, &len, "/static", CPIO_S_IFREG | 0755, "dup", 3,
 		       PAGE_SIZE);
@@ -125,8 +144,8 @@ static const char *test_initrd_table(void)
 {
 	BEGIN();
 	CHECK_OK(make_initrd());
-	/* static, bin/static_pie, empty, notes.txt; "unaligned" and the second "static" left out */
-	CHECKF(initrd_count() == 4, "%zu files", initrd_count());
+	/* static, static_pie, bigbss, empty, notes.txt; "unaligned", the second "static" left out */
+	CHECKF(initrd_count() == 5, "%zu files", initrd_count());
 	const struct initrd_file *f = initrd_find("static");
 	CHECK(f && f == initrd_find("/static") && f == initrd_find("./static") && f == initrd_at(0));
 	CHECK(!strcmp(f->name, "static") && f->size == elf_vectors[0].file_size);
@@ -138,7 +157,7 @@ static const char *test_initrd_table(void)
 	const struct initrd_file *n = initrd_find("notes.txt");
 	CHECK(n && n->size == sizeof(NOTES) - 1 && !memcmp(initrd_bytes(n), NOTES, n->size));
 	CHECK(initrd_find("empty") && initrd_find("empty")->size == 0);
-	CHECK(initrd_at(4) == NULL);
+	CHECK(initrd_at(5) == NULL);
 	phys_addr_t s, e;
 	CHECK(initrd_range(&s, &e) && s == HOST_INITRD_PHYS && e == HOST_INITRD_PHYS + archive_len);
 	END();
@@ -319,6 +338,68 @@ static const char *test_exec_static_pie(void)
 	END();
 }
 
+static const char *test_exec_big_bss(void)
+{
+	BEGIN();
+	CHECK_OK(make_initrd());
+	CHECK_OK(check_exec(0, "bigbss"));
+	/* the bss region: all zero, writable, resident only where touched */
+	virt_addr_t end = us.brk_start;
+	const struct region *r = region_find(&us.regions, end - 1);
+	CHECKF(r && r->kind == REGION_ANON && !strcmp(r->name, "bss") && r->end == end &&
+	       r->end - r->start >= BIG_BSS - PAGE_SIZE, "no bss region below the break");
+	uint64_t resident = user_space_resident(&us);
+	uint8_t b = 1, x = 9;
+	CHECK(copy_from_user(&b, end - 1, 1) == 0 && b == 0);
+	CHECK(copy_to_user(r->start + 100, &x, 1) == 0 && copy_from_user(&b, r->start + 100, 1) == 0 &&
+	      b == 9);
+	CHECKF(user_space_resident(&us) == resident + 2, "%lu pages resident, expected %lu",
+	       user_space_resident(&us), resident + 2);
+	END();
+}
+
+/* Two processes of one program: the same initrd frame behind their text, data their own. */
+static const char *test_exec_shared_text(void)
+{
+	static struct user_space other;
+	struct exec_result a, b;
+	struct paging_translation ta, tb;
+	char why[160];
+	const char *reason = NULL;
+
+	BEGIN();
+	CHECK_OK(make_initrd());
+	const struct initrd_file *f = initrd_find("static");
+	CHECK(exec_load(&us, f, test_argv, NULL, &a, why, sizeof(why)) == 0);
+	CHECK(user_space_create(&other) == 0);
+	if (exec_load(&other, f, test_argv, NULL, &b, why, sizeof(why)) != 0)
+		reason = selftest_reason("second exec_load: %s", why);
+	/* touch the entry page and a data page in each space, as each process would */
+	uint8_t x = 1, y;
+	virt_addr_t data = us.brk_start - PAGE_SIZE;
+	host_uaccess_use(&other.as);
+	if (!reason && (copy_from_user(&y, b.entry, 1) || copy_to_user(data, &x, 1)))
+		reason = "the second process cannot read its text or write its data";
+	host_uaccess_use(&us.as);
+	if (!reason && (copy_from_user(&y, a.entry, 1) || copy_to_user(data, &x, 1)))
+		reason = "the first process cannot read its text or write its data";
+	if (!reason && (paging_translate(&us.as, a.entry, &ta) || paging_translate(&other.as, b.entry, &tb) ||
+			/* the static vector maps file offset v - 0x400000 at v */
+			ta.pa != tb.pa || ta.pa >> PAGE_SHIFT != (f->data + (a.entry - 0x400000)) >> PAGE_SHIFT))
+		reason = "the two processes' text pages are not the same initrd frame";
+	if (!reason && (paging_translate(&us.as, data, &ta) || paging_translate(&other.as, data, &tb) ||
+			ta.pa == tb.pa))
+		reason = "the two processes share a written data page";
+	user_space_destroy(&other);
+	if (reason) {
+		initrd_release();
+		restore_initrd();
+		(void)host_user_end(&us);
+		return reason;
+	}
+	END();
+}
+
 static const char *test_exec_refusals(void)
 {
 	static const char *many[USER_ARGS_MAX + 2];
@@ -353,6 +434,10 @@ static const struct selftest exec_tests[] = {
 	{"static", "musl -static: regions, shared text frames, zero tail, stack, auxv, brk",
 	 test_exec_static},
 	{"static_pie", "musl static-pie at USER_PIE_BASE: the same checks", test_exec_static_pie},
+	{"shared_text", "two processes of one program: one text frame, two data copies",
+	 test_exec_shared_text},
+	{"big_bss", "bss past the file's pages: a demand-zero \"bss\" region up to brk_start",
+	 test_exec_big_bss},
 	{"refusals", "not ELF, empty, too many arguments: refused with nothing mapped",
 	 test_exec_refusals},
 };

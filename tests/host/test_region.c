@@ -723,7 +723,7 @@ static const char *test_for_each(void)
 static const char *test_invariant_checker(void)
 {
 	struct region items[3];
-	struct region_set set = {items, 2, 3, SPINLOCK_INIT("region set")};
+	struct region_set set = {items, 2, 3, SPINLOCK_INIT("region set"), 0};
 	const char *violation;
 
 	items[0] = region_of(0, 10, RW, REGION_ANON, "a");
@@ -748,7 +748,7 @@ static const char *test_invariant_checker(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct region copy[4] = {cases[i].first, cases[i].second};
 		struct region_set broken = {copy, cases[i].count, cases[i].capacity,
-					    SPINLOCK_INIT("region set")};
+					    SPINLOCK_INIT("region set"), 0};
 		violation = region_check_invariants(&broken);
 		CHECKF(violation && strstr(violation, cases[i].expected) &&
 		       strstr(violation, "region_check_invariants"),

@@ -7,7 +7,8 @@
  * and stack-growth faults, and end at real violations.
  *
  * Covered: the range arithmetic (USER_TOP, wrap-around, n == 0); copies
- * into untouched memory (demand-zero) and below the stack (growth); kernel
+ * into untouched memory (demand-zero), below the stack (growth) and into a
+ * private file page still mapped from the initrd (a copy on write); kernel
  * addresses (refused before any access: no fault taken); unmapped pages;
  * a range straddling the end of a mapping (the prefix copied, -EFAULT);
  * read-only pages for writes; PROT_NONE pages that are still mapped;
@@ -106,6 +107,27 @@ static const char *test_copy_grows_stack(void)
 	END();
 }
 
+/* A copy into a private file page that is mapped read-only (the initrd's frame) copies it first. */
+static const char *test_copy_to_private_file_page(void)
+{
+	BEGIN();
+	struct user_file f = {.phys = HOST_INITRD_PHYS, .size = 2 * PAGE_SIZE, .name = "f"};
+	long a = user_mmap(&us, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE, &f, 0);
+	CHECK(a > 0);
+	char byte;
+	CHECK(copy_from_user(&byte, a + 5, 1) == 0 && (uint8_t)byte == host_initrd_byte(5));
+	struct paging_translation t;
+	CHECK(paging_translate(&us.as, a, &t) == 0 && (t.pa & ~(PAGE_SIZE - 1)) == HOST_INITRD_PHYS);
+	CHECK(!(t.flags & MAP_WRITE)); /* the initrd's own frame, read-only */
+	uint64_t faults = host_copy_faults;
+	CHECK(copy_to_user(a + 5, "Z", 1) == 0);
+	CHECKF(host_copy_faults == faults + 1, "the write took %lu faults, expected 1 (the copy)",
+	       host_copy_faults - faults);
+	CHECK(paging_translate(&us.as, a, &t) == 0 && (t.pa & ~(PAGE_SIZE - 1)) != HOST_INITRD_PHYS);
+	CHECK(bytes_at(a + 5)[0] == 'Z' && bytes_at(a + 6)[0] == host_initrd_byte(6));
+	END(); /* checks the initrd's bytes are as they were */
+}
+
 static const char *test_copy_bad_addresses(void)
 {
 	BEGIN();
@@ -185,6 +207,15 @@ static const char *test_strncpy(void)
 	char long_dst[64];
 	CHECK_OK(put_string(BASE + PAGE_SIZE - 10, "across-the-page-boundary", 25));
 	CHECK(strncpy_from_user(long_dst, BASE + PAGE_SIZE - 10, sizeof(long_dst)) == 24);
+	/* Longer than one chunk, across a page: fits in 201 bytes, not in 200. */
+	char text[201], got[201];
+	for (int i = 0; i < 200; i++)
+		text[i] = (char)('a' + i % 26);
+	text[200] = 0;
+	CHECK_OK(put_string(BASE + PAGE_SIZE - 70, text, sizeof(text)));
+	CHECK(strncpy_from_user(got, BASE + PAGE_SIZE - 70, 201) == 200 && strcmp(got, text) == 0);
+	CHECK(strncpy_from_user(got, BASE + PAGE_SIZE - 70, 200) == -ENAMETOOLONG &&
+	      strlen(got) == 199);
 	/* Kernel addresses and the top of the user half. */
 	CHECK(strncpy_from_user(dst, KERNEL_VMA, sizeof(dst)) == -EFAULT);
 	CHECK(strncpy_from_user(dst, USER_TOP - 2, sizeof(dst)) == -EFAULT);
@@ -197,6 +228,8 @@ static const struct selftest uaccess_tests[] = {
 	 test_copy_demand_zero},
 	{"copy_grows_stack", "a copy below the stack grows it; past its limit -EFAULT",
 	 test_copy_grows_stack},
+	{"copy_to_private_file_page", "a copy into a read-only mapped initrd page copies it, the "
+	 "file stays", test_copy_to_private_file_page},
 	{"copy_bad_addresses", "kernel, wrapping, NULL, unmapped, straddling: -EFAULT, prefix copied",
 	 test_copy_bad_addresses},
 	{"copy_protections", "read-only refuses writes; PROT_NONE refuses both though mapped",

@@ -20,6 +20,7 @@
 #include "kernel/selftest.h"
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/random.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
 #include "mm/arch.h"
@@ -550,6 +551,119 @@ static const char *test_split_without_memory(void)
 	END();
 }
 
+/* ---- random calls against a page-by-page shadow model ------------------- */
+
+#define SHADOW_PAGES 48
+#define SHADOW_OPS 4000
+
+/* What the model says about one page of the window at IMAGE. */
+struct shadow_page {
+	bool mapped;   /* in a region */
+	int prot;      /* PROT_* of that region */
+	uint8_t value; /* its first byte (0 until written) */
+};
+
+static struct shadow_page shadow[SHADOW_PAGES];
+
+static int random_prot(uint64_t *seed)
+{
+	static const int prots[] = {PROT_NONE, PROT_READ, RW, PROT_READ | PROT_EXEC};
+
+	return prots[random_below(seed, 4)];
+}
+
+/* Do the page tables, the regions and the model agree on every page? */
+static const char *shadow_agrees(unsigned op)
+{
+	for (int i = 0; i < SHADOW_PAGES; i++) {
+		virt_addr_t va = IMAGE + (uint64_t)i * PAGE_SIZE;
+		const struct region *r = region_find(&us.regions, va);
+		unsigned flags = 0;
+		phys_addr_t frame = frame_of(va, &flags);
+		CHECKF(!!r == shadow[i].mapped, "op %u: page %d is %sin a region, the model says "
+		       "%smapped", op, i, r ? "" : "not ", shadow[i].mapped ? "" : "not ");
+		CHECKF(!frame || r, "op %u: page %d is mapped outside every region", op, i);
+		if (!r)
+			continue;
+		unsigned expected = 0;
+		if (shadow[i].prot != PROT_NONE)
+			expected |= MAP_USER;
+		if (shadow[i].prot & PROT_WRITE)
+			expected |= MAP_WRITE;
+		if (shadow[i].prot & PROT_EXEC)
+			expected |= MAP_EXEC;
+		CHECKF(r->prot == expected, "op %u: page %d: region prot 0x%x, expected 0x%x", op, i,
+		       r->prot, expected);
+		if (frame) {
+			CHECKF((flags & (MAP_USER | MAP_WRITE | MAP_EXEC)) == expected,
+			       "op %u: page %d: PTE flags 0x%x, region 0x%x", op, i, flags, expected);
+			CHECKF(bytes_at(va)[0] == shadow[i].value, "op %u: page %d holds %u, expected %u",
+			       op, i, bytes_at(va)[0], shadow[i].value);
+		} else {
+			CHECKF(shadow[i].value == 0, "op %u: page %d lost its contents (%u)", op, i,
+			       shadow[i].value);
+		}
+	}
+	return check_regions();
+}
+
+static const char *test_random_against_model(void)
+{
+	BEGIN();
+	uint64_t seed = 0x5eed0015;
+	memset(shadow, 0, sizeof(shadow));
+	for (unsigned op = 0; op < SHADOW_OPS; op++) {
+		int first = (int)random_below(&seed, SHADOW_PAGES);
+		int count = 1 + (int)random_below(&seed, (uint64_t)(SHADOW_PAGES - first));
+		virt_addr_t va = IMAGE + (uint64_t)first * PAGE_SIZE;
+		uint64_t len = (uint64_t)count * PAGE_SIZE;
+		bool covered = true;
+		for (int i = first; i < first + count; i++)
+			covered = covered && shadow[i].mapped;
+		int prot = random_prot(&seed);
+		switch (random_below(&seed, 5)) {
+		case 0: /* mmap MAP_FIXED: replaces */
+			CHECK(user_mmap(&us, va, len, prot, ANON | MAP_FIXED, NULL, 0) == (long)va);
+			for (int i = first; i < first + count; i++)
+				shadow[i] = (struct shadow_page){true, prot, 0};
+			break;
+		case 1:
+			CHECK(user_munmap(&us, va, len) == 0);
+			for (int i = first; i < first + count; i++)
+				shadow[i] = (struct shadow_page){false, 0, 0};
+			break;
+		case 2:
+			CHECK(user_mprotect(&us, va, len, prot) == (covered ? 0 : -ENOMEM));
+			for (int i = first; covered && i < first + count; i++)
+				shadow[i].prot = prot;
+			break;
+		case 3:
+			CHECK(user_madvise(&us, va, len, MADV_DONTNEED) == (covered ? 0 : -ENOMEM));
+			for (int i = first; covered && i < first + count; i++)
+				shadow[i].value = 0;
+			break;
+		default: { /* a user write of a new value to one page, or a read */
+			bool write = random_below(&seed, 2);
+			int ok = shadow[first].mapped && shadow[first].prot != PROT_NONE &&
+				 (!write || (shadow[first].prot & PROT_WRITE));
+			unsigned flags = 0;
+			bool allowed = frame_of(va, &flags) && (flags & MAP_USER) &&
+				       (!write || (flags & MAP_WRITE)); /* the CPU would not fault */
+			int err = allowed ? 0 : touch(va, write ? FAULT_WRITE : 0);
+			CHECKF((err == 0) == ok, "op %u: a user %s of page %d returned %d", op,
+			       write ? "write" : "read", first, err);
+			if (ok && write) {
+				shadow[first].value = (uint8_t)(1 + random_below(&seed, 255));
+				*bytes_at(va) = shadow[first].value;
+			}
+			break;
+		}
+		}
+		CHECK_OK(shadow_agrees(op));
+	}
+	END();
+}
+
 static const struct selftest user_space_tests[] = {
 	{"create_destroy", "an empty space: no regions, mmap_top at USER_MMAP_TOP, nothing leaked",
 	 test_create_destroy},
@@ -578,6 +692,8 @@ static const struct selftest user_space_tests[] = {
 	{"mincore", "one byte per page: resident or not; -EINVAL, -ENOMEM", test_mincore},
 	{"split_without_memory", "munmap/mprotect needing a region slot with no memory: -ENOMEM, "
 	 "nothing changed", test_split_without_memory},
+	{"random_against_model", "4000 seeded mmap/munmap/mprotect/madvise/touches agree with a "
+	 "page-by-page model", test_random_against_model},
 	{"space_write", "user_space_write grows the stack, refuses read-only and unmapped pages",
 	 test_space_write},
 };

@@ -21,7 +21,9 @@
  *      running thread is active (a shell command is running,
  *      kernel/recovery.h), abort back to it; else, if the thread may die
  *      alone (interrupts were on, no spinlock held, not the shell), end
- *      that thread (kernel/sched/thread.h); otherwise (or for #DF and #MC)
+ *      that thread (kernel/sched/thread.h) - and when it works for a
+ *      process (a system call faulted), the whole process, killed by
+ *      SIGKILL (user_mode_kernel_fault); otherwise (or for #DF and #MC)
  *      halt this CPU. (A #DF from a kernel stack overflow is resolved in
  *      step 2: its handler aborts itself, or ends a thread that may die
  *      alone.)
@@ -220,6 +222,10 @@ void trap_dispatch(struct trap_frame *frame)
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;
+	/* Working for a process (a system call): end the process, which ends the thread. */
+	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && thread_current() &&
+	    thread_current()->process && thread_fault_can_kill(frame->rflags & RFLAGS_IF))
+		user_mode_kernel_fault();
 	/* A thread (not the shell) that faulted with interrupts on and no spinlock: end it alone. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK &&
 	    thread_fault_can_kill(frame->rflags & RFLAGS_IF))

@@ -28,6 +28,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
+#include "kernel/sched/mutex.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
 #include "kernel/stack_registry.h"
@@ -156,4 +157,22 @@ __noreturn void user_mode_exception(struct trap_frame *frame)
 		trap_exception_name(frame->vector), frame->rip, frame->rsp, frame->error_code,
 		signal_name(sig));
 	process_exit_signal(sig);
+}
+
+__noreturn void user_mode_kernel_fault(void)
+{
+	ASSERT_IRQS_OFF();
+	struct thread *t = thread_current();
+	int pid;
+	const char *name;
+
+	who(&pid, &name);
+	kprintf("(the kernel faulted working for pid %d (%s): the process is killed", pid, name);
+	while (!list_empty(&t->mutexes_held)) {
+		struct mutex *m = list_first_entry(&t->mutexes_held, struct mutex, held_link);
+		kprintf("; mutex '%s' released", m->waiters.name);
+		mutex_release_dead_owner(m, t);
+	}
+	kprintf("; the kernel goes on)\n");
+	process_exit_signal(SIGKILL);
 }

@@ -122,6 +122,16 @@ void user_mode_check_frame(struct trap_frame *frame);
  */
 __noreturn void user_mode_exception(struct trap_frame *frame);
 
+/*
+ * The kernel faulted (a fatal exception in ring 0, already reported) while
+ * running for a process - a bug in a system call, say: end that process,
+ * not only its thread, so its parent sees it end ("killed by SIGKILL") and
+ * its memory is freed. The mutexes the thread holds are released first (the
+ * exit takes some). Only when thread_fault_can_kill allows it (interrupts
+ * were on, no spinlock held). Never returns. Interrupts off.
+ */
+__noreturn void user_mode_kernel_fault(void);
+
 /* The signal a ring-3 exception vector is turned into (SIGSEGV for the unlisted). */
 int user_mode_exception_signal(uint64_t vector);
 
