@@ -6,7 +6,8 @@
 #                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
 #                   deterministic mode, the guest's TSC counts instructions)
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
-#   make gdb        boot halted with a gdbstub and attach gdb
+#   make gdb        boot halted with a gdbstub and attach gdb (USER_PROG=hello:
+#                   with a user program's symbols too)
 #   make test       host unit tests, the selftest boot, QEMU integration tests
 #   make test-full  make test, then every CPU online at 1/2/4/8 CPUs x BIOS/UEFI x pc/q35
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
@@ -14,6 +15,10 @@
 #                   the kernel's own (make bench-kernel)
 #   make bench-kernel  every `bench NAME` in QEMU in the deterministic mode
 #                   (instruction counts; docs/benchmarks.md)
+#   make bench-user the user-mode benchmark (bench_user: system call, faults,
+#                   mmap, mprotect, brk) in that mode
+#   make usertests-linux  the user test program on this Linux host (the same
+#                   binary that runs on Pagoda; user/README.md)
 #   make lab LAB=n  a student skeleton of lab n in build/labs/labn (docs/labs/)
 #   make grade [LAB=n]  grade the labs (all, or lab n): points and Score: X/Y
 #   make clean
@@ -180,20 +185,67 @@ KERNEL_TESTS := \
 
 # User mode (docs/processes.md): one list per layer, joined to the lists above.
 # Ring 3, the system-call entry, FPU state, SMAP, the user-copy primitive.
-USER_ARCH_ASM :=
-USER_ARCH_C :=
+USER_ARCH_ASM := \
+	kernel/arch/x86_64/syscall_entry.asm \
+	kernel/arch/x86_64/user_copy.asm
+USER_ARCH_C := \
+	kernel/arch/x86_64/user_mode.c \
+	kernel/arch/x86_64/fpu.c \
+	kernel/arch/x86_64/smap.c \
+	kernel/arch/x86_64/extable.c
+KERNEL_TESTS += tests/kernel/test_user_mode.c
+# The assembly of the ring-3 paths reads constants of C headers, each
+# defined once there: nasm -DNAME=value from the header's "#define NAME
+# value" line (value up to a comment). The sed pattern's "." stands for "#".
+user_arch_define = $(or $(subst ull,,$(shell sed -n 's|^.define $(2) \([^/]*[^/ ]\).*|\1|p' $(1))),\
+	$(error $(1) defines no $(2)))
+USER_ARCH_DEFINES := \
+	$(foreach n,PERCPU_OFFSET_SYSCALL_STACK PERCPU_OFFSET_USER_RSP,\
+		'-D$(n)=$(call user_arch_define,kernel/arch/x86_64/percpu.h,$(n))') \
+	$(foreach n,GDT_USER_CODE GDT_USER_DATA,\
+		'-D$(n)=$(call user_arch_define,kernel/arch/x86_64/gdt.h,$(n))') \
+	'-DSYSCALL_VECTOR=$(call user_arch_define,kernel/arch/x86_64/trap.h,SYSCALL_VECTOR)' \
+	'-DUSER_HALF_END=$(call user_arch_define,mm/layout.h,USER_HALF_END)'
+USER_ARCH_HEADERS := kernel/arch/x86_64/percpu.h kernel/arch/x86_64/gdt.h \
+	kernel/arch/x86_64/trap.h mm/layout.h
+# (-MD again last: the recipe names the dependency file right after NASMFLAGS.)
+$(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
+	NASMFLAGS += $(USER_ARCH_DEFINES) -MD
+$(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
+	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
-USER_MM_C :=
+USER_MM_C := mm/user_space.c mm/uaccess.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
-USER_EXEC_C :=
+USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
+	kernel/proc/exec.c
+KERNEL_TESTS += tests/kernel/test_initrd.c
 
 # Processes, file descriptors, the terminal, their shell commands.
-USER_PROC_C :=
+USER_PROC_C := \
+	kernel/proc/process.c \
+	kernel/proc/fd.c \
+	drivers/tty.c \
+	kernel/commands/proc_commands.c
+KERNEL_TESTS += tests/kernel/test_process.c
 
-# System calls (kernel/syscall/).
-USER_SYSCALL_C :=
+# System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
+USER_SYSCALL_C := \
+	kernel/syscall/syscall.c \
+	kernel/syscall/syscall_names.c \
+	kernel/syscall/iovec.c \
+	kernel/syscall/path.c \
+	kernel/syscall/sigmask.c \
+	kernel/syscall/sys_fs.c \
+	kernel/syscall/sys_mm.c \
+	kernel/syscall/sys_process.c \
+	kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_time.c \
+	kernel/syscall/sys_random.c \
+	drivers/rtc.c \
+	drivers/rtc_time.c
+KERNEL_TESTS += tests/kernel/test_syscall.c
 
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
@@ -310,10 +362,36 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).
+USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/anon.c \
+	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
+test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_user_space test_uaccess
 
 # The initrd, ELF loading, exec.
+test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
+test_cpio_SRCS := tests/host/test_cpio.c kernel/fs/cpio.c
+test_user_stack_SRCS := tests/host/test_user_stack.c kernel/proc/user_stack.c
+HOST_TEST_PROGRAMS += test_elf test_cpio test_user_stack
+# exec into a simulated user space; the initrd in the simulated RAM.
+test_exec_SRCS := tests/host/test_exec.c kernel/proc/exec.c kernel/proc/elf.c \
+	kernel/proc/user_stack.c kernel/fs/initrd.c kernel/fs/cpio.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_exec
+# ELF files mutated 300,000 times (about a second under ASan).
+fuzz_elf_SRCS := tests/host/fuzz_elf.c kernel/proc/elf.c
+HOST_FUZZERS += fuzz_elf
 
 # Processes and system calls.
+# The system calls' pure checks: the name table, iovecs, paths, signal masks, CMOS dates.
+test_syscall_SRCS := tests/host/test_syscall.c kernel/syscall/syscall_names.c \
+	kernel/syscall/iovec.c kernel/syscall/path.c kernel/syscall/sigmask.c drivers/rtc_time.c
+HOST_TEST_PROGRAMS += test_syscall
+# The file and memory calls over a real user space in the arena; the process,
+# its descriptors and the initrd are stand-ins (tests/host/syscall_host.h).
+test_sys_calls_SRCS := tests/host/test_sys_fs.c tests/host/test_sys_mm.c \
+	tests/host/syscall_host.c kernel/syscall/sys_fs.c kernel/syscall/sys_mm.c \
+	kernel/syscall/iovec.c kernel/syscall/path.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_sys_calls
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
@@ -405,14 +483,67 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --check $(BUILD)/kernel.pass1.nm $(BUILD)/kernel.nm
 
 # ---------------------------------------------------------------------------
+# User programs (user/README.md): static Linux x86-64 binaries built with musl,
+# packed into the initrd that GRUB loads beside the kernel (grub.cfg). Only the
+# ISO and what boots it need them and musl-gcc; plain `make` builds none.
+
+USER_PROGRAMS := hello cat exitcode pause spin lazyheap stackgrow mapfile \
+	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
+	fault_ud fault_priv hog usertests bench_user
+USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
+# Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
+USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat
+USER_CC := musl-gcc
+USER_CFLAGS := -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iuser/include
+# -static: no dynamic loader or shared libraries on Pagoda; musl's start-up
+#   code is linked in and runs unmodified (argc, argv, envp, auxv on the stack).
+#   An ET_EXEC at 0x400000 (Debian's gcc makes PIEs only when not static).
+# -g: symbols and line tables for `make gdb` (the loader maps only PT_LOAD
+#   segments, so debug sections cost nothing at run time).
+# -Iuser/include: header-only helpers the programs share (userlib.h).
+USER_HEADERS := $(wildcard user/include/*.h)
+
+$(BUILD)/user/%: user/%.c $(USER_HEADERS) Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  MUSLCC $@"
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# usertests' file: 3 pages and 123 bytes, byte i = i mod 251 (a prime, so that
+# every page starts differently; user/usertests.c checks against the formula).
+$(BUILD)/user/usertests.dat: Makefile
+	@mkdir -p $(dir $@)
+	$(say) "  GEN    $@"
+	$(Q)$(PYTHON) -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(3 * 4096 + 123)))' > $@
+
+# The archive, then its listing: --list fails unless every file is page-aligned.
+$(BUILD)/initrd.cpio: $(USER_BINS) user/README.md $(BUILD)/user/usertests.dat scripts/mkinitrd.py
+	$(say) "  CPIO   $@"
+	$(Q)$(PYTHON) scripts/mkinitrd.py -o $@ $(USER_BINS) $(USER_DATA)
+	$(Q)$(PYTHON) scripts/mkinitrd.py --list $@ > $(BUILD)/initrd.list
+
+# The same binaries on this Linux host, in a directory laid out like the
+# initrd (usertests opens its files by relative name): the portable tests
+# must pass on Linux too (tests/integration/test_user.py runs this).
+.PHONY: usertests-linux bench-user
+usertests-linux: $(USER_BINS) $(BUILD)/user/usertests.dat
+	@rm -rf $(BUILD)/user-root && mkdir -p $(BUILD)/user-root
+	$(Q)cp $(USER_BINS) user/README.md $(BUILD)/user/usertests.dat $(BUILD)/user-root/
+	cd $(BUILD)/user-root && ./usertests
+
+# The user-mode benchmark in the deterministic mode (docs/benchmarks.md).
+bench-user: $(BUILD)/pagoda.iso
+	$(PYTHON) scripts/bench_user.py
+
+# ---------------------------------------------------------------------------
 # ISO: GRUB for both BIOS (i386-pc) and UEFI (x86_64-efi) in one image.
 
 iso: $(BUILD)/pagoda.iso
 
-$(BUILD)/pagoda.iso: $(BUILD)/kernel.elf grub.cfg iso/README.txt | deps
+$(BUILD)/pagoda.iso: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio grub.cfg iso/README.txt | deps
 	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	$(say) "  ISO    $@"
 	$(Q)cp grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(Q)cp $(BUILD)/initrd.cpio $(BUILD)/iso/boot/initrd.cpio
 	$(Q)cp iso/README.txt $(BUILD)/iso/README.txt
 	$(Q)$(OBJCOPY) --strip-debug $(BUILD)/kernel.elf $(BUILD)/iso/boot/pagoda.elf
 	$(Q)grub-mkrescue -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || \
@@ -451,7 +582,8 @@ gdb: $(BUILD)/pagoda.iso
 	@echo "The serial console goes to $(BUILD)/gdb-serial.log (tail -f it in another terminal)."
 	qemu-system-x86_64 $(QEMU_MACHINE) -serial file:$(BUILD)/gdb-serial.log \
 		-S -gdb tcp:127.0.0.1:1234 & \
-	gdb -q -x scripts/gdbinit $(BUILD)/kernel.elf; kill %1 2>/dev/null || true
+	gdb -q -x scripts/gdbinit $(if $(USER_PROG),-ex 'user-symbols $(USER_PROG)') \
+		$(BUILD)/kernel.elf; kill %1 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
 # Tests. scripts/run_tests.py runs every suite and prints the total line.

@@ -1,6 +1,8 @@
 /*
  * console.c - fans kernel output out to the serial line and the VGA screen,
  * and hands the shell its input from the serial line (see console.h).
+ * While a process owns the console, keys go to the terminal (drivers/tty.h)
+ * instead, which cooks them into lines for that process's read().
  *
  * Waiting for input blocks the calling thread on a wait queue that the
  * serial interrupt wakes (console_interrupt), so other threads run while
@@ -18,6 +20,7 @@
 
 #include "drivers/arch.h"
 #include "drivers/serial.h"
+#include "drivers/tty.h"
 #include "drivers/vga.h"
 
 static struct wait_queue console_input = WAIT_QUEUE_INIT(console_input, "console input");
@@ -35,7 +38,8 @@ void console_interrupt(void)
 {
 	ASSERT_IRQS_OFF();
 	serial_interrupt();
-	wait_queue_wake_all(&console_input);
+	if (!tty_receive()) /* a foreground process cooks the keys; else the shell's */
+		wait_queue_wake_all(&console_input);
 }
 
 int console_getc(void)

@@ -21,6 +21,8 @@
 #include "drivers/vga.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/arch/x86_64/extable.h"
+#include "kernel/arch/x86_64/fpu.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/ioapic.h"
@@ -28,10 +30,13 @@
 #include "kernel/arch/x86_64/page_fault.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/smap.h"
 #include "kernel/arch/x86_64/smpboot.h"
+#include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -40,6 +45,7 @@
 #include "kernel/smp/call.h"
 #include "kernel/shell/shell.h"
 #include "kernel/stack.h"
+#include "kernel/syscall/sys_time.h"
 #include "kernel/timer.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -147,7 +153,12 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	kprintf_set_serializer(console_lock, console_unlock); /* one CPU's kprintf at a time */
 	gdt_init();                          /* our GDT; TSS with IST stacks for #DF/NMI/#MC */
 	kernel_stacks_register_static();     /* boot and IST stacks known to backtraces */
+	cpu_features_init();                 /* CPUID: what this CPU can do */
+	smap_patch_init();                   /* no SMAP: clac/stac become NOPs before they run */
 	idt_init();                          /* all 256 vectors -> trap_dispatch() */
+	extable_init();                      /* the user copy's faulting instructions, sorted */
+	fpu_init_cpu();                      /* CR0.MP, CR4.OSFXSR/OSXMMEXCPT, XSAVE and XCR0 */
+	user_mode_init_cpu();                /* syscall: EFER.SCE, STAR, LSTAR, FMASK */
 	boot_unmap_identity();               /* NULL and low addresses fault from now on */
 	if (bootinfo_parse(phys_to_virt(mbi_phys), mbi_phys, BOOTINFO_MAX_SIZE, &boot_info,
 			   err, sizeof(err)) != 0)
@@ -155,7 +166,6 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	if (boot_info.framebuffer.present && boot_info.framebuffer.type == BOOTINFO_FB_EGA_TEXT)
 		vga_init(boot_info.framebuffer.addr, boot_info.framebuffer.width,
 			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
-	cpu_features_init();                 /* CPUID: what this CPU can do */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
 	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length, /* MADT: CPUs, APICs */
 		       cpu_features.initial_apic_id);
@@ -170,6 +180,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 		MUST_SUCCEED(slab_set_debug(true), /* red zones, poisoning, caller tracking */
 			     "kmain: slab_set_debug before any cache holds a slab");
 	kmalloc_init();                      /* kmalloc size classes 8 B .. 8 KiB */
+	(void)initrd_load(&boot_info);       /* the initrd module's files (none: no programs, not fatal) */
 	MUST_SUCCEED(vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE), /* guarded areas */
 		     "kmain: vmalloc_init of the fixed, valid vmalloc window");
 	if (bootinfo_cmdline_has(&boot_info, "pagepoison"))
@@ -197,6 +208,7 @@ static void kmain_on_main_stack(void)
 	if (ioapic_init(bootinfo_cmdline_has(&boot_info, "noapic")) == 0) /* ISA IRQs -> CPU 0 */
 		lapic_init_this_cpu();       /* CPU 0's local APIC: EOI, IPIs, its timer */
 	timer_init(boot_entry_tsc);          /* TSC calibration; tick: LAPIC timer (else PIT) */
+	clock_time_init();                   /* CMOS date: the anchor of CLOCK_REALTIME */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
 	sched_init();                        /* run queues; this flow becomes the idle thread */

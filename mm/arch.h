@@ -235,4 +235,26 @@ struct address_space;
  */
 struct address_space **arch_current_space_slot(void);
 
+/*
+ * Copy n bytes from src to dst where one side is a user address (the
+ * other kernel memory), with user access allowed (SMAP's stac/clac around
+ * the copy). A page fault on the way is resolved as a user fault of the
+ * current space (fault_handle with FAULT_USER); one that cannot be ends
+ * the copy (the exception table). Returns the number of bytes NOT copied:
+ * 0 = all. The caller checked the range (user_range_ok) and holds no
+ * spinlock; interrupts on. Kernel: kernel/arch/x86_64/user_copy.asm; host:
+ * tests/host/uaccess_host.c, which simulates the faults page by page.
+ */
+size_t arch_copy_user(void *dst, const void *src, size_t n);
+
+#ifdef PAGODA_HOST
+/*
+ * Host only: in a test process kernel buffers and simulated user addresses
+ * both lie in the lower half, so mm/uaccess.c tells the simulated
+ * arch_copy_user which side is the user's: 1 for dst (copy_to_user), 0 for
+ * src. The kernel's primitive needs no such hint.
+ */
+extern int host_copy_to_user;
+#endif
+
 #endif

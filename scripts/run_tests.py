@@ -62,6 +62,7 @@ import test_smp  # noqa: E402,F401
 import test_smp_calls  # noqa: E402,F401
 import test_smp_stress  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
+import test_user  # noqa: E402,F401
 import test_structure  # noqa: E402
 
 RESULT_RE = re.compile(r"^selftest: (PASS|FAIL) (\S+)(?:: (.*))?$")

@@ -16,12 +16,15 @@
  * remain). peek translates first and only reads what is mapped; poke and
  * fill write what is mapped writable, and what lies in a writable lazy
  * region or COW twin, where the store faults and the page-fault handler
- * resolves it as for any store. `map` remembers the user-half ranges it
- * made, for `selftest kernel_space`. Shell context.
+ * resolves it as for any store. In the user half, peek, poke and fill go
+ * through copy_from_user/copy_to_user (mm/uaccess.h), the one place SMAP
+ * is opened. `map` remembers the user-half ranges it made, for `selftest
+ * kernel_space`. Shell context.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/commands/shell_allocs.h"
+#include "kernel/proc/process.h"
 #include "kernel/shell/shell.h"
 #include "lib/align.h"
 #include "lib/errno.h"
@@ -37,6 +40,7 @@
 #include "mm/page.h"
 #include "mm/phys_owner.h"
 #include "mm/region.h"
+#include "mm/uaccess.h"
 #include "mm/vmalloc.h"
 
 extern char _kernel_end[];
@@ -653,26 +657,54 @@ SHELL_COMMAND(walk, SHELL_ARGS(1, 1), "show the page-table entries on the way to
 
 static int cmd_ptdump(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	const struct paging_stats ps = paging_stats_total();
+	uint64_t pid;
+
+	if (argc == 2) {
+		/* A process's user half: its space, held against its exit meanwhile. */
+		int err = parse_u64_range(argv[1], 1, 0x7fffffff, &pid);
+		struct process *p = err ? NULL : process_get((int)pid);
+		if (!p) {
+			kprintf(err ? "ptdump: bad pid '%s'\n" : "ptdump: pid %s not found: no such "
+				"process (see `ps`)\n", argv[1]);
+			return err ? err : -ESRCH;
+		}
+		struct user_space *us = process_space_begin(p);
+		if (!us) {
+			kprintf("ptdump: pid %d (%s) is a zombie: its address space is gone\n",
+				p->pid, p->name);
+		} else {
+			kprintf("pid %d (%s): user half of the space at CR3 0x%lx (%lu page-table "
+				"pages; the kernel half is shared, see `ptdump`):\n", p->pid, p->name,
+				us->as.pml4, us->as.table_pages);
+			paging_for_each_range(&us->as, 0, USER_HALF_END, print_range, NULL);
+			process_space_end(p);
+		}
+		process_put(p);
+		return 0;
+	}
 	kprintf("address space at CR3 0x%lx (%lu page-table pages):\n", current_space()->pml4,
 		current_space()->table_pages);
 	paging_for_each_range(current_space(), 0, USER_HALF_END, print_range, NULL);
 	paging_for_each_range(current_space(), KERNEL_HALF_START, 0, print_range, NULL);
-	const struct paging_stats ps = paging_stats_total();
 	kprintf("TLB since boot: %lu invlpg, %lu full flushes; %lu huge pages split; "
 		"page-table pages allocated %lu, freed %lu\n", ps.invlpg, ps.full_flushes, ps.splits,
 		ps.tables_allocated, ps.tables_freed);
 	return 0;
 }
 
-SHELL_COMMAND(ptdump, SHELL_ARGS(0, 0),
-	      "every mapping of the current address space, merged into ranges",
-	      "usage: ptdump\n"
+SHELL_COMMAND(ptdump, SHELL_ARGS(0, 1),
+	      "every mapping of the current address space (or a process's), merged into ranges",
+	      "usage: ptdump [PID]\n"
 	      "  One line per run of pages with the same flags and page size that map\n"
 	      "  contiguous physical memory: virtual range, physical start, page size,\n"
 	      "  flags (r w x u g; uc/wc/wt). Like Linux's ptdump. Then the engine's\n"
-	      "  counters: TLB invalidations (invlpg, full flushes), splits, tables.\n",
+	      "  counters: TLB invalidations (invlpg, full flushes), splits, tables.\n"
+	      "  With PID, the user half of process PID's space (see `ps`): the pages\n"
+	      "  its faults mapped so far (file pages read-only and shared, copies).\n"
+	      "examples:\n"
+	      "  ptdump\n"
+	      "  ptdump 9999       [refused] no such process\n",
 	      cmd_ptdump);
 
 /* Is [va, va + len) mapped with at least the given MAP_WRITE need? Says why not. */
@@ -699,17 +731,37 @@ static bool accessible(const char *cmd, virt_addr_t va, uint64_t len, bool write
 	return true;
 }
 
-/* With SMAP on, touching a user page from the kernel needs EFLAGS.AC (stac/clac). */
-static void user_access_begin(void)
-{
-	if (cpu_features.smap)
-		__asm__ volatile("stac" ::: "memory");
-}
+/* Which way shell_copy goes. */
+#define SHELL_COPY_READ 0u
+#define SHELL_COPY_WRITE 1u
 
-static void user_access_end(void)
+/*
+ * Read len bytes at va into buf, or (SHELL_COPY_WRITE) store buf there: a
+ * user-half address through copy_from_user/copy_to_user (SMAP is opened
+ * only inside the copy routine, and a page no process may reach is
+ * -EFAULT, said), a kernel address byte by byte.
+ */
+static int shell_copy(const char *cmd, virt_addr_t va, uint8_t *buf, uint64_t len,
+		      unsigned direction)
 {
-	if (cpu_features.smap)
-		__asm__ volatile("clac" ::: "memory");
+	bool write = direction == SHELL_COPY_WRITE;
+
+	if (va < USER_HALF_END) {
+		int err = write ? copy_to_user(va, buf, len) : copy_from_user(buf, va, len);
+		if (err)
+			kprintf("%s: the user copy %s 0x%lx-0x%lx failed (%s): a page there is no "
+				"process's to %s\n", cmd, write ? "to" : "of", va, va + len - 1,
+				errno_name(err), write ? "write" : "read");
+		return err;
+	}
+	volatile uint8_t *at = (volatile uint8_t *)(uintptr_t)va;
+	for (uint64_t i = 0; i < len; i++) {
+		if (write)
+			at[i] = buf[i];
+		else
+			buf[i] = at[i];
+	}
+	return 0;
 }
 
 static int cmd_peek(int argc, char **argv)
@@ -725,21 +777,24 @@ static int cmd_peek(int argc, char **argv)
 	}
 	if (!accessible("peek", va, len, false))
 		return -EFAULT;
-	user_access_begin();
+	uint8_t bytes[PEEK_MAX];
+	int err = shell_copy("peek", va, bytes, len, SHELL_COPY_READ);
+	if (err)
+		return err;
 	for (uint64_t row = 0; row < len; row += 16) {
 		kprintf("%016lx:", va + row);
 		for (uint64_t i = row; i < row + 16 && i < len; i++)
-			kprintf(" %02x", *(volatile uint8_t *)(uintptr_t)(va + i));
+			kprintf(" %02x", bytes[i]);
 		kprintf("\n");
 	}
-	user_access_end();
 	return 0;
 }
 
 SHELL_COMMAND(peek, SHELL_ARGS(1, 2), "hexdump memory at a virtual address",
 	      "usage: peek VA [LEN]\n"
 	      "  Prints LEN bytes (default 64, at most 512) at VA as hex. Unmapped or\n"
-	      "  non-canonical addresses are reported instead of touched.\n"
+	      "  non-canonical addresses are reported instead of touched. In the user half\n"
+	      "  the bytes are read with copy_from_user, as a system call would.\n"
 	      "examples:\n"
 	      "  peek 0xffff800000100000 32  1 MiB into the direct map\n"
 	      "  peek 0xffffc04000001000     [refused] nothing is mapped there on a fresh boot\n",
@@ -812,9 +867,13 @@ static int cmd_poke(int argc, char **argv)
 	if (!storable("poke", va, 8))
 		return -EFAULT;
 	struct fault_stats before = fault_stats_total();
-	user_access_begin();
-	*(volatile uint64_t *)(uintptr_t)va = value;
-	user_access_end();
+	if (va < USER_HALF_END) {
+		int err = shell_copy("poke", va, (uint8_t *)&value, sizeof(value), SHELL_COPY_WRITE);
+		if (err)
+			return err;
+	} else {
+		*(volatile uint64_t *)(uintptr_t)va = value; /* one store, as documented */
+	}
 	kprintf("0x%lx <- 0x%lx\n", va, value);
 	print_faults_since(&before);
 	return 0;
@@ -827,7 +886,8 @@ SHELL_COMMAND(poke, SHELL_ARGS(2, 2), "write a 64-bit value at a virtual address
 	      "  the store faults and the page-fault handler maps a zeroed page or copies\n"
 	      "  the shared one first, as for any store (the faults are counted). Refuses\n"
 	      "  the kernel image, the direct map and the vmalloc window (that would\n"
-	      "  corrupt the kernel); map a page first and poke that.\n"
+	      "  corrupt the kernel); map a page first and poke that. In the user half\n"
+	      "  the store is a copy_to_user, as a system call's.\n"
 	      "examples:\n"
 	      "  map 0xffffc00000000000 4K\n"
 	      "  poke 0xffffc00000000000 0x1234\n"
@@ -861,10 +921,14 @@ static int cmd_fill(int argc, char **argv)
 	if (!storable("fill", va, len))
 		return -EFAULT;
 	struct fault_stats before = fault_stats_total();
-	user_access_begin();
-	for (uint64_t i = 0; i < len; i++)
-		((volatile uint8_t *)(uintptr_t)va)[i] = (uint8_t)byte;
-	user_access_end();
+	uint8_t chunk[256];
+	memset(chunk, (int)byte, sizeof(chunk));
+	for (uint64_t done = 0; done < len; done += sizeof(chunk)) {
+		err = shell_copy("fill", va + done, chunk, MIN(len - done, sizeof(chunk)),
+				 SHELL_COPY_WRITE);
+		if (err)
+			return err;
+	}
 	kprintf("filled 0x%lx-0x%lx with 0x%02lx\n", va, va + len - 1, byte);
 	print_faults_since(&before);
 	return 0;

@@ -2,7 +2,7 @@
  * thread_commands.c - the threads commands: `threads` (every thread and
  * its accounting), `sleep MS`, `spawn` (demo threads a student can watch,
  * two of them dying of a fault or a stack overflow)
- * and `kill TID` (stop a demo thread).
+ * (`kill -t TID` stops one: kernel/commands/proc_commands.c).
  *
  * The demos are detached threads of the default priority, below the
  * shell's: the shell answers while they run. A new thread goes to the
@@ -309,7 +309,7 @@ SHELL_COMMAND(spawn, SHELL_ARGS(1, 2), "start demo threads that run beside the s
 	      "usage: spawn DEMO [N]\n"
 	      "  Starts demo threads (priority 3, below the shell's 5, so the shell\n"
 	      "  keeps answering) and prints their ids; watch them with `threads`,\n"
-	      "  stop one with `kill TID`, all of them with Ctrl-C at the prompt.\n"
+	      "  stop one with `kill -t TID`, all of them with Ctrl-C at the prompt.\n"
 	      "  N is 1 to 100 threads (default 3). Each new thread goes to the\n"
 	      "  least loaded online CPU (idle ones first), so the demos spread\n"
 	      "  over every CPU; spawn prints the CPU each was queued on, and\n"
@@ -333,35 +333,3 @@ SHELL_COMMAND(spawn, SHELL_ARGS(1, 2), "start demo threads that run beside the s
 	      "  spawn overflow 1  [disturbs] a stack overflow report, the thread killed\n"
 	      "  spawn spin 101    [refused] too many threads\n",
 	      cmd_spawn);
-
-/* ---- kill ---------------------------------------------------------------------- */
-
-static int cmd_kill(int argc __unused, char **argv)
-{
-	uint64_t id;
-	int err = parse_u64(argv[1], &id);
-
-	if (err) {
-		kprintf("kill: bad thread id '%s': %s\n", argv[1], parse_error_text(err));
-		return err;
-	}
-	err = thread_kill(id);
-	if (err == -ENOENT)
-		kprintf("kill: thread %lu not found among the live threads (see `threads`)\n", id);
-	else if (err == -EPERM)
-		kprintf("kill: refused: thread %lu is not a demo thread; only `spawn` threads can be "
-			"killed\n", id);
-	else
-		kprintf("kill: thread %lu asked to stop; it ends at its next check\n", id);
-	return err;
-}
-
-SHELL_COMMAND(kill, SHELL_ARGS(1, 1), "stop a demo thread started by spawn",
-	      "usage: kill TID\n"
-	      "  Asks demo thread TID (from `spawn` or `threads`) to stop; it ends\n"
-	      "  at its next check (within one round of its demo), and `threads`\n"
-	      "  then no longer lists it. Other threads (the shell, idle) refuse.\n"
-	      "examples:\n"
-	      "  kill 1            [refused] the idle thread is not a demo\n"
-	      "  kill 9999         [refused] no such thread\n",
-	      cmd_kill);

@@ -21,6 +21,7 @@
 #include "kernel/sched/schedule.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/sched.h"
 #include "kernel/smp/smp.h"
@@ -132,6 +133,7 @@ static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *n
 	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
 	if (next->space != prev->space)
 		address_space_activate(next->space); /* CR3 follows the thread */
+	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base */
 	sched_switch(&prev->context_rsp, next->context_rsp);
 	sched_finish_switch(); /* possibly on another CPU than the one prev left */
 }

@@ -27,15 +27,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/random.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) __asan_poison_memory_region((p), (n))
-#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "tests/host/asan_poison.h"
 
 #define FUZZ_SEED 0x9e3779b97f4a7c15ull
 #define FUZZ_ITERATIONS 200000

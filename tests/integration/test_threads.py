@@ -1,5 +1,5 @@
 """test_threads.py - threads seen from the shell: `threads`, `sleep`,
-`spawn` and `kill`, and the shell answering while a demo thread computes.
+`spawn` and `kill -t`, and the shell answering while a demo thread computes.
 
 These run on the shared machine of each firmware; every test stops the
 demo threads it started, so the next test finds only idle and the shell.
@@ -52,7 +52,7 @@ def spawn_kill(m):
     table, out = rows(m)
     check(tid in table and table[tid][2] in ("ready", "running") and int(table[tid][7]) > 0,
           "the demo thread is not listed as switched in:\n" + out)
-    out = m.command("kill %d" % tid)
+    out = m.command("kill -t %d" % tid)
     check("asked to stop" in out, "kill:\n" + out)
     for _ in range(50):
         m.command("sleep 20")
@@ -60,9 +60,9 @@ def spawn_kill(m):
         if tid not in table:
             break
     check(tid not in table, "thread %d still listed after kill:\n%s" % (tid, out))
-    out = m.command("kill %d" % tid)
+    out = m.command("kill -t %d" % tid)
     check("thread %d not found" % tid in out, "killing it again:\n" + out)
-    out = m.command("kill 2")
+    out = m.command("kill -t 2")
     check("not a demo thread" in out, "kill of the shell:\n" + out)
 
 

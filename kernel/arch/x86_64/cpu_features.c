@@ -3,8 +3,9 @@
  * kernel/commands/cpu_commands.c).
  *
  * Where each bit comes from (SDM Vol. 2A, CPUID):
- *   leaf 1 EDX:           PAE 6, TSC 4, APIC 9, PGE 13, PAT 16
- *   leaf 1 ECX:           PCID 17, x2APIC 21, hypervisor 31
+ *   leaf 1 EDX:           PAE 6, TSC 4, APIC 9, PGE 13, PAT 16, FXSR 24,
+ *                         SSE 25, SSE2 26
+ *   leaf 1 ECX:           PCID 17, x2APIC 21, XSAVE 26, AVX 28, hypervisor 31
  *   leaf 7.0 EBX:         SMEP 7, ERMS 9, INVPCID 10, SMAP 20
  *   leaf 0x80000001 EDX:  NX 20, 1 GiB pages 26
  *   leaf 0x80000007 EDX:  invariant TSC 8
@@ -49,6 +50,11 @@ void cpu_features_init(void)
 	f->apic = r.edx & BIT(9);
 	f->pge = r.edx & BIT(13);
 	f->pat = r.edx & BIT(16);
+	f->fxsr = r.edx & BIT(24);
+	f->sse = r.edx & BIT(25);
+	f->sse2 = r.edx & BIT(26);
+	f->xsave = r.ecx & BIT(26);
+	f->avx = r.ecx & BIT(28);
 	f->pcid = r.ecx & BIT(17);
 	f->x2apic = r.ecx & BIT(21);
 	f->hypervisor = r.ecx & BIT(31);

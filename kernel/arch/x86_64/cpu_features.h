@@ -31,6 +31,10 @@ struct cpu_features {
 	bool apic;           /* on-chip local APIC */
 	bool x2apic;         /* x2APIC mode available (CPUID.1:ECX[21]) */
 	uint32_t initial_apic_id; /* this CPU's APIC id at reset (CPUID 0xb, else 1) */
+	bool fxsr;           /* FXSAVE/FXRSTOR (CPUID.1:EDX[24]) */
+	bool sse, sse2;      /* SSE, SSE2 (every x86-64 CPU has both) */
+	bool xsave;          /* XSAVE/XRSTOR, XCR0 (CPUID.1:ECX[26]) */
+	bool avx;            /* AVX: the YMM state component (CPUID.1:ECX[28]) */
 	bool hypervisor;     /* running under a hypervisor (QEMU, KVM, ...) */
 	uint8_t phys_bits;   /* physical address width */
 	uint8_t virt_bits;   /* linear address width (48, or 57 with LA57) */

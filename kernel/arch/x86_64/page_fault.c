@@ -22,6 +22,17 @@
  * stack is the running thread's and that thread may die alone (the rule of
  * thread_fault_can_kill, as for any fault), ends that thread alone.
  *
+ * From ring 3 (error code bit U) the same decision runs with FAULT_USER:
+ * demand-zero, COW, stack growth and file pages are resolved as for the
+ * kernel; a violation kills only that process, after one line in the
+ * kernel's words, like Linux's ("pid 7 (fault_null): segfault at 0x0 ip
+ * 0x401136 sp 0x7fffffffee80 error 4: NULL dereference"). The user-copy
+ * routine (user_copy.asm) faults in ring 0 on a program's addresses: its
+ * RIP is in the exception table (extable.h), so its fault is decided as a
+ * user access too (FAULT_USER added), and a violation resumes at the
+ * table's fixup instead of a report: the copy returns what it did not copy.
+ * A #GP there (a non-canonical address) goes to the fixup as well.
+ *
  * #GP (vector 13) reports no address at all. The commonest kernel cause is
  * a non-canonical address, so the handler decodes the faulting instruction
  * (insn.c) and, if its memory operand is non-canonical, says so.
@@ -43,14 +54,18 @@
 #include "kernel/arch/x86_64/page_fault.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/extable.h"
 #include "kernel/arch/x86_64/insn.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/proc/process.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
+#include "kernel/smp/smp.h"
 #include "kernel/stack.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/uapi.h"
 #include "mm/arch.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
@@ -63,6 +78,23 @@ static unsigned double_fault_depth[MM_MAX_CPUS];
 static page_fault_hook_t test_hook; /* selftests: called inside the handler */
 static struct page_fault_state boot_faults; /* the boot flow's, before sched_init */
 
+/*
+ * fault_count_total(), summed over the online CPUs only: CPUs come online
+ * in number order and one never online never counted a fault, so this is
+ * the same number, in one pass per online CPU instead of MM_MAX_CPUS (the
+ * #PF path numbers every fault with it: 64 loads cost more than a user
+ * demand-zero fault's own work).
+ */
+static uint64_t fault_number_now(void)
+{
+	uint64_t faults = 0;
+	unsigned online = smp_cpus_online();
+
+	for (unsigned cpu = 0; cpu < online; cpu++)
+		faults += fault_stats_cpu[cpu].faults;
+	return faults;
+}
+
 /* The running thread's page-fault state (the boot flow's before threads exist). */
 static struct page_fault_state *faults_here(void)
 {
@@ -71,6 +103,12 @@ static struct page_fault_state *faults_here(void)
 	return t ? &t->faults : &boot_faults;
 }
 
+/* The error-code bits that mean what mm/fault.h's FAULT_* access bits mean, bit for bit. */
+#define PF_ACCESS_BITS (PF_PRESENT | PF_WRITE | PF_USER | PF_RESERVED | PF_INSTRUCTION)
+_Static_assert(PF_PRESENT == FAULT_PRESENT && PF_WRITE == FAULT_WRITE && PF_USER == FAULT_USER &&
+		       PF_RESERVED == FAULT_RESERVED && PF_INSTRUCTION == FAULT_FETCH,
+	       "page_fault.c: the #PF error code's access bits are mm/fault.h's, unshifted");
+
 /*
  * The #PF error code (SDM Vol. 3A 4.7) as mm/fault.h's access bits, plus
  * whether SMEP and SMAP were in force (SDM Vol. 3A 4.6.1: SMAP only while
@@ -78,24 +116,13 @@ static struct page_fault_state *faults_here(void)
  */
 static unsigned access_of(uint64_t error, uint64_t rflags)
 {
-	unsigned access = 0;
+	unsigned access = (unsigned)error & PF_ACCESS_BITS; /* the same bits (asserted below) */
 	uint64_t cr4 = read_cr4();
 
 	if (cr4 & CR4_SMEP)
 		access |= FAULT_SMEP_ON;
 	if ((cr4 & CR4_SMAP) && !(rflags & RFLAGS_AC))
 		access |= FAULT_SMAP_ON;
-
-	if (error & PF_PRESENT)
-		access |= FAULT_PRESENT;
-	if (error & PF_WRITE)
-		access |= FAULT_WRITE;
-	if (error & PF_USER)
-		access |= FAULT_USER;
-	if (error & PF_RESERVED)
-		access |= FAULT_RESERVED;
-	if (error & PF_INSTRUCTION)
-		access |= FAULT_FETCH;
 	return access;
 }
 
@@ -114,12 +141,38 @@ static void report_violation(const struct fault *f, uint64_t address)
 			stack->name, (stack->top - stack->bottom) >> 10, stack->bottom - PAGE_SIZE);
 }
 
+/*
+ * A ring-3 violation: one line in the kernel's words, then the process
+ * ends by SIGSEGV (never returns). Interrupts off.
+ */
+static __noreturn void user_segfault(const struct fault *f, const struct trap_frame *frame,
+				     uint64_t address)
+{
+	char why[200];
+	struct process *p = process_current();
+
+	kprintf("pid %d (%s): segfault at 0x%lx ip 0x%lx sp 0x%lx error %lu: %s\n",
+		p ? p->pid : -1, p ? p->name : "?", address, frame->rip, frame->rsp,
+		frame->error_code, fault_describe(f, why, sizeof(why)));
+	process_exit_signal(SIGSEGV);
+}
+
+/*
+ * The #PF handler. Interrupts off: trap_dispatch, its only caller, has
+ * asserted it (not again here: this is every user fault's path, counted
+ * in instructions by bench_user).
+ */
 static bool page_fault_trap(struct trap_frame *frame)
 {
-	ASSERT_IRQS_OFF();
 	uint64_t address = read_cr2();
 	struct page_fault_state *pf = faults_here();
+	bool from_user = frame->cs & 3;
+	/* A user copy's access from ring 0 (RIP in the exception table) is a user access. */
+	const struct extable_entry *fixup = from_user ? NULL : extable_find(frame->rip);
+	unsigned access = access_of(frame->error_code, frame->rflags);
 
+	if (fixup)
+		access |= FAULT_USER;
 	if (pf->depth >= PAGE_FAULT_NEST_MAX) {
 		kprintf("\n*** page fault at 0x%lx nested %u deep in page-fault handlers: a runaway "
 			"recursive fault ***\n", address, pf->depth + 1);
@@ -128,13 +181,18 @@ static bool page_fault_trap(struct trap_frame *frame)
 	struct fault *f = &pf->records[pf->depth++];
 	if (unlikely(test_hook))
 		test_hook(frame, address, pf->depth); /* may sleep: pf stays this thread's */
-	int err = fault_handle(current_space(), address, access_of(frame->error_code, frame->rflags),
-			       f);
+	int err = fault_handle(current_space(), address, access, f);
 	pf->depth--;
 	pf->last = f;
-	pf->last_number = fault_count_total();
+	pf->last_number = fault_number_now();
 	if (err == 0)
 		return true;
+	if (fixup) {
+		frame->rip = fixup->fixup; /* the copy stops and says how much is left */
+		return true;
+	}
+	if (from_user)
+		user_segfault(f, frame, address);
 	report_violation(f, address);
 	return false;
 }
@@ -222,6 +280,14 @@ static bool double_fault_trap(struct trap_frame *frame)
 static bool general_protection_trap(struct trap_frame *frame)
 {
 	ASSERT_IRQS_OFF();
+	if ((frame->cs & 3) == 0) {
+		/* A user copy given a non-canonical address: the copy stops there. */
+		const struct extable_entry *fixup = extable_find(frame->rip);
+		if (fixup) {
+			frame->rip = fixup->fixup;
+			return true;
+		}
+	}
 	struct insn_regs regs = {
 		frame->rax, frame->rcx, frame->rdx, frame->rbx, frame->rsp, frame->rbp,
 		frame->rsi, frame->rdi, frame->r8,  frame->r9,  frame->r10, frame->r11,

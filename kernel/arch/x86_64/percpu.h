@@ -8,7 +8,14 @@
  * %gs:offsetof(struct percpu, cpu). The first field points at the struct
  * itself, so this_percpu() is one load of %gs:0 as well (Linux does the
  * same). IA32_KERNEL_GS_BASE holds the user GS base (0: none yet), ready for
- * swapgs on a future entry from user mode.
+ * swapgs on an entry from user mode (syscall_entry.asm, isr.asm).
+ *
+ * The system-call entry (syscall_entry.asm) has no stack and no free
+ * register when it starts: it parks the user RSP in percpu->user_rsp and
+ * loads percpu->syscall_stack (the running thread's kernel stack top,
+ * written at each switch by arch_switch_user_state). NASM gets their
+ * offsets from the PERCPU_OFFSET_* lines below (the Makefile reads them),
+ * and the _Static_asserts tie those lines to the struct.
  *
  * Invariants:
  *   [x] percpu_of(c)->self == percpu_of(c) and ->cpu == c, for every c;
@@ -40,15 +47,27 @@ struct percpu {
 	unsigned cpu;             /* 0 .. MM_MAX_CPUS-1, in bring-up order; 0 = boot CPU */
 	uint32_t apic_id;         /* the local APIC's id (the MADT's and the IPIs' name) */
 	uint32_t preempt_count;   /* above 0: no switch away (mm/arch.h arch_preempt_count) */
+	uint64_t syscall_stack;   /* the running thread's kernel stack top (== TSS.RSP0) */
+	uint64_t user_rsp;        /* syscall_entry.asm's scratch: the user RSP at entry */
 	uint64_t ist_top[PERCPU_IST_STACKS];                 /* IST1..3 tops, in its TSS */
 	const struct kernel_stack *ist[PERCPU_IST_STACKS];   /* APs: the guarded IST stacks */
 	const struct kernel_stack *stack;                    /* APs: the first (idle) stack */
 	char stack_names[PERCPU_IST_STACKS + 1][16];         /* registry names, "#DF cpu3" */
 	uint64_t started_tsc;     /* TSC when the CPU reported in (boot CPU: 0) */
 	struct gdt_cpu gdt;       /* its GDT and TSS (gdt.c fills and loads them) */
+	void *fpu_loaded;         /* the running thread's FPU area, if the CPU's FPU
+				     registers hold that thread's state (fpu.c), else NULL */
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "percpu: self at %gs:0");
+
+/* Offsets syscall_entry.asm uses as %gs:offset (passed to nasm by the Makefile: decimal). */
+#define PERCPU_OFFSET_SYSCALL_STACK 24
+#define PERCPU_OFFSET_USER_RSP 32
+_Static_assert(__builtin_offsetof(struct percpu, syscall_stack) == PERCPU_OFFSET_SYSCALL_STACK,
+	       "percpu.h: PERCPU_OFFSET_SYSCALL_STACK is syscall_stack's offset");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_OFFSET_USER_RSP,
+	       "percpu.h: PERCPU_OFFSET_USER_RSP is user_rsp's offset");
 
 /*
  * Make CPU 0's struct percpu current: GS base = &percpu[0], KERNEL_GS_BASE

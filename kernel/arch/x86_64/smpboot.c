@@ -31,10 +31,12 @@
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/arch/x86_64/fpu.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/smp/smp.h"
 #include "kernel/stack.h"
@@ -269,6 +271,8 @@ static __noreturn void smp_ap_entry(struct percpu *p)
 	write_cr0(boot_cr0);         /* the boot CPU's CR0 (WP, caching, FPU bits) */
 	kernel_space_enter_this_cpu(); /* kernel CR3, PAT, PGE/SMEP/SMAP/PCIDE */
 	gdt_init();                  /* its GDT and TSS: IST stacks for #DF/NMI/#MC */
+	fpu_init_cpu();              /* its CR0/CR4 FPU bits and XCR0, as the boot CPU's */
+	user_mode_init_cpu();        /* its syscall MSRs: EFER.SCE, STAR, LSTAR, FMASK */
 	idt_load_this_cpu();         /* the shared IDT */
 	lapic_init_this_cpu();       /* its local APIC: IPIs in and out */
 	p->started_tsc = rdtsc();

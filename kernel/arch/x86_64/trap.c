@@ -12,12 +12,18 @@
  *      received (vectors.h);
  *   2. exception with a registered handler that resolves it: return;
  *   3. NMI: report it in one line and carry on (QEMU's `nmi` sends one);
+ *      an exception from ring 3 (other than #DF/#MC) never reaches the
+ *      steps below: the process ends with a one-line report and the signal
+ *      Linux would send (user_mode_exception: #DE SIGFPE, #UD SIGILL, #GP
+ *      SIGSEGV, ...), and the machine goes on;
  *   4. #BP (int3): the full report, then carry on after the int3;
  *   5. anything else: the full report; then, if a recovery point of the
  *      running thread is active (a shell command is running,
  *      kernel/recovery.h), abort back to it; else, if the thread may die
  *      alone (interrupts were on, no spinlock held, not the shell), end
- *      that thread (kernel/sched/thread.h); otherwise (or for #DF and #MC)
+ *      that thread (kernel/sched/thread.h) - and when it works for a
+ *      process (a system call faulted), the whole process, killed by
+ *      SIGKILL (user_mode_kernel_fault); otherwise (or for #DF and #MC)
  *      halt this CPU. (A #DF from a kernel stack overflow is resolved in
  *      step 2: its handler aborts itself, or ends a thread that may die
  *      alone.)
@@ -33,6 +39,7 @@
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
+#include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/arch/x86_64/vectors.h"
 #include "kernel/ksyms.h"
 #include "kernel/recovery.h"
@@ -201,6 +208,8 @@ void trap_dispatch(struct trap_frame *frame)
 		kprintf(", continuing\n");
 		return;
 	}
+	if (v < 32 && (frame->cs & 3) && v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK)
+		user_mode_exception(frame); /* kills only that process; never returns */
 	trap_report(frame);
 	if (v == VEC_BREAKPOINT) {
 		kprintf("(breakpoint: continuing)\n");
@@ -213,6 +222,10 @@ void trap_dispatch(struct trap_frame *frame)
 	/* A double fault or machine check leaves nothing to trust: always halt. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && recovery_abort(frame))
 		return;
+	/* Working for a process (a system call): end the process, which ends the thread. */
+	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && thread_current() &&
+	    thread_current()->process && thread_fault_can_kill(frame->rflags & RFLAGS_IF))
+		user_mode_kernel_fault();
 	/* A thread (not the shell) that faulted with interrupts on and no spinlock: end it alone. */
 	if (v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK &&
 	    thread_fault_can_kill(frame->rflags & RFLAGS_IF))

@@ -39,13 +39,23 @@ struct trap_frame {
 
 /* Exception vectors the kernel refers to by name (SDM Vol. 3A 6.3.1). */
 #define VEC_DIVIDE_ERROR 0
+#define VEC_DEBUG 1
 #define VEC_NMI 2
 #define VEC_BREAKPOINT 3
 #define VEC_INVALID_OPCODE 6
 #define VEC_DOUBLE_FAULT 8
 #define VEC_GENERAL_PROTECTION 13
 #define VEC_PAGE_FAULT 14
+#define VEC_X87_FP_ERROR 16
+#define VEC_ALIGNMENT_CHECK 17
 #define VEC_MACHINE_CHECK 18
+#define VEC_SIMD_FP 19
+
+/*
+ * The vector a system call's frame carries (syscall_entry.asm): above
+ * every hardware vector (0-255), so nothing mistakes it for an interrupt.
+ */
+#define SYSCALL_VECTOR 0x100
 
 /* Page-fault error code bits (SDM Vol. 3A 4.7). */
 #define PF_PRESENT (1u << 0)  /* 0: page not present; 1: protection violation */

@@ -1,0 +1,200 @@
+/*
+ * process.h - processes: a program from the initrd running in ring 3.
+ *
+ * A process is a pid, a parent, its own user address space (mm/user_space.h:
+ * the user half; the kernel half is shared), a file-descriptor table, the
+ * signal state the system calls keep, and one thread (its main thread: a
+ * kernel thread that entered ring 3). It ends by exit_group (process_exit)
+ * or by a signal (process_exit_signal: a fault, a kill); its thread then
+ * frees everything the process owned (space, descriptors, FPU state) and
+ * the process stays a ZOMBIE holding only its wait status until
+ * process_wait reaps it, or, started with PROCESS_BACKGROUND, until it is
+ * reaped automatically. Why one thread does its own tear-down: it is the
+ * only one that knows the space is no longer in use on any CPU (it was the
+ * space's only user and has switched to kernel_space).
+ *
+ * Invariants:
+ *   [x] a pid is never reused while a process with it exists (pids count up);
+ *   [x] a process is in the table from spawn until its last reference is
+ *       put after it is reaped; process_get's pointer stays valid until
+ *       process_put, whatever the process does meanwhile;
+ *   [x] a ZOMBIE owns no frame, table, descriptor or FPU state;
+ *   [x] wait_status is Linux's encoding (WAIT_STATUS_EXITED/SIGNALED).
+ * Context: process context, interrupts on, except process_exit_signal and
+ * process_user_return (a trap handler, interrupts possibly off). Lock
+ * order: process table -> a process's lock; neither is held across a
+ * sleep, an allocation or a call into mm/.
+ */
+#ifndef KERNEL_PROC_PROCESS_H
+#define KERNEL_PROC_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/proc/fd.h"
+#include "kernel/sched/mutex.h"
+#include "kernel/sched/wait.h"
+#include "lib/compiler.h"
+#include "lib/list.h"
+#include "lib/uapi.h"
+#include "mm/spinlock.h"
+#include "mm/user_space.h"
+
+#define PROCESS_NAME_MAX 16          /* bytes of the name, the NUL included (Linux's comm) */
+#define PROCESS_ARGS_MAX 32          /* argv entries process_spawn accepts */
+
+/* process_spawn flags. */
+#define PROCESS_BACKGROUND (1u << 0) /* reaped automatically when it ends (`run -b`) */
+#define PROCESS_FOREGROUND (1u << 1) /* owns the console: Ctrl-C sends it SIGINT */
+
+enum process_state {
+	PROCESS_RUNNING,                 /* its thread exists (running, ready or blocked) */
+	PROCESS_ZOMBIE,                  /* ended: only the wait status is left */
+};
+
+struct trap_frame;
+struct thread;
+
+struct process {
+	int pid;                         /* 1, 2, ...; never reused while it exists */
+	struct process *parent;          /* NULL: started by the kernel (the shell) */
+	char name[PROCESS_NAME_MAX];     /* the program's name, truncated */
+	enum process_state state;        /* PROCESS_RUNNING, PROCESS_ZOMBIE */
+	struct thread *main_thread;      /* its only thread (NULL once it is freed) */
+	struct user_space space;         /* the user half and its regions */
+	struct fd_table fds;
+	int wait_status;                 /* WAIT_STATUS_EXITED(code) or WAIT_STATUS_SIGNALED(sig) */
+	int pending_signal;              /* kill requested (atomic), 0: none */
+	struct linux_sigaction actions[LINUX_NSIG]; /* rt_sigaction (index sig - 1) */
+	uint64_t sigmask;                /* rt_sigprocmask: bit sig - 1 blocked */
+	uint64_t enosys_logged[8];       /* bit n: "unimplemented system call" said for nr n */
+	/* Lifetime (process.c). */
+	unsigned flags;                  /* process_spawn's flags */
+	int refcount;                    /* atomic: the table's 1 + process_get's */
+	spinlock_t lock;                 /* "process": state, wait_status */
+	struct wait_queue exit_wait;     /* process_wait sleeps here until ZOMBIE */
+	struct wait_queue *interruptible; /* a queue the thread sleeps on that a kill wakes */
+	struct list_node link;           /* on the process table */
+	bool reaped;                     /* process_wait (or the reaper) took the status */
+	struct mutex space_mutex;        /* readers (ps, pmap, ptdump) against the tear-down */
+	bool space_gone;                 /* the space was destroyed (under space_mutex) */
+	virt_addr_t entry, user_sp;      /* where the main thread enters ring 3 */
+	void *initial_fpu;               /* the clean FPU state the main thread takes */
+	/* What ps shows. */
+	uint64_t start_tick;             /* timer tick at spawn */
+	uint64_t minflt;                 /* faults counted at exit (space.as.minflt before) */
+	uint64_t majflt;                 /* faults that read a file (0: the initrd is in RAM) */
+};
+
+/* The process the calling thread runs for, or NULL (a kernel thread). */
+struct process *process_current(void);
+
+/*
+ * Start the program at path (an initrd name: "hello", "/hello") with
+ * argv (argv[0] is the program name; NULL-terminated, at most
+ * PROCESS_ARGS_MAX entries) and flags (PROCESS_BACKGROUND,
+ * PROCESS_FOREGROUND). On success returns 0 and, if out is not NULL, a
+ * reference to the new process in *out (process_wait or process_put it).
+ * Errors: -ENOENT (no such file; why says so), -ENOEXEC (why holds the
+ * loader's reason), -E2BIG, -ENOMEM, -EINVAL (bad flags, argv too long).
+ * why (why_size bytes, may be NULL) receives a one-line reason on any
+ * error. The parent is the caller's process, or NULL from the shell.
+ * Process context; allocates.
+ */
+int process_spawn(const char *path, const char *const argv[], unsigned flags,
+		  struct process **out, char *why, size_t why_size) __must_check;
+
+/*
+ * Sleep until p is a ZOMBIE, store its wait status in *wait_status (may be
+ * NULL), reap it and drop the caller's reference (p is gone after).
+ * Returns 0; -EINVAL if p was started PROCESS_BACKGROUND or was already
+ * reaped (the reference is still dropped). Process context; sleeps.
+ */
+int process_wait(struct process *p, int *wait_status) __must_check;
+
+/* End the calling process with exit code code & 0xff (exit_group). */
+__noreturn void process_exit(int code);
+
+/*
+ * End the calling process as killed by sig (its status shows sig). From a
+ * trap handler too, with interrupts off: they are turned on before the
+ * tear-down (the caller holds no spinlock). Only for a thread of a process.
+ */
+__noreturn void process_exit_signal(int sig);
+
+/*
+ * Ask process pid to end by signal sig (1..LINUX_NSIG-1): it ends at its
+ * next return towards ring 3, and a blocking wait it is in (a console
+ * read) is interrupted. A signal other than SIGKILL whose action is
+ * SIG_IGN is ignored (Ctrl-C on a program that ignores SIGINT). Returns
+ * 0; -ESRCH (no such running process), -EINVAL (sig out of range). Any
+ * process context.
+ */
+int process_kill(int pid, int sig) __must_check;
+
+/*
+ * At every return to ring 3 (isr.asm, syscall_entry.asm): if a kill is
+ * pending, the process ends here (never returns). Interrupts off.
+ */
+void process_user_return(struct trap_frame *frame);
+
+/* Is a kill pending for the calling process? (false for kernel threads) */
+bool process_signal_pending(void);
+
+/*
+ * An interruptible sleep: between process_sleep_begin(wq) and
+ * process_sleep_end(), a kill of the calling process wakes wq, so a wait
+ * whose condition includes process_signal_pending() ends (the console
+ * read: tty_read(..., process_signal_pending) returns -EINTR). For kernel
+ * threads both do nothing. From a thread, interrupts on.
+ */
+void process_sleep_begin(struct wait_queue *wq);
+void process_sleep_end(void);
+
+/*
+ * The process with this pid (running or zombie, not yet reaped), with a
+ * new reference; NULL if none. process_put drops it (and frees a reaped
+ * process when it was the last).
+ */
+struct process *process_get(int pid) __must_check;
+void process_put(struct process *p);
+
+/*
+ * Call fn(p, arg) for every process in the table, oldest first, each with
+ * a reference held across the call (fn may sleep, take locks, print).
+ */
+void process_for_each(void (*fn)(struct process *p, void *arg), void *arg);
+
+/* Processes in the table (zombies included); processes running now. */
+size_t process_count(void);
+size_t process_running_count(void);
+
+/* "running", "zombie". */
+const char *process_state_name(enum process_state s);
+
+/* Faults of p so far (minor: resolved user faults). */
+uint64_t process_minflt(const struct process *p);
+
+/* Resident user pages of p (0 for a zombie). Sleeps (process_space_begin). */
+uint64_t process_resident(struct process *p);
+
+/* The name of a signal ("SIGSEGV"), or "signal N"-style NULL if unknown. */
+const char *signal_name(int sig);
+
+/*
+ * Describe a wait status as the shell prints it: "exited with status 3",
+ * "killed by SIGSEGV". Returns buf.
+ */
+const char *process_status_describe(int wait_status, char *buf, size_t size);
+
+/*
+ * p's address space for a reader that is not p (ps, pmap, ptdump): returns
+ * it with p's space mutex held, or NULL (p is a zombie: nothing left; no
+ * mutex held then). p must be referenced. Pair with process_space_end.
+ * Process context; sleeps.
+ */
+struct user_space *process_space_begin(struct process *p) __must_check;
+void process_space_end(struct process *p);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * sigmask.h - the signal-mask arithmetic of rt_sigprocmask and
+ * rt_sigaction, as Linux does it: a 64-bit set with bit n-1 for signal n.
+ *
+ * Signals are not delivered yet (the next issue brings handlers); Pagoda
+ * keeps what a program asks for so that musl's start-up and programs that
+ * block or ignore signals run, and so that process_kill can honour SIG_IGN.
+ * SIGKILL and SIGSTOP can be neither blocked nor caught: Linux silently
+ * removes them from every mask and refuses an action for them.
+ *
+ * Invariants:
+ *   [x] no mask sigmask_update produces contains SIGKILL or SIGSTOP;
+ *   [x] an invalid `how` changes nothing (-EINVAL).
+ * Pure code: any context, kernel and host (tests/host/test_sigmask.c).
+ */
+#ifndef KERNEL_SYSCALL_SIGMASK_H
+#define KERNEL_SYSCALL_SIGMASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/uapi.h"
+
+#ifndef SIGSTOP
+#define SIGSTOP 19                  /* Linux x86-64: the other signal that cannot be caught */
+#endif
+#define SIGSET_SIZE 8               /* sizeof(sigset_t) the kernel takes: 64 bits */
+
+/* Bit of signal sig (1 .. 64) in a mask. */
+#define SIGMASK_BIT(sig) (1ull << ((sig) - 1))
+/* The signals no mask may hold. */
+#define SIGMASK_UNBLOCKABLE (SIGMASK_BIT(SIGKILL) | SIGMASK_BIT(SIGSTOP))
+
+/*
+ * rt_sigprocmask's update of *mask by set: how is SIG_BLOCK (add),
+ * SIG_UNBLOCK (remove) or SIG_SETMASK (replace). SIGKILL and SIGSTOP are
+ * dropped from set first. Returns 0, or -EINVAL (unknown how: *mask kept).
+ */
+int sigmask_update(uint64_t *mask, int how, uint64_t set);
+
+/*
+ * May rt_sigaction act on sig? A signal number 1 .. LINUX_NSIG; setting an
+ * action (setting true) also excludes SIGKILL and SIGSTOP. Reading their
+ * actions is allowed, as Linux allows it.
+ */
+bool sigaction_signal_ok(int sig, bool setting);
+
+#endif

@@ -1,0 +1,664 @@
+/*
+ * user_space.c - a process's address space and the memory system calls
+ * (user_space.h has the contracts; docs/processes.md the picture).
+ *
+ * Every call turns Linux's arguments into region changes (mm/region.c) and
+ * then makes the page tables agree: pages leave with their region (unmap,
+ * then one page_put each, the initrd's own frames only unmapped, as
+ * region_release_range in mm/anon.h does), protections follow mprotect run
+ * by run. Nothing is mapped eagerly: the fault handler (mm/fault.c) fills
+ * regions on touch.
+ * The hot paths (one-page mmap, munmap, mprotect, brk) cost a few binary
+ * searches of the region array and one page-table walk per mapped run:
+ * mmap places top-down from a cached position (mmap_top) instead of
+ * scanning the space, and only pages that were mapped are invalidated.
+ * Invariants:
+ *   [x] the page tables never map a page outside every region: pages are
+ *       released with their region, before the call returns;
+ *   [x] fault_user_anon_mapped / fault_user_file_mapped (mm/fault.h) stay
+ *       exact: every page unmapped here leaves its count;
+ *   [x] a frame is page_put once per mapping that goes (its refcount counts
+ *       mappings); an initrd frame never (region_is_file_frame);
+ *   [x] W^X: no region is writable and executable;
+ *   [x] a call that fails with -EINVAL, -EEXIST, -EACCES or -EPERM changed
+ *       nothing.
+ * Context: process context, interrupts on, the space's owner only (see
+ * user_space.h). Lock order: region set, page tables, zone, each taken
+ * inside the call that needs it and released before the next; the
+ * page-table walk's callback (paging_for_each_range) runs under the
+ * page-table lock and only records runs.
+ */
+#include "mm/user_space.h"
+
+#include "lib/align.h"
+#include "lib/errno.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "lib/uapi.h"
+#include "mm/buddy.h"
+#include "mm/fault.h"
+#include "mm/kernel_space.h"
+#include "mm/page.h"
+
+/* Linux values lib/uapi.h does not name. */
+#define MAP_SHARED_VALIDATE 0x03 /* shared, and unknown flags are -ENOTSUP */
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+
+/* The mmap flags accepted (the others are refused under MAP_SHARED_VALIDATE, ignored else). */
+#define USER_MMAP_KNOWN (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | \
+			 MAP_EXECUTABLE | MAP_NORESERVE | MAP_POPULATE | MAP_STACK |              \
+			 MAP_FIXED_NOREPLACE)
+#define USER_PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+#define HEAP_NAME "[heap]"
+#define STACK_NAME "[stack]"
+#define GUARD_NAME "[stack guard]"
+
+/* What drop_parts does with each part's record. */
+#define DROP_KEEP_REGIONS 0u   /* only the pages go: MADV_DONTNEED, teardown */
+#define DROP_REMOVE_REGIONS 1u /* the records go first: munmap, MAP_FIXED, brk */
+
+/* Mapped runs recorded per page-table walk (a longer range takes more walks). */
+#define RUN_BATCH 16
+
+struct run {
+	virt_addr_t start, end;
+	phys_addr_t pa;
+};
+
+struct run_batch {
+	unsigned count;
+	struct run runs[RUN_BATCH];
+};
+
+/* paging_for_each_range callback: record runs until the batch is full. */
+static bool record_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+		       unsigned flags, void *arg)
+{
+	struct run_batch *batch = arg;
+
+	(void)page_size;
+	(void)flags;
+	batch->runs[batch->count++] = (struct run){start, end, pa};
+	return batch->count < RUN_BATCH;
+}
+
+/*
+ * The next mapped runs of as in [from, to), clipped to it (0: none left).
+ * The walk may start a run before from (a huge page): clip and move pa.
+ */
+static unsigned next_runs(const struct address_space *as, virt_addr_t from, virt_addr_t to,
+			  struct run_batch *batch)
+{
+	batch->count = 0;
+	paging_for_each_range(as, from, to, record_run, batch);
+	for (unsigned i = 0; i < batch->count; i++) {
+		struct run *r = &batch->runs[i];
+		if (r->start < from) {
+			r->pa += from - r->start;
+			r->start = from;
+		}
+		if (r->end > to)
+			r->end = to;
+	}
+	return batch->count;
+}
+
+static int drop_parts(struct user_space *us, virt_addr_t start, virt_addr_t end, unsigned how);
+
+/* Linux's PROT_* as region prot: read is implied, PROT_NONE has no MAP_USER. */
+static unsigned prot_to_region(int prot)
+{
+	unsigned flags = 0;
+
+	if (prot & USER_PROT_ALL)
+		flags |= MAP_USER;
+	if (prot & PROT_WRITE)
+		flags |= MAP_WRITE;
+	if (prot & PROT_EXEC)
+		flags |= MAP_EXEC;
+	return flags;
+}
+
+/* 0 if prot is a valid PROT_* combination Pagoda allows, else -EINVAL or -EACCES (W^X). */
+static int prot_check(int prot)
+{
+	if (prot & ~USER_PROT_ALL)
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES;
+	return 0;
+}
+
+/* [va, va + size) page-aligned, non-empty, inside [USER_START, USER_TOP)? */
+static bool user_range_valid(virt_addr_t va, uint64_t size)
+{
+	return IS_ALIGNED(va, PAGE_SIZE) && IS_ALIGNED(size, PAGE_SIZE) && size > 0 &&
+	       va >= USER_START && va <= USER_TOP && size <= USER_TOP - va;
+}
+
+/* Could pages more user pages be promised and leave the kernel its reserve? */
+static bool user_memory_fits(uint64_t pages)
+{
+	uint64_t free = buddy_free_pages(), reserve = fault_user_reserve_pages();
+
+	return free > reserve && pages <= free - reserve;
+}
+
+/* Does any region of us overlap [start, end)? */
+static bool user_range_used(const struct user_space *us, virt_addr_t start, virt_addr_t end)
+{
+	if (region_find(&us->regions, start))
+		return true;
+	const struct region *next = region_next(&us->regions, start);
+	return next && next->start < end;
+}
+
+static int insert_region(struct user_space *us, virt_addr_t va, uint64_t size, unsigned prot,
+			 enum region_kind kind, const char *name)
+{
+	struct region r = {.start = va, .end = va + size, .prot = prot, .kind = kind};
+
+	strlcpy(r.name, name ? name : "", sizeof(r.name));
+	return region_insert(&us->regions, &r);
+}
+
+int user_space_create(struct user_space *us)
+{
+	memset(us, 0, sizeof(*us));
+	int err = paging_create(&us->as, &kernel_space);
+	if (err)
+		return err;
+	region_set_init(&us->regions);
+	us->as.regions = &us->regions;
+	us->mmap_top = USER_MMAP_TOP;
+	return 0;
+}
+
+void user_space_destroy(struct user_space *us)
+{
+	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
+	if (us->as.pml4) {
+		/* Every page goes as for munmap (counters kept), then the tables. */
+		MUST_SUCCEED(drop_parts(us, 0, USER_TOP, DROP_KEEP_REGIONS),
+			     "user_space_destroy: dropping pages changes no region");
+		paging_destroy(&us->as);
+	}
+	region_set_destroy(&us->regions);
+	memset(us, 0, sizeof(*us));
+}
+
+int user_map_file(struct user_space *us, virt_addr_t va, uint64_t size, int prot,
+		  const struct user_file *f, uint64_t offset, const char *name)
+{
+	int err = prot_check(prot);
+	if (err)
+		return err;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!f || !IS_ALIGNED(f->phys, PAGE_SIZE) || !IS_ALIGNED(offset, PAGE_SIZE) ||
+	    !user_range_valid(va, size))
+		return -EINVAL;
+	struct region r = {.start = va, .end = va + size, .prot = prot_to_region(prot),
+			   .kind = REGION_FILE, .file_phys = f->phys + offset,
+			   .file_bytes = offset < f->size ? f->size - offset : 0};
+	strlcpy(r.name, name ? name : f->name ? f->name : "", sizeof(r.name));
+	return region_insert(&us->regions, &r);
+}
+
+int user_map_anon(struct user_space *us, virt_addr_t va, uint64_t size, int prot,
+		  const char *name)
+{
+	int err = prot_check(prot);
+	if (err)
+		return err;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!user_range_valid(va, size))
+		return -EINVAL;
+	return insert_region(us, va, size, prot_to_region(prot), REGION_ANON, name);
+}
+
+int user_map_stack(struct user_space *us, virt_addr_t top, uint64_t size, uint64_t max_size)
+{
+	/* The stack's limit and its guard page below it lie in [USER_START, USER_TOP). */
+	if (size == 0 || size > max_size || !IS_ALIGNED(size, PAGE_SIZE) ||
+	    max_size > USER_TOP || top < max_size + PAGE_SIZE ||
+	    !user_range_valid(top - max_size - PAGE_SIZE, max_size + PAGE_SIZE))
+		return -EINVAL;
+	virt_addr_t limit = top - max_size;
+	if (user_range_used(us, limit - PAGE_SIZE, top))
+		return -EEXIST;
+	struct region stack = {.start = top - size, .end = top, .prot = MAP_USER | MAP_WRITE,
+			       .kind = REGION_STACK, .grow_limit = limit};
+	strlcpy(stack.name, STACK_NAME, sizeof(stack.name));
+	int err = region_insert(&us->regions, &stack);
+	if (err)
+		return err;
+	err = insert_region(us, limit - PAGE_SIZE, PAGE_SIZE, 0, REGION_GUARD, GUARD_NAME);
+	if (err)
+		MUST_SUCCEED(region_remove(&us->regions, stack.start, stack.end),
+			     "user_map_stack: removing the whole stack region just inserted");
+	return err;
+}
+
+/*
+ * Make the page at va of us writable by a user write, as the CPU's fault
+ * would: the translation if it allows it already, else fault_handle with
+ * the user-write access (interrupts off around it, as in the #PF path).
+ */
+static int user_page_for_write(struct user_space *us, virt_addr_t va,
+			       struct paging_translation *t)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool present = paging_translate(&us->as, va, t) == 0;
+		if (present && (t->flags & MAP_WRITE) && (t->flags & MAP_USER))
+			return 0;
+		struct fault f;
+		unsigned long irq = arch_irq_save();
+		int err = fault_handle(&us->as, va, FAULT_USER | FAULT_WRITE |
+					  (present ? FAULT_PRESENT : 0), &f);
+		arch_irq_restore(irq);
+		if (err)
+			return f.violation == VIOLATION_NO_MEMORY ? -ENOMEM : -EFAULT;
+	}
+	return -EFAULT;
+}
+
+int user_space_write(struct user_space *us, virt_addr_t va, const void *src, size_t len)
+{
+	const uint8_t *from = src;
+
+	if (len > USER_TOP || va > USER_TOP - len)
+		return -EFAULT;
+	while (len > 0) {
+		struct paging_translation t;
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		int err = user_page_for_write(us, va, &t);
+		if (err)
+			return err;
+		memcpy(phys_to_virt(t.pa), from, chunk);
+		from += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * Unmap every page mapped in [start, end), all inside region r (a copy),
+ * one page-table walk and one unmap per run: a file's own frame is only
+ * unmapped (and leaves the Mapped count), any other frame loses this
+ * mapping's owner (page_put; it leaves the AnonPages count), as
+ * region_release_range does (mm/anon.h), without its per-page lookups.
+ */
+static void drop_pages(struct user_space *us, const struct region *r, virt_addr_t start,
+		       virt_addr_t end)
+{
+	struct run_batch batch;
+	virt_addr_t va = start;
+
+	while (va < end && next_runs(&us->as, va, end, &batch)) {
+		for (unsigned i = 0; i < batch.count; i++) {
+			const struct run *run = &batch.runs[i];
+			MUST_SUCCEED(paging_unmap(&us->as, run->start, run->end - run->start),
+				     "drop_pages: unmapping 4 KiB user pages needs no split");
+			for (virt_addr_t p = run->start; p < run->end; p += PAGE_SIZE) {
+				phys_addr_t pa = run->pa + (p - run->start);
+				if (region_is_file_frame(r, p, pa)) {
+					fault_count_user(&fault_user_file_mapped, p, -1);
+				} else {
+					fault_count_user(&fault_user_anon_mapped, p, -1);
+					page_put(phys_to_page(pa));
+				}
+			}
+			va = run->end;
+		}
+	}
+}
+
+/*
+ * drop_pages over every region part of [start, end), region by region;
+ * with DROP_REMOVE_REGIONS each part's record goes first. Only the first
+ * part can need a split (a range strictly inside one region, which is then
+ * the only part), so -ENOMEM changes nothing. Holes hold no pages (every
+ * mapped user page lies in a region). Returns 0 or region_remove's error.
+ */
+static int drop_parts(struct user_space *us, virt_addr_t start, virt_addr_t end, unsigned how)
+{
+	virt_addr_t va = start;
+
+	while (va < end) {
+		struct region r;
+		if (!region_find_copy(&us->regions, va, &r)) {
+			const struct region *next = region_next(&us->regions, va);
+			va = next && next->start < end ? next->start : end;
+			continue;
+		}
+		virt_addr_t part_end = MIN(r.end, end);
+		if (how == DROP_REMOVE_REGIONS) {
+			int err = region_remove(&us->regions, va, part_end);
+			if (err)
+				return err;
+		}
+		drop_pages(us, &r, va, part_end);
+		va = part_end;
+	}
+	return 0;
+}
+
+/* Remove [start, end) from us, regions and pages; 0 or -ENOMEM (nothing changed). */
+static int unmap_range(struct user_space *us, virt_addr_t start, virt_addr_t end)
+{
+	int err = drop_parts(us, start, end, DROP_REMOVE_REGIONS);
+
+	if (err)
+		return err;
+	if (end > us->mmap_top && start < USER_MMAP_TOP)
+		us->mmap_top = MIN(end, USER_MMAP_TOP); /* a hole above the search's start */
+	return 0;
+}
+
+/*
+ * The highest free range of size bytes ending at or below top and starting
+ * at or above USER_START, or 0. Each step skips down past one region:
+ * either the one holding the candidate start or the lowest one reaching
+ * into the candidate.
+ */
+static virt_addr_t find_free_top_down(const struct user_space *us, virt_addr_t top,
+				      uint64_t size)
+{
+	while (top >= USER_START + size) {
+		virt_addr_t start = top - size;
+		const struct region *r = region_find(&us->regions, start);
+		if (!r)
+			r = region_next(&us->regions, start);
+		if (!r || r->start >= top)
+			return start;
+		top = r->start;
+	}
+	return 0;
+}
+
+/* Where a non-fixed mmap of size bytes goes: the hint if free, else top-down. */
+static virt_addr_t place(struct user_space *us, virt_addr_t hint, uint64_t size)
+{
+	if (hint) {
+		hint = ALIGN_UP(hint, PAGE_SIZE);
+		if (hint >= USER_START && hint <= USER_TOP - size &&
+		    !user_range_used(us, hint, hint + size))
+			return hint;
+	}
+	virt_addr_t start = find_free_top_down(us, us->mmap_top, size);
+	if (!start && us->mmap_top < USER_MMAP_TOP) /* small holes above the cache */
+		start = find_free_top_down(us, USER_MMAP_TOP, size);
+	if (start && start < us->mmap_top)
+		us->mmap_top = start;
+	return start;
+}
+
+/* The flag and argument checks of mmap that come before any placement. */
+static long mmap_check(virt_addr_t addr, uint64_t len, int prot, int flags,
+		       const struct user_file *f, uint64_t offset)
+{
+	int type = flags & MAP_TYPE;
+
+	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~USER_MMAP_KNOWN))
+		return -ENOTSUP;
+	int err = prot_check(prot);
+	if (err)
+		return err;
+	if (len > USER_TOP)
+		return -ENOMEM;
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	if (flags & MAP_ANONYMOUS)
+		return 0;
+	if (!f)
+		return -EBADF;
+	if (!IS_ALIGNED(offset, PAGE_SIZE))
+		return -EINVAL;
+	if (offset + ALIGN_UP(len, PAGE_SIZE) < offset)
+		return -EOVERFLOW;
+	if (type != MAP_PRIVATE && (prot & PROT_WRITE))
+		return -EACCES; /* the initrd is read-only: nothing to write a shared page back to */
+	return 0;
+}
+
+long user_mmap(struct user_space *us, virt_addr_t addr, uint64_t len, int prot, int flags,
+	       const struct user_file *f, uint64_t offset)
+{
+	long err = mmap_check(addr, len, prot, flags, f, offset);
+	if (err)
+		return err;
+	uint64_t size = ALIGN_UP(len, PAGE_SIZE);
+	bool anonymous = flags & MAP_ANONYMOUS;
+	/* Private frames it may need: all, except read-only file pages (the initrd's). */
+	if ((anonymous || (prot & PROT_WRITE)) && !user_memory_fits(size / PAGE_SIZE))
+		return -ENOMEM;
+
+	virt_addr_t start;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr > USER_TOP - size)
+			return -ENOMEM;
+		if (addr < USER_START)
+			return -EPERM; /* Linux's mmap_min_addr */
+		start = addr;
+		if (flags & MAP_FIXED_NOREPLACE) {
+			if (user_range_used(us, start, start + size))
+				return -EEXIST;
+		} else {
+			err = unmap_range(us, start, start + size);
+			if (err)
+				return err;
+		}
+	} else {
+		start = place(us, addr, size);
+		if (!start)
+			return -ENOMEM;
+	}
+	if (anonymous)
+		err = insert_region(us, start, size, prot_to_region(prot), REGION_ANON, "");
+	else
+		err = user_map_file(us, start, size, prot, f, offset, f->name);
+	return err ? err : (long)start;
+}
+
+int user_munmap(struct user_space *us, virt_addr_t addr, uint64_t len)
+{
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || len == 0 || len > USER_TOP)
+		return -EINVAL;
+	uint64_t size = ALIGN_UP(len, PAGE_SIZE);
+	if (addr > USER_TOP - size)
+		return -EINVAL;
+	return unmap_range(us, addr, addr + size);
+}
+
+/*
+ * Is [start, end) covered by regions a process may change (no hole, no
+ * guard page: Linux's stack guard gap is no mapping either)?
+ */
+static bool user_range_covered(const struct user_space *us, virt_addr_t start, virt_addr_t end)
+{
+	while (start < end) {
+		const struct region *r = region_find(&us->regions, start);
+		if (!r || r->kind == REGION_GUARD)
+			return false;
+		start = r->end;
+	}
+	return true;
+}
+
+/* Check and round a range of mprotect/madvise/mincore: 0, -EINVAL, -ENOMEM. */
+static int range_check(virt_addr_t addr, uint64_t len, virt_addr_t *end)
+{
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	if (len > USER_TOP || addr > USER_TOP - ALIGN_UP(len, PAGE_SIZE))
+		return -ENOMEM;
+	*end = addr + ALIGN_UP(len, PAGE_SIZE);
+	return 0;
+}
+
+/*
+ * The PTE flags for a mapped page of region r at va with frame pa: the
+ * region's, except that a page whose frame others may share stays
+ * read-only so that a write still faults and copies: a file region's page
+ * that is the file frame itself, or a COW region's page with more than one
+ * owner.
+ */
+static unsigned pte_flags_for(const struct region *r, virt_addr_t va, phys_addr_t pa)
+{
+	unsigned flags = r->prot;
+
+	if (!(flags & MAP_WRITE))
+		return flags;
+	if (region_is_file_frame(r, va, pa))
+		return flags & ~MAP_WRITE;
+	if (r->kind == REGION_COW) {
+		struct page *page = phys_to_page(pa);
+		if (!page || page->refcount != 1)
+			return flags & ~MAP_WRITE;
+	}
+	return flags;
+}
+
+/* Give the mapped pages of region r in [start, end) r's protection. */
+static void protect_pages(struct user_space *us, const struct region *r, virt_addr_t start,
+			  virt_addr_t end)
+{
+	struct run_batch batch;
+	bool per_page = (r->prot & MAP_WRITE) && (r->kind == REGION_FILE || r->kind == REGION_COW);
+	virt_addr_t va = start;
+
+	/* Usually every page is mapped, or none: try the whole piece at once. */
+	if (!per_page && paging_protect(&us->as, start, end - start, r->prot) == 0)
+		return;
+	while (va < end && next_runs(&us->as, va, end, &batch)) {
+		for (unsigned i = 0; i < batch.count; i++) {
+			const struct run *run = &batch.runs[i];
+			if (!per_page) {
+				MUST_SUCCEED(paging_protect(&us->as, run->start, run->end - run->start,
+							    r->prot),
+					     "protect_pages: 4 KiB user pages need no split");
+			} else {
+				for (virt_addr_t p = run->start; p < run->end; p += PAGE_SIZE)
+					MUST_SUCCEED(paging_protect(&us->as, p, PAGE_SIZE,
+								    pte_flags_for(r, p, run->pa +
+										  (p - run->start))),
+						     "protect_pages: a mapped 4 KiB user page");
+			}
+			va = run->end;
+		}
+	}
+}
+
+int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int prot)
+{
+	virt_addr_t end;
+	int err = range_check(addr, len, &end);
+
+	if (!err)
+		err = prot_check(prot);
+	if (err || len == 0)
+		return err;
+	if (!user_range_covered(us, addr, end))
+		return -ENOMEM;
+	err = region_protect(&us->regions, addr, end, prot_to_region(prot));
+	if (err)
+		return err == -ENOENT ? -ENOMEM : err;
+	for (virt_addr_t va = addr; va < end;) {
+		struct region r;
+		bool found = region_find_copy(&us->regions, va, &r);
+		ASSERT(found, "user_mprotect: the range was covered a moment ago");
+		virt_addr_t piece_end = MIN(r.end, end);
+		protect_pages(us, &r, va, piece_end);
+		va = piece_end;
+	}
+	return 0;
+}
+
+virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk)
+{
+	if (!us->brk_start || new_brk < us->brk_start ||
+	    new_brk - us->brk_start > USER_BRK_MAX)
+		return us->brk;
+	virt_addr_t old_end = ALIGN_UP(us->brk, PAGE_SIZE), new_end = ALIGN_UP(new_brk, PAGE_SIZE);
+	if (new_end > old_end) {
+		if (user_range_used(us, old_end, new_end) ||
+		    !user_memory_fits((new_end - old_end) / PAGE_SIZE) ||
+		    insert_region(us, old_end, new_end - old_end, MAP_USER | MAP_WRITE, REGION_ANON,
+				  HEAP_NAME) != 0)
+			return us->brk;
+	} else if (new_end < old_end) {
+		if (unmap_range(us, new_end, old_end) != 0)
+			return us->brk;
+	}
+	us->brk = new_brk;
+	return new_brk;
+}
+
+int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advice)
+{
+	virt_addr_t end;
+	int err = range_check(addr, len, &end);
+
+	if (err == -ENOMEM)
+		err = -EINVAL; /* Linux: a range leaving the user half is invalid here */
+	if (!err && advice != MADV_NORMAL && advice != MADV_RANDOM && advice != MADV_SEQUENTIAL &&
+	    advice != MADV_WILLNEED && advice != MADV_DONTNEED)
+		err = -EINVAL;
+	if (err || len == 0)
+		return err;
+	if (!user_range_covered(us, addr, end))
+		return -ENOMEM;
+	if (advice == MADV_DONTNEED)
+		MUST_SUCCEED(drop_parts(us, addr, end, DROP_KEEP_REGIONS),
+			     "user_madvise: dropping pages changes no region");
+	return 0;
+}
+
+int user_mincore(struct user_space *us, virt_addr_t addr, uint64_t len, uint8_t *vec)
+{
+	virt_addr_t end;
+	int err = range_check(addr, len, &end);
+
+	if (err || len == 0)
+		return err;
+	if (!user_range_covered(us, addr, end))
+		return -ENOMEM;
+	memset(vec, 0, (end - addr) / PAGE_SIZE);
+	struct run_batch batch;
+	virt_addr_t va = addr;
+	while (va < end && next_runs(&us->as, va, end, &batch)) {
+		for (unsigned i = 0; i < batch.count; i++) {
+			const struct run *r = &batch.runs[i];
+			memset(vec + (r->start - addr) / PAGE_SIZE, 1,
+			       (r->end - r->start) / PAGE_SIZE);
+			va = r->end;
+		}
+	}
+	return 0;
+}
+
+/* paging_for_each_range callback: count 4 KiB pages. */
+static bool count_pages(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+			unsigned flags, void *arg)
+{
+	(void)pa;
+	(void)page_size;
+	(void)flags;
+	*(uint64_t *)arg += (end - start) / PAGE_SIZE;
+	return true;
+}
+
+uint64_t user_space_resident(const struct user_space *us)
+{
+	uint64_t pages = 0;
+
+	if (us->as.pml4)
+		paging_for_each_range(&us->as, 0, USER_TOP, count_pages, &pages);
+	return pages;
+}
