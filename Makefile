@@ -386,6 +386,12 @@ HOST_FUZZERS += fuzz_elf
 test_syscall_SRCS := tests/host/test_syscall.c kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c kernel/syscall/path.c kernel/syscall/sigmask.c drivers/rtc_time.c
 HOST_TEST_PROGRAMS += test_syscall
+# The file and memory calls over a real user space in the arena; the process,
+# its descriptors and the initrd are stand-ins (tests/host/syscall_host.h).
+test_sys_calls_SRCS := tests/host/test_sys_fs.c tests/host/test_sys_mm.c \
+	tests/host/syscall_host.c kernel/syscall/sys_fs.c kernel/syscall/sys_mm.c \
+	kernel/syscall/iovec.c kernel/syscall/path.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_sys_calls
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
@@ -483,7 +489,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 
 USER_PROGRAMS := hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
-	fault_ud fault_priv usertests bench_user
+	fault_ud fault_priv hog usertests bench_user
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat

@@ -155,10 +155,10 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	kernel_stacks_register_static();     /* boot and IST stacks known to backtraces */
 	cpu_features_init();                 /* CPUID: what this CPU can do */
 	smap_patch_init();                   /* no SMAP: clac/stac become NOPs before they run */
+	idt_init();                          /* all 256 vectors -> trap_dispatch() */
 	extable_init();                      /* the user copy's faulting instructions, sorted */
 	fpu_init_cpu();                      /* CR0.MP, CR4.OSFXSR/OSXMMEXCPT, XSAVE and XCR0 */
 	user_mode_init_cpu();                /* syscall: EFER.SCE, STAR, LSTAR, FMASK */
-	idt_init();                          /* all 256 vectors -> trap_dispatch() */
 	boot_unmap_identity();               /* NULL and low addresses fault from now on */
 	if (bootinfo_parse(phys_to_virt(mbi_phys), mbi_phys, BOOTINFO_MAX_SIZE, &boot_info,
 			   err, sizeof(err)) != 0)

@@ -644,6 +644,13 @@ static const char *test_mmap_file_private_write(void)
 	CHECK(a[3 * P + 4] == expected_byte(3 * P + 4), "copy lost the file's bytes");
 	CHECK(a[3 * P + 199] == 0, "copy's tail is not zero");
 	CHECK(!(m = pattern_mismatch(a + P, P, P)), "untouched page wrong at +%ld", m - 1);
+	/* The kernel's store into an untouched page of it: a copy-on-write fault during
+	 * the copy, resolved as for the process's own store. */
+	CHECK_RET(sys(SYS_lseek, fd, 2 * P, SEEK_SET), 2 * P);
+	CHECK_RET(sys(SYS_read, fd, a + 2 * P + 64, 8), 8);
+	CHECK(!pattern_mismatch(a + 2 * P + 64, 2 * P, 8), "read into the copy: wrong bytes");
+	CHECK(a[2 * P + 63] == expected_byte(2 * P + 63), "the copy lost its neighbour byte");
+	CHECK_RET(sys(SYS_lseek, fd, 0, SEEK_SET), 0);
 	/* The file itself is unchanged, and so is a second mapping of it. */
 	CHECK_RET(sys(SYS_read, fd, buf, 8), 8);
 	CHECK(!pattern_mismatch(buf, 0, 8), "a private write reached the file");
@@ -1173,6 +1180,44 @@ static const char *test_stack_growth(void)
 	return NULL;
 }
 
+/* A copy into the stack's growth area, below what the stack has used so far, grows
+ * the stack as the process's own store would (a fault resolved during the copy). */
+static const char *test_copy_grows_stack(void)
+{
+	char here;
+	char *deep = (char *)(((uintptr_t)&here - (7ul << 20)) & ~(P - 1));   /* 7 MiB down */
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+	unsigned char vec;
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	long before = sys(SYS_mincore, deep, P, &vec);
+
+	CHECK(before == -ENOMEM || (before == 0 && !(vec & 1)),
+	      "7 MiB below the stack pointer is already in use: mincore = %s", ret_name(before));
+	CHECK_RET(sys(SYS_read, fd, deep + 100, 16), 16);
+	CHECK(!pattern_mismatch((unsigned char *)deep + 100, 0, 16), "wrong bytes in the stack");
+	CHECK_RET(sys(SYS_mincore, deep, P, &vec), 0);
+	CHECK(vec & 1, "the page the copy wrote is not resident");
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
+/* The guard page below the stack's limit: no copy reaches it, no mapping replaces it
+ * quietly (Linux keeps a gap, not a mapping, so this is Pagoda's). */
+static const char *test_stack_guard(void)
+{
+	const unsigned long guard = 0x7ffffffff000ul - (8ul << 20) - P;   /* mm/layout.h */
+	long fd = sys(SYS_open, DATA_FILE, O_RDONLY);
+
+	CHECK(fd >= 0, "open = %s", ret_name(fd));
+	CHECK_RET(sys(SYS_read, fd, guard + 8, 8), -EFAULT);
+	CHECK_RET(sys(SYS_write, 1, guard, 8), -EFAULT);
+	CHECK_RET(sys(SYS_mmap, guard, P, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST);
+	CHECK_RET(sys(SYS_close, fd), 0);
+	return NULL;
+}
+
 /* Pagoda never overcommits: a mapping larger than memory is refused at once. */
 static const char *test_no_overcommit(void)
 {
@@ -1233,6 +1278,8 @@ static const struct usertest tests[] = {
 	{ "enosys", test_enosys, 0 },
 	{ "fpu", test_fpu, 0 },
 	{ "stack_growth", test_stack_growth, 0 },
+	{ "copy_grows_stack", test_copy_grows_stack, 0 },
+	{ "stack_guard", test_stack_guard, PAGODA_ONLY },
 	{ "no_overcommit", test_no_overcommit, PAGODA_ONLY },
 };
 

@@ -10,6 +10,7 @@
  */
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu_features.h"
+#include "kernel/arch/x86_64/fpu.h"
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/timer.h"
@@ -78,6 +79,9 @@ static int cmd_cpuinfo(int argc, char **argv)
 	kprintf("  apic:        %-3s  x2apic: %s\n", yes_no(f->apic), yes_no(f->x2apic));
 	kprintf("  erms:        %-3s  fast rep movsb/stosb (memcpy/memset use them)\n",
 		yes_no(f->erms));
+	kprintf("  xsave:       %-3s  user FPU state saved with %s, %zu bytes per thread\n",
+		yes_no(fpu_uses_xsave()), fpu_uses_xsave() ? "xsave" : "fxsave", fpu_state_size());
+	kprintf("  avx:         %-3s  XCR0 0x%lx\n", yes_no(f->avx), fpu_xcr0());
 	return 0;
 }
 
@@ -87,7 +91,8 @@ SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management feat
 	      "  and whether the CPU has each feature the memory manager can use:\n"
 	      "  nx, pae, pge, pdpe1gb (1 GiB pages), pcid, invpcid, smep, smap, pat.\n"
 	      "  Every line is `name: yes|no` so scripts can read it. Also how many CPUs\n"
-	      "  the ACPI MADT lists and how many are online (`cpus` shows each).\n"
+	      "  the ACPI MADT lists and how many are online (`cpus` shows each), and how\n"
+	      "  user threads' FPU state is saved (xsave or fxsave; avx and XCR0).\n"
 	      "  Then the interrupt path: the local APIC's mode (xAPIC or x2APIC) and\n"
 	      "  id, the I/O APICs and the ISA IRQs they route differently from the\n"
 	      "  default (MADT overrides), or the 8259 PIC fallback; and the tick's source.\n",

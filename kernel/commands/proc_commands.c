@@ -84,7 +84,7 @@ SHELL_COMMAND(run, SHELL_ARGS(1, SHELL_ARGS_ANY), "run a program of the initrd a
 	      "examples:\n"
 	      "  run hello         prints a greeting, exits with status 0\n"
 	      "  run hello a b c   with arguments\n"
-	      "  run -b hello      in the background\n"
+	      "  run -b pause -q 2  in the background: sleeps 2 s silently, then reaped\n"
 	      "  run nosuch        [refused] no such program in the initrd\n",
 	      cmd_run);
 

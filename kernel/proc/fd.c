@@ -11,7 +11,7 @@
  * bytes are read through the direct map (initrd_bytes); its position is
  * the only state and lives under the file's lock. The console's read is
  * the terminal's canonical read (drivers/tty.h) for the calling process,
- * interrupted by a kill (process_wait_event_interruptible's rule).
+ * interrupted by a kill (process_sleep_begin: -EINTR, then the kill).
  *
  * Invariants:
  *   [x] a table slot holds one reference; fd_get hands out another;

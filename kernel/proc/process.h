@@ -36,7 +36,6 @@
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/wait.h"
 #include "lib/compiler.h"
-#include "lib/errno.h"
 #include "lib/list.h"
 #include "lib/uapi.h"
 #include "mm/spinlock.h"
@@ -144,22 +143,12 @@ void process_user_return(struct trap_frame *frame);
 bool process_signal_pending(void);
 
 /*
- * Sleep on wq until cond holds or a kill is pending for the calling
- * process. Evaluates to 0 (cond held) or -EINTR. Same rules as
- * wait_event (kernel/sched/wait.h): from a thread, interrupts on.
+ * An interruptible sleep: between process_sleep_begin(wq) and
+ * process_sleep_end(), a kill of the calling process wakes wq, so a wait
+ * whose condition includes process_signal_pending() ends (the console
+ * read: tty_read(..., process_signal_pending) returns -EINTR). For kernel
+ * threads both do nothing. From a thread, interrupts on.
  */
-#define process_wait_event_interruptible(wq, cond)                            \
-	({                                                                    \
-		int pwei_result_ = 0;                                         \
-		process_sleep_begin(wq);                                      \
-		wait_event(wq, (cond) || process_signal_pending());           \
-		process_sleep_end();                                          \
-		if (!(cond) && process_signal_pending())                      \
-			pwei_result_ = -EINTR;                                \
-		pwei_result_;                                                 \
-	})
-
-/* process_wait_event_interruptible's halves: a kill wakes wq meanwhile. */
 void process_sleep_begin(struct wait_queue *wq);
 void process_sleep_end(void);
 

@@ -1,20 +1,23 @@
 """test_user.py - user programs on Pagoda: processes, system calls, user faults.
 
 The programs of user/ (packed into the initrd) run through the shell's
-`run`: hello, usertests (which checks every system call from user mode and
-must pass whole), each violation program (killed alone, by the right signal,
-with the kernel's report), the memory-manager demos, the console read by
-`cat`, background processes seen by `ps` and `pmap` and ended by `kill`,
-and 100 faulting runs that must leave `meminfo` where it started. Machines
-boot with `-cpu qemu64,+smep,+smap` so that SMEP and SMAP are on under TCG;
-the SMP tests run the same on 4 CPUs. usertests_on_linux runs the same
-usertests binary on this host: the portable tests must pass on Linux too.
+`run`: hello and exit statuses, usertests (which checks every system call
+from user mode and must pass whole), each violation program (killed alone,
+by the right signal, with the kernel's report naming the kind of fault),
+the memory-manager demos, the console read by `cat`, background processes
+seen by `ps`, `pmap` and `ptdump` and ended by `kill`, a process taking all
+memory (hog), and 100 faulting runs that must leave `meminfo` where it
+started. Machines boot with `-cpu qemu64,+smep,+smap` so that SMEP and SMAP
+are on under TCG; the SMP tests do the same on 4 CPUs, beside spinning and
+memory-hungry processes. usertests_on_linux runs the same usertests binary
+on this host: the portable tests must pass on Linux too.
 """
 import atexit
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from pagoda import Machine, check, machine_test, shell_test, skip
@@ -87,15 +90,15 @@ def run_ok(m, line, timeout=60):
     return out, pid
 
 
-def run_background(m, line):
-    """Start `line` with run -b; returns the pid. Unless the program is quiet (-q),
-    wait for its first line ("NAME: pid N ..."), so that it cannot land in the
-    middle of the next command's echo."""
+def run_background(m, line, banner=True):
+    """Start `line` with run -b; returns the pid. With banner, wait for the program's
+    first line ("NAME: pid N ..."), so that it cannot land in the middle of the next
+    command's echo; quiet programs (spin -q, pause -q, hog) have none."""
     out = m.command("run -b " + line)
     started = re.search(r"^\[(\d+)\] (\S+) started in the background", out, re.M)
     check(started, "`run -b %s` printed:\n%s" % (line, out))
     pid = int(started.group(1))
-    if " -q" not in line:
+    if banner:
         m.expect(r"%s: pid %d " % (line.split()[0], pid), 20)
     return pid
 
@@ -265,7 +268,7 @@ def user_console_read(firmware):
     check(m.alive(), "the shell does not answer after Ctrl-C")
 
 
-@machine_test("run -b: ps lists the process, pmap its regions, kill ends it")
+@machine_test("run -b: ps lists the process, pmap its regions, ptdump its pages, kill ends it")
 def user_background(firmware):
     m = user_machine()
     pid = run_background(m, "pause")
@@ -281,6 +284,23 @@ def user_background(firmware):
           "pmap: no stack line ending at 0x7ffffffff000:\n" + out)
     check(re.search(r"^\d+ regions, \d+ KiB; \d+ pages resident", out, re.M),
           "pmap: no total:\n" + out)
+    # ptdump: text is the initrd's own frames (shared, not copied), nothing is both
+    # writable and executable, every page is a user page below the top page.
+    modules = m.command("bootinfo modules")
+    initrd = re.search(r"\[0x([0-9a-f]+)-0x([0-9a-f]+)\) \d+ bytes \"initrd\"", modules)
+    check(initrd, "bootinfo modules shows no initrd:\n" + modules)
+    out = m.command("ptdump %d" % pid)
+    runs = re.findall(r"^\s+0x([0-9a-f]+)-0x([0-9a-f]+) -> 0x([0-9a-f]+)\s+\S+ pages\s+(\S+)$",
+                      out, re.M)
+    check(runs, "ptdump %d lists no pages:\n%s" % (pid, out))
+    for start, end, phys, flags in runs:
+        check(flags.startswith("r") and "u" in flags and not ("w" in flags and "x" in flags),
+              "ptdump %d: %s-%s flags %s:\n%s" % (pid, start, end, flags, out))
+        check(int(end, 16) < 0x7ffffffff000, "ptdump %d: page in the top page:\n%s" % (pid, out))
+    shared = [r for r in runs if "x" in r[3] and
+              int(initrd.group(1), 16) <= int(r[2], 16) < int(initrd.group(2), 16)]
+    check(shared, "ptdump %d: no text page maps a frame of the initrd [0x%s-0x%s):\n%s"
+          % (pid, initrd.group(1), initrd.group(2), out))
     kill_and_wait_gone(m, pid)
     pid = run_background(m, "spin")
     table, out = ps(m)
@@ -291,10 +311,28 @@ def user_background(firmware):
     check("no such process" in out, "kill of a dead pid:\n" + out)
 
 
+@machine_test("a process that takes all memory gets -ENOMEM, uses what it got; all comes back")
+def user_out_of_memory(firmware):
+    m = user_machine()
+    run_ok(m, "hello")
+    before = settled_meminfo(m)
+    out, pid = run_ok(m, "hog", timeout=120)
+    got = re.search(r"hog: pid %d: (\d+) MiB mapped and touched, mmap then said (.*)$" % pid,
+                    out, re.M)
+    check(got and int(got.group(1)) >= 150 and "memory" in got.group(2).lower(),
+          "hog on 256 MiB should map 150+ MiB, then ENOMEM:\n" + out)
+    check(re.search(r"hog: pid %d: break grown by \d+ MiB" % pid, out), "hog's brk:\n" + out)
+    run_ok(m, "hello")
+    after = settled_meminfo(m)
+    for key in ("MemFree", "Slab", "PageTables"):
+        check(after[key] == before[key], "%s %d before hog, %d after" % (key, before[key],
+                                                                         after[key]))
+
+
 # -- four CPUs --------------------------------------------------------------------------
 
 
-@machine_test("on 4 CPUs: usertests, violations, spinners killed, meminfo back where it was")
+@machine_test("on 4 CPUs: usertests, 100 violations beside 3 spinners, meminfo back where it was")
 def user_smp4(firmware):
     m = user_machine(smp=4)
     out, _, how = run(m, "usertests", timeout=RUN_TIMEOUT)
@@ -302,10 +340,10 @@ def user_smp4(firmware):
     for line, signal, report in VIOLATIONS[:4]:
         run(m, line)
     # The first background process starts the kernel's reaper thread (its stack stays).
-    kill_and_wait_gone(m, run_background(m, "pause -q"))
+    kill_and_wait_gone(m, run_background(m, "pause -q", banner=False))
     before = settled_meminfo(m)
-    spinners = [run_background(m, "spin -q") for _ in range(3)]
-    for i in range(20):
+    spinners = [run_background(m, "spin -q", banner=False) for _ in range(3)]
+    for i in range(100):
         line, signal, report = VIOLATIONS[i % len(VIOLATIONS)]
         check_violation(m, line, signal, report)
     out, _ = run_ok(m, "lazyheap")
@@ -314,8 +352,68 @@ def user_smp4(firmware):
     after = settled_meminfo(m)
     for key in ("MemFree", "Slab", "PageTables"):
         check(after[key] == before[key],
-              "%s %d before, %d after 3 spinners and 20 faulting runs on 4 CPUs"
+              "%s %d before, %d after 3 spinners and 100 faulting runs on 4 CPUs"
               % (key, before[key], after[key]))
+
+
+@machine_test("on 4 CPUs: two processes take all memory at once; each ends, the kernel stays")
+def user_smp4_out_of_memory(firmware):
+    m = user_machine(smp=4)
+    # The first background process starts the kernel's reaper thread (its stack stays).
+    kill_and_wait_gone(m, run_background(m, "pause -q", banner=False))
+    run_ok(m, "hello")
+    before = settled_meminfo(m)
+    pids = [run_background(m, "hog", banner=False) for _ in range(2)]
+    ended = set()
+    while ended != set(pids):
+        # Normal end, or killed at a fault with the kernel's report: both are right.
+        got = m.expect(r"hog: pid (\d+): break grown|pid (\d+) \(hog\)", 120)
+        ended.add(int(got.group(1) or got.group(2)))
+    for pid in pids:
+        for _ in range(50):
+            if pid not in ps(m)[0]:
+                break
+            m.command("sleep 100")
+        check(pid not in ps(m)[0], "hog %d still listed:\n%s" % (pid, ps(m)[1]))
+    run_ok(m, "hello")
+    after = settled_meminfo(m)
+    for key in ("MemFree", "Slab", "PageTables"):
+        check(after[key] == before[key], "%s %d before two hogs, %d after" % (key, before[key],
+                                                                              after[key]))
+
+
+# -- the archive, on the host ---------------------------------------------------------------
+
+
+@machine_test("the initrd: page-aligned files, every program and data file, GNU cpio agrees")
+def initrd_archive(firmware):
+    archive = os.path.join(ROOT, "build", "initrd.cpio")
+    if not os.path.exists(archive):
+        skip("no build/initrd.cpio (make iso)")
+    listing = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "mkinitrd.py"),
+                              "--list", archive], capture_output=True, text=True)
+    check(listing.returncode == 0, "mkinitrd --list: %s%s" % (listing.stdout, listing.stderr))
+    names = re.findall(r"^(\S+)\s+offset", listing.stdout, re.M)
+    programs = subprocess.run(["make", "-s", "print-USER_PROGRAMS"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.split()
+    check(programs and sorted(programs + ["README.md", "usertests.dat"]) == names,
+          "the initrd holds %s, the Makefile lists %s" % (names, programs))
+    if not shutil.which("cpio"):
+        skip("GNU cpio is not installed: mkinitrd's own check passed")
+    with open(archive, "rb") as f:
+        gnu = subprocess.run(["cpio", "-t", "--quiet"], stdin=f, capture_output=True, text=True)
+    check(gnu.returncode == 0 and gnu.stdout.split() == names,
+          "cpio -t lists %s (status %d, %s)" % (gnu.stdout.split(), gnu.returncode, gnu.stderr))
+    root = tempfile.mkdtemp(prefix="pagoda-initrd-")
+    try:
+        with open(archive, "rb") as f:
+            subprocess.run(["cpio", "-id", "--quiet"], stdin=f, cwd=root, check=True)
+        for name in programs:
+            with open(os.path.join(root, name), "rb") as a, \
+                    open(os.path.join(ROOT, "build", "user", name), "rb") as b:
+                check(a.read() == b.read(), "cpio extracted %s differently" % name)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 # -- the same binary on Linux -------------------------------------------------------------
@@ -340,5 +438,5 @@ def usertests_on_linux(firmware):
     check(proc.returncode == 0 and not fails,
           "usertests on Linux: exit %d:\n%s" % (proc.returncode, "\n".join(fails) or
                                                 proc.stdout[-2000:]))
-    check(re.search(r"^usertests: \d+ passed, 0 failed, 2 skipped$", proc.stdout, re.M),
+    check(re.search(r"^usertests: \d+ passed, 0 failed, 3 skipped$", proc.stdout, re.M),
           "usertests on Linux: summary:\n" + proc.stdout[-500:])

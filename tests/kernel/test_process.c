@@ -8,7 +8,9 @@
  * whole processes from the initrd: `hello` exits with status 0, a missing
  * program and a non-ELF file are refused with a reason, a process killed
  * while it waits for a console line ends "killed by SIGKILL", Ctrl-C ends
- * the foreground reader with SIGINT, and thirty runs give back every page.
+ * the foreground reader with SIGINT, thirty runs give back every page, and
+ * a reader's reference (ps, pmap) keeps a process readable past its reaping
+ * while a zombie shows no space.
  * The process tests need the initrd; without one they pass with nothing
  * to check and say so in their reason-free way (no initrd: no programs).
  */
@@ -21,6 +23,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/buddy.h"
+#include "mm/region.h"
 
 /* ---- Descriptors. ---- */
 
@@ -185,6 +188,7 @@ static const char *test_status_text(void)
 
 #define HELLO "hello"
 #define READER "cat"   /* a program that reads the console until end of file */
+#define SLEEPER "pause" /* a program that sleeps until killed */
 
 /* Run path in the foreground and return its wait status, or a negative error. */
 static int run_status(const char *path, const char *const argv[])
@@ -337,6 +341,56 @@ static const char *test_background_reaped(void)
 	return NULL;
 }
 
+/* What ps, pmap and ptdump rely on: a live space to read, a zombie's gone. */
+static bool count_region(const struct region *r, void *arg)
+{
+	(void)r;
+	(*(size_t *)arg)++;
+	return true;
+}
+
+static const char *test_readers(void)
+{
+	if (!initrd_find(HELLO))
+		return NULL;
+	struct process *p;
+	CHECK(process_spawn(HELLO, NULL, 0, &p, NULL, 0) == 0);
+	int pid = p->pid;
+	struct process *seen = process_get(pid);
+	CHECK(seen == p); /* a second reference: the reader's */
+	for (int i = 0; i < 400 && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != PROCESS_ZOMBIE;
+	     i++)
+		thread_sleep_ms(5);
+	CHECK(p->state == PROCESS_ZOMBIE);
+	CHECK(process_space_begin(p) == NULL); /* the space is gone with the process */
+	CHECK(process_resident(p) == 0);
+	CHECKF(process_minflt(p) > 0, "a zombie that never faulted? minflt %lu", process_minflt(p));
+	int status = -1;
+	CHECK(process_wait(p, &status) == 0 && status == WAIT_STATUS_EXITED(0));
+	/* Reaped: gone from the table, but the reader's reference still holds it. */
+	CHECK(process_get(pid) == NULL);
+	CHECK(seen->pid == pid && seen->reaped);
+	process_put(seen);
+	if (!initrd_find(SLEEPER))
+		return NULL;
+	CHECK(process_spawn(SLEEPER, NULL, PROCESS_BACKGROUND, &p, NULL, 0) == 0);
+	struct user_space *us = process_space_begin(p);
+	CHECK(us != NULL);
+	size_t regions = 0;
+	region_for_each(&us->regions, count_region, &regions);
+	process_space_end(p);
+	CHECKF(regions >= 3, "%zu regions (text, data, stack expected)", regions);
+	CHECK(process_kill(p->pid, SIGKILL) == 0);
+	pid = p->pid;
+	process_put(p);
+	for (int i = 0; i < 400 && (seen = process_get(pid)) != NULL; i++) {
+		process_put(seen);
+		thread_sleep_ms(5);
+	}
+	CHECKF(seen == NULL, "killed background pid %d not reaped within 2 s", pid);
+	return NULL;
+}
+
 static const struct selftest process_tests[] = {
 	{"fd_table", "lowest free descriptor, EBADF, EMFILE at PROCESS_FDS_MAX", test_fd_table_rules},
 	{"file_errors", "ESPIPE/ENOTTY/EBADF/ENODEV; initrd lseek and fstat", test_file_errors},
@@ -351,6 +405,8 @@ static const struct selftest process_tests[] = {
 	 test_ctrl_c_reader},
 	{"no_leak", "30 runs of hello give back every page (caches aside)", test_no_leak},
 	{"background_reaped", "a run -b process is reaped without a wait", test_background_reaped},
+	{"readers", "a referenced process outlives its reaping; a zombie has no space",
+	 test_readers},
 };
 
 SELFTEST_SUITE(process, process_tests);

@@ -3,12 +3,14 @@
  * `user_mode`, kernel/arch/x86_64/user_mode.h, fpu.h, smap.h, extable.h)
  * on the running machine: the syscall MSRs on every CPU, the SMAP patch
  * against CPUID, the FPU control bits and save areas (a clean area loads
- * FCW 0x037f and MXCSR 0x1f80; a saved state comes back), the exception
- * table sorted and searchable, arch_copy_user over good, unmapped, kernel
- * and non-canonical addresses (the count not copied, no report), the
- * entry stack a switch leaves, and the exception-to-signal table. Runs
- * with SMEP/SMAP or without, with XSAVE or FXSAVE (test_machine.py boots
- * several CPU models).
+ * FCW 0x037f and MXCSR 0x1f80; a saved state comes back), two threads'
+ * XMM0/MXCSR kept apart across switches, the exception table sorted and
+ * searchable, arch_copy_user over good, unmapped, kernel, non-canonical
+ * and user pages (the count not copied, no report), the entry stack a
+ * switch leaves, the exception-to-signal table and the return-frame
+ * clean-up. Runs with SMEP/SMAP or without, with XSAVE or FXSAVE
+ * (test_machine.py boots several CPU models). Ring 3 itself runs in the
+ * user programs' tests (tests/integration/test_user.py).
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
@@ -180,6 +182,73 @@ static const char *test_fpu_areas(void)
 	fpu_state_free(a);
 	fpu_state_free(b);
 	return why;
+}
+
+/*
+ * Two threads that own FPU areas (as a process's thread does), each with
+ * its own XMM0 and MXCSR, switching back and forth many times: each must
+ * find its own registers at the end (arch_switch_user_state's save and
+ * restore; on several CPUs the threads may also move between CPUs).
+ */
+struct fpu_worker {
+	uint64_t pattern;      /* what it puts in XMM0 */
+	uint32_t mxcsr;        /* what it puts in MXCSR */
+	uint64_t seen;         /* XMM0 at the end */
+	uint32_t mxcsr_seen;   /* MXCSR at the end */
+	bool ran;
+};
+
+static void fpu_worker_run(void *arg)
+{
+	struct fpu_worker *w = arg;
+	struct thread *t = thread_current();
+	void *area = fpu_state_alloc();
+
+	if (!area)
+		return;
+	unsigned long flags = arch_irq_save();
+	t->fpu_state = area;
+	fpu_load(area); /* as arch_enter_user does: the registers are now this thread's */
+	__asm__ volatile("movq %0, %%xmm0" ::"r"(w->pattern));
+	write_mxcsr(w->mxcsr);
+	arch_irq_restore(flags);
+	for (int i = 0; i < 200; i++) {
+		if (i % 50 == 0)
+			thread_sleep_ticks(1);
+		else
+			thread_yield();
+	}
+	flags = arch_irq_save();
+	__asm__ volatile("movq %%xmm0, %0" : "=r"(w->seen));
+	w->mxcsr_seen = read_mxcsr();
+	t->fpu_state = NULL;
+	arch_irq_restore(flags);
+	fpu_state_free(area);
+	w->ran = true;
+}
+
+static const char *test_fpu_switch(void)
+{
+	struct fpu_worker w[2] = {
+		{.pattern = 0x0123456789abcdefull, .mxcsr = FPU_MXCSR_DEFAULT | (1u << 15)},
+		{.pattern = 0xfedcba9876543210ull, .mxcsr = FPU_MXCSR_DEFAULT | (1u << 6)},
+	};
+	struct thread *t[2];
+
+	for (int i = 0; i < 2; i++)
+		t[i] = thread_create(fpu_worker_run, &w[i], "fpu worker", 0);
+	for (int i = 0; i < 2; i++)
+		if (t[i])
+			MUST_SUCCEED(thread_join(t[i]), "test_fpu_switch: joining its own worker");
+	CHECK(t[0] && t[1]);
+	for (int i = 0; i < 2; i++) {
+		CHECKF(w[i].ran, "worker %d had no FPU area", i);
+		CHECKF(w[i].seen == w[i].pattern, "worker %d: XMM0 0x%lx, expected 0x%lx", i,
+		       w[i].seen, w[i].pattern);
+		CHECKF(w[i].mxcsr_seen == w[i].mxcsr, "worker %d: MXCSR 0x%x, expected 0x%x", i,
+		       w[i].mxcsr_seen, w[i].mxcsr);
+	}
+	return NULL;
 }
 
 static const char *test_extable(void)
@@ -363,6 +432,8 @@ static const struct selftest user_mode_tests[] = {
 	 test_fpu_control_bits},
 	{"fpu_areas", "aligned clean areas (FCW 0x037f, MXCSR 0x1f80) and a save/restore round trip",
 	 test_fpu_areas},
+	{"fpu_switch", "two threads with FPU areas keep their own XMM0 and MXCSR across switches",
+	 test_fpu_switch},
 	{"extable", "the exception table is sorted and finds the user copy's instruction",
 	 test_extable},
 	{"copy_user_bad", "arch_copy_user from NULL, a guard page, non-canonical and USER_TOP "
