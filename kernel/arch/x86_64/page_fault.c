@@ -61,7 +61,6 @@
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
-#include "kernel/smp/smp.h"
 #include "kernel/stack.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -77,23 +76,6 @@
 static unsigned double_fault_depth[MM_MAX_CPUS];
 static page_fault_hook_t test_hook; /* selftests: called inside the handler */
 static struct page_fault_state boot_faults; /* the boot flow's, before sched_init */
-
-/*
- * fault_count_total(), summed over the online CPUs only: CPUs come online
- * in number order and one never online never counted a fault, so this is
- * the same number, in one pass per online CPU instead of MM_MAX_CPUS (the
- * #PF path numbers every fault with it: 64 loads cost more than a user
- * demand-zero fault's own work).
- */
-static uint64_t fault_number_now(void)
-{
-	uint64_t faults = 0;
-	unsigned online = smp_cpus_online();
-
-	for (unsigned cpu = 0; cpu < online; cpu++)
-		faults += fault_stats_cpu[cpu].faults;
-	return faults;
-}
 
 /* The running thread's page-fault state (the boot flow's before threads exist). */
 static struct page_fault_state *faults_here(void)
@@ -184,7 +166,7 @@ static bool page_fault_trap(struct trap_frame *frame)
 	int err = fault_handle(current_space(), address, access, f);
 	pf->depth--;
 	pf->last = f;
-	pf->last_number = fault_number_now();
+	pf->last_number = fault_count_total();
 	if (err == 0)
 		return true;
 	if (fixup) {
