@@ -515,10 +515,18 @@ $(BUILD)/user/usertests.dat: Makefile
 	$(say) "  GEN    $@"
 	$(Q)$(PYTHON) -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(3 * 4096 + 123)))' > $@
 
+# The initrd holds stripped copies: the archive stays reserved memory for as
+# long as the kernel runs, and symbols and debug information (two thirds of a
+# binary) stay in build/user/NAME for gdb, at the same addresses.
+USER_STRIPPED := $(USER_PROGRAMS:%=$(BUILD)/initrd/%)
+$(BUILD)/initrd/%: $(BUILD)/user/%
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) --strip-all $< $@
+
 # The archive, then its listing: --list fails unless every file is page-aligned.
-$(BUILD)/initrd.cpio: $(USER_BINS) user/README.md $(BUILD)/user/usertests.dat scripts/mkinitrd.py
+$(BUILD)/initrd.cpio: $(USER_STRIPPED) user/README.md $(BUILD)/user/usertests.dat scripts/mkinitrd.py
 	$(say) "  CPIO   $@"
-	$(Q)$(PYTHON) scripts/mkinitrd.py -o $@ $(USER_BINS) $(USER_DATA)
+	$(Q)$(PYTHON) scripts/mkinitrd.py -o $@ $(USER_STRIPPED) $(USER_DATA)
 	$(Q)$(PYTHON) scripts/mkinitrd.py --list $@ > $(BUILD)/initrd.list
 
 # The same binaries on this Linux host, in a directory laid out like the

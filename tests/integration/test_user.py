@@ -410,7 +410,7 @@ def initrd_archive(firmware):
             subprocess.run(["cpio", "-id", "--quiet"], stdin=f, cwd=root, check=True)
         for name in programs:
             with open(os.path.join(root, name), "rb") as a, \
-                    open(os.path.join(ROOT, "build", "user", name), "rb") as b:
+                    open(os.path.join(ROOT, "build", "initrd", name), "rb") as b:
                 check(a.read() == b.read(), "cpio extracted %s differently" % name)
     finally:
         shutil.rmtree(root, ignore_errors=True)
