@@ -654,11 +654,17 @@ static bool count_pages(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint
 	return true;
 }
 
-uint64_t user_space_resident(const struct user_space *us)
+uint64_t user_space_resident_range(const struct user_space *us, virt_addr_t start,
+				   virt_addr_t end)
 {
 	uint64_t pages = 0;
 
 	if (us->as.pml4)
-		paging_for_each_range(&us->as, 0, USER_TOP, count_pages, &pages);
+		paging_for_each_range(&us->as, start, end, count_pages, &pages);
 	return pages;
+}
+
+uint64_t user_space_resident(const struct user_space *us)
+{
+	return user_space_resident_range(us, 0, USER_TOP);
 }

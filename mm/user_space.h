@@ -181,4 +181,8 @@ __must_check int user_mincore(struct user_space *us, virt_addr_t addr, uint64_t 
 /* The user pages mapped now (4 KiB pages: `ps` RSS, getrusage). */
 uint64_t user_space_resident(const struct user_space *us);
 
+/* The 4 KiB pages mapped now in [start, end) (page-aligned): `pmap`'s per-region count. */
+uint64_t user_space_resident_range(const struct user_space *us, virt_addr_t start,
+				   virt_addr_t end);
+
 #endif

@@ -30,6 +30,7 @@
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
 #include "mm/region.h"
+#include "mm/user_space.h"
 
 #define RUN_WHY_SIZE 160      /* the loader's reason, one line */
 #define PMAP_REGIONS_MAX 128  /* regions pmap shows at most */
@@ -204,16 +205,6 @@ static bool copy_region(const struct region *r, void *arg)
 	return true;
 }
 
-static bool count_pages(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
-			unsigned flags, void *arg)
-{
-	(void)pa;
-	(void)page_size;
-	(void)flags;
-	*(uint64_t *)arg += (end - start) / PAGE_SIZE;
-	return true;
-}
-
 /* The initrd file whose bytes hold physical address phys, or NULL. */
 static const struct initrd_file *file_holding(phys_addr_t phys)
 {
@@ -228,11 +219,10 @@ static const struct initrd_file *file_holding(phys_addr_t phys)
 /* One /proc/PID/maps line of r plus its resident pages. */
 static uint64_t pmap_line(const struct user_space *us, const struct region *r)
 {
-	uint64_t resident = 0, offset = 0, ino = 0;
+	uint64_t resident = user_space_resident_range(us, r->start, r->end), offset = 0, ino = 0;
 	const char *name = r->name;
 	char path[REGION_NAME_SIZE + 1];
 
-	paging_for_each_range(&us->as, r->start, r->end, count_pages, &resident);
 	if (r->kind == REGION_FILE) {
 		const struct initrd_file *f = file_holding(r->file_phys);
 		if (f) {
