@@ -489,7 +489,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 
 USER_PROGRAMS := hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
-	fault_ud fault_priv hog usertests bench_user
+	fault_ud fault_priv hog usertests bench_user hello_pie
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat
@@ -507,6 +507,23 @@ $(BUILD)/user/%: user/%.c $(USER_HEADERS) Makefile | deps
 	@mkdir -p $(dir $@)
 	$(say) "  MUSLCC $@"
 	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# NAME_pie: user/NAME.c as a static-pie (an ET_DYN that Pagoda loads at
+# USER_PIE_BASE and musl's rcrt1.o relocates; docs/processes.md). Debian's
+# `musl-gcc -static-pie` links libc.so instead, so the link is spelled out:
+# musl's start files and libc.a, gcc's PIE crtbegin/crtend and libgcc.
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+gcc_file = $(shell $(CC) -print-file-name=$(1))
+$(BUILD)/user/%_pie.o: user/%.c $(USER_HEADERS) Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  MUSLCC $@"
+	$(Q)$(USER_CC) $(filter-out -static,$(USER_CFLAGS)) -fPIE -c -o $@ $<
+
+$(BUILD)/user/%_pie: $(BUILD)/user/%_pie.o
+	$(say) "  LD     $@"
+	$(Q)$(CC) -nostdlib -static-pie -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o \
+		$(call gcc_file,crtbeginS.o) $< $(MUSL_LIB)/libc.a $(call gcc_file,libgcc.a) \
+		$(call gcc_file,crtendS.o) $(MUSL_LIB)/crtn.o
 
 # usertests' file: 3 pages and 123 bytes, byte i = i mod 251 (a prime, so that
 # every page starts differently; user/usertests.c checks against the formula).

@@ -168,6 +168,14 @@ def user_hello(m):
     check(re.search(r"^run: nosuch: ", out, re.M), "`run nosuch` printed:\n" + out)
 
 
+@shell_test("a static-pie hello (ET_DYN: relocated by musl's rcrt1.o) runs as the ET_EXEC one")
+def user_hello_static_pie(m):
+    out, pid = run_ok(m, "hello_pie one")
+    check(re.search(r"^Hello from user mode! \(pid %d, argc 2\)$" % pid, out, re.M),
+          "no greeting from the static-pie:\n" + out)
+    check("argv[1] = one\n" in out, "arguments not printed:\n" + out)
+
+
 @shell_test("exit and exit_group end the process with their status (8 bits)",
             firmwares=("bios",))
 def user_exit_status(m):

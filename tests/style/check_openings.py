@@ -23,7 +23,7 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FOLDERS = ("boot", "kernel", "mm", "drivers", "lib")
+FOLDERS = ("boot", "kernel", "mm", "drivers", "lib", "user")
 SUFFIXES = (".c", ".h", ".asm")
 MIN_OPENING_LINES = 5
 
