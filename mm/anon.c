@@ -3,7 +3,9 @@
  *
  * Page tables are walked only where something is mapped
  * (paging_for_each_range), so releasing a large, mostly untouched lazy
- * region costs what was touched, not its size.
+ * region costs what was touched, not its size: one walk per batch of
+ * mapped runs (paging_next_runs) and one unmap per run. The user memory
+ * calls (mm/user_space.c) release through region_release_range too.
  * Invariants (on top of mm/fault.c's):
  *   [x] every frame mapped in an anonymous region came from alloc_page()
  *       and has one owner per mapping of it;
@@ -29,7 +31,7 @@
 #include "mm/region.h"
 
 /* Is [start, end) page-aligned, non-empty, canonical and not wrapping? */
-static bool good_range(virt_addr_t start, uint64_t size)
+static __always_inline bool good_range(virt_addr_t start, uint64_t size)
 {
 	return size > 0 && IS_ALIGNED(start, PAGE_SIZE) && IS_ALIGNED(size, PAGE_SIZE) &&
 	       start + size > start && paging_canonical(start) &&
@@ -158,8 +160,8 @@ uint64_t anon_resident_pages(const struct address_space *as, virt_addr_t start, 
 	return pages;
 }
 
-static void drop_pages(struct address_space *as, const struct region *r, virt_addr_t start,
-		       virt_addr_t end, bool count);
+static __always_inline void drop_pages(struct address_space *as, const struct region *r,
+				       virt_addr_t start, virt_addr_t end, bool count);
 
 /*
  * Undo the first `done` bytes of a share: unmap them in dst, drop the owners
@@ -294,71 +296,95 @@ static bool all_releasable(const struct region_set *set, virt_addr_t start, virt
  * with r NULL, inside no region: a file's own frame is only unmapped (and
  * leaves the Mapped count), any other frame loses this owner (page_put, and
  * leaves the AnonPages count); count false: the counts are the caller's.
+ * One page-table walk per batch of runs and one unmap per run: a run is
+ * physically contiguous, so each page's frame is run->pa plus its offset.
  */
-static void drop_pages(struct address_space *as, const struct region *r, virt_addr_t start,
-		       virt_addr_t end, bool count)
+static __always_inline void drop_pages(struct address_space *as, const struct region *r,
+				       virt_addr_t start, virt_addr_t end, bool count)
 {
-	struct first_range m;
+	struct paging_run_batch batch;
 	virt_addr_t va = start;
 
-	while (va < end && next_mapped(as, va, end, &m)) {
-		for (virt_addr_t p = m.start; p < m.end; p += PAGE_SIZE) {
-			struct paging_translation t;
-			if (paging_translate(as, p, &t) != 0)
-				continue;
-			phys_addr_t frame = t.pa & ~(PAGE_SIZE - 1);
-			MUST_SUCCEED(paging_unmap(as, p, PAGE_SIZE),
-				     "drop_pages: unmapping a 4 KiB page needs no split");
-			if (r && region_is_file_frame(r, p, frame)) {
-				fault_count_user(&fault_user_file_mapped, p, count ? -1 : 0);
-			} else {
-				fault_count_user(&fault_user_anon_mapped, p, count ? -1 : 0);
-				page_put(phys_to_page(frame));
+	while (va < end && paging_next_runs(as, va, end, &batch)) {
+		for (unsigned i = 0; i < batch.count; i++) {
+			const struct paging_run *run = &batch.runs[i];
+			int64_t file_pages = 0, pages = (int64_t)((run->end - run->start) / PAGE_SIZE);
+			MUST_SUCCEED(paging_unmap(as, run->start, run->end - run->start),
+				     "drop_pages: unmapping 4 KiB pages needs no split");
+			for (virt_addr_t p = run->start; p < run->end; p += PAGE_SIZE) {
+				phys_addr_t frame = run->pa + (p - run->start);
+				if (r && region_is_file_frame(r, p, frame))
+					file_pages++;
+				else
+					page_put(phys_to_page(frame));
 			}
+			/* A run lies in one half: count it by its start, once per counter. */
+			if (count && file_pages)
+				fault_count_user(&fault_user_file_mapped, run->start, -file_pages);
+			if (count && pages > file_pages)
+				fault_count_user(&fault_user_anon_mapped, run->start,
+						 file_pages - pages);
+			va = run->end;
 		}
-		va = m.end;
 	}
 }
 
 /*
  * Walk [start, end) region by region (and the holes between), calling
  * drop_pages on each part; with remove, take each part's record out first.
+ * found and *r: region_find_copy's answer for start (the caller looked).
  * Only the first part can need a split (a range strictly inside one
  * region, which is then the only part), so a failed remove changes nothing.
  */
-static int release_parts(struct address_space *as, virt_addr_t start, virt_addr_t end,
-			 bool remove)
+static __always_inline int release_parts(struct address_space *as, virt_addr_t start,
+					 virt_addr_t end, bool remove, bool found, struct region *r)
 {
 	virt_addr_t va = start;
 
-	while (va < end) {
-		struct region r;
-		if (!region_find_copy(as->regions, va, &r)) {
+	for (;;) {
+		if (!found) {
 			const struct region *next = region_next(as->regions, va);
 			virt_addr_t hole_end = next && next->start < end ? next->start : end;
 			drop_pages(as, NULL, va, hole_end, true);
 			va = hole_end;
-			continue;
+		} else {
+			virt_addr_t part_end = MIN(r->end, end);
+			if (remove) {
+				int err = region_remove(as->regions, va, part_end);
+				if (err)
+					return err;
+			}
+			drop_pages(as, r, va, part_end, true);
+			va = part_end;
 		}
-		virt_addr_t part_end = MIN(r.end, end);
-		if (remove) {
-			int err = region_remove(as->regions, va, part_end);
-			if (err)
-				return err;
-		}
-		drop_pages(as, &r, va, part_end, true);
-		va = part_end;
+		if (va >= end)
+			return 0;
+		found = region_find_copy(as->regions, va, r);
 	}
-	return 0;
+}
+
+/*
+ * region_release_range (remove) and region_zap_range: check everything
+ * first, so that -EINVAL and -EPERM change nothing. A range inside one
+ * region (munmap of a mapping, the common case) is checked with the one
+ * lookup release_parts starts from.
+ */
+static int release_range(struct address_space *as, virt_addr_t start, virt_addr_t end,
+			 bool remove)
+{
+	struct region r;
+
+	if (!as->regions || !good_range(start, end - start)) /* also end <= start */
+		return -EINVAL;
+	bool found = region_find_copy(as->regions, start, &r);
+	if (found && r.end >= end ? !releasable(r.kind) : !all_releasable(as->regions, start, end))
+		return -EPERM;
+	return release_parts(as, start, end, remove, found, &r);
 }
 
 int region_release_range(struct address_space *as, virt_addr_t start, virt_addr_t end)
 {
-	if (!as->regions || end <= start || !good_range(start, end - start))
-		return -EINVAL;
-	if (!all_releasable(as->regions, start, end))
-		return -EPERM;
-	return release_parts(as, start, end, true);
+	return release_range(as, start, end, true);
 }
 
 int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end)
@@ -368,9 +394,5 @@ int anon_release(struct address_space *as, virt_addr_t start, virt_addr_t end)
 
 int region_zap_range(struct address_space *as, virt_addr_t start, virt_addr_t end)
 {
-	if (!as->regions || end <= start || !good_range(start, end - start))
-		return -EINVAL;
-	if (!all_releasable(as->regions, start, end))
-		return -EPERM;
-	return release_parts(as, start, end, false);
+	return release_range(as, start, end, false);
 }

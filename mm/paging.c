@@ -1093,3 +1093,22 @@ void paging_for_each_range(const struct address_space *as, virt_addr_t from, vir
 		spin_unlock(space_lock(as));
 	arch_irq_restore(irq);
 }
+
+/*
+ * Record runs, clipped to [batch->from, batch->to), until the batch is
+ * full. A huge page may begin before from: start and pa move up together.
+ */
+bool paging_record_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+		       unsigned flags, void *arg)
+{
+	struct paging_run_batch *batch = arg;
+
+	(void)page_size;
+	(void)flags;
+	if (start < batch->from) {
+		pa += batch->from - start;
+		start = batch->from;
+	}
+	batch->runs[batch->count++] = (struct paging_run){start, MIN(end, batch->to), pa};
+	return batch->count < PAGING_RUN_BATCH;
+}

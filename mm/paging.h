@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "lib/compiler.h"
+#include "lib/panic.h"
 #include "mm/arch.h"
 #include "mm/layout.h"
 #include "mm/pte.h"
@@ -211,6 +212,51 @@ typedef bool (*paging_range_fn)(virt_addr_t start, virt_addr_t end, phys_addr_t 
 				uint64_t page_size, unsigned flags, void *arg);
 void paging_for_each_range(const struct address_space *as, virt_addr_t from, virt_addr_t to,
 			   paging_range_fn fn, void *arg);
+
+/*
+ * Mapped runs in batches, for callers that change the tables run by run
+ * (release, mprotect) and so cannot do it inside paging_for_each_range's
+ * callback, which holds the space's lock. A run is as
+ * paging_for_each_range's: consecutive pages, same flags and page size,
+ * physically contiguous, so run->pa + (va - run->start) is va's frame.
+ */
+#define PAGING_RUN_BATCH 16 /* runs recorded per walk (a longer range takes more walks) */
+
+struct paging_run {
+	virt_addr_t start, end; /* [start, end), clipped to the range asked for */
+	phys_addr_t pa;         /* what start maps to */
+};
+
+struct paging_run_batch {
+	unsigned count;
+	virt_addr_t from, to; /* paging_next_runs's own: the range the runs are clipped to */
+	struct paging_run runs[PAGING_RUN_BATCH];
+};
+
+/* paging_for_each_range callback of paging_next_runs (paging.c); arg: the batch. */
+bool paging_record_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+		       unsigned flags, void *arg);
+
+/*
+ * Fill batch with the first mapped runs of as in [from, to) (from < to,
+ * to != 0), in address order, each clipped to [from, to) (a huge page that
+ * begins before from: start and pa move up together). Returns
+ * batch->count: 0 when nothing in [from, to) is mapped, else at most
+ * PAGING_RUN_BATCH; to go on, call again from the last run's end. One
+ * page-table walk; the batch is a snapshot that the caller's own changes
+ * outdate. Context: as paging_for_each_range (not from inside its fn).
+ * Inline: munmap's path calls it once per page it frees.
+ */
+static inline unsigned paging_next_runs(const struct address_space *as, virt_addr_t from,
+					virt_addr_t to, struct paging_run_batch *batch)
+{
+	ASSERT(from < to, "paging_next_runs: empty range (to == 0 is not the top here)");
+	batch->count = 0;
+	batch->from = from;
+	batch->to = to;
+	paging_for_each_range(as, from, to, paging_record_run, batch);
+	return batch->count;
+}
 
 /*
  * PCIDs (process-context identifiers, SDM 4.10.1): with CR4.PCIDE on, the

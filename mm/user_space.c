@@ -3,11 +3,11 @@
  * (user_space.h has the contracts; docs/processes.md the picture).
  *
  * Every call turns Linux's arguments into region changes (mm/region.c) and
- * then makes the page tables agree: pages leave with their region (unmap,
- * then one page_put each, the initrd's own frames only unmapped, as
- * region_release_range in mm/anon.h does), protections follow mprotect run
- * by run. Nothing is mapped eagerly: the fault handler (mm/fault.c) fills
- * regions on touch.
+ * then makes the page tables agree: pages leave with their region through
+ * region_release_range / region_zap_range (mm/anon.h: one unmap per mapped
+ * run, then one page_put per page, the initrd's own frames only unmapped),
+ * protections follow mprotect run by run (paging_next_runs). Nothing is
+ * mapped eagerly: the fault handler (mm/fault.c) fills regions on touch.
  * The hot paths (one-page mmap, munmap, mprotect, brk) cost a few binary
  * searches of the region array and one page-table walk per mapped run:
  * mmap places top-down from a cached position (mmap_top) instead of
@@ -24,9 +24,8 @@
  *       nothing.
  * Context: process context, interrupts on, the space's owner only (see
  * user_space.h). Lock order: region set, page tables, zone, each taken
- * inside the call that needs it and released before the next; the
- * page-table walk's callback (paging_for_each_range) runs under the
- * page-table lock and only records runs.
+ * inside the call that needs it and released before the next; page-table
+ * walks (paging_next_runs) only record runs under the page-table lock.
  */
 #include "mm/user_space.h"
 
@@ -35,6 +34,7 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
+#include "mm/anon.h"
 #include "mm/buddy.h"
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
@@ -55,58 +55,6 @@
 #define HEAP_NAME "[heap]"
 #define STACK_NAME "[stack]"
 #define GUARD_NAME "[stack guard]"
-
-/* What drop_parts does with each part's record. */
-#define DROP_KEEP_REGIONS 0u   /* only the pages go: MADV_DONTNEED, teardown */
-#define DROP_REMOVE_REGIONS 1u /* the records go first: munmap, MAP_FIXED, brk */
-
-/* Mapped runs recorded per page-table walk (a longer range takes more walks). */
-#define RUN_BATCH 16
-
-struct run {
-	virt_addr_t start, end;
-	phys_addr_t pa;
-};
-
-struct run_batch {
-	unsigned count;
-	struct run runs[RUN_BATCH];
-};
-
-/* paging_for_each_range callback: record runs until the batch is full. */
-static bool record_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
-		       unsigned flags, void *arg)
-{
-	struct run_batch *batch = arg;
-
-	(void)page_size;
-	(void)flags;
-	batch->runs[batch->count++] = (struct run){start, end, pa};
-	return batch->count < RUN_BATCH;
-}
-
-/*
- * The next mapped runs of as in [from, to), clipped to it (0: none left).
- * The walk may start a run before from (a huge page): clip and move pa.
- */
-static unsigned next_runs(const struct address_space *as, virt_addr_t from, virt_addr_t to,
-			  struct run_batch *batch)
-{
-	batch->count = 0;
-	paging_for_each_range(as, from, to, record_run, batch);
-	for (unsigned i = 0; i < batch->count; i++) {
-		struct run *r = &batch->runs[i];
-		if (r->start < from) {
-			r->pa += from - r->start;
-			r->start = from;
-		}
-		if (r->end > to)
-			r->end = to;
-	}
-	return batch->count;
-}
-
-static int drop_parts(struct user_space *us, virt_addr_t start, virt_addr_t end, unsigned how);
 
 /* Linux's PROT_* as region prot: read is implied, PROT_NONE has no MAP_USER. */
 static unsigned prot_to_region(int prot)
@@ -182,7 +130,7 @@ void user_space_destroy(struct user_space *us)
 	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
 	if (us->as.pml4) {
 		/* Every page goes as for munmap (counters kept), then the tables. */
-		MUST_SUCCEED(drop_parts(us, 0, USER_TOP, DROP_KEEP_REGIONS),
+		MUST_SUCCEED(region_zap_range(&us->as, 0, USER_TOP),
 			     "user_space_destroy: dropping pages changes no region");
 		paging_destroy(&us->as);
 	}
@@ -286,71 +234,13 @@ int user_space_write(struct user_space *us, virt_addr_t va, const void *src, siz
 }
 
 /*
- * Unmap every page mapped in [start, end), all inside region r (a copy),
- * one page-table walk and one unmap per run: a file's own frame is only
- * unmapped (and leaves the Mapped count), any other frame loses this
- * mapping's owner (page_put; it leaves the AnonPages count), as
- * region_release_range does (mm/anon.h), without its per-page lookups.
+ * Remove [start, end) (page-aligned, inside the user half) from us, regions
+ * and pages; 0 or -ENOMEM (nothing changed). User regions are all of kinds
+ * region_release_range may release, so it never answers -EPERM here.
  */
-static void drop_pages(struct user_space *us, const struct region *r, virt_addr_t start,
-		       virt_addr_t end)
-{
-	struct run_batch batch;
-	virt_addr_t va = start;
-
-	while (va < end && next_runs(&us->as, va, end, &batch)) {
-		for (unsigned i = 0; i < batch.count; i++) {
-			const struct run *run = &batch.runs[i];
-			MUST_SUCCEED(paging_unmap(&us->as, run->start, run->end - run->start),
-				     "drop_pages: unmapping 4 KiB user pages needs no split");
-			for (virt_addr_t p = run->start; p < run->end; p += PAGE_SIZE) {
-				phys_addr_t pa = run->pa + (p - run->start);
-				if (region_is_file_frame(r, p, pa)) {
-					fault_count_user(&fault_user_file_mapped, p, -1);
-				} else {
-					fault_count_user(&fault_user_anon_mapped, p, -1);
-					page_put(phys_to_page(pa));
-				}
-			}
-			va = run->end;
-		}
-	}
-}
-
-/*
- * drop_pages over every region part of [start, end), region by region;
- * with DROP_REMOVE_REGIONS each part's record goes first. Only the first
- * part can need a split (a range strictly inside one region, which is then
- * the only part), so -ENOMEM changes nothing. Holes hold no pages (every
- * mapped user page lies in a region). Returns 0 or region_remove's error.
- */
-static int drop_parts(struct user_space *us, virt_addr_t start, virt_addr_t end, unsigned how)
-{
-	virt_addr_t va = start;
-
-	while (va < end) {
-		struct region r;
-		if (!region_find_copy(&us->regions, va, &r)) {
-			const struct region *next = region_next(&us->regions, va);
-			va = next && next->start < end ? next->start : end;
-			continue;
-		}
-		virt_addr_t part_end = MIN(r.end, end);
-		if (how == DROP_REMOVE_REGIONS) {
-			int err = region_remove(&us->regions, va, part_end);
-			if (err)
-				return err;
-		}
-		drop_pages(us, &r, va, part_end);
-		va = part_end;
-	}
-	return 0;
-}
-
-/* Remove [start, end) from us, regions and pages; 0 or -ENOMEM (nothing changed). */
 static int unmap_range(struct user_space *us, virt_addr_t start, virt_addr_t end)
 {
-	int err = drop_parts(us, start, end, DROP_REMOVE_REGIONS);
+	int err = region_release_range(&us->as, start, end);
 
 	if (err)
 		return err;
@@ -529,16 +419,16 @@ static unsigned pte_flags_for(const struct region *r, virt_addr_t va, phys_addr_
 static void protect_pages(struct user_space *us, const struct region *r, virt_addr_t start,
 			  virt_addr_t end)
 {
-	struct run_batch batch;
+	struct paging_run_batch batch;
 	bool per_page = (r->prot & MAP_WRITE) && (r->kind == REGION_FILE || r->kind == REGION_COW);
 	virt_addr_t va = start;
 
 	/* Usually every page is mapped, or none: try the whole piece at once. */
 	if (!per_page && paging_protect(&us->as, start, end - start, r->prot) == 0)
 		return;
-	while (va < end && next_runs(&us->as, va, end, &batch)) {
+	while (va < end && paging_next_runs(&us->as, va, end, &batch)) {
 		for (unsigned i = 0; i < batch.count; i++) {
-			const struct run *run = &batch.runs[i];
+			const struct paging_run *run = &batch.runs[i];
 			if (!per_page) {
 				MUST_SUCCEED(paging_protect(&us->as, run->start, run->end - run->start,
 							    r->prot),
@@ -615,7 +505,7 @@ int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advi
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
 	if (advice == MADV_DONTNEED)
-		MUST_SUCCEED(drop_parts(us, addr, end, DROP_KEEP_REGIONS),
+		MUST_SUCCEED(region_zap_range(&us->as, addr, end),
 			     "user_madvise: dropping pages changes no region");
 	return 0;
 }
@@ -630,11 +520,11 @@ int user_mincore(struct user_space *us, virt_addr_t addr, uint64_t len, uint8_t 
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
 	memset(vec, 0, (end - addr) / PAGE_SIZE);
-	struct run_batch batch;
+	struct paging_run_batch batch;
 	virt_addr_t va = addr;
-	while (va < end && next_runs(&us->as, va, end, &batch)) {
+	while (va < end && paging_next_runs(&us->as, va, end, &batch)) {
 		for (unsigned i = 0; i < batch.count; i++) {
-			const struct run *r = &batch.runs[i];
+			const struct paging_run *r = &batch.runs[i];
 			memset(vec + (r->start - addr) / PAGE_SIZE, 1,
 			       (r->end - r->start) / PAGE_SIZE);
 			va = r->end;

@@ -1009,6 +1009,48 @@ static const char *test_for_each_range(void)
 	return end_test(&as, before);
 }
 
+/*
+ * paging_next_runs: runs clipped to [from, to) (a 2 MiB page that begins
+ * before from moves its pa up with it), at most PAGING_RUN_BATCH per walk,
+ * and going on from the last run's end finds the rest.
+ */
+static const char *test_next_runs(void)
+{
+	BEGIN(as, before);
+	struct paging_run_batch batch;
+	const unsigned n = PAGING_RUN_BATCH + 3;
+
+	/* n single pages, each with a hole after it, then a 2 MiB page. */
+	for (unsigned i = 0; i < n; i++)
+		CHECK(paging_map(&as, USER_VA + 2 * i * PAGE_SIZE, 0x100000 + i * PAGE_SIZE,
+				 PAGE_SIZE, RW) == 0);
+	CHECK(paging_map(&as, USER_VA + 2 * MIB, 0x400000, 2 * MIB, RW) == 0);
+	CHECK(paging_next_runs(&as, USER_VA, USER_VA + 4 * MIB, &batch) == PAGING_RUN_BATCH);
+	CHECK(batch.count == PAGING_RUN_BATCH);
+	for (unsigned i = 0; i < batch.count; i++)
+		CHECKF(batch.runs[i].start == USER_VA + 2 * i * PAGE_SIZE &&
+		       batch.runs[i].end == batch.runs[i].start + PAGE_SIZE &&
+		       batch.runs[i].pa == 0x100000 + i * PAGE_SIZE,
+		       "run %u is [0x%lx, 0x%lx) -> 0x%lx", i, batch.runs[i].start,
+		       batch.runs[i].end, batch.runs[i].pa);
+	/* Go on from the last run's end: the 3 pages left, then the huge page, clipped. */
+	virt_addr_t from = batch.runs[batch.count - 1].end, to = USER_VA + 3 * MIB;
+	CHECK(paging_next_runs(&as, from, to, &batch) == 4);
+	CHECK(batch.runs[2].start == USER_VA + 2 * (n - 1) * PAGE_SIZE);
+	CHECK(batch.runs[3].start == USER_VA + 2 * MIB && batch.runs[3].end == to &&
+	      batch.runs[3].pa == 0x400000);
+	/* From inside the huge page: start and pa move up together. */
+	CHECK(paging_next_runs(&as, USER_VA + 3 * MIB, USER_VA + 3 * MIB + 2 * PAGE_SIZE,
+			       &batch) == 1);
+	CHECK(batch.runs[0].start == USER_VA + 3 * MIB &&
+	      batch.runs[0].end == USER_VA + 3 * MIB + 2 * PAGE_SIZE &&
+	      batch.runs[0].pa == 0x400000 + MIB);
+	/* A hole: nothing. */
+	CHECK(paging_next_runs(&as, USER_VA + PAGE_SIZE, USER_VA + 2 * PAGE_SIZE, &batch) == 0);
+	CHECK(paging_unmap(&as, USER_VA, 4 * MIB) == 0);
+	return end_test(&as, before);
+}
+
 /* ---- shared kernel half ------------------------------------------------ */
 
 static const char *test_shared_kernel_half(void)
@@ -1234,6 +1276,8 @@ static const struct selftest paging_tests[] = {
 	{"walk", "walk records levels and stop reasons", test_walk},
 	{"ranges", "for_each_range merges runs, splits them on flags/holes/pa",
 	 test_for_each_range},
+	{"next_runs", "paging_next_runs clips runs, fills a batch, goes on from its end",
+	 test_next_runs},
 	{"shared_kernel", "kernel half shared by copy, kept on destroy and when empty",
 	 test_shared_kernel_half},
 	{"storm", "10^4 random map/unmap/protect against a shadow model", test_storm},
