@@ -34,6 +34,7 @@ qemu-system-x86:qemu-system-x86_64
 ovmf:/usr/share/ovmf/OVMF.fd
 gdb:gdb
 musl-tools:musl-gcc
+cpio:cpio
 "
 
 CHECK_ONLY=""
