@@ -132,6 +132,13 @@ def check_usertests(out, how):
     check("SKIP" not in out, "a test was skipped on Pagoda:\n" + out)
 
 
+def check_memory_back(before, after, what, keys=("MemFree", "Slab", "PageTables")):
+    """Each meminfo figure in keys is as it was before `what`."""
+    for key in keys:
+        check(after[key] == before[key],
+              "%s %d before %s, %d after" % (key, before[key], what, after[key]))
+
+
 def check_violation(m, line, signal, report):
     out, pid, how = run(m, line)
     name = line.split()[0]
@@ -220,9 +227,8 @@ def user_faults_leak_nothing(firmware):
         out, _, how = run(m, line)
         check(how == "killed by " + signal, "run %d, `%s`: %s:\n%s" % (i + 1, line, how, out))
     after = settled_meminfo(m)
-    for key in ("MemFree", "Slab", "VmallocUsed", "PageTables"):
-        check(after[key] == before[key],
-              "%s %d before 100 faulting runs, %d after" % (key, before[key], after[key]))
+    check_memory_back(before, after, "100 faulting runs",
+                      ("MemFree", "Slab", "VmallocUsed", "PageTables"))
     for key in ("AnonPages", "Mapped"):
         if key in after:
             check(after[key] == 0, "%s is %d with no process alive" % (key, after[key]))
@@ -332,9 +338,7 @@ def user_out_of_memory(firmware):
     check(re.search(r"hog: pid %d: break grown by \d+ MiB" % pid, out), "hog's brk:\n" + out)
     run_ok(m, "hello")
     after = settled_meminfo(m)
-    for key in ("MemFree", "Slab", "PageTables"):
-        check(after[key] == before[key], "%s %d before hog, %d after" % (key, before[key],
-                                                                         after[key]))
+    check_memory_back(before, after, "hog")
 
 
 # -- four CPUs --------------------------------------------------------------------------
@@ -358,10 +362,7 @@ def user_smp4(firmware):
     for pid in spinners:
         kill_and_wait_gone(m, pid)
     after = settled_meminfo(m)
-    for key in ("MemFree", "Slab", "PageTables"):
-        check(after[key] == before[key],
-              "%s %d before, %d after 3 spinners and 100 faulting runs on 4 CPUs"
-              % (key, before[key], after[key]))
+    check_memory_back(before, after, "3 spinners and 100 faulting runs on 4 CPUs")
 
 
 @machine_test("on 4 CPUs: two processes take all memory at once; each ends, the kernel stays")
@@ -385,9 +386,7 @@ def user_smp4_out_of_memory(firmware):
         check(pid not in ps(m)[0], "hog %d still listed:\n%s" % (pid, ps(m)[1]))
     run_ok(m, "hello")
     after = settled_meminfo(m)
-    for key in ("MemFree", "Slab", "PageTables"):
-        check(after[key] == before[key], "%s %d before two hogs, %d after" % (key, before[key],
-                                                                              after[key]))
+    check_memory_back(before, after, "two hogs")
 
 
 # -- the archive, on the host ---------------------------------------------------------------
