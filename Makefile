@@ -226,6 +226,7 @@ KERNEL_TESTS += tests/kernel/test_initrd.c
 USER_PROC_C := \
 	kernel/proc/process.c \
 	kernel/proc/fd.c \
+	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
 KERNEL_TESTS += tests/kernel/test_process.c
@@ -508,6 +509,14 @@ $(BUILD)/user/%: user/%.c $(USER_HEADERS) Makefile | deps
 	$(say) "  MUSLCC $@"
 	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
+# A program of several files lives in its own folder, user/NAME/ (usertests:
+# one file per area, each with its table of tests).
+USERTESTS_SRCS := $(wildcard user/usertests/*.c)
+$(BUILD)/user/usertests: $(USERTESTS_SRCS) user/usertests/usertests.h $(USER_HEADERS) Makefile | deps
+	@mkdir -p $(dir $@)
+	$(say) "  MUSLCC $@"
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $(USERTESTS_SRCS)
+
 # NAME_pie: user/NAME.c as a static-pie (an ET_DYN that Pagoda loads at
 # USER_PIE_BASE and musl's rcrt1.o relocates; docs/processes.md). Debian's
 # `musl-gcc -static-pie` links libc.so instead, so the link is spelled out:
@@ -526,7 +535,7 @@ $(BUILD)/user/%_pie: $(BUILD)/user/%_pie.o
 		$(call gcc_file,crtendS.o) $(MUSL_LIB)/crtn.o
 
 # usertests' file: 3 pages and 123 bytes, byte i = i mod 251 (a prime, so that
-# every page starts differently; user/usertests.c checks against the formula).
+# every page starts differently; user/usertests/ checks against the formula).
 $(BUILD)/user/usertests.dat: Makefile
 	@mkdir -p $(dir $@)
 	$(say) "  GEN    $@"

@@ -42,6 +42,14 @@
 #define EOVERFLOW 75 /* value too large for the type */
 #define ENOTSUP 95  /* not supported by this machine */
 
+/*
+ * Kernel-internal: never seen by a program. A blocking call that a signal
+ * interrupts returns -ERESTARTSYS; on the way back to ring 3 the signal
+ * code (kernel/proc/signal.c) turns it into a restart of the call (no
+ * handler ran, or the handler has SA_RESTART) or into -EINTR, as Linux.
+ */
+#define ERESTARTSYS 512 /* interrupted: restart the call, or -EINTR */
+
 /* The symbolic name of an error number ("EINVAL"), either sign; "E?" if unknown. */
 const char *errno_name(int err);
 

@@ -70,6 +70,21 @@ __must_check int user_space_create(struct user_space *us);
 void user_space_destroy(struct user_space *us);
 
 /*
+ * fork's copy of a space: make child (not yet created) a copy-on-write
+ * twin of parent. Every region is copied; every page parent maps is mapped
+ * in child too, read-only in both (writable pages are write-protected in
+ * parent, with a TLB shootdown wherever parent may be cached), each owned
+ * frame gaining one owner (page_get); the first write on either side
+ * copies the page (or, for its last owner, makes it writable in place).
+ * brk_start, brk and mmap_top are copied. parent is the calling process's
+ * own space. Returns 0; -ENOMEM (child left as after a failed create:
+ * nothing kept, parent unchanged except pages it may have had
+ * write-protected, which its next write makes writable again). Process
+ * context, interrupts on; allocates.
+ */
+__must_check int user_space_fork(struct user_space *child, struct user_space *parent);
+
+/*
  * Map [va, va + size) (va page-aligned, size rounded up to pages) as a
  * private REGION_FILE region of f starting offset bytes into f (offset
  * page-aligned): reads see the file, bytes past its end read zero, writes

@@ -166,7 +166,7 @@ static int cmd_kill(int argc, char **argv)
 		kprintf("kill: bad pid '%s': %s\n", argv[1], parse_error_text(err));
 		return err;
 	}
-	err = process_kill((int)pid, SIGKILL);
+	err = signal_kill((int)pid, SIGKILL);
 	if (err == -ESRCH) {
 		kprintf("kill: pid %lu not found: no such process (-ESRCH; see `ps`)\n", pid);
 		return err;

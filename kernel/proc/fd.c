@@ -11,7 +11,7 @@
  * bytes are read through the direct map (initrd_bytes); its position is
  * the only state and lives under the file's lock. The console's read is
  * the terminal's canonical read (drivers/tty.h) for the calling process,
- * interrupted by a kill (process_sleep_begin: -EINTR, then the kill).
+ * interrupted by a kill (signal_sleep_begin: -EINTR, then the kill).
  *
  * Invariants:
  *   [x] a table slot holds one reference; fd_get hands out another;
@@ -163,9 +163,9 @@ static long console_read(struct file *f, virt_addr_t buf, size_t len)
 		return -EFAULT;
 	if (len > sizeof(line))
 		len = sizeof(line); /* one line at most, as a canonical read */
-	process_sleep_begin(tty_read_queue());
-	long n = tty_read(p, line, len, process_signal_pending);
-	process_sleep_end();
+	signal_sleep_begin(tty_read_queue());
+	long n = tty_read(p, line, len, signal_pending);
+	signal_sleep_end();
 	if (n > 0 && copy_to_user(buf, line, (size_t)n))
 		return -EFAULT;
 	return n;

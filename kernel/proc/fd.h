@@ -77,6 +77,16 @@ void fd_table_init(struct fd_table *t);
  */
 int fd_table_open_console(struct fd_table *t) __must_check;
 
+/*
+ * fork's copy of a table: dst (empty) gets every open descriptor of src,
+ * the same files (each gaining a reference), at the same numbers, with the
+ * same close-on-exec flags. Returns 0, or -ENOMEM (dst left empty).
+ */
+int fd_table_clone(struct fd_table *dst, struct fd_table *src) __must_check;
+
+/* execve: close every descriptor marked close-on-exec (FD_CLOEXEC). */
+void fd_table_close_on_exec(struct fd_table *t);
+
 /* Close every descriptor (a process exits). The table is empty after. */
 void fd_table_release(struct fd_table *t);
 

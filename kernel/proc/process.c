@@ -43,6 +43,7 @@
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/fs/initrd.h"
 #include "kernel/proc/exec.h"
+#include "kernel/proc/signal.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
 #include "kernel/timer.h"
@@ -229,23 +230,7 @@ static int reaper_start(void)
 	return 0;
 }
 
-/* ---- Signals. ---- */
-
-static const char *const signal_names[] = {
-	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
-	[SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
-	[SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
-	[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
-	[SIGCHLD] = "SIGCHLD",
-};
-
-const char *signal_name(int sig)
-{
-	if (sig <= 0 || (size_t)sig >= sizeof(signal_names) / sizeof(signal_names[0]))
-		return NULL;
-	return signal_names[sig];
-}
+/* ---- Wait statuses and the console's Ctrl-C. ---- */
 
 const char *process_status_describe(int wait_status, char *buf, size_t size)
 {
@@ -261,81 +246,9 @@ const char *process_status_describe(int wait_status, char *buf, size_t size)
 	return buf;
 }
 
-/* Signals whose default action is to do nothing (signal(7): "Ign"). */
-static bool default_ignored(int sig)
-{
-	return sig == SIGCHLD || sig == 18 /* SIGCONT */ || sig == 23 /* SIGURG */ ||
-	       sig == 28 /* SIGWINCH */;
-}
-
-/*
- * Mark p killed by sig (the first signal wins) and wake the interruptible
- * wait it is in. Any context, interrupts on or off (the Ctrl-C hook runs
- * in the serial interrupt). No handler runs in this kernel yet: a signal
- * that is not ignored ends the process, whatever its action says.
- */
-static void process_signal(struct process *p, int sig)
-{
-	if (sig != SIGKILL) {
-		uint64_t handler = __atomic_load_n(&p->actions[sig - 1].handler, __ATOMIC_RELAXED);
-		if (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig)))
-			return;
-	}
-	int expected = 0;
-	__atomic_compare_exchange_n(&p->pending_signal, &expected, sig, false, __ATOMIC_SEQ_CST,
-				    __ATOMIC_SEQ_CST);
-	struct wait_queue *wq = __atomic_load_n(&p->interruptible, __ATOMIC_SEQ_CST);
-	if (wq)
-		wait_queue_wake_all(wq);
-}
-
 static void process_tty_signal(void *owner, int sig)
 {
-	process_signal(owner, sig);
-}
-
-int process_kill(int pid, int sig)
-{
-	if (sig <= 0 || sig >= LINUX_NSIG)
-		return -EINVAL;
-	struct process *p = process_get(pid);
-	if (!p)
-		return -ESRCH;
-	int err = 0;
-	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PROCESS_ZOMBIE)
-		err = -ESRCH; /* already ended: nothing to kill */
-	else
-		process_signal(p, sig);
-	process_put(p);
-	return err;
-}
-
-bool process_signal_pending(void)
-{
-	struct process *p = process_current();
-	return p && __atomic_load_n(&p->pending_signal, __ATOMIC_SEQ_CST) != 0;
-}
-
-void process_sleep_begin(struct wait_queue *wq)
-{
-	struct process *p = process_current();
-	if (p)
-		__atomic_store_n(&p->interruptible, wq, __ATOMIC_SEQ_CST);
-}
-
-void process_sleep_end(void)
-{
-	struct process *p = process_current();
-	if (p)
-		__atomic_store_n(&p->interruptible, NULL, __ATOMIC_SEQ_CST);
-}
-
-void process_user_return(struct trap_frame *frame)
-{
-	(void)frame;
-	struct process *p = thread_current()->process;
-	if (unlikely(p != NULL && __atomic_load_n(&p->pending_signal, __ATOMIC_RELAXED) != 0))
-		process_exit_signal(p->pending_signal);
+	signal_send(owner, sig);
 }
 
 /* ---- Ending. ---- */
@@ -443,8 +356,8 @@ static void process_main(void *arg)
 	t->fpu_state = p->initial_fpu;
 	p->initial_fpu = NULL;
 	address_space_switch(&p->space.as);
-	if (__atomic_load_n(&p->pending_signal, __ATOMIC_SEQ_CST))
-		process_exit_signal(p->pending_signal); /* killed before it ran */
+	if (__atomic_load_n(&p->signals.pending, __ATOMIC_SEQ_CST))
+		process_exit_signal(p->signals.pending); /* killed before it ran */
 	arch_enter_user(&frame);
 }
 

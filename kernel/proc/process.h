@@ -20,8 +20,8 @@
  *       process_put, whatever the process does meanwhile;
  *   [x] a ZOMBIE owns no frame, table, descriptor or FPU state;
  *   [x] wait_status is Linux's encoding (WAIT_STATUS_EXITED/SIGNALED).
- * Context: process context, interrupts on, except process_exit_signal and
- * process_user_return (a trap handler, interrupts possibly off). Lock
+ * Context: process context, interrupts on, except process_exit_signal (a
+ * trap handler, interrupts possibly off). Lock
  * order: process table -> a process's lock; neither is held across a
  * sleep, an allocation or a call into mm/.
  */
@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "kernel/proc/fd.h"
+#include "kernel/proc/signal.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/wait.h"
 #include "lib/compiler.h"
@@ -47,6 +48,7 @@
 /* process_spawn flags. */
 #define PROCESS_BACKGROUND (1u << 0) /* reaped automatically when it ends (`run -b`) */
 #define PROCESS_FOREGROUND (1u << 1) /* owns the console: Ctrl-C sends it SIGINT */
+#define PROCESS_TRACE      (1u << 2) /* print each system call (`run -t`); fork's children inherit it */
 
 enum process_state {
 	PROCESS_RUNNING,                 /* its thread exists (running, ready or blocked) */
@@ -65,16 +67,13 @@ struct process {
 	struct user_space space;         /* the user half and its regions */
 	struct fd_table fds;
 	int wait_status;                 /* WAIT_STATUS_EXITED(code) or WAIT_STATUS_SIGNALED(sig) */
-	int pending_signal;              /* kill requested (atomic), 0: none */
-	struct linux_sigaction actions[LINUX_NSIG]; /* rt_sigaction (index sig - 1) */
-	uint64_t sigmask;                /* rt_sigprocmask: bit sig - 1 blocked */
+	struct signal_state signals;     /* pending, blocked, actions (signal.h) */
 	uint64_t enosys_logged[8];       /* bit n: "unimplemented system call" said for nr n */
 	/* Lifetime (process.c). */
 	unsigned flags;                  /* process_spawn's flags */
 	int refcount;                    /* atomic: the table's 1 + process_get's */
 	spinlock_t lock;                 /* "process": state, wait_status */
 	struct wait_queue exit_wait;     /* process_wait sleeps here until ZOMBIE */
-	struct wait_queue *interruptible; /* a queue the thread sleeps on that a kill wakes */
 	struct list_node link;           /* on the process table */
 	bool reaped;                     /* process_wait (or the reaper) took the status */
 	struct mutex space_mutex;        /* readers (ps, pmap, ptdump) against the tear-down */
@@ -124,35 +123,6 @@ __noreturn void process_exit(int code);
 __noreturn void process_exit_signal(int sig);
 
 /*
- * Ask process pid to end by signal sig (1..LINUX_NSIG-1): it ends at its
- * next return towards ring 3, and a blocking wait it is in (a console
- * read) is interrupted. A signal other than SIGKILL whose action is
- * SIG_IGN is ignored (Ctrl-C on a program that ignores SIGINT). Returns
- * 0; -ESRCH (no such running process), -EINVAL (sig out of range). Any
- * process context.
- */
-int process_kill(int pid, int sig) __must_check;
-
-/*
- * At every return to ring 3 (isr.asm, syscall_entry.asm): if a kill is
- * pending, the process ends here (never returns). Interrupts off.
- */
-void process_user_return(struct trap_frame *frame);
-
-/* Is a kill pending for the calling process? (false for kernel threads) */
-bool process_signal_pending(void);
-
-/*
- * An interruptible sleep: between process_sleep_begin(wq) and
- * process_sleep_end(), a kill of the calling process wakes wq, so a wait
- * whose condition includes process_signal_pending() ends (the console
- * read: tty_read(..., process_signal_pending) returns -EINTR). For kernel
- * threads both do nothing. From a thread, interrupts on.
- */
-void process_sleep_begin(struct wait_queue *wq);
-void process_sleep_end(void);
-
-/*
  * The process with this pid (running or zombie, not yet reaped), with a
  * new reference; NULL if none. process_put drops it (and frees a reaped
  * process when it was the last).
@@ -178,9 +148,6 @@ uint64_t process_minflt(const struct process *p);
 
 /* Resident user pages of p (0 for a zombie). Sleeps (process_space_begin). */
 uint64_t process_resident(struct process *p);
-
-/* The name of a signal ("SIGSEGV"), or "signal N"-style NULL if unknown. */
-const char *signal_name(int sig);
 
 /*
  * Describe a wait status as the shell prints it: "exited with status 3",

@@ -98,7 +98,7 @@ long sys_getrandom(virt_addr_t buf, size_t len, unsigned flags)
 		size_t n = len - done < RANDOM_CHUNK ? len - done : RANDOM_CHUNK;
 		if (n > to_page)
 			n = to_page;
-		if (done > 0 && process_signal_pending())
+		if (done > 0 && signal_pending())
 			break;
 		for (size_t i = 0; i < n; i += 8) {
 			uint64_t v = random_u64();

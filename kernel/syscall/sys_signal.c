@@ -5,7 +5,7 @@
  * set from the process (EFAULT), the signal number or `how` (EINVAL), then
  * writing the old one back (EFAULT: the change has been made by then, as in
  * Linux). The new action is stored under the process's lock, because
- * process_kill reads actions[] from another thread; the copies are made
+ * signal_send reads actions[] from another thread; the copies are made
  * outside it (a copy may fault and sleep).
  *
  * Invariants:
@@ -36,9 +36,9 @@ long sys_rt_sigaction(int sig, virt_addr_t act, virt_addr_t oldact, size_t sigse
 	new_action.mask &= ~SIGMASK_UNBLOCKABLE;
 
 	unsigned long flags = spin_lock_irqsave(&p->lock);
-	old_action = p->actions[sig - 1];
+	old_action = p->signals.actions[sig - 1];
 	if (act)
-		p->actions[sig - 1] = new_action;
+		p->signals.actions[sig - 1] = new_action;
 	spin_unlock_irqrestore(&p->lock, flags);
 
 	if (oldact && copy_to_user(oldact, &old_action, sizeof(old_action)))
@@ -53,7 +53,7 @@ long sys_rt_sigprocmask(int how, virt_addr_t set, virt_addr_t oldset, size_t sig
 	if (sigsetsize != SIGSET_SIZE)
 		return -EINVAL;
 	struct process *p = process_current();
-	old_mask = p->sigmask;
+	old_mask = p->signals.blocked;
 	if (set) {
 		if (copy_from_user(&new_set, set, sizeof(new_set)))
 			return -EFAULT;
@@ -61,7 +61,7 @@ long sys_rt_sigprocmask(int how, virt_addr_t set, virt_addr_t oldset, size_t sig
 		int ret = sigmask_update(&mask, how, new_set);
 		if (ret)
 			return ret;
-		p->sigmask = mask; /* only this thread writes it */
+		p->signals.blocked = mask; /* only this thread writes it */
 	}
 	if (oldset && copy_to_user(oldset, &old_mask, sizeof(old_mask)))
 		return -EFAULT;

@@ -6,7 +6,7 @@
  * thread creation, to ignore SIGPIPE ...); Pagoda accepts them with Linux's
  * checks and stores what was asked in struct process (actions[], sigmask).
  * No handler runs yet: a signal still ends the process, except that a kill
- * whose action is SIG_IGN is ignored (process_kill reads actions[]).
+ * whose action is SIG_IGN is ignored (signal_send reads actions[]).
  *
  * Invariants:
  *   [x] sigsetsize must be 8 (the kernel's sigset_t), as in Linux;

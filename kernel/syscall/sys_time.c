@@ -137,7 +137,7 @@ long sys_nanosleep(virt_addr_t req, virt_addr_t rem)
 	uint64_t deadline = length > UINT64_MAX - start ? UINT64_MAX : start + length;
 
 	for (uint64_t now = start; now < deadline; now = clock_monotonic_ns()) {
-		if (process_signal_pending()) {
+		if (signal_pending()) {
 			struct linux_timespec left = timespec_from_ns(deadline - now);
 			if (rem && copy_to_user(rem, &left, sizeof(left)))
 				return -EFAULT;

@@ -42,40 +42,51 @@
 _Static_assert(sizeof(((struct process *)0)->enosys_logged) * 8 == SYSCALL_LOG_BITS,
 	       "syscall.c: struct process's enosys_logged holds SYSCALL_LOG_BITS bits");
 
-typedef long (*syscall_entry_t)(const struct trap_frame *frame);
+typedef long (*syscall_entry_t)(struct trap_frame *frame);
 
 /* entry_NAME(frame): sys_NAME with the frame's argument registers, cast to its types. */
 #define SYSCALL_ENTRY0(name)                                                       \
-	static long entry_##name(const struct trap_frame *f)                       \
+	static long entry_##name(struct trap_frame *f)                       \
 	{                                                                          \
 		(void)f;                                                           \
 		return sys_##name();                                               \
 	}
 #define SYSCALL_ENTRY1(name, t0)                                                   \
-	static long entry_##name(const struct trap_frame *f)                       \
+	static long entry_##name(struct trap_frame *f)                       \
 	{                                                                          \
 		return sys_##name((t0)f->rdi);                                     \
 	}
 #define SYSCALL_ENTRY2(name, t0, t1)                                               \
-	static long entry_##name(const struct trap_frame *f)                       \
+	static long entry_##name(struct trap_frame *f)                       \
 	{                                                                          \
 		return sys_##name((t0)f->rdi, (t1)f->rsi);                         \
 	}
 #define SYSCALL_ENTRY3(name, t0, t1, t2)                                           \
-	static long entry_##name(const struct trap_frame *f)                       \
+	static long entry_##name(struct trap_frame *f)                       \
 	{                                                                          \
 		return sys_##name((t0)f->rdi, (t1)f->rsi, (t2)f->rdx);             \
 	}
 #define SYSCALL_ENTRY4(name, t0, t1, t2, t3)                                       \
-	static long entry_##name(const struct trap_frame *f)                       \
+	static long entry_##name(struct trap_frame *f)                       \
 	{                                                                          \
 		return sys_##name((t0)f->rdi, (t1)f->rsi, (t2)f->rdx, (t3)f->r10); \
 	}
 #define SYSCALL_ENTRY6(name, t0, t1, t2, t3, t4, t5)                               \
-	static long entry_##name(const struct trap_frame *f)                       \
+	static long entry_##name(struct trap_frame *f)                       \
 	{                                                                          \
 		return sys_##name((t0)f->rdi, (t1)f->rsi, (t2)f->rdx, (t3)f->r10,  \
 				  (t4)f->r8, (t5)f->r9);                           \
+	}
+
+/*
+ * entry_NAME(frame) for the calls that read or rewrite the caller's user
+ * registers themselves (fork copies them, execve and rt_sigreturn replace
+ * them): sys_NAME(frame), the frame of the system call.
+ */
+#define SYSCALL_ENTRY_FRAME(name)                                                  \
+	static long entry_##name(struct trap_frame *f)                             \
+	{                                                                          \
+		return sys_##name(f);                                              \
 	}
 
 /* Files (sys_fs.c). Linux's fd arguments are unsigned int; as int, ~0u is -1: EBADF alike. */
@@ -114,27 +125,29 @@ SYSCALL_ENTRY2(nanosleep, virt_addr_t, virt_addr_t)
 SYSCALL_ENTRY2(clock_gettime, int, virt_addr_t)
 SYSCALL_ENTRY3(getrandom, virt_addr_t, size_t, unsigned)
 
+/* Grouped by the file that implements them; the designated index puts each at its number. */
 #define SYSCALL_SLOT(name) [SYS_##name] = entry_##name
 
 static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
+	/* Files (sys_fs.c). */
 	SYSCALL_SLOT(read),
 	SYSCALL_SLOT(write),
 	SYSCALL_SLOT(open),
 	SYSCALL_SLOT(close),
 	SYSCALL_SLOT(fstat),
 	SYSCALL_SLOT(lseek),
+	SYSCALL_SLOT(ioctl),
+	SYSCALL_SLOT(writev),
+	SYSCALL_SLOT(openat),
+	/* Memory (sys_mm.c). */
 	SYSCALL_SLOT(mmap),
 	SYSCALL_SLOT(mprotect),
 	SYSCALL_SLOT(munmap),
 	SYSCALL_SLOT(brk),
-	SYSCALL_SLOT(rt_sigaction),
-	SYSCALL_SLOT(rt_sigprocmask),
-	SYSCALL_SLOT(ioctl),
-	SYSCALL_SLOT(writev),
-	SYSCALL_SLOT(sched_yield),
 	SYSCALL_SLOT(mincore),
 	SYSCALL_SLOT(madvise),
-	SYSCALL_SLOT(nanosleep),
+	/* Processes (sys_process.c). */
+	SYSCALL_SLOT(sched_yield),
 	SYSCALL_SLOT(getpid),
 	SYSCALL_SLOT(exit),
 	SYSCALL_SLOT(uname),
@@ -143,9 +156,13 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(arch_prctl),
 	SYSCALL_SLOT(gettid),
 	SYSCALL_SLOT(set_tid_address),
-	SYSCALL_SLOT(clock_gettime),
 	SYSCALL_SLOT(exit_group),
-	SYSCALL_SLOT(openat),
+	/* Signals (sys_signal.c). */
+	SYSCALL_SLOT(rt_sigaction),
+	SYSCALL_SLOT(rt_sigprocmask),
+	/* Time and randomness (sys_time.c, sys_random.c). */
+	SYSCALL_SLOT(nanosleep),
+	SYSCALL_SLOT(clock_gettime),
 	SYSCALL_SLOT(getrandom),
 };
 

@@ -6,7 +6,7 @@
  * "rtc_time" (CMOS decoding and dates to Unix time, checked against libc's
  * timegm over every day from 1970 to 2400 and random times).
  * The handlers themselves need a process: the user programs test them
- * (user/usertests.c), and tests/kernel/test_syscall.c what needs none.
+ * (user/usertests/), and tests/kernel/test_syscall.c what needs none.
  * Hosted code: may use libc.
  */
 #define _DEFAULT_SOURCE /* timegm */

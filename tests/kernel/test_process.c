@@ -177,10 +177,10 @@ static const char *test_status_text(void)
 		     "killed by SIGSEGV") == 0);
 	CHECK(strcmp(process_status_describe(WAIT_STATUS_SIGNALED(40), buf, sizeof(buf)),
 		     "killed by signal 40") == 0);
-	CHECK(process_kill(0x7ffffff0, SIGKILL) == -ESRCH);
-	CHECK(process_kill(1, 0) == -EINVAL && process_kill(1, LINUX_NSIG) == -EINVAL);
+	CHECK(signal_kill(0x7ffffff0, SIGKILL) == -ESRCH);
+	CHECK(signal_kill(1, 0) == -EINVAL && signal_kill(1, LINUX_NSIG) == -EINVAL);
 	CHECK(process_current() == NULL); /* the shell is a kernel thread */
-	CHECK(!process_signal_pending());
+	CHECK(!signal_pending());
 	return NULL;
 }
 
@@ -246,7 +246,7 @@ static struct process *start_reader(void)
 
 	if (process_spawn(READER, argv, PROCESS_FOREGROUND, &p, NULL, 0))
 		return NULL;
-	for (int i = 0; i < 200 && !__atomic_load_n(&p->interruptible, __ATOMIC_SEQ_CST); i++)
+	for (int i = 0; i < 200 && !__atomic_load_n(&p->signals.interruptible, __ATOMIC_SEQ_CST); i++)
 		thread_sleep_ms(5);
 	return p;
 }
@@ -257,8 +257,8 @@ static const char *test_kill_reader(void)
 		return NULL;
 	struct process *p = start_reader();
 	CHECK(p != NULL);
-	CHECKF(p->interruptible != NULL, "%s never waited for input", READER);
-	CHECK(process_kill(p->pid, SIGKILL) == 0);
+	CHECKF(p->signals.interruptible != NULL, "%s never waited for input", READER);
+	CHECK(signal_kill(p->pid, SIGKILL) == 0);
 	int status = 0;
 	CHECK(process_wait(p, &status) == 0);
 	CHECKF(status == WAIT_STATUS_SIGNALED(SIGKILL), "status 0x%x", status);
@@ -271,7 +271,7 @@ static const char *test_ctrl_c_reader(void)
 		return NULL;
 	struct process *p = start_reader();
 	CHECK(p != NULL);
-	CHECKF(p->interruptible != NULL, "%s never waited for input", READER);
+	CHECKF(p->signals.interruptible != NULL, "%s never waited for input", READER);
 	tty_input_byte(0x03); /* Ctrl-C */
 	int status = 0;
 	CHECK(process_wait(p, &status) == 0);
@@ -382,7 +382,7 @@ static const char *test_readers(void)
 	region_for_each(&us->regions, count_region, &regions);
 	process_space_end(p);
 	CHECKF(regions >= 3, "%zu regions (text, data, stack expected)", regions);
-	CHECK(process_kill(p->pid, SIGKILL) == 0);
+	CHECK(signal_kill(p->pid, SIGKILL) == 0);
 	pid = p->pid;
 	process_put(p);
 	for (int i = 0; i < 400 && (seen = process_get(pid)) != NULL; i++) {

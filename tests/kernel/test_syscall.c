@@ -6,7 +6,7 @@
  * sleep, CLOCK_REALTIME is the CMOS date), the random source, and the
  * argument checks handlers make before they look at a process (bad clock
  * ids, flags, kernel pointers: -EINVAL, -EFAULT). What needs a process
- * (descriptors, memory, signals) is tested from ring 3 by user/usertests.c;
+ * (descriptors, memory, signals) is tested from ring 3 by user/usertests/;
  * the pure helpers on the host (tests/host/test_syscall.c).
  */
 #include "drivers/rtc.h"

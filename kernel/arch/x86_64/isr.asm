@@ -14,7 +14,7 @@
 ;
 ; User mode: a frame whose CS has RPL 3 came from ring 3 (on the thread's
 ; kernel stack, through TSS.RSP0): swapgs on the way in, so GS is the
-; kernel's percpu; on the way out process_user_return(frame) (a pending
+; kernel's percpu; on the way out signal_deliver(frame) (a pending
 ; kill ends the process there), USER_FRAME_CHECK (trap_frame.inc; a frame
 ; a handler changed goes to user_mode_check_frame(frame) in C), swapgs,
 ; iretq (isr_return_to_user, also the syscall path's slow exit). `clac` at
@@ -38,7 +38,7 @@ section .text
 %include "kernel/arch/x86_64/trap_frame.inc"
 
 extern trap_dispatch
-extern process_user_return
+extern signal_deliver
 extern user_mode_check_frame
 
 MSR_GS_BASE     equ 0xc0000101  ; SDM Vol. 4 2.1: IA32_GS_BASE
@@ -97,7 +97,7 @@ isr_common:
     iretq
 .to_user:
     mov rdi, rsp
-    call process_user_return    ; a pending kill ends the process here
+    call signal_deliver    ; a pending kill ends the process here
     USER_FRAME_CHECK isr_user_frame_slow, IRET_RFLAGS_OK
 global isr_return_to_user
 isr_return_to_user:             ; RSP = a checked ring-3 struct trap_frame
@@ -113,7 +113,7 @@ isr_user_frame_slow:            ; a frame a handler changed: let C judge it
 ; NMI, #DF, #MC: GS may be the user's even in ring 0. Decide by the GS base
 ; itself: a kernel address (bit 63 set) is this CPU's percpu. R12 remembers
 ; whether to swap back (callee-saved: trap_dispatch keeps it). These vectors
-; do not run process_user_return: they may have interrupted anything.
+; do not run signal_deliver: they may have interrupted anything.
 isr_paranoid:
     PUSH_REGS
     SMAP_CLAC

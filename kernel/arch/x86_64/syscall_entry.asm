@@ -14,7 +14,7 @@
 ;      ring 3 sees the same thing;
 ;   4. turns interrupts on and calls syscall_dispatch(frame), which leaves
 ;      the result in frame->rax; then, interrupts off again,
-;      process_user_return(frame) (a pending kill ends the process there);
+;      signal_deliver(frame) (a pending kill ends the process there);
 ;   5. returns with sysretq when that restores the frame exactly: RIP below
 ;      USER_HALF_END (sysret with a non-canonical RCX raises #GP in ring 0,
 ;      on the user's stack: Intel's sysret pitfall), CS and SS the user
@@ -38,7 +38,7 @@ section .text
 %include "kernel/arch/x86_64/trap_frame.inc"
 
 extern syscall_dispatch
-extern process_user_return
+extern signal_deliver
 extern user_mode_check_frame
 extern isr_return_to_user
 
@@ -61,7 +61,7 @@ syscall_entry:
     call syscall_dispatch
     cli
     mov rdi, rsp
-    call process_user_return
+    call signal_deliver
     USER_FRAME_CHECK .iret, SYSRET_RFLAGS_OK   ; sysret, or iretq?
     POP_REGS                    ; (RCX and R11 then replaced by RIP and RFLAGS)
     mov rcx, [rsp + TF_RIP - TF_GPRS * 8]

@@ -106,7 +106,7 @@ void arch_set_fs_base(uint64_t base);
 
 /*
  * The slow return to ring 3 (isr.asm and syscall_entry.asm, after
- * process_user_return): make frame safe for iretq. A frame a handler left
+ * signal_deliver): make frame safe for iretq. A frame a handler left
  * with a non-user CS/SS or a non-canonical RIP kills the process (report +
  * SIGSEGV), never faults the kernel in iretq; RFLAGS gets IF set and IOPL,
  * NT, VM cleared. Interrupts off.

@@ -1,0 +1,134 @@
+/*
+ * common.c - what every usertests file shares: the raw system call, failure
+ * messages that name errno values, and small mapping helpers (usertests.h).
+ *
+ * Invariants:
+ *   [x] fail() keeps one message: a test returns it at once;
+ *   [x] the helpers use raw system calls only, so errno is never involved.
+ * Context: the usertests program, single-threaded.
+ */
+#include "usertests.h"
+
+long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static char reason[512];
+
+const char *fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return reason;
+}
+
+static const struct { int err; const char *name; } errno_names[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
+	{ E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EEXIST, "EEXIST" },
+	{ ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" },
+	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { ESPIPE, "ESPIPE" }, { EROFS, "EROFS" },
+	{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" },
+};
+
+/* A result for a message: "-EFAULT", "4096", "0x7f0000000000". Four rotating buffers. */
+const char *ret_name(long v)
+{
+	static char bufs[4][32];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	if (v < 0 && v >= -4095) {
+		for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+			if (errno_names[i].err == -v) {
+				snprintf(b, 32, "-%s", errno_names[i].name);
+				return b;
+			}
+		snprintf(b, 32, "-errno %ld", -v);
+	} else if (v > 0xffff || v < 0) {
+		snprintf(b, 32, "0x%lx", (unsigned long)v);
+	} else {
+		snprintf(b, 32, "%ld", v);
+	}
+	return b;
+}
+
+
+int is_err(long v)
+{
+	return v < 0 && v >= -4095;
+}
+
+/* n fresh anonymous private pages with protection prot, or NULL. */
+char *map_pages(long n, int prot)
+{
+	long a = sys(SYS_mmap, 0, n * P, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return is_err(a) ? NULL : (char *)a;
+}
+
+void unmap_pages(void *a, long n)
+{
+	sys(SYS_munmap, a, n * P);
+}
+
+/* A page that was mapped and no longer is (nothing maps in between). */
+char *unmapped_page(void)
+{
+	char *a = map_pages(1, PROT_READ | PROT_WRITE);
+
+	if (a)
+		unmap_pages(a, 1);
+	return a;
+}
+
+/*
+ * A readable, writable page followed by an unmapped one: *tail points `bytes`
+ * bytes before the hole, so an object of more than `bytes` bytes there
+ * straddles the end of the mapping. Returns the page (unmap 1 page) or NULL.
+ */
+char *straddle(long bytes, char **tail)
+{
+	char *a = map_pages(2, PROT_READ | PROT_WRITE);
+
+	*tail = NULL;
+	if (!a)
+		return NULL;
+	unmap_pages(a + P, 1);
+	*tail = a + P - bytes;
+	return a;
+}
+
+int expected_byte(long offset)
+{
+	return (int)(offset % 251);
+}
+
+/* 0 if buf holds the data file's bytes [offset, offset + n), else the first bad index + 1. */
+long pattern_mismatch(const unsigned char *buf, long offset, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (buf[i] != expected_byte(offset + i))
+			return i + 1;
+	return 0;
+}
+
+int console_is_tty(void)
+{
+	struct winsize ws;
+
+	return on_pagoda() || sys(SYS_ioctl, 1, TIOCGWINSZ, &ws) == 0;
+}
