@@ -24,13 +24,15 @@
  *       exits 1 if an operation failed (a benchmark of an error is no figure);
  *   [x] fork, exit and wait are raw system calls (no libc wrapper work), and
  *       every child it forks is waited for before the next operation starts.
- * Context: `run bench_user [SCALE]` (SCALE multiplies the iteration counts).
+ * Context: `run bench_user [SCALE [NAME...]]` (SCALE multiplies the iteration
+ * counts; NAMEs pick operations, all by default).
  * As pid 1 on Linux (the init of scripts/bench_user.py's Linux boot) it
  * powers the machine off when done.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
@@ -67,8 +69,9 @@ static uint64_t bench_getppid(unsigned long n)
 	return rdtsc() - t0;
 }
 
-static uint64_t bench_fault(unsigned long rounds)
+static uint64_t bench_fault(unsigned long n)
 {
+	unsigned long rounds = n / FAULT_PAGES;
 	uint64_t total = 0;
 
 	for (unsigned long r = 0; r <= rounds; r++) {
@@ -174,15 +177,17 @@ static void reap(long pid, const char *what)
 		die(what);
 }
 
+#define COW_WHAT "copy-on-write fault after fork"
+
 /*
- * COW_PAGES * scale pages written by the parent, then one fork; the child
- * stores to each page once (the first store untimed), so every timed store
- * is a fault that copies a page the parent still maps. The child prints the
- * line itself: nothing has to carry the figure back.
+ * n + 1 pages written by the parent, then one fork; the child stores to each
+ * page once (the first store untimed), so every timed store is a fault that
+ * copies a page the parent still maps. The child prints the line itself
+ * (nothing has to carry the figure back): returns 0.
  */
-static void bench_cow(unsigned long scale)
+static uint64_t bench_cow(unsigned long n)
 {
-	unsigned long pages = COW_PAGES * scale + 1;
+	unsigned long pages = n + 1;
 	volatile char *a = mmap(NULL, pages * P, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -200,7 +205,7 @@ static void bench_cow(unsigned long scale)
 
 		for (unsigned long i = 1; i < pages; i++)
 			a[i * P] = 2;
-		report("cow", pages - 1, rdtsc() - t0, "copy-on-write fault after fork");
+		report("cow", n, rdtsc() - t0, COW_WHAT);
 		fflush(stdout);
 		raw_exit(0);
 	}
@@ -209,6 +214,7 @@ static void bench_cow(unsigned long scale)
 		if (a[i * P] != 1)
 			die("cow: the parent's page changed");
 	munmap((void *)a, pages * P);
+	return 0;
 }
 
 static uint64_t bench_fork(unsigned long n)
@@ -275,25 +281,50 @@ static uint64_t bench_pipe(unsigned long n)
 	return ticks;
 }
 
+/* The rows, in the order they run and print; n is the operation count at SCALE 1. */
+static const struct operation {
+	const char *name;
+	unsigned long n;
+	uint64_t (*run)(unsigned long n);   /* ticks for n operations; 0: printed its own line */
+	const char *what;
+} operations[] = {
+	{ "getppid", 20000, bench_getppid, "null system call" },
+	{ "fault", 8 * FAULT_PAGES, bench_fault, "demand-zero fault from user mode" },
+	{ "mmap_munmap", 2000, bench_mmap_munmap, "mmap + touch + munmap of 1 page" },
+	{ "mprotect", 2000, bench_mprotect, "mprotect of 1 page" },
+	{ "brk", 2000, bench_brk, "brk grow + touch + shrink" },
+	{ "cow", COW_PAGES, bench_cow, COW_WHAT },
+	{ "fork", 200, bench_fork, "fork + exit + wait" },
+	{ "pipe", 2000, bench_pipe, "pipe round trip, 1 byte each way" },
+};
+
+/* True if the command line names op, or names none (every operation runs). */
+static int selected(const struct operation *op, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], op->name) == 0)
+			return 1;
+	return argc <= 2;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long scale = argc > 1 ? strtoul(argv[1], NULL, 0) : 1;
 
 	if (scale == 0)
 		scale = 1;
-	unsigned long n_sys = 20000 * scale, rounds = 8 * scale, n_map = 2000 * scale;
-	unsigned long n_fork = 200 * scale, n_pipe = 2000 * scale;
-
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("bench_user: TSC ticks per operation (instructions under -icount)\n");
-	report("getppid", n_sys, bench_getppid(n_sys), "null system call");
-	report("fault", rounds * FAULT_PAGES, bench_fault(rounds), "demand-zero fault from user mode");
-	report("mmap_munmap", n_map, bench_mmap_munmap(n_map), "mmap + touch + munmap of 1 page");
-	report("mprotect", n_map, bench_mprotect(n_map), "mprotect of 1 page");
-	report("brk", n_map, bench_brk(n_map), "brk grow + touch + shrink");
-	bench_cow(scale);
-	report("fork", n_fork, bench_fork(n_fork), "fork + exit + wait");
-	report("pipe", n_pipe, bench_pipe(n_pipe), "pipe round trip, 1 byte each way");
+	for (size_t i = 0; i < sizeof(operations) / sizeof(operations[0]); i++) {
+		const struct operation *op = &operations[i];
+
+		if (!selected(op, argc, argv))
+			continue;
+		uint64_t ticks = op->run(op->n * scale);
+
+		if (ticks)
+			report(op->name, op->n * scale, ticks, op->what);
+	}
 	if (getpid() == 1 && !on_pagoda()) {   /* the init of the Linux boot */
 		sync();
 		reboot(RB_POWER_OFF);
