@@ -368,7 +368,8 @@ USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.
 	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
-HOST_TEST_PROGRAMS += test_user_space test_uaccess
+test_user_space_fork_SRCS := tests/host/test_user_space_fork.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_user_space test_uaccess test_user_space_fork
 
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
