@@ -193,3 +193,11 @@ const char *expect_killed(long status, int sig, const char *what)
 	/* sig alone is the wait status of a child killed by sig. */
 	return fail("%s: the child %s, expected %s", what, status_name(status), status_name(sig));
 }
+
+const char *expect_returned(long status, const char *what)
+{
+	if (!is_err(status) && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RETURNED)
+		return NULL;
+	return fail("%s: the child %s, expected it to return (status %d)", what,
+		    status_name(status), CHILD_RETURNED);
+}

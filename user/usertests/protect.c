@@ -232,6 +232,27 @@ static const char *test_protections_killed(void)
 	return NULL;
 }
 
+/* The heap ends at the break: pages given back by a shrinking brk are gone. */
+static const char *test_heap_above_break_killed(void)
+{
+	long start = sys(SYS_brk, 0);
+	long page = (start + P - 1) & -P;   /* the first page wholly above the break */
+
+	CHECK_RET(sys(SYS_brk, page + 4 * P), page + 4 * P);
+	memset((char *)page, 0x42, 4 * P);
+	CHECK_RET(sys(SYS_brk, page + P), page + P);
+	const struct violation v[] = {
+		{ "store above a shrunk break", store, page + 2 * P, SIGSEGV },
+		{ "load from the last page given back", load, page + 4 * P - 1, SIGSEGV },
+	};
+	const char *why = ALL_KILLED(v);
+
+	if (!why)
+		why = expect_returned(child_status(store, page + P - 1), "a store below the break");
+	CHECK_RET(sys(SYS_brk, start), start);
+	return why;
+}
+
 /* ---- the stack: an endless recursion meets the guard ------------------------------------ */
 
 static __attribute__((noinline)) long endless(long depth)
@@ -261,11 +282,10 @@ static const char *test_stack_overflow_killed(void)
 static const char *test_stack_guard_killed(void)
 {
 	const unsigned long guard = USER_TOP - (8ul << 20) - P;
-	long status = child_status(store, (long)guard + P);
+	const char *why = expect_returned(child_status(store, (long)guard + P),
+					  "a store on the stack's lowest page");
 
-	CHECK(!is_err(status) && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RETURNED,
-	      "a store on the stack's lowest page: the child %s", status_name(status));
-	return expect_killed(child_status(store, (long)guard), SIGSEGV, "store into the guard");
+	return why ? why : expect_killed(child_status(store, (long)guard), SIGSEGV, "store into the guard");
 }
 
 /* ---- privileged instructions: #GP in ring 3, SIGSEGV --------------------------------- */
@@ -366,6 +386,7 @@ const struct usertest protect_tests[] = {
 	{ "nx_killed", test_nx_killed, PORTABLE },
 	{ "exec_mapping", test_exec_mapping, PORTABLE },
 	{ "protections_killed", test_protections_killed, PORTABLE },
+	{ "heap_above_break_killed", test_heap_above_break_killed, PORTABLE },
 	{ "stack_overflow_killed", test_stack_overflow_killed, PORTABLE },
 	{ "stack_guard_killed", test_stack_guard_killed, PAGODA_ONLY },
 	{ "privileged_killed", test_privileged_killed, PORTABLE },

@@ -130,5 +130,7 @@ long child_status(void (*fn)(long), long arg);
 const char *status_name(long status);
 /* NULL if status (child_status's result) says killed by sig, else why not, naming what. */
 const char *expect_killed(long status, int sig, const char *what);
+/* NULL if status says the child's function returned (CHILD_RETURNED), else why not. */
+const char *expect_returned(long status, const char *what);
 
 #endif
