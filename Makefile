@@ -191,6 +191,7 @@ USER_ARCH_ASM := \
 	kernel/arch/x86_64/user_copy.asm
 USER_ARCH_C := \
 	kernel/arch/x86_64/user_mode.c \
+	kernel/arch/x86_64/signal_frame.c \
 	kernel/arch/x86_64/fpu.c \
 	kernel/arch/x86_64/smap.c \
 	kernel/arch/x86_64/extable.c

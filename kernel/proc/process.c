@@ -140,6 +140,15 @@ void process_for_each(void (*fn)(struct process *p, void *arg), void *arg)
 	}
 }
 
+void process_for_each_locked(void (*fn)(struct process *p, void *arg), void *arg)
+{
+	struct process *p;
+	unsigned long flags = spin_lock_irqsave(&table_lock);
+	list_for_each_entry(p, &processes, link)
+		fn(p, arg);
+	spin_unlock_irqrestore(&table_lock, flags);
+}
+
 size_t process_count(void)
 {
 	return __atomic_load_n(&table_count, __ATOMIC_RELAXED);
@@ -316,7 +325,7 @@ const char *process_status_describe(int wait_status, char *buf, size_t size)
 
 static void process_tty_signal(void *owner, int sig)
 {
-	signal_send(owner, sig);
+	signal_send_group(((struct process *)owner)->pgid, sig); /* the foreground group */
 }
 
 /* ---- Ending. ---- */
@@ -593,9 +602,7 @@ static void process_main(void *arg)
 	t->fs_base = p->start_fs_base;
 	p->initial_fpu = NULL;
 	address_space_switch(&p->space.as);
-	if (__atomic_load_n(&p->signals.pending, __ATOMIC_SEQ_CST))
-		process_exit_signal(p->signals.pending); /* killed before it ran */
-	arch_enter_user(&p->start);
+	arch_enter_user(&p->start); /* a kill sent before it ran takes effect there */
 }
 
 /* The last path component of path, at most PROCESS_NAME_MAX - 1 bytes. */

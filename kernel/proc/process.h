@@ -201,6 +201,13 @@ void process_put(struct process *p);
  */
 void process_for_each(void (*fn)(struct process *p, void *arg), void *arg);
 
+/*
+ * Call fn(p, arg) for every process in the table (zombies included) under
+ * the table lock: fn must not sleep or take the table lock (a signal send).
+ * Any context.
+ */
+void process_for_each_locked(void (*fn)(struct process *p, void *arg), void *arg);
+
 /* Processes in the table (zombies included); processes running now. */
 size_t process_count(void);
 size_t process_running_count(void);
