@@ -65,9 +65,8 @@ def linux_initramfs():
     return linux_kernel.initramfs(INITRAMFS, files, INIT)
 
 
-def linux_usertests():
+def linux_usertests(kernel):
     """(console text, how usertests ended) of the usertests run on the pinned Linux."""
-    kernel = linux_kernel.kernel_image()
     out = linux_kernel.boot(kernel, linux_initramfs(), append="quiet",
                             extra_qemu_args=("-smp", str(LINUX_SMP)), timeout=LINUX_TIMEOUT)
     ended = ENDED_RE.search(out)
@@ -117,10 +116,15 @@ def run_linux(totals):
     """The suite: Linux's column, Pagoda's two, the table, one record per test."""
     started = time.monotonic()
     try:
+        kernel = linux_kernel.kernel_image()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        totals.record_skip("linux/usertests", "cannot fetch the pinned Linux: %s" % e)
+        return
+    try:
         rows = listing()
-        linux_out, linux_end = linux_usertests()
-    except (RuntimeError, FileNotFoundError, subprocess.CalledProcessError) as e:
-        totals.record_skip("linux/usertests", "cannot fetch or boot the pinned Linux: %s" % e)
+        linux_out, linux_end = linux_usertests(kernel)
+    except (OSError, subprocess.CalledProcessError) as e:
+        totals.record("linux/boot", False, "no initramfs (make iso first?): %s" % e)
         return
     except linux_kernel.LinuxBootError as e:
         totals.record("linux/boot", False, "%s; console:\n%s" % (e, e.output[-3000:]))
