@@ -97,6 +97,8 @@ def row_verdict(tag, cells):
 
 
 def print_table(rows, results):
+    print("usertests: Pagoda (TCG, SMEP and SMAP on) and %s (TCG, %d CPU)"
+          % (linux_kernel.LINUX_PACKAGE, LINUX_SMP))
     width = max(len(name) for name, _ in rows)
     head = "%-*s  %-11s  %-12s  %-13s  %s" % ((width, "test", "tag") + COLUMNS)
     print(head)

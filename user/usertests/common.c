@@ -28,11 +28,13 @@ static char reason[512];
 
 const char *fail(const char *fmt, ...)
 {
+	char message[sizeof(reason)];   /* an argument may be the last reason itself */
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	memcpy(reason, message, sizeof(reason));
 	return reason;
 }
 
