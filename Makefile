@@ -8,7 +8,8 @@
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
 #   make gdb        boot halted with a gdbstub and attach gdb (USER_PROG=hello:
 #                   with a user program's symbols too)
-#   make test       host unit tests, the selftest boot, QEMU integration tests
+#   make test       host unit tests, the selftest boot, QEMU integration tests,
+#                   the usertests on the pinned Linux beside Pagoda's (one table)
 #   make test-full  make test, then every CPU online at 1/2/4/8 CPUs x BIOS/UEFI x pc/q35
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
 #                   beside glibc, mimalloc and jemalloc, which it installs), then
@@ -229,7 +230,7 @@ USER_PROC_C := \
 	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
-KERNEL_TESTS += tests/kernel/test_process.c
+KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
@@ -646,13 +647,16 @@ bench-kernel: $(BUILD)/pagoda.iso
 bench-deps:
 	@sh scripts/deps.sh bench
 
-test: $(HOST_TESTS) $(BUILD)/pagoda.iso
+# The linux suite boots the pinned Linux (scripts/linux_kernel.py; downloaded once
+# into ~/.cache/pagoda/linux) with the initrd's programs and user/linux_init.c.
+test: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
 	$(PYTHON) scripts/run_tests.py
 
 # Everything `make test` runs, then the SMP matrix: 1, 2, 4, 8 CPUs x BIOS, UEFI
 # x pc, q35 (32 boots; long under TCG).
-test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso
-	$(PYTHON) scripts/run_tests.py structure style host selftest integration labs smp-matrix
+test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
+	$(PYTHON) scripts/run_tests.py structure style host selftest integration linux labs \
+		smp-matrix
 
 # ---------------------------------------------------------------------------
 # Editor support: compile_commands.json for clangd and friends.
