@@ -454,6 +454,7 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
 
 	unsigned long irq = spin_lock_irqsave(&table_lock);
 	p->pid = next_pid++;
+	p->pgid = p->pid; /* a shell-started program leads its own group (Ctrl-C's target) */
 	p->start_tick = timer_ticks();
 	list_add_tail(&processes, &p->link);
 	table_count++;

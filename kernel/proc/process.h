@@ -60,6 +60,7 @@ struct thread;
 
 struct process {
 	int pid;                         /* 1, 2, ...; never reused while it exists */
+	int pgid;                        /* process group: the shell's: own pid; fork: inherited */
 	struct process *parent;          /* NULL: started by the kernel (the shell) */
 	char name[PROCESS_NAME_MAX];     /* the program's name, truncated */
 	enum process_state state;        /* PROCESS_RUNNING, PROCESS_ZOMBIE */

@@ -78,6 +78,28 @@ int signal_kill(int pid, int sig)
 	return err;
 }
 
+void signal_fork(struct signal_state *child, const struct signal_state *parent)
+{
+	/* The parent is the caller: only its own thread changes its actions and mask. */
+	for (int i = 0; i < LINUX_NSIG; i++)
+		child->actions[i] = parent->actions[i];
+	child->blocked = parent->blocked;
+	child->pending = 0;
+	child->interruptible = NULL;
+}
+
+void signal_exec(struct signal_state *s)
+{
+	struct process *p = container_of(s, struct process, signals);
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	for (int i = 0; i < LINUX_NSIG; i++) {
+		/* A handler's code is gone with the old image; flags and mask go too (Linux). */
+		uint64_t handler = s->actions[i].handler == SIG_IGN ? SIG_IGN : SIG_DFL;
+		s->actions[i] = (struct linux_sigaction){.handler = handler};
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+
 bool signal_pending(void)
 {
 	struct process *p = process_current();
