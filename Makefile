@@ -245,6 +245,7 @@ USER_SYSCALL_C := \
 	kernel/syscall/sys_signal.c \
 	kernel/syscall/sys_time.c \
 	kernel/syscall/sys_random.c \
+	kernel/syscall/sys_exec.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
 KERNEL_TESTS += tests/kernel/test_syscall.c

@@ -28,6 +28,7 @@
 
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
+#include "kernel/syscall/sys_exec.h"
 #include "kernel/syscall/sys_fs.h"
 #include "kernel/syscall/sys_mm.h"
 #include "kernel/syscall/sys_process.h"
@@ -124,6 +125,8 @@ SYSCALL_ENTRY4(rt_sigprocmask, int, virt_addr_t, virt_addr_t, size_t)
 SYSCALL_ENTRY2(nanosleep, virt_addr_t, virt_addr_t)
 SYSCALL_ENTRY2(clock_gettime, int, virt_addr_t)
 SYSCALL_ENTRY3(getrandom, virt_addr_t, size_t, unsigned)
+/* Exec (sys_exec.c). */
+SYSCALL_ENTRY_FRAME(execve)
 
 /* Grouped by the file that implements them; the designated index puts each at its number. */
 #define SYSCALL_SLOT(name) [SYS_##name] = entry_##name
@@ -164,6 +167,8 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(nanosleep),
 	SYSCALL_SLOT(clock_gettime),
 	SYSCALL_SLOT(getrandom),
+	/* Exec (sys_exec.c). */
+	SYSCALL_SLOT(execve),
 };
 
 bool syscall_log_first_time(uint64_t bitmap[SYSCALL_LOG_BITS / 64], uint64_t nr)
