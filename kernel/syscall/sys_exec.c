@@ -61,8 +61,6 @@ static void exec_replace(struct process *p, struct user_space *new, const struct
 	fd_table_close_on_exec(&p->fds);
 	signal_exec(&p->signals);
 	strlcpy(p->name, file->name, sizeof(p->name)); /* initrd names are flat: the basename */
-	p->entry = res->entry;
-	p->user_sp = res->stack_pointer;
 	fpu_state_reset(thread_current()->fpu_state);
 	arch_set_fs_base(0);
 
