@@ -61,7 +61,11 @@ static void exec_replace(struct process *p, struct user_space *new, const struct
 	fd_table_close_on_exec(&p->fds);
 	signal_exec(&p->signals);
 	strlcpy(p->name, file->name, sizeof(p->name)); /* initrd names are flat: the basename */
-	fpu_state_reset(thread_current()->fpu_state);
+	void *fpu = thread_current()->fpu_state;
+	fpu_state_reset(fpu);
+	unsigned long irq = arch_irq_save(); /* the registers too: sysret loads nothing */
+	fpu_load(fpu);
+	arch_irq_restore(irq);
 	arch_set_fs_base(0);
 
 	uint64_t vector = frame->vector, error_code = frame->error_code;
