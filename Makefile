@@ -231,7 +231,7 @@ USER_PROC_C := \
 	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
-KERNEL_TESTS += tests/kernel/test_process.c
+KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
@@ -369,7 +369,8 @@ USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.
 	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
-HOST_TEST_PROGRAMS += test_user_space test_uaccess
+test_user_space_fork_SRCS := tests/host/test_user_space_fork.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_user_space test_uaccess test_user_space_fork
 
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
@@ -490,7 +491,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 # packed into the initrd that GRUB loads beside the kernel (grub.cfg). Only the
 # ISO and what boots it need them and musl-gcc; plain `make` builds none.
 
-USER_PROGRAMS := hello cat exitcode pause spin lazyheap stackgrow mapfile \
+USER_PROGRAMS := init hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
 	fault_ud fault_priv hog usertests bench_user hello_pie
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)

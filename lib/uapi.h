@@ -60,6 +60,17 @@
 #define O_CLOEXEC 02000000
 #define AT_FDCWD (-100)             /* openat: relative to the working directory */
 
+/* fcntl commands and descriptor flags (asm-generic/fcntl.h, linux/fcntl.h). */
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define F_GETPIPE_SZ 1032
+#define FD_CLOEXEC 1
+#define PIPE_BUF 4096               /* writes up to this size to a pipe are atomic */
+
 /* lseek whence. */
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -70,6 +81,7 @@
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
+#define S_IFIFO 0010000
 
 /* struct stat as x86-64 Linux's fstat fills it (arch/x86/include/uapi/asm/stat.h). */
 struct linux_stat {
@@ -124,6 +136,7 @@ struct linux_utsname {
 /* ioctl on a terminal. */
 #define TCGETS 0x5401
 #define TIOCGWINSZ 0x5413
+#define FIONREAD 0x541B             /* bytes ready to read (a pipe) */
 struct linux_winsize {
 	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
@@ -244,5 +257,14 @@ struct linux_sigaction {
 /* wait status, as wait4 reports it and WIFEXITED/WTERMSIG decode it. */
 #define WAIT_STATUS_EXITED(code) (((code) & 0xff) << 8)
 #define WAIT_STATUS_SIGNALED(sig) ((sig) & 0x7f)
+/* wait4's options (Linux's include/uapi/linux/wait.h). */
+#define WNOHANG 0x00000001
+#define WUNTRACED 0x00000002
+#define WCONTINUED 0x00000008
+#define __WNOTHREAD 0x20000000
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000u
+/* clone's flags: the low byte is the signal sent to the parent when the child ends. */
+#define CLONE_EXIT_SIGNAL_MASK 0xffull
 
 #endif

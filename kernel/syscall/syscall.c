@@ -117,6 +117,13 @@ SYSCALL_ENTRY1(set_tid_address, virt_addr_t)
 SYSCALL_ENTRY2(arch_prctl, int, uint64_t)
 SYSCALL_ENTRY2(getrusage, int, virt_addr_t)
 SYSCALL_ENTRY1(uname, virt_addr_t)
+SYSCALL_ENTRY_FRAME(fork)
+SYSCALL_ENTRY_FRAME(vfork)
+SYSCALL_ENTRY_FRAME(clone)
+SYSCALL_ENTRY4(wait4, int, virt_addr_t, unsigned, virt_addr_t)
+SYSCALL_ENTRY1(getpgid, int)
+SYSCALL_ENTRY2(setpgid, int, int)
+SYSCALL_ENTRY0(getpgrp)
 /* Signals (sys_signal.c). */
 SYSCALL_ENTRY4(rt_sigaction, int, virt_addr_t, virt_addr_t, size_t)
 SYSCALL_ENTRY4(rt_sigprocmask, int, virt_addr_t, virt_addr_t, size_t)
@@ -165,6 +172,13 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(gettid),
 	SYSCALL_SLOT(set_tid_address),
 	SYSCALL_SLOT(exit_group),
+	SYSCALL_SLOT(clone),
+	SYSCALL_SLOT(fork),
+	SYSCALL_SLOT(vfork),
+	SYSCALL_SLOT(wait4),
+	SYSCALL_SLOT(setpgid),
+	SYSCALL_SLOT(getpgrp),
+	SYSCALL_SLOT(getpgid),
 	/* Signals (sys_signal.c). */
 	SYSCALL_SLOT(rt_sigaction),
 	SYSCALL_SLOT(rt_sigprocmask),
