@@ -387,7 +387,7 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
 		*out = NULL;
 	if (why && why_size)
 		why[0] = '\0';
-	if ((flags & ~(PROCESS_BACKGROUND | PROCESS_FOREGROUND)) ||
+	if ((flags & ~(PROCESS_BACKGROUND | PROCESS_FOREGROUND | PROCESS_TRACE)) ||
 	    (flags & PROCESS_BACKGROUND && flags & PROCESS_FOREGROUND) || !path) {
 		WHY("bad flags or no path");
 		return -EINVAL;
