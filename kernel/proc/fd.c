@@ -245,7 +245,7 @@ void file_put(struct file *f)
 	}
 }
 
-static struct file *file_alloc(const struct file_ops *ops, int flags)
+struct file *file_alloc(const struct file_ops *ops, int flags)
 {
 	struct file *f = kmalloc(sizeof(*f), KM_ZERO);
 	if (!f)

@@ -138,6 +138,13 @@ int fd_close(struct fd_table *t, int fd) __must_check;
 void file_get(struct file *f);
 void file_put(struct file *f);
 
+/*
+ * A new file of a kind defined elsewhere (kernel/fs/pipe.c's ends): ops,
+ * open flags, one reference, position 0, no initrd file or pipe. NULL: no
+ * memory.
+ */
+struct file *file_alloc(const struct file_ops *ops, int flags) __must_check;
+
 /* A new console file (read: drivers/tty.h canonical mode). NULL: no memory. */
 struct file *file_open_console(int flags) __must_check;
 
