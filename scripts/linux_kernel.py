@@ -115,7 +115,9 @@ def cpio_entry(name, mode, data=b"", rdev=(0, 0)):
 def initramfs(path, files, init):
     """Write a newc initramfs to path: /init (the host file init, mode 0755),
     /dev/console, and files {archive name: host path} (executables keep their
-    x bits; parent directories are made). Returns path."""
+    x bits; parent directories are made; none may be named init). Returns path."""
+    if "init" in (name.strip("/") for name in files):
+        raise ValueError("linux_kernel.initramfs: a file named init would replace /init")
     dirs = {"dev"}
     for name in files:
         parts = name.strip("/").split("/")[:-1]
