@@ -22,6 +22,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
 #include "kernel/shell/shell.h"
+#include "kernel/syscall/syscall.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
@@ -39,19 +40,33 @@
 
 static int cmd_run(int argc, char **argv)
 {
-	bool background = strcmp(argv[1], "-b") == 0;
-	int first = background ? 2 : 1;
+	bool background = false;
+	unsigned trace = 0;
+	int first = 1;
 	char why[RUN_WHY_SIZE];
 	struct process *p;
 
+	/* Options before the program: -b (background), -t (trace its system calls). */
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "-b") == 0) {
+			background = true;
+		} else if (strcmp(argv[first], "-t") == 0) {
+			trace = PROCESS_TRACE;
+		} else {
+			kprintf("run: unknown option %s (see `help run`)\n", argv[first]);
+			return -EINVAL;
+		}
+	}
 	if (first >= argc) {
-		kprintf("run: -b needs a program (see `ls`)\n");
+		kprintf("run: %s needs a program (see `ls`)\n", argv[first - 1]);
 		return -EINVAL;
 	}
+	if (trace)
+		syscall_trace_arm();
 	const char *const *prog_argv = (const char *const *)&argv[first];
 	int err = process_spawn(argv[first], prog_argv,
-				background ? PROCESS_BACKGROUND : PROCESS_FOREGROUND, &p, why,
-				sizeof(why));
+				(background ? PROCESS_BACKGROUND : PROCESS_FOREGROUND) | trace, &p,
+				why, sizeof(why));
 	if (err) {
 		kprintf("run: %s: %s (%s)\n", argv[first], why[0] ? why : "cannot start",
 			errno_name(err));
@@ -73,7 +88,7 @@ static int cmd_run(int argc, char **argv)
 }
 
 SHELL_COMMAND(run, SHELL_ARGS(1, SHELL_ARGS_ANY), "run a program of the initrd as a process",
-	      "usage: run [-b] PROG [ARG...]\n"
+	      "usage: run [-b] [-t] PROG [ARG...]\n"
 	      "  Starts PROG (a file of the initrd: see `ls`) in its own address space,\n"
 	      "  in ring 3, with argv PROG ARG... and the console on descriptors 0, 1\n"
 	      "  and 2. In the foreground the program owns the console: it reads the\n"
@@ -81,11 +96,14 @@ SHELL_COMMAND(run, SHELL_ARGS(1, SHELL_ARGS_ANY), "run a program of the initrd a
 	      "  (SIGINT), and run says how it ended: 'exited with status N' or\n"
 	      "  'killed by SIGSEGV'. With -b it runs in the background: run returns at\n"
 	      "  once, and the process is reaped when it ends (`ps`, `kill PID`).\n"
+	      "  With -t every system call of the process (and of its children) is\n"
+	      "  printed as strace prints it: [pid N] name(arguments) = result.\n"
 	      "  A file the ELF loader refuses is named with the loader's reason.\n"
 	      "examples:\n"
 	      "  run hello         prints a greeting, exits with status 0\n"
 	      "  run hello a b c   with arguments\n"
 	      "  run -b pause -q 2  in the background: sleeps 2 s silently, then reaped\n"
+	      "  run -t hello      each system call of hello, decoded\n"
 	      "  run nosuch        [refused] no such program in the initrd\n",
 	      cmd_run);
 

@@ -14,6 +14,7 @@
  *            nr < SYSCALL_TABLE_SIZE and table[nr]? -> entry_NAME(frame)
  *                                                      -> sys_NAME(args)
  *            else -> syscall_unimplemented(nr): -ENOSYS, logged once
+ *          (traced process, `run -t`: the same, inside a trace line)
  *       <- frame->rax = result; sysretq (or iretq)
  *
  * Invariants:
@@ -37,9 +38,11 @@
 #include "kernel/syscall/sys_signal.h"
 #include "kernel/syscall/sys_time.h"
 #include "kernel/syscall/syscall_names.h"
+#include "kernel/syscall/trace.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "mm/uaccess.h"
 
 _Static_assert(sizeof(((struct process *)0)->enosys_logged) * 8 == SYSCALL_LOG_BITS,
 	       "syscall.c: struct process's enosys_logged holds SYSCALL_LOG_BITS bits");
@@ -240,14 +243,57 @@ static __attribute__((noinline, cold)) long syscall_unimplemented(uint64_t nr)
 	return -ENOSYS;
 }
 
-void syscall_dispatch(struct trap_frame *frame)
+/* Run call nr with frame's arguments: its entry, or -ENOSYS; the result in frame->rax. */
+static inline __attribute__((always_inline)) void syscall_run(struct trap_frame *frame,
+							      uint32_t nr)
 {
-	uint32_t nr = (uint32_t)frame->rax;
-
 	if (likely(nr < SYSCALL_TABLE_SIZE && syscall_table[nr]))
 		frame->rax = (uint64_t)syscall_table[nr](frame);
 	else
 		frame->rax = (uint64_t)syscall_unimplemented(nr);
+}
+
+bool syscall_trace_armed;
+
+void syscall_trace_arm(void)
+{
+	__atomic_store_n(&syscall_trace_armed, true, __ATOMIC_RELAXED);
+}
+
+/*
+ * The path once a `run -t` has armed tracing: a traced process's call is
+ * decoded (kernel/syscall/trace.h) around the call itself, one line each;
+ * the line of a call that never returns (exit_group) is printed first.
+ */
+static __attribute__((noinline, cold)) void syscall_dispatch_armed(struct trap_frame *frame,
+								    uint32_t nr)
+{
+	struct process *p = process_current();
+	struct trace_line line;
+
+	if (!p || !(p->flags & PROCESS_TRACE)) {
+		syscall_run(frame, nr);
+		return;
+	}
+	const uint64_t args[TRACE_ARGS] = { frame->rdi, frame->rsi, frame->rdx,
+					    frame->r10, frame->r8,  frame->r9 };
+	if (trace_enter(&line, p->pid, nr, args, copy_from_user))
+		kprintf("%s\n", line.text);
+	syscall_run(frame, nr);
+	trace_exit(&line, (long)frame->rax, copy_from_user);
+	kprintf("%s\n", line.text);
+}
+
+void syscall_dispatch(struct trap_frame *frame)
+{
+	uint32_t nr = (uint32_t)frame->rax;
+
+	/* Untraced: this one branch, never taken until the first `run -t`. */
+	if (unlikely(syscall_trace_armed)) {
+		syscall_dispatch_armed(frame, nr);
+		return;
+	}
+	syscall_run(frame, nr);
 }
 
 bool syscall_implemented(uint64_t nr)

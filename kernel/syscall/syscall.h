@@ -51,6 +51,15 @@ struct trap_frame;
  */
 void syscall_dispatch(struct trap_frame *frame);
 
+/*
+ * Tracing (`run -t`, kernel/syscall/trace.h): until the first traced
+ * process, dispatch tests only syscall_trace_armed (one predictable
+ * branch); syscall_trace_arm() sets it for good, and from then on each
+ * call also looks at its process's PROCESS_TRACE. Any context.
+ */
+extern bool syscall_trace_armed;
+void syscall_trace_arm(void);
+
 /* Does Pagoda implement system call nr? Any context. */
 bool syscall_implemented(uint64_t nr);
 
