@@ -566,16 +566,25 @@ static void range_start(struct range_walk *rw, const struct address_space *as,
  */
 static void range_skip_holes(struct range_walk *rw)
 {
-	const pte_t *entry = rw->entry;
-	unsigned shift = levels[rw->level].shift;
+	unsigned shift = levels[rw->level].shift, first = pt_index(rw->next, shift);
 
-	while (!rw->done && pt_index(rw->next, shift) != 0 && !(*++entry & PTE_PRESENT)) {
-		virt_addr_t region_last = rw->next + (rw->size - 1);
-		if (region_last >= rw->last)
-			rw->done = true;
-		else
-			rw->next = region_last + 1;
-	}
+	if (rw->done || first == 0)
+		return; /* the next entry is in the following table */
+	/* the entries from next's to last's, or to the end of the table (next <= last: not done) */
+	uint64_t span = (rw->last >> shift) - (rw->next >> shift);
+	unsigned stop = span < PT_ENTRIES - first ? first + (unsigned)span : PT_ENTRIES - 1;
+	const pte_t *entry = rw->entry + 1, *end = rw->entry + 1 + (stop - first);
+
+	while (entry <= end && !(*entry & PTE_PRESENT))
+		entry++;
+	uint64_t holes = (uint64_t)(entry - (rw->entry + 1));
+	if (holes == 0)
+		return;
+	virt_addr_t region_last = rw->next + holes * rw->size - 1; /* no wrap: <= last's table */
+	if (region_last >= rw->last)
+		rw->done = true;
+	else
+		rw->next = region_last + 1;
 }
 
 /* Move to the next region; false when the range is done. Inclusive ends: no overflow at 2^64. */
