@@ -32,6 +32,9 @@ static const unsigned required[] = {
 	SYS_exit_group, SYS_getpid, SYS_gettid, SYS_getppid, SYS_sched_yield, SYS_nanosleep,
 	SYS_clock_gettime, SYS_uname, SYS_arch_prctl, SYS_set_tid_address, SYS_ioctl,
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_getrandom, SYS_getrusage,
+	/* Issue 16: signals. */
+	SYS_rt_sigreturn, SYS_kill, SYS_tkill, SYS_tgkill, SYS_pause, SYS_rt_sigsuspend,
+	SYS_rt_sigpending, SYS_sigaltstack,
 };
 
 /* A kernel address: no system call may accept it as a user buffer. */
