@@ -8,7 +8,8 @@
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
 #   make gdb        boot halted with a gdbstub and attach gdb (USER_PROG=hello:
 #                   with a user program's symbols too)
-#   make test       host unit tests, the selftest boot, QEMU integration tests
+#   make test       host unit tests, the selftest boot, QEMU integration tests,
+#                   the usertests on the pinned Linux beside Pagoda's (one table)
 #   make test-full  make test, then every CPU online at 1/2/4/8 CPUs x BIOS/UEFI x pc/q35
 #   make bench      host benchmarks of the memory manager (cycle counts; the heap
 #                   beside glibc, mimalloc and jemalloc, which it installs), then
@@ -190,6 +191,7 @@ USER_ARCH_ASM := \
 	kernel/arch/x86_64/user_copy.asm
 USER_ARCH_C := \
 	kernel/arch/x86_64/user_mode.c \
+	kernel/arch/x86_64/signal_frame.c \
 	kernel/arch/x86_64/fpu.c \
 	kernel/arch/x86_64/smap.c \
 	kernel/arch/x86_64/extable.c
@@ -229,7 +231,7 @@ USER_PROC_C := \
 	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
-KERNEL_TESTS += tests/kernel/test_process.c
+KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
@@ -368,7 +370,8 @@ USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.
 	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
-HOST_TEST_PROGRAMS += test_user_space test_uaccess
+test_user_space_fork_SRCS := tests/host/test_user_space_fork.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_user_space test_uaccess test_user_space_fork
 
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
@@ -492,7 +495,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 # packed into the initrd that GRUB loads beside the kernel (grub.cfg). Only the
 # ISO and what boots it need them and musl-gcc; plain `make` builds none.
 
-USER_PROGRAMS := hello cat exitcode pause spin lazyheap stackgrow mapfile \
+USER_PROGRAMS := init hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
 	fault_ud fault_priv hog usertests bench_user hello_pie fuzz
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
@@ -649,13 +652,16 @@ bench-kernel: $(BUILD)/pagoda.iso
 bench-deps:
 	@sh scripts/deps.sh bench
 
-test: $(HOST_TESTS) $(BUILD)/pagoda.iso
+# The linux suite boots the pinned Linux (scripts/linux_kernel.py; downloaded once
+# into ~/.cache/pagoda/linux) with the initrd's programs and user/linux_init.c.
+test: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
 	$(PYTHON) scripts/run_tests.py
 
 # Everything `make test` runs, then the SMP matrix: 1, 2, 4, 8 CPUs x BIOS, UEFI
 # x pc, q35 (32 boots; long under TCG).
-test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso
-	$(PYTHON) scripts/run_tests.py structure style host selftest integration labs smp-matrix
+test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
+	$(PYTHON) scripts/run_tests.py structure style host selftest integration linux labs \
+		smp-matrix
 
 # ---------------------------------------------------------------------------
 # Editor support: compile_commands.json for clangd and friends.

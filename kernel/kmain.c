@@ -37,6 +37,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/fs/initrd.h"
+#include "kernel/proc/process.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -198,6 +199,9 @@ static void kmain_first_thread(void *arg __unused)
 		selftest_boot();
 	timer_mark_ready();
 	boot_banner();
+	int err = process_start_init();      /* pid 1, user/init.c: adopts and reaps orphans */
+	if (err)
+		kprintf("init: not started (%s): the kernel reaps orphans\n", errno_name(err));
 	shell_run();                         /* the prompt; never returns */
 }
 

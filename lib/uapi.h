@@ -60,6 +60,17 @@
 #define O_CLOEXEC 02000000
 #define AT_FDCWD (-100)             /* openat: relative to the working directory */
 
+/* fcntl commands and descriptor flags (asm-generic/fcntl.h, linux/fcntl.h). */
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define F_GETPIPE_SZ 1032
+#define FD_CLOEXEC 1
+#define PIPE_BUF 4096               /* writes up to this size to a pipe are atomic */
+
 /* lseek whence. */
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -70,6 +81,7 @@
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
+#define S_IFIFO 0010000
 
 /* struct stat as x86-64 Linux's fstat fills it (arch/x86/include/uapi/asm/stat.h). */
 struct linux_stat {
@@ -124,6 +136,7 @@ struct linux_utsname {
 /* ioctl on a terminal. */
 #define TCGETS 0x5401
 #define TIOCGWINSZ 0x5413
+#define FIONREAD 0x541B             /* bytes ready to read (a pipe) */
 struct linux_winsize {
 	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
@@ -202,9 +215,56 @@ struct linux_sigaction {
 	uint64_t mask;              /* signals blocked while it runs (bit n-1: signal n) */
 };
 #define SA_RESTORER 0x04000000
+#define SIGSTKFLT 16
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGPWR 30
+#define SIGSYS 31
+#define SA_NOCLDSTOP 0x00000001
+#define SA_NOCLDWAIT 0x00000002
+#define SA_SIGINFO 0x00000004
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000u
+/* si_code values (uapi/asm-generic/siginfo.h). */
+#define SI_USER 0                   /* kill */
+#define SI_KERNEL 0x80              /* the kernel (Ctrl-C, SIGPIPE, #GP ...) */
+#define SI_TKILL (-6)               /* tkill, tgkill */
+#define SEGV_MAPERR 1               /* no mapping at the address */
+#define SEGV_ACCERR 2               /* a mapping that forbids the access */
+#define BUS_ADRALN 1
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
+#define TRAP_BRKPT 1
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+/* sigaltstack (uapi/asm-generic/signal-defs.h, signal.h). */
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
 
 /* wait status, as wait4 reports it and WIFEXITED/WTERMSIG decode it. */
 #define WAIT_STATUS_EXITED(code) (((code) & 0xff) << 8)
 #define WAIT_STATUS_SIGNALED(sig) ((sig) & 0x7f)
+/* wait4's options (Linux's include/uapi/linux/wait.h). */
+#define WNOHANG 0x00000001
+#define WUNTRACED 0x00000002
+#define WCONTINUED 0x00000008
+#define __WNOTHREAD 0x20000000
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000u
+/* clone's flags: the low byte is the signal sent to the parent when the child ends. */
+#define CLONE_EXIT_SIGNAL_MASK 0xffull
 
 #endif

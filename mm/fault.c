@@ -12,18 +12,21 @@
  *                                            -> map the file's frame read-only
  *        file region: write, or a page the file's end cuts or past it
  *                                            -> private copy, tail zero
- *        write to a present read-only page of a COW region
+ *        write to a present read-only page of a COW region, or of a
+ *        writable anon/stack region of the user half (shared by fork)
  *                                            -> COW copy, or reuse if sole owner
  *        write to a present read-only private page of a writable file region
- *                                            -> made writable (reuse)
+ *                                            -> the same: copy if shared, else reuse
  *        the page already allows it          -> spurious (stale TLB entry)
  *   3. no region: a vmalloc guard page       -> guard hit / kernel stack overflow
  *      just below a stack region, within its growth limit -> stack growth
  *      first page                            -> NULL dereference
  *      else, by the error code               -> not mapped / write / exec / SMAP
  * Invariants:
- *   [x] a frame mapped in a COW region is mapped read-only everywhere it is
- *       shared, and its refcount counts the mappings (page_get per share);
+ *   [x] a frame shared copy-on-write (a COW region, or any user page after
+ *       fork) is mapped read-only everywhere it is shared, and its
+ *       refcount counts the mappings (page_get per share); a write copies
+ *       it, or, from its last owner, makes it writable in place;
  *   [x] a file frame is mapped read-only and never page_put: a write copies
  *       it (region_is_file_frame tells it from a private frame);
  *   [x] a fault in the user half leaves fault_user_reserve_pages() free
@@ -154,9 +157,10 @@ static int demand_zero(struct address_space *as, const struct region *r, virt_ad
 }
 
 /*
- * A write to a present, read-only 4 KiB page of COW region r (t is its
- * translation). The frame's refcount says how many mappings share it:
- * more than one, copy it into a fresh frame, map that writable here in
+ * A write to a present, read-only 4 KiB page of COW region r, or of a
+ * writable user region whose frame fork shared (t is its translation).
+ * The frame's refcount says how many mappings share it: more than one,
+ * copy it into a fresh frame, map that writable here in
  * place of the old one and drop this mapping's reference (FAULT_COW_COPY);
  * exactly one (the other side copied already or went away), make it
  * writable in place (FAULT_COW_REUSE). Counts the outcome in fault_stats_here().
@@ -304,8 +308,9 @@ static int file_copy(struct address_space *as, const struct region *r, virt_addr
  * read or fetch of a page wholly inside the file maps the file's frame
  * read-only, shared by every space that maps it (FAULT_FILE_MAP); anything
  * else gets a private copy (file_copy). Present and read-only, a write:
- * the file's frame is copied; a private frame (read-only since an
- * mprotect) is made writable in place.
+ * the file's frame is copied; a private frame (read-only because fork
+ * shares it, or since an mprotect) goes to cow_break: copied while others
+ * own it, else made writable in place.
  */
 static int file_fault(struct address_space *as, const struct region *r, virt_addr_t page_va,
 		      unsigned access, struct fault *f)
@@ -334,11 +339,7 @@ static int file_fault(struct address_space *as, const struct region *r, virt_add
 	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE) && t.page_size == PAGE_SIZE) {
 		if (region_is_file_frame(r, page_va, t.pa & ~(PAGE_SIZE - 1)))
 			return file_copy(as, r, page_va, true, f);
-		if (paging_protect(as, page_va, PAGE_SIZE, region_map_flags(r, page_va)) != 0)
-			return violation(f, VIOLATION_NO_MEMORY);
-		fault_stats_here()->cow_reuses++;
-		f->outcome = FAULT_COW_REUSE;
-		return 0;
+		return cow_break(as, r, page_va, &t, f); /* a private frame, maybe shared by fork */
 	}
 	if ((access & FAULT_FETCH) && !(t.flags & MAP_EXEC))
 		return violation(f, VIOLATION_EXEC_NX);
@@ -395,7 +396,9 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 		return err;
 	}
 	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE)) {
-		if (r->kind == REGION_COW && t.page_size == PAGE_SIZE)
+		/* In the user half a read-only page of a writable region is shared (fork). */
+		if ((r->kind == REGION_COW || page_va < PAGING_KERNEL_HALF) &&
+		    t.page_size == PAGE_SIZE)
 			return cow_break(as, r, page_va, &t, f);
 		return violation(f, VIOLATION_WRITE_READ_ONLY); /* e.g. `protect` made it so */
 	}

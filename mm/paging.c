@@ -993,6 +993,93 @@ static void for_each_range_locked(const struct address_space *as, virt_addr_t fr
 	run_emit(&run, fn, arg);
 }
 
+/* ---- fork: share a range copy-on-write --------------------------------- */
+
+/* One paging_share_cow: the two spaces, the TLB batches, the caller's fn. */
+struct share_walk {
+	struct address_space *dst, *src;
+	struct tlb_batch src_tlb; /* src's write-protected pages */
+	struct tlb_batch dst_tlb; /* dst's tables freed by a failed descent (never live) */
+	paging_share_fn fn;
+	void *arg;
+};
+
+/*
+ * The present leaves of src's page table pt (covering from base) in
+ * [first, last]: write-protect each in src, copy it into dst's page table
+ * for base, made on the first leaf (one descent). 0, -EEXIST, -ENOMEM.
+ */
+static int share_pt(struct share_walk *sw, pte_t *pt, virt_addr_t base, virt_addr_t first,
+		    virt_addr_t last)
+{
+	pte_t *dst_pt = NULL;
+	unsigned stop = pt_index(last, PT_SHIFT);
+
+	for (unsigned i = pt_index(first, PT_SHIFT); i <= stop; i++) {
+		pte_t e = pt[i];
+		if (!(e & PTE_PRESENT))
+			continue;
+		virt_addr_t va = base + ((virt_addr_t)i << PT_SHIFT);
+		if (!dst_pt) {
+			pte_t *entry = descend(sw->dst, va, LEVEL_PT, true, &sw->dst_tlb);
+			if (!entry)
+				return -ENOMEM;
+			dst_pt = table_of(entry);
+		}
+		if (dst_pt[i] & PTE_PRESENT)
+			return -EEXIST;
+		if (e & PTE_WRITABLE) {
+			e &= ~PTE_WRITABLE;
+			entry_set(&pt[i], e);
+			tlb_add(&sw->src_tlb, va);
+		}
+		entry_set(&dst_pt[i], e);
+		sw->fn(va, leaf_address(e, LEVEL_PT), sw->arg);
+	}
+	return 0;
+}
+
+/* The part [first, last] of src's table at level (covering from base), recursively. */
+static int share_table(struct share_walk *sw, pte_t *table, int level, virt_addr_t base,
+		       virt_addr_t first, virt_addr_t last)
+{
+	unsigned shift = levels[level].shift, stop = pt_index(last, shift);
+
+	if (level == LEVEL_PT)
+		return share_pt(sw, table, base, first, last);
+	for (unsigned i = pt_index(first, shift); i <= stop; i++) {
+		pte_t e = table[i];
+		if (!(e & PTE_PRESENT))
+			continue;
+		if (entry_is_leaf(e, level))
+			return -EINVAL;
+		virt_addr_t lo = base + ((virt_addr_t)i << shift), hi = lo + (level_size(level) - 1);
+		int err = share_table(sw, table_at(e & PTE_ADDR_MASK), level + 1, lo, MAX(lo, first),
+				      MIN(hi, last));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int paging_share_cow(struct address_space *dst, struct address_space *src, virt_addr_t start,
+		     virt_addr_t end, paging_share_fn fn, void *arg)
+{
+	struct share_walk sw = {.dst = dst, .src = src, .fn = fn, .arg = arg};
+
+	if (start >= end || end > USER_HALF_END || !IS_ALIGNED(start | end, PAGE_SIZE) ||
+	    dst == src)
+		return -EINVAL;
+	unsigned long irq = spin_lock_irqsave(&src->lock);
+	tlb_begin(&sw.src_tlb, src, start);
+	tlb_begin(&sw.dst_tlb, dst, start);
+	int err = share_table(&sw, table_at(src->pml4), LEVEL_PML4, 0, start, end - 1);
+	tlb_finish(&sw.src_tlb);
+	tlb_finish(&sw.dst_tlb);
+	spin_unlock_irqrestore(&src->lock, irq);
+	return err;
+}
+
 bool paging_pcid_assign(struct pcid_pool *pool, struct address_space *as)
 {
 	/* LAB 2 BEGIN pcid_assign: give the space the next PCID; start over when used up */

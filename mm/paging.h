@@ -259,6 +259,29 @@ static inline unsigned paging_next_runs(const struct address_space *as, virt_add
 }
 
 /*
+ * fork's copy of the page tables, in one walk: every 4 KiB page mapped in
+ * src's [start, end) (user half, page-aligned, start < end) is mapped in
+ * dst at the same address to the same frame, read-only in both: src's
+ * writable entries lose their write bit (invalidated here and on the CPUs
+ * in src->cpus, one batch for the whole walk), dst gets src's entry as it
+ * is then (flags, accessed, dirty). fn(va, pa, arg) is called once per page
+ * shared, in address order, after both entries are written (the caller
+ * counts owners: page_get). dst's tables are made as needed (one descent
+ * per page table of src that has pages in range); only tables that get a
+ * page are made. dst must be a space no one else uses yet (not active on
+ * any CPU, not read by anyone: its lock is not taken); src's lock is held
+ * throughout (fn runs under it: it must not call paging_* on src or dst).
+ * Returns 0; -EINVAL (bad range, or a huge page in src's range: user pages
+ * are 4 KiB); -EEXIST (dst maps a page of the range already); -ENOMEM (no
+ * table page for dst). On an error the pages shared so far stay shared
+ * (fn was called for each of them), the others are untouched in both.
+ */
+typedef void (*paging_share_fn)(virt_addr_t va, phys_addr_t pa, void *arg);
+__must_check int paging_share_cow(struct address_space *dst, struct address_space *src,
+				  virt_addr_t start, virt_addr_t end, paging_share_fn fn,
+				  void *arg);
+
+/*
  * PCIDs (process-context identifiers, SDM 4.10.1): with CR4.PCIDE on, the
  * TLB tags each entry with the PCID in CR3 bits 11:0 when it was cached, so
  * several spaces' entries can be in it at once. A pool hands out 1, 2, ...,

@@ -77,6 +77,35 @@ void region_set_destroy(struct region_set *set)
 	kfree(items);
 }
 
+int region_set_clone(struct region_set *dst, const struct region_set *src)
+{
+	spinlock_t *src_lock = (spinlock_t *)&src->lock;
+	size_t count = __atomic_load_n(&src->count, __ATOMIC_RELAXED);
+
+	ASSERT(dst->count == 0 && dst->items == NULL, "region_set_clone: dst is not empty");
+	for (;;) { /* kmalloc outside src's lock; retry if src grew meanwhile */
+		size_t capacity = MAX(count, (size_t)REGION_FIRST_CAPACITY);
+		struct region *items = kmalloc(capacity * sizeof(struct region), 0);
+		if (!items)
+			return -ENOMEM;
+		unsigned long irq = spin_lock_irqsave(src_lock);
+		count = src->count;
+		if (count <= capacity) {
+			memcpy(items, src->items, count * sizeof(struct region));
+			spin_unlock_irqrestore(src_lock, irq);
+			irq = spin_lock_irqsave(&dst->lock);
+			dst->items = items;
+			dst->count = count;
+			dst->capacity = capacity;
+			dst->hint = 0;
+			spin_unlock_irqrestore(&dst->lock, irq);
+			return 0;
+		}
+		spin_unlock_irqrestore(src_lock, irq);
+		kfree(items);
+	}
+}
+
 const char *region_kind_name(enum region_kind kind)
 {
 	if ((unsigned)kind >= REGION_KINDS)

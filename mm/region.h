@@ -110,6 +110,13 @@ void region_set_init(struct region_set *set);
 void region_set_destroy(struct region_set *set);
 
 /*
+ * Make dst (initialized, empty) a copy of every region of src (fork): one
+ * allocation of src's count and one copy, no per-region insert. src is
+ * read under its lock. Returns 0, or -ENOMEM with dst still empty.
+ */
+__must_check int region_set_clone(struct region_set *dst, const struct region_set *src);
+
+/*
  * "anon", "cow", "stack", "guard", "file", "device", "kernel image",
  * "direct map", "vmalloc"; "?" for a value that is not a kind. Any context.
  */

@@ -138,6 +138,59 @@ void user_space_destroy(struct user_space *us)
 	memset(us, 0, sizeof(*us));
 }
 
+/*
+ * fork's walk, page by page in address order: the region holding va (a
+ * cursor over the child's copy of the sorted array), then the frame's
+ * owners: an initrd frame is only counted as mapped, any other gains this
+ * mapping as an owner.
+ */
+struct fork_share {
+	const struct region *region, *last; /* the cursor, the array's last region */
+	int64_t anon, file;                 /* mappings added: AnonPages, Mapped */
+};
+
+static void fork_share_frame(virt_addr_t va, phys_addr_t pa, void *arg)
+{
+	struct fork_share *fs = arg;
+
+	while (fs->region < fs->last && va >= fs->region->end)
+		fs->region++;
+	if (region_is_file_frame(fs->region, va, pa)) {
+		fs->file++;
+		return;
+	}
+	page_get(phys_to_page(pa));
+	fs->anon++;
+}
+
+int user_space_fork(struct user_space *child, struct user_space *parent)
+{
+	int err = user_space_create(child);
+
+	if (err)
+		return err;
+	err = region_set_clone(&child->regions, &parent->regions);
+	if (!err && child->regions.count) {
+		/* The child's copy of the array: it changes only when the child runs. */
+		struct fork_share fs = {child->regions.items,
+					child->regions.items + child->regions.count - 1, 0, 0};
+		virt_addr_t start = child->regions.items[0].start, end = fs.last->end;
+		err = paging_share_cow(&child->as, &parent->as, start, end, fork_share_frame, &fs);
+		fault_count_user(&fault_user_anon_mapped, 0, fs.anon);
+		fault_count_user(&fault_user_file_mapped, 0, fs.file);
+	}
+	if (err) {
+		/* User pages are 4 KiB and the child had none: only memory can run out. */
+		ASSERT(err == -ENOMEM, "user_space_fork: sharing the pages failed other than -ENOMEM");
+		user_space_destroy(child); /* every page shared so far loses its new owner */
+		return err;
+	}
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
+	child->mmap_top = parent->mmap_top;
+	return 0;
+}
+
 int user_map_file(struct user_space *us, virt_addr_t va, uint64_t size, int prot,
 		  const struct user_file *f, uint64_t offset, const char *name)
 {
@@ -396,8 +449,8 @@ static int range_check(virt_addr_t addr, uint64_t len, virt_addr_t *end)
  * The PTE flags for a mapped page of region r at va with frame pa: the
  * region's, except that a page whose frame others may share stays
  * read-only so that a write still faults and copies: a file region's page
- * that is the file frame itself, or a COW region's page with more than one
- * owner.
+ * that is the file frame itself, or a page whose frame has more than one
+ * owner (fork shared it, or a COW region's twin).
  */
 static unsigned pte_flags_for(const struct region *r, virt_addr_t va, phys_addr_t pa)
 {
@@ -407,20 +460,22 @@ static unsigned pte_flags_for(const struct region *r, virt_addr_t va, phys_addr_
 		return flags;
 	if (region_is_file_frame(r, va, pa))
 		return flags & ~MAP_WRITE;
-	if (r->kind == REGION_COW) {
-		struct page *page = phys_to_page(pa);
-		if (!page || page->refcount != 1)
-			return flags & ~MAP_WRITE;
-	}
+	struct page *page = phys_to_page(pa);
+	if (!page || page->refcount != 1)
+		return flags & ~MAP_WRITE;
 	return flags;
 }
 
-/* Give the mapped pages of region r in [start, end) r's protection. */
+/*
+ * Give the mapped pages of region r in [start, end) r's protection. Made
+ * writable, each page is checked (pte_flags_for) and the pages of a run
+ * that agree are changed together.
+ */
 static void protect_pages(struct user_space *us, const struct region *r, virt_addr_t start,
 			  virt_addr_t end)
 {
 	struct paging_run_batch batch;
-	bool per_page = (r->prot & MAP_WRITE) && (r->kind == REGION_FILE || r->kind == REGION_COW);
+	bool per_page = r->prot & MAP_WRITE;
 	virt_addr_t va = start;
 
 	/* Usually every page is mapped, or none: try the whole piece at once. */
@@ -429,16 +484,18 @@ static void protect_pages(struct user_space *us, const struct region *r, virt_ad
 	while (va < end && paging_next_runs(&us->as, va, end, &batch)) {
 		for (unsigned i = 0; i < batch.count; i++) {
 			const struct paging_run *run = &batch.runs[i];
-			if (!per_page) {
-				MUST_SUCCEED(paging_protect(&us->as, run->start, run->end - run->start,
-							    r->prot),
-					     "protect_pages: 4 KiB user pages need no split");
-			} else {
-				for (virt_addr_t p = run->start; p < run->end; p += PAGE_SIZE)
-					MUST_SUCCEED(paging_protect(&us->as, p, PAGE_SIZE,
-								    pte_flags_for(r, p, run->pa +
-										  (p - run->start))),
-						     "protect_pages: a mapped 4 KiB user page");
+			for (virt_addr_t p = run->start; p < run->end;) {
+				unsigned flags = per_page ? pte_flags_for(r, p, run->pa + (p - run->start))
+							  : r->prot;
+				virt_addr_t q = p + PAGE_SIZE;
+				while (per_page && q < run->end &&
+				       pte_flags_for(r, q, run->pa + (q - run->start)) == flags)
+					q += PAGE_SIZE;
+				if (!per_page)
+					q = run->end;
+				MUST_SUCCEED(paging_protect(&us->as, p, q - p, flags),
+					     "protect_pages: mapped 4 KiB user pages need no split");
+				p = q;
 			}
 			va = run->end;
 		}

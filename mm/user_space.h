@@ -132,7 +132,8 @@ __must_check int user_space_write(struct user_space *us, virt_addr_t va, const v
  * replacing what is there; MAP_FIXED_NOREPLACE at addr or -EEXIST; else the
  * hint addr (rounded up to a page) when it is free, else the highest free
  * range below USER_MMAP_TOP. Shared anonymous memory is private memory
- * (there is no fork yet, so nothing else could see it); a shared file
+ * (after fork the child's copy is copy-on-write, not shared: a known
+ * difference from Linux); a shared file
  * mapping may not be writable (the initrd is read-only: -EACCES).
  * Returns the address, or -EINVAL (len 0, unaligned MAP_FIXED addr or
  * offset, bad prot or flags), -ENOMEM (len too big, no room, no memory:

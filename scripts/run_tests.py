@@ -24,9 +24,12 @@ neither passed nor failed); the last line is `N passed, N failed` (with
 `, N skipped` when some were), and the exit status is non-zero on any failure.
   6. the style (tests/style/check_openings.py): every source file's opening
      comment, invariants as checklists.
-  7. (only when asked, `make test-full`) smp-matrix: every CPU online at 1, 2,
+  7. linux (tests/integration/test_linux.py): the pinned Linux kernel booted
+     with the same user binaries; every portable usertest must pass there,
+     printed as one table beside Pagoda's 1- and 4-CPU runs;
+  8. (only when asked, `make test-full`) smp-matrix: every CPU online at 1, 2,
      4 and 8 CPUs, BIOS and UEFI, pc and q35 (tests/integration/test_smp.py).
-Usage: run_tests.py [structure|style|host|selftest|integration|labs|smp-matrix]...
+Usage: run_tests.py [structure|style|host|selftest|integration|linux|labs|smp-matrix]...
        (default: all but smp-matrix)
 PAGODA_TESTS=REGEX runs only the integration tests whose name matches REGEX.
 """
@@ -54,6 +57,7 @@ import test_heap  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
+import test_linux  # noqa: E402
 import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
@@ -196,7 +200,8 @@ def run_smp_matrix(totals):
 
 
 def main():
-    suites = sys.argv[1:] or ["structure", "style", "host", "selftest", "integration", "labs"]
+    suites = sys.argv[1:] or ["structure", "style", "host", "selftest", "integration", "linux",
+                              "labs"]
     totals = Totals()
     started = time.monotonic()
     for suite in suites:
@@ -204,7 +209,8 @@ def main():
         suite_started = time.monotonic()
         {"structure": test_structure.run_structure, "style": check_openings.run_style,
          "host": run_host, "selftest": run_selftest_boot, "integration": run_integration,
-         "labs": check_labs.run_labs, "smp-matrix": run_smp_matrix}[suite](totals)
+         "linux": test_linux.run_linux, "labs": check_labs.run_labs,
+         "smp-matrix": run_smp_matrix}[suite](totals)
         totals.notes.append("suite %s: %.0f s" % (suite, time.monotonic() - suite_started))
     for note in totals.notes:
         print("note: " + note)

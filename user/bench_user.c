@@ -2,13 +2,16 @@
  * bench_user.c - the cost of the memory manager's user-facing operations,
  * in time-stamp-counter ticks per operation.
  *
- * Five operations, each repeated many times between two rdtsc reads:
+ * Eight operations, each repeated many times between two rdtsc reads:
  *   getppid      the null system call (entry, dispatch, return)
  *   fault        one demand-zero fault from user mode (a store to a fresh
  *                page of an anonymous mapping)
  *   mmap_munmap  mmap one anonymous page, touch it, munmap it
  *   mprotect     mprotect one resident page (read-only and back, each a call)
  *   brk          move the break up one page, touch it, move it back
+ *   cow          a store, in a child after fork, to a page the parent shares
+ *   fork         fork, the child's _exit(0), the parent's wait4 of it
+ *   pipe         one byte to a child through a pipe and one byte back
  * Under QEMU's deterministic mode (-icount shift=0: scripts/bench_user.py,
  * `make bench-user`) the TSC advances once per executed instruction, so the
  * figures are instruction counts, the same on every run; on a real CPU they
@@ -18,20 +21,29 @@
  *   [x] each operation runs once untimed first (warm caches, lazily built
  *       tables), then ITER times timed; the loop's own few instructions count;
  *   [x] prints one line per operation: "NAME ITER ops PER per op  what";
- *       exits 1 if an operation failed (a benchmark of an error is no figure).
- * Context: `run bench_user [SCALE]` (SCALE multiplies the iteration counts).
+ *       exits 1 if an operation failed (a benchmark of an error is no figure);
+ *   [x] fork, exit and wait are raw system calls (no libc wrapper work), and
+ *       every child it forks is waited for before the next operation starts.
+ * Context: `run bench_user [SCALE [NAME...]]` (SCALE multiplies the iteration
+ * counts; NAMEs pick operations, all by default).
+ * As pid 1 on Linux (the init of scripts/bench_user.py's Linux boot) it
+ * powers the machine off when done.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "userlib.h"
 
 #define P 4096ul
 #define FAULT_PAGES 512ul   /* pages per mapping in the fault benchmark: 2 MiB */
+#define COW_PAGES 2048ul    /* pages the cow child writes per SCALE: 8 MiB */
 
 static void report(const char *name, unsigned long ops, uint64_t ticks, const char *what)
 {
@@ -57,8 +69,9 @@ static uint64_t bench_getppid(unsigned long n)
 	return rdtsc() - t0;
 }
 
-static uint64_t bench_fault(unsigned long rounds)
+static uint64_t bench_fault(unsigned long n)
 {
+	unsigned long rounds = n / FAULT_PAGES;
 	uint64_t total = 0;
 
 	for (unsigned long r = 0; r <= rounds; r++) {
@@ -141,19 +154,180 @@ static uint64_t bench_brk(unsigned long n)
 	return ticks;
 }
 
+/* fork() as the raw system call: the child sees 0, the parent the child's pid. */
+static long raw_fork(void)
+{
+	return syscall(SYS_fork);
+}
+
+/* The child's end: exit_group(status), nothing of libc's exit. */
+static void __attribute__((noreturn)) raw_exit(int status)
+{
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+/* Wait for pid; dies unless it exited with status 0. */
+static void reap(long pid, const char *what)
+{
+	int status = -1;
+
+	if (syscall(SYS_wait4, pid, &status, 0, NULL) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		die(what);
+}
+
+#define COW_WHAT "copy-on-write fault after fork"
+
+/*
+ * n + 1 pages written by the parent, then one fork; the child stores to each
+ * page once (the first store untimed), so every timed store is a fault that
+ * copies a page the parent still maps. The child prints the line itself
+ * (nothing has to carry the figure back): returns 0.
+ */
+static uint64_t bench_cow(unsigned long n)
+{
+	unsigned long pages = n + 1;
+	volatile char *a = mmap(NULL, pages * P, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (a == MAP_FAILED)
+		die("mmap");
+	for (unsigned long i = 0; i < pages; i++)
+		a[i * P] = 1;
+	long pid = raw_fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		a[0] = 2;   /* warm-up */
+		uint64_t t0 = rdtsc();
+
+		for (unsigned long i = 1; i < pages; i++)
+			a[i * P] = 2;
+		report("cow", n, rdtsc() - t0, COW_WHAT);
+		fflush(stdout);
+		raw_exit(0);
+	}
+	reap(pid, "cow child");
+	for (unsigned long i = 0; i < pages; i++)
+		if (a[i * P] != 1)
+			die("cow: the parent's page changed");
+	munmap((void *)a, pages * P);
+	return 0;
+}
+
+static uint64_t bench_fork(unsigned long n)
+{
+	uint64_t t0 = 0;
+
+	for (unsigned long i = 0; i <= n; i++) {
+		if (i == 1)
+			t0 = rdtsc();
+		long pid = raw_fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			raw_exit(0);
+		reap(pid, "wait4");
+	}
+	return rdtsc() - t0;
+}
+
+/* A child that echoes every byte of to_child into to_parent until EOF. */
+static void pipe_echo(int in, int out)
+{
+	char c;
+
+	while (syscall(SYS_read, in, &c, 1) == 1)
+		if (syscall(SYS_write, out, &c, 1) != 1)
+			raw_exit(1);
+	raw_exit(0);
+}
+
+static uint64_t bench_pipe(unsigned long n)
+{
+	int to_child[2], to_parent[2];
+	uint64_t t0 = 0;
+
+	if (pipe(to_child) != 0 || pipe(to_parent) != 0)
+		die("pipe");
+	long pid = raw_fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(to_child[1]);
+		close(to_parent[0]);
+		pipe_echo(to_child[0], to_parent[1]);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	for (unsigned long i = 0; i <= n; i++) {
+		char c = (char)i, back = 0;
+
+		if (i == 1)
+			t0 = rdtsc();
+		if (syscall(SYS_write, to_child[1], &c, 1) != 1 ||
+		    syscall(SYS_read, to_parent[0], &back, 1) != 1 || back != c)
+			die("pipe round trip");
+	}
+	uint64_t ticks = rdtsc() - t0;
+
+	close(to_child[1]);   /* EOF: the child exits */
+	reap(pid, "pipe child");
+	close(to_parent[0]);
+	return ticks;
+}
+
+/* The rows, in the order they run and print; n is the operation count at SCALE 1. */
+static const struct operation {
+	const char *name;
+	unsigned long n;
+	uint64_t (*run)(unsigned long n);   /* ticks for n operations; 0: printed its own line */
+	const char *what;
+} operations[] = {
+	{ "getppid", 20000, bench_getppid, "null system call" },
+	{ "fault", 8 * FAULT_PAGES, bench_fault, "demand-zero fault from user mode" },
+	{ "mmap_munmap", 2000, bench_mmap_munmap, "mmap + touch + munmap of 1 page" },
+	{ "mprotect", 2000, bench_mprotect, "mprotect of 1 page" },
+	{ "brk", 2000, bench_brk, "brk grow + touch + shrink" },
+	{ "cow", COW_PAGES, bench_cow, COW_WHAT },
+	{ "fork", 200, bench_fork, "fork + exit + wait" },
+	{ "pipe", 2000, bench_pipe, "pipe round trip, 1 byte each way" },
+};
+
+/* True if the command line names op, or names none (every operation runs). */
+static int selected(const struct operation *op, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], op->name) == 0)
+			return 1;
+	return argc <= 2;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long scale = argc > 1 ? strtoul(argv[1], NULL, 0) : 1;
-	unsigned long n_sys = 20000 * scale, rounds = 8 * scale, n_map = 2000 * scale;
 
 	if (scale == 0)
 		scale = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("bench_user: TSC ticks per operation (instructions under -icount)\n");
-	report("getppid", n_sys, bench_getppid(n_sys), "null system call");
-	report("fault", rounds * FAULT_PAGES, bench_fault(rounds), "demand-zero fault from user mode");
-	report("mmap_munmap", n_map, bench_mmap_munmap(n_map), "mmap + touch + munmap of 1 page");
-	report("mprotect", n_map, bench_mprotect(n_map), "mprotect of 1 page");
-	report("brk", n_map, bench_brk(n_map), "brk grow + touch + shrink");
+	for (size_t i = 0; i < sizeof(operations) / sizeof(operations[0]); i++) {
+		const struct operation *op = &operations[i];
+
+		if (!selected(op, argc, argv))
+			continue;
+		uint64_t ticks = op->run(op->n * scale);
+
+		if (ticks)
+			report(op->name, op->n * scale, ticks, op->what);
+	}
+	if (getpid() == 1 && !on_pagoda()) {   /* the init of the Linux boot */
+		sync();
+		reboot(RB_POWER_OFF);
+	}
 	return 0;
 }

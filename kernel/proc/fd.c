@@ -45,6 +45,7 @@ void fd_table_init(struct fd_table *t)
 	spin_lock_init(&t->lock, "fd table");
 	memset(t->files, 0, sizeof(t->files));
 	t->open_count = 0;
+	t->cloexec = 0;
 }
 
 int fd_table_open_console(struct fd_table *t)
@@ -71,20 +72,42 @@ void fd_table_release(struct fd_table *t)
 	}
 }
 
-int fd_install(struct fd_table *t, struct file *f)
+/* The lowest free slot >= min_fd, or -1. t's lock held. */
+static int lowest_free_locked(const struct fd_table *t, int min_fd)
 {
-	ASSERT(f && f->refcount > 0, "fd_install: not a live file");
-	unsigned long flags = spin_lock_irqsave(&t->lock);
-	for (int fd = 0; fd < PROCESS_FDS_MAX; fd++) {
-		if (!t->files[fd]) {
-			t->files[fd] = f;
-			t->open_count++;
-			spin_unlock_irqrestore(&t->lock, flags);
+	for (int fd = min_fd; fd < PROCESS_FDS_MAX; fd++)
+		if (!t->files[fd])
 			return fd;
-		}
+	return -1;
+}
+
+/* Slot fd's close-on-exec bit from fd_flags. t's lock held. */
+static void set_cloexec_locked(struct fd_table *t, int fd, int fd_flags)
+{
+	uint64_t bit = 1ull << fd;
+
+	t->cloexec = (fd_flags & FD_CLOEXEC) ? t->cloexec | bit : t->cloexec & ~bit;
+}
+
+int fd_install_from(struct fd_table *t, struct file *f, int min_fd, int fd_flags)
+{
+	ASSERT(f && f->refcount > 0, "fd_install_from: not a live file");
+	if (min_fd < 0 || min_fd >= PROCESS_FDS_MAX)
+		return -EINVAL;
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	int fd = lowest_free_locked(t, min_fd);
+	if (fd >= 0) {
+		t->files[fd] = f;
+		t->open_count++;
+		set_cloexec_locked(t, fd, fd_flags);
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
-	return -EMFILE;
+	return fd >= 0 ? fd : -EMFILE;
+}
+
+int fd_install(struct fd_table *t, struct file *f)
+{
+	return fd_install_from(t, f, 0, 0);
 }
 
 int fd_get(struct fd_table *t, int fd, struct file **out)
@@ -101,21 +124,106 @@ int fd_get(struct fd_table *t, int fd, struct file **out)
 	return f ? 0 : -EBADF;
 }
 
+/* Empty slot fd; returns the file it held (the caller puts it), or NULL. t's lock held. */
+static struct file *take_slot_locked(struct fd_table *t, int fd)
+{
+	struct file *f = t->files[fd];
+
+	if (f) {
+		t->files[fd] = NULL;
+		t->open_count--;
+		t->cloexec &= ~(1ull << fd);
+	}
+	return f;
+}
+
 int fd_close(struct fd_table *t, int fd)
 {
 	if (fd < 0 || fd >= PROCESS_FDS_MAX)
 		return -EBADF;
 	unsigned long flags = spin_lock_irqsave(&t->lock);
-	struct file *f = t->files[fd];
-	if (f) {
-		t->files[fd] = NULL;
-		t->open_count--;
-	}
+	struct file *f = take_slot_locked(t, fd);
 	spin_unlock_irqrestore(&t->lock, flags);
 	if (!f)
 		return -EBADF;
 	file_put(f); /* outside the table's lock: release may sleep */
 	return 0;
+}
+
+int fd_dup_to(struct fd_table *t, int oldfd, int newfd, int fd_flags)
+{
+	if (oldfd < 0 || oldfd >= PROCESS_FDS_MAX || newfd < 0 || newfd >= PROCESS_FDS_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	struct file *f = t->files[oldfd], *old = NULL;
+	if (f && oldfd != newfd) {
+		file_get(f);
+		old = take_slot_locked(t, newfd);
+		t->files[newfd] = f;
+		t->open_count++;
+		set_cloexec_locked(t, newfd, fd_flags);
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (old)
+		file_put(old); /* Linux closes newfd silently: its errors are lost */
+	return f ? newfd : -EBADF;
+}
+
+int fd_get_flags(struct fd_table *t, int fd)
+{
+	if (fd < 0 || fd >= PROCESS_FDS_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	int ret = !t->files[fd] ? -EBADF : (t->cloexec >> fd) & 1 ? FD_CLOEXEC : 0;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return ret;
+}
+
+int fd_set_flags(struct fd_table *t, int fd, int fd_flags)
+{
+	if (fd < 0 || fd >= PROCESS_FDS_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	bool open = t->files[fd] != NULL;
+	if (open)
+		set_cloexec_locked(t, fd, fd_flags);
+	spin_unlock_irqrestore(&t->lock, flags);
+	return open ? 0 : -EBADF;
+}
+
+int fd_table_clone(struct fd_table *dst, struct fd_table *src)
+{
+	ASSERT(dst->open_count == 0 && dst != src, "fd_table_clone: dst is not a new, empty table");
+	/* dst is the new process's, seen by no other thread yet: only src's lock is needed. */
+	unsigned long flags = spin_lock_irqsave(&src->lock);
+	for (int fd = 0; fd < PROCESS_FDS_MAX; fd++) {
+		struct file *f = src->files[fd];
+		if (f)
+			file_get(f);
+		dst->files[fd] = f;
+	}
+	dst->open_count = src->open_count;
+	dst->cloexec = src->cloexec;
+	spin_unlock_irqrestore(&src->lock, flags);
+	return 0; /* nothing to allocate: the table is part of struct process */
+}
+
+void fd_table_close_on_exec(struct fd_table *t)
+{
+	struct file *closing[PROCESS_FDS_MAX];
+	int n = 0;
+
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	uint64_t marked = t->cloexec;
+	while (marked) {
+		int fd = __builtin_ctzll(marked);
+		marked &= marked - 1;
+		closing[n] = take_slot_locked(t, fd);
+		n += closing[n] != NULL;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	while (n > 0)
+		file_put(closing[--n]); /* outside the lock: a pipe end's release wakes the other end */
 }
 
 /* ---- References. ---- */
@@ -222,6 +330,24 @@ static const struct file_ops console_ops = {
 struct file *file_open_console(int flags)
 {
 	return file_alloc(&console_ops, flags);
+}
+
+#define FILE_SETFL_MASK (O_APPEND | O_NONBLOCK) /* what F_SETFL changes here */
+
+int file_set_status_flags(struct file *f, int flags)
+{
+	int old = __atomic_load_n(&f->flags, __ATOMIC_RELAXED), new;
+
+	do
+		new = (old & ~FILE_SETFL_MASK) | (flags & FILE_SETFL_MASK);
+	while (!__atomic_compare_exchange_n(&f->flags, &old, new, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED));
+	return 0;
+}
+
+int file_status_flags(const struct file *f)
+{
+	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
 }
 
 bool file_is_console(const struct file *f)

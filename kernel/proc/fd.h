@@ -2,22 +2,23 @@
  * fd.h - open files and a process's file-descriptor table.
  *
  * A struct file is one open file: its operations (the console, a read-only
- * initrd file), a position and a reference count. Descriptors are small
- * integers indexing a table of PROCESS_FDS_MAX file pointers, as in Linux:
- * 0, 1 and 2 are the console when a process starts; open() takes the
- * lowest free slot. Every operation takes USER addresses (the buffer of a
- * read or write) and copies through mm/uaccess.h, so a system call hands
- * its arguments over unchanged; errors are Linux's (EBADF, EMFILE,
- * ESPIPE, ENOTTY, EFAULT).
+ * initrd file, an end of a pipe), a position and a reference count.
+ * Descriptors are small integers indexing a table of PROCESS_FDS_MAX file
+ * pointers, as in Linux: 0, 1 and 2 are the console when a process starts;
+ * open() takes the lowest free slot. Each slot also has its own
+ * close-on-exec flag (FD_CLOEXEC: per descriptor, not per file, so a dup
+ * starts without it). Every operation takes USER addresses and copies
+ * through mm/uaccess.h; errors are Linux's (EBADF, EMFILE, ESPIPE, ENOTTY).
  *
  * Invariants:
  *   [x] a file's refcount counts the table slots holding it plus the
  *       references fd_get handed out; it is released when that reaches 0;
- *   [x] a slot is NULL (free) or holds a file with refcount >= 1;
+ *   [x] a slot is NULL (free) or holds a file with refcount >= 1; a free
+ *       slot's close-on-exec bit is clear;
  *   [x] an initrd file never writes: its frames belong to the initrd.
- * Context: process context with interrupts on (operations may sleep: a
- * console read waits for a line; copies may fault). The table's spinlock
- * guards the slots only and is never held across an operation.
+ * Context: process context with interrupts on (operations may sleep). The
+ * table's spinlock guards the slots only and is never held across an
+ * operation or a release (lock order: fd table -> nothing).
  */
 #ifndef KERNEL_PROC_FD_H
 #define KERNEL_PROC_FD_H
@@ -35,6 +36,7 @@
 
 struct file;
 struct initrd_file;
+struct pipe;
 struct user_file;
 
 /*
@@ -44,7 +46,7 @@ struct user_file;
  * -errno as the system call returns them.
  */
 struct file_ops {
-	const char *kind;                                        /* "console", "initrd" */
+	const char *kind;                                        /* "console", "initrd", "pipe" */
 	long (*read)(struct file *f, virt_addr_t buf, size_t len);
 	long (*write)(struct file *f, virt_addr_t buf, size_t len);
 	int64_t (*lseek)(struct file *f, int64_t offset, int whence);
@@ -56,17 +58,20 @@ struct file_ops {
 struct file {
 	const struct file_ops *ops;
 	int refcount;                    /* atomic */
-	int flags;                       /* open flags (O_RDONLY, ...) */
+	int flags;                       /* open flags (O_RDONLY, ...); O_NONBLOCK changes (F_SETFL) */
 	spinlock_t lock;                 /* guards pos */
 	uint64_t pos;                    /* the read position (initrd files) */
 	const struct initrd_file *initrd; /* initrd files: the file; else NULL */
+	struct pipe *pipe;               /* the ends of a pipe: the pipe; else NULL */
 };
 
 struct fd_table {
 	spinlock_t lock;                 /* "fd table": the slots */
 	struct file *files[PROCESS_FDS_MAX];
 	unsigned open_count;             /* slots in use */
+	uint64_t cloexec;                /* bit fd set: FD_CLOEXEC on slot fd */
 };
+STATIC_ASSERT(PROCESS_FDS_MAX <= 64, "fd.h: one close-on-exec bit per slot in a uint64_t");
 
 /* An empty table. */
 void fd_table_init(struct fd_table *t);
@@ -96,6 +101,29 @@ void fd_table_release(struct fd_table *t);
  * reference and must file_put it).
  */
 int fd_install(struct fd_table *t, struct file *f) __must_check;
+
+/*
+ * fd_install into the lowest free slot >= min_fd (F_DUPFD), with fd_flags
+ * (0 or FD_CLOEXEC) on it. Returns the descriptor; -EINVAL if min_fd is
+ * negative or >= PROCESS_FDS_MAX (F_DUPFD past RLIMIT_NOFILE); -EMFILE if
+ * no slot from min_fd on is free (the caller keeps its reference).
+ */
+int fd_install_from(struct fd_table *t, struct file *f, int min_fd, int fd_flags) __must_check;
+
+/*
+ * dup2/dup3: make newfd refer to oldfd's file, closing what newfd held
+ * (its last reference released after the table's lock is dropped), with
+ * fd_flags (0 or FD_CLOEXEC) on newfd. oldfd == newfd changes nothing
+ * (the callers decide what that means). Returns newfd, or -EBADF (oldfd
+ * not open, or either out of range).
+ */
+int fd_dup_to(struct fd_table *t, int oldfd, int newfd, int fd_flags) __must_check;
+
+/* F_GETFD: FD_CLOEXEC or 0 for an open fd, or -EBADF. */
+int fd_get_flags(struct fd_table *t, int fd) __must_check;
+
+/* F_SETFD: set fd's flags (only FD_CLOEXEC is kept). Returns 0, or -EBADF. */
+int fd_set_flags(struct fd_table *t, int fd, int fd_flags) __must_check;
 
 /*
  * The file open on fd, with a new reference in *out (file_put it after
@@ -134,6 +162,16 @@ long file_ioctl(struct file *f, unsigned long cmd, virt_addr_t arg);
  * console, as Linux says for a terminal).
  */
 int file_mmap_source(struct file *f, struct user_file *out) __must_check;
+
+/*
+ * F_SETFL: the flags a running file may change (O_NONBLOCK, O_APPEND) take
+ * their values from flags; the rest (access mode, creation flags) are
+ * ignored, as Linux does. Returns 0.
+ */
+int file_set_status_flags(struct file *f, int flags);
+
+/* F_GETFL: the access mode and status flags. */
+int file_status_flags(const struct file *f);
 
 /* Is f the console? (isatty-like checks, ps.) */
 bool file_is_console(const struct file *f);

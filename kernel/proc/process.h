@@ -1,29 +1,32 @@
 /*
  * process.h - processes: a program from the initrd running in ring 3.
  *
- * A process is a pid, a parent, its own user address space (mm/user_space.h:
- * the user half; the kernel half is shared), a file-descriptor table, the
- * signal state the system calls keep, and one thread (its main thread: a
- * kernel thread that entered ring 3). It ends by exit_group (process_exit)
- * or by a signal (process_exit_signal: a fault, a kill); its thread then
- * frees everything the process owned (space, descriptors, FPU state) and
- * the process stays a ZOMBIE holding only its wait status until
- * process_wait reaps it, or, started with PROCESS_BACKGROUND, until it is
- * reaped automatically. Why one thread does its own tear-down: it is the
- * only one that knows the space is no longer in use on any CPU (it was the
- * space's only user and has switched to kernel_space).
+ * A process is a pid, a parent, its own user address space (mm/user_space.h),
+ * a file-descriptor table, its signal state and one thread (its main
+ * thread: a kernel thread that entered ring 3). The shell starts one with
+ * process_spawn (parent NULL); a process starts another with process_fork
+ * (a copy-on-write twin, its child). It ends by exit_group or a signal
+ * (process_end): its thread frees everything it owned, hands its children
+ * to init (pid 1, user/init.c; or to the kernel's reaper when there is no
+ * init) and stays a ZOMBIE holding its wait status and usage until it is
+ * reaped: by its parent's wait4 (process_wait_child), by the shell's
+ * process_wait, or by the reaper (PROCESS_BACKGROUND, orphans without init).
+ * One thread does its own tear-down because only it knows its space is no
+ * longer in use on any CPU.
  *
  * Invariants:
  *   [x] a pid is never reused while a process with it exists (pids count up);
- *   [x] a process is in the table from spawn until its last reference is
- *       put after it is reaped; process_get's pointer stays valid until
- *       process_put, whatever the process does meanwhile;
+ *   [x] a process is in the table from spawn/fork until its last reference
+ *       is put after it is reaped; process_get's pointer stays valid until
+ *       process_put; at most PROCESS_MAX are in it (-EAGAIN past that);
+ *   [x] p->parent is NULL or a process in the table that is not reaped,
+ *       and p is on its children list (both under the table lock);
  *   [x] a ZOMBIE owns no frame, table, descriptor or FPU state;
  *   [x] wait_status is Linux's encoding (WAIT_STATUS_EXITED/SIGNALED).
  * Context: process context, interrupts on, except process_exit_signal (a
- * trap handler, interrupts possibly off). Lock
- * order: process table -> a process's lock; neither is held across a
- * sleep, an allocation or a call into mm/.
+ * trap handler, interrupts possibly off). Lock order: process table -> a
+ * process's lock -> nothing; neither is held across a sleep, an
+ * allocation or a call into mm/.
  */
 #ifndef KERNEL_PROC_PROCESS_H
 #define KERNEL_PROC_PROCESS_H
@@ -32,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/fd.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/mutex.h"
@@ -44,6 +48,7 @@
 
 #define PROCESS_NAME_MAX 16          /* bytes of the name, the NUL included (Linux's comm) */
 #define PROCESS_ARGS_MAX 32          /* argv entries process_spawn accepts */
+#define PROCESS_MAX 64               /* processes at once, zombies and init included */
 
 /* process_spawn flags. */
 #define PROCESS_BACKGROUND (1u << 0) /* reaped automatically when it ends (`run -b`) */
@@ -55,12 +60,24 @@ enum process_state {
 	PROCESS_ZOMBIE,                  /* ended: only the wait status is left */
 };
 
-struct trap_frame;
 struct thread;
+
+/* What a process used (getrusage, wait4): its own once it ended, or its reaped children's. */
+struct process_usage {
+	uint64_t cycles;                 /* TSC cycles its thread ran (ru_utime) */
+	uint64_t minflt, majflt;         /* faults (ru_minflt, ru_majflt) */
+	uint64_t maxrss_pages;           /* resident pages at exit (ru_maxrss; children: the most) */
+	uint64_t nvcsw, nivcsw;          /* switches: gave the CPU up / preempted */
+};
 
 struct process {
 	int pid;                         /* 1, 2, ...; never reused while it exists */
-	struct process *parent;          /* NULL: started by the kernel (the shell) */
+	int pgid;                        /* process group: the shell's: own pid; fork: inherited */
+	struct process *parent;          /* NULL: started by the kernel (the shell); table lock */
+	int ppid;                        /* parent's pid, 0 if none (atomic read: getppid) */
+	struct list_node children;       /* its children not yet reaped (table lock) */
+	struct list_node sibling;        /* on parent->children (table lock) */
+	struct wait_queue child_wait;    /* wait4 sleeps here; a child ending wakes it */
 	char name[PROCESS_NAME_MAX];     /* the program's name, truncated */
 	enum process_state state;        /* PROCESS_RUNNING, PROCESS_ZOMBIE */
 	struct thread *main_thread;      /* its only thread (NULL once it is freed) */
@@ -78,12 +95,15 @@ struct process {
 	bool reaped;                     /* process_wait (or the reaper) took the status */
 	struct mutex space_mutex;        /* readers (ps, pmap, ptdump) against the tear-down */
 	bool space_gone;                 /* the space was destroyed (under space_mutex) */
-	virt_addr_t entry, user_sp;      /* where the main thread enters ring 3 */
-	void *initial_fpu;               /* the clean FPU state the main thread takes */
-	/* What ps shows. */
+	struct trap_frame start;         /* the registers the main thread enters ring 3 with */
+	uint64_t start_fs_base;          /* its FS base then (fork: the parent's) */
+	void *initial_fpu;               /* the FPU state the main thread takes */
+	/* What ps and getrusage show. */
 	uint64_t start_tick;             /* timer tick at spawn */
 	uint64_t minflt;                 /* faults counted at exit (space.as.minflt before) */
 	uint64_t majflt;                 /* faults that read a file (0: the initrd is in RAM) */
+	struct process_usage usage;      /* its own, filled at exit */
+	struct process_usage child_usage; /* its reaped children's (and theirs): RUSAGE_CHILDREN */
 };
 
 /* The process the calling thread runs for, or NULL (a kernel thread). */
@@ -112,6 +132,51 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
  */
 int process_wait(struct process *p, int *wait_status) __must_check;
 
+/*
+ * fork: a copy of the calling process (frame: its system call's registers),
+ * its child: a copy-on-write twin of its space (user_space_fork), its
+ * descriptors (fd_table_clone), signal actions and mask (signal_fork), FPU
+ * registers, FS base, pgid and PROCESS_TRACE. The child returns to ring 3
+ * with frame's registers and rax 0. Returns the child's pid; -EAGAIN
+ * (PROCESS_MAX processes exist), -ENOMEM. Process context; allocates.
+ */
+long process_fork(const struct trap_frame *frame) __must_check;
+
+/* wait4's options Pagoda knows (lib/uapi.h WNOHANG, and the no-ops for one thread). */
+/*
+ * wait4 for the calling process: reap one ended child that pid selects
+ * (> 0: that child; -1: any; 0: one in the caller's process group; < -1:
+ * one in group -pid). Stores its wait status in *status and its usage
+ * (its own and its reaped children's) in *usage (either may be NULL), and
+ * returns its pid. With WNOHANG in options returns 0 when children exist
+ * but none has ended. Errors: -ECHILD (no child selected), -EINVAL
+ * (unknown options), -ERESTARTSYS (a signal came while sleeping). Sleeps.
+ */
+long process_wait_child(int pid, int *status, unsigned options,
+			struct process_usage *usage) __must_check;
+
+/*
+ * The process group of pid (0: the caller): getpgid. -ESRCH if none.
+ * process_setpgid: setpgid(pid, pgid) for the caller or one of its
+ * children (pid 0: the caller; pgid 0: the target's pid); the group must
+ * be the target's own pid or an existing group. -ESRCH (not the caller or
+ * its child), -EINVAL (pgid < 0), -EPERM (no such group).
+ */
+long process_getpgid(int pid);
+long process_setpgid(int pid, int pgid) __must_check;
+
+/*
+ * Start init: the initrd's "init" (user/init.c), pid 1 as the first
+ * process, in the background, the process that adopts orphans (their
+ * getppid() becomes 1; its wait4 reaps them). Returns 0; -ENOENT when the
+ * initrd has none (the kernel's reaper then reaps orphans); process_spawn's
+ * errors. kmain, once, before the prompt. Sleeps.
+ */
+int process_start_init(void) __must_check;
+
+/* p's parent's pid (0: none): ps. */
+int process_ppid(const struct process *p);
+
 /* End the calling process with exit code code & 0xff (exit_group). */
 __noreturn void process_exit(int code);
 
@@ -135,6 +200,13 @@ void process_put(struct process *p);
  * a reference held across the call (fn may sleep, take locks, print).
  */
 void process_for_each(void (*fn)(struct process *p, void *arg), void *arg);
+
+/*
+ * Call fn(p, arg) for every process in the table (zombies included) under
+ * the table lock: fn must not sleep or take the table lock (a signal send).
+ * Any context.
+ */
+void process_for_each_locked(void (*fn)(struct process *p, void *arg), void *arg);
 
 /* Processes in the table (zombies included); processes running now. */
 size_t process_count(void);

@@ -11,7 +11,7 @@
  * Invariants:
  *   [x] no mask sigmask_update produces contains SIGKILL or SIGSTOP;
  *   [x] an invalid `how` changes nothing (-EINVAL).
- * Pure code: any context, kernel and host (tests/host/test_sigmask.c).
+ * Pure code: any context, kernel and host (tests/host/test_syscall.c).
  */
 #ifndef KERNEL_SYSCALL_SIGMASK_H
 #define KERNEL_SYSCALL_SIGMASK_H
@@ -21,9 +21,6 @@
 
 #include "lib/uapi.h"
 
-#ifndef SIGSTOP
-#define SIGSTOP 19                  /* Linux x86-64: the other signal that cannot be caught */
-#endif
 #define SIGSET_SIZE 8               /* sizeof(sigset_t) the kernel takes: 64 bits */
 
 /* Bit of signal sig (1 .. 64) in a mask. */
@@ -44,5 +41,25 @@ int sigmask_update(uint64_t *mask, int how, uint64_t set);
  * actions is allowed, as Linux allows it.
  */
 bool sigaction_signal_ok(int sig, bool setting);
+
+/* What SIG_DFL does with a signal (signal(7)'s "Action" column). */
+enum sig_default {
+	SIG_DEFAULT_TERM,   /* end the process (HUP, INT, KILL, PIPE, ALRM, TERM, USR1, ...) */
+	SIG_DEFAULT_CORE,   /* end it "with a core" (QUIT, ILL, TRAP, ABRT, BUS, FPE, SEGV, ...):
+			       no dump here, as Linux with a core limit of 0 */
+	SIG_DEFAULT_IGNORE, /* nothing (CHLD, CONT, URG, WINCH) */
+	SIG_DEFAULT_STOP,   /* stop (STOP, TSTP, TTIN, TTOU): no job control here, ignored */
+};
+
+/* SIG_DFL's action for sig (1 .. LINUX_NSIG; real-time signals terminate). */
+enum sig_default sig_default_action(int sig);
+
+/*
+ * The next signal to act on among pending & ~blocked (SIGKILL and SIGSTOP
+ * count even if blocked): the synchronous ones a fault raises first
+ * (SEGV, BUS, ILL, TRAP, FPE, SYS, as Linux), then the lowest number.
+ * 0 when none.
+ */
+int sigmask_next(uint64_t pending, uint64_t blocked);
 
 #endif

@@ -202,7 +202,7 @@ static long open_initrd(char *name, const struct path_info *info, int flags)
 	struct file *f = file_open_initrd(file);
 	if (!f)
 		return -ENOMEM;
-	int fd = fd_install(current_fds(), f);
+	int fd = fd_install_from(current_fds(), f, 0, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0);
 	if (fd < 0)
 		file_put(f);
 	return fd;

@@ -1,8 +1,10 @@
 /*
  * sys_process.c - exit, exit_group, getpid, gettid, getppid, sched_yield,
- * set_tid_address, arch_prctl, getrusage, uname (see sys_process.h).
+ * set_tid_address, arch_prctl, getrusage, uname, fork, vfork, clone,
+ * wait4, getpgid, setpgid, getpgrp (see sys_process.h).
  *
- * Each reads or sets a field of the process or its thread. getrusage fills
+ * Most read or set a field of the process or its thread; fork and wait4
+ * check and copy, the work is kernel/proc/process.c's. getrusage fills
  * the fields Pagoda counts: CPU time (the thread's run time; Pagoda does not
  * split user from kernel time, so it is all ru_utime), the process's faults
  * (ru_minflt: resolved user faults, space.as.minflt; ru_majflt: faults that
@@ -52,9 +54,7 @@ long sys_gettid(void)
 
 long sys_getppid(void)
 {
-	const struct process *parent = __atomic_load_n(&process_current()->parent, __ATOMIC_ACQUIRE);
-
-	return parent ? parent->pid : 0; /* 0: started by the kernel, as Linux's init */
+	return process_ppid(process_current()); /* 0: started by the kernel, as Linux's init */
 }
 
 long sys_sched_yield(void)
@@ -91,6 +91,17 @@ static struct linux_timeval timeval_from_us(uint64_t us)
 	return (struct linux_timeval){(int64_t)(us / 1000000), (int64_t)(us % 1000000)};
 }
 
+/* A process's usage (ended, or its children's) as Linux's struct rusage. */
+static void rusage_from(const struct process_usage *u, struct linux_rusage *ru)
+{
+	ru->ru_utime = timeval_from_us(timer_tsc_to_us(u->cycles));
+	ru->ru_maxrss = (int64_t)(u->maxrss_pages * (PAGE_SIZE / 1024));
+	ru->ru_minflt = (int64_t)u->minflt;
+	ru->ru_majflt = (int64_t)u->majflt;
+	ru->ru_nvcsw = (int64_t)u->nvcsw;
+	ru->ru_nivcsw = (int64_t)u->nivcsw;
+}
+
 /* The calling thread's figures, its current stretch on the CPU included. */
 static void rusage_self(struct process *p, struct linux_rusage *ru)
 {
@@ -115,8 +126,9 @@ long sys_getrusage(int who, virt_addr_t usage)
 	case RUSAGE_THREAD: /* one thread: the same figures */
 		rusage_self(process_current(), &ru);
 		break;
-	case RUSAGE_CHILDREN:
-		break; /* children's usage is not kept: zeros */
+	case RUSAGE_CHILDREN: /* the children wait4 reaped, and their reaped children */
+		rusage_from(&process_current()->child_usage, &ru);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -135,4 +147,66 @@ long sys_uname(virt_addr_t buf)
 	strlcpy(u.machine, "x86_64", sizeof(u.machine));
 	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
 	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+long sys_fork(struct trap_frame *frame)
+{
+	return process_fork(frame);
+}
+
+long sys_vfork(struct trap_frame *frame)
+{
+	return process_fork(frame); /* a full copy-on-write fork is a valid vfork */
+}
+
+long sys_clone(struct trap_frame *frame)
+{
+	uint64_t flags = frame->rdi, newsp = frame->rsi;
+
+	/* Only fork's form: no sharing flags, SIGCHLD to the parent at the end. */
+	if (flags != SIGCHLD)
+		return -EINVAL;
+	if (newsp == 0)
+		return process_fork(frame);
+	if (newsp >= USER_TOP)
+		return -EINVAL;
+	struct trap_frame child = *frame;
+	child.rsp = newsp; /* the child's stack, as Linux's clone gives it */
+	return process_fork(&child);
+}
+
+long sys_wait4(int pid, virt_addr_t status, unsigned options, virt_addr_t usage)
+{
+	int st = 0;
+	struct process_usage u;
+	long ret = process_wait_child(pid, &st, options, &u);
+
+	if (ret <= 0)
+		return ret;
+	/* As Linux: the child is reaped even when a result cannot be stored. */
+	if (status && copy_to_user(status, &st, sizeof(st)))
+		return -EFAULT;
+	if (usage) {
+		struct linux_rusage ru;
+		memset(&ru, 0, sizeof(ru));
+		rusage_from(&u, &ru);
+		if (copy_to_user(usage, &ru, sizeof(ru)))
+			return -EFAULT;
+	}
+	return ret;
+}
+
+long sys_getpgid(int pid)
+{
+	return process_getpgid(pid);
+}
+
+long sys_setpgid(int pid, int pgid)
+{
+	return process_setpgid(pid, pgid);
+}
+
+long sys_getpgrp(void)
+{
+	return process_getpgid(0);
 }

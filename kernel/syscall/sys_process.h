@@ -1,7 +1,7 @@
 /*
  * sys_process.h - the process system calls: exit, exit_group, getpid,
  * gettid, getppid, sched_yield, set_tid_address, arch_prctl, getrusage,
- * uname.
+ * uname, fork, vfork, clone, wait4, getpgid, setpgid, getpgrp.
  *
  * A Pagoda process has one thread, its main thread, whose thread id is the
  * pid (as Linux's main thread's is): exit and exit_group both end the
@@ -32,6 +32,25 @@ long sys_set_tid_address(virt_addr_t tidptr);
 long sys_arch_prctl(int code, uint64_t addr);
 long sys_getrusage(int who, virt_addr_t usage);
 long sys_uname(virt_addr_t buf);
+
+struct trap_frame;
+/*
+ * fork and vfork (a full fork): the child's pid, or -EAGAIN (PROCESS_MAX),
+ * -ENOMEM. clone: only fork's form, flags == SIGCHLD (newsp 0: the
+ * caller's stack; else the child's); any other flag is -EINVAL (no
+ * threads, no shared spaces). frame: the caller's system-call registers.
+ */
+long sys_fork(struct trap_frame *frame);
+long sys_vfork(struct trap_frame *frame);
+long sys_clone(struct trap_frame *frame);
+/*
+ * wait4(pid, status, options, rusage): process_wait_child's result; -EFAULT
+ * when status or rusage cannot be written (the child is reaped anyway).
+ */
+long sys_wait4(int pid, virt_addr_t status, unsigned options, virt_addr_t usage);
+long sys_getpgid(int pid);
+long sys_setpgid(int pid, int pgid);
+long sys_getpgrp(void);
 
 /* What uname reports: sysname "Pagoda", release PAGODA_RELEASE, machine "x86_64". */
 #define PAGODA_RELEASE "0.15"

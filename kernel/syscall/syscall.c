@@ -120,9 +120,24 @@ SYSCALL_ENTRY1(set_tid_address, virt_addr_t)
 SYSCALL_ENTRY2(arch_prctl, int, uint64_t)
 SYSCALL_ENTRY2(getrusage, int, virt_addr_t)
 SYSCALL_ENTRY1(uname, virt_addr_t)
+SYSCALL_ENTRY_FRAME(fork)
+SYSCALL_ENTRY_FRAME(vfork)
+SYSCALL_ENTRY_FRAME(clone)
+SYSCALL_ENTRY4(wait4, int, virt_addr_t, unsigned, virt_addr_t)
+SYSCALL_ENTRY1(getpgid, int)
+SYSCALL_ENTRY2(setpgid, int, int)
+SYSCALL_ENTRY0(getpgrp)
 /* Signals (sys_signal.c). */
 SYSCALL_ENTRY4(rt_sigaction, int, virt_addr_t, virt_addr_t, size_t)
 SYSCALL_ENTRY4(rt_sigprocmask, int, virt_addr_t, virt_addr_t, size_t)
+SYSCALL_ENTRY_FRAME(rt_sigreturn)
+SYSCALL_ENTRY2(kill, int, int)
+SYSCALL_ENTRY2(tkill, int, int)
+SYSCALL_ENTRY3(tgkill, int, int, int)
+SYSCALL_ENTRY0(pause)
+SYSCALL_ENTRY2(rt_sigsuspend, virt_addr_t, size_t)
+SYSCALL_ENTRY2(rt_sigpending, virt_addr_t, size_t)
+SYSCALL_ENTRY2(sigaltstack, virt_addr_t, virt_addr_t)
 /* Time and randomness (sys_time.c, sys_random.c). */
 SYSCALL_ENTRY2(nanosleep, virt_addr_t, virt_addr_t)
 SYSCALL_ENTRY2(clock_gettime, int, virt_addr_t)
@@ -160,9 +175,24 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(gettid),
 	SYSCALL_SLOT(set_tid_address),
 	SYSCALL_SLOT(exit_group),
+	SYSCALL_SLOT(clone),
+	SYSCALL_SLOT(fork),
+	SYSCALL_SLOT(vfork),
+	SYSCALL_SLOT(wait4),
+	SYSCALL_SLOT(setpgid),
+	SYSCALL_SLOT(getpgrp),
+	SYSCALL_SLOT(getpgid),
 	/* Signals (sys_signal.c). */
 	SYSCALL_SLOT(rt_sigaction),
 	SYSCALL_SLOT(rt_sigprocmask),
+	SYSCALL_SLOT(rt_sigreturn),
+	SYSCALL_SLOT(pause),
+	SYSCALL_SLOT(kill),
+	SYSCALL_SLOT(rt_sigpending),
+	SYSCALL_SLOT(rt_sigsuspend),
+	SYSCALL_SLOT(sigaltstack),
+	SYSCALL_SLOT(tkill),
+	SYSCALL_SLOT(tgkill),
 	/* Time and randomness (sys_time.c, sys_random.c). */
 	SYSCALL_SLOT(nanosleep),
 	SYSCALL_SLOT(clock_gettime),

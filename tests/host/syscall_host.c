@@ -24,6 +24,7 @@
 
 struct process host_proc;
 bool host_table_full;
+int host_last_fd_flags;
 char host_written[HOST_WRITE_LOG];
 size_t host_written_len, host_short_write_at;
 
@@ -90,11 +91,15 @@ void host_sys_close_last(void)
 	file_put(&opened[opens - 1]);
 }
 
-int fd_install(struct fd_table *t, struct file *f)
+int fd_install_from(struct fd_table *t, struct file *f, int min_fd, int fd_flags)
 {
 	(void)t;
 	(void)f;
-	return host_table_full ? -EMFILE : next_fd++;
+	(void)min_fd;
+	if (host_table_full)
+		return -EMFILE;
+	host_last_fd_flags = fd_flags;
+	return next_fd++;
 }
 
 int fd_close(struct fd_table *t, int fd)
@@ -154,6 +159,7 @@ const char *host_sys_begin(virt_addr_t *area)
 	files_out = opens = 0;
 	next_fd = HOST_FIRST_FD;
 	host_table_full = false;
+	host_last_fd_flags = -1;
 	host_written_len = host_short_write_at = 0;
 	CHECK_OK(host_user_begin(&host_proc.space));
 	host_proc.space.brk_start = host_proc.space.brk = HOST_HEAP;

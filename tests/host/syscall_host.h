@@ -9,7 +9,8 @@
  *   fd 5  "data" (O_RDONLY): reads return their length; lseek returns the
  *         offset; mmap maps HOST_INITRD_PHYS, HOST_FILE_SIZE bytes
  *   initrd  "data", "dir/file", "dir/sub/deep", "hello"
- *   fd_install  HOST_FIRST_FD, HOST_FIRST_FD + 1, ... (-EMFILE when host_table_full)
+ *   fd_install_from  HOST_FIRST_FD, HOST_FIRST_FD + 1, ... (-EMFILE when
+ *         host_table_full); the descriptor flags asked for in host_last_fd_flags
  *
  * Every reference fd_get or file_open_initrd hands out is counted;
  * host_sys_end() fails a test that left one behind. Hosted code.
@@ -29,7 +30,8 @@
 #define HOST_HEAP 0x600000ull   /* brk_start of the process */
 
 extern struct process host_proc;
-extern bool host_table_full;             /* fd_install says -EMFILE */
+extern bool host_table_full;             /* fd_install_from says -EMFILE */
+extern int host_last_fd_flags;           /* FD_CLOEXEC or 0 at the last install (-1: none) */
 extern char host_written[HOST_WRITE_LOG]; /* bytes written to the console */
 extern size_t host_written_len;
 extern size_t host_short_write_at;       /* console writes stop at this total (0: never) */

@@ -118,10 +118,14 @@ static const char *test_openat_dirfd(void)
 {
 	CHECK_OK(begin());
 	CHECK(sys_openat(AT_FDCWD, ustr("hello"), O_RDONLY, 0) == FIRST_FD);
+	CHECK(host_last_fd_flags == 0);
+	host_sys_close_last();
+	CHECK(sys_openat(AT_FDCWD, ustr("hello"), O_RDONLY | O_CLOEXEC, 0) == FIRST_FD + 1);
+	CHECK(host_last_fd_flags == FD_CLOEXEC); /* O_CLOEXEC becomes the descriptor's flag */
 	host_sys_close_last();
 	CHECK(sys_openat(5, ustr("hello"), O_RDONLY, 0) == -ENOTDIR);  /* a file is no directory */
 	CHECK(sys_openat(99, ustr("hello"), O_RDONLY, 0) == -EBADF);
-	CHECK(sys_openat(99, ustr("/hello"), O_RDONLY, 0) == FIRST_FD + 1); /* absolute: ignored */
+	CHECK(sys_openat(99, ustr("/hello"), O_RDONLY, 0) == FIRST_FD + 2); /* absolute: ignored */
 	host_sys_close_last();
 	CHECK(sys_openat(99, ustr(""), O_RDONLY, 0) == -ENOENT);
 	return end();

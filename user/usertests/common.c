@@ -1,6 +1,7 @@
 /*
  * common.c - what every usertests file shares: the raw system call, failure
- * messages that name errno values, and small mapping helpers (usertests.h).
+ * messages that name errno values, small mapping helpers, and children run
+ * and waited for with their end in words (usertests.h).
  *
  * Invariants:
  *   [x] fail() keeps one message: a test returns it at once;
@@ -27,11 +28,13 @@ static char reason[512];
 
 const char *fail(const char *fmt, ...)
 {
+	char message[sizeof(reason)];   /* an argument may be the last reason itself */
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	memcpy(reason, message, sizeof(reason));
 	return reason;
 }
 
@@ -131,4 +134,72 @@ int console_is_tty(void)
 	struct winsize ws;
 
 	return on_pagoda() || sys(SYS_ioctl, 1, TIOCGWINSZ, &ws) == 0;
+}
+
+static const struct { int sig; const char *name; } signal_names[] = {
+	{ SIGHUP, "SIGHUP" },   { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
+	{ SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+	{ SIGBUS, "SIGBUS" },   { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
+	{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+	{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+	{ SIGCHLD, "SIGCHLD" },
+};
+
+long child_status(void (*fn)(long), long arg)
+{
+	int status = 0;
+	long pid = sys(SYS_fork), r;
+
+	if (pid == 0) {
+		fn(arg);
+		sys(SYS_exit_group, CHILD_RETURNED);
+	}
+	if (is_err(pid))
+		return pid;
+	r = sys(SYS_wait4, pid, &status, 0, NULL);
+	if (r != pid)
+		return is_err(r) ? r : -ECHILD;
+	return status;
+}
+
+const char *status_name(long ret)
+{
+	static char bufs[2][48];
+	static int next;
+	char *b = bufs[next++ % 2];
+	int status = (int)ret;
+
+	if (is_err(ret))
+		return ret_name(ret);
+	if (WIFEXITED(status)) {
+		snprintf(b, 48, "exited with status %d", WEXITSTATUS(status));
+		return b;
+	}
+	if (!WIFSIGNALED(status)) {
+		snprintf(b, 48, "wait status 0x%x", status);
+		return b;
+	}
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+		if (signal_names[i].sig == WTERMSIG(status)) {
+			snprintf(b, 48, "killed by %s", signal_names[i].name);
+			return b;
+		}
+	snprintf(b, 48, "killed by signal %d", WTERMSIG(status));
+	return b;
+}
+
+const char *expect_killed(long status, int sig, const char *what)
+{
+	if (!is_err(status) && WIFSIGNALED(status) && WTERMSIG(status) == sig)
+		return NULL;
+	/* sig alone is the wait status of a child killed by sig. */
+	return fail("%s: the child %s, expected %s", what, status_name(status), status_name(sig));
+}
+
+const char *expect_returned(long status, const char *what)
+{
+	if (!is_err(status) && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RETURNED)
+		return NULL;
+	return fail("%s: the child %s, expected it to return (status %d)", what,
+		    status_name(status), CHILD_RETURNED);
 }

@@ -182,8 +182,10 @@ static const char *test_console(void)
 	CHECK_RET(sys(SYS_fstat, 1, &st), 0);
 	CHECK(S_ISCHR(st.st_mode), "fstat(1): st_mode 0%o is not a character device", st.st_mode);
 	CHECK_RET(sys(SYS_ioctl, 1, TIOCGWINSZ, &ws), 0);
-	CHECK(ws.ws_row > 0 && ws.ws_col > 0, "TIOCGWINSZ: %u rows %u columns", ws.ws_row,
-	      ws.ws_col);
+	/* Pagoda's console has a size; a Linux tty reports 0 x 0 until someone sets one
+	 * (a serial console, as in the Linux run of `make test`). */
+	CHECK(!on_pagoda() || (ws.ws_row > 0 && ws.ws_col > 0), "TIOCGWINSZ: %u rows %u columns",
+	      ws.ws_row, ws.ws_col);
 	CHECK_RET(sys(SYS_ioctl, 1, TIOCGWINSZ, KERNEL_ADDR), -EFAULT);
 	CHECK_RET(sys(SYS_ioctl, 1, 0x5499, &ws), -ENOTTY);  /* no such request */
 	CHECK_RET(sys(SYS_lseek, 1, 0, SEEK_SET), -ESPIPE);

@@ -37,6 +37,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,5 +117,20 @@ int expected_byte(long offset);
 long pattern_mismatch(const unsigned char *buf, long offset, long n);
 /* Is the console a terminal here? (always on Pagoda) */
 int console_is_tty(void);
+
+/* Child processes. A child that runs off the end of its function exits with this. */
+#define CHILD_RETURNED 97
+/*
+ * fn(arg) in a child made by a raw fork; the child ends with
+ * exit_group(CHILD_RETURNED) if fn returns. Waits for it: returns its wait
+ * status (>= 0), or -errno if fork or wait4 failed.
+ */
+long child_status(void (*fn)(long), long arg);
+/* A wait status in words: "exited with status 3", "killed by SIGSEGV". */
+const char *status_name(long status);
+/* NULL if status (child_status's result) says killed by sig, else why not, naming what. */
+const char *expect_killed(long status, int sig, const char *what);
+/* NULL if status says the child's function returned (CHILD_RETURNED), else why not. */
+const char *expect_returned(long status, const char *what);
 
 #endif

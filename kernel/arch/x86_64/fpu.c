@@ -134,6 +134,25 @@ void *fpu_state_alloc(void)
 	return state;
 }
 
+void *fpu_state_clone_current(const void *state)
+{
+	uint8_t *copy = kmalloc(alloc_bytes, 0);
+
+	if (!copy)
+		return NULL;
+	unsigned long flags = arch_irq_save();
+	if (this_percpu()->fpu_loaded == state) {
+		/* XSAVE writes the header's XSTATE_BV only: the rest must be zero for XRSTOR. */
+		if (use_xsave)
+			memset(copy + XSAVE_HEADER_OFFSET, 0, XSAVE_HEADER_SIZE);
+		fpu_save(copy);
+	} else {
+		memcpy(copy, state, area_bytes);
+	}
+	arch_irq_restore(flags);
+	return copy;
+}
+
 void fpu_state_free(void *state)
 {
 	if (!state)

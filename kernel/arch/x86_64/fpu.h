@@ -68,6 +68,14 @@ uint64_t fpu_xcr0(void);
 void *fpu_state_alloc(void);
 
 /*
+ * fork's copy of the running thread's FPU state, whose area is state: a new
+ * area holding the registers as they are now (saved from the CPU when they
+ * are loaded, else copied from state), or NULL when there is no memory.
+ * Process context (allocates).
+ */
+void *fpu_state_clone_current(const void *state);
+
+/*
  * Free an area from fpu_state_alloc (NULL: nothing). If it is the running
  * thread's loaded area, this CPU forgets it, so no switch saves into it;
  * the caller then sets thread->fpu_state to NULL. Process context.

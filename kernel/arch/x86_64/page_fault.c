@@ -26,7 +26,9 @@
  * demand-zero, COW, stack growth and file pages are resolved as for the
  * kernel; a violation kills only that process, after one line in the
  * kernel's words, like Linux's ("pid 7 (fault_null): segfault at 0x0 ip
- * 0x401136 sp 0x7fffffffee80 error 4: NULL dereference"). The user-copy
+ * 0x401136 sp 0x7fffffffee80 error 4: NULL dereference"), unless the
+ * program has a SIGSEGV handler: the fault then becomes that signal
+ * (signal_fault) and the handler runs on the way back. The user-copy
  * routine (user_copy.asm) faults in ring 0 on a program's addresses: its
  * RIP is in the exception table (extable.h), so its fault is decided as a
  * user access too (FAULT_USER added), and a violation resumes at the
@@ -58,6 +60,7 @@
 #include "kernel/arch/x86_64/insn.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/signal.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -124,15 +127,19 @@ static void report_violation(const struct fault *f, uint64_t address)
 }
 
 /*
- * A ring-3 violation: one line in the kernel's words, then the process
- * ends by SIGSEGV (never returns). Interrupts off.
+ * A ring-3 violation: SIGSEGV to the program's handler if it has one
+ * (returns, the handler runs on the way out); else one line in the
+ * kernel's words and the process ends by SIGSEGV (never returns).
+ * Interrupts off.
  */
-static __noreturn void user_segfault(const struct fault *f, const struct trap_frame *frame,
-				     uint64_t address)
+static void user_segfault(const struct fault *f, const struct trap_frame *frame,
+			  uint64_t address)
 {
 	char why[200];
 	struct process *p = process_current();
 
+	if (signal_fault(SIGSEGV, f->in_region ? SEGV_ACCERR : SEGV_MAPERR, address))
+		return;
 	kprintf("pid %d (%s): segfault at 0x%lx ip 0x%lx sp 0x%lx error %lu: %s\n",
 		p ? p->pid : -1, p ? p->name : "?", address, frame->rip, frame->rsp,
 		frame->error_code, fault_describe(f, why, sizeof(why)));
@@ -173,8 +180,10 @@ static bool page_fault_trap(struct trap_frame *frame)
 		frame->rip = fixup->fixup; /* the copy stops and says how much is left */
 		return true;
 	}
-	if (from_user)
+	if (from_user) {
 		user_segfault(f, frame, address);
+		return true; /* its handler runs */
+	}
 	report_violation(f, address);
 	return false;
 }

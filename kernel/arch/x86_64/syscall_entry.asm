@@ -9,9 +9,10 @@
 ;   2. parks the user RSP in percpu->user_rsp and loads percpu->syscall_stack,
 ;      the running thread's kernel stack top (arch_switch_user_state);
 ;   3. pushes a struct trap_frame (trap.h) as an interrupt would have left
-;      it: ss, rsp, rflags (R11), cs, rip (RCX), error 0, SYSCALL_VECTOR,
+;      it: ss, rsp, rflags (R11), cs, rip (RCX), error (RAX), SYSCALL_VECTOR,
 ;      then the general registers - so every path that sees a frame from
-;      ring 3 sees the same thing;
+;      ring 3 sees the same thing (the error code slot holds RAX, the call's
+;      number, as Linux's orig_ax: signal_deliver restarts a call with it);
 ;   4. turns interrupts on and calls syscall_dispatch(frame), which leaves
 ;      the result in frame->rax; then, interrupts off again,
 ;      signal_deliver(frame) (a pending kill ends the process there);
@@ -19,7 +20,8 @@
 ;      USER_HALF_END (sysret with a non-canonical RCX raises #GP in ring 0,
 ;      on the user's stack: Intel's sysret pitfall), CS and SS the user
 ;      selectors, and no RFLAGS bit sysret would change (RF, VM, IOPL,
-;      reserved ones) or IF clear. Otherwise through iretq, after
+;      reserved ones) or IF clear, and RCX and R11 equal RIP and RFLAGS
+;      (what sysret loads them with). Otherwise through iretq, after
 ;      user_mode_check_frame (isr.asm's isr_return_to_user).
 ; The frame is 22 quadwords and the stack top is 16-byte aligned, so RSP is
 ; aligned at each call. RCX and R11 come back as RIP and RFLAGS (the Linux
@@ -42,6 +44,9 @@ extern signal_deliver
 extern user_mode_check_frame
 extern isr_return_to_user
 
+TF_R11      equ 4 * 8           ; struct trap_frame's r11 and rcx (user_mode.c asserts them)
+TF_RCX      equ 12 * 8
+
 global syscall_entry
 syscall_entry:
     swapgs
@@ -52,7 +57,7 @@ syscall_entry:
     push r11                                ; rflags
     push GDT_USER_CODE                      ; cs
     push rcx                                ; rip
-    push 0                                  ; error code
+    push rax                                ; error code slot: the call's number (restarts)
     push SYSCALL_VECTOR                     ; vector
     PUSH_REGS                               ; rax: the call's number, and its result
     xor ebp, ebp                ; end of the kernel's frame-pointer chain (backtraces)
@@ -63,6 +68,12 @@ syscall_entry:
     mov rdi, rsp
     call signal_deliver
     USER_FRAME_CHECK .iret, SYSRET_RFLAGS_OK   ; sysret, or iretq?
+    mov rax, [rsp + TF_RCX]     ; sysret loads RCX and R11 from RIP and RFLAGS: a frame
+    cmp rax, [rsp + TF_RIP]     ; whose RCX or R11 differ (rt_sigreturn restored them,
+    jne .iret                   ; a handler's entry) needs iretq to come back exact
+    mov rax, [rsp + TF_R11]
+    cmp rax, [rsp + TF_RFLAGS]
+    jne .iret
     POP_REGS                    ; (RCX and R11 then replaced by RIP and RFLAGS)
     mov rcx, [rsp + TF_RIP - TF_GPRS * 8]
     mov r11, [rsp + TF_RFLAGS - TF_GPRS * 8]

@@ -28,6 +28,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/signal.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -42,6 +43,8 @@ extern char syscall_entry[];
 extern __noreturn void user_mode_enter_frame(const struct trap_frame *src, uint64_t top);
 
 /* The offsets syscall_entry.asm and isr.asm use (TF_*): the frame is 22 quadwords. */
+_Static_assert(offsetof(struct trap_frame, r11) == 4 * 8, "user_mode.c: TF_R11");
+_Static_assert(offsetof(struct trap_frame, rcx) == 12 * 8, "user_mode.c: TF_RCX");
 _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "user_mode.c: TF_RIP");
 _Static_assert(offsetof(struct trap_frame, cs) == 18 * 8, "user_mode.c: TF_CS");
 _Static_assert(offsetof(struct trap_frame, rflags) == 19 * 8, "user_mode.c: TF_RFLAGS");
@@ -119,12 +122,21 @@ __noreturn void arch_enter_user(const struct trap_frame *frame)
 
 	interrupts_disable();
 	ASSERT(t && t->process && t->stack, "arch_enter_user: only a process's thread enters ring 3");
-	set_entry_stack(this_percpu(), t->stack->top);
-	wrmsr(MSR_FS_BASE, t->fs_base);
 	if (t->fpu_state)
 		fpu_load(t->fpu_state);
+	signal_deliver(&f); /* killed before it ran, or a signal for fork's child; may switch */
+	set_entry_stack(this_percpu(), t->stack->top);
+	wrmsr(MSR_FS_BASE, t->fs_base);
 	user_mode_check_frame(&f);
 	user_mode_enter_frame(&f, t->stack->top);
+}
+
+struct trap_frame *user_mode_frame(void)
+{
+	struct thread *t = thread_current();
+
+	ASSERT(t->process && t->stack, "user_mode_frame: only a process's thread has one");
+	return (struct trap_frame *)(uintptr_t)(t->stack->top - sizeof(struct trap_frame));
 }
 
 int user_mode_exception_signal(uint64_t vector)
@@ -146,12 +158,41 @@ int user_mode_exception_signal(uint64_t vector)
 	}
 }
 
+/* siginfo's si_code and si_addr for a ring-3 exception (Linux's choices). */
+static int exception_code(const struct trap_frame *frame, uint64_t *addr)
+{
+	*addr = frame->rip;
+	switch (frame->vector) {
+	case VEC_DIVIDE_ERROR:
+		return FPE_INTDIV;
+	case VEC_INVALID_OPCODE:
+		return ILL_ILLOPN;
+	case VEC_ALIGNMENT_CHECK:
+		return BUS_ADRALN;
+	default: /* #GP, #BP, ...: the kernel says so, no address */
+		*addr = 0;
+		return SI_KERNEL;
+	}
+}
+
+/* Back to ring 3 with frame, which is at the top of this thread's kernel stack. */
+static __noreturn void return_to_user(struct trap_frame *frame)
+{
+	signal_deliver(frame); /* the handler's frame; returns with interrupts off */
+	user_mode_check_frame(frame);
+	user_mode_enter_frame(frame, thread_current()->stack->top);
+}
+
 __noreturn void user_mode_exception(struct trap_frame *frame)
 {
 	int pid;
 	const char *name;
 	int sig = user_mode_exception_signal(frame->vector);
+	uint64_t addr;
+	int code = exception_code(frame, &addr);
 
+	if (signal_fault(sig, code, addr))
+		return_to_user(frame); /* the program handles it */
 	who(&pid, &name);
 	kprintf("pid %d (%s): %s ip 0x%lx sp 0x%lx error %lu (killed by %s)\n", pid, name,
 		trap_exception_name(frame->vector), frame->rip, frame->rsp, frame->error_code,

@@ -114,11 +114,12 @@ void arch_set_fs_base(uint64_t base);
 void user_mode_check_frame(struct trap_frame *frame);
 
 /*
- * Ring-3 exceptions other than #PF (trap.c): report in one line in the
- * kernel's words ("pid 7 (name): general protection fault ip 0x... sp
- * 0x... error 0") and end the process with the signal Linux would send
- * (#DE SIGFPE, #UD SIGILL, #GP SIGSEGV, #BP SIGTRAP, #AC SIGBUS, ...).
- * Never returns. Interrupts off (turned on by the process's exit).
+ * Ring-3 exceptions other than #PF (trap.c), turned into the signal Linux
+ * would send (#DE SIGFPE, #UD SIGILL, #GP SIGSEGV, #BP SIGTRAP, #AC SIGBUS,
+ * ...): if the program handles it (signal_fault), straight back to ring 3
+ * into its handler; otherwise report in one line in the kernel's words
+ * ("pid 7 (name): general protection fault ip 0x... sp 0x... error 0") and
+ * end the process with it. Never returns. Interrupts off.
  */
 __noreturn void user_mode_exception(struct trap_frame *frame);
 
@@ -131,6 +132,13 @@ __noreturn void user_mode_exception(struct trap_frame *frame);
  * were on, no spinlock held). Never returns. Interrupts off.
  */
 __noreturn void user_mode_kernel_fault(void);
+
+/*
+ * The running process thread's ring-3 frame: the registers it entered the
+ * kernel with, at the top of its kernel stack (sigaltstack reads RSP).
+ * Process context.
+ */
+struct trap_frame *user_mode_frame(void);
 
 /* The signal a ring-3 exception vector is turned into (SIGSEGV for the unlisted). */
 int user_mode_exception_signal(uint64_t vector);
