@@ -228,6 +228,8 @@ KERNEL_TESTS += tests/kernel/test_initrd.c
 USER_PROC_C := \
 	kernel/proc/process.c \
 	kernel/proc/fd.c \
+	kernel/fs/pipe_ring.c \
+	kernel/fs/pipe.c \
 	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
@@ -241,6 +243,7 @@ USER_SYSCALL_C := \
 	kernel/syscall/path.c \
 	kernel/syscall/sigmask.c \
 	kernel/syscall/sys_fs.c \
+	kernel/syscall/sys_fd.c \
 	kernel/syscall/sys_mm.c \
 	kernel/syscall/sys_process.c \
 	kernel/syscall/sys_signal.c \
@@ -400,6 +403,9 @@ test_sys_calls_SRCS := tests/host/test_sys_fs.c tests/host/test_sys_mm.c \
 	tests/host/syscall_host.c kernel/syscall/sys_fs.c kernel/syscall/sys_mm.c \
 	kernel/syscall/iovec.c kernel/syscall/path.c $(USER_MM_HOST)
 HOST_TEST_PROGRAMS += test_sys_calls
+# A pipe's byte ring with malloc'ed pages and a fake user memory.
+test_pipe_ring_SRCS := tests/host/test_pipe_ring.c kernel/fs/pipe_ring.c
+HOST_TEST_PROGRAMS += test_pipe_ring
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

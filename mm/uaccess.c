@@ -58,6 +58,8 @@ static bool user_pages_allowed(virt_addr_t va, size_t n)
 	while (r && r->start < end) {
 		if (!(r->prot & MAP_USER))
 			return false;
+		if (r->end >= end)
+			break; /* r covers the rest: no next region to look up */
 		r = region_next(set, r->start);
 	}
 	return true;

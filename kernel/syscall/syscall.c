@@ -29,6 +29,7 @@
 
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
+#include "kernel/syscall/sys_fd.h"
 #include "kernel/syscall/sys_fs.h"
 #include "kernel/syscall/sys_mm.h"
 #include "kernel/syscall/sys_process.h"
@@ -142,6 +143,13 @@ SYSCALL_ENTRY2(sigaltstack, virt_addr_t, virt_addr_t)
 SYSCALL_ENTRY2(nanosleep, virt_addr_t, virt_addr_t)
 SYSCALL_ENTRY2(clock_gettime, int, virt_addr_t)
 SYSCALL_ENTRY3(getrandom, virt_addr_t, size_t, unsigned)
+/* Descriptors and pipes (sys_fd.c). */
+SYSCALL_ENTRY1(pipe, virt_addr_t)
+SYSCALL_ENTRY2(pipe2, virt_addr_t, int)
+SYSCALL_ENTRY1(dup, int)
+SYSCALL_ENTRY2(dup2, int, int)
+SYSCALL_ENTRY3(dup3, int, int, int)
+SYSCALL_ENTRY3(fcntl, int, unsigned, uint64_t)
 
 /* Grouped by the file that implements them; the designated index puts each at its number. */
 #define SYSCALL_SLOT(name) [SYS_##name] = entry_##name
@@ -197,6 +205,13 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(nanosleep),
 	SYSCALL_SLOT(clock_gettime),
 	SYSCALL_SLOT(getrandom),
+	/* Descriptors and pipes (sys_fd.c). */
+	SYSCALL_SLOT(pipe),
+	SYSCALL_SLOT(dup),
+	SYSCALL_SLOT(dup2),
+	SYSCALL_SLOT(fcntl),
+	SYSCALL_SLOT(dup3),
+	SYSCALL_SLOT(pipe2),
 };
 
 bool syscall_log_first_time(uint64_t bitmap[SYSCALL_LOG_BITS / 64], uint64_t nr)
