@@ -34,6 +34,9 @@ static const unsigned required[] = {
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_getrandom, SYS_getrusage,
 	/* Issue 16: descriptors and pipes (sys_fd.c). */
 	SYS_pipe, SYS_pipe2, SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl,
+	/* Issue 16: signals. */
+	SYS_rt_sigreturn, SYS_kill, SYS_tkill, SYS_tgkill, SYS_pause, SYS_rt_sigsuspend,
+	SYS_rt_sigpending, SYS_sigaltstack,
 };
 
 /* A kernel address: no system call may accept it as a user buffer. */
