@@ -208,6 +208,34 @@ static const char *test_steady_stream(void)
 	return NULL;
 }
 
+/*
+ * Regression (pipe_stream failed on 4 CPUs with -EFAULT at a multiple of 4096
+ * bytes): a full ring whose tail is mid-page takes its next bytes onto the
+ * tail's own page; the read that leaves that page must keep it for them.
+ */
+static const char *test_wrap_into_tail_page(void)
+{
+	struct pipe_ring r;
+
+	reset(&r);
+	for (long i = 0; i < PIPE_RING_SIZE + 100; i++)
+		user_mem[i] = (unsigned char)(i % 251);
+	CHECK(pipe_ring_write(&r, 0, PIPE_RING_SIZE, &ops) == PIPE_RING_SIZE);
+	CHECK(pipe_ring_read(&r, PIPE_RING_SIZE + 100, 100, &ops) == 100);
+	CHECK(pipe_ring_write(&r, PIPE_RING_SIZE, 100, &ops) == 100); /* onto the tail's page */
+	CHECK(pipe_ring_read(&r, PIPE_RING_SIZE + 200, PIPE_RING_SIZE, &ops) ==
+	      PIPE_RING_SIZE);
+	for (long i = 0; i < PIPE_RING_SIZE + 100; i++) /* the wrapped 100 last */
+		CHECKF(user_mem[PIPE_RING_SIZE + 100 + i] == (unsigned char)(i % 251),
+		       "byte %ld read back wrong", i);
+	/* Held: the page the tail is still on, and the spare. */
+	CHECKF(pipe_ring_used(&r) == 0 && pages_held(&r) == 2, "%u left, %d pages held",
+	       pipe_ring_used(&r), pages_held(&r));
+	pipe_ring_destroy(&r, &ops);
+	CHECK(pages_out == 0);
+	return NULL;
+}
+
 static const struct selftest pipe_ring_tests[] = {
 	{"capacity", "65536 bytes, then a full ring takes 0; drained keeps one page",
 	 test_capacity},
@@ -216,6 +244,8 @@ static const struct selftest pipe_ring_tests[] = {
 	 test_faults},
 	{"no_page", "no page: -ENOMEM, or the bytes before", test_no_page},
 	{"steady_stream", "200,000 one-byte round trips allocate one page", test_steady_stream},
+	{"wrap_into_tail_page", "bytes written onto the tail's page survive its leaving",
+	 test_wrap_into_tail_page},
 };
 
 SELFTEST_SUITE(pipe_ring, pipe_ring_tests);
