@@ -249,6 +249,7 @@ USER_SYSCALL_C := \
 	kernel/syscall/sys_signal.c \
 	kernel/syscall/sys_time.c \
 	kernel/syscall/sys_random.c \
+	kernel/syscall/sys_exec.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
 KERNEL_TESTS += tests/kernel/test_syscall.c
@@ -503,7 +504,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 
 USER_PROGRAMS := init hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
-	fault_ud fault_priv hog usertests bench_user hello_pie sigtree
+	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat

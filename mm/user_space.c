@@ -191,6 +191,15 @@ int user_space_fork(struct user_space *child, struct user_space *parent)
 	return 0;
 }
 
+void user_space_move(struct user_space *dst, struct user_space *src)
+{
+	ASSERT(__atomic_load_n(&src->as.cpus, __ATOMIC_SEQ_CST) == 0,
+	       "user_space_move: the space is active on a CPU");
+	*dst = *src;
+	dst->as.regions = &dst->regions;
+	memset(src, 0, sizeof(*src));
+}
+
 int user_map_file(struct user_space *us, virt_addr_t va, uint64_t size, int prot,
 		  const struct user_file *f, uint64_t offset, const char *name)
 {

@@ -85,6 +85,14 @@ void user_space_destroy(struct user_space *us);
 __must_check int user_space_fork(struct user_space *child, struct user_space *parent);
 
 /*
+ * Move the space src into dst (execve's swap): dst takes everything, src is
+ * left as after a failed create. src must be active on no CPU (the
+ * page-table engine and the CPUs know a space by its address). dst's old
+ * contents are overwritten: destroy or move them first. Any context.
+ */
+void user_space_move(struct user_space *dst, struct user_space *src);
+
+/*
  * Map [va, va + size) (va page-aligned, size rounded up to pages) as a
  * private REGION_FILE region of f starting offset bytes into f (offset
  * page-aligned): reads see the file, bytes past its end read zero, writes

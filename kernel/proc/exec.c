@@ -25,18 +25,23 @@
 #include "kernel/fs/initrd.h"
 #include "kernel/proc/elf.h"
 #include "kernel/proc/user_stack.h"
+#include "kernel/syscall/path.h"
 #include "kernel/syscall/sys_random.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
 #include "mm/kmalloc.h"
+#include "mm/uaccess.h"
 #include "mm/user_space.h"
 
 _Static_assert(USER_STACK_IMAGE_MAX <= USER_STACK_SIZE,
 	       "exec: the initial stack image fits the stack region as first mapped");
 
 #define EXEC_BSS_NAME "bss"
+
+_Static_assert((USER_ARGS_MAX + 3) * sizeof(char *) < USER_STACK_IMAGE_MAX / 2,
+	       "exec_args_copy: the pointer arrays leave room for the strings");
 
 /* Map the plan's segments into us. 0 or the error of the map call that failed (why says which). */
 static int exec_map_segments(struct user_space *us, const struct initrd_file *file,
@@ -124,4 +129,108 @@ int exec_load(struct user_space *us, const struct initrd_file *file, const char 
 out:
 	kfree(image);
 	return err;
+}
+
+/* ---- execve's steps before the point of no return: the arguments, the file. ---- */
+
+/* Pointers of the user array uvec (NULL: none) before its NULL, added to *total. */
+static int exec_count(virt_addr_t uvec, size_t *count, size_t *total)
+{
+	*count = 0;
+	if (!uvec)
+		return 0;
+	for (;;) {
+		uint64_t ptr;
+		if (copy_from_user(&ptr, uvec + *count * sizeof(ptr), sizeof(ptr)))
+			return -EFAULT;
+		if (!ptr)
+			return 0;
+		if (++*total > USER_ARGS_MAX)
+			return -E2BIG;
+		++*count;
+	}
+}
+
+/* Copy the n strings of uvec to *pos (below end), pointing vec[0..n) at them; vec[n] = NULL. */
+static int exec_copy_strings(virt_addr_t uvec, size_t n, const char **vec, char **pos,
+			     char *end)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ptr;
+		if (copy_from_user(&ptr, uvec + i * sizeof(ptr), sizeof(ptr)))
+			return -EFAULT;
+		if (*pos == end)
+			return -E2BIG;
+		long len = strncpy_from_user(*pos, ptr, (size_t)(end - *pos));
+		if (len < 0)
+			return len == -ENAMETOOLONG ? -E2BIG : (int)len;
+		vec[i] = *pos;
+		*pos += len + 1;
+	}
+	vec[n] = NULL;
+	return 0;
+}
+
+int exec_args_copy(struct exec_args *a, virt_addr_t uargv, virt_addr_t uenvp)
+{
+	size_t total = 0, argc, envc;
+	int err = exec_count(uargv, &argc, &total);
+
+	*a = (struct exec_args){0};
+	if (!err)
+		err = exec_count(uenvp, &envc, &total);
+	if (err)
+		return err;
+	/* One buffer the size of the largest stack image: both arrays, then the strings. */
+	char *buf = kmalloc(USER_STACK_IMAGE_MAX, 0);
+	if (!buf)
+		return -ENOMEM;
+	const char **argv = (const char **)buf, **envp = argv + (argc ? argc : 1) + 1;
+	char *pos = (char *)(envp + envc + 1), *end = buf + USER_STACK_IMAGE_MAX;
+	if (argc) {
+		err = exec_copy_strings(uargv, argc, argv, &pos, end);
+	} else { /* Linux 6.1: an empty argv gets argv[0] = "" */
+		*pos = '\0';
+		argv[0] = pos++;
+		argv[1] = NULL;
+		argc = 1;
+	}
+	if (!err)
+		err = exec_copy_strings(uenvp, envc, envp, &pos, end);
+	if (err) {
+		kfree(buf);
+		return err;
+	}
+	*a = (struct exec_args){argv, envp, argc, envc, buf};
+	return 0;
+}
+
+void exec_args_free(struct exec_args *a)
+{
+	kfree(a->buf);
+	*a = (struct exec_args){0};
+}
+
+int exec_find(const char *name, bool trailing_slash, const struct initrd_file **out)
+{
+	if (!name[0])
+		return -EACCES; /* the root directory */
+	const struct initrd_file *f = initrd_find(name);
+	if (!f) {
+		/* The initrd is flat: "file/x" looks inside a file. */
+		char first[PATH_NAME_MAX + 1];
+		const char *slash = strchr(name, '/');
+		if (slash && (size_t)(slash - name) < sizeof(first)) {
+			strlcpy(first, name, (size_t)(slash - name) + 1);
+			if (initrd_find(first))
+				return -ENOTDIR;
+		}
+		return -ENOENT;
+	}
+	if (trailing_slash)
+		return -ENOTDIR;
+	if (!(f->mode & 0111))
+		return -EACCES;
+	*out = f;
+	return 0;
 }

@@ -29,6 +29,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
 #include "kernel/syscall/sys_fd.h"
+#include "kernel/syscall/sys_exec.h"
 #include "kernel/syscall/sys_fs.h"
 #include "kernel/syscall/sys_mm.h"
 #include "kernel/syscall/sys_process.h"
@@ -147,6 +148,8 @@ SYSCALL_ENTRY1(dup, int)
 SYSCALL_ENTRY2(dup2, int, int)
 SYSCALL_ENTRY3(dup3, int, int, int)
 SYSCALL_ENTRY3(fcntl, int, unsigned, uint64_t)
+/* Exec (sys_exec.c). */
+SYSCALL_ENTRY_FRAME(execve)
 
 /* Grouped by the file that implements them; the designated index puts each at its number. */
 #define SYSCALL_SLOT(name) [SYS_##name] = entry_##name
@@ -209,6 +212,8 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(fcntl),
 	SYSCALL_SLOT(dup3),
 	SYSCALL_SLOT(pipe2),
+	/* Exec (sys_exec.c). */
+	SYSCALL_SLOT(execve),
 };
 
 bool syscall_log_first_time(uint64_t bitmap[SYSCALL_LOG_BITS / 64], uint64_t nr)
