@@ -37,6 +37,8 @@ static const unsigned required[] = {
 	SYS_rt_sigpending, SYS_sigaltstack,
 	/* Issue 16: processes. */
 	SYS_fork, SYS_vfork, SYS_clone, SYS_wait4, SYS_setpgid, SYS_getpgid, SYS_getpgrp,
+	/* Issue 16: exec. */
+	SYS_execve,
 	/* Issue 16: descriptors and pipes (sys_fd.c). */
 	SYS_pipe, SYS_pipe2, SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl,
 };
