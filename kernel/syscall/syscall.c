@@ -28,8 +28,8 @@
 
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
-#include "kernel/syscall/sys_fd.h"
 #include "kernel/syscall/sys_exec.h"
+#include "kernel/syscall/sys_fd.h"
 #include "kernel/syscall/sys_fs.h"
 #include "kernel/syscall/sys_mm.h"
 #include "kernel/syscall/sys_process.h"
