@@ -1043,12 +1043,14 @@ static int share_pt(struct share_walk *sw, pte_t *pt, virt_addr_t base, virt_add
 		    virt_addr_t last)
 {
 	pte_t *dst_pt = NULL;
-	unsigned stop = pt_index(last, PT_SHIFT);
+	unsigned stop = pt_index(last, PT_SHIFT), left = *table_count(pt);
 
-	for (unsigned i = pt_index(first, PT_SHIFT); i <= stop; i++) {
+	/* left: present entries not met yet; none left, the rest of pt is empty */
+	for (unsigned i = pt_index(first, PT_SHIFT); i <= stop && left; i++) {
 		pte_t e = pt[i];
 		if (!(e & PTE_PRESENT))
 			continue;
+		left--;
 		virt_addr_t va = base + ((virt_addr_t)i << PT_SHIFT);
 		if (!dst_pt) {
 			pte_t *entry = descend(sw->dst, va, LEVEL_PT, true, &sw->dst_tlb);
@@ -1074,13 +1076,15 @@ static int share_table(struct share_walk *sw, pte_t *table, int level, virt_addr
 		       virt_addr_t first, virt_addr_t last)
 {
 	unsigned shift = levels[level].shift, stop = pt_index(last, shift);
+	unsigned left = *table_count(table); /* as in share_pt */
 
 	if (level == LEVEL_PT)
 		return share_pt(sw, table, base, first, last);
-	for (unsigned i = pt_index(first, shift); i <= stop; i++) {
+	for (unsigned i = pt_index(first, shift); i <= stop && left; i++) {
 		pte_t e = table[i];
 		if (!(e & PTE_PRESENT))
 			continue;
+		left--;
 		if (entry_is_leaf(e, level))
 			return -EINVAL;
 		virt_addr_t lo = base + ((virt_addr_t)i << shift), hi = lo + (level_size(level) - 1);
