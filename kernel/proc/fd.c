@@ -124,6 +124,16 @@ int fd_get(struct fd_table *t, int fd, struct file **out)
 	return f ? 0 : -EBADF;
 }
 
+int fd_get_own(struct fd_table *t, int fd, struct file **out)
+{
+	struct file *f = NULL;
+
+	if (likely(fd >= 0 && fd < PROCESS_FDS_MAX))
+		f = __atomic_load_n(&t->files[fd], __ATOMIC_RELAXED); /* the caller's own store */
+	*out = f;
+	return f ? 0 : -EBADF;
+}
+
 /* Empty slot fd; returns the file it held (the caller puts it), or NULL. t's lock held. */
 static struct file *take_slot_locked(struct fd_table *t, int fd)
 {
