@@ -62,6 +62,7 @@ import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
+import test_signals  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
 import test_smp_calls  # noqa: E402,F401
 import test_smp_stress  # noqa: E402,F401
