@@ -668,8 +668,13 @@ int paging_create(struct address_space *as, const struct address_space *kernel)
 	as->pml4 = virt_to_phys(pml4);
 	if (kernel) {
 		const pte_t *shared = table_at(kernel->pml4);
-		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++)
-			entry_set(&pml4[slot], shared[slot]);
+		uint32_t present = 0;
+		/* A table no CPU walks yet: filled at once and counted once, as a split's. */
+		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++) {
+			pml4[slot] = shared[slot];
+			present += (shared[slot] & PTE_PRESENT) != 0;
+		}
+		*table_count(pml4) = present;
 		as->shares_kernel = true;
 	}
 	return 0;
