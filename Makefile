@@ -233,7 +233,7 @@ USER_PROC_C := \
 	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
-KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c
+KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c tests/kernel/test_signal.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
