@@ -58,18 +58,21 @@
 
 /* ---- Raw system calls ---- */
 
+/* The body of a raw call of nr with six arguments: instructions code, result in rax. */
+#define RAW_SYSCALL(code)                                                          \
+	register long r10 __asm__("r10") = d;                                      \
+	register long r8 __asm__("r8") = e;                                        \
+	register long r9 __asm__("r9") = f;                                        \
+	long ret;                                                                  \
+	__asm__ volatile(code                                                      \
+			 : "=a"(ret)                                               \
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) \
+			 : "rcx", "r11", "memory");                                \
+	return ret
+
 static long sys6(long nr, long a, long b, long c, long d, long e, long f)
 {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
+	RAW_SYSCALL("syscall");
 }
 
 #define sys0(nr) sys6(nr, 0, 0, 0, 0, 0, 0)
@@ -85,23 +88,14 @@ static long sys6(long nr, long a, long b, long c, long d, long e, long f)
  */
 static long sys6_forkish(long nr, long a, long b, long c, long d, long e, long f)
 {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall\n\t"
-			 "test %%rax, %%rax\n\t"
-			 "jnz 1f\n\t"
-			 "mov $231, %%eax\n\t" /* exit_group */
-			 "xor %%edi, %%edi\n\t"
-			 "syscall\n\t"
-			 "ud2\n"
-			 "1:"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
+	RAW_SYSCALL("syscall\n\t"
+		    "test %%rax, %%rax\n\t"
+		    "jnz 1f\n\t"
+		    "mov $231, %%eax\n\t" /* exit_group */
+		    "xor %%edi, %%edi\n\t"
+		    "syscall\n\t"
+		    "ud2\n"
+		    "1:");
 }
 
 /* ---- Randomness: splitmix64, one state per worker generation ---- */
