@@ -395,13 +395,13 @@ HOST_FUZZERS += fuzz_elf
 test_syscall_SRCS := tests/host/test_syscall.c kernel/syscall/syscall_names.c \
 	kernel/syscall/iovec.c kernel/syscall/path.c kernel/syscall/sigmask.c drivers/rtc_time.c
 HOST_TEST_PROGRAMS += test_syscall
-# The decoder of `run -t` over a fake user memory (signal names stubbed).
-test_trace_SRCS := tests/host/test_trace.c kernel/syscall/trace.c kernel/syscall/syscall_names.c
-HOST_TEST_PROGRAMS += test_trace
 # The signal frame (layout, rt_sigreturn's checks) and the signal rules.
 test_signal_frame_SRCS := tests/host/test_signal_frame.c kernel/arch/x86_64/signal_frame.c \
 	kernel/syscall/sigmask.c
 HOST_TEST_PROGRAMS += test_signal_frame
+# The decoder of `run -t` over a fake user memory (signal names stubbed).
+test_trace_SRCS := tests/host/test_trace.c kernel/syscall/trace.c kernel/syscall/syscall_names.c
+HOST_TEST_PROGRAMS += test_trace
 # The file and memory calls over a real user space in the arena; the process,
 # its descriptors and the initrd are stand-ins (tests/host/syscall_host.h).
 test_sys_calls_SRCS := tests/host/test_sys_fs.c tests/host/test_sys_mm.c \

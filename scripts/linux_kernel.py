@@ -10,8 +10,9 @@ the Linux figures in docs/benchmarks.md again).
 
 The package is taken with `apt-get download` and unpacked with `dpkg-deb -x`
 (never installed) into a cache outside the tree,
-${XDG_CACHE_HOME:-~/.cache}/pagoda/linux/<package>/, reused by every later
-run and every clone. Unpacking goes to a temporary directory renamed into
+${XDG_CACHE_HOME:-~/.cache}/pagoda/linux/<package>/root/boot/ (the modules
+are dropped: an initramfs boot needs none), reused by every later run and
+every clone. Unpacking goes to a temporary directory renamed into
 place, so two runs that fetch at once never see half a kernel.
 
 Interface (stable: scripts/bench_user.py and the tests build on it):
@@ -25,6 +26,7 @@ Usage: linux_kernel.py            (fetch if needed; print the kernel's path)
 """
 import glob
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -89,6 +91,9 @@ def kernel_image():
         subprocess.run(["dpkg-deb", "-x", deb, unpacked], check=True)
         if not _vmlinuz(unpacked):
             raise RuntimeError("linux_kernel: %s holds no boot/vmlinuz-*" % LINUX_PACKAGE)
+        for name in os.listdir(unpacked):   # the modules (~100 MB): an initramfs needs none
+            if name != "boot":
+                shutil.rmtree(os.path.join(unpacked, name))
         try:
             os.rename(unpacked, root)
         except OSError:
@@ -115,7 +120,9 @@ def cpio_entry(name, mode, data=b"", rdev=(0, 0)):
 def initramfs(path, files, init):
     """Write a newc initramfs to path: /init (the host file init, mode 0755),
     /dev/console, and files {archive name: host path} (executables keep their
-    x bits; parent directories are made). Returns path."""
+    x bits; parent directories are made; none may be named init). Returns path."""
+    if "init" in (name.strip("/") for name in files):
+        raise ValueError("linux_kernel.initramfs: a file named init would replace /init")
     dirs = {"dev"}
     for name in files:
         parts = name.strip("/").split("/")[:-1]

@@ -61,6 +61,7 @@ import test_lab3  # noqa: E402,F401
 import test_linux  # noqa: E402
 import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
+import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
 import test_signals  # noqa: E402,F401

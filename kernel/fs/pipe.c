@@ -125,15 +125,17 @@ static bool writable(struct pipe *p, uint32_t need)
 }
 
 /*
- * Sleep on wq until cond holds or a signal is pending (then -ERESTARTSYS:
- * the caller returns it, or its count so far). 0 when cond held.
+ * Sleep on wq until cond holds or a signal is pending. 0 when cond held (a
+ * signal may be pending too: the caller goes on, as Linux's
+ * wait_event_interruptible), else -ERESTARTSYS (the caller returns it, or
+ * its count so far).
  */
 #define pipe_wait(wq, cond)                                         \
 	({                                                          \
 		signal_sleep_begin(wq);                             \
 		wait_event(wq, (cond) || signal_pending());         \
 		signal_sleep_end();                                 \
-		signal_pending() ? -ERESTARTSYS : 0;                \
+		(cond) ? 0 : -ERESTARTSYS;                          \
 	})
 
 static long pipe_read(struct file *f, virt_addr_t buf, size_t len)
@@ -143,6 +145,14 @@ static long pipe_read(struct file *f, virt_addr_t buf, size_t len)
 	if (len == 0)
 		return 0;
 	for (;;) {
+		/* Empty with a writer: wait first, without the lock (a round trip's usual case). */
+		if (!readable(p)) {
+			if (nonblocking(f))
+				return -EAGAIN;
+			int err = pipe_wait(&p->rd_wait, readable(p));
+			if (err)
+				return err;
+		}
 		pipe_lock(p);
 		uint32_t space_before = pipe_ring_space(&p->ring);
 		long n = pipe_ring_read(&p->ring, buf, len, &pipe_ring_user);
@@ -152,11 +162,7 @@ static long pipe_read(struct file *f, virt_addr_t buf, size_t len)
 			wait_queue_wake_all(&p->wr_wait); /* a writer may wait for this space */
 		if (n != 0 || eof)
 			return n; /* bytes, -EFAULT, or 0: no writer left */
-		if (nonblocking(f))
-			return -EAGAIN;
-		int err = pipe_wait(&p->rd_wait, readable(p));
-		if (err)
-			return err;
+		/* Another reader took the bytes first: wait again. */
 	}
 }
 

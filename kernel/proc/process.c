@@ -36,7 +36,7 @@
  *   [x] state becomes ZOMBIE once, under table_lock, after space, fds and
  *       FPU state are freed, with the children handed on in the same hold.
  * Context: see process.h. Lock order: table_lock -> a process's lock ->
- * nothing; tty lock -> process_signal (the Ctrl-C hook).
+ * nothing; tty lock -> table_lock (the Ctrl-C hook signals the foreground group).
  */
 #include "kernel/proc/process.h"
 
