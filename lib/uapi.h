@@ -257,8 +257,8 @@ struct linux_sigaction {
 /* wait status, as wait4 reports it and WIFEXITED/WTERMSIG decode it. */
 #define WAIT_STATUS_EXITED(code) (((code) & 0xff) << 8)
 #define WAIT_STATUS_SIGNALED(sig) ((sig) & 0x7f)
-/* wait4's options (Linux's include/uapi/linux/wait.h), spelt as glibc's <bits/waitflags.h>
- * spells them: host tests include both, and only an identical redefinition is allowed. */
+/* wait4's options (Linux's include/uapi/linux/wait.h), spelled as glibc's
+ * <bits/waitflags.h> spells them, so host tests may include both. */
 #define WNOHANG 1
 #define WUNTRACED 2
 #define WCONTINUED 8
