@@ -16,7 +16,8 @@
  *   [x] edit_len < TTY_LINE_MAX: room is always left for the "\n";
  *   [x] every field below changes under tty_lock with interrupts off.
  * Context: see tty.h. Lock order: tty_lock -> console_lock (echo), and
- * tty_lock -> what the owner's hook takes (a process's lock, a wait queue);
+ * tty_lock -> what the owner's hook takes (the process table, a process's
+ * lock, a wait queue: it signals the owner's whole process group);
  * readers are woken after tty_lock is dropped.
  */
 #include "drivers/tty.h"

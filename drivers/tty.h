@@ -8,7 +8,9 @@
  * ("\n" included); Ctrl-D at the start of a line makes read() return 0
  * (end of file), elsewhere it hands over the line typed so far; Ctrl-C
  * (SIGINT) and Ctrl-\ (SIGQUIT) call the foreground owner's signal hook
- * from the interrupt and throw away what was typed, as Linux's n_tty does.
+ * from the interrupt (kernel/proc/ sends the signal to the owner's process
+ * group: the program and its children) and throw away what was typed, as
+ * Linux's n_tty does.
  * Without a foreground owner the keys stay in the serial ring for the
  * shell's console_getc: the shell keeps working when no process reads.
  *

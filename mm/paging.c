@@ -472,22 +472,45 @@ static pte_t *descend(struct address_space *as, virt_addr_t va, int target, bool
 }
 
 /*
+ * The first index in [i, stop] of table whose entry is present, or stop + 1.
+ * Four entries a step while they are all absent: the walks of fork, of a
+ * space's end and of paging_for_each_range cross mostly empty tables.
+ */
+static inline unsigned next_present(const pte_t *table, unsigned i, unsigned stop)
+{
+	for (; i + 3 <= stop; i += 4)
+		if ((table[i] | table[i + 1] | table[i + 2] | table[i + 3]) & PTE_PRESENT)
+			break;
+	while (i <= stop && !(table[i] & PTE_PRESENT))
+		i++;
+	return i;
+}
+
+/*
  * Unlink nothing, but free every table below table (at level, covering
- * from va) and table itself, noting each present leaf for the TLB. Recursion
- * depth: at most 3 (PDPT, PD, PT).
+ * from va) and table itself, noting each present leaf for the TLB and, with
+ * fn, telling fn each 4 KiB page a leaf maps (in address order). Stops
+ * looking in a table once it has met every present entry (its count).
+ * Recursion depth: at most 3 (PDPT, PD, PT).
  */
 static void free_subtree(struct address_space *as, pte_t *table, int level, virt_addr_t va,
-			 struct tlb_batch *tlb)
+			 struct tlb_batch *tlb, paging_share_fn fn, void *arg)
 {
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+	unsigned left = *table_count(table);
+
+	for (unsigned i = next_present(table, 0, PT_ENTRIES - 1); i < PT_ENTRIES && left;
+	     i = next_present(table, i + 1, PT_ENTRIES - 1)) {
 		pte_t e = table[i];
 		virt_addr_t entry_va = va + i * level_size(level);
-		if (!(e & PTE_PRESENT))
+		left--;
+		if (!entry_is_leaf(e, level)) {
+			free_subtree(as, table_at(e & PTE_ADDR_MASK), level + 1, entry_va, tlb, fn,
+				     arg);
 			continue;
-		if (entry_is_leaf(e, level))
-			tlb_add(tlb, entry_va);
-		else
-			free_subtree(as, table_at(e & PTE_ADDR_MASK), level + 1, entry_va, tlb);
+		}
+		tlb_add(tlb, entry_va);
+		for (uint64_t off = 0; fn && off < level_size(level); off += PAGE_SIZE)
+			fn(entry_va + off, leaf_address(e, level) + off, arg);
 	}
 	table_release(as, table, va, tlb);
 }
@@ -502,7 +525,7 @@ static void leaf_set(struct address_space *as, pte_t *entry, int level, virt_add
 		if (entry_is_leaf(old, level))
 			tlb_add(tlb, va);
 		else /* MAP_REPLACE of a table by a huge page: its subtree goes */
-			free_subtree(as, table_at(old & PTE_ADDR_MASK), level + 1, va, tlb);
+			free_subtree(as, table_at(old & PTE_ADDR_MASK), level + 1, va, tlb, NULL, NULL);
 	}
 	entry_set(entry, value);
 }
@@ -573,11 +596,8 @@ static void range_skip_holes(struct range_walk *rw)
 	/* the entries from next's to last's, or to the end of the table (next <= last: not done) */
 	uint64_t span = (rw->last >> shift) - (rw->next >> shift);
 	unsigned stop = span < PT_ENTRIES - first ? first + (unsigned)span : PT_ENTRIES - 1;
-	const pte_t *entry = rw->entry + 1, *end = rw->entry + 1 + (stop - first);
-
-	while (entry <= end && !(*entry & PTE_PRESENT))
-		entry++;
-	uint64_t holes = (uint64_t)(entry - (rw->entry + 1));
+	const pte_t *table = rw->entry + 1 - first;
+	uint64_t holes = next_present(table, first, stop) - first;
 	if (holes == 0)
 		return;
 	virt_addr_t region_last = rw->next + holes * rw->size - 1; /* no wrap: <= last's table */
@@ -648,8 +668,13 @@ int paging_create(struct address_space *as, const struct address_space *kernel)
 	as->pml4 = virt_to_phys(pml4);
 	if (kernel) {
 		const pte_t *shared = table_at(kernel->pml4);
-		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++)
-			entry_set(&pml4[slot], shared[slot]);
+		uint32_t present = 0;
+		/* A table no CPU walks yet: filled at once and counted once, as a split's. */
+		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++) {
+			pml4[slot] = shared[slot];
+			present += (shared[slot] & PTE_PRESENT) != 0;
+		}
+		*table_count(pml4) = present;
 		as->shares_kernel = true;
 	}
 	return 0;
@@ -661,7 +686,7 @@ static virt_addr_t slot_address(unsigned slot)
 	return (virt_addr_t)((int64_t)((uint64_t)slot << (PML4_SHIFT + 16)) >> 16);
 }
 
-static void destroy_locked(struct address_space *as)
+static void destroy_locked(struct address_space *as, paging_share_fn fn, void *arg)
 {
 	struct tlb_batch tlb;
 	pte_t *pml4 = table_at(as->pml4);
@@ -674,7 +699,7 @@ static void destroy_locked(struct address_space *as)
 	for (unsigned slot = 0; slot < slots; slot++)
 		if (pml4[slot] & PTE_PRESENT)
 			free_subtree(as, table_at(pml4[slot] & PTE_ADDR_MASK), LEVEL_PDPT,
-				     slot_address(slot), &tlb);
+				     slot_address(slot), &tlb, fn, arg);
 	table_release(as, pml4, 0, &tlb);
 	tlb_finish(&tlb);
 	as->pml4 = 0;
@@ -1043,12 +1068,13 @@ static int share_pt(struct share_walk *sw, pte_t *pt, virt_addr_t base, virt_add
 		    virt_addr_t last)
 {
 	pte_t *dst_pt = NULL;
-	unsigned stop = pt_index(last, PT_SHIFT);
+	unsigned stop = pt_index(last, PT_SHIFT), left = *table_count(pt);
 
-	for (unsigned i = pt_index(first, PT_SHIFT); i <= stop; i++) {
+	/* left: present entries not met yet; none left, the rest of pt is empty */
+	for (unsigned i = next_present(pt, pt_index(first, PT_SHIFT), stop); i <= stop && left;
+	     i = next_present(pt, i + 1, stop)) {
 		pte_t e = pt[i];
-		if (!(e & PTE_PRESENT))
-			continue;
+		left--;
 		virt_addr_t va = base + ((virt_addr_t)i << PT_SHIFT);
 		if (!dst_pt) {
 			pte_t *entry = descend(sw->dst, va, LEVEL_PT, true, &sw->dst_tlb);
@@ -1074,13 +1100,14 @@ static int share_table(struct share_walk *sw, pte_t *table, int level, virt_addr
 		       virt_addr_t first, virt_addr_t last)
 {
 	unsigned shift = levels[level].shift, stop = pt_index(last, shift);
+	unsigned left = *table_count(table); /* as in share_pt */
 
 	if (level == LEVEL_PT)
 		return share_pt(sw, table, base, first, last);
-	for (unsigned i = pt_index(first, shift); i <= stop; i++) {
+	for (unsigned i = next_present(table, pt_index(first, shift), stop); i <= stop && left;
+	     i = next_present(table, i + 1, stop)) {
 		pte_t e = table[i];
-		if (!(e & PTE_PRESENT))
-			continue;
+		left--;
 		if (entry_is_leaf(e, level))
 			return -EINVAL;
 		virt_addr_t lo = base + ((virt_addr_t)i << shift), hi = lo + (level_size(level) - 1);
@@ -1148,9 +1175,14 @@ static spinlock_t *space_lock(const struct address_space *as)
 
 void paging_destroy(struct address_space *as)
 {
+	paging_destroy_each(as, NULL, NULL);
+}
+
+void paging_destroy_each(struct address_space *as, paging_share_fn fn, void *arg)
+{
 	unsigned long irq = spin_lock_irqsave(&as->lock);
 
-	destroy_locked(as);
+	destroy_locked(as, fn, arg);
 	spin_unlock_irqrestore(&as->lock, irq);
 }
 

@@ -290,6 +290,16 @@ __must_check int paging_share_cow(struct address_space *dst, struct address_spac
 				  void *arg);
 
 /*
+ * paging_destroy, telling fn(va, pa, arg) first each 4 KiB page that the
+ * tables being freed map, in address order (fn NULL: paging_destroy): the
+ * owner of a dying space drops its frames in the same walk that frees the
+ * tables. fn runs with the space's lock held (lock order: page tables ->
+ * zone: it may free pages, never touch the space). The space is active on
+ * no CPU, so no TLB can use its entries while fn frees what they map.
+ */
+void paging_destroy_each(struct address_space *as, paging_share_fn fn, void *arg);
+
+/*
  * PCIDs (process-context identifiers, SDM 4.10.1): with CR4.PCIDE on, the
  * TLB tags each entry with the PCID in CR3 bits 11:0 when it was cached, so
  * several spaces' entries can be in it at once. A pool hands out 1, 2, ...,

@@ -59,7 +59,7 @@ static bool user_pages_allowed(virt_addr_t va, size_t n)
 		if (!(r->prot & MAP_USER))
 			return false;
 		if (r->end >= end)
-			return true; /* the usual case, one region: no look for a next one */
+			break; /* r covers the rest: no next region to look up */
 		r = region_next(set, r->start);
 	}
 	return true;

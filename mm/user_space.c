@@ -125,42 +125,65 @@ int user_space_create(struct user_space *us)
 	return 0;
 }
 
-void user_space_destroy(struct user_space *us)
+/*
+ * The walks of fork and of the end of a space, page by page in address
+ * order: the region holding va (a cursor over the sorted array; NULL when
+ * the space has none), and the mappings met: initrd frames (file) and any
+ * other (anon), whose owners change.
+ */
+struct page_walk {
+	const struct region *region, *last; /* the cursor, the array's last region */
+	int64_t anon, file;                 /* mappings met: AnonPages, Mapped */
+};
+
+static struct page_walk page_walk_start(const struct user_space *us)
 {
+	const struct region *items = us->regions.count ? us->regions.items : NULL;
+
+	return (struct page_walk){items, items ? items + us->regions.count - 1 : NULL, 0, 0};
+}
+
+/* Is va's frame pa the initrd's (only mapped, never owned)? Moves the cursor to va. */
+static bool page_walk_file(struct page_walk *w, virt_addr_t va, phys_addr_t pa)
+{
+	while (w->region < w->last && va >= w->region->end)
+		w->region++;
+	if (w->region && region_is_file_frame(w->region, va, pa)) {
+		w->file++;
+		return true;
+	}
+	w->anon++;
+	return false;
+}
+
+/* user_space_destroy's walk: a frame that is not the initrd's loses this owner. */
+static void destroy_frame(virt_addr_t va, phys_addr_t pa, void *arg)
+{
+	if (!page_walk_file(arg, va, pa))
+		page_put(phys_to_page(pa));
+}
+
+uint64_t user_space_destroy(struct user_space *us)
+{
+	struct page_walk w = page_walk_start(us);
+
 	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
 	if (us->as.pml4) {
-		/* Every page goes as for munmap (counters kept), then the tables. */
-		MUST_SUCCEED(region_zap_range(&us->as, 0, USER_TOP),
-			     "user_space_destroy: dropping pages changes no region");
-		paging_destroy(&us->as);
+		/* Every page loses its owner, counters kept, in the walk that frees the tables. */
+		paging_destroy_each(&us->as, destroy_frame, &w);
+		fault_count_user(&fault_user_anon_mapped, 0, -w.anon);
+		fault_count_user(&fault_user_file_mapped, 0, -w.file);
 	}
 	region_set_destroy(&us->regions);
 	memset(us, 0, sizeof(*us));
+	return (uint64_t)(w.anon + w.file);
 }
 
-/*
- * fork's walk, page by page in address order: the region holding va (a
- * cursor over the child's copy of the sorted array), then the frame's
- * owners: an initrd frame is only counted as mapped, any other gains this
- * mapping as an owner.
- */
-struct fork_share {
-	const struct region *region, *last; /* the cursor, the array's last region */
-	int64_t anon, file;                 /* mappings added: AnonPages, Mapped */
-};
-
+/* fork's walk: a frame that is not the initrd's gains this mapping as an owner. */
 static void fork_share_frame(virt_addr_t va, phys_addr_t pa, void *arg)
 {
-	struct fork_share *fs = arg;
-
-	while (fs->region < fs->last && va >= fs->region->end)
-		fs->region++;
-	if (region_is_file_frame(fs->region, va, pa)) {
-		fs->file++;
-		return;
-	}
-	page_get(phys_to_page(pa));
-	fs->anon++;
+	if (!page_walk_file(arg, va, pa))
+		page_get(phys_to_page(pa));
 }
 
 int user_space_fork(struct user_space *child, struct user_space *parent)
@@ -172,12 +195,11 @@ int user_space_fork(struct user_space *child, struct user_space *parent)
 	err = region_set_clone(&child->regions, &parent->regions);
 	if (!err && child->regions.count) {
 		/* The child's copy of the array: it changes only when the child runs. */
-		struct fork_share fs = {child->regions.items,
-					child->regions.items + child->regions.count - 1, 0, 0};
-		virt_addr_t start = child->regions.items[0].start, end = fs.last->end;
-		err = paging_share_cow(&child->as, &parent->as, start, end, fork_share_frame, &fs);
-		fault_count_user(&fault_user_anon_mapped, 0, fs.anon);
-		fault_count_user(&fault_user_file_mapped, 0, fs.file);
+		struct page_walk w = page_walk_start(child);
+		virt_addr_t start = child->regions.items[0].start, end = w.last->end;
+		err = paging_share_cow(&child->as, &parent->as, start, end, fork_share_frame, &w);
+		fault_count_user(&fault_user_anon_mapped, 0, w.anon);
+		fault_count_user(&fault_user_file_mapped, 0, w.file);
 	}
 	if (err) {
 		/* User pages are 4 KiB and the child had none: only memory can run out. */

@@ -10,8 +10,9 @@ the Linux figures in docs/benchmarks.md again).
 
 The package is taken with `apt-get download` and unpacked with `dpkg-deb -x`
 (never installed) into a cache outside the tree,
-${XDG_CACHE_HOME:-~/.cache}/pagoda/linux/<package>/, reused by every later
-run and every clone. Unpacking goes to a temporary directory renamed into
+${XDG_CACHE_HOME:-~/.cache}/pagoda/linux/<package>/root/boot/ (the modules
+are dropped: an initramfs boot needs none), reused by every later run and
+every clone. Unpacking goes to a temporary directory renamed into
 place, so two runs that fetch at once never see half a kernel.
 
 Interface (stable: scripts/bench_user.py and the tests build on it):
@@ -25,6 +26,7 @@ Usage: linux_kernel.py            (fetch if needed; print the kernel's path)
 """
 import glob
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -89,6 +91,9 @@ def kernel_image():
         subprocess.run(["dpkg-deb", "-x", deb, unpacked], check=True)
         if not _vmlinuz(unpacked):
             raise RuntimeError("linux_kernel: %s holds no boot/vmlinuz-*" % LINUX_PACKAGE)
+        for name in os.listdir(unpacked):   # the modules (~100 MB): an initramfs needs none
+            if name != "boot":
+                shutil.rmtree(os.path.join(unpacked, name))
         try:
             os.rename(unpacked, root)
         except OSError:

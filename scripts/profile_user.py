@@ -10,7 +10,8 @@ selected (`run bench_user SCALE -`: start-up, exit and the shell) is the
 baseline, subtracted function by function, so what remains is the
 operation's own cost. Addresses are named from build/kernel.nm and the
 symbols of build/user/bench_user; the output is one line per function,
-instructions per operation, most first (docs/benchmarks.md).
+instructions and calls (executions of its first instruction) per
+operation, most first (docs/benchmarks.md).
 
 Usage: profile_user.py NAME [SCALE] [TOP]   (NAME: a bench_user operation)
 The figures agree with bench_user's own within the loop's few instructions;
@@ -63,6 +64,11 @@ class Symbols:
         i = bisect.bisect_right(self.addrs, addr) - 1
         return self.names[i] if i >= 0 else "?"
 
+    def is_start(self, addr):
+        """True if addr is a function's first instruction (its executions: the calls)."""
+        i = bisect.bisect_left(self.addrs, addr)
+        return i < len(self.addrs) and self.addrs[i] == addr
+
 
 def count(fifo, counts):
     """Read the execution log from fifo: counts[pc] += 1 per executed instruction."""
@@ -97,10 +103,13 @@ def profile(args):
 
 
 def by_function(counts, symbols):
-    funcs = collections.Counter()
+    """({function: instructions}, {function: calls}) from {pc: instructions}."""
+    funcs, calls = collections.Counter(), collections.Counter()
     for pc, n in counts.items():
         funcs[symbols.name(pc)] += n
-    return funcs
+        if symbols.is_start(pc):
+            calls[symbols.name(pc)] += n
+    return funcs, calls
 
 
 def main(argv):
@@ -119,13 +128,16 @@ def main(argv):
         print("profile_user: bench_user printed no figure for %s" % name, file=sys.stderr)
         return 1
     ops = int(m.group(1))
-    funcs = by_function(counts, symbols)
-    funcs.subtract(by_function(base, symbols))
+    funcs, calls = by_function(counts, symbols)
+    base_funcs, base_calls = by_function(base, symbols)
+    funcs.subtract(base_funcs)
+    calls.subtract(base_calls)
     total = sum(funcs.values())
-    print("\n%s: %d instructions per operation in all (bench_user: %s), by function:"
-          % (name, total // ops, m.group(2)))
+    print("\n%s: %d instructions per operation in all (bench_user: %s), by function"
+          " (instructions and calls per operation):" % (name, total // ops, m.group(2)))
     for func, n in funcs.most_common(top):
-        print("%10.1f  %5.1f%%  %s" % (n / ops, 100.0 * n / total, func))
+        print("%10.1f  %5.1f%%  %7.2f  %s" % (n / ops, 100.0 * n / total, calls[func] / ops,
+                                              func))
     return 0
 
 

@@ -54,6 +54,7 @@ import test_apic  # noqa: E402,F401
 import test_commands  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
 import test_fork  # noqa: E402,F401
+import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
@@ -61,12 +62,15 @@ import test_lab3  # noqa: E402,F401
 import test_linux  # noqa: E402
 import test_machine  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
+import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
+import test_signals  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
 import test_smp_calls  # noqa: E402,F401
 import test_smp_stress  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
+import test_trace  # noqa: E402,F401
 import test_user  # noqa: E402,F401
 import test_structure  # noqa: E402
 

@@ -190,6 +190,10 @@ static int cmd_kill(int argc, char **argv)
 		kprintf("kill: pid %lu not found: no such process (-ESRCH; see `ps`)\n", pid);
 		return err;
 	}
+	if (err == -EPERM) {
+		kprintf("kill: pid 1 is init, which adopts orphans: it cannot be killed (-EPERM)\n");
+		return err;
+	}
 	kprintf("kill: SIGKILL sent to pid %lu; it ends at its next return to user mode\n", pid);
 	return err;
 }
@@ -204,6 +208,7 @@ SHELL_COMMAND(kill, SHELL_ARGS(1, 2), "kill a process (SIGKILL), or stop a demo 
 	      "  (the shell, idle) refuse.\n"
 	      "examples:\n"
 	      "  kill 9999         [refused] no such process\n"
+	      "  kill 1            [refused] init cannot be killed\n"
 	      "  kill -t 1         [refused] the idle thread is not a demo\n"
 	      "  kill -t 9999      [refused] no such thread\n",
 	      cmd_kill);

@@ -9,8 +9,9 @@
  *
  * Invariants:
  *   [x] head moves only forward, by chunks fully copied in; tail likewise;
- *   [x] a page is freed (or made the spare) only when tail has left it,
- *       so no unread byte is ever on a freed page.
+ *   [x] a page is freed (or made the spare) only when tail has left it
+ *       and head has no byte on it (a nearly full ring's head, 16 pages
+ *       on, shares the tail's slot), so no unread byte is on a freed page.
  * Context: see pipe_ring.h (calls serialized by the caller).
  */
 #include "kernel/fs/pipe_ring.h"
@@ -103,7 +104,11 @@ long pipe_ring_read(struct pipe_ring *r, uint64_t dst, size_t len, const struct 
 		used -= (uint32_t)n;
 		done += n;
 		__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
-		if (tail % PIPE_RING_PAGE == 0)
+		/*
+		 * The page is left behind, unless the ring is so full that the
+		 * head, 16 pages on, has bytes in the same slot (used > 15 pages).
+		 */
+		if (tail % PIPE_RING_PAGE == 0 && used <= PIPE_RING_SIZE - PIPE_RING_PAGE)
 			page_consumed(r, s, ops);
 	}
 	return (long)done;

@@ -13,6 +13,8 @@
  * Invariants:
  *   [x] a file's refcount counts the table slots holding it plus the
  *       references fd_get handed out; it is released when that reaches 0;
+ *   [x] a table is changed only by its process's one thread (or before
+ *       that thread first runs), which is what lets fd_get_own go unlocked;
  *   [x] a slot is NULL (free) or holds a file with refcount >= 1; a free
  *       slot's close-on-exec bit is clear;
  *   [x] an initrd file never writes: its frames belong to the initrd.
@@ -130,6 +132,16 @@ int fd_set_flags(struct fd_table *t, int fd, int fd_flags) __must_check;
  * use). Returns 0, or -EBADF (fd out of range or not open; *out NULL).
  */
 int fd_get(struct fd_table *t, int fd, struct file **out) __must_check;
+
+/*
+ * The system calls' fast path: the file open on fd in the CALLING process's
+ * own table t, in *out, WITHOUT a new reference (nothing to put). Valid
+ * because a process has one thread and only that thread changes its table
+ * (open, close, dup, exec, exit): the slot's reference keeps the file until
+ * the caller itself changes the slot, which it does not do in the middle of
+ * a read or write. Returns 0, or -EBADF (*out NULL).
+ */
+int fd_get_own(struct fd_table *t, int fd, struct file **out) __must_check;
 
 /* Close fd. Returns 0, or -EBADF. */
 int fd_close(struct fd_table *t, int fd) __must_check;

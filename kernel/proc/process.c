@@ -36,7 +36,7 @@
  *   [x] state becomes ZOMBIE once, under table_lock, after space, fds and
  *       FPU state are freed, with the children handed on in the same hold.
  * Context: see process.h. Lock order: table_lock -> a process's lock ->
- * nothing; tty lock -> process_signal (the Ctrl-C hook).
+ * nothing; tty lock -> table_lock (the Ctrl-C hook signals the foreground group).
  */
 #include "kernel/proc/process.h"
 
@@ -299,11 +299,11 @@ static void hand_children_on(struct process *p, struct handover *h)
 	}
 }
 
-/* Tell a parent that a child of its ended (drops the caller's reference). */
-static void notify_parent(struct process *parent)
+/* Tell a parent that child ended (drops the caller's reference to parent). */
+static void notify_parent(struct process *parent, const struct process *child)
 {
 	wait_queue_wake_all(&parent->child_wait);
-	signal_send(parent, SIGCHLD);
+	signal_child_ended(parent, child->pid, child->wait_status);
 	process_put(parent);
 }
 
@@ -359,8 +359,7 @@ static __noreturn void process_end(int status)
 	address_space_switch(&kernel_space);
 	mutex_lock(&p->space_mutex);
 	p->minflt = p->space.as.minflt;
-	p->usage.maxrss_pages = paging_user_pages(&p->space.as); /* resident at the end */
-	user_space_destroy(&p->space);
+	p->usage.maxrss_pages = user_space_destroy(&p->space); /* the pages it still mapped */
 	p->space_gone = true;
 	mutex_unlock(&p->space_mutex);
 	fd_table_release(&p->fds);
@@ -394,9 +393,9 @@ static __noreturn void process_end(int status)
 	/* The waiter joins this thread before freeing p: p stays valid until thread_exit. */
 	wait_queue_wake_all(&p->exit_wait);
 	if (parent)
-		notify_parent(parent);
+		notify_parent(parent, p);
 	if (h.heir)
-		notify_parent(h.heir);
+		notify_parent(h.heir, p);
 	if (background || h.wake_reaper)
 		wait_queue_wake_all(&reaper_queue);
 	if (was_init)

@@ -1,17 +1,19 @@
 /*
- * sigmask.h - the signal-mask arithmetic of rt_sigprocmask and
- * rt_sigaction, as Linux does it: a 64-bit set with bit n-1 for signal n.
+ * sigmask.h - the signal rules, as Linux has them: the mask arithmetic of
+ * rt_sigprocmask and rt_sigaction (a 64-bit set with bit n-1 for signal
+ * n), what SIG_DFL does with each signal, and which pending signal is
+ * acted on first.
  *
- * Signals are not delivered yet (the next issue brings handlers); Pagoda
- * keeps what a program asks for so that musl's start-up and programs that
- * block or ignore signals run, and so that process_kill can honour SIG_IGN.
- * SIGKILL and SIGSTOP can be neither blocked nor caught: Linux silently
- * removes them from every mask and refuses an action for them.
+ * Kept apart from the code that sends and delivers (kernel/proc/signal.c)
+ * so the rules are tested on the host without a process. SIGKILL and
+ * SIGSTOP can be neither blocked nor caught: Linux silently removes them
+ * from every mask and refuses an action for them.
  *
  * Invariants:
  *   [x] no mask sigmask_update produces contains SIGKILL or SIGSTOP;
  *   [x] an invalid `how` changes nothing (-EINVAL).
- * Pure code: any context, kernel and host (tests/host/test_syscall.c).
+ * Pure code: any context, kernel and host (tests/host/test_syscall.c,
+ * tests/host/test_signal_frame.c).
  */
 #ifndef KERNEL_SYSCALL_SIGMASK_H
 #define KERNEL_SYSCALL_SIGMASK_H

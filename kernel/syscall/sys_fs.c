@@ -12,7 +12,8 @@
  * as on a file system mounted read-only.
  *
  * Invariants:
- *   [x] every fd_get is paired with a file_put on every path out;
+ *   [x] every fd_get is paired with a file_put on every path out (read and
+ *       write take no reference: fd_get_own);
  *   [x] a file reaches fd_install only after every check passed, and is
  *       put if the table is full (EMFILE).
  * Context: a process's thread in a system call (interrupts on, no lock held).
@@ -46,27 +47,27 @@ static bool file_mode_allows(const struct file *f, bool write)
 	return write ? (mode == O_WRONLY || mode == O_RDWR) : (mode == O_RDONLY || mode == O_RDWR);
 }
 
-/* read and write: Linux's vfs_read/vfs_write checks, then the file's operation. */
+/*
+ * read and write: Linux's vfs_read/vfs_write checks, then the file's
+ * operation. The file is the caller's own slot's (fd_get_own: no reference
+ * taken or put on this hottest path).
+ */
 static long sys_read_write(int fd, virt_addr_t buf, size_t count, bool write)
 {
 	struct file *f;
-	long ret = fd_get(current_fds(), fd, &f);
+	long ret = fd_get_own(current_fds(), fd, &f);
 
 	if (ret)
 		return ret;
 	if (!file_mode_allows(f, write))
-		ret = -EBADF;
-	else if (!user_range_ok(buf, count))
-		ret = -EFAULT;
-	else if (count == 0)
-		ret = 0;
-	else {
-		if (count > IOVEC_MAX_RW_COUNT)
-			count = IOVEC_MAX_RW_COUNT;
-		ret = write ? file_write(f, buf, count) : file_read(f, buf, count);
-	}
-	file_put(f);
-	return ret;
+		return -EBADF;
+	if (!user_range_ok(buf, count))
+		return -EFAULT;
+	if (count == 0)
+		return 0;
+	if (count > IOVEC_MAX_RW_COUNT)
+		count = IOVEC_MAX_RW_COUNT;
+	return write ? file_write(f, buf, count) : file_read(f, buf, count);
 }
 
 long sys_read(int fd, virt_addr_t buf, size_t count)

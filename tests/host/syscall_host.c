@@ -70,6 +70,15 @@ int fd_get(struct fd_table *t, int fd, struct file **out)
 	return 0;
 }
 
+int fd_get_own(struct fd_table *t, int fd, struct file **out)
+{
+	int err = fd_get(t, fd, out);
+
+	if (!err)
+		files_out--; /* no reference handed out */
+	return err;
+}
+
 void file_put(struct file *f)
 {
 	if (f >= opened && f < opened + OPENED_MAX)

@@ -12,7 +12,8 @@
  *   fd_install_from  HOST_FIRST_FD, HOST_FIRST_FD + 1, ... (-EMFILE when
  *         host_table_full); the descriptor flags asked for in host_last_fd_flags
  *
- * Every reference fd_get or file_open_initrd hands out is counted;
+ * fd_get_own finds the same files without a reference. Every reference
+ * fd_get or file_open_initrd hands out is counted;
  * host_sys_end() fails a test that left one behind. Hosted code.
  */
 #ifndef TESTS_HOST_SYSCALL_HOST_H

@@ -4,8 +4,10 @@
  * indexes; a copy touching an index at or past `fault_at` faults).
  *
  * Covered: exact capacity (65536 bytes, then 0 from a full ring); bytes in order
- * across page boundaries and the wrap, for 40,000 seeded random write/read sizes
- * checked against a model queue; the counts wrapping past 2^32; a fault in the
+ * across page boundaries and the wrap, for 60,000 seeded random write/read sizes
+ * checked against a model queue (also kept nearly full); the counts wrapping past 2^32; a nearly full
+ * ring whose head and tail share a page's frame (the page stays while the
+ * head's bytes are on it); a fault in the
  * first chunk (-EFAULT, nothing added or consumed) and in a later one (the bytes
  * before it); no page (-ENOMEM, or the bytes before); pages: a steady 1-byte
  * stream allocates one page in all (a consumed page turns spare and is taken
@@ -108,7 +110,7 @@ static const char *test_capacity(void)
 }
 
 /* Random sizes against a model: the bytes come out in order, whatever the chunking. */
-static const char *run_model(uint32_t start, uint64_t seed, int rounds)
+static const char *run_model(uint32_t start, uint64_t seed, int rounds, size_t read_max)
 {
 	struct pipe_ring r;
 	uint64_t rng = seed;
@@ -125,7 +127,7 @@ static const char *run_model(uint32_t start, uint64_t seed, int rounds)
 		CHECKF(got == (long)(w < space ? w : space), "write %zu with %lu free: %ld", w,
 		       (unsigned long)space, got);
 		written += (uint64_t)got;
-		size_t n = random_below(&rng, 9000);
+		size_t n = random_below(&rng, read_max);
 		uint64_t used = pipe_ring_used(&r);
 		long out = pipe_ring_read(&r, PIPE_RING_SIZE, n, &ops);
 		CHECKF(out == (long)(n < used ? n : used), "read %zu of %lu: %ld", n,
@@ -144,8 +146,9 @@ static const char *run_model(uint32_t start, uint64_t seed, int rounds)
 
 static const char *test_model(void)
 {
-	CHECK_OK(run_model(0, 1, 20000));
-	return run_model(0xffffffffu - 3 * PIPE_RING_PAGE - 17, 2, 20000); /* counts wrap */
+	CHECK_OK(run_model(0, 1, 20000, 9000));
+	CHECK_OK(run_model(0, 3, 20000, 5000)); /* mostly nearly full: head and tail share slots */
+	return run_model(0xffffffffu - 3 * PIPE_RING_PAGE - 17, 2, 20000, 9000); /* counts wrap */
 }
 
 static const char *test_faults(void)
@@ -208,10 +211,42 @@ static const char *test_steady_stream(void)
 	return NULL;
 }
 
+/*
+ * Nearly full: the head's page and the tail's page are the same slot (head
+ * is 16 pages on, at a lower offset). The reader leaving that page must not
+ * give it back: the head's bytes are on it.
+ */
+static const char *test_shared_slot(void)
+{
+	struct pipe_ring r;
+
+	reset(&r);
+	for (long i = 0; i < PIPE_RING_SIZE + 200; i++)
+		user_mem[i] = (unsigned char)(i % 241);
+	CHECK(pipe_ring_write(&r, 0, 200, &ops) == 200);
+	CHECK(pipe_ring_read(&r, 2 * PIPE_RING_SIZE, 100, &ops) == 100); /* tail: page 0, 100 */
+	CHECK(pipe_ring_write(&r, 200, PIPE_RING_SIZE, &ops) == PIPE_RING_SIZE - 100);
+	CHECK(pipe_ring_space(&r) == 0 && r.head % PIPE_RING_PAGE == 100);
+	/* To the end of page 0 (the head's bytes 65536..65635 share its frame), then on. */
+	CHECK(pipe_ring_read(&r, PIPE_RING_SIZE, PIPE_RING_PAGE - 100, &ops) ==
+	      (long)PIPE_RING_PAGE - 100);
+	CHECK(r.pages[0] != NULL);
+	long got = pipe_ring_read(&r, PIPE_RING_SIZE + PIPE_RING_PAGE - 100, PIPE_RING_SIZE, &ops);
+	CHECKF(got == PIPE_RING_SIZE - PIPE_RING_PAGE + 100, "the rest: %ld bytes", got);
+	for (long i = 100; i < PIPE_RING_SIZE + 100; i++)
+		CHECKF(user_mem[PIPE_RING_SIZE + i - 100] == i % 241, "byte %ld", i);
+	CHECK(pipe_ring_used(&r) == 0);
+	pipe_ring_destroy(&r, &ops);
+	CHECK(pages_out == 0);
+	return NULL;
+}
+
 static const struct selftest pipe_ring_tests[] = {
+	{"shared_slot", "a nearly full ring's head and tail share a page: kept", test_shared_slot},
 	{"capacity", "65536 bytes, then a full ring takes 0; drained keeps one page",
 	 test_capacity},
-	{"model", "40,000 random writes and reads in order, counts wrapping 2^32", test_model},
+	{"model", "60,000 random writes and reads in order, nearly full, counts wrapping 2^32",
+	 test_model},
 	{"faults", "a faulting chunk adds or takes nothing; the bytes before it count",
 	 test_faults},
 	{"no_page", "no page: -ENOMEM, or the bytes before", test_no_page},
