@@ -233,7 +233,7 @@ USER_PROC_C := \
 	kernel/proc/signal.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
-KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c
+KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c tests/kernel/test_signal.c
 
 # System calls (kernel/syscall/), the CMOS clock behind CLOCK_REALTIME.
 USER_SYSCALL_C := \
@@ -506,7 +506,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 # packed into the initrd that GRUB loads beside the kernel (grub.cfg). Only the
 # ISO and what boots it need them and musl-gcc; plain `make` builds none.
 
-USER_PROGRAMS := init hello cat exitcode pause spin lazyheap stackgrow mapfile \
+USER_PROGRAMS := init forkbomb hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
 	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)

@@ -266,7 +266,5 @@ struct linux_sigaction {
 #define __WALL 0x40000000
 #define __WCLONE 0x80000000
 #endif
-/* clone's flags: the low byte is the signal sent to the parent when the child ends. */
-#define CLONE_EXIT_SIGNAL_MASK 0xffull
 
 #endif

@@ -487,6 +487,28 @@ static inline unsigned next_present(const pte_t *table, unsigned i, unsigned sto
 }
 
 /*
+ * next_present for a walk's first step, told how many present entries the
+ * table holds (left): when it is one (a table on the path to one other,
+ * the usual PDPT and PD of a small process), look from both ends at once,
+ * so that an entry at the top of the table (the stack's) is found at once.
+ */
+static inline unsigned first_present(const pte_t *table, unsigned i, unsigned stop,
+				     unsigned left)
+{
+	if (left != 1)
+		return next_present(table, i, stop);
+	for (unsigned j = stop; i <= j; i++, j--) {
+		if (table[i] & PTE_PRESENT)
+			return i;
+		if (table[j] & PTE_PRESENT)
+			return j;
+		if (j == 0)
+			break; /* no wrap below entry 0 */
+	}
+	return stop + 1;
+}
+
+/*
  * Unlink nothing, but free every table below table (at level, covering
  * from va) and table itself, noting each present leaf for the TLB and, with
  * fn, telling fn each 4 KiB page a leaf maps (in address order). Stops
@@ -498,7 +520,7 @@ static void free_subtree(struct address_space *as, pte_t *table, int level, virt
 {
 	unsigned left = *table_count(table);
 
-	for (unsigned i = next_present(table, 0, PT_ENTRIES - 1); i < PT_ENTRIES && left;
+	for (unsigned i = first_present(table, 0, PT_ENTRIES - 1, left); i < PT_ENTRIES && left;
 	     i = next_present(table, i + 1, PT_ENTRIES - 1)) {
 		pte_t e = table[i];
 		virt_addr_t entry_va = va + i * level_size(level);
@@ -668,8 +690,13 @@ int paging_create(struct address_space *as, const struct address_space *kernel)
 	as->pml4 = virt_to_phys(pml4);
 	if (kernel) {
 		const pte_t *shared = table_at(kernel->pml4);
-		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++)
-			entry_set(&pml4[slot], shared[slot]);
+		uint32_t present = 0;
+		/* A table no CPU walks yet: filled at once and counted once, as a split's. */
+		for (unsigned slot = KERNEL_SLOT_FIRST; slot < PT_ENTRIES; slot++) {
+			pml4[slot] = shared[slot];
+			present += (shared[slot] & PTE_PRESENT) != 0;
+		}
+		*table_count(pml4) = present;
 		as->shares_kernel = true;
 	}
 	return 0;
@@ -1066,7 +1093,8 @@ static int share_pt(struct share_walk *sw, pte_t *pt, virt_addr_t base, virt_add
 	unsigned stop = pt_index(last, PT_SHIFT), left = *table_count(pt);
 
 	/* left: present entries not met yet; none left, the rest of pt is empty */
-	for (unsigned i = next_present(pt, pt_index(first, PT_SHIFT), stop); i <= stop && left;
+	for (unsigned i = first_present(pt, pt_index(first, PT_SHIFT), stop, left);
+	     i <= stop && left;
 	     i = next_present(pt, i + 1, stop)) {
 		pte_t e = pt[i];
 		left--;
@@ -1099,7 +1127,8 @@ static int share_table(struct share_walk *sw, pte_t *table, int level, virt_addr
 
 	if (level == LEVEL_PT)
 		return share_pt(sw, table, base, first, last);
-	for (unsigned i = next_present(table, pt_index(first, shift), stop); i <= stop && left;
+	for (unsigned i = first_present(table, pt_index(first, shift), stop, left);
+	     i <= stop && left;
 	     i = next_present(table, i + 1, stop)) {
 		pte_t e = table[i];
 		left--;

@@ -163,18 +163,20 @@ static void destroy_frame(virt_addr_t va, phys_addr_t pa, void *arg)
 		page_put(phys_to_page(pa));
 }
 
-void user_space_destroy(struct user_space *us)
+uint64_t user_space_destroy(struct user_space *us)
 {
+	struct page_walk w = page_walk_start(us);
+
 	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
 	if (us->as.pml4) {
 		/* Every page loses its owner, counters kept, in the walk that frees the tables. */
-		struct page_walk w = page_walk_start(us);
 		paging_destroy_each(&us->as, destroy_frame, &w);
 		fault_count_user(&fault_user_anon_mapped, 0, -w.anon);
 		fault_count_user(&fault_user_file_mapped, 0, -w.file);
 	}
 	region_set_destroy(&us->regions);
 	memset(us, 0, sizeof(*us));
+	return (uint64_t)(w.anon + w.file);
 }
 
 /* fork's walk: a frame that is not the initrd's gains this mapping as an owner. */

@@ -66,8 +66,10 @@ __must_check int user_space_create(struct user_space *us);
  * page_put; never an initrd frame), every page table, the region array.
  * us must not be active on any CPU (the exiting thread switched to
  * kernel_space first). Afterwards us is as after a failed create.
+ * Returns the 4 KiB pages that were mapped (what user_space_resident said
+ * just before: an exiting process's resident size, found in the same walk).
  */
-void user_space_destroy(struct user_space *us);
+uint64_t user_space_destroy(struct user_space *us);
 
 /*
  * fork's copy of a space: make child (not yet created) a copy-on-write

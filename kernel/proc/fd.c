@@ -64,14 +64,6 @@ int fd_table_open_console(struct fd_table *t)
 	return 0;
 }
 
-void fd_table_release(struct fd_table *t)
-{
-	for (int fd = 0; fd < PROCESS_FDS_MAX; fd++) {
-		int err = fd_close(t, fd); /* -EBADF for the free slots */
-		(void)err;
-	}
-}
-
 /* The lowest free slot >= min_fd, or -1. t's lock held. */
 static int lowest_free_locked(const struct fd_table *t, int min_fd)
 {
@@ -145,6 +137,23 @@ static struct file *take_slot_locked(struct fd_table *t, int fd)
 		t->cloexec &= ~(1ull << fd);
 	}
 	return f;
+}
+
+void fd_table_release(struct fd_table *t)
+{
+	struct file *files[PROCESS_FDS_MAX];
+	unsigned n = 0;
+	/* One hold of the lock empties every slot (not one per slot, free ones too). */
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+
+	for (int fd = 0; fd < PROCESS_FDS_MAX && t->open_count; fd++) {
+		struct file *f = take_slot_locked(t, fd);
+		if (f)
+			files[n++] = f;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	for (unsigned i = 0; i < n; i++)
+		file_put(files[i]); /* outside the table's lock: release may sleep */
 }
 
 int fd_close(struct fd_table *t, int fd)

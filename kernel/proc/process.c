@@ -359,8 +359,7 @@ static __noreturn void process_end(int status)
 	address_space_switch(&kernel_space);
 	mutex_lock(&p->space_mutex);
 	p->minflt = p->space.as.minflt;
-	p->usage.maxrss_pages = paging_user_pages(&p->space.as); /* resident at the end */
-	user_space_destroy(&p->space);
+	p->usage.maxrss_pages = user_space_destroy(&p->space); /* the pages it still mapped */
 	p->space_gone = true;
 	mutex_unlock(&p->space_mutex);
 	fd_table_release(&p->fds);
