@@ -52,6 +52,7 @@ import check_openings  # noqa: E402
 import pagoda  # noqa: E402
 import test_apic  # noqa: E402,F401
 import test_commands  # noqa: E402,F401
+import test_exec  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
 import test_fork  # noqa: E402,F401
 import test_fuzz  # noqa: E402,F401
