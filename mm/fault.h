@@ -9,9 +9,11 @@
  * tables, after which the CPU retries the instruction:
  *   demand-zero   a page of an anonymous or stack region, touched for the
  *                 first time: map one fresh zeroed frame;
- *   copy-on-write a write to a shared read-only frame of a COW region: copy
- *                 it (or, if this space is its only owner left, just make
- *                 it writable), using the frame's reference count;
+ *   copy-on-write a write to a shared read-only frame of a COW region, or
+ *                 of any writable user region after fork (anonymous,
+ *                 stack, a file region's private page): copy it (or, if
+ *                 this space is its only owner left, just make it
+ *                 writable), using the frame's reference count;
  *   stack growth  a touch just below a stack region, above its growth
  *                 limit: extend the region down and map the page;
  *   file pages    a read or fetch of a page wholly inside the file of a

@@ -1268,6 +1268,49 @@ void paging_for_each_range(const struct address_space *as, virt_addr_t from, vir
 }
 
 /*
+ * 4 KiB pages mapped below table (a table at level): the present-entry
+ * counts end each scan early, and a page table's count is its pages.
+ */
+static uint64_t pages_below(pte_t *table, int level)
+{
+	uint32_t left = *table_count(table);
+	uint64_t pages = 0;
+
+	if (level == LEVEL_PT)
+		return left;
+	for (unsigned i = 0; left > 0 && i < 512; i += 8) {
+		pte_t any = 0;
+		for (unsigned j = 0; j < 8; j++)
+			any |= table[i + j]; /* eight empty entries at once: the common case */
+		if (!(any & PTE_PRESENT))
+			continue;
+		for (unsigned j = i; j < i + 8; j++) {
+			pte_t e = table[j];
+			if (!(e & PTE_PRESENT))
+				continue;
+			left--;
+			pages += entry_is_leaf(e, level)
+					 ? level_size(level) / PAGE_SIZE
+					 : pages_below(table_at(e & PTE_ADDR_MASK), level + 1);
+		}
+	}
+	return pages;
+}
+
+uint64_t paging_user_pages(const struct address_space *as)
+{
+	unsigned long irq = spin_lock_irqsave(space_lock(as));
+	pte_t *pml4 = table_at(as->pml4);
+	uint64_t pages = 0;
+
+	for (unsigned i = 0; i < pt_index(PAGING_KERNEL_HALF, levels[LEVEL_PML4].shift); i++)
+		if (pml4[i] & PTE_PRESENT)
+			pages += pages_below(table_at(pml4[i] & PTE_ADDR_MASK), LEVEL_PDPT);
+	spin_unlock_irqrestore(space_lock(as), irq);
+	return pages;
+}
+
+/*
  * Record runs, clipped to [batch->from, batch->to), until the batch is
  * full. A huge page may begin before from: start and pa move up together.
  */

@@ -214,6 +214,14 @@ void paging_for_each_range(const struct address_space *as, virt_addr_t from, vir
 			   paging_range_fn fn, void *arg);
 
 /*
+ * 4 KiB pages mapped in the user half of as (a 2 MiB leaf counts 512):
+ * from the tables' present-entry counts, without visiting each entry of a
+ * page table (exit's ru_maxrss, getrusage). Takes the tables' lock; any
+ * context where paging_for_each_range may run.
+ */
+uint64_t paging_user_pages(const struct address_space *as);
+
+/*
  * Mapped runs in batches, for callers that change the tables run by run
  * (release, mprotect) and so cannot do it inside paging_for_each_range's
  * callback, which holds the space's lock. A run is as

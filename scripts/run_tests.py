@@ -52,7 +52,10 @@ import check_openings  # noqa: E402
 import pagoda  # noqa: E402
 import test_apic  # noqa: E402,F401
 import test_commands  # noqa: E402,F401
+import test_exec  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
+import test_fork  # noqa: E402,F401
+import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
@@ -68,6 +71,7 @@ import test_smp  # noqa: E402,F401
 import test_smp_calls  # noqa: E402,F401
 import test_smp_stress  # noqa: E402,F401
 import test_threads  # noqa: E402,F401
+import test_trace  # noqa: E402,F401
 import test_user  # noqa: E402,F401
 import test_structure  # noqa: E402
 

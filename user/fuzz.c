@@ -20,9 +20,10 @@
  * Invariants:
  *   [x] the sequence of calls of a worker generation depends only on
  *       (SEED, worker, generation) and the results the kernel gives;
- *   [x] nothing a worker calls can end the parent: kill's pids are the
- *       worker's own, its own group's (after setpgid) or nonexistent ones,
- *       and the report descriptor is never an argument;
+ *   [x] nothing a worker calls can end the parent: the pids of kill and of
+ *       every call that names a process (drawn from the table or at random)
+ *       are the worker's own, its own group's (after setpgid) or
+ *       nonexistent ones, and the report descriptor is never an argument;
  *   [x] a worker never runs libc code that uses its TLS after a call: the
  *       calls are raw `syscall` instructions, the children of fork exit in
  *       the same assembly, and the FS base is restored after arch_prctl.
@@ -58,18 +59,21 @@
 
 /* ---- Raw system calls ---- */
 
+/* The body of a raw call of nr with six arguments: instructions code, result in rax. */
+#define RAW_SYSCALL(code)                                                          \
+	register long r10 __asm__("r10") = d;                                      \
+	register long r8 __asm__("r8") = e;                                        \
+	register long r9 __asm__("r9") = f;                                        \
+	long ret;                                                                  \
+	__asm__ volatile(code                                                      \
+			 : "=a"(ret)                                               \
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) \
+			 : "rcx", "r11", "memory");                                \
+	return ret
+
 static long sys6(long nr, long a, long b, long c, long d, long e, long f)
 {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
+	RAW_SYSCALL("syscall");
 }
 
 #define sys0(nr) sys6(nr, 0, 0, 0, 0, 0, 0)
@@ -85,23 +89,14 @@ static long sys6(long nr, long a, long b, long c, long d, long e, long f)
  */
 static long sys6_forkish(long nr, long a, long b, long c, long d, long e, long f)
 {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall\n\t"
-			 "test %%rax, %%rax\n\t"
-			 "jnz 1f\n\t"
-			 "mov $231, %%eax\n\t" /* exit_group */
-			 "xor %%edi, %%edi\n\t"
-			 "syscall\n\t"
-			 "ud2\n"
-			 "1:"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
+	RAW_SYSCALL("syscall\n\t"
+		    "test %%rax, %%rax\n\t"
+		    "jnz 1f\n\t"
+		    "mov $231, %%eax\n\t" /* exit_group */
+		    "xor %%edi, %%edi\n\t"
+		    "syscall\n\t"
+		    "ud2\n"
+		    "1:");
 }
 
 /* ---- Randomness: splitmix64, one state per worker generation ---- */
@@ -175,7 +170,22 @@ static const struct call calls[] = {
 	{ SYS_openat, "dpfn" }, { SYS_pipe2, "pf" }, { SYS_dup3, "ddf" },
 	{ SYS_getrandom, "pnf" }, { SYS_getrusage, "np" }, { SYS_mmap, "anffdn" },
 	{ SYS_munmap, "an" }, { SYS_write, "dpn" }, { SYS_read, "dpn" },
+	/* Calls that name another process: their pids stay ours or nobody's. */
+	{ SYS_ptrace, "nipp" }, { SYS_rt_sigqueueinfo, "isp" }, { SYS_rt_tgsigqueueinfo, "iisp" },
+	{ SYS_prlimit64, "innp" }, { SYS_process_vm_readv, "ipnpnf" },
+	{ SYS_process_vm_writev, "ipnpnf" }, { SYS_kcmp, "iinnn" }, { 434 /* pidfd_open */, "if" },
+	{ SYS_setpriority, "nin" }, { SYS_sched_setaffinity, "inp" },
+	{ SYS_sched_setscheduler, "inp" }, { SYS_ioprio_set, "nin" }, { SYS_getpgid, "i" },
 };
+
+/* The row of nr in calls, or NULL: a random number that names a known call takes its kinds. */
+static const struct call *call_of(int nr)
+{
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (calls[i].nr == nr)
+			return &calls[i];
+	return NULL;
+}
 
 /* ---- Hostile values ---- */
 
@@ -461,6 +471,9 @@ static void one_call(void)
 		kinds = c->args;
 	} else if (r < 97) {
 		nr = (int)below(460);
+		const struct call *c = call_of(nr);
+		if (c) /* kill(2) drawn at random must not aim at the parent either */
+			kinds = c->args;
 	} else {
 		static const int odd[] = { 512, 1000, 0x40000000, 0x40000001, -1, 0x7fffffff };
 		nr = odd[below(sizeof(odd) / sizeof(odd[0]))];

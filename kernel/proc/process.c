@@ -299,11 +299,11 @@ static void hand_children_on(struct process *p, struct handover *h)
 	}
 }
 
-/* Tell a parent that a child of its ended (drops the caller's reference). */
-static void notify_parent(struct process *parent)
+/* Tell a parent that child ended (drops the caller's reference to parent). */
+static void notify_parent(struct process *parent, const struct process *child)
 {
 	wait_queue_wake_all(&parent->child_wait);
-	signal_send(parent, SIGCHLD);
+	signal_child_ended(parent, child->pid, child->wait_status);
 	process_put(parent);
 }
 
@@ -393,9 +393,9 @@ static __noreturn void process_end(int status)
 	/* The waiter joins this thread before freeing p: p stays valid until thread_exit. */
 	wait_queue_wake_all(&p->exit_wait);
 	if (parent)
-		notify_parent(parent);
+		notify_parent(parent, p);
 	if (h.heir)
-		notify_parent(h.heir);
+		notify_parent(h.heir, p);
 	if (background || h.wake_reaper)
 		wait_queue_wake_all(&reaper_queue);
 	if (was_init)

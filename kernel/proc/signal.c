@@ -116,6 +116,14 @@ void signal_send_info(struct process *p, int sig, int code, int sender)
 	send(p, sig, &info);
 }
 
+void signal_child_ended(struct process *parent, int pid, int wait_status)
+{
+	int sig = wait_status & 0x7f;
+	struct signal_info info = {.code = sig ? CLD_KILLED : CLD_EXITED, .pid = pid,
+				   .status = sig ? sig : (wait_status >> 8) & 0xff};
+	send(parent, SIGCHLD, &info);
+}
+
 /* ---- Choosing targets. ---- */
 
 struct group_send {
@@ -355,7 +363,8 @@ static void setup_frame(struct process *p, struct trap_frame *frame, int sig,
 	struct thread *t = thread_current();
 	struct signal_state *s = &p->signals;
 	struct signal_frame_info fi = {
-		.sig = sig, .code = info->code, .pid = info->pid, .addr = info->addr,
+		.sig = sig, .code = info->code, .pid = info->pid, .status = info->status,
+		.addr = info->addr,
 		.restorer = act->restorer, .xstate = fpu_uses_xsave(),
 	};
 	bool fresh;
@@ -397,8 +406,8 @@ static void setup_frame(struct process *p, struct trap_frame *frame, int sig,
 /* Act on every deliverable signal; interrupts on. Returns when none is left or never. */
 static void deliver_slow(struct process *p, struct trap_frame *frame)
 {
-	struct signal_info info;
-	struct linux_sigaction act;
+	struct signal_info info = {0};
+	struct linux_sigaction act = {0};
 	bool handled = false;
 	int sig;
 

@@ -41,7 +41,8 @@ struct wait_queue;
 /* What is remembered of a pending signal for the handler's siginfo. */
 struct signal_info {
 	int32_t code;                    /* si_code: SI_USER, SI_KERNEL, SI_TKILL, SEGV_*, ... */
-	int32_t pid;                     /* the sender (kill), 0 from the kernel */
+	int32_t pid;                     /* the sender (kill) or the child (SIGCHLD), 0 */
+	int32_t status;                  /* SIGCHLD: the exit code or the signal */
 	uint64_t addr;                   /* faults: the address (si_addr, cr2) */
 };
 
@@ -81,6 +82,13 @@ const char *signal_name(int sig);
  * is in. Nothing for a zombie. Any context.
  */
 void signal_send(struct process *p, int sig);
+
+/*
+ * SIGCHLD to parent for child pid, which ended with wait_status: siginfo
+ * says CLD_EXITED and the exit code, or CLD_KILLED and the signal. Any
+ * context.
+ */
+void signal_child_ended(struct process *parent, int pid, int wait_status);
 
 /* signal_send with siginfo's code and sender pid (kill, tkill). Any context. */
 void signal_send_info(struct process *p, int sig, int code, int sender);

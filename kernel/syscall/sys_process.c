@@ -109,7 +109,7 @@ static void rusage_self(struct process *p, struct linux_rusage *ru)
 	uint64_t cycles = t->run_cycles + (rdtsc() - t->last_switch_in);
 
 	ru->ru_utime = timeval_from_us(timer_tsc_to_us(cycles));
-	ru->ru_maxrss = (int64_t)(user_space_resident(&p->space) * (PAGE_SIZE / 1024));
+	ru->ru_maxrss = (int64_t)(paging_user_pages(&p->space.as) * (PAGE_SIZE / 1024));
 	ru->ru_minflt = (int64_t)process_minflt(p);
 	ru->ru_majflt = (int64_t)p->majflt;
 	ru->ru_nivcsw = (int64_t)t->preemptions;

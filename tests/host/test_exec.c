@@ -15,7 +15,9 @@
  * the bytes after p_filesz in the last data page read zero; bss and the
  * rest demand-zero; brk at the image's end; the stack image (argc, argv,
  * envp, AT_PHDR/AT_ENTRY/AT_RANDOM) read back from user memory; refusals
- * (-ENOEXEC, -E2BIG) leave the space empty; and every frame comes back
+ * (-ENOEXEC, -E2BIG) leave the space empty; execve's exec_find (x bit,
+ * root, -ENOENT, -ENOTDIR) and exec_args_copy from user memory (empty
+ * argv, -EFAULT, -E2BIG by size and by count); and every frame comes back
  * when the space is destroyed (host_user_end).
  * Hosted code: may use libc.
  */
@@ -423,6 +425,92 @@ static const char *test_exec_refusals(void)
 	END();
 }
 
+/* ---- execve's steps before the point of no return ------------------------ */
+
+static const char *test_exec_find(void)
+{
+	const struct initrd_file *f = NULL;
+
+	BEGIN();
+	CHECK_OK(make_initrd());
+	CHECK(exec_find("static", false, &f) == 0 && f == initrd_find("static"));
+	CHECK(exec_find("notes.txt", false, &f) == -EACCES); /* mode 0644: no execute bit */
+	CHECK(exec_find("", false, &f) == -EACCES);          /* the root directory */
+	CHECK(exec_find("nothing", false, &f) == -ENOENT);
+	CHECK(exec_find("static", true, &f) == -ENOTDIR);    /* "static/" */
+	CHECK(exec_find("static/x", false, &f) == -ENOTDIR); /* inside a file */
+	CHECK(exec_find("nothing/x", false, &f) == -ENOENT);
+	END();
+}
+
+#define ARGS_AREA 0x400000ull   /* user memory for the arrays and strings of the tests */
+#define ARGS_PAGES 24           /* room for a string longer than USER_STACK_IMAGE_MAX */
+
+/* Write the NULL-terminated array of n strings vec into user memory at va (array, then strings). */
+static const char *put_vector(virt_addr_t va, const char *const *vec, size_t n)
+{
+	virt_addr_t str = va + (n + 1) * sizeof(uint64_t);
+
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t ptr = i < n ? str : 0;
+		CHECK(user_space_write(&us, va + i * sizeof(ptr), &ptr, sizeof(ptr)) == 0);
+		if (i < n) {
+			CHECK(user_space_write(&us, str, vec[i], strlen(vec[i]) + 1) == 0);
+			str += strlen(vec[i]) + 1;
+		}
+	}
+	return NULL;
+}
+
+static const char *test_exec_args_copy(void)
+{
+	static const char *const argv[] = {"prog", "", "two words"};
+	static const char *const envp[] = {"A=1", "PATH=/"};
+	struct exec_args a;
+
+	BEGIN();
+	CHECK(user_map_anon(&us, ARGS_AREA, ARGS_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			    "args") == 0);
+	CHECK_OK(put_vector(ARGS_AREA, argv, 3));
+	CHECK_OK(put_vector(ARGS_AREA + PAGE_SIZE, envp, 2));
+	CHECK(exec_args_copy(&a, ARGS_AREA, ARGS_AREA + PAGE_SIZE) == 0);
+	CHECK(a.argc == 3 && a.envc == 2 && a.argv[3] == NULL && a.envp[2] == NULL);
+	for (size_t i = 0; i < 3; i++)
+		CHECKF(!strcmp(a.argv[i], argv[i]), "argv[%zu] \"%s\"", i, a.argv[i]);
+	CHECK(!strcmp(a.envp[0], "A=1") && !strcmp(a.envp[1], "PATH=/"));
+	exec_args_free(&a);
+	CHECK(a.buf == NULL);
+
+	/* NULL arrays: argv becomes {""} (Linux 6.1), envp empty. */
+	CHECK(exec_args_copy(&a, 0, 0) == 0);
+	CHECK(a.argc == 1 && a.argv[0][0] == '\0' && a.argv[1] == NULL && a.envc == 0 &&
+	      a.envp[0] == NULL);
+	exec_args_free(&a);
+
+	/* Bad pointers: the array, a string, the environment's array; nothing kept. */
+	uint64_t bad = KERNEL_HALF_START;
+	CHECK(exec_args_copy(&a, USER_TOP, 0) == -EFAULT && a.buf == NULL);
+	CHECK(exec_args_copy(&a, ARGS_AREA, bad) == -EFAULT && a.buf == NULL);
+	CHECK(user_space_write(&us, ARGS_AREA + 8, &bad, sizeof(bad)) == 0); /* argv[1] */
+	CHECK(exec_args_copy(&a, ARGS_AREA, 0) == -EFAULT && a.buf == NULL);
+
+	/* Too big: one string past the image's size; more than USER_ARGS_MAX strings. */
+	virt_addr_t big = ARGS_AREA + 2 * PAGE_SIZE;
+	uint64_t vec[2] = {big + 16, 0};
+	CHECK(user_space_write(&us, big, vec, sizeof(vec)) == 0);
+	for (virt_addr_t va = big + 16; va < ARGS_AREA + ARGS_PAGES * PAGE_SIZE - 1; va += 4096) {
+		static const char x[4096] = {[0 ... 4095] = 'x'};
+		size_t n = MIN(sizeof(x), ARGS_AREA + ARGS_PAGES * PAGE_SIZE - 1 - va);
+		CHECK(user_space_write(&us, va, x, n) == 0);
+	}
+	CHECK(exec_args_copy(&a, big, 0) == -E2BIG && a.buf == NULL);
+	uint64_t ptr = ARGS_AREA + ARGS_PAGES * PAGE_SIZE - 2; /* "x": the big string's last byte */
+	for (size_t i = 0; i <= USER_ARGS_MAX; i++)
+		CHECK(user_space_write(&us, ARGS_AREA + 3 * PAGE_SIZE + i * 8, &ptr, 8) == 0);
+	CHECK(exec_args_copy(&a, ARGS_AREA + 3 * PAGE_SIZE, 0) == -E2BIG && a.buf == NULL);
+	END();
+}
+
 static const struct selftest initrd_tests[] = {
 	{"table", "files, names with / and ./, unaligned and duplicate files left out",
 	 test_initrd_table},
@@ -440,6 +528,10 @@ static const struct selftest exec_tests[] = {
 	 test_exec_big_bss},
 	{"refusals", "not ELF, empty, too many arguments: refused with nothing mapped",
 	 test_exec_refusals},
+	{"find", "execve's file: found, no x bit or the root -EACCES, -ENOENT, -ENOTDIR",
+	 test_exec_find},
+	{"args_copy", "argv/envp copied in from user memory; empty argv {\"\"}; -EFAULT, -E2BIG, "
+	 "nothing kept", test_exec_args_copy},
 };
 
 SELFTEST_SUITE(initrd, initrd_tests);

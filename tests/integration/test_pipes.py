@@ -14,7 +14,7 @@ import re
 
 from pagoda import check, machine_test
 from test_faults import settled_meminfo
-from test_user import check_memory_back, user_machine
+from test_user import check_memory_back, run_named_usertests, user_machine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PIPES_C = os.path.join(ROOT, "user", "usertests", "pipes.c")
@@ -31,23 +31,7 @@ def run_pipe_tests(m):
     shell takes 16 words); all must pass."""
     names = pipe_test_names()
     check(len(names) >= 15, "pipes.c lists only %d tests" % len(names))
-    batches, line = [], []
-    for name in names:
-        if len(" ".join(line + [name])) > 200 or len(line) == 12:
-            batches.append(line)
-            line = []
-        line.append(name)
-    batches.append(line)
-    passed = []
-    for batch in batches:
-        out = m.command("run usertests %s" % " ".join(batch), timeout=300)
-        fails = re.findall(r"^FAIL .*$", out, re.M)
-        check(not fails, "pipe usertests:\n" + "\n".join(fails))
-        check(re.search(r"^usertests \(pid \d+\) exited with status 0$", out, re.M),
-              "usertests did not exit 0:\n" + out[-2000:])
-        passed += re.findall(r"^PASS (\S+)$", out, re.M)
-    check(sorted(passed) == sorted(names), "%d of %d pipe tests passed" % (len(passed),
-                                                                         len(names)))
+    run_named_usertests(m, names, "pipe usertests")
 
 
 def pipes_on(smp):

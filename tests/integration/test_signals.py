@@ -15,7 +15,7 @@ import time
 
 from pagoda import PROMPT_RE, check, machine_test
 from test_faults import settled_meminfo
-from test_user import check_memory_back, ps, user_machine
+from test_user import check_memory_back, ps, run_named_usertests, user_machine
 
 _warmed = set()  # machines (test_user's, shared) that ran sigtree once
 
@@ -103,23 +103,7 @@ def signals_usertests_smp4(firmware):
     m = signal_machine(4)
     names = re.findall(r"^\s*(sig_\S+)", m.command("run usertests -l", timeout=60), re.M)
     check(len(names) >= 15, "usertests -l lists only %d signal tests" % len(names))
-    batches, line = [], []
-    for name in names:  # a shell line holds 255 characters
-        if len(" ".join(line + [name])) > 200:
-            batches.append(line)
-            line = []
-        line.append(name)
-    batches.append(line)
-    passed = []
-    for batch in batches:
-        out = m.command("run usertests %s" % " ".join(batch), timeout=300)
-        fails = re.findall(r"^FAIL .*$", out, re.M)
-        passed += re.findall(r"^PASS (sig_\S+)$", out, re.M)
-        check(not fails, "signal usertests on 4 CPUs:\n" + "\n".join(fails))
-        check(re.search(r"^usertests \(pid \d+\) exited with status 0$", out, re.M),
-              "usertests did not exit 0:\n" + out[-2000:])
-    check(sorted(passed) == sorted(names), "on 4 CPUs %d of %d signal tests passed"
-          % (len(passed), len(names)))
+    run_named_usertests(m, names, "signal usertests on 4 CPUs")
 
 
 @machine_test("`kill 1` is refused (init cannot be killed) and init stays")

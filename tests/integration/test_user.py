@@ -458,3 +458,25 @@ def usertests_on_linux(firmware):
                     proc.stdout, re.M),
           "usertests on Linux: summary (%d Pagoda-only tests):\n%s"
           % (pagoda_only, proc.stdout[-500:]))
+
+
+def run_named_usertests(m, names, what):
+    """Run the usertests in names, in shell lines of at most 200 characters and 12
+    names (the shell takes 16 words); each must pass and each run exit 0."""
+    batches, line = [], []
+    for name in names:
+        if len(" ".join(line + [name])) > 200 or len(line) == 12:
+            batches.append(line)
+            line = []
+        line.append(name)
+    batches.append(line)
+    passed = []
+    for batch in batches:
+        out = m.command("run usertests %s" % " ".join(batch), timeout=RUN_TIMEOUT)
+        fails = re.findall(r"^FAIL .*$", out, re.M)
+        check(not fails, "%s:\n%s" % (what, "\n".join(fails)))
+        check(re.search(r"^usertests \(pid \d+\) exited with status 0$", out, re.M),
+              "%s: usertests did not exit 0:\n%s" % (what, out[-2000:]))
+        passed += re.findall(r"^PASS (\S+)$", out, re.M)
+    check(sorted(passed) == sorted(names), "%s: %d of %d passed" % (what, len(passed),
+                                                                  len(names)))

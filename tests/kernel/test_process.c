@@ -202,6 +202,17 @@ static int run_status(const char *path, const char *const argv[])
 	return err ? err : status;
 }
 
+/* Wait up to 2 s for pid to leave the table (reaped); true if it did. */
+static bool gone_within_2s(int pid)
+{
+	struct process *seen = NULL;
+	for (int i = 0; i < 400 && (seen = process_get(pid)) != NULL; i++) {
+		process_put(seen);
+		thread_sleep_ms(5);
+	}
+	return seen == NULL;
+}
+
 static const char *test_run_hello(void)
 {
 	if (!initrd_find(HELLO))
@@ -330,15 +341,7 @@ static const char *test_background_reaped(void)
 	CHECK(process_spawn(HELLO, NULL, PROCESS_BACKGROUND, &p, NULL, 0) == 0);
 	int pid = p->pid;
 	CHECK(process_wait(p, NULL) == -EINVAL); /* not waitable; the reference is dropped */
-	struct process *again = NULL;
-	for (int i = 0; i < 400; i++) {
-		again = process_get(pid);
-		if (!again)
-			break;
-		process_put(again);
-		thread_sleep_ms(5);
-	}
-	CHECKF(again == NULL, "background pid %d not reaped within 2 s", pid);
+	CHECKF(gone_within_2s(pid), "background pid %d not reaped within 2 s", pid);
 	CHECK(process_count() <= count_before); /* an earlier `run -b` may have ended too */
 	return NULL;
 }
@@ -385,11 +388,112 @@ static const char *test_readers(void)
 	CHECK(signal_kill(p->pid, SIGKILL) == 0);
 	pid = p->pid;
 	process_put(p);
-	for (int i = 0; i < 400 && (seen = process_get(pid)) != NULL; i++) {
-		process_put(seen);
-		thread_sleep_ms(5);
+	CHECKF(gone_within_2s(pid), "killed background pid %d not reaped within 2 s", pid);
+	return NULL;
+}
+
+#define LIMIT_SLEEPER_ARGS {SLEEPER, "-q", "30", NULL}
+
+/* Kill every pid of pids[0 .. n) and wait for each to be reaped; false if one stays. */
+static bool kill_all(const int *pids, int n)
+{
+	bool ok = true;
+	for (int i = 0; i < n; i++)
+		ok &= signal_kill(pids[i], SIGKILL) != -EINVAL; /* -ESRCH: ended already */
+	for (int i = 0; i < n; i++)
+		ok &= gone_within_2s(pids[i]);
+	return ok;
+}
+
+static const char *test_spawn_limit(void)
+{
+	if (!initrd_find(SLEEPER))
+		return NULL;
+	static int pids[PROCESS_MAX];
+	const char *const argv[] = LIMIT_SLEEPER_ARGS;
+	char why[120];
+	int n = 0, err;
+	struct process *p;
+
+	/* Background sleepers until the table is full. */
+	while ((err = process_spawn(SLEEPER, argv, PROCESS_BACKGROUND, &p, why, sizeof(why))) == 0) {
+		pids[n++] = p->pid;
+		process_put(p);
+		if (n == PROCESS_MAX)
+			break;
 	}
-	CHECKF(seen == NULL, "killed background pid %d not reaped within 2 s", pid);
+	size_t full = process_count();
+	bool killed = kill_all(pids, n);
+	CHECKF(err == -EAGAIN, "spawn number %d gave %d, expected -EAGAIN", n + 1, err);
+	CHECKF(full == PROCESS_MAX, "%zu processes when spawn refused, limit %d", full,
+	       PROCESS_MAX);
+	CHECKF(strstr(why, "PROCESS_MAX") != NULL, "the refusal's reason: '%s'", why);
+	CHECK(killed);
+	CHECK(run_status(HELLO, NULL) == WAIT_STATUS_EXITED(0)); /* below the limit again */
+	return NULL;
+}
+
+/* process_for_each: the pids of running processes named arg->name, but arg->skip. */
+struct named {
+	const char *name;
+	int skip;
+	int pids[PROCESS_MAX];
+	int ppids[PROCESS_MAX];
+	int n;
+};
+
+static void collect_named(struct process *p, void *arg)
+{
+	struct named *c = arg;
+	if (strcmp(p->name, c->name) != 0 || p->pid == c->skip ||
+	    __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != PROCESS_RUNNING || c->n == PROCESS_MAX)
+		return;
+	c->pids[c->n] = p->pid;
+	c->ppids[c->n++] = process_ppid(p);
+}
+
+#define TREE "forkbomb"
+#define TREE_SIZE 7
+
+static const char *test_orphans_handed_on(void)
+{
+	if (!initrd_find(TREE) || !initrd_find(HELLO))
+		return NULL;
+	static struct named tree;
+	const char *const argv[] = {TREE, "-t", "7", NULL};
+	struct process *root, *init = process_get(1);
+	bool have_init = init && strcmp(init->name, "init") == 0;
+
+	if (init)
+		process_put(init);
+	CHECK(process_spawn(TREE, argv, 0, &root, NULL, 0) == 0);
+	tree = (struct named){TREE, root->pid, {0}, {0}, 0};
+	for (int i = 0; i < 400 && tree.n < TREE_SIZE - 1; i++) {
+		thread_sleep_ms(5);
+		tree.n = 0;
+		process_for_each(collect_named, &tree);
+	}
+	CHECK(signal_kill(root->pid, SIGKILL) == 0);
+	int status = 0;
+	CHECK(process_wait(root, &status) == 0);
+	CHECKF(status == WAIT_STATUS_SIGNALED(SIGKILL), "the root's status 0x%x", status);
+	CHECKF(tree.n == TREE_SIZE - 1, "the tree has %d processes below its root", tree.n);
+	/* The root's two children lost their parent: init's now (or the kernel's: 0). */
+	int orphans = 0;
+	for (int i = 0; i < tree.n; i++) {
+		struct process *c = process_get(tree.pids[i]);
+		CHECKF(c != NULL, "pid %d ended with its parent", tree.pids[i]);
+		if (tree.ppids[i] == root->pid) {
+			orphans++;
+			CHECKF(process_ppid(c) == (have_init ? 1 : 0), "orphan %d has parent %d",
+			       c->pid, process_ppid(c));
+		} else {
+			CHECKF(process_ppid(c) == tree.ppids[i], "pid %d changed parent", c->pid);
+		}
+		process_put(c);
+	}
+	CHECKF(orphans == 2, "%d children of the root", orphans);
+	CHECK(kill_all(tree.pids, tree.n)); /* init (or the reaper) takes them all */
 	return NULL;
 }
 
@@ -409,6 +513,10 @@ static const struct selftest process_tests[] = {
 	{"background_reaped", "a run -b process is reaped without a wait", test_background_reaped},
 	{"readers", "a referenced process outlives its reaping; a zombie has no space",
 	 test_readers},
+	{"spawn_limit", "spawn past PROCESS_MAX is -EAGAIN with a reason; fine again after",
+	 test_spawn_limit},
+	{"orphans_handed_on", "a killed parent's children go to init (or the kernel), all reaped",
+	 test_orphans_handed_on},
 };
 
 SELFTEST_SUITE(process, process_tests);

@@ -204,6 +204,35 @@ static void raise_it(long sig)
 	sys(SYS_kill, sys(SYS_getpid), sig);
 }
 
+static const char *test_sigchld_info(void)
+{
+	unsigned long old = blocked_now();
+	int status;
+
+	reset_records();
+	CHECK(handle(SIGCHLD, record, 0, 0) == 0, "sigaction failed");
+	for (int killed = 0; killed < 2; killed++) {
+		set_blocked(old | SIGMASK(SIGCHLD)); /* delivered after the wait, with its info */
+		long child = sys(SYS_fork);
+		if (child == 0) {
+			if (killed)
+				raise_it(SIGTERM);
+			sys(SYS_exit_group, 7);
+		}
+		CHECK(child > 0, "fork = %s", ret_name(child));
+		CHECK_RET(sys(SYS_wait4, child, &status, 0, NULL), child);
+		set_blocked(old);
+		CHECK(hits[SIGCHLD] == killed + 1, "SIGCHLD handler ran %d times", hits[SIGCHLD]);
+		CHECK(last_info.si_pid == child, "si_pid %d, the child is %ld", last_info.si_pid,
+		      child);
+		CHECK(last_info.si_code == (killed ? CLD_KILLED : CLD_EXITED) &&
+			      last_info.si_status == (killed ? SIGTERM : 7),
+		      "si_code %d si_status %d", last_info.si_code, last_info.si_status);
+	}
+	restore_default(SIGCHLD);
+	return NULL;
+}
+
 
 static const char *test_default_actions(void)
 {
@@ -670,6 +699,7 @@ const struct usertest signal_tests[] = {
 	{ "sig_pending_set", test_pending_set, PORTABLE },
 	{ "sig_ignored", test_ignored, PORTABLE },
 	{ "sig_default_actions", test_default_actions, PORTABLE },
+	{ "sig_sigchld_info", test_sigchld_info, PORTABLE },
 	{ "sig_fault_defaults", test_fault_defaults, PORTABLE },
 	{ "sig_segv_caught", test_segv_caught, PORTABLE },
 	{ "sig_segv_fixed", test_segv_fixed, PORTABLE },
