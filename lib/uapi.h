@@ -257,15 +257,14 @@ struct linux_sigaction {
 /* wait status, as wait4 reports it and WIFEXITED/WTERMSIG decode it. */
 #define WAIT_STATUS_EXITED(code) (((code) & 0xff) << 8)
 #define WAIT_STATUS_SIGNALED(sig) ((sig) & 0x7f)
-/* wait4's options (Linux's include/uapi/linux/wait.h), spelled as glibc's
- * <bits/waitflags.h> spells them, so host tests may include both. */
-#define WNOHANG 1
-#define WUNTRACED 2
-#define WCONTINUED 8
+/* wait4's options (Linux's include/uapi/linux/wait.h; a host libc's, when included, agree). */
+#ifndef WNOHANG
+#define WNOHANG 0x00000001
+#define WUNTRACED 0x00000002
+#define WCONTINUED 0x00000008
 #define __WNOTHREAD 0x20000000
 #define __WALL 0x40000000
 #define __WCLONE 0x80000000
-/* clone's flags: the low byte is the signal sent to the parent when the child ends. */
-#define CLONE_EXIT_SIGNAL_MASK 0xffull
+#endif
 
 #endif

@@ -128,11 +128,15 @@ struct report {
 	uint16_t worker, gen;
 	uint32_t calls;                 /* calls made by this generation so far */
 	uint32_t state;                 /* FUZZ_RUNNING, FUZZ_DONE, FUZZ_BLOCKING */
+	uint32_t handled;               /* signals its handler caught so far */
 	uint32_t counts[FUZZ_SLOTS];    /* results of those calls */
 };
 
 static struct {
 	int solo;                       /* no fork or no pipe: fuzzing in the parent itself */
+	int child;                      /* a child a worker forked: a few calls, no reports */
+	uint64_t enosys[8];             /* numbers below 512 that said ENOSYS: drawn less */
+	unsigned handled;               /* signals the real handler caught */
 	int verbose;                    /* -v: each call on FUZZ_LOG_FD (solo: stdout) first */
 	int report_fd;                  /* -1 in solo mode */
 	int own_group;                  /* setpgid(0, 0) worked: kill(0, ...) hits only us */
@@ -389,9 +393,63 @@ static int arena_make(void)
 	return 0;
 }
 
+/* ---- Signal handlers that work ---- */
+
+/* The handler rt_sigaction installs half the time: counts, touches no TLS. */
+static void on_signal(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&w.handled, 1, __ATOMIC_RELAXED);
+}
+
+/* SA_RESTORER's target: rt_sigreturn, as musl's __restore_rt. */
+void fuzz_restorer(void);
+__asm__(".text\n"
+	".global fuzz_restorer\n"
+	"fuzz_restorer:\n\t"
+	"mov $15, %eax\n\t"
+	"syscall\n\t"
+	"ud2\n");
+
+/* The watchdog's first, catchable signals: the handler is installed for them often. */
+static const int gentle[] = { SIGUSR1, SIGINT, SIGTERM, SIGALRM, SIGHUP, SIGCHLD };
+
+#define SIGACTION_AT 0xc00 /* a struct sigaction (the kernel's) in the scratch pages */
+
+/* A valid action with random flags and mask; returns its address. */
+static uint64_t good_sigaction(void)
+{
+	static const uint64_t flag_bits[] = {
+		0x10000000 /* SA_RESTART */, 0x40000000 /* SA_NODEFER */, 0x80000000 /* SA_RESETHAND */,
+		4 /* SA_SIGINFO */, 0x08000000 /* SA_ONSTACK */,
+	};
+	uint64_t *sa = (uint64_t *)(w.arena + SIGACTION_AT);
+	uint64_t flags = 0x04000000; /* SA_RESTORER */
+
+	for (size_t i = 0; i < sizeof(flag_bits) / 8; i++)
+		if (chance(3))
+			flags |= flag_bits[i];
+	switch (below(8)) {
+	case 0: sa[0] = 0; break; /* SIG_DFL */
+	case 1: sa[0] = 1; break; /* SIG_IGN */
+	default: sa[0] = (uint64_t)(uintptr_t)on_signal;
+	}
+	sa[1] = flags;
+	sa[2] = (uint64_t)(uintptr_t)fuzz_restorer;
+	sa[3] = chance(2) ? 0 : next();
+	return scratch(SIGACTION_AT);
+}
+
 /* ---- One call ---- */
 
 static void report_send(void);
+static void child_run(void);
+
+/* Did nr say ENOSYS in this generation? */
+static int said_enosys(int nr)
+{
+	return nr >= 0 && nr < 512 && (w.enosys[nr / 64] >> (nr % 64)) & 1;
+}
 
 static int is_protected_fd(uint64_t v)
 {
@@ -439,6 +497,19 @@ static int rare(int nr)
 	}
 }
 
+/* Calls that may block a worker's child for good, or take it out of the worker's group. */
+static int child_forbidden(int nr)
+{
+	switch (nr) {
+	case SYS_pause: case SYS_rt_sigsuspend: case SYS_read: case SYS_readv: case SYS_pread64:
+	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_wait4: case SYS_nanosleep:
+	case SYS_clock_nanosleep: case SYS_setpgid: case SYS_setsid: case SYS_execve:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Calls that end the fuzzer in solo mode, or that only make sense as a worker. */
 static int solo_forbidden(int nr)
 {
@@ -466,11 +537,13 @@ static void one_call(void)
 		const struct call *c;
 		do
 			c = &calls[below(sizeof(calls) / sizeof(calls[0]))];
-		while (rare(c->nr) && !chance(8));
+		while ((rare(c->nr) || said_enosys(c->nr)) && !chance(8));
 		nr = c->nr;
 		kinds = c->args;
 	} else if (r < 97) {
-		nr = (int)below(460);
+		do
+			nr = (int)below(460);
+		while (said_enosys(nr) && !chance(8));
 		const struct call *c = call_of(nr);
 		if (c) /* kill(2) drawn at random must not aim at the parent either */
 			kinds = c->args;
@@ -510,6 +583,15 @@ static void one_call(void)
 		if (nr == SYS_clock_nanosleep)
 			a[1] &= ~1ull; /* not TIMER_ABSTIME: an absolute time may be far away */
 	}
+	if (nr == SYS_rt_sigaction && chance(2)) {
+		a[1] = good_sigaction();
+		a[3] = 8;
+		if (chance(2))
+			a[0] = (uint64_t)gentle[below(sizeof(gentle) / sizeof(gentle[0]))];
+	}
+	/* A worker's child has no watchdog: it neither blocks nor leaves the group. */
+	if (w.child && child_forbidden(nr))
+		nr = SYS_getppid;
 	if (w.verbose)
 		log_call(nr, a);
 	if (nr == SYS_pause || nr == SYS_rt_sigsuspend) {
@@ -518,10 +600,18 @@ static void one_call(void)
 		w.rep.state = FUZZ_RUNNING;
 	}
 	long ret;
-	if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == 435 /* clone3 */)
+	if (nr == SYS_fork && !w.child && !w.solo) {
+		/* A child that lives a little: copy-on-write, pipes and waits between two. */
+		ret = sys0(SYS_fork);
+		if (ret == 0)
+			child_run();
+	} else if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == 435 /* clone3 */) {
 		ret = sys6_forkish(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	else
+	} else {
 		ret = sys6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+	if (ret == -38 && nr >= 0 && nr < 512)
+		w.enosys[nr / 64] |= 1ull << (nr % 64);
 	if (nr == SYS_arch_prctl)
 		sys2(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, w.fs_base);
 	if (nr == SYS_mmap && ret > 0 && ret < (long)0x800000000000)
@@ -541,8 +631,9 @@ static void one_call(void)
 
 static void report_send(void)
 {
-	if (w.solo)
+	if (w.solo || w.child)
 		return;
+	w.rep.handled = w.handled;
 	for (int tries = 0; tries < 1000; tries++) {
 		long n = sys3(SYS_write, FUZZ_REPORT_FD, &w.rep, sizeof(w.rep));
 		if (n == (long)sizeof(w.rep))
@@ -554,11 +645,24 @@ static void report_send(void)
 	sys1(SYS_exit_group, 3); /* the report descriptor is gone */
 }
 
+/* A forked child of a worker: a few calls of its own stream, then exit_group(0). */
+static void child_run(void)
+{
+	w.child = 1;
+	w.pid = sys0(SYS_getpid);
+	rng ^= 0xd1b54a32d192ed03ull; /* its own stream, as deterministic as the worker's */
+	for (unsigned n = 4 + (unsigned)below(32); n; n--)
+		one_call();
+	sys1(SYS_exit_group, 0);
+}
+
 static void seed_generation(uint64_t seed, unsigned worker, unsigned gen)
 {
 	rng = seed ^ (0x632be59bd9b4e019ull * (worker + 1)) ^ (0x85ebca77c2b2ae63ull * (gen + 1));
 	next();
 	memset(&w.rep, 0, sizeof(w.rep));
+	memset(w.enosys, 0, sizeof(w.enosys));
+	w.handled = 0;
 	w.rep.magic = FUZZ_MAGIC;
 	w.rep.worker = (uint16_t)worker;
 	w.rep.gen = (uint16_t)gen;
@@ -609,6 +713,7 @@ static struct slot slots[FUZZ_WORKERS_MAX];
 static uint64_t totals[FUZZ_SLOTS];
 static uint64_t total_calls;
 static unsigned generations, deaths[65], exits_early, exits_done, watchdog_signals;
+static uint64_t total_handled;
 
 static uint64_t now_ms(void)
 {
@@ -691,6 +796,7 @@ static void ended(int i, int st)
 
 	for (int k = 0; k < FUZZ_SLOTS; k++)
 		totals[k] += s->last.counts[k];
+	total_handled += s->last.handled;
 	if (s->last.state == FUZZ_DONE && (st & 0x7f) == 0 && ((st >> 8) & 0xff) == 0) {
 		exits_done++;
 		made = s->budget;
@@ -702,6 +808,7 @@ static void ended(int i, int st)
 		made++;
 	}
 	total_calls += made;
+	sys2(SYS_kill, -s->pid, SIGKILL); /* its children still alive, in its group */
 	s->left = made >= s->left ? 0 : s->left - made;
 	s->pid = 0;
 	s->gen++;
@@ -749,7 +856,8 @@ static void summary(uint64_t seed, unsigned procs)
 			if (deaths[sig])
 				printf(", %u killed by %s", deaths[sig],
 				       sig ? strsignal(sig) : "an unknown signal");
-		printf("; %u watchdog signals\n", watchdog_signals);
+		printf("; %u watchdog signals, %llu caught by handlers\n", watchdog_signals,
+		       (unsigned long long)total_handled);
 	}
 	fflush(stdout);
 }
@@ -769,7 +877,6 @@ static int fuzz_solo(uint64_t seed, uint32_t budget)
 /* Signal workers that stopped reporting: a catchable signal first, then SIGKILL. */
 static void watchdog(unsigned procs)
 {
-	static const int gentle[] = { SIGUSR1, SIGINT, SIGTERM, SIGALRM, SIGHUP, SIGCHLD };
 	uint64_t now = now_ms();
 
 	for (unsigned i = 0; i < procs; i++) {

@@ -115,7 +115,7 @@ static void ps_row(struct process *p, void *arg)
 	uint64_t resident = process_resident(p);
 	uint64_t seconds = (timer_ticks() - p->start_tick) / TIMER_HZ;
 
-	kprintf("%5d %5d %-8s %8lu %8lu %6lu:%02lu  %s\n", p->pid, p->parent ? p->parent->pid : 0,
+	kprintf("%5d %5d %-8s %8lu %8lu %6lu:%02lu  %s\n", p->pid, process_ppid(p),
 		process_state_name(__atomic_load_n(&p->state, __ATOMIC_ACQUIRE)), resident,
 		process_minflt(p), seconds / 60, seconds % 60, p->name);
 }
@@ -133,7 +133,8 @@ static int cmd_ps(int argc, char **argv)
 
 SHELL_COMMAND(ps, SHELL_ARGS(0, 0), "list the processes",
 	      "usage: ps\n"
-	      "  One line per process: pid, parent pid (0: started by the shell),\n"
+	      "  One line per process: pid, parent pid (0: started by the shell or\n"
+	      "  the kernel, as init, pid 1, is; 1: an orphan init adopted),\n"
 	      "  state (running, or zombie: ended, not yet reaped), resident user\n"
 	      "  pages (RSS, 4 KiB each), minor faults so far (pages the fault\n"
 	      "  handler provided: demand-zero, file pages, copies, stack growth),\n"

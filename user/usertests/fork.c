@@ -6,8 +6,9 @@
  * fork, vfork and clone(SIGCHLD) return the child's pid and 0 in the child; wait4 selects
  * by pid, any child, the caller's group or another group, reaps once, says WNOHANG's "not
  * yet" with 0, fills the child's rusage; a child whose parent ends is adopted by pid 1 (on
- * Pagoda user/init.c; on Linux the run's init). Children report through pipes or their
- * exit status; none touches the parent's memory.
+ * Pagoda user/init.c; on Linux the run's init); a handler interrupts wait4 (EINTR); a
+ * child's end sends SIGCHLD. Children report through pipes or their exit status; none
+ * touches the parent's memory.
  *
  * Invariants:
  *   [x] a test reaps every child it starts and closes what it opens;
@@ -301,6 +302,75 @@ static const char *test_orphan_adopted_by_init(void)
 	return NULL;
 }
 
+static volatile int signals_seen;
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+/* Install count_signal for sig without SA_RESTART (0), keeping the old action in *old. */
+static int catch_signal(int sig, struct sigaction *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = count_signal;
+	return sigaction(sig, &sa, old);
+}
+
+static const char *test_wait4_interrupted(void)
+{
+	int fds[2];
+	struct sigaction old;
+	char byte;
+
+	CHECK_RET(sys(SYS_pipe2, fds, O_NONBLOCK), 0);
+	CHECK(catch_signal(SIGUSR1, &old) == 0, "sigaction failed");
+	signals_seen = 0;
+	long parent = sys(SYS_getpid);
+	FORK(pid);
+	if (pid == 0) {
+		/* SIGUSR1 to the parent every 5 ms until it closes the pipe (EOF: 0). */
+		sys(SYS_close, fds[1]);
+		while (sys(SYS_read, fds[0], &byte, 1) == -EAGAIN) {
+			sys(SYS_kill, parent, SIGUSR1);
+			sleep_ms(5);
+		}
+		child_exit(0);
+	}
+	int status = -1;
+	long first = sys(SYS_wait4, pid, &status, 0, NULL); /* a handler runs: EINTR */
+	sys(SYS_close, fds[1]);
+	sys(SYS_close, fds[0]);
+	long got = reap(pid, &status);
+	int seen = signals_seen;
+	sigaction(SIGUSR1, &old, NULL);
+	CHECK_RET(first, -EINTR);
+	CHECK(seen >= 1, "the handler never ran");
+	CHECK_RET(got, pid);
+	CHECK(exited_with(status, 0), "status 0x%x", status);
+	return NULL;
+}
+
+static const char *test_sigchld_on_exit(void)
+{
+	struct sigaction old;
+
+	CHECK(catch_signal(SIGCHLD, &old) == 0, "sigaction failed");
+	signals_seen = 0;
+	FORK(pid);
+	if (pid == 0)
+		child_exit(0);
+	int status;
+	long got = reap(pid, &status);
+	int seen = signals_seen;
+	sigaction(SIGCHLD, &old, NULL);
+	CHECK_RET(got, pid);
+	CHECK(seen == 1, "SIGCHLD handler ran %d times for one child's end", seen);
+	return NULL;
+}
+
 /* vfork by hand: the child exits through the system call at once, never touching the stack. */
 static long vfork_exit(int code)
 {
@@ -398,6 +468,8 @@ const struct usertest fork_tests[] = {
 	{ "wait4_bad_pointer", test_wait4_bad_pointer, PORTABLE },
 	{ "zombie_until_reaped", test_zombie_until_reaped, PORTABLE },
 	{ "orphan_adopted_by_init", test_orphan_adopted_by_init, PORTABLE },
+	{ "wait4_interrupted", test_wait4_interrupted, PORTABLE },
+	{ "sigchld_on_exit", test_sigchld_on_exit, PORTABLE },
 	{ "vfork_and_clone", test_vfork_and_clone, PORTABLE },
 	{ "clone_flags_refused", test_clone_flags_refused, PAGODA_ONLY },
 	{ "process_limit", test_process_limit, PAGODA_ONLY },
