@@ -18,7 +18,8 @@
  *
  * Invariants:
  *   [x] the fast path (an implemented number) takes no lock and runs no loop:
- *       one bounds check, one table load, one indirect call;
+ *       one test of syscall_trace_armed, one bounds check, one table load,
+ *       one indirect call;
  *   [x] every user pointer a handler takes goes through mm/uaccess.h;
  *   [x] frame->rax holds the result on return; no other register changes
  *       except through a handler that means to (none today).
