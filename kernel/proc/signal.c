@@ -15,6 +15,8 @@
  *
  * Invariants:
  *   [x] pending and info[] change only under the process's lock;
+ *   [x] the interruptible queue is woken and cleared only under that lock
+ *       (a pipe's queue dies with the pipe right after its sleeper leaves);
  *   [x] signal_deliver returns with interrupts off and nothing deliverable
  *       pending, or never returns (the process ended);
  *   [x] a frame that cannot be written or read back ends the process
@@ -96,10 +98,15 @@ static void send(struct process *p, int sig, const struct signal_info *info)
 		__atomic_or_fetch(&p->signals.pending, SIGMASK_BIT(sig), __ATOMIC_SEQ_CST);
 		wake = true;
 	}
-	spin_unlock_irqrestore(&p->lock, flags);
+	/*
+	 * Wake under p's lock: signal_sleep_end clears the queue under it too,
+	 * so the queue (a pipe's, freed with the pipe) cannot be freed between
+	 * this load and the wake. Lock order: p's lock -> the queue's.
+	 */
 	struct wait_queue *wq = __atomic_load_n(&p->signals.interruptible, __ATOMIC_SEQ_CST);
 	if (wake && wq)
 		wait_queue_wake_all(wq);
+	spin_unlock_irqrestore(&p->lock, flags);
 }
 
 void signal_send(struct process *p, int sig)
@@ -254,8 +261,12 @@ void signal_sleep_begin(struct wait_queue *wq)
 void signal_sleep_end(void)
 {
 	struct process *p = process_current();
-	if (p)
-		__atomic_store_n(&p->signals.interruptible, NULL, __ATOMIC_SEQ_CST);
+	if (!p)
+		return;
+	/* Under the lock: a send that saw the queue has finished waking it (see send). */
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	__atomic_store_n(&p->signals.interruptible, NULL, __ATOMIC_SEQ_CST);
+	spin_unlock_irqrestore(&p->lock, flags);
 }
 
 int signal_wait(void)
