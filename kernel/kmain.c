@@ -28,6 +28,7 @@
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/page_fault.h"
+#include "kernel/arch/x86_64/panic_stop.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/pic.h"
 #include "kernel/arch/x86_64/smap.h"
@@ -108,11 +109,18 @@ static const struct pmm_boot *boot_memory(const struct boot_info *bi)
 _Static_assert(1 + BOOTINFO_MODULES_MAX <= PMM_BOOT_RESERVED_MAX,
 	       "boot_memory: room for the boot information and every module");
 
+/* A panic during the selftest boot ends the run as a failure (panic_stop_set_leave). */
+static void selftest_panic_leave(void)
+{
+	power_qemu_exit(QEMU_EXIT_FAILURE);
+}
+
 /* With `selftest` on the command line: run every suite, report, leave QEMU. */
 static void __attribute__((noreturn)) selftest_boot(void)
 {
 	unsigned passed = 0, failed = 0;
 
+	panic_stop_set_leave(selftest_panic_leave);
 	kprintf("selftest mode: running every in-kernel test suite\n");
 	MUST_SUCCEED(selftest_run(NULL, &passed, &failed), "selftest_boot: every suite (none missing)");
 	power_qemu_exit(failed == 0 && passed > 0 ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);

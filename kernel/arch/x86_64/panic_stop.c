@@ -31,10 +31,16 @@
 static int panic_cpu = PANIC_CPU_NONE;
 static unsigned (*cpu_stopper)(void);
 static int others_stopped = -1; /* -1: nobody was asked */
+static void (*panic_leave)(void);
 
 void panic_stop_set_cpu_stopper(unsigned (*stop)(void))
 {
 	cpu_stopper = stop;
+}
+
+void panic_stop_set_leave(void (*leave)(void))
+{
+	panic_leave = leave;
 }
 
 void panic_begin(void)
@@ -60,6 +66,8 @@ void panic_stop(void)
 		kprintf("CPU %u panicked; %d other CPU(s) stopped by NMI\n", arch_cpu_id(),
 			others_stopped);
 	backtrace_print_here();
+	if (panic_leave)
+		panic_leave(); /* the selftest boot: leave QEMU with a failure */
 	kprintf("System halted.\n");
 	cpu_halt_forever();
 }

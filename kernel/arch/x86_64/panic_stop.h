@@ -10,7 +10,8 @@
  * references only, and the stopper is written to reach no panic itself.
  *
  * Invariants:
- *   [x] until a stopper is installed, a panic stops only its own CPU.
+ *   [x] until a stopper is installed, a panic stops only its own CPU;
+ *   [x] until a leave function is installed, a panic halts (never exits).
  * Context: boot (installing), the panic path (calling).
  */
 #ifndef ARCH_X86_64_PANIC_STOP_H
@@ -18,5 +19,13 @@
 
 /* From now on a panic calls stop() first; it returns how many CPUs it stopped. Boot. */
 void panic_stop_set_cpu_stopper(unsigned (*stop)(void));
+
+/*
+ * From now on a panic calls leave() after its report, before halting: the
+ * selftest boot leaves QEMU with a failure status, so a test run that
+ * panics ends at once instead of waiting for its timeout. leave() must not
+ * panic; if it returns (not in QEMU), the CPU halts as before. Boot.
+ */
+void panic_stop_set_leave(void (*leave)(void));
 
 #endif
