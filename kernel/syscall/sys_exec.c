@@ -1,6 +1,7 @@
 /*
- * sys_exec.c - execve(2) (sys_exec.h): Linux's order of checks, then the
- * point of no return.
+ * sys_exec.c - execve(2) (sys_exec.h): the order of checks of Linux 6.8 and
+ * later (the file before the arguments; 6.1 reads the arguments first),
+ * then the point of no return.
  *
  *   path copied, normalized, found      -EFAULT -ENAMETOOLONG -ENOENT ...
  *   argv, envp copied in                -EFAULT -E2BIG

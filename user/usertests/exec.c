@@ -130,8 +130,11 @@ static const char *test_exec_errors_leave_caller(void)
 	CHECK_RET(sys(SYS_execve, EXECCHECK, bad_argv, exec_envp), -EFAULT);
 	CHECK_RET(sys(SYS_execve, EXECCHECK, argv, bad_envp), -EFAULT);
 	CHECK_RET(sys(SYS_execve, EXECCHECK, big_argv, exec_envp), -E2BIG);
-	/* The file is looked up before the arguments are read. */
-	CHECK_RET(sys(SYS_execve, "no-such-program", bad_argv, exec_envp), -ENOENT);
+	/*
+	 * A missing file with bad arguments is not checked: Linux 6.1 (the
+	 * pinned kernel) reads the arguments first (-EFAULT), Linux 6.8 and
+	 * later open the file first (-ENOENT), as Pagoda does.
+	 */
 
 	for (long i = 0; i < P; i++)
 		CHECK(page[i] == 0x5a, "byte %ld of a page changed under failed execs", i);
