@@ -859,6 +859,13 @@ int process_start_init(void)
 	ASSERT(init_process == NULL, "process_start_init: init is started once");
 	init_process = p; /* spawn's reference, kept until init ends */
 	spin_unlock_irqrestore(&table_lock, flags);
+	/* Settled: asleep in sigsuspend (its interruptible queue set), or gone. */
+	for (unsigned ms = 0; ms < INIT_SETTLE_MS; ms += 10) {
+		if (__atomic_load_n(&p->signals.interruptible, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PROCESS_ZOMBIE)
+			break;
+		thread_sleep_ms(10);
+	}
 	return 0;
 }
 
