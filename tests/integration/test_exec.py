@@ -9,39 +9,13 @@ must leave `meminfo` where it was: every frame fork shared back to one owner or 
 space an execve replaced destroyed, every page table gone (a Pagoda-only check: Linux has
 no such count).
 """
-import os
-import re
-
-from pagoda import check, machine_test
-from test_faults import settled_meminfo
-from test_user import check_memory_back, run_named_usertests, user_machine
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TABLES = [os.path.join(ROOT, "user", "usertests", name) for name in ("cow.c", "exec.c")]
-
-
-def test_names():
-    """The names in cow.c's and exec.c's tables, in order."""
-    names = []
-    for path in TABLES:
-        with open(path) as f:
-            names += re.findall(r'^\s*\{\s*"(\w+)", test_\w+, \w+\s*\},$', f.read(), re.M)
-    return names
-
-
-def run_tests(m):
-    names = test_names()
-    check(len(names) >= 7, "cow.c and exec.c list only %d tests" % len(names))
-    run_named_usertests(m, names, "cow and exec usertests")
+from pagoda import machine_test
+from test_user import usertests_leave_nothing
 
 
 def cow_exec_on(smp):
-    m = user_machine(smp)
-    run_tests(m)  # warm-up: caches, the reaper
-    before = settled_meminfo(m)
-    run_tests(m)
-    check_memory_back(before, settled_meminfo(m), "the cow and exec usertests",
-                      keys=("MemFree", "AnonPages", "Mapped", "PageTables"))
+    usertests_leave_nothing(smp, ("cow.c", "exec.c"), 7, "cow and exec usertests",
+                            keys=("MemFree", "AnonPages", "Mapped", "PageTables"))
 
 
 @machine_test("the cow and exec usertests on 1 CPU; meminfo back after a second run")

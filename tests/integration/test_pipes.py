@@ -9,37 +9,12 @@ across execve, a read interrupted by a signal. Each run after the first (which
 warms the caches and starts the reaper) must leave `meminfo` where it was:
 every pipe's pages and descriptors given back.
 """
-import os
-import re
-
-from pagoda import check, machine_test
-from test_faults import settled_meminfo
-from test_user import check_memory_back, run_named_usertests, user_machine
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PIPES_C = os.path.join(ROOT, "user", "usertests", "pipes.c")
-
-
-def pipe_test_names():
-    """The names in pipes.c's table, in order."""
-    with open(PIPES_C) as f:
-        return re.findall(r'^\s*\{ "(\w+)", test_\w+, \w+ \},$', f.read(), re.M)
-
-
-def run_pipe_tests(m):
-    """Every pipe usertest, in shell lines of at most 200 characters and 12 names (the
-    shell takes 16 words); all must pass."""
-    names = pipe_test_names()
-    check(len(names) >= 15, "pipes.c lists only %d tests" % len(names))
-    run_named_usertests(m, names, "pipe usertests")
+from pagoda import machine_test
+from test_user import usertests_leave_nothing
 
 
 def pipes_on(smp):
-    m = user_machine(smp)
-    run_pipe_tests(m)  # warm-up: caches, the reaper
-    before = settled_meminfo(m)
-    run_pipe_tests(m)
-    check_memory_back(before, settled_meminfo(m), "the pipe usertests")
+    usertests_leave_nothing(smp, ("pipes.c",), 15, "pipe usertests")
 
 
 @machine_test("the pipe usertests on 1 CPU; meminfo back after a second run")

@@ -485,3 +485,28 @@ def run_named_usertests(m, names, what):
         passed += re.findall(r"^PASS (\S+)$", out, re.M)
     check(sorted(passed) == sorted(names), "%s: %d of %d passed" % (what, len(passed),
                                                                   len(names)))
+
+
+USERTESTS_DIR = os.path.join(ROOT, "user", "usertests")
+
+
+def usertest_table_names(*files):
+    """The test names in the tables of user/usertests/FILE..., in order."""
+    names = []
+    for name in files:
+        with open(os.path.join(USERTESTS_DIR, name)) as f:
+            names += re.findall(r'^\s*\{\s*"(\w+)", test_\w+, \w+\s*\},$', f.read(), re.M)
+    return names
+
+
+def usertests_leave_nothing(smp, files, minimum, what, keys=("MemFree", "Slab", "PageTables")):
+    """Run every test of the tables in files (at least minimum of them) on smp CPUs twice;
+    all pass, and the second run leaves meminfo's keys where the first left them (the
+    first warms the caches and starts the reaper)."""
+    names = usertest_table_names(*files)
+    check(len(names) >= minimum, "%s list only %d tests" % (" and ".join(files), len(names)))
+    m = user_machine(smp)
+    run_named_usertests(m, names, what)
+    before = settled_meminfo(m)
+    run_named_usertests(m, names, what)
+    check_memory_back(before, settled_meminfo(m), "the " + what, keys=keys)
