@@ -189,13 +189,10 @@ static int stress_start(uint64_t seconds)
 		w->workers = stress.workers;
 		w->end_tick = end;
 		ksnprintf(name, sizeof(name), "stress/%u", i);
-		w->thread = thread_create(stress_worker_main, w, name, 0);
-		if (!w->thread) {
+		/* Pinned from creation: pinned after, its first round could run elsewhere. */
+		w->thread = thread_create_on(stress_worker_main, w, name, 0, CPUMASK_CPU(i));
+		if (!w->thread)
 			kprintf("stress: no memory for worker %u; the others run\n", i);
-			continue;
-		}
-		MUST_SUCCEED(thread_set_affinity(w->thread, CPUMASK_CPU(i)),
-			     "stress_start: pinning a worker to an online CPU");
 	}
 	stress.started = true;
 	kprintf("stress: %u workers (one per CPU) for %lu s; `stress` reports\n", stress.workers,
