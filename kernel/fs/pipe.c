@@ -124,20 +124,6 @@ static bool writable(struct pipe *p, uint32_t need)
 	       __atomic_load_n(&p->readers, __ATOMIC_ACQUIRE) == 0;
 }
 
-/*
- * Sleep on wq until cond holds or a signal is pending. 0 when cond held (a
- * signal may be pending too: the caller goes on, as Linux's
- * wait_event_interruptible), else -ERESTARTSYS (the caller returns it, or
- * its count so far).
- */
-#define pipe_wait(wq, cond)                                         \
-	({                                                          \
-		signal_sleep_begin(wq);                             \
-		wait_event(wq, (cond) || signal_pending());         \
-		signal_sleep_end();                                 \
-		(cond) ? 0 : -ERESTARTSYS;                          \
-	})
-
 static long pipe_read(struct file *f, virt_addr_t buf, size_t len)
 {
 	struct pipe *p = f->pipe;
@@ -149,7 +135,7 @@ static long pipe_read(struct file *f, virt_addr_t buf, size_t len)
 		if (!readable(p)) {
 			if (nonblocking(f))
 				return -EAGAIN;
-			int err = pipe_wait(&p->rd_wait, readable(p));
+			int err = wait_event_interruptible(&p->rd_wait, readable(p));
 			if (err)
 				return err;
 		}
@@ -196,7 +182,7 @@ static long pipe_write(struct file *f, virt_addr_t buf, size_t len)
 			return (long)done;
 		if (nonblocking(f))
 			return done ? (long)done : -EAGAIN;
-		int err = pipe_wait(&p->wr_wait, writable(p, need));
+		int err = wait_event_interruptible(&p->wr_wait, writable(p, need));
 		if (err)
 			return done ? (long)done : err;
 	}

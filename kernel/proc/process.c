@@ -511,12 +511,9 @@ long process_wait_child(int pid, int *status, unsigned options, struct process_u
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		if (signal_pending())
+		if (wait_event_interruptible(&self->child_wait,
+					     wait_find(self, pid, NULL) != WAIT_RUNNING))
 			return -ERESTARTSYS;
-		signal_sleep_begin(&self->child_wait);
-		wait_event(&self->child_wait,
-			   wait_find(self, pid, NULL) != WAIT_RUNNING || signal_pending());
-		signal_sleep_end();
 	}
 	int child_pid = c->pid;
 	struct process_usage u = c->usage;

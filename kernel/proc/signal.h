@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/sched/wait.h"
 #include "lib/compiler.h"
 #include "lib/uapi.h"
 
@@ -128,6 +129,21 @@ bool signal_pending(void);
  */
 void signal_sleep_begin(struct wait_queue *wq);
 void signal_sleep_end(void);
+
+/*
+ * Linux's wait_event_interruptible: sleep on wq (an interruptible sleep,
+ * above) until cond holds or a signal is pending. 0 when cond holds (a
+ * signal may be pending too: the caller goes on), else -ERESTARTSYS (the
+ * caller returns it, or its count so far). cond is evaluated again after
+ * every wake-up. From a process's thread, interrupts on; sleeps.
+ */
+#define wait_event_interruptible(wq, cond)                          \
+	({                                                          \
+		signal_sleep_begin(wq);                             \
+		wait_event(wq, (cond) || signal_pending());         \
+		signal_sleep_end();                                 \
+		(cond) ? 0 : -ERESTARTSYS;                          \
+	})
 
 /*
  * Sleep until a signal the caller does not block is pending (pause,
