@@ -601,8 +601,7 @@ static void process_main(void *arg)
 	arch_enter_user(&p->start); /* a kill sent before it ran takes effect there */
 }
 
-/* The last path component of path, at most PROCESS_NAME_MAX - 1 bytes. */
-static void name_from_path(char *name, const char *path)
+void process_name_from_path(char *name, const char *path)
 {
 	const char *base = path;
 	for (const char *c = path; *c; c++)
@@ -754,7 +753,7 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
 		WHY("no memory for the process");
 		return -ENOMEM;
 	}
-	name_from_path(p->name, file->name);
+	process_name_from_path(p->name, file->name);
 
 	err = user_space_create(&p->space);
 	if (err) {

@@ -111,6 +111,12 @@ struct process {
 struct process *process_current(void);
 
 /*
+ * A process's name (spawn, execve): the last component of path, truncated
+ * to PROCESS_NAME_MAX - 1 bytes, into name (PROCESS_NAME_MAX bytes).
+ */
+void process_name_from_path(char *name, const char *path);
+
+/*
  * Start the program at path (an initrd name: "hello", "/hello") with
  * argv (argv[0] is the program name; NULL-terminated, at most
  * PROCESS_ARGS_MAX entries) and flags (PROCESS_BACKGROUND,

@@ -61,7 +61,7 @@ static void exec_replace(struct process *p, struct user_space *new, const struct
 
 	fd_table_close_on_exec(&p->fds);
 	signal_exec(&p->signals);
-	strlcpy(p->name, file->name, sizeof(p->name)); /* initrd names are flat: the basename */
+	process_name_from_path(p->name, file->name);
 	void *fpu = thread_current()->fpu_state;
 	fpu_state_reset(fpu);
 	unsigned long irq = arch_irq_save(); /* the registers too: sysret loads nothing */
