@@ -258,6 +258,21 @@ KERNEL_TESTS += tests/kernel/test_syscall.c
 KERNEL_ASM += $(USER_ARCH_ASM)
 KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYSCALL_C)
 
+# The screen (docs/console.md): the framebuffer GRUB set up, the kernel's
+# font, the text console drawn with it.
+SCREEN_C := \
+	drivers/framebuffer.c \
+	drivers/fbcon.c
+
+# The keyboard: the i8042 controller and its scan codes as console input.
+KEYBOARD_C := \
+	drivers/keyboard.c
+
+# memview: a picture of physical memory, on the screen and the serial line.
+MEMVIEW_C :=
+
+KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
+
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
 

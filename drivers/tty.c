@@ -25,7 +25,6 @@
 #include "drivers/arch.h"
 #include "drivers/console.h"
 #include "drivers/console_lock.h"
-#include "drivers/serial.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -167,7 +166,7 @@ bool tty_receive(void)
 	if (!__atomic_load_n(&fg_owner, __ATOMIC_ACQUIRE))
 		return false;
 	int c;
-	while (__atomic_load_n(&fg_owner, __ATOMIC_ACQUIRE) && (c = serial_read_nonblock()) >= 0)
+	while (__atomic_load_n(&fg_owner, __ATOMIC_ACQUIRE) && (c = console_read_nonblock()) >= 0)
 		cook_and_deliver((char)c);
 	return true;
 }

@@ -11,7 +11,7 @@
  * from the interrupt (kernel/proc/ sends the signal to the owner's process
  * group: the program and its children) and throw away what was typed, as
  * Linux's n_tty does.
- * Without a foreground owner the keys stay in the serial ring for the
+ * Without a foreground owner the keys stay in the input rings for the
  * shell's console_getc: the shell keeps working when no process reads.
  *
  * The terminal knows nothing of processes (drivers/ sits below kernel/):
@@ -22,7 +22,7 @@
  *       the end-of-file mark; tty_lines counts them;
  *   [x] keys are cooked only while an owner is set; the line being edited
  *       and the cooked lines are dropped when the owner changes.
- * Context: tty_receive from the serial interrupt (interrupts off);
+ * Context: tty_receive from the serial or keyboard interrupt (interrupts off);
  * tty_read from a thread (sleeps); the rest any context. One spinlock
  * ("tty"), taken with interrupts off, never held across console output
  * of more than an echo or across a sleep.
@@ -49,7 +49,7 @@ typedef void (*tty_signal_fn)(void *owner, int sig);
 
 /*
  * Make owner the foreground (keys are cooked for it; its hook gets Ctrl-C).
- * Keys already waiting in the serial ring are cooked at once. owner NULL:
+ * Keys already waiting in the input rings are cooked at once. owner NULL:
  * the shell reads raw keys again. Any context.
  */
 void tty_set_foreground(void *owner, tty_signal_fn hook);
@@ -61,8 +61,9 @@ void tty_release_foreground(void *owner);
 bool tty_is_foreground(const void *owner);
 
 /*
- * The serial interrupt's part (console_interrupt): cook every byte of the
- * serial ring when there is a foreground owner. Returns false when there
+ * The input interrupts' part (console_interrupt and
+ * console_keyboard_interrupt): cook every byte of the input rings when
+ * there is a foreground owner. Returns false when there
  * is none (the bytes stay for console_getc). Interrupts off.
  */
 bool tty_receive(void);

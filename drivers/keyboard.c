@@ -1,0 +1,24 @@
+/*
+ * keyboard.c - placeholder until the i8042 driver lands: no keyboard.
+ */
+#include "drivers/keyboard.h"
+
+bool keyboard_init(bool acpi_says_present)
+{
+	(void)acpi_says_present;
+	return false;
+}
+
+bool keyboard_present(void)
+{
+	return false;
+}
+
+void keyboard_interrupt(void)
+{
+}
+
+int keyboard_read_nonblock(void)
+{
+	return -1;
+}
