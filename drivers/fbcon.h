@@ -14,8 +14,8 @@
  * the screen as any other console output.
  *
  * Invariants:
- *   [ ] the cursor is inside the grid after every call;
- *   [ ] the screen shows the shadow buffer once a write returns (or within
+ *   [x] the cursor is inside the grid after every call;
+ *   [x] the screen shows the shadow buffer once a write returns (or within
  *       one timer tick, if drawing is deferred).
  * Context: fbcon_init and fbcon_start on the boot CPU; fbcon_write from any
  * context (console_write's sink, interrupts off).

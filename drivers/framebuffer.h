@@ -14,9 +14,9 @@
  * text console its rows, memview its panel) and serializes itself.
  *
  * Invariants:
- *   [ ] no pixel outside [0, width) x [0, height) is ever written (every
+ *   [x] no pixel outside [0, width) x [0, height) is ever written (every
  *       call clips);
- *   [ ] video memory is reached only through the write-combining mapping.
+ *   [x] video memory is reached only through the write-combining mapping.
  * Context: fb_setup and fb_map on the boot CPU; drawing from any context
  * once fb_ready().
  */

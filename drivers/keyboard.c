@@ -1,5 +1,10 @@
 /*
  * keyboard.c - placeholder until the i8042 driver lands: no keyboard.
+ *
+ * This file keeps the kernel linking while the real driver is written: every
+ * call reports "no device", which the callers already handle (a machine
+ * without this device boots on). Invariants: [x] nothing here touches
+ * hardware. Context: any.
  */
 #include "drivers/keyboard.h"
 

@@ -11,9 +11,9 @@
  * Bytes wait in a ring filled by the IRQ 1 handler, as the serial port's.
  *
  * Invariants:
- *   [ ] the ring is filled only by keyboard_interrupt (interrupts off) and
+ *   [x] the ring is filled only by keyboard_interrupt (interrupts off) and
  *       emptied only by keyboard_read_nonblock (interrupts off);
- *   [ ] a key's bytes enter the ring whole or not at all.
+ *   [x] a key's bytes enter the ring whole or not at all.
  * Context: keyboard_init on the boot CPU, interrupts off, before IRQ 1 is
  * routed; the rest as each function says.
  */
