@@ -3,8 +3,10 @@
  *
  * This file keeps the kernel linking while the real driver is written: every
  * call reports "no device", which the callers already handle (a machine
- * without this device boots on). Invariants: [x] nothing here touches
- * hardware. Context: any.
+ * without this device boots on).
+ * Invariants:
+ *   [x] nothing here touches hardware.
+ * Context: any.
  */
 #include "drivers/fbcon.h"
 
