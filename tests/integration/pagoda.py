@@ -10,7 +10,13 @@ port and the QEMU monitor on unix sockets, and offers:
     m.monitor("info tlb")    a QEMU monitor (HMP) command's output
     m.wait_exit()            QEMU's exit status (isa-debug-exit: (code<<1)|1)
 Machine(..., smp=N) boots N CPUs (multi-threaded TCG), machine="q35" the
-Q35 chipset instead of the default i440FX ("pc").
+Q35 chipset instead of the default i440FX ("pc") (with properties, e.g.
+"q35,i8042=off" for a machine without a PS/2 controller).
+The screen: by default the kernel is told `console=serial` (no text console
+on the framebuffer: faster); Machine(..., screen=True) keeps the framebuffer
+console on, resolution="1024x768" asks GRUB for that mode (grub.cfg reads
+it from SMBIOS), cmdline="words" adds kernel command-line words.
+tests/integration/keys.py types on the emulated PS/2 keyboard.
 Everything the serial line carried is also written to build/test-logs/NAME.log.
 Python 3 standard library only.
 """
@@ -45,8 +51,10 @@ class MachineError(Exception):
 
 class Machine:
     def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
-                 extra_args=(), iso=ISO, accel=None, smp=1, machine=None):
+                 extra_args=(), iso=ISO, accel=None, smp=1, machine=None, screen=False,
+                 resolution=None, cmdline=""):
         self.name = name
+        self.screen = screen
         self.firmware = firmware
         self.dir = tempfile.mkdtemp(prefix="pagoda-")
         serial_path = os.path.join(self.dir, "serial")
@@ -69,8 +77,18 @@ class Machine:
             args += ["-machine", machine]
         if firmware == "uefi":
             args += ["-bios", OVMF]
+        # GRUB reads SMBIOS type 1 (grub.cfg): product picks the menu entry,
+        # version holds extra kernel command-line words, sku the video mode.
+        words = " ".join(w for w in (cmdline, "" if screen else "console=serial") if w)
+        smbios = ["type=1"]
         if smbios_product:
-            args += ["-smbios", "type=1,product=%s" % smbios_product]
+            smbios.append("product=%s" % smbios_product)
+        if words:
+            smbios.append("version=%s" % words.replace(",", ",,"))
+        if resolution:
+            smbios.append("sku=%s" % resolution)
+        if len(smbios) > 1:
+            args += ["-smbios", ",".join(smbios)]
         args += list(extra_args)
         self.args = args
         os.makedirs(LOG_DIR, exist_ok=True)
