@@ -1,7 +1,10 @@
 """test_structure.py - the suite "structure": the tree's layering rules, its
 one address-space layout and the panic path, as scripts/check_structure.py
 checks them; and that checker's own tests on small made-up trees, so that
-each rule is seen to fail when it is broken.
+each rule is seen to fail when it is broken. Also the integration harness's
+screen decoder (tests/integration/screen.py) on synthetic screens drawn with
+a made-up font and with drivers/font_8x16.c: pure Python and fast, so a
+broken decoder shows here rather than as a screen test's false failure.
 
 run_structure(totals) records one PASS/FAIL line per test (run_tests.py).
 Needs `make` to have built build/kernel.elf (layout and panic-path tests).
@@ -13,8 +16,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 import check_structure as cs  # noqa: E402
+import screen  # noqa: E402
 
 
 def fake_tree(files):
@@ -213,6 +218,8 @@ TESTS = [
      "strings and layout.h may spell it", test_checker_layout_literal),
     ("checker/panic_cycle", "panic -> ... -> vmalloc -> panic is named with its chain",
      test_checker_panic_cycle),
+    ("harness/screen_decoder", "text drawn with a made-up font and with the kernel's font "
+     "decodes back (colours, cursor, a damaged glyph); PPM and PNG", screen.self_check),
 ]
 
 
