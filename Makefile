@@ -262,7 +262,8 @@ KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYS
 # font, the text console drawn with it.
 SCREEN_C := \
 	drivers/framebuffer.c \
-	drivers/fbcon.c
+	drivers/fbcon.c \
+	drivers/font_8x16.c
 
 # The keyboard: the i8042 controller and its scan codes as console input.
 KEYBOARD_C := \
@@ -426,6 +427,9 @@ HOST_TEST_PROGRAMS += test_sys_calls
 # A pipe's byte ring with malloc'ed pages and a fake user memory.
 test_pipe_ring_SRCS := tests/host/test_pipe_ring.c kernel/fs/pipe_ring.c
 HOST_TEST_PROGRAMS += test_pipe_ring
+# The kernel font: a glyph for every byte, clear cursor rows, no two glyphs alike.
+test_font_SRCS := tests/host/test_font.c drivers/font_8x16.c
+HOST_TEST_PROGRAMS += test_font
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
