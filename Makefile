@@ -267,7 +267,9 @@ SCREEN_C := \
 
 # The keyboard: the i8042 controller and its scan codes as console input.
 KEYBOARD_C := \
-	drivers/keyboard.c
+	drivers/keyboard.c \
+	drivers/keymap.c \
+	drivers/i8042.c
 
 # memview: a picture of physical memory, on the screen and the serial line.
 MEMVIEW_C :=
@@ -430,6 +432,9 @@ HOST_TEST_PROGRAMS += test_pipe_ring
 # The kernel font: a glyph for every byte, clear cursor rows, no two glyphs alike.
 test_font_SRCS := tests/host/test_font.c drivers/font_8x16.c
 HOST_TEST_PROGRAMS += test_font
+# The keyboard: scan code set 1 to the bytes a terminal sends (drivers/keymap.h).
+test_keymap_SRCS := tests/host/test_keymap.c drivers/keymap.c
+HOST_TEST_PROGRAMS += test_keymap
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
