@@ -7,8 +7,8 @@ framebuffer console's text grid: cell (col, row) is the 8x16 pixels at
 other pixel is ink; the ink of pixel rows 0..13 is matched against the
 glyphs parsed from drivers/font_8x16.c (rows 14 and 15 are left blank in
 every glyph and hold the cursor's underline, so they are ignored). A cell
-that matches no glyph exactly takes the nearest one within MAX_DISTANCE
-differing pixels, else decodes as '?'.
+that matches no glyph exactly takes the one nearest glyph within
+MAX_DISTANCE differing pixels, else decodes as '?' (so does a tie).
     shot = screendump(m)          a Screenshot of Machine m (the PPM in m.dir)
     shot.pixel(x, y)              (r, g, b)
     shot.text()                   the grid's rows as strings (trailing blanks kept)
@@ -30,7 +30,7 @@ FONT_PATH = os.path.join(ROOT, "drivers", "font_8x16.c")
 CELL_W = 8
 CELL_H = 16
 ROWS_USED = 14          # pixel rows 14..15 of a cell: the cursor; never ink in a glyph
-MAX_DISTANCE = 6        # differing pixels still read as the nearest glyph
+MAX_DISTANCE = 4        # differing pixels still read as the nearest glyph (if only one)
 UNKNOWN = "?"
 SETTLE = 0.2            # seconds: fbcon may draw up to 50 ms after the output
 
@@ -95,11 +95,10 @@ class Decoder:
         if ch is not None:
             return ch
         bits = int.from_bytes(key, "big")
-        best, best_distance = UNKNOWN, MAX_DISTANCE + 1
-        for ch, glyph in self.printable:
-            distance = bin(bits ^ glyph).count("1")
-            if distance < best_distance:
-                best, best_distance = ch, distance
+        ranked = sorted((bin(bits ^ glyph).count("1"), ch) for ch, glyph in self.printable)
+        (distance, best), (runner_up, _) = ranked[0], ranked[1]
+        if distance > MAX_DISTANCE or distance == runner_up:  # too far, or a tie (',' '.')
+            return UNKNOWN
         return best
 
 
@@ -346,6 +345,10 @@ def self_check():
         damaged[0] ^= 0x01
         assert decoder.match(bytes(damaged)) == "k", "%s: one flipped pixel" % name
         assert decoder.match(bytes([0x5A, 0xA5] * 7)) == UNKNOWN, "%s: noise matched" % name
+    # Equally near two glyphs: unknown, not a guess.
+    pair = Decoder({"x": bytes([0x03]) + bytes(15), "y": bytes(16), "z": bytes([0xF0] * 16)})
+    assert pair.match(bytes([0x01]) + bytes(13)) == UNKNOWN, "a tie was decided"
+    assert pair.match(bytes([0x07]) + bytes(13)) == "x", "the nearest of three"
     # The PPM parser: comments in the header; a PNG of it is well formed.
     shot = render(["hi"], 2, 1, made_up)
     ppm = b"P6\n# made by a test\n16 16\n255\n" + shot.pixels
