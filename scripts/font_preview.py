@@ -44,7 +44,11 @@ SAMPLES = [
 def parse(path):
     """({byte or 'replacement': [16 ints]}, [error lines]) from the C file."""
     with open(path, encoding="utf-8") as f:
-        text = f.read()
+        return parse_text(f.read())
+
+
+def parse_text(text):
+    """parse() on the file's text: a picture disagreeing with its byte is an error."""
     glyphs, errors = {}, []
     headers = list(HEADER_RE.finditer(text))
     for i, h in enumerate(headers):
