@@ -71,6 +71,7 @@ def parse_text(text):
 
 
 def name_of(key):
+    """A glyph's name for messages: 0x41 'A', or replacement."""
     return "replacement" if key == "replacement" else "0x%02x %r" % (key, chr(key))
 
 
@@ -127,7 +128,7 @@ def render(glyphs, samples, scale):
         canvas.fill(x, y + 14 * scale, WIDTH * scale, 2 * scale, CURSOR_ROWS)
         canvas.glyph(glyphs[key], x, y, scale)
     y = y0 + table_rows * cell_h + 1 + margin
-    for big, sc in ((True, 2), (False, 1)):
+    for sc in (2, 1):
         for n, s in enumerate(samples):
             canvas.text(glyphs, s, margin, y, sc)
             if n == 0:  # the cursor after the prompt line, as fbcon draws it
