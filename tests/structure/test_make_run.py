@@ -3,7 +3,8 @@
 `make -n run` (nothing built, nothing run) prints the QEMU command line. A
 stand-in qemu-system-x86_64 on PATH answers `-display help` with the front
 ends a test wants, so each case is checked without QEMU or a display:
-  - no $DISPLAY nor $WAYLAND_DISPLAY: -display none, whatever QEMU offers;
+  - no $DISPLAY nor $WAYLAND_DISPLAY (or `make run DISPLAY=`): -display
+    none, whatever QEMU offers;
   - $DISPLAY or $WAYLAND_DISPLAY and a gtk (or only sdl) front end: that one;
   - a display but a QEMU without qemu-system-gui (none, curses): none;
   - RES= reaches GRUB as SMBIOS sku (default 1024x768); `make gdb` stays
@@ -54,16 +55,18 @@ def display_of(line):
     return found[0]
 
 
-def expect_display(want, front_ends, env, goal="run"):
-    line = make_n(goal, front_ends, env)
+def expect_display(want, front_ends, env, goal="run", args=()):
+    line = make_n(goal, front_ends, env, args)
     got = display_of(line)
     if got != want:
-        raise AssertionError("QEMU offers %s, env %s: make %s picked -display %s, not %s"
-                             % (front_ends, env, goal, got, want))
+        raise AssertionError("QEMU offers %s, env %s, make %s %s picked -display %s, not %s"
+                             % (front_ends, env, goal, " ".join(args), got, want))
 
 
 def test_headless():
     expect_display("none", ["none", "gtk", "sdl"], {})
+    # `make run DISPLAY=`: the command line beats the environment.
+    expect_display("none", ["none", "gtk", "sdl"], {"DISPLAY": ":0"}, args=["DISPLAY="])
 
 
 def test_x11_gtk():
@@ -92,7 +95,8 @@ def test_gdb_headless():
 
 
 TESTS = [
-    ("make_run/headless", "no display: -display none", test_headless),
+    ("make_run/headless", "no display (or DISPLAY= given to make): -display none",
+     test_headless),
     ("make_run/x11_gtk", "$DISPLAY and gtk: QEMU's gtk window", test_x11_gtk),
     ("make_run/wayland_sdl", "$WAYLAND_DISPLAY and only sdl: the sdl window", test_wayland_sdl),
     ("make_run/display_without_gui", "a display but no gtk/sdl in QEMU: -display none",
