@@ -6,8 +6,8 @@
 ;                                                 boot information
 ; This file then, in order:
 ;   1. checks the magic and that the CPU has long mode; if not, it prints a
-;      readable message on COM1 and the VGA text screen (seen when GRUB left
-;      text mode; on a framebuffer, serial only) and halts (rather than
+;      readable message on COM1 and the VGA text screen (grub.cfg keeps text
+;      mode for a CPU without long mode) and halts (rather than
 ;      triple-faulting, which would just reboot the machine);
 ;   2. builds early page tables mapping physical 0..4 GiB three times:
 ;      identity (so the next instruction after enabling paging still runs),
