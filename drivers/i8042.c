@@ -38,6 +38,7 @@
 #define CMD_TEST_PORT1 0xab      /* interface test: answers PORT_TEST_PASSED */
 #define CMD_DISABLE_PORT1 0xad
 #define CMD_ENABLE_PORT1 0xae
+#define CMD_PULSE_RESET 0xfe     /* pulse output line 0: the CPU's reset */
 #define SELF_TEST_PASSED 0x55
 #define PORT_TEST_PASSED 0x00
 
@@ -187,4 +188,9 @@ bool i8042_read_data(uint8_t *byte)
 		}
 	}
 	return false;
+}
+
+void i8042_pulse_reset(void)
+{
+	(void)command(CMD_PULSE_RESET);
 }

@@ -14,7 +14,8 @@
  *   [x] after a successful one, port 1 raises IRQ 1 for every byte and the
  *       controller translates the keyboard's codes to scan code set 1.
  * Context: i8042_init on the boot CPU, interrupts off, after timer_init
- * (the TSC is calibrated); i8042_read_data from the IRQ 1 handler.
+ * (the TSC is calibrated); i8042_read_data from the IRQ 1 handler;
+ * i8042_pulse_reset anywhere (kernel/power.c's reboot).
  */
 #ifndef DRIVERS_I8042_H
 #define DRIVERS_I8042_H
@@ -46,5 +47,12 @@ int i8042_init(struct i8042_probe *out);
  * is empty. Interrupts off.
  */
 bool i8042_read_data(uint8_t *byte);
+
+/*
+ * Pulse the CPU's reset line through the controller (the oldest way to
+ * reboot a PC), after waiting a bounded time for its input buffer. Returns
+ * if the machine did not reset (no controller). Any context.
+ */
+void i8042_pulse_reset(void);
 
 #endif
