@@ -7,7 +7,7 @@ screendump and decoded with the kernel's own font (screen.py). Checked on
 the screen: the boot banner and the prompt; the mode's size and the grid
 (a line wraps at width/8 columns, output scrolls at height/16 rows); keys
 typed on the PS/2 keyboard (keys.py): an echo round trip, Backspace, history
-with the up arrow; coloured text; memview's cell of a block changing colour
+with the up arrow; the sixteen colours (user/colours.c); memview's cell of a block changing colour
 after `alloc -p 9` and going back after `free`; an exception report that
 the kernel survives. One machine per firmware and mode serves every check
 (the checks run in order on it; a failing check's machine is replaced).
@@ -26,6 +26,17 @@ from pagoda import check
 
 RESOLUTIONS = os.environ.get("PAGODA_SCREEN_RESOLUTIONS", "1024x768").split()
 BANNER = "Pagoda - a teaching kernel for x86-64"
+
+# The screen console's colours (docs/console.md): VGA's sixteen; ESC [ 3n m picks
+# ANSI colour n, whose bits are red-green-blue where VGA's are blue-green-red.
+PALETTE = [(0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0xAA, 0xAA),
+           (0xAA, 0x00, 0x00), (0xAA, 0x00, 0xAA), (0xAA, 0x55, 0x00), (0xAA, 0xAA, 0xAA),
+           (0x55, 0x55, 0x55), (0x55, 0x55, 0xFF), (0x55, 0xFF, 0x55), (0x55, 0xFF, 0xFF),
+           (0xFF, 0x55, 0x55), (0xFF, 0x55, 0xFF), (0xFF, 0xFF, 0x55), (0xFF, 0xFF, 0xFF)]
+ANSI_TO_VGA = [0, 4, 2, 6, 1, 5, 3, 7]
+ANSI_NAMES = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
+TEXT_COLOUR = PALETTE[7]
+COLOURS_LABEL = " " * 12  # user/colours.c: each row's label is 12 columns wide
 
 MACHINES = {}  # (firmware, resolution) -> a booted Machine shared by the checks
 
@@ -179,7 +190,27 @@ def check_history(m, width, height):
 
 
 def check_colours(m, width, height):
-    pagoda.skip("no kernel output in colour to look at yet")
+    out = m.command("run colours")
+    check("\x1b[31mred\x1b[0m" in out, "run colours printed no colour escapes:\n" + out)
+    shot = screen.screendump(m)
+    rows = rows_text(shot)
+    for label, first in (("normal:", 0), ("bright:", 8), ("background:", None)):
+        found = [r for r, line in enumerate(rows) if line.startswith(label)]
+        check(found, "no %r row on the screen:\n%s" % (label, shot.dump()))
+        row, col = found[-1], len(COLOURS_LABEL)
+        for n, name in enumerate(ANSI_NAMES):
+            ink = PALETTE[ANSI_TO_VGA[n] + first] if first is not None else TEXT_COLOUR
+            background = PALETTE[ANSI_TO_VGA[n]] if first is None else PALETTE[0]
+            expected = name if ink != background else " " * len(name)  # black on black
+            got = "".join(shot.cell(c, row)[0] for c in range(col, col + len(name)))
+            ch, got_ink, got_background = shot.cell(col, row)
+            check(got == expected and (got_ink, got_background) ==
+                  (ink if ink != background else None, background),
+                  "%s %s at column %d reads %r in %s on %s, expected %r in %s on %s" % (
+                      label, name, col, got, got_ink and screen.colour(got_ink),
+                      screen.colour(got_background), expected, screen.colour(ink),
+                      screen.colour(background)))
+            col += len(name) + 1
 
 
 def check_memview(m, width, height):
@@ -244,7 +275,8 @@ CHECKS = [
     ("backspace", "Backspace typed on the keyboard edits the line on the screen",
      check_backspace),
     ("history", "up, up, Enter reruns the line before last, on the screen", check_history),
-    ("colours", "coloured text is drawn in its colour", check_colours),
+    ("colours", "`run colours`: each of the 16 colours as text and background, in its colour",
+     check_colours),
     ("memview", "memview's cell of an alloc -p 9 block changes colour, and returns after free",
      check_memview),
     ("fault_report", "an exception report the kernel survives is on the screen",
