@@ -272,7 +272,9 @@ SCREEN_C := \
 
 # The keyboard: the i8042 controller and its scan codes as console input.
 KEYBOARD_C := \
-	drivers/keyboard.c
+	drivers/keyboard.c \
+	drivers/keymap.c \
+	drivers/i8042.c
 
 # memview: a picture of physical memory, on the screen and the serial line.
 MEMVIEW_C :=
@@ -440,6 +442,10 @@ HOST_TEST_PROGRAMS += test_font
 test_fbcon_SRCS := tests/host/test_fbcon_text.c tests/host/test_framebuffer.c \
 	drivers/fbcon_text.c drivers/framebuffer.c drivers/font_8x16.c
 HOST_TEST_PROGRAMS += test_fbcon
+
+# The keyboard: scan code set 1 to the bytes a terminal sends (drivers/keymap.h).
+test_keymap_SRCS := tests/host/test_keymap.c drivers/keymap.c
+HOST_TEST_PROGRAMS += test_keymap
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

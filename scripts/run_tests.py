@@ -58,6 +58,7 @@ import test_faults  # noqa: E402,F401  (registers tests)
 import test_fork  # noqa: E402,F401
 import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
+import test_keyboard  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
