@@ -722,9 +722,11 @@ test: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
 	$(PYTHON) scripts/run_tests.py
 
 # Everything `make test` runs, then the SMP matrix: 1, 2, 4, 8 CPUs x BIOS, UEFI
-# x pc, q35 (32 boots; long under TCG). The fuzzer makes 100,000 calls there, not 20,000.
+# x pc, q35 (32 boots; long under TCG). The fuzzer makes 100,000 calls there, not 20,000;
+# the screen tests run in three video modes, not one (tests/integration/test_screen.py).
 test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
-	PAGODA_FUZZ_CALLS=100000 $(PYTHON) scripts/run_tests.py structure style host selftest \
+	PAGODA_FUZZ_CALLS=100000 PAGODA_SCREEN_RESOLUTIONS="800x600 1024x768 1920x1080" \
+		$(PYTHON) scripts/run_tests.py structure style host selftest \
 		integration linux labs smp-matrix
 
 # ---------------------------------------------------------------------------
