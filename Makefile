@@ -264,8 +264,11 @@ KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYS
 # font, the text console drawn with it.
 SCREEN_C := \
 	drivers/framebuffer.c \
+	drivers/fb_map.c \
 	drivers/fbcon.c \
-	drivers/font_8x16.c
+	drivers/fbcon_text.c \
+	drivers/font_8x16.c \
+	kernel/bench/fbcon_bench.c
 
 # The keyboard: the i8042 controller and its scan codes as console input.
 KEYBOARD_C := \
@@ -434,6 +437,12 @@ HOST_TEST_PROGRAMS += test_pipe_ring
 # The kernel font: a glyph for every byte, clear cursor rows, no two glyphs alike.
 test_font_SRCS := tests/host/test_font.c drivers/font_8x16.c
 HOST_TEST_PROGRAMS += test_font
+
+# The screen's text console without pixels, and drawing into a buffer in RAM.
+test_fbcon_SRCS := tests/host/test_fbcon_text.c tests/host/test_framebuffer.c \
+	drivers/fbcon_text.c drivers/framebuffer.c drivers/font_8x16.c
+HOST_TEST_PROGRAMS += test_fbcon
+
 # The keyboard: scan code set 1 to the bytes a terminal sends (drivers/keymap.h).
 test_keymap_SRCS := tests/host/test_keymap.c drivers/keymap.c
 HOST_TEST_PROGRAMS += test_keymap
