@@ -269,7 +269,11 @@ KEYBOARD_C := \
 	drivers/keyboard.c
 
 # memview: a picture of physical memory, on the screen and the serial line.
-MEMVIEW_C :=
+MEMVIEW_C := \
+	mm/frame_kind.c \
+	kernel/memview/memview_map.c \
+	kernel/memview/memview.c \
+	kernel/commands/memview_commands.c
 
 KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 
@@ -426,6 +430,12 @@ HOST_TEST_PROGRAMS += test_sys_calls
 # A pipe's byte ring with malloc'ed pages and a fake user memory.
 test_pipe_ring_SRCS := tests/host/test_pipe_ring.c kernel/fs/pipe_ring.c
 HOST_TEST_PROGRAMS += test_pipe_ring
+# memview: the kind of every frame (mm/frame_kind.c) over the arena, and its
+# pictures (kernel/memview/memview_map.c) over maps made by hand.
+test_memview_SRCS := tests/host/test_frame_kind.c tests/host/test_memview_map.c \
+	mm/frame_kind.c kernel/memview/memview_map.c mm/vmalloc.c mm/paging.c mm/slab.c \
+	mm/kmalloc.c $(HOST_MM)
+HOST_TEST_PROGRAMS += test_memview
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

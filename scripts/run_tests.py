@@ -62,6 +62,7 @@ import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
 import test_linux  # noqa: E402
 import test_machine  # noqa: E402,F401
+import test_memview  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
