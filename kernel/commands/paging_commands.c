@@ -110,6 +110,8 @@ static const char *protected_range(virt_addr_t va, uint64_t size)
 		return "the vmalloc window (the kernel's heap areas and stacks)";
 	if (va < MMIO_END && end > MMIO_START)
 		return "the device register window (the interrupt controllers)";
+	if (va < FRAMEBUFFER_END && end > FRAMEBUFFER_START)
+		return "the framebuffer window (the screen's video memory)";
 	if (va < ANON_WINDOW_START + ANON_WINDOW_SIZE && end > ANON_WINDOW_START)
 		return "the lazy window (regions the page-fault handler manages: use `touch`)";
 	return NULL;
