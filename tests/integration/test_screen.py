@@ -9,7 +9,7 @@ the screen: the boot banner and the prompt; the mode's size and the grid
 typed on the PS/2 keyboard (keys.py): an echo round trip, Backspace, history
 with the up arrow; the sixteen colours (user/colours.c); memview's cell of a block changing colour
 after `alloc -p 9` and going back after `free`; an exception report that
-the kernel survives. One machine per firmware and mode serves every check
+the kernel survives; last, a panic. One machine per firmware and mode serves every check
 (the checks run in order on it; a failing check's machine is replaced).
 A failing check saves a PNG of the screen beside the serial log in
 build/test-logs/.
@@ -266,6 +266,15 @@ def check_fault_report(m, width, height):
     on_screen(screen.screendump(m), "alive-%d" % m.marker, "output after the report")
 
 
+def check_panic(m, width, height):
+    """Last on its machine: the kernel does not come back."""
+    m.send("crash panic\r")
+    m.expect(r"System halted\.", 30)
+    shot = screen.screendump(m)
+    on_screen(shot, "PANIC: crash: panic on purpose", "the panic message")
+    on_screen(shot, "System halted.", "the panic's last line")
+
+
 CHECKS = [
     ("banner", "the boot banner, the prompt and the last serial lines on the screen, "
      "in the requested mode", check_banner),
@@ -281,6 +290,7 @@ CHECKS = [
      check_memview),
     ("fault_report", "an exception report the kernel survives is on the screen",
      check_fault_report),
+    ("panic", "a panic is on the screen (the machine's last check: it halts)", check_panic),
 ]
 
 
