@@ -4,15 +4,16 @@ A machine boots with the screen console on (Machine(screen=True)) in each
 video mode of PAGODA_SCREEN_RESOLUTIONS (default "1024x768"; `make
 test-full` sets three), and the screen is read back through the monitor's
 screendump and decoded with the kernel's own font (screen.py). Checked on
-the screen: the boot banner and the prompt; the mode's size and the grid
-(a line wraps at width/8 columns, output scrolls at height/16 rows); keys
-typed on the PS/2 keyboard (keys.py): an echo round trip, Backspace, history
-with the up arrow; the sixteen colours (user/colours.c); memview's cell of a block changing colour
-after `alloc -p 9` and going back after `free`; an exception report that
-the kernel survives; last, a panic. One machine per firmware and mode serves every check
-(the checks run in order on it; a failing check's machine is replaced).
-A failing check saves a PNG of the screen beside the serial log in
-build/test-logs/.
+the screen: the mode's size, the boot banner, the prompt and the cursor
+after it; the grid (a line wraps at width/8 columns, output scrolls at
+height/16 rows); keys typed on the PS/2 keyboard (keys.py): an echo round
+trip, Backspace, history with the up arrow; the sixteen colours
+(user/colours.c); memview's cell of a block changing colour after `alloc -p
+9` and going back after `free`; an exception report that the kernel
+survives; last, a panic. One machine per firmware and mode serves every
+check (the checks run in order on it; a failing check's machine is
+replaced). A failing check saves a PNG of the screen beside the serial log
+in build/test-logs/.
 """
 import atexit
 import os
@@ -112,8 +113,17 @@ def check_banner(m, width, height):
     rows = rows_text(shot)
     check(any(BANNER in line for line in rows),
           "no boot banner on the screen:\n" + shot.dump())
-    check(rows and any(line == "pagoda>" for line in rows),
+    check(any(line == "pagoda>" for line in rows),
           "no empty prompt on the screen:\n" + shot.dump())
+    # The cursor: an underline on pixel rows 14..15 of the cell after the prompt.
+    row = max(r for r, line in enumerate(rows) if line == "pagoda>")
+    x0, y0 = len(pagoda.PROMPT) * screen.CELL_W, row * screen.CELL_H
+    cursor = [[shot.pixel(x0 + x, y0 + y) for x in range(screen.CELL_W)]
+              for y in range(screen.CELL_H)]
+    check(all(p == PALETTE[0] for line in cursor[:14] for p in line)
+          and all(p == TEXT_COLOUR for line in cursor[14:] for p in line),
+          "no underline cursor after the prompt (row %d): %s" % (
+              row, [sorted(set(map(screen.colour, line))) for line in cursor]))
     # The screen shows what serial shows: the last lines before the prompt.
     serial = [line for line in m.buf.split("\n") if line.strip()][-4:-1]
     for line in serial:
@@ -134,10 +144,10 @@ def check_grid(m, width, height):
     text = rows_text(shot)
     check(text[-1] == "pagoda>", "the bottom row (%d) is %r, not the prompt; the screen:\n%s"
           % (rows - 1, text[-1], shot.dump()))
-    help_tail = [line for line in m.buf.split("\n") if line.strip()][-2]
-    check(text[-2] == help_tail.rstrip()[:cols],
-          "the row above the prompt is %r, expected help's last line %r" % (text[-2],
-                                                                           help_tail))
+    help_tail = [line for line in m.buf.split("\n") if line.strip()][-2].rstrip()
+    last_row = help_tail[(len(help_tail) - 1) // cols * cols:]  # a long line wraps
+    check(text[-2] == last_row, "the row above the prompt is %r, expected %r (help's last "
+          "line)" % (text[-2], last_row))
     m.command("echo " + word)
     shot = screen.screendump(m)
     text = rows_text(shot)
@@ -276,8 +286,8 @@ def check_panic(m, width, height):
 
 
 CHECKS = [
-    ("banner", "the boot banner, the prompt and the last serial lines on the screen, "
-     "in the requested mode", check_banner),
+    ("banner", "the boot banner, the prompt, the cursor and the last serial lines on the "
+     "screen, in the requested mode", check_banner),
     ("grid", "lines wrap at width/8 columns and scroll at height/16 rows", check_grid),
     ("keys_echo", "an echo typed on the keyboard and its output, on screen and serial",
      check_keys_echo),
