@@ -277,7 +277,11 @@ KEYBOARD_C := \
 	drivers/i8042.c
 
 # memview: a picture of physical memory, on the screen and the serial line.
-MEMVIEW_C :=
+MEMVIEW_C := \
+	mm/frame_kind.c \
+	kernel/memview/memview_map.c \
+	kernel/memview/memview.c \
+	kernel/commands/memview_commands.c
 
 KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 
@@ -446,6 +450,13 @@ HOST_TEST_PROGRAMS += test_fbcon
 # The keyboard: scan code set 1 to the bytes a terminal sends (drivers/keymap.h).
 test_keymap_SRCS := tests/host/test_keymap.c drivers/keymap.c
 HOST_TEST_PROGRAMS += test_keymap
+
+# memview: the kind of every frame (mm/frame_kind.c) over the arena, and its
+# pictures (kernel/memview/memview_map.c) over maps made by hand.
+test_memview_SRCS := tests/host/test_frame_kind.c tests/host/test_memview_map.c \
+	mm/frame_kind.c kernel/memview/memview_map.c mm/vmalloc.c mm/paging.c mm/slab.c \
+	mm/kmalloc.c $(HOST_MM)
+HOST_TEST_PROGRAMS += test_memview
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
