@@ -1,17 +1,17 @@
 /*
- * colours.c - the console's sixteen colours, each name drawn in its colour.
+ * colours.c - the terminal's colours: one line of text in each of the 16
+ * text colours, one in each of the 8 backgrounds, then bright and reverse.
  *
- * What it shows: a program colours its output with escape sequences
- * (ESC [ 30+n m: colour n, ESC [ 90+n m: its bright form, ESC [ 40+n m: a
- * background, ESC [ 0 m: back to the default), and the terminal, not the
- * kernel, draws them: the screen console (drivers/fbcon_text.c) paints
- * them, the serial line carries the bytes to whatever terminal is there.
+ * What it shows: colour is nothing but bytes in the output. "ESC [ 31 m"
+ * (SGR, select graphic rendition) asks the terminal for red text, "ESC [
+ * 0 m" for the defaults again; the same bytes reach the serial line, where
+ * the terminal emulator draws them, and the screen console, whose VT100
+ * subset draws them from its palette (docs/console.md, "The text console").
  *
  * Invariants:
- *   [x] prints exactly four lines: a heading, then "normal:", "bright:" and
- *       "background:" rows of the eight ANSI colour names, each name in its
- *       colour (the background row in the default text colour); every name
- *       ends with ESC [ 0 m, so nothing after it is coloured; exits 0.
+ *   [x] prints exactly six lines (a title, normal, bright, backgrounds,
+ *       bold and reverse, the escape sequences used) and exits 0;
+ *   [x] every line ends with ESC [ 0 m, so no colour leaks to the shell.
  * Context: `run colours` in the Pagoda shell, or ./colours on Linux.
  */
 #include <stdio.h>
@@ -20,20 +20,20 @@ static const char *const names[8] = {
 	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
 };
 
-/* One row: label, then each name under ESC [ base+n m. */
-static void row(const char *label, int base)
-{
-	printf("%-12s", label);
-	for (int n = 0; n < 8; n++)
-		printf("\x1b[%dm%s\x1b[0m ", base + n, names[n]);
-	printf("\n");
-}
-
 int main(void)
 {
-	printf("colours: ESC [ 30..37 m, ESC [ 90..97 m (bright), ESC [ 40..47 m (background)\n");
-	row("normal:", 30);
-	row("bright:", 90);
-	row("background:", 40);
+	printf("colours: the 8 ANSI colours, bright, as backgrounds\n");
+	for (int i = 0; i < 8; i++)
+		printf("\033[%dm%s\033[0m ", 30 + i, names[i]);
+	printf("\n");
+	for (int i = 0; i < 8; i++)
+		printf("\033[%dm%s\033[0m ", 90 + i, names[i]);
+	printf("\n");
+	for (int i = 0; i < 8; i++)
+		printf("\033[%d;%dm%s\033[0m ", 40 + i, i == 7 || i == 3 || i == 2 || i == 6 ? 30 : 97,
+		       names[i]);
+	printf("\n");
+	printf("\033[1mbold is bright\033[0m \033[7mreverse video\033[0m\n");
+	printf("sequences: ESC [ 30-37 m, 90-97 m, 40-47 m, 1 m, 7 m, 0 m\n");
 	return 0;
 }

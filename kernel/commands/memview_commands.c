@@ -39,7 +39,7 @@ static int memview_on(void)
 	if (err == 0 || err == -EBUSY) {
 		kprintf("memview: panel y=%u height=%u, cell %ux%u pixels, %lu frames per cell, "
 			"%u columns x %u rows, redrawn every %d ms%s\n", info.y, info.height,
-			info.cell, info.cell, info.frames_per_cell, info.cols, info.rows,
+			info.cell_w, info.cell_h, info.frames_per_cell, info.cols, info.rows,
 			MEMVIEW_REFRESH_MS, err ? " (it was on already)" : "");
 		return 0;
 	}

@@ -196,7 +196,7 @@ static void draw_cells(void)
 	for (unsigned s = 0; s < panel.sections; s++) {
 		const struct memview_section *sec = &panel.section[s];
 		for (uint32_t r = 0; r < sec->rows; r++) {
-			uint32_t row = sec->row0 + r, y = panel_y + sec->top + r * panel.cell;
+			uint32_t row = sec->row0 + r, y = panel_y + sec->top + r * panel.cell_h;
 			uint32_t run_start = 0, run_len = 0;
 			uint8_t run_paint = 0;
 			for (uint32_t c = 0; c <= panel.cols; c++) {
@@ -213,8 +213,9 @@ static void draw_cells(void)
 					*drawn = paint;
 				}
 				if (run_len && (!changed || paint != run_paint)) {
-					fb_fill_rect(run_start * panel.cell, y, run_len * panel.cell,
-						     panel.cell, memview_paint_colour(run_paint));
+					fb_fill_rect(run_start * panel.cell_w, y,
+						     run_len * panel.cell_w, panel.cell_h,
+						     memview_paint_colour(run_paint));
 					run_len = 0;
 				}
 				if (changed) {
@@ -257,7 +258,8 @@ static void refresh_main(void *arg)
 
 static void fill_info(struct memview_panel_info *out)
 {
-	*out = (struct memview_panel_info){panel_y, fb_height() - panel_y, panel.cell,
+	*out = (struct memview_panel_info){panel_y, fb_height() - panel_y, panel.cell_w,
+					   panel.cell_h,
 					   panel.frames_per_cell, panel.cols, panel.rows,
 					   panel.legend_lines};
 }

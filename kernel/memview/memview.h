@@ -42,7 +42,7 @@ __must_check int memview_print_map(phys_addr_t start, phys_addr_t end);
 /* What `memview on` reports. */
 struct memview_panel_info {
 	uint32_t y, height;          /* the panel's rows on the screen: [y, y + height) */
-	uint32_t cell;               /* cell side, pixels */
+	uint32_t cell_w, cell_h;     /* a cell's pixels */
 	uint64_t frames_per_cell;
 	uint32_t cols, rows;         /* the grid */
 	uint32_t legend_lines;

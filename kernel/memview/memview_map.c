@@ -49,14 +49,20 @@ static const uint32_t proc_colours[MEMVIEW_PROC_COLOURS] = {
 	0x40a0a0, 0xc0c060, 0xff5090, 0x80d0ff, 0xe0a0a0,
 };
 
-/* Free order k (0..MAX_ORDER): from dark green (order 0) to bright green (MAX_ORDER). */
+/*
+ * Free order k (0..MAX_ORDER): greens from dark (order 0, the smallest
+ * block) to pale (MAX_ORDER), in steps the eye tells apart: fragmentation
+ * shows as dark specks in pale fields.
+ */
+static const uint32_t free_colours[MAX_ORDER + 1] = {
+	0x003800, 0x004d00, 0x006400, 0x007c00, 0x009600, 0x00b000,
+	0x00cc00, 0x20e020, 0x50f050, 0x88ff88, 0xc0ffc0,
+};
+_Static_assert(MAX_ORDER == 10, "a green for every free order");
+
 static uint32_t free_colour(unsigned k)
 {
-	uint32_t r = 0x0a + (0x50 - 0x0a) * k / MAX_ORDER;
-	uint32_t g = 0x40 + (0xff - 0x40) * k / MAX_ORDER;
-	uint32_t b = 0x0a + (0x50 - 0x0a) * k / MAX_ORDER;
-
-	return r << 16 | g << 8 | b;
+	return free_colours[k];
 }
 
 /* The pid of user kind k, or 0 when procs does not say. */
@@ -404,11 +410,16 @@ static uint32_t panel_rows(struct memview_panel *p)
 		sec->rows = rows > UINT32_MAX / 8 ? UINT32_MAX / 8 : (uint32_t)rows;
 		sec->top = y;
 		row += sec->rows;
-		y += sec->rows * p->cell;
+		y += sec->rows * p->cell_h;
 	}
 	p->rows = row;
 	return y - p->grid_top;
 }
+
+/* Cell sizes (width, height), in the order memview_panel_layout tries them. */
+static const uint32_t cell_shapes[MEMVIEW_CELL_SHAPES][2] = {
+	{4, 4}, {3, 3}, {2, 3}, {2, 2}, {1, 3}, {1, 2}, {1, 1},
+};
 
 int memview_panel_layout(struct memview_panel *p, uint32_t width, uint32_t max_height,
 			 const struct frame_map *m)
@@ -426,8 +437,10 @@ int memview_panel_layout(struct memview_panel *p, uint32_t width, uint32_t max_h
 	uint32_t room = max_height - p->grid_top - MEMVIEW_BOTTOM_GAP;
 	panel_sections(p, m);
 	for (p->frames_per_cell = 1; p->frames_per_cell <= (1ull << 20); p->frames_per_cell <<= 1)
-		for (p->cell = MEMVIEW_MAX_CELL; p->cell >= 1; p->cell--) {
-			p->cols = width / p->cell;
+		for (unsigned i = 0; i < MEMVIEW_CELL_SHAPES; i++) {
+			p->cell_w = cell_shapes[i][0];
+			p->cell_h = cell_shapes[i][1];
+			p->cols = width / p->cell_w;
 			uint32_t h = panel_rows(p);
 			if (h <= room) {
 				p->height = p->grid_top + h + MEMVIEW_BOTTOM_GAP;
@@ -448,8 +461,8 @@ bool memview_panel_cell(const struct memview_panel *p, uint64_t pfn, uint32_t *c
 		uint32_t r = (uint32_t)(idx / p->cols);
 		*col = (uint32_t)(idx % p->cols);
 		*row = sec->row0 + r;
-		*x = *col * p->cell;
-		*y = sec->top + r * p->cell;
+		*x = *col * p->cell_w;
+		*y = sec->top + r * p->cell_h;
 		return true;
 	}
 	return false;

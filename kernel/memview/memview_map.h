@@ -12,7 +12,7 @@
  *   J AP trampoline  R other reserved  F firmware  P page tables  S slab
  *   V vmalloc  T kernel stacks  # other allocations  * shared user pages
  *   a-z  a process's user pages: 'a' + (pid - 1) % 26
- * The panel is a grid of square cells, one colour per cell, one section
+ * The panel is a grid of cells, one colour per cell, one section
  * per zone, each starting a new row below a white line (the zone
  * boundary), under the legend's lines.
  *
@@ -103,7 +103,7 @@ void memview_text_render(const struct frame_map *m, const struct memview_procs *
 
 #define MEMVIEW_GLYPH_W 8         /* the kernel font's cell (drivers/font.h) */
 #define MEMVIEW_GLYPH_H 16
-#define MEMVIEW_MAX_CELL 4        /* largest cell side, pixels */
+#define MEMVIEW_CELL_SHAPES 7     /* cell sizes tried, largest first (memview_map.c) */
 #define MEMVIEW_ZONE_GAP 3        /* pixels between zone sections: black, white, black */
 #define MEMVIEW_LEGEND_TOP 4      /* panel top: a grey line, then a gap before the legend */
 #define MEMVIEW_GRID_GAP 4        /* pixels between the legend and the grid */
@@ -137,7 +137,7 @@ struct memview_panel {
 	uint32_t width, height;       /* the panel's pixels (height: all of it) */
 	uint32_t legend_lines;        /* text lines of legend, processes' line included */
 	uint32_t grid_top;            /* panel-relative y of the grid's first row */
-	uint32_t cell;                /* cell side, pixels */
+	uint32_t cell_w, cell_h;      /* a cell's pixels: 4x4 down to 1x1, never wider than tall */
 	uint64_t frames_per_cell;     /* a power of two */
 	uint32_t cols, rows;          /* the grid: cells per row, rows of all sections */
 	unsigned sections;
@@ -148,9 +148,10 @@ struct memview_panel {
 /*
  * Lay out the panel for m on a screen width pixels wide, at most
  * max_height tall: the fewest frames per cell, then the largest cell
- * (MEMVIEW_MAX_CELL down to 1), that fit. Returns 0, or -ENOSPC when even
- * one pixel per cell does not fit (then -ENOSPC up to frames per cell
- * 2^20), -EINVAL for an empty map or a width the legend cannot use.
+ * (4x4, 3x3, 2x3, 2x2, 1x3, 1x2, 1x1: a taller cell before a smaller one,
+ * so a frame per column still fills the height given), that fit. Returns
+ * 0, or -ENOSPC when nothing fits up to 2^20 frames per cell, -EINVAL for
+ * an empty map or a width the legend cannot use.
  */
 __must_check int memview_panel_layout(struct memview_panel *p, uint32_t width, uint32_t max_height,
 				      const struct frame_map *m);

@@ -98,13 +98,14 @@ static const char *test_chars_and_colours(void)
 		for (unsigned b = a + 1; b < FRAME_USER; b++)
 			CHECKF(memview_kind_char(a, NULL) != memview_kind_char(b, NULL),
 			       "kinds %u and %u share '%c'", a, b, memview_kind_char(a, NULL));
-	/* Free orders: one hue (green strongest), brighter with the order. */
+	/* Free orders: one hue (green strongest), lighter with the order. */
+	uint32_t light = 0;
 	for (unsigned k = 0; k <= MAX_ORDER; k++) {
 		uint32_t c = memview_paint_colour(FRAME_FREE + k);
 		uint32_t r = c >> 16, g = (c >> 8) & 0xff, b = c & 0xff;
-		CHECKF(g > r && g > b, "order %u: #%06x", k, c);
-		if (k > 0)
-			CHECK(g > ((memview_paint_colour(FRAME_FREE + k - 1) >> 8) & 0xff));
+		CHECKF(g > r && g > b && r == b, "order %u: #%06x", k, c);
+		CHECKF(r + g + b > light, "order %u: #%06x no lighter than order %u", k, c, k - 1);
+		light = r + g + b;
 	}
 	/* Every paint has a colour different from every other paint's. */
 	for (unsigned a = 0; a < MEMVIEW_PAINT_COUNT; a++)
@@ -208,13 +209,13 @@ static const char *check_panel(const struct frame_map *m, uint32_t w, uint32_t h
 			       struct memview_panel *p)
 {
 	CHECKF(memview_panel_layout(p, w, h / 3, m) == 0, "%ux%u: no layout", w, h);
-	CHECKF(p->height <= h / 3 && p->cols * p->cell <= w, "%ux%u: %u tall, %u x %u", w, h,
-	       p->height, p->cols, p->cell);
+	CHECKF(p->height <= h / 3 && p->cols * p->cell_w <= w && p->cell_w <= p->cell_h,
+	       "%ux%u: %u tall, %u x %ux%u", w, h, p->height, p->cols, p->cell_w, p->cell_h);
 	CHECK(p->grid_top == MEMVIEW_LEGEND_TOP + p->legend_lines * MEMVIEW_GLYPH_H +
 			     MEMVIEW_GRID_GAP);
 	for (unsigned s = 1; s < p->sections; s++)
 		CHECK(p->section[s].top == p->section[s - 1].top +
-					   p->section[s - 1].rows * p->cell + MEMVIEW_ZONE_GAP);
+					   p->section[s - 1].rows * p->cell_h + MEMVIEW_ZONE_GAP);
 	uint64_t cells = 0;
 	for (uint64_t pfn = 0; pfn < m->pfns; pfn += 1 + pfn % 7) {
 		uint32_t col, row, x, y;
@@ -223,7 +224,7 @@ static const char *check_panel(const struct frame_map *m, uint32_t w, uint32_t h
 		CHECK(memview_panel_cell_frames(p, col, row, &first, &count));
 		CHECKF(pfn >= first && pfn < first + count && count <= p->frames_per_cell,
 		       "frame %lu in cell (%u,%u) = [%lu, +%lu)", pfn, col, row, first, count);
-		CHECK(x + p->cell <= w && y >= p->grid_top && y + p->cell + MEMVIEW_BOTTOM_GAP <=
+		CHECK(x + p->cell_w <= w && y >= p->grid_top && y + p->cell_h + MEMVIEW_BOTTOM_GAP <=
 		      p->height);
 		cells++;
 	}
@@ -252,7 +253,11 @@ static const char *test_panel_layout(void)
 	}
 	/* 1920x1080 has room for bigger cells at 256 MiB. */
 	struct frame_map m = made_map(65504, 4096, 65504);
-	CHECK(memview_panel_layout(&p, 1920, 360, &m) == 0 && p.cell >= 2);
+	CHECK(memview_panel_layout(&p, 1920, 360, &m) == 0 && p.cell_w >= 2);
+	/* 1024x768: one frame per column, three pixels tall. */
+	CHECKF(memview_panel_layout(&p, 1024, 256, &m) == 0 && p.frames_per_cell == 1 &&
+	       p.cell_w == 1 && p.cell_h == 3, "%lu frames, %ux%u", p.frames_per_cell, p.cell_w,
+	       p.cell_h);
 	/* Too small, or a width no legend fits. */
 	CHECK(memview_panel_layout(&p, 1024, 40, &m) == -ENOSPC);
 	CHECK(memview_panel_layout(&p, 100, 400, &m) == -EINVAL);
