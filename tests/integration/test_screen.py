@@ -37,7 +37,7 @@ PALETTE = [(0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0x
 ANSI_TO_VGA = [0, 4, 2, 6, 1, 5, 3, 7]
 ANSI_NAMES = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
 TEXT_COLOUR = PALETTE[7]
-COLOURS_LABEL = " " * 12  # user/colours.c: each row's label is 12 columns wide
+COLOURS_TITLE = "colours: the 8 ANSI colours"  # user/colours.c's first line
 
 MACHINES = {}  # (firmware, resolution) -> a booted Machine shared by the checks
 
@@ -200,27 +200,45 @@ def check_history(m, width, height):
 
 
 def check_colours(m, width, height):
+    """user/colours.c: a title, then rows of the eight names: in their colours,
+    bright, as backgrounds (black text on the light ones, bright white on the
+    dark), then bold and reverse video."""
     out = m.command("run colours")
     check("\x1b[31mred\x1b[0m" in out, "run colours printed no colour escapes:\n" + out)
     shot = screen.screendump(m)
     rows = rows_text(shot)
-    for label, first in (("normal:", 0), ("bright:", 8), ("background:", None)):
-        found = [r for r, line in enumerate(rows) if line.startswith(label)]
-        check(found, "no %r row on the screen:\n%s" % (label, shot.dump()))
-        row, col = found[-1], len(COLOURS_LABEL)
+    titles = [r for r, line in enumerate(rows) if line.startswith(COLOURS_TITLE)]
+    check(titles and titles[-1] + 4 < len(rows),
+          "no %r row on the screen:\n%s" % (COLOURS_TITLE, shot.dump()))
+    title = titles[-1]
+    black, white = PALETTE[0], PALETTE[15]
+    for offset, what in ((1, "normal"), (2, "bright"), (3, "background")):
+        row, col = title + offset, 0
         for n, name in enumerate(ANSI_NAMES):
-            ink = PALETTE[ANSI_TO_VGA[n] + first] if first is not None else TEXT_COLOUR
-            background = PALETTE[ANSI_TO_VGA[n]] if first is None else PALETTE[0]
-            expected = name if ink != background else " " * len(name)  # black on black
-            got = "".join(shot.cell(c, row)[0] for c in range(col, col + len(name)))
-            ch, got_ink, got_background = shot.cell(col, row)
-            check(got == expected and (got_ink, got_background) ==
-                  (ink if ink != background else None, background),
-                  "%s %s at column %d reads %r in %s on %s, expected %r in %s on %s" % (
-                      label, name, col, got, got_ink and screen.colour(got_ink),
-                      screen.colour(got_background), expected, screen.colour(ink),
-                      screen.colour(background)))
+            vga = ANSI_TO_VGA[n]
+            ink, background = {"normal": (PALETTE[vga], black),
+                               "bright": (PALETTE[vga + 8], black),
+                               "background": (black if n in (2, 3, 6, 7) else white,
+                                              PALETTE[vga])}[what]
+            expect_cells(shot, col, row, name, ink, background, "%s %s" % (what, name))
             col += len(name) + 1
+    expect_cells(shot, 0, title + 4, "bold is bright", white, black, "bold")
+    expect_cells(shot, len("bold is bright "), title + 4, "reverse video", black, TEXT_COLOUR,
+                 "reverse")
+
+
+def expect_cells(shot, col, row, text, ink, background, what):
+    """text at (col, row) in ink on background; invisible text (ink = background) as blanks."""
+    if ink == background:
+        text, ink = " " * len(text), None
+    cells = [shot.cell(c, row) for c in range(col, col + len(text))]
+    got = "".join(cell[0] for cell in cells)
+    bad = [cell for ch, cell in zip(text, cells)
+           if cell[2] != background or (ch != " " and cell[1] != ink)]
+    check(got == text and not bad, "%s at (%d,%d) reads %r, colours %s; expected %r in %s on %s"
+          % (what, col, row, got, sorted({"%s on %s" % (cell[1] and screen.colour(cell[1]),
+                                                 screen.colour(cell[2])) for cell in cells}),
+             text, ink and screen.colour(ink), screen.colour(background)))
 
 
 def check_memview(m, width, height):
@@ -294,8 +312,8 @@ CHECKS = [
     ("backspace", "Backspace typed on the keyboard edits the line on the screen",
      check_backspace),
     ("history", "up, up, Enter reruns the line before last, on the screen", check_history),
-    ("colours", "`run colours`: each of the 16 colours as text and background, in its colour",
-     check_colours),
+    ("colours", "`run colours`: the 16 colours as text and 8 as backgrounds, bold and "
+     "reverse, each in its colours", check_colours),
     ("memview", "memview's cell of an alloc -p 9 block changes colour, and returns after free",
      check_memview),
     ("fault_report", "an exception report the kernel survives is on the screen",
