@@ -59,6 +59,8 @@
 #define I8042_KEYBOARD_TIMEOUT_MS 25 /* a keyboard answers within ~20 ms */
 #define I8042_BUFFER_SIZE 16       /* bytes a controller may hold (QEMU's queue: 16) */
 
+static uint8_t config_byte; /* as i8042_init left it; i8042_enable_irq adds the IRQ bit */
+
 /* The TSC value ms milliseconds from now (assume 4 GHz if not calibrated: longer). */
 static uint64_t deadline_ms(unsigned ms)
 {
@@ -169,9 +171,16 @@ int i8042_init(struct i8042_probe *out)
 	if (keyboard_command(KBD_ENABLE_SCANNING) != 0)
 		return fail(out, "no keyboard answers on port 1");
 	out->keyboard = true;
-	if (command(CMD_WRITE_CONFIG) ||
-	    write_port(I8042_DATA, (uint8_t)(config | CONFIG_PORT1_IRQ))) /* IRQ 1 on, last */
-		return fail(out, "the configuration byte cannot be written");
+	config_byte = (uint8_t)config;
+	return 0;
+}
+
+int i8042_enable_irq(void)
+{
+	ASSERT_IRQS_OFF();
+	config_byte |= CONFIG_PORT1_IRQ;
+	if (command(CMD_WRITE_CONFIG) || write_port(I8042_DATA, config_byte))
+		return -EIO;
 	return 0;
 }
 

@@ -11,8 +11,9 @@
  *
  * Invariants:
  *   [x] after a failed i8042_init nothing is left enabled (no IRQ 1);
- *   [x] after a successful one, port 1 raises IRQ 1 for every byte and the
- *       controller translates the keyboard's codes to scan code set 1.
+ *   [x] after a successful one the controller translates the keyboard's
+ *       codes to scan code set 1, and after i8042_enable_irq port 1 raises
+ *       IRQ 1 for every byte.
  * Context: i8042_init on the boot CPU, interrupts off, after timer_init
  * (the TSC is calibrated); i8042_read_data from the IRQ 1 handler;
  * i8042_pulse_reset anywhere (kernel/power.c's reboot).
@@ -35,11 +36,21 @@ struct i8042_probe {
  * Find and program the controller, then enable the keyboard on port 1:
  * disable both ports, flush the output buffer, self-test, configuration
  * (translation on, port 1 IRQ on, port 2 off), interface test of port 1,
- * enable port 1, the keyboard's "enable scanning". Fills *out. Returns 0
+ * enable port 1, the keyboard's "enable scanning"; IRQ 1 stays off until
+ * i8042_enable_irq. Fills *out. Returns 0
  * when a keyboard is ready, -ENODEV otherwise (out->problem says why).
  * Boot CPU, interrupts off, the TSC calibrated.
  */
 int i8042_init(struct i8042_probe *out);
+
+/*
+ * Turn on port 1's interrupt (the configuration byte's IRQ 1 bit). Call
+ * once IRQ 1 is routed, then read what arrived before (an edge raised
+ * while the line was masked would be lost, and the controller raises no
+ * other while its output buffer stays full). Returns 0 or -EIO.
+ * Interrupts off.
+ */
+int i8042_enable_irq(void);
 
 /*
  * The next byte the keyboard sent, if the controller holds one from port 1

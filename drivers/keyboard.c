@@ -22,8 +22,10 @@
 #include "drivers/i8042.h"
 #include "drivers/keymap.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 
 #define RING_SIZE 256
+#define BYTES_PER_IRQ 32 /* a bound, should a controller never empty its buffer */
 
 static bool present;
 static struct keymap_state keys;
@@ -68,6 +70,20 @@ const char *keyboard_describe(void)
 	return description[0] ? description : "not probed";
 }
 
+void keyboard_enable_irq(void)
+{
+	ASSERT_IRQS_OFF();
+	if (!present)
+		return;
+	if (i8042_enable_irq() != 0) {
+		present = false;
+		strlcpy(description, "i8042 found, but its IRQ cannot be turned on",
+			sizeof(description));
+		return;
+	}
+	keyboard_interrupt(); /* what arrived before the IRQ was on */
+}
+
 /* Room for n more bytes in the ring? */
 static bool ring_room(size_t n)
 {
@@ -84,7 +100,7 @@ void keyboard_interrupt(void)
 	ASSERT_IRQS_OFF();
 	if (!present)
 		return;
-	while (i8042_read_data(&code)) {
+	for (int i = 0; i < BYTES_PER_IRQ && i8042_read_data(&code); i++) {
 		size_t n = keymap_feed(&keys, code, bytes);
 		if (n == 0)
 			continue;

@@ -42,6 +42,13 @@ enum keyboard_acpi_hint {
 bool keyboard_init(enum keyboard_acpi_hint hint);
 
 /*
+ * Start interrupt-driven input: turn on the controller's IRQ 1 and take
+ * what the keyboard sent before. Call after IRQ 1 is routed to
+ * console_keyboard_interrupt. Interrupts off.
+ */
+void keyboard_enable_irq(void);
+
+/*
  * One line (no newline) saying what keyboard_init found, or why there is
  * no keyboard, e.g. "i8042 absent (FADT says no 8042, probe: status 0xff)".
  */
