@@ -24,6 +24,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Keyboard commands and answers, on the data port (PS/2 TR, "Keyboard Commands"). */
+#define KBD_SET_LEDS 0xed        /* the next byte sets the LEDs (KBD_LED_*) */
+#define KBD_LED_SCROLL_LOCK 0x01 /* bit 0 */
+#define KBD_LED_NUM_LOCK 0x02    /* bit 1 */
+#define KBD_LED_CAPS_LOCK 0x04   /* bit 2 */
+#define KBD_ACK 0xfa             /* the keyboard took a command byte */
+#define KBD_RESEND 0xfe          /* the keyboard asks for the byte again */
+
 /* What the probe found. */
 struct i8042_probe {
 	bool controller;     /* a controller answered its self-test */
@@ -42,6 +50,20 @@ struct i8042_probe {
  * Boot CPU, interrupts off, the TSC calibrated.
  */
 int i8042_init(struct i8042_probe *out);
+
+/*
+ * Send one byte to the keyboard and wait (bounded, tens of milliseconds)
+ * for its KBD_ACK, resending when it asks. 0 or -EIO. Boot CPU, before
+ * i8042_enable_irq (the answer is read here, not by the IRQ handler).
+ */
+int i8042_keyboard_command(uint8_t cmd);
+
+/*
+ * Send one byte to the keyboard without waiting: its answer comes through
+ * i8042_read_data like a key. -EBUSY if the controller has not taken the
+ * previous byte yet. Interrupts off (the IRQ 1 handler).
+ */
+int i8042_keyboard_send(uint8_t byte);
 
 /*
  * Turn on port 1's interrupt (the configuration byte's IRQ 1 bit). Call
