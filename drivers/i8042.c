@@ -51,13 +51,13 @@
 
 /* Keyboard commands, written to I8042_DATA (PS/2 TR, "Keyboard Commands"). */
 #define KBD_ENABLE_SCANNING 0xf4 /* start sending scan codes; answers KBD_ACK */
-#define KBD_ACK 0xfa
-#define KBD_RESEND 0xfe          /* the keyboard asks for the byte again */
 #define KBD_TRIES 3
 
 #define I8042_TIMEOUT_MS 5         /* the controller answers in microseconds */
 #define I8042_KEYBOARD_TIMEOUT_MS 25 /* a keyboard answers within ~20 ms */
 #define I8042_BUFFER_SIZE 16       /* bytes a controller may hold (QEMU's queue: 16) */
+
+static uint8_t config_byte; /* as i8042_init left it; i8042_enable_irq adds the IRQ bit */
 
 /* The TSC value ms milliseconds from now (assume 4 GHz if not calibrated: longer). */
 static uint64_t deadline_ms(unsigned ms)
@@ -114,8 +114,7 @@ static void flush(void)
 		(void)inb(I8042_DATA);
 }
 
-/* Send a command byte to the keyboard and wait for its ACK (resending if asked). */
-static int keyboard_command(uint8_t cmd)
+int i8042_keyboard_command(uint8_t cmd)
 {
 	for (int i = 0; i < KBD_TRIES; i++) {
 		int err = write_port(I8042_DATA, cmd);
@@ -166,12 +165,27 @@ int i8042_init(struct i8042_probe *out)
 	if (command(CMD_ENABLE_PORT1))
 		return fail(out, "port 1 cannot be enabled");
 	flush();
-	if (keyboard_command(KBD_ENABLE_SCANNING) != 0)
+	if (i8042_keyboard_command(KBD_ENABLE_SCANNING) != 0)
 		return fail(out, "no keyboard answers on port 1");
 	out->keyboard = true;
-	if (command(CMD_WRITE_CONFIG) ||
-	    write_port(I8042_DATA, (uint8_t)(config | CONFIG_PORT1_IRQ))) /* IRQ 1 on, last */
-		return fail(out, "the configuration byte cannot be written");
+	config_byte = (uint8_t)config;
+	return 0;
+}
+
+int i8042_enable_irq(void)
+{
+	ASSERT_IRQS_OFF();
+	config_byte |= CONFIG_PORT1_IRQ;
+	if (command(CMD_WRITE_CONFIG) || write_port(I8042_DATA, config_byte))
+		return -EIO;
+	return 0;
+}
+
+int i8042_keyboard_send(uint8_t byte)
+{
+	if (inb(I8042_STATUS) & STATUS_INPUT_FULL)
+		return -EBUSY;
+	outb(I8042_DATA, byte);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  *   letters, digits, punctuation  themselves (Shift, Caps Lock applied)
  *   Enter "\r"   Backspace 0x7f   Tab "\t"   Esc 0x1b   Ctrl+letter 1..26
  *   arrows ESC [ A/B/C/D   Home ESC [ H   End ESC [ F   Delete ESC [ 3 ~
- * (the whole table, keypad included, is in drivers/keymap.h). Bytes wait in a ring filled by the IRQ 1 handler, as the serial port's.
+ * (the whole table, keypad included, is in drivers/keymap.h). Bytes wait
+ * in a ring filled by the IRQ 1 handler, as the serial port's.
  *
  * Invariants:
  *   [x] the ring is filled only by keyboard_interrupt (interrupts off) and
@@ -36,10 +37,17 @@ enum keyboard_acpi_hint {
  * of 0xff, a failed self-test or no answer within a few milliseconds
  * means no controller), so a machine without one boots on without a
  * keyboard. Returns whether a keyboard is ready; then kmain routes IRQ 1
- * to console_keyboard_interrupt. Boot CPU, interrupts off, after
+ * to console_keyboard_interrupt and calls keyboard_enable_irq. Boot CPU, interrupts off, after
  * timer_init (the probe's deadlines are on the TSC).
  */
 bool keyboard_init(enum keyboard_acpi_hint hint);
+
+/*
+ * Start interrupt-driven input: turn on the controller's IRQ 1 and take
+ * what the keyboard sent before. Call after IRQ 1 is routed to
+ * console_keyboard_interrupt. Interrupts off.
+ */
+void keyboard_enable_irq(void);
 
 /*
  * One line (no newline) saying what keyboard_init found, or why there is

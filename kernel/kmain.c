@@ -279,8 +279,10 @@ static void kmain_on_main_stack(void)
 	clock_time_init();                   /* CMOS date: the anchor of CLOCK_REALTIME */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
-	if (keyboard_init(keyboard_hint()))  /* i8042 probe (bounded), FADT as a hint */
-		trap_register_irq(IRQ_KEYBOARD, console_keyboard_interrupt); /* keys on IRQ 1 */
+	if (keyboard_init(keyboard_hint())) { /* i8042 probe (bounded), FADT as a hint */
+		trap_register_irq(IRQ_KEYBOARD, console_keyboard_interrupt); /* keys on IRQ 1 ... */
+		keyboard_enable_irq();       /* ... once the controller raises it */
+	}
 	kprintf("keyboard: %s\n", keyboard_describe());
 	sched_init();                        /* run queues; this flow becomes the idle thread */
 	smp_call_init();                     /* cross-CPU calls, the NMI's stop and RIP sample */

@@ -50,6 +50,9 @@ static void print_keyboard(void)
 	struct acpi_boot_arch arch = acpi_boot_arch(boot_info.acpi.rsdp, boot_info.acpi.length);
 
 	kprintf("keyboard:      %s\n", keyboard_describe());
+	if (keyboard_dropped())
+		kprintf("keyboard:      %zu keys dropped: typed while nobody read\n",
+			keyboard_dropped());
 	if (!arch.have_fadt)
 		kprintf("boot arch:     no ACPI FADT\n");
 	else

@@ -6,16 +6,20 @@ read on the serial line, where the shell echoes and prints whatever the
 keyboard typed. On the shared machine of each firmware (pc, i8042 present):
 an echo round trip with shifted punctuation, Backspace, the history with
 Up/Down and the draft, Left/Right/Home/End/Delete editing, Shift and Caps
-Lock, Ctrl-C cancelling a line and interrupting `run cat`, and a few
-hundred random keys leaving the shell alive. Machines of their own: q35
+Lock, the Caps Lock and Num Lock lights (QEMU's ps2_set_ledstate trace),
+Ctrl-C cancelling a line and interrupting `run cat`, and random keys
+leaving the shell alive (300 under BIOS, 150 under UEFI: after boot the
+path is the same, and each 100 keys cost 3 s). Machines of their own: q35
 and pc without an i8042 boot to the prompt at once and say there is no
 keyboard (with what the FADT says), and IRQ 1 through the 8259s (`noapic`)
 on q35, whose FADT does say "8042".
 Markers carry a counter so a match can never be an earlier test's output.
 """
 import itertools
+import os
 import random
 import re
+import time
 
 import keys
 from pagoda import Machine, check, machine_test, shell_test
@@ -106,6 +110,32 @@ def keyboard_shift_caps(m):
     expect_prompt(m)
 
 
+@shell_test("keyboard: the Caps Lock and Num Lock lights follow the keys")
+def keyboard_leds(m):
+    # QEMU's trace event ps2_set_ledstate logs each LED byte the keyboard takes.
+    log = os.path.join(m.dir, "leds.log")
+    m.monitor("logfile " + log)
+    m.monitor("trace-event ps2_set_ledstate on")
+    try:
+        for name in ("caps_lock", "num_lock", "num_lock", "caps_lock"):
+            keys.press(m, name)
+            time.sleep(0.1)
+        states = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(states) < 4:
+            time.sleep(0.1)
+            with open(log) as f:
+                states = [int(x) for x in re.findall(r"ps2_set_ledstate \S+ ledstate (\d+)", f.read())]
+    finally:
+        m.monitor("trace-event ps2_set_ledstate off")
+    # Num Lock (2) is on from boot; Caps Lock is 4.
+    check(states == [6, 4, 6, 2], "LED bytes %s, expected [6, 4, 6, 2]" % states)
+    word = marker("lights")
+    type_command(m, "echo " + word)  # lower case: Caps Lock is off again
+    expect_line(m, word)
+    expect_prompt(m)
+
+
 @shell_test("keyboard: Ctrl-C cancels a typed line")
 def keyboard_ctrl_c_line(m):
     never = marker("neverrun")
@@ -135,7 +165,8 @@ def keyboard_ctrl_c_program(m):
     check(m.alive(), "the shell does not answer after Ctrl-C")
 
 
-@shell_test("keyboard: 300 random keys (no Enter) leave the shell and the keyboard working")
+@shell_test("keyboard: 300 random keys (BIOS; 150 UEFI, same path after boot), no Enter, "
+            "leave the shell and the keyboard working")
 def keyboard_random_keys(m):
     rng = random.Random(17)
     names = (list("abcdefghijklmnopqrstuvwxyz0123456789") +
@@ -145,7 +176,7 @@ def keyboard_random_keys(m):
               "backspace", "esc", "up", "down", "left", "right", "home", "end", "delete",
               "insert", "pgup", "pgdn", "caps_lock", "ctrl-u", "ctrl-a", "ctrl-e", "ctrl-c",
               "kp_1", "kp_5", "f1", "alt-x", "num_lock"])
-    presses = [rng.choice(names) for _ in range(300)]
+    presses = [rng.choice(names) for _ in range(300 if m.firmware == "bios" else 150)]
     for toggle in ("caps_lock", "num_lock"):  # leave both as they were
         if presses.count(toggle) % 2:
             presses.append(toggle)
