@@ -54,9 +54,10 @@ def machine(firmware, resolution):
                            screen=True, resolution=resolution)
         try:
             m.wait_prompt()
-        except pagoda.MachineError:
+        except pagoda.MachineError as e:
+            png = save_failure_png(m, "boot")
             m.close()
-            raise
+            raise pagoda.MachineError("%s%s" % (e, "\n(screen saved in %s)" % png if png else ""))
         m.token = random.Random(firmware + resolution).randrange(10000, 99999)
         MACHINES[key] = m
     return MACHINES[key]
