@@ -56,8 +56,13 @@ struct memview_panel_info {
  */
 __must_check int memview_panel_on(struct memview_panel_info *out, char *why, size_t why_size);
 
-/* Stop the thread, clear the panel and give its rows back. Returns 0, or -ENOENT (it was off). */
-int memview_panel_off(void);
+/*
+ * Stop the thread, clear the panel and give its rows back; *count is the
+ * refreshes since `on` (the first drawing included), *last_cycles what the
+ * last one took (classification and drawing). Returns 0, or -ENOENT (it
+ * was off).
+ */
+int memview_panel_off(uint64_t *count, uint64_t *last_cycles);
 
 bool memview_panel_is_on(void);
 
