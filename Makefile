@@ -272,7 +272,9 @@ SCREEN_C := \
 
 # The keyboard: the i8042 controller and its scan codes as console input.
 KEYBOARD_C := \
-	drivers/keyboard.c
+	drivers/keyboard.c \
+	drivers/keymap.c \
+	drivers/i8042.c
 
 # memview: a picture of physical memory, on the screen and the serial line.
 MEMVIEW_C := \
@@ -445,6 +447,10 @@ test_fbcon_SRCS := tests/host/test_fbcon_text.c tests/host/test_framebuffer.c \
 	drivers/fbcon_text.c drivers/framebuffer.c drivers/font_8x16.c
 HOST_TEST_PROGRAMS += test_fbcon
 
+# The keyboard: scan code set 1 to the bytes a terminal sends (drivers/keymap.h).
+test_keymap_SRCS := tests/host/test_keymap.c drivers/keymap.c
+HOST_TEST_PROGRAMS += test_keymap
+
 # memview: the kind of every frame (mm/frame_kind.c) over the arena, and its
 # pictures (kernel/memview/memview_map.c) over maps made by hand.
 test_memview_SRCS := tests/host/test_frame_kind.c tests/host/test_memview_map.c \
@@ -548,7 +554,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 
 USER_PROGRAMS := init forkbomb hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
-	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz
+	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz colours
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat
@@ -727,9 +733,11 @@ test: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
 	$(PYTHON) scripts/run_tests.py
 
 # Everything `make test` runs, then the SMP matrix: 1, 2, 4, 8 CPUs x BIOS, UEFI
-# x pc, q35 (32 boots; long under TCG). The fuzzer makes 100,000 calls there, not 20,000.
+# x pc, q35 (32 boots; long under TCG). The fuzzer makes 100,000 calls there, not 20,000;
+# the screen tests run in three video modes, not one (tests/integration/test_screen.py).
 test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
-	PAGODA_FUZZ_CALLS=100000 $(PYTHON) scripts/run_tests.py structure style host selftest \
+	PAGODA_FUZZ_CALLS=100000 PAGODA_SCREEN_RESOLUTIONS="800x600 1024x768 1920x1080" \
+		$(PYTHON) scripts/run_tests.py structure style host selftest \
 		integration linux labs smp-matrix
 
 # ---------------------------------------------------------------------------

@@ -1,23 +1,15 @@
 /*
  * font_8x16.c - the kernel's 8x16 bitmap font (see font.h): printable ASCII
- * and one replacement glyph, drawn by hand for Pagoda.
- *
- * Each glyph is 16 rows, top first, one byte a row, bit 7 the leftmost
- * pixel; the comment beside a row shows it (`#` set, `.` clear), so a glyph
- * is edited by redrawing its picture and rewriting the byte.
- * scripts/font_preview.py checks that pictures and bytes agree and renders
- * the font to a PNG. tests/integration/screen.py parses this file (the 16
- * bytes after each `/+ 0xNN 'c' +/` or `/+ replacement +/` header) to read the
- * screen back, so keep that layout.
- * The font is Pagoda's own work, made for it from scratch (no other font's
- * data); it is part of Pagoda and under the same terms as the rest of it.
- * Metrics: capitals and digits on rows 3..11, lowercase x-height rows 6..11,
- * descenders on rows 12..13; 2-pixel vertical strokes in columns 0..6.
+ * and a replacement glyph, drawn by hand for Pagoda. It is Pagoda's own work
+ * (no other font's data went into it), under the same terms as all of Pagoda.
+ * One byte a row, the top row first, bit 7 the leftmost pixel; the comment
+ * beside each byte draws its row (`#` set, `.` clear). The screen tests read
+ * the 16 bytes after each glyph's header comment, so keep this layout;
+ * scripts/font_preview.py checks pictures against bytes and renders a PNG.
  * Invariants:
- *   [x] rows 0, 14 and 15 are clear in every glyph (fbcon's cursor is an
- *       underline on rows 14..15); column 7 is clear except in '_';
- *   [x] the 95 printable glyphs differ pairwise, the space is blank and the
- *       replacement glyph differs from all of them (tests/host/test_font.c).
+ *   [x] rows 0, 14 and 15 are clear in every glyph (the cursor's rows), and
+ *       column 7 in every glyph but '_' (tests/host/test_font.c);
+ *   [x] no two glyphs are alike; the space is blank (the same test).
  * Pure data: any context.
  */
 #include "drivers/font.h"
@@ -492,8 +484,8 @@ static const uint8_t font_8x16[FONT_REPLACEMENT + 1][FONT_HEIGHT] = {
 		0x7c, /* .#####.. */
 		0xc6, /* ##...##. */
 		0xc6, /* ##...##. */
-		0x7c, /* .#####.. */
 		0xc6, /* ##...##. */
+		0x7c, /* .#####.. */
 		0xc6, /* ##...##. */
 		0xc6, /* ##...##. */
 		0xc6, /* ##...##. */
@@ -682,9 +674,9 @@ static const uint8_t font_8x16[FONT_REPLACEMENT + 1][FONT_HEIGHT] = {
 		0xfc, /* ######.. */
 		0xc6, /* ##...##. */
 		0xc6, /* ##...##. */
-		0xc6, /* ##...##. */
-		0xfc, /* ######.. */
-		0xc6, /* ##...##. */
+		0xcc, /* ##..##.. */
+		0xf8, /* #####... */
+		0xcc, /* ##..##.. */
 		0xc6, /* ##...##. */
 		0xc6, /* ##...##. */
 		0xfc, /* ######.. */

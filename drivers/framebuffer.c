@@ -3,12 +3,12 @@
  * the mode check, colour conversion, rectangles and glyphs.
  *
  * A glyph row is 8 bits, one per pixel. The fast path (a glyph wholly on
- * screen, 16 or 32 bits per pixel) looks each row up in a 256-entry table
- * of ready-made pixel words for the pair of colours, so a row is 4 (32 bpp)
- * or 2 (16 bpp) 64-bit loads and stores and no per-pixel branch; the table
- * (8 KiB) is built when a pair of colours is first used. 15 bpp is
- * stored in 16 bits and takes the same path; 24 bpp, and any glyph that
- * crosses the screen's edge, take the per-pixel path.
+ * screen) looks each row up in a 256-entry table of the row's ready-made
+ * pixel bytes for the pair of colours: 8 pixels of 2, 3 or 4 bytes are 2,
+ * 3 or 4 64-bit words, so a row is that many loads and stores and no
+ * per-pixel branch; the table (8 KiB) is built when a pair of colours is
+ * first used. 15 bpp is stored in 16 bits. A glyph that crosses the
+ * screen's edge takes the per-pixel path.
  *
  * Invariants:
  *   [x] fb_mem != NULL only for a mode fb_setup accepted (mode_ok);
@@ -203,28 +203,21 @@ static const struct glyph_table *glyph_table_for(uint32_t fg, uint32_t bg)
 	}
 	struct glyph_table *t = &glyph_tables[glyph_table_next];
 	glyph_table_next = (glyph_table_next + 1) % GLYPH_TABLES;
-	uint64_t f = fb_pixel(fg), b = fb_pixel(bg), half[16][2];
+	uint32_t f = fb_pixel(fg), b = fb_pixel(bg);
+	unsigned half_bytes = 4 * bytes_pp; /* 4 pixels: 8, 12 or 16 bytes */
+	uint8_t half[16][16];
 	for (unsigned n = 0; n < 16; n++) { /* 4 pixels; pixel k is bit 3 - k: leftmost first */
-		uint64_t p[4];
-		for (unsigned k = 0; k < 4; k++)
-			p[k] = (n & (8u >> k)) ? f : b;
-		if (bytes_pp == 4) {
-			half[n][0] = p[0] | p[1] << 32;
-			half[n][1] = p[2] | p[3] << 32;
-		} else {
-			half[n][0] = p[0] | p[1] << 16 | p[2] << 32 | p[3] << 48;
+		for (unsigned k = 0; k < 4; k++) {
+			uint32_t px = (n & (8u >> k)) ? f : b;
+			for (unsigned i = 0; i < bytes_pp; i++) /* little-endian, as the CPU stores */
+				half[n][k * bytes_pp + i] = (uint8_t)(px >> (8 * i));
 		}
 	}
 	for (unsigned n = 0; n < ROW_PATTERNS; n++) { /* a row: its left half, its right half */
-		const uint64_t *l = half[n >> 4], *r = half[n & 15];
-		if (bytes_pp == 4) {
-			t->rows[n][0] = l[0];
-			t->rows[n][1] = l[1];
-			t->rows[n][2] = r[0];
-			t->rows[n][3] = r[1];
-		} else {
-			t->rows[n][0] = l[0];
-			t->rows[n][1] = r[0];
+		uint8_t *row = (uint8_t *)t->rows[n];
+		for (unsigned i = 0; i < half_bytes; i += 4) {
+			__builtin_memcpy(row + i, &half[n >> 4][i], 4);
+			__builtin_memcpy(row + half_bytes + i, &half[n & 15][i], 4);
 		}
 	}
 	t->fg = fg;
@@ -233,14 +226,15 @@ static const struct glyph_table *glyph_table_for(uint32_t fg, uint32_t bg)
 	return t;
 }
 
-/* The glyph wholly on screen, 16 or 32 bits per pixel: a table row per glyph row. */
+/* The glyph wholly on screen: a table row (bytes_pp 64-bit words) per glyph row. */
 static void glyph_fast(uint32_t x, uint32_t y, const uint8_t *g, uint32_t fg, uint32_t bg)
 {
 	const struct glyph_table *t = glyph_table_for(fg, bg);
 	uint8_t *row = pixel_at(x, y);
 	uint32_t pitch = mode.pitch;
 
-	if (bytes_pp == 4) {
+	switch (bytes_pp) {
+	case 4:
 #pragma GCC unroll 16
 		for (unsigned r = 0; r < FONT_HEIGHT; r++, row += pitch) {
 			const uint64_t *w = t->rows[g[r]];
@@ -249,13 +243,24 @@ static void glyph_fast(uint32_t x, uint32_t y, const uint8_t *g, uint32_t fg, ui
 			store64(row + 16, w[2]);
 			store64(row + 24, w[3]);
 		}
-	} else {
+		break;
+	case 3:
+#pragma GCC unroll 16
+		for (unsigned r = 0; r < FONT_HEIGHT; r++, row += pitch) {
+			const uint64_t *w = t->rows[g[r]];
+			store64(row, w[0]);
+			store64(row + 8, w[1]);
+			store64(row + 16, w[2]);
+		}
+		break;
+	default:
 #pragma GCC unroll 16
 		for (unsigned r = 0; r < FONT_HEIGHT; r++, row += pitch) {
 			const uint64_t *w = t->rows[g[r]];
 			store64(row, w[0]);
 			store64(row + 8, w[1]);
 		}
+		break;
 	}
 }
 
@@ -264,7 +269,7 @@ void fb_draw_glyph(uint32_t x, uint32_t y, unsigned char c, uint32_t fg, uint32_
 	if (!fb_mem || x >= mode.width || y >= mode.height)
 		return;
 	const uint8_t *g = font_glyph(c);
-	if (bytes_pp != 3 && mode.width - x >= FONT_WIDTH && mode.height - y >= FONT_HEIGHT) {
+	if (mode.width - x >= FONT_WIDTH && mode.height - y >= FONT_HEIGHT) {
 		glyph_fast(x, y, g, fg, bg);
 		return;
 	}

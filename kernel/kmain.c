@@ -19,6 +19,7 @@
 #include "drivers/console_lock.h"
 #include "drivers/fbcon.h"
 #include "drivers/framebuffer.h"
+#include "drivers/keyboard.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -154,6 +155,16 @@ static void screen_start(void)
 		kprintf("framebuffer: mapped, but too small for the text console\n");
 }
 
+/* The FADT's word on an 8042, as the keyboard driver takes it (a hint: the probe decides). */
+static enum keyboard_acpi_hint keyboard_hint(void)
+{
+	switch (acpi_boot_arch(boot_info.acpi.rsdp, boot_info.acpi.length).i8042) {
+	case ACPI_8042_PRESENT: return KEYBOARD_ACPI_8042;
+	case ACPI_8042_ABSENT: return KEYBOARD_ACPI_NO_8042;
+	default: return KEYBOARD_ACPI_NO_HINT;
+	}
+}
+
 /* A panic during the selftest boot ends the run as a failure (panic_stop_set_leave). */
 static void selftest_panic_leave(void)
 {
@@ -268,6 +279,9 @@ static void kmain_on_main_stack(void)
 	clock_time_init();                   /* CMOS date: the anchor of CLOCK_REALTIME */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
+	if (keyboard_init(keyboard_hint()))  /* i8042 probe (bounded), FADT as a hint */
+		trap_register_irq(IRQ_KEYBOARD, console_keyboard_interrupt); /* keys on IRQ 1 */
+	kprintf("keyboard: %s\n", keyboard_describe());
 	sched_init();                        /* run queues; this flow becomes the idle thread */
 	smp_call_init();                     /* cross-CPU calls, the NMI's stop and RIP sample */
 	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))

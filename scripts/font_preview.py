@@ -44,7 +44,11 @@ SAMPLES = [
 def parse(path):
     """({byte or 'replacement': [16 ints]}, [error lines]) from the C file."""
     with open(path, encoding="utf-8") as f:
-        text = f.read()
+        return parse_text(f.read())
+
+
+def parse_text(text):
+    """parse() on the file's text: a picture disagreeing with its byte is an error."""
     glyphs, errors = {}, []
     headers = list(HEADER_RE.finditer(text))
     for i, h in enumerate(headers):
@@ -67,6 +71,7 @@ def parse(path):
 
 
 def name_of(key):
+    """A glyph's name for messages: 0x41 'A', or replacement."""
     return "replacement" if key == "replacement" else "0x%02x %r" % (key, chr(key))
 
 
@@ -123,7 +128,7 @@ def render(glyphs, samples, scale):
         canvas.fill(x, y + 14 * scale, WIDTH * scale, 2 * scale, CURSOR_ROWS)
         canvas.glyph(glyphs[key], x, y, scale)
     y = y0 + table_rows * cell_h + 1 + margin
-    for big, sc in ((True, 2), (False, 1)):
+    for sc in (2, 1):
         for n, s in enumerate(samples):
             canvas.text(glyphs, s, margin, y, sc)
             if n == 0:  # the cursor after the prompt line, as fbcon draws it

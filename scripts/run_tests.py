@@ -17,8 +17,9 @@ Suites, in order:
      build and fail their tests, the reference's full marks;
   5. the structure (tests/structure/test_structure.py): the layering rules,
      the address-space layout against the linked image, the panic path
-     (scripts/check_structure.py), and the checker's own tests; `make run`'s
-     choice of QEMU window (tests/structure/test_make_run.py).
+     (scripts/check_structure.py), the checker's own tests, the screen
+     decoder of the integration tests (tests/integration/screen.py) and
+     `make run`'s choice of QEMU window (tests/structure/test_make_run.py).
 Each test prints one `PASS name` / `FAIL name: reason` line, or `SKIP name:
 reason` for a test that cannot run on this machine (pagoda.skip(): counted
 neither passed nor failed); the last line is `N passed, N failed` (with
@@ -58,6 +59,7 @@ import test_faults  # noqa: E402,F401  (registers tests)
 import test_fork  # noqa: E402,F401
 import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
+import test_keyboard  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
@@ -69,6 +71,7 @@ import test_memview  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
+import test_screen  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
 import test_signals  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
