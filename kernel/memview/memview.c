@@ -30,6 +30,7 @@
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
+#include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -265,15 +266,26 @@ static int refresh(bool full)
 	return 0;
 }
 
+/*
+ * The refresh thread: a refresh every MEMVIEW_REFRESH_MS, or, when one
+ * takes longer than a MEMVIEW_MAX_SHARE-th of that (many GiB of RAM), a
+ * pause of MEMVIEW_MAX_SHARE times its length, so the picture never takes
+ * more than that share of a CPU.
+ */
 static void refresh_main(void *arg)
 {
+	uint64_t pause_ms = MEMVIEW_REFRESH_MS;
+
 	(void)arg;
 	while (!__atomic_load_n(&refresh_stop, __ATOMIC_ACQUIRE)) {
-		thread_sleep_ms(MEMVIEW_REFRESH_MS);
+		thread_sleep_ms(pause_ms);
 		mutex_lock(&memview_lock);
 		if (panel_on && !__atomic_load_n(&refresh_stop, __ATOMIC_ACQUIRE))
 			(void)refresh(false); /* -ENOMEM: try again next time */
+		uint64_t took_ms = timer_tsc_to_us(refresh_cycles) / 1000;
 		mutex_unlock(&memview_lock);
+		pause_ms = took_ms * MEMVIEW_MAX_SHARE > MEMVIEW_REFRESH_MS
+				   ? took_ms * MEMVIEW_MAX_SHARE : MEMVIEW_REFRESH_MS;
 	}
 }
 

@@ -134,14 +134,14 @@ void memview_text_layout(uint64_t start_pfn, uint64_t end_pfn, struct memview_te
 	}
 }
 
-/* bytes as "640 KiB", "12 MiB" or "2.5 MiB" (one decimal under 100 MiB), into buf. */
+/* bytes as "640 KiB", "12 MiB" or "2.5 MiB" (one decimal under 10 MiB), into buf. */
 static const char *size_text(uint64_t bytes, char *buf, size_t size)
 {
 	const uint64_t mib = 1ull << 20;
 
 	if (bytes < mib)
 		ksnprintf(buf, size, "%lu KiB", bytes >> 10);
-	else if (bytes % mib == 0 || bytes >= 100 * mib)
+	else if (bytes % mib == 0 || bytes >= 10 * mib)
 		ksnprintf(buf, size, "%lu MiB", bytes / mib);
 	else
 		ksnprintf(buf, size, "%lu.%lu MiB", bytes / mib, bytes % mib * 10 / mib);
