@@ -73,7 +73,7 @@ static void add_process(struct process *p, void *arg)
 	unsigned slot = procs.count++;
 	procs.proc[slot].pid = p->pid;
 	strlcpy(procs.proc[slot].name, p->name, sizeof(procs.proc[slot].name));
-	frame_map_add_user(&fmap, &us->as, slot);
+	procs.pages[slot] = frame_map_add_user(&fmap, &us->as, slot);
 	process_space_end(p);
 }
 
@@ -149,37 +149,51 @@ static void draw_item(const struct memview_legend_item *it)
 	fb_draw_text(x, y, it->text, TEXT_COLOUR, 0);
 }
 
-/* The processes' line: redrawn when the processes changed. */
+/* The slots in the order the processes' line lists them: most pages first, then by age. */
+static unsigned processes_in_order(unsigned order[FRAME_USER_SLOTS])
+{
+	for (unsigned i = 0; i < procs.count; i++) {
+		unsigned j = i;
+		for (; j > 0 && procs.pages[order[j - 1]] < procs.pages[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	return procs.count;
+}
+
+/* The processes' line, the largest first: redrawn when its list or a name changed. */
 static void draw_processes(bool full)
 {
 	uint32_t y = panel_y + MEMVIEW_LEGEND_TOP + (panel.legend_lines - 1) * MEMVIEW_GLYPH_H;
-	unsigned i;
+	unsigned order[FRAME_USER_SLOTS];
+	unsigned count = processes_in_order(order), i;
 
-	for (i = 0; i < procs.count && drawn_pids[i] == procs.proc[i].pid &&
-		    strcmp(drawn_names[i], procs.proc[i].name) == 0; i++)
+	for (i = 0; i < count && drawn_pids[i] == procs.proc[order[i]].pid &&
+		    strcmp(drawn_names[i], procs.proc[order[i]].name) == 0; i++)
 		; /* an exec keeps the pid and changes the name */
-	if (!full && i == procs.count && drawn_pids[i] == 0)
+	if (!full && i == count && drawn_pids[i] == 0)
 		return;
 	fb_fill_rect(0, y, panel.width, MEMVIEW_GLYPH_H, 0);
 	fb_draw_text(0, y, "processes:", TEXT_COLOUR, 0);
 	uint32_t x = 11 * MEMVIEW_GLYPH_W;
-	for (i = 0; i < procs.count; i++) {
+	for (i = 0; i < count; i++) {
+		unsigned slot = order[i];
 		char words[32];
-		int n = ksnprintf(words, sizeof(words), "%d %s", procs.proc[i].pid,
-				  procs.proc[i].name);
+		int n = ksnprintf(words, sizeof(words), "%d %s", procs.proc[slot].pid,
+				  procs.proc[slot].name);
 		uint32_t w = 16 + (uint32_t)n * MEMVIEW_GLYPH_W;
 		if (x + w > panel.width) {
 			fb_draw_text(x, y, "...", TEXT_COLOUR, 0);
 			break;
 		}
 		fb_fill_rect(x, y + 2, 12, 12,
-			     memview_paint_colour(memview_paint(FRAME_USER + i, &procs)));
+			     memview_paint_colour(memview_paint(FRAME_USER + slot, &procs)));
 		fb_draw_text(x + 16, y, words, TEXT_COLOUR, 0);
 		x += w + 2 * MEMVIEW_GLYPH_W;
 	}
-	for (i = 0; i < procs.count; i++) {
-		drawn_pids[i] = procs.proc[i].pid;
-		strlcpy(drawn_names[i], procs.proc[i].name, sizeof(drawn_names[i]));
+	for (i = 0; i < count; i++) {
+		drawn_pids[i] = procs.proc[order[i]].pid;
+		strlcpy(drawn_names[i], procs.proc[order[i]].name, sizeof(drawn_names[i]));
 	}
 	drawn_pids[i] = 0;
 }

@@ -45,6 +45,7 @@ struct memview_procs {
 		int pid;
 		char name[MEMVIEW_PROC_NAME];
 	} proc[FRAME_USER_SLOTS];
+	uint64_t pages[FRAME_USER_SLOTS]; /* user pages each maps (shared ones included) */
 };
 
 /*
