@@ -371,7 +371,10 @@ int memview_panel_on(struct memview_panel_info *out, char *why, size_t why_size)
 	if (err)
 		goto give_back;
 	__atomic_store_n(&refresh_stop, false, __ATOMIC_RELEASE);
-	refresh_thread = thread_create(refresh_main, NULL, "memview", 0);
+	/* Above the shell: the picture keeps moving while a command computes
+	 * (`exhaust`); refresh_main bounds its share of the CPU. */
+	refresh_thread = thread_create(refresh_main, NULL, "memview",
+				       THREAD_PRIO(THREAD_PRIO_SHELL + 1));
 	if (!refresh_thread) {
 		err = -ENOMEM;
 		goto give_back;
