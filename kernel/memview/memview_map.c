@@ -361,7 +361,8 @@ static uint32_t item_width(int kind, const char *text)
 	return swatch + (uint32_t)strlen(text) * MEMVIEW_GLYPH_W;
 }
 
-unsigned memview_legend_layout(uint32_t width, struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS])
+unsigned memview_legend_layout(uint32_t width,
+			       struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS])
 {
 	uint32_t line = 0, x = 0;
 
@@ -394,7 +395,7 @@ static void panel_sections(struct memview_panel *p, const struct frame_map *m)
 	}
 }
 
-/* Lay the sections out with the current cell, cols and frames per cell; returns the grid's height. */
+/* Lay the sections out with the current cell, cols and frames per cell; returns the height. */
 static uint32_t panel_rows(struct memview_panel *p)
 {
 	uint32_t row = 0, y = p->grid_top;

@@ -124,7 +124,8 @@ struct memview_legend_item {
  * used (the processes' line is one more), or 0 if the width is too narrow
  * for the widest item.
  */
-unsigned memview_legend_layout(uint32_t width, struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS]);
+unsigned memview_legend_layout(uint32_t width,
+			       struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS]);
 
 /* A zone's section of the grid: its frames, its first cell row, its top (panel-relative). */
 struct memview_section {
