@@ -282,6 +282,7 @@ MEMVIEW_C := \
 	kernel/memview/memview_map.c \
 	kernel/memview/memview.c \
 	kernel/commands/memview_commands.c
+KERNEL_TESTS += tests/kernel/test_memview.c
 
 KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 

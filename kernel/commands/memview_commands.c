@@ -52,11 +52,14 @@ static int memview_on(void)
 
 static int memview_off(void)
 {
-	if (memview_panel_off() != 0) {
+	uint64_t count, cycles;
+
+	if (memview_panel_off(&count, &cycles) != 0) {
 		kprintf("memview: the panel is not on\n");
 		return 0;
 	}
-	kprintf("memview: panel off, its rows are the text console's again\n");
+	kprintf("memview: panel off, its rows are the text console's again (%lu refreshes, "
+		"the last in %lu cycles)\n", count, cycles);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
+#include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -50,11 +51,13 @@ static struct memview_procs procs;     /* the map's user slots */
 static uint64_t classify_cycles;       /* the last classification's cycles */
 
 /* The panel (memview_lock). */
-static bool panel_on;
+static bool panel_on;                 /* __atomic outside the lock (memview_panel_is_on) */
 static struct memview_panel panel;
 static uint32_t panel_y;               /* the panel's top row on the screen */
 static uint8_t *shadow;                /* the paint drawn in each cell (cols * rows) */
 static int drawn_pids[FRAME_USER_SLOTS + 1]; /* the processes' line as drawn (0-terminated) */
+static char drawn_names[FRAME_USER_SLOTS][MEMVIEW_PROC_NAME]; /* ... and their names */
+static uint64_t refreshes, refresh_cycles; /* refreshes since `on`, the last one's cycles */
 static struct thread *refresh_thread;
 static bool refresh_stop;              /* __atomic: the thread leaves at its next wake */
 
@@ -70,7 +73,7 @@ static void add_process(struct process *p, void *arg)
 	unsigned slot = procs.count++;
 	procs.proc[slot].pid = p->pid;
 	strlcpy(procs.proc[slot].name, p->name, sizeof(procs.proc[slot].name));
-	frame_map_add_user(&fmap, &us->as, slot);
+	procs.pages[slot] = frame_map_add_user(&fmap, &us->as, slot);
 	process_space_end(p);
 }
 
@@ -146,35 +149,52 @@ static void draw_item(const struct memview_legend_item *it)
 	fb_draw_text(x, y, it->text, TEXT_COLOUR, 0);
 }
 
-/* The processes' line: redrawn when the processes changed. */
+/* The slots in the order the processes' line lists them: most pages first, then by age. */
+static unsigned processes_in_order(unsigned order[FRAME_USER_SLOTS])
+{
+	for (unsigned i = 0; i < procs.count; i++) {
+		unsigned j = i;
+		for (; j > 0 && procs.pages[order[j - 1]] < procs.pages[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	return procs.count;
+}
+
+/* The processes' line, the largest first: redrawn when its list or a name changed. */
 static void draw_processes(bool full)
 {
 	uint32_t y = panel_y + MEMVIEW_LEGEND_TOP + (panel.legend_lines - 1) * MEMVIEW_GLYPH_H;
-	unsigned i;
+	unsigned order[FRAME_USER_SLOTS];
+	unsigned count = processes_in_order(order), i;
 
-	for (i = 0; i < procs.count && drawn_pids[i] == procs.proc[i].pid; i++)
-		;
-	if (!full && i == procs.count && drawn_pids[i] == 0)
+	for (i = 0; i < count && drawn_pids[i] == procs.proc[order[i]].pid &&
+		    strcmp(drawn_names[i], procs.proc[order[i]].name) == 0; i++)
+		; /* an exec keeps the pid and changes the name */
+	if (!full && i == count && drawn_pids[i] == 0)
 		return;
 	fb_fill_rect(0, y, panel.width, MEMVIEW_GLYPH_H, 0);
 	fb_draw_text(0, y, "processes:", TEXT_COLOUR, 0);
 	uint32_t x = 11 * MEMVIEW_GLYPH_W;
-	for (i = 0; i < procs.count; i++) {
+	for (i = 0; i < count; i++) {
+		unsigned slot = order[i];
 		char words[32];
-		int n = ksnprintf(words, sizeof(words), "%d %s", procs.proc[i].pid,
-				  procs.proc[i].name);
+		int n = ksnprintf(words, sizeof(words), "%d %s", procs.proc[slot].pid,
+				  procs.proc[slot].name);
 		uint32_t w = 16 + (uint32_t)n * MEMVIEW_GLYPH_W;
 		if (x + w > panel.width) {
 			fb_draw_text(x, y, "...", TEXT_COLOUR, 0);
 			break;
 		}
 		fb_fill_rect(x, y + 2, 12, 12,
-			     memview_paint_colour(memview_paint(FRAME_USER + i, &procs)));
+			     memview_paint_colour(memview_paint(FRAME_USER + slot, &procs)));
 		fb_draw_text(x + 16, y, words, TEXT_COLOUR, 0);
 		x += w + 2 * MEMVIEW_GLYPH_W;
 	}
-	for (i = 0; i < procs.count; i++)
-		drawn_pids[i] = procs.proc[i].pid;
+	for (i = 0; i < count; i++) {
+		drawn_pids[i] = procs.proc[order[i]].pid;
+		strlcpy(drawn_names[i], procs.proc[order[i]].name, sizeof(drawn_names[i]));
+	}
 	drawn_pids[i] = 0;
 }
 
@@ -190,41 +210,54 @@ static void draw_static(void)
 	memset(shadow, 0xff, (size_t)panel.cols * panel.rows); /* no cell drawn yet */
 }
 
-/* Fill the cells whose paint changed, a run of equal paints at a time. */
+/* The paint of the cell whose frames start at pfn (its section ends at end). */
+static inline uint8_t cell_paint(uint64_t pfn, uint64_t end, uint64_t fpc, const uint8_t *paint_of)
+{
+	if (fpc == 1)
+		return paint_of[fmap.kinds[pfn]];
+	return paint_of[frame_map_summary(&fmap, pfn, end - pfn < fpc ? end - pfn : fpc)];
+}
+
+/*
+ * Fill the cells whose paint changed, a run of equal paints at a time. A
+ * cell that did not change costs a table load and a compare (one frame per
+ * cell), so an idle refresh is mostly the classification.
+ */
 static void draw_cells(void)
 {
+	const uint64_t fpc = panel.frames_per_cell;
+	uint8_t paint_of[FRAME_KIND_COUNT];
+
+	for (unsigned k = 0; k < FRAME_KIND_COUNT; k++)
+		paint_of[k] = memview_paint(k, &procs);
 	for (unsigned s = 0; s < panel.sections; s++) {
 		const struct memview_section *sec = &panel.section[s];
 		for (uint32_t r = 0; r < sec->rows; r++) {
-			uint32_t row = sec->row0 + r, y = panel_y + sec->top + r * panel.cell_h;
-			uint32_t run_start = 0, run_len = 0;
-			uint8_t run_paint = 0;
-			for (uint32_t c = 0; c <= panel.cols; c++) {
-				uint64_t first, count;
-				bool cell = c < panel.cols &&
-					    memview_panel_cell_frames(&panel, c, row, &first, &count);
-				uint8_t paint = 0;
-				bool changed = false;
-				if (cell) {
-					paint = memview_paint(frame_map_summary(&fmap, first, count),
-							      &procs);
-					uint8_t *drawn = &shadow[(size_t)row * panel.cols + c];
-					changed = *drawn != paint;
-					*drawn = paint;
+			uint64_t first = sec->start_pfn + (uint64_t)r * panel.cols * fpc;
+			uint64_t left = (sec->end_pfn - first + fpc - 1) / fpc;
+			uint32_t cells = left < panel.cols ? (uint32_t)left : panel.cols;
+			uint32_t y = panel_y + sec->top + r * panel.cell_h;
+			uint8_t *drawn = &shadow[(size_t)(sec->row0 + r) * panel.cols];
+			for (uint32_t c = 0; c < cells;) {
+				if (fpc == 1) { /* the common case: skip the unchanged cells fast */
+					const uint8_t *kinds = fmap.kinds + first;
+					while (c < cells && paint_of[kinds[c]] == drawn[c])
+						c++;
+					if (c == cells)
+						break;
 				}
-				if (run_len && (!changed || paint != run_paint)) {
-					fb_fill_rect(run_start * panel.cell_w, y,
-						     run_len * panel.cell_w, panel.cell_h,
-						     memview_paint_colour(run_paint));
-					run_len = 0;
+				uint8_t paint = cell_paint(first + c * fpc, sec->end_pfn, fpc, paint_of);
+				if (paint == drawn[c]) {
+					c++;
+					continue;
 				}
-				if (changed) {
-					if (run_len == 0) {
-						run_start = c;
-						run_paint = paint;
-					}
-					run_len++;
-				}
+				uint32_t start = c;
+				do
+					drawn[c++] = paint;
+				while (c < cells && drawn[c] != paint &&
+				       cell_paint(first + c * fpc, sec->end_pfn, fpc, paint_of) == paint);
+				fb_fill_rect(start * panel.cell_w, y, (c - start) * panel.cell_w,
+					     panel.cell_h, memview_paint_colour(paint));
 			}
 		}
 	}
@@ -233,6 +266,7 @@ static void draw_cells(void)
 /* Classify and bring the panel up to date. memview_lock held, panel on. */
 static int refresh(bool full)
 {
+	uint64_t t0 = arch_cycles();
 	int err = classify();
 
 	if (err)
@@ -241,18 +275,31 @@ static int refresh(bool full)
 		draw_static();
 	draw_processes(full);
 	draw_cells();
+	refreshes++;
+	refresh_cycles = arch_cycles() - t0;
 	return 0;
 }
 
+/*
+ * The refresh thread: a refresh every MEMVIEW_REFRESH_MS, or, when one
+ * takes longer than a MEMVIEW_MAX_SHARE-th of that (many GiB of RAM), a
+ * pause of MEMVIEW_MAX_SHARE times its length, so the picture never takes
+ * more than that share of a CPU.
+ */
 static void refresh_main(void *arg)
 {
+	uint64_t pause_ms = MEMVIEW_REFRESH_MS;
+
 	(void)arg;
 	while (!__atomic_load_n(&refresh_stop, __ATOMIC_ACQUIRE)) {
-		thread_sleep_ms(MEMVIEW_REFRESH_MS);
+		thread_sleep_ms(pause_ms);
 		mutex_lock(&memview_lock);
 		if (panel_on && !__atomic_load_n(&refresh_stop, __ATOMIC_ACQUIRE))
 			(void)refresh(false); /* -ENOMEM: try again next time */
+		uint64_t took_ms = timer_tsc_to_us(refresh_cycles) / 1000;
 		mutex_unlock(&memview_lock);
+		pause_ms = took_ms * MEMVIEW_MAX_SHARE > MEMVIEW_REFRESH_MS
+				   ? took_ms * MEMVIEW_MAX_SHARE : MEMVIEW_REFRESH_MS;
 	}
 }
 
@@ -317,22 +364,27 @@ int memview_panel_on(struct memview_panel_info *out, char *why, size_t why_size)
 		goto free_shadow;
 	}
 	panel_y = (uint32_t)y;
-	panel_on = true;
+	__atomic_store_n(&panel_on, true, __ATOMIC_RELEASE);
 	memset(drawn_pids, 0, sizeof(drawn_pids));
-	draw_static();
-	draw_processes(true);
-	draw_cells();
+	refreshes = 0;
+	err = refresh(true);
+	if (err)
+		goto give_back;
 	__atomic_store_n(&refresh_stop, false, __ATOMIC_RELEASE);
-	refresh_thread = thread_create(refresh_main, NULL, "memview", 0);
+	/* Above the shell: the picture keeps moving while a command computes
+	 * (`exhaust`); refresh_main bounds its share of the CPU. */
+	refresh_thread = thread_create(refresh_main, NULL, "memview",
+				       THREAD_PRIO(THREAD_PRIO_SHELL + 1));
 	if (!refresh_thread) {
-		panel_on = false;
-		fb_fill_rect(0, panel_y, panel.width, fb_height() - panel_y, 0);
-		(void)fbcon_reserve_bottom(0);
 		err = -ENOMEM;
-		goto free_shadow;
+		goto give_back;
 	}
 	fill_info(out);
 	goto out;
+give_back:
+	__atomic_store_n(&panel_on, false, __ATOMIC_RELEASE);
+	fb_fill_rect(0, panel_y, panel.width, fb_height() - panel_y, 0);
+	(void)fbcon_reserve_bottom(0);
 free_shadow:
 	MUST_SUCCEED(vfree(shadow), "memview: the panel's shadow was vmalloc'ed here");
 	shadow = NULL;
@@ -341,9 +393,11 @@ out:
 	return err;
 }
 
-int memview_panel_off(void)
+int memview_panel_off(uint64_t *count, uint64_t *last_cycles)
 {
 	mutex_lock(&memview_lock);
+	*count = refreshes;
+	*last_cycles = refresh_cycles;
 	if (!panel_on) {
 		mutex_unlock(&memview_lock);
 		return -ENOENT;
@@ -357,7 +411,7 @@ int memview_panel_off(void)
 	mutex_lock(&memview_lock);
 	fb_fill_rect(0, panel_y, panel.width, fb_height() - panel_y, 0);
 	(void)fbcon_reserve_bottom(0);
-	panel_on = false;
+	__atomic_store_n(&panel_on, false, __ATOMIC_RELEASE);
 	MUST_SUCCEED(vfree(shadow), "memview: the panel's shadow was vmalloc'ed here");
 	shadow = NULL;
 	mutex_unlock(&memview_lock);

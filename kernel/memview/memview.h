@@ -3,7 +3,9 @@
  * what holds it, on the serial console as a character map and on the
  * screen as a panel under the text that a thread redraws every
  * MEMVIEW_REFRESH_MS while it is on, so `alloc -p 9`, `exhaust` or a fork
- * storm can be watched as it happens (docs/console.md, "memview").
+ * storm can be watched as it happens (docs/console.md, "memview"). On a
+ * machine where a refresh takes longer than MEMVIEW_REFRESH_MS /
+ * MEMVIEW_MAX_SHARE, the thread waits longer, keeping its share of a CPU.
  *
  * Each picture starts from a fresh classification (mm/frame_kind.h): the
  * kernel's records, vmalloc's areas and every process's page tables. The
@@ -30,6 +32,7 @@
 #include "mm/layout.h"
 
 #define MEMVIEW_REFRESH_MS 100 /* the panel's redraw period */
+#define MEMVIEW_MAX_SHARE 5    /* a slow refresh waits this many times its length */
 
 /*
  * Classify every frame and print the character map of physical [start,
@@ -56,8 +59,13 @@ struct memview_panel_info {
  */
 __must_check int memview_panel_on(struct memview_panel_info *out, char *why, size_t why_size);
 
-/* Stop the thread, clear the panel and give its rows back. Returns 0, or -ENOENT (it was off). */
-int memview_panel_off(void);
+/*
+ * Stop the thread, clear the panel and give its rows back; *count is the
+ * refreshes since `on` (the first drawing included), *last_cycles what the
+ * last one took (classification and drawing). Returns 0, or -ENOENT (it
+ * was off).
+ */
+int memview_panel_off(uint64_t *count, uint64_t *last_cycles);
 
 bool memview_panel_is_on(void);
 

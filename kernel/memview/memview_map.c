@@ -134,14 +134,14 @@ void memview_text_layout(uint64_t start_pfn, uint64_t end_pfn, struct memview_te
 	}
 }
 
-/* bytes as "640 KiB", "12 MiB" or "2.5 MiB" (one decimal under 100 MiB), into buf. */
+/* bytes as "640 KiB", "12 MiB" or "2.5 MiB" (one decimal under 10 MiB), into buf. */
 static const char *size_text(uint64_t bytes, char *buf, size_t size)
 {
 	const uint64_t mib = 1ull << 20;
 
 	if (bytes < mib)
 		ksnprintf(buf, size, "%lu KiB", bytes >> 10);
-	else if (bytes % mib == 0 || bytes >= 100 * mib)
+	else if (bytes % mib == 0 || bytes >= 10 * mib)
 		ksnprintf(buf, size, "%lu MiB", bytes / mib);
 	else
 		ksnprintf(buf, size, "%lu.%lu MiB", bytes / mib, bytes % mib * 10 / mib);
@@ -361,7 +361,8 @@ static uint32_t item_width(int kind, const char *text)
 	return swatch + (uint32_t)strlen(text) * MEMVIEW_GLYPH_W;
 }
 
-unsigned memview_legend_layout(uint32_t width, struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS])
+unsigned memview_legend_layout(uint32_t width,
+			       struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS])
 {
 	uint32_t line = 0, x = 0;
 
@@ -394,7 +395,7 @@ static void panel_sections(struct memview_panel *p, const struct frame_map *m)
 	}
 }
 
-/* Lay the sections out with the current cell, cols and frames per cell; returns the grid's height. */
+/* Lay the sections out with the current cell, cols and frames per cell; returns the height. */
 static uint32_t panel_rows(struct memview_panel *p)
 {
 	uint32_t row = 0, y = p->grid_top;

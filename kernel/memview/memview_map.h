@@ -45,6 +45,7 @@ struct memview_procs {
 		int pid;
 		char name[MEMVIEW_PROC_NAME];
 	} proc[FRAME_USER_SLOTS];
+	uint64_t pages[FRAME_USER_SLOTS]; /* user pages each maps (shared ones included) */
 };
 
 /*
@@ -123,7 +124,8 @@ struct memview_legend_item {
  * used (the processes' line is one more), or 0 if the width is too narrow
  * for the widest item.
  */
-unsigned memview_legend_layout(uint32_t width, struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS]);
+unsigned memview_legend_layout(uint32_t width,
+			       struct memview_legend_item items[MEMVIEW_LEGEND_ITEMS]);
 
 /* A zone's section of the grid: its frames, its first cell row, its top (panel-relative). */
 struct memview_section {

@@ -288,6 +288,21 @@ static const char *test_summary(void)
 	CHECK(frame_map_summary(&m, 5, 1) == FRAME_FREE + 2);
 	CHECK(frame_map_summary(&m, 4, 4) == FRAME_NOT_RAM);  /* two of four past the map */
 	CHECK(frame_map_summary(&m, 100, 1) == FRAME_NOT_RAM);
+
+	/* Long blocks (compared eight frames at a time): one odd frame anywhere is seen. */
+	static uint8_t big[80];
+	struct frame_map b = {big, sizeof(big), 77, {0}};
+	for (unsigned start = 0; start < 3; start++)
+		for (unsigned odd = 0; odd < 64; odd++) {
+			memset(big, FRAME_SLAB, sizeof(big));
+			big[start + odd] = FRAME_VMALLOC;
+			CHECK(frame_map_summary(&b, start, 64) == FRAME_SLAB);
+			memset(big + start + odd, FRAME_VMALLOC, 64 - odd); /* VMALLOC from odd on */
+			CHECKF(frame_map_summary(&b, start, 64) ==
+			       (odd < 32 ? FRAME_VMALLOC : FRAME_SLAB), "start %u odd %u", start, odd);
+		}
+	memset(big, FRAME_SLAB, sizeof(big));
+	CHECK(frame_map_summary(&b, 70, 16) == FRAME_NOT_RAM); /* 7 in the map, 9 past it */
 	return NULL;
 }
 

@@ -182,7 +182,7 @@ static const char *test_text_render(void)
 	CHECKF(line_is(lines[23], "0xc80000 ", 'g', 32, 'A', ""), "%s", lines[23]);
 	CHECKF(strncmp(lines[29], "0xf80000 ", 9) == 0 && strncmp(lines[30], "legend: ", 8) == 0,
 	       "%s / %s", lines[29], lines[30]);
-	CHECK(find_line("0-9,A free, by block order (A=10) 11.7 MiB"));
+	CHECK(find_line("0-9,A free, by block order (A=10) 11 MiB"));
 	CHECK(find_line("K kernel image 2 MiB"));
 	CHECK(find_line("- not RAM 2 MiB"));
 	CHECK(find_line("S slab 4 KiB"));
