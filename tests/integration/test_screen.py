@@ -65,6 +65,8 @@ def near(a, b, tolerance):
 def machine(firmware, resolution):
     key = (firmware, resolution)
     if key not in MACHINES:
+        for other in [k for k in MACHINES if k[0] == firmware]:  # a mode left unfinished
+            retire(*other)
         m = pagoda.Machine("screen-%s-%s" % (firmware, resolution), firmware=firmware,
                            screen=True, resolution=resolution)
         try:
