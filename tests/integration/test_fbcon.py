@@ -40,6 +40,18 @@ def word_cells(shot, row, word, start=0):
     return col, shot.cells()[row][col:col + len(word)]
 
 
+def check_words(shot, row, names, colours, part, what):
+    """Each word of names, in order along row, has colours[word] as its cells' part
+    (1: ink, 2: background)."""
+    col = 0
+    for name in names:
+        col, cells = word_cells(shot, row, name, col)
+        got = [screen.colour(c[part]) for c in cells]
+        check(all(c[part] == colours[name] for c in cells),
+              "%s (%s) drawn in %s" % (name, what, got))
+        col += len(name)
+
+
 def check_colours(m):
     out = m.command("run colours")
     check("exited with status 0" in out, "run colours printed:\n" + out)
@@ -48,25 +60,9 @@ def check_colours(m):
     title = [i for i, line in enumerate(rows) if line.startswith("colours: the 8 ANSI")]
     check(title, "the colours title is not on the screen:\n" + shot.dump())
     normal, bright, backs = title[-1] + 1, title[-1] + 2, title[-1] + 3
-    col = 0
-    for name in NAMES[1:]:  # black on black has no ink to look at
-        col, cells = word_cells(shot, normal, name, col)
-        check(all(c[1] == PALETTE[name] for c in cells),
-              "%s (ESC [ 3x m) drawn in %s" % (name, [screen.colour(c[1]) for c in cells]))
-        col += len(name)
-    col = 0
-    for name in NAMES:
-        col, cells = word_cells(shot, bright, name, col)
-        check(all(c[1] == BRIGHT[name] for c in cells),
-              "bright %s (ESC [ 9x m) drawn in %s" % (name, [screen.colour(c[1]) for c in cells]))
-        col += len(name)
-    col = 0
-    for name in NAMES:
-        col, cells = word_cells(shot, backs, name, col)
-        check(all(c[2] == PALETTE[name] for c in cells),
-              "background %s (ESC [ 4x m) drawn on %s" % (
-                  name, [screen.colour(c[2]) for c in cells]))
-        col += len(name)
+    check_words(shot, normal, NAMES[1:], PALETTE, 1, "ESC [ 3x m")  # black: no ink to see
+    check_words(shot, bright, NAMES, BRIGHT, 1, "ESC [ 9x m")
+    check_words(shot, backs, NAMES, PALETTE, 2, "ESC [ 4x m, as background")
     after = [i for i, line in enumerate(rows) if line.startswith("colours (pid")]
     check(after, "the exit line is not on the screen:\n" + shot.dump())
     ink = [c[1] for c in shot.cells()[after[-1]] if c[1] is not None]
