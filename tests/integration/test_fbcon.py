@@ -10,8 +10,8 @@ On one two-CPU machine per firmware with the screen console on:
     lock nor leaves the drawing to a timer tick that never comes.
 And on a machine booted with `console=serial` (the tests' default): the
 framebuffer is found (bootinfo), mapped write-combining in its window and
-gone from the direct map (translate), and nothing of the kernel's output is
-drawn on it.
+gone from the direct map (translate), `map` of its frames refused but with
+`wc`, and nothing of the kernel's output is drawn on it.
 """
 import re
 
@@ -106,6 +106,11 @@ def fbcon_serial_only(firmware):
               "the framebuffer window does not map 0x%x write-combining:\n%s" % (phys, out))
         out = m.command("translate 0x%x" % (0xffff800000000000 + phys))
         check("not mapped" in out, "the direct map still maps the framebuffer:\n" + out)
+        out = m.command("map 0xffffc00000000000 4K 0x%x" % phys)  # write-back: refused
+        check("is the screen's video memory" in out, "map of video memory (WB):\n" + out)
+        out = m.command("map 0xffffc00000000000 4K 0x%x wc" % phys)
+        check("mapped 4 KiB" in out, "map of video memory with wc:\n" + out)
+        m.command("unmap 0xffffc00000000000 4K")
         shot = screen.screendump(m)
         check(not any("pagoda>" in line or "Pagoda - a teaching" in line
                       for line in shot.text()),
