@@ -12,6 +12,8 @@
  *
  * Invariants:
  *   [x] fb_mem != NULL only for a mode fb_setup accepted (mode_ok);
+ *   [x] the glyph tables are read or written only by the holder of
+ *       glyph_tables_busy;
  *   [x] every store lies in [fb_mem, fb_mem + pitch * height).
  * Context: any once attached; callers serialize their own drawing.
  */
@@ -42,6 +44,14 @@ static struct glyph_table {
 	uint64_t rows[ROW_PATTERNS][ROW_WORDS];
 } glyph_tables[GLYPH_TABLES];
 static unsigned glyph_table_next; /* the one to replace next */
+/*
+ * Taken (exchanged to 1) while one caller uses or builds a table: the text
+ * console and memview's panel draw from different CPUs. Never waited for:
+ * a caller that finds it taken (another CPU, or this CPU's drawing
+ * interrupted by an NMI or a fault, or a CPU a panic stopped) draws that
+ * glyph on the per-pixel path instead, so no drawing ever blocks.
+ */
+static int glyph_tables_busy;
 
 /* Does a colour field of `bits` at `shift` fit in a pixel of bpp bits? */
 static bool field_ok(unsigned shift, unsigned bits, unsigned bpp)
@@ -269,8 +279,10 @@ void fb_draw_glyph(uint32_t x, uint32_t y, unsigned char c, uint32_t fg, uint32_
 	if (!fb_mem || x >= mode.width || y >= mode.height)
 		return;
 	const uint8_t *g = font_glyph(c);
-	if (mode.width - x >= FONT_WIDTH && mode.height - y >= FONT_HEIGHT) {
+	if (mode.width - x >= FONT_WIDTH && mode.height - y >= FONT_HEIGHT &&
+	    !__atomic_exchange_n(&glyph_tables_busy, 1, __ATOMIC_ACQUIRE)) {
 		glyph_fast(x, y, g, fg, bg);
+		__atomic_store_n(&glyph_tables_busy, 0, __ATOMIC_RELEASE);
 		return;
 	}
 	uint32_t f = fb_pixel(fg), b = fb_pixel(bg);
