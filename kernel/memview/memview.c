@@ -45,6 +45,8 @@
 #define ZONE_COLOUR 0xffffff   /* the lines between zones */
 #define PANEL_SHARE 3          /* the panel takes at most 1/PANEL_SHARE of the screen */
 
+_Static_assert(MEMVIEW_PROC_NAME <= PROCESS_NAME_MAX, "a process name is copied whole or cut");
+
 static struct mutex memview_lock = MUTEX_INIT(memview_lock, "memview");
 static struct frame_map fmap;          /* kinds vmalloc'ed at first use, kept */
 static struct memview_procs procs;     /* the map's user slots */
@@ -72,7 +74,9 @@ static void add_process(struct process *p, void *arg)
 		return; /* a zombie: no pages */
 	unsigned slot = procs.count++;
 	procs.proc[slot].pid = p->pid;
-	strlcpy(procs.proc[slot].name, p->name, sizeof(procs.proc[slot].name));
+	/* Bounded: an execve may be rewriting the name meanwhile (no lock guards it). */
+	memcpy(procs.proc[slot].name, p->name, MEMVIEW_PROC_NAME - 1);
+	procs.proc[slot].name[MEMVIEW_PROC_NAME - 1] = '\0';
 	procs.pages[slot] = frame_map_add_user(&fmap, &us->as, slot);
 	process_space_end(p);
 }
@@ -114,7 +118,7 @@ int memview_print_map(phys_addr_t start, phys_addr_t end)
 	if (err)
 		goto out;
 	uint64_t start_pfn = start >> PAGE_SHIFT;
-	uint64_t end_pfn = end ? (end + PAGE_SIZE - 1) >> PAGE_SHIFT : fmap.pfns;
+	uint64_t end_pfn = end ? (end >> PAGE_SHIFT) + ((end & (PAGE_SIZE - 1)) != 0) : fmap.pfns;
 	if (end_pfn > fmap.pfns)
 		end_pfn = fmap.pfns;
 	if (start_pfn >= end_pfn) {

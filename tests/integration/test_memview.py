@@ -89,6 +89,8 @@ def memview_bad_arguments(m):
             ("memview 16M 0", "memview: SIZE must be at least one byte"),
             ("memview 16M -1", "memview: bad SIZE '-1'"),
             ("memview 64G 1M", "memview: START 0x1000000000 is at or past the end of RAM"),
+            ("memview 0xfffffffffffff000 0x2000",
+             "memview: START 0xfffffffffffff000 is at or past the end of RAM"),
             ("memview 1 2 3", "too many arguments"),
             ("memview off", "memview: the panel is not on"),
             ("memview at 0xfffffffffffff000", "is not RAM; the panel is off")):
