@@ -2,9 +2,11 @@
 #
 #   make            build/kernel.elf (with symbols) and compile_commands.json
 #   make iso        build/pagoda.iso, bootable by BIOS and UEFI (hybrid)
-#   make run        boot the ISO in QEMU, serial console on this terminal
-#                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi; ICOUNT=1: the
-#                   deterministic mode, the guest's TSC counts instructions)
+#   make run        boot the ISO in QEMU, serial console on this terminal, and
+#                   the screen in QEMU's window when there is a display
+#                   (MEM=256M SMP=1 ACCEL=tcg|kvm FIRMWARE=bios|uefi RES=1024x768
+#                   ENTRY=pagepoison; ICOUNT=1: the deterministic mode, the
+#                   guest's TSC counts instructions)
 #   make SCHED_DEBUG=1  (after make clean) a kernel with the scheduler's debug mode on
 #   make gdb        boot halted with a gdbstub and attach gdb (USER_PROG=hello:
 #                   with a user program's symbols too)
@@ -262,14 +264,25 @@ KERNEL_C += $(USER_ARCH_C) $(USER_MM_C) $(USER_EXEC_C) $(USER_PROC_C) $(USER_SYS
 # font, the text console drawn with it.
 SCREEN_C := \
 	drivers/framebuffer.c \
-	drivers/fbcon.c
+	drivers/fb_map.c \
+	drivers/fbcon.c \
+	drivers/fbcon_text.c \
+	drivers/font_8x16.c \
+	kernel/bench/fbcon_bench.c
 
 # The keyboard: the i8042 controller and its scan codes as console input.
 KEYBOARD_C := \
-	drivers/keyboard.c
+	drivers/keyboard.c \
+	drivers/keymap.c \
+	drivers/i8042.c
 
 # memview: a picture of physical memory, on the screen and the serial line.
-MEMVIEW_C :=
+MEMVIEW_C := \
+	mm/frame_kind.c \
+	kernel/memview/memview_map.c \
+	kernel/memview/memview.c \
+	kernel/commands/memview_commands.c
+KERNEL_TESTS += tests/kernel/test_memview.c
 
 KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 
@@ -426,6 +439,25 @@ HOST_TEST_PROGRAMS += test_sys_calls
 # A pipe's byte ring with malloc'ed pages and a fake user memory.
 test_pipe_ring_SRCS := tests/host/test_pipe_ring.c kernel/fs/pipe_ring.c
 HOST_TEST_PROGRAMS += test_pipe_ring
+# The kernel font: a glyph for every byte, clear cursor rows, no two glyphs alike.
+test_font_SRCS := tests/host/test_font.c drivers/font_8x16.c
+HOST_TEST_PROGRAMS += test_font
+
+# The screen's text console without pixels, and drawing into a buffer in RAM.
+test_fbcon_SRCS := tests/host/test_fbcon_text.c tests/host/test_framebuffer.c \
+	drivers/fbcon_text.c drivers/framebuffer.c drivers/font_8x16.c
+HOST_TEST_PROGRAMS += test_fbcon
+
+# The keyboard: scan code set 1 to the bytes a terminal sends (drivers/keymap.h).
+test_keymap_SRCS := tests/host/test_keymap.c drivers/keymap.c
+HOST_TEST_PROGRAMS += test_keymap
+
+# memview: the kind of every frame (mm/frame_kind.c) over the arena, and its
+# pictures (kernel/memview/memview_map.c) over maps made by hand.
+test_memview_SRCS := tests/host/test_frame_kind.c tests/host/test_memview_map.c \
+	mm/frame_kind.c kernel/memview/memview_map.c mm/vmalloc.c mm/paging.c mm/slab.c \
+	mm/kmalloc.c $(HOST_MM)
+HOST_TEST_PROGRAMS += test_memview
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).
@@ -523,7 +555,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 
 USER_PROGRAMS := init forkbomb hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
-	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz
+	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz colours
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat
@@ -627,7 +659,7 @@ comma := ,
 QEMU_ACCEL := $(ACCEL)$(if $(and $(filter tcg,$(ACCEL)),$(filter-out 1,$(SMP)),\
 	$(if $(filter 1,$(ICOUNT)),,yes)),$(comma)thread=multi)
 QEMU_MACHINE := -accel $(QEMU_ACCEL) -m $(MEM) -smp $(SMP) -cdrom $(BUILD)/pagoda.iso \
-	-boot d -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-boot d -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	$(QEMU_FIRMWARE_$(FIRMWARE))
 # ICOUNT=1: the deterministic benchmark mode (docs/benchmarks.md): -cpu qemu64
 #   -smp 1 -icount shift=0,sleep=off, from scripts/bench_kernel.py, the one
@@ -639,15 +671,33 @@ endif
 #   behind Ctrl-A C; Ctrl-A X quits.
 # isa-debug-exit: lets the kernel end QEMU with a status (selftest mode).
 
+# The screen: QEMU's window (gtk, else sdl) when there is a display to open it
+#   on ($DISPLAY or $WAYLAND_DISPLAY) and this QEMU has such a front end
+#   (Debian's qemu-system-gui, which scripts/deps.sh then installs); else
+#   -display none, as on a headless machine. Expanded only by `run` (it asks
+#   QEMU: `-display help` lists the front ends it has).
+# RES=WxH: the video mode GRUB sets for the kernel's framebuffer, passed in
+#   SMBIOS type 1's SKU string (grub.cfg); RES= (empty) leaves GRUB's menu up
+#   for 3 s and the firmware's preferred mode. ENTRY=id boots that menu entry
+#   (selftest, noapic, selftest-lockdep, pagepoison, slab_debug).
+RES ?= 1024x768
+ENTRY ?=
+QEMU_FRONT_ENDS = $(if $(DISPLAY)$(WAYLAND_DISPLAY),$(shell qemu-system-x86_64 -display help 2>/dev/null))
+QEMU_WINDOW = $(firstword $(filter gtk,$(QEMU_FRONT_ENDS)) $(filter sdl,$(QEMU_FRONT_ENDS)))
+QEMU_SMBIOS = $(if $(RES)$(ENTRY),-smbios type=1$(if $(RES),$(comma)sku=$(RES))$(if \
+	$(ENTRY),$(comma)product=pagoda-$(ENTRY)))
+
 run: $(BUILD)/pagoda.iso
 	@echo "Booting Pagoda ($(FIRMWARE), $(QEMU_ACCEL), $(MEM), $(SMP) CPUs). Quit QEMU with Ctrl-A X."
 	$(if $(filter 1,$(ICOUNT)),@echo "ICOUNT=1: the guest's TSC counts executed instructions.")
-	qemu-system-x86_64 $(QEMU_MACHINE) -serial mon:stdio
+	$(if $(QEMU_WINDOW),@echo "The screen ($(or $(RES),the firmware's mode)) is in QEMU's $(QEMU_WINDOW) window.")
+	qemu-system-x86_64 $(QEMU_MACHINE) -display $(or $(QEMU_WINDOW),none) $(QEMU_SMBIOS) \
+		-serial mon:stdio
 
 gdb: $(BUILD)/pagoda.iso
 	@echo "QEMU waits for gdb on localhost:1234; quit gdb to stop QEMU."
 	@echo "The serial console goes to $(BUILD)/gdb-serial.log (tail -f it in another terminal)."
-	qemu-system-x86_64 $(QEMU_MACHINE) -serial file:$(BUILD)/gdb-serial.log \
+	qemu-system-x86_64 $(QEMU_MACHINE) -display none -serial file:$(BUILD)/gdb-serial.log \
 		-S -gdb tcp:127.0.0.1:1234 & \
 	gdb -q -x scripts/gdbinit $(if $(USER_PROG),-ex 'user-symbols $(USER_PROG)') \
 		$(BUILD)/kernel.elf; kill %1 2>/dev/null || true
@@ -684,9 +734,11 @@ test: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
 	$(PYTHON) scripts/run_tests.py
 
 # Everything `make test` runs, then the SMP matrix: 1, 2, 4, 8 CPUs x BIOS, UEFI
-# x pc, q35 (32 boots; long under TCG). The fuzzer makes 100,000 calls there, not 20,000.
+# x pc, q35 (32 boots; long under TCG). The fuzzer makes 100,000 calls there, not 20,000;
+# the screen tests run in three video modes, not one (tests/integration/test_screen.py).
 test-full: $(HOST_TESTS) $(BUILD)/pagoda.iso $(BUILD)/user/linux_init
-	PAGODA_FUZZ_CALLS=100000 $(PYTHON) scripts/run_tests.py structure style host selftest \
+	PAGODA_FUZZ_CALLS=100000 PAGODA_SCREEN_RESOLUTIONS="800x600 1024x768 1920x1080" \
+		$(PYTHON) scripts/run_tests.py structure style host selftest \
 		integration linux labs smp-matrix
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 ;                                                 boot information
 ; This file then, in order:
 ;   1. checks the magic and that the CPU has long mode; if not, it prints a
-;      readable message on COM1 and the VGA text screen and halts (rather than
+;      readable message on COM1 and the VGA text screen (grub.cfg keeps text
+;      mode for a CPU without long mode) and halts (rather than
 ;      triple-faulting, which would just reboot the machine);
 ;   2. builds early page tables mapping physical 0..4 GiB three times:
 ;      identity (so the next instruction after enabling paging still runs),
@@ -70,15 +71,30 @@ align 8
     dd 2                ; boot loader name
     dd 3                ; modules
     dd 6                ; memory map
-    dd 8                ; framebuffer info (EGA text on BIOS, GOP under UEFI)
+    dd 8                ; framebuffer info (the mode GRUB set: pixels, or EGA text)
     dd 14               ; ACPI old RSDP
     dd 15               ; ACPI new RSDP
     dd 17               ; EFI memory map
     dd 21               ; image load base
 .info_request_end:
 
-    ; No framebuffer tag (type 5): with one, GRUB switches BIOS machines to a
-    ; graphics mode, and the kernel wants VGA text mode there.
+    ; Framebuffer (type 5, multiboot2 spec 3.1.10), optional (flags 1): ask
+    ; for a linear framebuffer on every firmware: GOP under UEFI, VBE under
+    ; BIOS. BIOS machines could keep VGA text mode, but a framebuffer there
+    ; too gives one console code path (drivers/fbcon.c) on every PC, and
+    ; memview needs pixels. Width, height and depth 0 say "no preference":
+    ; GRUB then uses its gfxpayload variable (grub.cfg sets it from SMBIOS
+    ; for tests and `make run`), else "auto", the firmware's preferred mode
+    ; (a real PC's native panel resolution). Optional: a loader that can only
+    ; give EGA text still boots us, and kmain then uses the VGA text driver.
+    ; Without this tag GRUB on UEFI (no VGA text there) warns "no console
+    ; will be available to OS" and fails to set a mode (docs/boot.md).
+align 8
+    dw 5, 1
+    dd 20
+    dd 0                ; width: no preference
+    dd 0                ; height: no preference
+    dd 0                ; depth (bits per pixel): no preference
 
     ; Module alignment (type 6): modules start on page boundaries.
 align 8

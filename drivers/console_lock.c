@@ -46,6 +46,31 @@ void console_lock(void)
 	depth = 1;
 }
 
+bool console_trylock(void)
+{
+	unsigned long flags = arch_irq_save();
+	int self = (int)arch_cpu_id(), expected = CONSOLE_LOCK_FREE;
+
+	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) == self) {
+		depth++;
+		return true;
+	}
+	if (__atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != CONSOLE_LOCK_FREE ||
+	    !__atomic_compare_exchange_n(&owner, &expected, self, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED)) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	saved_flags = flags;
+	depth = 1;
+	return true;
+}
+
+bool console_lock_in_panic(void)
+{
+	return __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != CONSOLE_LOCK_FREE;
+}
+
 void console_unlock(void)
 {
 	if (__atomic_load_n(&owner, __ATOMIC_RELAXED) != (int)arch_cpu_id() || depth == 0)

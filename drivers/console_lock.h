@@ -24,6 +24,17 @@
 /* Take the console for this CPU (nests), interrupts off until the matching unlock. */
 void console_lock(void);
 
+/*
+ * Take the console only if nobody else holds it (nests on this CPU):
+ * true, interrupts off until the matching console_unlock(); false, nothing
+ * changed. For periodic work (the screen's tick) that must not wait for a
+ * CPU that may never let go.
+ */
+bool console_trylock(void);
+
+/* Has a panic taken the console (console_lock_take_for_panic)? Any context. */
+bool console_lock_in_panic(void);
+
 /* Give back one level; the last restores the interrupt state the first lock found. */
 void console_unlock(void);
 

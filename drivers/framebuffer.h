@@ -13,12 +13,18 @@
  * Drawing takes no lock: each user draws its own part of the screen (the
  * text console its rows, memview its panel) and serializes itself.
  *
+ * The drawing half (framebuffer.c) is plain stores to wherever fb_attach()
+ * pointed it, so it also runs on the host over a buffer in RAM; the mapping
+ * half (fb_map.c) is kept apart because it reaches the page-table engine,
+ * which the panic path must not (scripts/check_structure.py's link rule:
+ * a panic draws through here).
+ *
  * Invariants:
  *   [x] no pixel outside [0, width) x [0, height) is ever written (every
  *       call clips);
  *   [x] video memory is reached only through the write-combining mapping.
  * Context: fb_setup and fb_map on the boot CPU; drawing from any context
- * once fb_ready().
+ * once fb_ready(). Nothing here takes a lock or can panic.
  */
 #ifndef DRIVERS_FRAMEBUFFER_H
 #define DRIVERS_FRAMEBUFFER_H
@@ -59,6 +65,19 @@ int __must_check fb_map(void);
 
 /* Whether fb_map() succeeded: drawing reaches the screen. */
 bool fb_ready(void);
+
+/*
+ * Draw into the recorded mode's pixels at va from now on (va: the first
+ * pixel, pitch * height bytes). fb_map()'s last step; host tests attach a
+ * buffer of their own. Ignored (returns -ENODEV) without a recorded mode.
+ */
+int fb_attach(void *va);
+
+/* The recorded mode (NULL before a successful fb_setup). */
+const struct fb_mode *fb_get_mode(void);
+
+/* rgb (0xRRGGBB) as a pixel value of the recorded mode (each colour scaled to its width). */
+uint32_t fb_pixel(uint32_t rgb);
 
 /* The screen's size in pixels (0 before fb_setup). */
 uint32_t fb_width(void);

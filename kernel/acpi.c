@@ -28,6 +28,10 @@
 #define FADT_RESET_REG 116    /* generic address structure, 12 bytes */
 #define FADT_RESET_VALUE 128  /* u8 */
 #define FADT_X_DSDT 140       /* u64, ACPI 2.0+ */
+#define FADT_REVISION 8      /* u8, the header's revision field */
+#define FADT_IAPC_BOOT_ARCH 109 /* u16, FADT revision 2+ (5.2.9.3) */
+#define FADT_BOOT_ARCH_MIN_REVISION 2
+#define BOOT_ARCH_8042 (1u << 1) /* IAPC_BOOT_ARCH bit 1: an 8042 or equivalent */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define GAS_SPACE_IO 1        /* generic address in I/O port space */
 
@@ -187,6 +191,15 @@ static const uint8_t *acpi_root(const void *rsdp_copy, uint32_t length, size_t *
 		*entry_size = 4;
 	}
 	return root;
+}
+
+/* The table with signature sig reachable from the RSDP copy, or NULL. */
+static const uint8_t *acpi_table(const void *rsdp_copy, uint32_t length, const char *sig)
+{
+	size_t entry_size = 4;
+	const uint8_t *root = acpi_root(rsdp_copy, length, &entry_size);
+
+	return root ? acpi_find(root, entry_size, sig) : NULL;
 }
 
 struct acpi_cpus acpi_cpus;
@@ -365,14 +378,34 @@ void acpi_madt_count_cpus(const uint8_t *madt, uint32_t length, struct acpi_cpus
 
 void acpi_cpus_init(const void *rsdp, uint32_t length, uint32_t boot_apic_id)
 {
-	size_t entry_size = 4;
-	const uint8_t *root = acpi_root(rsdp, length, &entry_size);
-	const uint8_t *madt = root ? acpi_find(root, entry_size, "APIC") : NULL;
+	const uint8_t *madt = acpi_table(rsdp, length, "APIC");
 
 	if (madt) {
 		acpi_madt_count_cpus(madt, read_u32(madt + 4), &acpi_cpus);
 		acpi_madt_parse(madt, read_u32(madt + 4), boot_apic_id, &acpi_madt);
 	}
+}
+
+struct acpi_boot_arch acpi_fadt_boot_arch(const uint8_t *fadt, uint32_t length)
+{
+	struct acpi_boot_arch out = {.i8042 = ACPI_8042_UNKNOWN};
+
+	if (!fadt || length < ACPI_HEADER_SIZE)
+		return out;
+	out.have_fadt = true;
+	out.fadt_revision = fadt[FADT_REVISION];
+	if (out.fadt_revision < FADT_BOOT_ARCH_MIN_REVISION || length < FADT_IAPC_BOOT_ARCH + 2)
+		return out;
+	out.flags = read_u16(fadt + FADT_IAPC_BOOT_ARCH);
+	out.i8042 = out.flags & BOOT_ARCH_8042 ? ACPI_8042_PRESENT : ACPI_8042_ABSENT;
+	return out;
+}
+
+struct acpi_boot_arch acpi_boot_arch(const void *rsdp, uint32_t length)
+{
+	const uint8_t *fadt = acpi_table(rsdp, length, "FACP");
+
+	return acpi_fadt_boot_arch(fadt, fadt ? read_u32(fadt + 4) : 0);
 }
 
 void acpi_init(const void *rsdp_copy, uint32_t length, struct acpi_power *out)

@@ -40,6 +40,36 @@ struct acpi_power {
 void acpi_init(const void *rsdp, uint32_t length, struct acpi_power *out);
 
 /*
+ * Whether the machine has an 8042 keyboard controller, by the FADT's
+ * IA-PC Boot Architecture Flags (IAPC_BOOT_ARCH, ACPI 6.5 section 5.2.9.3,
+ * bit 1 "8042"). The field exists from FADT revision 2 on; older or
+ * missing tables say nothing. Only a hint: the keyboard driver's probe
+ * decides (drivers/keyboard.h).
+ */
+enum acpi_8042 {
+	ACPI_8042_UNKNOWN, /* no FADT, revision < 2 or too short for the field */
+	ACPI_8042_PRESENT, /* bit 1 set */
+	ACPI_8042_ABSENT,  /* bit 1 clear */
+};
+
+/* What the FADT said, for reports (`cpuinfo`-like) and the docs. */
+struct acpi_boot_arch {
+	bool have_fadt;
+	uint8_t fadt_revision;
+	uint16_t flags;         /* IAPC_BOOT_ARCH (0 below revision 2) */
+	enum acpi_8042 i8042;
+};
+
+/*
+ * The hint from the FADT at fadt, length bytes long (checksum verified
+ * by the caller; NULL: none). Pure, any context.
+ */
+struct acpi_boot_arch acpi_fadt_boot_arch(const uint8_t *fadt, uint32_t length);
+
+/* The same from the validated RSDP copy (as for acpi_init). Boot CPU. */
+struct acpi_boot_arch acpi_boot_arch(const void *rsdp, uint32_t length);
+
+/*
  * The MADT ("APIC", ACPI 6.5 section 5.2.12): the interrupt controllers.
  * acpi_madt_parse() reads it into struct acpi_madt, pure over a byte buffer:
  * entries are read only where they lie whole inside the table and are at

@@ -41,6 +41,16 @@ STATIC_ASSERT(offsetof(struct boot_info, efi_mmap) > offsetof(struct boot_info, 
 #define EFI_DESC_MIN 40        /* the UEFI 2.x EFI_MEMORY_DESCRIPTOR */
 #define RSDP_V1_SIZE 20        /* ACPI 1.0 RSDP: signature .. rsdt_address */
 #define RSDP_V2_SIZE 36        /* ACPI 2.0 RSDP: adds length, xsdt, extended checksum */
+/*
+ * Tag 8's colour_info starts at offset 32 and, for an RGB framebuffer, is
+ * six bytes: red position, red size, green ..., blue .... (GRUB's struct
+ * multiboot_tag_framebuffer_common ends with a u16 reserved at 30; the
+ * specification's table shows one reserved byte, but GRUB, which writes
+ * the tag, puts colour_info at 32.)
+ */
+#define FB_COLOUR_INFO 32
+#define FB_RGB_TAG_MIN (FB_COLOUR_INFO + 6)
+#define FB_FIELD_MAX_BITS 16
 
 /*
  * The smallest size of each tag the kernel reads: the header plus the fixed
@@ -301,6 +311,55 @@ static void parse_acpi(struct bootinfo_parser *p, const uint8_t *tag, uint32_t s
 	acpi->oem_id[6] = '\0';
 }
 
+/* Does an RGB colour field lie inside a pixel of bpp bits? */
+static bool fb_field_ok(struct boot_fb_field f, unsigned bpp)
+{
+	return f.size >= 1 && f.size <= FB_FIELD_MAX_BITS && f.position + f.size <= bpp;
+}
+
+static uint32_t fb_field_mask(struct boot_fb_field f)
+{
+	return (uint32_t)(((1ull << f.size) - 1) << f.position);
+}
+
+/* Tag 8: u64 addr, u32 pitch, width, height, u8 bpp, u8 type, u16 reserved, colour_info. */
+static int parse_framebuffer(struct bootinfo_parser *p, const uint8_t *tag, uint32_t size)
+{
+	struct boot_framebuffer *fb = &p->out->framebuffer;
+
+	fb->present = true;
+	fb->addr = read_u64(tag + 8);
+	fb->pitch = read_u32(tag + 16);
+	fb->width = read_u32(tag + 20);
+	fb->height = read_u32(tag + 24);
+	fb->bpp = tag[28];
+	fb->type = tag[29];
+	if (fb->type != BOOTINFO_FB_RGB)
+		return 0;
+	if (size < FB_RGB_TAG_MIN)
+		return parse_fail(p, "size %u is too short for an RGB framebuffer's colour fields "
+				  "(needs at least %u)", size, FB_RGB_TAG_MIN);
+	const uint8_t *c = tag + FB_COLOUR_INFO;
+	fb->red = (struct boot_fb_field){c[0], c[1]};
+	fb->green = (struct boot_fb_field){c[2], c[3]};
+	fb->blue = (struct boot_fb_field){c[4], c[5]};
+	if (!fb_field_ok(fb->red, fb->bpp) || !fb_field_ok(fb->green, fb->bpp) ||
+	    !fb_field_ok(fb->blue, fb->bpp)) {
+		parse_warn(p, "RGB fields %u:%u %u:%u %u:%u do not fit %u bits per pixel: "
+			   "framebuffer not used", fb->red.position, fb->red.size,
+			   fb->green.position, fb->green.size, fb->blue.position, fb->blue.size,
+			   fb->bpp);
+		return 0;
+	}
+	uint32_t r = fb_field_mask(fb->red), g = fb_field_mask(fb->green), b = fb_field_mask(fb->blue);
+	if ((r & g) || (r & b) || (g & b)) {
+		parse_warn(p, "RGB fields overlap: framebuffer not used");
+		return 0;
+	}
+	fb->rgb_valid = true;
+	return 0;
+}
+
 /* One tag other than the end tag, already known to lie inside the boot information. */
 static int parse_tag(struct bootinfo_parser *p, const uint8_t *tag, uint32_t size)
 {
@@ -341,15 +400,7 @@ static int parse_tag(struct bootinfo_parser *p, const uint8_t *tag, uint32_t siz
 	case BOOTINFO_TAG_MMAP:
 		return parse_mmap(p, tag, size);
 	case BOOTINFO_TAG_FRAMEBUFFER:
-		/* u64 addr, u32 pitch, width, height, u8 bpp, u8 type; colour info not needed */
-		out->framebuffer.present = true;
-		out->framebuffer.addr = read_u64(tag + 8);
-		out->framebuffer.pitch = read_u32(tag + 16);
-		out->framebuffer.width = read_u32(tag + 20);
-		out->framebuffer.height = read_u32(tag + 24);
-		out->framebuffer.bpp = tag[28];
-		out->framebuffer.type = tag[29];
-		return 0;
+		return parse_framebuffer(p, tag, size);
 	case BOOTINFO_TAG_EFI64:
 		out->efi64_present = true;
 		out->efi64_system_table = read_u64(tag + 8);
@@ -588,6 +639,10 @@ static void print_framebuffer(const struct boot_framebuffer *fb)
 	kprintf(", %ux%u%s, %u bpp, pitch %u, at 0x%lx\n", fb->width, fb->height,
 		fb->type == BOOTINFO_FB_EGA_TEXT ? " characters" : "", fb->bpp, fb->pitch,
 		fb->addr);
+	if (fb->type == BOOTINFO_FB_RGB)
+		kprintf("  colours: red %u bits at bit %u, green %u at %u, blue %u at %u%s\n",
+			fb->red.size, fb->red.position, fb->green.size, fb->green.position,
+			fb->blue.size, fb->blue.position, fb->rgb_valid ? "" : " (invalid: not used)");
 }
 
 static void print_acpi(const struct boot_acpi *acpi)

@@ -102,6 +102,12 @@ struct boot_meminfo {
 	uint32_t mem_upper_kb; /* memory from 1 MiB to the first hole */
 };
 
+/* Where one colour lies in a direct-colour pixel: its lowest bit and its width. */
+struct boot_fb_field {
+	uint8_t position;
+	uint8_t size;
+};
+
 struct boot_framebuffer {
 	bool present;
 	uint64_t addr;   /* physical */
@@ -110,6 +116,13 @@ struct boot_framebuffer {
 	uint32_t height;
 	uint8_t bpp;     /* bits per pixel (16 for EGA text: character + attribute) */
 	uint8_t type;    /* BOOTINFO_FB_* */
+	/*
+	 * Type RGB only: the colour fields, and whether they make sense (each
+	 * 1..16 bits wide, inside bpp, no two overlapping); a tag whose fields
+	 * do not is kept with rgb_valid false and a warning: nothing draws on it.
+	 */
+	bool rgb_valid;
+	struct boot_fb_field red, green, blue;
 };
 
 struct boot_acpi {
@@ -191,9 +204,11 @@ extern struct boot_info boot_info;
  * multiple of 8, a tag smaller than its header or running past total_size,
  * no end tag or an end tag of size != 8, a known tag too short for its fields,
  * a memory map entry_size < 24 or not a multiple of 8, an EFI descriptor size
- * < 40, an unterminated string, a module ending before it starts.
+ * < 40, an unterminated string, a module ending before it starts, an RGB
+ * framebuffer tag too short for its colour fields (38 bytes).
  * Accepted with a warning in out->warnings: a bad RSDP copy (acpi.rsdp stays
- * NULL), maps longer than the arrays, a repeated single-instance tag (the
+ * NULL), RGB colour fields that do not fit the pixel (framebuffer.rgb_valid
+ * stays false), maps longer than the arrays, a repeated single-instance tag (the
  * first one wins: it is what the kernel already trusted when the repeat is
  * seen, and a later tag should not silently change it), bytes left over after
  * the last map entry or after the end tag. Unknown tag types are skipped and

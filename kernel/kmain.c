@@ -17,6 +17,9 @@
 
 #include "drivers/console.h"
 #include "drivers/console_lock.h"
+#include "drivers/fbcon.h"
+#include "drivers/framebuffer.h"
+#include "drivers/keyboard.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -109,6 +112,59 @@ static const struct pmm_boot *boot_memory(const struct boot_info *bi)
 _Static_assert(1 + BOOTINFO_MODULES_MAX <= PMM_BOOT_RESERVED_MAX,
 	       "boot_memory: room for the boot information and every module");
 
+/*
+ * The screen GRUB left us: the EGA text screen (a BIOS machine left in
+ * text mode), or a direct-colour framebuffer, whose mode is recorded for
+ * fb_map() and, unless `console=serial`, gets the text console, which
+ * keeps output in its shadow grid until the screen is mapped.
+ */
+static void screen_setup(const struct boot_framebuffer *fb)
+{
+	if (!fb->present)
+		return;
+	if (fb->type == BOOTINFO_FB_EGA_TEXT) {
+		vga_init(fb->addr, fb->width, fb->height, fb->pitch);
+		return;
+	}
+	if (fb->type != BOOTINFO_FB_RGB || !fb->rgb_valid)
+		return; /* indexed colour, or fields bootinfo warned about */
+	struct fb_mode mode = {
+		.phys = fb->addr, .width = fb->width, .height = fb->height, .pitch = fb->pitch,
+		.bpp = fb->bpp, .red_shift = fb->red.position, .red_bits = fb->red.size,
+		.green_shift = fb->green.position, .green_bits = fb->green.size,
+		.blue_shift = fb->blue.position, .blue_bits = fb->blue.size,
+	};
+	int err = fb_setup(&mode);
+	if (err) {
+		kprintf("framebuffer: %ux%u, %u bpp, pitch %u: not drawable (%s)\n", fb->width,
+			fb->height, fb->bpp, fb->pitch, errno_name(err));
+		return;
+	}
+	if (!bootinfo_cmdline_has(&boot_info, "console=serial"))
+		fbcon_init();
+}
+
+/* After kernel_space_init: the framebuffer write-combining, then the console on it. */
+static void screen_start(void)
+{
+	int err = fb_map();
+
+	if (err && err != -ENODEV)
+		kprintf("framebuffer: cannot map it (%s): no screen console\n", errno_name(err));
+	else if (!err && fbcon_start() != 0 && !bootinfo_cmdline_has(&boot_info, "console=serial"))
+		kprintf("framebuffer: mapped, but too small for the text console\n");
+}
+
+/* The FADT's word on an 8042, as the keyboard driver takes it (a hint: the probe decides). */
+static enum keyboard_acpi_hint keyboard_hint(void)
+{
+	switch (acpi_boot_arch(boot_info.acpi.rsdp, boot_info.acpi.length).i8042) {
+	case ACPI_8042_PRESENT: return KEYBOARD_ACPI_8042;
+	case ACPI_8042_ABSENT: return KEYBOARD_ACPI_NO_8042;
+	default: return KEYBOARD_ACPI_NO_HINT;
+	}
+}
+
 /* A panic during the selftest boot ends the run as a failure (panic_stop_set_leave). */
 static void selftest_panic_leave(void)
 {
@@ -172,9 +228,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	if (bootinfo_parse(phys_to_virt(mbi_phys), mbi_phys, BOOTINFO_MAX_SIZE, &boot_info,
 			   err, sizeof(err)) != 0)
 		panic("kmain: malformed multiboot2 information: %s", err);
-	if (boot_info.framebuffer.present && boot_info.framebuffer.type == BOOTINFO_FB_EGA_TEXT)
-		vga_init(boot_info.framebuffer.addr, boot_info.framebuffer.width,
-			 boot_info.framebuffer.height, boot_info.framebuffer.pitch); /* text screen */
+	screen_setup(&boot_info.framebuffer); /* VGA text, or the framebuffer's console */
 	power_init(boot_info.acpi.rsdp, boot_info.acpi.length); /* ACPI: power off, reset */
 	acpi_cpus_init(boot_info.acpi.rsdp, boot_info.acpi.length, /* MADT: CPUs, APICs */
 		       cpu_features.initial_apic_id);
@@ -184,6 +238,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 	pmm_init(boot_memory(&boot_info));   /* memory map, direct map, buddy allocator */
 	pmm_ready_tsc = rdtsc();
 	kernel_space_init();                 /* own page tables: W^X, global, SMEP/SMAP */
+	screen_start();                      /* framebuffer WC, out of the direct map; console on it */
 	slab_init();                         /* slab caches; shrinker for low memory */
 	if (bootinfo_cmdline_has(&boot_info, "slab_debug"))
 		MUST_SUCCEED(slab_set_debug(true), /* red zones, poisoning, caller tracking */
@@ -220,9 +275,15 @@ static void kmain_on_main_stack(void)
 	if (ioapic_init(bootinfo_cmdline_has(&boot_info, "noapic")) == 0) /* ISA IRQs -> CPU 0 */
 		lapic_init_this_cpu();       /* CPU 0's local APIC: EOI, IPIs, its timer */
 	timer_init(boot_entry_tsc);          /* TSC calibration; tick: LAPIC timer (else PIT) */
+	fbcon_set_lag(timer_tsc_hz() / 50);  /* screen: bursts drawn by the tick, within 20 ms */
 	clock_time_init();                   /* CMOS date: the anchor of CLOCK_REALTIME */
 	trap_register_irq(IRQ_COM1, console_interrupt); /* keys arrive on IRQ 4 and wake ... */
 	serial_enable_receive_irq();         /* ... the reader once the UART raises it */
+	if (keyboard_init(keyboard_hint())) { /* i8042 probe (bounded), FADT as a hint */
+		trap_register_irq(IRQ_KEYBOARD, console_keyboard_interrupt); /* keys on IRQ 1 ... */
+		keyboard_enable_irq();       /* ... once the controller raises it */
+	}
+	kprintf("keyboard: %s\n", keyboard_describe());
 	sched_init();                        /* run queues; this flow becomes the idle thread */
 	smp_call_init();                     /* cross-CPU calls, the NMI's stop and RIP sample */
 	if (SCHED_DEBUG_BUILD || bootinfo_cmdline_has(&boot_info, "sched_debug"))

@@ -10,6 +10,7 @@
  */
 #include "kernel/power.h"
 
+#include "drivers/i8042.h"
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
@@ -19,9 +20,6 @@
 #define PM1_SCI_ENABLE (1u << 0)   /* PM1 control: ACPI mode is on */
 #define PM1_SLEEP_TYPE_SHIFT 10    /* PM1 control: SLP_TYP, bits 12-10 */
 #define PM1_SLEEP_ENABLE (1u << 13) /* PM1 control: SLP_EN, go to sleep now */
-#define KBC_COMMAND 0x64           /* 8042 keyboard controller */
-#define KBC_STATUS_INPUT_FULL 0x02
-#define KBC_PULSE_RESET 0xfe       /* pulse the CPU reset line */
 
 static struct acpi_power acpi;
 
@@ -58,9 +56,7 @@ void power_reboot(void)
 		outb(acpi.reset_port, acpi.reset_value);
 		power_delay_ms(100);
 	}
-	for (int i = 0; i < 1000 && (inb(KBC_COMMAND) & KBC_STATUS_INPUT_FULL); i++)
-		io_wait();
-	outb(KBC_COMMAND, KBC_PULSE_RESET);
+	i8042_pulse_reset();
 	power_delay_ms(100);
 	idt_load_empty();
 	__asm__ volatile("int3"); /* no IDT: #BP -> #DF -> triple fault -> reset */

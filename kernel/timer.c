@@ -15,6 +15,7 @@
  */
 #include "kernel/timer.h"
 
+#include "drivers/fbcon.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pic.h"
@@ -39,8 +40,10 @@ static void timer_tick(void)
 	unsigned cpu = arch_cpu_id();
 
 	__atomic_store_n(&cpu_ticks[cpu], cpu_ticks[cpu] + 1, __ATOMIC_RELAXED);
-	if (cpu == 0)
+	if (cpu == 0) {
 		ticks++;
+		fbcon_tick(); /* the screen: draw output a burst left waiting */
+	}
 	lockup_tick();      /* debug mode: is the peer CPU still ticking? */
 	sched_timer_tick(); /* time slices, sleepers due: may ask for a reschedule */
 }

@@ -42,7 +42,7 @@ extern char _kernel_end[];
 static const virt_addr_t kernel_slots_to_pin[] = {
 	EXPERIMENT_START, /* experiments from the shell, and the lazy window */
 	VMALLOC_START,
-	MMIO_START, /* device registers (kernel/arch/x86_64/mmio.h) */
+	MMIO_START, /* device registers (kernel/arch/x86_64/mmio.h), the framebuffer */
 };
 
 struct address_space kernel_space;
@@ -182,6 +182,7 @@ void kernel_space_regions_init(void)
 	kernel_region(VMALLOC_START, VMALLOC_END, MAP_WRITE, REGION_VMALLOC,
 		      "vmalloc");
 	kernel_region(MMIO_START, MMIO_END, MAP_WRITE, REGION_DEVICE, "device registers");
+	kernel_region(FRAMEBUFFER_START, FRAMEBUFFER_END, MAP_WRITE, REGION_DEVICE, "framebuffer");
 	/* Sections start page-aligned (boot/kernel.ld); their ends are rounded up. */
 	kernel_region(image_va(_text_start), image_va_end(_text_end), MAP_EXEC,
 		      REGION_KERNEL_IMAGE, "kernel text");

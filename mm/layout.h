@@ -24,7 +24,10 @@
  *   0xffffe80000000000   0xffffe80040000000   MMIO_START            device registers (local and
  *                                                                   I/O APICs), uncached, 1 GiB
  *                                                                   (slot 464)
- *   0xffffe80040000000   0xffffffff80000000   -                     unused (guard)
+ *   0xffffe80040000000   0xffffe80080000000   FRAMEBUFFER_START     the screen's video memory,
+ *                                                                   write-combining, 1 GiB
+ *                                                                   (slot 464)
+ *   0xffffe80080000000   0xffffffff80000000   -                     unused (guard)
  *   0xffffffff80000000   0x0000000000000000   KERNEL_VMA            kernel image (-2 GiB, slot
  *                                                                   511), at physical
  *                                                                   KERNEL_PHYS_BASE + offset
@@ -75,6 +78,9 @@ typedef uint64_t virt_addr_t; /* a virtual address: what instructions use */
 #define MMIO_START 0xffffe80000000000ull       /* PML4 slot 464: device registers (mmio.h) */
 #define MMIO_SIZE (1ull << 30)                 /* 1 GiB */
 #define MMIO_END (MMIO_START + MMIO_SIZE)
+#define FRAMEBUFFER_START 0xffffe80040000000ull /* video memory, WC (drivers/framebuffer.h) */
+#define FRAMEBUFFER_SIZE (1ull << 30)           /* 1 GiB: any framebuffer fits */
+#define FRAMEBUFFER_END (FRAMEBUFFER_START + FRAMEBUFFER_SIZE)
 
 /*
  * A process's user half (docs/processes.md draws it), low to high:
@@ -116,7 +122,10 @@ _Static_assert(STRESS_WINDOW_START >= EXPERIMENT_START &&
 	       STRESS_WINDOW_START + STRESS_WINDOW_SIZE <= ANON_WINDOW_START,
 	       "layout: the stress window lies in the experiment range, below the lazy window");
 _Static_assert(VMALLOC_END <= MMIO_START, "layout: vmalloc, then device registers");
-_Static_assert(MMIO_END <= KERNEL_VMA, "layout: device registers end below the kernel image");
+_Static_assert(MMIO_END <= FRAMEBUFFER_START && FRAMEBUFFER_END <= KERNEL_VMA,
+	       "layout: device registers, the framebuffer, then the kernel image");
+_Static_assert((FRAMEBUFFER_START >> 39) == (MMIO_START >> 39),
+	       "layout: the framebuffer shares the device window's PML4 slot (pinned at boot)");
 _Static_assert(((VMALLOC_START | EXPERIMENT_START | DIRECT_MAP_BASE | MMIO_START) & ((1ull << 39) - 1)) == 0,
 	       "layout: the ranges start on PML4-slot boundaries");
 _Static_assert((KERNEL_PHYS_BASE & ((2ull << 20) - 1)) == 0,

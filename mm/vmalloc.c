@@ -404,6 +404,52 @@ void vmalloc_for_each_area(void (*fn)(const struct vmalloc_area *a, void *arg), 
 	spin_unlock_irqrestore(&vm_lock, irq);
 }
 
+/* vmalloc_for_each_page's walk of one area, carried through paging_for_each_range. */
+struct page_walk {
+	vmalloc_page_fn fn;
+	void *arg;
+	unsigned area_flags;
+};
+
+static bool page_walk_run(virt_addr_t start, virt_addr_t end, phys_addr_t pa, uint64_t page_size,
+			  unsigned flags, void *arg)
+{
+	const struct page_walk *w = arg;
+
+	(void)page_size, (void)flags;
+	for (virt_addr_t va = start; va < end; va += PAGE_SIZE)
+		w->fn(va, pa + (va - start), w->area_flags, w->arg);
+	return true;
+}
+
+void vmalloc_for_each_page(vmalloc_page_fn fn, void *arg)
+{
+	virt_addr_t next = 0; /* the lowest start not yet walked */
+
+	if (!vm_space)
+		return;
+	for (;;) {
+		const struct vmalloc_area *a;
+		virt_addr_t start = 0;
+		uint64_t size = 0;
+		struct page_walk w = {fn, arg, 0};
+		unsigned long irq = spin_lock_irqsave(&vm_lock);
+
+		list_for_each_entry(a, &live_areas, link)
+			if (a->start >= next) {
+				start = a->start;
+				size = a->size;
+				w.area_flags = a->flags;
+				break;
+			}
+		spin_unlock_irqrestore(&vm_lock, irq);
+		if (size == 0)
+			return;
+		paging_for_each_range(vm_space, start, start + size, page_walk_run, &w);
+		next = start + size;
+	}
+}
+
 uint64_t vmalloc_used_bytes(void)
 {
 	return used_bytes;

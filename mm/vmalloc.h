@@ -123,6 +123,18 @@ bool vmalloc_is_guard(virt_addr_t addr);
  */
 void vmalloc_for_each_area(void (*fn)(const struct vmalloc_area *a, void *arg), void *arg);
 
+/*
+ * Call fn(va, pa, area_flags, arg) for each page mapped by a live area, in
+ * address order (memview's picture of memory: which frames are vmalloc's,
+ * which are kernel stacks). Each area is found under the vmalloc lock and
+ * its pages are then read under the page-table lock, never both at once:
+ * an area freed in between shows what was left of it. fn runs with the
+ * page-table lock held (interrupts off): it must not allocate, map or
+ * sleep. Process context, as vmalloc.
+ */
+typedef void (*vmalloc_page_fn)(virt_addr_t va, phys_addr_t pa, unsigned area_flags, void *arg);
+void vmalloc_for_each_page(vmalloc_page_fn fn, void *arg);
+
 /* Bytes mapped by live areas, guards excluded (meminfo's VmallocUsed). */
 uint64_t vmalloc_used_bytes(void);
 

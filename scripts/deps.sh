@@ -12,6 +12,9 @@
 # apt-get or sudo: it names what is missing, and fails only when a tool the
 # kernel build itself needs (marked :build below) is absent.
 #
+# With a display ($DISPLAY or $WAYLAND_DISPLAY) it also installs the QEMU
+# window's package, qemu-system-gui.
+#
 # `sh scripts/deps.sh bench` (from `make bench`) also checks the allocators
 # the host heap benchmark compares kmalloc with: mimalloc and jemalloc. The
 # benchmark loads them with dlopen, so only their shared libraries matter.
@@ -36,6 +39,15 @@ gdb:gdb
 musl-tools:musl-gcc
 cpio:cpio
 "
+
+# QEMU's window for `make run` (its gtk and sdl front ends) is in Debian's
+# qemu-system-gui, a package --no-install-recommends leaves out: wanted only
+# where there is a display to open a window on, never on a headless machine.
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    NEEDS="$NEEDS
+qemu-system-gui:/usr/lib/x86_64-linux-gnu/qemu/ui-gtk.so
+"
+fi
 
 CHECK_ONLY=""
 if [ "${1:-}" = "--check" ]; then

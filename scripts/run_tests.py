@@ -17,7 +17,9 @@ Suites, in order:
      build and fail their tests, the reference's full marks;
   5. the structure (tests/structure/test_structure.py): the layering rules,
      the address-space layout against the linked image, the panic path
-     (scripts/check_structure.py), and the checker's own tests.
+     (scripts/check_structure.py), the checker's own tests, the screen
+     decoder of the integration tests (tests/integration/screen.py) and
+     `make run`'s choice of QEMU window (tests/structure/test_make_run.py).
 Each test prints one `PASS name` / `FAIL name: reason` line, or `SKIP name:
 reason` for a test that cannot run on this machine (pagoda.skip(): counted
 neither passed nor failed); the last line is `N passed, N failed` (with
@@ -54,17 +56,23 @@ import test_apic  # noqa: E402,F401
 import test_commands  # noqa: E402,F401
 import test_exec  # noqa: E402,F401
 import test_faults  # noqa: E402,F401  (registers tests)
+import test_fbcon  # noqa: E402,F401
 import test_fork  # noqa: E402,F401
 import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
+import test_keyboard  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
 import test_linux  # noqa: E402
+import test_make_run  # noqa: E402
+import test_grub  # noqa: E402,F401
 import test_machine  # noqa: E402,F401
+import test_memview  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
+import test_screen  # noqa: E402,F401
 import test_shell  # noqa: E402,F401
 import test_signals  # noqa: E402,F401
 import test_smp  # noqa: E402,F401
@@ -199,6 +207,12 @@ def run_integration(totals):
                 totals.record(full, False, "%s: %s" % (description, e))
 
 
+def run_structure(totals):
+    """The layering and layout checks, then `make run`'s display choice."""
+    test_structure.run_structure(totals)
+    test_structure.run_structure(totals, test_make_run.TESTS)
+
+
 def run_smp_matrix(totals):
     """make test-full: 1, 2, 4, 8 CPUs x BIOS, UEFI x pc, q35 (tests/integration/test_smp.py)."""
     test_smp.run_matrix(totals.record, wanted)
@@ -213,7 +227,7 @@ def main():
     for suite in suites:
         print("== %s ==" % suite)
         suite_started = time.monotonic()
-        {"structure": test_structure.run_structure, "style": check_openings.run_style,
+        {"structure": run_structure, "style": check_openings.run_style,
          "host": run_host, "selftest": run_selftest_boot, "integration": run_integration,
          "linux": test_linux.run_linux, "labs": check_labs.run_labs,
          "smp-matrix": run_smp_matrix}[suite](totals)

@@ -8,11 +8,13 @@
  *
  * Calling context: the shell thread.
  */
+#include "drivers/keyboard.h"
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/fpu.h"
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
+#include "kernel/bootinfo.h"
 #include "kernel/timer.h"
 #include "kernel/shell/shell.h"
 #include "kernel/smp/smp.h"
@@ -42,6 +44,24 @@ static void print_interrupts(void)
 	kprintf("\n");
 }
 
+/* The keyboard and what the FADT says about an 8042 (a hint; the probe decided). */
+static void print_keyboard(void)
+{
+	struct acpi_boot_arch arch = acpi_boot_arch(boot_info.acpi.rsdp, boot_info.acpi.length);
+
+	kprintf("keyboard:      %s\n", keyboard_describe());
+	if (keyboard_dropped())
+		kprintf("keyboard:      %zu keys dropped: typed while nobody read\n",
+			keyboard_dropped());
+	if (!arch.have_fadt)
+		kprintf("boot arch:     no ACPI FADT\n");
+	else
+		kprintf("boot arch:     FADT revision %u, IAPC_BOOT_ARCH 0x%x%s\n", arch.fadt_revision,
+			arch.flags,
+			arch.i8042 == ACPI_8042_UNKNOWN ? " (no such field before revision 2)"
+			: arch.i8042 == ACPI_8042_PRESENT ? " (8042 present)" : " (no 8042)");
+}
+
 static int cmd_cpuinfo(int argc, char **argv)
 {
 	const struct cpu_features *f = &cpu_features;
@@ -63,6 +83,7 @@ static int cmd_cpuinfo(int argc, char **argv)
 		kprintf("CPUs:          %u more beyond the kernel's limit of %u stay offline\n",
 			acpi_madt.cpus_over_limit, (unsigned)MM_MAX_CPUS);
 	print_interrupts();
+	print_keyboard();
 	kprintf("memory-management features:\n");
 	kprintf("  nx:          %-3s  no-execute pages (EFER.NXE, PTE bit 63)\n", yes_no(f->nx));
 	kprintf("  pae:         %-3s  physical address extension\n", yes_no(f->pae));
@@ -95,5 +116,7 @@ SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management feat
 	      "  user threads' FPU state is saved (xsave or fxsave; avx and XCR0).\n"
 	      "  Then the interrupt path: the local APIC's mode (xAPIC or x2APIC) and\n"
 	      "  id, the I/O APICs and the ISA IRQs they route differently from the\n"
-	      "  default (MADT overrides), or the 8259 PIC fallback; and the tick's source.\n",
+	      "  default (MADT overrides), or the 8259 PIC fallback; and the tick's source.\n"
+	      "  Then the keyboard (what the i8042 probe found) and the ACPI FADT's\n"
+	      "  revision and IA-PC boot flags (IAPC_BOOT_ARCH, whose bit 1 says 8042).\n",
 	      cmd_cpuinfo);

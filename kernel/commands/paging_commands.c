@@ -21,6 +21,7 @@
  * is opened. `map` remembers the user-half ranges it made, for `selftest
  * kernel_space`. Shell context.
  */
+#include "drivers/framebuffer.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/commands/shell_allocs.h"
@@ -110,6 +111,8 @@ static const char *protected_range(virt_addr_t va, uint64_t size)
 		return "the vmalloc window (the kernel's heap areas and stacks)";
 	if (va < MMIO_END && end > MMIO_START)
 		return "the device register window (the interrupt controllers)";
+	if (va < FRAMEBUFFER_END && end > FRAMEBUFFER_START)
+		return "the framebuffer window (the screen's video memory)";
 	if (va < ANON_WINDOW_START + ANON_WINDOW_SIZE && end > ANON_WINDOW_START)
 		return "the lazy window (regions the page-fault handler manages: use `touch`)";
 	return NULL;
@@ -256,6 +259,28 @@ static int check_map_phys(phys_addr_t pa, uint64_t size)
 		phys_owner_text(&owner, text, sizeof(text)),
 		owner.kind == PHYS_OWNER_ALLOCATED || owner.kind == PHYS_OWNER_SLAB ?
 		" (not by `alloc -p`)" : "");
+	return -EPERM;
+}
+
+/*
+ * The screen's video memory is mapped write-combining by the kernel
+ * (drivers/fb_map.c): a second mapping of it must be write-combining too,
+ * since two memory types for one frame are undefined (SDM Vol. 3A
+ * 11.12.4). Prints why; 0 or -EPERM.
+ */
+static int check_map_framebuffer(phys_addr_t pa, uint64_t size, unsigned flags)
+{
+	const struct fb_mode *m = fb_get_mode();
+
+	if (!fb_ready() || !m || (flags & MAP_CACHE_MASK) == MAP_WRITE_COMBINE)
+		return 0;
+	phys_addr_t start = ALIGN_DOWN(m->phys, PAGE_SIZE);
+	phys_addr_t end = ALIGN_UP(m->phys + (uint64_t)m->pitch * m->height, PAGE_SIZE);
+	if (pa >= end || pa + size <= start)
+		return 0;
+	kprintf("map: 0x%lx-0x%lx is the screen's video memory, which the kernel maps "
+		"write-combining: map it with wc (two memory types for one frame are "
+		"undefined)\n", start, end - 1);
 	return -EPERM;
 }
 
@@ -407,6 +432,8 @@ static int cmd_map(int argc, char **argv)
 	if (have_pa) {
 		err = check_map_phys(pa, size);
 		if (!err)
+			err = check_map_framebuffer(pa, size, flags);
+		if (!err)
 			err = check_aliases("map", va, size, pa, size, flags);
 		if (err)
 			return err;
@@ -455,7 +482,8 @@ SHELL_COMMAND(map, SHELL_ARGS(2, 6), "map virtual memory: fresh frames, or a giv
 	      "  the kernel owns: the kernel image, page tables, page descriptors, boot\n"
 	      "  information, free frames and frames the kernel allocated are refused,\n"
 	      "  naming the owner. Holes outside RAM (devices, firmware) and blocks from\n"
-	      "  `alloc -p` can be mapped. W^X holds across aliases too: x is refused\n"
+	      "  `alloc -p` can be mapped (the screen's video memory only with wc, as\n"
+	      "  the kernel maps it). W^X holds across aliases too: x is refused\n"
 	      "  for a frame mapped writable elsewhere (the direct map keeps all RAM and\n"
 	      "  the first 4 GiB writable, so fresh frames never get x), w for a frame\n"
 	      "  mapped executable elsewhere.\n"

@@ -2,11 +2,14 @@
  * line_editor.c - the line editor state machine (see line_editor.h).
  *
  * Every byte goes through line_editor_feed(), which first finishes any
- * escape sequence in progress, then dispatches on the byte. Editing only
- * ever happens at the end of the line, so echo is simple: a character is
- * printed as itself and erased with "\b \b" (back, overwrite with a space,
- * back again). Replacing the whole line (history, Ctrl-U) erases it
- * character by character and prints the new one.
+ * escape sequence in progress, then dispatches on the byte. Typing inserts
+ * at the cursor, which Left/Right, Home/End (and Ctrl-A/Ctrl-E) move. The
+ * echo uses nothing but printing and "\b" (one column left), which every
+ * terminal and the screen console understand: a change in the middle of the
+ * line reprints the rest of it (plus a blank where it got shorter) and backs
+ * up to the cursor; at the end that is just the character, or "\b \b" to
+ * erase one. Replacing the whole line (history, Ctrl-U) goes to its end,
+ * erases it character by character and prints the new one.
  *
  * Robustness is the main design goal: the input is whatever a terminal, a
  * script or line noise sends. Each path checks length against
@@ -20,7 +23,9 @@
 
 #include "lib/string.h"
 
+#define KEY_CTRL_A 0x01 /* Home, as in Emacs and bash */
 #define KEY_CTRL_C 0x03
+#define KEY_CTRL_E 0x05 /* End */
 #define KEY_BACKSPACE 0x08
 #define KEY_TAB 0x09
 #define KEY_LF 0x0a
@@ -28,6 +33,13 @@
 #define KEY_CTRL_U 0x15
 #define KEY_ESC 0x1b
 #define KEY_DEL 0x7f
+
+/* CSI numbers of the VT220 editing keys, ESC [ n ~ (xterm's "PC-style" keys). */
+#define CSI_HOME 1          /* also 7 (rxvt) */
+#define CSI_HOME_RXVT 7
+#define CSI_DELETE 3
+#define CSI_END 4           /* also 8 (rxvt) */
+#define CSI_END_RXVT 8
 
 /* Completion lists wrap before this column. */
 #define LINE_LIST_WIDTH 78
@@ -67,38 +79,109 @@ void line_editor_init(struct line_editor *le, line_write_fn write, line_complete
 static void line_clear(struct line_editor *le)
 {
 	le->length = 0;
+	le->cursor = 0;
 	le->buffer[0] = '\0';
 	le->overflowed = false;
 	le->history_pos = 0;
 }
 
-/* Append one printable character and echo it, or note the overflow. */
-static void line_append(struct line_editor *le, char c)
+/* Move the terminal's cursor n columns left. */
+static void line_back(struct line_editor *le, size_t n)
+{
+	static const char backspaces[] = "\b\b\b\b\b\b\b\b";
+
+	while (n > 0) {
+		size_t k = n < sizeof(backspaces) - 1 ? n : sizeof(backspaces) - 1;
+		line_write(le, backspaces, k);
+		n -= k;
+	}
+}
+
+/*
+ * The line changed from position from on: print it from there, blank the
+ * pad columns it no longer covers, and back up to the cursor.
+ */
+static void line_redraw_from(struct line_editor *le, size_t from, size_t pad)
+{
+	line_write(le, le->buffer + from, le->length - from);
+	for (size_t i = 0; i < pad; i++)
+		line_puts(le, " ");
+	line_back(le, le->length + pad - le->cursor);
+}
+
+/* Insert one printable character at the cursor and echo it, or note the overflow. */
+static void line_insert(struct line_editor *le, char c)
 {
 	if (le->length < LINE_MAX_LENGTH) {
-		le->buffer[le->length++] = c;
-		le->buffer[le->length] = '\0';
-		line_write(le, &c, 1);
+		memmove(le->buffer + le->cursor + 1, le->buffer + le->cursor,
+			le->length - le->cursor + 1); /* the NUL too */
+		le->buffer[le->cursor] = c;
+		le->length++;
+		le->cursor++;
+		line_redraw_from(le, le->cursor - 1, 0);
 	} else if (!le->overflowed) {
 		le->overflowed = true; /* the line is now wrong: Enter will reject it */
 		line_bell(le);         /* once, not for every dropped character */
 	}
 }
 
-/* Remove the last character from the buffer and from the screen. */
-static void line_erase_last(struct line_editor *le)
+/* Remove the character at position at (< length), the cursor already before it. */
+static void line_remove_at(struct line_editor *le, size_t at)
 {
-	if (le->length == 0)
+	memmove(le->buffer + at, le->buffer + at + 1, le->length - at); /* the NUL too */
+	le->length--;
+	line_redraw_from(le, at, 1);
+}
+
+/* Backspace: erase the character before the cursor (none at the start). */
+static void line_erase_before(struct line_editor *le)
+{
+	if (le->cursor == 0)
 		return;
-	le->buffer[--le->length] = '\0';
-	line_puts(le, "\b \b");
+	le->cursor--;
+	line_back(le, 1);
+	line_remove_at(le, le->cursor);
+}
+
+/* Delete: erase the character under the cursor (none at the end). */
+static void line_erase_under(struct line_editor *le)
+{
+	if (le->cursor < le->length)
+		line_remove_at(le, le->cursor);
+}
+
+static void line_left(struct line_editor *le)
+{
+	if (le->cursor > 0) {
+		le->cursor--;
+		line_back(le, 1);
+	}
+}
+
+static void line_right(struct line_editor *le)
+{
+	if (le->cursor < le->length)
+		line_write(le, le->buffer + le->cursor++, 1);
+}
+
+static void line_home(struct line_editor *le)
+{
+	line_back(le, le->cursor);
+	le->cursor = 0;
+}
+
+static void line_end(struct line_editor *le)
+{
+	line_write(le, le->buffer + le->cursor, le->length - le->cursor);
+	le->cursor = le->length;
 }
 
 /* Erase the whole line on screen and in the buffer (the prompt stays). */
 static void line_erase_all(struct line_editor *le)
 {
-	while (le->length > 0)
-		line_erase_last(le);
+	line_end(le);
+	while (le->cursor > 0)
+		line_erase_before(le);
 	le->overflowed = false;
 }
 
@@ -111,6 +194,7 @@ static void line_replace(struct line_editor *le, const char *text)
 	memcpy(le->buffer, text, n);
 	le->buffer[n] = '\0';
 	le->length = n;
+	le->cursor = n;
 	line_write(le, le->buffer, n);
 }
 
@@ -210,8 +294,8 @@ static void line_list_matches(struct line_editor *le, const char *prefix, size_t
 }
 
 /*
- * Tab. Applies only while the cursor is in the first word (nothing but
- * leading spaces before it, no space after it). One match: complete it and
+ * Tab. Applies only while the cursor is at the end of the first word
+ * (nothing but leading spaces before it, nothing after it). One match: complete it and
  * add a space. Several: extend to their longest common prefix; if that adds
  * nothing (which includes a second Tab), list them. None: bell.
  */
@@ -225,7 +309,8 @@ static void line_complete(struct line_editor *le)
 		start++;
 	prefix = le->buffer + start;
 	prefix_len = le->length - start;
-	if (le->complete == NULL || le->overflowed || strchr(prefix, ' ') != NULL) {
+	if (le->complete == NULL || le->overflowed || strchr(prefix, ' ') != NULL ||
+	    le->cursor != le->length) {
 		line_bell(le);
 		return;
 	}
@@ -258,20 +343,61 @@ static void line_complete(struct line_editor *le)
 	for (size_t i = prefix_len; i < common; i++) {
 		if (!line_is_printable((unsigned char)first[i]) || first[i] == ' ')
 			break; /* a bad candidate must not break the buffer invariant */
-		line_append(le, first[i]);
+		line_insert(le, first[i]);
 	}
 	if (matches == 1)
-		line_append(le, ' ');
+		line_insert(le, ' ');
 	le->history_pos = 0; /* an edited recalled line becomes the draft */
 }
 
 /* ---- escape sequences ------------------------------------------------- */
 
+/* The final byte of ESC [ A (or ESC O A, ...): the arrows, Home, End. */
+static void line_key(struct line_editor *le, unsigned char final)
+{
+	switch (final) {
+	case 'A': line_history_older(le); break;
+	case 'B': line_history_newer(le); break;
+	case 'C': line_right(le); break;
+	case 'D': line_left(le); break;
+	case 'H': line_home(le); break;
+	case 'F': line_end(le); break;
+	default: break;
+	}
+}
+
+/* ESC [ n ~: Home, End, Delete (others, e.g. Insert and Page Up, do nothing). */
+static void line_vt220_key(struct line_editor *le, unsigned n)
+{
+	if (n == CSI_HOME || n == CSI_HOME_RXVT) {
+		line_home(le);
+	} else if (n == CSI_END || n == CSI_END_RXVT) {
+		line_end(le);
+	} else if (n == CSI_DELETE) {
+		line_erase_under(le);
+		le->history_pos = 0;
+	}
+}
+
+/* One parameter or intermediate byte of a CSI sequence: keep a plain number only. */
+static void line_csi_param(struct line_editor *le, unsigned char c)
+{
+	le->escape_has_params = true;
+	if (c < '0' || c > '9')
+		le->escape_param_bad = true;
+	else if (!le->escape_param_bad) {
+		le->escape_param = le->escape_param * 10 + (c - '0');
+		if (le->escape_param > LINE_ESC_PARAM_MAX)
+			le->escape_param_bad = true;
+	}
+}
+
 /*
  * One byte of an escape sequence (never a C0 control other than ESC: the
- * caller ends the sequence and handles those as keys). Only the arrows
- * ESC [ A, ESC [ B, ESC O A and ESC O B do anything; every other sequence
- * is read to its end and dropped.
+ * caller ends the sequence and handles those as keys). The keys the editor
+ * knows: ESC [ or ESC O followed by A B C D H F (arrows, Home, End), and
+ * ESC [ n ~ for n = 1 or 7 (Home), 4 or 8 (End), 3 (Delete); every other
+ * sequence is read to its end and dropped.
  */
 static void line_escape_byte(struct line_editor *le, unsigned char c)
 {
@@ -284,6 +410,8 @@ static void line_escape_byte(struct line_editor *le, unsigned char c)
 		if (c == '[') {
 			le->escape = LINE_ESC_CSI;
 			le->escape_has_params = false;
+			le->escape_param = 0;
+			le->escape_param_bad = false;
 		} else if (c == 'O') {
 			le->escape = LINE_ESC_SS3;
 		} else {
@@ -293,21 +421,17 @@ static void line_escape_byte(struct line_editor *le, unsigned char c)
 	case LINE_ESC_CSI:
 		if (c >= 0x40 && c <= 0x7e) { /* final byte */
 			le->escape = LINE_ESC_NONE;
-			if (!le->escape_has_params && c == 'A')
-				line_history_older(le);
-			else if (!le->escape_has_params && c == 'B')
-				line_history_newer(le);
+			if (!le->escape_has_params)
+				line_key(le, c);
+			else if (c == '~' && !le->escape_param_bad)
+				line_vt220_key(le, le->escape_param);
 		} else {
-			/* parameter, intermediate or junk byte: count it, store nothing */
-			le->escape_has_params = true;
+			line_csi_param(le, c); /* parameter, intermediate or junk byte */
 		}
 		break;
 	case LINE_ESC_SS3:
 		le->escape = LINE_ESC_NONE;
-		if (c == 'A')
-			line_history_older(le);
-		else if (c == 'B')
-			line_history_newer(le);
+		line_key(le, c);
 		break;
 	case LINE_ESC_NONE:
 		break;
@@ -348,7 +472,7 @@ enum line_result line_editor_feed(struct line_editor *le, unsigned char c)
 	}
 
 	if (line_is_printable(c)) {
-		line_append(le, (char)c);
+		line_insert(le, (char)c);
 		le->history_pos = 0;
 		return LINE_CONTINUE;
 	}
@@ -363,8 +487,14 @@ enum line_result line_editor_feed(struct line_editor *le, unsigned char c)
 		return line_enter(le);
 	case KEY_BACKSPACE:
 	case KEY_DEL:
-		line_erase_last(le);
+		line_erase_before(le);
 		le->history_pos = 0;
+		return LINE_CONTINUE;
+	case KEY_CTRL_A:
+		line_home(le);
+		return LINE_CONTINUE;
+	case KEY_CTRL_E:
+		line_end(le);
 		return LINE_CONTINUE;
 	case KEY_CTRL_C:
 		line_puts(le, "^C\r\n");

@@ -10,7 +10,8 @@
  * Invariants:
  *   [x] length <= LINE_MAX_LENGTH and buffer[length] == '\0', always
  *   [x] buffer only ever holds printable ASCII (0x20-0x7e)
- *   [x] the screen shows exactly the prompt followed by buffer, cursor at the end
+ *   [x] cursor <= length; the screen shows exactly the prompt followed by
+ *       buffer, the terminal's cursor on character `cursor` (at the end: after it)
  *   [x] every history entry is a non-blank line of printable ASCII
  *
  * Calling context: one editor per terminal, used by one thread at a time
@@ -27,6 +28,7 @@
 
 #define LINE_MAX_LENGTH 255  /* characters in a line, not counting the NUL */
 #define LINE_HISTORY_SIZE 16 /* lines remembered for the up arrow */
+#define LINE_ESC_PARAM_MAX 999 /* a larger CSI number is no key the editor knows */
 
 enum line_result {
 	LINE_CONTINUE,  /* byte consumed, line not finished yet */
@@ -57,12 +59,15 @@ enum line_escape_state {
 struct line_editor {
 	char buffer[LINE_MAX_LENGTH + 1]; /* the line being typed, NUL terminated */
 	size_t length;                    /* characters in buffer */
+	size_t cursor;                    /* where typing inserts: 0..length */
 	bool overflowed;  /* characters were dropped because the line was full */
 	bool finished;    /* last feed returned a line: clear buffer before the next byte */
 	bool last_was_cr; /* previous byte was CR, so an LF now is the rest of CRLF */
 
 	enum line_escape_state escape;
 	bool escape_has_params; /* the CSI being read has parameter bytes (not a plain arrow) */
+	unsigned escape_param;  /* its number, when the parameters are digits only (ESC [ 3 ~) */
+	bool escape_param_bad;  /* ... they are not (or it exceeds LINE_ESC_PARAM_MAX) */
 
 	/* History ring: entry k (1 = newest) lives at (history_next - k) mod size. */
 	char history[LINE_HISTORY_SIZE][LINE_MAX_LENGTH + 1];

@@ -225,6 +225,14 @@ static void build_seeds(void)
 	block_tag(b, BOOTINFO_TAG_EFI_BS, 8);
 	block_module(b, 0x500000, 0x500010, "a module with a long command line");
 	block_module(b, 0x600000, 0x600000, "");
+	fb = block_tag(b, BOOTINFO_TAG_FRAMEBUFFER, 38); /* GOP: 32 bpp, x8r8g8b8 */
+	put64(fb + 8, 0x80000000);
+	put32(fb + 16, 4096);
+	put32(fb + 20, 1024);
+	put32(fb + 24, 768);
+	fb[28] = 32;
+	fb[29] = BOOTINFO_FB_RGB;
+	memcpy(fb + 32, (const uint8_t[]){16, 8, 8, 8, 0, 8}, 6);
 	block_end(b);
 
 	b = &seeds[2];
@@ -457,6 +465,22 @@ static const char *check_ok(const struct boot_info *bi, const uint8_t *mbi, size
 	for (unsigned i = 0; i < bi->warning_count; i++)
 		if (!memchr(bi->warnings[i], '\0', BOOTINFO_WARNING_LEN) || !bi->warnings[i][0])
 			return fail("warning %u empty or unterminated", i);
+	const struct boot_framebuffer *fb = &bi->framebuffer;
+	if (fb->rgb_valid) {
+		const struct boot_fb_field f[3] = {fb->red, fb->green, fb->blue};
+		uint64_t seen = 0;
+		if (!fb->present || fb->type != BOOTINFO_FB_RGB)
+			return fail("rgb_valid on a framebuffer that is not RGB");
+		for (int i = 0; i < 3; i++) {
+			if (f[i].size < 1 || f[i].size > 16 || f[i].position + f[i].size > fb->bpp)
+				return fail("rgb_valid with field %u:%u in %u bpp", f[i].position,
+					    f[i].size, fb->bpp);
+			uint64_t mask = ((1ull << f[i].size) - 1) << f[i].position;
+			if (seen & mask)
+				return fail("rgb_valid with overlapping fields");
+			seen |= mask;
+		}
+	}
 	if (bi->acpi.rsdp) {
 		const uint8_t *r = bi->acpi.rsdp;
 		const uint8_t *end = tag_end_of(r, mbi, total);
@@ -559,8 +583,10 @@ int main(void)
 		reason = fail("seed 3 does not fill the memory map");
 	if (!reason && bootinfo_parse(seeds[1].bytes, 0, seeds[1].len, &fuzz_bi, NULL, 0) == 0 &&
 	    !(fuzz_bi.acpi.valid && fuzz_bi.acpi.tag == BOOTINFO_TAG_ACPI_NEW &&
-	      fuzz_bi.module_count == 2 && fuzz_bi.efi_mmap_count == 20))
-		reason = fail("seed 1 lacks its valid ACPI 2.0 RSDP, modules or EFI map");
+	      fuzz_bi.module_count == 2 && fuzz_bi.efi_mmap_count == 20 &&
+	      fuzz_bi.framebuffer.rgb_valid && fuzz_bi.framebuffer.red.position == 16))
+		reason = fail("seed 1 lacks its valid ACPI 2.0 RSDP, modules, EFI map or RGB "
+			      "framebuffer");
 	if (reason) {
 		printf("selftest: FAIL fuzz/bootinfo_seeds: %s\n", reason);
 		failed++;

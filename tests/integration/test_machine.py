@@ -188,6 +188,7 @@ def bad_arguments(firmware):
 @machine_test("a CPU without long mode gets a readable message, not a triple fault")
 def no_long_mode_message(firmware):
     # GRUB itself runs on a 32-bit CPU; the kernel's 32-bit entry must refuse.
+    # grub.cfg keeps VGA text mode for a CPU without long mode, so the message shows.
     m = Machine("no-long-mode-" + firmware, firmware=firmware, cpu="qemu32")
     try:
         m.expect(r"this CPU has no 64-bit long mode", 60)

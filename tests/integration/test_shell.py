@@ -6,7 +6,7 @@ import random
 import re
 import time
 
-from pagoda import check, shell_test
+from pagoda import Machine, check, machine_test, shell_test
 
 COMMANDS = ["help", "echo", "bootinfo", "cpuinfo", "uptime", "reboot", "halt",
             "poweroff", "selftest", "crash", "memmap", "meminfo", "buddyinfo", "zoneinfo",
@@ -182,9 +182,15 @@ def vga_screen_text(m):
     return "\n".join(chars[i:i + 80].rstrip() for i in range(0, len(chars), 80))
 
 
-@shell_test("console output also appears on the VGA text screen (BIOS)", firmwares=("bios",))
-def vga_mirror(m):
-    m.command("echo vga-mirror-check")
-    screen = vga_screen_text(m)
-    check("vga-mirror-check" in screen and "pagoda> " in screen,
-          "the text screen does not show the console:\n" + screen)
+@machine_test("console output also appears on the VGA text screen when GRUB leaves text "
+              "mode (BIOS, SMBIOS sku=text: the fallback to the framebuffer)")
+def vga_mirror(firmware):
+    m = Machine("vga-mirror-" + firmware, firmware=firmware, resolution="text")
+    try:
+        m.wait_prompt()
+        m.command("echo vga-mirror-check")
+        screen = vga_screen_text(m)
+        check("vga-mirror-check" in screen and "pagoda> " in screen,
+              "the text screen does not show the console:\n" + screen)
+    finally:
+        m.close()

@@ -1,10 +1,15 @@
 """test_structure.py - the suite "structure": the tree's layering rules, its
 one address-space layout and the panic path, as scripts/check_structure.py
 checks them; and that checker's own tests on small made-up trees, so that
-each rule is seen to fail when it is broken.
+each rule is seen to fail when it is broken. Also the integration harness's
+screen decoder (tests/integration/screen.py) on synthetic screens drawn with
+a made-up font and with drivers/font_8x16.c: pure Python and fast, so a
+broken decoder shows here rather than as a screen test's false failure.
 
 run_structure(totals) records one PASS/FAIL line per test (run_tests.py).
 Needs `make` to have built build/kernel.elf (layout and panic-path tests).
+tree/font_pictures: each byte of drivers/font_8x16.c agrees with the picture
+drawn beside it (scripts/font_preview.py's parser), and a wrong byte is named.
 """
 import os
 import shutil
@@ -13,8 +18,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 import check_structure as cs  # noqa: E402
+import screen  # noqa: E402
 
 
 def fake_tree(files):
@@ -57,6 +64,19 @@ def test_tree_layout():
 def test_tree_panic_path():
     errors = cs.check_link(ROOT, cs.make_variable(ROOT, "KERNEL_OBJS"))
     assert not errors, "\n".join(errors)
+
+
+def test_tree_font_pictures():
+    import font_preview
+    with open(font_preview.FONT_C, encoding="utf-8") as f:
+        text = f.read()
+    glyphs, errors = font_preview.parse_text(text)
+    assert not errors, "\n".join(errors)
+    assert len(glyphs) == 96, "%d glyphs, want 95 printable and the replacement" % len(glyphs)
+    wrong = text.replace("0xfe, /* #######. */", "0xfc, /* #######. */", 1)
+    assert wrong != text
+    errors = font_preview.parse_text(wrong)[1]
+    assert len(errors) == 1 and "0xfc but the picture is 0xfe" in errors[0], errors
 
 
 # --- the checker on made-up trees ---------------------------------------------
@@ -197,6 +217,8 @@ TESTS = [
     ("tree/layout", "mm/layout.h, docs/memory-layout.md and build/kernel.elf agree",
      test_tree_layout),
     ("tree/panic_path", "nothing reachable from lib/panic.o calls panic", test_tree_panic_path),
+    ("tree/font_pictures", "drivers/font_8x16.c's bytes agree with their pictures",
+     test_tree_font_pictures),
     ("checker/clean_tree", "a well-layered made-up tree passes", test_checker_clean_tree),
     ("checker/lib_outside_lib", "lib/ including mm/ is named", test_checker_lib_outside_lib),
     ("checker/host_mm_includes_kernel", "a host-built mm/ header including kernel/ is named",
@@ -213,11 +235,14 @@ TESTS = [
      "strings and layout.h may spell it", test_checker_layout_literal),
     ("checker/panic_cycle", "panic -> ... -> vmalloc -> panic is named with its chain",
      test_checker_panic_cycle),
+    ("harness/screen_decoder", "text drawn with a made-up font and with the kernel's font "
+     "decodes back (colours, cursor, a damaged glyph); PPM and PNG", screen.self_check),
 ]
 
 
-def run_structure(totals):
-    for name, description, fn in TESTS:
+def run_structure(totals, tests=TESTS):
+    """Run (name, description, fn) tests: these, or another module's (test_make_run)."""
+    for name, description, fn in tests:
         try:
             fn()
             totals.record("structure/" + name, True)

@@ -16,7 +16,9 @@
  *   - the parser: every entry type's fields; the boot CPU first wherever it
  *     is listed (or not); more usable CPUs than MM_MAX_CPUS; neither enabled
  *     nor online-capable is unusable; malformed values refused one by one;
- *     thousands of random tables never break the table's bounds.
+ *     thousands of random tables never break the table's bounds;
+ *   - the FADT's "8042" flag (IAPC_BOOT_ARCH bit 1, issue 17): read from
+ *     revision 2 on and only when the table is long enough for it.
  * Freestanding (built into the kernel too): lib/ functions only.
  */
 #include <stdbool.h>
@@ -365,6 +367,49 @@ static const char *test_parse_random_tables(void)
 	return NULL;
 }
 
+/* ---- the FADT's IAPC_BOOT_ARCH "8042" flag (acpi_fadt_boot_arch) ---- */
+
+#define TEST_FADT_REVISION 8       /* header revision byte */
+#define TEST_FADT_BOOT_ARCH 109    /* u16 IAPC_BOOT_ARCH (ACPI 5.2.9) */
+#define TEST_FADT_V1_LENGTH 116    /* an ACPI 1.0 FADT */
+
+static uint8_t test_fadt[276];
+
+static struct acpi_boot_arch test_fadt_with(uint8_t revision, uint16_t flags, uint32_t length)
+{
+	memset(test_fadt, 0, sizeof(test_fadt));
+	memcpy(test_fadt, "FACP", 4);
+	test_fadt[TEST_FADT_REVISION] = revision;
+	test_fadt[TEST_FADT_BOOT_ARCH] = (uint8_t)flags;
+	test_fadt[TEST_FADT_BOOT_ARCH + 1] = (uint8_t)(flags >> 8);
+	return acpi_fadt_boot_arch(test_fadt, length);
+}
+
+static const char *test_fadt_8042(void)
+{
+	struct acpi_boot_arch a;
+
+	/* QEMU 7.2: pc has a revision 1 FADT (no field), q35 revision 3 with 0x2 or 0x0 */
+	a = test_fadt_with(1, 0x0002, TEST_FADT_V1_LENGTH);
+	CHECK(a.have_fadt && a.fadt_revision == 1 && a.i8042 == ACPI_8042_UNKNOWN && a.flags == 0);
+	a = test_fadt_with(3, 0x0002, sizeof(test_fadt));
+	CHECK(a.fadt_revision == 3 && a.flags == 0x2 && a.i8042 == ACPI_8042_PRESENT);
+	a = test_fadt_with(3, 0x0000, sizeof(test_fadt));
+	CHECK(a.i8042 == ACPI_8042_ABSENT);
+	a = test_fadt_with(2, 0x0003, sizeof(test_fadt)); /* legacy devices + 8042 */
+	CHECK(a.i8042 == ACPI_8042_PRESENT && a.flags == 0x3);
+	a = test_fadt_with(6, 0x0001, sizeof(test_fadt)); /* legacy devices, no 8042 */
+	CHECK(a.i8042 == ACPI_8042_ABSENT);
+	/* too short to hold the field: no hint, whatever the revision says */
+	a = test_fadt_with(6, 0x0002, TEST_FADT_BOOT_ARCH + 1);
+	CHECK(a.have_fadt && a.i8042 == ACPI_8042_UNKNOWN);
+	a = acpi_fadt_boot_arch(NULL, 0);
+	CHECK(!a.have_fadt && a.i8042 == ACPI_8042_UNKNOWN);
+	a = acpi_fadt_boot_arch(test_fadt, 20); /* shorter than a table header */
+	CHECK(!a.have_fadt);
+	return NULL;
+}
+
 static const struct selftest acpi_tests[] = {
 	{"madt_counts", "Local APIC and x2APIC entries, enabled or not; others skipped",
 	 test_counts_enabled_and_disabled},
@@ -383,6 +428,8 @@ static const struct selftest acpi_tests[] = {
 	 test_parse_refuses_bad_values},
 	{"madt_parse_random", "3000 random tables: results stay in bounds",
 	 test_parse_random_tables},
+	{"fadt_8042", "IAPC_BOOT_ARCH bit 1 from FADT revision 2 on; else no hint",
+	 test_fadt_8042},
 };
 
 SELFTEST_SUITE(acpi, acpi_tests);

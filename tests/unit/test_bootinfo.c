@@ -814,6 +814,85 @@ static const char *test_type_names(void)
 	return NULL;
 }
 
+/* An RGB framebuffer tag as GRUB writes it (38 bytes), colour fields c[6]. */
+static void mb_framebuffer_rgb(struct mbi_builder *b, uint32_t size, uint8_t bpp,
+			       const uint8_t c[6])
+{
+	uint8_t *t = mb_tag(b, BOOTINFO_TAG_FRAMEBUFFER, size);
+
+	if (t) {
+		put64(t + 8, 0xfd000000);
+		put32(t + 16, 4096);
+		put32(t + 20, 1024);
+		put32(t + 24, 768);
+		t[28] = bpp;
+		t[29] = BOOTINFO_FB_RGB;
+		if (size >= 38)
+			memcpy(t + 32, c, 6);
+	}
+}
+
+static const char *test_framebuffer_rgb(void)
+{
+	static const uint8_t x8r8g8b8[6] = {16, 8, 8, 8, 0, 8}, r5g6b5[6] = {11, 5, 5, 6, 0, 5};
+	struct mbi_builder b = mb_begin();
+
+	mb_framebuffer_rgb(&b, 38, 32, x8r8g8b8);
+	mb_end(&b);
+	CHECK(test_parse(b.len) == 0);
+	const struct boot_framebuffer *fb = &test_bi.framebuffer;
+	CHECK(fb->present && fb->type == BOOTINFO_FB_RGB && fb->rgb_valid);
+	CHECK(fb->addr == 0xfd000000 && fb->pitch == 4096 && fb->width == 1024 &&
+	      fb->height == 768 && fb->bpp == 32);
+	CHECK(fb->red.position == 16 && fb->red.size == 8 && fb->green.position == 8 &&
+	      fb->green.size == 8 && fb->blue.position == 0 && fb->blue.size == 8);
+	selftest_capture_begin();
+	bootinfo_print(&test_bi);
+	const char *out = selftest_capture_end();
+	CHECKF(strstr(out, "red 8 bits at bit 16, green 8 at 8, blue 8 at 0") != NULL,
+	       "print lacks the colour fields: %s", out);
+
+	b = mb_begin();
+	mb_framebuffer_rgb(&b, 40, 16, r5g6b5); /* longer than 38: fine */
+	mb_end(&b);
+	CHECK(test_parse(b.len) == 0 && test_bi.framebuffer.rgb_valid);
+	CHECK(test_bi.framebuffer.green.size == 6 && test_bi.framebuffer.red.position == 11);
+	return NULL;
+}
+
+static const char *test_framebuffer_bad_fields(void)
+{
+	static const struct {
+		uint8_t bpp;
+		uint8_t c[6];
+		const char *what;
+	} cases[] = {
+		{32, {24, 9, 8, 8, 0, 8}, "do not fit"},  /* red past bit 32 */
+		{16, {11, 5, 5, 6, 0, 0}, "do not fit"},  /* blue 0 bits */
+		{32, {16, 8, 8, 8, 0, 17}, "do not fit"}, /* blue 17 bits */
+		{24, {16, 8, 12, 8, 0, 8}, "overlap"},    /* green into red */
+		{32, {0, 8, 8, 8, 0, 8}, "overlap"},      /* blue on red */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mbi_builder b = mb_begin();
+		mb_framebuffer_rgb(&b, 38, cases[i].bpp, cases[i].c);
+		mb_end(&b);
+		CHECKF(test_parse(b.len) == 0, "case %zu: rejected: %s", i, test_err);
+		CHECKF(test_bi.framebuffer.present && !test_bi.framebuffer.rgb_valid,
+		       "case %zu: fields accepted", i);
+		CHECKF(test_bi.warning_count == 1 && strstr(test_bi.warnings[0], cases[i].what),
+		       "case %zu: warning \"%s\" lacks \"%s\"", i,
+		       test_bi.warning_count ? test_bi.warnings[0] : "", cases[i].what);
+	}
+	struct mbi_builder b = mb_begin(); /* 32 bytes: no room for the colour fields */
+	mb_framebuffer_rgb(&b, 32, 32, NULL);
+	mb_end(&b);
+	CHECK(test_parse(b.len) == -EINVAL);
+	CHECKF(strstr(test_err, "too short for an RGB framebuffer") != NULL, "message: %s",
+	       test_err);
+	return NULL;
+}
+
 static const char *test_print_format(void)
 {
 	struct mbi_builder b;
@@ -862,6 +941,10 @@ static const struct selftest bootinfo_tests[] = {
 	{ "type_names", "memory type names (multiboot and UEFI)", test_type_names },
 	{ "print", "bootinfo_print: Linux-style [mem ...] lines and all parts",
 	  test_print_format },
+	{ "framebuffer_rgb", "tag 8's RGB colour fields are parsed and printed",
+	  test_framebuffer_rgb },
+	{ "framebuffer_bad", "RGB fields outside the pixel or overlapping: warned, not used; "
+	  "a short RGB tag is rejected", test_framebuffer_bad_fields },
 };
 
 SELFTEST_SUITE(bootinfo, bootinfo_tests);

@@ -8,8 +8,11 @@
  *
  * Checked: typing, the three Enter forms, Backspace/DEL, Ctrl-C, Ctrl-U,
  * history (both arrow encodings, draft, bounds, ring wrap), Tab (unique,
- * ambiguous, none, not in the first word), ignored escape sequences and
- * bytes, overflow, and 4 KiB of pseudo-random bytes against the invariants.
+ * ambiguous, none, not in the first word), the cursor (Left/Right,
+ * Home/End in every encoding, Ctrl-A/Ctrl-E, inserting, Backspace and
+ * Delete in the middle, each with its exact echo), ignored escape sequences
+ * and bytes, overflow, and 4 KiB of pseudo-random bytes against the
+ * invariants.
  *
  * Freestanding (built into the kernel too): lib/ functions only; the editor
  * and the capture buffer are static because the editor is ~8.5 KiB.
@@ -344,13 +347,101 @@ static const char *test_tab_none(void)
 	return NULL;
 }
 
+/* ---- the cursor ------------------------------------------------------- */
+
+static const char *test_cursor_insert(void)
+{
+	test_setup();
+	test_type("echo wrld");
+	test_reset_output();
+	test_type("\x1b[D\x1b[D\x1b[D"); /* Left x3: the cursor on 'r' */
+	CHECK(test_le.cursor == 6 && test_output_is("\b\b\b"));
+	test_reset_output();
+	test_type("o"); /* inserted; the rest reprinted, then back to the cursor */
+	CHECK(test_line_is("echo world") && test_le.cursor == 7);
+	CHECKF(test_output_is("orld\b\b\b"), "echoed \"%s\"", test_out);
+	test_reset_output();
+	test_type("\x1b[C"); /* Right: reprints the character it passes */
+	CHECK(test_le.cursor == 8 && test_output_is("r"));
+	CHECK(test_type("\r").done == 1 && strcmp(test_last_line, "echo world") == 0);
+	return NULL;
+}
+
+static const char *test_cursor_home_end(void)
+{
+	/* every encoding terminals send for Home and End, and Ctrl-A / Ctrl-E */
+	static const char *const homes[] = {"\x1b[H", "\x1bOH", "\x1b[1~", "\x1b[7~", "\x01"};
+	static const char *const ends[] = {"\x1b[F", "\x1bOF", "\x1b[4~", "\x1b[8~", "\x05"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(homes); i++) {
+		test_setup();
+		test_type("cho");
+		test_reset_output();
+		test_type(homes[i]);
+		CHECKF(test_le.cursor == 0 && test_output_is("\b\b\b"), "home %zu", i);
+		test_type("e");
+		CHECKF(test_line_is("echo") && test_le.cursor == 1, "home %zu", i);
+		test_reset_output();
+		test_type(ends[i]);
+		CHECKF(test_le.cursor == 4 && test_output_is("cho"), "end %zu: \"%s\"", i, test_out);
+		test_type(" x");
+		CHECKF(test_line_is("echo x"), "end %zu", i);
+	}
+	/* Left at the start and Right at the end do nothing */
+	test_setup();
+	test_type("ab\x1b[C\x1bOC");
+	CHECK(test_le.cursor == 2 && test_output_is("ab"));
+	test_type("\x1b[D\x1bOD\x1b[D");
+	CHECK(test_le.cursor == 0);
+	test_reset_output();
+	test_type("\x1b[D\x1b[H");
+	CHECK(test_le.cursor == 0 && test_out_len == 0);
+	return NULL;
+}
+
+static const char *test_cursor_delete(void)
+{
+	test_setup();
+	test_type("echo helXlo");
+	test_type("\x1b[D\x1b[D");
+	test_reset_output();
+	test_type("\b"); /* Backspace before the cursor: the X goes */
+	CHECK(test_line_is("echo hello") && test_le.cursor == 8);
+	CHECKF(test_output_is("\blo \b\b\b"), "echoed \"%s\"", test_out);
+	test_type("\x1b[H\x1b[3~"); /* Delete under the cursor at the start */
+	CHECK(test_line_is("cho hello") && test_le.cursor == 0);
+	test_reset_output();
+	test_type("\x1b[F\x1b[3~"); /* Delete at the end: nothing */
+	CHECK(test_line_is("cho hello") && test_output_is("cho hello"));
+	test_type("\x01\x7f"); /* Backspace at the start: nothing */
+	CHECK(test_line_is("cho hello") && test_le.cursor == 0);
+	test_type("e\r");
+	CHECK(strcmp(test_last_line, "echo hello") == 0);
+	/* Ctrl-U from the middle erases all of it */
+	test_type("abcdef\x1b[D\x1b[D\x1b[D\x15");
+	CHECK(test_line_is("") && test_le.cursor == 0);
+	/* Tab away from the end of the line only rings */
+	test_type("ech\x1b[D");
+	test_reset_output();
+	test_type("\t");
+	CHECK(test_line_is("ech") && test_output_is("\a"));
+	/* a recalled line is edited like a typed one and becomes the draft */
+	test_setup();
+	test_type("echo one\r");
+	test_type("\x1b[A\x1b[D\x1b[D\x1b[D\x1b[3~\x1b[3~\x1b[3~two\r");
+	CHECK(strcmp(test_last_line, "echo two") == 0);
+	CHECK(test_le.history_count == 2);
+	return NULL;
+}
+
 /* ---- ignored input ---------------------------------------------------- */
 
 static const char *test_escapes_ignored(void)
 {
 	static const char *const sequences[] = {
 		"\x1b[1;5C", "\x1b[200~", "\x1b[201~", "\x1bOP", "\x1bx", "\x1b[C", "\x1b[3~",
-		"\x1b\x1b[D", "\x1b[?25h", "\x1b[1A", "\x1b\xff",
+		"\x1b\x1b[Z", "\x1b[?25h", "\x1b[2~", "\x1b[5~", "\x1b[3 ~", "\x1b[1;3~",
+		"\x1b[99999999999999999999999999999999999999999999999999999999999999999999993~", "\x1b[1A", "\x1b\xff",
 		"\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25;26;"
 		"27;28;29;30;31;32;33;34;35;36;37;38;39;40;41;42;43;44;45;46;47;48;49;50m",
 	};
@@ -381,7 +472,7 @@ static const char *test_escape_aborted(void)
 static const char *test_bytes_ignored(void)
 {
 	test_setup();
-	test_type("\x80\xff\xfe" "a\x01\x02\x04\x07\x0b\x0c\x0e\x1f\x9b" "b\xc3\xa9");
+	test_type("\x80\xff\xfe" "a\x02\x04\x07\x0b\x0c\x0e\x1f\x9b" "b\xc3\xa9");
 	CHECK(test_line_is("ab"));
 	CHECK(test_output_is("ab"));
 	return NULL;
@@ -437,7 +528,8 @@ static bool test_string_is_clean(const char *s)
 
 static bool test_line_invariants_hold(void)
 {
-	if (test_le.length > LINE_MAX_LENGTH || test_le.buffer[test_le.length] != '\0')
+	if (test_le.length > LINE_MAX_LENGTH || test_le.buffer[test_le.length] != '\0' ||
+	    test_le.cursor > test_le.length)
 		return false;
 	if (strlen(test_le.buffer) != test_le.length || !test_string_is_clean(test_le.buffer))
 		return false;
@@ -507,6 +599,11 @@ static const struct selftest line_editor_tests[] = {
 	{"tab_ambiguous", "Tab extends to the common prefix, then lists the matches",
 	 test_tab_ambiguous},
 	{"tab_none", "Tab rings the bell with no match or outside the first word", test_tab_none},
+	{"cursor_insert", "Left/Right move the cursor; typing inserts there", test_cursor_insert},
+	{"cursor_home_end", "Home and End in every encoding, Ctrl-A and Ctrl-E",
+	 test_cursor_home_end},
+	{"cursor_delete", "Backspace and Delete in the middle; Tab only at the end",
+	 test_cursor_delete},
 	{"escapes_ignored", "unknown escape sequences are consumed without echo",
 	 test_escapes_ignored},
 	{"escape_aborted", "a control key ends an unfinished escape sequence and acts",

@@ -102,6 +102,8 @@ static inline uint64_t rdtsc(void)
 }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+/* Write back and invalidate every cache line (SDM Vol. 2B WBINVD): before a memory type changes. */
+static inline void cpu_wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
 static inline void interrupts_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void interrupts_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 

@@ -15,6 +15,7 @@
 
 #define PIC_IRQ_COUNT 16
 #define IRQ_TIMER 0    /* PIT channel 0 */
+#define IRQ_KEYBOARD 1 /* i8042 port 1: the PS/2 keyboard */
 #define IRQ_CASCADE 2  /* the slave PIC's line into the master */
 #define IRQ_COM1 4     /* 16550 serial port COM1 */
 
