@@ -28,6 +28,8 @@
 #include "drivers/font.h"
 #include "drivers/framebuffer.h"
 #include "lib/errno.h"
+#include "mm/buddy.h"
+#include "mm/page.h"
 
 #define CURSOR_TOP 14 /* the underline: pixel rows 14..15 of the cell */
 #define CURSOR_HEIGHT 2
@@ -35,7 +37,13 @@
 #define FBCON_MAX_DEPTH 2
 
 static struct fbcon_text text;
-static fbcon_cell_t drawn[FBCON_TEXT_MAX_ROWS * FBCON_TEXT_MAX_COLS];
+/*
+ * What the screen shows, cell by cell: sized for this screen's grid and
+ * taken from the page allocator when the console starts (a static array
+ * for the largest grid would cost every machine 127 KiB of bss). The
+ * shadow grid itself stays static: it holds output from before pmm_init.
+ */
+static fbcon_cell_t *drawn;
 static bool drawn_valid[FBCON_TEXT_MAX_ROWS];
 static bool initialised, active;
 static bool cursor_shown;
@@ -127,7 +135,15 @@ int fbcon_start(void)
 {
 	if (!initialised || !fb_ready())
 		return -ENODEV;
+	size_t bytes = (size_t)text.max_rows * text.cols * sizeof(*drawn);
+	unsigned order = 0;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	struct page *block = alloc_pages(0, order);
+	if (!block)
+		return -ENOMEM;
 	console_lock();
+	drawn = page_address(block);
 	fb_fill_rect(0, 0, fb_width(), fb_height(), fbcon_palette[FBCON_DEFAULT_BG]);
 	fbcon_cell_t blank = FBCON_CELL(' ', FBCON_DEFAULT_FG, FBCON_DEFAULT_BG);
 	for (unsigned i = 0; i < text.rows * text.cols; i++)

@@ -48,8 +48,10 @@ void fbcon_init(void);
 
 /*
  * After fb_map(): clear the screen and draw the shadow buffer; from now on
- * every write reaches the screen. Returns 0, or -ENODEV when fbcon_init()
- * did not run or the framebuffer is not mapped. Boot CPU.
+ * every write reaches the screen. Takes the copy of what the screen shows
+ * from the page allocator (after pmm_init). Returns 0, -ENODEV when
+ * fbcon_init() did not run or the framebuffer is not mapped, -ENOMEM when
+ * that copy cannot be allocated. Boot CPU.
  */
 int __must_check fbcon_start(void);
 

@@ -149,9 +149,16 @@ static void screen_start(void)
 {
 	int err = fb_map();
 
-	if (err && err != -ENODEV)
+	if (err && err != -ENODEV) {
 		kprintf("framebuffer: cannot map it (%s): no screen console\n", errno_name(err));
-	else if (!err && fbcon_start() != 0 && !bootinfo_cmdline_has(&boot_info, "console=serial"))
+		return;
+	}
+	if (err || bootinfo_cmdline_has(&boot_info, "console=serial"))
+		return;
+	err = fbcon_start();
+	if (err == -ENOMEM)
+		kprintf("framebuffer: no memory for the text console\n");
+	else if (err)
 		kprintf("framebuffer: mapped, but too small for the text console\n");
 }
 
