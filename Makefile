@@ -286,6 +286,13 @@ KERNEL_TESTS += tests/kernel/test_memview.c
 
 KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 
+# IPC (issue 18; kernel/ipc/): kernel objects with reference counts, the
+# per-process handle table. Pure logic so far; the system calls come later.
+IPC_C := \
+	kernel/ipc/object.c \
+	kernel/ipc/handle.c
+KERNEL_C += $(IPC_C)
+
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
 	$(UNIT_TESTS:%.c=$(BUILD)/%.o) $(KERNEL_TESTS:%.c=$(BUILD)/%.o)
 
@@ -458,6 +465,12 @@ test_memview_SRCS := tests/host/test_frame_kind.c tests/host/test_memview_map.c 
 	mm/frame_kind.c kernel/memview/memview_map.c mm/vmalloc.c mm/paging.c mm/slab.c \
 	mm/kmalloc.c $(HOST_MM)
 HOST_TEST_PROGRAMS += test_memview
+
+# IPC (kernel/ipc/): kernel objects' reference counts and the handle table,
+# with the test's own objects; spinlocks need mm/lockdep.c and the host's mm/arch.h.
+test_handle_SRCS := tests/host/test_handle.c kernel/ipc/object.c kernel/ipc/handle.c \
+	mm/lockdep.c tests/host/mm_arch_host.c
+HOST_TEST_PROGRAMS += test_handle
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

@@ -1,0 +1,144 @@
+/*
+ * handle.h - a process's table of handles to kernel objects, with rights.
+ *
+ * A handle is a number a process holds for a kernel object (an endpoint, a
+ * notification, a memory range: kernel/ipc/object.h) together with what it
+ * may do with it (HANDLE_RIGHT_*), as seL4's capabilities and Zircon's
+ * handles: a process can use only what its table holds, and can pass on
+ * only less than it holds. Each slot holds one object reference. Numbers
+ * carry a per-slot generation (below), so a closed handle stays invalid
+ * (-EBADF) after its slot is reused, and a freed slot is reused last.
+ * The table is fixed-size (HANDLE_TABLE_SLOTS, embedded in the process):
+ * no allocation under its lock, so install never fails with -ENOMEM.
+ *
+ * Invariants:
+ *   [x] a slot is free (object NULL, rights 0) or holds one reference to
+ *       a live object; count is the number of slots in use;
+ *   [x] a handle number names its slot only while the slot's generation
+ *       is the number's: freeing a slot advances its generation;
+ *   [x] rights only shrink: duplicate gives a subset, transfer keeps them;
+ *   [x] a failed operation leaves every table and every count unchanged;
+ *   [x] a destroyed table holds nothing and accepts nothing (-ESRCH).
+ * Fork: the child starts with an EMPTY table, as in Zircon (whose process
+ * creation copies no handles). A handle is an authority given on purpose:
+ * copying them all would make the child a second receiver on the parent's
+ * endpoints and hand it rights nobody chose to give; a parent that wants
+ * its child to hold something passes it (duplicate with fewer rights, then
+ * transfer). Exec keeps the table: it changes the program, not the
+ * process's authority. So there is no handle_table_clone.
+ * Lock order: "handle table" (two at once only in handle_transfer: the
+ * lower address first) -> nothing; kobject_put and so an object's destroy
+ * run with no table lock held. Context: any, interrupts on or off.
+ */
+#ifndef KERNEL_IPC_HANDLE_H
+#define KERNEL_IPC_HANDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/ipc/object.h"
+#include "lib/compiler.h"
+#include "mm/spinlock.h"
+
+/* Rights: one bit each, held per handle (seL4 capability rights, Zircon handle rights). */
+#define HANDLE_RIGHT_SEND      (1u << 0) /* send to the endpoint, signal the notification */
+#define HANDLE_RIGHT_RECEIVE   (1u << 1) /* receive from the endpoint, wait on the notification */
+#define HANDLE_RIGHT_MAP       (1u << 2) /* map the memory range: share its frames */
+#define HANDLE_RIGHT_GRANT     (1u << 3) /* grant the memory range: give its frames away */
+#define HANDLE_RIGHT_DUPLICATE (1u << 4) /* make another handle to the object (handle_duplicate) */
+#define HANDLE_RIGHT_TRANSFER  (1u << 5) /* move the handle to another process (handle_transfer) */
+#define HANDLE_RIGHTS_ALL      0x3fu     /* every right above */
+
+/*
+ * A handle number, an int > 0 (so that -errno can share the return value):
+ *
+ *    31  30                            7  6              1   0
+ *   +---+-------------------------------+-----------------+---+
+ *   | 0 |  generation (24 bits)         |  slot (6 bits)  | 1 |
+ *   +---+-------------------------------+-----------------+---+
+ *
+ * Bit 0 is always 1: 0 (a zeroed variable) and every even number are never
+ * handles. The slot indexes the table. The generation is the slot's when
+ * the handle was made; the slot's generation advances each time it is
+ * freed (close, transfer out, destroy), so an old number stops matching:
+ * a stale handle is -EBADF, never another object, until the same slot has
+ * been freed 2^24 times. Generations start at values mixed from the
+ * table's seed, so numbers differ between processes and boots.
+ */
+#define HANDLE_SLOT_BITS 6
+#define HANDLE_GEN_BITS 24
+#define HANDLE_TABLE_SLOTS (1u << HANDLE_SLOT_BITS)  /* handles one process holds at once */
+#define HANDLE_GEN_MASK ((1u << HANDLE_GEN_BITS) - 1)
+#define HANDLE_TRANSFER_MAX 4                        /* handles one handle_transfer moves */
+STATIC_ASSERT(1 + HANDLE_SLOT_BITS + HANDLE_GEN_BITS == 31, "handle.h: numbers fill 31 bits");
+
+struct handle_slot {
+	struct kobject *object; /* NULL: free */
+	uint32_t rights;        /* HANDLE_RIGHT_* bits */
+	uint32_t generation;    /* the generation of numbers naming this slot */
+};
+
+struct handle_table {
+	spinlock_t lock;   /* "handle table": everything below */
+	unsigned count;    /* slots in use */
+	unsigned cursor;   /* where the search for a free slot starts */
+	bool destroyed;    /* handle_table_destroy ran: nothing more goes in */
+	struct handle_slot slots[HANDLE_TABLE_SLOTS];
+};
+
+/* An empty table whose slot generations are mixed from seed (any value; 0 too). */
+void handle_table_init(struct handle_table *t, uint32_t seed);
+
+/*
+ * Put o in a free slot of t with rights. The caller's reference to o moves
+ * into the table on success; on failure it stays the caller's. Returns the
+ * handle (> 0), -EMFILE (t is full), -EINVAL (rights outside
+ * HANDLE_RIGHTS_ALL) or -ESRCH (t was destroyed: its process is gone).
+ */
+__must_check int handle_install(struct handle_table *t, struct kobject *o, uint32_t rights);
+
+/*
+ * The object handle h of t names, if the handle has every right in
+ * required: *out gets it with a new reference (the caller puts it) and
+ * *rights (if not NULL) the handle's rights. Returns 0, -EBADF (h is not
+ * an open handle of t: never was, closed, stale) or -EPERM (a right of
+ * required is missing); on failure *out and *rights are left alone.
+ */
+__must_check int handle_lookup(struct handle_table *t, int h, uint32_t required,
+			       struct kobject **out, uint32_t *rights);
+
+/*
+ * A new handle in t to h's object with rights, which must be a subset of
+ * h's and h must have HANDLE_RIGHT_DUPLICATE. Returns the new handle, or
+ * -EBADF (h not open), -EPERM (no DUPLICATE right, or rights asks for
+ * more than h has), -EMFILE (t is full).
+ */
+__must_check int handle_duplicate(struct handle_table *t, int h, uint32_t rights);
+
+/* Close h: free its slot and drop its reference. Returns 0 or -EBADF. */
+__must_check int handle_close(struct handle_table *t, int h);
+
+/*
+ * Move the n handles hs[] of from (n <= HANDLE_TRANSFER_MAX) into to, with
+ * their rights: what a message carrying handles does. All or nothing: on
+ * success out[i] is hs[i]'s new number in to and the hs[] are closed in
+ * from (each reference moved, none taken or dropped); on failure nothing
+ * changed anywhere. Returns 0, -EINVAL (n too large, or a handle named
+ * twice), -EBADF (some hs[i] not open in from), -EPERM (some hs[i] lacks
+ * HANDLE_RIGHT_TRANSFER), -EMFILE (to has fewer than n free slots: counted
+ * after the moves out when from == to) or -ESRCH (to was destroyed).
+ */
+__must_check int handle_transfer(struct handle_table *from, const int *hs, unsigned n,
+				 struct handle_table *to, int *out);
+
+/*
+ * Empty t for good, as its process exits: drop the reference of every
+ * slot (after releasing the lock), then refuse further installs (-ESRCH).
+ * Handles looked up before keep their own references.
+ */
+void handle_table_destroy(struct handle_table *t);
+
+/* Handles t holds now (a hint unless the caller holds t->lock). */
+unsigned handle_table_count(const struct handle_table *t);
+
+#endif
