@@ -232,3 +232,32 @@ unsigned handle_table_count(const struct handle_table *t)
 {
 	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
 }
+
+unsigned handle_table_list(struct handle_table *t, struct handle_info *out, unsigned max)
+{
+	unsigned n = 0;
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	for (unsigned i = 0; i < HANDLE_TABLE_SLOTS; i++) {
+		const struct handle_slot *s = &t->slots[i];
+		if (!s->object)
+			continue;
+		if (n < max)
+			out[n] = (struct handle_info){handle_number(i, s->generation), s->object->type,
+						      s->rights, kobject_refcount(s->object)};
+		n++;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return n;
+}
+
+char *handle_rights_format(uint32_t rights, char *buf)
+{
+	static const char letters[HANDLE_RIGHTS_LETTERS + 1] = "SRMGDT";
+	STATIC_ASSERT(HANDLE_RIGHTS_ALL == (1u << HANDLE_RIGHTS_LETTERS) - 1,
+		      "handle_rights_format: one letter per right");
+
+	for (unsigned i = 0; i < HANDLE_RIGHTS_LETTERS; i++)
+		buf[i] = rights & (1u << i) ? letters[i] : '-';
+	buf[HANDLE_RIGHTS_LETTERS] = '\0';
+	return buf;
+}

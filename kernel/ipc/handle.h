@@ -86,7 +86,10 @@ struct handle_table {
 	struct handle_slot slots[HANDLE_TABLE_SLOTS];
 };
 
-/* An empty table whose slot generations are mixed from seed (any value; 0 too). */
+/*
+ * An empty table whose slot generations are mixed from seed (any value; the
+ * process's creator passes a random one, so numbers differ between processes).
+ */
 void handle_table_init(struct handle_table *t, uint32_t seed);
 
 /*
@@ -140,5 +143,27 @@ void handle_table_destroy(struct handle_table *t);
 
 /* Handles t holds now (a hint unless the caller holds t->lock). */
 unsigned handle_table_count(const struct handle_table *t);
+
+/* One handle as the shell's `handles PID` shows it. */
+struct handle_info {
+	int handle;
+	enum kobject_type type;
+	uint32_t rights;
+	int refcount; /* the object's references when listed */
+};
+
+/*
+ * Copy up to max of t's handles, in slot order, into out (taken at one
+ * moment, under t's lock); returns how many t holds (may exceed max).
+ */
+unsigned handle_table_list(struct handle_table *t, struct handle_info *out, unsigned max);
+
+/*
+ * rights as letters in bit order, '-' for a right missing: "SRMGDT" is
+ * every right, "S---D-" send and duplicate. buf has HANDLE_RIGHTS_LETTERS
+ * + 1 bytes at least; returns buf.
+ */
+#define HANDLE_RIGHTS_LETTERS 6
+char *handle_rights_format(uint32_t rights, char *buf);
 
 #endif

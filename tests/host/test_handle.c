@@ -10,10 +10,12 @@
  * duplicate and never raised; a stale handle refused after its slot is
  * reused; a full table; transfers that succeed, into the same table too,
  * and that fail leaving both tables byte for byte and every count as they
- * were; destroy dropping every reference once; the panics of a put too
- * many; and 20,000 random operations on two tables checked against a
- * model. Hosted code.
+ * were; destroy dropping every reference once; the listing for the shell;
+ * the count under four racing threads; the panics of a put too many; and
+ * 20,000 random operations on two tables checked against a model.
+ * Hosted code: pthreads for the race.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -346,6 +348,90 @@ static const char *test_destroy_releases_once(void)
 	return NULL;
 }
 
+static const char *test_list(void)
+{
+	fresh();
+	struct handle_info info[4];
+	char letters[HANDLE_RIGHTS_LETTERS + 1];
+	CHECK(handle_table_list(&ta, info, 4) == 0);
+	int a = install_new(&ta, HANDLE_RIGHT_SEND | HANDLE_RIGHT_DUPLICATE);
+	int b = handle_duplicate(&ta, a, HANDLE_RIGHT_SEND);
+	int c = install_new(&ta, HANDLE_RIGHTS_ALL);
+	CHECK(a > 0 && b > 0 && c > 0);
+	CHECK(handle_table_list(&ta, info, 2) == 3); /* two copied, three held */
+	CHECK(handle_table_list(&ta, info, 4) == 3);
+	unsigned seen = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK(info[i].type == KOBJECT_ENDPOINT);
+		if (info[i].handle == a)
+			CHECK(info[i].rights == (HANDLE_RIGHT_SEND | HANDLE_RIGHT_DUPLICATE) &&
+			      info[i].refcount == 2);
+		else if (info[i].handle == b)
+			CHECK(info[i].rights == HANDLE_RIGHT_SEND && info[i].refcount == 2);
+		else
+			CHECK(info[i].handle == c && info[i].refcount == 1);
+		seen |= 1u << (info[i].handle == a ? 0 : info[i].handle == b ? 1 : 2);
+	}
+	CHECK(seen == 7);
+	CHECK(!strcmp(handle_rights_format(HANDLE_RIGHTS_ALL, letters), "SRMGDT"));
+	CHECK(!strcmp(handle_rights_format(HANDLE_RIGHT_SEND | HANDLE_RIGHT_DUPLICATE, letters),
+		      "S---D-"));
+	CHECK(!strcmp(handle_rights_format(0, letters), "------"));
+	handle_table_destroy(&ta);
+	CHECK(destroys == 2);
+	return NULL;
+}
+
+/* ---- The count under threads (atomics only: host spinlocks know one CPU). ---- */
+
+#define RACE_THREADS 4
+#define RACE_ROUNDS 100000
+
+static void *get_put_many(void *arg)
+{
+	struct kobject *o = arg;
+	for (unsigned i = 0; i < RACE_ROUNDS; i++) {
+		kobject_get(o);
+		kobject_put(o);
+	}
+	return NULL;
+}
+
+static void *put_many(void *arg)
+{
+	struct kobject *o = arg;
+	for (unsigned i = 0; i < RACE_ROUNDS; i++)
+		kobject_put(o);
+	return NULL;
+}
+
+/* Run fn(o) on RACE_THREADS threads at once; true if all started and joined. */
+static bool race(void *(*fn)(void *), struct kobject *o)
+{
+	pthread_t threads[RACE_THREADS];
+	unsigned started = 0;
+	while (started < RACE_THREADS && !pthread_create(&threads[started], NULL, fn, o))
+		started++;
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	return started == RACE_THREADS;
+}
+
+static const char *test_threads(void)
+{
+	fresh();
+	struct kobject *o = new_obj();
+	CHECK(race(get_put_many, o));
+	CHECKF(kobject_refcount(o) == 1 && destroys == 0, "count %d after the race, %u destroys",
+	       kobject_refcount(o), destroys);
+	/* Every reference put by racing threads: exactly one of them destroys. */
+	for (unsigned i = 1; i < RACE_THREADS * RACE_ROUNDS; i++)
+		kobject_get(o);
+	CHECK(race(put_many, o));
+	CHECKF(destroys == 1 && destroyed(o) == 1, "%u destroys", destroys);
+	return NULL;
+}
+
 /* Run in children: a put too many, a get of a destroyed object. */
 static void put_twice(void *arg)
 {
@@ -610,6 +696,10 @@ static const struct selftest handle_tests[] = {
 	 "tables and every count as they were", test_transfer_failure_changes_nothing},
 	{"destroy_releases_once", "destroy drops every slot's reference once; lookups keep "
 	 "theirs; a destroyed table takes nothing", test_destroy_releases_once},
+	{"list", "the listing copies every handle with its type, rights and count; rights as "
+	 "letters", test_list},
+	{"threads", "4 threads getting and putting at once keep the count; of 4 putting the "
+	 "last 400,000, one destroys", test_threads},
 	{"refcount_panics", "a put too many and a get of a destroyed object panic naming the "
 	 "function", test_refcount_panics},
 	{"random_against_model", "20,000 random operations on two tables agree with a model; "
