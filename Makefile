@@ -233,6 +233,8 @@ USER_PROC_C := \
 	kernel/fs/pipe_ring.c \
 	kernel/fs/pipe.c \
 	kernel/proc/signal.c \
+	kernel/proc/ioperm.c \
+	kernel/proc/io_bitmap.c \
 	drivers/tty.c \
 	kernel/commands/proc_commands.c
 KERNEL_TESTS += tests/kernel/test_process.c tests/kernel/test_fd.c tests/kernel/test_signal.c
@@ -446,6 +448,9 @@ HOST_TEST_PROGRAMS += test_sys_calls
 # A pipe's byte ring with malloc'ed pages and a fake user memory.
 test_pipe_ring_SRCS := tests/host/test_pipe_ring.c kernel/fs/pipe_ring.c
 HOST_TEST_PROGRAMS += test_pipe_ring
+# ioperm's range rules, the kernel's own ports and bitmap updates, against a bit-per-port model.
+test_io_bitmap_SRCS := tests/host/test_io_bitmap.c kernel/proc/io_bitmap.c
+HOST_TEST_PROGRAMS += test_io_bitmap
 # The kernel font: a glyph for every byte, clear cursor rows, no two glyphs alike.
 test_font_SRCS := tests/host/test_font.c drivers/font_8x16.c
 HOST_TEST_PROGRAMS += test_font

@@ -251,6 +251,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys, uint64_t entry_tsc)
 		MUST_SUCCEED(slab_set_debug(true), /* red zones, poisoning, caller tracking */
 			     "kmain: slab_set_debug before any cache holds a slab");
 	kmalloc_init();                      /* kmalloc size classes 8 B .. 8 KiB */
+	MUST_SUCCEED(gdt_io_prepare(this_percpu()), /* a TSS with room for an I/O bitmap */
+		     "kmain: gdt_io_prepare needs 16 KiB at boot");
+	gdt_io_enter();                      /* ioperm: the TSS moves there, every port denied */
 	(void)initrd_load(&boot_info);       /* the initrd module's files (none: no programs, not fatal) */
 	MUST_SUCCEED(vmalloc_init(&kernel_space, VMALLOC_START, VMALLOC_SIZE), /* guarded areas */
 		     "kmain: vmalloc_init of the fixed, valid vmalloc window");

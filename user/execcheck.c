@@ -13,6 +13,8 @@
  *   15  MXCSR is not the start-up 0x1f80 (the old image changed it)
  *   16  SIGUSR1 (handled before) is not SIG_DFL, or SIGUSR2 (ignored) not SIG_IGN
  *   17  CLOEXEC_FD (opened O_CLOEXEC) is still open, or KEPT_FD is closed
+ * `execcheck inb80` instead reads I/O port 0x80 and exits 0: usertests/ioports.c
+ * checks that execve kept the process's ioperm grant (without one: SIGSEGV).
  * Invariants:
  *   [x] checks only, in this order; the first failure decides the status.
  * Context: started by execve from a usertests child, on Pagoda or Linux.
@@ -60,6 +62,12 @@ static int check(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "inb80") == 0) {
+		unsigned char v;
+
+		__asm__ volatile("inb $0x80, %0" : "=a"(v));
+		return 0;
+	}
 	int status = check(argc, argv);
 
 	initialized++;

@@ -48,6 +48,7 @@
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/fs/initrd.h"
 #include "kernel/proc/exec.h"
+#include "kernel/proc/ioperm.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
@@ -371,6 +372,7 @@ static __noreturn void process_end(int status)
 	arch_irq_restore(flags);
 	if (fpu)
 		fpu_state_free(fpu);
+	process_io_release(p); /* its ports: this thread never returns to ring 3 */
 	usage_at_end(p, t);
 
 	struct handover h = {NULL, false};
@@ -683,6 +685,7 @@ static void process_discard(struct process *p)
 {
 	fpu_state_free(p->initial_fpu);
 	fd_table_release(&p->fds);
+	process_io_release(p);
 	user_space_destroy(&p->space);
 	kfree(p);
 }
@@ -831,7 +834,8 @@ long process_fork(const struct trap_frame *frame)
 		kfree(p);
 		return err;
 	}
-	if ((err = fd_table_clone(&p->fds, &parent->fds)) != 0) {
+	if ((err = fd_table_clone(&p->fds, &parent->fds)) != 0 ||
+	    (err = process_io_fork(p, parent)) != 0) {
 		slot_release();
 		process_discard(p);
 		return err;

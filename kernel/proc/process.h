@@ -87,6 +87,8 @@ struct process {
 	int wait_status;                 /* WAIT_STATUS_EXITED(code) or WAIT_STATUS_SIGNALED(sig) */
 	struct signal_state signals;     /* pending, blocked, actions (signal.h) */
 	uint64_t enosys_logged[8];       /* bit n: "unimplemented system call" said for nr n */
+	uint8_t *io_bitmap;              /* ioperm's ports (set bit: denied), or NULL: none */
+	uint64_t io_generation;          /* names io_bitmap's contents (ioperm.c); 0 without */
 	/* Lifetime (process.c). */
 	unsigned flags;                  /* process_spawn's flags */
 	int refcount;                    /* atomic: the table's 1 + process_get's */

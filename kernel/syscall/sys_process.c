@@ -1,6 +1,6 @@
 /*
  * sys_process.c - exit, exit_group, getpid, gettid, getppid, sched_yield,
- * set_tid_address, arch_prctl, getrusage, uname, fork, vfork, clone,
+ * set_tid_address, arch_prctl, ioperm, getrusage, uname, fork, vfork, clone,
  * wait4, getpgid, setpgid, getpgrp (see sys_process.h).
  *
  * Most read or set a field of the process or its thread; fork and wait4
@@ -23,6 +23,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/user_mode.h"
+#include "kernel/proc/ioperm.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/timer.h"
@@ -67,6 +68,11 @@ long sys_set_tid_address(virt_addr_t tidptr)
 {
 	thread_current()->clear_child_tid = tidptr; /* used when threads come: written 0 at exit */
 	return sys_gettid();
+}
+
+long sys_ioperm(uint64_t from, uint64_t num, int turn_on)
+{
+	return process_ioperm(from, num, turn_on); /* the rules: kernel/proc/io_bitmap.h */
 }
 
 long sys_arch_prctl(int code, uint64_t addr)

@@ -1,6 +1,6 @@
 /*
  * sys_process.h - the process system calls: exit, exit_group, getpid,
- * gettid, getppid, sched_yield, set_tid_address, arch_prctl, getrusage,
+ * gettid, getppid, sched_yield, set_tid_address, arch_prctl, ioperm, getrusage,
  * uname, fork, vfork, clone, wait4, getpgid, setpgid, getpgrp.
  *
  * A Pagoda process has one thread, its main thread, whose thread id is the
@@ -30,6 +30,8 @@ long sys_getppid(void);
 long sys_sched_yield(void);
 long sys_set_tid_address(virt_addr_t tidptr);
 long sys_arch_prctl(int code, uint64_t addr);
+/* ioperm(2): 0, -EINVAL (bad range), -EPERM (a kernel port), -ENOMEM (kernel/proc/ioperm.h). */
+long sys_ioperm(uint64_t from, uint64_t num, int turn_on);
 long sys_getrusage(int who, virt_addr_t usage);
 long sys_uname(virt_addr_t buf);
 

@@ -120,6 +120,7 @@ SYSCALL_ENTRY0(getppid)
 SYSCALL_ENTRY0(sched_yield)
 SYSCALL_ENTRY1(set_tid_address, virt_addr_t)
 SYSCALL_ENTRY2(arch_prctl, int, uint64_t)
+SYSCALL_ENTRY3(ioperm, uint64_t, uint64_t, int)
 SYSCALL_ENTRY2(getrusage, int, virt_addr_t)
 SYSCALL_ENTRY1(uname, virt_addr_t)
 SYSCALL_ENTRY_FRAME(fork)
@@ -183,6 +184,7 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(getrusage),
 	SYSCALL_SLOT(getppid),
 	SYSCALL_SLOT(arch_prctl),
+	SYSCALL_SLOT(ioperm),
 	SYSCALL_SLOT(gettid),
 	SYSCALL_SLOT(set_tid_address),
 	SYSCALL_SLOT(exit_group),

@@ -193,6 +193,7 @@ static const struct trace_signature signatures[SYSCALL_LINUX_LAST_LEGACY + 1] = 
 	SIG(rt_sigsuspend, TA_SIGSET, TA_ULONG),
 	SIG(sigaltstack, TA_PTR, TA_PTR),
 	SIG(arch_prctl, TA_ARCH_PRCTL, TA_HEX),
+	SIG(ioperm, TA_HEX, TA_ULONG, TA_INT),
 	SIG_VOID(gettid),
 	SIG(tkill, TA_INT, TA_SIGNAL),
 	SIG(futex, TA_PTR, TA_INT, TA_INT, TA_PTR, TA_PTR, TA_INT),

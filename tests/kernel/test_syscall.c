@@ -25,7 +25,7 @@
 #include "lib/string.h"
 #include "lib/uapi.h"
 
-/* Every call issues 15 and 16 ask for, by number. */
+/* Every call issues 15, 16 and 18 ask for, by number. */
 static const unsigned required[] = {
 	SYS_read, SYS_write, SYS_writev, SYS_open, SYS_openat, SYS_close, SYS_fstat, SYS_lseek,
 	SYS_mmap, SYS_munmap, SYS_mprotect, SYS_brk, SYS_madvise, SYS_mincore, SYS_exit,
@@ -41,6 +41,8 @@ static const unsigned required[] = {
 	SYS_execve,
 	/* Issue 16: descriptors and pipes (sys_fd.c). */
 	SYS_pipe, SYS_pipe2, SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl,
+	/* Issue 18: I/O ports for drivers in user space. */
+	SYS_ioperm,
 };
 
 /* A kernel address: no system call may accept it as a user buffer. */

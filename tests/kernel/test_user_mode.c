@@ -7,7 +7,8 @@
  * XMM0/MXCSR kept apart across switches, the exception table sorted and
  * searchable, arch_copy_user over good, unmapped, kernel, non-canonical
  * and user pages (the count not copied, no report), the entry stack a
- * switch leaves, the exception-to-signal table and the return-frame
+ * switch leaves, the TSS's I/O bitmap (loaded per generation, or none),
+ * the exception-to-signal table and the return-frame
  * clean-up. Runs with SMEP/SMAP or without, with XSAVE or FXSAVE
  * (test_machine.py boots several CPU models). Ring 3 itself runs in the
  * user programs' tests (tests/integration/test_user.py).
@@ -380,7 +381,7 @@ static const char *test_entry_stack(void)
 
 	unsigned long flags = arch_irq_save();
 	p = this_percpu();
-	uint64_t rsp0 = p->gdt.tss.rsp[0], sys = p->syscall_stack;
+	uint64_t rsp0 = p->gdt.tss->rsp[0], sys = p->syscall_stack;
 	arch_irq_restore(flags);
 	CHECK(t->stack != NULL);
 	CHECKF(rsp0 == t->stack->top && sys == t->stack->top,
@@ -391,9 +392,47 @@ static const char *test_entry_stack(void)
 	thread_yield();
 	flags = arch_irq_save();
 	p = this_percpu();
-	rsp0 = p->gdt.tss.rsp[0];
+	rsp0 = p->gdt.tss->rsp[0];
 	arch_irq_restore(flags);
 	CHECK(rsp0 == t->stack->top);
+	return NULL;
+}
+
+/*
+ * The TSS's I/O bitmap (gdt.h): this CPU's TSS is an io_tss whose
+ * descriptor limit covers the bitmap and its closing 0xff; gdt_io_load
+ * copies a map once per generation and NULL points iomap_base past the
+ * limit. Ends with no map loaded (the next switch to a process reloads).
+ */
+static const char *test_io_bitmap_tss(void)
+{
+	static uint8_t map[GDT_IO_BITMAP_BYTES];
+	const uint64_t gen = ~0ull - 18; /* ioperm.c's counter never gets here */
+
+	memset(map, 0xff, sizeof(map));
+	map[0x80 / 8] = (uint8_t)~(1u << (0x80 % 8));
+	unsigned long flags = arch_irq_save();
+	struct percpu *p = this_percpu();
+	struct io_tss *io = p->gdt.io;
+	const uint64_t *d = &p->gdt.entries[GDT_TSS / 8];
+	uint64_t limit = (*d & 0xffff) | (((*d >> 48) & 0xf) << 16);
+	uint64_t base = ((*d >> 16) & 0xffffff) | (((*d >> 56) & 0xff) << 24) | (d[1] << 32);
+	bool moved = io && p->gdt.tss == &io->tss && base == (uint64_t)(uintptr_t)&io->tss;
+	gdt_io_load(map, gen);
+	uint16_t with_map = moved ? io->tss.iomap_base : 0;
+	bool copied = moved && memcmp(io->bitmap, map, sizeof(map)) == 0 && io->end == 0xff;
+	map[0] = 0; /* the same generation again: not copied */
+	gdt_io_load(map, gen);
+	bool kept = moved && io->bitmap[0] == 0xff;
+	gdt_io_load(NULL, 0);
+	uint16_t without = moved ? io->tss.iomap_base : 0;
+	arch_irq_restore(flags);
+	CHECKF(moved, "the loaded TSS is not this CPU's io_tss (base 0x%lx)", base);
+	CHECKF(limit == sizeof(struct io_tss) - 1, "TSS limit %lu", limit);
+	CHECKF(with_map == GDT_IOMAP_BITMAP, "iomap_base %u with a map", with_map);
+	CHECK(copied && kept);
+	CHECKF(without == GDT_IOMAP_NONE && without > limit, "iomap_base %u without a map",
+	       without);
 	return NULL;
 }
 
@@ -444,6 +483,8 @@ static const struct selftest user_mode_tests[] = {
 	 test_copy_user_page},
 	{"entry_stack", "TSS.RSP0 and the syscall stack are the running thread's stack top",
 	 test_entry_stack},
+	{"io_bitmap_tss", "this CPU's TSS holds an I/O bitmap; loaded once per generation, or none",
+	 test_io_bitmap_tss},
 	{"exception_signals", "#DE SIGFPE, #UD SIGILL, #GP SIGSEGV, #BP SIGTRAP, #AC SIGBUS",
 	 test_exception_signals},
 	{"check_frame", "a return frame gets IF set and IOPL, NT cleared", test_check_frame_flags},

@@ -38,6 +38,22 @@ const char *fail(const char *fmt, ...)
 	return reason;
 }
 
+static int skipping; /* skip() was called since the last skip_requested() */
+
+const char *skip(const char *why)
+{
+	skipping = 1;
+	return fail("%s", why);
+}
+
+int skip_requested(void)
+{
+	int was = skipping;
+
+	skipping = 0;
+	return was;
+}
+
 static const struct { int err; const char *name; } errno_names[] = {
 	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
 	{ E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },

@@ -73,6 +73,7 @@ extern const struct usertest exec_tests[];     /* exec.c: execve */
 extern const struct usertest pipe_tests[];     /* pipes.c: pipe, dup, close-on-exec */
 extern const struct usertest signal_tests[];   /* signals.c: kill, handlers, default actions */
 extern const struct usertest protect_tests[];  /* protect.c: what ring 3 may not touch */
+extern const struct usertest ioport_tests[];   /* ioports.c: ioperm, in and out from ring 3 */
 
 /* The system call nr with up to six arguments: its raw result (a value or -errno). */
 long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -83,6 +84,13 @@ long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* A failure message (printf-style), kept until the next call; a test returns it. */
 const char *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A skip: the test cannot run here (a Linux host without a capability), said
+ * why; a test returns it and main.c prints SKIP instead of FAIL.
+ */
+const char *skip(const char *why);
+/* Did the test that just returned ask to be skipped? Clears the request. */
+int skip_requested(void);
 /* A result for a message: "-EFAULT", "4096", "0x7f0000000000" (four rotating buffers). */
 const char *ret_name(long v);
 /* Is v an error result (-4095 .. -1)? */

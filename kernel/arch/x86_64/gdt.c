@@ -11,9 +11,19 @@
  * its #DF moves to a guarded one later (kernel_stacks_init). An AP's come
  * guarded from the start (smpboot.c fills percpu->ist_top first).
  *
+ * The I/O permission bitmap (ioperm): each CPU's TSS moves into an
+ * allocated struct io_tss (CPU 0 once kmalloc works, kmain; an AP before it
+ * starts, smpboot.c), whose bitmap gdt_io_load fills from the running
+ * process's at each switch to one (user_mode.c). A process without one
+ * gets iomap_base past the TSS limit: every port denied, nothing copied.
+ * The 8 KiB copy happens only when the generation changes, so switching
+ * among processes without ioperm, or back to the same one, costs nothing.
+ *
  * Invariants:
  *   [x] a CPU loads only its own struct gdt_cpu (a loaded TSS is busy);
- *   [x] the static IST stacks here serve CPU 0 alone.
+ *   [x] the static IST stacks here serve CPU 0 alone;
+ *   [x] io_loaded == 0 iff the loaded TSS denies every port to ring 3;
+ *       else io->bitmap holds the map of generation io_loaded.
  * Context: each CPU on itself, interrupts off (gdt_init once per CPU).
  */
 #include "kernel/arch/x86_64/gdt.h"
@@ -21,8 +31,10 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "lib/compiler.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/arch.h"
+#include "mm/kmalloc.h"
 
 /* Access-byte and flag bits of a segment descriptor (SDM Vol. 3A 3.4.5). */
 #define SEG_ACCESSED (1ull << 40) /* set by the CPU on use; preset to avoid a write */
@@ -41,12 +53,25 @@ struct __packed descriptor_pointer {
 	uint64_t base;
 };
 
+/* Point the GDT's 16-byte TSS descriptor at tss (limit bytes - 1), not busy. */
+static void set_tss_descriptor(uint64_t *gdt, const struct tss *tss, uint64_t limit)
+{
+	uint64_t base = (uint64_t)(uintptr_t)tss;
+
+	/* Base and limit scattered over both halves (SDM Vol. 3A 8.2.3). */
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TSS_AVAILABLE |
+			   SEG_PRESENT | (((limit >> 16) & 0xf) << 48) |
+			   (((base >> 24) & 0xff) << 56);
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+}
+
 void gdt_init(void)
 {
 	ASSERT_IRQS_OFF();
 	struct percpu *p = this_percpu();
 	uint64_t *gdt = p->gdt.entries;
-	struct tss *tss = &p->gdt.tss;
+	struct io_tss *io = p->gdt.io;
+	struct tss *tss = io ? &io->tss : &p->gdt.boot_tss;
 	const uint64_t data = SEG_PRESENT | SEG_NOT_SYSTEM | SEG_WRITABLE | SEG_ACCESSED;
 	const uint64_t code = data | SEG_CODE | SEG_LONG;
 
@@ -64,15 +89,10 @@ void gdt_init(void)
 		ASSERT(p->ist_top[i] != 0, "gdt_init: an AP's IST stacks are set before it starts");
 		tss->ist[i] = p->ist_top[i];
 	}
-	tss->iomap_base = sizeof(*tss);
-
-	/* A 16-byte system descriptor: base scattered over both halves. */
-	uint64_t base = (uint64_t)(uintptr_t)tss;
-	uint64_t limit = sizeof(*tss) - 1;
-	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TSS_AVAILABLE |
-			   SEG_PRESENT | (((limit >> 16) & 0xf) << 48) |
-			   (((base >> 24) & 0xff) << 56);
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	tss->iomap_base = io ? GDT_IOMAP_NONE : sizeof(*tss);
+	set_tss_descriptor(gdt, tss, (io ? sizeof(*io) : sizeof(*tss)) - 1);
+	p->gdt.tss = tss;
+	p->gdt.io_loaded = 0;
 
 	struct descriptor_pointer ptr = {sizeof(p->gdt.entries) - 1, (uint64_t)(uintptr_t)gdt};
 	__asm__ volatile("lgdt %0\n\t"
@@ -93,9 +113,54 @@ void gdt_init(void)
 			 : "rax", "memory");
 }
 
+int gdt_io_prepare(struct percpu *p)
+{
+	if (p->gdt.io)
+		return 0; /* made for an AP that did not start: reuse */
+	struct io_tss *io = kmalloc(sizeof(*io), KM_ZERO);
+	if (!io)
+		return -ENOMEM;
+	memset(io->bitmap, 0xff, sizeof(io->bitmap));
+	io->end = 0xff;
+	p->gdt.io = io;
+	return 0;
+}
+
+void gdt_io_enter(void)
+{
+	ASSERT_IRQS_OFF();
+	struct percpu *p = this_percpu();
+	struct io_tss *io = p->gdt.io;
+
+	ASSERT(io && p->gdt.tss == &p->gdt.boot_tss, "gdt_io_enter: once, after gdt_io_prepare");
+	io->tss = p->gdt.boot_tss;
+	io->tss.iomap_base = GDT_IOMAP_NONE;
+	set_tss_descriptor(p->gdt.entries, &io->tss, sizeof(*io) - 1);
+	p->gdt.tss = &io->tss;
+	p->gdt.io_loaded = 0;
+	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS) : "memory");
+}
+
+void gdt_io_load(const uint8_t *map, uint64_t generation)
+{
+	struct percpu *p = this_percpu();
+	struct io_tss *io = p->gdt.io;
+
+	if (!io || p->gdt.io_loaded == (map ? generation : 0))
+		return;
+	if (map) {
+		memcpy(io->bitmap, map, sizeof(io->bitmap));
+		io->tss.iomap_base = GDT_IOMAP_BITMAP;
+		p->gdt.io_loaded = generation;
+	} else {
+		io->tss.iomap_base = GDT_IOMAP_NONE;
+		p->gdt.io_loaded = 0;
+	}
+}
+
 void gdt_set_kernel_stack(uint64_t rsp0)
 {
-	this_percpu()->gdt.tss.rsp[0] = rsp0;
+	this_percpu()->gdt.tss->rsp[0] = rsp0;
 }
 
 void gdt_ist_stack_range(int ist, uint64_t *bottom, uint64_t *top)
@@ -109,7 +174,7 @@ void gdt_set_ist(int ist, uint64_t top)
 	struct percpu *p = this_percpu();
 
 	ASSERT(ist >= 1 && ist <= 7, "gdt_set_ist: IST slots are 1..7");
-	p->gdt.tss.ist[ist - 1] = top;
+	p->gdt.tss->ist[ist - 1] = top;
 	if (ist <= PERCPU_IST_STACKS)
 		p->ist_top[ist - 1] = top;
 }

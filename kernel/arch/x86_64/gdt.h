@@ -46,14 +46,38 @@ struct tss {
 	uint64_t ist[7];     /* interrupt stack table, IST1..IST7 */
 	uint64_t reserved2;
 	uint16_t reserved3;
-	uint16_t iomap_base; /* past the limit: no I/O permission bitmap */
+	uint16_t iomap_base; /* the I/O bitmap's offset; past the limit: no bitmap */
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "gdt.h: a 64-bit TSS is 104 bytes");
 
-/* One CPU's descriptor tables (in its struct percpu). */
+#define GDT_IO_BITMAP_BYTES 8192 /* one bit per port, 65536 ports (SDM Vol. 1 19.5.2) */
+
+/*
+ * A TSS followed by its I/O permission bitmap (SDM Vol. 1 19.5.2, Vol. 3A
+ * 8.7): a set bit denies ring 3 the port. The CPU reads two bytes at
+ * iomap_base + port / 8, so one all-ones byte ends the map. iomap_base ==
+ * GDT_IOMAP_NONE (the limit + 1) denies every port without a bitmap.
+ */
+struct io_tss {
+	struct tss tss;
+	uint8_t bitmap[GDT_IO_BITMAP_BYTES];
+	uint8_t end; /* 0xff */
+} __attribute__((packed));
+#define GDT_IOMAP_NONE ((uint16_t)sizeof(struct io_tss))
+#define GDT_IOMAP_BITMAP ((uint16_t)__builtin_offsetof(struct io_tss, bitmap))
+
+/*
+ * One CPU's descriptor tables (in its struct percpu). The TSS in use is
+ * *tss: boot_tss until the CPU has its io_tss (allocated, so that the
+ * static struct percpu array does not grow by 8 KiB for each of
+ * MM_MAX_CPUS), then io->tss.
+ */
 struct gdt_cpu {
 	uint64_t entries[GDT_ENTRIES] __attribute__((aligned(16)));
-	struct tss tss;
+	struct tss boot_tss;
+	struct tss *tss;     /* the loaded one: &boot_tss or &io->tss */
+	struct io_tss *io;   /* NULL until gdt_io_prepare */
+	uint64_t io_loaded;  /* the generation in io->bitmap; 0: GDT_IOMAP_NONE */
 };
 
 /*
@@ -64,6 +88,29 @@ struct gdt_cpu {
  * interrupts off, after percpu_init_boot / percpu_enter.
  */
 void gdt_init(void);
+
+struct percpu;
+
+/*
+ * Give p's CPU its io_tss (kmalloc; 0 or -ENOMEM). The boot CPU for an AP
+ * before it starts (its gdt_init then loads the io_tss), or a CPU for
+ * itself (gdt_io_enter moves its TSS). Process or boot context.
+ */
+int gdt_io_prepare(struct percpu *p);
+
+/*
+ * Move this CPU's live TSS into its io_tss (gdt_io_prepare done), with no
+ * port allowed, and reload the task register. Interrupts off; once.
+ */
+void gdt_io_enter(void);
+
+/*
+ * Make this CPU's TSS allow ring 3 the ports map allows (GDT_IO_BITMAP_BYTES,
+ * set bit = denied), or none (map NULL). generation names map's contents
+ * (a new one for each change; never 0): the same generation as last time
+ * copies nothing. Without an io_tss, every port stays denied. Interrupts off.
+ */
+void gdt_io_load(const uint8_t *map, uint64_t generation);
 
 /* Set the stack this CPU switches to when an interrupt arrives from user mode. */
 void gdt_set_kernel_stack(uint64_t rsp0);

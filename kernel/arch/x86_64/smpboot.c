@@ -137,7 +137,7 @@ static void trampoline_install(void)
 static __noreturn void smp_ap_entry(struct percpu *p);
 
 /*
- * Everything an AP needs before its SIPI: stacks and the struct. Returns 0
+ * Everything an AP needs before its SIPI: stacks, its io_tss and the struct. Returns 0
  * or -ENOMEM (stacks already made are kept for the next try).
  */
 static int ap_prepare(unsigned cpu, uint32_t apic_id)
@@ -158,6 +158,8 @@ static int ap_prepare(unsigned cpu, uint32_t apic_id)
 			return -ENOMEM;
 		p->ist_top[i] = p->ist[i]->top;
 	}
+	if (gdt_io_prepare(p) != 0)
+		return -ENOMEM;
 	if (!p->stack) {
 		ksnprintf(p->stack_names[PERCPU_IST_STACKS], sizeof(p->stack_names[0]), "idle cpu%u",
 			  cpu);

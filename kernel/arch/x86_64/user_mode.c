@@ -7,7 +7,8 @@
  * isr.asm); this file holds what they call and what they rely on: the
  * frame layout they hard-code is checked against struct trap_frame here,
  * and every switch to a thread points TSS.RSP0 and percpu->syscall_stack
- * at its kernel stack top, where both paths build their frame.
+ * at its kernel stack top, where both paths build their frame, and gives
+ * the CPU's TSS the I/O bitmap of the process it switches to (gdt.c).
  *
  * Invariants:
  *   [x] every online CPU has EFER.SCE, STAR, LSTAR and FMASK set (kmain
@@ -25,6 +26,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/fpu.h"
+#include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/proc/process.h"
@@ -64,7 +66,7 @@ void user_mode_init_cpu(void)
 /* This CPU's ring-3 entry stack: interrupts (TSS.RSP0) and syscall alike. */
 static inline void set_entry_stack(struct percpu *p, uint64_t top)
 {
-	p->gdt.tss.rsp[0] = top;
+	p->gdt.tss->rsp[0] = top;
 	p->syscall_stack = top;
 }
 
@@ -76,8 +78,16 @@ void arch_switch_user_state(struct thread *prev, struct thread *next)
 		set_entry_stack(p, next->stack->top);
 	if (prev->fpu_state || next->fpu_state)
 		fpu_switch(prev->fpu_state, next->fpu_state);
-	if (next->process)
+	if (next->process) {
 		wrmsr(MSR_FS_BASE, next->fs_base);
+		arch_io_bitmap_load(next->process);
+	}
+}
+
+void arch_io_bitmap_load(const struct process *p)
+{
+	ASSERT_IRQS_OFF();
+	gdt_io_load(p->io_bitmap, p->io_generation);
 }
 
 void arch_set_fs_base(uint64_t base)
@@ -127,6 +137,7 @@ __noreturn void arch_enter_user(const struct trap_frame *frame)
 	signal_deliver(&f); /* killed before it ran, or a signal for fork's child; may switch */
 	set_entry_stack(this_percpu(), t->stack->top);
 	wrmsr(MSR_FS_BASE, t->fs_base);
+	arch_io_bitmap_load(t->process); /* fork's child: the switch ran before t->process */
 	user_mode_check_frame(&f);
 	user_mode_enter_frame(&f, t->stack->top);
 }

@@ -92,10 +92,19 @@ __noreturn void arch_enter_user(const struct trap_frame *frame);
  * before the stacks change; interrupts off): RSP0 and the syscall stack =
  * next's kernel stack top; prev's FPU registers into prev->fpu_state if it
  * has one, next's loaded from next->fpu_state if it has one; FS base =
- * next->fs_base when next has a process. Cheap for kernel-only threads:
+ * next->fs_base and the TSS's I/O bitmap = its process's (gdt_io_load)
+ * when next has a process. Cheap for kernel-only threads:
  * nothing but a test when neither has user state.
  */
 void arch_switch_user_state(struct thread *prev, struct thread *next);
+
+struct process;
+
+/*
+ * Make this CPU's TSS grant ring 3 exactly the ports p->io_bitmap allows
+ * (none without one): after ioperm changed the caller's. Interrupts off.
+ */
+void arch_io_bitmap_load(const struct process *p);
 
 /*
  * Set the running thread's user FS base (arch_prctl ARCH_SET_FS): the
