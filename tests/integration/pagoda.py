@@ -20,6 +20,7 @@ tests/integration/keys.py types on the emulated PS/2 keyboard.
 Everything the serial line carried is also written to build/test-logs/NAME.log.
 Python 3 standard library only.
 """
+import atexit
 import os
 import re
 import shutil
@@ -39,6 +40,17 @@ PROMPT = "pagoda> "
 PROMPT_RE = re.compile(r"^pagoda> ", re.M)
 
 STARTED = time.time()  # logs older than this run are overwritten
+
+# Every machine not yet closed. A test module that shares a machine across
+# its tests may never close it; at exit they are all killed, so no QEMU
+# outlives the test run (a leftover one was found still running an hour later).
+_OPEN_MACHINES = set()
+
+
+@atexit.register
+def _close_open_machines():
+    for m in list(_OPEN_MACHINES):
+        m.close()
 
 # Seconds. UEFI firmware under TCG is the slow part of a boot.
 BOOT_TIMEOUT = {"bios": 60, "uefi": 120}
@@ -101,6 +113,7 @@ class Machine:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
+        _OPEN_MACHINES.add(self)
         self.serial = self._connect(serial_path)
         self.monitor_sock = self._connect(monitor_path)
         self.monitor_buf = b""
@@ -235,6 +248,7 @@ class Machine:
             return False
 
     def close(self):
+        _OPEN_MACHINES.discard(self)
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

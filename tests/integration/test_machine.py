@@ -225,3 +225,33 @@ def selftest_user_mode_cpus(firmware):
                   "-cpu %s: the user_mode suite did not run" % model)
         finally:
             m.close()
+
+
+@machine_test("a machine a test never closed is killed when the test run exits (qemu_left_running)")
+def qemu_left_running(firmware):
+    # Regression: test_trace.py shares one machine and never closed it, so every
+    # `make test` left a QEMU running after it ended. pagoda.py now closes every
+    # open machine at exit; a child Python that opens one and exits must leave none.
+    import os
+    import subprocess
+    import sys
+    import time
+    here = os.path.dirname(os.path.abspath(__file__))
+    child = subprocess.run(
+        [sys.executable, "-c", "import pagoda; m = pagoda.Machine('leftover-%s', "
+         "firmware='%s'); print(m.proc.pid)" % (firmware, firmware)],
+        cwd=here, capture_output=True, text=True, timeout=60)
+    check(child.returncode == 0, "the child failed: " + child.stderr[-400:])
+    pid = int(child.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return  # gone
+        if state == "Z":
+            return  # killed, waiting for init to reap it
+        time.sleep(0.2)
+    os.kill(pid, 9)
+    check(False, "QEMU (pid %d) still ran after the Python that opened it had exited" % pid)
