@@ -254,6 +254,10 @@ USER_SYSCALL_C := \
 	kernel/syscall/sys_time.c \
 	kernel/syscall/sys_random.c \
 	kernel/syscall/sys_exec.c \
+	kernel/syscall/sys_ipc.c \
+	kernel/syscall/sys_share.c \
+	kernel/syscall/sys_pager.c \
+	kernel/syscall/sys_irq.c \
 	kernel/syscall/trace.c \
 	drivers/rtc.c \
 	drivers/rtc_time.c
@@ -584,8 +588,10 @@ USER_CFLAGS := -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iuser/include
 #   An ET_EXEC at 0x400000 (Debian's gcc makes PIEs only when not static).
 # -g: symbols and line tables for `make gdb` (the loader maps only PT_LOAD
 #   segments, so debug sections cost nothing at run time).
-# -Iuser/include: header-only helpers the programs share (userlib.h).
-USER_HEADERS := $(wildcard user/include/*.h)
+# -Iuser/include: header-only helpers the programs share (userlib.h), and
+#   Pagoda's own system calls (pagoda/ipc.h, pagoda/ipc_abi.h: the kernel
+#   includes the same ABI file).
+USER_HEADERS := $(wildcard user/include/*.h user/include/pagoda/*.h)
 
 $(BUILD)/user/%: user/%.c $(USER_HEADERS) Makefile | deps
 	@mkdir -p $(dir $@)

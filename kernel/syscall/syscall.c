@@ -32,9 +32,13 @@
 #include "kernel/syscall/sys_exec.h"
 #include "kernel/syscall/sys_fd.h"
 #include "kernel/syscall/sys_fs.h"
+#include "kernel/syscall/sys_ipc.h"
+#include "kernel/syscall/sys_irq.h"
 #include "kernel/syscall/sys_mm.h"
+#include "kernel/syscall/sys_pager.h"
 #include "kernel/syscall/sys_process.h"
 #include "kernel/syscall/sys_random.h"
+#include "kernel/syscall/sys_share.h"
 #include "kernel/syscall/sys_signal.h"
 #include "kernel/syscall/sys_time.h"
 #include "kernel/syscall/syscall_names.h"
@@ -221,6 +225,33 @@ static const syscall_entry_t syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYSCALL_SLOT(execve),
 };
 
+/*
+ * Pagoda's own calls (user/include/pagoda/ipc_abi.h), from PAGODA_SYS_BASE:
+ * indexed by nr - PAGODA_SYS_BASE, each given the whole frame.
+ */
+#define PAGODA_SLOT(name) [SYS_##name - PAGODA_SYS_BASE] = sys_##name
+
+static const syscall_entry_t pagoda_syscall_table[PAGODA_SYS_COUNT] = {
+	/* Endpoints, messages, notifications, handles (sys_ipc.c). */
+	PAGODA_SLOT(ipc_endpoint_create),
+	PAGODA_SLOT(ipc_notification_create),
+	PAGODA_SLOT(ipc_send),
+	PAGODA_SLOT(ipc_recv),
+	PAGODA_SLOT(ipc_call),
+	PAGODA_SLOT(ipc_reply),
+	PAGODA_SLOT(ipc_reply_recv),
+	PAGODA_SLOT(ipc_notify),
+	PAGODA_SLOT(ipc_notify_wait),
+	PAGODA_SLOT(handle_duplicate),
+	PAGODA_SLOT(handle_close),
+	PAGODA_SLOT(handle_info),
+	/* Memory passed by IPC (sys_share.c), pagers (sys_pager.c), interrupts (sys_irq.c). */
+	PAGODA_SLOT(ipc_revoke),
+	PAGODA_SLOT(pager_region),
+	PAGODA_SLOT(irq_bind),
+	PAGODA_SLOT(irq_ack),
+};
+
 bool syscall_log_first_time(uint64_t bitmap[SYSCALL_LOG_BITS / 64], uint64_t nr)
 {
 	uint64_t bit = nr < SYSCALL_LOG_BITS ? nr : SYSCALL_LOG_BITS - 1;
@@ -251,6 +282,8 @@ static inline __attribute__((always_inline)) void syscall_run(struct trap_frame 
 {
 	if (likely(nr < SYSCALL_TABLE_SIZE && syscall_table[nr]))
 		frame->rax = (uint64_t)syscall_table[nr](frame);
+	else if (nr - PAGODA_SYS_BASE < PAGODA_SYS_COUNT && pagoda_syscall_table[nr - PAGODA_SYS_BASE])
+		frame->rax = (uint64_t)pagoda_syscall_table[nr - PAGODA_SYS_BASE](frame);
 	else
 		frame->rax = (uint64_t)syscall_unimplemented(nr);
 }
@@ -300,6 +333,8 @@ void syscall_dispatch(struct trap_frame *frame)
 
 bool syscall_implemented(uint64_t nr)
 {
+	if (nr - PAGODA_SYS_BASE < PAGODA_SYS_COUNT)
+		return pagoda_syscall_table[nr - PAGODA_SYS_BASE] != NULL;
 	return nr < SYSCALL_TABLE_SIZE && syscall_table[nr] != NULL;
 }
 

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "kernel/syscall/syscall_list.h"
+#include "user/include/pagoda/ipc_abi.h" /* Pagoda's own numbers, from PAGODA_SYS_BASE */
 
 struct trap_frame;
 

@@ -1,0 +1,66 @@
+/*
+ * ipc.h - the IPC core as the rest of the kernel uses it: the kernel's own
+ * calls to an endpoint (pagers), the name server's endpoint, and what the
+ * shell shows.
+ *
+ * (Groundwork: these contracts are fixed; kernel/ipc/endpoint.c and the
+ * rest of the core are filled in by the IPC-core work. The system calls
+ * are in kernel/syscall/sys_ipc.c; the ABI in user/include/pagoda/ipc_abi.h.)
+ *
+ * Context: process context, interrupts on, no lock held, unless a
+ * function says otherwise.
+ */
+#ifndef KERNEL_IPC_IPC_H
+#define KERNEL_IPC_IPC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/compiler.h"
+#include "mm/layout.h"
+#include "user/include/pagoda/ipc_abi.h"
+
+struct endpoint;
+struct process;
+struct user_space;
+struct kobject;
+
+/* A message inside the kernel: the registers of the register map. */
+struct ipc_message {
+	uint64_t tag;                     /* IPC_TAG(label, words) | IPC_TAG_* */
+	uint64_t words[IPC_WORDS_MAX];
+	int64_t handle;                   /* IPC_TAG_HANDLE: the handle moved */
+	int64_t badge;                    /* the sender's pid; 0 for the kernel */
+};
+
+/*
+ * A call from the kernel on behalf of the calling process (a page fault in
+ * a pager-backed region): send msg to ep (badge 0) and wait for the reply,
+ * at most timeout_ms (IPC_FOREVER). When the reply carries IPC_TAG_MAP of
+ * one page, that page is mapped at map_at of map_into (share_map with
+ * SHARE_FIXED | SHARE_PAGER, and SHARE_WRITE if the reply has
+ * IPC_TAG_WRITE and write_allowed) before the pager runs on. *reply gets
+ * the reply. Returns 0 (a page was mapped), -EPIPE (no pager: its endpoint
+ * has no receiver left, or it died during the call), -ETIMEDOUT, -EINTR
+ * (a signal came), -EFAULT (the reply mapped nothing: an error reply, or
+ * the pager's page could not be mapped). Process context of the faulting
+ * thread, interrupts on, no lock held; sleeps.
+ */
+__must_check int ipc_kernel_call(struct endpoint *ep, struct ipc_message *msg, long timeout_ms,
+				 struct user_space *map_into, virt_addr_t map_at,
+				 bool write_allowed, struct ipc_message *reply);
+
+/* The endpoint behind object o (o's type is KOBJECT_ENDPOINT: checked). */
+struct endpoint *endpoint_from_object(struct kobject *o);
+
+/*
+ * The name server's endpoint, made at boot by ipc_init (NULL before).
+ * process_spawn gives each program started from the shell a SEND handle
+ * to it (AT_PAGODA_NAMESERVER); the name server process gets RECEIVE.
+ */
+struct endpoint *ipc_nameserver_endpoint(void);
+
+/* Make the name server's endpoint (kmain, once). Returns 0 or -ENOMEM. */
+__must_check int ipc_init(void);
+
+#endif
