@@ -292,11 +292,15 @@ KERNEL_TESTS += tests/kernel/test_memview.c
 
 KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 
-# IPC (issue 18; kernel/ipc/): kernel objects with reference counts, the
-# per-process handle table. Pure logic so far; the system calls come later.
+# IPC (issue 18; kernel/ipc/, docs/ipc.md): kernel objects with reference
+# counts, the per-process handle table, the fast path, pagers, interrupts
+# as notifications.
 IPC_C := \
 	kernel/ipc/object.c \
-	kernel/ipc/handle.c
+	kernel/ipc/handle.c \
+	kernel/ipc/fastpath.c \
+	kernel/ipc/pager.c \
+	kernel/ipc/irq_notify.c
 KERNEL_C += $(IPC_C)
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
