@@ -69,6 +69,7 @@ import test_make_run  # noqa: E402
 import test_grub  # noqa: E402,F401
 import test_machine  # noqa: E402,F401
 import test_memview  # noqa: E402,F401
+import test_pager  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401
