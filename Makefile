@@ -220,7 +220,7 @@ $(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
 	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
-USER_MM_C := mm/user_space.c mm/uaccess.c
+USER_MM_C := mm/user_space.c mm/uaccess.c mm/share.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
@@ -420,12 +420,15 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).
-USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/anon.c \
-	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+USER_MM_HOST := mm/user_space.c mm/uaccess.c mm/share.c tests/host/uaccess_host.c mm/fault.c \
+	mm/anon.c mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
 test_user_space_fork_SRCS := tests/host/test_user_space_fork.c $(USER_MM_HOST)
 HOST_TEST_PROGRAMS += test_user_space test_uaccess test_user_space_fork
+# Memory passed by IPC (mm/share.c): map, grant, revoke and the mapping database.
+test_share_SRCS := tests/host/test_share.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_share
 
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
