@@ -8,8 +8,9 @@
  *
  * Interrupts as notifications (Pagoda's irq_bind, irq_ack): only IRQ 3
  * (COM2) is bindable, and only by a process holding COM2's ports; refusals
- * are -EINVAL (not an ISA line), -EPERM (the kernel's line, no ports, no
- * SEND right, not the binder), -EBADF, -EBUSY (bound: by a sibling, or by
+ * are -EINVAL (not an ISA line, no bits), -EPERM (the kernel's line, no
+ * ports, no SEND right, not the binder), -EBADF (a bad handle or not a
+ * notification), -EBUSY (bound: by a sibling, or by
  * a running com2d: then the test skips). The binding ends with its process.
  *
  * Every grant happens in a forked child, so the usertests process itself
@@ -254,7 +255,7 @@ static void irq_bind_child(long unused)
 	long recv_only = handle_duplicate(n, IPC_RIGHT_RECEIVE);
 	irq_want(n > 0 && ep > 0 && recv_only > 0, 1, 2);
 	irq_want(irq_bind(3, 0x7fff, 1), -EBADF, 3);
-	irq_want(irq_bind(3, ep, 1), -EINVAL, 4);        /* an endpoint */
+	irq_want(irq_bind(3, ep, 1), -EBADF, 4);         /* an endpoint */
 	irq_want(irq_bind(3, recv_only, 1), -EPERM, 5);  /* no SEND right */
 	irq_want(irq_bind(3, n, 0), -EINVAL, 6);         /* no bits */
 	irq_want(irq_bind(4, n, 1), -EPERM, 7);          /* ports do not open COM1's line */
