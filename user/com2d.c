@@ -269,7 +269,7 @@ int main(void)
 
 	if (setup(&ep))
 		return 1;
-	printf("com2d: COM2 at 0x2f8, IRQ 3, serving \"com2\" (pid %d)\n", (int)getpid());
+	printf("com2d: pid %d serving \"com2\" (COM2 at 0x2f8, IRQ 3)\n", (int)getpid());
 	fflush(stdout);
 	for (;;) {
 		struct ipc_msg m = {0};

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "echo_server: ns_register(\"echo\"): %ld\n", err);
 		return 1;
 	}
-	printf("echo_server: serving \"echo\" (pid %d)\n", (int)getpid());
+	printf("echo_server: pid %d serving \"echo\"\n", (int)getpid());
 	fflush(stdout);
 
 	struct ipc_msg m = {0};
