@@ -99,6 +99,7 @@ KERNEL_C := \
 	kernel/sched/schedule.c \
 	kernel/sched/thread.c \
 	kernel/sched/wait.c \
+	kernel/sched/timeout.c \
 	kernel/sched/mutex.c \
 	kernel/sched/semaphore.c \
 	kernel/smp/smp.c \
@@ -407,7 +408,7 @@ test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
 # The scheduling policy over simulated CPUs and a simulated clock.
 # The lock-order validator over the test's own spinlocks.
 test_lockdep_SRCS := tests/host/test_lockdep.c mm/lockdep.c tests/host/mm_arch_host.c
-test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c mm/lockdep.c tests/host/mm_arch_host.c
+test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c kernel/sched/timeout.c mm/lockdep.c tests/host/mm_arch_host.c
 # Cross-CPU call queues, POSIX threads standing for CPUs.
 test_call_SRCS := tests/host/test_call.c kernel/smp/call_queue.c
 fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
