@@ -470,9 +470,13 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 			err = wait_moved(self, IPC_SENDING, deadline);
 			if (err)
 				return err;
-			if (state_of(self) == IPC_REPLY_WAIT)
+			/*
+			 * Taken (a call then waits for, or already got, its reply), refused,
+			 * or ep died: DONE with the error, which the reply wait collects too.
+			 */
+			if (call)
 				return call_wait_reply(self, deadline, reply);
-			return wait_collect(self); /* DONE: taken (0), refused, or ep died */
+			return wait_collect(self);
 		}
 		/* A receiver waits: take it and transfer. */
 		struct process *r = list_first_entry(&ep->receivers, struct process, ipc.link);
