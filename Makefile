@@ -298,6 +298,10 @@ KERNEL_C += $(SCREEN_C) $(KEYBOARD_C) $(MEMVIEW_C)
 IPC_C := \
 	kernel/ipc/object.c \
 	kernel/ipc/handle.c \
+	kernel/ipc/message.c \
+	kernel/ipc/endpoint.c \
+	kernel/ipc/notification.c \
+	kernel/ipc/ipc.c \
 	kernel/ipc/fastpath.c \
 	kernel/ipc/pager.c \
 	kernel/ipc/irq_notify.c
@@ -484,6 +488,12 @@ HOST_TEST_PROGRAMS += test_memview
 test_handle_SRCS := tests/host/test_handle.c kernel/ipc/object.c kernel/ipc/handle.c \
 	mm/lockdep.c tests/host/mm_arch_host.c
 HOST_TEST_PROGRAMS += test_handle
+
+# IPC messages (kernel/ipc/message.c): the tag rules and word delivery, pure;
+# handle.c makes real handle numbers for the shape check.
+test_message_SRCS := tests/host/test_message.c kernel/ipc/message.c kernel/ipc/object.c \
+	kernel/ipc/handle.c mm/lockdep.c tests/host/mm_arch_host.c
+HOST_TEST_PROGRAMS += test_message
 
 HOST_TESTS := $(addprefix $(BUILD)/host/,$(HOST_TEST_PROGRAMS) $(HOST_FUZZERS))
 # Every source some host program compiles (scripts/check_structure.py's rule 2).

@@ -41,6 +41,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/bootinfo.h"
 #include "kernel/fs/initrd.h"
+#include "kernel/ipc/ipc.h"
 #include "kernel/proc/process.h"
 #include "kernel/power.h"
 #include "kernel/sched/schedule.h"
@@ -301,6 +302,8 @@ static void kmain_on_main_stack(void)
 	smp_boot_cpus();                     /* every other CPU: trampoline, INIT-SIPI-SIPI */
 	interrupts_enable();                 /* the tick now preempts threads */
 
+	if (ipc_init() != 0)                 /* the name server's endpoint (kernel/ipc/ipc.h) */
+		panic("kmain: no memory for the name server's endpoint");
 	selftest_kernel_init();              /* tests under recovery points; results to 0xe9 */
 	if (!thread_create(kmain_first_thread, NULL, "shell",
 			   THREAD_PRIO(THREAD_PRIO_SHELL) | THREAD_CRITICAL))

@@ -27,6 +27,7 @@ const char *errno_name(int err)
 	case EDEADLK: return "EDEADLK";
 	case ENOSYS: return "ENOSYS";
 	case ENOTSUP: return "ENOTSUP";
+	case ETIMEDOUT: return "ETIMEDOUT";
 	case ERESTARTSYS: return "ERESTARTSYS";
 	case ESRCH: return "ESRCH";
 	case EINTR: return "EINTR";

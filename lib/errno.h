@@ -41,6 +41,7 @@
 #define ENOSYS 38   /* not implemented */
 #define EOVERFLOW 75 /* value too large for the type */
 #define ENOTSUP 95  /* not supported by this machine */
+#define ETIMEDOUT 110 /* the time limit passed first (IPC with a timeout) */
 
 /*
  * Kernel-internal: never seen by a program. A blocking call that a signal

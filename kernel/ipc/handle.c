@@ -16,7 +16,10 @@
  *       answers only for an in-use slot of the number's generation;
  *   [x] slot_take() is the only way a slot is freed, and it advances the
  *       slot's generation;
- *   [x] kobject_put is never called with a table lock held.
+ *   [x] kobject_put is never called with a table lock held;
+ *   [x] every slot filled calls the object's handle_opened (under the
+ *       lock, atomics only) and every slot freed but moved calls its
+ *       handle_closed (after the lock, before the put).
  * Lock order: "handle table" -> "handle table" (transfer, by address) -> nothing.
  */
 #include "kernel/ipc/handle.h"
@@ -33,6 +36,21 @@ static int handle_number(unsigned i, uint32_t gen)
 	return (int)((gen & HANDLE_GEN_MASK) << HANDLE_GEN_SHIFT | i << HANDLE_SLOT_SHIFT | 1u);
 }
 
+/* o's handle_opened hook for rights, if it has one. t->lock held: atomics only. */
+static void hook_opened(struct kobject *o, uint32_t rights)
+{
+	if (o->ops->handle_opened)
+		o->ops->handle_opened(o, rights);
+}
+
+/* o's handle_closed hook, then the slot's reference put. No table lock held. */
+static void close_and_put(struct kobject *o, uint32_t rights)
+{
+	if (o->ops->handle_closed)
+		o->ops->handle_closed(o, rights);
+	kobject_put(o); /* it may destroy o */
+}
+
 /* The in-use slot number h names in t, or NULL. t->lock held. */
 static struct handle_slot *slot_named(struct handle_table *t, int h)
 {
@@ -45,8 +63,11 @@ static struct handle_slot *slot_named(struct handle_table *t, int h)
 	return s;
 }
 
-/* Put o with rights in a free slot of t (there is one: checked) and return its number. t->lock held. */
-static int slot_fill(struct handle_table *t, struct kobject *o, uint32_t rights)
+/*
+ * Put o with rights in a free slot of t (there is one: checked) and return
+ * its number; opened: a new handle (its hook runs), not one moved. t->lock held.
+ */
+static int slot_fill(struct handle_table *t, struct kobject *o, uint32_t rights, bool opened)
 {
 	ASSERT(t->count < HANDLE_TABLE_SLOTS, "slot_fill: no free slot (callers check the count first)");
 	for (unsigned k = 0; k < HANDLE_TABLE_SLOTS; k++) {
@@ -57,6 +78,8 @@ static int slot_fill(struct handle_table *t, struct kobject *o, uint32_t rights)
 		s->object = o;
 		s->rights = rights;
 		t->count++;
+		if (opened)
+			hook_opened(o, rights);
 		t->cursor = (i + 1) % HANDLE_TABLE_SLOTS; /* the slot just freed is reused last */
 		return handle_number(i, s->generation);
 	}
@@ -103,7 +126,7 @@ int handle_install(struct handle_table *t, struct kobject *o, uint32_t rights)
 	unsigned long flags = spin_lock_irqsave(&t->lock);
 	int h = t->destroyed ? -ESRCH
 		: t->count == HANDLE_TABLE_SLOTS ? -EMFILE
-		: slot_fill(t, o, rights);
+		: slot_fill(t, o, rights, true);
 	spin_unlock_irqrestore(&t->lock, flags);
 	return h;
 }
@@ -141,7 +164,7 @@ int handle_duplicate(struct handle_table *t, int h, uint32_t rights)
 		result = -EMFILE;
 	} else {
 		kobject_get(s->object); /* the new slot's reference */
-		result = slot_fill(t, s->object, rights);
+		result = slot_fill(t, s->object, rights, true);
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
 	return result;
@@ -151,11 +174,12 @@ int handle_close(struct handle_table *t, int h)
 {
 	unsigned long flags = spin_lock_irqsave(&t->lock);
 	struct handle_slot *s = slot_named(t, h);
+	uint32_t rights = s ? s->rights : 0;
 	struct kobject *o = s ? slot_take(t, s) : NULL;
 	spin_unlock_irqrestore(&t->lock, flags);
 	if (!o)
 		return -EBADF;
-	kobject_put(o); /* outside the lock: it may destroy o */
+	close_and_put(o, rights); /* outside the lock: it may destroy o */
 	return 0;
 }
 
@@ -204,7 +228,7 @@ int handle_transfer(struct handle_table *from, const int *hs, unsigned n,
 			moving[i] = slot_take(from, s);
 		}
 		for (unsigned i = 0; i < n; i++)
-			out[i] = slot_fill(to, moving[i], rights[i]); /* the reference moves */
+			out[i] = slot_fill(to, moving[i], rights[i], false); /* the reference moves */
 	}
 
 	if (second != first)
@@ -213,19 +237,43 @@ int handle_transfer(struct handle_table *from, const int *hs, unsigned n,
 	return err;
 }
 
+void handle_table_clone(struct handle_table *child, struct handle_table *parent)
+{
+	spin_lock_init(&child->lock, "handle table");
+	unsigned long flags = spin_lock_irqsave(&parent->lock);
+	child->count = parent->count;
+	child->cursor = parent->cursor;
+	child->destroyed = parent->destroyed;
+	for (unsigned i = 0; i < HANDLE_TABLE_SLOTS; i++) {
+		struct handle_slot *s = &parent->slots[i];
+		child->slots[i] = *s;
+		if (s->object) {
+			kobject_get(s->object); /* the child's slot's reference */
+			hook_opened(s->object, s->rights);
+		}
+	}
+	spin_unlock_irqrestore(&parent->lock, flags);
+}
+
 void handle_table_destroy(struct handle_table *t)
 {
 	struct kobject *held[HANDLE_TABLE_SLOTS];
+	uint32_t rights[HANDLE_TABLE_SLOTS];
 	unsigned n = 0;
 
 	unsigned long flags = spin_lock_irqsave(&t->lock);
 	t->destroyed = true;
-	for (unsigned i = 0; i < HANDLE_TABLE_SLOTS; i++)
-		if (t->slots[i].object)
+	for (unsigned i = 0; i < HANDLE_TABLE_SLOTS; i++) {
+		if (t->slots[i].object) {
+			rights[n] = t->slots[i].rights;
 			held[n++] = slot_take(t, &t->slots[i]);
+		}
+	}
 	spin_unlock_irqrestore(&t->lock, flags);
-	while (n > 0)
-		kobject_put(held[--n]); /* outside the lock: each may be the last reference */
+	while (n > 0) {
+		n--;
+		close_and_put(held[n], rights[n]); /* outside the lock: each may be the last */
+	}
 }
 
 unsigned handle_table_count(const struct handle_table *t)

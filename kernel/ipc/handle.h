@@ -19,13 +19,19 @@
  *   [x] rights only shrink: duplicate gives a subset, transfer keeps them;
  *   [x] a failed operation leaves every table and every count unchanged;
  *   [x] a destroyed table holds nothing and accepts nothing (-ESRCH).
- * Fork: the child starts with an EMPTY table, as in Zircon (whose process
- * creation copies no handles). A handle is an authority given on purpose:
- * copying them all would make the child a second receiver on the parent's
- * endpoints and hand it rights nobody chose to give; a parent that wants
- * its child to hold something passes it (duplicate with fewer rights, then
- * transfer). Exec keeps the table: it changes the program, not the
- * process's authority. So there is no handle_table_clone.
+ * Fork: the child gets a COPY of the table (handle_table_clone: same
+ * numbers, same rights, one new reference each), as file descriptors are
+ * copied. (The first design gave the child an EMPTY table, as Zircon's
+ * process creation copies no handles; it changed for issue 18: a program
+ * that creates an endpoint and forks its client or server is the simplest
+ * way to write and test a server, as pipe() then fork() is for pipes, and
+ * fork already copies every other authority of the process: its memory,
+ * its descriptors, its I/O ports. A parent that wants a child to hold
+ * less closes handles in the child or execs a program that does.) Exec
+ * keeps the table: it changes the program, not the process's authority.
+ * Object hooks: handle_opened/handle_closed of kernel/ipc/object.h are
+ * called for every handle made (install, duplicate, clone) and gone
+ * (close, destroy); transfer calls neither (the handle moves).
  * Lock order: "handle table" (two at once only in handle_transfer: the
  * lower address first) -> nothing; kobject_put and so an object's destroy
  * run with no table lock held. Context: any, interrupts on or off.
@@ -39,15 +45,21 @@
 #include "kernel/ipc/object.h"
 #include "lib/compiler.h"
 #include "mm/spinlock.h"
+#include "user/include/pagoda/ipc_abi.h"
 
-/* Rights: one bit each, held per handle (seL4 capability rights, Zircon handle rights). */
-#define HANDLE_RIGHT_SEND      (1u << 0) /* send to the endpoint, signal the notification */
-#define HANDLE_RIGHT_RECEIVE   (1u << 1) /* receive from the endpoint, wait on the notification */
-#define HANDLE_RIGHT_MAP       (1u << 2) /* map the memory range: share its frames */
-#define HANDLE_RIGHT_GRANT     (1u << 3) /* grant the memory range: give its frames away */
-#define HANDLE_RIGHT_DUPLICATE (1u << 4) /* make another handle to the object (handle_duplicate) */
-#define HANDLE_RIGHT_TRANSFER  (1u << 5) /* move the handle to another process (handle_transfer) */
-#define HANDLE_RIGHTS_ALL      0x3fu     /* every right above */
+/*
+ * Rights: one bit each, held per handle (seL4 capability rights, Zircon
+ * handle rights). The values are the ABI's (IPC_RIGHT_* of
+ * user/include/pagoda/ipc_abi.h, which programs pass to handle_duplicate
+ * and read from handle_info): one source of truth.
+ */
+#define HANDLE_RIGHT_SEND      IPC_RIGHT_SEND      /* send to the endpoint, signal the notification */
+#define HANDLE_RIGHT_RECEIVE   IPC_RIGHT_RECEIVE   /* receive from the endpoint, wait on the notification */
+#define HANDLE_RIGHT_MAP       IPC_RIGHT_MAP       /* map the memory range: share its frames */
+#define HANDLE_RIGHT_GRANT     IPC_RIGHT_GRANT     /* grant the memory range: give its frames away */
+#define HANDLE_RIGHT_DUPLICATE IPC_RIGHT_DUPLICATE /* make another handle to the object (handle_duplicate) */
+#define HANDLE_RIGHT_TRANSFER  IPC_RIGHT_TRANSFER  /* move the handle to another process (handle_transfer) */
+#define HANDLE_RIGHTS_ALL      IPC_RIGHTS_ALL      /* every right above */
 
 /*
  * A handle number, an int > 0 (so that -errno can share the return value):
@@ -133,6 +145,15 @@ __must_check int handle_close(struct handle_table *t, int h);
  */
 __must_check int handle_transfer(struct handle_table *from, const int *hs, unsigned n,
 				 struct handle_table *to, int *out);
+
+/*
+ * fork: make child (not yet initialized) a copy of parent: the same
+ * handles with the same numbers and rights, each with a new reference
+ * (handle_opened called for each), the same generations and cursor.
+ * Cannot fail (the table is fixed-size). A destroyed parent gives a
+ * destroyed child.
+ */
+void handle_table_clone(struct handle_table *child, struct handle_table *parent);
 
 /*
  * Empty t for good, as its process exits: drop the reference of every

@@ -3,10 +3,15 @@
  * calls to an endpoint (pagers), the name server's endpoint, and what the
  * shell shows.
  *
- * (Groundwork: these contracts are fixed; kernel/ipc/endpoint.c and the
- * rest of the core are filled in by the IPC-core work. The system calls
- * are in kernel/syscall/sys_ipc.c; the ABI in user/include/pagoda/ipc_abi.h.)
+ * The core: kernel/ipc/endpoint.c (rendezvous: send, receive, call,
+ * reply), notification.c (asynchronous bits), message.c (tag rules),
+ * handle.c (the per-process table), ipc.c (this header's functions), the
+ * per-process state ipc_state.h; the system calls are in
+ * kernel/syscall/sys_ipc.c; the ABI in user/include/pagoda/ipc_abi.h;
+ * docs/ipc.md tells the whole story.
  *
+ * Invariants:
+ *   [x] the name server's endpoint lives from ipc_init to the end.
  * Context: process context, interrupts on, no lock held, unless a
  * function says otherwise.
  */
@@ -43,8 +48,12 @@ struct ipc_message {
  * the reply. Returns 0 (a page was mapped), -EPIPE (no pager: its endpoint
  * has no receiver left, or it died during the call), -ETIMEDOUT, -EINTR
  * (a signal came), -EFAULT (the reply mapped nothing: an error reply, or
- * the pager's page could not be mapped). Process context of the faulting
- * thread, interrupts on, no lock held; sleeps.
+ * the pager's page could not be mapped), -EDEADLK (the calling process is
+ * the one that last received on ep: a pager faulting on a region it
+ * serves would wait for itself). msg's handle, memory and WRITE flags are
+ * dropped (the kernel passes registers only). *reply is filled on 0 and
+ * -EFAULT. Process context of the faulting thread, interrupts on, no lock
+ * held; sleeps.
  */
 __must_check int ipc_kernel_call(struct endpoint *ep, struct ipc_message *msg, long timeout_ms,
 				 struct user_space *map_into, virt_addr_t map_at,
@@ -62,5 +71,26 @@ struct endpoint *ipc_nameserver_endpoint(void);
 
 /* Make the name server's endpoint (kmain, once). Returns 0 or -ENOMEM. */
 __must_check int ipc_init(void);
+
+struct handle_table;
+
+/*
+ * process_spawn's step for a program started by the kernel (no parent):
+ * install in t a handle to the name server's endpoint, SEND | DUPLICATE |
+ * TRANSFER, or for the name server itself (server) RECEIVE | SEND |
+ * DUPLICATE. Returns the handle (the auxv's AT_PAGODA_NAMESERVER), or 0
+ * when there is no name server endpoint or no room.
+ */
+int ipc_nameserver_install(struct handle_table *t, bool server);
+
+/*
+ * Start the initrd's "nameserver" program in the background holding
+ * RECEIVE | SEND | DUPLICATE on the name server's endpoint (process_spawn
+ * with PROCESS_NAMESERVER; its AT_PAGODA_NAMESERVER is that handle).
+ * Returns 0, or process_spawn's error (-ENOENT: no such program). kmain,
+ * once, after init. When the name server exits, its endpoint is dead for
+ * good (every call to it then fails with -EPIPE).
+ */
+__must_check int ipc_spawn_nameserver(void);
 
 #endif

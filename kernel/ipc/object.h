@@ -18,6 +18,9 @@
  *   [x] type == ops->type for the object's whole life.
  * Context: any; get and put take no lock, but destroy may (so the last
  * put must not be made under a handle table's lock). Host-compilable.
+ * Lock order: "handle table" -> (handle_opened: atomics only); an
+ * object's own locks are taken by handle_closed and destroy with no
+ * table lock held.
  */
 #ifndef KERNEL_IPC_OBJECT_H
 #define KERNEL_IPC_OBJECT_H
@@ -45,6 +48,19 @@ struct kobject_ops {
 	 * table lock held; may take other locks, must not sleep.
 	 */
 	void (*destroy)(struct kobject *o);
+	/*
+	 * Optional (NULL: nothing to do). A handle with rights to o was made
+	 * (install, duplicate, a fork's copy) / went (close, destroy). A
+	 * transfer moves a handle and calls neither. handle_opened runs under
+	 * the table's lock, before the handle can be used: it must only
+	 * update atomics (no lock, no sleep). handle_closed runs after the
+	 * slot is gone, with no table lock held, before the slot's reference
+	 * is put: it may take locks and wake threads, not sleep. So at any
+	 * moment the opened-minus-closed count of a right is at least the
+	 * number of handles with it (an endpoint counts its RECEIVE handles).
+	 */
+	void (*handle_opened)(struct kobject *o, uint32_t rights);
+	void (*handle_closed)(struct kobject *o, uint32_t rights);
 };
 
 struct kobject {

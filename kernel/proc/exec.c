@@ -72,6 +72,13 @@ static int exec_map_segments(struct user_space *us, const struct initrd_file *fi
 int exec_load(struct user_space *us, const struct initrd_file *file, const char *const argv[],
 	      const char *const envp[], struct exec_result *out, char *why, size_t why_size)
 {
+	return exec_load_ipc(us, file, argv, envp, 0, out, why, why_size);
+}
+
+int exec_load_ipc(struct user_space *us, const struct initrd_file *file, const char *const argv[],
+		  const char *const envp[], uint64_t nameserver, struct exec_result *out, char *why,
+		  size_t why_size)
+{
 	struct elf_plan plan;
 	struct user_stack_params params;
 	virt_addr_t sp;
@@ -87,6 +94,7 @@ int exec_load(struct user_space *us, const struct initrd_file *file, const char 
 	params = (struct user_stack_params){
 		.argv = argv, .envp = envp, .execfn = file->name,
 		.phdr = plan.phdr, .phent = plan.phent, .phnum = plan.phnum, .entry = plan.entry,
+		.nameserver = nameserver,
 	};
 	for (size_t i = 0; i < sizeof(params.random); i += 8) {
 		uint64_t r = random_u64();

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/compiler.h"
 #include "mm/layout.h"
@@ -48,6 +49,15 @@ struct exec_result {
 __must_check int exec_load(struct user_space *us, const struct initrd_file *file,
 			   const char *const argv[], const char *const envp[],
 			   struct exec_result *out, char *why, size_t why_size);
+
+/*
+ * exec_load, with the auxiliary vector's AT_PAGODA_NAMESERVER entry set to
+ * nameserver (the program's handle to the name server, 0: none;
+ * kernel/ipc/ipc.h). exec_load passes 0.
+ */
+__must_check int exec_load_ipc(struct user_space *us, const struct initrd_file *file,
+			       const char *const argv[], const char *const envp[], uint64_t nameserver,
+			       struct exec_result *out, char *why, size_t why_size);
 
 /*
  * execve's arguments and environment, copied in from the old image before

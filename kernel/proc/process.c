@@ -47,11 +47,15 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/fs/initrd.h"
+#include "kernel/ipc/ipc.h"
+#include "kernel/ipc/irq_notify.h"
+#include "kernel/ipc/pager.h"
 #include "kernel/proc/exec.h"
 #include "kernel/proc/ioperm.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/thread.h"
+#include "kernel/syscall/sys_random.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
@@ -59,6 +63,7 @@
 #include "lib/string.h"
 #include "mm/kernel_space.h"
 #include "mm/kmalloc.h"
+#include "mm/share.h"
 
 static spinlock_t table_lock = SPINLOCK_INIT("process table");
 static struct list_node processes = LIST_INIT(processes);
@@ -355,6 +360,18 @@ static __noreturn void process_end(int status)
 	ASSERT(preempt_count() == 0, "process_end: a process ends holding a spinlock");
 	interrupts_enable();
 	tty_release_foreground(p);
+	/*
+	 * IPC first, while the space still exists: its owed reply fails
+	 * (-EPIPE), its handles go (an endpoint whose last RECEIVE handle
+	 * this was fails its waiting senders), mappings derived from its
+	 * pages go from every space they reached, its pager bindings and
+	 * bound IRQs go.
+	 */
+	ipc_process_exit(p);
+	handle_table_destroy(&p->handles);
+	share_space_exit(&p->space);
+	pager_space_exit(&p->space);
+	irq_notify_process_exit(p);
 
 	/* Leave the space: from here on this thread runs on the kernel's tables. */
 	address_space_switch(&kernel_space);
@@ -647,6 +664,8 @@ static struct process *process_alloc(unsigned flags)
 	list_init(&p->children);
 	list_init(&p->sibling);
 	fd_table_init(&p->fds);
+	handle_table_init(&p->handles, (uint32_t)random_u64());
+	ipc_state_init(&p->ipc);
 	p->state = PROCESS_RUNNING;
 	return p;
 }
@@ -685,6 +704,7 @@ static void process_discard(struct process *p)
 {
 	fpu_state_free(p->initial_fpu);
 	fd_table_release(&p->fds);
+	handle_table_destroy(&p->handles);
 	process_io_release(p);
 	user_space_destroy(&p->space);
 	kfree(p);
@@ -721,7 +741,7 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
 		*out = NULL;
 	if (why && why_size)
 		why[0] = '\0';
-	if ((flags & ~(PROCESS_BACKGROUND | PROCESS_FOREGROUND | PROCESS_TRACE)) ||
+	if ((flags & ~(PROCESS_BACKGROUND | PROCESS_FOREGROUND | PROCESS_TRACE | PROCESS_NAMESERVER)) ||
 	    (flags & PROCESS_BACKGROUND && flags & PROCESS_FOREGROUND) || !path) {
 		WHY("bad flags or no path");
 		return -EINVAL;
@@ -767,8 +787,12 @@ int process_spawn(const char *path, const char *const argv[], unsigned flags,
 	}
 	struct exec_result res;
 	const char *const default_argv[] = {file->name, NULL};
-	err = exec_load(&p->space, file, argc ? argv : default_argv, process_envp, &res, why,
-			why_size);
+	/* Started by the kernel (the shell, init): a handle to the name server. */
+	if (!process_current())
+		p->ipc.nameserver_handle = ipc_nameserver_install(&p->handles,
+								  flags & PROCESS_NAMESERVER);
+	err = exec_load_ipc(&p->space, file, argc ? argv : default_argv, process_envp,
+			    (uint64_t)p->ipc.nameserver_handle, &res, why, why_size);
 	if (!err && (err = fd_table_open_console(&p->fds)) != 0)
 		WHY("no memory for the console descriptors");
 	if (!err && !(p->initial_fpu = fpu_state_alloc())) {
@@ -840,6 +864,8 @@ long process_fork(const struct trap_frame *frame)
 		process_discard(p);
 		return err;
 	}
+	handle_table_clone(&p->handles, &parent->handles); /* same numbers; cannot fail */
+	p->ipc.nameserver_handle = parent->ipc.nameserver_handle;
 	signal_fork(&p->signals, &parent->signals);
 	int pid = process_publish(p, parent, parent->pgid);
 	if ((err = process_start_thread(p)) != 0)

@@ -2,7 +2,8 @@
  * process.h - processes: a program from the initrd running in ring 3.
  *
  * A process is a pid, a parent, its own user address space (mm/user_space.h),
- * a file-descriptor table, its signal state and one thread (its main
+ * a file-descriptor table, a handle table and IPC state (kernel/ipc/),
+ * its signal state and one thread (its main
  * thread: a kernel thread that entered ring 3). The shell starts one with
  * process_spawn (parent NULL); a process starts another with process_fork
  * (a copy-on-write twin, its child). It ends by exit_group or a signal
@@ -36,6 +37,8 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/ipc/handle.h"
+#include "kernel/ipc/ipc_state.h"
 #include "kernel/proc/fd.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/mutex.h"
@@ -55,6 +58,7 @@
 #define PROCESS_BACKGROUND (1u << 0) /* reaped automatically when it ends (`run -b`) */
 #define PROCESS_FOREGROUND (1u << 1) /* owns the console: Ctrl-C sends it SIGINT */
 #define PROCESS_TRACE      (1u << 2) /* print each system call (`run -t`); fork's children inherit it */
+#define PROCESS_NAMESERVER (1u << 3) /* the name server: RECEIVE on its endpoint (ipc_spawn_nameserver) */
 
 enum process_state {
 	PROCESS_RUNNING,                 /* its thread exists (running, ready or blocked) */
@@ -89,6 +93,8 @@ struct process {
 	uint64_t enosys_logged[8];       /* bit n: "unimplemented system call" said for nr n */
 	uint8_t *io_bitmap;              /* ioperm's ports (set bit: denied), or NULL: none */
 	uint64_t io_generation;          /* names io_bitmap's contents (ioperm.c); 0 without */
+	struct handle_table handles;     /* its handles to kernel objects (fork: copied) */
+	struct ipc_state ipc;            /* its IPC wait, pending reply (kernel/ipc/ipc_state.h) */
 	/* Lifetime (process.c). */
 	unsigned flags;                  /* process_spawn's flags */
 	int refcount;                    /* atomic: the table's 1 + process_get's */
@@ -144,7 +150,8 @@ int process_wait(struct process *p, int *wait_status) __must_check;
 /*
  * fork: a copy of the calling process (frame: its system call's registers),
  * its child: a copy-on-write twin of its space (user_space_fork), its
- * descriptors (fd_table_clone), signal actions and mask (signal_fork), FPU
+ * descriptors (fd_table_clone), its handles (handle_table_clone: same
+ * numbers; a fresh IPC state, no reply owed), signal actions and mask (signal_fork), FPU
  * registers, FS base, pgid and PROCESS_TRACE. The child returns to ring 3
  * with frame's registers and rax 0. Returns the child's pid; -EAGAIN
  * (PROCESS_MAX processes exist), -ENOMEM. Process context; allocates.

@@ -20,6 +20,7 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
+#include "user/include/pagoda/ipc_abi.h"
 
 /* Where the parts of the image go, from the top down. */
 struct user_stack_layout {
@@ -148,6 +149,7 @@ int user_stack_build(const struct user_stack_params *p, virt_addr_t top, void *b
 	AUX(AT_SECURE, 0);
 	AUX(AT_RANDOM, random_va);
 	AUX(AT_EXECFN, execfn_va);
+	AUX(AT_PAGODA_NAMESERVER, p->nameserver);      /* Pagoda's: a handle (ipc_abi.h) */
 	AUX(AT_NULL, 0);
 #undef AUX
 	ASSERT(t * 8 == l.table && va + l.table <= random_va,

@@ -37,7 +37,7 @@
 
 #define USER_STACK_IMAGE_MAX (64u << 10) /* largest initial image (args, env, auxv): -E2BIG above */
 #define USER_ARGS_MAX 1024               /* most argv plus envp strings */
-#define USER_AUXV_PAIRS 17               /* (type, value) pairs written, AT_NULL included */
+#define USER_AUXV_PAIRS 18               /* (type, value) pairs written, AT_NULL included */
 #define USER_CLKTCK 100                  /* AT_CLKTCK: times() ticks per second, as Linux */
 
 /* What goes into the image besides the strings. */
@@ -50,6 +50,7 @@ struct user_stack_params {
 	uint64_t phnum;           /* AT_PHNUM */
 	virt_addr_t entry;        /* AT_ENTRY */
 	uint8_t random[16];       /* AT_RANDOM's bytes (musl seeds its stack canary with them) */
+	uint64_t nameserver;      /* AT_PAGODA_NAMESERVER: the name server's handle, 0: none */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/fs/initrd.h"
+#include "kernel/ipc/pager.h"
 #include "kernel/proc/exec.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/schedule.h"
@@ -30,6 +31,7 @@
 #include "lib/string.h"
 #include "mm/kernel_space.h"
 #include "mm/kmalloc.h"
+#include "mm/share.h"
 #include "mm/uaccess.h"
 #include "mm/user_space.h"
 
@@ -49,6 +51,9 @@ static void exec_replace(struct process *p, struct user_space *new, const struct
 	struct user_space old;
 
 	ASSERT(p == process_current(), "exec_replace: not the calling process");
+	/* What other spaces got from the old image, and its pager bindings, go with it. */
+	share_space_exit(&p->space);
+	pager_space_exit(&p->space);
 	/* Off the old tables on this CPU (its only one): then nothing uses them. */
 	address_space_switch(&kernel_space);
 	mutex_lock(&p->space_mutex);
@@ -101,7 +106,10 @@ static long exec_prepare(struct trap_frame *frame, char *path, const struct init
 		return err;
 	err = user_space_create(new);
 	if (!err) {
-		err = exec_load(new, *file, args.argv, args.envp, res, why, sizeof(why));
+		/* Exec keeps the handle table, so the name server's handle stays valid. */
+		err = exec_load_ipc(new, *file, args.argv, args.envp,
+				    (uint64_t)process_current()->ipc.nameserver_handle, res, why,
+				    sizeof(why));
 		if (err)
 			user_space_destroy(new);
 	}

@@ -6,8 +6,14 @@
  * user/include/pagoda/ipc_abi.h), so every Pagoda call has one shape.
  * Returns the value for rax (>= 0, or -errno).
  *
+ * handle_duplicate, handle_close, handle_info take Linux's argument
+ * registers (rdi, rsi) and return in rax only; ipc_notify_wait also
+ * returns the bits in rsi. ipc_reply_recv drops a reply whose caller is
+ * gone (-EPIPE) or missing (-ESRCH) and receives anyway.
+ *
  * Invariants:
- *   [x] (placeholder: filled in by the IPC core)
+ *   [x] on failure only rax changes; on success the out registers of the
+ *       register map hold the message received (recv, call, reply_recv).
  * Context: a process's thread in a system call (interrupts on, no lock held).
  */
 #ifndef KERNEL_SYSCALL_SYS_IPC_H

@@ -8,14 +8,18 @@
  * system-call fast path, and the sorted rows serve the tests' "complete
  * and in order" check as well.
  *
+ * Pagoda's own calls (from PAGODA_SYS_BASE, user/include/pagoda/ipc_abi.h)
+ * are named by a second, direct array, not by rows: the rows stay Linux's.
  * Invariants:
  *   [x] rows strictly ascending by nr (checked by the tests, not at run time);
+ *   [x] every Pagoda number has a name (the tests check each);
  *   [x] no row has a NULL or empty name.
  * Any context: read-only data.
  */
 #include "kernel/syscall/syscall_names.h"
 
 #include "kernel/syscall/syscall_list.h"
+#include "user/include/pagoda/ipc_abi.h"
 
 static const struct syscall_name syscall_names[] = {
 #define SYSCALL_NAME_ROW(number, call) {number, #call},
@@ -25,8 +29,23 @@ static const struct syscall_name syscall_names[] = {
 
 #define SYSCALL_NAME_ROWS (sizeof(syscall_names) / sizeof(syscall_names[0]))
 
+/* Pagoda's own calls (ipc_abi.h), by nr - PAGODA_SYS_BASE: `run -t` and the log line name them. */
+static const char *const pagoda_names[PAGODA_SYS_COUNT] = {
+#define PAGODA_NAME(call) [SYS_##call - PAGODA_SYS_BASE] = #call
+	PAGODA_NAME(ipc_endpoint_create), PAGODA_NAME(ipc_notification_create),
+	PAGODA_NAME(ipc_send), PAGODA_NAME(ipc_recv), PAGODA_NAME(ipc_call),
+	PAGODA_NAME(ipc_reply), PAGODA_NAME(ipc_reply_recv), PAGODA_NAME(ipc_notify),
+	PAGODA_NAME(ipc_notify_wait), PAGODA_NAME(handle_duplicate), PAGODA_NAME(handle_close),
+	PAGODA_NAME(handle_info), PAGODA_NAME(ipc_revoke), PAGODA_NAME(pager_region),
+	PAGODA_NAME(irq_bind), PAGODA_NAME(irq_ack),
+#undef PAGODA_NAME
+};
+
 const char *syscall_name(uint64_t nr)
 {
+	if (nr - PAGODA_SYS_BASE < PAGODA_SYS_COUNT)
+		return pagoda_names[nr - PAGODA_SYS_BASE];
+
 	size_t lo = 0, hi = SYSCALL_NAME_ROWS; /* the answer, if any, is in [lo, hi) */
 
 	while (lo < hi) {

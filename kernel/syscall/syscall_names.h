@@ -25,7 +25,11 @@ struct syscall_name {
 	const char *name;
 };
 
-/* Linux's name for system call nr, or NULL when Linux assigns nr to nothing. */
+/*
+ * Linux's name for system call nr, or NULL when Linux assigns nr to
+ * nothing; for Pagoda's own numbers (PAGODA_SYS_BASE ..) Pagoda's name
+ * ("ipc_call"). The rows below are Linux's only.
+ */
 const char *syscall_name(uint64_t nr);
 
 /* Rows in the table (every assigned number: 362 for Linux 6.1). */

@@ -8,9 +8,9 @@
  * when its last reference went. Covered: install, lookup and close; handle
  * numbers odd, nonzero and never reissued; rights checked, reduced by
  * duplicate and never raised; a stale handle refused after its slot is
- * reused; a full table; transfers that succeed, into the same table too,
- * and that fail leaving both tables byte for byte and every count as they
- * were; destroy dropping every reference once; the listing for the shell;
+ * reused; a full table; fork's clone and the object hooks; transfers
+ * that succeed, into the same table too, and that fail leaving both
+ * tables byte for byte and every count as they were; destroy dropping every reference once; the listing for the shell;
  * the count under four racing threads; the panics of a put too many; and
  * 20,000 random operations on two tables checked against a model.
  * Hosted code: pthreads for the race.
@@ -43,7 +43,7 @@ static void tobj_destroy(struct kobject *o)
 	destroys++;
 }
 
-static const struct kobject_ops tobj_ops = {KOBJECT_ENDPOINT, tobj_destroy};
+static const struct kobject_ops tobj_ops = {.type = KOBJECT_ENDPOINT, .destroy = tobj_destroy};
 
 /* A fresh live object (refcount 1: the caller's). */
 static struct kobject *new_obj(void)
@@ -314,6 +314,63 @@ static const char *test_transfer_failure_changes_nothing(void)
 	CHECK(destroys == n_objs);
 	for (unsigned i = 0; i < n_objs; i++)
 		CHECKF(objs[i].destroyed == 1, "object %u destroyed %u times", i, objs[i].destroyed);
+	return NULL;
+}
+
+/* Objects whose hooks count the RECEIVE handles opened and closed. */
+static int hooked_receivers;
+
+static void hooked_opened(struct kobject *o, uint32_t rights)
+{
+	(void)o;
+	hooked_receivers += (rights & HANDLE_RIGHT_RECEIVE) != 0;
+}
+
+static void hooked_closed(struct kobject *o, uint32_t rights)
+{
+	(void)o;
+	hooked_receivers -= (rights & HANDLE_RIGHT_RECEIVE) != 0;
+}
+
+static const struct kobject_ops hooked_ops = {
+	.type = KOBJECT_ENDPOINT, .destroy = tobj_destroy,
+	.handle_opened = hooked_opened, .handle_closed = hooked_closed,
+};
+
+static const char *test_clone_and_hooks(void)
+{
+	struct handle_table parent, child;
+	struct tobj *t = &objs[n_objs++];
+	uint32_t rights;
+	struct kobject *got;
+
+	t->destroyed = 0;
+	kobject_init(&t->ko, &hooked_ops);
+	hooked_receivers = 0;
+	handle_table_init(&parent, 7);
+	int h = handle_install(&parent, &t->ko, HANDLE_RIGHTS_ALL);
+	CHECK(h > 0 && hooked_receivers == 1);
+	int send_only = handle_duplicate(&parent, h, HANDLE_RIGHT_SEND | HANDLE_RIGHT_TRANSFER);
+	CHECK(send_only > 0 && hooked_receivers == 1); /* no RECEIVE: not counted */
+	int dup = handle_duplicate(&parent, h, HANDLE_RIGHT_RECEIVE | HANDLE_RIGHT_TRANSFER);
+	CHECK(dup > 0 && hooked_receivers == 2);
+
+	handle_table_clone(&child, &parent);
+	CHECK(hooked_receivers == 4 && kobject_refcount(&t->ko) == 6);
+	CHECK(handle_table_count(&child) == 3);
+	CHECK(handle_lookup(&child, h, HANDLE_RIGHTS_ALL, &got, &rights) == 0); /* same number */
+	CHECK(got == &t->ko && rights == HANDLE_RIGHTS_ALL);
+	kobject_put(got);
+
+	/* A transfer moves: neither hook runs. */
+	int moved;
+	CHECK(handle_transfer(&child, &dup, 1, &parent, &moved) == 0);
+	CHECK(hooked_receivers == 4);
+	CHECK(handle_close(&child, h) == 0 && hooked_receivers == 3);
+	handle_table_destroy(&child);
+	CHECK(hooked_receivers == 3 && t->destroyed == 0); /* the moved one is the parent's now */
+	handle_table_destroy(&parent);
+	CHECK(hooked_receivers == 0 && t->destroyed == 1);
 	return NULL;
 }
 
@@ -696,6 +753,9 @@ static const struct selftest handle_tests[] = {
 	 "tables and every count as they were", test_transfer_failure_changes_nothing},
 	{"destroy_releases_once", "destroy drops every slot's reference once; lookups keep "
 	 "theirs; a destroyed table takes nothing", test_destroy_releases_once},
+	{"clone_and_hooks", "fork's clone copies numbers, rights and a reference each; "
+	 "handle_opened/closed count RECEIVE handles; transfer calls neither",
+	 test_clone_and_hooks},
 	{"list", "the listing copies every handle with its type, rights and count; rights as "
 	 "letters", test_list},
 	{"threads", "4 threads getting and putting at once keep the count; of 4 putting the "

@@ -25,6 +25,7 @@
 #include "lib/errno.h"
 #include "lib/random.h"
 #include "lib/uapi.h"
+#include "user/include/pagoda/ipc_abi.h"
 
 /* ---- syscall_names ---- */
 
@@ -72,6 +73,12 @@ static const char *test_names_known(void)
 		CHECKF(name && strcmp(name, known[i].name) == 0, "%u is %s, expected %s",
 		       known[i].nr, name ? name : "(none)", known[i].name);
 	}
+	/* Pagoda's own numbers have names too (`run -t`), each its own. */
+	CHECK(strcmp(syscall_name(SYS_ipc_call), "ipc_call") == 0);
+	for (uint64_t nr = PAGODA_SYS_BASE; nr <= PAGODA_SYS_LAST; nr++)
+		CHECKF(syscall_name(nr) && syscall_name(nr)[0], "Pagoda call %lu has no name",
+		       (unsigned long)nr);
+	CHECK(syscall_name(PAGODA_SYS_LAST + 1) == NULL);
 	/* The enum and the table agree (both come from one list). */
 	CHECK(SYS_getppid == 110 && SYS_openat == 257 && SYS_rseq == 334 && SYS_clone3 == 435);
 	return NULL;
