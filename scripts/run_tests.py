@@ -62,6 +62,7 @@ import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
 import test_keyboard  # noqa: E402,F401
 import test_help  # noqa: E402,F401
+import test_ipc_servers  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
 import test_linux  # noqa: E402
