@@ -28,7 +28,6 @@
 #include "kernel/proc/process.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
-#include "mm/share.h"
 
 static struct endpoint *nameserver_ep;
 
@@ -92,28 +91,4 @@ int ipc_spawn_nameserver(void)
 		return -ENOENT;
 	return process_spawn("nameserver", argv, PROCESS_BACKGROUND | PROCESS_NAMESERVER, NULL, why,
 			     sizeof(why));
-}
-
-/*
- * ---- Until mm/share.c is merged (branch share) -------------------------
- * Weak stand-ins, replaced by mm/share.c's definitions at link time: a
- * memory item fails with -ENOSYS, and exit has nothing to undo.
- */
-__attribute__((weak)) int share_map(struct user_space *from, virt_addr_t va, uint64_t len,
-				    unsigned flags, struct user_space *to, virt_addr_t *to_va)
-{
-	(void)from, (void)va, (void)len, (void)flags, (void)to, (void)to_va;
-	return -ENOSYS;
-}
-
-__attribute__((weak)) int share_grant(struct user_space *from, virt_addr_t va, uint64_t len,
-				      unsigned flags, struct user_space *to, virt_addr_t *to_va)
-{
-	(void)from, (void)va, (void)len, (void)flags, (void)to, (void)to_va;
-	return -ENOSYS;
-}
-
-__attribute__((weak)) void share_space_exit(struct user_space *us)
-{
-	(void)us;
 }
