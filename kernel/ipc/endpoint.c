@@ -472,7 +472,10 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 				return err;
 			if (state_of(self) == IPC_REPLY_WAIT)
 				return call_wait_reply(self, deadline, reply);
-			return wait_collect(self); /* DONE: taken (0), refused, or ep died */
+			err = wait_collect(self); /* DONE: taken (0), refused, or ep died */
+			if (!err && call)
+				*reply = self->ipc.msg; /* the reply came before we looked */
+			return err;
 		}
 		/* A receiver waits: take it and transfer. */
 		struct process *r = list_first_entry(&ep->receivers, struct process, ipc.link);
