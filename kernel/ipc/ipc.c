@@ -41,6 +41,12 @@ int ipc_kernel_call(struct endpoint *ep, struct ipc_message *msg, long timeout_m
 	/* The faulting process serves ep itself: it would wait for itself. */
 	if (__atomic_load_n(&ep->last_receiver_pid, __ATOMIC_RELAXED) == self->pid)
 		return -EDEADLK;
+	/*
+	 * A fault may come in the middle of this process's own call (a user
+	 * copy in a transfer): its call's kind is put back afterwards, so that
+	 * call's reply is taken as a process's, not as a pager's.
+	 */
+	bool outer_kernel_call = self->ipc.kernel_call;
 	self->ipc.map_into = map_into;
 	self->ipc.map_at = map_at;
 	self->ipc.map_write = write_allowed;
@@ -50,6 +56,7 @@ int ipc_kernel_call(struct endpoint *ep, struct ipc_message *msg, long timeout_m
 	m.badge = 0;
 	struct ipc_message r = {0};
 	int err = ipc_send(ep, &m, true, true, ipc_deadline(timeout_ms), &r);
+	self->ipc.kernel_call = outer_kernel_call;
 	if (err == 0 || err == -EFAULT)
 		*reply = r;
 	return err;
