@@ -24,7 +24,8 @@ DEMO_LINES = (
     r"client: pages 0-8 hold the tables of 1 to 9: every word right "
     r"\(page 6, word 8: 7 x 9 = 63\)",
     r"client: wrote 1234 into page 2: the pager sees it \(the page is shared\)",
-    r"pager: fault at 0x[0-9a-f]+ \(page 9\), write by the kernel \(a system call's copy\)",
+    r"pager: fault at 0x[0-9a-f]+ \(page 9\), write by the kernel \(a system call's copy\), "
+    r"pid \d+ thread \d+",
     r"client: read\(\) of 200 bytes of README.md into page 9: the same bytes as a plain buffer",
     r"pager: served 10 faults \(1 of them a system call's copy\)",
     r"pager_demo: every check passed",
