@@ -210,8 +210,9 @@ static bool share_range_valid(virt_addr_t va, uint64_t len)
 
 /*
  * The sender's range: every page in a region the user may read, of a kind
- * that may be passed (map: ANON, COW, GRANTED, SHARED; grant: ANON, COW,
- * GRANTED, a SHARED or PAGER one being -EBUSY). *prot gets the
+ * that may be passed (map: ANON, COW, GRANTED, SHARED, a writable FILE
+ * one (its pages become private copies first: a program's .data); grant:
+ * the same but SHARED, a SHARED or PAGER one being -EBUSY). *prot gets the
  * intersection of the regions' prots. 0, -EFAULT, -EBUSY.
  */
 static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end, bool grant,
@@ -225,7 +226,7 @@ static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end
 		if (grant && (r.kind == REGION_SHARED || r.kind == REGION_PAGER))
 			return -EBUSY;
 		if (r.kind != REGION_ANON && r.kind != REGION_COW && r.kind != REGION_GRANTED &&
-		    r.kind != REGION_SHARED)
+		    r.kind != REGION_SHARED && !(r.kind == REGION_FILE && (r.prot & MAP_WRITE)))
 			return -EFAULT;
 		*prot &= r.prot;
 		va = r.end;
@@ -237,7 +238,8 @@ static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end
  * Make the page at va of from (in private region r) present and the
  * sender's own frame (refcount 1), so that a later write on the sender's
  * side cannot copy it away from the receiver: a write fault resolves it in
- * a writable region (demand-zero, copy-on-write); in a read-only one a
+ * a writable region (demand-zero, copy-on-write, a file page's private
+ * copy); in a read-only one a
  * read fault maps it and a frame fork still shares is copied here.
  * 0, -EFAULT, -ENOMEM. Interrupts off (the database's lock).
  */
@@ -365,14 +367,15 @@ static int dest_region(struct user_space *to, virt_addr_t dst, uint64_t len,
 	return region_insert(&to->regions, &r);
 }
 
-/* The arguments every map and grant checks first. */
+/* The arguments every map and grant checks first: -EINVAL, or -EFAULT (outside the user half). */
 static int share_args(struct user_space *from, virt_addr_t va, uint64_t len, unsigned flags,
 		      struct user_space *to, virt_addr_t *to_va)
 {
 	if (!from || !to || from == to || !to_va || (flags & ~SHARE_FLAGS) ||
-	    ((flags & SHARE_PAGER) && !(flags & SHARE_FIXED)) || !share_range_valid(va, len))
+	    ((flags & SHARE_PAGER) && !(flags & SHARE_FIXED)) || !IS_ALIGNED(va, PAGE_SIZE) ||
+	    !IS_ALIGNED(len, PAGE_SIZE) || len == 0)
 		return -EINVAL;
-	return 0;
+	return share_range_valid(va, len) ? 0 : -EFAULT; /* not the sender's to reach */
 }
 
 /*

@@ -58,13 +58,16 @@ struct user_space;
 #define SHARE_PAGER (1u << 2) /* *to_va lies in a REGION_PAGER region of to: fill its pages */
 
 /*
- * Map [va, va + len) of from (page-aligned, len > 0, every page inside one
- * user region the sender may read; faulted in first) into to. Without
+ * Map [va, va + len) of from (page-aligned, len > 0, every page inside a
+ * user region the sender may read: ANON, COW, GRANTED, SHARED, or FILE if
+ * writable; faulted in first, each page made the sender's own frame) into
+ * to; a range straddling a mapping from received and other memory is
+ * -EFAULT. Without
  * SHARE_FIXED the kernel picks a free range and stores its start in
  * *to_va; with it, *to_va is the (page-aligned) destination, which must be
  * free (or, with SHARE_PAGER, unmapped pages of a pager region). Returns
- * 0; -EINVAL (unaligned, empty, flags), -EFAULT (a page the sender cannot
- * reach), -EACCES (SHARE_WRITE on a range the sender cannot write),
+ * 0; -EINVAL (unaligned, empty, flags, from == to), -EFAULT (a page the
+ * sender cannot reach, a range leaving the user half), -EACCES (SHARE_WRITE on a range the sender cannot write),
  * -EEXIST (SHARE_FIXED over something), -ENOMEM. On error nothing changed.
  */
 __must_check int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned flags,

@@ -325,6 +325,29 @@ static const char *test_roots_merge(void)
 	END();
 }
 
+/* A program's .data (a writable private file region) may be passed: its pages become copies. */
+static const char *test_map_file_data(void)
+{
+	BEGIN();
+	struct user_file f = {.phys = HOST_INITRD_PHYS, .size = P(3), .name = "prog"};
+	virt_addr_t data = 0x400000, to = 0;
+	CHECK(user_map_file(&a, data, P(2), RW, &f, P(1), "prog") == 0);
+	CHECK(user_map_file(&a, data + P(2), P(1), PROT_READ, &f, 0, "text") == 0);
+	CHECK(peek(&a, data) == host_initrd_byte(P(1))); /* the file's own frame, read-only */
+	CHECK(share_map(&a, data, P(2), SHARE_WRITE, &b, &to) == 0);
+	CHECK(frame_of(&a, data, NULL) != HOST_INITRD_PHYS + P(1));
+	CHECK(frame_of(&b, to, NULL) == frame_of(&a, data, NULL));
+	CHECK(peek(&b, to + 3) == host_initrd_byte(P(1) + 3));
+	CHECK(peek(&b, to + P(1) + 3) == host_initrd_byte(P(2) + 3));
+	CHECK_OK(poke(&b, to + 3, 0xee));
+	CHECK(peek(&a, data + 3) == 0xee && kind_at(&a, data) == REGION_SHARED);
+	/* Read-only file pages (text) are the initrd's own: refused. */
+	virt_addr_t to2 = 0;
+	CHECK(share_map(&a, data + P(2), P(1), 0, &c, &to2) == -EFAULT);
+	CHECK_OK(check_all());
+	END();
+}
+
 static const char *test_errors(void)
 {
 	BEGIN();
@@ -336,6 +359,10 @@ static const char *test_errors(void)
 	CHECK(share_map(&a, va, P(1), 1u << 7, &b, &to) == -EINVAL);
 	CHECK(share_map(&a, va, P(1), SHARE_PAGER, &b, &to) == -EINVAL);
 	CHECK(share_map(&a, va + P(2), P(1), 0, &b, &to) == -EFAULT);  /* nothing there */
+	CHECK(share_map(&a, 0, P(1), 0, &b, &to) == -EFAULT);            /* below USER_START */
+	CHECK(share_map(&a, USER_TOP, P(1), 0, &b, &to) == -EFAULT);     /* the kernel's */
+	CHECK(share_map(&a, va, ~0ull & ~(P(1) - 1), 0, &b, &to) == -EFAULT); /* wraps */
+	CHECK(share_grant(&a, USER_TOP - P(1), P(2), 0, &b, &to) == -EFAULT);
 	CHECK(share_map(&a, va, P(3), 0, &b, &to) == -EFAULT);         /* runs past it */
 	long none = user_mmap(&a, 0, P(1), PROT_NONE, ANON, NULL, 0);
 	CHECK(share_map(&a, none, P(1), 0, &b, &to) == -EFAULT);
@@ -519,6 +546,8 @@ static const struct selftest share_tests[] = {
 	 test_munmap_takes_descendants},
 	{"roots_merge", "overlapping maps share one root; straddling a received one: -EFAULT",
 	 test_roots_merge},
+	{"map_file_data", "a writable file region (.data) becomes private copies, then shared; "
+	 "text is refused", test_map_file_data},
 	{"errors", "-EINVAL, -EFAULT, -EEXIST, SHARE_FIXED placement, no DONTNEED", test_errors},
 	{"fork_rule", "fork leaves shared ranges out; COW frames become the sender's own first",
 	 test_fork_rule},
