@@ -96,10 +96,12 @@ static int pager(long ep, long client)
 	for (;;) {
 		memset(&m, 0, sizeof(m));
 		long r = ipc_recv(ep, &m, 2000);
-		if (r == -ETIMEDOUT && waitpid(client, NULL, WNOHANG) == 0)
+		int status = 0;
+		pid_t gone = r == -ETIMEDOUT ? waitpid(client, &status, WNOHANG) : 0;
+		if (r == -ETIMEDOUT && gone == 0)
 			continue;
 		if (r != 0) {
-			printf("pager: receive: %ld (the client is gone?)\n", r);
+			printf("pager: receive: %ld; waitpid: %d, status 0x%x\n", r, (int)gone, status);
 			return 1;
 		}
 		unsigned label = IPC_TAG_LABEL(m.tag);
@@ -152,8 +154,11 @@ static int client(long h)
 		printf("client: pager_region: %ld\n", r);
 		return 1;
 	}
-	if (ask(h, HELLO, (uint64_t)a, PAGES, 0) != 0)
+	r = ask(h, HELLO, (uint64_t)a, PAGES, 0);
+	if (r != 0) {
+		printf("client: HELLO: %ld\n", r);
 		return 1;
+	}
 	for (unsigned i = 0; i + 1 < PAGES; i++) {
 		const uint32_t *p = (const uint32_t *)(a + i * PAGE);
 		for (uint32_t j = 0; j < WORDS; j++)
