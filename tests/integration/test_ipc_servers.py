@@ -16,9 +16,24 @@ import re
 import time
 
 from pagoda import Machine, check, machine_test
-from test_user import kill_and_wait_gone, run, run_background, run_ok
+from test_user import kill_and_wait_gone, run, run_ok
 
 LONG = bytes((b"0123456789abcdefghijklmnopqrstuvwxyz"[i % 36]) for i in range(200))
+
+
+def run_background(m, line):
+    """`run -b LINE`; wait for the server's banner "NAME: pid N serving", which on
+    several CPUs may come before the shell's own line. Returns the pid."""
+    start = len(m.buf)
+    out = m.command("run -b " + line)
+    started = re.search(r"^\[(\d+)\] (\S+) started in the background", out, re.M)
+    check(started, "`run -b %s` printed:\n%s" % (line, out))
+    banner = "%s: pid %s serving" % (line.split()[0], started.group(1))
+    for _ in range(40):
+        if banner in m.output_since(start):
+            return int(started.group(1))
+        time.sleep(0.5)
+    raise AssertionError("no %r after `run -b %s`:\n%s" % (banner, line, m.output_since(start)))
 
 
 def booted(name, smp=1, cmdline=""):
