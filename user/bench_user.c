@@ -369,8 +369,12 @@ static uint64_t ipc_round_trips(const char *name, unsigned long n, int map)
 			m.w[4] = (uint64_t)(uintptr_t)page;
 			m.w[5] = P;
 		}
-		if (ipc_call(ep, &m, IPC_FOREVER) != 0 || m.w[0] != i + 1 + (map ? i : 0))
+		long r = ipc_call(ep, &m, IPC_FOREVER);
+
+		if (r != 0 || m.w[0] != i + 1 + (map ? i : 0)) {
+			printf("bench_user: call %lu: %ld, word 0 = %lu\n", i, r, (unsigned long)m.w[0]);
 			die(map ? "ipc_map round trip" : "ipc_call round trip");
+		}
 	}
 	reap(pid, "ipc server");
 	munmap((void *)page, P);
