@@ -210,7 +210,7 @@ int pager_fault(virt_addr_t addr, unsigned access, struct trap_frame *frame)
 const char *pager_fault_reason(int err)
 {
 	switch (err) {
-	case -ENOENT: return "no pager: no binding for this region (inherited by fork?)";
+	case -ENOENT: return "no pager: no binding for this region";
 	case -EPIPE: return "no pager: its endpoint has no receiver left, or it died";
 	case -EDEADLK: return "pager error: the pager faulted on a region it serves";
 	case -EBUSY: return "pager error: a kernel access that cannot wait for the pager";

@@ -51,7 +51,8 @@ __must_check int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_
  * REGION_PAGER region of the current process by asking its pager.
  * Returns 0 (the page is mapped: retry the access) or -errno (the caller
  * kills the process, or fails the user copy with -EFAULT):
- *   -ENOENT      no binding (a region inherited by fork: no pager);
+ *   -ENOENT      no binding (a safety net: sys_pager.c binds every region
+ *                it makes, and fork leaves pager regions out of the child);
  *   -EPIPE       no pager: its endpoint has no receiver, or it died;
  *   -EDEADLK     the faulting process is the region's pager (it holds a
  *                RECEIVE handle to the endpoint, or answered it before);
