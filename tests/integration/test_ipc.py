@@ -14,10 +14,10 @@ processes are gone and meminfo is back (docs/ipc.md, "Robustness").
 """
 import re
 
-from pagoda import check, machine_test
+from pagoda import PROMPT_RE, check, machine_test
 from test_faults import settled_meminfo
-from test_user import (check_memory_back, kill_and_wait_gone, ps, run_background,
-                       user_machine, usertests_leave_nothing)
+from test_user import (check_memory_back, kill_and_wait_gone, ps, user_machine,
+                       usertests_leave_nothing)
 
 # Background programs of the kill mix (user/*.c): servers, clients, a pager.
 SERVER = "echo_server"
@@ -90,7 +90,11 @@ def ipc_commands(firmware):
     check(row[1] == 0 and row[3] >= 1 and row[4] == "live",
           "the name server waits on %r, expected the kernel's live endpoint:\n%s" % (row, out))
 
-    pid = run_background(m, SERVER, banner=False)
+    out = m.command("run -b " + SERVER)
+    pid = int(re.search(r"^\[(\d+)\] %s started" % SERVER, out, re.M).group(1))
+    banner = r"%s: pid %d serving" % (SERVER, pid)
+    if not re.search(banner, out):   # the banner may land before the prompt or after it
+        m.expect(banner, 30)
     try:
         row, out = wait_receiving(m, pid)
         check(row[3] >= 1 and row[4] == "live" and row[2] >= 2,
@@ -153,32 +157,50 @@ def ipc_pmap_marks(firmware):
         kill_and_wait_gone(m, child)
 
 
+def noisy_command(m, line, done, timeout=30):
+    """Type line while background programs may print over its echo: wait for the
+    command's own regex done, then the prompt; return the text since the line was sent."""
+    start = len(m.buf)
+    m.send(line + "\r")
+    m.expect(done, timeout)
+    m.expect(PROMPT_RE, timeout)
+    return m.buf[start:m.pos]
+
+
+def noisy_ps(m):
+    """{pid: state} of `ps`, typed while the mix may print."""
+    out = noisy_command(m, "ps", r"\d+ processes \(\d+ running\)")
+    return {int(p): st for p, st in re.findall(r"^\s*(\d+)\s+\d+\s+(running|zombie)\s", out, re.M)}
+
+
 def start_mix(m):
     """Start MIX in the background; their pids."""
     pids = []
     for line in MIX:
-        pids.append(run_background(m, line, banner=False))
+        name = line.split()[0]
+        out = noisy_command(m, "run -b " + line, r"\[\d+\] %s started in the background" % name)
+        pids.append(int(re.search(r"\[(\d+)\] %s started" % name, out).group(1)))
     return pids
 
 
 def kill_mix(m, pids, pause_ms, keep):
     """After pause_ms, kill every pid of pids still running (in a mixed order), then every
     other process but those in keep (the children the mix forked), until only keep is left."""
-    m.command("sleep %d" % pause_ms)
-    table, _ = ps(m)
+    noisy_command(m, "sleep %d" % pause_ms, r"slept \d+ ms")
+    table = noisy_ps(m)
     for pid in sorted(pids, key=lambda p: (p * 7) % 5):
-        if pid in table and table[pid][1] != "zombie":
-            m.command("kill %d" % pid)
+        if table.get(pid) == "running":
+            noisy_command(m, "kill %d" % pid, r"kill: (SIGKILL sent to )?pid %d" % pid)
     for _ in range(60):
-        table, listing = ps(m)
+        table = noisy_ps(m)
         left = [pid for pid in table if pid not in keep]
         if not left:
             return
         for pid in left:
-            if table[pid][1] != "zombie":
-                m.command("kill %d" % pid)
-        m.command("sleep 100")
-    raise AssertionError("processes of the mix still listed:\n" + listing)
+            if table[pid] == "running":
+                noisy_command(m, "kill %d" % pid, r"kill: (SIGKILL sent to )?pid %d" % pid)
+        noisy_command(m, "sleep 100", r"slept \d+ ms")
+    raise AssertionError("processes of the mix still listed: %r" % table)
 
 
 @machine_test("kill any mix of IPC clients, servers and pagers: they end, `ipc` has no waiter "
@@ -194,6 +216,7 @@ def ipc_kill_mix(firmware):
     for pause in (0, 200, 1000):
         pids = start_mix(m)
         kill_mix(m, pids, pause, keep)
+        noisy_command(m, "sleep 300", r"slept \d+ ms")  # the last words of the killed
         rows, out = ipc_rows(m)
         check(not any(set(pids) & set(r[7] + r[8]) for r in rows),
               "a killed process still waits on an endpoint:\n" + out)
