@@ -220,7 +220,7 @@ $(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
 	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
-USER_MM_C := mm/user_space.c mm/uaccess.c
+USER_MM_C := mm/user_space.c mm/uaccess.c mm/share.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
@@ -420,12 +420,15 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).
-USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/anon.c \
-	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+USER_MM_HOST := mm/user_space.c mm/uaccess.c mm/share.c tests/host/uaccess_host.c mm/fault.c \
+	mm/anon.c mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
 test_user_space_fork_SRCS := tests/host/test_user_space_fork.c $(USER_MM_HOST)
 HOST_TEST_PROGRAMS += test_user_space test_uaccess test_user_space_fork
+# Memory passed by IPC (mm/share.c): map, grant, revoke and the mapping database.
+test_share_SRCS := tests/host/test_share.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_share
 
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
@@ -592,7 +595,8 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 
 USER_PROGRAMS := init forkbomb hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
-	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz colours
+	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz colours \
+	pager_demo nameserver echo_server echo_client com2d com2 ipc_pingpong
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat
@@ -708,6 +712,13 @@ QEMU_MACHINE += $(shell $(PYTHON) scripts/bench_kernel.py --qemu-args)
 endif
 # -serial mon:stdio: the serial line on this terminal, with QEMU's monitor
 #   behind Ctrl-A C; Ctrl-A X quits.
+# COM2: the second -serial, the port the user-space driver user/com2d.c
+#   drives (docs/ipc.md, "A driver in user space"). COM2=pty (default): a
+#   pseudo-terminal whose name QEMU prints ("char device redirected to
+#   /dev/pts/N (label serial1)"): `screen /dev/pts/N 115200` talks to it.
+#   COM2=unix:PATH,server=on,wait=off a socket, COM2=null nothing.
+#   The first -serial stays COM1, the kernel's console.
+COM2 ?= pty
 # isa-debug-exit: lets the kernel end QEMU with a status (selftest mode).
 
 # The screen: QEMU's window (gtk, else sdl) when there is a display to open it
@@ -731,13 +742,13 @@ run: $(BUILD)/pagoda.iso
 	$(if $(filter 1,$(ICOUNT)),@echo "ICOUNT=1: the guest's TSC counts executed instructions.")
 	$(if $(QEMU_WINDOW),@echo "The screen ($(or $(RES),the firmware's mode)) is in QEMU's $(QEMU_WINDOW) window.")
 	qemu-system-x86_64 $(QEMU_MACHINE) -display $(or $(QEMU_WINDOW),none) $(QEMU_SMBIOS) \
-		-serial mon:stdio
+		-serial mon:stdio -serial $(COM2)
 
 gdb: $(BUILD)/pagoda.iso
 	@echo "QEMU waits for gdb on localhost:1234; quit gdb to stop QEMU."
 	@echo "The serial console goes to $(BUILD)/gdb-serial.log (tail -f it in another terminal)."
 	qemu-system-x86_64 $(QEMU_MACHINE) -display none -serial file:$(BUILD)/gdb-serial.log \
-		-S -gdb tcp:127.0.0.1:1234 & \
+		-serial $(COM2) -S -gdb tcp:127.0.0.1:1234 & \
 	gdb -q -x scripts/gdbinit $(if $(USER_PROG),-ex 'user-symbols $(USER_PROG)') \
 		$(BUILD)/kernel.elf; kill %1 2>/dev/null || true
 

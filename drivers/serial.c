@@ -1,6 +1,9 @@
 /*
  * serial.c - 16550 UART driver for COM1 (see serial.h).
  *
+ * COM1 only: the kernel never touches COM2 (0x2f8-0x2ff, IRQ 3), which is
+ * driven from user space (user/com2d.c, with ioperm and irq_bind).
+ *
  * Invariants (of the receive ring):
  *   [x] head is written only by the IRQ handler, tail only by the reader;
  *   [x] the ring is empty when head == tail and full when head + 1 == tail

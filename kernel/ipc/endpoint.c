@@ -21,7 +21,8 @@
  * fails the sender's call and changes nothing: the receiver goes back to
  * waiting (first in its queue) or takes the next sender.
  *
- * Waiting (ipc_wait) sleeps on the process's own queue, interruptible;
+ * Waiting (ipc_wait) sleeps on the process's own queue, interruptible,
+ * with the deadline as a timeout (kernel/sched/timeout.h);
  * a waiter woken by a signal or its deadline leaves only if it is still
  * in the state it waited in (checked under the locks that guard it):
  * once BUSY it waits, uninterruptibly, for the partner to finish.
@@ -45,6 +46,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/timeout.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
@@ -257,10 +259,6 @@ uint64_t ipc_deadline(long timeout_ms)
 	return timer_ticks() + sched_ms_to_ticks((uint64_t)timeout_ms);
 }
 
-/*
- * (Until the scheduler's wait_event_timeout is merged, a wait with a
- * deadline polls every tick; a wait without one sleeps until woken.)
- */
 int ipc_wait(struct wait_queue *wq, bool (*ready)(void *arg), void *arg, bool interruptible,
 	     uint64_t deadline)
 {
@@ -274,14 +272,14 @@ int ipc_wait(struct wait_queue *wq, bool (*ready)(void *arg), void *arg, bool in
 			result = -EINTR;
 			break;
 		}
-		if (deadline != IPC_NO_DEADLINE && timer_ticks() >= deadline) {
+		uint64_t now = timer_ticks();
+		if (deadline != IPC_NO_DEADLINE && now >= deadline) {
 			result = -ETIMEDOUT;
 			break;
 		}
-		if (deadline == IPC_NO_DEADLINE)
-			wait_event(wq, ready(arg) || (interruptible && signal_pending()));
-		else
-			thread_sleep_ticks(1);
+		/* Woken by a partner, a signal or the deadline's timeout: the loop decides. */
+		(void)wait_event_timeout(wq, ready(arg) || (interruptible && signal_pending()),
+					 deadline == IPC_NO_DEADLINE ? UINT64_MAX : deadline - now);
 	}
 	signal_sleep_end();
 	return result;
@@ -469,12 +467,13 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 			err = wait_moved(self, IPC_SENDING, deadline);
 			if (err)
 				return err;
-			if (state_of(self) == IPC_REPLY_WAIT)
+			/*
+			 * Taken (a call then waits for, or already got, its reply), refused,
+			 * or ep died: DONE with the error, which the reply wait collects too.
+			 */
+			if (call)
 				return ipc_call_wait_reply(self, deadline, reply);
-			err = wait_collect(self); /* DONE: taken (0), refused, or ep died */
-			if (!err && call)
-				*reply = self->ipc.msg; /* the reply came before we looked */
-			return err;
+			return wait_collect(self);
 		}
 		/* A receiver waits: take it and transfer. */
 		struct process *r = list_first_entry(&ep->receivers, struct process, ipc.link);

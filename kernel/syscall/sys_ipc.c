@@ -118,7 +118,7 @@ long sys_ipc_notification_create(struct trap_frame *frame)
 /* send (call: false) and call (true). */
 static long send_or_call(struct trap_frame *frame, bool call)
 {
-	struct ipc_message m, reply;
+	struct ipc_message m, reply = {0}; /* nothing of the kernel's stack leaks out */
 	struct endpoint *ep;
 
 	frame_message(frame, &m);
@@ -149,7 +149,7 @@ long sys_ipc_call(struct trap_frame *frame)
 /* Receive on the endpoint of rdi into the frame. */
 static long recv_into(struct trap_frame *frame)
 {
-	struct ipc_message m;
+	struct ipc_message m = {0};
 	struct endpoint *ep;
 
 	int err = endpoint_lookup((int64_t)frame->rdi, HANDLE_RIGHT_RECEIVE, &ep);

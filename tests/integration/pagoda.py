@@ -17,6 +17,12 @@ on the framebuffer: faster); Machine(..., screen=True) keeps the framebuffer
 console on, resolution="1024x768" asks GRUB for that mode (grub.cfg reads
 it from SMBIOS), cmdline="words" adds kernel command-line words.
 tests/integration/keys.py types on the emulated PS/2 keyboard.
+COM2: every machine has a second serial port (QEMU's second -serial, the
+port user/com2d.c drives from user space) on a unix socket the test holds:
+    m.com2_send(b"...")      bytes into COM2's receive line (the guest reads them)
+    m.com2_expect(r"regex")  wait for what the guest wrote to COM2
+    m.com2_output()          everything the guest wrote to COM2 so far
+Machine(..., com2=False) leaves the port out (the guest then sees none).
 Everything the serial line carried is also written to build/test-logs/NAME.log.
 Python 3 standard library only.
 """
@@ -64,13 +70,14 @@ class MachineError(Exception):
 class Machine:
     def __init__(self, name, firmware="bios", mem="256M", cpu=None, smbios_product=None,
                  extra_args=(), iso=ISO, accel=None, smp=1, machine=None, screen=False,
-                 resolution=None, cmdline=""):
+                 resolution=None, cmdline="", com2=True):
         self.name = name
         self.screen = screen
         self.firmware = firmware
         self.dir = tempfile.mkdtemp(prefix="pagoda-")
         serial_path = os.path.join(self.dir, "serial")
         monitor_path = os.path.join(self.dir, "monitor")
+        com2_path = os.path.join(self.dir, "com2")
         accel = accel or os.environ.get("PAGODA_ACCEL", "tcg")  # e.g. "tcg,thread=multi"
         if smp > 1 and accel == "tcg":
             accel = "tcg,thread=multi"  # several CPUs: one host thread each
@@ -81,6 +88,9 @@ class Machine:
                 "-monitor", "unix:%s,server=on,wait=off" % monitor_path,
                 "-chardev", "socket,id=serial0,path=%s,server=on,wait=on" % serial_path,
                 "-serial", "chardev:serial0"]
+        if com2:  # the second -serial is COM2 (0x2f8, IRQ 3); wait=off: nobody need listen
+            args += ["-chardev", "socket,id=serial1,path=%s,server=on,wait=off" % com2_path,
+                     "-serial", "chardev:serial1"]
         if cpu:
             args += ["-cpu", cpu]
         if smp > 1:
@@ -117,12 +127,17 @@ class Machine:
         self.serial = self._connect(serial_path)
         self.monitor_sock = self._connect(monitor_path)
         self.monitor_buf = b""
+        self.com2 = self._connect(com2_path) if com2 else None
+        self.com2_buf = b""      # everything the guest wrote to COM2
+        self.com2_pos = 0        # how far com2_expect() has consumed
         self.buf = ""          # everything received, decoded
         self.pos = 0           # how far expect() has consumed
         self.cond = threading.Condition()
         self.closed = False
         self.reader = threading.Thread(target=self._read_serial, daemon=True)
         self.reader.start()
+        if self.com2:
+            threading.Thread(target=self._read_com2, daemon=True).start()
         self._monitor_read_until_prompt(10)
 
     def _connect(self, path):
@@ -159,6 +174,18 @@ class Machine:
                 self.buf += text
                 self.cond.notify_all()
 
+    def _read_com2(self):
+        while True:
+            try:
+                data = self.com2.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                return
+            with self.cond:
+                self.com2_buf += data
+                self.cond.notify_all()
+
     # -- serial ---------------------------------------------------------------
 
     def send(self, data):
@@ -168,20 +195,25 @@ class Machine:
 
     def expect(self, pattern, timeout=COMMAND_TIMEOUT):
         """Wait for regex pattern after the current position; return the match."""
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        return self._expect_in("buf", "pos", "output", pattern, timeout)
+
+    def _expect_in(self, buf_name, pos_name, what, pattern, timeout):
+        """Wait for pattern in self.<buf_name> from self.<pos_name>, then move past it."""
+        regex = re.compile(pattern) if isinstance(pattern, (str, bytes)) else pattern
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                m = regex.search(self.buf, self.pos)
+                buf, pos = getattr(self, buf_name), getattr(self, pos_name)
+                m = regex.search(buf, pos)
                 if m:
-                    self.pos = m.end()
+                    setattr(self, pos_name, m.end())
                     return m
                 left = deadline - time.monotonic()
                 if left <= 0 or self.closed:
-                    tail = self.buf[self.pos:][-600:]
+                    tail = buf[pos:][-600:]
                     why = "QEMU exited" if self.closed else "timed out after %ss" % timeout
-                    raise MachineError("%s waiting for %r; output since last match:\n%s"
-                                       % (why, regex.pattern, tail))
+                    raise MachineError("%s waiting for %r; %s since last match:\n%s"
+                                       % (why, regex.pattern, what, tail))
                 self.cond.wait(min(left, 0.5))
 
     def wait_prompt(self, timeout=None):
@@ -205,6 +237,27 @@ class Machine:
 
     def output_since(self, start):
         return self.buf[start:]
+
+    # -- COM2 -------------------------------------------------------------------
+
+    def com2_send(self, data):
+        """Bytes into COM2's receive line, as a device at the other end would send them."""
+        if self.com2 is None:
+            raise MachineError("this machine has no COM2 (Machine(..., com2=False))")
+        if isinstance(data, str):
+            data = data.encode()
+        self.com2.sendall(data)
+
+    def com2_expect(self, pattern, timeout=COMMAND_TIMEOUT):
+        """Wait for regex pattern (bytes or str) in what the guest wrote to COM2 after
+        the last match; return the match (of bytes)."""
+        if isinstance(pattern, str):
+            pattern = pattern.encode()
+        return self._expect_in("com2_buf", "com2_pos", "COM2", pattern, timeout)
+
+    def com2_output(self):
+        with self.cond:
+            return self.com2_buf
 
     # -- QEMU monitor -----------------------------------------------------------
 
@@ -252,7 +305,9 @@ class Machine:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        for s in (self.serial, self.monitor_sock):
+        for s in (self.serial, self.monitor_sock, self.com2):
+            if s is None:
+                continue
             try:
                 s.close()
             except OSError:

@@ -20,10 +20,11 @@ SETTLE_ROUNDS = 100       # `sleep 100` rounds waiting for processes to go
 
 
 def only_init_left(m, what):
-    """Wait until `ps` lists init alone; returns the table."""
+    """Wait until `ps` lists only what the kernel started at boot (init, and the
+    name server: kmain starts it after init); returns the table."""
     for _ in range(SETTLE_ROUNDS):
         table, out = ps(m)
-        if set(table) == {1}:
+        if 1 in table and {row[4] for row in table.values()} <= {"init", "nameserver"}:
             return table
         m.command("sleep 100")
     raise AssertionError("processes left after %s:\n%s" % (what, out))

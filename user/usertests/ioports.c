@@ -6,6 +6,13 @@
  * (before any permission check, on Linux too); Pagoda refuses the ports its
  * own drivers use (COM1, the i8042, PICs, PIT, ...) with -EPERM.
  *
+ * Interrupts as notifications (Pagoda's irq_bind, irq_ack): only IRQ 3
+ * (COM2) is bindable, and only by a process holding COM2's ports; refusals
+ * are -EINVAL (not an ISA line, no bits), -EPERM (the kernel's line, no
+ * ports, no SEND right, not the binder), -EBADF (a bad handle or not a
+ * notification), -EBUSY (bound: by a sibling, or by
+ * a running com2d: then the test skips). The binding ends with its process.
+ *
  * Every grant happens in a forked child, so the usertests process itself
  * never holds a port (protect.c's outb test expects none). Port 0x80 (the
  * POST code port, written as an I/O delay) is harmless to read and write.
@@ -21,6 +28,8 @@
  * Context: the usertests program (usertests.h).
  */
 #include "usertests.h"
+
+#include "pagoda/ipc.h"
 
 #define PORT 0x80          /* granted in the children */
 #define NO_CAP 70          /* a child's status: ioperm said -EPERM or -ENOSYS (see above) */
@@ -200,6 +209,81 @@ static const char *test_ioperm_kernel_ports(void)
 	return expect(child_status(touch, 0x3f8), SIGSEGV, "inb from COM1");
 }
 
+/* irq_bind refusals that need no port: the usertests process itself. */
+static const char *test_irq_bind_refused(void)
+{
+	long n = ipc_notification_create();
+
+	CHECK(n > 0, "ipc_notification_create = %s", ret_name(n));
+	CHECK_RET(irq_bind(-1, n, 1), -EINVAL);
+	CHECK_RET(irq_bind(16, n, 1), -EINVAL);
+	CHECK_RET(irq_bind(1000, n, 1), -EINVAL);
+	CHECK_RET(irq_bind(0, n, 1), -EPERM);  /* the timer */
+	CHECK_RET(irq_bind(1, n, 1), -EPERM);  /* the keyboard */
+	CHECK_RET(irq_bind(4, n, 1), -EPERM);  /* COM1, the console */
+	CHECK_RET(irq_bind(3, n, 1), -EPERM);  /* COM2, but no ioperm for its ports */
+	CHECK_RET(irq_ack(3), -EPERM);
+	CHECK_RET(irq_ack(16), -EINVAL);
+	CHECK_RET(handle_close(n), 0);
+	return NULL;
+}
+
+#define IRQ_BUSY 80          /* a child's status: IRQ 3 is bound elsewhere (com2d runs) */
+#define IRQ_CHECK_FAILED 81  /* a child's status: check number status - 81 failed */
+
+/* In a child: end with IRQ_CHECK_FAILED + step unless got == want. */
+static void irq_want(long got, long want, int step)
+{
+	if (got != want)
+		sys(SYS_exit_group, IRQ_CHECK_FAILED + step);
+}
+
+/* A grandchild: the ports came with fork, but the binding is its parent's. */
+static void irq_sibling(long n)
+{
+	irq_want(irq_bind(3, n, 2), -EBUSY, 0);
+	irq_want(irq_ack(3), -EPERM, 1);
+}
+
+/* Grant COM2's ports, then bind IRQ 3 after the refusals a holder of them gets. */
+static void irq_bind_child(long unused)
+{
+	(void)unused;
+	grant(0x2f8, 8);
+	long n = ipc_notification_create();
+	long ep = ipc_endpoint_create();
+	long recv_only = handle_duplicate(n, IPC_RIGHT_RECEIVE);
+	irq_want(n > 0 && ep > 0 && recv_only > 0, 1, 2);
+	irq_want(irq_bind(3, 0x7fff, 1), -EBADF, 3);
+	irq_want(irq_bind(3, ep, 1), -EBADF, 4);         /* an endpoint */
+	irq_want(irq_bind(3, recv_only, 1), -EPERM, 5);  /* no SEND right */
+	irq_want(irq_bind(3, n, 0), -EINVAL, 6);         /* no bits */
+	irq_want(irq_bind(4, n, 1), -EPERM, 7);          /* ports do not open COM1's line */
+	long r = irq_bind(3, n, 1);
+	if (r == -EBUSY)
+		sys(SYS_exit_group, IRQ_BUSY);
+	irq_want(r, 0, 8);
+	irq_want(irq_bind(3, n, 1), -EBUSY, 9);
+	long status = child_status(irq_sibling, n);
+	irq_want(!is_err(status) && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RETURNED,
+		 1, 10);
+	irq_want(irq_ack(3), 0, 11);
+	irq_want(irq_ack(3), 0, 12); /* acking an unmasked line changes nothing */
+}
+
+static const char *test_irq_bind_com2(void)
+{
+	for (int round = 0; round < 2; round++) { /* the second: the first's exit unbound it */
+		long status = child_status(irq_bind_child, 0);
+		if (!is_err(status) && WIFEXITED(status) && WEXITSTATUS(status) == IRQ_BUSY)
+			return skip("IRQ 3 is bound by another process (is com2d running?)");
+		CHECK(!is_err(status) && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RETURNED,
+		      "round %d: the child %s (status 81 + N: its check N failed)", round,
+		      status_name(status));
+	}
+	return NULL;
+}
+
 const struct usertest ioport_tests[] = {
 	{"ioport_denied_killed", test_ioport_denied_killed, PORTABLE},
 	{"ioperm_grants", test_ioperm_grants, PORTABLE},
@@ -208,5 +292,7 @@ const struct usertest ioport_tests[] = {
 	{"ioperm_exec_keeps", test_ioperm_exec_keeps, PORTABLE},
 	{"ioperm_einval", test_ioperm_einval, PORTABLE},
 	{"ioperm_kernel_ports", test_ioperm_kernel_ports, PAGODA_ONLY},
+	{"irq_bind_refused", test_irq_bind_refused, PAGODA_ONLY},
+	{"irq_bind_com2", test_irq_bind_com2, PAGODA_ONLY},
 	{NULL, NULL, 0},
 };
