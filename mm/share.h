@@ -109,11 +109,13 @@ void share_space_exit(struct user_space *us);
 __must_check int share_unmap(struct user_space *us, virt_addr_t start, virt_addr_t end);
 
 /*
- * May [start, end) of us be made writable? -EACCES if a mapping of us
- * there was received read-only (map without SHARE_WRITE), else 0.
+ * May [start, end) of us get protection prot (MAP_*)? -EACCES if a mapping
+ * of us there was received without a right prot asks for: MAP_WRITE (a
+ * map without SHARE_WRITE), MAP_EXEC (the sender's range was not
+ * executable); else 0. A mapping never gains rights its sender did not give.
  */
 __must_check int share_protect_check(const struct user_space *us, virt_addr_t start,
-				     virt_addr_t end);
+				     virt_addr_t end, unsigned prot);
 
 /*
  * user_space_move's copy: *dst = *src, the database's nodes of src told

@@ -628,8 +628,9 @@ int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int pro
 		return err;
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
-	if ((prot & PROT_WRITE) && share_protect_check(us, addr, end) != 0)
-		return -EACCES; /* a mapping received read-only stays read-only */
+	if ((prot & (PROT_WRITE | PROT_EXEC)) &&
+	    share_protect_check(us, addr, end, prot_to_region(prot)) != 0)
+		return -EACCES; /* an IPC mapping never gains a right its sender did not give */
 	err = region_protect(&us->regions, addr, end, prot_to_region(prot));
 	if (err)
 		return err == -ENOENT ? -ENOMEM : err;

@@ -143,6 +143,7 @@ static const char *test_map_read_only(void)
 	CHECK(touch(&b, to, FAULT_WRITE, &f) == -EFAULT);
 	CHECK(f.violation == VIOLATION_WRITE_READ_ONLY);
 	CHECK(user_mprotect(&b, to, P(1), RW) == -EACCES);
+	CHECK(user_mprotect(&b, to, P(1), PROT_READ | PROT_EXEC) == -EACCES); /* not the sender's */
 	CHECK(user_mprotect(&b, to, P(1), PROT_READ) == 0);
 	/* The sender still writes; the receiver sees it. */
 	CHECK_OK(poke(&a, va, 'z'));
