@@ -70,7 +70,8 @@ struct share_node {
 	struct list_node children;       /* derived from this one (their sibling links) */
 	struct list_node sibling;        /* in parent->children */
 	struct share_node *space_next, *space_prev; /* the space's list */
-	bool writable;                   /* derived: received with SHARE_WRITE */
+	unsigned rights;                 /* derived: MAP_WRITE, MAP_EXEC it was received with:
+					  * mprotect may never add others */
 };
 
 static spinlock_t share_lock = SPINLOCK_INIT("share database");
@@ -476,7 +477,7 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 		ASSERT(parent, "share_map: source_straddles let a straddling range through");
 		child->start = dst;
 		child->end = dst + len;
-		child->writable = flags & SHARE_WRITE;
+		child->rights = prot & (MAP_WRITE | MAP_EXEC);
 		node_link_parent(child, parent, va);
 		node_link_space(child, to);
 		child = NULL;
@@ -591,7 +592,7 @@ static void node_trim(struct share_node *n, virt_addr_t start, virt_addr_t end,
 		*spare = NULL;
 		upper->start = end;
 		upper->end = n->end;
-		upper->writable = n->writable;
+		upper->rights = n->rights;
 		if (n->parent)
 			node_link_parent(upper, n->parent, n->src + (end - n->start));
 		node_link_space(upper, n->space);
@@ -648,7 +649,8 @@ int share_unmap(struct user_space *us, virt_addr_t start, virt_addr_t end)
 	return err;
 }
 
-int share_protect_check(const struct user_space *us, virt_addr_t start, virt_addr_t end)
+int share_protect_check(const struct user_space *us, virt_addr_t start, virt_addr_t end,
+			unsigned prot)
 {
 	int err = 0;
 
@@ -656,7 +658,8 @@ int share_protect_check(const struct user_space *us, virt_addr_t start, virt_add
 		return 0;
 	unsigned long irq = spin_lock_irqsave(&share_lock);
 	for (const struct share_node *n = us->share_nodes; n; n = n->space_next)
-		if (n->parent && !n->writable && node_overlaps(n, start, end))
+		if (n->parent && (prot & (MAP_WRITE | MAP_EXEC) & ~n->rights) &&
+		    node_overlaps(n, start, end))
 			err = -EACCES;
 	spin_unlock_irqrestore(&share_lock, irq);
 	return err;
