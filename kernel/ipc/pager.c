@@ -234,12 +234,3 @@ void pager_space_exit(struct user_space *us)
 	for (unsigned i = 0; i < n; i++)
 		kobject_put(put[i]);
 }
-
-unsigned pager_binding_count(void)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < PAGER_BINDINGS_MAX; i++)
-		n += __atomic_load_n(&bindings[i].space, __ATOMIC_RELAXED) != NULL;
-	return n;
-}

@@ -74,7 +74,4 @@ const char *pager_fault_reason(int err);
 /* us is going away: drop its pager bindings (their endpoint references). */
 void pager_space_exit(struct user_space *us);
 
-/* Bindings held now (the shell, tests; a hint: it may change at once). */
-unsigned pager_binding_count(void);
-
 #endif
