@@ -11,11 +11,12 @@
  *
  * A fault's trip (pager_fault, from the #PF handler, interrupts off):
  *   1. refuse to wait when the faulting code could not sleep (a kernel
- *      access with interrupts off or a lock held);
+ *      access with interrupts off, a spinlock or a mutex held);
  *   2. find the binding (a reference to its endpoint);
  *   3. the pager itself faulting on a region it serves would wait for
  *      itself: error at once (it holds a RECEIVE handle to the endpoint,
- *      or it answered this binding before);
+ *      or it answered this binding before; ipc_kernel_call adds: it was
+ *      the endpoint's last receiver);
  *   4. interrupts on; ipc_kernel_call(PAGER_FAULT: page, access, pid,
  *      thread id), which blocks this thread on its own IPC wait queue
  *      (a kill wakes it) until the pager replies, and maps the reply's
@@ -35,8 +36,8 @@
  *       interrupts off, as it was called.
  * A munmap of a pager region leaves its binding behind (mm/ knows nothing
  * of pagers): the next pager_bind in that space drops every binding whose
- * region has gone, and the space's end drops the rest, so one stale binding
- * at most lingers per space.
+ * region has gone, and the space's end drops the rest: a stale binding
+ * holds its endpoint's memory until then, no more.
  * Lock order: "pager bindings" -> "region set" (pager_bind's check); a
  * handle table's lock is taken only after "pager bindings" is released.
  */
