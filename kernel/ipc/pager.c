@@ -62,7 +62,6 @@ struct pager_binding {
 	const struct user_space *space; /* NULL: a free slot */
 	virt_addr_t start, end;         /* the region's range when it was made */
 	struct kobject *endpoint;       /* one reference */
-	int owner_pid;                  /* the process that made the region */
 	int pager_pid;                  /* the last process that answered a fault, 0: none yet */
 	bool writable;                  /* the region may be written: a reply may map writable */
 };
@@ -89,7 +88,7 @@ static bool binding_stale(struct user_space *us, const struct pager_binding *b)
 }
 
 int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_t end, bool writable,
-	       struct kobject *ep, int owner_pid)
+	       struct kobject *ep)
 {
 	struct kobject *stale[PAGER_BINDINGS_MAX];
 	unsigned n_stale = 0;
@@ -105,8 +104,7 @@ int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_t end, bool w
 	}
 	if (free_slot)
 		*free_slot = (struct pager_binding){.space = us, .start = start, .end = end,
-						    .endpoint = ep, .owner_pid = owner_pid,
-						    .writable = writable};
+						    .endpoint = ep, .writable = writable};
 	spin_unlock_irqrestore(&bindings_lock, flags);
 	for (unsigned i = 0; i < n_stale; i++)
 		kobject_put(stale[i]);
