@@ -16,6 +16,9 @@
  * memory item (whatever mm/share.c answers), and last the server dying
  * during a call: that call and every later one fail with -EPIPE.
  *
+ * `ipc_pingpong stress` races clients, timeouts and a killed server
+ * (stress() below).
+ *
  * Invariants:
  *   [x] prints "ipc_pingpong: N checks passed" and exits 0 only when
  *       every check passed; each failure prints one "FAIL" line.
@@ -243,8 +246,70 @@ static void check_memory_item(long ep)
 	printf("ipc_pingpong: a call with a one-page map item: %ld\n", r);
 }
 
-int main(void)
+/*
+ * `ipc_pingpong stress`: 2 servers receive on one endpoint, 4 clients
+ * call it 3,000 times each (every 4th call with a 1 ms limit, so callers
+ * detach while servers answer), and one server is killed half-way. Every
+ * reply that arrives must be the answer to that very call (word 0: the
+ * call's own number + 1, badge: a server); a call may fail only with
+ * -ETIMEDOUT or -EPIPE.
+ */
+static int stress(void)
 {
+	enum { SERVERS = 2, CLIENTS = 4, CALLS = 3000 };
+	long ep = ipc_endpoint_create();
+	pid_t servers[SERVERS], clients[CLIENTS];
+
+	for (int i = 0; i < SERVERS; i++) {
+		servers[i] = fork();
+		if (servers[i] == 0)
+			serve(ep);
+	}
+	long send = handle_duplicate(ep, IPC_RIGHT_SEND);
+	handle_close(ep);
+	for (int c = 0; c < CLIENTS; c++) {
+		clients[c] = fork();
+		if (clients[c] != 0)
+			continue;
+		int wrong = 0, timeouts = 0, pipes = 0;
+		for (uint64_t k = 0; k < CALLS; k++) {
+			uint64_t word = (uint64_t)c << 32 | k;
+			struct ipc_msg m = {.tag = IPC_TAG(OP_ECHO, 1), .w = {word}};
+			long r = ipc_call(send, &m, k % 4 == 3 ? 1 : IPC_FOREVER);
+			if (r == -ETIMEDOUT)
+				timeouts++;
+			else if (r == -EPIPE)
+				pipes++;
+			else if (r != 0 || m.w[0] != word + 1 || IPC_TAG_LABEL(m.tag) != OP_ECHO + 1 ||
+				 (m.badge != servers[0] && m.badge != servers[1]))
+				wrong++;
+		}
+		printf("ipc_pingpong: client %d: %d wrong, %d timed out, %d -EPIPE\n", c, wrong,
+		       timeouts, pipes);
+		_exit(wrong ? 1 : 0);
+	}
+	sleep_ms(30);
+	kill(servers[0], SIGKILL);
+	int failed = 0, status;
+	for (int c = 0; c < CLIENTS; c++) {
+		waitpid(clients[c], &status, 0);
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	kill(servers[1], SIGKILL);
+	for (int i = 0; i < SERVERS; i++)
+		waitpid(servers[i], &status, 0);
+	struct ipc_msg m = {.tag = IPC_TAG(OP_ECHO, 0)};
+	long r = ipc_call(send, &m, 1000);
+	CHECK(r == -EPIPE, "a call after both servers were killed: %ld", r);
+	CHECK(!failed, "a client got a wrong reply");
+	printf("ipc_pingpong: stress %s\n", failed || failures ? "FAILED" : "passed");
+	return failed || failures;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "stress") == 0)
+		return stress();
 	long ep = ipc_endpoint_create();
 	if (ep == -ENOSYS) {
 		printf("ipc_pingpong: not on Pagoda (-ENOSYS)\n");

@@ -207,7 +207,7 @@ void endpoint_take_locked(struct endpoint *ep, struct process *p)
 }
 
 /* Put p on queue q of ep (first or last) in state st. ep->lock held. */
-static void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
+void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
 				  bool first, enum ipc_wait_state st)
 {
 	spin_lock(&p->ipc.lock);
@@ -423,8 +423,7 @@ static int ipc_transfer(struct process *from, const struct ipc_message *m, bool 
 
 /* ---- Send and call ---- */
 
-/* A caller's wait for its reply (state REPLY_WAIT). 0 and *reply, or -errno. */
-static int call_wait_reply(struct process *self, uint64_t deadline, struct ipc_message *reply)
+int ipc_call_wait_reply(struct process *self, uint64_t deadline, struct ipc_message *reply)
 {
 	/* A call with timeout 0 only refuses to wait for a receiver: its reply is waited for. */
 	int err = wait_moved(self, IPC_REPLY_WAIT, deadline == 0 ? IPC_NO_DEADLINE : deadline);
@@ -473,7 +472,7 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 			 * or ep died: DONE with the error, which the reply wait collects too.
 			 */
 			if (call)
-				return call_wait_reply(self, deadline, reply);
+				return ipc_call_wait_reply(self, deadline, reply);
 			return wait_collect(self);
 		}
 		/* A receiver waits: take it and transfer. */
@@ -500,7 +499,7 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 			return 0;
 		}
 		ipc_call_taken(self, r);
-		return call_wait_reply(self, deadline, reply);
+		return ipc_call_wait_reply(self, deadline, reply);
 	}
 }
 
@@ -525,6 +524,17 @@ static void reply_drop(struct process *self)
 	process_put(c);
 }
 
+int ipc_recv_wait(struct process *self, uint64_t deadline, struct ipc_message *out)
+{
+	int err = wait_moved(self, IPC_RECEIVING, deadline);
+	if (err)
+		return err;
+	err = wait_collect(self); /* the sender set reply_to for a call */
+	if (!err)
+		*out = self->ipc.msg;
+	return err;
+}
+
 int ipc_recv(struct endpoint *ep, uint64_t deadline, struct ipc_message *out)
 {
 	struct process *self = process_current();
@@ -545,13 +555,7 @@ int ipc_recv(struct endpoint *ep, uint64_t deadline, struct ipc_message *out)
 			}
 			endpoint_queue_locked(ep, self, &ep->receivers, false, IPC_RECEIVING);
 			spin_unlock_irqrestore(&ep->lock, flags);
-			int err = wait_moved(self, IPC_RECEIVING, deadline);
-			if (err)
-				return err;
-			err = wait_collect(self); /* the sender set reply_to for a call */
-			if (!err)
-				*out = self->ipc.msg;
-			return err;
+			return ipc_recv_wait(self, deadline, out);
 		}
 		/* A sender waits: take it and transfer its message to self. */
 		struct process *s = list_first_entry(&ep->senders, struct process, ipc.link);

@@ -5,8 +5,10 @@ forks a server and calls it with every word count (0..6), passes a handle both
 ways, times out on a slow server, on receive and call, is interrupted by a
 signal, tries bad handles, rights and tags, and ends with the server dying
 during a call (-EPIPE, then -EPIPE for every later call). It must say "N checks
-passed" and exit 0, three times in a row, with `meminfo` where it started once
-the processes are gone; `run -t` names the Pagoda calls.
+passed" and exit 0, three times in a row; then `ipc_pingpong stress` (4 clients
+racing 2 servers on one endpoint with 1 ms limits, one server killed half-way)
+must see no wrong reply; `meminfo` is where it started once the processes are
+gone; `run -t` names the Pagoda calls.
 """
 import re
 
@@ -25,16 +27,20 @@ def pingpong(smp):
         check(re.search(r"^ipc_pingpong: \d+ checks passed$", out, re.M),
               "ipc_pingpong did not pass:\n" + out)
         check("FAIL" not in out, "ipc_pingpong reported a failure:\n" + out)
+    out, _ = run_ok(m, "ipc_pingpong stress", timeout=600)
+    check("ipc_pingpong: stress passed" in out and " wrong" in out,
+          "ipc_pingpong stress did not pass:\n" + out)
+    check(not re.search(r"client \d+: [1-9]\d* wrong", out), "a wrong reply:\n" + out)
     only_init_left(m, "ipc_pingpong")
-    check_memory_back(before, settled_meminfo(m), "three ipc_pingpong runs")
+    check_memory_back(before, settled_meminfo(m), "three ipc_pingpong runs and a stress run")
 
 
-@machine_test("IPC ping-pong: every word count, handles, timeouts, errors, a dying server; 1 CPU")
+@machine_test("IPC ping-pong: word counts, handles, timeouts, errors, dying server, stress; 1 CPU")
 def ipc_pingpong_1cpu(firmware):
     pingpong(1)
 
 
-@machine_test("IPC ping-pong: every word count, handles, timeouts, errors, a dying server; 4 CPUs")
+@machine_test("IPC ping-pong: word counts, handles, timeouts, errors, dying server, stress; 4 CPUs")
 def ipc_pingpong_4cpu(firmware):
     pingpong(4)
 
