@@ -36,15 +36,15 @@ struct user_space;
 
 /*
  * Record that faults in [start, end) of us go to endpoint ep (a
- * KOBJECT_ENDPOINT), on behalf of process owner_pid; writable: the
- * region may be written (a reply with IPC_TAG_WRITE maps a page writable). The caller's
- * reference to ep moves into the binding on success (stays the caller's
- * on failure). Any older binding of us overlapping the range is dropped
- * (its region is gone: the range was free). Returns 0 or -ENOMEM (the
- * table is full). Process context, no lock held.
+ * KOBJECT_ENDPOINT); writable: the
+ * region may be written (a reply with IPC_TAG_WRITE maps a page
+ * writable). The caller's reference to ep moves into the binding on
+ * success (stays the caller's on failure). Any older binding of us
+ * overlapping the range, or whose region has gone (munmap), is dropped.
+ * Returns 0 or -ENOMEM (the table is full). Process context, no lock held.
  */
 __must_check int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_t end,
-			    bool writable, struct kobject *ep, int owner_pid);
+			    bool writable, struct kobject *ep);
 
 /*
  * Serve a fault at addr (access: FAULT_* bits of mm/fault.h) in a
@@ -73,8 +73,5 @@ const char *pager_fault_reason(int err);
 
 /* us is going away: drop its pager bindings (their endpoint references). */
 void pager_space_exit(struct user_space *us);
-
-/* Bindings held now (the shell, tests; a hint: it may change at once). */
-unsigned pager_binding_count(void);
 
 #endif
