@@ -99,6 +99,7 @@ KERNEL_C := \
 	kernel/sched/schedule.c \
 	kernel/sched/thread.c \
 	kernel/sched/wait.c \
+	kernel/sched/timeout.c \
 	kernel/sched/mutex.c \
 	kernel/sched/semaphore.c \
 	kernel/smp/smp.c \
@@ -219,7 +220,7 @@ $(BUILD)/kernel/arch/x86_64/syscall_entry.o $(BUILD)/kernel/arch/x86_64/isr.o: \
 	$(USER_ARCH_HEADERS)
 
 # User address spaces and user copies (mm/).
-USER_MM_C := mm/user_space.c mm/uaccess.c
+USER_MM_C := mm/user_space.c mm/uaccess.c mm/share.c
 
 # The initrd, ELF loading, exec (kernel/fs/, kernel/proc/).
 USER_EXEC_C := kernel/fs/cpio.c kernel/fs/initrd.c kernel/proc/elf.c kernel/proc/user_stack.c \
@@ -407,7 +408,7 @@ test_acpi_SRCS := tests/unit/test_acpi.c kernel/acpi.c $(HOST_MM)
 # The scheduling policy over simulated CPUs and a simulated clock.
 # The lock-order validator over the test's own spinlocks.
 test_lockdep_SRCS := tests/host/test_lockdep.c mm/lockdep.c tests/host/mm_arch_host.c
-test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c mm/lockdep.c tests/host/mm_arch_host.c
+test_sched_SRCS := tests/host/test_sched.c kernel/sched/sched.c kernel/sched/timeout.c mm/lockdep.c tests/host/mm_arch_host.c
 # Cross-CPU call queues, POSIX threads standing for CPUs.
 test_call_SRCS := tests/host/test_call.c kernel/smp/call_queue.c
 fuzz_bootinfo_SRCS := tests/host/fuzz_bootinfo.c kernel/bootinfo.c
@@ -419,12 +420,15 @@ HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy t
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).
-USER_MM_HOST := mm/user_space.c mm/uaccess.c tests/host/uaccess_host.c mm/fault.c mm/anon.c \
-	mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
+USER_MM_HOST := mm/user_space.c mm/uaccess.c mm/share.c tests/host/uaccess_host.c mm/fault.c \
+	mm/anon.c mm/region.c mm/vmalloc.c mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 test_user_space_SRCS := tests/host/test_user_space.c $(USER_MM_HOST)
 test_uaccess_SRCS := tests/host/test_uaccess.c $(USER_MM_HOST)
 test_user_space_fork_SRCS := tests/host/test_user_space_fork.c $(USER_MM_HOST)
 HOST_TEST_PROGRAMS += test_user_space test_uaccess test_user_space_fork
+# Memory passed by IPC (mm/share.c): map, grant, revoke and the mapping database.
+test_share_SRCS := tests/host/test_share.c $(USER_MM_HOST)
+HOST_TEST_PROGRAMS += test_share
 
 # The initrd, ELF loading, exec.
 test_elf_SRCS := tests/host/test_elf.c kernel/proc/elf.c
@@ -592,7 +596,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 USER_PROGRAMS := init forkbomb hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
 	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz colours \
-	nameserver echo_server echo_client com2d com2
+	pager_demo nameserver echo_server echo_client com2d com2 ipc_pingpong
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat

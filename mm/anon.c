@@ -269,11 +269,17 @@ int anon_cow_share(struct address_space *src, virt_addr_t src_va, struct address
 	return 0;
 }
 
-/* Kinds whose mapped frames a release may drop (anything else: -EPERM). */
+/*
+ * Kinds whose mapped frames a release may drop (anything else: -EPERM).
+ * SHARED and PAGER pages hold one reference each (share_map's page_get),
+ * so dropping them is right too; their mapping database entries are
+ * mm/share.c's (user_munmap releases them through share_unmap).
+ */
 static bool releasable(enum region_kind kind)
 {
 	return kind == REGION_ANON || kind == REGION_COW || kind == REGION_STACK ||
-	       kind == REGION_GUARD || kind == REGION_FILE;
+	       kind == REGION_GUARD || kind == REGION_FILE || kind == REGION_GRANTED ||
+	       kind == REGION_SHARED || kind == REGION_PAGER;
 }
 
 /* Is every region that meets [start, end) of a releasable kind? */

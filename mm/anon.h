@@ -78,7 +78,8 @@ __must_check int anon_cow_share(struct address_space *src, virt_addr_t src_va,
  * file frames are only unmapped, never put: region_is_file_frame), and
  * remove the regions there (trimming or splitting the ones that straddle
  * its ends). The range must be page-aligned and lie in ANON, COW, STACK,
- * GUARD or FILE regions, or in none. Keeps fault_user_anon_pages() and
+ * GUARD, FILE, GRANTED, SHARED or PAGER regions, or in none (the mapping
+ * database of SHARED and PAGER pages is the caller's: mm/share.h). Keeps fault_user_anon_pages() and
  * fault_user_file_pages() exact. Returns 0, -EINVAL, -EPERM (another kind
  * of region is there), or -ENOMEM (a region split found no memory; nothing
  * changed). Process context, the space's owner (munmap, exec, teardown).

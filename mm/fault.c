@@ -7,7 +7,12 @@
  *        guard region                        -> guard hit
  *        vmalloc window                      -> ask vmalloc (step 3)
  *        access the region's prot forbids    -> violation (write/exec/user)
- *        page not present, anon/stack/COW    -> demand-zero
+ *        page not present, anon/stack/COW/granted -> demand-zero
+ *        shared region: page not present     -> violation (revoked or unmapped
+ *                                               shared page); a write to a
+ *                                               read-only page: violation, never COW
+ *        pager region: page not present      -> FAULT_PAGER (-EAGAIN): the pager's;
+ *                                               present: as shared
  *        file region: read/fetch of a page whole inside the file, not present
  *                                            -> map the file's frame read-only
  *        file region: write, or a page the file's end cuts or past it
@@ -348,12 +353,41 @@ static int file_fault(struct address_space *as, const struct region *r, virt_add
 	return spurious(page_va, f);
 }
 
+/*
+ * A fault in shared region r (memory passed by IPC, mm/share.c) or pager
+ * region r (its prot allowed the access). The pages are another space's
+ * frames, mapped by share_map only: a missing one is not provided here (a
+ * shared page was revoked or its mapping went: a violation; a pager's page
+ * is the pager's to map: FAULT_PAGER). A write to a present read-only page
+ * is refused, never copied: a copy would quietly stop the sharing.
+ */
+static int shared_fault(struct address_space *as, const struct region *r, virt_addr_t page_va,
+			unsigned access, struct fault *f)
+{
+	struct paging_translation t;
+
+	if (paging_translate(as, page_va, &t) != 0) {
+		if (r->kind == REGION_SHARED)
+			return violation(f, VIOLATION_SHARED_GONE);
+		f->outcome = FAULT_PAGER;
+		return -EAGAIN;
+	}
+	if ((access & FAULT_WRITE) && !(t.flags & MAP_WRITE))
+		return violation(f, VIOLATION_WRITE_READ_ONLY);
+	if ((access & FAULT_FETCH) && !(t.flags & MAP_EXEC))
+		return violation(f, VIOLATION_EXEC_NX);
+	if (access & FAULT_PRESENT)
+		return violation(f, by_error_code(as, f->address, access, f));
+	return spurious(page_va, f);
+}
+
 /* Faults inside region r (a copy: the set may change below). */
 static int region_fault(struct address_space *as, const struct region *r, virt_addr_t va,
 			unsigned access, struct fault *f)
 {
 	virt_addr_t page_va = ALIGN_DOWN(va, PAGE_SIZE);
-	bool anonymous = r->kind == REGION_ANON || r->kind == REGION_STACK || r->kind == REGION_COW;
+	bool anonymous = r->kind == REGION_ANON || r->kind == REGION_STACK ||
+			 r->kind == REGION_COW || r->kind == REGION_GRANTED;
 
 	if (r->kind == REGION_GUARD)
 		return violation(f, VIOLATION_GUARD);
@@ -369,6 +403,8 @@ static int region_fault(struct address_space *as, const struct region *r, virt_a
 							    : VIOLATION_USER_KERNEL);
 	if (r->kind == REGION_FILE)
 		return file_fault(as, r, page_va, access, f);
+	if (r->kind == REGION_SHARED || r->kind == REGION_PAGER)
+		return shared_fault(as, r, page_va, access, f);
 
 	/*
 	 * "Not present" in an anonymous region is nearly always a first touch:
@@ -511,6 +547,7 @@ const char *fault_outcome_name(enum fault_outcome outcome)
 	case FAULT_FILE_MAP: return "file page mapped (shared, read-only)";
 	case FAULT_FILE_COPY: return "file page copied (private)";
 	case FAULT_VIOLATION: return "violation";
+	case FAULT_PAGER: return "page asked of the pager";
 	}
 	return "?";
 }
@@ -610,6 +647,10 @@ const char *fault_describe(const struct fault *f, char *buf, size_t size)
 		break;
 	case VIOLATION_NO_ACCESS:
 		ksnprintf(buf, size, "access to inaccessible region %s", where);
+		break;
+	case VIOLATION_SHARED_GONE:
+		ksnprintf(buf, size, "revoked or unmapped shared page%s%s", where[0] ? " in " : "",
+			  where);
 		break;
 	}
 	return buf;

@@ -22,7 +22,12 @@
  *                 cuts (or past it): a private copy, its tail zero;
  * or calls it a violation and says which, in words, for the report.
  * User regions (the lower half) work the same for user accesses
- * (FAULT_USER): demand-zero, stack growth, COW, file pages. Their faults
+ * (FAULT_USER): demand-zero, stack growth, COW, file pages. Memory passed
+ * by IPC (mm/share.h) is never provided here: a missing page of a
+ * REGION_SHARED region is a violation (revoked, or its mapping went), a
+ * write to a read-only shared page too (never copy-on-write); a GRANTED
+ * region is anonymous memory; a missing page of a REGION_PAGER region is
+ * the outcome FAULT_PAGER, for the pager (kernel/ipc/pager.h). Their faults
  * leave the kernel a reserve (fault_user_reserve_pages()): below it they
  * fail as "out of memory" and the arch code kills the process, while the
  * kernel's own faults go on. Each resolved fault (not a spurious one)
@@ -73,6 +78,8 @@ enum fault_outcome {
 	FAULT_FILE_MAP,       /* mapped a file's own frame read-only (shared) */
 	FAULT_FILE_COPY,      /* copied a file page into a private frame, its tail zero */
 	FAULT_VIOLATION,      /* not resolvable: see enum fault_violation */
+	FAULT_PAGER,          /* a not-present page of a REGION_PAGER region: the pager must
+			       * provide it (fault_handle returns -EAGAIN, nothing changed) */
 };
 
 enum fault_violation {
@@ -92,6 +99,8 @@ enum fault_violation {
 	VIOLATION_NON_CANONICAL,   /* "non-canonical address" (reported by the #GP handler) */
 	VIOLATION_NO_ACCESS,       /* "access to inaccessible region": a user region whose
 				      prot lacks MAP_USER (PROT_NONE) */
+	VIOLATION_SHARED_GONE,     /* "revoked or unmapped shared page": a not-present page
+				      of a REGION_SHARED region (never demand-zero) */
 };
 
 /* Everything known about one fault, filled in by fault_handle(). */
@@ -195,7 +204,9 @@ uint64_t fault_user_reserve_pages(void);
  * Decide and, when legitimate, resolve a fault at address with access
  * (FAULT_*) in address space as (whose `regions` may be NULL: then only
  * vmalloc areas and the page tables are consulted). Fills *f. Returns 0
- * when resolved (the access may be retried), -EFAULT for a violation.
+ * when resolved (the access may be retried), -EFAULT for a violation,
+ * -EAGAIN for FAULT_PAGER (a pager must map the page; nothing changed, no
+ * violation recorded).
  * A resolved fault other than a spurious one adds 1 to as->minflt.
  * Allocates one frame at most; never sleeps.
  */

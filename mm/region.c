@@ -44,6 +44,9 @@ static const char *const region_kind_names[REGION_KINDS] = {
 	[REGION_KERNEL_IMAGE] = "kernel image",
 	[REGION_DIRECT_MAP] = "direct map",
 	[REGION_VMALLOC] = "vmalloc",
+	[REGION_SHARED] = "shared",
+	[REGION_GRANTED] = "granted",
+	[REGION_PAGER] = "pager",
 };
 
 /* What region_change_range() does to each part of a region in its range. */
@@ -167,13 +170,15 @@ static void region_copy_name(char *dest, const char *src)
 }
 
 /*
- * Could a and b (a just below b) be one region? Only ANON and COW merge:
- * the others stand for one thing each (a stack, a guard, a device), and
- * two stacks side by side are still two stacks.
+ * Could a and b (a just below b) be one region? Only ANON, COW and GRANTED
+ * (private memory) merge: the others stand for one thing each (a stack, a
+ * guard, a device, one IPC mapping, one pager's range), and two stacks side
+ * by side are still two stacks.
  */
 static bool region_mergeable(const struct region *a, const struct region *b)
 {
-	return a->end == b->start && (a->kind == REGION_ANON || a->kind == REGION_COW) &&
+	return a->end == b->start &&
+	       (a->kind == REGION_ANON || a->kind == REGION_COW || a->kind == REGION_GRANTED) &&
 	       a->kind == b->kind && a->prot == b->prot && a->grow_limit == b->grow_limit &&
 	       strncmp(a->name, b->name, REGION_NAME_SIZE) == 0;
 }

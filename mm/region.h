@@ -18,9 +18,10 @@
  *   [x] a file region has a page-aligned file_phys; others have file_phys
  *       and file_bytes 0;
  *   [x] names are NUL-terminated and zero-filled after the NUL;
- *   [x] no two neighbours are mergeable (touching ANON or COW regions with
- *       the same kind, prot and name are always one region; FILE never
- *       merges, so each one keeps its own file_phys).
+ *   [x] no two neighbours are mergeable (touching ANON, COW or GRANTED
+ *       regions with the same kind, prot and name are always one region;
+ *       FILE never merges, so each one keeps its own file_phys; SHARED and
+ *       PAGER never merge either: each is one IPC mapping or one pager's).
  *
  * Context for every function: process context (boot code, the shell, a
  * system call, threads on any CPU), not from interrupt handlers. Each set
@@ -59,6 +60,10 @@ enum region_kind {
 	REGION_KERNEL_IMAGE, /* the kernel's text/rodata/data/bss, mapped at boot */
 	REGION_DIRECT_MAP,   /* all RAM at DIRECT_MAP_BASE, mapped at boot */
 	REGION_VMALLOC,      /* the vmalloc window: areas are looked up in mm/vmalloc.c */
+	REGION_SHARED,       /* frames passed by IPC map (mm/share.c): mapped in another space
+			      * too, or got from one; never demand-zero, never copy-on-write */
+	REGION_GRANTED,      /* received by IPC grant: private memory, behaves as ANON */
+	REGION_PAGER,        /* a not-present page is asked of a user-level pager */
 	REGION_KINDS
 };
 
@@ -118,15 +123,16 @@ __must_check int region_set_clone(struct region_set *dst, const struct region_se
 
 /*
  * "anon", "cow", "stack", "guard", "file", "device", "kernel image",
- * "direct map", "vmalloc"; "?" for a value that is not a kind. Any context.
+ * "direct map", "vmalloc", "shared", "granted", "pager"; "?" for a value
+ * that is not a kind. Any context.
  */
 const char *region_kind_name(enum region_kind kind);
 
 /*
  * Add a copy of r (the name is copied up to its first NUL, truncated to
  * REGION_NAME_SIZE - 1 characters). r may be merged with a touching
- * neighbour of the same kind, prot and name if the kind is ANON or COW;
- * STACK, GUARD and the other kinds never merge.
+ * neighbour of the same kind, prot and name if the kind is ANON, COW or
+ * GRANTED; STACK, GUARD and the other kinds never merge.
  * Returns 0;
  *   -EINVAL  bad range (unaligned, empty, wrapping, non-canonical or
  *            crossing the canonical hole), kind >= REGION_KINDS, prot

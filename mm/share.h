@@ -1,25 +1,46 @@
 /*
  * share.h - memory passed between address spaces by IPC: map, grant and
- * revoke, and the mapping database that remembers who got what from whom.
- *
- * (Groundwork: the contracts below are fixed; mm/share.c, its design
- * notes and invariants are filled in by the memory-passing work.)
+ * revoke, and the mapping database that remembers who got what from whom
+ * (mm/share.c has the design notes; docs/ipc.md "Memory passed by IPC").
  *
  * map:    the receiver sees the sender's frames (each gains one owner,
  *         page_get), with at most the sender's rights; the new mapping is
  *         a child of the sender's in the database (a tree per range, as
- *         L4's mapping database).
- * grant:  the range moves: the receiver maps the frames, the sender's
- *         pages and region go (TLB shootdown), ownership moves with them.
+ *         L4's mapping database). Both ranges are REGION_SHARED from then
+ *         on: never demand-zero, never copy-on-write, left out of a fork's
+ *         child, so nothing quietly stops the sharing.
+ * grant:  the range moves: the receiver maps the frames (REGION_GRANTED,
+ *         private memory as ANON), the sender's pages and region go (TLB
+ *         shootdown), ownership moves with them. Nothing is recorded.
  * revoke: every mapping derived from a range of the caller's (children,
  *         their children ...) disappears from its space, with TLB
  *         shootdown; the caller keeps its own. A mapping that goes for any
  *         reason (munmap, exit, revoke) takes its descendants with it.
+ *         The granularity is a mapping as one message passed it: a derived
+ *         mapping with any page from the range goes whole. In another
+ *         space only the pages go: its region stays, empty (a touch is the
+ *         violation "revoked or unmapped shared page"; a pager region's
+ *         page is asked of the pager again) until its owner unmaps it.
  *
- * Context: process context, interrupts on, no spinlock held; may sleep and
- * allocate. Both spaces must be quiescent except for the caller: each is
- * the calling thread's own, or its owner is blocked in IPC (it cannot run
- * user code or change its space until the call returns).
+ * Invariants (share_check_space):
+ *   [x] the nodes of a space are disjoint, each inside one SHARED region
+ *       or inside PAGER regions of that space, and every page of a node
+ *       of a space that still maps it holds one reference to its frame;
+ *   [x] a derived node's source [src, src + len) lies inside its parent's
+ *       range; a root (the sender's own pages) exists while it has
+ *       children;
+ *   [x] a space on no node's list is unknown to the database: nothing
+ *       another process does reaches it.
+ * Context: process context, interrupts on, no spinlock held; may allocate
+ * (never sleeps: the database's lock is a spinlock). For map and grant
+ * both spaces must be quiescent except for the caller: each is the
+ * calling thread's own, or its owner is blocked in IPC (it cannot run
+ * user code or change its space until the call returns). Revoke and exit
+ * change other spaces while their owners run: only their page tables
+ * (under the tables' own lock), never their region sets.
+ * Lock order: share database -> region set -> page tables -> slab cache
+ * -> zone (each inner one taken and released inside the mm call that
+ * needs it).
  */
 #ifndef MM_SHARE_H
 #define MM_SHARE_H
@@ -70,5 +91,40 @@ long share_revoke(struct user_space *us, virt_addr_t va, uint64_t len);
  * mapping derived from its pages with it. Before user_space_destroy.
  */
 void share_space_exit(struct user_space *us);
+
+/* ---- for mm/user_space.c (the space's owner's own calls) and the tests ---- */
+
+/*
+ * munmap's release of [start, end) of us (page-aligned, inside the user
+ * half): region_release_range (regions and pages), with the database
+ * kept: every mapping derived from a page of the range goes (whole,
+ * recursively, from every space it reached), each node of us is trimmed
+ * or split around the range, or goes. Returns 0, -EINVAL, -ENOMEM
+ * (nothing changed).
+ */
+__must_check int share_unmap(struct user_space *us, virt_addr_t start, virt_addr_t end);
+
+/*
+ * May [start, end) of us be made writable? -EACCES if a mapping of us
+ * there was received read-only (map without SHARE_WRITE), else 0.
+ */
+__must_check int share_protect_check(const struct user_space *us, virt_addr_t start,
+				     virt_addr_t end);
+
+/*
+ * user_space_move's copy: *dst = *src, the database's nodes of src told
+ * (under its lock, so no revoke meets a half-moved space). src keeps its
+ * bytes (the caller clears it).
+ */
+void share_space_move(struct user_space *dst, struct user_space *src);
+
+/* The nodes of us in the database (a mapping each: received, or a root). */
+unsigned share_node_count(const struct user_space *us);
+
+/*
+ * NULL if us's nodes keep the invariants above, else the first violation
+ * (a static buffer the next call overwrites). Tests.
+ */
+const char *share_check_space(const struct user_space *us);
 
 #endif

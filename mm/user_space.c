@@ -39,6 +39,7 @@
 #include "mm/fault.h"
 #include "mm/kernel_space.h"
 #include "mm/page.h"
+#include "mm/share.h"
 
 /* Linux values lib/uapi.h does not name. */
 #define MAP_SHARED_VALIDATE 0x03 /* shared, and unknown flags are -ENOTSUP */
@@ -95,8 +96,7 @@ static bool user_memory_fits(uint64_t pages)
 	return free > reserve && pages <= free - reserve;
 }
 
-/* Does any region of us overlap [start, end)? */
-static bool user_range_used(const struct user_space *us, virt_addr_t start, virt_addr_t end)
+bool user_space_range_used(const struct user_space *us, virt_addr_t start, virt_addr_t end)
 {
 	if (region_find(&us->regions, start))
 		return true;
@@ -165,6 +165,7 @@ static void destroy_frame(virt_addr_t va, phys_addr_t pa, void *arg)
 
 uint64_t user_space_destroy(struct user_space *us)
 {
+	share_space_exit(us); /* what others got from it goes; then no one reaches it */
 	struct page_walk w = page_walk_start(us);
 
 	ASSERT(us->as.pml4 == 0 || us->as.cpus == 0, "user_space_destroy: space still active");
@@ -186,6 +187,54 @@ static void fork_share_frame(virt_addr_t va, phys_addr_t pa, void *arg)
 		page_get(phys_to_page(pa));
 }
 
+/*
+ * fork's rule for memory passed by IPC: SHARED and PAGER regions are left
+ * out of the child (its copy of the array loses them; they are never
+ * split, so this needs no memory). Their pages are other spaces' frames,
+ * revocable by them; a copy-on-write twin would stop the sharing and a
+ * derived mapping would tie the child to the parent's IPC. GRANTED regions
+ * are private memory and are copied as ANON ones.
+ */
+static bool fork_leaves_out(const struct region *r)
+{
+	return r->kind == REGION_SHARED || r->kind == REGION_PAGER;
+}
+
+/*
+ * The child's array without the regions fork leaves out, then its pages:
+ * one paging_share_cow per run of kept regions (one in all when nothing
+ * is left out), in address order (the page walk's cursor moves up).
+ */
+static int fork_share_pages(struct user_space *child, struct user_space *parent)
+{
+	struct region_set *set = &child->regions; /* changes only when the child runs */
+	int err = 0;
+
+	for (size_t i = 0; i < set->count;) {
+		if (fork_leaves_out(&set->items[i]))
+			MUST_SUCCEED(region_remove(set, set->items[i].start, set->items[i].end),
+				     "fork_share_pages: removing a whole region needs no memory");
+		else
+			i++;
+	}
+	if (!set->count)
+		return 0;
+	struct page_walk w = page_walk_start(child);
+	for (size_t i = 0; i < set->count && !err;) {
+		size_t j = i;
+		while (j + 1 < set->count &&
+		       (set->items[j].end == set->items[j + 1].start ||
+			!user_space_range_used(parent, set->items[j].end, set->items[j + 1].start)))
+			j++; /* nothing left out between them: one walk */
+		err = paging_share_cow(&child->as, &parent->as, set->items[i].start,
+				       set->items[j].end, fork_share_frame, &w);
+		i = j + 1;
+	}
+	fault_count_user(&fault_user_anon_mapped, 0, w.anon);
+	fault_count_user(&fault_user_file_mapped, 0, w.file);
+	return err;
+}
+
 int user_space_fork(struct user_space *child, struct user_space *parent)
 {
 	int err = user_space_create(child);
@@ -193,14 +242,8 @@ int user_space_fork(struct user_space *child, struct user_space *parent)
 	if (err)
 		return err;
 	err = region_set_clone(&child->regions, &parent->regions);
-	if (!err && child->regions.count) {
-		/* The child's copy of the array: it changes only when the child runs. */
-		struct page_walk w = page_walk_start(child);
-		virt_addr_t start = child->regions.items[0].start, end = w.last->end;
-		err = paging_share_cow(&child->as, &parent->as, start, end, fork_share_frame, &w);
-		fault_count_user(&fault_user_anon_mapped, 0, w.anon);
-		fault_count_user(&fault_user_file_mapped, 0, w.file);
-	}
+	if (!err)
+		err = fork_share_pages(child, parent);
 	if (err) {
 		/* User pages are 4 KiB and the child had none: only memory can run out. */
 		ASSERT(err == -ENOMEM, "user_space_fork: sharing the pages failed other than -ENOMEM");
@@ -217,7 +260,7 @@ void user_space_move(struct user_space *dst, struct user_space *src)
 {
 	ASSERT(__atomic_load_n(&src->as.cpus, __ATOMIC_SEQ_CST) == 0,
 	       "user_space_move: the space is active on a CPU");
-	*dst = *src;
+	share_space_move(dst, src); /* *dst = *src, the IPC mapping database told */
 	dst->as.regions = &dst->regions;
 	memset(src, 0, sizeof(*src));
 }
@@ -259,7 +302,7 @@ int user_map_stack(struct user_space *us, virt_addr_t top, uint64_t size, uint64
 	    !user_range_valid(top - max_size - PAGE_SIZE, max_size + PAGE_SIZE))
 		return -EINVAL;
 	virt_addr_t limit = top - max_size;
-	if (user_range_used(us, limit - PAGE_SIZE, top))
+	if (user_space_range_used(us, limit - PAGE_SIZE, top))
 		return -EEXIST;
 	struct region stack = {.start = top - size, .end = top, .prot = MAP_USER | MAP_WRITE,
 			       .kind = REGION_STACK, .grow_limit = limit};
@@ -324,7 +367,7 @@ int user_space_write(struct user_space *us, virt_addr_t va, const void *src, siz
  */
 static int unmap_range(struct user_space *us, virt_addr_t start, virt_addr_t end)
 {
-	int err = region_release_range(&us->as, start, end);
+	int err = share_unmap(us, start, end); /* region_release_range, IPC mappings kept right */
 
 	if (err)
 		return err;
@@ -360,7 +403,7 @@ static virt_addr_t place(struct user_space *us, virt_addr_t hint, uint64_t size)
 	if (hint) {
 		hint = ALIGN_UP(hint, PAGE_SIZE);
 		if (hint >= USER_START && hint <= USER_TOP - size &&
-		    !user_range_used(us, hint, hint + size))
+		    !user_space_range_used(us, hint, hint + size))
 			return hint;
 	}
 	virt_addr_t start = find_free_top_down(us, us->mmap_top, size);
@@ -401,6 +444,11 @@ static long mmap_check(virt_addr_t addr, uint64_t len, int prot, int flags,
 	return 0;
 }
 
+virt_addr_t user_space_place(struct user_space *us, uint64_t size)
+{
+	return place(us, 0, size);
+}
+
 long user_mmap(struct user_space *us, virt_addr_t addr, uint64_t len, int prot, int flags,
 	       const struct user_file *f, uint64_t offset)
 {
@@ -421,7 +469,7 @@ long user_mmap(struct user_space *us, virt_addr_t addr, uint64_t len, int prot, 
 			return -EPERM; /* Linux's mmap_min_addr */
 		start = addr;
 		if (flags & MAP_FIXED_NOREPLACE) {
-			if (user_range_used(us, start, start + size))
+			if (user_space_range_used(us, start, start + size))
 				return -EEXIST;
 		} else {
 			err = unmap_range(us, start, start + size);
@@ -448,6 +496,20 @@ int user_munmap(struct user_space *us, virt_addr_t addr, uint64_t len)
 	if (addr > USER_TOP - size)
 		return -EINVAL;
 	return unmap_range(us, addr, addr + size);
+}
+
+/* Does a region of kind a or b meet [start, end)? */
+static bool user_range_has_kind(const struct user_space *us, virt_addr_t start, virt_addr_t end,
+				enum region_kind a, enum region_kind b)
+{
+	struct region r;
+
+	for (virt_addr_t va = start; va < end; va = r.end)
+		if (!region_find_copy(&us->regions, va, &r))
+			break;
+		else if (r.kind == a || r.kind == b)
+			return true;
+	return false;
 }
 
 /*
@@ -481,13 +543,14 @@ static int range_check(virt_addr_t addr, uint64_t len, virt_addr_t *end)
  * region's, except that a page whose frame others may share stays
  * read-only so that a write still faults and copies: a file region's page
  * that is the file frame itself, or a page whose frame has more than one
- * owner (fork shared it, or a COW region's twin).
+ * owner (fork shared it, or a COW region's twin). Pages passed by IPC
+ * (SHARED, PAGER) are shared on purpose and never copied: the region's.
  */
 static unsigned pte_flags_for(const struct region *r, virt_addr_t va, phys_addr_t pa)
 {
 	unsigned flags = r->prot;
 
-	if (!(flags & MAP_WRITE))
+	if (!(flags & MAP_WRITE) || r->kind == REGION_SHARED || r->kind == REGION_PAGER)
 		return flags;
 	if (region_is_file_frame(r, va, pa))
 		return flags & ~MAP_WRITE;
@@ -512,6 +575,19 @@ static void protect_pages(struct user_space *us, const struct region *r, virt_ad
 	/* Usually every page is mapped, or none: try the whole piece at once. */
 	if (!per_page && paging_protect(&us->as, start, end - start, r->prot) == 0)
 		return;
+	if (r->kind == REGION_SHARED || r->kind == REGION_PAGER) {
+		/* A revoke may unmap these pages meanwhile (mm/share.c): page by page. */
+		while (va < end && paging_next_runs(&us->as, va, end, &batch)) {
+			for (unsigned i = 0; i < batch.count; i++) {
+				for (virt_addr_t p = batch.runs[i].start; p < batch.runs[i].end;
+				     p += PAGE_SIZE)
+					if (paging_protect(&us->as, p, PAGE_SIZE, r->prot) != 0)
+						continue; /* revoked since the walk */
+				va = batch.runs[i].end;
+			}
+		}
+		return;
+	}
 	while (va < end && paging_next_runs(&us->as, va, end, &batch)) {
 		for (unsigned i = 0; i < batch.count; i++) {
 			const struct paging_run *run = &batch.runs[i];
@@ -544,6 +620,8 @@ int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int pro
 		return err;
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
+	if ((prot & PROT_WRITE) && share_protect_check(us, addr, end) != 0)
+		return -EACCES; /* a mapping received read-only stays read-only */
 	err = region_protect(&us->regions, addr, end, prot_to_region(prot));
 	if (err)
 		return err == -ENOENT ? -ENOMEM : err;
@@ -565,7 +643,7 @@ virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk)
 		return us->brk;
 	virt_addr_t old_end = ALIGN_UP(us->brk, PAGE_SIZE), new_end = ALIGN_UP(new_brk, PAGE_SIZE);
 	if (new_end > old_end) {
-		if (user_range_used(us, old_end, new_end) ||
+		if (user_space_range_used(us, old_end, new_end) ||
 		    !user_memory_fits((new_end - old_end) / PAGE_SIZE) ||
 		    insert_region(us, old_end, new_end - old_end, MAP_USER | MAP_WRITE, REGION_ANON,
 				  HEAP_NAME) != 0)
@@ -592,6 +670,9 @@ int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advi
 		return err;
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
+	if (advice == MADV_DONTNEED &&
+	    user_range_has_kind(us, addr, end, REGION_SHARED, REGION_PAGER))
+		return -EINVAL; /* pages passed by IPC would not come back */
 	if (advice == MADV_DONTNEED)
 		MUST_SUCCEED(region_zap_range(&us->as, addr, end),
 			     "user_madvise: dropping pages changes no region");

@@ -39,12 +39,16 @@
 #include "mm/paging.h"
 #include "mm/region.h"
 
+struct share_node;
+
 struct user_space {
 	struct address_space as;   /* own user half; kernel half shared; as.regions == &regions */
 	struct region_set regions;
 	virt_addr_t brk_start;     /* page-aligned end of the image: the heap's start */
 	virt_addr_t brk;           /* current break (byte-precise, as Linux) */
 	virt_addr_t mmap_top;      /* next top-down mmap search starts below this */
+	struct share_node *share_nodes; /* its mappings in the IPC mapping database (mm/share.c,
+					 * under the database's lock), or NULL */
 };
 
 /* A file of the initrd: its bytes at phys (page-aligned), size of them. */
@@ -203,6 +207,16 @@ __must_check int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t 
  */
 __must_check int user_mincore(struct user_space *us, virt_addr_t addr, uint64_t len,
 			      uint8_t *vec);
+
+/*
+ * Where a kernel-placed mapping of size bytes (page-aligned) goes in us:
+ * the highest free range below USER_MMAP_TOP (mmap's placement without a
+ * hint), or 0 if none. Reserves nothing. IPC map and grant (mm/share.c).
+ */
+virt_addr_t user_space_place(struct user_space *us, uint64_t size);
+
+/* Does any region of us overlap [start, end)? */
+bool user_space_range_used(const struct user_space *us, virt_addr_t start, virt_addr_t end);
 
 /* The user pages mapped now (4 KiB pages: `ps` RSS, getrusage). */
 uint64_t user_space_resident(const struct user_space *us);

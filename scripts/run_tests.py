@@ -60,6 +60,7 @@ import test_fbcon  # noqa: E402,F401
 import test_fork  # noqa: E402,F401
 import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
+import test_ipc_core  # noqa: E402,F401
 import test_keyboard  # noqa: E402,F401
 import test_help  # noqa: E402,F401
 import test_ipc_servers  # noqa: E402,F401
@@ -70,6 +71,7 @@ import test_make_run  # noqa: E402
 import test_grub  # noqa: E402,F401
 import test_machine  # noqa: E402,F401
 import test_memview  # noqa: E402,F401
+import test_pager  # noqa: E402,F401
 import test_paging  # noqa: E402,F401
 import test_pipes  # noqa: E402,F401
 import test_pmm  # noqa: E402,F401

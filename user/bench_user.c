@@ -2,7 +2,7 @@
  * bench_user.c - the cost of the memory manager's user-facing operations,
  * in time-stamp-counter ticks per operation.
  *
- * Eight operations, each repeated many times between two rdtsc reads:
+ * Ten operations, each repeated many times between two rdtsc reads:
  *   getppid      the null system call (entry, dispatch, return)
  *   fault        one demand-zero fault from user mode (a store to a fresh
  *                page of an anonymous mapping)
@@ -12,6 +12,13 @@
  *   cow          a store, in a child after fork, to a page the parent shares
  *   fork         fork, the child's _exit(0), the parent's wait4 of it
  *   pipe         one byte to a child through a pipe and one byte back
+ *   ipc_call     Pagoda's IPC round trip: ipc_call to a child serving with
+ *                ipc_reply_recv, one payload word each way
+ *   ipc_map      the same call carrying a one-page MAP item (the child reads
+ *                the page, munmaps it and replies): mapping a page by IPC
+ * The two ipc rows are Pagoda's own calls: on Linux (-ENOSYS) they print
+ * "not applicable" (scripts/bench_user.py sets Linux's pipe round trip
+ * beside ipc_call).
  * Under QEMU's deterministic mode (-icount shift=0: scripts/bench_user.py,
  * `make bench-user`) the TSC advances once per executed instruction, so the
  * figures are instruction counts, the same on every run; on a real CPU they
@@ -20,8 +27,9 @@
  * Invariants:
  *   [x] each operation runs once untimed first (warm caches, lazily built
  *       tables), then ITER times timed; the loop's own few instructions count;
- *   [x] prints one line per operation: "NAME ITER ops PER per op  what";
- *       exits 1 if an operation failed (a benchmark of an error is no figure);
+ *   [x] prints one line per operation: "NAME ITER ops PER per op  what"
+ *       ("NAME not applicable: why" for an IPC row on Linux); exits 1 if an
+ *       operation failed (a benchmark of an error is no figure);
  *   [x] fork, exit and wait are raw system calls (no libc wrapper work), and
  *       every child it forks is waited for before the next operation starts.
  * Context: `run bench_user [SCALE [NAME...]]` (SCALE multiplies the iteration
@@ -39,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pagoda/ipc.h"
 #include "userlib.h"
 
 #define P 4096ul
@@ -281,6 +290,108 @@ static uint64_t bench_pipe(unsigned long n)
 	return ticks;
 }
 
+/* The IPC server's labels: a request, and the last one (reply, then exit). */
+#define IPC_BENCH_REQUEST 1
+#define IPC_BENCH_QUIT 2
+
+/*
+ * The child of the ipc rows: receive on ep, answer each call with its word
+ * 0 plus one (a MAP item: plus the first word of the page it brought, which
+ * is then munmapped), until IPC_BENCH_QUIT.
+ */
+static void __attribute__((noreturn)) ipc_server(long ep)
+{
+	struct ipc_msg m = {0};
+
+	if (ipc_recv(ep, &m, IPC_FOREVER) != 0)
+		raw_exit(1);
+	for (;;) {
+		uint64_t answer = m.w[0] + 1;
+
+		if (m.tag & IPC_TAG_MAP) {
+			answer += *(volatile uint64_t *)m.w[4];
+			if (munmap((void *)m.w[4], m.w[5]) != 0)
+				raw_exit(2);
+		}
+		if (IPC_TAG_LABEL(m.tag) == IPC_BENCH_QUIT) {
+			m.tag = IPC_TAG(0, 1);
+			m.w[0] = answer;
+			raw_exit(ipc_reply(&m) == 0 ? 0 : 3);
+		}
+		m.tag = IPC_TAG(0, 1);
+		m.w[0] = answer;
+		if (ipc_reply_recv(ep, &m, IPC_FOREVER) != 0)
+			raw_exit(4);
+	}
+}
+
+/*
+ * n round trips to a forked ipc_server (map: each call maps one page of
+ * ours into it). Returns the ticks; 0 after printing "not applicable" when
+ * the kernel has no Pagoda IPC (Linux: -ENOSYS).
+ */
+static uint64_t ipc_round_trips(const char *name, unsigned long n, int map)
+{
+	long ep = ipc_endpoint_create();
+
+	if (ep == -38) { /* -ENOSYS */
+		printf("%-12s not applicable: Pagoda's IPC calls return -ENOSYS here\n", name);
+		return 0;
+	}
+	if (ep < 0)
+		die("ipc_endpoint_create");
+	volatile uint64_t *page = mmap(NULL, P, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		die("mmap");
+	page[0] = 0;
+	long pid = raw_fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		ipc_server(ep);
+	uint64_t t0 = 0;
+
+	for (unsigned long i = 0; i <= n + 1; i++) {
+		struct ipc_msg m = {0};
+
+		if (i == 1)
+			t0 = rdtsc();
+		if (i == n + 1)
+			t0 = rdtsc() - t0; /* the quit call is not timed */
+		m.tag = IPC_TAG(i == n + 1 ? IPC_BENCH_QUIT : IPC_BENCH_REQUEST, 1);
+		m.w[0] = i;
+		if (map) {
+			page[0] = i;
+			m.tag = IPC_TAG(IPC_TAG_LABEL(m.tag), 6) | IPC_TAG_MAP;
+			m.w[4] = (uint64_t)(uintptr_t)page;
+			m.w[5] = P;
+		}
+		long r = ipc_call(ep, &m, IPC_FOREVER);
+
+		if (r != 0 || m.w[0] != i + 1 + (map ? i : 0)) {
+			printf("bench_user: call %lu: %ld, word 0 = %lu\n", i, r, (unsigned long)m.w[0]);
+			die(map ? "ipc_map round trip" : "ipc_call round trip");
+		}
+	}
+	reap(pid, "ipc server");
+	munmap((void *)page, P);
+	handle_close(ep);
+	return t0;
+}
+
+static uint64_t bench_ipc_call(unsigned long n)
+{
+	return ipc_round_trips("ipc_call", n, 0);
+}
+
+static uint64_t bench_ipc_map(unsigned long n)
+{
+	return ipc_round_trips("ipc_map", n, 1);
+}
+
 /* The rows, in the order they run and print; n is the operation count at SCALE 1. */
 static const struct operation {
 	const char *name;
@@ -296,6 +407,8 @@ static const struct operation {
 	{ "cow", COW_PAGES, bench_cow, COW_WHAT },
 	{ "fork", 200, bench_fork, "fork + exit + wait" },
 	{ "pipe", 2000, bench_pipe, "pipe round trip, 1 byte each way" },
+	{ "ipc_call", 2000, bench_ipc_call, "IPC round trip: call + reply_recv, 1 word each way" },
+	{ "ipc_map", 1000, bench_ipc_map, "IPC call mapping 1 page + read + munmap + reply" },
 };
 
 /* True if the command line names op, or names none (every operation runs). */

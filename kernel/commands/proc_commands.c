@@ -18,6 +18,7 @@
  *   [x] a foreground `run` returns only after the process is reaped.
  * Calling context: the shell thread (interrupts on, may sleep).
  */
+#include "kernel/commands/proc_commands.h"
 #include "kernel/fs/initrd.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
@@ -263,8 +264,7 @@ static uint64_t pmap_line(const struct user_space *us, const struct region *r)
 	return resident;
 }
 
-/* The process named by a PID argument, referenced; NULL after saying why. */
-static struct process *process_arg(const char *cmd, const char *arg)
+struct process *shell_process_arg(const char *cmd, const char *arg)
 {
 	uint64_t pid;
 	int err = parse_u64_range(arg, 1, 0x7fffffff, &pid);
@@ -281,7 +281,7 @@ static struct process *process_arg(const char *cmd, const char *arg)
 static int cmd_pmap(int argc, char **argv)
 {
 	(void)argc;
-	struct process *p = process_arg("pmap", argv[1]);
+	struct process *p = shell_process_arg("pmap", argv[1]);
 	if (!p)
 		return -ESRCH;
 	struct region_copy c = {kmalloc(PMAP_REGIONS_MAX * sizeof(struct region), 0), 0,

@@ -21,7 +21,8 @@
  * fails the sender's call and changes nothing: the receiver goes back to
  * waiting (first in its queue) or takes the next sender.
  *
- * Waiting (ipc_wait) sleeps on the process's own queue, interruptible;
+ * Waiting (ipc_wait) sleeps on the process's own queue, interruptible,
+ * with the deadline as a timeout (kernel/sched/timeout.h);
  * a waiter woken by a signal or its deadline leaves only if it is still
  * in the state it waited in (checked under the locks that guard it):
  * once BUSY it waits, uninterruptibly, for the partner to finish.
@@ -45,6 +46,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/timeout.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
@@ -205,7 +207,7 @@ void endpoint_take_locked(struct endpoint *ep, struct process *p)
 }
 
 /* Put p on queue q of ep (first or last) in state st. ep->lock held. */
-static void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
+void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
 				  bool first, enum ipc_wait_state st)
 {
 	spin_lock(&p->ipc.lock);
@@ -257,10 +259,6 @@ uint64_t ipc_deadline(long timeout_ms)
 	return timer_ticks() + sched_ms_to_ticks((uint64_t)timeout_ms);
 }
 
-/*
- * (Until the scheduler's wait_event_timeout is merged, a wait with a
- * deadline polls every tick; a wait without one sleeps until woken.)
- */
 int ipc_wait(struct wait_queue *wq, bool (*ready)(void *arg), void *arg, bool interruptible,
 	     uint64_t deadline)
 {
@@ -274,14 +272,14 @@ int ipc_wait(struct wait_queue *wq, bool (*ready)(void *arg), void *arg, bool in
 			result = -EINTR;
 			break;
 		}
-		if (deadline != IPC_NO_DEADLINE && timer_ticks() >= deadline) {
+		uint64_t now = timer_ticks();
+		if (deadline != IPC_NO_DEADLINE && now >= deadline) {
 			result = -ETIMEDOUT;
 			break;
 		}
-		if (deadline == IPC_NO_DEADLINE)
-			wait_event(wq, ready(arg) || (interruptible && signal_pending()));
-		else
-			thread_sleep_ticks(1);
+		/* Woken by a partner, a signal or the deadline's timeout: the loop decides. */
+		(void)wait_event_timeout(wq, ready(arg) || (interruptible && signal_pending()),
+					 deadline == IPC_NO_DEADLINE ? UINT64_MAX : deadline - now);
 	}
 	signal_sleep_end();
 	return result;
@@ -425,8 +423,7 @@ static int ipc_transfer(struct process *from, const struct ipc_message *m, bool 
 
 /* ---- Send and call ---- */
 
-/* A caller's wait for its reply (state REPLY_WAIT). 0 and *reply, or -errno. */
-static int call_wait_reply(struct process *self, uint64_t deadline, struct ipc_message *reply)
+int ipc_call_wait_reply(struct process *self, uint64_t deadline, struct ipc_message *reply)
 {
 	/* A call with timeout 0 only refuses to wait for a receiver: its reply is waited for. */
 	int err = wait_moved(self, IPC_REPLY_WAIT, deadline == 0 ? IPC_NO_DEADLINE : deadline);
@@ -470,12 +467,13 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 			err = wait_moved(self, IPC_SENDING, deadline);
 			if (err)
 				return err;
-			if (state_of(self) == IPC_REPLY_WAIT)
-				return call_wait_reply(self, deadline, reply);
-			err = wait_collect(self); /* DONE: taken (0), refused, or ep died */
-			if (!err && call)
-				*reply = self->ipc.msg; /* a call answered before it looked: the reply */
-			return err;
+			/*
+			 * Taken (a call then waits for, or already got, its reply), refused,
+			 * or ep died: DONE with the error, which the reply wait collects too.
+			 */
+			if (call)
+				return ipc_call_wait_reply(self, deadline, reply);
+			return wait_collect(self);
 		}
 		/* A receiver waits: take it and transfer. */
 		struct process *r = list_first_entry(&ep->receivers, struct process, ipc.link);
@@ -501,7 +499,7 @@ int ipc_send(struct endpoint *ep, struct ipc_message *msg, bool call, bool kerne
 			return 0;
 		}
 		ipc_call_taken(self, r);
-		return call_wait_reply(self, deadline, reply);
+		return ipc_call_wait_reply(self, deadline, reply);
 	}
 }
 
@@ -526,6 +524,17 @@ static void reply_drop(struct process *self)
 	process_put(c);
 }
 
+int ipc_recv_wait(struct process *self, uint64_t deadline, struct ipc_message *out)
+{
+	int err = wait_moved(self, IPC_RECEIVING, deadline);
+	if (err)
+		return err;
+	err = wait_collect(self); /* the sender set reply_to for a call */
+	if (!err)
+		*out = self->ipc.msg;
+	return err;
+}
+
 int ipc_recv(struct endpoint *ep, uint64_t deadline, struct ipc_message *out)
 {
 	struct process *self = process_current();
@@ -546,13 +555,7 @@ int ipc_recv(struct endpoint *ep, uint64_t deadline, struct ipc_message *out)
 			}
 			endpoint_queue_locked(ep, self, &ep->receivers, false, IPC_RECEIVING);
 			spin_unlock_irqrestore(&ep->lock, flags);
-			int err = wait_moved(self, IPC_RECEIVING, deadline);
-			if (err)
-				return err;
-			err = wait_collect(self); /* the sender set reply_to for a call */
-			if (!err)
-				*out = self->ipc.msg;
-			return err;
+			return ipc_recv_wait(self, deadline, out);
 		}
 		/* A sender waits: take it and transfer its message to self. */
 		struct process *s = list_first_entry(&ep->senders, struct process, ipc.link);

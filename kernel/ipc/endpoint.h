@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "kernel/ipc/ipc.h"
+#include "kernel/ipc/ipc_state.h"
 #include "kernel/ipc/object.h"
 #include "lib/compiler.h"
 #include "lib/list.h"
@@ -128,6 +129,17 @@ void ipc_finish(struct process *p, int result);
  * (it must be the calling thread or BUSY) and r is finished (DONE, 0).
  */
 void ipc_call_taken(struct process *caller, struct process *r);
+
+/* Put p on queue q of ep (first or last) in state st. ep->lock held. */
+void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
+			   bool first, enum ipc_wait_state st);
+
+/* A receiver's wait, once queued RECEIVING on an endpoint (self: the calling process). */
+__must_check int ipc_recv_wait(struct process *self, uint64_t deadline, struct ipc_message *out);
+
+/* A caller's wait for its reply (self: the calling process, REPLY_WAIT). 0 and *reply, or -errno. */
+__must_check int ipc_call_wait_reply(struct process *self, uint64_t deadline,
+				     struct ipc_message *reply);
 
 /*
  * Sleep on wq until ready(arg); a signal (when interruptible) or the

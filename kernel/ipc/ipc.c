@@ -28,7 +28,6 @@
 #include "kernel/proc/process.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
-#include "mm/share.h"
 
 static struct endpoint *nameserver_ep;
 
@@ -42,6 +41,12 @@ int ipc_kernel_call(struct endpoint *ep, struct ipc_message *msg, long timeout_m
 	/* The faulting process serves ep itself: it would wait for itself. */
 	if (__atomic_load_n(&ep->last_receiver_pid, __ATOMIC_RELAXED) == self->pid)
 		return -EDEADLK;
+	/*
+	 * A fault may come in the middle of this process's own call (a user
+	 * copy in a transfer): its call's kind is put back afterwards, so that
+	 * call's reply is taken as a process's, not as a pager's.
+	 */
+	bool outer_kernel_call = self->ipc.kernel_call;
 	self->ipc.map_into = map_into;
 	self->ipc.map_at = map_at;
 	self->ipc.map_write = write_allowed;
@@ -51,6 +56,7 @@ int ipc_kernel_call(struct endpoint *ep, struct ipc_message *msg, long timeout_m
 	m.badge = 0;
 	struct ipc_message r = {0};
 	int err = ipc_send(ep, &m, true, true, ipc_deadline(timeout_ms), &r);
+	self->ipc.kernel_call = outer_kernel_call;
 	if (err == 0 || err == -EFAULT)
 		*reply = r;
 	return err;
@@ -92,28 +98,4 @@ int ipc_spawn_nameserver(void)
 		return -ENOENT;
 	return process_spawn("nameserver", argv, PROCESS_BACKGROUND | PROCESS_NAMESERVER, NULL, why,
 			     sizeof(why));
-}
-
-/*
- * ---- Until mm/share.c is merged (branch share) -------------------------
- * Weak stand-ins, replaced by mm/share.c's definitions at link time: a
- * memory item fails with -ENOSYS, and exit has nothing to undo.
- */
-__attribute__((weak)) int share_map(struct user_space *from, virt_addr_t va, uint64_t len,
-				    unsigned flags, struct user_space *to, virt_addr_t *to_va)
-{
-	(void)from, (void)va, (void)len, (void)flags, (void)to, (void)to_va;
-	return -ENOSYS;
-}
-
-__attribute__((weak)) int share_grant(struct user_space *from, virt_addr_t va, uint64_t len,
-				      unsigned flags, struct user_space *to, virt_addr_t *to_va)
-{
-	(void)from, (void)va, (void)len, (void)flags, (void)to, (void)to_va;
-	return -ENOSYS;
-}
-
-__attribute__((weak)) void share_space_exit(struct user_space *us)
-{
-	(void)us;
 }

@@ -13,7 +13,9 @@
  *       the tick, in wake_tick order (equal ticks in the order they slept);
  *   [x] ready counts each queue's threads; curr is the thread running on
  *       the CPU (NULL: its idle thread), written under the queue's lock;
- *   [x] online CPUs only ever join (the mask grows).
+ *   [x] online CPUs only ever join (the mask grows);
+ *   [x] a handoff (sched_handoff_pick) makes RUNNING only a BLOCKED thread
+ *       off every CPU and queue, never past a ready thread that outranks it.
  * Lock order (interrupts off in every function, ASSERT_IRQS_OFF):
  *   [x] a wait queue's lock (wait.c) -> a thread's sched_lock -> a run queue's lock;
  *   [x] two run-queue locks (stealing) are taken lower CPU number first;
@@ -250,6 +252,31 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 
 	*prev_must_move = put_prev(cpu, prev, &next) == -EBUSY;
 	return next ? next : sched_pick_next(cpu);
+}
+
+bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
+			bool *prev_must_move)
+{
+	ASSERT_IRQS_OFF();
+	struct run_queue *rq = &queues[cpu];
+
+	spin_lock_at(&next->sched_lock, SPINLOCK_SITE); /* interrupts checked off above */
+	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
+	bool ok = next->state == THREAD_BLOCKED && !next->on_rq && !on_cpu(next) &&
+		  list_empty(&next->run_link) && (next->affinity & CPUMASK_CPU(cpu)) &&
+		  !sched_ready_above(cpu, next->priority);
+	if (ok) {
+		next->waiting_on = NULL;
+		if (next->slice_left == 0)
+			next->slice_left = SCHED_SLICE_TICKS;
+		spin_lock_at(&rq->lock, SPINLOCK_SITE);
+		make_current(rq, next, cpu);
+		spin_unlock(&rq->lock);
+	}
+	spin_unlock(&next->sched_lock);
+	if (ok)
+		*prev_must_move = put_prev(cpu, prev, NULL) == -EBUSY;
+	return ok;
 }
 
 /* Lock the queues of CPUs a and b (a != b), lower number first. */

@@ -7,14 +7,19 @@
  * Invariants:
  *   [x] cpu->current is the thread whose stack this CPU runs on, in state
  *       RUNNING, on_cpu set, and on no run queue;
- *   [x] a switch happens only inside schedule() (or the idle loop), with
- *       interrupts off and the preemption count zero;
+ *   [x] a switch happens only inside schedule(), sched_handoff() or the
+ *       idle loop, with interrupts off and the preemption count zero, and
+ *       always through switch_to (accounting, CR3, TSS RSP0, FPU, FS base,
+ *       I/O bitmap, on_cpu);
  *   [x] a thread's on_cpu is cleared only by the next thread on its CPU,
  *       after sched_switch stored its stack pointer (sched_finish_switch);
  *   [x] the idle threads are never queued: one runs when its CPU has
  *       nothing to run or steal;
  *   [x] CR3 holds the running thread's `space`: a switch reloads it only
- *       when the next thread's space differs from the previous one's.
+ *       when the next thread's space differs from the previous one's;
+ *   [x] a thread's handoff_to (sched_handoff_hint) is taken by its next
+ *       schedule() or by sched_handoff_hint_end, whichever comes first:
+ *       the thread it names is handed off to or woken exactly once.
  * Context: per CPU, interrupts off where said. Lock order: the policy's
  * (sched.c); this file holds no lock across a switch.
  */
@@ -24,6 +29,7 @@
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sched/timeout.h"
 #include "kernel/smp/smp.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
@@ -41,6 +47,7 @@ struct cpu_sched {
 	bool prev_must_move;    /* ... which sched_put_prev left on no queue */
 	uint64_t start_tsc;     /* when this CPU began scheduling */
 	uint64_t switches, preemptions;
+	uint64_t handoffs;      /* of those switches, direct ones (sched_handoff) */
 };
 
 static struct cpu_sched cpus[SCHED_MAX_CPUS];
@@ -170,6 +177,13 @@ void schedule(void)
 		panic("schedule: thread %lu (%s) would sleep with preemption disabled "
 		      "(a spinlock held?)", prev->id, prev->name);
 	__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
+	struct thread *hint = prev->handoff_to;
+	if (unlikely(hint != NULL)) { /* sched_handoff_hint */
+		prev->handoff_to = NULL;
+		if (prev->state == THREAD_BLOCKED && sched_handoff(hint))
+			return;
+		sched_wake_thread(hint); /* declined, or prev still runs: hint waits its turn */
+	}
 	/* must_move: its affinity excludes this CPU now */
 	struct thread *next = prev != &c->idle ? sched_put_prev_pick_next(cpu, prev, &must_move)
 					      : sched_pick_next(cpu);
@@ -180,6 +194,26 @@ void schedule(void)
 	switch_to(c, prev, next, must_move);
 }
 
+bool sched_handoff(struct thread *next)
+{
+	ASSERT_IRQS_OFF();
+	unsigned cpu = arch_cpu_id();
+	struct cpu_sched *c = &cpus[cpu];
+	struct thread *prev = c->current;
+	bool must_move = false;
+
+	ASSERT(prev != &c->idle && next != prev && next != &c->idle,
+	       "sched_handoff: only a thread hands off, to another thread");
+	if (unlikely(arch_preempt_count() != 0))
+		panic("sched_handoff: thread %lu (%s) would sleep with preemption disabled "
+		      "(a spinlock held?)", prev->id, prev->name);
+	if (!sched_handoff_pick(cpu, prev, next, &must_move))
+		return false; /* nothing changed: the caller wakes next and schedules */
+	c->handoffs++;
+	switch_to(c, prev, next, must_move);
+	return true;
+}
+
 void thread_yield(void)
 {
 	unsigned long flags = arch_irq_save();
@@ -188,6 +222,31 @@ void thread_yield(void)
 	if (sched_ready_above(arch_cpu_id(), t->priority - 1))
 		schedule();
 	arch_irq_restore(flags);
+}
+
+void sched_handoff_hint(struct thread *t)
+{
+	unsigned long flags = arch_irq_save(); /* current, read on the CPU it runs on */
+	struct thread *self = this_cpu()->current;
+
+	ASSERT(self->handoff_to == NULL && t != self, "sched_handoff_hint: one hint at a time");
+	self->handoff_to = t;
+	arch_irq_restore(flags);
+}
+
+void sched_handoff_hint_end(void)
+{
+	unsigned long flags = arch_irq_save();
+	struct thread *self = this_cpu()->current;
+	struct thread *t = self->handoff_to;
+
+	if (t) { /* the path did not block: t is still ours to wake */
+		self->handoff_to = NULL;
+		sched_wake_thread(t);
+	}
+	arch_irq_restore(flags);
+	if (t)
+		sched_preempt_point();
 }
 
 uint64_t sched_ms_to_ticks(uint64_t ms)
@@ -289,6 +348,8 @@ void sched_timer_tick(void)
 	struct thread *curr = c->current == &c->idle ? NULL : c->current;
 	if (curr)
 		curr->ticks_unswitched++;
+	if (cpu == 0) /* the CPU that advances timer_ticks runs the due timeouts */
+		timeout_tick(timer_ticks());
 	cpumask_t resched = sched_tick(cpu, curr, timer_ticks());
 	for (; resched != 0; resched &= resched - 1)
 		sched_resched_cpu((unsigned)__builtin_ctzll(resched));
@@ -367,22 +428,29 @@ void sched_idle_loop(void)
 	}
 }
 
-uint64_t sched_switch_count(void)
+/* The sum over every CPU of the counter at `offset` in struct cpu_sched. */
+static uint64_t sum_over_cpus(size_t offset)
 {
 	uint64_t n = 0;
 
 	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++)
-		n += __atomic_load_n(&cpus[cpu].switches, __ATOMIC_RELAXED);
+		n += __atomic_load_n((uint64_t *)((char *)&cpus[cpu] + offset), __ATOMIC_RELAXED);
 	return n;
+}
+
+uint64_t sched_switch_count(void)
+{
+	return sum_over_cpus(offsetof(struct cpu_sched, switches));
 }
 
 uint64_t sched_preemption_count(void)
 {
-	uint64_t n = 0;
+	return sum_over_cpus(offsetof(struct cpu_sched, preemptions));
+}
 
-	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++)
-		n += __atomic_load_n(&cpus[cpu].preemptions, __ATOMIC_RELAXED);
-	return n;
+uint64_t sched_handoff_count(void)
+{
+	return sum_over_cpus(offsetof(struct cpu_sched, handoffs));
 }
 
 void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)

@@ -6,7 +6,9 @@
  * back on its run queue if it is still RUNNING (a yield or a preemption;
  * a thread that blocked or slept has already said so in its state), asks
  * the policy for the next one (the CPU's idle thread when none is ready)
- * and switches stacks with sched_switch (switch.asm).
+ * and switches stacks with sched_switch (switch.asm). sched_handoff() is
+ * the direct switch of IPC's fast path: a blocking thread gives the CPU to
+ * the one thread it woke, past the run queues, through the same switch.
  *
  * Every CPU runs this on its own: its current and idle threads are per CPU
  * (indexed by arch_cpu_id()). SMP: a thread switched away from stays
@@ -84,6 +86,38 @@ struct thread *sched_idle_thread(void);
  * caller runs again. Interrupts off, preemption count zero.
  */
 void schedule(void);
+
+/*
+ * Switch straight from the calling thread to next on this CPU, without the
+ * run queues (IPC: a call hands the CPU to the server it woke). The caller
+ * has already made itself BLOCKED (wait_prepare on its own queue); next is
+ * a BLOCKED thread the caller just took off its wait queue
+ * (wait_queue_take_one_locked). On success next runs here (RUNNING), the
+ * caller stays BLOCKED, and this returns true when the caller runs again
+ * (after its wake-up). Returns false at once, having done nothing, when
+ * next cannot run here now (sched_handoff_pick: still on another CPU, its
+ * affinity, a ready thread outranks it): the caller then wakes next with
+ * sched_wake_thread and calls schedule(). Everything a switch does happens
+ * (switch_to). Interrupts off, preemption count zero, not the idle thread.
+ */
+bool sched_handoff(struct thread *next) __must_check;
+
+/*
+ * Make the calling thread's next schedule() a handoff to t (BLOCKED, taken
+ * off its wait queue by the caller: wait_queue_take_one_locked), so a
+ * blocking path written for schedule() (IPC's general wait) switches
+ * straight to t without knowing: when that schedule() finds the caller
+ * BLOCKED it calls sched_handoff(t); when the handoff declines, or the
+ * caller is still RUNNING (a preemption came first), it wakes t
+ * (sched_wake_thread) and schedules as usual. The caller must call
+ * sched_handoff_hint_end() after that path: it wakes t if no schedule()
+ * took the hint (the path did not block). Any thread, interrupts on.
+ */
+void sched_handoff_hint(struct thread *t);
+void sched_handoff_hint_end(void);
+
+/* Direct switches (sched_handoff) on every CPU since boot. */
+uint64_t sched_handoff_count(void);
 
 /*
  * Let another ready thread of the caller's priority (or above) run first;

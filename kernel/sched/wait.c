@@ -5,14 +5,22 @@
  *   [x] waiters, and the state of a thread on it, change only under the
  *       queue's lock;
  *   [x] a woken thread leaves the queue before it becomes READY (or
- *       RUNNING again), so a second wake-up never finds it there.
+ *       RUNNING again), so a second wake-up never finds it there;
+ *   [x] a thread taken off (wait_queue_take_one_locked) stays BLOCKED on
+ *       no queue until its taker hands off to it or wakes it: nobody else
+ *       finds it (wakers, timeouts and wait_cancel look on the queue);
+ *   [x] a wait_timeout's expiry sets `expired` before it takes the
+ *       queue's lock to wake, as any waker sets its condition first.
  * Context: blocking from a thread with interrupts off; waking from any.
- * Lock order: the queue's lock -> the woken thread's sched_lock -> a
- * run-queue lock (sched_wake_thread); nothing else inside it.
+ * Lock order: "timeouts" (a wait_timeout's expiry) -> the queue's lock ->
+ * the woken thread's sched_lock -> a run-queue lock (sched_wake_thread);
+ * nothing else inside it.
  */
 #include "kernel/sched/wait.h"
 
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/timeout.h"
+#include "kernel/timer.h"
 #include "lib/panic.h"
 
 void wait_queue_init(struct wait_queue *wq, const char *name)
@@ -85,6 +93,15 @@ struct thread *wait_queue_wake_one_locked(struct wait_queue *wq)
 	return t;
 }
 
+struct thread *wait_queue_take_one_locked(struct wait_queue *wq)
+{
+	if (list_empty(&wq->waiters))
+		return NULL;
+	struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
+	list_remove(&t->wait_link); /* still BLOCKED, waiting_on wq: sched_wake clears it */
+	return t;
+}
+
 struct thread *wait_queue_wake_one(struct wait_queue *wq)
 {
 	unsigned long flags = spin_lock_irqsave(&wq->lock);
@@ -116,4 +133,46 @@ size_t wait_queue_count(struct wait_queue *wq)
 
 	spin_unlock_irqrestore(&wq->lock, flags);
 	return n;
+}
+
+bool wait_queue_wake_thread(struct wait_queue *wq, struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	bool waiting = t->waiting_on == wq && !list_empty(&t->wait_link);
+
+	if (waiting)
+		wake_locked(t);
+	spin_unlock_irqrestore(&wq->lock, flags);
+	return waiting;
+}
+
+/* A wait_timeout's expiry, in the tick: say so, then wake its thread if it still waits. */
+static void wait_timeout_fire(struct timeout *to)
+{
+	struct wait_timeout *w = container_of(to, struct wait_timeout, to);
+
+	__atomic_store_n(&w->expired, true, __ATOMIC_RELEASE);
+	wait_queue_wake_thread(w->wq, w->thread); /* at the interrupt's exit it may run */
+}
+
+void wait_timeout_begin(struct wait_timeout *w, struct wait_queue *wq, uint64_t ticks)
+{
+	ASSERT_IRQS_OFF();
+	w->wq = wq;
+	w->thread = thread_current();
+	w->armed = false;
+	w->expired = ticks == 0; /* no wait at all: cond is checked once */
+	list_init(&w->to.link);
+	if (ticks == 0 || ticks == UINT64_MAX)
+		return;
+	uint64_t now = timer_ticks();
+	w->armed = true;
+	timeout_add(&w->to, now + ticks < now ? UINT64_MAX - 1 : now + ticks, wait_timeout_fire);
+}
+
+void wait_timeout_end(struct wait_timeout *w)
+{
+	ASSERT_IRQS_OFF();
+	if (w->armed)
+		timeout_cancel(&w->to); /* after it, the expiry is not running and never will */
 }

@@ -15,9 +15,13 @@
  * semaphore: wait_queue_block_locked). A waiter woken before it reached
  * schedule() simply goes on running (sched_wake's on_rq case).
  *
+ * wait_event_timeout (the same with a limit in ticks) is in timeout.h.
+ *
  * Invariants:
  *   [x] a thread is on a queue exactly while it is BLOCKED with
- *       waiting_on == that queue; waiters are woken in the order they came.
+ *       waiting_on == that queue (or taken off by
+ *       wait_queue_take_one_locked, BLOCKED on none, until its taker hands
+ *       off to it or wakes it); waiters are woken in the order they came.
  * Context: blocking from a thread (not idle) with interrupts off; wake-ups
  * from any context, interrupt handlers included. Lock order: a queue's
  * lock -> the woken thread's sched_lock -> a run-queue lock (sched.c).
@@ -25,6 +29,7 @@
 #ifndef KERNEL_SCHED_WAIT_H
 #define KERNEL_SCHED_WAIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mm/spinlock.h"
@@ -69,6 +74,20 @@ struct thread *wait_queue_wake_one(struct wait_queue *wq);
 
 /* wait_queue_wake_one with wq's lock held (the caller then calls sched_preempt_point). */
 struct thread *wait_queue_wake_one_locked(struct wait_queue *wq);
+
+/*
+ * Take the oldest waiter off wq without waking it (wq's lock held): it
+ * stays BLOCKED, on no queue, and no waker, timeout or signal can reach it
+ * any more. The caller must then sched_handoff to it or, when that
+ * declines, sched_wake_thread it. Returns it, or NULL if none waited.
+ */
+struct thread *wait_queue_take_one_locked(struct wait_queue *wq);
+
+/*
+ * Wake t if it is still waiting on wq (a timeout's expiry wakes its own
+ * thread, not the oldest). Returns whether it was. Any context.
+ */
+bool wait_queue_wake_thread(struct wait_queue *wq, struct thread *t);
 
 /* Wake every waiter; returns how many. Any context. */
 size_t wait_queue_wake_all(struct wait_queue *wq);

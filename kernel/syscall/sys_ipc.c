@@ -41,8 +41,7 @@ static void frame_message(const struct trap_frame *f, struct ipc_message *m)
 	m->badge = 0;
 }
 
-/* Write a received message into the out registers. */
-static void frame_deliver(struct trap_frame *f, const struct ipc_message *m)
+void ipc_frame_deliver(struct trap_frame *f, const struct ipc_message *m)
 {
 	f->rdi = (uint64_t)m->badge;
 	f->rsi = m->tag;
@@ -119,7 +118,7 @@ long sys_ipc_notification_create(struct trap_frame *frame)
 /* send (call: false) and call (true). */
 static long send_or_call(struct trap_frame *frame, bool call)
 {
-	struct ipc_message m, reply;
+	struct ipc_message m, reply = {0}; /* nothing of the kernel's stack leaks out */
 	struct endpoint *ep;
 
 	frame_message(frame, &m);
@@ -131,7 +130,7 @@ static long send_or_call(struct trap_frame *frame, bool call)
 	err = ipc_send(ep, &m, call, false, ipc_deadline((long)frame->r15), &reply);
 	kobject_put(&ep->ko);
 	if (!err && call)
-		frame_deliver(frame, &reply);
+		ipc_frame_deliver(frame, &reply);
 	return err;
 }
 
@@ -150,7 +149,7 @@ long sys_ipc_call(struct trap_frame *frame)
 /* Receive on the endpoint of rdi into the frame. */
 static long recv_into(struct trap_frame *frame)
 {
-	struct ipc_message m;
+	struct ipc_message m = {0};
 	struct endpoint *ep;
 
 	int err = endpoint_lookup((int64_t)frame->rdi, HANDLE_RIGHT_RECEIVE, &ep);
@@ -159,7 +158,7 @@ static long recv_into(struct trap_frame *frame)
 	err = ipc_recv(ep, ipc_deadline((long)frame->r15), &m);
 	kobject_put(&ep->ko);
 	if (!err)
-		frame_deliver(frame, &m);
+		ipc_frame_deliver(frame, &m);
 	return err;
 }
 

@@ -20,6 +20,7 @@
 #define KERNEL_SYSCALL_SYS_IPC_H
 
 struct trap_frame;
+struct ipc_message;
 
 long sys_ipc_endpoint_create(struct trap_frame *frame);
 long sys_ipc_notification_create(struct trap_frame *frame);
@@ -33,5 +34,8 @@ long sys_ipc_notify_wait(struct trap_frame *frame);
 long sys_handle_duplicate(struct trap_frame *frame);
 long sys_handle_close(struct trap_frame *frame);
 long sys_handle_info(struct trap_frame *frame);
+
+/* Write a received message into the out registers (also the fast path's, fastpath.c). */
+void ipc_frame_deliver(struct trap_frame *f, const struct ipc_message *m);
 
 #endif

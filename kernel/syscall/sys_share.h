@@ -6,8 +6,13 @@
  * user/include/pagoda/ipc_abi.h), so every Pagoda call has one shape.
  * Returns the value for rax (>= 0, or -errno).
  *
+ * sys_ipc_revoke(rdi = addr, rsi = len): share_revoke on the caller's own
+ * space: returns how many mappings went (0: none, not an error), -EINVAL
+ * for an unaligned addr, len 0, or a range leaving the user half.
+ *
  * Invariants:
- *   [x] (placeholder: filled in by memory passing (mm/share.c))
+ *   [x] only the caller's own mappings' descendants are reached: a
+ *       process can take back what it passed on, nothing else.
  * Context: a process's thread in a system call (interrupts on, no lock held).
  */
 #ifndef KERNEL_SYSCALL_SYS_SHARE_H

@@ -855,6 +855,7 @@ const char *trace_errno_text(int err)
 	case ENOSYS: return "Function not implemented";
 	case EOVERFLOW: return "Value too large for defined data type";
 	case ENOTSUP: return "Operation not supported";
+	case ETIMEDOUT: return "Connection timed out";
 	default: return NULL;
 	}
 }

@@ -145,7 +145,7 @@ static const char *test_kind_names(void)
 {
 	static const char *const names[REGION_KINDS] = {
 		"anon", "cow", "stack", "guard", "file", "device", "kernel image", "direct map",
-		"vmalloc"};
+		"vmalloc", "shared", "granted", "pager"};
 
 	for (unsigned k = 0; k < REGION_KINDS; k++)
 		CHECKF(strcmp(region_kind_name(k), names[k]) == 0, "kind %u is \"%s\"", k,
@@ -464,7 +464,7 @@ static const char *test_merge(void)
 	}
 	static const enum region_kind kinds[] = {
 		REGION_COW, REGION_GUARD, REGION_DEVICE, REGION_KERNEL_IMAGE, REGION_DIRECT_MAP,
-		REGION_VMALLOC,
+		REGION_VMALLOC, REGION_SHARED, REGION_GRANTED, REGION_PAGER,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		region_set_init(&set);
@@ -472,7 +472,7 @@ static const char *test_merge(void)
 		CHECK(add(&set, 20, 30, RW, kinds[i], "same") == 0);
 		CHECK(add(&set, 0, 10, RW, kinds[i], "same") == 0);
 		CHECK_SET(&set);
-		size_t expected = kinds[i] == REGION_COW ? 1 : 3;
+		size_t expected = kinds[i] == REGION_COW || kinds[i] == REGION_GRANTED ? 1 : 3;
 		CHECKF(set.count == expected, "two equal %s regions: %zu regions",
 		       region_kind_name(kinds[i]), set.count);
 		region_set_destroy(&set);

@@ -13,7 +13,9 @@
  * interrupts-off contract; SMP: stealing from the busiest queue, stealing
  * that respects affinity, a thread still on its CPU (on_cpu) never stolen
  * or moved, placement of new and woken threads on idle CPUs, the tick's
- * pull, 64 CPUs (CPU 63 at the mask's edge), offline CPUs refused. The
+ * pull, 64 CPUs (CPU 63 at the mask's edge), offline CPUs refused; the
+ * handoff's policy (sched_handoff_pick: IPC's direct switch) and the
+ * timeout list (timeout.c: order, cancel, the O(1) idle tick). The
  * simulated CPUs are array indexes passed to the policy; the sim clears a
  * thread's on_cpu when "the switch" away from it completes, as
  * sched_finish_switch does. Hosted code: one thread, interrupts "off"
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "kernel/sched/sched.h"
+#include "kernel/sched/timeout.h"
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 #include "tests/host/host_stubs.h"
@@ -451,6 +454,172 @@ static const char *test_irqs_off_contract(void)
 	return NULL;
 }
 
+/* ---- Handoff (sched_handoff_pick) ---- */
+
+/* Thread i BLOCKED and out of the policy (its schedule() ran, its switch-out complete). */
+static void sim_blocked(int i, int prio, cpumask_t mask)
+{
+	struct thread *t = &sim[i];
+	t->id = (uint64_t)i;
+	t->priority = prio;
+	t->affinity = mask;
+	t->state = THREAD_BLOCKED;
+	t->on_rq = false;
+	t->on_cpu = false;
+	spin_lock_init(&t->sched_lock, "thread");
+	list_init(&t->run_link);
+	list_init(&t->wait_link);
+}
+
+/* The running thread of cpu blocks and hands off to next; returns the pick's answer. */
+static bool sim_handoff(unsigned cpu, struct thread *next)
+{
+	struct thread *prev = running[cpu];
+	bool must_move = false;
+
+	prev->state = THREAD_BLOCKED; /* wait_prepare */
+	if (!sched_handoff_pick(cpu, prev, next, &must_move))
+		return false;
+	running[cpu] = next;
+	prev->on_cpu = false; /* sched_finish_switch */
+	if (must_move && sched_enqueue(prev) < 0)
+		panic("test_sched: a thread that had to leave its CPU went nowhere");
+	return true;
+}
+
+static const char *test_handoff(void)
+{
+	uint64_t id;
+	char name[8];
+
+	sim_begin(1);
+	CHECK(sim_thread(0, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS) == 0); /* the client */
+	CHECK(sim_thread(2, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS) == 0); /* a bystander */
+	sim_blocked(1, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS);            /* the server */
+	sim_schedule(0);
+	CHECK(running[0] == &sim[0]);
+	/* Call: the client blocks, the server runs at once, the bystander still waits. */
+	CHECK(sim_handoff(0, &sim[1]));
+	CHECKF(sim[1].state == THREAD_RUNNING && sim[1].on_cpu && sim[1].on_rq && sim[1].cpu == 0 &&
+	       sim[1].slice_left == SCHED_SLICE_TICKS,
+	       "the server is %d on_cpu %d on_rq %d", sim[1].state, sim[1].on_cpu, sim[1].on_rq);
+	CHECK(sim[0].state == THREAD_BLOCKED && !sim[0].on_rq && !sim[0].on_cpu);
+	CHECK(sched_ready_count(0) == 1 && sched_cpu_current(0, &id, name, sizeof(name)) && id == 1);
+	/* Reply: back to the client, the same way. */
+	CHECK(sim_handoff(0, &sim[0]));
+	CHECK(running[0] == &sim[0] && sim[1].state == THREAD_BLOCKED && !sim[1].on_rq);
+	CHECK(sched_ready_count(0) == 1);
+	/* The tick treats the handed-to thread as any running one: round robin with the bystander. */
+	sim_ticks(SCHED_SLICE_TICKS);
+	CHECK(running[0] == &sim[2] && sim[0].state == THREAD_READY);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_handoff_declines(void)
+{
+	sim_begin(2);
+	CHECK(sim_thread(0, THREAD_PRIO_DEFAULT, 1u << 0) == 0);
+	sim_schedule(0);
+	/* next has not reached its schedule() yet (on_rq), or is still switching out (on_cpu). */
+	sim_blocked(1, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS);
+	sim[1].on_rq = true;
+	bool must_move = false;
+	sim[0].state = THREAD_BLOCKED;
+	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	sim[1].on_rq = false;
+	sim[1].on_cpu = true;
+	sim[1].cpu = 1;
+	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	/* Its affinity excludes this CPU. */
+	sim_blocked(1, THREAD_PRIO_DEFAULT, 1u << 1);
+	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	/* A ready thread outranks it; one at its own level does not stop it. */
+	sim_blocked(1, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS);
+	CHECK(sim_thread(3, THREAD_PRIO_DEFAULT + 1, 1u << 0) == 0);
+	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	/* Nothing changed by the refusals. */
+	CHECK(sim[0].on_rq && sim[1].state == THREAD_BLOCKED && !sim[1].on_rq &&
+	      sched_ready_count(0) == 1 && sched_ready_count(1) == 0);
+	sim[0].state = THREAD_RUNNING;
+	sim_end();
+	return NULL;
+}
+
+static const char *test_handoff_prev_woken(void)
+{
+	sim_begin(1);
+	CHECK(sim_thread(0, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS) == 0);
+	sim_blocked(1, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS);
+	sim_schedule(0);
+	/* The caller blocked, then was woken before it switched (a timeout, a signal). */
+	unsigned where;
+	sim[0].state = THREAD_BLOCKED;
+	CHECK(sched_wake(&sim[0], &where) == 0 && sim[0].state == THREAD_RUNNING);
+	bool must_move = false;
+	CHECK(sched_handoff_pick(0, &sim[0], &sim[1], &must_move) && !must_move);
+	/* It is not lost: it waits on the run queue, READY. */
+	CHECK(sim[0].state == THREAD_READY && sched_ready_count(0) == 1);
+	running[0] = &sim[1];
+	sim[0].on_cpu = false;
+	sim_ticks(SCHED_SLICE_TICKS);
+	CHECK(running[0] == &sim[0]);
+	sim_end();
+	return NULL;
+}
+
+/* ---- Timeouts (kernel/sched/timeout.c) ---- */
+
+static unsigned fired[4];
+static struct timeout tos[4];
+
+static void note_fire(struct timeout *to)
+{
+	fired[to - tos]++;
+	order[order_len++] = (int)(to - tos);
+}
+
+static const char *test_timeouts(void)
+{
+	sim_begin(1);
+	timeout_init();
+	memset(fired, 0, sizeof(fired));
+	CHECK(timeout_next_expiry() == UINT64_MAX && timeout_tick(1) == 0);
+	timeout_add(&tos[0], 10, note_fire);
+	timeout_add(&tos[1], 5, note_fire);
+	timeout_add(&tos[2], 10, note_fire); /* equal to 0's: after it */
+	timeout_add(&tos[3], 7, note_fire);
+	CHECK(timeout_pending_count() == 4 && timeout_next_expiry() == 5);
+	CHECK(timeout_tick(4) == 0);
+	CHECK(timeout_cancel(&tos[3]) && timeout_next_expiry() == 5);
+	CHECK(timeout_tick(5) == 1 && fired[1] == 1 && timeout_next_expiry() == 10);
+	CHECK(!timeout_cancel(&tos[1])); /* already ran */
+	CHECK(timeout_tick(9) == 0);
+	CHECK(timeout_tick(12) == 2 && fired[0] == 1 && fired[2] == 1 && fired[3] == 0);
+	CHECKF(order_len == 3 && order[0] == 1 && order[1] == 0 && order[2] == 2,
+	       "fired in the order %d %d %d", order[0], order[1], order[2]);
+	CHECK(timeout_pending_count() == 0 && timeout_next_expiry() == UINT64_MAX);
+	CHECK(timeout_tick(100) == 0);
+	sim_end();
+	return NULL;
+}
+
+/* Arming from a context with interrupts on is fine; the tick is not. */
+static void tick_with_interrupts_on(void *arg)
+{
+	(void)arg;
+	timeout_tick(1);
+}
+
+static const char *test_timeout_tick_irqs_off(void)
+{
+	char msg[160];
+
+	CHECKF(host_expect_panic(tick_with_interrupts_on, NULL, msg, sizeof(msg)), "%s", msg);
+	CHECKF(strstr(msg, "timeout_tick: interrupts must be off"), "panic said: %s", msg);
+	return NULL;
+}
+
 static const struct selftest sched_tests[] = {
 	{"round_robin", "3 threads of one level take turns in order, 100 +- a slice of 300 ticks",
 	 test_round_robin},
@@ -480,6 +649,16 @@ static const struct selftest sched_tests[] = {
 	{"pick_offline_panics", "picking for an offline CPU is reported", test_pick_offline_panics},
 	{"irqs_off_contract", "the policy called with interrupts on panics, naming the function",
 	 test_irqs_off_contract},
+	{"handoff", "a blocked caller hands its CPU to a blocked server and back, past the run "
+	 "queue; the tick then round-robins as usual", test_handoff},
+	{"handoff_declines", "no handoff to a thread still on a CPU, not allowed here, or "
+	 "outranked by a ready one; nothing changes", test_handoff_declines},
+	{"handoff_prev_woken", "a caller woken before its handoff goes back on the run queue",
+	 test_handoff_prev_woken},
+	{"timeouts", "timeouts run at their tick, earliest first, FIFO among equals; cancel "
+	 "says whether one ran; a tick with none due does nothing", test_timeouts},
+	{"timeout_tick_irqs_off", "the timeout tick with interrupts on panics",
+	 test_timeout_tick_irqs_off},
 };
 
 SELFTEST_SUITE(sched, sched_tests);

@@ -54,54 +54,15 @@ static struct user_space parent, child;
 		return host_user_end(&parent); \
 	} while (0)
 
-/* A user fault in us at va (interrupts off, as the #PF handler): 0 or -EFAULT. */
-static int touch(struct user_space *us, virt_addr_t va, unsigned access)
-{
-	struct paging_translation t;
-	struct fault f;
-	bool present = paging_translate(&us->as, va, &t) == 0;
-	unsigned long irq = arch_irq_save();
-	int err = fault_handle(&us->as, va, FAULT_USER | access | (present ? FAULT_PRESENT : 0), &f);
-
-	arch_irq_restore(irq);
-	return err;
-}
-
-/* The frame behind va in us (0: not mapped); *flags gets its MAP_* flags. */
-static phys_addr_t frame_of(struct user_space *us, virt_addr_t va, unsigned *flags)
-{
-	struct paging_translation t;
-
-	if (paging_translate(&us->as, va, &t) != 0)
-		return 0;
-	if (flags)
-		*flags = t.flags;
-	return t.pa & ~(PAGE_SIZE - 1);
-}
+/* The simulated user accesses of tests/host/uaccess_host.h, by short names. */
+#define touch(us, va, access) host_user_touch(us, va, access, NULL)
+#define frame_of host_user_frame
+#define poke host_user_poke
+#define peek host_user_peek
 
 static uint32_t owners(phys_addr_t pa)
 {
 	return phys_to_page(pa)->refcount;
-}
-
-/* A user write of value at va of us: fault it writable if the CPU would, then store. */
-static const char *poke(struct user_space *us, virt_addr_t va, uint8_t value)
-{
-	unsigned flags = 0;
-
-	if (!frame_of(us, va, &flags) || !(flags & MAP_WRITE))
-		CHECKF(touch(us, va, FAULT_WRITE) == 0, "a user write to 0x%lx was refused", va);
-	CHECK(frame_of(us, va, &flags) && (flags & MAP_WRITE));
-	*(uint8_t *)phys_to_virt(frame_of(us, va, NULL) + (va & (PAGE_SIZE - 1))) = value;
-	return NULL;
-}
-
-/* The byte at va of us, read as the user would (a read fault first if unmapped). */
-static int peek(struct user_space *us, virt_addr_t va)
-{
-	if (!frame_of(us, va, NULL) && touch(us, va, 0) != 0)
-		return -1;
-	return *(uint8_t *)phys_to_virt(frame_of(us, va, NULL) + (va & (PAGE_SIZE - 1)));
 }
 
 /* The parent exec would build, with text read, data/bss/heap/stack written. */

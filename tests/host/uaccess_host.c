@@ -149,3 +149,47 @@ const char *host_user_end(struct user_space *us)
 		       bytes[i]);
 	return NULL;
 }
+
+int host_user_touch(struct user_space *us, virt_addr_t va, unsigned access, struct fault *out)
+{
+	struct paging_translation t;
+	struct fault f;
+	bool present = paging_translate(&us->as, va, &t) == 0;
+	unsigned long irq = arch_irq_save();
+	int err = fault_handle(&us->as, va, FAULT_USER | access | (present ? FAULT_PRESENT : 0), &f);
+
+	arch_irq_restore(irq);
+	if (out)
+		*out = f;
+	return err;
+}
+
+phys_addr_t host_user_frame(struct user_space *us, virt_addr_t va, unsigned *flags)
+{
+	struct paging_translation t;
+
+	if (paging_translate(&us->as, va, &t) != 0)
+		return 0;
+	if (flags)
+		*flags = t.flags;
+	return t.pa & ~(PAGE_SIZE - 1);
+}
+
+const char *host_user_poke(struct user_space *us, virt_addr_t va, uint8_t value)
+{
+	unsigned flags = 0;
+
+	if (!host_user_frame(us, va, &flags) || !(flags & MAP_WRITE))
+		CHECKF(host_user_touch(us, va, FAULT_WRITE, NULL) == 0,
+		       "a user write to 0x%lx was refused", va);
+	CHECK(host_user_frame(us, va, &flags) && (flags & MAP_WRITE));
+	*(uint8_t *)phys_to_virt(host_user_frame(us, va, NULL) + (va & (PAGE_SIZE - 1))) = value;
+	return NULL;
+}
+
+int host_user_peek(struct user_space *us, virt_addr_t va)
+{
+	if (!host_user_frame(us, va, NULL) && host_user_touch(us, va, 0, NULL) != 0)
+		return -1;
+	return *(uint8_t *)phys_to_virt(host_user_frame(us, va, NULL) + (va & (PAGE_SIZE - 1)));
+}

@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "mm/fault.h"
 #include "mm/paging.h"
 #include "mm/user_space.h"
 
@@ -61,5 +62,23 @@ const char *host_user_begin(struct user_space *us);
  * its invariants, and the initrd's bytes intact.
  */
 const char *host_user_end(struct user_space *us);
+
+/*
+ * Simulated user accesses to a space (need not be the current one), for
+ * the tests of spaces side by side (fork, IPC memory):
+ *   host_user_touch  a user fault at va as the #PF handler makes it
+ *                    (interrupts off; FAULT_PRESENT if mapped): 0 resolved,
+ *                    -EFAULT violation, -EAGAIN a pager's; *out (if not
+ *                    NULL) gets the decision;
+ *   host_user_frame  the frame behind va (0: not mapped), *flags its MAP_*;
+ *   host_user_poke   a user write of value at va (faulted writable first if
+ *                    the CPU would): NULL, or why it was refused;
+ *   host_user_peek   the byte a user read of va sees (faulted in first);
+ *                    -1 if the read faults.
+ */
+int host_user_touch(struct user_space *us, virt_addr_t va, unsigned access, struct fault *out);
+phys_addr_t host_user_frame(struct user_space *us, virt_addr_t va, unsigned *flags);
+const char *host_user_poke(struct user_space *us, virt_addr_t va, uint8_t value);
+int host_user_peek(struct user_space *us, virt_addr_t va);
 
 #endif

@@ -7,7 +7,8 @@
  * from this one and runs there (on one CPU: said, and run on it); sleep
  * wakes in the exact tick; a thread that faults or overflows its stack
  * dies alone; wait queues wake the oldest waiter or all of them;
- * semaphores count. Every assertion is a count or an order, never a
+ * semaphores count; wait_event_timeout times out in the exact tick and
+ * returns 0 when woken first. Every assertion is a count or an order, never a
  * duration. The selftests run in a thread of priority THREAD_PRIO_SHELL;
  * the threads made here have the default priority (lower), so they run
  * only while the test sleeps or joins: orders are deterministic. With
@@ -21,6 +22,7 @@
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/semaphore.h"
 #include "kernel/sched/thread.h"
+#include "kernel/sched/timeout.h"
 #include "kernel/selftest.h"
 #include "kernel/stack.h"
 #include "kernel/timer.h"
@@ -537,6 +539,48 @@ static const char *test_wake_one_all(void)
 	return NULL;
 }
 
+/* ---- wait_event_timeout -------------------------------------------------------- */
+
+static struct wait_queue timeout_wq = WAIT_QUEUE_INIT(timeout_wq, "test timeout queue");
+static volatile bool timeout_cond;
+
+/* Runs while the test waits (it is of lower priority): make the condition true, wake. */
+static void make_cond_true(void *arg __unused)
+{
+	timeout_cond = true;
+	wait_queue_wake_all(&timeout_wq);
+}
+
+static const char *test_wait_timeout(void)
+{
+	timeout_cond = false;
+	unsigned armed = timeout_pending_count();
+	CHECK(wait_event_timeout(&timeout_wq, timeout_cond, 0) == -ETIMEDOUT);
+	uint64_t before = timer_ticks();
+	long r = wait_event_timeout(&timeout_wq, timeout_cond, 3);
+	uint64_t after = timer_ticks();
+	CHECKF(r == -ETIMEDOUT && after == before + 3, "a 3-tick limit: %ld after %lu ticks", r,
+	       after - before);
+	timeout_cond = true;
+	CHECK(wait_event_timeout(&timeout_wq, timeout_cond, 3) == 0);
+	uint64_t limits[2] = {50, UINT64_MAX};
+	for (int i = 0; i < 2; i++) {
+		timeout_cond = false;
+		struct thread *t = thread_create_here(make_cond_true, NULL, "waker", 0);
+		CHECK(t);
+		before = timer_ticks();
+		r = wait_event_timeout(&timeout_wq, timeout_cond, limits[i]);
+		after = timer_ticks();
+		CHECK(thread_join(t) == 0);
+		CHECKF(r == 0 && after - before < 50, "woken under a limit of %lu: %ld after %lu "
+		       "ticks", limits[i], r, after - before);
+	}
+	CHECKF(timeout_pending_count() == armed, "%u timeouts left armed (%u before)",
+	       timeout_pending_count(), armed);
+	CHECK(wait_queue_count(&timeout_wq) == 0);
+	return NULL;
+}
+
 /* ---- semaphores ------------------------------------------------------------- */
 
 #define SEM_ITEMS 5
@@ -578,6 +622,7 @@ PINNED(test_soft_lockup)
 PINNED(test_sleep_ticks)
 PINNED(test_wake_one_all)
 PINNED(test_semaphore)
+PINNED(test_wait_timeout)
 PINNED(test_cross_cpu_wake)
 
 static const struct selftest threads_tests[] = {
@@ -608,6 +653,9 @@ static const struct selftest threads_tests[] = {
 	 test_wake_one_all_pinned},
 	{"semaphore", "a consumer blocks on an empty semaphore and takes each unit given",
 	 test_semaphore_pinned},
+	{"wait_timeout", "wait_event_timeout: -ETIMEDOUT in the exact tick (0 ticks: at once); 0 "
+	 "when the condition holds or a waker comes first; no timeout left armed",
+	 test_wait_timeout_pinned},
 };
 
 SELFTEST_SUITE(threads, threads_tests);

@@ -74,6 +74,8 @@ extern const struct usertest pipe_tests[];     /* pipes.c: pipe, dup, close-on-e
 extern const struct usertest signal_tests[];   /* signals.c: kill, handlers, default actions */
 extern const struct usertest protect_tests[];  /* protect.c: what ring 3 may not touch */
 extern const struct usertest ioport_tests[];   /* ioports.c: ioperm, in and out from ring 3 */
+extern const struct usertest ipc_tests[];      /* ipc.c: messages, handles, map, grant, revoke */
+extern const struct usertest pager_tests[];    /* pager.c: user-level pagers (pager_region) */
 
 /* The system call nr with up to six arguments: its raw result (a value or -errno). */
 long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);

@@ -35,6 +35,14 @@
  * table's fixup instead of a report: the copy returns what it did not copy.
  * A #GP there (a non-canonical address) goes to the fixup as well.
  *
+ * A missing page of a pager-backed region (REGION_PAGER: fault_handle
+ * answers -EAGAIN, outcome FAULT_PAGER) is the one fault whose handler
+ * waits: pager_fault (kernel/ipc/pager.c) turns interrupts on and calls
+ * the region's pager over IPC from this thread, holding no lock, until the
+ * page is mapped. A user fault it cannot serve ends the process with the
+ * usual line, its reason "pager error: ..." or "no pager: ..."; a user
+ * copy's goes to the fixup (the system call returns -EFAULT).
+ *
  * #GP (vector 13) reports no address at all. The commonest kernel cause is
  * a non-canonical address, so the handler decodes the faulting instruction
  * (insn.c) and, if its memory operand is non-canonical, says so.
@@ -59,6 +67,7 @@
 #include "kernel/arch/x86_64/extable.h"
 #include "kernel/arch/x86_64/insn.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/ipc/pager.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal.h"
 #include "kernel/recovery.h"
@@ -133,7 +142,7 @@ static void report_violation(const struct fault *f, uint64_t address)
  * Interrupts off.
  */
 static void user_segfault(const struct fault *f, const struct trap_frame *frame,
-			  uint64_t address)
+			  uint64_t address, const char *reason)
 {
 	char why[200];
 	struct process *p = process_current();
@@ -142,8 +151,26 @@ static void user_segfault(const struct fault *f, const struct trap_frame *frame,
 		return;
 	kprintf("pid %d (%s): segfault at 0x%lx ip 0x%lx sp 0x%lx error %lu: %s\n",
 		p ? p->pid : -1, p ? p->name : "?", address, frame->rip, frame->rsp,
-		frame->error_code, fault_describe(f, why, sizeof(why)));
+		frame->error_code, reason ? reason : fault_describe(f, why, sizeof(why)));
 	process_exit_signal(SIGSEGV);
+}
+
+/*
+ * A missing page of a pager-backed region (fault_handle said FAULT_PAGER):
+ * ask the region's pager (kernel/ipc/pager.c), a user fault or a user
+ * copy's, from this handler. pager_fault sleeps with interrupts on until
+ * the pager answers; the nesting depth stays counted meanwhile, and it and
+ * f are this thread's own, so other threads' faults on this CPU change
+ * neither (as the selftest hook that sleeps here shows). Returns 0 (the
+ * page is mapped: retry) or pager_fault's -errno. Interrupts off again.
+ */
+static int pager_page(struct fault *f, struct trap_frame *frame, uint64_t address,
+		      unsigned access)
+{
+	int err = pager_fault(address, access, frame);
+
+	f->outcome = err ? FAULT_VIOLATION : FAULT_PAGER;
+	return err;
 }
 
 /*
@@ -171,6 +198,9 @@ static bool page_fault_trap(struct trap_frame *frame)
 	if (unlikely(test_hook))
 		test_hook(frame, address, pf->depth); /* may sleep: pf stays this thread's */
 	int err = fault_handle(current_space(), address, access, f);
+	bool pager = err == -EAGAIN && f->outcome == FAULT_PAGER;
+	if (pager)
+		err = pager_page(f, frame, address, access); /* sleeps, interrupts on */
 	pf->depth--;
 	pf->last = f;
 	pf->last_number = fault_count_total();
@@ -181,7 +211,9 @@ static bool page_fault_trap(struct trap_frame *frame)
 		return true;
 	}
 	if (from_user) {
-		user_segfault(f, frame, address);
+		if (pager && err == -EINTR)
+			return true; /* the signal is delivered on the way out; then the touch again */
+		user_segfault(f, frame, address, pager ? pager_fault_reason(err) : NULL);
 		return true; /* its handler runs */
 	}
 	report_violation(f, address);

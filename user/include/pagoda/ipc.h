@@ -92,11 +92,20 @@ static inline long ipc_notification_create(void) { return pagoda_syscall4(SYS_ip
 static inline long ipc_send(long h, struct ipc_msg *m, long timeout) { return ipc_raw(SYS_ipc_send, h, m, timeout); }
 /* Wait for a message on endpoint h: m receives it. */
 static inline long ipc_recv(long h, struct ipc_msg *m, long timeout) { return ipc_raw(SYS_ipc_recv, h, m, timeout); }
-/* Send m to h and wait for the reply, which replaces m. */
+/*
+ * Send m to h and wait for the reply, which replaces m. timeout covers
+ * the whole call; 0 only refuses to wait for a receiver (once the message
+ * is taken, the reply is waited for).
+ */
 static inline long ipc_call(long h, struct ipc_msg *m, long timeout) { return ipc_raw(SYS_ipc_call, h, m, timeout); }
 /* Answer the caller this process last received from (never blocks). */
 static inline long ipc_reply(struct ipc_msg *m) { return ipc_raw(SYS_ipc_reply, 0, m, 0); }
-/* Reply with m, then wait on endpoint h: m receives the next message. */
+/*
+ * Reply with m, then wait on endpoint h: m receives the next message. A
+ * reply whose caller is gone (-EPIPE) or missing (-ESRCH) is dropped and
+ * the receive goes on (a server loop survives dying clients); any other
+ * reply error returns at once, nothing received.
+ */
 static inline long ipc_reply_recv(long h, struct ipc_msg *m, long timeout) { return ipc_raw(SYS_ipc_reply_recv, h, m, timeout); }
 
 /* OR bits into notification h, waking its waiter. */
