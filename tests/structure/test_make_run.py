@@ -8,7 +8,9 @@ ends a test wants, so each case is checked without QEMU or a display:
   - $DISPLAY or $WAYLAND_DISPLAY and a gtk (or only sdl) front end: that one;
   - a display but a QEMU without qemu-system-gui (none, curses): none;
   - RES= reaches GRUB as SMBIOS sku (default 1024x768); `make gdb` stays
-    headless.
+    headless;
+  - COM1 is the console (the first -serial), COM2 the second (COM2=, default
+    a pty), in `make run` and `make gdb`.
 Part of the structure suite: scripts/run_tests.py runs TESTS through
 test_structure.run_structure. Python 3 stdlib only.
 """
@@ -41,7 +43,8 @@ def make_n(goal, front_ends, env_extra, args=()):
                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("qemu-system-x86_64 ")]
+    text = out.stdout.replace("\\\n", " ")  # a recipe line continued with a backslash
+    lines = [line for line in text.splitlines() if line.startswith("qemu-system-x86_64 ")]
     if len(lines) != 1:
         raise AssertionError("make -n %s printed %d QEMU lines:\n%s"
                              % (goal, len(lines), out.stdout[-1500:]))
@@ -94,6 +97,17 @@ def test_gdb_headless():
     expect_display("none", ["none", "gtk"], {"DISPLAY": ":0"}, goal="gdb")
 
 
+def test_com2():
+    for goal, first in (("run", "mon:stdio"), ("gdb", "file:")):
+        serials = re.findall(r"-serial (\S+)", make_n(goal, ["none"], {}))
+        if len(serials) != 2 or not serials[0].startswith(first) or serials[1] != "pty":
+            raise AssertionError("make %s: -serial %s, expected %s... then pty (COM2)"
+                                 % (goal, " -serial ".join(serials), first))
+    serials = re.findall(r"-serial (\S+)", make_n("run", ["none"], {}, ["COM2=null"]))
+    if serials != ["mon:stdio", "null"]:
+        raise AssertionError("make run COM2=null: -serial %s" % " -serial ".join(serials))
+
+
 TESTS = [
     ("make_run/headless", "no display (or DISPLAY= given to make): -display none",
      test_headless),
@@ -103,4 +117,5 @@ TESTS = [
      test_display_without_gui),
     ("make_run/resolution", "RES= reaches GRUB as SMBIOS sku", test_resolution),
     ("make_run/gdb_headless", "make gdb never opens a window", test_gdb_headless),
+    ("make_run/com2", "COM1 the console, COM2 a second -serial (default a pty)", test_com2),
 ]
