@@ -305,7 +305,8 @@ IPC_C := \
 	kernel/ipc/ipc.c \
 	kernel/ipc/fastpath.c \
 	kernel/ipc/pager.c \
-	kernel/ipc/irq_notify.c
+	kernel/ipc/irq_notify.c \
+	kernel/commands/ipc_commands.c
 KERNEL_C += $(IPC_C)
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
