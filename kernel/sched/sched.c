@@ -17,8 +17,7 @@
  *   [x] a handoff (sched_handoff_pick) makes RUNNING only a BLOCKED thread
  *       off every CPU and queue, never past a ready thread that outranks it.
  * Lock order (interrupts off in every function, ASSERT_IRQS_OFF):
- *   [x] a wait queue's lock (wait.c; wait_queue_take_one_locked reads on_rq
- *       under it) -> a thread's sched_lock -> a run queue's lock;
+ *   [x] a wait queue's lock (wait.c) -> a thread's sched_lock -> a run queue's lock;
  *   [x] two run-queue locks (stealing) are taken lower CPU number first;
  *   [x] nothing else is taken inside a run-queue lock.
  * Built for the host too, so it uses lib/, sched_arch.h and spinlock.h only.

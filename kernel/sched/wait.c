@@ -103,12 +103,11 @@ struct thread *wait_queue_take_one_locked(struct wait_queue *wq)
 	 * Only once its schedule() took it out (on_rq clear): before that it
 	 * still runs its wait loop and may wait_cancel, which expects a thread
 	 * taken off to be RUNNING again. After it, only a wake-up through wq
-	 * (its lock is ours) could make it run: taken off, nothing can.
+	 * (its lock is ours) could set on_rq again: read without its
+	 * sched_lock, a clear on_rq stays clear; a set one only makes us wake
+	 * it the usual way.
 	 */
-	spin_lock(&t->sched_lock);
-	bool asleep = !t->on_rq;
-	spin_unlock(&t->sched_lock);
-	if (!asleep)
+	if (__atomic_load_n(&t->on_rq, __ATOMIC_ACQUIRE))
 		return NULL;
 	list_remove(&t->wait_link); /* still BLOCKED, waiting_on wq: sched_wake clears it */
 	return t;
