@@ -10,7 +10,8 @@ A second driver is refused (irq_bind: -EBUSY) and the line is free again
 once the first is killed; usertests' irq_bind tests check the refusals from
 user mode. COM2's interrupt reaches the boot CPU (the I/O APIC's route)
 while the driver may run on any CPU: so the driver tests run on 1 and 4
-CPUs, and on the 8259s (`noapic`).
+CPUs, and on the 8259s (`noapic`). Without a second -serial com2d finds no
+UART and says so.
 """
 import re
 import time
@@ -36,8 +37,8 @@ def run_background(m, line):
     raise AssertionError("no %r after `run -b %s`:\n%s" % (banner, line, m.output_since(start)))
 
 
-def booted(name, smp=1, cmdline=""):
-    m = Machine(name, smp=smp, cmdline=cmdline)
+def booted(name, smp=1, cmdline="", com2=True):
+    m = Machine(name, smp=smp, cmdline=cmdline, com2=com2)
     m.wait_prompt()
     return m
 
@@ -148,3 +149,14 @@ def ipc_irq_bind_usertests(firmware):
                 check(re.search(r"^PASS %s\b" % t, out, re.M), "usertests %s:\n%s" % (t, out))
         finally:
             m.close()
+
+
+@machine_test("IPC: without a second -serial, com2d finds no UART and says so")
+def ipc_com2_absent(firmware):
+    m = booted("ipc-no-com2", com2=False)
+    try:
+        out, _, how = run(m, "com2d")
+        check(how == "exited with status 1" and "com2d: no UART at 0x2f8" in out,
+              "com2d without COM2 (%s):\n%s" % (how, out))
+    finally:
+        m.close()

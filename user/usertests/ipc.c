@@ -592,12 +592,13 @@ static const char *bad_ranges_body(struct server *s)
 
 	CHECK(two && gone, "mmap failed");
 	two[0] = 42;
-	/* Outside the user half (or unaligned): -EINVAL, as munmap; unmapped inside it: -EFAULT. */
+	/* Not the sender's to reach: -EFAULT; unaligned or empty: -EINVAL (a malformed item). */
 	const struct { const void *a; unsigned long len; long err; } bad[] = {
 		{gone, P, -EFAULT}, {two, 2 * P, -EFAULT},
-		{(void *)KERNEL_ADDR, P, -EINVAL}, {(void *)(NONCANONICAL - P), 2 * P, -EINVAL},
-		{(void *)NONCANONICAL, P, -EINVAL}, {two, ~0ul & ~(P - 1), -EINVAL},
-		{(void *)0, P, -EINVAL}, {two + 1, P, -EINVAL}, {two, P - 1, -EINVAL},
+		{(void *)KERNEL_ADDR, P, -EFAULT}, {(void *)(NONCANONICAL - P), 2 * P, -EFAULT},
+		{(void *)NONCANONICAL, P, -EFAULT}, {two, ~0ul & ~(P - 1), -EFAULT},
+		{(void *)0, P, -EFAULT}, {two + 1, P, -EINVAL}, {two, P - 1, -EINVAL},
+		{two, 0, -EINVAL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		long r = send_memory(s, IPC_TAG_MAP, bad[i].a, bad[i].len, 0, NO_WRITE, NULL);
