@@ -305,7 +305,8 @@ IPC_C := \
 	kernel/ipc/ipc.c \
 	kernel/ipc/fastpath.c \
 	kernel/ipc/pager.c \
-	kernel/ipc/irq_notify.c
+	kernel/ipc/irq_notify.c \
+	kernel/commands/ipc_commands.c
 KERNEL_C += $(IPC_C)
 
 KERNEL_OBJS := $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(KERNEL_C:%.c=$(BUILD)/%.o) \
@@ -596,7 +597,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.o boot/kernel.ld mm/layout.h
 USER_PROGRAMS := init forkbomb hello cat exitcode pause spin lazyheap stackgrow mapfile \
 	fault_null fault_text fault_xstack fault_xheap fault_kread fault_top fault_div \
 	fault_ud fault_priv hog usertests bench_user hello_pie sigtree execcheck fuzz colours \
-	pager_demo nameserver echo_server echo_client com2d com2 ipc_pingpong
+	pager_demo nameserver echo_server echo_client com2d com2 ipc_pingpong ipc_regions
 USER_BINS := $(USER_PROGRAMS:%=$(BUILD)/user/%)
 # Data files packed beside the programs, as NAME=PATH (NAME: the initrd's name).
 USER_DATA := README.md=user/README.md usertests.dat=$(BUILD)/user/usertests.dat

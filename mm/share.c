@@ -70,7 +70,8 @@ struct share_node {
 	struct list_node children;       /* derived from this one (their sibling links) */
 	struct list_node sibling;        /* in parent->children */
 	struct share_node *space_next, *space_prev; /* the space's list */
-	bool writable;                   /* derived: received with SHARE_WRITE */
+	unsigned rights;                 /* derived: MAP_WRITE, MAP_EXEC it was received with:
+					  * mprotect may never add others */
 };
 
 static spinlock_t share_lock = SPINLOCK_INIT("share database");
@@ -210,8 +211,9 @@ static bool share_range_valid(virt_addr_t va, uint64_t len)
 
 /*
  * The sender's range: every page in a region the user may read, of a kind
- * that may be passed (map: ANON, COW, GRANTED, SHARED; grant: ANON, COW,
- * GRANTED, a SHARED or PAGER one being -EBUSY). *prot gets the
+ * that may be passed (map: ANON, COW, GRANTED, SHARED, a writable FILE
+ * one (its pages become private copies first: a program's .data); grant:
+ * the same but SHARED, a SHARED or PAGER one being -EBUSY). *prot gets the
  * intersection of the regions' prots. 0, -EFAULT, -EBUSY.
  */
 static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end, bool grant,
@@ -225,7 +227,7 @@ static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end
 		if (grant && (r.kind == REGION_SHARED || r.kind == REGION_PAGER))
 			return -EBUSY;
 		if (r.kind != REGION_ANON && r.kind != REGION_COW && r.kind != REGION_GRANTED &&
-		    r.kind != REGION_SHARED)
+		    r.kind != REGION_SHARED && !(r.kind == REGION_FILE && (r.prot & MAP_WRITE)))
 			return -EFAULT;
 		*prot &= r.prot;
 		va = r.end;
@@ -237,9 +239,10 @@ static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end
  * Make the page at va of from (in private region r) present and the
  * sender's own frame (refcount 1), so that a later write on the sender's
  * side cannot copy it away from the receiver: a write fault resolves it in
- * a writable region (demand-zero, copy-on-write); in a read-only one a
- * read fault maps it and a frame fork still shares is copied here.
- * 0, -EFAULT, -ENOMEM. Interrupts off (the database's lock).
+ * a writable region (demand-zero, copy-on-write, a file page's private
+ * copy); in a read-only one a read fault maps it and a frame fork still
+ * shares is copied here. 0, -EFAULT, -ENOMEM. Interrupts on or off (the
+ * fault is handled with them off, as the #PF handler would).
  */
 static int source_own_page(struct user_space *from, const struct region *r, virt_addr_t va)
 {
@@ -252,7 +255,10 @@ static int source_own_page(struct user_space *from, const struct region *r, virt
 	if (r->prot & MAP_WRITE || !present) {
 		unsigned access = FAULT_USER | (r->prot & MAP_WRITE ? FAULT_WRITE : 0) |
 				  (present ? FAULT_PRESENT : 0);
-		if (fault_handle(&from->as, va, access, &f) != 0)
+		unsigned long irq = arch_irq_save();
+		int err = fault_handle(&from->as, va, access, &f);
+		arch_irq_restore(irq);
+		if (err)
 			return f.violation == VIOLATION_NO_MEMORY ? -ENOMEM : -EFAULT;
 		if (paging_translate(&from->as, va, &t) != 0)
 			return -EFAULT;
@@ -297,6 +303,25 @@ static int source_fault_in(struct user_space *from, virt_addr_t va, virt_addr_t 
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * The sender's side of a map or grant: its range checked (source_check,
+ * SHARE_WRITE on a read-only one -EACCES, *prot the rights it holds) and
+ * faulted in. Called twice: first without the database's lock, where the
+ * faults and copies happen (so the lock is held with interrupts off only
+ * for the bookkeeping), then under it, where the same walk finds every
+ * page in place and only checks (a revoke may have taken a SHARED page
+ * between the two: -EFAULT then).
+ */
+static int source_prepare(struct user_space *from, virt_addr_t va, virt_addr_t end, bool grant,
+			  unsigned flags, unsigned *prot)
+{
+	int err = source_check(from, va, end, grant, prot);
+
+	if (!err && (flags & SHARE_WRITE) && !(*prot & MAP_WRITE))
+		err = -EACCES;
+	return err ? err : source_fault_in(from, va, end);
 }
 
 /*
@@ -365,14 +390,17 @@ static int dest_region(struct user_space *to, virt_addr_t dst, uint64_t len,
 	return region_insert(&to->regions, &r);
 }
 
-/* The arguments every map and grant checks first. */
+/* The arguments every map and grant checks first: -EINVAL, or -EFAULT (outside the user half). */
 static int share_args(struct user_space *from, virt_addr_t va, uint64_t len, unsigned flags,
 		      struct user_space *to, virt_addr_t *to_va)
 {
 	if (!from || !to || from == to || !to_va || (flags & ~SHARE_FLAGS) ||
-	    ((flags & SHARE_PAGER) && !(flags & SHARE_FIXED)) || !share_range_valid(va, len))
+	    ((flags & SHARE_PAGER) && !(flags & SHARE_FIXED)) || !IS_ALIGNED(va, PAGE_SIZE) ||
+	    !IS_ALIGNED(len, PAGE_SIZE) || len == 0)
 		return -EINVAL;
-	return 0;
+	if (!share_range_valid(va, len))
+		return -EFAULT; /* not the sender's to reach */
+	return len > SHARE_MAX_BYTES ? -EINVAL : 0;
 }
 
 /*
@@ -441,12 +469,12 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 		return err;
 	virt_addr_t end = va + len, dst = *to_va;
 	unsigned prot;
-	unsigned long irq = spin_lock_irqsave(&share_lock);
 	struct share_node *child = node_new(), *root = node_new();
 
-	err = source_check(from, va, end, false, &prot);
-	if (!err && (flags & SHARE_WRITE) && !(prot & MAP_WRITE))
-		err = -EACCES;
+	err = source_prepare(from, va, end, false, flags, &prot); /* the faults: no lock held */
+	unsigned long irq = spin_lock_irqsave(&share_lock);
+	if (!err)
+		err = source_prepare(from, va, end, false, flags, &prot); /* still all there? */
 	if (!err && source_straddles(from, va, end))
 		err = -EFAULT;
 	if (!err && (!child || !root))
@@ -454,8 +482,6 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 	prot = (prot & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	if (!err)
 		err = dest_place(to, len, flags, &dst, &prot);
-	if (!err)
-		err = source_fault_in(from, va, end);
 	if (!err && !(flags & SHARE_PAGER))
 		err = dest_region(to, dst, len, REGION_SHARED, prot, SHARE_MAP_NAME);
 	if (!err) {
@@ -473,7 +499,7 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 		ASSERT(parent, "share_map: source_straddles let a straddling range through");
 		child->start = dst;
 		child->end = dst + len;
-		child->writable = flags & SHARE_WRITE;
+		child->rights = prot & (MAP_WRITE | MAP_EXEC);
 		node_link_parent(child, parent, va);
 		node_link_space(child, to);
 		child = NULL;
@@ -495,16 +521,14 @@ int share_grant(struct user_space *from, virt_addr_t va, uint64_t len, unsigned 
 		return err;
 	virt_addr_t end = va + len, dst = *to_va;
 	unsigned prot;
-	unsigned long irq = spin_lock_irqsave(&share_lock);
 
-	err = source_check(from, va, end, true, &prot);
-	if (!err && (flags & SHARE_WRITE) && !(prot & MAP_WRITE))
-		err = -EACCES;
+	err = source_prepare(from, va, end, true, flags, &prot); /* the faults: no lock held */
+	unsigned long irq = spin_lock_irqsave(&share_lock);
+	if (!err)
+		err = source_prepare(from, va, end, true, flags, &prot); /* still all there? */
 	prot = (prot & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	if (!err)
 		err = dest_place(to, len, flags, &dst, &prot);
-	if (!err)
-		err = source_fault_in(from, va, end);
 	if (!err)
 		err = dest_region(to, dst, len, REGION_GRANTED, prot, SHARE_GRANT_NAME);
 	if (!err) {
@@ -588,7 +612,7 @@ static void node_trim(struct share_node *n, virt_addr_t start, virt_addr_t end,
 		*spare = NULL;
 		upper->start = end;
 		upper->end = n->end;
-		upper->writable = n->writable;
+		upper->rights = n->rights;
 		if (n->parent)
 			node_link_parent(upper, n->parent, n->src + (end - n->start));
 		node_link_space(upper, n->space);
@@ -645,7 +669,8 @@ int share_unmap(struct user_space *us, virt_addr_t start, virt_addr_t end)
 	return err;
 }
 
-int share_protect_check(const struct user_space *us, virt_addr_t start, virt_addr_t end)
+int share_protect_check(const struct user_space *us, virt_addr_t start, virt_addr_t end,
+			unsigned prot)
 {
 	int err = 0;
 
@@ -653,7 +678,8 @@ int share_protect_check(const struct user_space *us, virt_addr_t start, virt_add
 		return 0;
 	unsigned long irq = spin_lock_irqsave(&share_lock);
 	for (const struct share_node *n = us->share_nodes; n; n = n->space_next)
-		if (n->parent && !n->writable && node_overlaps(n, start, end))
+		if (n->parent && (prot & (MAP_WRITE | MAP_EXEC) & ~n->rights) &&
+		    node_overlaps(n, start, end))
 			err = -EACCES;
 	spin_unlock_irqrestore(&share_lock, irq);
 	return err;

@@ -23,9 +23,9 @@
  *         page is asked of the pager again) until its owner unmaps it.
  *
  * Invariants (share_check_space):
- *   [x] the nodes of a space are disjoint, each inside one SHARED region
- *       or inside PAGER regions of that space, and every page of a node
- *       of a space that still maps it holds one reference to its frame;
+ *   [x] the nodes of a space are disjoint, every page of one lies in a
+ *       SHARED or PAGER region of that space, and every page of a node
+ *       that its space still maps holds one reference to its frame;
  *   [x] a derived node's source [src, src + len) lies inside its parent's
  *       range; a root (the sender's own pages) exists while it has
  *       children;
@@ -58,22 +58,35 @@ struct user_space;
 #define SHARE_PAGER (1u << 2) /* *to_va lies in a REGION_PAGER region of to: fill its pages */
 
 /*
- * Map [va, va + len) of from (page-aligned, len > 0, every page inside one
- * user region the sender may read; faulted in first) into to. Without
+ * The most one map or grant passes (64 MiB): its bookkeeping runs under the
+ * database's spinlock with interrupts off, so one call must stay short
+ * (longer is -EINVAL: pass it in several messages).
+ */
+#define SHARE_MAX_BYTES (64ull << 20)
+
+/*
+ * Map [va, va + len) of from (page-aligned, len > 0, every page inside a
+ * user region the sender may read: ANON, COW, GRANTED, SHARED, or FILE if
+ * writable; faulted in first, each page made the sender's own frame) into
+ * to; a range straddling a mapping from received and other memory is
+ * -EFAULT. Without
  * SHARE_FIXED the kernel picks a free range and stores its start in
  * *to_va; with it, *to_va is the (page-aligned) destination, which must be
  * free (or, with SHARE_PAGER, unmapped pages of a pager region). Returns
- * 0; -EINVAL (unaligned, empty, flags), -EFAULT (a page the sender cannot
- * reach), -EACCES (SHARE_WRITE on a range the sender cannot write),
- * -EEXIST (SHARE_FIXED over something), -ENOMEM. On error nothing changed.
+ * 0; -EINVAL (unaligned, empty, flags, from == to, longer than
+ * SHARE_MAX_BYTES), -EFAULT (a page the
+ * sender cannot reach, a range leaving the user half), -EACCES (SHARE_WRITE on a range the sender cannot write),
+ * -EEXIST (SHARE_FIXED over something), -ENOMEM. On error nothing changed
+ * but the sender's pages faulted in (zeroed or copied: as its own touch).
  */
 __must_check int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned flags,
 			   struct user_space *to, virt_addr_t *to_va);
 
 /*
- * Move [va, va + len) of from to to (private anonymous memory of the
- * sender: a range other spaces map, or that came from a mapping, is
- * -EBUSY). Placement, flags and errors as share_map; on success the
+ * Move [va, va + len) of from to to (private memory of the sender: ANON,
+ * COW, GRANTED or writable FILE regions; a range other spaces map, or that
+ * came from a mapping or a pager (SHARED, PAGER), is -EBUSY; SHARE_PAGER
+ * is -EINVAL: a pager answers with a map). Placement, flags and errors as share_map; on success the
  * sender has nothing left there.
  */
 __must_check int share_grant(struct user_space *from, virt_addr_t va, uint64_t len, unsigned flags,
@@ -105,11 +118,13 @@ void share_space_exit(struct user_space *us);
 __must_check int share_unmap(struct user_space *us, virt_addr_t start, virt_addr_t end);
 
 /*
- * May [start, end) of us be made writable? -EACCES if a mapping of us
- * there was received read-only (map without SHARE_WRITE), else 0.
+ * May [start, end) of us get protection prot (MAP_*)? -EACCES if a mapping
+ * of us there was received without a right prot asks for: MAP_WRITE (a
+ * map without SHARE_WRITE), MAP_EXEC (the sender's range was not
+ * executable); else 0. A mapping never gains rights its sender did not give.
  */
 __must_check int share_protect_check(const struct user_space *us, virt_addr_t start,
-				     virt_addr_t end);
+				     virt_addr_t end, unsigned prot);
 
 /*
  * user_space_move's copy: *dst = *src, the database's nodes of src told

@@ -22,9 +22,17 @@
  *   [x] W^X: no region is writable and executable;
  *   [x] a call that fails with -EINVAL, -EEXIST, -EACCES or -EPERM changed
  *       nothing.
+ * Memory passed by IPC (mm/share.c) keeps its mapping database through
+ * here: munmap releases through share_unmap, mprotect asks
+ * share_protect_check, fork leaves SHARED and PAGER regions out, exec's
+ * move and the teardown tell the database (share_space_move,
+ * share_space_exit). A revoke may unmap pages of a SHARED or PAGER region
+ * from another CPU at any time (never its region): mprotect's walk of
+ * those pages tolerates pages gone.
  * Context: process context, interrupts on, the space's owner only (see
- * user_space.h). Lock order: region set, page tables, zone, each taken
- * inside the call that needs it and released before the next; page-table
+ * user_space.h). Lock order: share database (share_unmap), region set,
+ * page tables, zone, each taken inside the call that needs it and
+ * released before the next; page-table
  * walks (paging_next_runs) only record runs under the page-table lock.
  */
 #include "mm/user_space.h"
@@ -620,8 +628,9 @@ int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int pro
 		return err;
 	if (!user_range_covered(us, addr, end))
 		return -ENOMEM;
-	if ((prot & PROT_WRITE) && share_protect_check(us, addr, end) != 0)
-		return -EACCES; /* a mapping received read-only stays read-only */
+	if ((prot & (PROT_WRITE | PROT_EXEC)) &&
+	    share_protect_check(us, addr, end, prot_to_region(prot)) != 0)
+		return -EACCES; /* an IPC mapping never gains a right its sender did not give */
 	err = region_protect(&us->regions, addr, end, prot_to_region(prot));
 	if (err)
 		return err == -ENOENT ? -ENOMEM : err;

@@ -25,8 +25,10 @@
  * owner (its process's thread, exec, or the process teardown) makes every
  * change, one at a time; the page-fault handler and readers (ps, pmap)
  * take the region set's and the page tables' own locks.
- * Lock order: region set, then page tables, then zone (never nested here:
- * each call takes and drops its lock). Host-compilable.
+ * Lock order: share database (mm/share.h: munmap of a space with IPC
+ * mappings, and another process's revoke, which only unmaps pages of its
+ * shared regions here), then region set, then page tables, then zone
+ * (each call takes and drops its lock). Host-compilable.
  */
 #ifndef MM_USER_SPACE_H
 #define MM_USER_SPACE_H
@@ -67,7 +69,9 @@ __must_check int user_space_create(struct user_space *us);
 
 /*
  * Free everything us owns: every frame its user pages map (one owner each,
- * page_put; never an initrd frame), every page table, the region array.
+ * page_put; never an initrd frame), every page table, the region array;
+ * first it leaves the IPC mapping database (share_space_exit), taking
+ * every mapping derived from it along.
  * us must not be active on any CPU (the exiting thread switched to
  * kernel_space first). Afterwards us is as after a failed create.
  * Returns the 4 KiB pages that were mapped (what user_space_resident said
@@ -77,7 +81,9 @@ uint64_t user_space_destroy(struct user_space *us);
 
 /*
  * fork's copy of a space: make child (not yet created) a copy-on-write
- * twin of parent. Every region is copied; every page parent maps is mapped
+ * twin of parent. Every region is copied (but SHARED and PAGER ones, which
+ * are left out: memory passed by IPC, mm/share.h); every page parent maps
+ * there is mapped
  * in child too, read-only in both (writable pages are write-protected in
  * parent, with a TLB shootdown wherever parent may be cached), each owned
  * frame gaining one owner (page_get); the first write on either side
@@ -162,7 +168,9 @@ long user_mmap(struct user_space *us, virt_addr_t addr, uint64_t len, int prot, 
 
 /*
  * munmap(2): remove every region part and page in [addr, addr + len) (len
- * rounded up); a region partly inside is trimmed or split. Ranges with
+ * rounded up); a region partly inside is trimmed or split; a mapping passed
+ * by IPC is trimmed or split in the mapping database too, and every
+ * mapping derived from an unmapped page goes (share_unmap). Ranges with
  * nothing mapped are fine. Returns 0; -EINVAL (addr unaligned, len 0, the
  * range leaves the user half); -ENOMEM (a split found no memory: nothing
  * changed).
@@ -173,10 +181,13 @@ __must_check int user_munmap(struct user_space *us, virt_addr_t addr, uint64_t l
  * mprotect(2): give [addr, addr + len) protection prot (PROT_*). Returns 0;
  * -EINVAL (unaligned addr, bad prot); -ENOMEM (some page of the range is in
  * no region or is the stack's guard page, as Linux: nothing changed; or no
- * memory for a split); -EACCES (PROT_WRITE|PROT_EXEC). len 0: 0. Pages
+ * memory for a split); -EACCES (PROT_WRITE|PROT_EXEC, or PROT_WRITE on a
+ * mapping received read-only by IPC: mm/share.h). len 0: 0. Pages
  * already mapped follow at once, except that a frame shared with the file
  * or another mapping stays read-only (the next write copies it). A shared
- * read-only file mapping made writable here becomes a private one.
+ * read-only file mapping made writable here becomes a private one. Pages
+ * passed by IPC (SHARED, PAGER regions) take the region's protection as
+ * they are: they are shared on purpose, never copied.
  */
 __must_check int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int prot);
 
@@ -195,7 +206,8 @@ virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk);
  * touch sees zeroes (anonymous) or the file again (file regions).
  * MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED: 0, nothing done.
  * Returns 0; -EINVAL (unaligned addr, unknown advice, DONTNEED on PROT_NONE
- * ... as Linux: only bad arguments); -ENOMEM (part of the range unmapped).
+ * ... as Linux: only bad arguments; DONTNEED on pages passed by IPC, which
+ * would not come back); -ENOMEM (part of the range unmapped).
  */
 __must_check int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advice);
 

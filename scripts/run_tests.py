@@ -60,6 +60,7 @@ import test_fbcon  # noqa: E402,F401
 import test_fork  # noqa: E402,F401
 import test_fuzz  # noqa: E402,F401
 import test_heap  # noqa: E402,F401
+import test_ipc  # noqa: E402,F401
 import test_ipc_core  # noqa: E402,F401
 import test_keyboard  # noqa: E402,F401
 import test_help  # noqa: E402,F401

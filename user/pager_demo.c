@@ -21,7 +21,8 @@
  *   [x] the client holds no RECEIVE handle to the endpoint (it would count
  *       as the pager and its faults would fail);
  *   [x] exits 0 only when every check passed (the client's status too).
- * Context: `run pager_demo` in the Pagoda shell (on Linux: -ENOSYS, exit 1).
+ * -q: quiet, only a failure is printed (for `run -b` beside other programs).
+ * Context: `run pager_demo [-q]` in the Pagoda shell (on Linux: -ENOSYS, exit 1).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +43,11 @@
 #define BYE 3                 /* client -> pager: done */
 #define FILE_NAME "README.md"
 
+static int quiet;             /* -q: say nothing unless something failed */
 static uint64_t region;       /* the client's region, as it said (HELLO) */
+
+/* A progress line (not with -q). */
+#define say(...) ((void)(quiet || printf(__VA_ARGS__)))
 static uint32_t *pool[PAGES]; /* the pager's copy of each page it served */
 
 /* The multiplication table of n in page p. */
@@ -65,7 +70,7 @@ static void serve_fault(struct ipc_msg *m, unsigned *kernel_faults)
 {
 	uint64_t va = m->w[0], i = (va - region) / PAGE;
 
-	printf("pager: fault at 0x%lx (page %lu), %s, pid %lu thread %lu\n", (unsigned long)va,
+	say("pager: fault at 0x%lx (page %lu), %s, pid %lu thread %lu\n", (unsigned long)va,
 	       (unsigned long)i, access_name(m->w[1]), (unsigned long)m->w[2],
 	       (unsigned long)m->w[3]);
 	if (m->w[1] & PAGER_ACCESS_KERNEL)
@@ -96,10 +101,12 @@ static int pager(long ep, long client)
 	for (;;) {
 		memset(&m, 0, sizeof(m));
 		long r = ipc_recv(ep, &m, 2000);
-		if (r == -ETIMEDOUT && waitpid(client, NULL, WNOHANG) == 0)
+		int status = 0;
+		pid_t gone = r == -ETIMEDOUT ? waitpid(client, &status, WNOHANG) : 0;
+		if (r == -ETIMEDOUT && gone == 0)
 			continue;
 		if (r != 0) {
-			printf("pager: receive: %ld (the client is gone?)\n", r);
+			printf("pager: receive: %ld; waitpid: %d, status 0x%x\n", r, (int)gone, status);
 			return 1;
 		}
 		unsigned label = IPC_TAG_LABEL(m.tag);
@@ -108,13 +115,13 @@ static int pager(long ep, long client)
 			serve_fault(&m, &kernel_faults);
 		} else if (label == HELLO) {
 			region = m.w[0];
-			printf("pager: client pid %ld has %lu pages at 0x%lx for me\n", (long)m.badge,
+			say("pager: client pid %ld has %lu pages at 0x%lx for me\n", (long)m.badge,
 			       (unsigned long)m.w[1], (unsigned long)region);
 			m = (struct ipc_msg){.tag = IPC_TAG(0, 0)};
 		} else if (label == CHECK) {
 			uint64_t i = m.w[1];
 			uint32_t seen = i < PAGES && pool[i] ? pool[i][m.w[0] % WORDS] : 0;
-			printf("pager: word %lu of page %lu is %u here\n", (unsigned long)m.w[0],
+			say("pager: word %lu of page %lu is %u here\n", (unsigned long)m.w[0],
 			       (unsigned long)i, seen);
 			m = (struct ipc_msg){.tag = IPC_TAG(seen == m.w[2] ? 0 : 1, 0)};
 		} else if (label == BYE) {
@@ -125,7 +132,7 @@ static int pager(long ep, long client)
 		}
 		ipc_reply(&m);
 	}
-	printf("pager: served %u faults (%u of them a system call's copy)\n", faults,
+	say("pager: served %u faults (%u of them a system call's copy)\n", faults,
 	       kernel_faults);
 	return 0;
 }
@@ -152,19 +159,22 @@ static int client(long h)
 		printf("client: pager_region: %ld\n", r);
 		return 1;
 	}
-	if (ask(h, HELLO, (uint64_t)a, PAGES, 0) != 0)
+	r = ask(h, HELLO, (uint64_t)a, PAGES, 0);
+	if (r != 0) {
+		printf("client: HELLO: %ld\n", r);
 		return 1;
+	}
 	for (unsigned i = 0; i + 1 < PAGES; i++) {
 		const uint32_t *p = (const uint32_t *)(a + i * PAGE);
 		for (uint32_t j = 0; j < WORDS; j++)
 			bad += p[j] != (i + 1) * (j + 1);
 	}
-	printf("client: pages 0-%d hold the tables of 1 to %d: %s (page 6, word 8: 7 x 9 = %u)\n",
+	say("client: pages 0-%d hold the tables of 1 to %d: %s (page 6, word 8: 7 x 9 = %u)\n",
 	       PAGES - 2, PAGES - 1, bad ? "WRONG" : "every word right",
 	       ((const uint32_t *)(a + 6 * PAGE))[8]);
 	((uint32_t *)(a + 2 * PAGE))[10] = 1234;
 	long seen = ask(h, CHECK, 10, 2, 1234);
-	printf("client: wrote 1234 into page 2: the pager %s\n",
+	say("client: wrote 1234 into page 2: the pager %s\n",
 	       seen == 0 ? "sees it (the page is shared)" : "does NOT see it");
 	bad += seen != 0;
 	char direct[200];
@@ -176,16 +186,17 @@ static int client(long h)
 	if (fd >= 0)
 		close(fd);
 	int same = n1 == n2 && n1 > 0 && memcmp(direct, a + (PAGES - 1) * PAGE, n1) == 0;
-	printf("client: read() of %ld bytes of %s into page %d: %s\n", n1, FILE_NAME, PAGES - 1,
+	say("client: read() of %ld bytes of %s into page %d: %s\n", n1, FILE_NAME, PAGES - 1,
 	       same ? "the same bytes as a plain buffer" : "WRONG");
 	bad += !same;
 	ask(h, BYE, 0, 0, 0);
 	return bad != 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	quiet = argc > 1 && strcmp(argv[1], "-q") == 0;
 	long ep = ipc_endpoint_create();
 	if (ep < 0) {
 		printf("pager_demo: no IPC here (%ld): Pagoda only\n", ep);
@@ -198,12 +209,13 @@ int main(void)
 		return client(send);
 	}
 	handle_close(send);
-	printf("pager_demo: pager pid %d serves client pid %d\n", (int)getpid(), (int)pid);
+	say("pager_demo: pager pid %d serves client pid %d\n", (int)getpid(), (int)pid);
 	int failed = pid < 0 || pager(ep, pid);
 	int status = 0;
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-	printf("pager_demo: %s\n", failed ? "FAILED" : "every check passed");
+	if (failed || !quiet)
+		printf("pager_demo: %s\n", failed ? "FAILED" : "every check passed");
 	return failed;
 }

@@ -2,7 +2,8 @@
  * proc_commands.c - the shell's view of processes: `run` (start a program
  * of the initrd, in the foreground or with -b in the background), `ps`,
  * `kill` (SIGKILL to a process; -t: stop a demo thread), `pmap` (a
- * process's regions in /proc/PID/maps format with resident pages) and
+ * process's regions in /proc/PID/maps format with resident pages, IPC's
+ * shared, granted and pager-backed ranges marked) and
  * `ls` (the initrd's files).
  *
  * `run` in the foreground gives the program the console (drivers/tty.h):
@@ -241,7 +242,27 @@ static const struct initrd_file *file_holding(phys_addr_t phys)
 	return NULL;
 }
 
-/* One /proc/PID/maps line of r plus its resident pages. */
+/*
+ * pmap's mark of a region the microkernel's IPC made (docs/ipc.md): S
+ * shared (mapped by IPC: frames another space sees too), G granted (moved
+ * here by IPC), P pager-backed (its faults go to a user-level pager);
+ * blank for the others.
+ */
+static char pmap_mark(enum region_kind kind)
+{
+	switch (kind) {
+	case REGION_SHARED:
+		return 'S';
+	case REGION_GRANTED:
+		return 'G';
+	case REGION_PAGER:
+		return 'P';
+	default:
+		return ' ';
+	}
+}
+
+/* One /proc/PID/maps line of r plus its resident pages and its mark. */
 static uint64_t pmap_line(const struct user_space *us, const struct region *r)
 {
 	uint64_t resident = user_space_resident_range(us, r->start, r->end), offset = 0, ino = 0;
@@ -258,9 +279,11 @@ static uint64_t pmap_line(const struct user_space *us, const struct region *r)
 		name = path;
 	}
 	bool user = r->prot & MAP_USER;
-	kprintf("%08lx-%08lx %c%c%cp %08lx 00:00 %-10lu %-20s %6lu\n", r->start, r->end,
+	char mark = pmap_mark(r->kind);
+	kprintf("%08lx-%08lx %c%c%c%c %08lx 00:00 %-10lu %-20s %6lu %c\n", r->start, r->end,
 		user ? 'r' : '-', user && (r->prot & MAP_WRITE) ? 'w' : '-',
-		user && (r->prot & MAP_EXEC) ? 'x' : '-', offset, ino, name, resident);
+		user && (r->prot & MAP_EXEC) ? 'x' : '-', r->kind == REGION_SHARED ? 's' : 'p',
+		offset, ino, name, resident, mark);
 	return resident;
 }
 
@@ -300,17 +323,22 @@ static int cmd_pmap(int argc, char **argv)
 		return 0;
 	}
 	region_for_each(&us->regions, copy_region, &c);
-	kprintf("pid %d (%s): start-end perms offset dev inode name resident-pages\n", p->pid,
-		p->name);
+	kprintf("pid %d (%s): start-end perms offset dev inode name resident-pages mark\n",
+		p->pid, p->name);
 	uint64_t total = 0, size = 0;
+	unsigned marked = 0;
 	for (size_t i = 0; i < c.n; i++) {
 		total += pmap_line(us, &c.items[i]);
 		size += c.items[i].end - c.items[i].start;
+		marked += pmap_mark(c.items[i].kind) != ' ';
 	}
 	uint64_t all = user_space_resident(us);
 	process_space_end(p);
 	kprintf("%zu regions, %lu KiB; %lu pages resident (%lu KiB)%s\n", c.n, size >> 10, total,
 		total * 4, all != total ? " (more outside regions!)" : "");
+	if (marked)
+		kprintf("marks: S shared (mapped by IPC: perms 's', the frames are another space's "
+			"too), G granted (moved here by IPC), P pager-backed (faults go to a pager)\n");
 	kfree(c.items);
 	process_put(p);
 	return 0;
@@ -323,6 +351,9 @@ SHELL_COMMAND(pmap, SHELL_ARGS(1, 1), "a process's regions, as /proc/PID/maps, w
 	      "  device, inode (the initrd file's), name (/FILE for a file mapping,\n"
 	      "  [heap], [stack], ...), then the pages resident now (mapped in the\n"
 	      "  page tables). Regions appear when mapped; pages when first touched.\n"
+	      "  The last column marks what the microkernel's IPC made (docs/ipc.md):\n"
+	      "  S shared (mapped by IPC map; perms say 's'), G granted (moved here by\n"
+	      "  IPC grant), P pager-backed (its faults go to a user-level pager).\n"
 	      "examples:\n"
 	      "  pmap 9999         [refused] no such process\n",
 	      cmd_pmap);

@@ -80,10 +80,15 @@ static struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t r
 /* frame's message as delivered (words past its count 0, no handle) into *m, badge pid. */
 static void message_from_frame(const struct trap_frame *f, int pid, struct ipc_message *m)
 {
-	const uint64_t in[IPC_WORDS_MAX] = {f->rdx, f->r10, f->r8, f->r9, f->r12, f->r13};
+	unsigned n = IPC_TAG_WORDS(f->rsi); /* checked <= IPC_WORDS_MAX; past it: 0 */
 
 	m->tag = f->rsi;
-	ipc_words_deliver(f->rsi, in, m->words);
+	m->words[0] = n > 0 ? f->rdx : 0;
+	m->words[1] = n > 1 ? f->r10 : 0;
+	m->words[2] = n > 2 ? f->r8 : 0;
+	m->words[3] = n > 3 ? f->r9 : 0;
+	m->words[4] = n > 4 ? f->r12 : 0;
+	m->words[5] = n > 5 ? f->r13 : 0;
 	m->handle = 0;
 	m->badge = pid;
 }
@@ -159,14 +164,16 @@ static bool block_handoff(struct process *self, enum ipc_wait_state waiting,
 	return moved(self, waiting);
 }
 
-/* The end of a wait that self's partner finished: IDLE; the result; the message into frame. */
+/*
+ * The end of a wait that self's partner finished (DONE): IDLE; the result;
+ * the message into frame. No lock: only self leaves DONE, and no partner
+ * acts on a DONE or IDLE process.
+ */
 static int collect(struct process *self, struct trap_frame *frame)
 {
-	unsigned long flags = spin_lock_irqsave(&self->ipc.lock);
-	int result = self->ipc.result;
+	int result = self->ipc.result; /* written before DONE was stored (release) */
 
 	__atomic_store_n(&self->ipc.state, IPC_IDLE, __ATOMIC_RELEASE);
-	spin_unlock_irqrestore(&self->ipc.lock, flags);
 	if (result == 0)
 		ipc_frame_deliver(frame, &self->ipc.msg);
 	return result;

@@ -11,11 +11,12 @@
  *
  * A fault's trip (pager_fault, from the #PF handler, interrupts off):
  *   1. refuse to wait when the faulting code could not sleep (a kernel
- *      access with interrupts off or a lock held);
+ *      access with interrupts off, a spinlock or a mutex held);
  *   2. find the binding (a reference to its endpoint);
  *   3. the pager itself faulting on a region it serves would wait for
  *      itself: error at once (it holds a RECEIVE handle to the endpoint,
- *      or it answered this binding before);
+ *      or it answered this binding before; ipc_kernel_call adds: it was
+ *      the endpoint's last receiver);
  *   4. interrupts on; ipc_kernel_call(PAGER_FAULT: page, access, pid,
  *      thread id), which blocks this thread on its own IPC wait queue
  *      (a kill wakes it) until the pager replies, and maps the reply's
@@ -35,8 +36,8 @@
  *       interrupts off, as it was called.
  * A munmap of a pager region leaves its binding behind (mm/ knows nothing
  * of pagers): the next pager_bind in that space drops every binding whose
- * region has gone, and the space's end drops the rest, so one stale binding
- * at most lingers per space.
+ * region has gone, and the space's end drops the rest: a stale binding
+ * holds its endpoint's memory until then, no more.
  * Lock order: "pager bindings" -> "region set" (pager_bind's check); a
  * handle table's lock is taken only after "pager bindings" is released.
  */
@@ -61,7 +62,6 @@ struct pager_binding {
 	const struct user_space *space; /* NULL: a free slot */
 	virt_addr_t start, end;         /* the region's range when it was made */
 	struct kobject *endpoint;       /* one reference */
-	int owner_pid;                  /* the process that made the region */
 	int pager_pid;                  /* the last process that answered a fault, 0: none yet */
 	bool writable;                  /* the region may be written: a reply may map writable */
 };
@@ -88,7 +88,7 @@ static bool binding_stale(struct user_space *us, const struct pager_binding *b)
 }
 
 int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_t end, bool writable,
-	       struct kobject *ep, int owner_pid)
+	       struct kobject *ep)
 {
 	struct kobject *stale[PAGER_BINDINGS_MAX];
 	unsigned n_stale = 0;
@@ -104,8 +104,7 @@ int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_t end, bool w
 	}
 	if (free_slot)
 		*free_slot = (struct pager_binding){.space = us, .start = start, .end = end,
-						    .endpoint = ep, .owner_pid = owner_pid,
-						    .writable = writable};
+						    .endpoint = ep, .writable = writable};
 	spin_unlock_irqrestore(&bindings_lock, flags);
 	for (unsigned i = 0; i < n_stale; i++)
 		kobject_put(stale[i]);
@@ -210,7 +209,7 @@ int pager_fault(virt_addr_t addr, unsigned access, struct trap_frame *frame)
 const char *pager_fault_reason(int err)
 {
 	switch (err) {
-	case -ENOENT: return "no pager: no binding for this region (inherited by fork?)";
+	case -ENOENT: return "no pager: no binding for this region";
 	case -EPIPE: return "no pager: its endpoint has no receiver left, or it died";
 	case -EDEADLK: return "pager error: the pager faulted on a region it serves";
 	case -EBUSY: return "pager error: a kernel access that cannot wait for the pager";
@@ -233,13 +232,4 @@ void pager_space_exit(struct user_space *us)
 	spin_unlock_irqrestore(&bindings_lock, flags);
 	for (unsigned i = 0; i < n; i++)
 		kobject_put(put[i]);
-}
-
-unsigned pager_binding_count(void)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < PAGER_BINDINGS_MAX; i++)
-		n += __atomic_load_n(&bindings[i].space, __ATOMIC_RELAXED) != NULL;
-	return n;
 }

@@ -36,22 +36,23 @@ struct user_space;
 
 /*
  * Record that faults in [start, end) of us go to endpoint ep (a
- * KOBJECT_ENDPOINT), on behalf of process owner_pid; writable: the
- * region may be written (a reply with IPC_TAG_WRITE maps a page writable). The caller's
- * reference to ep moves into the binding on success (stays the caller's
- * on failure). Any older binding of us overlapping the range is dropped
- * (its region is gone: the range was free). Returns 0 or -ENOMEM (the
- * table is full). Process context, no lock held.
+ * KOBJECT_ENDPOINT); writable: the
+ * region may be written (a reply with IPC_TAG_WRITE maps a page
+ * writable). The caller's reference to ep moves into the binding on
+ * success (stays the caller's on failure). Any older binding of us
+ * overlapping the range, or whose region has gone (munmap), is dropped.
+ * Returns 0 or -ENOMEM (the table is full). Process context, no lock held.
  */
 __must_check int pager_bind(struct user_space *us, virt_addr_t start, virt_addr_t end,
-			    bool writable, struct kobject *ep, int owner_pid);
+			    bool writable, struct kobject *ep);
 
 /*
  * Serve a fault at addr (access: FAULT_* bits of mm/fault.h) in a
  * REGION_PAGER region of the current process by asking its pager.
  * Returns 0 (the page is mapped: retry the access) or -errno (the caller
  * kills the process, or fails the user copy with -EFAULT):
- *   -ENOENT      no binding (a region inherited by fork: no pager);
+ *   -ENOENT      no binding (a safety net: sys_pager.c binds every region
+ *                it makes, and fork leaves pager regions out of the child);
  *   -EPIPE       no pager: its endpoint has no receiver, or it died;
  *   -EDEADLK     the faulting process is the region's pager (it holds a
  *                RECEIVE handle to the endpoint, or answered it before);
@@ -72,8 +73,5 @@ const char *pager_fault_reason(int err);
 
 /* us is going away: drop its pager bindings (their endpoint references). */
 void pager_space_exit(struct user_space *us);
-
-/* Bindings held now (the shell, tests; a hint: it may change at once). */
-unsigned pager_binding_count(void);
 
 #endif

@@ -274,9 +274,15 @@ bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 		spin_unlock(&rq->lock);
 	}
 	spin_unlock(&next->sched_lock);
-	if (ok)
-		*prev_must_move = put_prev(cpu, prev, NULL) == -EBUSY;
-	return ok;
+	if (!ok)
+		return false;
+	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE);
+	bool blocked = prev->state == THREAD_BLOCKED;
+	if (blocked)
+		prev->on_rq = false; /* the common case: out of the policy, a wake-up queues it */
+	spin_unlock(&prev->sched_lock);
+	*prev_must_move = !blocked && put_prev(cpu, prev, NULL) == -EBUSY; /* woken meanwhile */
+	return true;
 }
 
 /* Lock the queues of CPUs a and b (a != b), lower number first. */

@@ -62,6 +62,13 @@ void wait_cancel(struct wait_queue *wq)
 		t->state = THREAD_RUNNING;
 	}
 	spin_unlock_irqrestore(&wq->lock, flags);
+	/*
+	 * Taken off by wait_queue_take_one_locked (an IPC fast path), still
+	 * BLOCKED: only its taker may make it run, by a handoff or a wake-up
+	 * (which finds it still on its CPU and lets it go on). Wait for that.
+	 */
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == THREAD_BLOCKED)
+		schedule();
 	/* A waker that took us off made us RUNNING again (we had not reached schedule()). */
 	ASSERT(t->state == THREAD_RUNNING, "wait_cancel: woken but not running");
 }

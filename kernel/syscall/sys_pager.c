@@ -65,7 +65,7 @@ long sys_pager_region(struct trap_frame *frame)
 	strlcpy(r.name, PAGER_REGION_NAME, sizeof(r.name));
 	err = region_insert(&p->space.regions, &r);
 	if (!err) {
-		err = pager_bind(&p->space, r.start, r.end, writable, ep, p->pid);
+		err = pager_bind(&p->space, r.start, r.end, writable, ep);
 		if (err)
 			MUST_SUCCEED(region_remove(&p->space.regions, r.start, r.end),
 				     "sys_pager_region: removing the region just inserted");

@@ -14,15 +14,17 @@ processes are gone and meminfo is back (docs/ipc.md, "Robustness").
 """
 import re
 
-from pagoda import check, machine_test
+from pagoda import PROMPT_RE, check, machine_test
 from test_faults import settled_meminfo
-from test_user import (check_memory_back, kill_and_wait_gone, ps, run_background,
-                       user_machine, usertests_leave_nothing)
+from test_user import (check_memory_back, kill_and_wait_gone, ps, user_machine,
+                       usertests_leave_nothing)
 
 # Background programs of the kill mix (user/*.c): servers, clients, a pager.
 SERVER = "echo_server"
-MIX = ("echo_server", "echo_client", "pager_demo", "ipc_pingpong", "echo_client",
-       "pager_demo")
+MIX = ("echo_server", "echo_client", "pager_demo", "ipc_pingpong", "ipc_regions",
+       "echo_client", "pager_demo", "ipc_regions")
+REGIONS_RE = (r"ipc_regions: pid (\d+) shared (0x[0-9a-f]+) granted (0x[0-9a-f]+) "
+              r"pager (0x[0-9a-f]+)")
 IPC_ROW_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(live|dead)\s+(\d+)\s+(\d+)\s+"
                         r"(\S+)\s+(\S+(?: \+\d+)?)\s*$", re.M)
 HANDLE_ROW_RE = re.compile(r"^\s*(\d+) (endpoint|notification|memory)\s+([SRMGDT-]{6})\s+(\d+)$",
@@ -88,7 +90,11 @@ def ipc_commands(firmware):
     check(row[1] == 0 and row[3] >= 1 and row[4] == "live",
           "the name server waits on %r, expected the kernel's live endpoint:\n%s" % (row, out))
 
-    pid = run_background(m, SERVER, banner=False)
+    out = m.command("run -b " + SERVER)
+    pid = int(re.search(r"^\[(\d+)\] %s started" % SERVER, out, re.M).group(1))
+    banner = r"%s: pid %d serving" % (SERVER, pid)
+    if not re.search(banner, out):   # the banner may land before the prompt or after it
+        m.expect(banner, 30)
     try:
         row, out = wait_receiving(m, pid)
         check(row[3] >= 1 and row[4] == "live" and row[2] >= 2,
@@ -120,27 +126,81 @@ def ipc_commands(firmware):
     check("usage: handles PID" in out, "`help handles`:\n" + out)
 
 
+@machine_test("pmap marks IPC's regions: S shared (perms 's'), G granted, P pager-backed, "
+              "with a legend; none on a plain process")
+def ipc_pmap_marks(firmware):
+    m = user_machine(1)
+    out = m.command("run -b ipc_regions")
+    parent = int(re.search(r"^\[(\d+)\] ipc_regions started", out, re.M).group(1))
+    said = re.search(REGIONS_RE, out) or m.expect(REGIONS_RE, 30)
+    child, shared, granted, pager = (int(said.group(1)), int(said.group(2), 16),
+                                     int(said.group(3), 16), int(said.group(4), 16))
+    try:
+        out = m.command("pmap %d" % child)
+        marks = {int(a, 16): (perms, mark) for a, perms, mark in re.findall(
+            r"^([0-9a-f]+)-[0-9a-f]+ (\S{4}) .*\d+ ([SGP ])$", out, re.M)}
+        check(marks.get(shared) == ("rw-s", "S"), "pmap: the mapped page at %#x is not "
+              "'rw-s' marked S:\n%s" % (shared, out))
+        check(marks.get(granted) == ("rw-p", "G"), "pmap: the granted pages at %#x are not "
+              "marked G:\n%s" % (granted, out))
+        check(marks.get(pager) == ("rw-p", "P"), "pmap: the pager region at %#x is not "
+              "marked P:\n%s" % (pager, out))
+        check(re.search(r"^marks: S shared .* G granted .* P pager-backed", out, re.M),
+              "pmap: no legend of the marks:\n" + out)
+        check(sum(1 for _, mark in marks.values() if mark != " ") == 3,
+              "pmap: other regions marked:\n" + out)
+        out = m.command("pmap 1")
+        check("marks:" not in out and not re.search(r" [SGP]$", out, re.M),
+              "pmap 1 (init) has marks:\n" + out)
+    finally:
+        kill_and_wait_gone(m, parent)  # first: its child, adopted by init, is reaped
+        kill_and_wait_gone(m, child)
+
+
+def noisy_command(m, line, done, timeout=30):
+    """Type line while background programs may print over its echo: wait for the
+    command's own regex done, then the prompt; return the text since the line was sent."""
+    start = len(m.buf)
+    m.send(line + "\r")
+    m.expect(done, timeout)
+    m.expect(PROMPT_RE, timeout)
+    return m.buf[start:m.pos]
+
+
+def noisy_ps(m):
+    """{pid: state} of `ps`, typed while the mix may print."""
+    out = noisy_command(m, "ps", r"\d+ processes \(\d+ running\)")
+    return {int(p): st for p, st in re.findall(r"^\s*(\d+)\s+\d+\s+(running|zombie)\s", out, re.M)}
+
+
 def start_mix(m):
     """Start MIX in the background; their pids."""
     pids = []
     for line in MIX:
-        pids.append(run_background(m, line, banner=False))
+        name = line.split()[0]
+        out = noisy_command(m, "run -b " + line, r"\[\d+\] %s started in the background" % name)
+        pids.append(int(re.search(r"\[(\d+)\] %s started" % name, out).group(1)))
     return pids
 
 
-def kill_mix(m, pids, pause_ms):
-    """After pause_ms, kill every pid of pids still listed (in a mixed order)."""
-    m.command("sleep %d" % pause_ms)
-    table, _ = ps(m)
+def kill_mix(m, pids, pause_ms, keep):
+    """After pause_ms, kill every pid of pids still running (in a mixed order), then every
+    other process but those in keep (the children the mix forked), until only keep is left."""
+    noisy_command(m, "sleep %d" % pause_ms, r"slept \d+ ms")
+    table = noisy_ps(m)
     for pid in sorted(pids, key=lambda p: (p * 7) % 5):
-        if pid in table and table[pid][1] != "zombie":
-            kill_and_wait_gone(m, pid)
-    for _ in range(50):
-        table, listing = ps(m)
-        if not any(pid in table for pid in pids):
+        if table.get(pid) == "running":
+            noisy_command(m, "kill %d" % pid, r"kill: (SIGKILL sent to )?pid %d" % pid)
+    for _ in range(60):
+        table = noisy_ps(m)
+        left = [pid for pid in table if pid not in keep]
+        if not left:
             return
-        m.command("sleep 100")
-    raise AssertionError("processes of the mix still listed:\n" + listing)
+        for pid in left:
+            if table[pid] == "running":
+                noisy_command(m, "kill %d" % pid, r"kill: (SIGKILL sent to )?pid %d" % pid)
+        noisy_command(m, "sleep 100", r"slept \d+ ms")
+    raise AssertionError("processes of the mix still listed: %r" % table)
 
 
 @machine_test("kill any mix of IPC clients, servers and pagers: they end, `ipc` has no waiter "
@@ -150,11 +210,13 @@ def ipc_kill_mix(firmware):
     listing = m.command("ls")
     missing = [p for p in set(MIX) if not re.search(r"\s%s$" % p, listing, re.M)]
     check(not missing, "the initrd lacks %s:\n%s" % (", ".join(sorted(missing)), listing))
-    kill_mix(m, start_mix(m), 300)          # warms the caches, starts the reaper
+    keep = set(ps(m)[0])                    # init, the name server
+    kill_mix(m, start_mix(m), 300, keep)    # warms the caches, starts the reaper
     before = settled_meminfo(m)
     for pause in (0, 200, 1000):
         pids = start_mix(m)
-        kill_mix(m, pids, pause)
+        kill_mix(m, pids, pause, keep)
+        noisy_command(m, "sleep 300", r"slept \d+ ms")  # the last words of the killed
         rows, out = ipc_rows(m)
         check(not any(set(pids) & set(r[7] + r[8]) for r in rows),
               "a killed process still waits on an endpoint:\n" + out)

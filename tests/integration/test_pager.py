@@ -41,6 +41,9 @@ def demo(m):
 def pager_on(smp):
     m = user_machine(smp)
     demo(m)
+    out, _ = run_ok(m, "pager_demo -q")
+    check(not re.search(r"^(pager|client|pager_demo):", out, re.M),
+          "pager_demo -q printed:\n" + out)
     before = settled_meminfo(m)
     demo(m)
     check_memory_back(before, settled_meminfo(m), "a second pager_demo")

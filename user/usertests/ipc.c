@@ -592,19 +592,22 @@ static const char *bad_ranges_body(struct server *s)
 
 	CHECK(two && gone, "mmap failed");
 	two[0] = 42;
-	const struct { const void *a; unsigned long len; } bad[] = {
-		{gone, P}, {(void *)KERNEL_ADDR, P}, {(void *)(NONCANONICAL - P), 2 * P},
-		{(void *)NONCANONICAL, P}, {two, 2 * P}, {two, ~0ul & ~(P - 1)},
-		{(void *)0, P},
+	/* Not the sender's to reach: -EFAULT; unaligned or empty: -EINVAL (a malformed item). */
+	const struct { const void *a; unsigned long len; long err; } bad[] = {
+		{gone, P, -EFAULT}, {two, 2 * P, -EFAULT},
+		{(void *)KERNEL_ADDR, P, -EFAULT}, {(void *)(NONCANONICAL - P), 2 * P, -EFAULT},
+		{(void *)NONCANONICAL, P, -EFAULT}, {two, ~0ul & ~(P - 1), -EFAULT},
+		{(void *)0, P, -EFAULT}, {two + 1, P, -EINVAL}, {two, P - 1, -EINVAL},
+		{two, 0, -EINVAL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		long r = send_memory(s, IPC_TAG_MAP, bad[i].a, bad[i].len, 0, NO_WRITE, NULL);
-		CHECK(r == -EFAULT, "map of [%p, +%#lx) = %s, expected -EFAULT", bad[i].a,
-		      bad[i].len, ret_name(r));
+		CHECK(r == bad[i].err, "map of [%p, +%#lx) = %s, expected %s", bad[i].a,
+		      bad[i].len, ret_name(r), ret_name(bad[i].err));
 		r = send_memory(s, IPC_TAG_GRANT | IPC_TAG_WRITE, bad[i].a, bad[i].len, 0,
 				NO_WRITE, NULL);
-		CHECK(r == -EFAULT, "grant of [%p, +%#lx) = %s, expected -EFAULT", bad[i].a,
-		      bad[i].len, ret_name(r));
+		CHECK(r == bad[i].err, "grant of [%p, +%#lx) = %s, expected %s", bad[i].a,
+		      bad[i].len, ret_name(r), ret_name(bad[i].err));
 	}
 	CHECK(two[0] == 42, "a failed grant took the sender's page");
 	unmap_pages(two, 1);

@@ -198,9 +198,14 @@ static bool page_fault_trap(struct trap_frame *frame)
 	if (unlikely(test_hook))
 		test_hook(frame, address, pf->depth); /* may sleep: pf stays this thread's */
 	int err = fault_handle(current_space(), address, access, f);
-	bool pager = err == -EAGAIN && f->outcome == FAULT_PAGER;
+	/* Only a program's own access or a user copy may wait for a pager. */
+	bool pager = err == -EAGAIN && f->outcome == FAULT_PAGER && (from_user || fixup);
 	if (pager)
 		err = pager_page(f, frame, address, access); /* sleeps, interrupts on */
+	if (err == -EAGAIN) { /* a kernel bug touching a pager page directly: report it */
+		f->outcome = FAULT_VIOLATION;
+		f->violation = VIOLATION_NOT_MAPPED;
+	}
 	pf->depth--;
 	pf->last = f;
 	pf->last_number = fault_count_total();
