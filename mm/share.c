@@ -240,9 +240,9 @@ static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end
  * sender's own frame (refcount 1), so that a later write on the sender's
  * side cannot copy it away from the receiver: a write fault resolves it in
  * a writable region (demand-zero, copy-on-write, a file page's private
- * copy); in a read-only one a
- * read fault maps it and a frame fork still shares is copied here.
- * 0, -EFAULT, -ENOMEM. Interrupts off (the database's lock).
+ * copy); in a read-only one a read fault maps it and a frame fork still
+ * shares is copied here. 0, -EFAULT, -ENOMEM. Interrupts on or off (the
+ * fault is handled with them off, as the #PF handler would).
  */
 static int source_own_page(struct user_space *from, const struct region *r, virt_addr_t va)
 {
@@ -255,7 +255,10 @@ static int source_own_page(struct user_space *from, const struct region *r, virt
 	if (r->prot & MAP_WRITE || !present) {
 		unsigned access = FAULT_USER | (r->prot & MAP_WRITE ? FAULT_WRITE : 0) |
 				  (present ? FAULT_PRESENT : 0);
-		if (fault_handle(&from->as, va, access, &f) != 0)
+		unsigned long irq = arch_irq_save();
+		int err = fault_handle(&from->as, va, access, &f);
+		arch_irq_restore(irq);
+		if (err)
 			return f.violation == VIOLATION_NO_MEMORY ? -ENOMEM : -EFAULT;
 		if (paging_translate(&from->as, va, &t) != 0)
 			return -EFAULT;
@@ -300,6 +303,25 @@ static int source_fault_in(struct user_space *from, virt_addr_t va, virt_addr_t 
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * The sender's side of a map or grant: its range checked (source_check,
+ * SHARE_WRITE on a read-only one -EACCES, *prot the rights it holds) and
+ * faulted in. Called twice: first without the database's lock, where the
+ * faults and copies happen (so the lock is held with interrupts off only
+ * for the bookkeeping), then under it, where the same walk finds every
+ * page in place and only checks (a revoke may have taken a SHARED page
+ * between the two: -EFAULT then).
+ */
+static int source_prepare(struct user_space *from, virt_addr_t va, virt_addr_t end, bool grant,
+			  unsigned flags, unsigned *prot)
+{
+	int err = source_check(from, va, end, grant, prot);
+
+	if (!err && (flags & SHARE_WRITE) && !(*prot & MAP_WRITE))
+		err = -EACCES;
+	return err ? err : source_fault_in(from, va, end);
 }
 
 /*
@@ -376,7 +398,9 @@ static int share_args(struct user_space *from, virt_addr_t va, uint64_t len, uns
 	    ((flags & SHARE_PAGER) && !(flags & SHARE_FIXED)) || !IS_ALIGNED(va, PAGE_SIZE) ||
 	    !IS_ALIGNED(len, PAGE_SIZE) || len == 0)
 		return -EINVAL;
-	return share_range_valid(va, len) ? 0 : -EFAULT; /* not the sender's to reach */
+	if (!share_range_valid(va, len))
+		return -EFAULT; /* not the sender's to reach */
+	return len > SHARE_MAX_BYTES ? -EINVAL : 0;
 }
 
 /*
@@ -445,12 +469,12 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 		return err;
 	virt_addr_t end = va + len, dst = *to_va;
 	unsigned prot;
-	unsigned long irq = spin_lock_irqsave(&share_lock);
 	struct share_node *child = node_new(), *root = node_new();
 
-	err = source_check(from, va, end, false, &prot);
-	if (!err && (flags & SHARE_WRITE) && !(prot & MAP_WRITE))
-		err = -EACCES;
+	err = source_prepare(from, va, end, false, flags, &prot); /* the faults: no lock held */
+	unsigned long irq = spin_lock_irqsave(&share_lock);
+	if (!err)
+		err = source_prepare(from, va, end, false, flags, &prot); /* still all there? */
 	if (!err && source_straddles(from, va, end))
 		err = -EFAULT;
 	if (!err && (!child || !root))
@@ -458,8 +482,6 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 	prot = (prot & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	if (!err)
 		err = dest_place(to, len, flags, &dst, &prot);
-	if (!err)
-		err = source_fault_in(from, va, end);
 	if (!err && !(flags & SHARE_PAGER))
 		err = dest_region(to, dst, len, REGION_SHARED, prot, SHARE_MAP_NAME);
 	if (!err) {
@@ -499,16 +521,14 @@ int share_grant(struct user_space *from, virt_addr_t va, uint64_t len, unsigned 
 		return err;
 	virt_addr_t end = va + len, dst = *to_va;
 	unsigned prot;
-	unsigned long irq = spin_lock_irqsave(&share_lock);
 
-	err = source_check(from, va, end, true, &prot);
-	if (!err && (flags & SHARE_WRITE) && !(prot & MAP_WRITE))
-		err = -EACCES;
+	err = source_prepare(from, va, end, true, flags, &prot); /* the faults: no lock held */
+	unsigned long irq = spin_lock_irqsave(&share_lock);
+	if (!err)
+		err = source_prepare(from, va, end, true, flags, &prot); /* still all there? */
 	prot = (prot & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	if (!err)
 		err = dest_place(to, len, flags, &dst, &prot);
-	if (!err)
-		err = source_fault_in(from, va, end);
 	if (!err)
 		err = dest_region(to, dst, len, REGION_GRANTED, prot, SHARE_GRANT_NAME);
 	if (!err) {

@@ -58,6 +58,13 @@ struct user_space;
 #define SHARE_PAGER (1u << 2) /* *to_va lies in a REGION_PAGER region of to: fill its pages */
 
 /*
+ * The most one map or grant passes (64 MiB): its bookkeeping runs under the
+ * database's spinlock with interrupts off, so one call must stay short
+ * (longer is -EINVAL: pass it in several messages).
+ */
+#define SHARE_MAX_BYTES (64ull << 20)
+
+/*
  * Map [va, va + len) of from (page-aligned, len > 0, every page inside a
  * user region the sender may read: ANON, COW, GRANTED, SHARED, or FILE if
  * writable; faulted in first, each page made the sender's own frame) into
@@ -66,9 +73,11 @@ struct user_space;
  * SHARE_FIXED the kernel picks a free range and stores its start in
  * *to_va; with it, *to_va is the (page-aligned) destination, which must be
  * free (or, with SHARE_PAGER, unmapped pages of a pager region). Returns
- * 0; -EINVAL (unaligned, empty, flags, from == to), -EFAULT (a page the
+ * 0; -EINVAL (unaligned, empty, flags, from == to, longer than
+ * SHARE_MAX_BYTES), -EFAULT (a page the
  * sender cannot reach, a range leaving the user half), -EACCES (SHARE_WRITE on a range the sender cannot write),
- * -EEXIST (SHARE_FIXED over something), -ENOMEM. On error nothing changed.
+ * -EEXIST (SHARE_FIXED over something), -ENOMEM. On error nothing changed
+ * but the sender's pages faulted in (zeroed or copied: as its own touch).
  */
 __must_check int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned flags,
 			   struct user_space *to, virt_addr_t *to_va);

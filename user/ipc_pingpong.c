@@ -3,7 +3,8 @@
  * forks talk over one endpoint (pagoda/ipc.h).
  *
  * First the name server's handle the shell gave it (auxv
- * AT_PAGODA_NAMESERVER: SEND, DUPLICATE, TRANSFER). The parent makes an
+ * AT_PAGODA_NAMESERVER: SEND, DUPLICATE, TRANSFER), kept across execve
+ * (0 in the new image's auxv once it was closed). The parent makes an
  * endpoint and forks: the child (which got a copy of
  * the handle, RECEIVE included) serves it in an ipc_recv / ipc_reply_recv
  * loop; the parent keeps only a SEND duplicate, so the endpoint dies with
@@ -306,10 +307,41 @@ static int stress(void)
 	return failed || failures;
 }
 
+/* `ipc_pingpong auxv N`: exit 0 when AT_PAGODA_NAMESERVER is N (after an execve). */
+static int auxv_is(long want)
+{
+	long ns = (long)getauxval(AT_PAGODA_NAMESERVER);
+	return ns == want && (ns == 0 || handle_info(ns) > 0) ? 0 : 1;
+}
+
+/* execve keeps the handle table and passes the name server's handle on, 0 once closed. */
+static void check_exec_keeps_handle(long ns)
+{
+	for (int closed = 0; closed < 2; closed++) {
+		pid_t k = fork();
+		if (k == 0) {
+			char want[24];
+			if (closed)
+				handle_close(ns);
+			snprintf(want, sizeof(want), "%ld", closed ? 0 : ns);
+			char *const args[] = {"ipc_pingpong", "auxv", want, NULL};
+			execv("/ipc_pingpong", args);
+			_exit(3);
+		}
+		int status;
+		waitpid(k, &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "after execve (handle %s) AT_PAGODA_NAMESERVER was wrong: status %#x",
+		      closed ? "closed" : "open", status);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "stress") == 0)
 		return stress();
+	if (argc > 2 && strcmp(argv[1], "auxv") == 0)
+		return auxv_is(atol(argv[2]));
 	long ep = ipc_endpoint_create();
 	if (ep == -ENOSYS) {
 		printf("ipc_pingpong: not on Pagoda (-ENOSYS)\n");
@@ -321,6 +353,7 @@ int main(int argc, char **argv)
 	CHECK(ns > 0 && handle_info(ns) == (IPC_TYPE_ENDPOINT << 8 | IPC_RIGHT_SEND |
 					   IPC_RIGHT_DUPLICATE | IPC_RIGHT_TRANSFER),
 	      "name server handle %ld: info %#lx", ns, handle_info(ns));
+	check_exec_keeps_handle(ns);
 	CHECK(handle_info(ep) == (IPC_TYPE_ENDPOINT << 8 | IPC_RIGHTS_ALL), "handle_info");
 	pid_t server = fork();
 	if (server == 0)

@@ -206,9 +206,8 @@ void endpoint_take_locked(struct endpoint *ep, struct process *p)
 	spin_unlock(&p->ipc.lock);
 }
 
-/* Put p on queue q of ep (first or last) in state st. ep->lock held. */
 void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
-				  bool first, enum ipc_wait_state st)
+			   bool first, enum ipc_wait_state st)
 {
 	spin_lock(&p->ipc.lock);
 	p->ipc.ep = ep;

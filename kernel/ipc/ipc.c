@@ -89,6 +89,17 @@ int ipc_nameserver_install(struct handle_table *t, bool server)
 	return h;
 }
 
+int ipc_nameserver_handle(struct process *p)
+{
+	struct kobject *o;
+	int h = p->ipc.nameserver_handle;
+
+	if (h <= 0 || handle_lookup(&p->handles, h, 0, &o, NULL) != 0)
+		return 0;
+	kobject_put(o);
+	return h;
+}
+
 int ipc_spawn_nameserver(void)
 {
 	const char *const argv[] = {"nameserver", NULL};

@@ -84,6 +84,13 @@ struct handle_table;
 int ipc_nameserver_install(struct handle_table *t, bool server);
 
 /*
+ * p's handle to the name server for a new image's AT_PAGODA_NAMESERVER
+ * (execve keeps the table): the number it was given, if it still names an
+ * open handle, else 0. p is the calling process.
+ */
+int ipc_nameserver_handle(struct process *p);
+
+/*
  * Start the initrd's "nameserver" program in the background holding
  * RECEIVE | SEND | DUPLICATE on the name server's endpoint (process_spawn
  * with PROCESS_NAMESERVER; its AT_PAGODA_NAMESERVER is that handle).

@@ -6,9 +6,10 @@
  *       queue's lock;
  *   [x] a woken thread leaves the queue before it becomes READY (or
  *       RUNNING again), so a second wake-up never finds it there;
- *   [x] a thread taken off (wait_queue_take_one_locked) stays BLOCKED on
- *       no queue until its taker hands off to it or wakes it: nobody else
- *       finds it (wakers, timeouts and wait_cancel look on the queue);
+ *   [x] a thread taken off (wait_queue_take_one_locked) had left its CPU
+ *       (on_rq clear: it is not in its wait loop) and stays BLOCKED on no
+ *       queue until its taker hands off to it or wakes it: nobody else
+ *       finds it (wakers, timeouts and signals look on the queue);
  *   [x] a wait_timeout's expiry sets `expired` before it takes the
  *       queue's lock to wake, as any waker sets its condition first.
  * Context: blocking from a thread with interrupts off; waking from any.
@@ -98,6 +99,16 @@ struct thread *wait_queue_take_one_locked(struct wait_queue *wq)
 	if (list_empty(&wq->waiters))
 		return NULL;
 	struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
+	/*
+	 * Only once its schedule() took it out (on_rq clear): before that it
+	 * still runs its wait loop and may wait_cancel, which expects a thread
+	 * taken off to be RUNNING again. After it, only a wake-up through wq
+	 * (its lock is ours) could set on_rq again: read without its
+	 * sched_lock, a clear on_rq stays clear; a set one only makes us wake
+	 * it the usual way.
+	 */
+	if (__atomic_load_n(&t->on_rq, __ATOMIC_ACQUIRE))
+		return NULL;
 	list_remove(&t->wait_link); /* still BLOCKED, waiting_on wq: sched_wake clears it */
 	return t;
 }

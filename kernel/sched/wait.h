@@ -76,10 +76,13 @@ struct thread *wait_queue_wake_one(struct wait_queue *wq);
 struct thread *wait_queue_wake_one_locked(struct wait_queue *wq);
 
 /*
- * Take the oldest waiter off wq without waking it (wq's lock held): it
- * stays BLOCKED, on no queue, and no waker, timeout or signal can reach it
- * any more. The caller must then sched_handoff to it or, when that
- * declines, sched_wake_thread it. Returns it, or NULL if none waited.
+ * Take the oldest waiter off wq without waking it (wq's lock held), if it
+ * has already left its CPU (its schedule() ran: on_rq clear): it stays
+ * BLOCKED, on no queue, and no waker, timeout or signal can reach it any
+ * more. The caller must then sched_handoff to it or, when that declines,
+ * sched_wake_thread it. Returns it, or NULL if none waited or the oldest
+ * is still on its way to schedule() (it may yet cancel its wait: wake it
+ * the usual way, after setting its condition).
  */
 struct thread *wait_queue_take_one_locked(struct wait_queue *wq);
 

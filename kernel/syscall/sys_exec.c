@@ -20,6 +20,7 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/fs/initrd.h"
+#include "kernel/ipc/ipc.h"
 #include "kernel/ipc/pager.h"
 #include "kernel/proc/exec.h"
 #include "kernel/proc/process.h"
@@ -108,7 +109,7 @@ static long exec_prepare(struct trap_frame *frame, char *path, const struct init
 	if (!err) {
 		/* Exec keeps the handle table, so the name server's handle stays valid. */
 		err = exec_load_ipc(new, *file, args.argv, args.envp,
-				    (uint64_t)process_current()->ipc.nameserver_handle, res, why,
+				    (uint64_t)ipc_nameserver_handle(process_current()), res, why,
 				    sizeof(why));
 		if (err)
 			user_space_destroy(new);

@@ -366,6 +366,7 @@ static const char *test_errors(void)
 	CHECK(share_map(&a, USER_TOP, P(1), 0, &b, &to) == -EFAULT);     /* the kernel's */
 	CHECK(share_map(&a, va, ~0ull & ~(P(1) - 1), 0, &b, &to) == -EFAULT); /* wraps */
 	CHECK(share_grant(&a, USER_TOP - P(1), P(2), 0, &b, &to) == -EFAULT);
+	CHECK(share_map(&a, va, SHARE_MAX_BYTES + P(1), 0, &b, &to) == -EINVAL); /* too long */
 	CHECK(share_map(&a, va, P(3), 0, &b, &to) == -EFAULT);         /* runs past it */
 	long none = user_mmap(&a, 0, P(1), PROT_NONE, ANON, NULL, 0);
 	CHECK(share_map(&a, none, P(1), 0, &b, &to) == -EFAULT);

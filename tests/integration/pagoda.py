@@ -156,32 +156,32 @@ class Machine:
                     raise MachineError("cannot connect to QEMU socket " + path)
                 time.sleep(0.05)
 
-    def _read_serial(self):
+    @staticmethod
+    def _chunks(sock):
+        """What sock delivers, chunk by chunk, until it closes."""
         while True:
             try:
-                data = self.serial.recv(4096)
+                data = sock.recv(4096)
             except OSError:
                 data = b""
             if not data:
-                with self.cond:
-                    self.closed = True
-                    self.cond.notify_all()
                 return
+            yield data
+
+    def _read_serial(self):
+        for data in self._chunks(self.serial):
             self.log.write(data)
             self.log.flush()
             text = data.decode("latin-1").replace("\r", "")
             with self.cond:
                 self.buf += text
                 self.cond.notify_all()
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
 
     def _read_com2(self):
-        while True:
-            try:
-                data = self.com2.recv(4096)
-            except OSError:
-                data = b""
-            if not data:
-                return
+        for data in self._chunks(self.com2):
             with self.cond:
                 self.com2_buf += data
                 self.cond.notify_all()

@@ -101,7 +101,7 @@ def com2_checks(m):
     check(("com2: read %d bytes: %s" % (len(LONG), LONG.decode())) in out,
           "com2 -r %d printed:\n%s" % (len(LONG), out))
     # Guest -> host, then the host answers while the client listens.
-    m.send("run com2 -t 3 hello from pagoda\r")
+    m.send("run com2 -t 5 hello from pagoda\r")
     m.com2_expect(rb"hello from pagoda\n", 20)
     m.com2_send(b"pong\r\n")
     m.expect(r"com2: pong\n", 20)

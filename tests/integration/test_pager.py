@@ -47,7 +47,7 @@ def pager_on(smp):
     before = settled_meminfo(m)
     demo(m)
     check_memory_back(before, settled_meminfo(m), "a second pager_demo")
-    usertests_leave_nothing(smp, ("pager.c",), 9, "pager usertests")
+    usertests_leave_nothing(smp, ("pager.c",), 10, "pager usertests")
 
 
 @machine_test("run pager_demo (a pager of computed pages) and the pager usertests on 1 CPU; "

@@ -33,6 +33,7 @@ enum serve_mode {
 	SERVE_PAGES,  /* each fault: a fresh page of self-addressed words, mapped writable */
 	SERVE_ERROR,  /* each fault: an error reply (label -EFAULT, no page) */
 	SERVE_DIE,    /* the first fault: exit without replying */
+	SERVE_HANG,   /* the first fault: never reply (sleep until killed) */
 };
 
 /* The pager's record of what it served: the client's page and its own copy. */
@@ -78,6 +79,9 @@ static void serve(long ep, enum serve_mode mode)
 			m = (struct ipc_msg){.tag = IPC_TAG((unsigned)-EINVAL, 0)};
 		} else if (mode == SERVE_DIE) {
 			sys(SYS_exit_group, 0); /* the client is waiting in its fault */
+		} else if (mode == SERVE_HANG) {
+			for (;;)
+				sys(SYS_pause); /* the client waits in its fault until killed */
 		} else if (mode == SERVE_ERROR) {
 			m = (struct ipc_msg){.tag = IPC_TAG((unsigned)-EFAULT, 0)};
 		} else {
@@ -275,6 +279,28 @@ static const char *test_pager_death_kills(void)
 			     "a touch whose pager dies before answering");
 }
 
+/* A client waiting in its fault for a pager that never answers dies of a kill at once. */
+static const char *test_pager_wait_killed(void)
+{
+	struct pager pg;
+	long r = pager_start(&pg, SERVE_HANG);
+	CHECK(r == 0, "pager: %s", ret_name(r));
+	long pid = sys(SYS_fork);
+	if (pid == 0) {
+		client_touch(pg.send);
+		sys(SYS_exit_group, CHILD_RETURNED);
+	}
+	struct timespec pause = {0, 200 * 1000 * 1000}; /* the client is in its fault by then */
+	sys(SYS_nanosleep, &pause, NULL);
+	long killed = is_err(pid) ? pid : sys(SYS_kill, pid, SIGKILL);
+	int status = 0;
+	long reaped = is_err(pid) ? pid : sys(SYS_wait4, pid, &status, 0, NULL);
+	pager_stop(&pg);
+	CHECK(killed == 0 && reaped == pid, "fork %s, kill %s, wait4 %s", ret_name(pid),
+	      ret_name(killed), ret_name(reaped));
+	return expect_killed(status, SIGKILL, "a client waiting for a pager that never answers");
+}
+
 static const char *test_pager_none_kills(void)
 {
 	long ep = ipc_endpoint_create();
@@ -357,6 +383,7 @@ const struct usertest pager_tests[] = {
 	{ "pager_read_only", test_pager_read_only, PAGODA_ONLY },
 	{ "pager_error_kills", test_pager_error_kills, PAGODA_ONLY },
 	{ "pager_death_kills", test_pager_death_kills, PAGODA_ONLY },
+	{ "pager_wait_killed", test_pager_wait_killed, PAGODA_ONLY },
 	{ "pager_none_kills", test_pager_none_kills, PAGODA_ONLY },
 	{ "pager_syscall_copy", test_pager_syscall_copy, PAGODA_ONLY },
 	{ "pager_syscall_error", test_pager_syscall_error, PAGODA_ONLY },

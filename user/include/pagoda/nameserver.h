@@ -15,7 +15,8 @@
  *                -EINVAL (bad name, no handle), -ENOSPC (table full). A name
  *                registered again is taken over by the newer server (a
  *                restarted server gets its name back); the old handle is
- *                closed.
+ *                closed. A dead server's entry stays until then (a
+ *                lookup gives a handle whose calls fail with -EPIPE).
  *   NS_LOOKUP    words 0-3: the name. Reply label 0 with a duplicate
  *                (SEND|DUPLICATE|TRANSFER) passed with IPC_TAG_HANDLE, or
  *                -ENOENT, -EINVAL.
