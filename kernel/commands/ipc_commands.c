@@ -18,6 +18,7 @@
  */
 #include "kernel/commands/proc_commands.h"
 #include "kernel/ipc/endpoint.h"
+#include "kernel/ipc/fastpath.h"
 #include "kernel/ipc/handle.h"
 #include "kernel/ipc/object.h"
 #include "kernel/proc/process.h"
@@ -75,6 +76,10 @@ static int cmd_ipc(int argc, char **argv)
 	kprintf("%u endpoints (%u dead)%s; CREATOR 0: the kernel; RECV: handles with the "
 		"RECEIVE right; SENDERS, RECEIVERS: pids waiting\n", total, dead,
 		total > shown ? " (the first shown)" : "");
+	struct ipc_fastpath_stats fast;
+	ipc_fastpath_stats(&fast);
+	kprintf("fast path: %lu calls, %lu reply_recvs, %lu declined; %lu direct switches\n",
+		fast.calls, fast.reply_recvs, fast.declined, fast.handoffs);
 	return 0;
 }
 
@@ -86,7 +91,9 @@ SHELL_COMMAND(ipc, SHELL_ARGS(0, 0), "list the IPC endpoints: who waits on each,
 	      "  (RECV), live or dead (no RECEIVE handle left: every send and call to\n"
 	      "  it fails with -EPIPE), the messages it carried and how many of them\n"
 	      "  were calls, then the pids blocked sending or calling (SENDERS) and\n"
-	      "  receiving (RECEIVERS), in the order they will be served.\n"
+	      "  receiving (RECEIVERS), in the order they will be served. The last\n"
+	      "  line: what the fast path (kernel/ipc/fastpath.c) handled since boot,\n"
+	      "  what it left to the general path, and the direct switches (handoffs).\n"
 	      "examples:\n"
 	      "  ipc\n",
 	      cmd_ipc);

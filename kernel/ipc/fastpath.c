@@ -3,25 +3,29 @@
  *
  * A call that finds its server waiting in receive:
  *
- *   client (running)                         server (RECEIVING, blocked)
- *   checks: plain tag, no limit, no trace,
- *     no signal; SEND handle; a receiver
+ *   client (running)                         server (RECEIVING, blocked in
+ *   checks: plain tag, no limit, no trace,      its reply_recv's block_handoff,
+ *     no signal; SEND handle; a receiver        or in endpoint.c's receive)
  *   lock ep; take the receiver (BUSY)  --->  BUSY: stays blocked
  *   its ipc.msg = the client's registers
+ *   REPLY_WAIT; the server owes the reply
  *   take its thread off its wait queue       (no waker, signal or timeout
- *   REPLY_WAIT; the server owes the reply      reaches it now)
- *     (ipc_call_taken: server DONE)
- *   hint: hand off to that thread; wait
- *   for the reply: schedule() hands off ---> runs at once on this CPU: its
- *                                            receive collects DONE, its
- *                                            registers get the message
+ *     (only once it left its CPU)              reaches it now)
+ *   server DONE, without a wake-up
+ *   block_handoff: on our own queue,
+ *     sched_handoff(server's thread)   --->  runs at once on this CPU: its
+ *                                            wait sees DONE, its registers
+ *                                            get the message (collect)
  *
  * and reply_recv is the same the other way round: the caller is BUSY,
- * its ipc.msg gets the reply, its thread is taken off its queue and
- * handed to when the server's receive blocks. Everything that could need
- * more than registers (a handle, a memory item, a time limit, a trace, a
- * signal, a partner not waiting, a kernel call) declines before anything
- * changed, so the general path (endpoint.c) runs it whole.
+ * its ipc.msg gets the reply, its thread is taken off its queue, the
+ * server queues RECEIVING on the endpoint and its block hands the CPU to
+ * the caller. A partner whose thread was not taken (still on its way to
+ * sleep) is finished with a wake-up (ipc_finish) instead. Everything that
+ * could need more than registers (a handle, a memory item, a time limit,
+ * a trace, a signal, a partner not waiting, a kernel call) declines
+ * before anything changed, so the general path (endpoint.c) runs it
+ * whole; a block woken by a signal goes on in endpoint.c's waits.
  *
  * Invariants:
  *   [x] a decline happens before the first change (the endpoint reference
@@ -29,7 +33,7 @@
  *   [x] the partner is BUSY (taken under ep->lock, or matched under its
  *       ipc lock) before its message is written, as endpoint.c's rule;
  *   [x] its thread, once taken off its queue, is handed off to or woken
- *       exactly once (sched_handoff_hint, then sched_handoff_hint_end).
+ *       exactly once (block_handoff, or the wake before a general receive).
  * Lock order: endpoint.c's ("endpoint" -> "ipc state" -> a wait queue's
  * lock); the partner's wait-queue lock is taken alone.
  */

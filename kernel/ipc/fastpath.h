@@ -12,15 +12,15 @@
  * It writes the partner's message, moves both states as the general path
  * (endpoint.c) would, takes the partner's thread off its wait queue
  * without waking it, and the caller's own blocking (the reply's wait, or
- * the next receive) then hands the CPU straight to it (sched_handoff_hint,
- * sched_handoff). Everything else declines and the general path runs.
+ * the next receive) then hands the CPU straight to it (sched_handoff).
+ * Everything else declines and the general path runs.
  *
  * Invariants:
  *   [x] returning false changes nothing: the general path then runs;
  *   [x] returning true means frame holds the call's complete result (rax,
  *       and the out registers when rax is 0);
  *   [x] a partner taken off its wait queue is handed off to or woken
- *       exactly once (sched_handoff_hint / sched_handoff_hint_end).
+ *       exactly once (block_handoff).
  * Context: the calling process's thread in the system call, interrupts on.
  */
 #ifndef KERNEL_IPC_FASTPATH_H

@@ -16,10 +16,7 @@
  *   [x] the idle threads are never queued: one runs when its CPU has
  *       nothing to run or steal;
  *   [x] CR3 holds the running thread's `space`: a switch reloads it only
- *       when the next thread's space differs from the previous one's;
- *   [x] a thread's handoff_to (sched_handoff_hint) is taken by its next
- *       schedule() or by sched_handoff_hint_end, whichever comes first:
- *       the thread it names is handed off to or woken exactly once.
+ *       when the next thread's space differs from the previous one's.
  * Context: per CPU, interrupts off where said. Lock order: the policy's
  * (sched.c); this file holds no lock across a switch.
  */
@@ -177,13 +174,6 @@ void schedule(void)
 		panic("schedule: thread %lu (%s) would sleep with preemption disabled "
 		      "(a spinlock held?)", prev->id, prev->name);
 	__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
-	struct thread *hint = prev->handoff_to;
-	if (unlikely(hint != NULL)) { /* sched_handoff_hint */
-		prev->handoff_to = NULL;
-		if (prev->state == THREAD_BLOCKED && sched_handoff(hint))
-			return;
-		sched_wake_thread(hint); /* declined, or prev still runs: hint waits its turn */
-	}
 	/* must_move: its affinity excludes this CPU now */
 	struct thread *next = prev != &c->idle ? sched_put_prev_pick_next(cpu, prev, &must_move)
 					      : sched_pick_next(cpu);
@@ -222,31 +212,6 @@ void thread_yield(void)
 	if (sched_ready_above(arch_cpu_id(), t->priority - 1))
 		schedule();
 	arch_irq_restore(flags);
-}
-
-void sched_handoff_hint(struct thread *t)
-{
-	unsigned long flags = arch_irq_save(); /* current, read on the CPU it runs on */
-	struct thread *self = this_cpu()->current;
-
-	ASSERT(self->handoff_to == NULL && t != self, "sched_handoff_hint: one hint at a time");
-	self->handoff_to = t;
-	arch_irq_restore(flags);
-}
-
-void sched_handoff_hint_end(void)
-{
-	unsigned long flags = arch_irq_save();
-	struct thread *self = this_cpu()->current;
-	struct thread *t = self->handoff_to;
-
-	if (t) { /* the path did not block: t is still ours to wake */
-		self->handoff_to = NULL;
-		sched_wake_thread(t);
-	}
-	arch_irq_restore(flags);
-	if (t)
-		sched_preempt_point();
 }
 
 uint64_t sched_ms_to_ticks(uint64_t ms)

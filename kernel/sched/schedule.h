@@ -102,20 +102,6 @@ void schedule(void);
  */
 bool sched_handoff(struct thread *next) __must_check;
 
-/*
- * Make the calling thread's next schedule() a handoff to t (BLOCKED, taken
- * off its wait queue by the caller: wait_queue_take_one_locked), so a
- * blocking path written for schedule() (IPC's general wait) switches
- * straight to t without knowing: when that schedule() finds the caller
- * BLOCKED it calls sched_handoff(t); when the handoff declines, or the
- * caller is still RUNNING (a preemption came first), it wakes t
- * (sched_wake_thread) and schedules as usual. The caller must call
- * sched_handoff_hint_end() after that path: it wakes t if no schedule()
- * took the hint (the path did not block). Any thread, interrupts on.
- */
-void sched_handoff_hint(struct thread *t);
-void sched_handoff_hint_end(void);
-
 /* Direct switches (sched_handoff) on every CPU since boot. */
 uint64_t sched_handoff_count(void);
 

@@ -90,7 +90,6 @@ struct thread {
 	/* Blocking (wait.c). */
 	struct wait_queue *waiting_on;  /* BLOCKED: the queue it is on */
 	struct list_node wait_link;     /* on that queue's waiter list */
-	struct thread *handoff_to;      /* sched_handoff_hint: its next schedule() hands off */
 	struct wait_queue *join_queue;  /* joiners wait here for DEAD (thread.c) */
 	/* What it runs. */
 	void (*fn)(void *arg);
