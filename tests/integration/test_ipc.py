@@ -35,6 +35,8 @@ def ipc_rows(m):
     """[(id, creator, refs, recv, state, messages, calls, [sender pids], [receiver pids])]."""
     out = m.command("ipc")
     check(re.search(r"^\d+ endpoints \(\d+ dead\)", out, re.M), "`ipc`: no summary:\n" + out)
+    check(re.search(r"^fast path: \d+ calls, \d+ reply_recvs, \d+ declined; \d+ direct switches$",
+                    out, re.M), "`ipc`: no fast-path line:\n" + out)
 
     def pids(text):
         return [] if text == "-" else [int(p) for p in text.split()[0].split(",")]
