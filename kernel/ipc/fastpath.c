@@ -48,7 +48,6 @@
 #include "kernel/proc/signal.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/wait.h"
-#include "kernel/syscall/sys_ipc.h"
 
 static struct ipc_fastpath_stats stats;
 

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/ipc/ipc.h"
 #include "user/include/pagoda/ipc_abi.h"
 
 /*
@@ -41,5 +43,24 @@ static inline bool ipc_tag_has_memory(uint64_t tag)
  * IPC_WORDS_MAX), 0 past it.
  */
 void ipc_words_deliver(uint64_t tag, const uint64_t in[IPC_WORDS_MAX], uint64_t out[IPC_WORDS_MAX]);
+
+/*
+ * Write a received message m into the out registers of the register map
+ * (ipc_abi.h): badge to rdi, tag to rsi, the words to rdx, r10, r8, r9,
+ * r12, r13, the handle to r14. The system calls (sys_ipc.c) and the fast
+ * path (fastpath.c) both deliver through it.
+ */
+static inline void ipc_frame_deliver(struct trap_frame *f, const struct ipc_message *m)
+{
+	f->rdi = (uint64_t)m->badge;
+	f->rsi = m->tag;
+	f->rdx = m->words[0];
+	f->r10 = m->words[1];
+	f->r8 = m->words[2];
+	f->r9 = m->words[3];
+	f->r12 = m->words[4];
+	f->r13 = m->words[5];
+	f->r14 = (uint64_t)m->handle;
+}
 
 #endif

@@ -41,19 +41,6 @@ static void frame_message(const struct trap_frame *f, struct ipc_message *m)
 	m->badge = 0;
 }
 
-void ipc_frame_deliver(struct trap_frame *f, const struct ipc_message *m)
-{
-	f->rdi = (uint64_t)m->badge;
-	f->rsi = m->tag;
-	f->rdx = m->words[0];
-	f->r10 = m->words[1];
-	f->r8 = m->words[2];
-	f->r9 = m->words[3];
-	f->r12 = m->words[4];
-	f->r13 = m->words[5];
-	f->r14 = (uint64_t)m->handle;
-}
-
 /* The object of type handle h names with right, referenced (*out), or -errno. */
 static int object_lookup(int64_t h, enum kobject_type type, uint32_t right, struct kobject **out)
 {

@@ -35,7 +35,4 @@ long sys_handle_duplicate(struct trap_frame *frame);
 long sys_handle_close(struct trap_frame *frame);
 long sys_handle_info(struct trap_frame *frame);
 
-/* Write a received message into the out registers (also the fast path's, fastpath.c). */
-void ipc_frame_deliver(struct trap_frame *f, const struct ipc_message *m);
-
 #endif
