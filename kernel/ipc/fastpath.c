@@ -70,13 +70,8 @@ static struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t r
 {
 	struct kobject *o;
 
-	if (h == 0 || h > INT32_MAX ||
-	    handle_lookup(&self->handles, (int)h, right, &o, NULL) != 0)
+	if (handle_lookup_type(&self->handles, (int64_t)h, KOBJECT_ENDPOINT, right, &o) != 0)
 		return NULL;
-	if (o->type != KOBJECT_ENDPOINT) {
-		kobject_put(o);
-		return NULL;
-	}
 	return endpoint_from_object(o);
 }
 

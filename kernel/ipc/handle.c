@@ -151,6 +151,24 @@ int handle_lookup(struct handle_table *t, int h, uint32_t required, struct kobje
 	return err;
 }
 
+int handle_lookup_type(struct handle_table *t, int64_t h, enum kobject_type type,
+		       uint32_t required, struct kobject **out)
+{
+	struct kobject *o;
+
+	if (h <= 0 || h > INT32_MAX)
+		return -EBADF;
+	int err = handle_lookup(t, (int)h, required, &o, NULL);
+	if (err)
+		return err;
+	if (o->type != type) {
+		kobject_put(o);
+		return -EBADF;
+	}
+	*out = o;
+	return 0;
+}
+
 int handle_duplicate(struct handle_table *t, int h, uint32_t rights)
 {
 	int result;

@@ -123,6 +123,16 @@ __must_check int handle_lookup(struct handle_table *t, int h, uint32_t required,
 			       struct kobject **out, uint32_t *rights);
 
 /*
+ * handle_lookup for a system call's argument h (a whole register) that
+ * must name an object of type: h outside 1 .. INT32_MAX, or an open handle
+ * to an object of another type, is -EBADF (a wrong-type handle is no
+ * handle of the kind asked for); a missing right is -EPERM, checked
+ * first, as handle_lookup does. On success *out holds a new reference.
+ */
+__must_check int handle_lookup_type(struct handle_table *t, int64_t h, enum kobject_type type,
+				    uint32_t required, struct kobject **out);
+
+/*
  * A new handle in t to h's object with rights, which must be a subset of
  * h's and h must have HANDLE_RIGHT_DUPLICATE. Returns the new handle, or
  * -EBADF (h not open), -EPERM (no DUPLICATE right, or rights asks for

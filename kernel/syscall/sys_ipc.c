@@ -41,29 +41,11 @@ static void frame_message(const struct trap_frame *f, struct ipc_message *m)
 	m->badge = 0;
 }
 
-/* The object of type handle h names with right, referenced (*out), or -errno. */
-static int object_lookup(int64_t h, enum kobject_type type, uint32_t right, struct kobject **out)
-{
-	struct kobject *o;
-
-	if (h <= 0 || h > INT32_MAX)
-		return -EBADF;
-	int err = handle_lookup(&process_current()->handles, (int)h, right, &o, NULL);
-	if (err)
-		return err;
-	if (o->type != type) {
-		kobject_put(o);
-		return -EBADF;
-	}
-	*out = o;
-	return 0;
-}
-
 /* The endpoint handle h names with right, referenced (*out), or -errno. */
 static int endpoint_lookup(int64_t h, uint32_t right, struct endpoint **out)
 {
 	struct kobject *o;
-	int err = object_lookup(h, KOBJECT_ENDPOINT, right, &o);
+	int err = handle_lookup_type(&process_current()->handles, h, KOBJECT_ENDPOINT, right, &o);
 	if (!err)
 		*out = endpoint_from_object(o);
 	return err;
@@ -73,7 +55,8 @@ static int endpoint_lookup(int64_t h, uint32_t right, struct endpoint **out)
 static int notification_lookup(int64_t h, uint32_t right, struct notification **out)
 {
 	struct kobject *o;
-	int err = object_lookup(h, KOBJECT_NOTIFICATION, right, &o);
+	int err = handle_lookup_type(&process_current()->handles, h, KOBJECT_NOTIFICATION, right,
+				     &o);
 	if (!err)
 		*out = notification_from_object(o);
 	return err;

@@ -40,15 +40,10 @@ long sys_irq_bind(struct trap_frame *frame)
 
 	if (err)
 		return err;
-	if (frame->rsi == 0 || frame->rsi > INT32_MAX)
-		return -EBADF;
-	err = handle_lookup(&p->handles, (int)frame->rsi, HANDLE_RIGHT_SEND, &o, NULL);
+	err = handle_lookup_type(&p->handles, (int64_t)frame->rsi, KOBJECT_NOTIFICATION,
+				 HANDLE_RIGHT_SEND, &o);
 	if (err)
 		return err;
-	if (o->type != KOBJECT_NOTIFICATION) {
-		kobject_put(o);
-		return -EBADF;
-	}
 	err = irq_notify_bind(p, irq, o, frame->rdx);
 	if (err)
 		kobject_put(o);

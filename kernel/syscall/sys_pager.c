@@ -50,15 +50,10 @@ long sys_pager_region(struct trap_frame *frame)
 		return -EINVAL;
 	if (prot == 0 || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE)))
 		return -EINVAL;
-	if (h > INT32_MAX)
-		return -EBADF;
-	int err = handle_lookup(&p->handles, (int)h, HANDLE_RIGHT_SEND, &ep, NULL);
+	int err = handle_lookup_type(&p->handles, (int64_t)h, KOBJECT_ENDPOINT, HANDLE_RIGHT_SEND,
+				     &ep);
 	if (err)
 		return err;
-	if (ep->type != KOBJECT_ENDPOINT) {
-		kobject_put(ep);
-		return -EBADF;
-	}
 	bool writable = prot & PROT_WRITE;
 	struct region r = {.start = addr, .end = addr + ALIGN_UP(len, PAGE_SIZE),
 			   .prot = MAP_USER | (writable ? MAP_WRITE : 0), .kind = REGION_PAGER};

@@ -105,6 +105,30 @@ static const char *test_install_lookup_close(void)
 	return NULL;
 }
 
+/* handle_lookup_type: the system calls' look-up of a handle that must be of one type. */
+static const char *test_lookup_type(void)
+{
+	fresh();
+	int h = install_new(&ta, HANDLE_RIGHT_SEND); /* an endpoint (tobj_ops) */
+	struct kobject *got = NULL;
+
+	CHECK(h > 0);
+	CHECK(handle_lookup_type(&ta, h, KOBJECT_ENDPOINT, HANDLE_RIGHT_SEND, &got) == 0);
+	CHECK(got && got->type == KOBJECT_ENDPOINT && kobject_refcount(got) == 2);
+	kobject_put(got);
+	got = NULL;
+	CHECK(handle_lookup_type(&ta, h, KOBJECT_NOTIFICATION, HANDLE_RIGHT_SEND, &got) == -EBADF);
+	CHECK(got == NULL && kobject_refcount(&objs[0].ko) == 1); /* the wrong type's reference dropped */
+	/* A missing right is -EPERM before the type is looked at, as handle_lookup. */
+	CHECK(handle_lookup_type(&ta, h, KOBJECT_NOTIFICATION, HANDLE_RIGHT_RECEIVE, &got) == -EPERM);
+	const int64_t bad[] = {0, -1, (int64_t)h + (1ll << 32), INT64_MAX, (int64_t)INT32_MAX + 1};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECKF(handle_lookup_type(&ta, bad[i], KOBJECT_ENDPOINT, 0, &got) == -EBADF,
+		       "handle %lld", (long long)bad[i]);
+	CHECK(got == NULL && kobject_refcount(&objs[0].ko) == 1);
+	return NULL;
+}
+
 static const char *test_lookup_held_past_close(void)
 {
 	fresh();
@@ -739,6 +763,8 @@ static const char *test_random_against_model(void)
 static const struct selftest handle_tests[] = {
 	{"install_lookup_close", "a handle names its object with its rights until closed; the "
 	 "close drops the last reference; bad numbers are -EBADF", test_install_lookup_close},
+	{"lookup_type", "a system call's look-up: a handle of another type or a number outside "
+	 "1 .. INT32_MAX is -EBADF, a missing right -EPERM first", test_lookup_type},
 	{"lookup_held_past_close", "an object looked up survives the close of its handle until "
 	 "the lookup's reference is put", test_lookup_held_past_close},
 	{"rights", "lookup wants every required right (-EPERM); duplicate gives a subset, refuses "
