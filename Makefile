@@ -759,7 +759,7 @@ gdb: $(BUILD)/pagoda.iso
 # Course labs (docs/labs/README.md): a student tree for lab LAB, and the grader.
 LAB ?=
 lab: deps
-	@test -n "$(LAB)" || { echo "usage: make lab LAB=1..5"; exit 2; }
+	@test -n "$(LAB)" || { echo "usage: make lab LAB=1..9"; exit 2; }
 	python3 scripts/lab.py skeleton $(LAB) build/labs/lab$(LAB)
 
 grade: deps

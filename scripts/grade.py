@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """grade.py - the lab grader: run a lab's tests, print points and a score.
 
-Usage: grade.py [--quick] [N ...]   (default: every lab, 1-5)
+Usage: grade.py [--quick] [N ...]   (default: every lab, tests/labs/lab*.py)
   --quick   host tests only (seconds, no QEMU): what `make test` uses on
             skeletons; the score then counts only those points.
 
@@ -12,25 +12,33 @@ Each lab's rubric is tests/labs/labN.py: RUBRIC, a list of
   kind "kernel"  test "suite/name": an in-kernel selftest, from one selftest
                  boot of the ISO in QEMU;
   kind "qemu"    test "module.function": an integration test of
-                 tests/integration/MODULE.py, run against a booted machine.
+                 tests/integration/MODULE.py, run against a booted machine;
+  kind "user"    test "usertests:NAME": a test of the usertests program
+                 (user/usertests/), all of them from one `run usertests -r
+                 NAME...` on one booted machine.
 Results come from channels the code under test cannot forge by printing:
 host programs write RESULT lines to the file named by $PAGODA_RESULTS, the
-kernel to QEMU's debug console (port 0xe9, `-debugcon file:...`); kprintf
-writes to neither (kernel/selftest.h). Integration tests judge the shell's
-behaviour from Python.
+kernel to QEMU's debug console (port 0xe9, `-debugcon file:...`), usertests
+-r to the second serial port, COM2 (its ports 0x2f8-0x2ff, granted by
+ioperm only while it writes a line; the kernel never drives COM2); kprintf
+writes to none of them (kernel/selftest.h). Integration tests judge the
+shell's behaviour from Python.
 
 A host program that does not end as a test run ends (its summary line, exit
 status 0, or 1 with failed tests) crashed: a sanitizer report ("runtime
 error", "ERROR: AddressSanitizer", ...), a signal, a panic, another exit
 status, or no end within HOST_TIMEOUT seconds. Its tests reported before the
 crash keep their points; the others fail with "no result", and the crash is
-shown once, with the file and line it names and the tail of its output. A
+shown once, with the file and line it names and the tail of its output. The
+same holds for usertests -r: killed by a signal, another exit status than 0
+or 1, no summary line, no end within USER_TIMEOUT seconds, or a machine
+that stopped answering; its console's last lines are shown. A
 selftest boot that does not finish within KERNEL_TIMEOUT seconds, or stops
 before its summary, is always reported, with the console's last lines.
 Identical consecutive lines are shown once, with their count (squeeze).
 
 Each kind runs once for all the labs asked for (one selftest boot, one shell
-machine). Output: per lab, one line per test, "PASS|FAIL  points/max  kind
+machine, one usertests machine). Output: per lab, one line per test, "PASS|FAIL  points/max  kind
 test  what", the failure's reason indented below it (a kernel test that
 faulted names the exception, the fault and the function), the logs of the
 machines' consoles where a test of theirs failed, the TODO(lab N) parts the
@@ -48,6 +56,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import lab as labtool  # noqa: E402  (LABS: the labs that exist)
 RESULT_RE = re.compile(r"^RESULT (PASS|FAIL) (\S+?)(?:: (.*))?$")
 TODO_RE = re.compile(r"TODO\(lab (\d+)\): (\w+)")
 SUMMARY_RE = re.compile(r"^selftest: (\d+) passed, (\d+) failed$", re.M)
@@ -60,6 +70,10 @@ UBSAN_WHERE_RE = re.compile(r"^(\S+?:\d+)(?::\d+)?: runtime error: (.*)$", re.M)
 FRAME_RE = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (\w+) (\S+?:\d+)", re.M)
 HOST_TIMEOUT = 120
 KERNEL_TIMEOUT = 120
+USER_TIMEOUT = 240
+USER_CPU = "qemu64,+smep,+smap"  # as tests/integration/test_user.py: user copies under SMAP
+USER_ENDED_RE = re.compile(r"^(\S+) \(pid \d+\) (exited with status (\d+)|killed by \S+)$", re.M)
+USER_SUMMARY_RE = re.compile(r"^usertests: \d+ passed, \d+ failed", re.M)
 TAIL_LINES = 12
 
 
@@ -272,6 +286,68 @@ def run_qemu(tests, results, todos, logs):
         m.close()
 
 
+def user_programs(tests):
+    """{program: [test names]} for user rows "PROGRAM:NAME", in rubric order."""
+    programs = {}
+    for t in tests:
+        program, name = t.split(":", 1)
+        if name not in programs.setdefault(program, []):
+            programs[program].append(name)
+    return programs
+
+
+def user_run_problem(program, out, timeout):
+    """None if `run PROGRAM -r ...` ended as a test run ends (its summary line,
+    exit status 0 or 1), else what happened, with the console's last lines."""
+    ended = [m for m in USER_ENDED_RE.finditer(out) if m.group(1) == program[:15]]
+    if ended and ended[-1].group(3) in ("0", "1") and USER_SUMMARY_RE.search(out):
+        return None
+    if not ended:
+        what = "did not end within %g s (or the shell stopped answering)" % timeout
+    elif ended[-1].group(3) is None:
+        what = "was %s" % ended[-1].group(2)
+    else:
+        what = "%s%s" % (ended[-1].group(2), "" if USER_SUMMARY_RE.search(out) else
+                         " before its summary line")
+    return "`run %s -r` %s; the console's last lines:\n%s" % (program, what, tail(out))
+
+
+def run_user(tests, results, todos, logs, crashes, timeout=USER_TIMEOUT):
+    """One machine; `run PROGRAM -r NAME...` for each program the rows name.
+    Results come from COM2's RESULT lines (user:PROGRAM:NAME); what the
+    program prints on the console never counts."""
+    import pagoda
+    ok, out = make("iso")
+    if not ok:
+        results["user:*"] = (False, "the ISO did not build:\n" + out[-1500:])
+        return
+    m = pagoda.Machine("grade-user", cpu=USER_CPU)
+    logs["user"] = os.path.relpath(m.log.name, ROOT)
+    try:
+        m.wait_prompt()
+        for program, names in user_programs(tests).items():
+            start = len(m.buf)
+            try:
+                m.command("run %s -r %s" % (program, " ".join(names)), timeout=timeout)
+            except pagoda.MachineError:
+                pass  # user_run_problem says what is missing
+            problem = user_run_problem(program, m.buf[start:], timeout)
+            if problem:
+                crashes["user"] = crashes.get("user", "") + problem
+    except pagoda.MachineError as e:
+        crashes["user"] = "the machine for the usertests did not reach the shell: %s\n%s" % (
+            e, tail(m.buf))
+    finally:
+        time.sleep(0.2)  # let the reader thread drain COM2's socket
+        m.close()
+    todos.update(TODO_RE.findall(m.buf))
+    found = {}
+    parse_results(m.com2_output().decode(errors="replace"), found)
+    for name, outcome in found.items():
+        program, _, test = name.partition("/")
+        results["user:%s:%s" % (program, test)] = outcome
+
+
 def outcome_of(kind, test, results, crashes):
     """(passed, why) of one rubric row. A test reported before its program or
     boot crashed keeps its result; one never reported fails, naming the crash."""
@@ -282,7 +358,8 @@ def outcome_of(kind, test, results, crashes):
     if program + ":*" in results:
         return results[program + ":*"]
     if program in crashes:
-        where = "build/host/" + program if kind == "host" else "the kernel test boot"
+        where = {"host": "build/host/" + program, "kernel": "the kernel test boot",
+                 "user": "`run %s -r`" % test.split(":")[0]}.get(kind, kind)
         return False, ("no result: %s ended before it reported this test (it crashed in "
                        "this test or an earlier one; see below)" % where)
     if kind == "host":
@@ -299,6 +376,9 @@ def collect(rubrics, quick):
         return results, todos, logs, crashes
     if any(kind == "kernel" for _, kind, _, _ in every):
         run_kernel(results, todos, logs, crashes)
+    user = [t for _, kind, t, _ in every if kind == "user"]
+    if user:
+        run_user(user, results, todos, logs, crashes)
     qemu = []
     for _, kind, t, _ in every:
         if kind == "qemu" and t not in qemu:
@@ -334,7 +414,8 @@ def report(lab, title, rubric, results, todos, logs, crashes, quick):
             print(crashes[program])
             print("  (the tests it reported before that keep their result and points; the "
                   "ones it never reported fail with \"no result\")")
-    for kind, machine in (("kernel", "the selftest boot"), ("qemu", "the shell tests")):
+    for kind, machine in (("kernel", "the selftest boot"), ("qemu", "the shell tests"),
+                          ("user", "the usertests run")):
         if (kind in failed_kinds or kind in crashes) and kind in logs:
             print("the console of %s, with the full fault reports: %s" % (machine, logs[kind]))
     mine = sorted({(int(n), part) for n, part in todos if int(n) == lab})
@@ -348,10 +429,11 @@ def main(argv):
     quick = "--quick" in argv
     words = [a for a in argv if a != "--quick"]
     for word in words:
-        if word not in ("1", "2", "3", "4", "5"):
-            print("grade.py: LAB must be a lab number, 1-5, not '%s'" % word, file=sys.stderr)
+        if word not in [str(n) for n in labtool.LABS]:
+            print("grade.py: LAB must be a lab number, %s, not '%s'" % (labtool.lab_range(), word),
+                  file=sys.stderr)
             return 2
-    labs = [int(word) for word in words] or [1, 2, 3, 4, 5]
+    labs = [int(word) for word in words] or list(labtool.LABS)
     started = time.monotonic()
     rubrics = {lab: load_rubric(lab) for lab in labs}
     results, todos, logs, crashes = collect(rubrics, quick)

@@ -16,8 +16,11 @@ copies the tree (the files git tracks) to DIR and, for every part of lab N
 or later, replaces BEGIN..END by a TODO comment and the stub's lines; parts
 of earlier labs keep their reference code, markers removed, so labs build on
 each other. `lab.py check` verifies the markers and the stubs: balanced,
-numbered 1-5, named, each part ending its function, each with a stub that
+numbered as an existing lab, named, each part ending its function, each with a stub that
 calls lab_todo() with its lab and name, no stub without a part.
+
+A lab exists when its rubric, tests/labs/labN.py, does (N 1-9): LABS is
+derived from those files, so a new lab is its rubric plus its marked parts.
 
 `lab.py parts [N]` lists the parts. In a student tree, where the markers
 have become TODO comments, it lists those, each "TODO" while its stub is
@@ -37,7 +40,16 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LABS = range(1, 6)
+MAX_LAB = 9                   # lab numbers are 1 .. MAX_LAB, one digit
+
+
+def existing_labs():
+    """The labs that exist: N in 1 .. MAX_LAB with a rubric tests/labs/labN.py."""
+    return [n for n in range(1, MAX_LAB + 1)
+            if os.path.isfile(os.path.join(ROOT, "tests", "labs", "lab%d.py" % n))]
+
+
+LABS = existing_labs()
 SOURCE_EXT = (".c", ".h")
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\d+) BEGIN (\w+)(?:: (.*?))? \*/\s*$")
@@ -86,7 +98,8 @@ def parse(path, lines):
             continue
         indent, lab, name, what = m.group(1), int(m.group(2)), m.group(3), m.group(4) or ""
         if lab not in LABS:
-            raise ValueError("%s:%d: lab %d is not 1-5" % (path, i + 1, lab))
+            raise ValueError("%s:%d: lab %d has no rubric (tests/labs/lab%d.py); labs: %s"
+                             % (path, i + 1, lab, lab, lab_range()))
         end = None
         for j in range(i + 1, len(lines)):
             if BEGIN_RE.match(lines[j]):
@@ -257,10 +270,21 @@ def skeleton(lab, dest, only=None, replace=None):
     return stubs
 
 
+def lab_range():
+    """The existing labs in words: "1-9", or "1-5, 7" with a gap."""
+    runs = []
+    for n in LABS:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join("%d" % a if a == b else "%d-%d" % (a, b) for a, b in runs) or "none"
+
+
 def lab_number(word):
-    """The lab number word names; ValueError unless it is 1-5."""
+    """The lab number word names; ValueError unless that lab exists (LABS)."""
     if word not in [str(n) for n in LABS]:
-        raise ValueError("LAB must be a lab number, 1-5, not '%s'" % word)
+        raise ValueError("LAB must be a lab number, %s, not '%s'" % (lab_range(), word))
     return int(word)
 
 

@@ -39,7 +39,10 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
                wrong;
   unforgeable  the forged "RESULT PASS" line that selftest lab/console_cannot_forge
                prints reaches the console but not the grader's channel, on the
-               host ($PAGODA_RESULTS) and in the kernel (the debug console).
+               host ($PAGODA_RESULTS) and in the kernel (the debug console);
+               for user programs (COM2, usertests -r), neither the line that
+               usertests' console_cannot_forge prints nor one the kernel
+               prints (the shell's echo) reaches COM2.
 Skeletons are built under build/labs/ from a copy of the reference's object
 files, so only the files a skeleton changes are compiled again. Imported by
 scripts/run_tests.py, which puts tests/integration (pagoda) and scripts
@@ -445,14 +448,16 @@ FORGED = "RESULT PASS lab/forged_by_kprintf"
 GENUINE = "RESULT PASS lab/console_cannot_forge"
 
 
-def channel_verdict(console, channel):
-    """None if the forged line is on the console only and the genuine one in the channel."""
-    if FORGED not in console:
-        return "the forged line never reached the console:\n" + console[-1500:]
-    if FORGED in channel:
-        return "a line printed on the console reached the grader's channel:\n" + channel[-1500:]
-    if GENUINE not in channel:
-        return "the channel lacks %r:\n%s" % (GENUINE, channel[-1500:])
+def channel_verdict(console, channel, forged=(FORGED,), genuine=GENUINE):
+    """None if the forged lines are on the console only and the genuine one in the channel."""
+    for line in forged:
+        if line not in console:
+            return "the forged line %r never reached the console:\n%s" % (line, console[-1500:])
+        if line in channel:
+            return "a line printed on the console reached the grader's channel:\n" + \
+                channel[-1500:]
+    if genuine not in channel:
+        return "the channel lacks %r:\n%s" % (genuine, channel[-1500:])
     return None
 
 
@@ -483,9 +488,33 @@ def results_unforgeable_kernel():
     return channel_verdict(m.buf, channel)
 
 
+USER_FORGED = ("RESULT PASS usertests/forged_by_printf", "RESULT PASS usertests/forged_by_kernel")
+USER_GENUINE = "RESULT PASS usertests/console_cannot_forge"
+
+
+def results_unforgeable_user():
+    """None if usertests -r's channel, COM2, carries its genuine result but not
+    the forged lines on the console: one printed by a usertests test
+    (console_cannot_forge, with printf), one by the kernel (the shell's echo,
+    kprintf)."""
+    m = pagoda.Machine("forge-user", cpu=grade.USER_CPU)
+    try:
+        m.wait_prompt()
+        m.command("echo " + USER_FORGED[1])
+        m.command("run usertests -r console_cannot_forge", timeout=grade.USER_TIMEOUT)
+        time.sleep(0.2)  # let the reader thread drain COM2's socket
+        channel = m.com2_output().decode(errors="replace")
+    except pagoda.MachineError as e:
+        return "the machine for usertests -r: %s\n%s" % (e, grade.tail(m.buf))
+    finally:
+        m.close()
+    return channel_verdict(m.buf, channel, USER_FORGED, USER_GENUINE)
+
+
 BAD_ARGUMENTS = [
     (["scripts/lab.py", "skeleton", "abc", "build/labs/bad"], "LAB must be a lab number"),
-    (["scripts/lab.py", "skeleton", "6", "build/labs/bad"], "LAB must be a lab number"),
+    (["scripts/lab.py", "skeleton", "10", "build/labs/bad"], "LAB must be a lab number"),
+    (["scripts/lab.py", "skeleton", "0", "build/labs/bad"], "LAB must be a lab number"),
     (["scripts/lab.py", "skeleton", "1", "build/labs/bad", "--only"], "needs a part's name"),
     (["scripts/lab.py", "skeleton", "1", "build/labs/bad", "--only", "nosuch"],
      "no part named nosuch"),
@@ -513,7 +542,7 @@ def run_labs(totals):
     totals.record("labs/markers", code == 0, out)
     if code != 0:
         return
-    for lab in range(1, 6):
+    for lab in labtool.LABS:
         why = handout_matches_rubric(lab)
         totals.record("labs/handout%d" % lab, why is None, why or "")
     why = bad_arguments_refused()
@@ -524,7 +553,8 @@ def run_labs(totals):
         why = fn()
         totals.record(name, why is None, why or "")
     crashes_reported(totals)
-    for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel)):
+    for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
+                      ("user", results_unforgeable_user)):
         why = fn()
         totals.record("labs/results-unforgeable-" + where, why is None, why or "")
     code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
@@ -532,7 +562,7 @@ def run_labs(totals):
     totals.record("labs/reference-full-marks", code == 0 and score and score.group(1) ==
                   score.group(2), "the reference does not get full marks:\n" + out[-3000:])
     all_parts = parts()
-    for lab in range(1, 6):
+    for lab in labtool.LABS:
         dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
         why = make_tree(dest, [str(lab)])
         binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
