@@ -168,6 +168,27 @@ def skeleton_boots(lab, dest):
     return None
 
 
+def earlier_lab_unharmed(lab, dest):
+    """None if, in the lab `lab` skeleton, lab - 1 gets full marks from the
+    whole grader (host, kernel, QEMU and user tests).
+
+    A lab n student tree has every part of labs n..9 stubbed, so each stub
+    must keep what the earlier labs test working. Lab k's tests meet the most
+    stubs in the lab k + 1 tree (labs k+1..9 stubbed; every later tree stubs
+    a subset of those), so grading lab n - 1 in each lab n tree checks every
+    earlier lab, each once: the lab 6 tree, where labs 6-9 are stubs, grades
+    lab 5; lab 4 was graded in the lab 5 tree, under stubs 5-9; and so on."""
+    if lab - 1 not in labtool.LABS:
+        return None
+    code, out = run([sys.executable, "scripts/grade.py", str(lab - 1)], cwd=dest, timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if code == 0 and score and score.group(1) == score.group(2):
+        return None
+    return ("in the lab %d skeleton (parts of labs %d-%d stubbed) lab %d should get full "
+            "marks: a stub of a later lab breaks an earlier lab's tests:\n%s"
+            % (lab, lab, max(labtool.LABS), lab - 1, out[-3000:]))
+
+
 def make_tree(dest, args):
     """A skeleton in dest (lab.py skeleton ARGS), seeded with the reference's objects."""
     # lab.py wants DIR right after N: "skeleton N DIR [--only NAME]".
@@ -591,6 +612,10 @@ def run_labs(totals):
                       % (lab, lab, want, listed))
         why = skeleton_boots(lab, dest)
         totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
+        if lab > 1:
+            why = earlier_lab_unharmed(lab, dest)
+            totals.record("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
+                          why or "")
     # Independent jobs, two at a time (each is mostly one single-threaded
     # compile): every part alone, and the batch grader.
     jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
