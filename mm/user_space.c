@@ -39,6 +39,7 @@
 
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
