@@ -48,6 +48,7 @@ bool user_range_ok(virt_addr_t va, size_t n)
  */
 static bool user_pages_allowed(virt_addr_t va, size_t n)
 {
+	/* LAB 6 BEGIN uaccess_pages_allowed: refuse a range that meets a region without MAP_USER */
 	const struct region_set *set = current_space()->regions;
 	virt_addr_t end = va + n;
 
@@ -64,6 +65,7 @@ static bool user_pages_allowed(virt_addr_t va, size_t n)
 		r = region_next(set, r->start);
 	}
 	return true;
+	/* LAB 6 END uaccess_pages_allowed */
 }
 
 /* The copy itself: bytes not copied (the host primitive is told which side is the user's). */
@@ -84,6 +86,7 @@ static size_t copy_user(void *dst, const void *src, size_t n, bool to_user)
  */
 static int user_copy(void *dst, const void *src, size_t n, bool to_user)
 {
+	/* LAB 6 BEGIN uaccess_copy: check the range and its regions, then copy with arch_copy_user */
 	virt_addr_t user = (uintptr_t)(to_user ? dst : src);
 
 	if (!user_range_ok(user, n))
@@ -93,6 +96,7 @@ static int user_copy(void *dst, const void *src, size_t n, bool to_user)
 	if (!user_pages_allowed(user, n))
 		return -EFAULT;
 	return copy_user(dst, src, n, to_user) ? -EFAULT : 0;
+	/* LAB 6 END uaccess_copy */
 }
 
 int copy_from_user(void *dst, virt_addr_t src, size_t n)
@@ -107,6 +111,7 @@ int copy_to_user(virt_addr_t dst, const void *src, size_t n)
 
 long strncpy_from_user(char *dst, virt_addr_t src, size_t size)
 {
+	/* LAB 6 BEGIN uaccess_strncpy: copy up to the NUL in chunks within a page, never past it */
 	size_t copied = 0;
 	virt_addr_t checked_page = 1; /* not page-aligned: no page checked yet */
 
@@ -136,4 +141,5 @@ long strncpy_from_user(char *dst, virt_addr_t src, size_t size)
 	}
 	dst[0] = 0;
 	return -EFAULT;
+	/* LAB 6 END uaccess_strncpy */
 }

@@ -29,6 +29,7 @@
 const struct extable_entry *extable_search(const struct extable_entry *table, size_t count,
 					   uint64_t rip)
 {
+	/* LAB 6 BEGIN extable_search: binary search of the sorted table for rip's entry */
 	size_t lo = 0, hi = count;
 
 	while (lo < hi) {
@@ -42,6 +43,7 @@ const struct extable_entry *extable_search(const struct extable_entry *table, si
 			hi = mid;
 	}
 	return NULL;
+	/* LAB 6 END extable_search */
 }
 
 #ifndef PAGODA_HOST /* the linker's table and kernel text: the kernel only */
