@@ -32,9 +32,11 @@ crash keep their points; the others fail with "no result", and the crash is
 shown once, with the file and line it names and the tail of its output. The
 same holds for usertests -r: killed by a signal, another exit status than 0
 or 1, no summary line, no end within USER_TIMEOUT seconds, or a machine
-that stopped answering; its console's last lines are shown. A
-selftest boot that does not finish within KERNEL_TIMEOUT seconds, or stops
-before its summary, is always reported, with the console's last lines.
+that stopped answering; its console's last lines are shown. The
+selftest boot ends as soon as every kernel test the rubrics name has its
+result (the rest of the boot may run into a skeleton's stubs); one that
+does not get there within KERNEL_TIMEOUT seconds, or stops before its
+summary, is reported, with the console's last lines.
 Identical consecutive lines are shown once, with their count (squeeze).
 
 Each kind runs once for all the labs asked for (one selftest boot, one shell
@@ -226,8 +228,20 @@ def kernel_boot_problem(status, console, timeout):
     return "%s; last lines:\n%s" % (what, tail(console) if console.strip() else "    (none)")
 
 
-def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT):
-    """One selftest boot; record the debug console's RESULT lines."""
+def reported(path):
+    """{test: (passed, why)} of the whole RESULT lines in the file at path so far."""
+    with open(path, errors="replace") as f:
+        text = f.read()
+    found = {}
+    parse_results(text[:text.rfind("\n") + 1], found)
+    return found
+
+
+def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT, wanted=()):
+    """One selftest boot; record the debug console's RESULT lines. The boot
+    is stopped as soon as every test in wanted has its result: a skeleton's
+    stubs may make a later suite fail slowly or hang, and the tests a rubric
+    asks for must not wait for that."""
     import pagoda
     ok, out = make("iso")
     if not ok:
@@ -237,19 +251,23 @@ def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT):
     os.close(fd)
     m = pagoda.Machine("grade-selftest", smbios_product="pagoda-selftest",
                        extra_args=["-debugcon", "file:" + path])
+    deadline, status, complete = time.monotonic() + timeout, None, False
     try:
-        status = m.wait_exit(timeout)
+        while status is None and not complete:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            status = m.wait_exit(min(0.5, left))
+            complete = bool(wanted) and set(wanted) <= set(reported(path))
         time.sleep(0.2)  # let the reader thread drain the serial socket
     finally:
         m.close()
     logs["kernel"] = os.path.relpath(m.log.name, ROOT)
     todos.update(TODO_RE.findall(m.buf))
-    problem = kernel_boot_problem(status, m.buf, timeout)
+    problem = None if complete else kernel_boot_problem(status, m.buf, timeout)
     if problem:
         crashes["kernel"] = problem
-    found = {}
-    with open(path) as f:
-        parse_results(f.read(), found)
+    found = reported(path)
     os.unlink(path)
     for name, outcome in found.items():
         results["kernel:" + name] = outcome
@@ -374,8 +392,9 @@ def collect(rubrics, quick):
     run_host(host_binaries(every), results, todos, crashes)
     if quick:
         return results, todos, logs, crashes
-    if any(kind == "kernel" for _, kind, _, _ in every):
-        run_kernel(results, todos, logs, crashes)
+    kernel = [t for _, kind, t, _ in every if kind == "kernel"]
+    if kernel:
+        run_kernel(results, todos, logs, crashes, wanted=kernel)
     user = [t for _, kind, t, _ in every if kind == "user"]
     if user:
         run_user(user, results, todos, logs, crashes)

@@ -17,6 +17,10 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
                shell, where the lab's skeleton_probe (tests/labs/labN.py),
                commands that need the missing code, says TODO(lab N) and the
                shell still answers;
+  unharmed N   in the lab N skeleton (labs N-9 stubbed) lab N-1 gets full marks
+               from the whole grader: no stub of a later lab breaks an earlier
+               lab (lab k meets the most stubs in the lab k+1 tree, so this
+               checks every earlier lab once; the lab 6 tree grades lab 5);
   part NAME    with only NAME stubbed, at least one of its lab's host tests
                fails: no part goes untested;
   batch        scripts/grade_batch.sh --quick grades a finished and an
@@ -32,6 +36,9 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
   kernel boot  a selftest boot that does not finish in time is reported with
                the console's last lines, identical lines shown once with their
                count;
+  user crash   a `run usertests -r` that was killed, exited early or hung is
+               reported as a host program's crash (the test reported before
+               keeps its points, the rest "no result"); failed tests are no crash;
   mutants      with a lab 1 buddy_merge that leaves the buddy listed, the
                selftest boot fails pmm_boot/no_forbidden_page and ends in
                seconds; with a pcp_drain that drains the newest pages,
@@ -166,6 +173,27 @@ def skeleton_boots(lab, dest):
     finally:
         m.close()
     return None
+
+
+def earlier_lab_unharmed(lab, dest):
+    """None if, in the lab `lab` skeleton, lab - 1 gets full marks from the
+    whole grader (host, kernel, QEMU and user tests).
+
+    A lab n student tree has every part of labs n..9 stubbed, so each stub
+    must keep what the earlier labs test working. Lab k's tests meet the most
+    stubs in the lab k + 1 tree (labs k+1..9 stubbed; every later tree stubs
+    a subset of those), so grading lab n - 1 in each lab n tree checks every
+    earlier lab, each once: the lab 6 tree, where labs 6-9 are stubs, grades
+    lab 5; lab 4 was graded in the lab 5 tree, under stubs 5-9; and so on."""
+    if lab - 1 not in labtool.LABS:
+        return None
+    code, out = run([sys.executable, "scripts/grade.py", str(lab - 1)], cwd=dest, timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if code == 0 and score and score.group(1) == score.group(2):
+        return None
+    return ("in the lab %d skeleton (parts of labs %d-%d stubbed) lab %d should get full "
+            "marks: a stub of a later lab breaks an earlier lab's tests:\n%s"
+            % (lab, lab, max(labtool.LABS), lab - 1, out[-3000:]))
 
 
 def make_tree(dest, args):
@@ -354,6 +382,53 @@ def crashes_reported(totals):
         totals.record("labs/grade-shows-crash-" + mode, not missing,
                       "expected %s in grade.py's report:\n%s" % (missing, out))
     grade.HOST_TIMEOUT = saved
+
+
+USER_RUBRIC = [(2, "user", "usertests:before", "reported before the crash"),
+               (3, "user", "usertests:during", "the test that crashed"),
+               (1, "user", "usertests:after", "never run")]
+USER_CONSOLES = {  # how `run usertests -r before during after` ended, as the shell says it
+    "killed": ("PASS before\npid 3 (usertests): #GP General Protection ip 0x4097c2\n"
+               "usertests (pid 3) killed by SIGSEGV\npagoda> ", r"was killed by SIGSEGV"),
+    "exit": ("PASS before\nusertests (pid 3) exited with status 3\npagoda> ",
+             r"exited with status 3 before its summary line"),
+    "hang": ("PASS before\n" + "spinning\n" * 5000, r"did not end within 240 s"),
+    "normal": ("PASS before\nFAIL during: x\nFAIL after: y\nusertests: 1 passed, 2 failed\n"
+               "usertests (pid 3) exited with status 1\npagoda> ", None),
+}
+
+
+def user_crash_reported():
+    """None if grade.py reports a usertests -r run that crashed, exited or hung
+    as for host programs: the test reported before keeps its points, the
+    others say "no result", the end is named with the console's last lines
+    (identical lines once); a run whose tests merely fail is no crash."""
+    import contextlib
+    import io
+    wrong = []
+    for mode, (console, said) in USER_CONSOLES.items():
+        results = {"user:usertests:before": (True, "")}
+        crashes = {}
+        problem = grade.user_run_problem("usertests", console, grade.USER_TIMEOUT)
+        if problem:
+            crashes["user"] = problem
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            grade.report(0, "user", USER_RUBRIC, results, set(), {}, crashes, False)
+        out = out.getvalue()
+        if said is None:
+            if problem:
+                wrong.append("%s: a run whose tests fail is no crash: %s" % (mode, problem))
+            continue
+        expected = [r"^PASS   2/2   user   usertests:before", r"^lab 0: 2/6 points",
+                    r"no result: `run usertests -r` ended before it reported", said,
+                    r"keep their result and points"]
+        if mode == "hang":
+            expected.append(r"the line above repeated \d+ more times")
+        missing = [p for p in expected if not re.search(p, out, re.M)]
+        if missing:
+            wrong.append("%s: expected %s in:\n%s" % (mode, missing, out))
+    return "\n".join(wrong) or None
 
 
 def kernel_timeout_reported():
@@ -549,7 +624,8 @@ def run_labs(totals):
     totals.record("labs/bad-arguments", why is None, why or "")
     for name, fn in (("labs/parts-tells-written-from-todo", stub_state_reported),
                      ("labs/challenge-stubs-give-no-answer", challenge_stubs_give_no_answer),
-                     ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported)):
+                     ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported),
+                     ("labs/grade-shows-user-crash", user_crash_reported)):
         why = fn()
         totals.record(name, why is None, why or "")
     crashes_reported(totals)
@@ -591,6 +667,10 @@ def run_labs(totals):
                       % (lab, lab, want, listed))
         why = skeleton_boots(lab, dest)
         totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
+        if lab > 1:
+            why = earlier_lab_unharmed(lab, dest)
+            totals.record("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
+                          why or "")
     # Independent jobs, two at a time (each is mostly one single-threaded
     # compile): every part alone, and the batch grader.
     jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
