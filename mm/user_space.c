@@ -628,6 +628,7 @@ static void protect_pages(struct user_space *us, const struct region *r, virt_ad
 
 int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int prot)
 {
+	/* LAB 6 BEGIN user_mprotect: change the regions of the range, then make its mapped pages follow */
 	virt_addr_t end;
 	int err = range_check(addr, len, &end);
 
@@ -652,10 +653,12 @@ int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int pro
 		va = piece_end;
 	}
 	return 0;
+	/* LAB 6 END user_mprotect */
 }
 
 virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk)
 {
+	/* LAB 6 BEGIN user_brk: grow the heap region or unmap above the new end; refused: the old break */
 	if (!us->brk_start || new_brk < us->brk_start ||
 	    new_brk - us->brk_start > USER_BRK_MAX)
 		return us->brk;
@@ -672,6 +675,7 @@ virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk)
 	}
 	us->brk = new_brk;
 	return new_brk;
+	/* LAB 6 END user_brk */
 }
 
 int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advice)

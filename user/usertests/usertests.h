@@ -76,6 +76,7 @@ extern const struct usertest protect_tests[];  /* protect.c: what ring 3 may not
 extern const struct usertest ioport_tests[];   /* ioports.c: ioperm, in and out from ring 3 */
 extern const struct usertest ipc_tests[];      /* ipc.c: messages, handles, map, grant, revoke */
 extern const struct usertest pager_tests[];    /* pager.c: user-level pagers (pager_region) */
+extern const struct usertest syscalls_lab_tests[]; /* syscalls_lab.c: lab 6, copies, brk, mprotect */
 extern const struct usertest fork_lab_tests[]; /* fork_lab.c: lab 7, a chain of forks, rss at exit */
 extern const struct usertest grader_tests[];   /* main.c: the lab grader's channel (-r) */
 
