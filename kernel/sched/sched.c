@@ -341,18 +341,24 @@ static int busiest_cpu(cpumask_t skip, unsigned min)
 }
 
 /*
- * Steal for cpu from the busiest queue holding at least min threads (the
- * next busiest if it has none cpu may take). STEAL_RUN: return it RUNNING
- * on cpu, or cpu's own head if a thread was queued there meanwhile;
- * STEAL_QUEUE: put it on cpu's queue and return it. NULL if nothing.
+ * Steal one thread for cpu from the busiest other queue holding at least
+ * `margin` more ready threads than cpu's own (the next busiest if it has
+ * none cpu may take), rechecked under both queues' locks. STEAL_RUN (cpu's
+ * queue is empty): return it RUNNING on cpu; NULL if a thread was queued on
+ * cpu meanwhile (the caller takes its own). STEAL_QUEUE: put it at the back
+ * of cpu's queue with a fresh slice and return it; NULL if cpu's queue
+ * changed meanwhile (the next tick tries again). NULL if nothing.
  */
-static struct thread *steal(unsigned cpu, unsigned min, int how)
+static struct thread *steal(unsigned cpu, unsigned margin, int how)
 {
 	cpumask_t tried = CPUMASK_CPU(cpu);
 	struct run_queue *mine = &queues[cpu];
 
 	for (;;) {
-		int victim = busiest_cpu(tried, min);
+		unsigned have = __atomic_load_n(&mine->ready, __ATOMIC_RELAXED);
+		if (how == STEAL_RUN && have != 0)
+			return NULL;
+		int victim = busiest_cpu(tried, have + margin);
 		if (victim < 0)
 			return NULL;
 		tried |= CPUMASK_CPU(victim);
@@ -360,7 +366,8 @@ static struct thread *steal(unsigned cpu, unsigned min, int how)
 		unsigned long fm, fv;
 		struct thread *t = NULL;
 		lock_two(cpu, (unsigned)victim, &fm, &fv);
-		if (mine->ready == 0 && rq->ready >= min)
+		bool unchanged = mine->ready == have; /* nothing queued here or taken meanwhile */
+		if (unchanged && rq->ready >= have + margin)
 			t = find_stealable(rq, cpu);
 		if (t) {
 			rq_remove(rq, t);
@@ -371,9 +378,8 @@ static struct thread *steal(unsigned cpu, unsigned min, int how)
 				make_current(mine, t, cpu);
 			}
 		}
-		bool queued_meanwhile = mine->ready != 0;
 		unlock_two(cpu, (unsigned)victim, fm, fv);
-		if (t || queued_meanwhile)
+		if (t || !unchanged)
 			return t;
 	}
 }
@@ -474,6 +480,26 @@ int sched_wake(struct thread *t, unsigned *cpu)
 	return r;
 }
 
+/*
+ * The tick's time-slice accounting on cpu, curr running there (NULL:
+ * idle): CPUMASK_CPU(cpu) when cpu should reschedule (it idles and a thread
+ * is ready; curr used up its slice and a thread of its level or above
+ * waits), else 0. A curr alone at its level gets a new slice.
+ */
+static cpumask_t slice_tick(unsigned cpu, struct thread *curr)
+{
+	if (curr == NULL)
+		return sched_ready_above(cpu, -1) ? CPUMASK_CPU(cpu) : 0;
+	if (curr->slice_left > 0)
+		curr->slice_left--;
+	if (curr->slice_left == 0) {
+		if (sched_ready_above(cpu, curr->priority - 1))
+			return CPUMASK_CPU(cpu); /* a peer or better waits: round robin */
+		curr->slice_left = SCHED_SLICE_TICKS; /* alone at its level: go on */
+	}
+	return 0;
+}
+
 cpumask_t sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
 {
 	ASSERT_IRQS_OFF();
@@ -502,18 +528,11 @@ cpumask_t sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
 		if (r == SCHED_WAKE_PREEMPT)
 			resched |= CPUMASK_CPU(where);
 	}
-	if (sched_ready_count(cpu) == 0 && steal(cpu, curr ? 2 : 1, STEAL_QUEUE))
+	/* Balance: an idle CPU with an empty queue takes any ready thread; a busy one
+	 * pulls one from a queue two longer than its own, so the queues even out. */
+	if ((curr != NULL || sched_ready_count(cpu) == 0) && steal(cpu, curr ? 2 : 1, STEAL_QUEUE))
 		resched |= curr ? 0 : CPUMASK_CPU(cpu);
-	if (curr == NULL)
-		return resched | (sched_ready_above(cpu, -1) ? CPUMASK_CPU(cpu) : 0);
-	if (curr->slice_left > 0)
-		curr->slice_left--;
-	if (curr->slice_left == 0) {
-		if (sched_ready_above(cpu, curr->priority - 1))
-			return resched | CPUMASK_CPU(cpu); /* a peer or better waits: round robin */
-		curr->slice_left = SCHED_SLICE_TICKS; /* alone at its level: go on */
-	}
-	return resched;
+	return resched | slice_tick(cpu, curr);
 }
 
 void sched_sleep_until(unsigned cpu, struct thread *curr, uint64_t wake)
