@@ -26,6 +26,7 @@
 
 #include "mm/spinlock.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/string.h"
 
 struct run_queue {
@@ -120,6 +121,7 @@ static int choose_cpu(const struct thread *t)
 		return -EINVAL;
 	if (on_cpu(t))
 		return (allowed & CPUMASK_CPU(t->cpu)) ? (int)t->cpu : -EBUSY;
+	/* LAB 9 BEGIN sched_place: the least loaded allowed CPU; ties: t's last CPU, then the lowest */
 	int best = -1;
 	unsigned best_load = ~0u;
 	if (allowed & CPUMASK_CPU(t->cpu)) {
@@ -135,6 +137,7 @@ static int choose_cpu(const struct thread *t)
 		}
 	}
 	return best;
+	/* LAB 9 END sched_place */
 }
 
 /* Add t at the back of its level on rq (rq's lock held). */
@@ -196,6 +199,7 @@ int sched_enqueue(struct thread *t)
 /* The head of rq for cpu, made RUNNING there; NULL (rq->curr cleared) if rq is empty. rq's lock held. */
 static __always_inline struct thread *pick_locked(struct run_queue *rq, unsigned cpu)
 {
+	/* LAB 9 BEGIN sched_pick_local: take the head of the highest non-empty level, make it current */
 	if (rq->nonempty == 0) {
 		__atomic_store_n(&rq->curr, NULL, __ATOMIC_RELAXED);
 		return NULL;
@@ -207,6 +211,7 @@ static __always_inline struct thread *pick_locked(struct run_queue *rq, unsigned
 	rq_remove(rq, t);
 	make_current(rq, t, cpu);
 	return t;
+	/* LAB 9 END sched_pick_local */
 }
 
 /*
@@ -311,6 +316,7 @@ static void unlock_two(unsigned a, unsigned b, unsigned long fa, unsigned long f
 /* The first thread of rq, highest level first, that may move to cpu (rq's lock held). */
 static struct thread *find_stealable(struct run_queue *rq, unsigned cpu)
 {
+	/* LAB 9 BEGIN sched_find_stealable: highest level first, the first thread allowed on cpu and not on_cpu */
 	for (int p = THREAD_PRIO_MAX; p >= THREAD_PRIO_MIN; p--) {
 		if (!(rq->nonempty & (1u << p)))
 			continue;
@@ -321,6 +327,7 @@ static struct thread *find_stealable(struct run_queue *rq, unsigned cpu)
 		}
 	}
 	return NULL;
+	/* LAB 9 END sched_find_stealable */
 }
 
 /* The online CPU other than those in `skip` with the most ready threads, at least min; -1 if none. */
@@ -351,6 +358,7 @@ static int busiest_cpu(cpumask_t skip, unsigned min)
  */
 static struct thread *steal(unsigned cpu, unsigned margin, int how)
 {
+	/* LAB 9 BEGIN sched_steal: lock both queues, recheck, move the thread; else the next busiest */
 	cpumask_t tried = CPUMASK_CPU(cpu);
 	struct run_queue *mine = &queues[cpu];
 
@@ -382,6 +390,7 @@ static struct thread *steal(unsigned cpu, unsigned margin, int how)
 		if (t || !unchanged)
 			return t;
 	}
+	/* LAB 9 END sched_steal */
 }
 
 struct thread *sched_pick_next(unsigned cpu)
@@ -488,6 +497,7 @@ int sched_wake(struct thread *t, unsigned *cpu)
  */
 static cpumask_t slice_tick(unsigned cpu, struct thread *curr)
 {
+	/* LAB 9 BEGIN sched_slice_tick: charge curr one tick; at the end of its slice, round robin or a new slice */
 	if (curr == NULL)
 		return sched_ready_above(cpu, -1) ? CPUMASK_CPU(cpu) : 0;
 	if (curr->slice_left > 0)
@@ -498,6 +508,7 @@ static cpumask_t slice_tick(unsigned cpu, struct thread *curr)
 		curr->slice_left = SCHED_SLICE_TICKS; /* alone at its level: go on */
 	}
 	return 0;
+	/* LAB 9 END sched_slice_tick */
 }
 
 cpumask_t sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
