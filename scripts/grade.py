@@ -14,8 +14,9 @@ Each lab's rubric is tests/labs/labN.py: RUBRIC, a list of
   kind "qemu"    test "module.function": an integration test of
                  tests/integration/MODULE.py, run against a booted machine;
   kind "user"    test "usertests:NAME": a test of the usertests program
-                 (user/usertests/), all of them from one `run usertests -r
-                 NAME...` on one booted machine.
+                 (user/usertests/), all of them from `run usertests -r
+                 NAME...` on one booted machine (as few runs as fit the
+                 shell's 255-character line).
 Results come from channels the code under test cannot forge by printing:
 host programs write RESULT lines to the file named by $PAGODA_RESULTS, the
 kernel to QEMU's debug console (port 0xe9, `-debugcon file:...`), usertests
@@ -314,6 +315,21 @@ def user_programs(tests):
     return programs
 
 
+SHELL_LINE_MAX = 255  # the longest line the shell takes (kernel/shell/line_editor.c)
+
+
+def user_batches(program, names):
+    """names split into runs whose `run PROGRAM -r NAME...` line fits the shell."""
+    batch = []
+    for name in names:
+        if batch and len("run %s -r %s" % (program, " ".join(batch + [name]))) > SHELL_LINE_MAX:
+            yield batch
+            batch = []
+        batch.append(name)
+    if batch:
+        yield batch
+
+
 def user_run_problem(program, out, timeout):
     """None if `run PROGRAM -r ...` ended as a test run ends (its summary line,
     exit status 0 or 1), else what happened, with the console's last lines."""
@@ -344,14 +360,15 @@ def run_user(tests, results, todos, logs, crashes, timeout=USER_TIMEOUT):
     try:
         m.wait_prompt()
         for program, names in user_programs(tests).items():
-            start = len(m.buf)
-            try:
-                m.command("run %s -r %s" % (program, " ".join(names)), timeout=timeout)
-            except pagoda.MachineError:
-                pass  # user_run_problem says what is missing
-            problem = user_run_problem(program, m.buf[start:], timeout)
-            if problem:
-                crashes["user"] = crashes.get("user", "") + problem
+            for batch in user_batches(program, names):
+                start = len(m.buf)
+                try:
+                    m.command("run %s -r %s" % (program, " ".join(batch)), timeout=timeout)
+                except pagoda.MachineError:
+                    pass  # user_run_problem says what is missing
+                problem = user_run_problem(program, m.buf[start:], timeout)
+                if problem:
+                    crashes["user"] = crashes.get("user", "") + problem
     except pagoda.MachineError as e:
         crashes["user"] = "the machine for the usertests did not reach the shell: %s\n%s" % (
             e, tail(m.buf))
