@@ -432,20 +432,38 @@ static const char *test_share_range_and_errors(void)
 	END();
 }
 
-/* Teardown: every page and table of the child in one walk, shared frames only lose an owner. */
+/*
+ * Teardown: a space alone, then a child, each in one walk; the child's shared frames only
+ * lose an owner.
+ */
 static const char *test_destroy_in_one_walk(void)
 {
 	BEGIN();
+	uint64_t anon = fault_user_anon_pages(), file = fault_user_file_pages();
 	CHECK_OK(build_parent());
-	uint64_t free = buddy_free_pages(), anon = fault_user_anon_pages(),
-		 file = fault_user_file_pages();
+	uint64_t mapped = user_space_resident(&parent), remote = host_remote_flushes;
+	uint64_t n = user_space_destroy(&parent);
+	CHECKF(n == mapped, "user_space_destroy returned %lu, the space mapped %lu pages", n,
+	       mapped);
+	CHECKF(fault_user_anon_pages() == anon && fault_user_file_pages() == file &&
+	       host_remote_flushes - remote <= 1 && parent.as.pml4 == 0,
+	       "a space alone: AnonPages %lu (%lu before), Mapped %lu (%lu), %lu TLB batches",
+	       fault_user_anon_pages(), anon, fault_user_file_pages(), file,
+	       host_remote_flushes - remote);
+	CHECK(user_space_create(&parent) == 0); /* END requires every page back */
+	host_uaccess_use(&parent.as);
+	CHECK_OK(build_parent());
+	uint64_t free = buddy_free_pages();
+	anon = fault_user_anon_pages();
+	file = fault_user_file_pages();
 	CHECK(user_space_fork(&child, &parent) == 0);
-	CHECK_OK(poke(&child, BSS, 'c'));             /* the child's own copy */
-	CHECK_OK(poke(&child, HEAP, 'n'));     /* and a page only it has */
+	CHECK_OK(poke(&child, BSS, 'c'));  /* the child's own copy */
+	CHECK_OK(poke(&child, HEAP, 'n')); /* and a page only it has */
 	phys_addr_t mine = frame_of(&child, BSS, NULL), stack = frame_of(&child, STACK_PAGE, NULL);
-	uint64_t mapped = user_space_resident(&child);
-	uint64_t invalidated = host_invalidated_pages, remote = host_remote_flushes;
-	uint64_t n = user_space_destroy(&child);
+	mapped = user_space_resident(&child);
+	uint64_t invalidated = host_invalidated_pages;
+	remote = host_remote_flushes;
+	n = user_space_destroy(&child);
 	CHECKF(n == mapped, "user_space_destroy returned %lu, the child mapped %lu pages", n,
 	       mapped);
 	CHECK(child.as.pml4 == 0 && child.regions.count == 0 && child.regions.items == NULL);
