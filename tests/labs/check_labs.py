@@ -612,6 +612,52 @@ def bad_arguments_refused():
     return "\n".join(wrong) or None
 
 
+def reference_full_marks():
+    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if code == 0 and score and score.group(1) == score.group(2):
+        return None
+    return "the reference does not get full marks:\n" + out[-3000:]
+
+
+def skeleton_checks(lab, all_parts):
+    """The checks of the lab `lab` skeleton: [(name, ok, why)], in order."""
+    records = []
+    dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
+    why = make_tree(dest, [str(lab)])
+    binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
+    if why is None:
+        code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
+        why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
+            lab, out[-2000:])
+    records.append(("labs/skeleton%d-builds" % lab, why is None, why or ""))
+    if why is not None:
+        return records
+    code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    stubbed = [p.name for p in all_parts if p.lab >= lab]
+    named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
+    missing = [p.name for p in all_parts if p.lab == lab and
+               (not named or p.name not in named.group(1))]
+    ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
+    records.append(("labs/skeleton%d-grade" % lab, ok,
+                    "expected below full marks naming %s; got:\n%s"
+                    % (", ".join(stubbed), out[-2500:])))
+    listed = parts(lab, cwd=dest)
+    want = sorted(p.name for p in all_parts if p.lab == lab)
+    records.append(("labs/skeleton%d-lists-todo" % lab,
+                    sorted(p.name for p in listed if p.todo) == want,
+                    "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
+                    % (lab, lab, want, listed)))
+    why = skeleton_boots(lab, dest)
+    records.append(("labs/skeleton%d-boots" % lab, why is None, why or ""))
+    if lab - 1 in labtool.LABS:
+        why = earlier_lab_unharmed(lab, dest)
+        records.append(("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
+                        why or ""))
+    return records
+
+
 def run_labs(totals):
     code, out = run([sys.executable, "scripts/lab.py", "check"])
     totals.record("labs/markers", code == 0, out)
@@ -629,57 +675,32 @@ def run_labs(totals):
         why = fn()
         totals.record(name, why is None, why or "")
     crashes_reported(totals)
-    for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
-                      ("user", results_unforgeable_user)):
-        why = fn()
-        totals.record("labs/results-unforgeable-" + where, why is None, why or "")
-    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
-    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-    totals.record("labs/reference-full-marks", code == 0 and score and score.group(1) ==
-                  score.group(2), "the reference does not get full marks:\n" + out[-3000:])
-    all_parts = parts()
-    for lab in labtool.LABS:
-        dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
-        why = make_tree(dest, [str(lab)])
-        binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
-        if why is None:
-            code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
-            why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
-                lab, out[-2000:])
-        totals.record("labs/skeleton%d-builds" % lab, why is None, why or "")
-        if why is not None:
-            continue
-        code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
-        score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-        stubbed = [p.name for p in all_parts if p.lab >= lab]
-        named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
-        missing = [p.name for p in all_parts if p.lab == lab and
-                   (not named or p.name not in named.group(1))]
-        ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
-        totals.record("labs/skeleton%d-grade" % lab, ok,
-                      "expected below full marks naming %s; got:\n%s"
-                      % (", ".join(stubbed), out[-2500:]))
-        listed = parts(lab, cwd=dest)
-        want = sorted(p.name for p in all_parts if p.lab == lab)
-        totals.record("labs/skeleton%d-lists-todo" % lab,
-                      sorted(p.name for p in listed if p.todo) == want,
-                      "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
-                      % (lab, lab, want, listed))
-        why = skeleton_boots(lab, dest)
-        totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
-        if lab > 1:
-            why = earlier_lab_unharmed(lab, dest)
-            totals.record("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
-                          why or "")
+    # The reference's objects, which every tree below starts from, are built
+    # before anything runs beside a copy of them.
+    binaries = sorted({b for lab in labtool.LABS for b in rubric_host_binaries(lab)} |
+                      {"test_lib"})
+    code, out = run(["make", "-s", "-j2", "iso"] + ["build/host/" + b for b in binaries])
+    totals.record("labs/reference-builds", code == 0, out[-3000:])
+    if code != 0:
+        return
     # Independent jobs, two at a time (each is mostly one single-threaded
-    # compile): every part alone, and the batch grader.
-    jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
-            for p in all_parts]
+    # compile or one QEMU): the longest first, each skeleton's checks in
+    # order, then every part alone and the rest. Results are recorded in
+    # this order once each job is done.
+    all_parts = parts()
+    jobs = [("labs/reference-full-marks", reference_full_marks, ())]
+    jobs += [(None, skeleton_checks, (lab, all_parts)) for lab in reversed(labtool.LABS)]
+    jobs += [("labs/results-unforgeable-" + where, fn, ()) for where, fn in (
+        ("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
+        ("user", results_unforgeable_user))]
+    jobs += [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
+             for p in all_parts]
     jobs.append(("labs/batch-grading", batch_grading_works, ()))
     jobs.append(("labs/broken-merge-fails-fast", broken_merge_fails_fast, ()))
     jobs.append(("labs/pcp-drain-message-says-list-and-flag", pcp_drain_message_precise, ()))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, *args)) for name, fn, args in jobs]
         for name, future in futures:
-            why = future.result()
-            totals.record(name, why is None, why or "")
+            got = future.result()
+            for record in got if name is None else [(name, got is None, got or "")]:
+                totals.record(*record)
