@@ -26,6 +26,7 @@
 
 #include "mm/spinlock.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/string.h"
 
 struct run_queue {
@@ -120,6 +121,7 @@ static int choose_cpu(const struct thread *t)
 		return -EINVAL;
 	if (on_cpu(t))
 		return (allowed & CPUMASK_CPU(t->cpu)) ? (int)t->cpu : -EBUSY;
+	/* LAB 9 BEGIN sched_place: the least loaded allowed CPU; ties: t's last CPU, then the lowest */
 	int best = -1;
 	unsigned best_load = ~0u;
 	if (allowed & CPUMASK_CPU(t->cpu)) {
@@ -135,6 +137,7 @@ static int choose_cpu(const struct thread *t)
 		}
 	}
 	return best;
+	/* LAB 9 END sched_place */
 }
 
 /* Add t at the back of its level on rq (rq's lock held). */
@@ -196,6 +199,7 @@ int sched_enqueue(struct thread *t)
 /* The head of rq for cpu, made RUNNING there; NULL (rq->curr cleared) if rq is empty. rq's lock held. */
 static __always_inline struct thread *pick_locked(struct run_queue *rq, unsigned cpu)
 {
+	/* LAB 9 BEGIN sched_pick_local: take the head of the highest non-empty level, make it current */
 	if (rq->nonempty == 0) {
 		__atomic_store_n(&rq->curr, NULL, __ATOMIC_RELAXED);
 		return NULL;
@@ -207,6 +211,7 @@ static __always_inline struct thread *pick_locked(struct run_queue *rq, unsigned
 	rq_remove(rq, t);
 	make_current(rq, t, cpu);
 	return t;
+	/* LAB 9 END sched_pick_local */
 }
 
 /*
@@ -311,6 +316,7 @@ static void unlock_two(unsigned a, unsigned b, unsigned long fa, unsigned long f
 /* The first thread of rq, highest level first, that may move to cpu (rq's lock held). */
 static struct thread *find_stealable(struct run_queue *rq, unsigned cpu)
 {
+	/* LAB 9 BEGIN sched_find_stealable: highest level first, the first thread allowed on cpu and not on_cpu */
 	for (int p = THREAD_PRIO_MAX; p >= THREAD_PRIO_MIN; p--) {
 		if (!(rq->nonempty & (1u << p)))
 			continue;
@@ -321,6 +327,7 @@ static struct thread *find_stealable(struct run_queue *rq, unsigned cpu)
 		}
 	}
 	return NULL;
+	/* LAB 9 END sched_find_stealable */
 }
 
 /* The online CPU other than those in `skip` with the most ready threads, at least min; -1 if none. */
@@ -341,18 +348,25 @@ static int busiest_cpu(cpumask_t skip, unsigned min)
 }
 
 /*
- * Steal for cpu from the busiest queue holding at least min threads (the
- * next busiest if it has none cpu may take). STEAL_RUN: return it RUNNING
- * on cpu, or cpu's own head if a thread was queued there meanwhile;
- * STEAL_QUEUE: put it on cpu's queue and return it. NULL if nothing.
+ * Steal one thread for cpu from the busiest other queue holding at least
+ * `margin` more ready threads than cpu's own (the next busiest if it has
+ * none cpu may take), rechecked under both queues' locks. STEAL_RUN (cpu's
+ * queue is empty): return it RUNNING on cpu; NULL if a thread was queued on
+ * cpu meanwhile (the caller takes its own). STEAL_QUEUE: put it at the back
+ * of cpu's queue with a fresh slice and return it; NULL if cpu's queue
+ * changed meanwhile (the next tick tries again). NULL if nothing.
  */
-static struct thread *steal(unsigned cpu, unsigned min, int how)
+static struct thread *steal(unsigned cpu, unsigned margin, int how)
 {
+	/* LAB 9 BEGIN sched_steal: lock both queues, recheck, move the thread; else the next busiest */
 	cpumask_t tried = CPUMASK_CPU(cpu);
 	struct run_queue *mine = &queues[cpu];
 
 	for (;;) {
-		int victim = busiest_cpu(tried, min);
+		unsigned have = __atomic_load_n(&mine->ready, __ATOMIC_RELAXED);
+		if (how == STEAL_RUN && have != 0)
+			return NULL;
+		int victim = busiest_cpu(tried, have + margin);
 		if (victim < 0)
 			return NULL;
 		tried |= CPUMASK_CPU(victim);
@@ -360,7 +374,8 @@ static struct thread *steal(unsigned cpu, unsigned min, int how)
 		unsigned long fm, fv;
 		struct thread *t = NULL;
 		lock_two(cpu, (unsigned)victim, &fm, &fv);
-		if (mine->ready == 0 && rq->ready >= min)
+		bool unchanged = mine->ready == have; /* nothing queued here or taken meanwhile */
+		if (unchanged && rq->ready >= have + margin)
 			t = find_stealable(rq, cpu);
 		if (t) {
 			rq_remove(rq, t);
@@ -371,11 +386,11 @@ static struct thread *steal(unsigned cpu, unsigned min, int how)
 				make_current(mine, t, cpu);
 			}
 		}
-		bool queued_meanwhile = mine->ready != 0;
 		unlock_two(cpu, (unsigned)victim, fm, fv);
-		if (t || queued_meanwhile)
+		if (t || !unchanged)
 			return t;
 	}
+	/* LAB 9 END sched_steal */
 }
 
 struct thread *sched_pick_next(unsigned cpu)
@@ -474,6 +489,28 @@ int sched_wake(struct thread *t, unsigned *cpu)
 	return r;
 }
 
+/*
+ * The tick's time-slice accounting on cpu, curr running there (NULL:
+ * idle): CPUMASK_CPU(cpu) when cpu should reschedule (it idles and a thread
+ * is ready; curr used up its slice and a thread of its level or above
+ * waits), else 0. A curr alone at its level gets a new slice.
+ */
+static cpumask_t slice_tick(unsigned cpu, struct thread *curr)
+{
+	/* LAB 9 BEGIN sched_slice_tick: charge curr one tick; at the end of its slice, round robin or a new slice */
+	if (curr == NULL)
+		return sched_ready_above(cpu, -1) ? CPUMASK_CPU(cpu) : 0;
+	if (curr->slice_left > 0)
+		curr->slice_left--;
+	if (curr->slice_left == 0) {
+		if (sched_ready_above(cpu, curr->priority - 1))
+			return CPUMASK_CPU(cpu); /* a peer or better waits: round robin */
+		curr->slice_left = SCHED_SLICE_TICKS; /* alone at its level: go on */
+	}
+	return 0;
+	/* LAB 9 END sched_slice_tick */
+}
+
 cpumask_t sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
 {
 	ASSERT_IRQS_OFF();
@@ -502,18 +539,11 @@ cpumask_t sched_tick(unsigned cpu, struct thread *curr, uint64_t now)
 		if (r == SCHED_WAKE_PREEMPT)
 			resched |= CPUMASK_CPU(where);
 	}
-	if (sched_ready_count(cpu) == 0 && steal(cpu, curr ? 2 : 1, STEAL_QUEUE))
+	/* Balance: an idle CPU with an empty queue takes any ready thread; a busy one
+	 * pulls one from a queue two longer than its own, so the queues even out. */
+	if ((curr != NULL || sched_ready_count(cpu) == 0) && steal(cpu, curr ? 2 : 1, STEAL_QUEUE))
 		resched |= curr ? 0 : CPUMASK_CPU(cpu);
-	if (curr == NULL)
-		return resched | (sched_ready_above(cpu, -1) ? CPUMASK_CPU(cpu) : 0);
-	if (curr->slice_left > 0)
-		curr->slice_left--;
-	if (curr->slice_left == 0) {
-		if (sched_ready_above(cpu, curr->priority - 1))
-			return resched | CPUMASK_CPU(cpu); /* a peer or better waits: round robin */
-		curr->slice_left = SCHED_SLICE_TICKS; /* alone at its level: go on */
-	}
-	return resched;
+	return resched | slice_tick(cpu, curr);
 }
 
 void sched_sleep_until(unsigned cpu, struct thread *curr, uint64_t wake)

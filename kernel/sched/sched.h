@@ -15,7 +15,8 @@
  * is only ever queued on, stolen to or run on a CPU it allows.
  *
  * SMP: a CPU whose queue is empty steals a READY thread from the busiest
- * other queue (sched_pick_next; the tick pulls one into an empty queue).
+ * other queue (sched_pick_next); the tick pulls one from a queue two or
+ * more longer than its own.
  * A new or woken thread goes to the least loaded CPU it allows (load:
  * ready threads plus one if a thread runs there; ties keep the CPU it last
  * ran on, then the lowest number), so an idle CPU gets it rather than a
@@ -139,9 +140,11 @@ bool sched_cpu_current(unsigned cpu, uint64_t *id, char *name, size_t size);
 /*
  * One timer tick on cpu at time `now` (ticks), with `curr` running (NULL:
  * idle). Wakes every sleeper of cpu whose wake_tick <= now (READY, queued
- * where sched_enqueue puts it), charges curr one tick of its slice, and if
- * cpu's queue is empty pulls a thread from the busiest queue (any ready
- * one when cpu idles, else only from a queue with 2 or more). Returns the
+ * where sched_enqueue puts it), charges curr one tick of its slice, and
+ * pulls a thread onto cpu's queue from the busiest queue: when cpu idles
+ * with an empty queue, any ready one; when it is busy, only from a queue
+ * holding at least two more ready threads than its own (so the queues even
+ * out and never pass one thread back and forth). Returns the
  * CPUs that should reschedule: cpu itself when curr's slice is over and a
  * thread of its level or above is ready, or a woken thread outranks it, or
  * it idles and something is ready; another CPU when a woken thread queued

@@ -31,19 +31,27 @@
 #include "lib/errno.h"
 #include "tests/host/host_stubs.h"
 
-#define SIM_THREADS 8
+#define SIM_THREADS 16
+#define SIM_ORDER 256
 
 static struct thread sim[SIM_THREADS];
 static struct thread *running[SCHED_MAX_CPUS]; /* NULL: the CPU idles */
 static uint64_t now;                           /* the simulated tick counter */
 static uint64_t ran[SIM_THREADS];              /* ticks each thread ran */
-static int order[64];                          /* threads in the order they were picked */
+static int order[SIM_ORDER];                   /* threads in the order they were picked */
 static unsigned order_len;
 static unsigned long irq;
+
+/* Interrupts "on" again, whatever a test that failed half-way (no sim_end) left. */
+static void sim_irqs_on(void)
+{
+	host_irq_depth = 0;
+}
 
 /* Fresh policy with `cpus` CPUs, interrupts "off" until sim_end(). */
 static void sim_begin(unsigned cpus)
 {
+	sim_irqs_on();
 	irq = arch_irq_save();
 	memset(sim, 0, sizeof(sim));
 	memset(running, 0, sizeof(running));
@@ -80,7 +88,7 @@ static void sim_schedule(unsigned cpu)
 	int moved = prev ? sched_put_prev(cpu, prev) : 0;
 	struct thread *next = sched_pick_next(cpu);
 
-	if (next && order_len < 64)
+	if (next && order_len < SIM_ORDER)
 		order[order_len++] = (int)next->id;
 	running[cpu] = next;
 	if (prev && next != prev) {
@@ -227,6 +235,7 @@ static const char *test_affinity(void)
 
 static const char *test_refusals(void)
 {
+	sim_irqs_on();
 	irq = arch_irq_save();
 	CHECK(sched_policy_init(0) == -EINVAL);
 	CHECK(sched_policy_init(SCHED_MAX_CPUS + 1) == -EINVAL);
@@ -368,7 +377,7 @@ static const char *test_tick_pull_and_wake_elsewhere(void)
 	CHECK(sched_tick(1, NULL, ++now) == CPUMASK_CPU(1) && sched_ready_count(1) == 1);
 	sim_schedule(1);
 	CHECK(running[1] == &sim[1] && sched_ready_count(0) == 1);
-	/* Busy CPU 1 with an empty queue pulls only from a queue of 2 or more. */
+	/* Busy CPU 1 with an empty queue pulls only from a queue 2 longer than its own. */
 	CHECK((sched_tick(1, running[1], ++now) & CPUMASK_CPU(1)) == 0);
 	CHECK(sched_ready_count(1) == 0 && sched_ready_count(0) == 1);
 	/* A sleeper of CPU 1 due while CPU 0 idles: woken there, CPU 0 is told. */
@@ -381,6 +390,186 @@ static const char *test_tick_pull_and_wake_elsewhere(void)
 	cpumask_t r = sched_tick(1, running[1], ++now);
 	CHECKF(r == CPUMASK_CPU(0) && sim[1].cpu == 0 && sim[1].state == THREAD_READY,
 	       "the sleeper woke on CPU %u, reschedule mask 0x%lx", sim[1].cpu, (unsigned long)r);
+	sim_end();
+	return NULL;
+}
+
+/* ---- Lab 9 (docs/labs/lab9-scheduler.md): one test at least per part ---- */
+
+/* Is cpu running thread `want` as far as the policy knows (sched_cpu_current)? */
+static bool current_is(unsigned cpu, long want)
+{
+	uint64_t id;
+	char name[8];
+
+	return sched_cpu_current(cpu, &id, name, sizeof(name)) ? (long)id == want : want < 0;
+}
+
+static const char *test_pick_order(void)
+{
+	static const int prio[5] = {1, 6, 3, 6, 0};
+	static const int want[5] = {1, 3, 2, 0, 4}; /* highest level first, FIFO within one */
+
+	sim_begin(1);
+	for (int i = 0; i < 5; i++)
+		CHECK(sim_thread(i, prio[i], SCHED_ALL_CPUS) == 0);
+	for (unsigned k = 0; k < 5; k++) {
+		struct thread *t = sched_pick_next(0);
+		CHECKF(t == &sim[want[k]], "pick %u was thread %ld (priority %d), expected thread %d "
+		       "(priority %d): the head of the highest non-empty level", k,
+		       t ? (long)t->id : -1L, t ? t->priority : -1, want[k], prio[want[k]]);
+		CHECKF(t->state == THREAD_RUNNING && t->on_cpu && t->cpu == 0 && list_empty(&t->run_link),
+		       "the picked thread is state %d, on_cpu %d, cpu %u: expected RUNNING on CPU 0, "
+		       "off the queue", t->state, t->on_cpu, t->cpu);
+		CHECKF(current_is(0, want[k]), "sched_cpu_current does not name thread %d, just picked",
+		       want[k]);
+		CHECKF(sched_ready_count(0) == 4 - k, "%u ready after %u picks of 5", sched_ready_count(0),
+		       k + 1);
+		t->on_cpu = false; /* switched away from by the next pick */
+	}
+	CHECKF(!sched_ready_above(0, -1), "the queue is empty but its level bitmap is not");
+	struct thread *t = sched_pick_next(0);
+	CHECKF(t == NULL && current_is(0, -1), "an empty queue gave thread %ld (and the CPU "
+	       "should then idle: sched_cpu_current false)", t ? (long)t->id : -1L);
+	sim_end();
+	return NULL;
+}
+
+static const char *test_slice_length(void)
+{
+	sim_begin(1);
+	CHECK(sim_thread(0, 4, SCHED_ALL_CPUS) == 0);
+	CHECK(sim_thread(1, 4, SCHED_ALL_CPUS) == 0);
+	CHECK(sim_thread(2, 2, SCHED_ALL_CPUS) == 0); /* below them: never runs beside them */
+	sim_schedule(0);
+	sim_ticks(10 * SCHED_SLICE_TICKS);
+	/* 0 and 1 take turns, each for exactly SCHED_SLICE_TICKS ticks. */
+	CHECKF(order_len == 11, "%u picks in %d ticks; expected 11: a switch every %d ticks (the "
+	       "slice), not every tick", order_len, 10 * SCHED_SLICE_TICKS, SCHED_SLICE_TICKS);
+	for (unsigned k = 0; k < order_len; k++)
+		CHECKF(order[k] == (int)(k % 2), "pick %u was thread %d, expected %u", k, order[k],
+		       k % 2);
+	CHECKF(ran[0] == 5 * SCHED_SLICE_TICKS && ran[1] == 5 * SCHED_SLICE_TICKS && ran[2] == 0,
+	       "ran %lu, %lu and %lu ticks", ran[0], ran[1], ran[2]);
+	/* Thread 0 blocks: 1 is alone at its level and keeps the CPU, a new slice each time. */
+	CHECK(running[0] == &sim[0]);
+	sim[0].state = THREAD_BLOCKED;
+	sim_schedule(0);
+	CHECK(running[0] == &sim[1]);
+	unsigned picks = order_len;
+	sim_ticks(10 * SCHED_SLICE_TICKS);
+	CHECKF(order_len == picks && ran[2] == 0, "thread 1, alone at its level above thread 2, "
+	       "was switched out %u times in %d ticks", order_len - picks, 10 * SCHED_SLICE_TICKS);
+	CHECKF(sim[1].slice_left >= 1 && sim[1].slice_left <= SCHED_SLICE_TICKS,
+	       "a running thread has %u ticks of slice left", sim[1].slice_left);
+	/* Both others block: the CPU idles; a thread made ready runs at the next tick. */
+	sim[1].state = THREAD_BLOCKED;
+	sim_schedule(0);
+	CHECK(running[0] == &sim[2]);
+	sim[2].state = THREAD_BLOCKED;
+	sim_schedule(0);
+	CHECK(running[0] == NULL);
+	CHECK(sim_thread(3, 1, SCHED_ALL_CPUS) == 0);
+	CHECKF(sched_tick(0, NULL, ++now) == CPUMASK_CPU(0),
+	       "an idle CPU's tick with a thread ready must ask the CPU to reschedule");
+	sim_end();
+	return NULL;
+}
+
+static const char *test_placement_least_loaded(void)
+{
+	sim_begin(4);
+	sim_queued_on(0, 3, 0, CPUMASK_CPU(0));  /* CPU 0: load 2 (two ready) */
+	sim_queued_on(1, 3, 0, CPUMASK_CPU(0));
+	sim_queued_on(2, 3, 1, CPUMASK_CPU(1));  /* CPU 1: load 1 (one running) */
+	sim_schedule(1);
+	sim_queued_on(3, 3, 2, CPUMASK_CPU(2));  /* CPU 2: load 2 (one running, one ready) */
+	sim_queued_on(4, 3, 2, CPUMASK_CPU(2));
+	sim_schedule(2);                         /* CPU 3: load 0 */
+	static const struct {
+		int last;      /* the CPU the thread last ran on */
+		cpumask_t allowed;
+		int want;
+		const char *why;
+	} cases[] = {
+		{0, SCHED_ALL_CPUS, 3, "CPU 3 idles (load 0)"},
+		{0, 0x7, 1, "CPU 1 is the least loaded it allows (2, 1, 2)"},
+		{2, 0x6, 2, "a tie (2, 2) keeps the CPU it last ran on"},
+		{3, 0x3, 0, "a tie (2, 2) away from its last CPU: the lowest number"},
+		{0, SCHED_ALL_CPUS, 3, "CPU 3 is still the least loaded (3, 3, 3, 1)"},
+	};
+	for (int k = 0; k < 5; k++) {
+		sim[5 + k].cpu = (unsigned)cases[k].last;
+		int cpu = sim_thread(5 + k, 3, cases[k].allowed);
+		CHECKF(cpu == cases[k].want, "case %d: a thread that last ran on CPU %d, allowed 0x%lx, "
+		       "was queued on CPU %d, expected %d: %s", k, cases[k].last,
+		       (unsigned long)cases[k].allowed, cpu, cases[k].want, cases[k].why);
+	}
+	sim_end();
+	return NULL;
+}
+
+static const char *test_steal_choice(void)
+{
+	sim_begin(2);
+	sim_queued_on(0, 7, 1, SCHED_ALL_CPUS);  /* CPU 1, level 7: still switching out there */
+	sim[0].on_cpu = true;
+	sim_queued_on(1, 6, 1, CPUMASK_CPU(1));  /* level 6: pinned to CPU 1 */
+	sim_queued_on(2, 6, 1, SCHED_ALL_CPUS);  /* level 6: the one to take */
+	sim_queued_on(3, 6, 1, SCHED_ALL_CPUS);  /* level 6: behind it */
+	sim_queued_on(4, 2, 1, SCHED_ALL_CPUS);  /* level 2 */
+	static const long want[4] = {2, 3, 4, -1};
+	for (int k = 0; k < 4; k++) {
+		struct thread *t = sched_pick_next(0);
+		CHECKF(t == (want[k] < 0 ? NULL : &sim[want[k]]),
+		       "steal %d took thread %ld, expected %ld (highest level first, FIFO in a "
+		       "level, skipping a thread still on its CPU and one pinned elsewhere)", k,
+		       t ? (long)t->id : -1L, want[k]);
+		if (t) {
+			CHECK(t->cpu == 0 && t->state == THREAD_RUNNING && t->on_cpu);
+			t->on_cpu = false;
+		}
+	}
+	CHECK(sched_ready_count(1) == 2 && sim[0].cpu == 1 && sim[1].cpu == 1);
+	sim_end();
+	return NULL;
+}
+
+/* Ticks each simulated CPU spent with nothing to run. */
+static uint64_t idle_ticks[SCHED_MAX_CPUS];
+
+static void sim_ticks_counting_idle(unsigned n, unsigned cpus)
+{
+	for (unsigned k = 0; k < n; k++) {
+		for (unsigned cpu = 0; cpu < cpus; cpu++)
+			idle_ticks[cpu] += running[cpu] == NULL;
+		sim_ticks(1);
+	}
+}
+
+static const char *test_steal_balances(void)
+{
+	enum { CPUS = 4, THREADS = 12, TICKS = 600 };
+
+	sim_begin(CPUS);
+	memset(idle_ticks, 0, sizeof(idle_ticks));
+	for (int i = 0; i < THREADS; i++)       /* all made on CPU 0, allowed anywhere */
+		sim_queued_on(i, 3, 0, SCHED_ALL_CPUS);
+	sim_schedule(0);
+	sim_ticks_counting_idle(TICKS, CPUS);
+	for (unsigned cpu = 0; cpu < CPUS; cpu++) {
+		unsigned here = sched_ready_count(cpu) + (running[cpu] != NULL);
+		CHECKF(here == THREADS / CPUS, "after %d ticks CPU %u holds %u of %d threads, "
+		       "expected %d on each of %d CPUs", TICKS, cpu, here, THREADS, THREADS / CPUS,
+		       CPUS);
+		CHECKF(idle_ticks[cpu] <= 2, "CPU %u idled %lu ticks with %d threads ready", cpu,
+		       idle_ticks[cpu], THREADS);
+	}
+	/* Fair: each thread gets about a third of a CPU, nobody starves. */
+	const uint64_t fair = TICKS * CPUS / THREADS;
+	for (int i = 0; i < THREADS; i++)
+		CHECKF(ran[i] >= fair * 9 / 10 && ran[i] <= fair * 11 / 10,
+		       "thread %d ran %lu of %d ticks; a fair share is %lu", i, ran[i], TICKS, fair);
 	sim_end();
 	return NULL;
 }
@@ -448,6 +637,8 @@ static void pick_with_interrupts_on(void *arg)
 static const char *test_irqs_off_contract(void)
 {
 	char msg[160];
+
+	sim_irqs_on();
 
 	CHECKF(host_expect_panic(pick_with_interrupts_on, NULL, msg, sizeof(msg)), "%s", msg);
 	CHECKF(strstr(msg, "sched_pick_next: interrupts must be off"), "panic said: %s", msg);
@@ -615,6 +806,8 @@ static const char *test_timeout_tick_irqs_off(void)
 {
 	char msg[160];
 
+	sim_irqs_on();
+
 	CHECKF(host_expect_panic(tick_with_interrupts_on, NULL, msg, sizeof(msg)), "%s", msg);
 	CHECKF(strstr(msg, "timeout_tick: interrupts must be off"), "panic said: %s", msg);
 	return NULL;
@@ -640,8 +833,19 @@ static const struct selftest sched_tests[] = {
 	 "elsewhere; a wake before schedule() just runs on", test_on_cpu_never_stolen},
 	{"placement", "new threads spread over idle CPUs; a woken thread goes to an idle CPU, "
 	 "else stays", test_placement},
-	{"tick_pull_and_wake_elsewhere", "an idle CPU's tick pulls work; a busy one only from 2+; "
-	 "a sleeper wakes onto an idle CPU, which is told", test_tick_pull_and_wake_elsewhere},
+	{"tick_pull_and_wake_elsewhere", "an idle CPU's tick pulls work; a busy one only from a "
+	 "queue 2 longer; a sleeper wakes onto an idle CPU, which is told",
+	 test_tick_pull_and_wake_elsewhere},
+	{"pick_order", "picks take the head of the highest non-empty level; an empty queue idles",
+	 test_pick_order},
+	{"slice_length", "turns last exactly a slice; alone at its level a thread keeps the CPU; "
+	 "an idle CPU's tick sees a ready thread", test_slice_length},
+	{"placement_least_loaded", "a thread goes to the least loaded CPU it allows; ties: its "
+	 "last CPU, then the lowest", test_placement_least_loaded},
+	{"steal_choice", "stealing takes the first thread of the highest level that may move: "
+	 "not on_cpu, not pinned", test_steal_choice},
+	{"steal_balances", "12 threads made on CPU 0 of 4: the queues even out to 3 each, every "
+	 "thread gets a fair share", test_steal_balances},
 	{"cpus_64", "64 CPUs online one by one; CPU 63 at the mask's edge queues and runs",
 	 test_64_cpus},
 	{"offline_refused", "affinities of offline CPUs, CPU numbers past the limit refused",
