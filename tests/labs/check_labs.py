@@ -39,6 +39,7 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
   user crash   a `run usertests -r` that was killed, exited early or hung is
                reported as a host program's crash (the test reported before
                keeps its points, the rest "no result"); failed tests are no crash;
+               many user tests are run in shell lines the shell takes;
   mutants      with a lab 1 buddy_merge that leaves the buddy listed, the
                selftest boot fails pmm_boot/no_forbidden_page and ends in
                seconds; with a pcp_drain that drains the newest pages,
@@ -431,6 +432,18 @@ def user_crash_reported():
     return "\n".join(wrong) or None
 
 
+def user_lines_fit_the_shell():
+    """None if grade.py splits many user tests into shell lines the shell takes
+    (255 characters, 16 words), each name once, in order."""
+    names = ["usertest_number_%02d_with_a_long_name" % i for i in range(40)]
+    lines = grade.user_batches("usertests", names)
+    wrong = ["`run usertests -r %s`" % " ".join(line) for line in lines
+             if len("run usertests -r " + " ".join(line)) > 255 or len(line) + 3 > 16]
+    if wrong or [n for line in lines for n in line] != names:
+        return "lines the shell cannot take, or names lost: %s" % (wrong or lines)
+    return None
+
+
 def kernel_timeout_reported():
     """None if a selftest boot that runs out of time is reported, with capped lines."""
     import contextlib
@@ -671,7 +684,8 @@ def run_labs(totals):
     for name, fn in (("labs/parts-tells-written-from-todo", stub_state_reported),
                      ("labs/challenge-stubs-give-no-answer", challenge_stubs_give_no_answer),
                      ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported),
-                     ("labs/grade-shows-user-crash", user_crash_reported)):
+                     ("labs/grade-shows-user-crash", user_crash_reported),
+                     ("labs/grade-user-lines-fit-the-shell", user_lines_fit_the_shell)):
         why = fn()
         totals.record(name, why is None, why or "")
     crashes_reported(totals)
