@@ -14,9 +14,8 @@ Each lab's rubric is tests/labs/labN.py: RUBRIC, a list of
   kind "qemu"    test "module.function": an integration test of
                  tests/integration/MODULE.py, run against a booted machine;
   kind "user"    test "usertests:NAME": a test of the usertests program
-                 (user/usertests/), all of them from `run usertests -r
-                 NAME...` on one booted machine (as few runs as fit the
-                 shell's 255-character line).
+                 (user/usertests/), all of them from one `run usertests -r
+                 NAME...` on one booted machine.
 Results come from channels the code under test cannot forge by printing:
 host programs write RESULT lines to the file named by $PAGODA_RESULTS, the
 kernel to QEMU's debug console (port 0xe9, `-debugcon file:...`), usertests
@@ -74,6 +73,8 @@ FRAME_RE = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (\w+) (\S+?:\d+)", re.M)
 HOST_TIMEOUT = 120
 KERNEL_TIMEOUT = 120
 USER_TIMEOUT = 240
+USER_LINE_MAX = 200   # characters in a shell line (the shell takes 255)
+USER_NAMES_MAX = 12   # test names in one line (the shell takes 16 words)
 USER_CPU = "qemu64,+smep,+smap"  # as tests/integration/test_user.py: user copies under SMAP
 USER_ENDED_RE = re.compile(r"^(\S+) \(pid \d+\) (exited with status (\d+)|killed by \S+)$", re.M)
 USER_SUMMARY_RE = re.compile(r"^usertests: \d+ passed, \d+ failed", re.M)
@@ -315,28 +316,29 @@ def user_programs(tests):
     return programs
 
 
-SHELL_LINE_MAX = 255  # the longest line the shell takes (kernel/shell/line_editor.c)
-
-
 def user_batches(program, names):
-    """names split into runs whose `run PROGRAM -r NAME...` line fits the shell."""
-    batch = []
+    """names split into shell lines `run PROGRAM -r NAME...` the shell takes
+    (at most USER_LINE_MAX characters and USER_NAMES_MAX names each)."""
+    lines, line = [], []
     for name in names:
-        if batch and len("run %s -r %s" % (program, " ".join(batch + [name]))) > SHELL_LINE_MAX:
-            yield batch
-            batch = []
-        batch.append(name)
-    if batch:
-        yield batch
+        if line and (len(line) == USER_NAMES_MAX or
+                     len("run %s -r %s %s" % (program, " ".join(line), name)) > USER_LINE_MAX):
+            lines.append(line)
+            line = []
+        line.append(name)
+    return lines + [line] if line else lines
 
 
-def user_run_problem(program, out, timeout):
+def user_run_problem(program, out, timeout, answered=False):
     """None if `run PROGRAM -r ...` ended as a test run ends (its summary line,
-    exit status 0 or 1), else what happened, with the console's last lines."""
+    exit status 0 or 1), else what happened, with the console's last lines.
+    answered: the shell's prompt came back (no end line then: never started)."""
     ended = [m for m in USER_ENDED_RE.finditer(out) if m.group(1) == program[:15]]
     if ended and ended[-1].group(3) in ("0", "1") and USER_SUMMARY_RE.search(out):
         return None
-    if not ended:
+    if not ended and answered:
+        what = "was not run (the shell's prompt came back without the program's end)"
+    elif not ended:
         what = "did not end within %g s (or the shell stopped answering)" % timeout
     elif ended[-1].group(3) is None:
         what = "was %s" % ended[-1].group(2)
@@ -347,40 +349,54 @@ def user_run_problem(program, out, timeout):
 
 
 def run_user(tests, results, todos, logs, crashes, timeout=USER_TIMEOUT):
-    """One machine; `run PROGRAM -r NAME...` for each program the rows name.
-    Results come from COM2's RESULT lines (user:PROGRAM:NAME); what the
-    program prints on the console never counts."""
+    """`run PROGRAM -r NAME...` on one machine for each program the rows name
+    (several lines if the names do not fit in one; a fresh machine after a
+    line the shell never finished). Results come from COM2's RESULT lines
+    (user:PROGRAM:NAME); what the programs print on the console never counts."""
     import pagoda
     ok, out = make("iso")
     if not ok:
         results["user:*"] = (False, "the ISO did not build:\n" + out[-1500:])
         return
-    m = pagoda.Machine("grade-user", cpu=USER_CPU)
-    logs["user"] = os.path.relpath(m.log.name, ROOT)
+    problems, m = [], None
+
+    def harvest(m):
+        time.sleep(0.2)  # let the reader threads drain the sockets
+        m.close()
+        todos.update(TODO_RE.findall(m.buf))
+        found = {}
+        parse_results(m.com2_output().decode(errors="replace"), found)
+        for name, outcome in found.items():
+            program, _, test = name.partition("/")
+            results["user:%s:%s" % (program, test)] = outcome
+
     try:
-        m.wait_prompt()
         for program, names in user_programs(tests).items():
             for batch in user_batches(program, names):
-                start = len(m.buf)
+                if m is None:
+                    m = pagoda.Machine("grade-user", cpu=USER_CPU)
+                    logs["user"] = os.path.join(os.path.relpath(pagoda.LOG_DIR, ROOT),
+                                                "grade-user*.log")
+                    m.wait_prompt()
+                start, answered = len(m.buf), True
                 try:
                     m.command("run %s -r %s" % (program, " ".join(batch)), timeout=timeout)
                 except pagoda.MachineError:
-                    pass  # user_run_problem says what is missing
-                problem = user_run_problem(program, m.buf[start:], timeout)
+                    answered = False  # user_run_problem says what is missing
+                problem = user_run_problem(program, m.buf[start:], timeout, answered)
                 if problem:
-                    crashes["user"] = crashes.get("user", "") + problem
+                    problems.append(problem)
+                if not answered:  # a shell that stopped answering runs nothing more
+                    harvest(m)
+                    m = None
     except pagoda.MachineError as e:
-        crashes["user"] = "the machine for the usertests did not reach the shell: %s\n%s" % (
-            e, tail(m.buf))
+        problems.append("the machine for the user programs did not reach the shell: %s\n%s"
+                        % (e, tail(m.buf)))
     finally:
-        time.sleep(0.2)  # let the reader thread drain COM2's socket
-        m.close()
-    todos.update(TODO_RE.findall(m.buf))
-    found = {}
-    parse_results(m.com2_output().decode(errors="replace"), found)
-    for name, outcome in found.items():
-        program, _, test = name.partition("/")
-        results["user:%s:%s" % (program, test)] = outcome
+        if m is not None:
+            harvest(m)
+    if problems:
+        crashes["user"] = "\n".join(problems)
 
 
 def outcome_of(kind, test, results, crashes):

@@ -39,6 +39,7 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
   user crash   a `run usertests -r` that was killed, exited early or hung is
                reported as a host program's crash (the test reported before
                keeps its points, the rest "no result"); failed tests are no crash;
+               many user tests are run in shell lines the shell takes;
   mutants      with a lab 1 buddy_merge that leaves the buddy listed, the
                selftest boot fails pmm_boot/no_forbidden_page and ends in
                seconds; with a pcp_drain that drains the newest pages,
@@ -431,6 +432,18 @@ def user_crash_reported():
     return "\n".join(wrong) or None
 
 
+def user_lines_fit_the_shell():
+    """None if grade.py splits many user tests into shell lines the shell takes
+    (255 characters, 16 words), each name once, in order."""
+    names = ["usertest_number_%02d_with_a_long_name" % i for i in range(40)]
+    lines = grade.user_batches("usertests", names)
+    wrong = ["`run usertests -r %s`" % " ".join(line) for line in lines
+             if len("run usertests -r " + " ".join(line)) > 255 or len(line) + 3 > 16]
+    if wrong or [n for line in lines for n in line] != names:
+        return "lines the shell cannot take, or names lost: %s" % (wrong or lines)
+    return None
+
+
 def kernel_timeout_reported():
     """None if a selftest boot that runs out of time is reported, with capped lines."""
     import contextlib
@@ -612,6 +625,52 @@ def bad_arguments_refused():
     return "\n".join(wrong) or None
 
 
+def reference_full_marks():
+    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if code == 0 and score and score.group(1) == score.group(2):
+        return None
+    return "the reference does not get full marks:\n" + out[-3000:]
+
+
+def skeleton_checks(lab, all_parts):
+    """The checks of the lab `lab` skeleton: [(name, ok, why)], in order."""
+    records = []
+    dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
+    why = make_tree(dest, [str(lab)])
+    binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
+    if why is None:
+        code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
+        why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
+            lab, out[-2000:])
+    records.append(("labs/skeleton%d-builds" % lab, why is None, why or ""))
+    if why is not None:
+        return records
+    code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    stubbed = [p.name for p in all_parts if p.lab >= lab]
+    named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
+    missing = [p.name for p in all_parts if p.lab == lab and
+               (not named or p.name not in named.group(1))]
+    ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
+    records.append(("labs/skeleton%d-grade" % lab, ok,
+                    "expected below full marks naming %s; got:\n%s"
+                    % (", ".join(stubbed), out[-2500:])))
+    listed = parts(lab, cwd=dest)
+    want = sorted(p.name for p in all_parts if p.lab == lab)
+    records.append(("labs/skeleton%d-lists-todo" % lab,
+                    sorted(p.name for p in listed if p.todo) == want,
+                    "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
+                    % (lab, lab, want, listed)))
+    why = skeleton_boots(lab, dest)
+    records.append(("labs/skeleton%d-boots" % lab, why is None, why or ""))
+    if lab - 1 in labtool.LABS:
+        why = earlier_lab_unharmed(lab, dest)
+        records.append(("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
+                        why or ""))
+    return records
+
+
 def run_labs(totals):
     code, out = run([sys.executable, "scripts/lab.py", "check"])
     totals.record("labs/markers", code == 0, out)
@@ -625,61 +684,37 @@ def run_labs(totals):
     for name, fn in (("labs/parts-tells-written-from-todo", stub_state_reported),
                      ("labs/challenge-stubs-give-no-answer", challenge_stubs_give_no_answer),
                      ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported),
-                     ("labs/grade-shows-user-crash", user_crash_reported)):
+                     ("labs/grade-shows-user-crash", user_crash_reported),
+                     ("labs/grade-user-lines-fit-the-shell", user_lines_fit_the_shell)):
         why = fn()
         totals.record(name, why is None, why or "")
     crashes_reported(totals)
-    for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
-                      ("user", results_unforgeable_user)):
-        why = fn()
-        totals.record("labs/results-unforgeable-" + where, why is None, why or "")
-    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
-    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-    totals.record("labs/reference-full-marks", code == 0 and score and score.group(1) ==
-                  score.group(2), "the reference does not get full marks:\n" + out[-3000:])
-    all_parts = parts()
-    for lab in labtool.LABS:
-        dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
-        why = make_tree(dest, [str(lab)])
-        binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
-        if why is None:
-            code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
-            why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
-                lab, out[-2000:])
-        totals.record("labs/skeleton%d-builds" % lab, why is None, why or "")
-        if why is not None:
-            continue
-        code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
-        score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-        stubbed = [p.name for p in all_parts if p.lab >= lab]
-        named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
-        missing = [p.name for p in all_parts if p.lab == lab and
-                   (not named or p.name not in named.group(1))]
-        ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
-        totals.record("labs/skeleton%d-grade" % lab, ok,
-                      "expected below full marks naming %s; got:\n%s"
-                      % (", ".join(stubbed), out[-2500:]))
-        listed = parts(lab, cwd=dest)
-        want = sorted(p.name for p in all_parts if p.lab == lab)
-        totals.record("labs/skeleton%d-lists-todo" % lab,
-                      sorted(p.name for p in listed if p.todo) == want,
-                      "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
-                      % (lab, lab, want, listed))
-        why = skeleton_boots(lab, dest)
-        totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
-        if lab > 1:
-            why = earlier_lab_unharmed(lab, dest)
-            totals.record("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
-                          why or "")
+    # The reference's objects, which every tree below starts from, are built
+    # before anything runs beside a copy of them.
+    binaries = sorted({b for lab in labtool.LABS for b in rubric_host_binaries(lab)} |
+                      {"test_lib"})
+    code, out = run(["make", "-s", "-j2", "iso"] + ["build/host/" + b for b in binaries])
+    totals.record("labs/reference-builds", code == 0, out[-3000:])
+    if code != 0:
+        return
     # Independent jobs, two at a time (each is mostly one single-threaded
-    # compile): every part alone, and the batch grader.
-    jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
-            for p in all_parts]
+    # compile or one QEMU): the longest first, each skeleton's checks in
+    # order, then every part alone and the rest. Results are recorded in
+    # this order once each job is done.
+    all_parts = parts()
+    jobs = [("labs/reference-full-marks", reference_full_marks, ())]
+    jobs += [(None, skeleton_checks, (lab, all_parts)) for lab in reversed(labtool.LABS)]
+    jobs += [("labs/results-unforgeable-" + where, fn, ()) for where, fn in (
+        ("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
+        ("user", results_unforgeable_user))]
+    jobs += [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
+             for p in all_parts]
     jobs.append(("labs/batch-grading", batch_grading_works, ()))
     jobs.append(("labs/broken-merge-fails-fast", broken_merge_fails_fast, ()))
     jobs.append(("labs/pcp-drain-message-says-list-and-flag", pcp_drain_message_precise, ()))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, *args)) for name, fn, args in jobs]
         for name, future in futures:
-            why = future.result()
-            totals.record(name, why is None, why or "")
+            got = future.result()
+            for record in got if name is None else [(name, got is None, got or "")]:
+                totals.record(*record)
