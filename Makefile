@@ -402,6 +402,8 @@ test_fault_SRCS := tests/host/test_fault.c mm/fault.c mm/anon.c mm/region.c mm/v
 	mm/paging.c mm/slab.c mm/kmalloc.c $(HOST_MM)
 # The #GP handler's instruction decoder (kernel/arch code, pure computation).
 test_insn_SRCS := tests/host/test_insn.c kernel/arch/x86_64/insn.c
+# The exception table's look-up (lab 6), over tables the tests build.
+test_extable_SRCS := tests/host/test_extable.c kernel/arch/x86_64/extable.c
 # Which stack an address is on: depends on nothing outside lib/.
 test_stack_registry_SRCS := tests/host/test_stack_registry.c kernel/stack_registry.c
 # The MADT processor count (kernel/acpi.c reads tables through the direct map: the arena).
@@ -417,7 +419,7 @@ fuzz_memmap_SRCS := tests/host/fuzz_memmap.c mm/memmap.c
 
 HOST_TEST_PROGRAMS := test_lib test_bootinfo test_shell test_memmap test_buddy test_pmm \
 	test_paging test_slab test_vmalloc test_region test_fault test_insn test_stack_registry \
-	test_phys_owner test_acpi test_sched test_lockdep test_call
+	test_phys_owner test_acpi test_sched test_lockdep test_call test_extable
 HOST_FUZZERS := fuzz_bootinfo fuzz_memmap
 # Host programs of user mode, one block per layer.
 # User address spaces and user copies (mm/).

@@ -3,7 +3,10 @@
  *
  * Remembers up to LAB_PARTS_MAX part names (pointers to string literals) so
  * each is announced once, however often its stub runs, until the shell's
- * next command (lab_todo_forget). Single CPU.
+ * next command (lab_todo_forget). Any CPU, no lock: the stubs of labs 6-9
+ * run in system calls of processes on every CPU at once. A race may
+ * announce a part twice, never read a slot not yet written (a slot is
+ * NULL or a literal, and stays one) or write past the array.
  */
 #include "lib/lab.h"
 
@@ -17,16 +20,22 @@ static unsigned announced_count;
 
 bool lab_todo(int lab, const char *part)
 {
-	for (unsigned i = 0; i < announced_count; i++)
-		if (strcmp(announced[i], part) == 0)
+	unsigned count = __atomic_load_n(&announced_count, __ATOMIC_RELAXED);
+
+	for (unsigned i = 0; i < count && i < LAB_PARTS_MAX; i++) {
+		const char *seen = __atomic_load_n(&announced[i], __ATOMIC_RELAXED);
+		if (seen && strcmp(seen, part) == 0)
 			return false;
-	if (announced_count < LAB_PARTS_MAX)
-		announced[announced_count++] = part;
+	}
+	if (count < LAB_PARTS_MAX) {
+		__atomic_store_n(&announced[count], part, __ATOMIC_RELAXED);
+		__atomic_store_n(&announced_count, count + 1, __ATOMIC_RELAXED);
+	}
 	kprintf("TODO(lab %d): %s is not implemented yet (docs/labs/)\n", lab, part);
 	return false;
 }
 
 void lab_todo_forget(void)
 {
-	announced_count = 0;
+	__atomic_store_n(&announced_count, 0, __ATOMIC_RELAXED);
 }

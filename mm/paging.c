@@ -1089,6 +1089,7 @@ struct share_walk {
 static int share_pt(struct share_walk *sw, pte_t *pt, virt_addr_t base, virt_addr_t first,
 		    virt_addr_t last)
 {
+	/* LAB 7 BEGIN fork_share_ptes: copy pt's present leaves to dst, read-only in both, src's TLB told */
 	pte_t *dst_pt = NULL;
 	unsigned stop = pt_index(last, PT_SHIFT), left = *table_count(pt);
 
@@ -1116,6 +1117,7 @@ static int share_pt(struct share_walk *sw, pte_t *pt, virt_addr_t base, virt_add
 		sw->fn(va, leaf_address(e, LEVEL_PT), sw->arg);
 	}
 	return 0;
+	/* LAB 7 END fork_share_ptes */
 }
 
 /* The part [first, last] of src's table at level (covering from base), recursively. */

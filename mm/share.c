@@ -45,6 +45,7 @@
 #include "lib/align.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/list.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -210,16 +211,24 @@ static bool share_range_valid(virt_addr_t va, uint64_t len)
 }
 
 /*
- * The sender's range: every page in a region the user may read, of a kind
- * that may be passed (map: ANON, COW, GRANTED, SHARED, a writable FILE
- * one (its pages become private copies first: a program's .data); grant:
- * the same but SHARED, a SHARED or PAGER one being -EBUSY). *prot gets the
- * intersection of the regions' prots. 0, -EFAULT, -EBUSY.
+ * The sender's range and the rights the receiver gets. Every page of [va,
+ * end) must lie in a region the user may read, of a kind that may be
+ * passed: map takes ANON, COW, GRANTED, SHARED, or a writable FILE one (its
+ * pages become private copies first: a program's .data); grant the same but
+ * SHARED (a SHARED or PAGER one is -EBUSY: others map it, or it is a
+ * pager's); anything else (no region, the stack, PROT_NONE, read-only file
+ * pages, a PAGER region for map) is -EFAULT. The sender holds the
+ * intersection of the regions' prots; SHARE_WRITE on a range it cannot write
+ * all of is -EACCES. On success *prot is what the receiver gets: MAP_USER,
+ * MAP_EXEC if the sender holds it, MAP_WRITE if SHARE_WRITE, nothing more.
+ * Returns 0, -EFAULT, -EBUSY, -EACCES (in that order of precedence).
  */
 static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end, bool grant,
-			unsigned *prot)
+			unsigned flags, unsigned *prot)
 {
-	*prot = REGION_PROT_MASK;
+	/* LAB 8 BEGIN share_source_check: which memory may be passed, and the receiver's rights */
+	unsigned held = REGION_PROT_MASK;
+
 	while (va < end) {
 		struct region r;
 		if (!region_find_copy(&from->regions, va, &r) || !(r.prot & MAP_USER))
@@ -229,10 +238,14 @@ static int source_check(struct user_space *from, virt_addr_t va, virt_addr_t end
 		if (r.kind != REGION_ANON && r.kind != REGION_COW && r.kind != REGION_GRANTED &&
 		    r.kind != REGION_SHARED && !(r.kind == REGION_FILE && (r.prot & MAP_WRITE)))
 			return -EFAULT;
-		*prot &= r.prot;
+		held &= r.prot;
 		va = r.end;
 	}
+	if ((flags & SHARE_WRITE) && !(held & MAP_WRITE))
+		return -EACCES; /* nobody maps more than it holds */
+	*prot = (held & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	return 0;
+	/* LAB 8 END share_source_check */
 }
 
 /*
@@ -306,21 +319,18 @@ static int source_fault_in(struct user_space *from, virt_addr_t va, virt_addr_t 
 }
 
 /*
- * The sender's side of a map or grant: its range checked (source_check,
- * SHARE_WRITE on a read-only one -EACCES, *prot the rights it holds) and
- * faulted in. Called twice: first without the database's lock, where the
- * faults and copies happen (so the lock is held with interrupts off only
- * for the bookkeeping), then under it, where the same walk finds every
- * page in place and only checks (a revoke may have taken a SHARED page
- * between the two: -EFAULT then).
+ * The sender's side of a map or grant: its range checked (source_check:
+ * *prot the receiver's rights) and faulted in. Called twice: first without
+ * the database's lock, where the faults and copies happen (so the lock is
+ * held with interrupts off only for the bookkeeping), then under it, where
+ * the same walk finds every page in place and only checks (a revoke may
+ * have taken a SHARED page between the two: -EFAULT then).
  */
 static int source_prepare(struct user_space *from, virt_addr_t va, virt_addr_t end, bool grant,
 			  unsigned flags, unsigned *prot)
 {
-	int err = source_check(from, va, end, grant, prot);
+	int err = source_check(from, va, end, grant, flags, prot);
 
-	if (!err && (flags & SHARE_WRITE) && !(*prot & MAP_WRITE))
-		err = -EACCES;
 	return err ? err : source_fault_in(from, va, end);
 }
 
@@ -350,34 +360,59 @@ static int dest_place(struct user_space *to, uint64_t len, unsigned flags, virt_
 }
 
 /*
- * Map the frames behind [va, va + len) of from at dst of to with flags,
- * each gaining one owner unless grant (ownership moves). On failure the
- * pages mapped so far are unmapped again (their owners given back) and
- * -EEXIST (a pager page there already) or -ENOMEM is returned.
+ * Map the frames behind [va, va + len) of from (present, faulted in) at dst
+ * of to, with prot (the receiver's rights) as 4 KiB pages: the same frames,
+ * each gaining one owner (page_get) and counted in AnonPages (a mapping
+ * each). On failure the pages mapped so far are unmapped again (their
+ * owners given back: share_drop_pages) and -EEXIST (a pager page there
+ * already) or -ENOMEM (no page table) is returned: nothing changed.
  */
 static int dest_map_frames(struct user_space *from, virt_addr_t va, uint64_t len,
-			   struct user_space *to, virt_addr_t dst, unsigned flags, bool grant)
+			   struct user_space *to, virt_addr_t dst, unsigned prot)
 {
+	/* LAB 8 BEGIN share_map_frames: map the sender's frames at dst, one more owner each */
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		struct paging_translation t;
 		MUST_SUCCEED(paging_translate(&from->as, va + off, &t),
 			     "dest_map_frames: the sender's pages were faulted in");
 		phys_addr_t pa = t.pa & ~(PAGE_SIZE - 1);
-		int err = paging_map(&to->as, dst + off, pa, PAGE_SIZE, flags | MAP_SIZE_4K);
+		int err = paging_map(&to->as, dst + off, pa, PAGE_SIZE, prot | MAP_SIZE_4K);
 		if (err) {
-			if (grant)
-				MUST_SUCCEED(off ? paging_unmap(&to->as, dst, off) : 0,
-					     "dest_map_frames: unmapping 4 KiB pages just mapped");
-			else
-				share_drop_pages(to, dst, dst + off);
+			share_drop_pages(to, dst, dst + off);
 			return err == -EEXIST ? -EEXIST : -ENOMEM;
 		}
-		if (!grant) {
-			page_get(phys_to_page(pa));
-			fault_count_user(&fault_user_anon_mapped, dst + off, 1);
-		}
+		page_get(phys_to_page(pa));
+		fault_count_user(&fault_user_anon_mapped, dst + off, 1);
 	}
 	return 0;
+	/* LAB 8 END share_map_frames */
+}
+
+/*
+ * Grant's move of [va, va + len) of from to dst of to (whose region the
+ * caller made): the receiver maps the frames (dest_map_frames), then the
+ * sender's region goes and its pages with it (share_drop_pages: unmapped
+ * with a TLB shootdown on every CPU running from, one owner less each), so
+ * each frame ends with one owner, the receiver, and AnonPages is as it was.
+ * On failure nothing changed (to's pages unmapped again; the caller removes
+ * to's region): -EEXIST, -ENOMEM (a page table, or the split of from's
+ * region).
+ */
+static int grant_move(struct user_space *from, virt_addr_t va, uint64_t len,
+		      struct user_space *to, virt_addr_t dst, unsigned prot)
+{
+	/* LAB 8 BEGIN share_grant_move: the receiver maps the frames, the sender loses region and pages */
+	int err = dest_map_frames(from, va, len, to, dst, prot);
+
+	if (err)
+		return err;
+	if (region_remove(&from->regions, va, va + len) != 0) {
+		share_drop_pages(to, dst, dst + len);
+		return -ENOMEM;
+	}
+	share_drop_pages(from, va, va + len);
+	return 0;
+	/* LAB 8 END share_grant_move */
 }
 
 /* The receiver's new region [dst, dst + len): kind and prot, named for pmap. */
@@ -468,7 +503,7 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 	if (err)
 		return err;
 	virt_addr_t end = va + len, dst = *to_va;
-	unsigned prot;
+	unsigned prot = 0;
 	struct share_node *child = node_new(), *root = node_new();
 
 	err = source_prepare(from, va, end, false, flags, &prot); /* the faults: no lock held */
@@ -479,13 +514,12 @@ int share_map(struct user_space *from, virt_addr_t va, uint64_t len, unsigned fl
 		err = -EFAULT;
 	if (!err && (!child || !root))
 		err = -ENOMEM;
-	prot = (prot & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	if (!err)
 		err = dest_place(to, len, flags, &dst, &prot);
 	if (!err && !(flags & SHARE_PAGER))
 		err = dest_region(to, dst, len, REGION_SHARED, prot, SHARE_MAP_NAME);
 	if (!err) {
-		err = dest_map_frames(from, va, len, to, dst, prot, false);
+		err = dest_map_frames(from, va, len, to, dst, prot);
 		if (!err && region_set_kind(&from->regions, va, end, REGION_SHARED) != 0) {
 			share_drop_pages(to, dst, dst + len);
 			err = -ENOMEM;
@@ -520,40 +554,31 @@ int share_grant(struct user_space *from, virt_addr_t va, uint64_t len, unsigned 
 	if (err)
 		return err;
 	virt_addr_t end = va + len, dst = *to_va;
-	unsigned prot;
+	unsigned prot = 0;
 
 	err = source_prepare(from, va, end, true, flags, &prot); /* the faults: no lock held */
 	unsigned long irq = spin_lock_irqsave(&share_lock);
 	if (!err)
 		err = source_prepare(from, va, end, true, flags, &prot); /* still all there? */
-	prot = (prot & (MAP_USER | MAP_EXEC)) | (flags & SHARE_WRITE ? MAP_WRITE : 0);
 	if (!err)
 		err = dest_place(to, len, flags, &dst, &prot);
 	if (!err)
 		err = dest_region(to, dst, len, REGION_GRANTED, prot, SHARE_GRANT_NAME);
 	if (!err) {
-		err = dest_map_frames(from, va, len, to, dst, prot, true);
-		if (!err && region_remove(&from->regions, va, end) != 0) {
-			MUST_SUCCEED(paging_unmap(&to->as, dst, len),
-				     "share_grant: unmapping 4 KiB pages just mapped");
-			err = -ENOMEM;
-		}
+		err = grant_move(from, va, len, to, dst, prot);
 		if (err)
 			MUST_SUCCEED(region_remove(&to->regions, dst, dst + len),
 				     "share_grant: removing the whole region just inserted");
 	}
-	if (!err) {
-		/* The frames are to's now (AnonPages: one mapping each, as before). */
-		MUST_SUCCEED(paging_unmap(&from->as, va, len),
-			     "share_grant: unmapping the sender's 4 KiB pages needs no split");
+	if (!err)
 		*to_va = dst;
-	}
 	spin_unlock_irqrestore(&share_lock, irq);
 	return err;
 }
 
 long share_revoke(struct user_space *us, virt_addr_t va, uint64_t len)
 {
+	/* LAB 8 BEGIN share_revoke: challenge: take back every mapping derived from the range */
 	long count = 0;
 
 	if (!us || !IS_ALIGNED(va, PAGE_SIZE) || len == 0 || len > USER_TOP ||
@@ -573,6 +598,7 @@ long share_revoke(struct user_space *us, virt_addr_t va, uint64_t len)
 	}
 	spin_unlock_irqrestore(&share_lock, irq);
 	return count;
+	/* LAB 8 END share_revoke */
 }
 
 void share_space_exit(struct user_space *us)

@@ -22,6 +22,7 @@
 
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/string.h"
 #include "mm/arch.h"
 #include "mm/kernel_space.h"
@@ -47,6 +48,7 @@ bool user_range_ok(virt_addr_t va, size_t n)
  */
 static bool user_pages_allowed(virt_addr_t va, size_t n)
 {
+	/* LAB 6 BEGIN uaccess_pages_allowed: refuse a range that meets a region without MAP_USER */
 	const struct region_set *set = current_space()->regions;
 	virt_addr_t end = va + n;
 
@@ -63,10 +65,11 @@ static bool user_pages_allowed(virt_addr_t va, size_t n)
 		r = region_next(set, r->start);
 	}
 	return true;
+	/* LAB 6 END uaccess_pages_allowed */
 }
 
 /* The copy itself: bytes not copied (the host primitive is told which side is the user's). */
-static size_t copy_user(void *dst, const void *src, size_t n, int to_user)
+static size_t copy_user(void *dst, const void *src, size_t n, bool to_user)
 {
 #ifdef PAGODA_HOST
 	host_copy_to_user = to_user;
@@ -76,30 +79,39 @@ static size_t copy_user(void *dst, const void *src, size_t n, int to_user)
 	return arch_copy_user(dst, src, n);
 }
 
-int copy_from_user(void *dst, virt_addr_t src, size_t n)
+/*
+ * The checked copy of both directions: n bytes from src to dst, one of
+ * them a user address (dst if to_user, else src), the other kernel memory.
+ * 0, or -EFAULT (a prefix may have been copied).
+ */
+static int user_copy(void *dst, const void *src, size_t n, bool to_user)
 {
-	if (!user_range_ok(src, n))
+	/* LAB 6 BEGIN uaccess_copy: check the range and its regions, then copy with arch_copy_user */
+	virt_addr_t user = (uintptr_t)(to_user ? dst : src);
+
+	if (!user_range_ok(user, n))
 		return -EFAULT;
 	if (n == 0)
 		return 0;
-	if (!user_pages_allowed(src, n))
+	if (!user_pages_allowed(user, n))
 		return -EFAULT;
-	return copy_user(dst, (const void *)(uintptr_t)src, n, 0) ? -EFAULT : 0;
+	return copy_user(dst, src, n, to_user) ? -EFAULT : 0;
+	/* LAB 6 END uaccess_copy */
+}
+
+int copy_from_user(void *dst, virt_addr_t src, size_t n)
+{
+	return user_copy(dst, (const void *)(uintptr_t)src, n, false);
 }
 
 int copy_to_user(virt_addr_t dst, const void *src, size_t n)
 {
-	if (!user_range_ok(dst, n))
-		return -EFAULT;
-	if (n == 0)
-		return 0;
-	if (!user_pages_allowed(dst, n))
-		return -EFAULT;
-	return copy_user((void *)(uintptr_t)dst, src, n, 1) ? -EFAULT : 0;
+	return user_copy((void *)(uintptr_t)dst, src, n, true);
 }
 
 long strncpy_from_user(char *dst, virt_addr_t src, size_t size)
 {
+	/* LAB 6 BEGIN uaccess_strncpy: copy up to the NUL in chunks within a page, never past it */
 	size_t copied = 0;
 	virt_addr_t checked_page = 1; /* not page-aligned: no page checked yet */
 
@@ -115,7 +127,7 @@ long strncpy_from_user(char *dst, virt_addr_t src, size_t size)
 				break;
 			checked_page = ALIGN_DOWN(va, PAGE_SIZE);
 		}
-		size_t left = copy_user(dst + copied, (const void *)(uintptr_t)va, chunk, 0);
+		size_t left = copy_user(dst + copied, (const void *)(uintptr_t)va, chunk, false);
 		size_t length = strnlen(dst + copied, chunk - left);
 		if (length < chunk - left)
 			return (long)(copied + length);
@@ -129,4 +141,5 @@ long strncpy_from_user(char *dst, virt_addr_t src, size_t size)
 	}
 	dst[0] = 0;
 	return -EFAULT;
+	/* LAB 6 END uaccess_strncpy */
 }

@@ -39,6 +39,7 @@
 
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/lab.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
@@ -164,8 +165,11 @@ static bool page_walk_file(struct page_walk *w, virt_addr_t va, phys_addr_t pa)
 	return false;
 }
 
-/* user_space_destroy's walk: a frame that is not the initrd's loses this owner. */
-static void destroy_frame(virt_addr_t va, phys_addr_t pa, void *arg)
+/*
+ * user_space_destroy's walk: a frame that is not the initrd's loses this owner.
+ * (__unused: in the lab 7 skeleton user_space_destroy is a stub that does not call it.)
+ */
+static __unused void destroy_frame(virt_addr_t va, phys_addr_t pa, void *arg)
 {
 	if (!page_walk_file(arg, va, pa))
 		page_put(phys_to_page(pa));
@@ -173,6 +177,7 @@ static void destroy_frame(virt_addr_t va, phys_addr_t pa, void *arg)
 
 uint64_t user_space_destroy(struct user_space *us)
 {
+	/* LAB 7 BEGIN exit_release_space: in one walk, drop every frame's owner and free every table */
 	share_space_exit(us); /* what others got from it goes; then no one reaches it */
 	struct page_walk w = page_walk_start(us);
 
@@ -186,6 +191,7 @@ uint64_t user_space_destroy(struct user_space *us)
 	region_set_destroy(&us->regions);
 	memset(us, 0, sizeof(*us));
 	return (uint64_t)(w.anon + w.file);
+	/* LAB 7 END exit_release_space */
 }
 
 /* fork's walk: a frame that is not the initrd's gains this mapping as an owner. */
@@ -212,8 +218,9 @@ static bool fork_leaves_out(const struct region *r)
  * The child's array without the regions fork leaves out, then its pages:
  * one paging_share_cow per run of kept regions (one in all when nothing
  * is left out), in address order (the page walk's cursor moves up).
+ * (__unused: in the lab 7 skeleton user_space_fork is a stub that does not call it.)
  */
-static int fork_share_pages(struct user_space *child, struct user_space *parent)
+static __unused int fork_share_pages(struct user_space *child, struct user_space *parent)
 {
 	struct region_set *set = &child->regions; /* changes only when the child runs */
 	int err = 0;
@@ -245,6 +252,7 @@ static int fork_share_pages(struct user_space *child, struct user_space *parent)
 
 int user_space_fork(struct user_space *child, struct user_space *parent)
 {
+	/* LAB 7 BEGIN fork_space: build the child: its regions, then its pages shared; undo all if not */
 	int err = user_space_create(child);
 
 	if (err)
@@ -262,6 +270,7 @@ int user_space_fork(struct user_space *child, struct user_space *parent)
 	child->brk = parent->brk;
 	child->mmap_top = parent->mmap_top;
 	return 0;
+	/* LAB 7 END fork_space */
 }
 
 void user_space_move(struct user_space *dst, struct user_space *src)
@@ -619,6 +628,7 @@ static void protect_pages(struct user_space *us, const struct region *r, virt_ad
 
 int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int prot)
 {
+	/* LAB 6 BEGIN user_mprotect: change the regions of the range, then make its mapped pages follow */
 	virt_addr_t end;
 	int err = range_check(addr, len, &end);
 
@@ -643,10 +653,12 @@ int user_mprotect(struct user_space *us, virt_addr_t addr, uint64_t len, int pro
 		va = piece_end;
 	}
 	return 0;
+	/* LAB 6 END user_mprotect */
 }
 
 virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk)
 {
+	/* LAB 6 BEGIN user_brk: grow the heap region or unmap above the new end; refused: the old break */
 	if (!us->brk_start || new_brk < us->brk_start ||
 	    new_brk - us->brk_start > USER_BRK_MAX)
 		return us->brk;
@@ -663,6 +675,7 @@ virt_addr_t user_brk(struct user_space *us, virt_addr_t new_brk)
 	}
 	us->brk = new_brk;
 	return new_brk;
+	/* LAB 6 END user_brk */
 }
 
 int user_madvise(struct user_space *us, virt_addr_t addr, uint64_t len, int advice)

@@ -32,9 +32,11 @@ crash keep their points; the others fail with "no result", and the crash is
 shown once, with the file and line it names and the tail of its output. The
 same holds for usertests -r: killed by a signal, another exit status than 0
 or 1, no summary line, no end within USER_TIMEOUT seconds, or a machine
-that stopped answering; its console's last lines are shown. A
-selftest boot that does not finish within KERNEL_TIMEOUT seconds, or stops
-before its summary, is always reported, with the console's last lines.
+that stopped answering; its console's last lines are shown. The
+selftest boot ends as soon as every kernel test the rubrics name has its
+result (the rest of the boot may run into a skeleton's stubs); one that
+does not get there within KERNEL_TIMEOUT seconds, or stops before its
+summary, is reported, with the console's last lines.
 Identical consecutive lines are shown once, with their count (squeeze).
 
 Each kind runs once for all the labs asked for (one selftest boot, one shell
@@ -71,6 +73,8 @@ FRAME_RE = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (\w+) (\S+?:\d+)", re.M)
 HOST_TIMEOUT = 120
 KERNEL_TIMEOUT = 120
 USER_TIMEOUT = 240
+USER_LINE_MAX = 200   # characters in a shell line (the shell takes 255)
+USER_NAMES_MAX = 12   # test names in one line (the shell takes 16 words)
 USER_CPU = "qemu64,+smep,+smap"  # as tests/integration/test_user.py: user copies under SMAP
 USER_ENDED_RE = re.compile(r"^(\S+) \(pid \d+\) (exited with status (\d+)|killed by \S+)$", re.M)
 USER_SUMMARY_RE = re.compile(r"^usertests: \d+ passed, \d+ failed", re.M)
@@ -226,8 +230,20 @@ def kernel_boot_problem(status, console, timeout):
     return "%s; last lines:\n%s" % (what, tail(console) if console.strip() else "    (none)")
 
 
-def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT):
-    """One selftest boot; record the debug console's RESULT lines."""
+def reported(path):
+    """{test: (passed, why)} of the whole RESULT lines in the file at path so far."""
+    with open(path, errors="replace") as f:
+        text = f.read()
+    found = {}
+    parse_results(text[:text.rfind("\n") + 1], found)
+    return found
+
+
+def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT, wanted=()):
+    """One selftest boot; record the debug console's RESULT lines. The boot
+    is stopped as soon as every test in wanted has its result: a skeleton's
+    stubs may make a later suite fail slowly or hang, and the tests a rubric
+    asks for must not wait for that."""
     import pagoda
     ok, out = make("iso")
     if not ok:
@@ -237,19 +253,23 @@ def run_kernel(results, todos, logs, crashes, timeout=KERNEL_TIMEOUT):
     os.close(fd)
     m = pagoda.Machine("grade-selftest", smbios_product="pagoda-selftest",
                        extra_args=["-debugcon", "file:" + path])
+    deadline, status, complete = time.monotonic() + timeout, None, False
     try:
-        status = m.wait_exit(timeout)
+        while status is None and not complete:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            status = m.wait_exit(min(0.5, left))
+            complete = bool(wanted) and set(wanted) <= set(reported(path))
         time.sleep(0.2)  # let the reader thread drain the serial socket
     finally:
         m.close()
     logs["kernel"] = os.path.relpath(m.log.name, ROOT)
     todos.update(TODO_RE.findall(m.buf))
-    problem = kernel_boot_problem(status, m.buf, timeout)
+    problem = None if complete else kernel_boot_problem(status, m.buf, timeout)
     if problem:
         crashes["kernel"] = problem
-    found = {}
-    with open(path) as f:
-        parse_results(f.read(), found)
+    found = reported(path)
     os.unlink(path)
     for name, outcome in found.items():
         results["kernel:" + name] = outcome
@@ -296,13 +316,29 @@ def user_programs(tests):
     return programs
 
 
-def user_run_problem(program, out, timeout):
+def user_batches(program, names):
+    """names split into shell lines `run PROGRAM -r NAME...` the shell takes
+    (at most USER_LINE_MAX characters and USER_NAMES_MAX names each)."""
+    lines, line = [], []
+    for name in names:
+        if line and (len(line) == USER_NAMES_MAX or
+                     len("run %s -r %s %s" % (program, " ".join(line), name)) > USER_LINE_MAX):
+            lines.append(line)
+            line = []
+        line.append(name)
+    return lines + [line] if line else lines
+
+
+def user_run_problem(program, out, timeout, answered=False):
     """None if `run PROGRAM -r ...` ended as a test run ends (its summary line,
-    exit status 0 or 1), else what happened, with the console's last lines."""
+    exit status 0 or 1), else what happened, with the console's last lines.
+    answered: the shell's prompt came back (no end line then: never started)."""
     ended = [m for m in USER_ENDED_RE.finditer(out) if m.group(1) == program[:15]]
     if ended and ended[-1].group(3) in ("0", "1") and USER_SUMMARY_RE.search(out):
         return None
-    if not ended:
+    if not ended and answered:
+        what = "was not run (the shell's prompt came back without the program's end)"
+    elif not ended:
         what = "did not end within %g s (or the shell stopped answering)" % timeout
     elif ended[-1].group(3) is None:
         what = "was %s" % ended[-1].group(2)
@@ -313,39 +349,54 @@ def user_run_problem(program, out, timeout):
 
 
 def run_user(tests, results, todos, logs, crashes, timeout=USER_TIMEOUT):
-    """One machine; `run PROGRAM -r NAME...` for each program the rows name.
-    Results come from COM2's RESULT lines (user:PROGRAM:NAME); what the
-    program prints on the console never counts."""
+    """`run PROGRAM -r NAME...` on one machine for each program the rows name
+    (several lines if the names do not fit in one; a fresh machine after a
+    line the shell never finished). Results come from COM2's RESULT lines
+    (user:PROGRAM:NAME); what the programs print on the console never counts."""
     import pagoda
     ok, out = make("iso")
     if not ok:
         results["user:*"] = (False, "the ISO did not build:\n" + out[-1500:])
         return
-    m = pagoda.Machine("grade-user", cpu=USER_CPU)
-    logs["user"] = os.path.relpath(m.log.name, ROOT)
-    try:
-        m.wait_prompt()
-        for program, names in user_programs(tests).items():
-            start = len(m.buf)
-            try:
-                m.command("run %s -r %s" % (program, " ".join(names)), timeout=timeout)
-            except pagoda.MachineError:
-                pass  # user_run_problem says what is missing
-            problem = user_run_problem(program, m.buf[start:], timeout)
-            if problem:
-                crashes["user"] = crashes.get("user", "") + problem
-    except pagoda.MachineError as e:
-        crashes["user"] = "the machine for the usertests did not reach the shell: %s\n%s" % (
-            e, tail(m.buf))
-    finally:
-        time.sleep(0.2)  # let the reader thread drain COM2's socket
+    problems, m = [], None
+
+    def harvest(m):
+        time.sleep(0.2)  # let the reader threads drain the sockets
         m.close()
-    todos.update(TODO_RE.findall(m.buf))
-    found = {}
-    parse_results(m.com2_output().decode(errors="replace"), found)
-    for name, outcome in found.items():
-        program, _, test = name.partition("/")
-        results["user:%s:%s" % (program, test)] = outcome
+        todos.update(TODO_RE.findall(m.buf))
+        found = {}
+        parse_results(m.com2_output().decode(errors="replace"), found)
+        for name, outcome in found.items():
+            program, _, test = name.partition("/")
+            results["user:%s:%s" % (program, test)] = outcome
+
+    try:
+        for program, names in user_programs(tests).items():
+            for batch in user_batches(program, names):
+                if m is None:
+                    m = pagoda.Machine("grade-user", cpu=USER_CPU)
+                    logs["user"] = os.path.join(os.path.relpath(pagoda.LOG_DIR, ROOT),
+                                                "grade-user*.log")
+                    m.wait_prompt()
+                start, answered = len(m.buf), True
+                try:
+                    m.command("run %s -r %s" % (program, " ".join(batch)), timeout=timeout)
+                except pagoda.MachineError:
+                    answered = False  # user_run_problem says what is missing
+                problem = user_run_problem(program, m.buf[start:], timeout, answered)
+                if problem:
+                    problems.append(problem)
+                if not answered:  # a shell that stopped answering runs nothing more
+                    harvest(m)
+                    m = None
+    except pagoda.MachineError as e:
+        problems.append("the machine for the user programs did not reach the shell: %s\n%s"
+                        % (e, tail(m.buf)))
+    finally:
+        if m is not None:
+            harvest(m)
+    if problems:
+        crashes["user"] = "\n".join(problems)
 
 
 def outcome_of(kind, test, results, crashes):
@@ -374,8 +425,9 @@ def collect(rubrics, quick):
     run_host(host_binaries(every), results, todos, crashes)
     if quick:
         return results, todos, logs, crashes
-    if any(kind == "kernel" for _, kind, _, _ in every):
-        run_kernel(results, todos, logs, crashes)
+    kernel = [t for _, kind, t, _ in every if kind == "kernel"]
+    if kernel:
+        run_kernel(results, todos, logs, crashes, wanted=kernel)
     user = [t for _, kind, t, _ in every if kind == "user"]
     if user:
         run_user(user, results, todos, logs, crashes)

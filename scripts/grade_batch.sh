@@ -12,10 +12,11 @@
 # so the tests, the rubric, the grader and the harness (selftest.c, the
 # Makefile, ...) are the reference's: nobody grades themselves with edited
 # tests. Those files are also searched for the grader's result channels
-# (port 0xe9, $PAGODA_RESULTS, RESULT lines); a hit is flagged in the CSV's
-# last column for a human to read, since code that runs in the kernel could
-# write them. The grader's full output goes to OUT.d/STUDENT.txt. One
-# submission at a time, about as long as `make grade LAB=n` each.
+# (port 0xe9, COM2's ports 0x2f8-0x2ff, $PAGODA_RESULTS, RESULT lines); a
+# hit is flagged in the CSV's last column for a human to read, since code
+# that runs in the kernel could write them. The grader's full output goes
+# to OUT.d/STUDENT.txt. One submission at a time, about as long as `make
+# grade LAB=n` each.
 set -eu
 quick=""
 if [ "${1:-}" = "--quick" ]; then
@@ -47,7 +48,7 @@ for sub in "$dir"/*/; do
 	flag=""
 	if [ -n "$missing" ]; then
 		flag="missing:$missing"
-	elif (cd "$work" && grep -lE '0xe9|PAGODA_RESULTS|RESULT (PASS|FAIL)|selftest_set_result' \
+	elif (cd "$work" && grep -lE '0xe9|0x2[fF][89a-fA-F]\b|PAGODA_RESULTS|RESULT (PASS|FAIL)|selftest_set_result' \
 		$files) > /dev/null 2>&1; then
 		flag="uses a result channel: read the code"
 	fi

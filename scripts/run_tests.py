@@ -67,6 +67,8 @@ import test_help  # noqa: E402,F401
 import test_ipc_servers  # noqa: E402,F401
 import test_lab1  # noqa: E402,F401
 import test_lab3  # noqa: E402,F401
+import test_lab7  # noqa: E402,F401
+import test_lab8  # noqa: E402,F401
 import test_lab9  # noqa: E402,F401
 import test_linux  # noqa: E402
 import test_make_run  # noqa: E402

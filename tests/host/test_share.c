@@ -23,6 +23,7 @@
 #include "kernel/selftest.h"
 #include "lib/align.h"
 #include "lib/errno.h"
+#include "lib/printf.h"
 #include "lib/random.h"
 #include "lib/string.h"
 #include "lib/uapi.h"
@@ -42,6 +43,28 @@
 #define P(n) ((uint64_t)(n) * PAGE_SIZE)
 
 static struct user_space a, b, c;
+
+/* expr (a share_* call) must give want; the message names the call and both results. */
+#define CHECK_IS(expr, want)                                                           \
+	do {                                                                           \
+		long got_ = (long)(expr), want_ = (long)(want);                        \
+		CHECKF(got_ == want_, "line %d: %s = %s, expected %s", __LINE__, #expr,  \
+		       result_name(got_), result_name(want_));                         \
+	} while (0)
+
+/* A result in words: 0, a count, or an errno's name. */
+static const char *result_name(long v)
+{
+	static char bufs[2][24];
+	static int next;
+	char *b = bufs[next++ % 2];
+
+	if (v < 0 && v >= -4095)
+		return errno_name((int)v);
+	ksnprintf(b, sizeof(bufs[0]), "%ld", v);
+	return b;
+}
+
 
 #define BEGIN()                                       \
 	do {                                          \
@@ -109,7 +132,7 @@ static const char *test_map_writes_visible(void)
 	long va = buffer(&a, 2, RW);
 	CHECK(va > 0);
 	virt_addr_t to = 0;
-	CHECK(share_map(&a, va, P(2), SHARE_WRITE, &b, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(2), SHARE_WRITE, &b, &to), 0);
 	CHECK(to != 0 && IS_ALIGNED(to, PAGE_SIZE));
 	unsigned flags = 0;
 	for (unsigned i = 0; i < 2; i++) {
@@ -139,7 +162,7 @@ static const char *test_map_read_only(void)
 	virt_addr_t to = 0;
 	struct fault f;
 	unsigned flags = 0;
-	CHECK(share_map(&a, va, P(1), 0, &b, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(1), 0, &b, &to), 0);
 	CHECK(frame_of(&b, to, &flags) == frame_of(&a, va, NULL) && !(flags & MAP_WRITE));
 	CHECK(peek(&b, to) == 'A');
 	CHECK(touch(&b, to, FAULT_WRITE, &f) == -EFAULT);
@@ -154,11 +177,11 @@ static const char *test_map_read_only(void)
 	long ro = buffer(&a, 1, PROT_READ);
 	CHECK(ro > 0);
 	virt_addr_t to2 = 0;
-	CHECK(share_map(&a, ro, P(1), SHARE_WRITE, &c, &to2) == -EACCES);
-	CHECK(share_map(&a, ro, P(1), 0, &c, &to2) == 0);
+	CHECK_IS(share_map(&a, ro, P(1), SHARE_WRITE, &c, &to2), -EACCES);
+	CHECK_IS(share_map(&a, ro, P(1), 0, &c, &to2), 0);
 	CHECK(peek(&c, to2) == 'A');
 	/* Nor may the receiver of a read-only mapping pass it on writable. */
-	CHECK(share_map(&b, to, P(1), SHARE_WRITE, &c, &to2) == -EACCES);
+	CHECK_IS(share_map(&b, to, P(1), SHARE_WRITE, &c, &to2), -EACCES);
 	CHECK_OK(check_all());
 	END();
 }
@@ -171,7 +194,7 @@ static const char *test_grant_moves(void)
 	uint64_t anon = fault_user_anon_pages();
 	virt_addr_t to = 0;
 	struct fault f;
-	CHECK(share_grant(&a, va, P(3), SHARE_WRITE, &b, &to) == 0);
+	CHECK_IS(share_grant(&a, va, P(3), SHARE_WRITE, &b, &to), 0);
 	CHECK(region_find(&a.regions, va) == NULL && frame_of(&a, va + P(1), NULL) == 0);
 	CHECK(frame_of(&b, to + P(1), NULL) == frame && owners(frame) == 1);
 	CHECK(kind_at(&b, to) == REGION_GRANTED && peek(&b, to + P(2)) == 'C');
@@ -183,12 +206,12 @@ static const char *test_grant_moves(void)
 	/* Shared memory cannot be granted. */
 	long sh = buffer(&a, 1, RW);
 	virt_addr_t to2 = 0;
-	CHECK(share_map(&a, sh, P(1), 0, &c, &to2) == 0);
-	CHECK(share_grant(&a, sh, P(1), 0, &b, &to2) == -EBUSY);
-	CHECK(share_grant(&c, to2, P(1), 0, &b, &to2) == -EBUSY);
+	CHECK_IS(share_map(&a, sh, P(1), 0, &c, &to2), 0);
+	CHECK_IS(share_grant(&a, sh, P(1), 0, &b, &to2), -EBUSY);
+	CHECK_IS(share_grant(&c, to2, P(1), 0, &b, &to2), -EBUSY);
 	/* Granted memory can be granted on, read-only. */
 	virt_addr_t to3 = 0;
-	CHECK(share_grant(&b, to, P(3), 0, &c, &to3) == 0);
+	CHECK_IS(share_grant(&b, to, P(3), 0, &c, &to3), 0);
 	CHECK(touch(&c, to3, FAULT_WRITE, &f) == -EFAULT && peek(&c, to3 + P(1)) == 'B');
 	CHECK_OK(check_all());
 	END();
@@ -199,8 +222,8 @@ static const char *build_chain(long *va, virt_addr_t *to_b, virt_addr_t *to_c)
 {
 	*va = buffer(&a, 4, RW);
 	CHECK(*va > 0);
-	CHECK(share_map(&a, *va, P(4), SHARE_WRITE, &b, to_b) == 0);
-	CHECK(share_map(&b, *to_b + P(1), P(1), 0, &c, to_c) == 0);
+	CHECK_IS(share_map(&a, *va, P(4), SHARE_WRITE, &b, to_b), 0);
+	CHECK_IS(share_map(&b, *to_b + P(1), P(1), 0, &c, to_c), 0);
 	CHECK(peek(&c, *to_c) == 'B');
 	CHECK(owners(frame_of(&a, *va + P(1), NULL)) == 3);
 	return check_all();
@@ -215,7 +238,7 @@ static const char *test_revoke_reaches_grandchild(void)
 	char text[160];
 	CHECK_OK(build_chain(&va, &to_b, &to_c));
 	uint64_t free_pages = buddy_free_pages();
-	CHECK(share_revoke(&a, va + P(3), P(1)) == 2);
+	CHECK_IS(share_revoke(&a, va + P(3), P(1)), 2);
 	CHECK(frame_of(&b, to_b, NULL) == 0 && frame_of(&c, to_c, NULL) == 0);
 	CHECK(touch(&c, to_c, 0, &f) == -EFAULT && f.violation == VIOLATION_SHARED_GONE);
 	fault_describe(&f, text, sizeof(text));
@@ -229,7 +252,7 @@ static const char *test_revoke_reaches_grandchild(void)
 	CHECK(buddy_free_pages() >= free_pages); /* tables of b and c may have gone too */
 	CHECK(share_node_count(&a) == 0 && share_node_count(&b) == 0 &&
 	      share_node_count(&c) == 0);
-	CHECK(share_revoke(&a, va, P(4)) == 0); /* nothing left: not an error */
+	CHECK_IS(share_revoke(&a, va, P(4)), 0); /* nothing left: not an error */
 	/* The receivers' regions stay, empty, until they unmap them. */
 	CHECK(kind_at(&b, to_b) == REGION_SHARED);
 	CHECK(user_munmap(&b, to_b, P(4)) == 0 && region_find(&b.regions, to_b) == NULL);
@@ -243,13 +266,13 @@ static const char *test_revoke_middle(void)
 	long va;
 	virt_addr_t to_b, to_c;
 	CHECK_OK(build_chain(&va, &to_b, &to_c));
-	CHECK(share_revoke(&b, to_b, P(1)) == 0);  /* c maps b's page 1, not 0 */
-	CHECK(share_revoke(&b, to_b, P(4)) == 1);  /* c only */
+	CHECK_IS(share_revoke(&b, to_b, P(1)), 0);  /* c maps b's page 1, not 0 */
+	CHECK_IS(share_revoke(&b, to_b, P(4)), 1);  /* c only */
 	CHECK(frame_of(&c, to_c, NULL) == 0 && peek(&b, to_b + P(1)) == 'B');
 	CHECK(owners(frame_of(&a, va + P(1), NULL)) == 2);
-	CHECK(share_revoke(&a, va + 100, 1) == -EINVAL);
-	CHECK(share_revoke(&a, va, 0) == -EINVAL);
-	CHECK(share_revoke(&a, USER_TOP - P(1), P(2)) == -EINVAL);
+	CHECK_IS(share_revoke(&a, va + 100, 1), -EINVAL);
+	CHECK_IS(share_revoke(&a, va, 0), -EINVAL);
+	CHECK_IS(share_revoke(&a, USER_TOP - P(1), P(2)), -EINVAL);
 	CHECK_OK(check_all());
 	END();
 }
@@ -290,12 +313,12 @@ static const char *test_munmap_takes_descendants(void)
 	CHECK(user_munmap(&b, to_b, P(1)) == 0);
 	CHECK_OK(check_all());
 	CHECK(owners(frame_of(&a, va, NULL)) == 1 && peek(&c, to_c) == 'B');
-	CHECK(share_revoke(&a, va, P(1)) == 0);
+	CHECK_IS(share_revoke(&a, va, P(1)), 0);
 	/* b punches out its page 2: two mappings; c under the lower one. */
 	CHECK(user_munmap(&b, to_b + P(2), P(1)) == 0);
 	CHECK(share_node_count(&b) == 2);
 	CHECK_OK(check_all());
-	CHECK(share_revoke(&a, va + P(3), P(1)) == 1); /* the upper piece only */
+	CHECK_IS(share_revoke(&a, va + P(3), P(1)), 1); /* the upper piece only */
 	CHECK(peek(&c, to_c) == 'B');
 	/* a unmaps its page 1: b's lower piece and c go with it. */
 	CHECK(user_munmap(&a, va + P(1), P(1)) == 0);
@@ -311,19 +334,19 @@ static const char *test_roots_merge(void)
 	BEGIN();
 	long va = buffer(&a, 4, RW);
 	virt_addr_t to_b = 0, to_c = 0, to_b2 = 0;
-	CHECK(share_map(&a, va, P(2), 0, &b, &to_b) == 0);
-	CHECK(share_map(&a, va + P(1), P(3), 0, &c, &to_c) == 0); /* overlaps: one root */
+	CHECK_IS(share_map(&a, va, P(2), 0, &b, &to_b), 0);
+	CHECK_IS(share_map(&a, va + P(1), P(3), 0, &c, &to_c), 0); /* overlaps: one root */
 	CHECK(share_node_count(&a) == 1 && peek(&c, to_c + P(2)) == 'D');
 	CHECK_OK(check_all());
-	CHECK(share_map(&a, va + P(3), P(1), 0, &b, &to_b2) == 0); /* inside the root */
+	CHECK_IS(share_map(&a, va + P(3), P(1), 0, &b, &to_b2), 0); /* inside the root */
 	CHECK(share_node_count(&a) == 1 && share_node_count(&b) == 2);
-	CHECK(share_revoke(&a, va + P(3), P(1)) == 2); /* c's and b's second */
+	CHECK_IS(share_revoke(&a, va + P(3), P(1)), 2); /* c's and b's second */
 	CHECK(peek(&b, to_b + P(1)) == 'B');
 	/* A range straddling a received mapping and other memory is refused. */
 	long own = user_mmap(&b, to_b + P(2), P(1), RW, ANON | MAP_FIXED, NULL, 0);
 	CHECK(own == (long)(to_b + P(2)));
 	virt_addr_t to = 0;
-	CHECK(share_map(&b, to_b + P(1), P(2), 0, &c, &to) == -EFAULT);
+	CHECK_IS(share_map(&b, to_b + P(1), P(2), 0, &c, &to), -EFAULT);
 	CHECK_OK(check_all());
 	END();
 }
@@ -337,7 +360,7 @@ static const char *test_map_file_data(void)
 	CHECK(user_map_file(&a, data, P(2), RW, &f, P(1), "prog") == 0);
 	CHECK(user_map_file(&a, data + P(2), P(1), PROT_READ, &f, 0, "text") == 0);
 	CHECK(peek(&a, data) == host_initrd_byte(P(1))); /* the file's own frame, read-only */
-	CHECK(share_map(&a, data, P(2), SHARE_WRITE, &b, &to) == 0);
+	CHECK_IS(share_map(&a, data, P(2), SHARE_WRITE, &b, &to), 0);
 	CHECK(frame_of(&a, data, NULL) != HOST_INITRD_PHYS + P(1));
 	CHECK(frame_of(&b, to, NULL) == frame_of(&a, data, NULL));
 	CHECK(peek(&b, to + 3) == host_initrd_byte(P(1) + 3));
@@ -346,7 +369,7 @@ static const char *test_map_file_data(void)
 	CHECK(peek(&a, data + 3) == 0xee && kind_at(&a, data) == REGION_SHARED);
 	/* Read-only file pages (text) are the initrd's own: refused. */
 	virt_addr_t to2 = 0;
-	CHECK(share_map(&a, data + P(2), P(1), 0, &c, &to2) == -EFAULT);
+	CHECK_IS(share_map(&a, data + P(2), P(1), 0, &c, &to2), -EFAULT);
 	CHECK_OK(check_all());
 	END();
 }
@@ -356,32 +379,32 @@ static const char *test_errors(void)
 	BEGIN();
 	long va = buffer(&a, 2, RW);
 	virt_addr_t to = 0;
-	CHECK(share_map(&a, va + 1, P(1), 0, &b, &to) == -EINVAL);
-	CHECK(share_map(&a, va, 0, 0, &b, &to) == -EINVAL);
-	CHECK(share_map(&a, va, P(1), 0, &a, &to) == -EINVAL);
-	CHECK(share_map(&a, va, P(1), 1u << 7, &b, &to) == -EINVAL);
-	CHECK(share_map(&a, va, P(1), SHARE_PAGER, &b, &to) == -EINVAL);
-	CHECK(share_map(&a, va + P(2), P(1), 0, &b, &to) == -EFAULT);  /* nothing there */
-	CHECK(share_map(&a, 0, P(1), 0, &b, &to) == -EFAULT);            /* below USER_START */
-	CHECK(share_map(&a, USER_TOP, P(1), 0, &b, &to) == -EFAULT);     /* the kernel's */
-	CHECK(share_map(&a, va, ~0ull & ~(P(1) - 1), 0, &b, &to) == -EFAULT); /* wraps */
-	CHECK(share_grant(&a, USER_TOP - P(1), P(2), 0, &b, &to) == -EFAULT);
-	CHECK(share_map(&a, va, SHARE_MAX_BYTES + P(1), 0, &b, &to) == -EINVAL); /* too long */
-	CHECK(share_map(&a, va, P(3), 0, &b, &to) == -EFAULT);         /* runs past it */
+	CHECK_IS(share_map(&a, va + 1, P(1), 0, &b, &to), -EINVAL);
+	CHECK_IS(share_map(&a, va, 0, 0, &b, &to), -EINVAL);
+	CHECK_IS(share_map(&a, va, P(1), 0, &a, &to), -EINVAL);
+	CHECK_IS(share_map(&a, va, P(1), 1u << 7, &b, &to), -EINVAL);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_PAGER, &b, &to), -EINVAL);
+	CHECK_IS(share_map(&a, va + P(2), P(1), 0, &b, &to), -EFAULT);  /* nothing there */
+	CHECK_IS(share_map(&a, 0, P(1), 0, &b, &to), -EFAULT);            /* below USER_START */
+	CHECK_IS(share_map(&a, USER_TOP, P(1), 0, &b, &to), -EFAULT);     /* the kernel's */
+	CHECK_IS(share_map(&a, va, ~0ull & ~(P(1) - 1), 0, &b, &to), -EFAULT); /* wraps */
+	CHECK_IS(share_grant(&a, USER_TOP - P(1), P(2), 0, &b, &to), -EFAULT);
+	CHECK_IS(share_map(&a, va, SHARE_MAX_BYTES + P(1), 0, &b, &to), -EINVAL); /* too long */
+	CHECK_IS(share_map(&a, va, P(3), 0, &b, &to), -EFAULT);         /* runs past it */
 	long none = user_mmap(&a, 0, P(1), PROT_NONE, ANON, NULL, 0);
-	CHECK(share_map(&a, none, P(1), 0, &b, &to) == -EFAULT);
-	CHECK(share_grant(&a, none, P(1), 0, &b, &to) == -EFAULT);
+	CHECK_IS(share_map(&a, none, P(1), 0, &b, &to), -EFAULT);
+	CHECK_IS(share_grant(&a, none, P(1), 0, &b, &to), -EFAULT);
 	CHECK(user_map_stack(&a, USER_STACK_TOP, USER_STACK_SIZE, USER_STACK_MAX) == 0);
-	CHECK(share_map(&a, USER_STACK_TOP - P(1), P(1), 0, &b, &to) == -EFAULT);
+	CHECK_IS(share_map(&a, USER_STACK_TOP - P(1), P(1), 0, &b, &to), -EFAULT);
 	/* SHARE_FIXED over a region: -EEXIST; outside the user half: -EINVAL. */
 	long used = user_mmap(&b, 0, P(1), RW, ANON, NULL, 0);
 	to = used;
-	CHECK(share_map(&a, va, P(1), SHARE_FIXED, &b, &to) == -EEXIST);
-	CHECK(share_grant(&a, va, P(1), SHARE_FIXED, &b, &to) == -EEXIST);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_FIXED, &b, &to), -EEXIST);
+	CHECK_IS(share_grant(&a, va, P(1), SHARE_FIXED, &b, &to), -EEXIST);
 	to = USER_TOP;
-	CHECK(share_map(&a, va, P(1), SHARE_FIXED, &b, &to) == -EINVAL);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_FIXED, &b, &to), -EINVAL);
 	to = used - P(4);
-	CHECK(share_map(&a, va, P(1), SHARE_FIXED | SHARE_WRITE, &b, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_FIXED | SHARE_WRITE, &b, &to), 0);
 	CHECK(to == used - P(4) && peek(&b, to) == 'A');
 	/* Failed calls changed nothing in the database. */
 	CHECK(share_node_count(&a) == 1 && share_node_count(&b) == 1);
@@ -397,7 +420,7 @@ static const char *test_fork_rule(void)
 	long priv = buffer(&a, 1, RW);
 	virt_addr_t to = 0;
 	unsigned flags = 0;
-	CHECK(share_map(&a, va, P(2), SHARE_WRITE, &b, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(2), SHARE_WRITE, &b, &to), 0);
 	struct user_space child;
 	CHECK(user_space_fork(&child, &a) == 0);
 	/* The child has no shared region and no shared page; private memory is COW. */
@@ -418,7 +441,7 @@ static const char *test_fork_rule(void)
 	phys_addr_t cow = frame_of(&a, priv, NULL);
 	CHECK(owners(cow) == 2);
 	virt_addr_t to2 = 0;
-	CHECK(share_map(&a, priv, P(1), 0, &c, &to2) == 0);
+	CHECK_IS(share_map(&a, priv, P(1), 0, &c, &to2), 0);
 	CHECK(frame_of(&a, priv, NULL) != cow && frame_of(&c, to2, NULL) == frame_of(&a, priv, NULL));
 	CHECK_OK(poke(&a, priv, 'p'));
 	CHECK(peek(&c, to2) == 'p' && peek(&child, priv) == 'A');
@@ -433,7 +456,7 @@ static const char *test_mprotect_shared(void)
 	long va = buffer(&a, 1, RW);
 	virt_addr_t to = 0;
 	unsigned flags = 0;
-	CHECK(share_map(&a, va, P(1), SHARE_WRITE, &b, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_WRITE, &b, &to), 0);
 	CHECK(user_mprotect(&a, va, P(1), PROT_READ) == 0);
 	CHECK(frame_of(&a, va, &flags) && !(flags & MAP_WRITE));
 	/* Made writable again: the shared frame (two owners) is writable at once. */
@@ -455,19 +478,19 @@ static const char *test_pager_pages(void)
 	CHECK(touch(&c, pr.start + P(1), 0, &f) == -EAGAIN && f.outcome == FAULT_PAGER);
 	CHECK(f.violation == VIOLATION_NONE);
 	virt_addr_t to = pr.start + P(1);
-	CHECK(share_map(&a, va + P(1), P(1), SHARE_FIXED | SHARE_PAGER, &c, &to) == 0);
+	CHECK_IS(share_map(&a, va + P(1), P(1), SHARE_FIXED | SHARE_PAGER, &c, &to), 0);
 	CHECK(to == pr.start + P(1) && peek(&c, to) == 'B');
 	CHECK(touch(&c, to, FAULT_WRITE, &f) == -EFAULT); /* read-only page: a violation */
-	CHECK(share_map(&a, va, P(1), SHARE_FIXED | SHARE_PAGER, &c, &to) == -EEXIST);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_FIXED | SHARE_PAGER, &c, &to), -EEXIST);
 	virt_addr_t outside = pr.end;
-	CHECK(share_map(&a, va, P(1), SHARE_FIXED | SHARE_PAGER, &c, &outside) == -EINVAL);
-	CHECK(share_grant(&a, va, P(1), SHARE_FIXED | SHARE_PAGER, &c, &to) == -EINVAL);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_FIXED | SHARE_PAGER, &c, &outside), -EINVAL);
+	CHECK_IS(share_grant(&a, va, P(1), SHARE_FIXED | SHARE_PAGER, &c, &to), -EINVAL);
 	CHECK_OK(check_all());
 	/* The pager's revoke reaches it: the next touch asks the pager again. */
-	CHECK(share_revoke(&a, va, P(2)) == 1);
+	CHECK_IS(share_revoke(&a, va, P(2)), 1);
 	CHECK(frame_of(&c, to, NULL) == 0 && touch(&c, to, 0, &f) == -EAGAIN);
 	to = pr.start;
-	CHECK(share_map(&a, va, P(1), SHARE_FIXED | SHARE_PAGER | SHARE_WRITE, &c, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(1), SHARE_FIXED | SHARE_PAGER | SHARE_WRITE, &c, &to), 0);
 	CHECK_OK(poke(&c, to + 9, 'w'));
 	CHECK(peek(&a, va + 9) == 'w');
 	/* The client unmaps the region: the mapping leaves the database. */
@@ -483,12 +506,207 @@ static const char *test_exec_move(void)
 	long va = buffer(&a, 1, RW);
 	virt_addr_t to = 0;
 	struct user_space moved;
-	CHECK(share_map(&a, va, P(1), 0, &b, &to) == 0);
+	CHECK_IS(share_map(&a, va, P(1), 0, &b, &to), 0);
 	user_space_move(&moved, &b); /* execve's swap: the database follows the space */
 	CHECK(share_node_count(&moved) == 1 && share_check_space(&moved) == NULL);
 	CHECK(share_revoke(&a, va, P(1)) == 1 && frame_of(&moved, to, NULL) == 0);
 	user_space_destroy(&moved);
 	CHECK(user_space_create(&b) == 0);
+	CHECK_OK(check_all());
+	END();
+}
+
+/* ---- lab 8 (docs/labs/lab8-ipc-memory.md): one test per part's contract ---- */
+
+/* Which memory may be passed, by map and by grant, and the rights the receiver gets. */
+static const char *test_source_kinds(void)
+{
+	BEGIN();
+	virt_addr_t to = 0;
+	unsigned flags = 0;
+	long rx = user_mmap(&a, 0, P(1), PROT_READ | PROT_EXEC, ANON, NULL, 0);
+	CHECK(rx > 0 && peek(&a, rx) == 0);
+	/* An executable sender: the receiver may execute, never write. */
+	CHECK_IS(share_map(&a, rx, P(1), SHARE_WRITE, &b, &to), -EACCES);
+	CHECK_IS(share_map(&a, rx, P(1), 0, &b, &to), 0);
+	CHECK(frame_of(&b, to, &flags) && (flags & MAP_EXEC) && !(flags & MAP_WRITE) &&
+	      (flags & MAP_USER));
+	CHECK(user_mprotect(&b, to, P(1), PROT_READ | PROT_EXEC) == 0);
+	/* A writable sender: read-only unless SHARE_WRITE, never executable. */
+	long rw = buffer(&a, 2, RW);
+	CHECK_IS(share_map(&a, rw, P(1), 0, &b, &to), 0);
+	CHECK(frame_of(&b, to, &flags) && !(flags & (MAP_WRITE | MAP_EXEC)));
+	CHECK_IS(share_map(&a, rw + P(1), P(1), SHARE_WRITE, &c, &to), 0);
+	CHECK(frame_of(&c, to, &flags) && (flags & MAP_WRITE) && !(flags & MAP_EXEC));
+	/* Two regions in one item: the rights both hold (read-only, then writable). */
+	long two = buffer(&a, 2, RW);
+	CHECK(two > 0 && user_mprotect(&a, two, P(1), PROT_READ) == 0);
+	CHECK_IS(share_map(&a, two, P(2), SHARE_WRITE, &b, &to), -EACCES);
+	CHECK_IS(share_grant(&a, two, P(2), SHARE_WRITE, &b, &to), -EACCES);
+	CHECK_IS(share_grant(&a, two, P(2), 0, &b, &to), 0);
+	CHECK(frame_of(&b, to + P(1), &flags) && !(flags & MAP_WRITE) && peek(&b, to + P(1)) == 'B');
+	/* A hole after a read-only page: -EFAULT comes before -EACCES. */
+	long ro = buffer(&a, 2, PROT_READ);
+	CHECK(ro > 0 && user_munmap(&a, ro + P(1), P(1)) == 0);
+	CHECK_IS(share_map(&a, ro, P(2), SHARE_WRITE, &b, &to), -EFAULT);
+	/* Shared memory: mapped on, never granted (-EBUSY before anything else). */
+	long sh = buffer(&a, 1, RW);
+	CHECK_IS(share_map(&a, sh, P(1), SHARE_WRITE, &b, &to), 0);
+	virt_addr_t on = 0;
+	CHECK_IS(share_grant(&b, to, P(1), SHARE_WRITE, &c, &on), -EBUSY);
+	CHECK(share_map(&b, to, P(1), SHARE_WRITE, &c, &on) == 0 && peek(&c, on) == 'A');
+	/* Neither the stack, PROT_NONE, a pager region, nor nothing. */
+	CHECK(user_map_stack(&a, USER_STACK_TOP, USER_STACK_SIZE, USER_STACK_MAX) == 0);
+	CHECK_IS(share_grant(&a, USER_STACK_TOP - P(1), P(1), 0, &b, &to), -EFAULT);
+	struct region pr = {.start = 0x10000000, .end = 0x10000000 + P(1),
+			    .prot = MAP_USER | MAP_WRITE, .kind = REGION_PAGER};
+	CHECK(region_insert(&a.regions, &pr) == 0);
+	CHECK_IS(share_map(&a, pr.start, P(1), 0, &b, &to), -EFAULT);
+	CHECK_IS(share_grant(&a, pr.start, P(1), 0, &b, &to), -EBUSY);
+	CHECK(region_remove(&a.regions, pr.start, pr.end) == 0);
+	CHECK_OK(check_all());
+	END();
+}
+
+/*
+ * One page mapped to two spaces: the same frame three times, three owners,
+ * AnonPages counts each mapping; each unmap gives one back. Pages the
+ * sender never touched are faulted in (zeroed, its own) before they pass.
+ */
+static const char *test_map_refcounts(void)
+{
+	BEGIN();
+	long va = buffer(&a, 1, RW);
+	uint64_t anon = fault_user_anon_pages();
+	virt_addr_t to_b = 0, to_c = 0;
+	CHECK_IS(share_map(&a, va, P(1), SHARE_WRITE, &b, &to_b), 0);
+	CHECK_IS(share_map(&a, va, P(1), 0, &c, &to_c), 0);
+	phys_addr_t frame = frame_of(&a, va, NULL);
+	CHECK(frame_of(&b, to_b, NULL) == frame && frame_of(&c, to_c, NULL) == frame);
+	CHECKF(owners(frame) == 3, "frame mapped in 3 spaces has refcount %u", owners(frame));
+	CHECKF(fault_user_anon_pages() == anon + 2, "AnonPages %lu, expected %lu",
+	       fault_user_anon_pages(), anon + 2);
+	CHECK_OK(poke(&b, to_b + 10, 'x'));
+	CHECK(peek(&a, va + 10) == 'x' && peek(&c, to_c + 10) == 'x');
+	CHECK(user_munmap(&b, to_b, P(1)) == 0 && owners(frame) == 2);
+	CHECK(fault_user_anon_pages() == anon + 1 && peek(&c, to_c) == 'A');
+	CHECK(user_munmap(&c, to_c, P(1)) == 0 && owners(frame) == 1);
+	CHECK(fault_user_anon_pages() == anon && share_node_count(&a) == 0);
+	/* Three pages never touched: each gets a zeroed frame of the sender's own first. */
+	long lazy = user_mmap(&a, 0, P(3), RW, ANON, NULL, 0);
+	CHECK(lazy > 0 && frame_of(&a, lazy, NULL) == 0);
+	CHECK_IS(share_map(&a, lazy, P(3), SHARE_WRITE, &b, &to_b), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		phys_addr_t f = frame_of(&a, lazy + P(i), NULL);
+		CHECKF(f && frame_of(&b, to_b + P(i), NULL) == f && owners(f) == 2,
+		       "untouched page %u: sender 0x%lx, receiver 0x%lx", i, f,
+		       frame_of(&b, to_b + P(i), NULL));
+		CHECK(peek(&b, to_b + P(i) + 99) == 0);
+	}
+	CHECK_OK(poke(&a, lazy + P(2), 'z'));
+	CHECK(peek(&b, to_b + P(2)) == 'z');
+	CHECK_OK(check_all());
+	END();
+}
+
+/* Grant of a range's middle: the sender's region splits around the hole, its other pages stay. */
+static const char *test_grant_middle(void)
+{
+	BEGIN();
+	long va = buffer(&a, 3, RW);
+	phys_addr_t middle = frame_of(&a, va + P(1), NULL);
+	uint64_t anon = fault_user_anon_pages();
+	virt_addr_t to = 0;
+	struct fault f;
+	CHECK_IS(share_grant(&a, va + P(1), P(1), SHARE_WRITE, &b, &to), 0);
+	CHECK(frame_of(&b, to, NULL) == middle && owners(middle) == 1 && peek(&b, to) == 'B');
+	CHECK(frame_of(&a, va + P(1), NULL) == 0 && region_find(&a.regions, va + P(1)) == NULL);
+	CHECK(touch(&a, va + P(1), FAULT_WRITE, &f) == -EFAULT && f.violation == VIOLATION_NOT_MAPPED);
+	CHECK(peek(&a, va) == 'A' && peek(&a, va + P(2)) == 'C');
+	CHECK(kind_at(&a, va) == REGION_ANON && kind_at(&a, va + P(2)) == REGION_ANON);
+	CHECKF(fault_user_anon_pages() == anon, "AnonPages %lu, expected %lu (a grant moves pages)",
+	       fault_user_anon_pages(), anon);
+	/* Untouched pages pass too (zeroed), and the receiver's may go back to the sender. */
+	long lazy = user_mmap(&a, 0, P(2), RW, ANON, NULL, 0);
+	virt_addr_t back = 0;
+	CHECK(share_grant(&a, lazy, P(2), SHARE_WRITE, &b, &to) == 0 && peek(&b, to + P(1)) == 0);
+	CHECK_OK(poke(&b, to + P(1), 'g'));
+	CHECK_IS(share_grant(&b, to, P(2), SHARE_WRITE, &a, &back), 0);
+	CHECK(peek(&a, back + P(1)) == 'g' && region_find(&b.regions, to) == NULL);
+	CHECK(kind_at(&a, back) == REGION_GRANTED);
+	CHECK_OK(check_all());
+	END();
+}
+
+/* Every allocation of a grant failing in turn: -ENOMEM, the sender keeps everything. */
+static const char *test_grant_without_memory(void)
+{
+	BEGIN();
+	static const enum failinject_kind kinds[] = {FAILINJECT_SLAB, FAILINJECT_PMM};
+	unsigned failures = 0;
+	for (unsigned k = 0; k < 2; k++) {
+		for (uint64_t n = 1; n < 64; n++) {
+			long va = buffer(&a, 4, RW);
+			CHECK(va > 0);
+			uint64_t anon = fault_user_anon_pages();
+			virt_addr_t to = 0;
+			CHECK(failinject_arm(kinds[k], n) == 0);
+			int err = share_grant(&a, va + P(1), P(2), SHARE_WRITE, &b, &to);
+			bool fired = failinject_pending(kinds[k]) == 0;
+			failinject_off();
+			CHECKF(fired ? err == -ENOMEM : err == 0,
+			       "%s allocation %lu failing: grant gave %d", failinject_kind_name(kinds[k]),
+			       n, err);
+			CHECK(fault_user_anon_pages() == anon);
+			CHECK_OK(check_all());
+			if (err == 0) {
+				CHECK(peek(&b, to + P(1)) == 'C' && frame_of(&a, va + P(1), NULL) == 0);
+				CHECK(user_munmap(&b, to, P(2)) == 0);
+			} else {
+				failures++;
+				CHECKF(peek(&a, va + P(1)) == 'B' && peek(&a, va + P(2)) == 'C',
+				       "%s allocation %lu failing: the sender lost its bytes",
+				       failinject_kind_name(kinds[k]), n);
+				CHECK(kind_at(&a, va + P(1)) == REGION_ANON && b.regions.count == 0);
+			}
+			CHECK(user_munmap(&a, va, P(4)) == 0);
+			if (!fired)
+				break;
+		}
+	}
+	CHECK(failures >= 2);
+	END();
+}
+
+/*
+ * Revoke's granularity: a mapping with any page from the range goes whole,
+ * mappings of other pages stay; a length rounds up to pages; a receiver's
+ * revoke of its mapping reaches only what it passed on.
+ */
+static const char *test_revoke_granularity(void)
+{
+	BEGIN();
+	long va = buffer(&a, 4, RW);
+	virt_addr_t to_b = 0, to_c = 0, to_c2 = 0;
+	CHECK_IS(share_map(&a, va, P(4), SHARE_WRITE, &b, &to_b), 0);   /* pages 0-3 */
+	CHECK_IS(share_map(&a, va, P(1), 0, &c, &to_c), 0);             /* page 0 */
+	CHECK_IS(share_map(&a, va + P(3), P(1), 0, &c, &to_c2), 0);     /* page 3 */
+	CHECK_IS(share_revoke(&a, va + P(1), 1), 1);                    /* b's only, all 4 pages */
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(frame_of(&b, to_b + P(i), NULL) == 0);
+	CHECK(peek(&c, to_c) == 'A' && peek(&c, to_c2) == 'D');
+	CHECK(owners(frame_of(&a, va, NULL)) == 2 && owners(frame_of(&a, va + P(1), NULL)) == 1);
+	CHECK_IS(share_revoke(&a, va + P(1), P(2)), 0);                 /* nobody holds 1-2 now */
+	CHECK(share_node_count(&a) == 1 && share_node_count(&b) == 0);
+	/* c passes its page 0 on to b: c's revoke takes that, a's mapping to c stays. */
+	virt_addr_t to_b2 = 0;
+	CHECK(share_map(&c, to_c, P(1), 0, &b, &to_b2) == 0 && peek(&b, to_b2) == 'A');
+	CHECK_IS(share_revoke(&c, to_c, P(1)), 1);
+	CHECK(frame_of(&b, to_b2, NULL) == 0 && peek(&c, to_c) == 'A');
+	CHECK_IS(share_revoke(&a, va, P(4)), 2);                        /* c's two */
+	CHECK(share_node_count(&a) == 0 && share_node_count(&c) == 0);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(owners(frame_of(&a, va + P(i), NULL)) == 1);
 	CHECK_OK(check_all());
 	END();
 }
@@ -689,6 +907,16 @@ static const struct selftest share_tests[] = {
 	{"exec_move", "user_space_move carries the database's nodes", test_exec_move},
 	{"without_memory", "allocations failing in turn: -ENOMEM, nothing changed or leaked",
 	 test_without_memory},
+	{"source_kinds", "which memory map and grant pass (-EFAULT, -EBUSY, -EACCES) and the "
+	 "rights the receiver gets", test_source_kinds},
+	{"map_refcounts", "a frame mapped to two spaces: three owners, AnonPages per mapping; "
+	 "untouched pages faulted in", test_map_refcounts},
+	{"grant_middle", "grant of a range's middle: the region splits, the frame moves, "
+	 "AnonPages unchanged; granted back", test_grant_middle},
+	{"grant_without_memory", "a grant's allocations failing in turn: -ENOMEM, the sender "
+	 "keeps region and bytes", test_grant_without_memory},
+	{"revoke_granularity", "revoke takes whole mappings with a page in the range, leaves "
+	 "the others; a receiver's revoke", test_revoke_granularity},
 	{"random_operations", "3,000 random operations among four spaces: refcounts equal "
 	 "mappings after each, nothing leaked", test_random_operations},
 };

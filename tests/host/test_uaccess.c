@@ -11,7 +11,8 @@
  * private file page still mapped from the initrd (a copy on write); kernel
  * addresses (refused before any access: no fault taken); unmapped pages;
  * a range straddling the end of a mapping (the prefix copied, -EFAULT);
- * read-only pages for writes; PROT_NONE pages that are still mapped;
+ * read-only pages for writes; PROT_NONE pages that are still mapped, and
+ * a range meeting one past other regions (refused before any byte moves);
  * strings: normal, empty, exactly fitting, one too long, without a NUL
  * before an unmapped page, with a NUL just before one, at USER_TOP.
  * Every test ends with the space destroyed and every frame back.
@@ -180,6 +181,51 @@ static const char *test_copy_protections(void)
 	END();
 }
 
+/*
+ * A range that meets a PROT_NONE region anywhere is refused before any
+ * byte moves: no fault taken, not even the prefix in the regions before it
+ * copied. Regions around it, and holes (the fault path decides there), are
+ * not refused.
+ */
+static const char *test_prot_none_refused_first(void)
+{
+	BEGIN();
+	/* Five regions: RW, R, RW (named apart), NONE (mapped, holding a secret), RW. */
+	CHECK(user_map_anon(&us, BASE, 3 * PAGE_SIZE, RW, "a") == 0);
+	CHECK(user_map_anon(&us, BASE + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ, "b") == 0);
+	CHECK(user_map_anon(&us, BASE + 4 * PAGE_SIZE, PAGE_SIZE, RW, "c") == 0);
+	CHECK(user_map_anon(&us, BASE + 5 * PAGE_SIZE, PAGE_SIZE, RW, "d") == 0);
+	CHECK(user_map_anon(&us, BASE + 6 * PAGE_SIZE, PAGE_SIZE, RW, "e") == 0);
+	virt_addr_t none = BASE + 5 * PAGE_SIZE;
+	CHECK(copy_to_user(none, "secret", 7) == 0);
+	CHECK(copy_to_user(BASE, "prefix", 7) == 0);
+	CHECK(user_mprotect(&us, none, PAGE_SIZE, PROT_NONE) == 0);
+	CHECK(bytes_at(none) != NULL); /* still mapped, for the kernel only */
+	uint64_t faults = host_copy_faults;
+	char buf[6 * PAGE_SIZE];
+	memset(buf, '.', sizeof(buf));
+	/* From the first region's start across four regions into the PROT_NONE one. */
+	CHECKF(copy_from_user(buf, BASE, 5 * PAGE_SIZE + 7) == -EFAULT,
+	       "a read reaching a PROT_NONE region 5 pages on was not refused");
+	CHECKF(buf[0] == '.', "the refused read copied its prefix (\"%.6s\"): check the regions "
+	       "before copying", buf);
+	CHECK(copy_from_user(buf, none - 1, 2) == -EFAULT && buf[0] == '.');
+	CHECK(copy_from_user(buf, none + PAGE_SIZE - 1, 2) == -EFAULT);
+	CHECK(copy_to_user(BASE + 4 * PAGE_SIZE, buf, 2 * PAGE_SIZE) == -EFAULT);
+	CHECK(bytes_at(BASE + 4 * PAGE_SIZE) == NULL); /* not even faulted in */
+	CHECKF(host_copy_faults == faults, "refused copies took %lu faults, expected none",
+	       host_copy_faults - faults);
+	/* Around it: allowed. Region after region up to it, and the one after it. */
+	CHECK(copy_from_user(buf, BASE, 5 * PAGE_SIZE) == 0 && memcmp(buf, "prefix", 7) == 0);
+	CHECK(copy_to_user(none + PAGE_SIZE, "after", 6) == 0);
+	/* A hole is no refusal: the copy faults there (a violation), after the prefix. */
+	memset(buf, '.', sizeof(buf));
+	CHECK(copy_from_user(buf, BASE + 7 * PAGE_SIZE - 3, 6) == -EFAULT);
+	CHECKF(host_copy_violations == 1, "a copy running into a hole took %lu violations, "
+	       "expected 1 (it must reach the copy, not be refused)", host_copy_violations);
+	END();
+}
+
 static const char *test_strncpy(void)
 {
 	BEGIN();
@@ -234,6 +280,8 @@ static const struct selftest uaccess_tests[] = {
 	 test_copy_bad_addresses},
 	{"copy_protections", "read-only refuses writes; PROT_NONE refuses both though mapped",
 	 test_copy_protections},
+	{"prot_none_refused_first", "a range meeting a PROT_NONE region: -EFAULT before any byte "
+	 "or fault; holes reach the copy", test_prot_none_refused_first},
 	{"strncpy", "strings: fitting, too long, NUL at a mapping's end, none before a hole",
 	 test_strncpy},
 };

@@ -28,6 +28,7 @@
 #include "mm/buddy.h"
 #include "mm/failinject.h"
 #include "mm/fault.h"
+#include "mm/kernel_space.h"
 #include "mm/page.h"
 #include "mm/paging.h"
 #include "mm/region.h"
@@ -282,6 +283,190 @@ static const char *test_fork_without_memory(void)
 	END();
 }
 
+/* ---- paging_share_cow alone (lab 7's fork_share_ptes), and the teardown ---- */
+
+/* What paging_share_cow told its fn: the pages in order; takes no owner. */
+#define SHARED_MAX 16
+struct shared_log {
+	unsigned count;
+	virt_addr_t va[SHARED_MAX];
+	phys_addr_t pa[SHARED_MAX];
+};
+
+static void log_shared(virt_addr_t va, phys_addr_t pa, void *arg)
+{
+	struct shared_log *log = arg;
+
+	if (log->count < SHARED_MAX) {
+		log->va[log->count] = va;
+		log->pa[log->count] = pa;
+	}
+	log->count++;
+}
+
+/* Is page va mapped in as (to *pa, with *flags)? */
+static bool mapped_in(struct address_space *as, virt_addr_t va, phys_addr_t *pa, unsigned *flags)
+{
+	struct paging_translation t;
+
+	if (paging_translate(as, va, &t) != 0)
+		return false;
+	*pa = t.pa & ~(PAGE_SIZE - 1);
+	*flags = t.flags;
+	return true;
+}
+
+/* The user pages build_parent maps, in address order, and which of them it wrote. */
+static const virt_addr_t parent_pages[] = {TEXT, DATA, DATA + PAGE_SIZE, BSS, HEAP + PAGE_SIZE,
+					    STACK_PAGE};
+static const bool parent_written[] = {false, true, false, true, true, true};
+
+/* Every page copied: same frame, same flags, read-only in both, fn once each in order. */
+static const char *test_share_copies_entries(void)
+{
+	struct address_space dst;
+	struct shared_log log = {0};
+	unsigned before[COUNT(parent_pages)];
+
+	BEGIN();
+	CHECK(user_space_create(&child) == 0); /* END destroys it */
+	CHECK_OK(build_parent());
+	CHECK(paging_create(&dst, &kernel_space) == 0);
+	for (size_t i = 0; i < COUNT(parent_pages); i++) {
+		phys_addr_t pa;
+		CHECK(mapped_in(&parent.as, parent_pages[i], &pa, &before[i]));
+		CHECKF(!!(before[i] & MAP_WRITE) == parent_written[i],
+		       "page 0x%lx: the test's parent is not as expected", parent_pages[i]);
+	}
+	uint64_t owners_before = owners(frame_of(&parent, BSS, NULL));
+	parent.as.cpus = CPUMASK_CPU(0) | CPUMASK_CPU(1); /* "active" on another CPU too */
+	host_current_root = parent.as.pml4;
+	uint64_t invalidated = host_invalidated_pages, remote = host_remote_flushes;
+	uint64_t remote_pages = host_remote_flush_pages;
+	int err = paging_share_cow(&dst, &parent.as, USER_START, USER_TOP, log_shared, &log);
+	uint64_t local_pages = host_invalidated_pages - invalidated;
+	uint64_t batches = host_remote_flushes - remote, batch_pages = host_remote_flush_pages -
+		remote_pages;
+	host_current_root = 0;
+	parent.as.cpus = 0;
+	CHECKF(err == 0, "paging_share_cow returned %d", err);
+	CHECKF(log.count == COUNT(parent_pages), "fn was called %u times for the %zu mapped pages",
+	       log.count, COUNT(parent_pages));
+	for (size_t i = 0; i < COUNT(parent_pages); i++) {
+		virt_addr_t va = parent_pages[i];
+		phys_addr_t pa, dpa;
+		unsigned pflags, dflags;
+		CHECKF(log.va[i] == va, "call %zu of fn named 0x%lx, expected 0x%lx (address order)",
+		       i, log.va[i], va);
+		CHECK(mapped_in(&parent.as, va, &pa, &pflags));
+		CHECKF(log.pa[i] == pa, "fn got frame 0x%lx for 0x%lx, the parent maps 0x%lx",
+		       log.pa[i], va, pa);
+		CHECKF(mapped_in(&dst, va, &dpa, &dflags) && dpa == pa,
+		       "page 0x%lx: not mapped to the parent's frame 0x%lx in the child", va, pa);
+		CHECKF(!(pflags & MAP_WRITE) && !(dflags & MAP_WRITE),
+		       "page 0x%lx: writable after the share (parent %x, child %x)", va, pflags, dflags);
+		CHECKF(dflags == pflags && pflags == (before[i] & ~MAP_WRITE),
+		       "page 0x%lx: flags %x in the child, %x in the parent, before %x (only the "
+		       "write bit may go)", va, dflags, pflags, before[i]);
+	}
+	CHECKF(owners(frame_of(&parent, BSS, NULL)) == owners_before,
+	       "the share took an owner itself (%lu -> %u): that is fn's job", owners_before,
+	       owners(frame_of(&parent, BSS, NULL)));
+	/* Each of the 4 pages that lost its write bit: invalidated here and, in one batch, on
+	 * the other CPU; read-only pages keep their TLB entries. */
+	CHECKF(local_pages == 4, "%lu pages invalidated on this CPU, expected the 4 written ones",
+	       local_pages);
+	CHECKF(batches == 1 && batch_pages == 4,
+	       "%lu remote shootdowns naming %lu pages, expected one batch of the 4 written ones",
+	       batches, batch_pages);
+	/* Tables: the PML4, and a PDPT, PD and PT for the image and for the stack. */
+	CHECKF(dst.table_pages == 7, "the child has %lu table pages, expected 7", dst.table_pages);
+	paging_destroy(&dst); /* fn took no owner: only the tables go */
+	END();
+}
+
+/* A part of the space, an empty range, a page mapped twice, no memory for a table. */
+static const char *test_share_range_and_errors(void)
+{
+	struct address_space dst;
+	struct shared_log log = {0};
+	phys_addr_t pa;
+	unsigned flags;
+
+	BEGIN();
+	CHECK(user_space_create(&child) == 0); /* END destroys it */
+	CHECK_OK(build_parent());
+	CHECK(paging_create(&dst, &kernel_space) == 0);
+	CHECK(paging_share_cow(&dst, &parent.as, BSS, BSS + 2 * PAGE_SIZE, log_shared, &log) == 0);
+	CHECKF(log.count == 1 && log.va[0] == BSS, "sharing [BSS, BSS + 2 pages), one mapped: "
+	       "fn called %u times", log.count);
+	CHECK(mapped_in(&parent.as, DATA, &pa, &flags) && (flags & MAP_WRITE));
+	CHECKF(!mapped_in(&dst, DATA, &pa, &flags) && !mapped_in(&dst, TEXT, &pa, &flags),
+	       "a page outside the range was shared");
+	CHECKF(dst.table_pages == 4, "%lu tables for one page, expected 4", dst.table_pages);
+	/* Nothing mapped in the range: no call, no table made. */
+	log.count = 0;
+	CHECK(paging_share_cow(&dst, &parent.as, 1ull << 30, 2ull << 30, log_shared, &log) == 0);
+	CHECKF(log.count == 0 && dst.table_pages == 4,
+	       "an empty range: %u calls, %lu tables (4 before)", log.count, dst.table_pages);
+	/* The child maps BSS already. */
+	CHECKF(paging_share_cow(&dst, &parent.as, BSS, BSS + PAGE_SIZE, log_shared, &log) ==
+	       -EEXIST, "sharing a page the child maps already is not -EEXIST");
+	paging_destroy(&dst);
+
+	/* No memory for the stack's tables: the image's pages are shared, the stack's untouched. */
+	CHECK(paging_create(&dst, &kernel_space) == 0);
+	log.count = 0;
+	CHECK(failinject_arm(FAILINJECT_PMM, 4) == 0); /* image: PDPT, PD, PT; the stack's PDPT */
+	int err = paging_share_cow(&dst, &parent.as, USER_START, USER_TOP, log_shared, &log);
+	failinject_off();
+	CHECKF(err == -ENOMEM, "no memory for a table: returned %d, expected -ENOMEM", err);
+	CHECKF(log.count == COUNT(parent_pages) - 1,
+	       "no memory for the stack's table: fn called %u times, expected %zu (the image's "
+	       "pages)", log.count, COUNT(parent_pages) - 1);
+	CHECKF(!mapped_in(&dst, STACK_PAGE, &pa, &flags), "the stack page is mapped in the child");
+	CHECKF(mapped_in(&parent.as, STACK_PAGE, &pa, &flags) && (flags & MAP_WRITE),
+	       "the stack page lost its write bit in the parent, though it was not shared");
+	CHECK(dst.table_pages == 4);
+	paging_destroy(&dst);
+	END();
+}
+
+/* Teardown: every page and table of the child in one walk, shared frames only lose an owner. */
+static const char *test_destroy_in_one_walk(void)
+{
+	BEGIN();
+	CHECK_OK(build_parent());
+	uint64_t free = buddy_free_pages(), anon = fault_user_anon_pages(),
+		 file = fault_user_file_pages();
+	CHECK(user_space_fork(&child, &parent) == 0);
+	CHECK_OK(poke(&child, BSS, 'c'));             /* the child's own copy */
+	CHECK_OK(poke(&child, HEAP, 'n'));     /* and a page only it has */
+	phys_addr_t mine = frame_of(&child, BSS, NULL), stack = frame_of(&child, STACK_PAGE, NULL);
+	uint64_t mapped = user_space_resident(&child);
+	uint64_t invalidated = host_invalidated_pages, remote = host_remote_flushes;
+	uint64_t n = user_space_destroy(&child);
+	CHECKF(n == mapped, "user_space_destroy returned %lu, the child mapped %lu pages", n,
+	       mapped);
+	CHECK(child.as.pml4 == 0 && child.regions.count == 0 && child.regions.items == NULL);
+	CHECKF(owners(stack) == 1, "a frame the parent still maps has %u owners", owners(stack));
+	CHECKF(phys_to_page(mine)->refcount == 0, "the child's own frame was not freed");
+	CHECKF(fault_user_anon_pages() == anon && fault_user_file_pages() == file,
+	       "AnonPages %lu (%lu before the fork), Mapped %lu (%lu)", fault_user_anon_pages(),
+	       anon, fault_user_file_pages(), file);
+	CHECKF(buddy_free_pages() == free, "%ld pages not given back (frames or tables)",
+	       (long)(free - buddy_free_pages()));
+	CHECKF(host_invalidated_pages == invalidated && host_remote_flushes - remote <= 1,
+	       "a space active on no CPU was torn down with %lu invalidations and %lu shootdowns "
+	       "(one walk needs none but the freed tables' one batch)",
+	       host_invalidated_pages - invalidated, host_remote_flushes - remote);
+	/* The parent is the last owner: its writes reuse. */
+	CHECK_OK(poke(&parent, STACK_PAGE, 'p'));
+	CHECK(frame_of(&parent, STACK_PAGE, NULL) == stack);
+	CHECK(user_space_create(&child) == 0); /* END destroys it again */
+	END();
+}
+
 static const struct selftest user_space_fork_tests[] = {
 	{"fork_shares_read_only", "same frames read-only in both, one owner more, initrd frames "
 	 "only mapped, counters exact, one TLB batch", test_fork_shares_read_only},
@@ -296,6 +481,13 @@ static const struct selftest user_space_fork_tests[] = {
 	 test_mprotect_keeps_shared_read_only},
 	{"fork_without_memory", "each allocation failing in turn: -ENOMEM, nothing leaked",
 	 test_fork_without_memory},
+	{"share_copies_entries", "paging_share_cow: same frame and flags, read-only in both, fn "
+	 "once per page in order, one TLB batch, only tables that get a page", test_share_copies_entries},
+	{"share_range_and_errors", "only the range; an empty range makes no table; -EEXIST; "
+	 "-ENOMEM for a table: the pages before shared, the rest untouched",
+	 test_share_range_and_errors},
+	{"destroy_in_one_walk", "teardown: the pages it mapped counted, shared frames lose one "
+	 "owner, everything back, no TLB work but one batch", test_destroy_in_one_walk},
 };
 
 SELFTEST_SUITE(user_space_fork, user_space_fork_tests);

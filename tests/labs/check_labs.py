@@ -17,6 +17,10 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
                shell, where the lab's skeleton_probe (tests/labs/labN.py),
                commands that need the missing code, says TODO(lab N) and the
                shell still answers;
+  unharmed N   in the lab N skeleton (labs N-9 stubbed) lab N-1 gets full marks
+               from the whole grader: no stub of a later lab breaks an earlier
+               lab (lab k meets the most stubs in the lab k+1 tree, so this
+               checks every earlier lab once; the lab 6 tree grades lab 5);
   part NAME    with only NAME stubbed, at least one of its lab's host tests
                fails: no part goes untested;
   batch        scripts/grade_batch.sh --quick grades a finished and an
@@ -32,6 +36,10 @@ For the course labs (docs/labs/) to be trusted, `make test` checks:
   kernel boot  a selftest boot that does not finish in time is reported with
                the console's last lines, identical lines shown once with their
                count;
+  user crash   a `run usertests -r` that was killed, exited early or hung is
+               reported as a host program's crash (the test reported before
+               keeps its points, the rest "no result"); failed tests are no crash;
+               many user tests are run in shell lines the shell takes;
   mutants      with a lab 1 buddy_merge that leaves the buddy listed, the
                selftest boot fails pmm_boot/no_forbidden_page and ends in
                seconds; with a pcp_drain that drains the newest pages,
@@ -166,6 +174,27 @@ def skeleton_boots(lab, dest):
     finally:
         m.close()
     return None
+
+
+def earlier_lab_unharmed(lab, dest):
+    """None if, in the lab `lab` skeleton, lab - 1 gets full marks from the
+    whole grader (host, kernel, QEMU and user tests).
+
+    A lab n student tree has every part of labs n..9 stubbed, so each stub
+    must keep what the earlier labs test working. Lab k's tests meet the most
+    stubs in the lab k + 1 tree (labs k+1..9 stubbed; every later tree stubs
+    a subset of those), so grading lab n - 1 in each lab n tree checks every
+    earlier lab, each once: the lab 6 tree, where labs 6-9 are stubs, grades
+    lab 5; lab 4 was graded in the lab 5 tree, under stubs 5-9; and so on."""
+    if lab - 1 not in labtool.LABS:
+        return None
+    code, out = run([sys.executable, "scripts/grade.py", str(lab - 1)], cwd=dest, timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if code == 0 and score and score.group(1) == score.group(2):
+        return None
+    return ("in the lab %d skeleton (parts of labs %d-%d stubbed) lab %d should get full "
+            "marks: a stub of a later lab breaks an earlier lab's tests:\n%s"
+            % (lab, lab, max(labtool.LABS), lab - 1, out[-3000:]))
 
 
 def make_tree(dest, args):
@@ -356,6 +385,65 @@ def crashes_reported(totals):
     grade.HOST_TIMEOUT = saved
 
 
+USER_RUBRIC = [(2, "user", "usertests:before", "reported before the crash"),
+               (3, "user", "usertests:during", "the test that crashed"),
+               (1, "user", "usertests:after", "never run")]
+USER_CONSOLES = {  # how `run usertests -r before during after` ended, as the shell says it
+    "killed": ("PASS before\npid 3 (usertests): #GP General Protection ip 0x4097c2\n"
+               "usertests (pid 3) killed by SIGSEGV\npagoda> ", r"was killed by SIGSEGV"),
+    "exit": ("PASS before\nusertests (pid 3) exited with status 3\npagoda> ",
+             r"exited with status 3 before its summary line"),
+    "hang": ("PASS before\n" + "spinning\n" * 5000, r"did not end within 240 s"),
+    "normal": ("PASS before\nFAIL during: x\nFAIL after: y\nusertests: 1 passed, 2 failed\n"
+               "usertests (pid 3) exited with status 1\npagoda> ", None),
+}
+
+
+def user_crash_reported():
+    """None if grade.py reports a usertests -r run that crashed, exited or hung
+    as for host programs: the test reported before keeps its points, the
+    others say "no result", the end is named with the console's last lines
+    (identical lines once); a run whose tests merely fail is no crash."""
+    import contextlib
+    import io
+    wrong = []
+    for mode, (console, said) in USER_CONSOLES.items():
+        results = {"user:usertests:before": (True, "")}
+        crashes = {}
+        problem = grade.user_run_problem("usertests", console, grade.USER_TIMEOUT)
+        if problem:
+            crashes["user"] = problem
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            grade.report(0, "user", USER_RUBRIC, results, set(), {}, crashes, False)
+        out = out.getvalue()
+        if said is None:
+            if problem:
+                wrong.append("%s: a run whose tests fail is no crash: %s" % (mode, problem))
+            continue
+        expected = [r"^PASS   2/2   user   usertests:before", r"^lab 0: 2/6 points",
+                    r"no result: `run usertests -r` ended before it reported", said,
+                    r"keep their result and points"]
+        if mode == "hang":
+            expected.append(r"the line above repeated \d+ more times")
+        missing = [p for p in expected if not re.search(p, out, re.M)]
+        if missing:
+            wrong.append("%s: expected %s in:\n%s" % (mode, missing, out))
+    return "\n".join(wrong) or None
+
+
+def user_lines_fit_the_shell():
+    """None if grade.py splits many user tests into shell lines the shell takes
+    (255 characters, 16 words), each name once, in order."""
+    names = ["usertest_number_%02d_with_a_long_name" % i for i in range(40)]
+    lines = grade.user_batches("usertests", names)
+    wrong = ["`run usertests -r %s`" % " ".join(line) for line in lines
+             if len("run usertests -r " + " ".join(line)) > 255 or len(line) + 3 > 16]
+    if wrong or [n for line in lines for n in line] != names:
+        return "lines the shell cannot take, or names lost: %s" % (wrong or lines)
+    return None
+
+
 def kernel_timeout_reported():
     """None if a selftest boot that runs out of time is reported, with capped lines."""
     import contextlib
@@ -537,6 +625,52 @@ def bad_arguments_refused():
     return "\n".join(wrong) or None
 
 
+def reference_full_marks():
+    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if code == 0 and score and score.group(1) == score.group(2):
+        return None
+    return "the reference does not get full marks:\n" + out[-3000:]
+
+
+def skeleton_checks(lab, all_parts):
+    """The checks of the lab `lab` skeleton: [(name, ok, why)], in order."""
+    records = []
+    dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
+    why = make_tree(dest, [str(lab)])
+    binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
+    if why is None:
+        code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
+        why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
+            lab, out[-2000:])
+    records.append(("labs/skeleton%d-builds" % lab, why is None, why or ""))
+    if why is not None:
+        return records
+    code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    stubbed = [p.name for p in all_parts if p.lab >= lab]
+    named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
+    missing = [p.name for p in all_parts if p.lab == lab and
+               (not named or p.name not in named.group(1))]
+    ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
+    records.append(("labs/skeleton%d-grade" % lab, ok,
+                    "expected below full marks naming %s; got:\n%s"
+                    % (", ".join(stubbed), out[-2500:])))
+    listed = parts(lab, cwd=dest)
+    want = sorted(p.name for p in all_parts if p.lab == lab)
+    records.append(("labs/skeleton%d-lists-todo" % lab,
+                    sorted(p.name for p in listed if p.todo) == want,
+                    "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
+                    % (lab, lab, want, listed)))
+    why = skeleton_boots(lab, dest)
+    records.append(("labs/skeleton%d-boots" % lab, why is None, why or ""))
+    if lab - 1 in labtool.LABS:
+        why = earlier_lab_unharmed(lab, dest)
+        records.append(("labs/skeleton%d-lab%d-unharmed" % (lab, lab - 1), why is None,
+                        why or ""))
+    return records
+
+
 def run_labs(totals):
     code, out = run([sys.executable, "scripts/lab.py", "check"])
     totals.record("labs/markers", code == 0, out)
@@ -549,57 +683,38 @@ def run_labs(totals):
     totals.record("labs/bad-arguments", why is None, why or "")
     for name, fn in (("labs/parts-tells-written-from-todo", stub_state_reported),
                      ("labs/challenge-stubs-give-no-answer", challenge_stubs_give_no_answer),
-                     ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported)):
+                     ("labs/grade-shows-kernel-boot-timeout", kernel_timeout_reported),
+                     ("labs/grade-shows-user-crash", user_crash_reported),
+                     ("labs/grade-user-lines-fit-the-shell", user_lines_fit_the_shell)):
         why = fn()
         totals.record(name, why is None, why or "")
     crashes_reported(totals)
-    for where, fn in (("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
-                      ("user", results_unforgeable_user)):
-        why = fn()
-        totals.record("labs/results-unforgeable-" + where, why is None, why or "")
-    code, out = run([sys.executable, "scripts/grade.py"], timeout=1200)
-    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-    totals.record("labs/reference-full-marks", code == 0 and score and score.group(1) ==
-                  score.group(2), "the reference does not get full marks:\n" + out[-3000:])
-    all_parts = parts()
-    for lab in labtool.LABS:
-        dest = os.path.join(ROOT, "build", "labs", "lab%d" % lab)
-        why = make_tree(dest, [str(lab)])
-        binaries = ["build/host/" + b for b in rubric_host_binaries(lab)]
-        if why is None:
-            code, out = run(["make", "-s", "-j2", "iso"] + binaries, cwd=dest)
-            why = None if code == 0 else "the lab %d skeleton does not build:\n%s" % (
-                lab, out[-2000:])
-        totals.record("labs/skeleton%d-builds" % lab, why is None, why or "")
-        if why is not None:
-            continue
-        code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
-        score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-        stubbed = [p.name for p in all_parts if p.lab >= lab]
-        named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
-        missing = [p.name for p in all_parts if p.lab == lab and
-                   (not named or p.name not in named.group(1))]
-        ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
-        totals.record("labs/skeleton%d-grade" % lab, ok,
-                      "expected below full marks naming %s; got:\n%s"
-                      % (", ".join(stubbed), out[-2500:]))
-        listed = parts(lab, cwd=dest)
-        want = sorted(p.name for p in all_parts if p.lab == lab)
-        totals.record("labs/skeleton%d-lists-todo" % lab,
-                      sorted(p.name for p in listed if p.todo) == want,
-                      "in the lab %d tree, `lab.py parts %d` should list %s as TODO; it lists %s"
-                      % (lab, lab, want, listed))
-        why = skeleton_boots(lab, dest)
-        totals.record("labs/skeleton%d-boots" % lab, why is None, why or "")
+    # The reference's objects, which every tree below starts from, are built
+    # before anything runs beside a copy of them.
+    binaries = sorted({b for lab in labtool.LABS for b in rubric_host_binaries(lab)} |
+                      {"test_lib"})
+    code, out = run(["make", "-s", "-j2", "iso"] + ["build/host/" + b for b in binaries])
+    totals.record("labs/reference-builds", code == 0, out[-3000:])
+    if code != 0:
+        return
     # Independent jobs, two at a time (each is mostly one single-threaded
-    # compile): every part alone, and the batch grader.
-    jobs = [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
-            for p in all_parts]
+    # compile or one QEMU): the longest first, each skeleton's checks in
+    # order, then every part alone and the rest. Results are recorded in
+    # this order once each job is done.
+    all_parts = parts()
+    jobs = [("labs/reference-full-marks", reference_full_marks, ())]
+    jobs += [(None, skeleton_checks, (lab, all_parts)) for lab in reversed(labtool.LABS)]
+    jobs += [("labs/results-unforgeable-" + where, fn, ()) for where, fn in (
+        ("host", results_unforgeable_host), ("kernel", results_unforgeable_kernel),
+        ("user", results_unforgeable_user))]
+    jobs += [("labs/part-%s-tested" % p.name, part_is_tested, (p.lab, p.name))
+             for p in all_parts]
     jobs.append(("labs/batch-grading", batch_grading_works, ()))
     jobs.append(("labs/broken-merge-fails-fast", broken_merge_fails_fast, ()))
     jobs.append(("labs/pcp-drain-message-says-list-and-flag", pcp_drain_message_precise, ()))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, *args)) for name, fn, args in jobs]
         for name, future in futures:
-            why = future.result()
-            totals.record(name, why is None, why or "")
+            got = future.result()
+            for record in got if name is None else [(name, got is None, got or "")]:
+                totals.record(*record)

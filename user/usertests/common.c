@@ -104,6 +104,18 @@ void unmap_pages(void *a, long n)
 	sys(SYS_munmap, a, n * P);
 }
 
+int page_holds(const volatile char *a, long i, char value)
+{
+	return a[i * P] == value && a[i * P + P / 2] == value && a[i * P + P - 1] == value;
+}
+
+void fill_page(volatile char *a, long i, char value)
+{
+	a[i * P] = value;
+	a[i * P + P / 2] = value;
+	a[i * P + P - 1] = value;
+}
+
 /* A page that was mapped and no longer is (nothing maps in between). */
 char *unmapped_page(void)
 {

@@ -45,19 +45,6 @@ static long resident(const char *a, long n)
 	return count;
 }
 
-/* Does page i of a hold value in each byte checked (first, middle, last)? */
-static int page_holds(const volatile char *a, long i, char value)
-{
-	return a[i * P] == value && a[i * P + P / 2] == value && a[i * P + P - 1] == value;
-}
-
-static void fill_page(volatile char *a, long i, char value)
-{
-	a[i * P] = value;
-	a[i * P + P / 2] = value;
-	a[i * P + P - 1] = value;
-}
-
 static char *cow_area;
 
 /*

@@ -76,7 +76,10 @@ extern const struct usertest protect_tests[];  /* protect.c: what ring 3 may not
 extern const struct usertest ioport_tests[];   /* ioports.c: ioperm, in and out from ring 3 */
 extern const struct usertest ipc_tests[];      /* ipc.c: messages, handles, map, grant, revoke */
 extern const struct usertest pager_tests[];    /* pager.c: user-level pagers (pager_region) */
+extern const struct usertest syscalls_lab_tests[]; /* syscalls_lab.c: lab 6, copies, brk, mprotect */
+extern const struct usertest fork_lab_tests[]; /* fork_lab.c: lab 7, a chain of forks, rss at exit */
 extern const struct usertest grader_tests[];   /* main.c: the lab grader's channel (-r) */
+extern const struct usertest ipcmem_tests[];   /* ipcmem.c: lab 8, memory passed by IPC */
 
 /* The system call nr with up to six arguments: its raw result (a value or -errno). */
 long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -116,6 +119,9 @@ int is_err(long v);
 /* n fresh anonymous private pages with protection prot, or NULL. */
 char *map_pages(long n, int prot);
 void unmap_pages(void *a, long n);
+/* Page i of a: do its first, middle and last bytes hold value? / set them to value. */
+int page_holds(const volatile char *a, long i, char value);
+void fill_page(volatile char *a, long i, char value);
 /* A page that was mapped and no longer is (nothing maps in between). */
 char *unmapped_page(void);
 /*

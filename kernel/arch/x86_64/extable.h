@@ -40,6 +40,16 @@ void extable_init(void);
 /* The entry for the instruction at rip, or NULL. Binary search; any context. */
 const struct extable_entry *extable_find(uint64_t rip);
 
+/*
+ * The entry of table[0 .. count) whose insn is rip, or NULL: a binary
+ * search, O(log count) comparisons, of a table sorted by insn with no
+ * duplicates (extable_init's result). count 0: NULL. Any context; no
+ * lock, no allocation. extable_find searches the kernel's table with it;
+ * host-compilable (tests/host/test_extable.c gives it tables of its own).
+ */
+const struct extable_entry *extable_search(const struct extable_entry *table, size_t count,
+					   uint64_t rip);
+
 /* The table (after extable_init: sorted), for tests and `cpuinfo`-style listings. */
 const struct extable_entry *extable_entries(size_t *count);
 
