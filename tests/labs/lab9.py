@@ -56,9 +56,10 @@ RUBRIC = [
 
 def skeleton_probe(m):
     """What the lab 9 skeleton says about its stubs. The scheduler runs all the
-    time on every CPU, so its stubs say TODO once per boot, at the first
-    switch (not once per command, which would put the line into other
-    commands' output at random); the probe returns the boot's output with
-    that of `spawn spin 2` and `threads`, which run into them again."""
+    time on every CPU, so its stubs say TODO once per boot, before the shell
+    starts (sched_policy_init calls each part once), not once per command,
+    which would put the line into other commands' output at random. The
+    probe returns the boot's output with that of `spawn spin 2` and
+    `threads`, which run into the stubs again."""
     boot = m.buf.split("pagoda> ", 1)[0]
     return boot + m.command("spawn spin 2") + m.command("threads")
