@@ -648,14 +648,17 @@ def skeleton_checks(lab, all_parts):
         return records
     code, out = run([sys.executable, "scripts/grade.py", "--quick", str(lab)], cwd=dest)
     score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-    stubbed = [p.name for p in all_parts if p.lab >= lab]
+    stubbed = [p.name for p in all_parts if p.lab == lab]
     named = re.search(r"^parts not implemented yet \(TODO\): (.*)$", out, re.M)
     missing = [p.name for p in all_parts if p.lab == lab and
                (not named or p.name not in named.group(1))]
-    ok = code != 0 and score and int(score.group(1)) < int(score.group(2)) and not missing
-    records.append(("labs/skeleton%d-grade" % lab, ok,
-                    "expected below full marks naming %s; got:\n%s"
-                    % (", ".join(stubbed), out[-2500:])))
+    below = code != 0 and score and int(score.group(1)) < int(score.group(2))
+    records.append(("labs/skeleton%d-grade" % lab, below and not missing,
+                    "expected below full marks naming each stubbed part of lab %d (%s)%s%s; "
+                    "got:\n%s" % (lab, ", ".join(stubbed),
+                                  "" if below else "; the score is not below full marks",
+                                  "; not named: " + ", ".join(missing) if missing else "",
+                                  out[-2500:])))
     listed = parts(lab, cwd=dest)
     want = sorted(p.name for p in all_parts if p.lab == lab)
     records.append(("labs/skeleton%d-lists-todo" % lab,
