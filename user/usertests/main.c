@@ -32,10 +32,9 @@
 static const struct usertest *const suites[] = {
 	files_tests, memory_tests, process_tests, fork_tests, cow_tests,
 	exec_tests,  pipe_tests,   signal_tests,  protect_tests, ioport_tests,
-	ipc_tests,   pager_tests,   grader_tests,
-	syscalls_lab_tests, /* lab 6 */
-	fork_lab_tests, /* lab 7 */
-	ipcmem_tests, /* lab 8 */
+	ipc_tests,   pager_tests,
+	syscalls_lab_tests, fork_lab_tests, ipcmem_tests, /* labs 6, 7, 8 (docs/labs/) */
+	grader_tests,
 };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 

@@ -78,8 +78,8 @@ extern const struct usertest ipc_tests[];      /* ipc.c: messages, handles, map,
 extern const struct usertest pager_tests[];    /* pager.c: user-level pagers (pager_region) */
 extern const struct usertest syscalls_lab_tests[]; /* syscalls_lab.c: lab 6, copies, brk, mprotect */
 extern const struct usertest fork_lab_tests[]; /* fork_lab.c: lab 7, a chain of forks, rss at exit */
-extern const struct usertest grader_tests[];   /* main.c: the lab grader's channel (-r) */
 extern const struct usertest ipcmem_tests[];   /* ipcmem.c: lab 8, memory passed by IPC */
+extern const struct usertest grader_tests[];   /* main.c: the lab grader's channel (-r) */
 
 /* The system call nr with up to six arguments: its raw result (a value or -errno). */
 long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
