@@ -33,12 +33,31 @@ def check_irqs_and_tick(m, what):
     check("selftest: 4 passed, 0 failed" in out, "%s: selftest apic:\n%s" % (what, out))
 
 
+def check_apic_ids(m, cpuinfo, n):
+    """cpuinfo's APIC id is the register of the CPU it names, whichever CPU the
+    shell ran on (it may run on any): the id `cpus` recorded for that CPU at
+    bring-up. The boot CPU, CPU 0, is QEMU's APIC id 0; the n ids are distinct."""
+    found = re.search(r"local APIC in xAPIC mode \(MMIO at 0x[0-9a-f]+\), id (\d+) on CPU (\d+);",
+                      cpuinfo)
+    check(found, "cpuinfo does not name the CPU whose xAPIC id it gives:\n" + cpuinfo)
+    out = m.command("cpus")
+    ids = {int(cpu): int(apic) for cpu, apic in
+           re.findall(r"^\s*(\d+)\s+(\d+)\s+online\s", out, re.M)}
+    check(len(ids) == n and len(set(ids.values())) == n,
+          "cpus does not list %d online CPUs with distinct APIC ids:\n%s" % (n, out))
+    check(ids[0] == 0, "the boot CPU (CPU 0) is not APIC id 0:\n" + out)
+    apic, cpu = int(found.group(1)), int(found.group(2))
+    check(ids.get(cpu) == apic, "cpuinfo read APIC id %d on CPU %d, cpus lists %s:\n%s"
+          % (apic, cpu, ids.get(cpu), out))
+
+
 @shell_test("ISA IRQs through the I/O APIC, the tick from the LAPIC timer")
 def apic_routing(m):
     check(re.search(r"^interrupts: local APIC and \d+ I/O APIC", m.buf, re.M),
           "the boot log does not say the I/O APIC is used:\n" + m.buf[-2000:])
     out = m.command("cpuinfo")
-    for pattern in (r"interrupts: +local APIC in (xAPIC|x2APIC) mode", r"I/O APIC 0: +id \d+, GSI 0-",
+    for pattern in (r"interrupts: +local APIC in (xAPIC|x2APIC) mode .*, id 0 on CPU 0; I/O APIC",
+                    r"I/O APIC 0: +id \d+, GSI 0-",
                     r"tick: +local APIC timer, 100 Hz \(\d+ counts/s",
                     # QEMU's MADT: IRQ 0 -> GSI 2 (so IRQ 2 has no input), the SCI level
                     r"ISA IRQ 0: +GSI 2, edge, active high", r"ISA IRQ 2: +no I/O APIC input",
@@ -69,8 +88,7 @@ def apic_with_four_cpus(firmware):
         m.wait_prompt()
         out = m.command("cpuinfo")
         check(re.search(r"CPUs: +4 \(ACPI MADT\)", out), "the MADT does not list 4 CPUs:\n" + out)
-        check(re.search(r"local APIC in xAPIC mode .*, id 0;", out),
-              "CPU 0 is not APIC id 0 in xAPIC mode:\n" + out)
+        check_apic_ids(m, out, 4)
         check_irqs_and_tick(m, "-smp 4")
     finally:
         m.close()

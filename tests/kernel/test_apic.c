@@ -8,6 +8,8 @@
  * overrides to GSI 2 on PCs and QEMU, arrives through the I/O APIC when
  * unmasked and stops when masked again. On the 8259 fallback (`noapic`) the
  * APIC checks pass with nothing to check, and the tick check still runs.
+ * The shell thread may run on any CPU and move at a tick: a check that
+ * reads one CPU's registers and counters keeps preemption off meanwhile.
  */
 #include "kernel/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -20,6 +22,7 @@
 #include "kernel/selftest.h"
 #include "kernel/timer.h"
 #include "mm/arch.h"
+#include "mm/spinlock.h"
 
 static volatile unsigned self_ipis;
 
@@ -38,13 +41,12 @@ static bool wait_for(volatile unsigned *counter, unsigned want, unsigned ms)
 	return *counter >= want;
 }
 
-static const char *test_self_ipi(void)
+/* The IPI's sender, target and counters are one CPU: the caller keeps preemption off. */
+static const char *self_ipi_here(void)
 {
 	uint64_t sent0, received0, sent1, received1;
 	unsigned cpu = arch_cpu_id();
 
-	if (!lapic_in_use())
-		return NULL; /* the 8259 fallback: no local APIC to send with */
 	CHECK(interrupts_enabled());
 	trap_register_vector(VEC_SELFTEST_IPI, selftest_ipi_handler);
 	lapic_ipi_counts(cpu, &sent0, &received0);
@@ -56,6 +58,16 @@ static const char *test_self_ipi(void)
 	       "counts: sent %lu -> %lu, received %lu -> %lu", sent0, sent1, received0, received1);
 	CHECK(self_ipis == before + 1); /* exactly once */
 	return NULL;
+}
+
+static const char *test_self_ipi(void)
+{
+	if (!lapic_in_use())
+		return NULL; /* the 8259 fallback: no local APIC to send with */
+	preempt_disable(); /* the shell thread runs on any CPU: it must not move mid-test */
+	const char *err = self_ipi_here();
+	preempt_enable();
+	return err;
 }
 
 static const char *test_tick_rate(void)
@@ -81,8 +93,11 @@ static const char *test_lapic_identity(void)
 {
 	if (!lapic_in_use())
 		return NULL;
+	preempt_disable(); /* the id and the CPU number read on one CPU */
 	uint32_t id = lapic_id();
-	if (arch_cpu_id() == 0 && acpi_madt.have_madt)
+	unsigned cpu = arch_cpu_id();
+	preempt_enable();
+	if (cpu == 0 && acpi_madt.have_madt)
 		CHECKF(id == acpi_madt.cpus[0].apic_id, "APIC id %u, the MADT's boot CPU is %u", id,
 		       acpi_madt.cpus[0].apic_id);
 	/* The timer counts at bus/core clock / 16: between 1 MHz and 1 GHz on anything real. */
