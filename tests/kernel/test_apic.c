@@ -2,9 +2,10 @@
  * test_apic.c - kernel-only checks of the interrupt path (suite `apic`,
  * kernel/arch/x86_64/lapic.h, ioapic.h, timer.h) on the running machine:
  * an IPI this CPU sends itself arrives once and is counted sent and
- * received; this CPU's tick advances at TIMER_HZ against the TSC; the
- * local APIC reports the id the MADT gave the boot CPU, and the LAPIC
- * timer's measured rate is plausible; IRQ 0 (the PIT), which the MADT
+ * received; this CPU's tick arrives, never faster than TIMER_HZ against the
+ * TSC (an emulator may merge late ones); the local APIC reports the id the
+ * MADT gave the boot CPU, the LAPIC timer's measured rate is plausible and
+ * each period counts 1/TIMER_HZ s of it; IRQ 0 (the PIT), which the MADT
  * overrides to GSI 2 on PCs and QEMU, arrives through the I/O APIC when
  * unmasked and stops when masked again. On the 8259 fallback (`noapic`) the
  * APIC checks pass with nothing to check, and the tick check still runs.
@@ -80,8 +81,15 @@ static const char *test_tick_rate(void)
 	while (rdtsc() - tsc0 < wait)
 		cpu_relax();
 	uint64_t ticks = timer_cpu_ticks(cpu) - t0;
-	/* 20 expected; TCG's clocks wobble, so accept half to double. */
-	CHECKF(ticks >= TIMER_HZ / 10 && ticks <= TIMER_HZ * 2 / 5,
+	/*
+	 * 20 expected. An emulator can lose ticks, not add them: when the host
+	 * starves the thread that runs QEMU's timers, the periods it missed
+	 * become one interrupt (4 of 20 were seen under TCG on a loaded host,
+	 * with the rate exact). So: they arrive, and never more than double;
+	 * the rate itself is the timer's programming (lapic_identity) and the
+	 * measured rate the integration tests compare with QEMU's.
+	 */
+	CHECKF(ticks >= 1 && ticks <= TIMER_HZ * 2 / 5,
 	       "%lu ticks in 200 ms of TSC time at %u Hz (%s)", ticks, TIMER_HZ,
 	       timer_tick_source());
 	if (cpu == 0)
@@ -93,8 +101,8 @@ static const char *test_lapic_identity(void)
 {
 	if (!lapic_in_use())
 		return NULL;
-	preempt_disable(); /* the id and the CPU number read on one CPU */
-	uint32_t id = lapic_id();
+	preempt_disable(); /* the id, the timer and the CPU number read on one CPU */
+	uint32_t id = lapic_id(), period = lapic_timer_period_count();
 	unsigned cpu = arch_cpu_id();
 	preempt_enable();
 	if (cpu == 0 && acpi_madt.have_madt)
@@ -103,6 +111,9 @@ static const char *test_lapic_identity(void)
 	/* The timer counts at bus/core clock / 16: between 1 MHz and 1 GHz on anything real. */
 	CHECKF(lapic_timer_hz() >= 1000000 && lapic_timer_hz() <= 1000000000ull,
 	       "LAPIC timer measured at %lu counts/s", lapic_timer_hz());
+	/* Each period counts 1/TIMER_HZ s at that rate: this CPU's tick is TIMER_HZ. */
+	CHECKF(period == lapic_timer_hz() / TIMER_HZ, "the timer reloads %u counts, not %lu",
+	       period, lapic_timer_hz() / TIMER_HZ);
 	CHECK(lapic_error_count(NULL) == 0);
 	return NULL;
 }
@@ -140,8 +151,8 @@ static const char *test_isa_override_irq0(void)
 
 static const struct selftest apic_tests[] = {
 	{"self_ipi", "an IPI to this CPU arrives once, counted sent and received", test_self_ipi},
-	{"tick_rate", "this CPU's tick runs at TIMER_HZ against the TSC", test_tick_rate},
-	{"lapic_identity", "APIC id matches the MADT's boot CPU; timer rate plausible",
+	{"tick_rate", "this CPU's ticks arrive, at most TIMER_HZ against the TSC", test_tick_rate},
+	{"lapic_identity", "APIC id matches the MADT's boot CPU; timer rate plausible, TIMER_HZ periods",
 	 test_lapic_identity},
 	{"isa_override_irq0", "IRQ 0 arrives through its overridden GSI, and stops when masked",
 	 test_isa_override_irq0},
