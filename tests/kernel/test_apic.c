@@ -136,12 +136,13 @@ static const char *test_isa_override_irq0(void)
 	pit_start_periodic(TIMER_HZ);
 	trap_register_irq(IRQ_TIMER, count_irq0); /* unmasks GSI route.gsi */
 	arch_irq_restore(flags);
-	bool arrived = wait_for(&irq0_count, 5, 500);
+	/* 3 of 50 due in 500 ms, given up to 2 s: a starved emulator merges late periods. */
+	bool arrived = wait_for(&irq0_count, 3, 2000);
 	flags = arch_irq_save();
 	ioapic_mask_irq(IRQ_TIMER);
 	pit_stop();
 	arch_irq_restore(flags);
-	CHECKF(arrived, "IRQ 0 (GSI %u) came %u times in 500 ms at %u Hz", route.gsi, irq0_count,
+	CHECKF(arrived, "IRQ 0 (GSI %u) came %u times in 2000 ms at %u Hz", route.gsi, irq0_count,
 	       TIMER_HZ);
 	unsigned after = irq0_count;
 	wait_for(&irq0_count, after + 2, 50);
