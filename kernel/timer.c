@@ -10,6 +10,8 @@
  *   [x] ticks only ever increase, and only in CPU 0's tick: by one, or to
  *       the periods the TSC says have passed since the tick started if
  *       more (lost interrupts are counted late, never skipped);
+ *   [x] timer_ticks() is the larger of ticks and those periods, so it
+ *       never goes back and a deadline read from it is never stale;
  *   [x] cpu_ticks[c] is written only by CPU c's tick;
  *   [x] tsc_hz is set once, before interrupts are first enabled.
  * A 64-bit counter read on x86-64 is a single load, so readers need no
@@ -37,6 +39,12 @@ static uint64_t tsc_at_ready;
 static uint64_t tsc_at_tick_start; /* the TSC when the tick started: ticks counts periods since */
 static uint64_t tsc_per_tick;      /* TSC cycles per tick period (0: the TSC rate is unknown) */
 
+/* Tick periods the TSC says have passed since the tick started (0: rate unknown). */
+static uint64_t ticks_due(void)
+{
+	return tsc_per_tick ? (rdtsc() - tsc_at_tick_start) / tsc_per_tick : 0;
+}
+
 /* Every CPU's tick: its own count; CPU 0's also the global one. */
 static void timer_tick(void)
 {
@@ -52,7 +60,7 @@ static void timer_tick(void)
 		 * IPC timeouts, which count ticks, keep the clock's time. At least
 		 * one per interrupt.
 		 */
-		uint64_t due = tsc_per_tick ? (rdtsc() - tsc_at_tick_start) / tsc_per_tick : 0;
+		uint64_t due = ticks_due();
 		ticks = due > ticks + 1 ? due : ticks + 1;
 		fbcon_tick(); /* the screen: draw output a burst left waiting */
 	}
@@ -95,7 +103,14 @@ const char *timer_tick_source(void)
 
 uint64_t timer_ticks(void)
 {
-	return ticks;
+	/*
+	 * A reader between a lost interrupt and the next one sees the periods
+	 * passed too: a deadline taken from a stale count would end early once
+	 * the next tick caught up.
+	 */
+	uint64_t t = ticks, due = ticks_due();
+
+	return due > t ? due : t;
 }
 
 uint64_t timer_tsc_hz(void)

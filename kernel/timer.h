@@ -26,9 +26,10 @@
 void timer_init(uint64_t entry_tsc);
 
 /*
- * Tick periods since timer_init(), advanced by CPU 0's tick: one per
- * interrupt, or more where the TSC shows interrupts were lost (a stalled
- * emulator), so tick deadlines keep real time. Any context.
+ * Tick periods since timer_init(): CPU 0's tick count, advanced by one
+ * per interrupt, or more where the TSC shows interrupts were lost (a
+ * stalled emulator), and never less than the periods the TSC says have
+ * passed, so tick deadlines keep real time. Any context.
  */
 uint64_t timer_ticks(void);
 
