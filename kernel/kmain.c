@@ -276,7 +276,7 @@ static void kmain_first_thread(void *arg __unused)
 	int err = process_start_init();      /* pid 1, user/init.c: adopts and reaps orphans */
 	if (err)
 		kprintf("init: not started (%s): the kernel reaps orphans\n", errno_name(err));
-	err = ipc_spawn_nameserver();        /* user/nameserver.c, holding its endpoint's RECEIVE */
+	err = ipc_spawn_nameserver();        /* user/nameserver.c (RECEIVE); back once it waits */
 	if (err)
 		kprintf("nameserver: not started (%s): ns_lookup fails\n", errno_name(err));
 	shell_run();                         /* the prompt; never returns */

@@ -7,7 +7,11 @@
  * only). Where the LAPIC timer ticks, the PIT only measures the TSC at
  * boot (channel 2, polled); channel 0 is stopped and IRQ 0 stays masked.
  * Invariants:
- *   [x] ticks only ever increase, and only in CPU 0's tick;
+ *   [x] ticks only ever increase, and only in CPU 0's tick: by one, or to
+ *       the periods the TSC says have passed since the tick started if
+ *       more (lost interrupts are counted late, never skipped);
+ *   [x] timer_ticks() is the larger of ticks and those periods, so it
+ *       never goes back and a deadline read from it is never stale;
  *   [x] cpu_ticks[c] is written only by CPU c's tick;
  *   [x] tsc_hz is set once, before interrupts are first enabled.
  * A 64-bit counter read on x86-64 is a single load, so readers need no
@@ -32,6 +36,14 @@ static uint64_t cpu_ticks[MM_MAX_CPUS];
 static uint64_t tsc_hz;
 static uint64_t tsc_at_entry;
 static uint64_t tsc_at_ready;
+static uint64_t tsc_at_tick_start; /* the TSC when the tick started: ticks counts periods since */
+static uint64_t tsc_per_tick;      /* TSC cycles per tick period (0: the TSC rate is unknown) */
+
+/* Tick periods the TSC says have passed since the tick started (0: rate unknown). */
+static uint64_t ticks_due(void)
+{
+	return tsc_per_tick ? (rdtsc() - tsc_at_tick_start) / tsc_per_tick : 0;
+}
 
 /* Every CPU's tick: its own count; CPU 0's also the global one. */
 static void timer_tick(void)
@@ -41,7 +53,15 @@ static void timer_tick(void)
 
 	__atomic_store_n(&cpu_ticks[cpu], cpu_ticks[cpu] + 1, __ATOMIC_RELAXED);
 	if (cpu == 0) {
-		ticks++;
+		/*
+		 * ticks follows the TSC: a period whose interrupt never came (an
+		 * emulator whose timer thread the host starved merges late periods
+		 * into one interrupt) is counted at the next one, so sleeps and
+		 * IPC timeouts, which count ticks, keep the clock's time. At least
+		 * one per interrupt.
+		 */
+		uint64_t due = ticks_due();
+		ticks = due > ticks + 1 ? due : ticks + 1;
 		fbcon_tick(); /* the screen: draw output a burst left waiting */
 	}
 	lockup_tick();      /* debug mode: is the peer CPU still ticking? */
@@ -59,6 +79,8 @@ void timer_init(uint64_t entry_tsc)
 	b = pit_measure_tsc_hz();
 	c = pit_measure_tsc_hz();
 	tsc_hz = MAX(MIN(a, b), MIN(MAX(a, b), c));
+	tsc_per_tick = tsc_hz / TIMER_HZ;
+	tsc_at_tick_start = rdtsc();
 	if (lapic_in_use()) {
 		pit_stop(); /* whatever the firmware left running on channel 0: IRQ 0 is masked */
 		trap_register_vector(VEC_LOCAL_TIMER, timer_tick);
@@ -81,7 +103,14 @@ const char *timer_tick_source(void)
 
 uint64_t timer_ticks(void)
 {
-	return ticks;
+	/*
+	 * A reader between a lost interrupt and the next one sees the periods
+	 * passed too: a deadline taken from a stale count would end early once
+	 * the next tick caught up.
+	 */
+	uint64_t t = ticks, due = ticks_due();
+
+	return due > t ? due : t;
 }
 
 uint64_t timer_tsc_hz(void)

@@ -25,7 +25,12 @@
  */
 void timer_init(uint64_t entry_tsc);
 
-/* Ticks since timer_init(): CPU 0's. */
+/*
+ * Tick periods since timer_init(): CPU 0's tick count, advanced by one
+ * per interrupt, or more where the TSC shows interrupts were lost (a
+ * stalled emulator), and never less than the periods the TSC says have
+ * passed, so tick deadlines keep real time. Any context.
+ */
 uint64_t timer_ticks(void);
 
 /* Timer interrupts cpu has taken (0 for a CPU that never ticked). Any context. */

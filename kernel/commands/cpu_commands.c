@@ -6,7 +6,8 @@
  * Invariants:
  *   [x] every feature line reads `  name: yes|no  what it is`, for scripts
  *
- * Calling context: the shell thread.
+ * Calling context: the shell thread, on whichever CPU it runs: what is
+ * per-CPU (the APIC id) names the CPU it was read on.
  */
 #include "drivers/keyboard.h"
 #include "kernel/acpi.h"
@@ -18,6 +19,8 @@
 #include "kernel/timer.h"
 #include "kernel/shell/shell.h"
 #include "kernel/smp/smp.h"
+#include "mm/arch.h"
+#include "mm/spinlock.h"
 #include "lib/printf.h"
 
 static const char *yes_no(bool b)
@@ -25,17 +28,26 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-/* The interrupt path in use: controllers, mode, routes, the tick. */
+/*
+ * The interrupt path in use: controllers, mode, routes, the tick. The APIC
+ * id is this CPU's register, read with the CPU's number in one
+ * preemption-free stretch: the shell thread may run on any CPU.
+ */
 static void print_interrupts(void)
 {
+	preempt_disable();
+	unsigned cpu = arch_cpu_id();
+	uint32_t id = lapic_id();
+	preempt_enable();
+
 	if (!lapic_in_use()) {
 		kprintf("interrupts:    8259 PIC (no I/O APIC in use)\n");
 	} else if (lapic_x2apic_enabled()) {
-		kprintf("interrupts:    local APIC in x2APIC mode (MSRs), id %u; I/O APIC\n",
-			lapic_id());
+		kprintf("interrupts:    local APIC in x2APIC mode (MSRs), id %u on CPU %u; I/O APIC\n",
+			id, cpu);
 	} else {
-		kprintf("interrupts:    local APIC in xAPIC mode (MMIO at 0x%lx), id %u; I/O APIC\n",
-			lapic_base_address(), lapic_id());
+		kprintf("interrupts:    local APIC in xAPIC mode (MMIO at 0x%lx), id %u on CPU %u; "
+			"I/O APIC\n", lapic_base_address(), id, cpu);
 	}
 	ioapic_print_routes();
 	kprintf("tick:          %s, %u Hz", timer_tick_source(), TIMER_HZ);
@@ -115,8 +127,10 @@ SHELL_COMMAND(cpuinfo, SHELL_ARGS(0, 0), "the CPU and the memory-management feat
 	      "  the ACPI MADT lists and how many are online (`cpus` shows each), and how\n"
 	      "  user threads' FPU state is saved (xsave or fxsave; avx and XCR0).\n"
 	      "  Then the interrupt path: the local APIC's mode (xAPIC or x2APIC) and\n"
-	      "  id, the I/O APICs and the ISA IRQs they route differently from the\n"
-	      "  default (MADT overrides), or the 8259 PIC fallback; and the tick's source.\n"
+	      "  the APIC id of the CPU the command ran on (`id 1 on CPU 1`: the shell\n"
+	      "  runs on any CPU; `cpus` lists them all), the I/O APICs and the ISA IRQs\n"
+	      "  they route differently from the default (MADT overrides), or the 8259\n"
+	      "  PIC fallback; and the tick's source.\n"
 	      "  Then the keyboard (what the i8042 probe found) and the ACPI FADT's\n"
 	      "  revision and IA-PC boot flags (IAPC_BOOT_ARCH, whose bit 1 says 8042).\n",
 	      cmd_cpuinfo);

@@ -23,6 +23,8 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/arch.h"
+#include "mm/spinlock.h"
 
 static void __attribute__((noinline)) crash_divide_error(void)
 {
@@ -71,17 +73,20 @@ static void crash_hold_console(void *arg)
 		cpu_relax();
 }
 
-/* Panic while another CPU holds the console: the panic takes it, stops that CPU. */
+/*
+ * Panic while another CPU holds the console: the panic takes it, stops that
+ * CPU. Preemption stays off from choosing the other CPU to the panic: the
+ * shell thread runs on any CPU, and had it moved onto `other` after the
+ * choice, the call would skip its own CPU and the wait would never end.
+ */
 static void __attribute__((noinline)) crash_panic_console(void)
 {
-	unsigned long irq = arch_irq_save();
-	unsigned self = arch_cpu_id(), other = self == 0 ? 1 : 0;
-	arch_irq_restore(irq);
-
 	if (smp_cpus_online() < 2) {
 		kprintf("crash: one CPU online: nobody else can hold the console\n");
 		panic("crash: panic on purpose");
 	}
+	preempt_disable();
+	unsigned other = arch_cpu_id() == 0 ? 1 : 0;
 	smp_call_function_many(CPUMASK_CPU(other), crash_hold_console, NULL, false);
 	while (__atomic_load_n(&console_holder, __ATOMIC_ACQUIRE) < 0)
 		cpu_relax();

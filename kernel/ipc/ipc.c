@@ -13,7 +13,9 @@
  * kernel keeps its reference for ever. A program started by the kernel
  * (process_spawn with no parent: the shell, init) gets a handle to it
  * (ipc_nameserver_install); the name server program itself is started
- * by ipc_spawn_nameserver with RECEIVE.
+ * by ipc_spawn_nameserver with RECEIVE, which returns once it waits for
+ * its first message (process_settle): its start-up pages are taken
+ * before the prompt, not under the shell's first measurements.
  *
  * Invariants:
  *   [x] nameserver_ep is set once, before the first process_spawn, and
@@ -28,6 +30,7 @@
 #include "kernel/proc/process.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
+#include "lib/printf.h"
 
 static struct endpoint *nameserver_ep;
 
@@ -100,13 +103,26 @@ int ipc_nameserver_handle(struct process *p)
 	return h;
 }
 
+/* The name server has settled: queued for its first message (it allocates no more). */
+static bool nameserver_settled(struct process *p)
+{
+	return __atomic_load_n(&p->ipc.state, __ATOMIC_ACQUIRE) == IPC_RECEIVING;
+}
+
 int ipc_spawn_nameserver(void)
 {
 	const char *const argv[] = {"nameserver", NULL};
+	struct process *p;
 	char why[80];
 
 	if (!nameserver_ep)
 		return -ENOENT;
-	return process_spawn("nameserver", argv, PROCESS_BACKGROUND | PROCESS_NAMESERVER, NULL, why,
-			     sizeof(why));
+	int err = process_spawn("nameserver", argv, PROCESS_BACKGROUND | PROCESS_NAMESERVER, &p, why,
+				sizeof(why));
+	if (err)
+		return err;
+	if (!process_settle(p, nameserver_settled))
+		kprintf("nameserver: still starting after %u ms\n", PROCESS_SETTLE_MS);
+	process_put(p);
+	return 0;
 }

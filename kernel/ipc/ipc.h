@@ -94,9 +94,11 @@ int ipc_nameserver_handle(struct process *p);
  * Start the initrd's "nameserver" program in the background holding
  * RECEIVE | SEND | DUPLICATE on the name server's endpoint (process_spawn
  * with PROCESS_NAMESERVER; its AT_PAGODA_NAMESERVER is that handle).
- * Returns 0, or process_spawn's error (-ENOENT: no such program). kmain,
- * once, after init. When the name server exits, its endpoint is dead for
- * good (every call to it then fails with -EPIPE).
+ * Returns 0, or process_spawn's error (-ENOENT: no such program), once
+ * the server waits for its first message (process_settle: at most
+ * PROCESS_SETTLE_MS, else the console says it is still starting). kmain,
+ * once, after init; sleeps. When the name server exits, its endpoint is
+ * dead for good (every call to it then fails with -EPIPE).
  */
 __must_check int ipc_spawn_nameserver(void);
 

@@ -873,6 +873,12 @@ long process_fork(const struct trap_frame *frame)
 	return pid;
 }
 
+/* init has settled: asleep in sigsuspend (its interruptible queue set). */
+static bool init_settled(struct process *p)
+{
+	return __atomic_load_n(&p->signals.interruptible, __ATOMIC_SEQ_CST) != NULL;
+}
+
 int process_start_init(void)
 {
 	const char *const argv[] = {"init", NULL};
@@ -885,14 +891,20 @@ int process_start_init(void)
 	ASSERT(init_process == NULL, "process_start_init: init is started once");
 	init_process = p; /* spawn's reference, kept until init ends */
 	spin_unlock_irqrestore(&table_lock, flags);
-	/* Settled: asleep in sigsuspend (its interruptible queue set), or gone. */
-	for (unsigned ms = 0; ms < INIT_SETTLE_MS; ms += 10) {
-		if (__atomic_load_n(&p->signals.interruptible, __ATOMIC_SEQ_CST) ||
-		    __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PROCESS_ZOMBIE)
-			break;
+	if (!process_settle(p, init_settled))
+		kprintf("init: still starting after %u ms\n", PROCESS_SETTLE_MS);
+	return 0;
+}
+
+bool process_settle(struct process *p, bool (*settled)(struct process *p))
+{
+	for (unsigned ms = 0;; ms += 10) {
+		if (settled(p) || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PROCESS_ZOMBIE)
+			return true;
+		if (ms >= PROCESS_SETTLE_MS)
+			return false;
 		thread_sleep_ms(10);
 	}
-	return 0;
 }
 
 /* ---- Readers. ---- */

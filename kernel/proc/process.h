@@ -52,7 +52,7 @@
 #define PROCESS_NAME_MAX 16          /* bytes of the name, the NUL included (Linux's comm) */
 #define PROCESS_ARGS_MAX 32          /* argv entries process_spawn accepts */
 #define PROCESS_MAX 64               /* processes at once, zombies and init included */
-#define INIT_SETTLE_MS 2000          /* process_start_init waits at most this for init to settle */
+#define PROCESS_SETTLE_MS 2000       /* process_settle waits at most this (init, the name server) */
 
 /* process_spawn flags. */
 #define PROCESS_BACKGROUND (1u << 0) /* reaped automatically when it ends (`run -b`) */
@@ -186,13 +186,23 @@ long process_setpgid(int pid, int pgid) __must_check;
  * process, in the background, the process that adopts orphans (their
  * getppid() becomes 1; its wait4 reaps them). Returns 0; -ENOENT when the
  * initrd has none (the kernel's reaper then reaps orphans); process_spawn's
- * errors. Returns once init has settled (first asleep waiting for a
- * signal, or ended), at most INIT_SETTLE_MS later: the pages its start-up
- * faults in are taken before the prompt, so what the shell measures next
- * (meminfo, exhaust's buddyinfo) does not move under it. kmain, once,
- * before the prompt. Sleeps.
+ * errors. Returns once init has settled (process_settle: first asleep
+ * waiting for a signal, or ended). kmain, once, before the prompt. Sleeps.
  */
 int process_start_init(void) __must_check;
+
+/*
+ * Wait until settled(p) holds or p has ended (a zombie), checking every
+ * 10 ms, at most PROCESS_SETTLE_MS. For a process the kernel starts at
+ * boot (init, the name server): once it sleeps where it will stay, the
+ * pages its start-up faults in are taken, so what the shell measures next
+ * (meminfo, exhaust's buddyinfo) does not move under it, even when the
+ * shell's higher priority keeps it off a single CPU. Returns true if it
+ * settled or ended, false when the bound passed (the caller says so on
+ * the console). settled must only read p (atomics). The caller holds a
+ * reference to p. Process context; sleeps.
+ */
+bool process_settle(struct process *p, bool (*settled)(struct process *p));
 
 /* p's parent's pid (0: none): ps. */
 int process_ppid(const struct process *p);

@@ -1,8 +1,10 @@
 """test_pmm.py - the physical memory manager on machines of different sizes.
 
 For each memory size (BIOS: 32M, 128M, 1G, 3G, 8G; UEFI: 8G) one machine:
-MemTotal against what QEMU was given, `exhaust` (allocate every free page,
-free them all, buddyinfo unchanged), a page above 4 GiB, and bogus frees.
+the name server already waiting at the prompt, MemTotal against what QEMU
+was given, `exhaust` (allocate every free page, free them all, buddyinfo
+unchanged, the same count free in a second run), a page above 4 GiB, and
+bogus frees.
 """
 import re
 
@@ -58,14 +60,44 @@ def check_memory_size(m, given):
         check(re.match(r"^\[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \S", line), "bad line " + line)
 
 
+def check_settled_at_prompt(m):
+    """The first command: the processes the kernel starts at boot have settled.
+
+    kmain returns to the prompt only once init sleeps in sigsuspend and the
+    name server waits for its first message (process_settle), so `ipc` run
+    first already shows the name server queued on its endpoint. Before that
+    wait, on one CPU the shell's priority kept the name server's start-up
+    page faults for later, under `exhaust` and buddyinfo.
+    """
+    out = m.command("ipc")
+    ps = m.command("ps")
+    found = re.search(r"^\s+(\d+)\s+0\s.*\snameserver$", ps, re.M)
+    check(found, "ps lists no name server:\n" + ps)
+    row = re.search(r"^\s+1\s+0\s+\d+\s+1\s+live\s+\d+\s+\d+\s+-\s+(\d+)$", out, re.M)
+    check(row and row.group(1) == found.group(1),
+          "the name server (pid %s) is not waiting on endpoint 1 at the prompt:\n%s"
+          % (found.group(1), out))
+
+
+def exhaust_free(out):
+    """exhaust's count of free pages at its start."""
+    found = re.search(r"allocated \d+ pages \(\d+ KiB\) of (\d+) free", out)
+    check(found, "exhaust printed:\n" + out)
+    return int(found.group(1))
+
+
 def check_exhaust(m):
     # The first run also drains the per-CPU lists (boot-time allocations left
-    # pages there, which buddyinfo does not show); the second must change nothing.
-    m.command("exhaust", timeout=600)
+    # pages there, which buddyinfo does not show); the second must change nothing,
+    # and nothing in the background may have taken a page in between.
+    first = m.command("exhaust", timeout=600)
     before = m.command("buddyinfo")
     out = m.command("exhaust", timeout=600)
     check("buddyinfo unchanged" in out and "did not read back: 0" in out,
           "exhaust failed:\n" + out)
+    check(exhaust_free(first) == exhaust_free(out),
+          "free pages moved between two exhausts:\n%s\n---\n%s\n%s"
+          % (first, out, m.command("ps")))
     after = m.command("buddyinfo")
     check(before == after, "buddyinfo changed:\n%s\n---\n%s" % (before, after))
 
@@ -78,6 +110,7 @@ def size_test(firmware, mem, given):
     m = Machine("pmm-%s-%s" % (firmware, mem), firmware=firmware, mem=mem)
     try:
         m.wait_prompt()
+        check_settled_at_prompt(m)
         check_memory_size(m, given)
         check_exhaust(m)
         if given > 4096 * MIB:

@@ -12,7 +12,9 @@
  *   [x] a CPU's sent/received counters are written by that CPU only
  *       (atomic adds: an interrupt on the same CPU may send too);
  *   [x] an xAPIC ICR write (high, then low) runs with interrupts off, so an
- *       interrupt handler's IPI cannot land between the two halves.
+ *       interrupt handler's IPI cannot land between the two halves;
+ *   [x] the timer's calibration reads each end as a (TSC, count) pair in a
+ *       narrow TSC bracket: a stalled virtual CPU does not skew the rate.
  * Context: see each function in lapic.h. No locks: every register belongs
  * to the CPU that touches it.
  */
@@ -88,6 +90,7 @@
 #define XAPIC_MAX_ID 0xfeu             /* 0xff is the xAPIC broadcast id */
 
 #define CALIBRATION_DIVISOR 100 /* measure the timer for 1/100 s of TSC cycles */
+#define CALIBRATION_READS 5     /* reads per calibration sample; the quickest is used */
 
 static bool lapic_mode_x2apic;
 static volatile void *lapic_mmio;
@@ -340,24 +343,49 @@ uint64_t lapic_error_count(uint32_t *last_esr)
 }
 
 /*
- * Count the timer down from its maximum for 1/CALIBRATION_DIVISOR s of TSC
- * cycles, masked (one-shot, no interrupt): counts per second at divide-by-16.
+ * The timer's current count and the TSC at its read: the middle of the TSC
+ * readings around it, of the CALIBRATION_READS reads with the narrowest
+ * bracket (a virtual CPU the host stalls widens a bracket; see pit.c).
+ */
+static uint32_t timer_sample(uint64_t *tsc)
+{
+	uint64_t best_width = UINT64_MAX;
+	uint32_t count = 0;
+
+	for (unsigned i = 0; i < CALIBRATION_READS; i++) {
+		uint64_t before = rdtsc();
+		uint32_t c = lapic_read(APIC_TIMER_CURRENT);
+		uint64_t after = rdtsc();
+		if (after - before < best_width) {
+			best_width = after - before;
+			*tsc = before + (after - before) / 2;
+			count = c;
+		}
+	}
+	return count;
+}
+
+/*
+ * Count the timer down from its maximum, masked (one-shot, no interrupt),
+ * for at least 1/CALIBRATION_DIVISOR s of TSC cycles: counts per second at
+ * divide-by-16, from a (TSC, count) pair at each end, so a stall of the
+ * CPU between the end of the wait and the last read does not count.
  */
 static uint64_t lapic_timer_measure(void)
 {
-	uint64_t tsc_hz = timer_tsc_hz();
+	uint64_t tsc_hz = timer_tsc_hz(), tsc0, tsc1;
 
 	if (tsc_hz == 0)
 		panic("lapic_timer_start_this_cpu: the TSC rate is not measured yet");
 	lapic_write(APIC_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
 	lapic_write(APIC_LVT_TIMER, LVT_MASKED | VEC_LOCAL_TIMER);
 	lapic_write(APIC_TIMER_INITIAL, UINT32_MAX);
-	uint64_t start = rdtsc();
-	while (rdtsc() - start < tsc_hz / CALIBRATION_DIVISOR)
+	uint32_t c0 = timer_sample(&tsc0);
+	while (rdtsc() - tsc0 < tsc_hz / CALIBRATION_DIVISOR)
 		cpu_relax();
-	uint32_t left = lapic_read(APIC_TIMER_CURRENT);
+	uint32_t c1 = timer_sample(&tsc1);
 	lapic_write(APIC_TIMER_INITIAL, 0); /* stop */
-	return (uint64_t)(UINT32_MAX - left) * CALIBRATION_DIVISOR;
+	return (uint64_t)(c0 - c1) * tsc_hz / (tsc1 - tsc0);
 }
 
 void lapic_timer_start_this_cpu(void)
@@ -380,4 +408,9 @@ void lapic_timer_start_this_cpu(void)
 uint64_t lapic_timer_hz(void)
 {
 	return timer_counts_per_second;
+}
+
+uint32_t lapic_timer_period_count(void)
+{
+	return lapic_ready ? lapic_read(APIC_TIMER_INITIAL) : 0;
 }

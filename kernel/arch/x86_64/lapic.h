@@ -94,6 +94,9 @@ void lapic_timer_start_this_cpu(void);
 /* The LAPIC timer's rate, counts per second at the divider used (0 before the first start). */
 uint64_t lapic_timer_hz(void);
 
+/* This CPU's timer initial count: what each period counts down (0: stopped). Preemption off. */
+uint32_t lapic_timer_period_count(void);
+
 /* IPIs cpu has sent and received so far (NMIs counted as sent only). Any context. */
 void lapic_ipi_counts(unsigned cpu, uint64_t *sent, uint64_t *received);
 

@@ -45,9 +45,10 @@ void panic_stop_set_leave(void (*leave)(void))
 
 void panic_begin(void)
 {
-	int self = (int)arch_cpu_id(), expected = PANIC_CPU_NONE;
+	int expected = PANIC_CPU_NONE;
 
-	interrupts_disable();
+	interrupts_disable(); /* first: the thread cannot move to another CPU after this */
+	int self = (int)arch_cpu_id();
 	if (!__atomic_compare_exchange_n(&panic_cpu, &expected, self, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST)) {
 		if (expected != self)

@@ -2,7 +2,21 @@
  * pit.c - periodic tick and TSC calibration on the 8254 (see pit.h).
  *
  * Command byte (port 0x43): channel (bits 7-6), access mode lo/hi byte
- * (bits 5-4 = 11), operating mode (bits 3-1), binary counting (bit 0 = 0).
+ * (bits 5-4 = 11; 00 latches the count), operating mode (bits 3-1), binary
+ * counting (bit 0 = 0).
+ *
+ * The calibration pairs a TSC reading with a PIT count at both ends of the
+ * interval instead of timing "until OUT2 goes high": under an emulator the
+ * host may stop the virtual CPU for tens of milliseconds anywhere, and a
+ * stall between the count's end and the TSC reading that notices it made a
+ * 10 ms interval look 20-80 ms long (TSC rates of 2-3x the truth were seen
+ * under TCG on a loaded host, and with them a tick 2-3x too slow).
+ *
+ * Invariants:
+ *   [x] a calibration sample's TSC value is taken within the narrowest
+ *       bracket of SAMPLE_READS reads around its latch;
+ *   [x] a measurement whose count ran out (OUT2 high) is discarded, never
+ *       computed across the wrap.
  */
 #include "kernel/arch/x86_64/pit.h"
 
@@ -22,7 +36,11 @@
 #define PORT_61_SPEAKER 0x02              /* speaker data: keep off */
 #define PORT_61_OUT2 0x20                 /* channel 2 output (read only) */
 
-#define CALIBRATION_MS 10
+#define PIT_CMD_LATCH (0u << 4)           /* access mode 00: latch the count for reading */
+
+#define CALIBRATION_COUNTS (PIT_INPUT_HZ / 100) /* 10 ms of PIT input, of 0xffff (55 ms) */
+#define CALIBRATION_TRIES 4                     /* a stall past the count's end: again */
+#define SAMPLE_READS 5                          /* reads per sample; the quickest is used */
 
 void pit_start_periodic(uint32_t hz)
 {
@@ -41,24 +59,62 @@ void pit_stop(void)
 	outb(PIT_COMMAND, PIT_CMD_CHANNEL0 | PIT_CMD_LOHI | PIT_CMD_MODE0);
 }
 
-uint64_t pit_measure_tsc_hz(void)
+/*
+ * Channel 2's count, latched, and the TSC at the latch: the middle of the
+ * TSC readings around it. Of SAMPLE_READS reads the one whose bracket is
+ * narrowest wins: a virtual CPU the host stalled between its two TSC
+ * readings widens that bracket, not the one chosen.
+ */
+static uint16_t sample_count2(uint64_t *tsc)
 {
-	uint32_t count = PIT_INPUT_HZ * CALIBRATION_MS / 1000;
-	uint8_t port61 = inb(PORT_61);
+	uint64_t best_width = UINT64_MAX;
+	uint16_t count = 0;
 
-	/* Gate off and speaker off while we program the one-shot. */
+	for (unsigned i = 0; i < SAMPLE_READS; i++) {
+		uint64_t before = rdtsc();
+		outb(PIT_COMMAND, PIT_CMD_CHANNEL2 | PIT_CMD_LATCH);
+		uint8_t lo = inb(PIT_CHANNEL2);
+		uint8_t hi = inb(PIT_CHANNEL2);
+		uint64_t after = rdtsc();
+		if (after - before < best_width) {
+			best_width = after - before;
+			*tsc = before + (after - before) / 2;
+			count = (uint16_t)(lo | hi << 8);
+		}
+	}
+	return count;
+}
+
+/* One measurement: 0 when the count ran out (a stall longer than the slack). */
+static uint64_t measure_once(void)
+{
+	uint8_t port61 = inb(PORT_61);
+	uint64_t tsc0, tsc1, hz = 0;
+
+	/* Gate off and speaker off while we program the one-shot from the top. */
 	outb(PORT_61, (port61 & ~(PORT_61_GATE2 | PORT_61_SPEAKER)));
 	outb(PIT_COMMAND, PIT_CMD_CHANNEL2 | PIT_CMD_LOHI | PIT_CMD_MODE0);
-	outb(PIT_CHANNEL2, count & 0xff);
-	outb(PIT_CHANNEL2, count >> 8);
-
+	outb(PIT_CHANNEL2, 0xff);
+	outb(PIT_CHANNEL2, 0xff);
 	/* Raising the gate starts the count; OUT2 goes high when it reaches 0. */
 	outb(PORT_61, (port61 & ~PORT_61_SPEAKER) | PORT_61_GATE2);
-	uint64_t start = rdtsc();
-	while (!(inb(PORT_61) & PORT_61_OUT2))
-		cpu_relax();
-	uint64_t cycles = rdtsc() - start;
-
+	uint16_t c0 = sample_count2(&tsc0), c1 = c0;
+	while (!(inb(PORT_61) & PORT_61_OUT2) && (unsigned)(c0 - c1) < CALIBRATION_COUNTS) {
+		uint64_t ignored;
+		c1 = sample_count2(&ignored);
+	}
+	c1 = sample_count2(&tsc1);
+	if (!(inb(PORT_61) & PORT_61_OUT2) && c1 < c0) /* not run out: no wrap past 0 */
+		hz = (tsc1 - tsc0) * PIT_INPUT_HZ / (uint64_t)(c0 - c1);
 	outb(PORT_61, port61);
-	return cycles * (1000 / CALIBRATION_MS);
+	return hz;
+}
+
+uint64_t pit_measure_tsc_hz(void)
+{
+	uint64_t hz = 0;
+
+	for (unsigned i = 0; i < CALIBRATION_TRIES && hz == 0; i++)
+		hz = measure_once();
+	return hz;
 }

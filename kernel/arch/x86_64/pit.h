@@ -20,8 +20,11 @@ void pit_start_periodic(uint32_t hz);
 void pit_stop(void);
 
 /*
- * Measure the TSC frequency in Hz by counting TSC cycles over a 10 ms
- * one-shot on channel 2. Interrupts may be on or off; takes about 10 ms.
+ * Measure the TSC frequency in Hz over at least 10 ms of channel 2's
+ * one-shot count, each end a (TSC, latched count) pair read in a narrow
+ * TSC bracket, so a stall of the (virtual) CPU at any moment does not
+ * skew it. 0 only if every try ran past the count's 55 ms. Interrupts may
+ * be on or off; takes about 10 ms.
  */
 uint64_t pit_measure_tsc_hz(void);
 
