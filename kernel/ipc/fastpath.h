@@ -3,17 +3,19 @@
  * partner waiting, with nothing but registers to move, switches straight
  * to it without the run queues.
  *
- * sys_ipc.c's call and reply_recv offer their frame here first. The fast
- * path takes a message of label and words only (no handle, no memory
- * item, no flag), with no time limit (r15 IPC_FOREVER), from a process
- * that is not traced and has no signal pending, whose partner already
- * waits: for a call, a receiver blocked on the endpoint; for a reply, the
- * caller blocked in REPLY_WAIT for this very reply (not a kernel call).
- * It writes the partner's message, moves both states as the general path
- * (endpoint.c) would, takes the partner's thread off its wait queue
- * without waking it, and the caller's own blocking (the reply's wait, or
- * the next receive) then hands the CPU straight to it (sched_handoff).
- * Everything else declines and the general path runs.
+ * syscall_entry.asm offers call and reply_recv here first, interrupts
+ * still off. The fast path takes a message of label and words only (no
+ * handle, no memory item, no flag), with no time limit (r15 IPC_FOREVER),
+ * from a process that is not traced and has no signal pending, whose
+ * partner already waits with its thread switched out and free to run on
+ * this CPU: for a call, a receiver blocked on the endpoint; for a reply,
+ * the caller blocked in REPLY_WAIT for this very reply (not a kernel
+ * call). It looks the handle up without the table's lock, claims the
+ * partner's thread (off its wait queue: nobody else can wake it), writes
+ * its message, moves both states as the general path (endpoint.c) would,
+ * and blocks the caller on its own queue while handing the CPU straight
+ * to the partner (sched_handoff). Everything else declines and the
+ * general path (sys_ipc.c) runs.
  *
  * Invariants:
  *   [x] returning false changes nothing: the general path then runs;
@@ -21,7 +23,9 @@
  *       and the out registers when rax is 0);
  *   [x] a partner taken off its wait queue is handed off to or woken
  *       exactly once (block_handoff).
- * Context: the calling process's thread in the system call, interrupts on.
+ * Context: the calling process's thread at the system call's entry,
+ * interrupts off; they are off again on return (the general wait a signal
+ * may end in runs with them on).
  */
 #ifndef KERNEL_IPC_FASTPATH_H
 #define KERNEL_IPC_FASTPATH_H

@@ -51,7 +51,7 @@ static void close_and_put(struct kobject *o, uint32_t rights)
 	kobject_put(o); /* it may destroy o */
 }
 
-/* The in-use slot number h names in t, or NULL. t->lock held. */
+/* The in-use slot number h names in t, or NULL. t->lock held (or handle_peek_own's rule). */
 static struct handle_slot *slot_named(struct handle_table *t, int h)
 {
 	if (h <= 0 || !(h & 1))
@@ -149,6 +149,17 @@ int handle_lookup(struct handle_table *t, int h, uint32_t required, struct kobje
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
 	return err;
+}
+
+struct kobject *handle_peek_own(const struct handle_table *t, int64_t h, enum kobject_type type,
+				uint32_t required)
+{
+	if (h <= 0 || h > INT32_MAX)
+		return NULL;
+	const struct handle_slot *s = slot_named((struct handle_table *)t, (int)h); /* no lock: handle.h */
+	if (!s || (required & ~s->rights) || s->object->type != type)
+		return NULL;
+	return s->object;
 }
 
 int handle_lookup_type(struct handle_table *t, int64_t h, enum kobject_type type,

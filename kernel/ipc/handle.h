@@ -133,6 +133,19 @@ __must_check int handle_lookup_type(struct handle_table *t, int64_t h, enum kobj
 				    uint32_t required, struct kobject **out);
 
 /*
+ * handle_lookup_type's success case for the IPC fast path, read by the
+ * table's own process's thread: no lock and no new reference. Returns the
+ * object, or NULL for anything handle_lookup_type would refuse (the fast
+ * path then declines and the general path gives the error). Sound because
+ * a table changes only by its own thread, or by a partner's transfer while
+ * that thread is blocked in IPC, or before the process runs: while the
+ * thread runs a system call, nothing else writes its table, and the slot's
+ * reference keeps the object alive until the thread itself closes it.
+ */
+struct kobject *handle_peek_own(const struct handle_table *t, int64_t h, enum kobject_type type,
+				uint32_t required);
+
+/*
  * A new handle in t to h's object with rights, which must be a subset of
  * h's and h must have HANDLE_RIGHT_DUPLICATE. Returns the new handle, or
  * -EBADF (h not open), -EPERM (no DUPLICATE right, or rights asks for

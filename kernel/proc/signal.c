@@ -16,7 +16,9 @@
  * Invariants:
  *   [x] pending and info[] change only under the process's lock;
  *   [x] the interruptible queue is woken and cleared only under that lock
- *       (a pipe's queue dies with the pipe right after its sleeper leaves);
+ *       (a pipe's queue dies with the pipe right after its sleeper leaves),
+ *       except the process's own IPC queue, which lives as long as it
+ *       (signal_sleep_end_in: cleared without the lock);
  *   [x] signal_deliver returns with interrupts off and nothing deliverable
  *       pending, or never returns (the process ended);
  *   [x] a frame that cannot be written or read back ends the process
@@ -267,6 +269,21 @@ void signal_sleep_end(void)
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	__atomic_store_n(&p->signals.interruptible, NULL, __ATOMIC_SEQ_CST);
 	spin_unlock_irqrestore(&p->lock, flags);
+}
+
+bool signal_pending_in(const struct process *p)
+{
+	return deliverable(p);
+}
+
+void signal_sleep_begin_in(struct process *p, struct wait_queue *wq)
+{
+	__atomic_store_n(&p->signals.interruptible, wq, __ATOMIC_SEQ_CST);
+}
+
+void signal_sleep_end_in(struct process *p)
+{
+	__atomic_store_n(&p->signals.interruptible, NULL, __ATOMIC_RELEASE);
 }
 
 int signal_wait(void)

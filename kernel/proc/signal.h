@@ -131,6 +131,17 @@ void signal_sleep_begin(struct wait_queue *wq);
 void signal_sleep_end(void);
 
 /*
+ * The same three for the caller's own process p, given (no look-up), for
+ * a sleep on a queue that lives as long as p (its IPC queue: the IPC fast
+ * path). The end takes no lock: a send that read the queue just before
+ * wakes a queue still alive, a spurious wake-up every sleep re-checks.
+ * Interrupts off or on.
+ */
+bool signal_pending_in(const struct process *p);
+void signal_sleep_begin_in(struct process *p, struct wait_queue *wq);
+void signal_sleep_end_in(struct process *p);
+
+/*
  * Linux's wait_event_interruptible: sleep on wq (an interruptible sleep,
  * above) until cond holds or a signal is pending. 0 when cond holds (a
  * signal may be pending too: the caller goes on), else -ERESTARTSYS (the

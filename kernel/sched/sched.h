@@ -117,6 +117,14 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move) __must_check;
 
+/*
+ * Could sched_handoff_pick give online `cpu` to next now: BLOCKED, off
+ * every CPU and queue, allowed on cpu and not outranked by a thread ready
+ * there? A check without locks, for a caller about to take next off its
+ * wait queue (IPC's fast path decides before it changes anything).
+ */
+bool sched_handoff_allowed(unsigned cpu, const struct thread *next);
+
 /* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
 bool sched_ready_above(unsigned cpu, int priority);
 

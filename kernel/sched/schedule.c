@@ -112,12 +112,33 @@ struct thread *sched_idle_thread(void)
 	return &this_cpu()->idle;
 }
 
-/* Switch this CPU (c) from prev to next (RUNNING, picked). Returns when prev runs again. */
-static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *next,
-		      bool prev_must_move)
+/* sched_finish_switch for this CPU's c (see schedule.h). Interrupts off. */
+static __always_inline void finish_switch(struct cpu_sched *c)
 {
-	unsigned cpu = arch_cpu_id();
+	struct thread *prev = c->prev;
+	bool must_move = c->prev_must_move;
 
+	c->prev = NULL;
+	c->prev_must_move = false;
+	if (prev == NULL)
+		return;
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE); /* its stack is free now */
+	if (unlikely(must_move)) {
+		int cpu = sched_enqueue(prev);
+		if (cpu < 0)
+			panic("schedule: thread %lu allows no online CPU", prev->id);
+		sched_resched_if_preempts(prev, (unsigned)cpu);
+	}
+}
+
+/*
+ * Switch this CPU (c, number cpu) from prev to next (RUNNING, picked).
+ * Returns when prev runs again. Inlined into its three callers: every
+ * IPC round trip runs it twice, so it makes no call it can avoid.
+ */
+static __always_inline void switch_to(struct cpu_sched *c, unsigned cpu, struct thread *prev,
+				      struct thread *next, bool prev_must_move)
+{
 	if (prev == &c->idle)
 		prev->state = THREAD_READY; /* idle waits, on no queue */
 	if (next == &c->idle)
@@ -137,29 +158,15 @@ static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *n
 	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
 	if (next->space != prev->space)
 		address_space_activate(next->space); /* CR3 follows the thread */
-	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base */
+	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base, I/O bitmap */
 	sched_switch(&prev->context_rsp, next->context_rsp);
-	sched_finish_switch(); /* possibly on another CPU than the one prev left */
+	finish_switch(this_cpu()); /* possibly on another CPU than the one prev left */
 }
 
 void sched_finish_switch(void)
 {
 	ASSERT_IRQS_OFF();
-	struct cpu_sched *c = this_cpu();
-	struct thread *prev = c->prev;
-	bool must_move = c->prev_must_move;
-
-	c->prev = NULL;
-	c->prev_must_move = false;
-	if (prev == NULL)
-		return;
-	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE); /* its stack is free now */
-	if (must_move) {
-		int cpu = sched_enqueue(prev);
-		if (cpu < 0)
-			panic("schedule: thread %lu allows no online CPU", prev->id);
-		sched_resched_if_preempts(prev, (unsigned)cpu);
-	}
+	finish_switch(this_cpu());
 }
 
 void schedule(void)
@@ -181,7 +188,7 @@ void schedule(void)
 		next = &c->idle;
 	if (next == prev)
 		return; /* picked again (the policy made it RUNNING) */
-	switch_to(c, prev, next, must_move);
+	switch_to(c, cpu, prev, next, must_move);
 }
 
 bool sched_handoff(struct thread *next)
@@ -200,7 +207,7 @@ bool sched_handoff(struct thread *next)
 	if (!sched_handoff_pick(cpu, prev, next, &must_move))
 		return false; /* nothing changed: the caller wakes next and schedules */
 	c->handoffs++;
-	switch_to(c, prev, next, must_move);
+	switch_to(c, cpu, prev, next, must_move);
 	return true;
 }
 
@@ -385,7 +392,7 @@ void sched_idle_loop(void)
 		__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
 		struct thread *next = sched_pick_next(cpu);
 		if (next) {
-			switch_to(c, &c->idle, next, false);
+			switch_to(c, cpu, &c->idle, next, false);
 			interrupts_enable();
 		} else {
 			interrupts_enable_and_halt(); /* no wake-up lost: sti takes effect after hlt starts */

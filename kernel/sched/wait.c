@@ -31,15 +31,21 @@ void wait_queue_init(struct wait_queue *wq, const char *name)
 	wq->name = name;
 }
 
+/* The calling thread t joins wq, BLOCKED; wq's lock held. */
+static void add_thread(struct wait_queue *wq, struct thread *t)
+{
+	t->state = THREAD_BLOCKED;
+	t->waiting_on = wq;
+	list_add_tail(&wq->waiters, &t->wait_link);
+}
+
 /* The caller joins wq, BLOCKED; wq's lock held. */
 static void add_self(struct wait_queue *wq)
 {
 	struct thread *t = thread_current();
 
 	ASSERT(t != sched_idle_thread(), "wait_prepare: the idle thread never blocks");
-	t->state = THREAD_BLOCKED;
-	t->waiting_on = wq;
-	list_add_tail(&wq->waiters, &t->wait_link);
+	add_thread(wq, t);
 }
 
 void wait_prepare(struct wait_queue *wq)
@@ -49,6 +55,13 @@ void wait_prepare(struct wait_queue *wq)
 
 	add_self(wq);
 	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+void wait_prepare_thread(struct wait_queue *wq, struct thread *self)
+{
+	spin_lock(&wq->lock); /* interrupts are off: checked by spin_lock */
+	add_thread(wq, self);
+	spin_unlock(&wq->lock);
 }
 
 void wait_cancel(struct wait_queue *wq)

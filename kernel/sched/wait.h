@@ -55,6 +55,13 @@ void wait_queue_init(struct wait_queue *wq, const char *name);
 void wait_prepare(struct wait_queue *wq);
 
 /*
+ * wait_prepare for a caller that holds its own thread pointer: self is
+ * thread_current(), not the idle thread (IPC's fast path, which has it at
+ * hand). Interrupts off.
+ */
+void wait_prepare_thread(struct wait_queue *wq, struct thread *self);
+
+/*
  * After wait_prepare, the condition held: leave wq and run on (RUNNING),
  * whether or not a waker took the caller off already. Interrupts off.
  */

@@ -166,9 +166,9 @@ void fpu_state_free(void *state)
 	kfree(state);
 }
 
-void fpu_save(void *state)
+/* The save and restore instructions themselves (callers check interrupts). */
+static inline void save_area(void *state)
 {
-	ASSERT_IRQS_OFF();
 	if (use_xsave)
 		__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[FPU_LEGACY_SIZE])state)
 				 : "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
@@ -176,15 +176,26 @@ void fpu_save(void *state)
 		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[FPU_LEGACY_SIZE])state) :: "memory");
 }
 
-void fpu_restore(const void *state)
+static inline void restore_area(const void *state)
 {
-	ASSERT_IRQS_OFF();
 	if (use_xsave)
 		__asm__ volatile("xrstor64 %0" ::"m"(*(const uint8_t(*)[FPU_LEGACY_SIZE])state),
 				 "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
 	else
 		__asm__ volatile("fxrstor64 %0" ::"m"(*(const uint8_t(*)[FPU_LEGACY_SIZE])state)
 				 : "memory");
+}
+
+void fpu_save(void *state)
+{
+	ASSERT_IRQS_OFF();
+	save_area(state);
+}
+
+void fpu_restore(const void *state)
+{
+	ASSERT_IRQS_OFF();
+	restore_area(state);
 }
 
 void fpu_load(void *state)
@@ -199,9 +210,10 @@ void fpu_switch(void *prev_state, void *next_state)
 	ASSERT_IRQS_OFF();
 	struct percpu *p = this_percpu();
 
+	/* Every switch to a user thread comes here: the instructions inline, one check. */
 	if (prev_state && p->fpu_loaded == prev_state)
-		fpu_save(prev_state);
-	p->fpu_loaded = NULL;
+		save_area(prev_state);
 	if (next_state)
-		fpu_load(next_state);
+		restore_area(next_state);
+	p->fpu_loaded = next_state;
 }
