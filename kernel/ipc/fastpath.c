@@ -62,18 +62,25 @@
 
 static struct ipc_fastpath_stats stats;
 
-static bool declined(void)
+/*
+ * The path's locks: interrupts are off from syscall_entry.asm's call to
+ * the return (the contract of fastpath.h), so spin_lock's check of that is
+ * left out.
+ */
+#define fast_lock(l) spin_lock_at((l), SPINLOCK_SITE)
+
+static int declined(void)
 {
 	__atomic_fetch_add(&stats.declined, 1, __ATOMIC_RELAXED);
-	return false;
+	return IPC_FASTPATH_DECLINED;
 }
 
 /* May frame's message take the fast path? Label and words only, no limit, no trace, no signal. */
-static bool plain_message(const struct trap_frame *f, const struct process *self)
+static __always_inline bool plain_message(const struct trap_frame *f, const struct process *self)
 {
 	return (f->rsi & ~(IPC_TAG_LABEL_MASK | IPC_TAG_WORDS_MASK)) == 0 &&
 	       IPC_TAG_WORDS(f->rsi) <= IPC_WORDS_MAX && (long)f->r15 == IPC_FOREVER &&
-	       !(self->flags & PROCESS_TRACE) && !signal_pending_in(self);
+	       !(self->flags & PROCESS_TRACE) && !signal_pending_in(&self->signals);
 }
 
 /*
@@ -82,7 +89,7 @@ static bool plain_message(const struct trap_frame *f, const struct process *self
  * alive until self's own thread closes it, which it cannot do while it is
  * in this system call, blocked here included.
  */
-static struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t right)
+static __always_inline struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t right)
 {
 	struct kobject *o = handle_peek_own(&self->handles, (int64_t)h, KOBJECT_ENDPOINT, right);
 
@@ -90,7 +97,7 @@ static struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t r
 }
 
 /* frame's message as delivered (words past its count 0, no handle) into *m, badge pid. */
-static void message_from_frame(const struct trap_frame *f, int pid, struct ipc_message *m)
+static __always_inline void message_from_frame(const struct trap_frame *f, int pid, struct ipc_message *m)
 {
 	unsigned n = IPC_TAG_WORDS(f->rsi); /* checked <= IPC_WORDS_MAX; past it: 0 */
 
@@ -113,12 +120,12 @@ static void message_from_frame(const struct trap_frame *f, int pid, struct ipc_m
  * general path, which wakes partners, must run. The caller holds the lock
  * that keeps p in the state it waits in (ep->lock, or p's ipc lock).
  */
-static struct thread *claim_sleeper(struct process *p, unsigned cpu)
+static __always_inline struct thread *claim_sleeper(struct process *p, unsigned cpu)
 {
 	struct wait_queue *wq = &p->ipc.wq;
 	struct thread *t = NULL;
 
-	spin_lock(&wq->lock);
+	fast_lock(&wq->lock);
 	if (!list_empty(&wq->waiters) &&
 	    sched_handoff_allowed(cpu, list_first_entry(&wq->waiters, struct thread, wait_link)))
 		t = wait_queue_take_one_locked(wq);
@@ -127,7 +134,7 @@ static struct thread *claim_sleeper(struct process *p, unsigned cpu)
 }
 
 /* Has self's state moved on from `waiting` (neither it nor BUSY)? */
-static bool moved(struct process *self, enum ipc_wait_state waiting)
+static __always_inline bool moved(struct process *self, enum ipc_wait_state waiting)
 {
 	enum ipc_wait_state s = __atomic_load_n(&self->ipc.state, __ATOMIC_ACQUIRE);
 
@@ -143,21 +150,20 @@ static bool moved(struct process *self, enum ipc_wait_state waiting)
  * general wait). partner is handed off to or woken in every case.
  * Interrupts off.
  */
-static bool block_and_switch(struct process *self, struct thread *me,
+static __always_inline bool block_and_switch(struct process *self, struct thread *me,
 			     enum ipc_wait_state waiting, struct thread *partner)
 {
 	struct wait_queue *wq = &self->ipc.wq;
 
-	signal_sleep_begin_in(self, wq);
+	signal_sleep_begin_in(&self->signals, wq);
 	wait_prepare_thread(wq, me);
-	if (moved(self, waiting) || signal_pending_in(self)) {
+	if (moved(self, waiting) || signal_pending_in(&self->signals)) {
 		wait_cancel(wq);
 		sched_wake_thread(partner);
-	} else if (!sched_handoff(partner)) {
-		sched_wake_thread(partner); /* a ready thread came to outrank it: it queues */
-		schedule();
+	} else {
+		sched_handoff_claimed(partner); /* claim_sleeper checked it may run here */
 	}
-	signal_sleep_end_in(self);
+	signal_sleep_end_in(&self->signals);
 	return moved(self, waiting);
 }
 
@@ -166,28 +172,30 @@ static bool block_and_switch(struct process *self, struct thread *me,
  * in rax, the message in the out registers. No lock: only self leaves
  * DONE, and no partner acts on a DONE or IDLE process.
  */
-static bool collect(struct process *self, struct trap_frame *frame)
+static __always_inline int collect(struct process *self, struct trap_frame *frame)
 {
 	int result = self->ipc.result; /* written before DONE was stored (release) */
 
 	__atomic_store_n(&self->ipc.state, IPC_IDLE, __ATOMIC_RELEASE);
-	if (result == 0)
-		ipc_frame_deliver(frame, &self->ipc.msg);
 	frame->rax = (uint64_t)(long)result;
-	return true;
+	if (result != 0)
+		return IPC_FASTPATH_DONE;
+	ipc_frame_deliver(frame, &self->ipc.msg);
+	return signal_nothing_to_deliver(&self->signals) ? IPC_FASTPATH_DONE_QUIET
+							 : IPC_FASTPATH_DONE;
 }
 
 /* The general wait's result into frame (rax, and the message when 0); interrupts off again. */
-static bool finish_general(struct trap_frame *frame, int err, const struct ipc_message *m)
+static int finish_general(struct trap_frame *frame, int err, const struct ipc_message *m)
 {
 	interrupts_disable();
 	if (!err)
 		ipc_frame_deliver(frame, m);
 	frame->rax = (uint64_t)(long)err;
-	return true;
+	return IPC_FASTPATH_DONE;
 }
 
-bool ipc_fastpath_call(struct trap_frame *frame)
+int ipc_fastpath_call(struct trap_frame *frame)
 {
 	struct thread *me = thread_current();
 	struct process *self = me->process;
@@ -197,7 +205,7 @@ bool ipc_fastpath_call(struct trap_frame *frame)
 	struct endpoint *ep = endpoint_of(self, frame->rdi, HANDLE_RIGHT_SEND);
 	if (!ep)
 		return declined();
-	spin_lock(&ep->lock);
+	fast_lock(&ep->lock);
 	struct process *r = ep->dead || list_empty(&ep->receivers)
 		? NULL : list_first_entry(&ep->receivers, struct process, ipc.link);
 	struct thread *rt = r ? claim_sleeper(r, me->cpu) : NULL;
@@ -236,7 +244,7 @@ bool ipc_fastpath_call(struct trap_frame *frame)
 	return finish_general(frame, err, &reply);
 }
 
-bool ipc_fastpath_reply_recv(struct trap_frame *frame)
+int ipc_fastpath_reply_recv(struct trap_frame *frame)
 {
 	struct thread *me = thread_current();
 	struct process *self = me->process;
@@ -248,7 +256,7 @@ bool ipc_fastpath_reply_recv(struct trap_frame *frame)
 	if (!ep)
 		return declined();
 	/* The reply: the caller must still wait for this very reply (ipc_reply's match). */
-	spin_lock(&c->ipc.lock);
+	fast_lock(&c->ipc.lock);
 	struct thread *ct = c->ipc.state == IPC_REPLY_WAIT && c->ipc.call_seq == self->ipc.reply_seq &&
 			    !c->ipc.kernel_call ? claim_sleeper(c, me->cpu) : NULL;
 	if (!ct) {
@@ -263,7 +271,7 @@ bool ipc_fastpath_reply_recv(struct trap_frame *frame)
 	self->ipc.reply_to = NULL;
 	process_put(c); /* reply_to's reference (c lives on: its thread is blocked) */
 	/* The receive: queue on ep when no sender waits (else the general receive takes it). */
-	spin_lock(&ep->lock);
+	fast_lock(&ep->lock);
 	bool queue = !ep->dead && list_empty(&ep->senders);
 	if (queue) {
 		ep->last_receiver_pid = self->pid;

@@ -18,9 +18,10 @@
  * general path (sys_ipc.c) runs.
  *
  * Invariants:
- *   [x] returning false changes nothing: the general path then runs;
- *   [x] returning true means frame holds the call's complete result (rax,
- *       and the out registers when rax is 0);
+ *   [x] DECLINED changes nothing: the general path then runs;
+ *   [x] DONE means frame holds the call's complete result (rax, and the
+ *       out registers when rax is 0); DONE_QUIET too, with rax 0 and
+ *       nothing signal_deliver would act on;
  *   [x] a partner taken off its wait queue is handed off to or woken
  *       exactly once (block_handoff).
  * Context: the calling process's thread at the system call's entry,
@@ -35,11 +36,16 @@
 
 struct trap_frame;
 
-/* SYS_ipc_call: handled completely (true), or declined (false, nothing changed). */
-bool ipc_fastpath_call(struct trap_frame *frame);
+/* What the fast path did (syscall_entry.asm reads it in eax). */
+#define IPC_FASTPATH_DECLINED 0   /* nothing changed: the general path runs the call */
+#define IPC_FASTPATH_DONE 1       /* done: the result in the frame; then signal_deliver */
+#define IPC_FASTPATH_DONE_QUIET 2 /* done with 0, nothing for signal_deliver: straight out */
 
-/* SYS_ipc_reply_recv: handled completely (true), or declined (false, nothing changed). */
-bool ipc_fastpath_reply_recv(struct trap_frame *frame);
+/* SYS_ipc_call: one of the three above. */
+int ipc_fastpath_call(struct trap_frame *frame);
+
+/* SYS_ipc_reply_recv: one of the three above. */
+int ipc_fastpath_reply_recv(struct trap_frame *frame);
 
 /* How often the fast path ran, and how often the CPU went straight to the partner. */
 struct ipc_fastpath_stats {

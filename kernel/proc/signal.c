@@ -243,8 +243,7 @@ void signal_exec(struct signal_state *s)
 /* Is a signal p does not block pending? */
 static bool deliverable(const struct process *p)
 {
-	return (__atomic_load_n(&p->signals.pending, __ATOMIC_SEQ_CST) &
-		~(p->signals.blocked & ~SIGMASK_UNBLOCKABLE)) != 0;
+	return signal_pending_in(&p->signals);
 }
 
 bool signal_pending(void)
@@ -269,21 +268,6 @@ void signal_sleep_end(void)
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	__atomic_store_n(&p->signals.interruptible, NULL, __ATOMIC_SEQ_CST);
 	spin_unlock_irqrestore(&p->lock, flags);
-}
-
-bool signal_pending_in(const struct process *p)
-{
-	return deliverable(p);
-}
-
-void signal_sleep_begin_in(struct process *p, struct wait_queue *wq)
-{
-	__atomic_store_n(&p->signals.interruptible, wq, __ATOMIC_SEQ_CST);
-}
-
-void signal_sleep_end_in(struct process *p)
-{
-	__atomic_store_n(&p->signals.interruptible, NULL, __ATOMIC_RELEASE);
 }
 
 int signal_wait(void)

@@ -268,29 +268,35 @@ bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
 	return handoff_allowed(cpu, next);
 }
 
-bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
+void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move)
 {
-	ASSERT_IRQS_OFF();
 	/*
 	 * No lock for next: it is the caller's alone (taken off its wait
 	 * queue, so no waker finds it; a priority or affinity change only
 	 * sets a field of a thread on no queue). rq->curr is written only by
 	 * its own CPU, and its readers under the lock need only a live thread.
 	 */
-	if (!handoff_allowed(cpu, next))
-		return false;
 	next->waiting_on = NULL;
 	if (next->slice_left == 0)
 		next->slice_left = SCHED_SLICE_TICKS;
 	make_current(&queues[cpu], next, cpu);
 	/* prev's lock: a waker on another CPU may be deciding on its on_rq right now. */
-	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE); /* interrupts checked off above */
+	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE); /* interrupts off: the contract */
 	bool blocked = prev->state == THREAD_BLOCKED;
 	if (blocked)
 		prev->on_rq = false; /* the common case: out of the policy, a wake-up queues it */
 	spin_unlock(&prev->sched_lock);
 	*prev_must_move = !blocked && put_prev(cpu, prev, NULL) == -EBUSY; /* woken meanwhile */
+}
+
+bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
+			bool *prev_must_move)
+{
+	ASSERT_IRQS_OFF();
+	if (!handoff_allowed(cpu, next))
+		return false;
+	sched_handoff_take(cpu, prev, next, prev_must_move);
 	return true;
 }
 

@@ -118,6 +118,14 @@ bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move) __must_check;
 
 /*
+ * sched_handoff_pick's second half, for a caller that has checked
+ * sched_handoff_allowed(cpu, next) itself, with interrupts off since and
+ * next its own: next becomes RUNNING on cpu, prev is put, as there.
+ */
+void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
+			bool *prev_must_move);
+
+/*
  * Could sched_handoff_pick give online `cpu` to next now: BLOCKED, off
  * every CPU and queue, allowed on cpu and not outranked by a thread ready
  * there? A check without locks, for a caller about to take next off its

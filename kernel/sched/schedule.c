@@ -211,6 +211,18 @@ bool sched_handoff(struct thread *next)
 	return true;
 }
 
+void sched_handoff_claimed(struct thread *next)
+{
+	unsigned cpu = arch_cpu_id();
+	struct cpu_sched *c = &cpus[cpu];
+	struct thread *prev = c->current;
+	bool must_move;
+
+	sched_handoff_take(cpu, prev, next, &must_move);
+	c->handoffs++;
+	switch_to(c, cpu, prev, next, must_move);
+}
+
 void thread_yield(void)
 {
 	unsigned long flags = arch_irq_save();

@@ -50,6 +50,7 @@ extern isr_return_to_user
 
 SYS_IPC_CALL       equ 4100     ; pagoda/ipc_abi.h's SYS_ipc_call, SYS_ipc_reply_recv
 SYS_IPC_REPLY_RECV equ 4102     ; (user_mode.c asserts them)
+IPC_FASTPATH_DONE_QUIET equ 2   ; kernel/ipc/fastpath.h's (user_mode.c asserts it)
 TF_R11      equ 4 * 8           ; struct trap_frame's r11 and rcx (user_mode.c asserts them)
 TF_RCX      equ 12 * 8
 
@@ -86,6 +87,7 @@ syscall_entry:
     mov rax, [rsp + TF_R11]
     cmp rax, [rsp + TF_RFLAGS]
     jne .iret
+.sysret:                        ; a frame sysret restores exactly (checked, or known)
     POP_REGS                    ; (RCX and R11 then replaced by RIP and RFLAGS)
     mov rcx, [rsp + TF_RIP - TF_GPRS * 8]
     mov r11, [rsp + TF_RFLAGS - TF_GPRS * 8]
@@ -96,17 +98,30 @@ syscall_entry:
     mov rdi, rsp
     call user_mode_check_frame  ; a frame iretq would fault on kills the process
     jmp isr_return_to_user
-; The fast path (kernel/ipc/fastpath.h) returns true with the call done and
-; its result in the frame, or false having changed nothing: then the
-; general path runs the call from the start.
+; The fast path (kernel/ipc/fastpath.h) returns, interrupts off, DONE with
+; the call's result in the frame, DONE_QUIET when moreover signal_deliver
+; would do nothing, or DECLINED having changed nothing: then the general
+; path runs the call from the start. DONE_QUIET also skips most checks
+; before sysret: nothing rewrote the frame's CS, SS, RFLAGS, RCX or R11
+; since this entry pushed them (the fast path writes the message registers
+; only): RCX and R11 are RIP and RFLAGS, and RFLAGS is what ring 3 had
+; (it cannot clear IF or set IOPL or VM; RF, which sysret drops, only
+; suppresses one instruction breakpoint). RIP is still checked.
 .ipc_call:
     call ipc_fastpath_call
     jmp .ipc_done
 .ipc_reply_recv:
     call ipc_fastpath_reply_recv
 .ipc_done:
+    cmp eax, IPC_FASTPATH_DONE_QUIET
+    jne .ipc_signals
+    mov rax, [rsp + TF_RIP]     ; the frame is this entry's own (see above): only the
+    shr rax, 47                 ; pitfall's check is left, a `syscall` in the user
+    jz .sysret                  ; half's last bytes has RIP at USER_HALF_END
+    jmp .iret
+.ipc_signals:
     mov rdi, rsp
-    test al, al
+    test eax, eax
     jnz .exit
     jmp .dispatch
 

@@ -29,6 +29,7 @@
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/ipc/fastpath.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/mutex.h"
@@ -55,8 +56,8 @@ _Static_assert(offsetof(struct trap_frame, rsp) == 20 * 8, "user_mode.c: TF_RSP"
 _Static_assert(offsetof(struct trap_frame, ss) == 21 * 8, "user_mode.c: TF_SS");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "user_mode.c: 22 quadwords, 16-aligned calls");
 /* The numbers syscall_entry.asm sends to IPC's fast path (SYS_IPC_*). */
-_Static_assert(SYS_ipc_call == 4100 && SYS_ipc_reply_recv == 4102,
-	       "user_mode.c: syscall_entry.asm's SYS_IPC_CALL and SYS_IPC_REPLY_RECV");
+_Static_assert(SYS_ipc_call == 4100 && SYS_ipc_reply_recv == 4102 && IPC_FASTPATH_DONE_QUIET == 2,
+	       "user_mode.c: syscall_entry.asm's SYS_IPC_CALL, SYS_IPC_REPLY_RECV, IPC_FASTPATH_DONE_QUIET");
 
 void user_mode_init_cpu(void)
 {
