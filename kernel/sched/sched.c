@@ -255,19 +255,6 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 	return next ? next : sched_pick_next(cpu);
 }
 
-static __always_inline bool handoff_allowed(unsigned cpu, const struct thread *next)
-{
-	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
-	return next->state == THREAD_BLOCKED && !next->on_rq && !on_cpu(next) &&
-	       list_empty(&next->run_link) && (next->affinity & CPUMASK_CPU(cpu)) &&
-	       !sched_ready_above(cpu, next->priority);
-}
-
-bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
-{
-	return handoff_allowed(cpu, next);
-}
-
 void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move)
 {
@@ -294,7 +281,7 @@ bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move)
 {
 	ASSERT_IRQS_OFF();
-	if (!handoff_allowed(cpu, next))
+	if (!sched_handoff_allowed(cpu, next))
 		return false;
 	sched_handoff_take(cpu, prev, next, prev_must_move);
 	return true;

@@ -117,6 +117,9 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move) __must_check;
 
+/* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
+bool sched_ready_above(unsigned cpu, int priority);
+
 /*
  * sched_handoff_pick's second half, for a caller that has checked
  * sched_handoff_allowed(cpu, next) itself, with interrupts off since and
@@ -131,10 +134,14 @@ void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
  * there? A check without locks, for a caller about to take next off its
  * wait queue (IPC's fast path decides before it changes anything).
  */
-bool sched_handoff_allowed(unsigned cpu, const struct thread *next);
+static inline bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
+{
+	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
+	return next->state == THREAD_BLOCKED && !__atomic_load_n(&next->on_rq, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) && list_empty(&next->run_link) &&
+	       (next->affinity & CPUMASK_CPU(cpu)) && !sched_ready_above(cpu, next->priority);
+}
 
-/* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
-bool sched_ready_above(unsigned cpu, int priority);
 
 /* Threads ready on cpu's queue. */
 unsigned sched_ready_count(unsigned cpu);
