@@ -7,7 +7,7 @@
  * Invariants:
  *   [x] cpu->current is the thread whose stack this CPU runs on, in state
  *       RUNNING, on_cpu set, and on no run queue;
- *   [x] a switch happens only inside schedule(), sched_handoff() or the
+ *   [x] a switch happens only inside schedule(), sched_handoff*() or the
  *       idle loop, with interrupts off and the preemption count zero, and
  *       always through switch_to (accounting, CR3, TSS RSP0, FPU, FS base,
  *       I/O bitmap, on_cpu);
@@ -191,6 +191,14 @@ void schedule(void)
 	switch_to(c, cpu, prev, next, must_move);
 }
 
+/* A thread that hands off must hold no spinlock (it sleeps). */
+static __always_inline void handoff_check(const struct thread *prev)
+{
+	if (unlikely(arch_preempt_count() != 0))
+		panic("sched_handoff: thread %lu (%s) would sleep with preemption disabled "
+		      "(a spinlock held?)", prev->id, prev->name);
+}
+
 bool sched_handoff(struct thread *next)
 {
 	ASSERT_IRQS_OFF();
@@ -201,9 +209,7 @@ bool sched_handoff(struct thread *next)
 
 	ASSERT(prev != &c->idle && next != prev && next != &c->idle,
 	       "sched_handoff: only a thread hands off, to another thread");
-	if (unlikely(arch_preempt_count() != 0))
-		panic("sched_handoff: thread %lu (%s) would sleep with preemption disabled "
-		      "(a spinlock held?)", prev->id, prev->name);
+	handoff_check(prev);
 	if (!sched_handoff_pick(cpu, prev, next, &must_move))
 		return false; /* nothing changed: the caller wakes next and schedules */
 	c->handoffs++;
@@ -218,7 +224,8 @@ void sched_handoff_claimed(struct thread *next)
 	struct thread *prev = c->current;
 	bool must_move;
 
-	sched_handoff_take(cpu, prev, next, &must_move);
+	handoff_check(prev);
+	sched_handoff_take(cpu, prev, next, &must_move); /* pick's second half: checked */
 	c->handoffs++;
 	switch_to(c, cpu, prev, next, must_move);
 }
