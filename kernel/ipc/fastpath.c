@@ -96,11 +96,31 @@ static __always_inline struct endpoint *endpoint_of(struct process *self, uint64
 	return o ? container_of(o, struct endpoint, ko) : NULL;
 }
 
-/* frame's message as delivered (words past its count 0, no handle) into *m, badge pid. */
-static __always_inline void message_from_frame(const struct trap_frame *f, int pid, struct ipc_message *m)
+/*
+ * frame's message as delivered (words past its count 0, no handle, badge
+ * pid) to p, whose thread we claimed: straight into the registers of its
+ * system call when it blocked in this fast path (fast_frame: what
+ * ipc_frame_deliver would write there), else into p->ipc.msg.
+ */
+static __always_inline void message_to(struct process *p, const struct trap_frame *f, int pid)
 {
 	unsigned n = IPC_TAG_WORDS(f->rsi); /* checked <= IPC_WORDS_MAX; past it: 0 */
+	struct trap_frame *to = p->ipc.fast_frame;
 
+	if (likely(to)) {
+		to->rdi = (uint64_t)pid;
+		to->rsi = f->rsi;
+		to->rdx = n > 0 ? f->rdx : 0;
+		to->r10 = n > 1 ? f->r10 : 0;
+		to->r8 = n > 2 ? f->r8 : 0;
+		to->r9 = n > 3 ? f->r9 : 0;
+		to->r12 = n > 4 ? f->r12 : 0;
+		to->r13 = n > 5 ? f->r13 : 0;
+		to->r14 = 0;
+		p->ipc.in_frame = true;
+		return;
+	}
+	struct ipc_message *m = &p->ipc.msg;
 	m->tag = f->rsi;
 	m->words[0] = n > 0 ? f->rdx : 0;
 	m->words[1] = n > 1 ? f->r10 : 0;
@@ -155,6 +175,7 @@ static __always_inline bool block_and_switch(struct process *self, struct thread
 {
 	struct wait_queue *wq = &self->ipc.wq;
 
+	/* self->ipc.fast_frame is set: a partner that claims us may write there */
 	signal_sleep_begin_in(&self->signals, wq);
 	wait_prepare_thread(wq, me);
 	if (moved(self, waiting) || signal_pending_in(&self->signals)) {
@@ -164,23 +185,28 @@ static __always_inline bool block_and_switch(struct process *self, struct thread
 		sched_handoff_claimed(partner); /* claim_sleeper checked it may run here */
 	}
 	signal_sleep_end_in(&self->signals);
+	self->ipc.fast_frame = NULL; /* running: nobody claims us; a general wait may follow */
 	return moved(self, waiting);
 }
 
 /*
  * The end of a wait that self's partner finished (DONE): IDLE; the result
- * in rax, the message in the out registers. No lock: only self leaves
- * DONE, and no partner acts on a DONE or IDLE process.
+ * in rax, the message in the out registers (a fast-path partner wrote
+ * them already: in_frame). No lock: only self leaves DONE, and no partner
+ * acts on a DONE or IDLE process.
  */
 static __always_inline int collect(struct process *self, struct trap_frame *frame)
 {
 	int result = self->ipc.result; /* written before DONE was stored (release) */
+	bool in_frame = self->ipc.in_frame;
 
+	self->ipc.in_frame = false;
 	__atomic_store_n(&self->ipc.state, IPC_IDLE, __ATOMIC_RELEASE);
 	frame->rax = (uint64_t)(long)result;
 	if (result != 0)
 		return IPC_FASTPATH_DONE;
-	ipc_frame_deliver(frame, &self->ipc.msg);
+	if (!in_frame)
+		ipc_frame_deliver(frame, &self->ipc.msg);
 	return signal_nothing_to_deliver(&self->signals) ? IPC_FASTPATH_DONE_QUIET
 							 : IPC_FASTPATH_DONE;
 }
@@ -227,7 +253,7 @@ int ipc_fastpath_call(struct trap_frame *frame)
 	 * self reads call_seq under self's lock after state: call_seq first.
 	 */
 	r->ipc.messages++;
-	message_from_frame(frame, self->pid, &r->ipc.msg);
+	message_to(r, frame, self->pid);
 	self->ipc.call_seq++;
 	self->ipc.kernel_call = false;
 	__atomic_fetch_add(&self->refcount, 1, __ATOMIC_RELAXED); /* r's reply_to */
@@ -236,6 +262,7 @@ int ipc_fastpath_call(struct trap_frame *frame)
 	__atomic_store_n(&self->ipc.state, IPC_REPLY_WAIT, __ATOMIC_RELEASE);
 	r->ipc.result = 0;
 	__atomic_store_n(&r->ipc.state, IPC_DONE, __ATOMIC_RELEASE);
+	self->ipc.fast_frame = frame;
 	if (block_and_switch(self, me, IPC_REPLY_WAIT, rt))
 		return collect(self, frame);
 	struct ipc_message reply;
@@ -263,7 +290,7 @@ int ipc_fastpath_reply_recv(struct trap_frame *frame)
 		spin_unlock(&c->ipc.lock);
 		return declined(); /* gone, timed out, a pager's fault, or not switched out */
 	}
-	message_from_frame(frame, self->pid, &c->ipc.msg);
+	message_to(c, frame, self->pid);
 	c->ipc.result = 0;
 	__atomic_store_n(&c->ipc.state, IPC_DONE, __ATOMIC_RELEASE);
 	spin_unlock(&c->ipc.lock);
@@ -274,6 +301,7 @@ int ipc_fastpath_reply_recv(struct trap_frame *frame)
 	fast_lock(&ep->lock);
 	bool queue = !ep->dead && list_empty(&ep->senders);
 	if (queue) {
+		self->ipc.fast_frame = frame; /* before a partner can take us */
 		ep->last_receiver_pid = self->pid;
 		endpoint_queue_locked(ep, self, &ep->receivers, false, IPC_RECEIVING);
 	}

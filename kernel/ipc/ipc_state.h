@@ -64,6 +64,7 @@ enum ipc_wait_state {
 };
 
 struct process;
+struct trap_frame;
 
 struct ipc_state {
 	spinlock_t lock;                 /* "ipc state": state, result, call_seq */
@@ -92,6 +93,15 @@ struct ipc_state {
 	bool map_write;                  /* SHARE_WRITE allowed */
 	int nameserver_handle;           /* AT_PAGODA_NAMESERVER (0: none); fork copies it */
 	uint64_t messages;               /* messages this process received (a hint) */
+	/*
+	 * The IPC fast path's (fastpath.c): while its thread blocks there, its
+	 * system call's frame, so a fast-path partner that claimed it writes
+	 * the message straight into its registers (then sets in_frame instead
+	 * of writing msg); NULL whenever it waits anywhere else. Only the
+	 * process's own thread sets and clears both, while it runs.
+	 */
+	struct trap_frame *fast_frame;
+	bool in_frame;
 };
 
 /* A fresh state (spawn, fork: no pending reply). nameserver_handle: 0. */
