@@ -82,7 +82,7 @@ void arch_switch_user_state(struct thread *prev, struct thread *next)
 	if (next->stack)
 		set_entry_stack(p, next->stack->top);
 	if (prev->fpu_state || next->fpu_state)
-		fpu_switch(prev->fpu_state, next->fpu_state);
+		fpu_switch(p, prev->fpu_state, next->fpu_state);
 	const struct process *np = next->process;
 	if (np) {
 		wrmsr(MSR_FS_BASE, next->fs_base);
