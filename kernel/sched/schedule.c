@@ -155,7 +155,7 @@ static __always_inline void switch_to(struct cpu_sched *c, unsigned cpu, struct 
 	c->current = next;
 	c->prev = prev;
 	c->prev_must_move = prev_must_move;
-	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
+	prev->recovery = recovery_chain_switch(cpu, next->recovery); /* points are per thread */
 	if (next->space != prev->space)
 		address_space_activate(next->space); /* CR3 follows the thread */
 	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base, I/O bitmap */
