@@ -399,13 +399,27 @@ struct thread *sched_pick_next(unsigned cpu)
 	}
 }
 
-bool sched_ready_above(unsigned cpu, int priority)
+/* sched_ready_above's test, inline in sched_handoff_allowed (the IPC fast path's every claim). */
+static __always_inline bool ready_above(unsigned cpu, int priority)
 {
 	uint32_t nonempty = __atomic_load_n(&queues[cpu].nonempty, __ATOMIC_RELAXED);
 
 	if (priority < 0)
 		return nonempty != 0;
 	return (nonempty >> (priority + 1)) != 0;
+}
+
+bool sched_ready_above(unsigned cpu, int priority)
+{
+	return ready_above(cpu, priority);
+}
+
+bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
+{
+	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
+	return next->state == THREAD_BLOCKED && !__atomic_load_n(&next->on_rq, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) && list_empty(&next->run_link) &&
+	       (next->affinity & CPUMASK_CPU(cpu)) && !ready_above(cpu, next->priority);
 }
 
 unsigned sched_ready_count(unsigned cpu)

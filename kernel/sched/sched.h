@@ -134,13 +134,7 @@ void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
  * there? A check without locks, for a caller about to take next off its
  * wait queue (IPC's fast path decides before it changes anything).
  */
-static inline bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
-{
-	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
-	return next->state == THREAD_BLOCKED && !__atomic_load_n(&next->on_rq, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) && list_empty(&next->run_link) &&
-	       (next->affinity & CPUMASK_CPU(cpu)) && !sched_ready_above(cpu, next->priority);
-}
+bool sched_handoff_allowed(unsigned cpu, const struct thread *next);
 
 
 /* Threads ready on cpu's queue. */
