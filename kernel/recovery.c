@@ -25,12 +25,12 @@
 #include "lib/printf.h"
 #include "mm/arch.h"
 
-static struct recovery_point *innermost_of_cpu[MM_MAX_CPUS];
+struct recovery_point *recovery_innermost_of_cpu[MM_MAX_CPUS];
 
 /* This CPU's chain head; call with interrupts off (see the invariants). */
 static struct recovery_point **innermost_slot(void)
 {
-	return &innermost_of_cpu[arch_cpu_id()];
+	return &recovery_innermost_of_cpu[arch_cpu_id()];
 }
 
 /* The running thread's innermost point (interrupts briefly off to read it). */
@@ -126,13 +126,4 @@ bool recovery_abort(struct trap_frame *frame)
 	kprintf("(%s aborted by the fault above; the kernel goes on)\n",
 		rp->what ? rp->what : "work");
 	return true;
-}
-
-struct recovery_point *recovery_chain_switch(struct recovery_point *next_chain)
-{
-	ASSERT_IRQS_OFF();
-	struct recovery_point *prev_chain = *innermost_slot();
-
-	*innermost_slot() = next_chain;
-	return prev_chain;
 }

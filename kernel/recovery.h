@@ -78,13 +78,23 @@ bool recovery_resumes_within(uint64_t bottom, uint64_t top);
  */
 void recovery_run_unguarded(void (*fn)(void));
 
+/* Each CPU's chain head (recovery.c's; only through the functions above and below). */
+extern struct recovery_point *recovery_innermost_of_cpu[];
+
 /*
  * Recovery points belong to a thread: the scheduler calls this at every
- * context switch with the incoming thread's chain (its innermost point, or
- * NULL) and keeps the returned chain, the outgoing thread's, in that
- * thread. So a fault aborts only to a point of the thread that faulted.
- * Interrupts off.
+ * context switch of CPU cpu (the calling one) with the incoming thread's
+ * chain (its innermost point, or NULL) and keeps the returned chain, the
+ * outgoing thread's, in that thread. So a fault aborts only to a point of
+ * the thread that faulted. Interrupts off. Inline: every switch runs it.
  */
-struct recovery_point *recovery_chain_switch(struct recovery_point *next_chain);
+static inline struct recovery_point *recovery_chain_switch(unsigned cpu,
+							   struct recovery_point *next_chain)
+{
+	struct recovery_point *prev_chain = recovery_innermost_of_cpu[cpu];
+
+	recovery_innermost_of_cpu[cpu] = next_chain;
+	return prev_chain;
+}
 
 #endif

@@ -198,6 +198,19 @@ bool address_space_pcid_enabled(void)
 	return pcid_enabled;
 }
 
+/*
+ * as's first PCID (once per space). Out of line: every switch runs
+ * address_space_activate, which then needs no registers saved for the lock.
+ */
+static __attribute__((noinline, cold)) void pcid_first(struct address_space *as)
+{
+	spin_lock(&pcid_lock);
+	bool used_up = paging_pcid_assign(&pcids, as);
+	spin_unlock(&pcid_lock);
+	if (used_up)
+		arch_flush_tlb(1); /* out of identifiers: forget every space's entries */
+}
+
 void address_space_activate(struct address_space *as)
 {
 	ASSERT_IRQS_OFF();
@@ -214,13 +227,8 @@ void address_space_activate(struct address_space *as)
 
 	if (pcid_enabled) {
 		/* The kernel's space keeps PCID 0; any other gets one on its first switch. */
-		if (as != &kernel_space && as->pcid == 0) {
-			spin_lock(&pcid_lock);
-			bool used_up = paging_pcid_assign(&pcids, as);
-			spin_unlock(&pcid_lock);
-			if (used_up)
-				arch_flush_tlb(1); /* out of identifiers: forget every space's entries */
-		}
+		if (unlikely(as != &kernel_space && as->pcid == 0))
+			pcid_first(as);
 		cr3 |= as->pcid;
 	}
 	write_cr3(cr3);

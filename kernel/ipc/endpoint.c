@@ -196,29 +196,6 @@ static void state_set(struct process *p, enum ipc_wait_state s)
 	__atomic_store_n(&p->ipc.state, s, __ATOMIC_RELEASE);
 }
 
-void endpoint_take_locked(struct endpoint *ep, struct process *p)
-{
-	ASSERT(p->ipc.ep == ep, "endpoint_take_locked: not on this endpoint");
-	spin_lock(&p->ipc.lock);
-	list_remove(&p->ipc.link);
-	p->ipc.ep = NULL;
-	state_set(p, IPC_BUSY);
-	spin_unlock(&p->ipc.lock);
-}
-
-void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
-			   bool first, enum ipc_wait_state st)
-{
-	spin_lock(&p->ipc.lock);
-	p->ipc.ep = ep;
-	if (first)
-		list_add(q, &p->ipc.link);
-	else
-		list_add_tail(q, &p->ipc.link);
-	state_set(p, st);
-	spin_unlock(&p->ipc.lock);
-}
-
 /* p (the caller or BUSY, on no queue) moves to state st; it is woken to re-check. */
 static void state_move(struct process *p, enum ipc_wait_state st)
 {

@@ -45,8 +45,10 @@
 #include "kernel/ipc/ipc.h"
 #include "kernel/ipc/ipc_state.h"
 #include "kernel/ipc/object.h"
+#include "kernel/proc/process.h"
 #include "lib/compiler.h"
 #include "lib/list.h"
+#include "lib/panic.h"
 #include "mm/spinlock.h"
 
 struct process;
@@ -117,8 +119,18 @@ __must_check int ipc_reply(struct ipc_message *msg);
 
 /* ---- For the fast path (kernel/ipc/fastpath.c) and the core ---- */
 
-/* Take p (on one of ep's queues) off it: p becomes BUSY. ep->lock held. */
-void endpoint_take_locked(struct endpoint *ep, struct process *p);
+/*
+ * Take p (on one of ep's queues) off it: p becomes BUSY. ep->lock held,
+ * which is what guards a move into or out of the queued states
+ * (ipc_state.h): p's own lock is not needed. Inline: IPC's fast path.
+ */
+static inline void endpoint_take_locked(struct endpoint *ep, struct process *p)
+{
+	ASSERT(p->ipc.ep == ep, "endpoint_take_locked: not on this endpoint");
+	list_remove(&p->ipc.link);
+	p->ipc.ep = NULL;
+	__atomic_store_n(&p->ipc.state, IPC_BUSY, __ATOMIC_RELEASE);
+}
 
 /* Finish BUSY p: DONE with result, then wake it. No lock held. */
 void ipc_finish(struct process *p, int result);
@@ -130,9 +142,20 @@ void ipc_finish(struct process *p, int result);
  */
 void ipc_call_taken(struct process *caller, struct process *r);
 
-/* Put p on queue q of ep (first or last) in state st. ep->lock held. */
-void endpoint_queue_locked(struct endpoint *ep, struct process *p, struct list_node *q,
-			   bool first, enum ipc_wait_state st);
+/*
+ * Put p on queue q of ep (first or last) in state st (SENDING or
+ * RECEIVING). ep->lock held (as endpoint_take_locked). Inline: the fast path.
+ */
+static inline void endpoint_queue_locked(struct endpoint *ep, struct process *p,
+					 struct list_node *q, bool first, enum ipc_wait_state st)
+{
+	p->ipc.ep = ep;
+	if (first)
+		list_add(q, &p->ipc.link);
+	else
+		list_add_tail(q, &p->ipc.link);
+	__atomic_store_n(&p->ipc.state, st, __ATOMIC_RELEASE);
+}
 
 /* A receiver's wait, once queued RECEIVING on an endpoint (self: the calling process). */
 __must_check int ipc_recv_wait(struct process *self, uint64_t deadline, struct ipc_message *out);

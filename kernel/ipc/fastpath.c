@@ -1,44 +1,54 @@
 /*
  * fastpath.c - the IPC fast path (see fastpath.h).
  *
- * A call that finds its server waiting in receive:
+ * syscall_entry.asm calls here for call and reply_recv before it turns
+ * interrupts on, so the whole path runs with interrupts off: nothing on
+ * this CPU can come between its steps, locks need no irqsave, and the
+ * CPU goes from the client's system call to the server's return to ring
+ * 3 without a trip through the run queues. A call that finds its server
+ * waiting in receive:
  *
- *   client (running)                         server (RECEIVING, blocked in
- *   checks: plain tag, no limit, no trace,      its reply_recv's block_handoff,
- *     no signal; SEND handle; a receiver        or in endpoint.c's receive)
- *   lock ep; take the receiver (BUSY)  --->  BUSY: stays blocked
- *   its ipc.msg = the client's registers
- *   REPLY_WAIT; the server owes the reply
- *   take its thread off its wait queue       (no waker, signal or timeout
- *     (only once it left its CPU)              reaches it now)
- *   server DONE, without a wake-up
- *   block_handoff: on our own queue,
- *     sched_handoff(server's thread)   --->  runs at once on this CPU: its
- *                                            wait sees DONE, its registers
- *                                            get the message (collect)
+ *   client (running, interrupts off)         server (RECEIVING, its thread
+ *   checks: plain tag, no limit, no trace,     switched out on its own queue)
+ *     no signal; SEND handle (no lock)
+ *   lock ep: the first receiver, its thread
+ *     switched out and free to run here?
+ *     (claim: off its queue, ours alone)   --->  no waker, signal or timeout
+ *     no: decline, nothing changed                reaches it now
+ *   receiver BUSY, off ep; unlock ep
+ *   its ipc.msg = our registers; it owes
+ *     us the reply; we REPLY_WAIT; it DONE
+ *   we sleep on our own queue (a signal
+ *     finds us there) and switch straight
+ *     to its thread (sched_handoff)        --->  runs at once on this CPU: its
+ *                                                 wait sees DONE, its registers
+ *                                                 get the message, sysret
  *
- * and reply_recv is the same the other way round: the caller is BUSY,
- * its ipc.msg gets the reply, its thread is taken off its queue, the
- * server queues RECEIVING on the endpoint and its block hands the CPU to
- * the caller. A partner whose thread was not taken (still on its way to
- * sleep) is finished with a wake-up (ipc_finish) instead. Everything that
- * could need more than registers (a handle, a memory item, a time limit,
- * a trace, a signal, a partner not waiting, a kernel call) declines
- * before anything changed, so the general path (endpoint.c) runs it
- * whole; a block woken by a signal goes on in endpoint.c's waits.
+ * reply_recv is the same the other way round: the caller's REPLY_WAIT is
+ * matched and its thread claimed under its ipc lock, its ipc.msg gets the
+ * reply, it is DONE; the server queues RECEIVING on the endpoint and
+ * hands the CPU to the caller. Whatever is unusual declines before the
+ * first change, and the general path (endpoint.c) runs it whole: a handle,
+ * a memory item, a time limit, a trace, a signal pending, a partner not
+ * waiting or whose thread is still on a CPU (or may not run here, or is
+ * outranked here), a kernel call (a pager's fault), a dead endpoint.
  *
  * Invariants:
- *   [x] a decline happens before the first change (the endpoint reference
- *       taken by the lookup is put);
- *   [x] the partner is BUSY (taken under ep->lock, or matched under its
- *       ipc lock) before its message is written, as endpoint.c's rule;
- *   [x] its thread, once taken off its queue, is handed off to or woken
- *       exactly once (block_handoff, or the wake before a general receive).
+ *   [x] a decline happens before the first change;
+ *   [x] the partner is BUSY (taken under ep->lock) or matched in
+ *       REPLY_WAIT (under its ipc lock), and its thread is claimed, before
+ *       its message is written: only we write it, until it is DONE;
+ *   [x] a claimed thread is handed off to or woken exactly once
+ *       (block_and_switch, or the wake before a general receive);
+ *   [x] we sleep only on our own queue, registered as interruptible, and
+ *       check for a signal after the registration (the sender checks the
+ *       registration after marking the signal: one of us sees the other).
  * Lock order: endpoint.c's ("endpoint" -> "ipc state" -> a wait queue's
- * lock); the partner's wait-queue lock is taken alone.
+ * lock), then a thread's sched_lock inside the handoff, alone.
  */
 #include "kernel/ipc/fastpath.h"
 
+#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/ipc/endpoint.h"
 #include "kernel/ipc/handle.h"
@@ -46,40 +56,71 @@
 #include "kernel/ipc/message.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal.h"
+#include "kernel/sched/sched.h"
 #include "kernel/sched/schedule.h"
 #include "kernel/sched/wait.h"
 
 static struct ipc_fastpath_stats stats;
 
-static bool declined(void)
+/*
+ * The path's locks: interrupts are off from syscall_entry.asm's call to
+ * the return (the contract of fastpath.h), so spin_lock's check of that is
+ * left out.
+ */
+#define fast_lock(l) spin_lock_at((l), SPINLOCK_SITE)
+
+static int declined(void)
 {
 	__atomic_fetch_add(&stats.declined, 1, __ATOMIC_RELAXED);
-	return false;
+	return IPC_FASTPATH_DECLINED;
 }
 
 /* May frame's message take the fast path? Label and words only, no limit, no trace, no signal. */
-static bool plain_message(const struct trap_frame *f, const struct process *self)
+static __always_inline bool plain_message(const struct trap_frame *f, const struct process *self)
 {
 	return (f->rsi & ~(IPC_TAG_LABEL_MASK | IPC_TAG_WORDS_MASK)) == 0 &&
 	       IPC_TAG_WORDS(f->rsi) <= IPC_WORDS_MAX && (long)f->r15 == IPC_FOREVER &&
-	       !(self->flags & PROCESS_TRACE) && !signal_pending();
+	       !(self->flags & PROCESS_TRACE) && !signal_pending_in(&self->signals);
 }
 
-/* The endpoint handle h names with right, referenced, or NULL. */
-static struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t right)
+/*
+ * The endpoint handle h of self's table names with right, or NULL. No
+ * lock and no reference (handle_peek_own): the handle keeps the endpoint
+ * alive until self's own thread closes it, which it cannot do while it is
+ * in this system call, blocked here included.
+ */
+static __always_inline struct endpoint *endpoint_of(struct process *self, uint64_t h, uint32_t right)
 {
-	struct kobject *o;
+	struct kobject *o = handle_peek_own(&self->handles, (int64_t)h, KOBJECT_ENDPOINT, right);
 
-	if (handle_lookup_type(&self->handles, (int64_t)h, KOBJECT_ENDPOINT, right, &o) != 0)
-		return NULL;
-	return endpoint_from_object(o);
+	return o ? container_of(o, struct endpoint, ko) : NULL;
 }
 
-/* frame's message as delivered (words past its count 0, no handle) into *m, badge pid. */
-static void message_from_frame(const struct trap_frame *f, int pid, struct ipc_message *m)
+/*
+ * frame's message as delivered (words past its count 0, no handle, badge
+ * pid) to p, whose thread we claimed: straight into the registers of its
+ * system call when it blocked in this fast path (fast_frame: what
+ * ipc_frame_deliver would write there), else into p->ipc.msg.
+ */
+static __always_inline void message_to(struct process *p, const struct trap_frame *f, int pid)
 {
 	unsigned n = IPC_TAG_WORDS(f->rsi); /* checked <= IPC_WORDS_MAX; past it: 0 */
+	struct trap_frame *to = p->ipc.fast_frame;
 
+	if (likely(to)) {
+		to->rdi = (uint64_t)pid;
+		to->rsi = f->rsi;
+		to->rdx = n > 0 ? f->rdx : 0;
+		to->r10 = n > 1 ? f->r10 : 0;
+		to->r8 = n > 2 ? f->r8 : 0;
+		to->r9 = n > 3 ? f->r9 : 0;
+		to->r12 = n > 4 ? f->r12 : 0;
+		to->r13 = n > 5 ? f->r13 : 0;
+		to->r14 = 0;
+		p->ipc.in_frame = true;
+		return;
+	}
+	struct ipc_message *m = &p->ipc.msg;
 	m->tag = f->rsi;
 	m->words[0] = n > 0 ? f->rdx : 0;
 	m->words[1] = n > 1 ? f->r10 : 0;
@@ -91,41 +132,29 @@ static void message_from_frame(const struct trap_frame *f, int pid, struct ipc_m
 	m->badge = pid;
 }
 
-/* p's thread, taken off p's own queue if it sleeps there (BLOCKED, ours to hand off), or NULL. */
-static struct thread *take_sleeper(struct process *p)
+/*
+ * Claim p's thread: if it sleeps on p's own queue, switched out, and may
+ * run on cpu now (sched_handoff_allowed), take it off the queue, BLOCKED:
+ * from here on it is ours alone to hand off to (or wake). NULL when it is
+ * still on its way to sleep, on another CPU, or outranked here: then the
+ * general path, which wakes partners, must run. The caller holds the lock
+ * that keeps p in the state it waits in (ep->lock, or p's ipc lock).
+ */
+static __always_inline struct thread *claim_sleeper(struct process *p, unsigned cpu)
 {
-	unsigned long flags = spin_lock_irqsave(&p->ipc.wq.lock);
-	struct thread *t = wait_queue_take_one_locked(&p->ipc.wq);
+	struct wait_queue *wq = &p->ipc.wq;
+	struct thread *t = NULL;
 
-	spin_unlock_irqrestore(&p->ipc.wq.lock, flags);
+	fast_lock(&wq->lock);
+	if (!list_empty(&wq->waiters) &&
+	    sched_handoff_allowed(cpu, list_first_entry(&wq->waiters, struct thread, wait_link)))
+		t = wait_queue_take_one_locked(wq);
+	spin_unlock(&wq->lock);
 	return t;
 }
 
-/* Set BUSY p's result and state (DONE, or the caller's own REPLY_WAIT) under its lock. */
-static void state_to(struct process *p, enum ipc_wait_state st, int result)
-{
-	unsigned long flags = spin_lock_irqsave(&p->ipc.lock);
-
-	p->ipc.result = result;
-	__atomic_store_n(&p->ipc.state, st, __ATOMIC_RELEASE);
-	spin_unlock_irqrestore(&p->ipc.lock, flags);
-}
-
-/*
- * Finish the partner p (BUSY, its ipc.msg written): DONE with 0. Its
- * thread t was taken off its queue (then the caller hands off to it) or
- * was not on it (NULL: it runs towards its check, or must be woken).
- */
-static void partner_done(struct process *p, struct thread *t)
-{
-	if (t)
-		state_to(p, IPC_DONE, 0); /* nobody else can wake t: no wake-up needed */
-	else
-		ipc_finish(p, 0);
-}
-
 /* Has self's state moved on from `waiting` (neither it nor BUSY)? */
-static bool moved(struct process *self, enum ipc_wait_state waiting)
+static __always_inline bool moved(struct process *self, enum ipc_wait_state waiting)
 {
 	enum ipc_wait_state s = __atomic_load_n(&self->ipc.state, __ATOMIC_ACQUIRE);
 
@@ -133,107 +162,119 @@ static bool moved(struct process *self, enum ipc_wait_state waiting)
 }
 
 /*
- * Block self in state `waiting` (already set, on its own queue's terms) and
- * give the CPU straight to partner (taken off its queue; NULL: none):
- * an interruptible sleep as endpoint.c's. Returns whether the state moved
- * on (the common end: a partner finished self); false when a signal or
- * something else woke self first (the caller goes on with the general
- * wait). partner is handed off to or woken in every case.
+ * Block self (its thread me) in state `waiting`, already set, and give
+ * the CPU straight to partner, the thread we claimed: an interruptible
+ * sleep on self's own queue, as endpoint.c's waits. Returns whether the
+ * state moved on (the common end: a partner finished self); false when a
+ * signal or something else woke self first (the caller goes on with the
+ * general wait). partner is handed off to or woken in every case.
+ * Interrupts off.
  */
-static bool block_handoff(struct process *self, enum ipc_wait_state waiting,
-			  struct thread *partner)
+static __always_inline bool block_and_switch(struct process *self, struct thread *me,
+			     enum ipc_wait_state waiting, struct thread *partner)
 {
 	struct wait_queue *wq = &self->ipc.wq;
 
-	signal_sleep_begin(wq);
-	unsigned long flags = arch_irq_save();
-	wait_prepare(wq);
-	if (moved(self, waiting) || signal_pending()) {
+	/* self->ipc.fast_frame is set: a partner that claims us may write there */
+	signal_sleep_begin_in(&self->signals, wq);
+	wait_prepare_thread(wq, me);
+	if (moved(self, waiting) || signal_pending_in(&self->signals)) {
 		wait_cancel(wq);
-		if (partner)
-			sched_wake_thread(partner);
-	} else if (!partner || !sched_handoff(partner)) {
-		if (partner)
-			sched_wake_thread(partner); /* declined: it runs where it can */
-		schedule();
+		sched_wake_thread(partner);
+	} else {
+		sched_handoff_claimed(partner); /* claim_sleeper checked it may run here */
 	}
-	arch_irq_restore(flags);
-	signal_sleep_end();
+	signal_sleep_end_in(&self->signals);
+	self->ipc.fast_frame = NULL; /* running: nobody claims us; a general wait may follow */
 	return moved(self, waiting);
 }
 
 /*
- * The end of a wait that self's partner finished (DONE): IDLE; the result;
- * the message into frame. No lock: only self leaves DONE, and no partner
+ * The end of a wait that self's partner finished (DONE): IDLE; the result
+ * in rax, the message in the out registers (a fast-path partner wrote
+ * them already: in_frame). No lock: only self leaves DONE, and no partner
  * acts on a DONE or IDLE process.
  */
-static int collect(struct process *self, struct trap_frame *frame)
+static __always_inline int collect(struct process *self, struct trap_frame *frame)
 {
 	int result = self->ipc.result; /* written before DONE was stored (release) */
+	bool in_frame = self->ipc.in_frame;
 
+	self->ipc.in_frame = false;
 	__atomic_store_n(&self->ipc.state, IPC_IDLE, __ATOMIC_RELEASE);
-	if (result == 0)
+	frame->rax = (uint64_t)(long)result;
+	if (result != 0)
+		return IPC_FASTPATH_DONE;
+	if (!in_frame)
 		ipc_frame_deliver(frame, &self->ipc.msg);
-	return result;
+	return signal_nothing_to_deliver(&self->signals) ? IPC_FASTPATH_DONE_QUIET
+							 : IPC_FASTPATH_DONE;
 }
 
-/* The general wait's result into frame: rax, and the message when it is 0. */
-static bool finish_general(struct trap_frame *frame, int err, const struct ipc_message *m)
+/* The general wait's result into frame (rax, and the message when 0); interrupts off again. */
+static int finish_general(struct trap_frame *frame, int err, const struct ipc_message *m)
 {
+	interrupts_disable();
 	if (!err)
 		ipc_frame_deliver(frame, m);
 	frame->rax = (uint64_t)(long)err;
-	return true;
+	return IPC_FASTPATH_DONE;
 }
 
-bool ipc_fastpath_call(struct trap_frame *frame)
+int ipc_fastpath_call(struct trap_frame *frame)
 {
-	struct process *self = process_current();
+	struct thread *me = thread_current();
+	struct process *self = me->process;
 
 	if (!plain_message(frame, self))
 		return declined();
 	struct endpoint *ep = endpoint_of(self, frame->rdi, HANDLE_RIGHT_SEND);
 	if (!ep)
 		return declined();
-	unsigned long flags = spin_lock_irqsave(&ep->lock);
-	if (ep->dead || list_empty(&ep->receivers)) {
-		spin_unlock_irqrestore(&ep->lock, flags);
-		kobject_put(&ep->ko);
+	fast_lock(&ep->lock);
+	struct process *r = ep->dead || list_empty(&ep->receivers)
+		? NULL : list_first_entry(&ep->receivers, struct process, ipc.link);
+	struct thread *rt = r ? claim_sleeper(r, me->cpu) : NULL;
+	if (!rt) {
+		spin_unlock(&ep->lock);
 		return declined();
 	}
-	struct process *r = list_first_entry(&ep->receivers, struct process, ipc.link);
 	endpoint_take_locked(ep, r); /* BUSY: it stays blocked until finished */
 	ep->messages++;
 	ep->calls++;
 	ep->last_receiver_pid = r->pid;
-	spin_unlock_irqrestore(&ep->lock, flags);
-	kobject_put(&ep->ko); /* r and ep are done with each other */
+	spin_unlock(&ep->lock);
 	__atomic_fetch_add(&stats.calls, 1, __ATOMIC_RELAXED);
+	/*
+	 * The transfer, and the call's bookkeeping (ipc_call_taken's, without
+	 * its wake-ups). r is BUSY and its thread ours: nobody else reads or
+	 * writes its message and reply fields. self is running, so nobody
+	 * else changes its state; a server holding an old reply right to
+	 * self reads call_seq under self's lock after state: call_seq first.
+	 */
 	r->ipc.messages++;
-	message_from_frame(frame, self->pid, &r->ipc.msg);
-	/* The call: r owes self the reply (ipc_call_taken's steps, without its wake-ups). */
-	flags = spin_lock_irqsave(&self->ipc.lock);
+	message_to(r, frame, self->pid);
 	self->ipc.call_seq++;
 	self->ipc.kernel_call = false;
-	__atomic_store_n(&self->ipc.state, IPC_REPLY_WAIT, __ATOMIC_RELEASE);
-	spin_unlock_irqrestore(&self->ipc.lock, flags);
 	__atomic_fetch_add(&self->refcount, 1, __ATOMIC_RELAXED); /* r's reply_to */
 	r->ipc.reply_to = self;
 	r->ipc.reply_seq = self->ipc.call_seq;
-	struct thread *rt = take_sleeper(r); /* before it is finished: nobody else wakes it */
-	partner_done(r, rt);
-	if (block_handoff(self, IPC_REPLY_WAIT, rt)) {
-		frame->rax = (uint64_t)(long)collect(self, frame);
-		return true;
-	}
+	__atomic_store_n(&self->ipc.state, IPC_REPLY_WAIT, __ATOMIC_RELEASE);
+	r->ipc.result = 0;
+	__atomic_store_n(&r->ipc.state, IPC_DONE, __ATOMIC_RELEASE);
+	self->ipc.fast_frame = frame;
+	if (block_and_switch(self, me, IPC_REPLY_WAIT, rt))
+		return collect(self, frame);
 	struct ipc_message reply;
+	interrupts_enable();
 	int err = ipc_call_wait_reply(self, IPC_NO_DEADLINE, &reply); /* a signal came first */
 	return finish_general(frame, err, &reply);
 }
 
-bool ipc_fastpath_reply_recv(struct trap_frame *frame)
+int ipc_fastpath_reply_recv(struct trap_frame *frame)
 {
-	struct process *self = process_current();
+	struct thread *me = thread_current();
+	struct process *self = me->process;
 	struct process *c = self->ipc.reply_to;
 
 	if (!c || !plain_message(frame, self))
@@ -241,47 +282,42 @@ bool ipc_fastpath_reply_recv(struct trap_frame *frame)
 	struct endpoint *ep = endpoint_of(self, frame->rdi, HANDLE_RIGHT_RECEIVE);
 	if (!ep)
 		return declined();
-	unsigned long flags = spin_lock_irqsave(&c->ipc.lock);
-	bool waiting = c->ipc.state == IPC_REPLY_WAIT && c->ipc.call_seq == self->ipc.reply_seq &&
-		       !c->ipc.kernel_call;
-	if (waiting)
-		__atomic_store_n(&c->ipc.state, IPC_BUSY, __ATOMIC_RELEASE); /* ours to finish */
-	spin_unlock_irqrestore(&c->ipc.lock, flags);
-	if (!waiting) {
-		kobject_put(&ep->ko);
-		return declined(); /* gone, timed out, or a pager's fault: the general path */
+	/* The reply: the caller must still wait for this very reply (ipc_reply's match). */
+	fast_lock(&c->ipc.lock);
+	struct thread *ct = c->ipc.state == IPC_REPLY_WAIT && c->ipc.call_seq == self->ipc.reply_seq &&
+			    !c->ipc.kernel_call ? claim_sleeper(c, me->cpu) : NULL;
+	if (!ct) {
+		spin_unlock(&c->ipc.lock);
+		return declined(); /* gone, timed out, a pager's fault, or not switched out */
 	}
+	message_to(c, frame, self->pid);
+	c->ipc.result = 0;
+	__atomic_store_n(&c->ipc.state, IPC_DONE, __ATOMIC_RELEASE);
+	spin_unlock(&c->ipc.lock);
 	__atomic_fetch_add(&stats.reply_recvs, 1, __ATOMIC_RELAXED);
-	message_from_frame(frame, self->pid, &c->ipc.msg);
-	struct thread *ct = take_sleeper(c);
 	self->ipc.reply_to = NULL;
-	partner_done(c, ct);
-	process_put(c); /* reply_to's reference */
+	process_put(c); /* reply_to's reference (c lives on: its thread is blocked) */
 	/* The receive: queue on ep when no sender waits (else the general receive takes it). */
-	flags = spin_lock_irqsave(&ep->lock);
+	fast_lock(&ep->lock);
 	bool queue = !ep->dead && list_empty(&ep->senders);
 	if (queue) {
+		self->ipc.fast_frame = frame; /* before a partner can take us */
 		ep->last_receiver_pid = self->pid;
 		endpoint_queue_locked(ep, self, &ep->receivers, false, IPC_RECEIVING);
 	}
-	spin_unlock_irqrestore(&ep->lock, flags);
+	spin_unlock(&ep->lock);
+	if (queue && block_and_switch(self, me, IPC_RECEIVING, ct))
+		return collect(self, frame);
 	struct ipc_message m;
 	int err;
 	if (!queue) {
-		if (ct) {
-			flags = arch_irq_save();
-			sched_wake_thread(ct);
-			arch_irq_restore(flags);
-		}
+		sched_wake_thread(ct); /* the caller runs where it can; we receive the general way */
+		interrupts_enable();
 		err = ipc_recv(ep, IPC_NO_DEADLINE, &m);
-	} else if (block_handoff(self, IPC_RECEIVING, ct)) {
-		kobject_put(&ep->ko);
-		frame->rax = (uint64_t)(long)collect(self, frame);
-		return true;
 	} else {
+		interrupts_enable();
 		err = ipc_recv_wait(self, IPC_NO_DEADLINE, &m); /* a signal came first */
 	}
-	kobject_put(&ep->ko);
 	return finish_general(frame, err, &m);
 }
 

@@ -12,7 +12,7 @@
  * before touching anything or cannot fail.
  *
  * Invariants:
- *   [x] slot_named() is the only way from a number to a slot, and it
+ *   [x] slot_named() (handle.h's handle_slot_named) is the only way from a number to a slot, and it
  *       answers only for an in-use slot of the number's generation;
  *   [x] slot_take() is the only way a slot is freed, and it advances the
  *       slot's generation;
@@ -26,9 +26,6 @@
 
 #include "lib/errno.h"
 #include "lib/panic.h"
-
-#define HANDLE_SLOT_SHIFT 1
-#define HANDLE_GEN_SHIFT (HANDLE_SLOT_SHIFT + HANDLE_SLOT_BITS)
 
 /* The number of slot i at generation gen (handle.h's diagram). */
 static int handle_number(unsigned i, uint32_t gen)
@@ -51,16 +48,10 @@ static void close_and_put(struct kobject *o, uint32_t rights)
 	kobject_put(o); /* it may destroy o */
 }
 
-/* The in-use slot number h names in t, or NULL. t->lock held. */
+/* The in-use slot number h names in t, or NULL (handle_slot_named). t->lock held. */
 static struct handle_slot *slot_named(struct handle_table *t, int h)
 {
-	if (h <= 0 || !(h & 1))
-		return NULL;
-	uint32_t u = (uint32_t)h;
-	struct handle_slot *s = &t->slots[(u >> HANDLE_SLOT_SHIFT) & (HANDLE_TABLE_SLOTS - 1)];
-	if (!s->object || s->generation != ((u >> HANDLE_GEN_SHIFT) & HANDLE_GEN_MASK))
-		return NULL;
-	return s;
+	return (struct handle_slot *)handle_slot_named(t, h);
 }
 
 /*

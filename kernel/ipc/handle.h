@@ -82,6 +82,8 @@
 #define HANDLE_TABLE_SLOTS (1u << HANDLE_SLOT_BITS)  /* handles one process holds at once */
 #define HANDLE_GEN_MASK ((1u << HANDLE_GEN_BITS) - 1)
 #define HANDLE_TRANSFER_MAX 4                        /* handles one handle_transfer moves */
+#define HANDLE_SLOT_SHIFT 1                          /* the number's bit fields (below) */
+#define HANDLE_GEN_SHIFT (HANDLE_SLOT_SHIFT + HANDLE_SLOT_BITS)
 STATIC_ASSERT(1 + HANDLE_SLOT_BITS + HANDLE_GEN_BITS == 31, "handle.h: numbers fill 31 bits");
 
 struct handle_slot {
@@ -131,6 +133,43 @@ __must_check int handle_lookup(struct handle_table *t, int h, uint32_t required,
  */
 __must_check int handle_lookup_type(struct handle_table *t, int64_t h, enum kobject_type type,
 				    uint32_t required, struct kobject **out);
+
+/*
+ * The in-use slot number h names in t, or NULL: the slot bits pick it,
+ * then it must be in use with the number's generation. The one decoding
+ * of a number (handle.c's operations and handle_peek_own). t->lock held,
+ * or handle_peek_own's rule.
+ */
+static inline const struct handle_slot *handle_slot_named(const struct handle_table *t, int h)
+{
+	if (h <= 0 || !(h & 1))
+		return NULL;
+	uint32_t u = (uint32_t)h;
+	const struct handle_slot *s = &t->slots[(u >> HANDLE_SLOT_SHIFT) & (HANDLE_TABLE_SLOTS - 1)];
+	if (!s->object || s->generation != ((u >> HANDLE_GEN_SHIFT) & HANDLE_GEN_MASK))
+		return NULL;
+	return s;
+}
+
+/*
+ * handle_lookup_type's success case for the IPC fast path, read by the
+ * table's own process's thread: no lock and no new reference. Returns the
+ * object, or NULL for anything handle_lookup_type would refuse (the fast
+ * path then declines and the general path gives the error). Sound because
+ * a table changes only by its own thread, or by a partner's transfer while
+ * that thread is blocked in IPC, or before the process runs: while the
+ * thread runs a system call, nothing else writes its table, and the slot's
+ * reference keeps the object alive until the thread itself closes it.
+ */
+static inline struct kobject *handle_peek_own(const struct handle_table *t, int64_t h,
+					      enum kobject_type type, uint32_t required)
+{
+	const struct handle_slot *s = h > INT32_MAX ? NULL : handle_slot_named(t, (int)h);
+
+	if (!s || (required & ~s->rights) || s->object->type != type)
+		return NULL;
+	return s->object;
+}
 
 /*
  * A new handle in t to h's object with rights, which must be a subset of

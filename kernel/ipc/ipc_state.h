@@ -19,10 +19,18 @@
  *   any wait ---timeout / signal / endpoint dead---> IDLE (the waiter leaves)
  *
  * Invariants:
- *   [x] state, result, call_seq change under `lock`; SENDING/RECEIVING
- *       also under the endpoint's lock (the queue link goes with them);
+ *   [x] state, result, call_seq change under `lock`, with three
+ *       exceptions: a move into or out of SENDING/RECEIVING happens under
+ *       the endpoint's lock instead (the queue link goes with it; whoever
+ *       cares about those states holds that lock: a partner taking from
+ *       the queue, the waiter leaving it); the partner holding a process
+ *       BUSY with its thread claimed (IPC's fast path) sets its result
+ *       and DONE alone; and the fast path's caller moves itself from IDLE
+ *       to REPLY_WAIT (call_seq first: a replier matching under the lock
+ *       reads state, then call_seq). Stores of state are release stores;
  *   [x] a process is on an endpoint queue exactly while SENDING or
- *       RECEIVING, and then `ep` is that endpoint (holding a reference);
+ *       RECEIVING, and then `ep` is that endpoint (kept alive by the
+ *       reference of the waiter's look-up, or by its own handle);
  *   [x] a BUSY process never leaves its wait (not even on a signal or a
  *       timeout) until the partner sets DONE/REPLY_WAIT/RECEIVING: so its
  *       space and handle table change only by its own thread or while it
@@ -56,6 +64,7 @@ enum ipc_wait_state {
 };
 
 struct process;
+struct trap_frame;
 
 struct ipc_state {
 	spinlock_t lock;                 /* "ipc state": state, result, call_seq */
@@ -84,6 +93,15 @@ struct ipc_state {
 	bool map_write;                  /* SHARE_WRITE allowed */
 	int nameserver_handle;           /* AT_PAGODA_NAMESERVER (0: none); fork copies it */
 	uint64_t messages;               /* messages this process received (a hint) */
+	/*
+	 * The IPC fast path's (fastpath.c): while its thread blocks there, its
+	 * system call's frame, so a fast-path partner that claimed it writes
+	 * the message straight into its registers (then sets in_frame instead
+	 * of writing msg); NULL whenever it waits anywhere else. Only the
+	 * process's own thread sets and clears both, while it runs.
+	 */
+	struct trap_frame *fast_frame;
+	bool in_frame;
 };
 
 /* A fresh state (spawn, fork: no pending reply). nameserver_handle: 0. */

@@ -16,7 +16,9 @@
  * Invariants:
  *   [x] pending and info[] change only under the process's lock;
  *   [x] the interruptible queue is woken and cleared only under that lock
- *       (a pipe's queue dies with the pipe right after its sleeper leaves);
+ *       (a pipe's queue dies with the pipe right after its sleeper leaves),
+ *       except the process's own IPC queue, which lives as long as it
+ *       (signal_sleep_end_in: cleared without the lock);
  *   [x] signal_deliver returns with interrupts off and nothing deliverable
  *       pending, or never returns (the process ended);
  *   [x] a frame that cannot be written or read back ends the process
@@ -241,8 +243,7 @@ void signal_exec(struct signal_state *s)
 /* Is a signal p does not block pending? */
 static bool deliverable(const struct process *p)
 {
-	return (__atomic_load_n(&p->signals.pending, __ATOMIC_SEQ_CST) &
-		~(p->signals.blocked & ~SIGMASK_UNBLOCKABLE)) != 0;
+	return signal_pending_in(&p->signals);
 }
 
 bool signal_pending(void)

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "kernel/sched/wait.h"
+#include "kernel/syscall/sigmask.h"
 #include "lib/compiler.h"
 #include "lib/uapi.h"
 
@@ -129,6 +130,40 @@ bool signal_pending(void);
  */
 void signal_sleep_begin(struct wait_queue *wq);
 void signal_sleep_end(void);
+
+/*
+ * The same three on the caller's own signal state s (its process's
+ * `signals`, given: no look-up), for a sleep on a queue that lives as long
+ * as the process (its IPC queue: the IPC fast path inlines them). The end
+ * takes no lock: a send that read the queue just before wakes a queue
+ * still alive, a spurious wake-up every sleep re-checks. Interrupts off
+ * or on.
+ */
+static inline bool signal_pending_in(const struct signal_state *s)
+{
+	return (__atomic_load_n(&s->pending, __ATOMIC_SEQ_CST) &
+		~(s->blocked & ~SIGMASK_UNBLOCKABLE)) != 0;
+}
+
+static inline void signal_sleep_begin_in(struct signal_state *s, struct wait_queue *wq)
+{
+	__atomic_store_n(&s->interruptible, wq, __ATOMIC_SEQ_CST);
+}
+
+static inline void signal_sleep_end_in(struct signal_state *s)
+{
+	__atomic_store_n(&s->interruptible, NULL, __ATOMIC_RELEASE);
+}
+
+/*
+ * Would signal_deliver do nothing for a system call of the process of s
+ * that returns 0 (no unblocked signal pending, no mask to put back)? The
+ * IPC fast path asks, to return to ring 3 without calling it. Interrupts off.
+ */
+static inline bool signal_nothing_to_deliver(const struct signal_state *s)
+{
+	return !signal_pending_in(s) && !s->restore_mask;
+}
 
 /*
  * Linux's wait_event_interruptible: sleep on wq (an interruptible sleep,

@@ -12,7 +12,8 @@
  *   [x] the sleep list holds exactly the SLEEPING threads not yet taken by
  *       the tick, in wake_tick order (equal ticks in the order they slept);
  *   [x] ready counts each queue's threads; curr is the thread running on
- *       the CPU (NULL: its idle thread), written under the queue's lock;
+ *       the CPU (NULL: its idle thread), written only by that CPU: under
+ *       the queue's lock, or by a handoff (readers need only a live thread);
  *   [x] online CPUs only ever join (the mask grows);
  *   [x] a handoff (sched_handoff_pick) makes RUNNING only a BLOCKED thread
  *       off every CPU and queue, never past a ready thread that outranks it.
@@ -262,34 +263,35 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 	return next ? next : sched_pick_next(cpu);
 }
 
-bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
+void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
 			bool *prev_must_move)
 {
-	ASSERT_IRQS_OFF();
-	struct run_queue *rq = &queues[cpu];
-
-	spin_lock_at(&next->sched_lock, SPINLOCK_SITE); /* interrupts checked off above */
-	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
-	bool ok = next->state == THREAD_BLOCKED && !next->on_rq && !on_cpu(next) &&
-		  list_empty(&next->run_link) && (next->affinity & CPUMASK_CPU(cpu)) &&
-		  !sched_ready_above(cpu, next->priority);
-	if (ok) {
-		next->waiting_on = NULL;
-		if (next->slice_left == 0)
-			next->slice_left = SCHED_SLICE_TICKS;
-		spin_lock_at(&rq->lock, SPINLOCK_SITE);
-		make_current(rq, next, cpu);
-		spin_unlock(&rq->lock);
-	}
-	spin_unlock(&next->sched_lock);
-	if (!ok)
-		return false;
-	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE);
+	/*
+	 * No lock for next: it is the caller's alone (taken off its wait
+	 * queue, so no waker finds it; a priority or affinity change only
+	 * sets a field of a thread on no queue). rq->curr is written only by
+	 * its own CPU, and its readers under the lock need only a live thread.
+	 */
+	next->waiting_on = NULL;
+	if (next->slice_left == 0)
+		next->slice_left = SCHED_SLICE_TICKS;
+	make_current(&queues[cpu], next, cpu);
+	/* prev's lock: a waker on another CPU may be deciding on its on_rq right now. */
+	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE); /* interrupts off: the contract */
 	bool blocked = prev->state == THREAD_BLOCKED;
 	if (blocked)
 		prev->on_rq = false; /* the common case: out of the policy, a wake-up queues it */
 	spin_unlock(&prev->sched_lock);
 	*prev_must_move = !blocked && put_prev(cpu, prev, NULL) == -EBUSY; /* woken meanwhile */
+}
+
+bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
+			bool *prev_must_move)
+{
+	ASSERT_IRQS_OFF();
+	if (!sched_handoff_allowed(cpu, next))
+		return false;
+	sched_handoff_take(cpu, prev, next, prev_must_move);
 	return true;
 }
 
@@ -415,13 +417,27 @@ struct thread *sched_pick_next(unsigned cpu)
 	}
 }
 
-bool sched_ready_above(unsigned cpu, int priority)
+/* sched_ready_above's test, inline in sched_handoff_allowed (the IPC fast path's every claim). */
+static __always_inline bool ready_above(unsigned cpu, int priority)
 {
 	uint32_t nonempty = __atomic_load_n(&queues[cpu].nonempty, __ATOMIC_RELAXED);
 
 	if (priority < 0)
 		return nonempty != 0;
 	return (nonempty >> (priority + 1)) != 0;
+}
+
+bool sched_ready_above(unsigned cpu, int priority)
+{
+	return ready_above(cpu, priority);
+}
+
+bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
+{
+	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
+	return next->state == THREAD_BLOCKED && !__atomic_load_n(&next->on_rq, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) && list_empty(&next->run_link) &&
+	       (next->affinity & CPUMASK_CPU(cpu)) && !ready_above(cpu, next->priority);
 }
 
 unsigned sched_ready_count(unsigned cpu)

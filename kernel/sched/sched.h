@@ -121,6 +121,23 @@ bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 /* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
 bool sched_ready_above(unsigned cpu, int priority);
 
+/*
+ * sched_handoff_pick's second half, for a caller that has checked
+ * sched_handoff_allowed(cpu, next) itself, with interrupts off since and
+ * next its own: next becomes RUNNING on cpu, prev is put, as there.
+ */
+void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
+			bool *prev_must_move);
+
+/*
+ * Could sched_handoff_pick give online `cpu` to next now: BLOCKED, off
+ * every CPU and queue, allowed on cpu and not outranked by a thread ready
+ * there? A check without locks, for a caller about to take next off its
+ * wait queue (IPC's fast path decides before it changes anything).
+ */
+bool sched_handoff_allowed(unsigned cpu, const struct thread *next);
+
+
 /* Threads ready on cpu's queue. */
 unsigned sched_ready_count(unsigned cpu);
 

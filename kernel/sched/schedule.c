@@ -7,7 +7,7 @@
  * Invariants:
  *   [x] cpu->current is the thread whose stack this CPU runs on, in state
  *       RUNNING, on_cpu set, and on no run queue;
- *   [x] a switch happens only inside schedule(), sched_handoff() or the
+ *   [x] a switch happens only inside schedule(), sched_handoff*() or the
  *       idle loop, with interrupts off and the preemption count zero, and
  *       always through switch_to (accounting, CR3, TSS RSP0, FPU, FS base,
  *       I/O bitmap, on_cpu);
@@ -112,12 +112,33 @@ struct thread *sched_idle_thread(void)
 	return &this_cpu()->idle;
 }
 
-/* Switch this CPU (c) from prev to next (RUNNING, picked). Returns when prev runs again. */
-static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *next,
-		      bool prev_must_move)
+/* sched_finish_switch for this CPU's c (see schedule.h). Interrupts off. */
+static __always_inline void finish_switch(struct cpu_sched *c)
 {
-	unsigned cpu = arch_cpu_id();
+	struct thread *prev = c->prev;
+	bool must_move = c->prev_must_move;
 
+	c->prev = NULL;
+	c->prev_must_move = false;
+	if (prev == NULL)
+		return;
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE); /* its stack is free now */
+	if (unlikely(must_move)) {
+		int cpu = sched_enqueue(prev);
+		if (cpu < 0)
+			panic("schedule: thread %lu allows no online CPU", prev->id);
+		sched_resched_if_preempts(prev, (unsigned)cpu);
+	}
+}
+
+/*
+ * Switch this CPU (c, number cpu) from prev to next (RUNNING, picked).
+ * Returns when prev runs again. Inlined into its three callers: every
+ * IPC round trip runs it twice, so it makes no call it can avoid.
+ */
+static __always_inline void switch_to(struct cpu_sched *c, unsigned cpu, struct thread *prev,
+				      struct thread *next, bool prev_must_move)
+{
 	if (prev == &c->idle)
 		prev->state = THREAD_READY; /* idle waits, on no queue */
 	if (next == &c->idle)
@@ -134,32 +155,18 @@ static void switch_to(struct cpu_sched *c, struct thread *prev, struct thread *n
 	c->current = next;
 	c->prev = prev;
 	c->prev_must_move = prev_must_move;
-	prev->recovery = recovery_chain_switch(next->recovery); /* points are per thread */
+	prev->recovery = recovery_chain_switch(cpu, next->recovery); /* points are per thread */
 	if (next->space != prev->space)
 		address_space_activate(next->space); /* CR3 follows the thread */
-	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base */
+	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base, I/O bitmap */
 	sched_switch(&prev->context_rsp, next->context_rsp);
-	sched_finish_switch(); /* possibly on another CPU than the one prev left */
+	finish_switch(this_cpu()); /* possibly on another CPU than the one prev left */
 }
 
 void sched_finish_switch(void)
 {
 	ASSERT_IRQS_OFF();
-	struct cpu_sched *c = this_cpu();
-	struct thread *prev = c->prev;
-	bool must_move = c->prev_must_move;
-
-	c->prev = NULL;
-	c->prev_must_move = false;
-	if (prev == NULL)
-		return;
-	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE); /* its stack is free now */
-	if (must_move) {
-		int cpu = sched_enqueue(prev);
-		if (cpu < 0)
-			panic("schedule: thread %lu allows no online CPU", prev->id);
-		sched_resched_if_preempts(prev, (unsigned)cpu);
-	}
+	finish_switch(this_cpu());
 }
 
 void schedule(void)
@@ -181,7 +188,15 @@ void schedule(void)
 		next = &c->idle;
 	if (next == prev)
 		return; /* picked again (the policy made it RUNNING) */
-	switch_to(c, prev, next, must_move);
+	switch_to(c, cpu, prev, next, must_move);
+}
+
+/* A thread that hands off must hold no spinlock (it sleeps). */
+static __always_inline void handoff_check(const struct thread *prev)
+{
+	if (unlikely(arch_preempt_count() != 0))
+		panic("sched_handoff: thread %lu (%s) would sleep with preemption disabled "
+		      "(a spinlock held?)", prev->id, prev->name);
 }
 
 bool sched_handoff(struct thread *next)
@@ -194,14 +209,25 @@ bool sched_handoff(struct thread *next)
 
 	ASSERT(prev != &c->idle && next != prev && next != &c->idle,
 	       "sched_handoff: only a thread hands off, to another thread");
-	if (unlikely(arch_preempt_count() != 0))
-		panic("sched_handoff: thread %lu (%s) would sleep with preemption disabled "
-		      "(a spinlock held?)", prev->id, prev->name);
+	handoff_check(prev);
 	if (!sched_handoff_pick(cpu, prev, next, &must_move))
 		return false; /* nothing changed: the caller wakes next and schedules */
 	c->handoffs++;
-	switch_to(c, prev, next, must_move);
+	switch_to(c, cpu, prev, next, must_move);
 	return true;
+}
+
+void sched_handoff_claimed(struct thread *next)
+{
+	unsigned cpu = arch_cpu_id();
+	struct cpu_sched *c = &cpus[cpu];
+	struct thread *prev = c->current;
+	bool must_move;
+
+	handoff_check(prev);
+	sched_handoff_take(cpu, prev, next, &must_move); /* pick's second half: checked */
+	c->handoffs++;
+	switch_to(c, cpu, prev, next, must_move);
 }
 
 void thread_yield(void)
@@ -385,7 +411,7 @@ void sched_idle_loop(void)
 		__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
 		struct thread *next = sched_pick_next(cpu);
 		if (next) {
-			switch_to(c, &c->idle, next, false);
+			switch_to(c, cpu, &c->idle, next, false);
 			interrupts_enable();
 		} else {
 			interrupts_enable_and_halt(); /* no wake-up lost: sti takes effect after hlt starts */

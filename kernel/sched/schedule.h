@@ -102,6 +102,15 @@ void schedule(void);
  */
 bool sched_handoff(struct thread *next) __must_check;
 
+/*
+ * sched_handoff for a caller that has made sure it cannot decline: it
+ * checked sched_handoff_allowed(this CPU, next) with interrupts off ever
+ * since, holding next as its own (IPC's fast path, which checks before it
+ * claims). The same switch, without the second look. Returns when the
+ * caller runs again. Interrupts off, preemption count zero, not idle.
+ */
+void sched_handoff_claimed(struct thread *next);
+
 /* Direct switches (sched_handoff) on every CPU since boot. */
 uint64_t sched_handoff_count(void);
 

@@ -37,9 +37,7 @@ static void add_self(struct wait_queue *wq)
 	struct thread *t = thread_current();
 
 	ASSERT(t != sched_idle_thread(), "wait_prepare: the idle thread never blocks");
-	t->state = THREAD_BLOCKED;
-	t->waiting_on = wq;
-	list_add_tail(&wq->waiters, &t->wait_link);
+	wait_add_thread_locked(wq, t);
 }
 
 void wait_prepare(struct wait_queue *wq)
@@ -91,25 +89,6 @@ struct thread *wait_queue_wake_one_locked(struct wait_queue *wq)
 		t = list_first_entry(&wq->waiters, struct thread, wait_link);
 		wake_locked(t);
 	}
-	return t;
-}
-
-struct thread *wait_queue_take_one_locked(struct wait_queue *wq)
-{
-	if (list_empty(&wq->waiters))
-		return NULL;
-	struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
-	/*
-	 * Only once its schedule() took it out (on_rq clear): before that it
-	 * still runs its wait loop and may wait_cancel, which expects a thread
-	 * taken off to be RUNNING again. After it, only a wake-up through wq
-	 * (its lock is ours) could set on_rq again: read without its
-	 * sched_lock, a clear on_rq stays clear; a set one only makes us wake
-	 * it the usual way.
-	 */
-	if (__atomic_load_n(&t->on_rq, __ATOMIC_ACQUIRE))
-		return NULL;
-	list_remove(&t->wait_link); /* still BLOCKED, waiting_on wq: sched_wake clears it */
 	return t;
 }
 

@@ -54,6 +54,26 @@ void wait_queue_init(struct wait_queue *wq, const char *name);
  */
 void wait_prepare(struct wait_queue *wq);
 
+/* The calling thread t joins wq, BLOCKED (wait_prepare's step). wq's lock held. */
+static inline void wait_add_thread_locked(struct wait_queue *wq, struct thread *t)
+{
+	t->state = THREAD_BLOCKED;
+	t->waiting_on = wq;
+	list_add_tail(&wq->waiters, &t->wait_link);
+}
+
+/*
+ * wait_prepare for a caller that holds its own thread pointer: self is
+ * thread_current(), not the idle thread (IPC's fast path, which has it at
+ * hand, and inlines it). Interrupts off.
+ */
+static inline void wait_prepare_thread(struct wait_queue *wq, struct thread *self)
+{
+	spin_lock(&wq->lock);
+	wait_add_thread_locked(wq, self);
+	spin_unlock(&wq->lock);
+}
+
 /*
  * After wait_prepare, the condition held: leave wq and run on (RUNNING),
  * whether or not a waker took the caller off already. Interrupts off.
@@ -84,7 +104,24 @@ struct thread *wait_queue_wake_one_locked(struct wait_queue *wq);
  * is still on its way to schedule() (it may yet cancel its wait: wake it
  * the usual way, after setting its condition).
  */
-struct thread *wait_queue_take_one_locked(struct wait_queue *wq);
+static inline struct thread *wait_queue_take_one_locked(struct wait_queue *wq)
+{
+	if (list_empty(&wq->waiters))
+		return NULL;
+	struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
+	/*
+	 * Only once its schedule() took it out (on_rq clear): before that it
+	 * still runs its wait loop and may wait_cancel, which expects a thread
+	 * taken off to be RUNNING again. After it, only a wake-up through wq
+	 * (its lock is ours) could set on_rq again: read without its
+	 * sched_lock, a clear on_rq stays clear; a set one only makes us wake
+	 * it the usual way.
+	 */
+	if (__atomic_load_n(&t->on_rq, __ATOMIC_ACQUIRE))
+		return NULL;
+	list_remove(&t->wait_link); /* still BLOCKED, waiting_on wq: sched_wake clears it */
+	return t;
+}
 
 /*
  * Wake t if it is still waiting on wq (a timeout's expiry wakes its own

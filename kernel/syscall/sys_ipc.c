@@ -8,8 +8,9 @@
  * endpoint handle up with the right it needs (SEND, RECEIVE: -EBADF,
  * -EPERM), and on success writes what came back into the out registers
  * (rdi badge, rsi tag, the words, r14 handle). A failed call leaves
- * every register but rax as it was. call and reply_recv first offer the
- * frame to the fast path (kernel/ipc/fastpath.h).
+ * every register but rax as it was. call and reply_recv come here only
+ * when the fast path (kernel/ipc/fastpath.h), which syscall_entry.asm
+ * offers them to first, declined them.
  *
  * Invariants:
  *   [x] every object reference taken by a lookup is put before return;
@@ -20,7 +21,6 @@
 
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/ipc/endpoint.h"
-#include "kernel/ipc/fastpath.h"
 #include "kernel/ipc/handle.h"
 #include "kernel/ipc/message.h"
 #include "kernel/ipc/notification.h"
@@ -111,8 +111,6 @@ long sys_ipc_send(struct trap_frame *frame)
 
 long sys_ipc_call(struct trap_frame *frame)
 {
-	if (ipc_fastpath_call(frame))
-		return (long)frame->rax;
 	return send_or_call(frame, true);
 }
 
@@ -160,8 +158,6 @@ long sys_ipc_reply(struct trap_frame *frame)
  */
 long sys_ipc_reply_recv(struct trap_frame *frame)
 {
-	if (ipc_fastpath_reply_recv(frame))
-		return (long)frame->rax;
 	long err = reply_from(frame);
 	if (err && err != -EPIPE && err != -ESRCH)
 		return err;

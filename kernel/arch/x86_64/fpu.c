@@ -22,7 +22,7 @@
  *       then the CPU's FPU registers are that thread's state;
  *   [x] every area is fpu_area_bytes long and FPU_AREA_ALIGN-aligned (a
  *       power-of-two kmalloc block, naturally aligned);
- *   [x] use_xsave and xcr0 are chosen once, on the first CPU, before any
+ *   [x] fpu_use_xsave and xcr0 are chosen once, on the first CPU, before any
  *       area exists; every later CPU loads the same XCR0.
  * Context: fpu_init_cpu at boot per CPU (interrupts off); alloc/free in
  * process context; save/restore/switch with interrupts off.
@@ -42,7 +42,7 @@
 #define CPUID_XSAVE_LEAF 0xd       /* EAX: XCR0 bits supported; EBX: size for current XCR0 */
 
 static bool decided;
-static bool use_xsave;
+bool fpu_use_xsave;
 static uint64_t xcr0;
 static size_t area_bytes = FPU_LEGACY_SIZE;  /* what the save instruction writes */
 static size_t alloc_bytes = FPU_LEGACY_SIZE; /* area_bytes rounded up to a power of two */
@@ -56,8 +56,8 @@ static inline void xsetbv(uint32_t index, uint64_t value)
 static void decide(void)
 {
 	ASSERT(cpu_features.fxsr, "fpu_init_cpu: no FXSAVE: not an x86-64 CPU");
-	use_xsave = cpu_features.xsave && cpu_features.max_leaf >= CPUID_XSAVE_LEAF;
-	if (use_xsave) {
+	fpu_use_xsave = cpu_features.xsave && cpu_features.max_leaf >= CPUID_XSAVE_LEAF;
+	if (fpu_use_xsave) {
 		uint64_t supported = cpuid(CPUID_XSAVE_LEAF, 0).eax;
 		xcr0 = XCR0_X87 | XCR0_SSE;
 		if (cpu_features.avx && (supported & XCR0_AVX))
@@ -73,10 +73,10 @@ void fpu_init_cpu(void)
 		decide();
 	write_cr0((read_cr0() | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS));
 	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	if (use_xsave)
+	if (fpu_use_xsave)
 		cr4 |= CR4_OSXSAVE;
 	write_cr4(cr4);
-	if (use_xsave) {
+	if (fpu_use_xsave) {
 		xsetbv(0, xcr0);
 		size_t size = cpuid(CPUID_XSAVE_LEAF, 0).ebx; /* for the XCR0 just set */
 		if (size > area_bytes)
@@ -98,7 +98,7 @@ size_t fpu_state_size(void)
 
 bool fpu_uses_xsave(void)
 {
-	return use_xsave;
+	return fpu_use_xsave;
 }
 
 uint64_t fpu_xcr0(void)
@@ -143,7 +143,7 @@ void *fpu_state_clone_current(const void *state)
 	unsigned long flags = arch_irq_save();
 	if (this_percpu()->fpu_loaded == state) {
 		/* XSAVE writes the header's XSTATE_BV only: the rest must be zero for XRSTOR. */
-		if (use_xsave)
+		if (fpu_use_xsave)
 			memset(copy + XSAVE_HEADER_OFFSET, 0, XSAVE_HEADER_SIZE);
 		fpu_save(copy);
 	} else {
@@ -169,22 +169,13 @@ void fpu_state_free(void *state)
 void fpu_save(void *state)
 {
 	ASSERT_IRQS_OFF();
-	if (use_xsave)
-		__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[FPU_LEGACY_SIZE])state)
-				 : "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
-	else
-		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[FPU_LEGACY_SIZE])state) :: "memory");
+	fpu_save_area(state);
 }
 
 void fpu_restore(const void *state)
 {
 	ASSERT_IRQS_OFF();
-	if (use_xsave)
-		__asm__ volatile("xrstor64 %0" ::"m"(*(const uint8_t(*)[FPU_LEGACY_SIZE])state),
-				 "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
-	else
-		__asm__ volatile("fxrstor64 %0" ::"m"(*(const uint8_t(*)[FPU_LEGACY_SIZE])state)
-				 : "memory");
+	fpu_restore_area(state);
 }
 
 void fpu_load(void *state)
@@ -192,16 +183,4 @@ void fpu_load(void *state)
 	ASSERT_IRQS_OFF();
 	fpu_restore(state);
 	this_percpu()->fpu_loaded = state;
-}
-
-void fpu_switch(void *prev_state, void *next_state)
-{
-	ASSERT_IRQS_OFF();
-	struct percpu *p = this_percpu();
-
-	if (prev_state && p->fpu_loaded == prev_state)
-		fpu_save(prev_state);
-	p->fpu_loaded = NULL;
-	if (next_state)
-		fpu_load(next_state);
 }

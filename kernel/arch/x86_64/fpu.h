@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/percpu.h"
+#include "lib/compiler.h"
+
 /* Control-register bits for the FPU (SDM Vol. 3A 2.5). */
 #define CR0_MP (1ull << 1)          /* monitor coprocessor: wait/fwait honours TS */
 #define CR0_EM (1ull << 2)          /* emulation: x87/SSE instructions #UD/#NM when set */
@@ -101,11 +104,42 @@ void fpu_restore(const void *state);
  */
 void fpu_load(void *state);
 
+/* XSAVE/XRSTOR (else FXSAVE/FXRSTOR): chosen once by the first fpu_init_cpu. */
+extern bool fpu_use_xsave;
+
+/* The save and restore instructions themselves (callers check interrupts). */
+static __always_inline void fpu_save_area(void *state)
+{
+	if (fpu_use_xsave)
+		__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[FPU_LEGACY_SIZE])state)
+				 : "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
+	else
+		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[FPU_LEGACY_SIZE])state) :: "memory");
+}
+
+static __always_inline void fpu_restore_area(const void *state)
+{
+	if (fpu_use_xsave)
+		__asm__ volatile("xrstor64 %0" ::"m"(*(const uint8_t(*)[FPU_LEGACY_SIZE])state),
+				 "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
+	else
+		__asm__ volatile("fxrstor64 %0" ::"m"(*(const uint8_t(*)[FPU_LEGACY_SIZE])state)
+				 : "memory");
+}
+
 /*
- * A thread switch (arch_switch_user_state): prev's registers saved into
- * prev_state if they are loaded (prev_state == percpu->fpu_loaded), then
- * next_state (if not NULL) loaded. Either may be NULL. Interrupts off.
+ * A thread switch (arch_switch_user_state, on this CPU's percpu p): prev's
+ * registers saved into prev_state if they are loaded (prev_state ==
+ * p->fpu_loaded), then next_state (if not NULL) loaded. Either may be NULL.
+ * Interrupts off (the switch's contract: inline in every switch, unchecked).
  */
-void fpu_switch(void *prev_state, void *next_state);
+static __always_inline void fpu_switch(struct percpu *p, void *prev_state, void *next_state)
+{
+	if (prev_state && p->fpu_loaded == prev_state)
+		fpu_save_area(prev_state);
+	if (next_state)
+		fpu_restore_area(next_state);
+	p->fpu_loaded = next_state;
+}
 
 #endif

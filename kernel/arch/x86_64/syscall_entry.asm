@@ -15,7 +15,9 @@
 ;      number, as Linux's orig_ax: signal_deliver restarts a call with it);
 ;   4. turns interrupts on and calls syscall_dispatch(frame), which leaves
 ;      the result in frame->rax; then, interrupts off again,
-;      signal_deliver(frame) (a pending kill ends the process there);
+;      signal_deliver(frame) (a pending kill ends the process there).
+;      ipc_call and ipc_reply_recv first go, interrupts still off, to IPC's
+;      fast path (kernel/ipc/fastpath.c); what it declines goes on as above;
 ;   5. returns with sysretq when that restores the frame exactly: RIP below
 ;      USER_HALF_END (sysret with a non-canonical RCX raises #GP in ring 0,
 ;      on the user's stack: Intel's sysret pitfall), CS and SS the user
@@ -40,10 +42,15 @@ section .text
 %include "kernel/arch/x86_64/trap_frame.inc"
 
 extern syscall_dispatch
+extern ipc_fastpath_call
+extern ipc_fastpath_reply_recv
 extern signal_deliver
 extern user_mode_check_frame
 extern isr_return_to_user
 
+SYS_IPC_CALL       equ 4100     ; pagoda/ipc_abi.h's SYS_ipc_call, SYS_ipc_reply_recv
+SYS_IPC_REPLY_RECV equ 4102     ; (user_mode.c asserts them)
+IPC_FASTPATH_DONE_QUIET equ 2   ; kernel/ipc/fastpath.h's (user_mode.c asserts it)
 TF_R11      equ 4 * 8           ; struct trap_frame's r11 and rcx (user_mode.c asserts them)
 TF_RCX      equ 12 * 8
 
@@ -62,8 +69,14 @@ syscall_entry:
     PUSH_REGS                               ; rax: the call's number, and its result
     xor ebp, ebp                ; end of the kernel's frame-pointer chain (backtraces)
     mov rdi, rsp                ; struct trap_frame *
+    cmp eax, SYS_IPC_CALL       ; IPC's fast path, interrupts still off (the number
+    je .ipc_call                ; is eax, as syscall_dispatch reads it)
+    cmp eax, SYS_IPC_REPLY_RECV
+    je .ipc_reply_recv
+.dispatch:
     sti
     call syscall_dispatch
+.exit:
     cli
     mov rdi, rsp
     call signal_deliver
@@ -74,6 +87,7 @@ syscall_entry:
     mov rax, [rsp + TF_R11]
     cmp rax, [rsp + TF_RFLAGS]
     jne .iret
+.sysret:                        ; a frame sysret restores exactly (checked, or known)
     POP_REGS                    ; (RCX and R11 then replaced by RIP and RFLAGS)
     mov rcx, [rsp + TF_RIP - TF_GPRS * 8]
     mov r11, [rsp + TF_RFLAGS - TF_GPRS * 8]
@@ -84,6 +98,32 @@ syscall_entry:
     mov rdi, rsp
     call user_mode_check_frame  ; a frame iretq would fault on kills the process
     jmp isr_return_to_user
+; The fast path (kernel/ipc/fastpath.h) returns, interrupts off, DONE with
+; the call's result in the frame, DONE_QUIET when moreover signal_deliver
+; would do nothing, or DECLINED having changed nothing: then the general
+; path runs the call from the start. DONE_QUIET also skips most checks
+; before sysret: nothing rewrote the frame's CS, SS, RFLAGS, RCX or R11
+; since this entry pushed them (the fast path writes the message registers
+; only): RCX and R11 are RIP and RFLAGS, and RFLAGS is what ring 3 had
+; (it cannot clear IF or set IOPL or VM; RF, which sysret drops, only
+; suppresses one instruction breakpoint). RIP is still checked.
+.ipc_call:
+    call ipc_fastpath_call
+    jmp .ipc_done
+.ipc_reply_recv:
+    call ipc_fastpath_reply_recv
+.ipc_done:
+    cmp eax, IPC_FASTPATH_DONE_QUIET
+    jne .ipc_signals
+    mov rax, [rsp + TF_RIP]     ; the frame is this entry's own (see above): only the
+    shr rax, 47                 ; pitfall's check is left, a `syscall` in the user
+    jz .sysret                  ; half's last bytes has RIP at USER_HALF_END
+    jmp .iret
+.ipc_signals:
+    mov rdi, rsp
+    test eax, eax
+    jnz .exit
+    jmp .dispatch
 
 ; __noreturn void user_mode_enter_frame(const struct trap_frame *src, uint64_t top)
 ; (arch_enter_user, interrupts off): copy *src to [top - 176, top) and leave

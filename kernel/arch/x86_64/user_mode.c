@@ -29,6 +29,7 @@
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/ipc/fastpath.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/signal.h"
 #include "kernel/sched/mutex.h"
@@ -37,6 +38,7 @@
 #include "kernel/stack_registry.h"
 #include "lib/printf.h"
 #include "lib/uapi.h"
+#include "user/include/pagoda/ipc_abi.h"
 #include "mm/arch.h"
 #include "mm/paging.h"
 
@@ -53,6 +55,9 @@ _Static_assert(offsetof(struct trap_frame, rflags) == 19 * 8, "user_mode.c: TF_R
 _Static_assert(offsetof(struct trap_frame, rsp) == 20 * 8, "user_mode.c: TF_RSP");
 _Static_assert(offsetof(struct trap_frame, ss) == 21 * 8, "user_mode.c: TF_SS");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "user_mode.c: 22 quadwords, 16-aligned calls");
+/* The numbers syscall_entry.asm sends to IPC's fast path (SYS_IPC_*). */
+_Static_assert(SYS_ipc_call == 4100 && SYS_ipc_reply_recv == 4102 && IPC_FASTPATH_DONE_QUIET == 2,
+	       "user_mode.c: syscall_entry.asm's SYS_IPC_CALL, SYS_IPC_REPLY_RECV, IPC_FASTPATH_DONE_QUIET");
 
 void user_mode_init_cpu(void)
 {
@@ -77,10 +82,13 @@ void arch_switch_user_state(struct thread *prev, struct thread *next)
 	if (next->stack)
 		set_entry_stack(p, next->stack->top);
 	if (prev->fpu_state || next->fpu_state)
-		fpu_switch(prev->fpu_state, next->fpu_state);
-	if (next->process) {
+		fpu_switch(p, prev->fpu_state, next->fpu_state);
+	const struct process *np = next->process;
+	if (np) {
 		wrmsr(MSR_FS_BASE, next->fs_base);
-		arch_io_bitmap_load(next->process);
+		/* gdt_io_load's own first test, here: most switches keep the TSS's bitmap. */
+		if (p->gdt.io_loaded != (np->io_bitmap ? np->io_generation : 0))
+			gdt_io_load(np->io_bitmap, np->io_generation);
 	}
 }
 
