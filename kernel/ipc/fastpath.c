@@ -16,18 +16,19 @@
  *     (claim: off its queue, ours alone)   --->  no waker, signal or timeout
  *     no: decline, nothing changed                reaches it now
  *   receiver BUSY, off ep; unlock ep
- *   its ipc.msg = our registers; it owes
+ *   its registers = ours (ipc.fast_frame,
+ *     or its ipc.msg); it owes
  *     us the reply; we REPLY_WAIT; it DONE
  *   we sleep on our own queue (a signal
  *     finds us there) and switch straight
  *     to its thread (sched_handoff)        --->  runs at once on this CPU: its
- *                                                 wait sees DONE, its registers
- *                                                 get the message, sysret
+ *                                                 wait sees DONE, the message
+ *                                                 in its registers, sysret
  *
  * reply_recv is the same the other way round: the caller's REPLY_WAIT is
- * matched and its thread claimed under its ipc lock, its ipc.msg gets the
- * reply, it is DONE; the server queues RECEIVING on the endpoint and
- * hands the CPU to the caller. Whatever is unusual declines before the
+ * matched and its thread claimed under its ipc lock, its registers get
+ * the reply (message_to), it is DONE; the server queues RECEIVING on the
+ * endpoint and hands the CPU to the caller. Whatever is unusual declines before the
  * first change, and the general path (endpoint.c) runs it whole: a handle,
  * a memory item, a time limit, a trace, a signal pending, a partner not
  * waiting or whose thread is still on a CPU (or may not run here, or is
@@ -40,6 +41,9 @@
  *       its message is written: only we write it, until it is DONE;
  *   [x] a claimed thread is handed off to or woken exactly once
  *       (block_and_switch, or the wake before a general receive);
+ *   [x] ipc.fast_frame is set only while we block in this path (set
+ *       before a partner can claim us, cleared as soon as we run again);
+ *       a partner that claimed us writes either there (in_frame) or msg;
  *   [x] we sleep only on our own queue, registered as interruptible, and
  *       check for a signal after the registration (the sender checks the
  *       registration after marking the signal: one of us sees the other).
