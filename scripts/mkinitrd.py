@@ -19,14 +19,21 @@ The newc format, one record per file, then the trailer:
     ... "TRAILER!!!" record last (namesize 11, no data).
 
 newc itself pads header+name to 4 bytes; this packer pads further, with NUL
-bytes inside the name field, up to the next page boundary. Readers that take
+bytes inside the name field, up to the next page boundary. When the header
+and name would not fit before the end of the page the previous file's data
+ends in, a filler record comes first: a "." directory with no data, whose
+name field runs to that page's end (readers skip "."; GNU cpio extracts it
+as the current directory). Without it the name field would have to run past
+the NEXT page boundary, longer than CPIO_NAME_MAX (4096, Linux's PATH_MAX),
+and the kernel would refuse the whole archive. Readers that take
 the name up to its first NUL (GNU cpio, Linux's initramfs, Pagoda) see the
 plain name. The archive is deterministic: files sorted by name, mtime 0,
 uid/gid 0, inode numbers 1, 2, ... in that order.
 
 Invariants (checked by --list, which `make` runs on the archive it writes):
   [x] every file's data starts at an offset that is a multiple of PAGE;
-  [x] names are unique, flat (no '/'), and TRAILER!!! is the last record.
+  [x] names are unique, flat (no '/'), and TRAILER!!! is the last record;
+  [x] every namesize is at most NAME_MAX (the kernel's CPIO_NAME_MAX).
 
 Usage: mkinitrd.py -o OUT [NAME=]PATH...   (NAME defaults to PATH's basename)
        mkinitrd.py --list ARCHIVE           (name, data offset, size, mode;
@@ -41,6 +48,8 @@ PAGE = 4096
 MAGIC = b"070701"
 HEADER_SIZE = 110          # 6 magic + 13 fields x 8 hex digits
 TRAILER = "TRAILER!!!"
+FILLER = "."               # a directory record that only pads (see above)
+NAME_MAX = 4096            # kernel/fs/cpio.h CPIO_NAME_MAX: the longest namesize read
 FIELDS = ("ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor",
           "devminor", "rdevmajor", "rdevminor", "namesize", "check")
 
@@ -61,6 +70,12 @@ def pack(files):
     out = bytearray()
     for ino, (name, data, mode) in enumerate(files, 1):
         raw = name.encode()
+        if pad_to(len(out), PAGE) < HEADER_SIZE + len(raw) + 1 and len(out) % PAGE:
+            # Not enough room left in this page: a filler record ends it.
+            filler = FILLER.encode()
+            size = len(filler) + 1 + pad_to(len(out) + HEADER_SIZE + len(filler) + 1, PAGE)
+            out += header(0, stat.S_IFDIR | 0o755, 0, size)
+            out += filler + b"\0" * (size - len(filler))
         # The name field ends where the data starts: the next page boundary
         # after the header and the name with its NUL.
         namesize = len(raw) + 1
@@ -94,6 +109,12 @@ def parse(archive):
         data += pad_to(data, 4)
         if name == TRAILER:
             return records
+        if values["namesize"] > NAME_MAX:
+            raise ValueError("%s: namesize %d is over %d (the kernel refuses it)"
+                             % (name, values["namesize"], NAME_MAX))
+        if name == FILLER and values["filesize"] == 0:
+            pos = data
+            continue
         if data + values["filesize"] > len(archive):
             raise ValueError("%s: data runs past the end of the archive" % name)
         records.append((name, data, values["filesize"], values["mode"]))

@@ -19,7 +19,8 @@ Suites, in order:
      the address-space layout against the linked image, the panic path
      (scripts/check_structure.py), the checker's own tests, the screen
      decoder of the integration tests (tests/integration/screen.py) and
-     `make run`'s choice of QEMU window (tests/structure/test_make_run.py).
+     `make run`'s choice of QEMU window (tests/structure/test_make_run.py),
+     the initrd packer's page and name rules (tests/structure/test_mkinitrd.py).
 Each test prints one `PASS name` / `FAIL name: reason` line, or `SKIP name:
 reason` for a test that cannot run on this machine (pagoda.skip(): counted
 neither passed nor failed); the last line is `N passed, N failed` (with
@@ -89,6 +90,7 @@ import test_threads  # noqa: E402,F401
 import test_trace  # noqa: E402,F401
 import test_user  # noqa: E402,F401
 import test_structure  # noqa: E402
+import test_mkinitrd  # noqa: E402
 
 RESULT_RE = re.compile(r"^selftest: (PASS|FAIL) (\S+)(?:: (.*))?$")
 SUMMARY_RE = re.compile(r"^selftest: (\d+) passed, (\d+) failed$")
@@ -218,6 +220,7 @@ def run_structure(totals):
     """The layering and layout checks, then `make run`'s display choice."""
     test_structure.run_structure(totals)
     test_structure.run_structure(totals, test_make_run.TESTS)
+    test_structure.run_structure(totals, test_mkinitrd.TESTS)
 
 
 def run_smp_matrix(totals):
