@@ -61,7 +61,7 @@ static void timer_tick(void)
 		 * one per interrupt.
 		 */
 		uint64_t due = ticks_due();
-		ticks = due > ticks + 1 ? due : ticks + 1;
+		ticks = MAX(due, ticks + 1);
 		fbcon_tick(); /* the screen: draw output a burst left waiting */
 	}
 	lockup_tick();      /* debug mode: is the peer CPU still ticking? */
@@ -108,9 +108,9 @@ uint64_t timer_ticks(void)
 	 * passed too: a deadline taken from a stale count would end early once
 	 * the next tick caught up.
 	 */
-	uint64_t t = ticks, due = ticks_due();
+	uint64_t t = ticks, due = ticks_due(); /* MAX reads its arguments twice */
 
-	return due > t ? due : t;
+	return MAX(t, due);
 }
 
 uint64_t timer_tsc_hz(void)

@@ -101,6 +101,35 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Tries per rdtsc_bracketed read; the one with the narrowest bracket is kept. */
+#define TSC_BRACKET_READS 5
+
+/*
+ * read() paired with the TSC at the moment it ran (calibration): of
+ * TSC_BRACKET_READS tries, the value whose two surrounding TSC readings lie
+ * closest together, and in *tsc the middle of them. A virtual CPU the host
+ * stalls between a try's readings widens that try's bracket, so the try
+ * kept is one without a stall.
+ */
+static inline uint32_t rdtsc_bracketed(uint32_t (*read)(void), uint64_t *tsc)
+{
+	uint64_t best_width = UINT64_MAX;
+	uint32_t value = 0;
+
+	*tsc = 0;
+	for (unsigned i = 0; i < TSC_BRACKET_READS; i++) {
+		uint64_t before = rdtsc();
+		uint32_t v = read();
+		uint64_t after = rdtsc();
+		if (after - before < best_width) {
+			best_width = after - before;
+			*tsc = before + (after - before) / 2;
+			value = v;
+		}
+	}
+	return value;
+}
+
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 /* Write back and invalidate every cache line (SDM Vol. 2B WBINVD): before a memory type changes. */
 static inline void cpu_wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }

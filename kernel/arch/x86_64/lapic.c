@@ -90,7 +90,6 @@
 #define XAPIC_MAX_ID 0xfeu             /* 0xff is the xAPIC broadcast id */
 
 #define CALIBRATION_DIVISOR 100 /* measure the timer for 1/100 s of TSC cycles */
-#define CALIBRATION_READS 5     /* reads per calibration sample; the quickest is used */
 
 static bool lapic_mode_x2apic;
 static volatile void *lapic_mmio;
@@ -342,27 +341,10 @@ uint64_t lapic_error_count(uint32_t *last_esr)
 	return __atomic_load_n(&error_count, __ATOMIC_RELAXED);
 }
 
-/*
- * The timer's current count and the TSC at its read: the middle of the TSC
- * readings around it, of the CALIBRATION_READS reads with the narrowest
- * bracket (a virtual CPU the host stalls widens a bracket; see pit.c).
- */
-static uint32_t timer_sample(uint64_t *tsc)
+/* The timer's current count (paired with the TSC by rdtsc_bracketed). */
+static uint32_t timer_current(void)
 {
-	uint64_t best_width = UINT64_MAX;
-	uint32_t count = 0;
-
-	for (unsigned i = 0; i < CALIBRATION_READS; i++) {
-		uint64_t before = rdtsc();
-		uint32_t c = lapic_read(APIC_TIMER_CURRENT);
-		uint64_t after = rdtsc();
-		if (after - before < best_width) {
-			best_width = after - before;
-			*tsc = before + (after - before) / 2;
-			count = c;
-		}
-	}
-	return count;
+	return lapic_read(APIC_TIMER_CURRENT);
 }
 
 /*
@@ -380,10 +362,10 @@ static uint64_t lapic_timer_measure(void)
 	lapic_write(APIC_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
 	lapic_write(APIC_LVT_TIMER, LVT_MASKED | VEC_LOCAL_TIMER);
 	lapic_write(APIC_TIMER_INITIAL, UINT32_MAX);
-	uint32_t c0 = timer_sample(&tsc0);
+	uint32_t c0 = rdtsc_bracketed(timer_current, &tsc0);
 	while (rdtsc() - tsc0 < tsc_hz / CALIBRATION_DIVISOR)
 		cpu_relax();
-	uint32_t c1 = timer_sample(&tsc1);
+	uint32_t c1 = rdtsc_bracketed(timer_current, &tsc1);
 	lapic_write(APIC_TIMER_INITIAL, 0); /* stop */
 	return (uint64_t)(c0 - c1) * tsc_hz / (tsc1 - tsc0);
 }

@@ -14,7 +14,7 @@
  *
  * Invariants:
  *   [x] a calibration sample's TSC value is taken within the narrowest
- *       bracket of SAMPLE_READS reads around its latch;
+ *       bracket of TSC_BRACKET_READS reads around its latch;
  *   [x] a measurement whose count ran out (OUT2 high) is discarded, never
  *       computed across the wrap.
  */
@@ -40,7 +40,6 @@
 
 #define CALIBRATION_COUNTS (PIT_INPUT_HZ / 100) /* 10 ms of PIT input, of 0xffff (55 ms) */
 #define CALIBRATION_TRIES 4                     /* a stall past the count's end: again */
-#define SAMPLE_READS 5                          /* reads per sample; the quickest is used */
 
 void pit_start_periodic(uint32_t hz)
 {
@@ -59,30 +58,19 @@ void pit_stop(void)
 	outb(PIT_COMMAND, PIT_CMD_CHANNEL0 | PIT_CMD_LOHI | PIT_CMD_MODE0);
 }
 
-/*
- * Channel 2's count, latched, and the TSC at the latch: the middle of the
- * TSC readings around it. Of SAMPLE_READS reads the one whose bracket is
- * narrowest wins: a virtual CPU the host stalled between its two TSC
- * readings widens that bracket, not the one chosen.
- */
+/* Channel 2's count, latched (paired with the TSC by rdtsc_bracketed). */
+static uint32_t read_count2(void)
+{
+	outb(PIT_COMMAND, PIT_CMD_CHANNEL2 | PIT_CMD_LATCH);
+	uint8_t lo = inb(PIT_CHANNEL2);
+	uint8_t hi = inb(PIT_CHANNEL2);
+	return (uint32_t)(lo | hi << 8);
+}
+
+/* Channel 2's count and, in *tsc, the TSC at its latch. */
 static uint16_t sample_count2(uint64_t *tsc)
 {
-	uint64_t best_width = UINT64_MAX;
-	uint16_t count = 0;
-
-	for (unsigned i = 0; i < SAMPLE_READS; i++) {
-		uint64_t before = rdtsc();
-		outb(PIT_COMMAND, PIT_CMD_CHANNEL2 | PIT_CMD_LATCH);
-		uint8_t lo = inb(PIT_CHANNEL2);
-		uint8_t hi = inb(PIT_CHANNEL2);
-		uint64_t after = rdtsc();
-		if (after - before < best_width) {
-			best_width = after - before;
-			*tsc = before + (after - before) / 2;
-			count = (uint16_t)(lo | hi << 8);
-		}
-	}
-	return count;
+	return (uint16_t)rdtsc_bracketed(read_count2, tsc);
 }
 
 /* One measurement: 0 when the count ran out (a stall longer than the slack). */
