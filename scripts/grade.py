@@ -482,12 +482,11 @@ def report(lab, title, rubric, results, todos, logs, crashes, quick):
 def main(argv):
     quick = "--quick" in argv
     words = [a for a in argv if a != "--quick"]
-    for word in words:
-        if word not in [str(n) for n in labtool.LABS]:
-            print("grade.py: LAB must be a lab number, %s, not '%s'" % (labtool.lab_range(), word),
-                  file=sys.stderr)
-            return 2
-    labs = [int(word) for word in words] or list(labtool.LABS)
+    try:
+        labs = [labtool.lab_number(word) for word in words] or list(labtool.LABS)
+    except ValueError as e:
+        print("grade.py: %s" % e, file=sys.stderr)
+        return 2
     started = time.monotonic()
     rubrics = {lab: load_rubric(lab) for lab in labs}
     results, todos, logs, crashes = collect(rubrics, quick)
