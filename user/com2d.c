@@ -45,32 +45,11 @@
 
 #include "pagoda/com2.h"
 #include "pagoda/nameserver.h"
+#include "pagoda/uart16550.h"
 
-#define COM2_PORT 0x2f8
-#define COM2_PORTS 8
 #define COM2_IRQ 3
 #define IRQ_BIT 1u           /* the notification bit IRQ 3 sets */
 #define POLL_MS 10           /* longest wait on the endpoint before polling the IRQ */
-
-/* 16550 registers (offsets from the base) and bits, as drivers/serial.c names them. */
-#define UART_DATA 0
-#define UART_IER 1
-#define UART_DIVISOR_LOW 0
-#define UART_DIVISOR_HIGH 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define IER_RECEIVED_DATA 0x01
-#define FCR_ENABLE_CLEAR 0x07
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
-#define MCR_DTR_RTS 0x03
-#define MCR_OUT2 0x08
-#define MCR_LOOPBACK 0x10
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-#define BAUD_BASE 115200
 
 #define RING_SIZE 4096
 

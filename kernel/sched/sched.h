@@ -137,7 +137,6 @@ void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
  */
 bool sched_handoff_allowed(unsigned cpu, const struct thread *next);
 
-
 /* Threads ready on cpu's queue. */
 unsigned sched_ready_count(unsigned cpu);
 

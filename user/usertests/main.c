@@ -29,6 +29,10 @@
  */
 #include "usertests.h"
 
+#include <sys/io.h>
+
+#include "pagoda/uart16550.h"
+
 static const struct usertest *const suites[] = {
 	files_tests, memory_tests, process_tests, fork_tests, cow_tests,
 	exec_tests,  pipe_tests,   signal_tests,  protect_tests, ioport_tests,
@@ -42,31 +46,9 @@ static const struct usertest *const suites[] = {
  * The grader's channel (-r): COM2, a 16550 UART that QEMU connects to a
  * socket the grader reads (tests/integration/pagoda.py, com2_output()).
  */
-#define COM2_PORT 0x2f8
-#define COM2_PORTS 8
-#define UART_DATA 0
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define LCR_8N1 0x03           /* also clears DLAB: port 0 is the data register */
-#define MCR_DTR_RTS 0x03       /* no loopback, no OUT2 (no interrupt) */
-#define LSR_THR_EMPTY 0x20
 #define THR_SPINS 1000000      /* a missing or stuck UART does not hang the run */
 
 static int reporting; /* -r: results go to COM2 too */
-
-static void port_out(unsigned port, unsigned char v)
-{
-	__asm__ volatile("outb %0, %w1" : : "a"(v), "Nd"((unsigned short)port));
-}
-
-static unsigned char port_in(unsigned port)
-{
-	unsigned char v;
-
-	__asm__ volatile("inb %w1, %0" : "=a"(v) : "Nd"((unsigned short)port));
-	return v;
-}
 
 /* Write text to COM2 byte by byte, holding its ports only meanwhile: 0 or -errno. */
 static long com2_write(const char *text)
@@ -75,13 +57,13 @@ static long com2_write(const char *text)
 
 	if (r != 0)
 		return r;
-	port_out(COM2_PORT + UART_LCR, LCR_8N1);
-	port_out(COM2_PORT + UART_MCR, MCR_DTR_RTS);
+	outb(LCR_8N1, COM2_PORT + UART_LCR);     /* DLAB clear: UART_DATA is the data register */
+	outb(MCR_DTR_RTS, COM2_PORT + UART_MCR); /* no loopback, no OUT2: no interrupt */
 	for (const char *c = text; *c; c++) {
 		for (long spin = 0; spin < THR_SPINS; spin++)
-			if (port_in(COM2_PORT + UART_LSR) & LSR_THR_EMPTY)
+			if (inb(COM2_PORT + UART_LSR) & LSR_THR_EMPTY)
 				break;
-		port_out(COM2_PORT + UART_DATA, (unsigned char)*c);
+		outb((unsigned char)*c, COM2_PORT + UART_DATA);
 	}
 	return sys(SYS_ioperm, COM2_PORT, COM2_PORTS, 0);
 }
