@@ -30,7 +30,6 @@
 #include "kernel/proc/process.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
-#include "lib/printf.h"
 
 static struct endpoint *nameserver_ep;
 
@@ -121,8 +120,7 @@ int ipc_spawn_nameserver(void)
 				sizeof(why));
 	if (err)
 		return err;
-	if (!process_settle(p, nameserver_settled))
-		kprintf("nameserver: still starting after %u ms\n", PROCESS_SETTLE_MS);
+	process_settle(p, nameserver_settled);
 	process_put(p);
 	return 0;
 }

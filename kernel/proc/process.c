@@ -891,18 +891,19 @@ int process_start_init(void)
 	ASSERT(init_process == NULL, "process_start_init: init is started once");
 	init_process = p; /* spawn's reference, kept until init ends */
 	spin_unlock_irqrestore(&table_lock, flags);
-	if (!process_settle(p, init_settled))
-		kprintf("init: still starting after %u ms\n", PROCESS_SETTLE_MS);
+	process_settle(p, init_settled);
 	return 0;
 }
 
-bool process_settle(struct process *p, bool (*settled)(struct process *p))
+void process_settle(struct process *p, bool (*settled)(struct process *p))
 {
 	for (unsigned ms = 0;; ms += 10) {
 		if (settled(p) || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PROCESS_ZOMBIE)
-			return true;
-		if (ms >= PROCESS_SETTLE_MS)
-			return false;
+			return;
+		if (ms >= PROCESS_SETTLE_MS) {
+			kprintf("%s: still starting after %u ms\n", p->name, PROCESS_SETTLE_MS);
+			return;
+		}
 		thread_sleep_ms(10);
 	}
 }

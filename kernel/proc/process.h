@@ -197,12 +197,12 @@ int process_start_init(void) __must_check;
  * boot (init, the name server): once it sleeps where it will stay, the
  * pages its start-up faults in are taken, so what the shell measures next
  * (meminfo, exhaust's buddyinfo) does not move under it, even when the
- * shell's higher priority keeps it off a single CPU. Returns true if it
- * settled or ended, false when the bound passed (the caller says so on
- * the console). settled must only read p (atomics). The caller holds a
+ * shell's higher priority keeps it off a single CPU. When the bound
+ * passes first, the console says "NAME: still starting after N ms" and the
+ * boot goes on. settled must only read p (atomics). The caller holds a
  * reference to p. Process context; sleeps.
  */
-bool process_settle(struct process *p, bool (*settled)(struct process *p));
+void process_settle(struct process *p, bool (*settled)(struct process *p));
 
 /* p's parent's pid (0: none): ps. */
 int process_ppid(const struct process *p);
