@@ -199,22 +199,23 @@ bool address_space_pcid_enabled(void)
 }
 
 /*
- * as's first PCID (once per space). Out of line: every switch runs
+ * as's first PCID (once per space); returns the CR3 value that names it.
+ * Out of line: every switch runs
  * address_space_activate, which then needs no registers saved for the lock.
  */
-static __attribute__((noinline, cold)) void pcid_first(struct address_space *as)
+static __attribute__((noinline, cold)) uint64_t pcid_first(struct address_space *as)
 {
 	spin_lock(&pcid_lock);
 	bool used_up = paging_pcid_assign(&pcids, as);
 	spin_unlock(&pcid_lock);
 	if (used_up)
 		arch_flush_tlb(1); /* out of identifiers: forget every space's entries */
+	return as->pml4 | as->pcid;
 }
 
 void address_space_activate(struct address_space *as)
 {
 	ASSERT_IRQS_OFF();
-	uint64_t cr3 = as->pml4;
 	unsigned cpu = arch_cpu_id();
 	struct address_space *was = active_on[cpu];
 
@@ -224,14 +225,13 @@ void address_space_activate(struct address_space *as)
 		__atomic_fetch_or(&as->cpus, CPUMASK_CPU(cpu), __ATOMIC_SEQ_CST);
 		active_on[cpu] = as;
 	}
-
-	if (pcid_enabled) {
-		/* The kernel's space keeps PCID 0; any other gets one on its first switch. */
-		if (unlikely(as != &kernel_space && as->pcid == 0))
-			pcid_first(as);
-		cr3 |= as->pcid;
-	}
-	write_cr3(cr3);
+	/* The kernel's space keeps PCID 0; any other gets one on its first switch. */
+	if (!pcid_enabled)
+		write_cr3(as->pml4);
+	else if (unlikely(as != &kernel_space && as->pcid == 0))
+		write_cr3(pcid_first(as));
+	else
+		write_cr3(as->pml4 | as->pcid);
 }
 
 void address_space_switch(struct address_space *as)

@@ -92,7 +92,7 @@ struct process {
 	struct signal_state signals;     /* pending, blocked, actions (signal.h) */
 	uint64_t enosys_logged[8];       /* bit n: "unimplemented system call" said for nr n */
 	uint8_t *io_bitmap;              /* ioperm's ports (set bit: denied), or NULL: none */
-	uint64_t io_generation;          /* names io_bitmap's contents (ioperm.c); 0 without */
+	uint64_t io_generation;          /* names io_bitmap's contents (ioperm.c); 0 exactly without */
 	struct handle_table handles;     /* its handles to kernel objects (fork: copied) */
 	struct ipc_state ipc;            /* its IPC wait, pending reply (kernel/ipc/ipc_state.h) */
 	/* Lifetime (process.c). */

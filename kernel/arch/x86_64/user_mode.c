@@ -86,8 +86,11 @@ void arch_switch_user_state(struct thread *prev, struct thread *next)
 	const struct process *np = next->process;
 	if (np) {
 		wrmsr(MSR_FS_BASE, next->fs_base);
-		/* gdt_io_load's own first test, here: most switches keep the TSS's bitmap. */
-		if (p->gdt.io_loaded != (np->io_bitmap ? np->io_generation : 0))
+		/*
+		 * gdt_io_load's own first test, here: most switches keep the TSS's
+		 * bitmap. io_generation is 0 exactly when there is no bitmap (ioperm.c).
+		 */
+		if (p->gdt.io_loaded != np->io_generation)
 			gdt_io_load(np->io_bitmap, np->io_generation);
 	}
 }
