@@ -18,8 +18,10 @@
  * host tests' stand-in in mm_arch_host.c).
  *
  * Invariants:
- *   [x] a spinlock is held only with interrupts off and the count raised;
- *   [x] locked is 1 exactly while a CPU holds it, owner_cpu is that CPU.
+ *   [x] a spinlock is held only with interrupts off and, except a bare
+ *       one (spin_lock_raw, below), the count raised;
+ *   [x] locked is 1 exactly while a CPU holds it; owner_cpu is that CPU,
+ *       except under a bare lock (SPIN_NO_OWNER).
  * Lock order: the validator checks it (mm/lockdep.h); each file that takes
  * locks lists its own order in its opening. Any context.
  */
@@ -134,6 +136,52 @@ static __always_inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long 
 	spin_unlock(l);
 	arch_irq_restore(flags);
 }
+
+/*
+ * The bare lock, for one hot path (the IPC fast path and the handoff it
+ * makes): the atomic exchange and nothing else. No preemption count (the
+ * caller keeps interrupts off from before the first raw lock to after the
+ * last unlock, so nothing can preempt it), no recursion check, no
+ * validator, and owner_cpu stays SPIN_NO_OWNER (spin_held_here is false:
+ * nothing under a raw lock may ask it). Use spin_lock_hot below, which
+ * takes the checked lock instead while the validator is on.
+ */
+static __always_inline void spin_lock_raw(spinlock_t *l)
+{
+	while (unlikely(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)))
+		arch_spin_wait();
+}
+
+/* Release l taken with spin_lock_raw(). */
+static __always_inline void spin_unlock_raw(spinlock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * A hot path's lock: checked (spin_lock_at: the count, the recursion
+ * check, the validator) when `checked`, else bare (spin_lock_raw). The
+ * path decides once, at its entry, from lockdep_enabled, and passes the
+ * same constant to every lock and unlock, so the validator sees the
+ * path's lock orders whenever it is on, and the path costs the exchange
+ * alone when it is off. Interrupts off from the path's entry to its end.
+ */
+#define spin_lock_hot(l, checked)                                                  \
+	do {                                                                       \
+		if (checked)                                                       \
+			spin_lock_at((l), SPINLOCK_SITE);                          \
+		else                                                               \
+			spin_lock_raw(l);                                          \
+	} while (0)
+
+/* Release l taken with spin_lock_hot(l, checked), the same `checked`. */
+#define spin_unlock_hot(l, checked)                                                \
+	do {                                                                       \
+		if (checked)                                                       \
+			spin_unlock(l);                                            \
+		else                                                               \
+			spin_unlock_raw(l);                                        \
+	} while (0)
 
 /* Interrupts off (checked): take l. */
 #define spin_lock(l)                                \

@@ -30,7 +30,9 @@
  * Invariants:
  *   [x] a process is changed to BUSY only by the one partner that took it
  *       off a queue (under ep->lock) or matched its REPLY_WAIT (under its
- *       ipc lock), and only that partner moves it on;
+ *       ipc lock), and only that partner moves it on (the fast path,
+ *       fastpath.c, matches a REPLY_WAIT under the caller's queue lock
+ *       instead, with its thread claimed, and moves it straight to DONE);
  *   [x] no lock is held across a transfer (handle_transfer, share_map),
  *       a sleep or an allocation;
  *   [x] every reply_to holds one process reference, put when the reply

@@ -5,8 +5,10 @@
  * interrupts on, so the whole path runs with interrupts off: nothing on
  * this CPU can come between its steps, locks need no irqsave, and the
  * CPU goes from the client's system call to the server's return to ring
- * 3 without a trip through the run queues. A call that finds its server
- * waiting in receive:
+ * 3 without a trip through the run queues. Its locks are bare
+ * (spin_lock_raw) unless the lock validator is on, and the switch is
+ * inline (kernel/sched/switch.h). A call that finds its
+ * server waiting in receive:
  *
  *   client (running, interrupts off)         server (RECEIVING, its thread
  *   checks: plain tag, no limit, no trace,     switched out on its own queue)
@@ -21,24 +23,27 @@
  *     us the reply; we REPLY_WAIT; it DONE
  *   we sleep on our own queue (a signal
  *     finds us there) and switch straight
- *     to its thread (sched_handoff)        --->  runs at once on this CPU: its
+ *     to its thread                       --->  runs at once on this CPU: its
  *                                                 wait sees DONE, the message
  *                                                 in its registers, sysret
  *
  * reply_recv is the same the other way round: the caller's REPLY_WAIT is
- * matched and its thread claimed under its ipc lock, its registers get
- * the reply (message_to), it is DONE; the server queues RECEIVING on the
- * endpoint and hands the CPU to the caller. Whatever is unusual declines before the
- * first change, and the general path (endpoint.c) runs it whole: a handle,
- * a memory item, a time limit, a trace, a signal pending, a partner not
- * waiting or whose thread is still on a CPU (or may not run here, or is
- * outranked here), a kernel call (a pager's fault), a dead endpoint.
+ * matched and its thread claimed under its wait queue's lock, its
+ * registers get the reply (message_to), it is DONE; the server queues
+ * RECEIVING on the endpoint and hands the CPU to the caller
+ * (sched_handoff_claimed, both ways). Whatever is unusual declines before
+ * the first change, and the general path (endpoint.c) runs it whole: a
+ * handle, a memory item, a time limit, a trace, a signal pending, a
+ * partner not waiting or whose thread is still on a CPU (or may not run
+ * here, or is outranked here), a kernel call (a pager's fault), a dead
+ * endpoint.
  *
  * Invariants:
  *   [x] a decline happens before the first change;
  *   [x] the partner is BUSY (taken under ep->lock) or matched in
- *       REPLY_WAIT (under its ipc lock), and its thread is claimed, before
- *       its message is written: only we write it, until it is DONE;
+ *       REPLY_WAIT (under its queue's lock, see claim_sleeper), and its
+ *       thread is claimed, before its message is written: only we write
+ *       it, until it is DONE;
  *   [x] a claimed thread is handed off to or woken exactly once
  *       (block_and_switch, or the wake before a general receive);
  *   [x] ipc.fast_frame is set only while we block in this path (set
@@ -47,8 +52,9 @@
  *   [x] we sleep only on our own queue, registered as interruptible, and
  *       check for a signal after the registration (the sender checks the
  *       registration after marking the signal: one of us sees the other).
- * Lock order: endpoint.c's ("endpoint" -> "ipc state" -> a wait queue's
- * lock), then a thread's sched_lock inside the handoff, alone.
+ * Lock order: endpoint.c's ("endpoint" -> a wait queue's lock; this path
+ * takes no ipc state lock), then a thread's sched_lock inside the
+ * handoff, alone.
  */
 #include "kernel/ipc/fastpath.h"
 
@@ -62,16 +68,23 @@
 #include "kernel/proc/signal.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/schedule.h"
+#include "kernel/sched/switch.h"
 #include "kernel/sched/wait.h"
 
 static struct ipc_fastpath_stats stats;
 
 /*
- * The path's locks: interrupts are off from syscall_entry.asm's call to
- * the return (the contract of fastpath.h), so spin_lock's check of that is
- * left out.
+ * The path's locks: bare (spin_lock_raw) while the lock validator is off,
+ * checked while it is on (spin_lock_hot). Each entry decides once, from
+ * lockdep_enabled, and its body is built twice, with `checked` a constant
+ * (ipc_fastpath_call, ipc_fastpath_reply_recv). Interrupts are off from
+ * syscall_entry.asm's call to the return (fastpath.h's contract), so
+ * nothing preempts the path under a bare lock. The one nesting here, an
+ * endpoint's lock then a partner's queue lock, is the documented order
+ * (ipc_state.h), and the validator checks it in every checked run.
  */
-#define fast_lock(l) spin_lock_at((l), SPINLOCK_SITE)
+#define fast_lock(l, checked) spin_lock_hot((l), (checked))
+#define fast_unlock(l, checked) spin_unlock_hot((l), (checked))
 
 static int declined(void)
 {
@@ -141,19 +154,32 @@ static __always_inline void message_to(struct process *p, const struct trap_fram
  * run on cpu now (sched_handoff_allowed), take it off the queue, BLOCKED:
  * from here on it is ours alone to hand off to (or wake). NULL when it is
  * still on its way to sleep, on another CPU, or outranked here: then the
- * general path, which wakes partners, must run. The caller holds the lock
- * that keeps p in the state it waits in (ep->lock, or p's ipc lock).
+ * general path, which wakes partners, must run.
+ *
+ * A receiver (reply_seq NULL): the caller holds ep->lock, which keeps p
+ * RECEIVING. A caller waiting for our reply (*reply_seq: the call_seq we
+ * owe it): its REPLY_WAIT for this very call is checked here,
+ * under the queue's lock alone (ipc_reply's match, without the ipc lock).
+ * That suffices: p's state leaves REPLY_WAIT only by p's own thread (a
+ * signal, a timeout, its exit), which must first be woken off this queue,
+ * or by the one process owing it this reply, which is us; a stale reply
+ * right (an older call_seq) changes nothing.
  */
-static __always_inline struct thread *claim_sleeper(struct process *p, unsigned cpu)
+static __always_inline struct thread *claim_sleeper(struct process *p, unsigned cpu,
+						    const uint64_t *reply_seq, bool checked)
 {
 	struct wait_queue *wq = &p->ipc.wq;
-	struct thread *t = NULL;
+	struct thread *t;
 
-	fast_lock(&wq->lock);
-	if (!list_empty(&wq->waiters) &&
-	    sched_handoff_allowed(cpu, list_first_entry(&wq->waiters, struct thread, wait_link)))
-		t = wait_queue_take_one_locked(wq);
-	spin_unlock(&wq->lock);
+	fast_lock(&wq->lock, checked);
+	t = wait_queue_first_locked(wq);
+	if (t && sched_handoff_allowed(cpu, t) && /* on_rq clear among its checks */
+	    (!reply_seq ||
+	     (p->ipc.state == IPC_REPLY_WAIT && p->ipc.call_seq == *reply_seq && !p->ipc.kernel_call)))
+		wait_queue_take_locked(wq, t);
+	else
+		t = NULL;
+	fast_unlock(&wq->lock, checked);
 	return t;
 }
 
@@ -175,18 +201,21 @@ static __always_inline bool moved(struct process *self, enum ipc_wait_state wait
  * Interrupts off.
  */
 static __always_inline bool block_and_switch(struct process *self, struct thread *me,
-			     enum ipc_wait_state waiting, struct thread *partner)
+					     enum ipc_wait_state waiting, struct thread *partner,
+					     bool checked)
 {
 	struct wait_queue *wq = &self->ipc.wq;
 
 	/* self->ipc.fast_frame is set: a partner that claims us may write there */
 	signal_sleep_begin_in(&self->signals, wq);
-	wait_prepare_thread(wq, me);
+	fast_lock(&wq->lock, checked); /* wait_prepare, with the path's lock */
+	wait_add_thread_locked(wq, me);
+	fast_unlock(&wq->lock, checked);
 	if (moved(self, waiting) || signal_pending_in(&self->signals)) {
 		wait_cancel(wq);
 		sched_wake_thread(partner);
 	} else {
-		sched_handoff_claimed(partner); /* claim_sleeper checked it may run here */
+		sched_handoff_claimed(partner, checked); /* claim_sleeper checked it may run here */
 	}
 	signal_sleep_end_in(&self->signals);
 	self->ipc.fast_frame = NULL; /* running: nobody claims us; a general wait may follow */
@@ -225,7 +254,8 @@ static int finish_general(struct trap_frame *frame, int err, const struct ipc_me
 	return IPC_FASTPATH_DONE;
 }
 
-int ipc_fastpath_call(struct trap_frame *frame)
+/* ipc_fastpath_call's body; checked: the validator's locks (a constant). */
+static __always_inline int fast_call(struct trap_frame *frame, bool checked)
 {
 	struct thread *me = thread_current();
 	struct process *self = me->process;
@@ -235,19 +265,19 @@ int ipc_fastpath_call(struct trap_frame *frame)
 	struct endpoint *ep = endpoint_of(self, frame->rdi, HANDLE_RIGHT_SEND);
 	if (!ep)
 		return declined();
-	fast_lock(&ep->lock);
+	fast_lock(&ep->lock, checked);
 	struct process *r = ep->dead || list_empty(&ep->receivers)
 		? NULL : list_first_entry(&ep->receivers, struct process, ipc.link);
-	struct thread *rt = r ? claim_sleeper(r, me->cpu) : NULL;
+	struct thread *rt = r ? claim_sleeper(r, me->cpu, NULL, checked) : NULL;
 	if (!rt) {
-		spin_unlock(&ep->lock);
+		fast_unlock(&ep->lock, checked);
 		return declined();
 	}
 	endpoint_take_locked(ep, r); /* BUSY: it stays blocked until finished */
 	ep->messages++;
 	ep->calls++;
 	ep->last_receiver_pid = r->pid;
-	spin_unlock(&ep->lock);
+	fast_unlock(&ep->lock, checked);
 	__atomic_fetch_add(&stats.calls, 1, __ATOMIC_RELAXED);
 	/*
 	 * The transfer, and the call's bookkeeping (ipc_call_taken's, without
@@ -267,7 +297,7 @@ int ipc_fastpath_call(struct trap_frame *frame)
 	r->ipc.result = 0;
 	__atomic_store_n(&r->ipc.state, IPC_DONE, __ATOMIC_RELEASE);
 	self->ipc.fast_frame = frame;
-	if (block_and_switch(self, me, IPC_REPLY_WAIT, rt))
+	if (block_and_switch(self, me, IPC_REPLY_WAIT, rt, checked))
 		return collect(self, frame);
 	struct ipc_message reply;
 	interrupts_enable();
@@ -275,7 +305,24 @@ int ipc_fastpath_call(struct trap_frame *frame)
 	return finish_general(frame, err, &reply);
 }
 
-int ipc_fastpath_reply_recv(struct trap_frame *frame)
+/* The two builds of each body: bare locks, and the validator's. */
+static __noinline int fast_call_bare(struct trap_frame *frame)
+{
+	return fast_call(frame, false);
+}
+
+static __noinline __attribute__((cold)) int fast_call_checked(struct trap_frame *frame)
+{
+	return fast_call(frame, true);
+}
+
+int ipc_fastpath_call(struct trap_frame *frame)
+{
+	return unlikely(lockdep_enabled) ? fast_call_checked(frame) : fast_call_bare(frame);
+}
+
+/* ipc_fastpath_reply_recv's body; checked as fast_call's. */
+static __always_inline int fast_reply_recv(struct trap_frame *frame, bool checked)
 {
 	struct thread *me = thread_current();
 	struct process *self = me->process;
@@ -287,30 +334,30 @@ int ipc_fastpath_reply_recv(struct trap_frame *frame)
 	if (!ep)
 		return declined();
 	/* The reply: the caller must still wait for this very reply (ipc_reply's match). */
-	fast_lock(&c->ipc.lock);
-	struct thread *ct = c->ipc.state == IPC_REPLY_WAIT && c->ipc.call_seq == self->ipc.reply_seq &&
-			    !c->ipc.kernel_call ? claim_sleeper(c, me->cpu) : NULL;
-	if (!ct) {
-		spin_unlock(&c->ipc.lock);
+	struct thread *ct = claim_sleeper(c, me->cpu, &self->ipc.reply_seq, checked);
+	if (!ct)
 		return declined(); /* gone, timed out, a pager's fault, or not switched out */
-	}
-	message_to(c, frame, self->pid);
+	message_to(c, frame, self->pid); /* c's thread is ours: nobody else moves c now */
 	c->ipc.result = 0;
 	__atomic_store_n(&c->ipc.state, IPC_DONE, __ATOMIC_RELEASE);
-	spin_unlock(&c->ipc.lock);
 	__atomic_fetch_add(&stats.reply_recvs, 1, __ATOMIC_RELAXED);
 	self->ipc.reply_to = NULL;
-	process_put(c); /* reply_to's reference (c lives on: its thread is blocked) */
+	/*
+	 * reply_to's reference, dropped inline: it is never the last (c's
+	 * thread is blocked, claimed by us, so c cannot have exited).
+	 */
+	int refs = __atomic_fetch_sub(&c->refcount, 1, __ATOMIC_ACQ_REL);
+	ASSERT(refs > 1, "ipc_fastpath_reply_recv: the caller's last reference");
 	/* The receive: queue on ep when no sender waits (else the general receive takes it). */
-	fast_lock(&ep->lock);
+	fast_lock(&ep->lock, checked);
 	bool queue = !ep->dead && list_empty(&ep->senders);
 	if (queue) {
 		self->ipc.fast_frame = frame; /* before a partner can take us */
 		ep->last_receiver_pid = self->pid;
 		endpoint_queue_locked(ep, self, &ep->receivers, false, IPC_RECEIVING);
 	}
-	spin_unlock(&ep->lock);
-	if (queue && block_and_switch(self, me, IPC_RECEIVING, ct))
+	fast_unlock(&ep->lock, checked);
+	if (queue && block_and_switch(self, me, IPC_RECEIVING, ct, checked))
 		return collect(self, frame);
 	struct ipc_message m;
 	int err;
@@ -323,6 +370,22 @@ int ipc_fastpath_reply_recv(struct trap_frame *frame)
 		err = ipc_recv_wait(self, IPC_NO_DEADLINE, &m); /* a signal came first */
 	}
 	return finish_general(frame, err, &m);
+}
+
+static __noinline int fast_reply_recv_bare(struct trap_frame *frame)
+{
+	return fast_reply_recv(frame, false);
+}
+
+static __noinline __attribute__((cold)) int fast_reply_recv_checked(struct trap_frame *frame)
+{
+	return fast_reply_recv(frame, true);
+}
+
+int ipc_fastpath_reply_recv(struct trap_frame *frame)
+{
+	return unlikely(lockdep_enabled) ? fast_reply_recv_checked(frame)
+					 : fast_reply_recv_bare(frame);
 }
 
 void ipc_fastpath_stats(struct ipc_fastpath_stats *out)

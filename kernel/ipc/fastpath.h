@@ -14,7 +14,8 @@
  * partner's thread (off its wait queue: nobody else can wake it), writes
  * its message, moves both states as the general path (endpoint.c) would,
  * and blocks the caller on its own queue while handing the CPU straight
- * to the partner (sched_handoff). Everything else declines and the
+ * to the partner (sched_handoff_claimed). Its locks are bare unless the
+ * lock validator is on (spin_lock_hot). Everything else declines and the
  * general path (sys_ipc.c) runs.
  *
  * Invariants:
@@ -23,7 +24,7 @@
  *       out registers when rax is 0); DONE_QUIET too, with rax 0 and
  *       nothing signal_deliver would act on;
  *   [x] a partner taken off its wait queue is handed off to or woken
- *       exactly once (block_handoff).
+ *       exactly once (block_and_switch).
  * Context: the calling process's thread at the system call's entry,
  * interrupts off; they are off again on return (the general wait a signal
  * may end in runs with them on).

@@ -24,10 +24,16 @@
  *       the endpoint's lock instead (the queue link goes with it; whoever
  *       cares about those states holds that lock: a partner taking from
  *       the queue, the waiter leaving it); the partner holding a process
- *       BUSY with its thread claimed (IPC's fast path) sets its result
- *       and DONE alone; and the fast path's caller moves itself from IDLE
- *       to REPLY_WAIT (call_seq first: a replier matching under the lock
- *       reads state, then call_seq). Stores of state are release stores;
+ *       BUSY, or matched in REPLY_WAIT, with its thread claimed (IPC's
+ *       fast path) sets its result and DONE alone; and the fast path's
+ *       caller moves itself from IDLE to REPLY_WAIT (call_seq first: a
+ *       replier matching under the lock reads state, then call_seq).
+ *       Stores of state are release stores;
+ *   [x] a process in REPLY_WAIT leaves it only by its own thread (a
+ *       signal, a timeout, its exit: it must be woken off wq first) or by
+ *       the reply it waits for, which only the process owing it (reply_to,
+ *       reply_seq) can send: so the fast path matches a reply under wq's
+ *       lock, with the sleeper on wq and switched out, without `lock`;
  *   [x] a process is on an endpoint queue exactly while SENDING or
  *       RECEIVING, and then `ep` is that endpoint (kept alive by the
  *       reference of the waiter's look-up, or by its own handle);

@@ -139,7 +139,7 @@ void signal_sleep_end(void);
  * still alive, a spurious wake-up every sleep re-checks. Interrupts off
  * or on.
  */
-static inline bool signal_pending_in(const struct signal_state *s)
+static __always_inline bool signal_pending_in(const struct signal_state *s)
 {
 	return (__atomic_load_n(&s->pending, __ATOMIC_SEQ_CST) &
 		~(s->blocked & ~SIGMASK_UNBLOCKABLE)) != 0;
@@ -160,7 +160,7 @@ static inline void signal_sleep_end_in(struct signal_state *s)
  * that returns 0 (no unblocked signal pending, no mask to put back)? The
  * IPC fast path asks, to return to ring 3 without calling it. Interrupts off.
  */
-static inline bool signal_nothing_to_deliver(const struct signal_state *s)
+static __always_inline bool signal_nothing_to_deliver(const struct signal_state *s)
 {
 	return !signal_pending_in(s) && !s->restore_mask;
 }

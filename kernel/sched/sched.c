@@ -25,22 +25,15 @@
  */
 #include "kernel/sched/sched.h"
 
+#include "kernel/sched/run_queue.h"
+
 #include "mm/spinlock.h"
 #include "lib/errno.h"
 #include "lib/lab.h"
 #include "lib/string.h"
 
-struct run_queue {
-	spinlock_t lock;
-	struct list_node levels[THREAD_PRIO_LEVELS]; /* READY threads, FIFO per priority */
-	uint32_t nonempty;                           /* bit p: levels[p] has a thread */
-	unsigned ready;
-	struct thread *curr;                         /* running here; NULL: idle */
-	struct list_node sleepers;                   /* SLEEPING threads by wake_tick */
-	unsigned sleeping;
-};
-
-static struct run_queue queues[SCHED_MAX_CPUS];
+struct run_queue sched_run_queues[SCHED_MAX_CPUS];
+static struct run_queue *const queues = sched_run_queues; /* this file's short name */
 static cpumask_t online;
 
 _Static_assert(THREAD_PRIO_LEVELS <= 32, "sched: the level bitmap is 32 bits");
@@ -165,14 +158,10 @@ static void rq_remove(struct run_queue *rq, struct thread *t)
 	rq->ready--;
 }
 
-/* Make t RUNNING on cpu, whose queue's lock is held. */
+/* Make t RUNNING on cpu, whose queue's lock is held (run_queue.h's step). */
 static void make_current(struct run_queue *rq, struct thread *t, unsigned cpu)
 {
-	t->state = THREAD_RUNNING;
-	t->cpu = cpu;
-	t->on_rq = true;
-	__atomic_store_n(&t->on_cpu, true, __ATOMIC_RELAXED);
-	__atomic_store_n(&rq->curr, t, __ATOMIC_RELAXED);
+	run_queue_make_current(rq, t, cpu);
 }
 
 /* sched_enqueue with t's sched_lock held. */
@@ -263,26 +252,9 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 	return next ? next : sched_pick_next(cpu);
 }
 
-void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
-			bool *prev_must_move)
+bool sched_handoff_put_woken(unsigned cpu, struct thread *prev)
 {
-	/*
-	 * No lock for next: it is the caller's alone (taken off its wait
-	 * queue, so no waker finds it; a priority or affinity change only
-	 * sets a field of a thread on no queue). rq->curr is written only by
-	 * its own CPU, and its readers under the lock need only a live thread.
-	 */
-	next->waiting_on = NULL;
-	if (next->slice_left == 0)
-		next->slice_left = SCHED_SLICE_TICKS;
-	make_current(&queues[cpu], next, cpu);
-	/* prev's lock: a waker on another CPU may be deciding on its on_rq right now. */
-	spin_lock_at(&prev->sched_lock, SPINLOCK_SITE); /* interrupts off: the contract */
-	bool blocked = prev->state == THREAD_BLOCKED;
-	if (blocked)
-		prev->on_rq = false; /* the common case: out of the policy, a wake-up queues it */
-	spin_unlock(&prev->sched_lock);
-	*prev_must_move = !blocked && put_prev(cpu, prev, NULL) == -EBUSY; /* woken meanwhile */
+	return put_prev(cpu, prev, NULL) == -EBUSY;
 }
 
 bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
@@ -291,7 +263,7 @@ bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 	ASSERT_IRQS_OFF();
 	if (!sched_handoff_allowed(cpu, next))
 		return false;
-	sched_handoff_take(cpu, prev, next, prev_must_move);
+	*prev_must_move = sched_handoff_take(cpu, prev, next, true); /* checked locks */
 	return true;
 }
 
@@ -417,27 +389,9 @@ struct thread *sched_pick_next(unsigned cpu)
 	}
 }
 
-/* sched_ready_above's test, inline in sched_handoff_allowed (the IPC fast path's every claim). */
-static __always_inline bool ready_above(unsigned cpu, int priority)
-{
-	uint32_t nonempty = __atomic_load_n(&queues[cpu].nonempty, __ATOMIC_RELAXED);
-
-	if (priority < 0)
-		return nonempty != 0;
-	return (nonempty >> (priority + 1)) != 0;
-}
-
 bool sched_ready_above(unsigned cpu, int priority)
 {
-	return ready_above(cpu, priority);
-}
-
-bool sched_handoff_allowed(unsigned cpu, const struct thread *next)
-{
-	/* Off every CPU and queue (not on_rq: its schedule() has run; not on_cpu: switched out). */
-	return next->state == THREAD_BLOCKED && !__atomic_load_n(&next->on_rq, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) && list_empty(&next->run_link) &&
-	       (next->affinity & CPUMASK_CPU(cpu)) && !ready_above(cpu, next->priority);
+	return run_queue_ready_above(cpu, priority);
 }
 
 unsigned sched_ready_count(unsigned cpu)

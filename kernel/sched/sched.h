@@ -104,7 +104,9 @@ struct thread *sched_pick_next(unsigned cpu);
 struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool *prev_must_move);
 
 /*
- * The policy's part of sched_handoff (schedule.h): prev, the thread
+ * The policy's part of a direct handoff in one call (run_queue.h's
+ * sched_handoff_allowed, then sched_handoff_take; the IPC fast path calls
+ * those two apart, inline, and the host tests this): prev, the thread
  * leaving online `cpu` (not idle), gives cpu straight to next, BLOCKED and
  * off its wait queue, bypassing the run queues. Returns false, having
  * changed nothing, when next cannot run on cpu now: it has not yet left
@@ -120,22 +122,6 @@ bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
 
 /* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
 bool sched_ready_above(unsigned cpu, int priority);
-
-/*
- * sched_handoff_pick's second half, for a caller that has checked
- * sched_handoff_allowed(cpu, next) itself, with interrupts off since and
- * next its own: next becomes RUNNING on cpu, prev is put, as there.
- */
-void sched_handoff_take(unsigned cpu, struct thread *prev, struct thread *next,
-			bool *prev_must_move);
-
-/*
- * Could sched_handoff_pick give online `cpu` to next now: BLOCKED, off
- * every CPU and queue, allowed on cpu and not outranked by a thread ready
- * there? A check without locks, for a caller about to take next off its
- * wait queue (IPC's fast path decides before it changes anything).
- */
-bool sched_handoff_allowed(unsigned cpu, const struct thread *next);
 
 /* Threads ready on cpu's queue. */
 unsigned sched_ready_count(unsigned cpu);

@@ -7,8 +7,8 @@
  * Invariants:
  *   [x] cpu->current is the thread whose stack this CPU runs on, in state
  *       RUNNING, on_cpu set, and on no run queue;
- *   [x] a switch happens only inside schedule(), sched_handoff*() or the
- *       idle loop, with interrupts off and the preemption count zero, and
+ *   [x] a switch happens only inside schedule(), sched_handoff_claimed()
+ *       (switch.h) or the idle loop, with interrupts off and the preemption count zero, and
  *       always through switch_to (accounting, CR3, TSS RSP0, FPU, FS base,
  *       I/O bitmap, on_cpu);
  *   [x] a thread's on_cpu is cleared only by the next thread on its CPU,
@@ -26,6 +26,7 @@
 #include "kernel/arch/x86_64/user_mode.h"
 #include "kernel/recovery.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sched/switch.h"
 #include "kernel/sched/timeout.h"
 #include "kernel/smp/smp.h"
 #include "kernel/timer.h"
@@ -36,28 +37,17 @@
 #include "mm/kernel_space.h"
 #include "mm/spinlock.h"
 
-struct cpu_sched {
-	struct thread *current;
-	struct thread idle;     /* the flow that called sched_init / sched_start_secondary */
-	bool need_resched;      /* the running thread should give up the CPU (set by any CPU) */
-	struct thread *prev;    /* the thread switched away from, for sched_finish_switch */
-	bool prev_must_move;    /* ... which sched_put_prev left on no queue */
-	uint64_t start_tsc;     /* when this CPU began scheduling */
-	uint64_t switches, preemptions;
-	uint64_t handoffs;      /* of those switches, direct ones (sched_handoff) */
-};
-
-static struct cpu_sched cpus[SCHED_MAX_CPUS];
+struct cpu_sched sched_cpus[SCHED_MAX_CPUS];
 static bool started;
 static bool debug_mode;
 static uint64_t lockup_ticks = SCHED_LOCKUP_TICKS_DEFAULT;
 
-void sched_switch(uint64_t *prev_rsp, uint64_t next_rsp); /* switch.asm */
 void thread_setup_idle(struct thread *t, unsigned cpu);    /* thread.c */
 
+/* Also before sched_init (sched_this_cpu's pointer is set there). */
 static inline struct cpu_sched *this_cpu(void)
 {
-	return &cpus[arch_cpu_id()];
+	return &sched_cpus[arch_cpu_id()];
 }
 
 static bool resched_asked(const struct cpu_sched *c)
@@ -68,19 +58,22 @@ static bool resched_asked(const struct cpu_sched *c)
 /* The calling flow becomes cpu's idle thread, running. Interrupts off. */
 static void become_idle(unsigned cpu)
 {
-	struct cpu_sched *c = &cpus[cpu];
+	struct cpu_sched *c = &sched_cpus[cpu];
 
 	thread_setup_idle(&c->idle, cpu);
 	c->idle.state = THREAD_RUNNING;
 	c->idle.on_cpu = true;
 	c->idle.last_switch_in = c->start_tsc = rdtsc();
 	c->current = &c->idle;
+	percpu_set_current_thread(&c->idle);
 }
 
 void sched_init(void)
 {
 	ASSERT_IRQS_OFF();
 	MUST_SUCCEED(sched_policy_init(1), "sched_init: one CPU is a valid count");
+	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++)
+		percpu_of(cpu)->sched = &sched_cpus[cpu]; /* sched_this_cpu's pointer */
 	become_idle(0);
 	started = true;
 }
@@ -102,65 +95,9 @@ bool sched_running(void)
 	return started;
 }
 
-struct thread *thread_current(void)
-{
-	return this_cpu()->current;
-}
-
 struct thread *sched_idle_thread(void)
 {
 	return &this_cpu()->idle;
-}
-
-/* sched_finish_switch for this CPU's c (see schedule.h). Interrupts off. */
-static __always_inline void finish_switch(struct cpu_sched *c)
-{
-	struct thread *prev = c->prev;
-	bool must_move = c->prev_must_move;
-
-	c->prev = NULL;
-	c->prev_must_move = false;
-	if (prev == NULL)
-		return;
-	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE); /* its stack is free now */
-	if (unlikely(must_move)) {
-		int cpu = sched_enqueue(prev);
-		if (cpu < 0)
-			panic("schedule: thread %lu allows no online CPU", prev->id);
-		sched_resched_if_preempts(prev, (unsigned)cpu);
-	}
-}
-
-/*
- * Switch this CPU (c, number cpu) from prev to next (RUNNING, picked).
- * Returns when prev runs again. Inlined into its three callers: every
- * IPC round trip runs it twice, so it makes no call it can avoid.
- */
-static __always_inline void switch_to(struct cpu_sched *c, unsigned cpu, struct thread *prev,
-				      struct thread *next, bool prev_must_move)
-{
-	if (prev == &c->idle)
-		prev->state = THREAD_READY; /* idle waits, on no queue */
-	if (next == &c->idle)
-		next->state = THREAD_RUNNING;
-	uint64_t now = rdtsc();
-	prev->run_cycles += now - prev->last_switch_in;
-	next->last_switch_in = now;
-	next->switches++;
-	next->ticks_unswitched = 0;
-	next->lockup_reported = false;
-	next->on_cpu = true;
-	next->cpu = cpu;
-	c->switches++;
-	c->current = next;
-	c->prev = prev;
-	c->prev_must_move = prev_must_move;
-	prev->recovery = recovery_chain_switch(cpu, next->recovery); /* points are per thread */
-	if (next->space != prev->space)
-		address_space_activate(next->space); /* CR3 follows the thread */
-	arch_switch_user_state(prev, next); /* RSP0, syscall stack, FPU, FS base, I/O bitmap */
-	sched_switch(&prev->context_rsp, next->context_rsp);
-	finish_switch(this_cpu()); /* possibly on another CPU than the one prev left */
 }
 
 void sched_finish_switch(void)
@@ -173,7 +110,7 @@ void schedule(void)
 {
 	ASSERT_IRQS_OFF();
 	unsigned cpu = arch_cpu_id();
-	struct cpu_sched *c = &cpus[cpu];
+	struct cpu_sched *c = &sched_cpus[cpu];
 	struct thread *prev = c->current;
 	bool must_move = false;
 
@@ -188,46 +125,7 @@ void schedule(void)
 		next = &c->idle;
 	if (next == prev)
 		return; /* picked again (the policy made it RUNNING) */
-	switch_to(c, cpu, prev, next, must_move);
-}
-
-/* A thread that hands off must hold no spinlock (it sleeps). */
-static __always_inline void handoff_check(const struct thread *prev)
-{
-	if (unlikely(arch_preempt_count() != 0))
-		panic("sched_handoff: thread %lu (%s) would sleep with preemption disabled "
-		      "(a spinlock held?)", prev->id, prev->name);
-}
-
-bool sched_handoff(struct thread *next)
-{
-	ASSERT_IRQS_OFF();
-	unsigned cpu = arch_cpu_id();
-	struct cpu_sched *c = &cpus[cpu];
-	struct thread *prev = c->current;
-	bool must_move = false;
-
-	ASSERT(prev != &c->idle && next != prev && next != &c->idle,
-	       "sched_handoff: only a thread hands off, to another thread");
-	handoff_check(prev);
-	if (!sched_handoff_pick(cpu, prev, next, &must_move))
-		return false; /* nothing changed: the caller wakes next and schedules */
-	c->handoffs++;
-	switch_to(c, cpu, prev, next, must_move);
-	return true;
-}
-
-void sched_handoff_claimed(struct thread *next)
-{
-	unsigned cpu = arch_cpu_id();
-	struct cpu_sched *c = &cpus[cpu];
-	struct thread *prev = c->current;
-	bool must_move;
-
-	handoff_check(prev);
-	sched_handoff_take(cpu, prev, next, &must_move); /* pick's second half: checked */
-	c->handoffs++;
-	switch_to(c, cpu, prev, next, must_move);
+	switch_to(c, cpu, prev, next, must_move, SWITCH_MAY_IDLE);
 }
 
 void thread_yield(void)
@@ -276,7 +174,7 @@ void sched_wait_switched_out(const struct thread *t)
 
 void sched_resched_cpu(unsigned cpu)
 {
-	__atomic_store_n(&cpus[cpu].need_resched, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&sched_cpus[cpu].need_resched, true, __ATOMIC_RELEASE);
 	if (cpu != arch_cpu_id())
 		smp_send_reschedule(cpu); /* its interrupt exit sees need_resched */
 }
@@ -305,7 +203,7 @@ void sched_resched_pending(void)
 	ASSERT_IRQS_OFF();
 	unsigned cpu = arch_cpu_id();
 
-	if (resched_asked(&cpus[cpu]) && arch_preempt_count() == 0)
+	if (resched_asked(&sched_cpus[cpu]) && arch_preempt_count() == 0)
 		schedule();
 }
 
@@ -313,7 +211,7 @@ void sched_preempt_point(void)
 {
 	unsigned cpu = arch_cpu_id();
 
-	if (!resched_asked(&cpus[cpu]) || arch_preempt_count() != 0 || arch_irqs_disabled())
+	if (!resched_asked(&sched_cpus[cpu]) || arch_preempt_count() != 0 || arch_irqs_disabled())
 		return;
 	interrupts_disable();
 	schedule();
@@ -333,7 +231,7 @@ void sched_timer_tick(void)
 	if (!started)
 		return;
 	unsigned cpu = arch_cpu_id();
-	struct cpu_sched *c = &cpus[cpu];
+	struct cpu_sched *c = &sched_cpus[cpu];
 	if (c->current == NULL || !sched_cpu_is_online(cpu))
 		return; /* a CPU not yet scheduling */
 	struct thread *curr = c->current == &c->idle ? NULL : c->current;
@@ -411,7 +309,7 @@ void sched_idle_loop(void)
 		__atomic_store_n(&c->need_resched, false, __ATOMIC_RELAXED);
 		struct thread *next = sched_pick_next(cpu);
 		if (next) {
-			switch_to(c, cpu, &c->idle, next, false);
+			switch_to(c, cpu, &c->idle, next, false, SWITCH_MAY_IDLE);
 			interrupts_enable();
 		} else {
 			interrupts_enable_and_halt(); /* no wake-up lost: sti takes effect after hlt starts */
@@ -425,7 +323,7 @@ static uint64_t sum_over_cpus(size_t offset)
 	uint64_t n = 0;
 
 	for (unsigned cpu = 0; cpu < SCHED_MAX_CPUS; cpu++)
-		n += __atomic_load_n((uint64_t *)((char *)&cpus[cpu] + offset), __ATOMIC_RELAXED);
+		n += __atomic_load_n((uint64_t *)((char *)&sched_cpus[cpu] + offset), __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -449,7 +347,7 @@ void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (cpu >= SCHED_MAX_CPUS || !sched_cpu_is_online(cpu))
 		return;
-	struct cpu_sched *c = &cpus[cpu];
+	struct cpu_sched *c = &sched_cpus[cpu];
 	out->online = true;
 	if (!sched_cpu_current(cpu, &out->current_id, out->current_name,
 			       sizeof(out->current_name))) {

@@ -6,12 +6,14 @@
  * back on its run queue if it is still RUNNING (a yield or a preemption;
  * a thread that blocked or slept has already said so in its state), asks
  * the policy for the next one (the CPU's idle thread when none is ready)
- * and switches stacks with sched_switch (switch.asm). sched_handoff() is
- * the direct switch of IPC's fast path: a blocking thread gives the CPU to
- * the one thread it woke, past the run queues, through the same switch.
+ * and switches stacks with sched_switch (switch.asm). The switch itself is
+ * in switch.h, with sched_handoff_claimed, the direct switch of IPC's fast
+ * path: a blocking thread gives the CPU to the one thread it claimed, past
+ * the run queues, through the same switch.
  *
  * Every CPU runs this on its own: its current and idle threads are per CPU
- * (indexed by arch_cpu_id()). SMP: a thread switched away from stays
+ * (sched_cpus[arch_cpu_id()], also reached through the CPU's struct
+ * percpu; thread_current() is one %gs load). SMP: a thread switched away from stays
  * on_cpu until the next thread on that CPU clears it (sched_finish_switch),
  * so no other CPU runs it, or frees its stack, before it is off this one.
  * A thread woken onto another CPU that it outranks (or that idles) makes
@@ -35,6 +37,7 @@
 #include <stdint.h>
 
 #include "kernel/sched/thread.h"
+#include "mm/arch.h" /* percpu_current_thread, in the kernel */
 
 /*
  * Start scheduling on the boot CPU: the policy with one CPU online, and the
@@ -75,8 +78,18 @@ void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out);
 /* Has sched_init run? (Before it there is no current thread.) */
 bool sched_running(void);
 
-/* The thread running on this CPU (its idle thread when nothing else runs); NULL before sched_init. */
-struct thread *thread_current(void);
+/*
+ * The thread running on this CPU (its idle thread when nothing else runs);
+ * NULL before sched_init. One %gs load (the CPU's struct percpu).
+ */
+#ifdef PAGODA_HOST
+struct thread *thread_current(void); /* host tests: none calls it */
+#else
+static inline struct thread *thread_current(void)
+{
+	return percpu_current_thread();
+}
+#endif
 
 /* The idle thread of this CPU. */
 struct thread *sched_idle_thread(void);
@@ -87,31 +100,7 @@ struct thread *sched_idle_thread(void);
  */
 void schedule(void);
 
-/*
- * Switch straight from the calling thread to next on this CPU, without the
- * run queues (IPC: a call hands the CPU to the server it woke). The caller
- * has already made itself BLOCKED (wait_prepare on its own queue); next is
- * a BLOCKED thread the caller just took off its wait queue
- * (wait_queue_take_one_locked). On success next runs here (RUNNING), the
- * caller stays BLOCKED, and this returns true when the caller runs again
- * (after its wake-up). Returns false at once, having done nothing, when
- * next cannot run here now (sched_handoff_pick: still on another CPU, its
- * affinity, a ready thread outranks it): the caller then wakes next with
- * sched_wake_thread and calls schedule(). Everything a switch does happens
- * (switch_to). Interrupts off, preemption count zero, not the idle thread.
- */
-bool sched_handoff(struct thread *next) __must_check;
-
-/*
- * sched_handoff for a caller that has made sure it cannot decline: it
- * checked sched_handoff_allowed(this CPU, next) with interrupts off ever
- * since, holding next as its own (IPC's fast path, which checks before it
- * claims). The same switch, without the second look. Returns when the
- * caller runs again. Interrupts off, preemption count zero, not idle.
- */
-void sched_handoff_claimed(struct thread *next);
-
-/* Direct switches (sched_handoff) on every CPU since boot. */
+/* Direct switches (sched_handoff_claimed) on every CPU since boot. */
 uint64_t sched_handoff_count(void);
 
 /*

@@ -6,7 +6,7 @@
  *       queue's lock;
  *   [x] a woken thread leaves the queue before it becomes READY (or
  *       RUNNING again), so a second wake-up never finds it there;
- *   [x] a thread taken off (wait_queue_take_one_locked) had left its CPU
+ *   [x] a thread taken off (wait_queue_take_locked) had left its CPU
  *       (on_rq clear: it is not in its wait loop) and stays BLOCKED on no
  *       queue until its taker hands off to it or wakes it: nobody else
  *       finds it (wakers, timeouts and signals look on the queue);

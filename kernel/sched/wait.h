@@ -20,7 +20,7 @@
  * Invariants:
  *   [x] a thread is on a queue exactly while it is BLOCKED with
  *       waiting_on == that queue (or taken off by
- *       wait_queue_take_one_locked, BLOCKED on none, until its taker hands
+ *       wait_queue_take_locked, BLOCKED on none, until its taker hands
  *       off to it or wakes it); waiters are woken in the order they came.
  * Context: blocking from a thread (not idle) with interrupts off; wake-ups
  * from any context, interrupt handlers included. Lock order: a queue's
@@ -63,18 +63,6 @@ static inline void wait_add_thread_locked(struct wait_queue *wq, struct thread *
 }
 
 /*
- * wait_prepare for a caller that holds its own thread pointer: self is
- * thread_current(), not the idle thread (IPC's fast path, which has it at
- * hand, and inlines it). Interrupts off.
- */
-static inline void wait_prepare_thread(struct wait_queue *wq, struct thread *self)
-{
-	spin_lock(&wq->lock);
-	wait_add_thread_locked(wq, self);
-	spin_unlock(&wq->lock);
-}
-
-/*
  * After wait_prepare, the condition held: leave wq and run on (RUNNING),
  * whether or not a waker took the caller off already. Interrupts off.
  */
@@ -95,32 +83,28 @@ struct thread *wait_queue_wake_one(struct wait_queue *wq);
 /* wait_queue_wake_one with wq's lock held (the caller then calls sched_preempt_point). */
 struct thread *wait_queue_wake_one_locked(struct wait_queue *wq);
 
-/*
- * Take the oldest waiter off wq without waking it (wq's lock held), if it
- * has already left its CPU (its schedule() ran: on_rq clear): it stays
- * BLOCKED, on no queue, and no waker, timeout or signal can reach it any
- * more. The caller must then sched_handoff to it or, when that declines,
- * sched_wake_thread it. Returns it, or NULL if none waited or the oldest
- * is still on its way to schedule() (it may yet cancel its wait: wake it
- * the usual way, after setting its condition).
- */
-static inline struct thread *wait_queue_take_one_locked(struct wait_queue *wq)
+/* The oldest waiter of wq, or NULL when none waits. wq's lock held. */
+static __always_inline struct thread *wait_queue_first_locked(struct wait_queue *wq)
 {
-	if (list_empty(&wq->waiters))
-		return NULL;
-	struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
-	/*
-	 * Only once its schedule() took it out (on_rq clear): before that it
-	 * still runs its wait loop and may wait_cancel, which expects a thread
-	 * taken off to be RUNNING again. After it, only a wake-up through wq
-	 * (its lock is ours) could set on_rq again: read without its
-	 * sched_lock, a clear on_rq stays clear; a set one only makes us wake
-	 * it the usual way.
-	 */
-	if (__atomic_load_n(&t->on_rq, __ATOMIC_ACQUIRE))
-		return NULL;
+	return list_empty(&wq->waiters) ? NULL
+					 : list_first_entry(&wq->waiters, struct thread, wait_link);
+}
+
+/*
+ * Take t, a waiter of wq that has already left its CPU (its schedule()
+ * ran: on_rq clear, which the caller checked under wq's lock), off wq
+ * without waking it: it stays BLOCKED, on no queue, and no waker, timeout
+ * or signal can reach it any more. Only once on_rq is clear: before that it
+ * still runs its wait loop and may wait_cancel, which expects a thread
+ * taken off to be RUNNING again. After it, only a wake-up through wq (its
+ * lock is the caller's) could set on_rq again: read without t's
+ * sched_lock, a clear on_rq stays clear. The caller must then hand off to
+ * t (sched_handoff_claimed) or sched_wake_thread it. wq's lock held.
+ */
+static __always_inline void wait_queue_take_locked(struct wait_queue *wq, struct thread *t)
+{
+	(void)wq;
 	list_remove(&t->wait_link); /* still BLOCKED, waiting_on wq: sched_wake clears it */
-	return t;
 }
 
 /*

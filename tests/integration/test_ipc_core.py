@@ -8,7 +8,9 @@ during a call (-EPIPE, then -EPIPE for every later call). It must say "N checks
 passed" and exit 0, three times in a row; then `ipc_pingpong stress` (4 clients
 racing 2 servers on one endpoint with 1 ms limits, one server killed half-way)
 must see no wrong reply; `meminfo` is where it started once the processes are
-gone; `run -t` names the Pagoda calls.
+gone; `run -t` names the Pagoda calls. The fast path (kernel/ipc/fastpath.c) must
+run bench_user's 2000 round trips itself (`ipc`'s fast-path counts), with bare locks
+and again with the lock validator on (its checked build), which must report nothing.
 """
 import re
 
@@ -57,3 +59,50 @@ def ipc_trace_names(firmware):
               "`run -t` shows no %s line:\n%s" % (name, out[:3000]))
     check(re.search(r"= -1 ETIMEDOUT \(Connection timed out\)", out),
           "no ETIMEDOUT result in the trace:\n" + out[:3000])
+
+
+FAST_RE = re.compile(r"^fast path: (\d+) calls, (\d+) reply_recvs, (\d+) declined; "
+                     r"(\d+) direct switches$", re.M)
+LOCKDEP_RE = re.compile(r"^lock-order validator (on|off): \d+ lock classes, \d+ orders recorded, "
+                        r"(\d+) reports$", re.M)
+
+
+def fast_counts(m):
+    """(calls, reply_recvs, declined, direct switches) from `ipc`'s fast-path line."""
+    out = m.command("ipc")
+    found = FAST_RE.search(out)
+    check(found, "`ipc`: no fast-path line:\n" + out)
+    return tuple(int(n) for n in found.groups())
+
+
+def ping_pong_rounds(m, label):
+    """bench_user's 2000 ipc_call round trips; asserts the fast path ran (nearly) all of them."""
+    before = fast_counts(m)
+    out, _ = run_ok(m, "bench_user 1 ipc_call", timeout=120)
+    check(re.search(r"^ipc_call\s+2000 ops", out, re.M), "%s: bench_user printed:\n%s"
+          % (label, out))
+    after = fast_counts(m)
+    calls, replies, _, switches = (a - b for a, b in zip(after, before))
+    # The client's first call and the server's first receive go the general way.
+    check(calls >= 2000 and replies >= 2000 and switches >= 4000,
+          "%s: the fast path took %d calls, %d reply_recvs, %d direct switches of 2000 round "
+          "trips" % (label, calls, replies, switches))
+
+
+@machine_test("the IPC fast path runs a server loop: bare locks, and with the lock validator on "
+              "(checked locks, no report)")
+def ipc_fast_path_bare_and_checked(firmware):
+    m = user_machine(1)
+    state = LOCKDEP_RE.search(m.command("lockdep"))
+    check(state and state.group(1) == "off", "the validator is not off at boot:\n%s" % state)
+    ping_pong_rounds(m, "validator off")
+    reports = int(LOCKDEP_RE.search(m.command("lockdep on")).group(2))
+    try:
+        ping_pong_rounds(m, "validator on")
+        out, _ = run_ok(m, "ipc_pingpong", timeout=120)
+        check("FAIL" not in out, "ipc_pingpong with the validator on:\n" + out)
+        after = LOCKDEP_RE.search(m.command("lockdep"))
+        check(int(after.group(2)) == reports, "the validator reported during IPC:\n"
+              + m.command("lockdep"))
+    finally:
+        m.command("lockdep off")

@@ -40,6 +40,8 @@
 #define PERCPU_IST_STACKS 3 /* IST slots 1..3: #DF, NMI, #MC (gdt.h) */
 
 struct kernel_stack;
+struct thread;
+struct cpu_sched;
 
 /* One CPU's own data. The first two fields' offsets are fixed (see above). */
 struct percpu {
@@ -57,6 +59,8 @@ struct percpu {
 	struct gdt_cpu gdt;       /* its GDT and TSS (gdt.c fills and loads them) */
 	void *fpu_loaded;         /* the running thread's FPU area, if the CPU's FPU
 				     registers hold that thread's state (fpu.c), else NULL */
+	struct thread *current;   /* the thread this CPU runs (schedule.c's switch sets it) */
+	struct cpu_sched *sched;  /* this CPU's scheduling state (kernel/sched/switch.h) */
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "percpu: self at %gs:0");
@@ -95,6 +99,40 @@ static inline struct percpu *this_percpu(void)
 
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
 	return p;
+}
+
+/*
+ * The thread this CPU runs: one load of %gs:current (thread_current(),
+ * kernel/sched/schedule.h); NULL before the scheduler starts. Volatile,
+ * so it is never reused across percpu_set_current_thread (a switch, or
+ * become_idle's first store).
+ */
+static inline struct thread *percpu_current_thread(void)
+{
+	struct thread *t;
+
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(__builtin_offsetof(struct percpu, current)));
+	return t;
+}
+
+/*
+ * This CPU's scheduling state: one load of %gs:sched. After sched_init.
+ * Volatile: a thread that moved to another CPU (after a switch) must read
+ * its new CPU's.
+ */
+static inline struct cpu_sched *percpu_sched(void)
+{
+	struct cpu_sched *c;
+
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(c) : "i"(__builtin_offsetof(struct percpu, sched)));
+	return c;
+}
+
+/* The switch's half of percpu_current_thread: this CPU now runs t. Interrupts off. */
+static inline void percpu_set_current_thread(struct thread *t)
+{
+	__asm__ volatile("movq %0, %%gs:%c1" : : "r"(t), "i"(__builtin_offsetof(struct percpu, current))
+			 : "memory");
 }
 
 #endif
