@@ -83,9 +83,6 @@ static struct ipc_fastpath_stats stats;
  * endpoint's lock then a partner's queue lock, is the documented order
  * (ipc_state.h), and the validator checks it in every checked run.
  */
-#define fast_lock(l, checked) spin_lock_hot((l), (checked))
-#define fast_unlock(l, checked) spin_unlock_hot((l), (checked))
-
 static int declined(void)
 {
 	__atomic_fetch_add(&stats.declined, 1, __ATOMIC_RELAXED);
@@ -171,7 +168,7 @@ static __always_inline struct thread *claim_sleeper(struct process *p, unsigned 
 	struct wait_queue *wq = &p->ipc.wq;
 	struct thread *t;
 
-	fast_lock(&wq->lock, checked);
+	spin_lock_hot(&wq->lock, checked);
 	t = wait_queue_first_locked(wq);
 	if (t && sched_handoff_allowed(cpu, t) && /* on_rq clear among its checks */
 	    (!reply_seq ||
@@ -179,7 +176,7 @@ static __always_inline struct thread *claim_sleeper(struct process *p, unsigned 
 		wait_queue_take_locked(wq, t);
 	else
 		t = NULL;
-	fast_unlock(&wq->lock, checked);
+	spin_unlock_hot(&wq->lock, checked);
 	return t;
 }
 
@@ -208,9 +205,9 @@ static __always_inline bool block_and_switch(struct process *self, struct thread
 
 	/* self->ipc.fast_frame is set: a partner that claims us may write there */
 	signal_sleep_begin_in(&self->signals, wq);
-	fast_lock(&wq->lock, checked); /* wait_prepare, with the path's lock */
+	spin_lock_hot(&wq->lock, checked); /* wait_prepare, with the path's lock */
 	wait_add_thread_locked(wq, me);
-	fast_unlock(&wq->lock, checked);
+	spin_unlock_hot(&wq->lock, checked);
 	if (moved(self, waiting) || signal_pending_in(&self->signals)) {
 		wait_cancel(wq);
 		sched_wake_thread(partner);
@@ -265,19 +262,19 @@ static __always_inline int fast_call(struct trap_frame *frame, bool checked)
 	struct endpoint *ep = endpoint_of(self, frame->rdi, HANDLE_RIGHT_SEND);
 	if (!ep)
 		return declined();
-	fast_lock(&ep->lock, checked);
+	spin_lock_hot(&ep->lock, checked);
 	struct process *r = ep->dead || list_empty(&ep->receivers)
 		? NULL : list_first_entry(&ep->receivers, struct process, ipc.link);
 	struct thread *rt = r ? claim_sleeper(r, me->cpu, NULL, checked) : NULL;
 	if (!rt) {
-		fast_unlock(&ep->lock, checked);
+		spin_unlock_hot(&ep->lock, checked);
 		return declined();
 	}
 	endpoint_take_locked(ep, r); /* BUSY: it stays blocked until finished */
 	ep->messages++;
 	ep->calls++;
 	ep->last_receiver_pid = r->pid;
-	fast_unlock(&ep->lock, checked);
+	spin_unlock_hot(&ep->lock, checked);
 	__atomic_fetch_add(&stats.calls, 1, __ATOMIC_RELAXED);
 	/*
 	 * The transfer, and the call's bookkeeping (ipc_call_taken's, without
@@ -349,14 +346,14 @@ static __always_inline int fast_reply_recv(struct trap_frame *frame, bool checke
 	int refs = __atomic_fetch_sub(&c->refcount, 1, __ATOMIC_ACQ_REL);
 	ASSERT(refs > 1, "ipc_fastpath_reply_recv: the caller's last reference");
 	/* The receive: queue on ep when no sender waits (else the general receive takes it). */
-	fast_lock(&ep->lock, checked);
+	spin_lock_hot(&ep->lock, checked);
 	bool queue = !ep->dead && list_empty(&ep->senders);
 	if (queue) {
 		self->ipc.fast_frame = frame; /* before a partner can take us */
 		ep->last_receiver_pid = self->pid;
 		endpoint_queue_locked(ep, self, &ep->receivers, false, IPC_RECEIVING);
 	}
-	fast_unlock(&ep->lock, checked);
+	spin_unlock_hot(&ep->lock, checked);
 	if (queue && block_and_switch(self, me, IPC_RECEIVING, ct, checked))
 		return collect(self, frame);
 	struct ipc_message m;

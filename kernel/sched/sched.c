@@ -15,8 +15,9 @@
  *       the CPU (NULL: its idle thread), written only by that CPU: under
  *       the queue's lock, or by a handoff (readers need only a live thread);
  *   [x] online CPUs only ever join (the mask grows);
- *   [x] a handoff (sched_handoff_pick) makes RUNNING only a BLOCKED thread
- *       off every CPU and queue, never past a ready thread that outranks it.
+ *   [x] a handoff (run_queue.h: sched_handoff_allowed, then
+ *       sched_handoff_take) makes RUNNING only a BLOCKED thread off every
+ *       CPU and queue, never past a ready thread that outranks it.
  * Lock order (interrupts off in every function, ASSERT_IRQS_OFF):
  *   [x] a wait queue's lock (wait.c) -> a thread's sched_lock -> a run queue's lock;
  *   [x] two run-queue locks (stealing) are taken lower CPU number first;
@@ -255,16 +256,6 @@ struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool 
 bool sched_handoff_put_woken(unsigned cpu, struct thread *prev)
 {
 	return put_prev(cpu, prev, NULL) == -EBUSY;
-}
-
-bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
-			bool *prev_must_move)
-{
-	ASSERT_IRQS_OFF();
-	if (!sched_handoff_allowed(cpu, next))
-		return false;
-	*prev_must_move = sched_handoff_take(cpu, prev, next, true); /* checked locks */
-	return true;
 }
 
 /* Lock the queues of CPUs a and b (a != b), lower number first. */

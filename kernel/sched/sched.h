@@ -103,23 +103,6 @@ struct thread *sched_pick_next(unsigned cpu);
  */
 struct thread *sched_put_prev_pick_next(unsigned cpu, struct thread *prev, bool *prev_must_move);
 
-/*
- * The policy's part of a direct handoff in one call (run_queue.h's
- * sched_handoff_allowed, then sched_handoff_take; the IPC fast path calls
- * those two apart, inline, and the host tests this): prev, the thread
- * leaving online `cpu` (not idle), gives cpu straight to next, BLOCKED and
- * off its wait queue, bypassing the run queues. Returns false, having
- * changed nothing, when next cannot run on cpu now: it has not yet left
- * its CPU (on_rq: before its schedule(); on_cpu: still switching out), its
- * affinity excludes cpu, or a ready thread on cpu outranks it. Else next
- * becomes RUNNING on cpu (on_cpu set, a fresh slice if it had none), prev
- * is put as sched_put_prev puts it (normally BLOCKED: out of the policy;
- * RUNNING again after a wake-up: back on cpu's queue), *prev_must_move as
- * sched_put_prev_pick_next sets it, and true is returned.
- */
-bool sched_handoff_pick(unsigned cpu, struct thread *prev, struct thread *next,
-			bool *prev_must_move) __must_check;
-
 /* Is a thread ready on cpu at a priority above `priority`? (-1: any ready thread.) */
 bool sched_ready_above(unsigned cpu, int priority);
 

@@ -5,11 +5,12 @@
  * thread and its accounting.
  *
  * Invariants:
- *   [x] cpu->current is the thread whose stack this CPU runs on, in state
- *       RUNNING, on_cpu set, and on no run queue;
+ *   [x] the CPU's current thread (struct percpu's, thread_current()) is the
+ *       thread whose stack this CPU runs on, in state RUNNING, on_cpu set,
+ *       and on no run queue;
  *   [x] a switch happens only inside schedule(), sched_handoff_claimed()
- *       (switch.h) or the idle loop, with interrupts off and the preemption count zero, and
- *       always through switch_to (accounting, CR3, TSS RSP0, FPU, FS base,
+ *       (switch.h) or the idle loop, with interrupts off and the
+ *       preemption count zero, and always through switch_to (accounting, CR3, TSS RSP0, FPU, FS base,
  *       I/O bitmap, on_cpu);
  *   [x] a thread's on_cpu is cleared only by the next thread on its CPU,
  *       after sched_switch stored its stack pointer (sched_finish_switch);
@@ -64,7 +65,6 @@ static void become_idle(unsigned cpu)
 	c->idle.state = THREAD_RUNNING;
 	c->idle.on_cpu = true;
 	c->idle.last_switch_in = c->start_tsc = rdtsc();
-	c->current = &c->idle;
 	percpu_set_current_thread(&c->idle);
 }
 
@@ -111,7 +111,7 @@ void schedule(void)
 	ASSERT_IRQS_OFF();
 	unsigned cpu = arch_cpu_id();
 	struct cpu_sched *c = &sched_cpus[cpu];
-	struct thread *prev = c->current;
+	struct thread *prev = thread_current();
 	bool must_move = false;
 
 	if (unlikely(arch_preempt_count() != 0))
@@ -131,7 +131,7 @@ void schedule(void)
 void thread_yield(void)
 {
 	unsigned long flags = arch_irq_save();
-	struct thread *t = this_cpu()->current;
+	struct thread *t = thread_current();
 
 	if (sched_ready_above(arch_cpu_id(), t->priority - 1))
 		schedule();
@@ -152,11 +152,11 @@ void thread_sleep_ticks(uint64_t ticks)
 		return;
 	}
 	unsigned long flags = arch_irq_save();
-	struct cpu_sched *c = this_cpu();
-	ASSERT(c->current != &c->idle, "thread_sleep_ticks: the idle thread never sleeps");
+	struct thread *self = thread_current();
+	ASSERT(self != &this_cpu()->idle, "thread_sleep_ticks: the idle thread never sleeps");
 	uint64_t now = timer_ticks();
 	uint64_t wake = now + ticks < now ? UINT64_MAX : now + ticks;
-	sched_sleep_until(arch_cpu_id(), c->current, wake);
+	sched_sleep_until(arch_cpu_id(), self, wake);
 	schedule();
 	arch_irq_restore(flags);
 }
@@ -231,10 +231,10 @@ void sched_timer_tick(void)
 	if (!started)
 		return;
 	unsigned cpu = arch_cpu_id();
-	struct cpu_sched *c = &sched_cpus[cpu];
-	if (c->current == NULL || !sched_cpu_is_online(cpu))
+	struct thread *running = thread_current();
+	if (running == NULL || !sched_cpu_is_online(cpu))
 		return; /* a CPU not yet scheduling */
-	struct thread *curr = c->current == &c->idle ? NULL : c->current;
+	struct thread *curr = running == &sched_cpus[cpu].idle ? NULL : running;
 	if (curr)
 		curr->ticks_unswitched++;
 	if (cpu == 0) /* the CPU that advances timer_ticks runs the due timeouts */
@@ -247,7 +247,7 @@ void sched_timer_tick(void)
 /* Debug mode: report a thread that has kept the CPU for lockup_ticks ticks. */
 static void lockup_check(struct cpu_sched *c, uint64_t rip)
 {
-	struct thread *t = c->current;
+	struct thread *t = thread_current();
 	char where[96];
 
 	if (t == NULL || t == &c->idle || t->lockup_reported || t->ticks_unswitched < lockup_ticks)
@@ -284,14 +284,16 @@ void sched_irq_exit(uint64_t rip)
 	ASSERT_IRQS_OFF();
 	struct cpu_sched *c = this_cpu();
 
-	if (!started || c->current == NULL)
+	struct thread *t = thread_current();
+
+	if (!started || t == NULL)
 		return;
 	if (debug_mode)
 		lockup_check(c, rip);
 	if (!resched_asked(c) || arch_preempt_count() != 0)
 		return;
-	if (c->current != &c->idle && c->current->state == THREAD_RUNNING) {
-		c->current->preemptions++;
+	if (t != &c->idle && t->state == THREAD_RUNNING) {
+		t->preemptions++;
 		c->preemptions++;
 	}
 	schedule();
@@ -302,7 +304,7 @@ void sched_idle_loop(void)
 	struct cpu_sched *c = this_cpu();
 	unsigned cpu = arch_cpu_id();
 
-	ASSERT(c->current == &c->idle, "sched_idle_loop: only the idle thread idles");
+	ASSERT(thread_current() == &c->idle, "sched_idle_loop: only the idle thread idles");
 	for (;;) {
 		interrupts_disable();
 		/* Our queue first, else steal from the busiest CPU; halt only when neither has work. */
@@ -359,7 +361,7 @@ void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
 	uint64_t now = rdtsc();
 	/* Racy by a switch at most: the idle thread's stretch so far counts when it is current. */
 	uint64_t idle = c->idle.run_cycles;
-	if (c->current == &c->idle)
+	if (__atomic_load_n(&percpu_of(cpu)->current, __ATOMIC_RELAXED) == &c->idle)
 		idle += now - c->idle.last_switch_in;
 	arch_irq_restore(flags);
 	out->idle_cycles = idle;

@@ -20,8 +20,8 @@
  *   (parked)                          prev->on_cpu = false; ...
  *
  * Invariants (schedule.c's, restated for the handoff):
- *   [x] sched_cpus[cpu].current == the %gs current of cpu == the thread
- *       whose stack cpu runs on, RUNNING, on_cpu set;
+ *   [x] the %gs current of cpu (thread_current()) is the thread whose
+ *       stack cpu runs on, RUNNING, on_cpu set;
  *   [x] prev's on_cpu is cleared only by the next thread on its CPU, after
  *       sched_switch saved prev's stack pointer;
  *   [x] a switch runs with interrupts off and the preemption count zero.
@@ -42,8 +42,8 @@
 #include "lib/panic.h"
 #include "mm/kernel_space.h"
 
+/* Each CPU's scheduling state. Its running thread is struct percpu's (thread_current()). */
 struct cpu_sched {
-	struct thread *current;
 	struct thread idle;     /* the flow that called sched_init / sched_start_secondary */
 	bool need_resched;      /* the running thread should give up the CPU (set by any CPU) */
 	struct thread *prev;    /* the thread switched away from, for sched_finish_switch */
@@ -111,7 +111,6 @@ static __always_inline void switch_to(struct cpu_sched *c, unsigned cpu, struct 
 	next->on_cpu = true;
 	next->cpu = cpu;
 	c->switches++;
-	c->current = next;
 	percpu_set_current_thread(next);
 	c->prev = prev;
 	c->prev_must_move = prev_must_move;
@@ -139,7 +138,7 @@ static __always_inline void sched_handoff_claimed(struct thread *next, bool chec
 {
 	unsigned cpu = arch_cpu_id();
 	struct cpu_sched *c = sched_this_cpu();
-	struct thread *prev = c->current;
+	struct thread *prev = thread_current();
 
 	/* A thread that hands off must hold no spinlock (it sleeps). */
 	if (unlikely(arch_preempt_count() != 0))

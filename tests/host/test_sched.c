@@ -14,7 +14,7 @@
  * that respects affinity, a thread still on its CPU (on_cpu) never stolen
  * or moved, placement of new and woken threads on idle CPUs, the tick's
  * pull, 64 CPUs (CPU 63 at the mask's edge), offline CPUs refused; the
- * handoff's policy (sched_handoff_pick: IPC's direct switch) and the
+ * handoff's policy (run_queue.h's two steps of IPC's direct switch) and the
  * timeout list (timeout.c: order, cancel, the O(1) idle tick). The
  * simulated CPUs are array indexes passed to the policy; the sim clears a
  * thread's on_cpu when "the switch" away from it completes, as
@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernel/sched/run_queue.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/timeout.h"
 #include "kernel/selftest.h"
@@ -645,7 +646,21 @@ static const char *test_irqs_off_contract(void)
 	return NULL;
 }
 
-/* ---- Handoff (sched_handoff_pick) ---- */
+/* ---- Handoff (run_queue.h: sched_handoff_allowed, then sched_handoff_take) ---- */
+
+/*
+ * The policy's half of IPC's direct switch, as the fast path runs it:
+ * false, nothing changed, when next may not run on cpu now; else next
+ * RUNNING there, prev put, *must_move as sched_handoff_take answers.
+ */
+static bool handoff_pick(unsigned cpu, struct thread *prev, struct thread *next, bool *must_move)
+{
+	ASSERT_IRQS_OFF();
+	if (!sched_handoff_allowed(cpu, next))
+		return false;
+	*must_move = sched_handoff_take(cpu, prev, next, true); /* the validator's locks */
+	return true;
+}
 
 /* Thread i BLOCKED and out of the policy (its schedule() ran, its switch-out complete). */
 static void sim_blocked(int i, int prio, cpumask_t mask)
@@ -669,7 +684,7 @@ static bool sim_handoff(unsigned cpu, struct thread *next)
 	bool must_move = false;
 
 	prev->state = THREAD_BLOCKED; /* wait_prepare */
-	if (!sched_handoff_pick(cpu, prev, next, &must_move))
+	if (!handoff_pick(cpu, prev, next, &must_move))
 		return false;
 	running[cpu] = next;
 	prev->on_cpu = false; /* sched_finish_switch */
@@ -717,18 +732,18 @@ static const char *test_handoff_declines(void)
 	sim[1].on_rq = true;
 	bool must_move = false;
 	sim[0].state = THREAD_BLOCKED;
-	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	CHECK(!handoff_pick(0, &sim[0], &sim[1], &must_move));
 	sim[1].on_rq = false;
 	sim[1].on_cpu = true;
 	sim[1].cpu = 1;
-	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	CHECK(!handoff_pick(0, &sim[0], &sim[1], &must_move));
 	/* Its affinity excludes this CPU. */
 	sim_blocked(1, THREAD_PRIO_DEFAULT, 1u << 1);
-	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	CHECK(!handoff_pick(0, &sim[0], &sim[1], &must_move));
 	/* A ready thread outranks it; one at its own level does not stop it. */
 	sim_blocked(1, THREAD_PRIO_DEFAULT, SCHED_ALL_CPUS);
 	CHECK(sim_thread(3, THREAD_PRIO_DEFAULT + 1, 1u << 0) == 0);
-	CHECK(!sched_handoff_pick(0, &sim[0], &sim[1], &must_move));
+	CHECK(!handoff_pick(0, &sim[0], &sim[1], &must_move));
 	/* Nothing changed by the refusals. */
 	CHECK(sim[0].on_rq && sim[1].state == THREAD_BLOCKED && !sim[1].on_rq &&
 	      sched_ready_count(0) == 1 && sched_ready_count(1) == 0);
@@ -748,7 +763,7 @@ static const char *test_handoff_prev_woken(void)
 	sim[0].state = THREAD_BLOCKED;
 	CHECK(sched_wake(&sim[0], &where) == 0 && sim[0].state == THREAD_RUNNING);
 	bool must_move = false;
-	CHECK(sched_handoff_pick(0, &sim[0], &sim[1], &must_move) && !must_move);
+	CHECK(handoff_pick(0, &sim[0], &sim[1], &must_move) && !must_move);
 	/* It is not lost: it waits on the run queue, READY. */
 	CHECK(sim[0].state == THREAD_READY && sched_ready_count(0) == 1);
 	running[0] = &sim[1];

@@ -59,7 +59,7 @@ struct percpu {
 	struct gdt_cpu gdt;       /* its GDT and TSS (gdt.c fills and loads them) */
 	void *fpu_loaded;         /* the running thread's FPU area, if the CPU's FPU
 				     registers hold that thread's state (fpu.c), else NULL */
-	struct thread *current;   /* the thread this CPU runs (schedule.c's switch sets it) */
+	struct thread *current;   /* the thread this CPU runs (thread_current(); switch_to sets it) */
 	struct cpu_sched *sched;  /* this CPU's scheduling state (kernel/sched/switch.h) */
 } __attribute__((aligned(64)));
 
